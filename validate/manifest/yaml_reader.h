@@ -1,0 +1,24 @@
+#pragma once
+
+#include <vector>
+
+#include "validate/manifest/diagnostic.h"
+#include "validate/manifest/source.h"
+#include "validate/manifest/value.h"
+
+namespace agw::manifest {
+
+struct Document {
+  Value root;
+  Position start;  // first line of the document's text
+};
+
+// Splits `file` into documents on `---` lines exactly as kubectl's YAML reader does, and parses
+// each one (JSON is read as YAML, so JSON files get positions too). Plain scalars are typed
+// the way kubectl's YAML-to-JSON conversion types them (YAML 1.1: yes/no/on/off are booleans,
+// 0x1f and 0o17 are integers). Syntax errors, duplicate keys and non-scalar keys become
+// diagnostics; a broken document is skipped and the documents after it are still read.
+// Empty documents (only comments or whitespace) are left out.
+std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sink);
+
+}  // namespace agw::manifest

@@ -1,0 +1,131 @@
+#include "validate/model/model.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "validate/model/decode.h"
+#include "validate/model/defaults.h"
+
+namespace agw::model {
+namespace internal {
+
+void DecodeMeta(const Reader& root, ObjectBase& object) {
+  Reader metadata = root.Object("metadata");
+  object.metadata.labels = metadata.StringMap("labels");
+  object.metadata.annotations = metadata.StringMap("annotations");
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::DecodeMeta;
+
+struct KindHandler {
+  std::vector<std::string> versions;
+  // Decodes `root` into a new object appended to `model`; `fields` is the index the Reader
+  // has been recording into, handed over to the object once decoding is done.
+  std::function<void(const Reader&, FieldIndex&, const manifest::Resource&, Model&)> decode;
+};
+
+template <typename T>
+void Fill(const Reader& root, const manifest::Resource& resource, T& object) {
+  object.api_version = resource.api_version;
+  object.id = resource.id;
+  object.metadata.name = resource.id.name;
+  object.metadata.namespace_ = resource.id.namespace_;
+  object.position = resource.position;
+  DecodeMeta(root, object);
+}
+
+// Adds a handler that decodes into the vector `member` of Model with `decode`.
+template <typename T>
+KindHandler Handler(std::vector<std::string> versions, std::vector<T> Model::*member,
+                    void (*decode)(const Reader&, T&)) {
+  return KindHandler{std::move(versions),
+                     [member, decode](const Reader& root, FieldIndex& fields,
+                                      const manifest::Resource& resource, Model& model) {
+                       T object;
+                       Fill(root, resource, object);
+                       if (decode != nullptr) {
+                         decode(root, object);
+                       }
+                       object.fields = std::move(fields);
+                       (model.*member).push_back(std::move(object));
+                     }};
+}
+
+const std::map<std::pair<std::string, std::string>, KindHandler>& Handlers() {
+  static const auto* handlers = [] {
+    using namespace internal;
+    const std::string gw = kGatewayApiGroup;
+    const std::string agw = kAgentgatewayGroup;
+    auto* h = new std::map<std::pair<std::string, std::string>, KindHandler>;
+    (*h)[{gw, "GatewayClass"}] =
+        Handler({"v1", "v1beta1"}, &Model::gateway_classes, &DecodeGatewayClass);
+    (*h)[{gw, "Gateway"}] = Handler({"v1", "v1beta1"}, &Model::gateways, &DecodeGateway);
+    (*h)[{gw, "HTTPRoute"}] = Handler({"v1", "v1beta1"}, &Model::http_routes, &DecodeHTTPRoute);
+    (*h)[{gw, "GRPCRoute"}] = Handler({"v1"}, &Model::grpc_routes, &DecodeGRPCRoute);
+    // ReferenceGrant is v1beta1 in Gateway API v1.4 and also v1 from v1.5.
+    (*h)[{gw, "ReferenceGrant"}] =
+        Handler({"v1beta1", "v1"}, &Model::reference_grants, &DecodeReferenceGrant);
+    (*h)[{"", "Secret"}] = Handler({"v1"}, &Model::secrets, &DecodeSecret);
+    (*h)[{"", "Service"}] = Handler({"v1"}, &Model::services, &DecodeService);
+    (*h)[{"", "Namespace"}] =
+        Handler<Namespace>({"v1"}, &Model::namespaces, nullptr);
+    (*h)[{agw, "AgentgatewayBackend"}] =
+        Handler({"v1alpha1"}, &Model::backends, &DecodeBackend);
+    (*h)[{agw, "AgentgatewayPolicy"}] = Handler({"v1alpha1"}, &Model::policies, &DecodePolicy);
+    return h;
+  }();
+  return *handlers;
+}
+
+}  // namespace
+
+std::vector<std::string> ServedVersions(std::string_view group, std::string_view kind) {
+  auto it = Handlers().find({std::string(group), std::string(kind)});
+  return it == Handlers().end() ? std::vector<std::string>{} : it->second.versions;
+}
+
+Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink) {
+  Model model;
+  for (const manifest::Resource& resource : manifest.resources) {
+    auto it = Handlers().find({resource.id.group, resource.id.kind});
+    if (it == Handlers().end()) {
+      model.other.push_back(&resource);
+      continue;
+    }
+    const KindHandler& handler = it->second;
+    std::string version = manifest::VersionOf(resource.api_version);
+    if (std::find(handler.versions.begin(), handler.versions.end(), version) ==
+        handler.versions.end()) {
+      const manifest::Value* api_version = resource.object.Find("apiVersion");
+      manifest::Diagnostic d;
+      d.code = "unknown-version";
+      d.message = "no matches for kind \"" + resource.id.kind + "\" in version \"" +
+                  resource.api_version + "\"";
+      d.position = api_version ? api_version->position() : resource.position;
+      d.field_path = "apiVersion";
+      d.resource = resource.id.ToString();
+      std::string served;
+      for (const std::string& v : handler.versions) {
+        served += (served.empty() ? "" : ", ") +
+                  (resource.id.group.empty() ? v : resource.id.group + "/" + v);
+      }
+      d.hint = "served versions: " + served;
+      sink.Add(std::move(d));
+      continue;
+    }
+    manifest::Value defaulted = resource.object;
+    ApplySchemaDefaults(resource.id.group, resource.id.kind, defaulted);
+    FieldIndex fields;
+    Reader::Context context{sink, fields, resource.id.ToString()};
+    Reader root(&defaulted, "", context);
+    handler.decode(root, fields, resource, model);
+  }
+  return model;
+}
+
+}  // namespace agw::model

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <vector>
+
+#include "validate/manifest/diagnostic.h"
+#include "validate/manifest/loader.h"
+#include "validate/model/agentgateway.h"
+#include "validate/model/core.h"
+#include "validate/model/gateway_api.h"
+
+namespace agw::model {
+
+// The typed objects of a manifest set, in load order. Everything downstream (resolve, the
+// emulator) reads these, never raw YAML. Positions borrow from the Manifest it came from.
+struct Model {
+  std::vector<GatewayClass> gateway_classes;
+  std::vector<Gateway> gateways;
+  std::vector<HTTPRoute> http_routes;
+  std::vector<GRPCRoute> grpc_routes;
+  std::vector<ReferenceGrant> reference_grants;
+  std::vector<Secret> secrets;
+  std::vector<Service> services;
+  std::vector<Namespace> namespaces;
+  std::vector<AgentgatewayBackend> backends;
+  std::vector<AgentgatewayPolicy> policies;
+  // Resources of kinds the model does not know (Deployments, ConfigMaps, ...): carried along
+  // untouched so later stages can say what was ignored.
+  std::vector<const manifest::Resource*> other;
+};
+
+// Decodes every resource of `manifest`, applying the schema defaults first. Wrong JSON types,
+// missing required identity fields and unknown API versions of known kinds are reported to
+// `sink`; the object is still decoded as far as it can be.
+Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
+
+// Which API versions of a known kind are served ("gateway.networking.k8s.io", "HTTPRoute")
+// -> {"v1", "v1beta1"}; empty for kinds the model does not know.
+std::vector<std::string> ServedVersions(std::string_view group, std::string_view kind);
+
+}  // namespace agw::model

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "validate/manifest/loader.h"
+#include "validate/manifest/source.h"
+
+namespace agw::model {
+
+using manifest::Position;
+
+// Where each field of a decoded object was written, by API field path
+// ("spec.rules[0].backendRefs[1].name"). Later stages use it to point findings at the field.
+class FieldIndex {
+ public:
+  void Add(std::string path, Position position) { positions_[std::move(path)] = position; }
+  // The position of `path`, or of its nearest ancestor that was written (a field the API
+  // server defaulted has no text of its own); the object's position when none was.
+  Position Find(std::string_view path) const;
+  std::size_t size() const { return positions_.size(); }
+
+ private:
+  std::map<std::string, Position, std::less<>> positions_;
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;  // after -n and the "default" namespace were applied
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+// What every decoded object carries: its identity, metadata and field positions.
+struct ObjectBase {
+  std::string api_version;
+  manifest::ResourceId id;
+  ObjectMeta metadata;
+  Position position;  // metadata.name
+  FieldIndex fields;
+
+  Position PositionOf(std::string_view path) const { return fields.Find(path); }
+};
+
+}  // namespace agw::model
