@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <re2/re2.h>
@@ -201,6 +202,7 @@ class TreeBuilder : public YAML::EventHandler {
     anchors_.clear();
     root_.reset();
     nodes_ = 0;
+    too_large_ = false;
   }
   void OnDocumentEnd() override {}
 
@@ -217,7 +219,10 @@ class TreeBuilder : public YAML::EventHandler {
     }
     nodes_ += CountNodes(it->second);
     if (nodes_ > kMaxNodesPerDocument) {
-      Fail(At(mark), "document expands to more than 1000000 nodes through aliases");
+      if (!too_large_) {
+        too_large_ = true;
+        Fail(At(mark), "document expands to more than 1000000 nodes through aliases");
+      }
       Emit(Value::Null(At(mark)), 0, true);
       return;
     }
@@ -254,6 +259,7 @@ class TreeBuilder : public YAML::EventHandler {
     YAML::anchor_t anchor = 0;
     std::optional<Value> key;  // for maps: the key waiting for its value
     bool key_is_merge = false;
+    std::set<std::string> merged_keys;  // keys that came from "<<" and may be overridden
   };
 
   // For a scalar starting at `offset`: false when it opens a quote that never closes.
@@ -328,7 +334,7 @@ class TreeBuilder : public YAML::EventHandler {
     Value key = std::move(*top.key);
     top.key.reset();
     if (top.key_is_merge) {
-      Merge(top.value, value);
+      Merge(top, value);
       return;
     }
     if (!key.is_scalar()) {
@@ -337,6 +343,10 @@ class TreeBuilder : public YAML::EventHandler {
       return;
     }
     std::string name = key.is_null() ? "null" : key.text();
+    if (top.merged_keys.erase(name) != 0) {
+      *top.value.FindMutable(name) = std::move(value);  // explicit keys win over merged ones
+      return;
+    }
     if (const MapEntry* existing = top.value.FindEntry(name)) {
       Fail(key.position(),
            "mapping key \"" + name + "\" already defined at line " +
@@ -348,7 +358,7 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   // YAML merge key ("<<: *base"): keys already present win, earlier merged maps win.
-  void Merge(Value& target, const Value& source) {
+  void Merge(Frame& target, const Value& source) {
     if (source.is_sequence()) {
       for (const Value& item : source.items()) {
         Merge(target, item);
@@ -360,8 +370,9 @@ class TreeBuilder : public YAML::EventHandler {
       return;
     }
     for (const MapEntry& entry : source.entries()) {
-      if (target.FindEntry(entry.key) == nullptr) {
-        target.mutable_entries().push_back(entry);
+      if (target.value.FindEntry(entry.key) == nullptr) {
+        target.value.mutable_entries().push_back(entry);
+        target.merged_keys.insert(entry.key);
       }
     }
   }
@@ -374,6 +385,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::map<YAML::anchor_t, Value> anchors_;
   std::optional<Value> root_;
   std::size_t nodes_ = 0;
+  bool too_large_ = false;
   bool failed_ = false;
   YAML::Mark document_start_;
 };
@@ -387,11 +399,14 @@ bool StartsExplicitDocument(std::string_view chunk, const YAML::Mark& mark) {
   return rest.substr(0, 3) == "---" || rest.substr(0, 3) == "...";
 }
 
-std::string DescribeParserError(const std::string& message, std::string_view line) {
-  // yaml-cpp says "illegal map value" or "end of map not found" for a tab used as indentation;
-  // YAML forbids tabs there, so say that instead.
+// Rewrites a yaml-cpp error for people: its message, and for a tab in the indentation (which
+// yaml-cpp reports as "illegal map value" or "end of map not found" somewhere on the line) the
+// column of the tab itself.
+std::string DescribeParserError(const std::string& message, std::string_view line, int& column) {
   std::size_t indent_end = line.find_first_not_of(" \t");
-  if (line.substr(0, indent_end).find('\t') != std::string_view::npos) {
+  std::size_t tab = line.substr(0, indent_end).find('\t');
+  if (tab != std::string_view::npos) {
+    column = static_cast<int>(tab) + 1;
     return "found a tab character in indentation (YAML allows only spaces there)";
   }
   // yaml-cpp's terse messages, said the way users know them from kubectl (go-yaml).
@@ -446,8 +461,8 @@ std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sin
       if (e.mark.is_null()) {
         position = Position{&file, chunk.first_line, 1};
       }
-      sink.Error("yaml-syntax", position,
-                 DescribeParserError(e.msg, file.Line(position.line)));
+      std::string message = DescribeParserError(e.msg, file.Line(position.line), position.column);
+      sink.Error("yaml-syntax", position, std::move(message));
     }
   }
   return documents;
