@@ -200,5 +200,31 @@ TEST_CASE("kubectl finds the plugin on PATH and passes the flags through") {
   CHECK(plugins.out.find("kubectl-agentgateway") != std::string::npos);
 }
 
+TEST_CASE("The Krew release script packages the binary and fills in the archive's sha256") {
+  TempDir out;
+  CommandResult result =
+      RunCommand({"bash", "scripts/release-krew.sh", "--binary", kPluginBinary, "--out",
+                  out.path(), "--version", "v9.8.7"},
+                 "", kSourceDir);
+  REQUIRE(result.exit_code == 0);
+  std::string archive = out.path() + "/kubectl-agentgateway_linux_amd64.tar.gz";
+  CommandResult listing = RunCommand({"tar", "-tzf", archive});
+  CHECK(listing.out.find("kubectl-agentgateway\n") != std::string::npos);
+  CommandResult sum = RunCommand({"sha256sum", archive});
+  std::string sha256 = sum.out.substr(0, 64);
+
+  // The filled-in manifest is itself a valid document for our loader, with the new checksum.
+  CommandResult manifest = RunCommand({"cat", out.path() + "/agentgateway.yaml"});
+  CHECK(manifest.out.find("sha256: \"" + sha256 + "\"") != std::string::npos);
+  CHECK(manifest.out.find("version: v9.8.7") != std::string::npos);
+  CHECK(manifest.out.find("/download/v9.8.7/kubectl-agentgateway_linux_amd64.tar.gz") !=
+        std::string::npos);
+  CommandResult validated =
+      Plugin({"validate", "-f", out.path() + "/agentgateway.yaml", "-f", "krew/agentgateway.yaml"});
+  CHECK(validated.exit_code == 1);  // the same Plugin object twice: a duplicate, and only that
+  CHECK(validated.out.find("duplicate resource Plugin default/agentgateway") != std::string::npos);
+  CHECK(validated.out.find("1 resource in 2 files: 1 error, 0 warnings") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace agw::test
