@@ -6,80 +6,102 @@ namespace agw::model::internal {
 namespace {
 
 // Go's base64.StdEncoding as encoding/json applies it to []byte fields: padding required,
-// '\r' and '\n' skipped. On failure returns the offset Go reports ("at input byte N").
+// '\r' and '\n' skipped. On failure `error_offset` is the byte Go reports ("at input byte N"):
+// the bad character, the misplaced '=', the start of an unfinished group, or the end of the
+// input when padding is missing.
 struct Base64Result {
   std::string bytes;
   std::optional<std::size_t> error_offset;
 };
 
+int Base64Digit(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
 Base64Result DecodeBase64(std::string_view text) {
-  auto digit = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
   Base64Result result;
-  std::uint32_t quantum = 0;
-  int count = 0;
-  int padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\r' || c == '\n') {
-      continue;
+  auto skip_newlines = [&](std::size_t& i) {
+    while (i < text.size() && (text[i] == '\n' || text[i] == '\r')) {
+      ++i;
     }
-    if (c == '=') {
-      // Padding may only complete the final quantum.
-      if (count < 2 || padding + count >= 4) {
-        result.error_offset = i;
+  };
+  std::size_t si = 0;
+  while (true) {
+    // One group of four characters.
+    int digits[4] = {0, 0, 0, 0};
+    int j = 0;
+    bool end = false;
+    for (; j < 4; ++j) {
+      if (si == text.size()) {
+        if (j == 0) {
+          return result;
+        }
+        result.error_offset = si - j;  // unfinished group
         return result;
       }
-      ++padding;
-      if (count + padding == 4) {
-        for (std::size_t j = i + 1; j < text.size(); ++j) {
-          if (text[j] != '\r' && text[j] != '\n') {
-            result.error_offset = j;
-            return result;
-          }
-        }
+      char c = text[si++];
+      if (c == '\n' || c == '\r') {
+        --j;
+        continue;
       }
-      continue;
+      if (c != '=') {
+        int digit = Base64Digit(c);
+        if (digit < 0) {
+          result.error_offset = si - 1;
+          return result;
+        }
+        digits[j] = digit;
+        continue;
+      }
+      // Padding: only as the third or fourth character of the last group.
+      if (j < 2) {
+        result.error_offset = si - 1;
+        return result;
+      }
+      if (j == 2) {
+        skip_newlines(si);
+        if (si == text.size()) {
+          result.error_offset = text.size();  // "==" expected
+          return result;
+        }
+        if (text[si] != '=') {
+          result.error_offset = si - 1;
+          return result;
+        }
+        ++si;
+      }
+      skip_newlines(si);
+      if (si < text.size()) {
+        result.error_offset = si;  // data after the padding
+        return result;
+      }
+      end = true;
+      break;
     }
-    int value = digit(c);
-    if (value < 0 || padding > 0) {
-      result.error_offset = i;
+    std::uint32_t quantum = (digits[0] << 18) | (digits[1] << 12) | (digits[2] << 6) | digits[3];
+    int bytes = end ? j - 1 : 3;
+    for (int k = 0; k < bytes; ++k) {
+      result.bytes.push_back(static_cast<char>((quantum >> (16 - 8 * k)) & 0xff));
+    }
+    if (end) {
       return result;
     }
-    quantum = (quantum << 6) | static_cast<std::uint32_t>(value);
-    if (++count == 4) {
-      result.bytes.push_back(static_cast<char>((quantum >> 16) & 0xff));
-      result.bytes.push_back(static_cast<char>((quantum >> 8) & 0xff));
-      result.bytes.push_back(static_cast<char>(quantum & 0xff));
-      quantum = 0;
-      count = 0;
-    }
   }
-  if (count == 0) {
-    return result;
-  }
-  if (count + padding != 4) {
-    result.error_offset = text.size();
-    return result;
-  }
-  quantum <<= 6 * padding;
-  result.bytes.push_back(static_cast<char>((quantum >> 16) & 0xff));
-  if (count == 3) {
-    result.bytes.push_back(static_cast<char>((quantum >> 8) & 0xff));
-  }
-  return result;
 }
 
 }  // namespace
 
 void DecodeSecret(const Reader& root, Secret& out) {
-  out.type = root.StringOr("type", "Opaque");
+  // Kubernetes defaults empty values as well as absent ones (SetDefaults_Secret/_Service).
+  out.type = root.StringOr("type", "");
+  if (out.type.empty()) {
+    out.type = "Opaque";
+  }
   std::map<std::string, std::string> encoded = root.StringMap("data");
   for (const auto& [key, text] : encoded) {
     Base64Result decoded = DecodeBase64(text);
@@ -100,7 +122,10 @@ void DecodeSecret(const Reader& root, Secret& out) {
 
 void DecodeService(const Reader& root, Service& out) {
   Reader spec = root.Object("spec");
-  out.type = spec.StringOr("type", "ClusterIP");
+  out.type = spec.StringOr("type", "");
+  if (out.type.empty()) {
+    out.type = "ClusterIP";
+  }
   out.external_name = spec.String("externalName");
   out.selector = spec.StringMap("selector");
   for (const Reader& item : spec.Objects("ports")) {
@@ -110,11 +135,17 @@ void DecodeService(const Reader& root, Service& out) {
       item.RequiredError("port");
     }
     port.port = item.Int32("port").value_or(0);
-    port.protocol = item.StringOr("protocol", "TCP");
+    port.protocol = item.StringOr("protocol", "");
+    if (port.protocol.empty()) {
+      port.protocol = "TCP";
+    }
     port.app_protocol = item.String("appProtocol");
     // targetPort is an int-or-string; unset means the same number as `port`.
     const Value* target = item.value()->Find("targetPort");
-    if (target == nullptr || target->is_null()) {
+    bool unset = target == nullptr || target->is_null() ||
+                 (target->is_int() && target->int_value() == 0) ||
+                 (target->is_string() && target->text().empty());
+    if (unset) {
       port.target_port = std::to_string(port.port);
     } else if (target->is_int() || target->is_string()) {
       port.target_port = target->is_int() ? std::to_string(target->int_value()) : target->text();

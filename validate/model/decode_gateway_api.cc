@@ -75,7 +75,7 @@ RouteFilter DecodeFilter(const Reader& r) {
   }
   if (Reader x = r.Object("extensionRef"); x.present()) {
     filter.extension_ref =
-        LocalObjectReference{x.StringOr("group", ""), x.RequiredString("kind"),
+        LocalObjectReference{x.RequiredString("group"), x.RequiredString("kind"),
                              x.RequiredString("name")};
   }
   return filter;
@@ -173,10 +173,10 @@ BackendObjectReference DecodeBackendObjectReference(const Reader& r) {
 HTTPHeaderFilter DecodeHeaderFilter(const Reader& r) {
   HTTPHeaderFilter filter;
   for (const Reader& item : r.Objects("set")) {
-    filter.set.push_back(HTTPHeader{item.RequiredString("name"), item.StringOr("value", "")});
+    filter.set.push_back(HTTPHeader{item.RequiredString("name"), item.RequiredString("value")});
   }
   for (const Reader& item : r.Objects("add")) {
-    filter.add.push_back(HTTPHeader{item.RequiredString("name"), item.StringOr("value", "")});
+    filter.add.push_back(HTTPHeader{item.RequiredString("name"), item.RequiredString("value")});
   }
   filter.remove = r.Strings("remove");
   return filter;
@@ -217,8 +217,9 @@ void DecodeGateway(const Reader& root, Gateway& out) {
     out.listeners.push_back(DecodeListener(item));
   }
   for (const Reader& item : spec.Objects("addresses")) {
+    // `value` is optional since Gateway API v1.3 (the implementation assigns one).
     out.addresses.push_back(
-        GatewayAddress{item.StringOr("type", "IPAddress"), item.RequiredString("value")});
+        GatewayAddress{item.StringOr("type", "IPAddress"), item.StringOr("value", "")});
   }
   if (Reader infra = spec.Object("infrastructure"); infra.present()) {
     GatewayInfrastructure infrastructure;
@@ -300,11 +301,11 @@ void DecodeGRPCRoute(const Reader& root, GRPCRoute& out) {
 void DecodeReferenceGrant(const Reader& root, ReferenceGrant& out) {
   Reader spec = root.Object("spec");
   for (const Reader& item : spec.Objects("from")) {
-    out.from.push_back(ReferenceGrantFrom{item.StringOr("group", ""), item.RequiredString("kind"),
+    out.from.push_back(ReferenceGrantFrom{item.RequiredString("group"), item.RequiredString("kind"),
                                           item.RequiredString("namespace")});
   }
   for (const Reader& item : spec.Objects("to")) {
-    out.to.push_back(ReferenceGrantTo{item.StringOr("group", ""), item.RequiredString("kind"),
+    out.to.push_back(ReferenceGrantTo{item.RequiredString("group"), item.RequiredString("kind"),
                                       item.String("name")});
   }
 }
