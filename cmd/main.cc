@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
   int exit_code = agw::cmd::kExitClean;
   agw::cmd::AddValidateCommand(app, exit_code);
+  agw::cmd::AddStatusCommand(app, exit_code);
   agw::cmd::AddVersionCommand(app, exit_code);
 
   try {

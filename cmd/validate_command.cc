@@ -1,85 +1,101 @@
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cmd/commands.h"
+#include "cmd/pipeline.h"
+#include "cmd/version.h"
 #include "validate/manifest/diagnostic.h"
-#include "validate/manifest/file_system.h"
-#include "validate/manifest/loader.h"
-#include "validate/model/model.h"
+#include "validate/manifest/error.h"
+#include "validate/report/report.h"
 
 namespace agw::cmd {
 namespace {
 
-struct ValidateOptions {
-  std::vector<std::string> filenames;
-  bool recursive = true;
-  std::string namespace_;
-  std::string output = "text";
+struct ReportFile {
+  report::Format format;
+  std::string path;
 };
 
-std::string Plural(int count, const std::string& word) {
-  return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
+struct ValidateOptions {
+  InputFlags inputs;
+  std::string output = "text";
+  std::vector<std::string> reports;  // "FORMAT=FILE", checked by ParseReportFile
+  std::string fail_on = "error";
+};
+
+// "sarif=out/results.sarif" -> {kSarif, "out/results.sarif"}; nullopt when malformed.
+std::optional<ReportFile> ParseReportFile(const std::string& spec) {
+  std::size_t equals = spec.find('=');
+  if (equals == std::string::npos || equals + 1 == spec.size()) {
+    return std::nullopt;
+  }
+  std::optional<report::Format> format = report::ParseFormat(spec.substr(0, equals));
+  if (!format) {
+    return std::nullopt;
+  }
+  return ReportFile{*format, spec.substr(equals + 1)};
+}
+
+// Writes `contents` to `path`, replacing the file; the error names the file and the reason.
+Expected<void> WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) {
+    out << contents;
+    out.flush();
+  }
+  if (!out) {
+    return MakeError("cannot write report \"" + path + "\": " + std::strerror(errno));
+  }
+  return {};
+}
+
+report::ReportInput MakeReportInput(const manifest::Manifest& manifest,
+                                    std::vector<manifest::Diagnostic> findings) {
+  report::ReportInput input;
+  input.tool_version = kVersion;
+  input.findings = std::move(findings);
+  for (const auto& file : manifest.files) {
+    input.files.push_back(file->path());
+  }
+  for (const manifest::Resource& resource : manifest.resources) {
+    const manifest::Position& position = resource.position;
+    input.resources.push_back(report::CheckedResource{
+        resource.id.ToString(), position.file != nullptr ? position.file->path() : "",
+        position.line});
+  }
+  for (const Error& error : manifest.unreadable) {
+    input.unreadable.push_back(error.message);
+  }
+  return input;
 }
 
 int RunValidate(const ValidateOptions& options) {
-  manifest::LoadOptions load;
-  load.paths = options.filenames;
-  load.recursive = options.recursive;
-  if (!options.namespace_.empty()) {
-    load.namespace_ = options.namespace_;
-    load.namespace_explicit = true;
-  }
-  manifest::DiskFileSystem disk;
-  manifest::DiagnosticSink sink;
-  manifest::Manifest manifest = manifest::Load(load, disk, sink);
-  model::Decode(manifest, sink);
+  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  const manifest::Manifest& manifest = pipeline->manifest;
+  report::ReportInput input = MakeReportInput(manifest, pipeline->sink.diagnostics());
 
-  std::vector<manifest::Diagnostic> findings = sink.diagnostics();
-  manifest::SortDiagnostics(findings, manifest.FileOrder());
-  int errors = sink.Count(manifest::Severity::kError);
-  int warnings = sink.Count(manifest::Severity::kWarning);
-  int resources = static_cast<int>(manifest.resources.size());
-  int files = static_cast<int>(manifest.files.size());
-
-  if (options.output == "json") {
-    nlohmann::ordered_json out;
-    auto list = nlohmann::ordered_json::array();
-    for (const manifest::Diagnostic& finding : findings) {
-      list.push_back(manifest::ToJson(finding));
-    }
-    out["findings"] = std::move(list);
-    out["summary"] = {{"files", files},
-                      {"resources", resources},
-                      {"errors", errors},
-                      {"warnings", warnings}};
-    auto unreadable = nlohmann::ordered_json::array();
-    for (const Error& error : manifest.unreadable) {
-      unreadable.push_back(error.message);
-    }
-    out["unreadable"] = std::move(unreadable);
-    std::cout << out.dump(2) << "\n";
-  } else {
-    for (const manifest::Diagnostic& finding : findings) {
-      std::cout << manifest::RenderText(finding);
-    }
-    std::cout << Plural(resources, "resource") << " in " << Plural(files, "file") << ": ";
-    if (errors == 0 && warnings == 0) {
-      std::cout << "no findings\n";
-    } else {
-      std::cout << Plural(errors, "error") << ", " << Plural(warnings, "warning") << "\n";
+  // Flags were checked by CLI11, so these parse.
+  std::cout << report::Render(*report::ParseFormat(options.output), input);
+  bool write_failed = false;
+  for (const std::string& spec : options.reports) {
+    ReportFile file = *ParseReportFile(spec);
+    Expected<void> written = WriteFile(file.path, report::Render(file.format, input));
+    if (!written) {
+      std::cerr << "error: " << written.error().message << "\n";
+      write_failed = true;
     }
   }
-  for (const Error& error : manifest.unreadable) {
-    std::cerr << "error: " << error.message << "\n";
-  }
-  if (!manifest.unreadable.empty()) {
+  if (ReportUnreadable(*pipeline) || write_failed) {
     return kExitOperational;
   }
-  return errors > 0 ? kExitFindings : kExitClean;
+  bool fail = report::ShouldFail(input.findings, *report::ParseFailOn(options.fail_on));
+  return fail ? kExitFindings : kExitClean;
 }
 
 }  // namespace
@@ -88,20 +104,34 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* command = app.add_subcommand(
       "validate",
-      "Check manifests offline: YAML/JSON syntax, object identity and the typed fields of\n"
-      "Gateway API and agentgateway kinds. Exit code 0 clean, 1 findings, 2 usage, 3 unreadable.");
+      "Check manifests offline: YAML/JSON syntax, object identity, the typed fields of Gateway\n"
+      "API and agentgateway kinds, and what the agentgateway controller would report: route\n"
+      "attachment, references, ReferenceGrants, Secrets, policy targets (see `status`).\n"
+      "Exit code 0 clean, 1 findings (see --fail-on), 2 usage, 3 an input could not be read\n"
+      "or a --report file could not be written.");
+  AddInputFlags(*command, options->inputs);
   command
-      ->add_option("-f,--filename", options->filenames,
-                   "File, directory or - (stdin) to read; repeatable")
-      ->required();
-  command->add_flag("-R,--recursive{true}", options->recursive,
-                    "Read directories recursively (the default; kubectl's -R is accepted). "
-                    "--recursive=false reads only the top level");
-  command->add_option("-n,--namespace", options->namespace_,
-                      "Namespace for objects that name none (default \"default\"); objects that "
-                      "name another one are an error, as with kubectl apply");
-  command->add_option("-o,--output", options->output, "Output format: text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->add_option("-o,--output", options->output,
+                   "Output format on stdout: text, json, sarif (SARIF 2.1.0), github (GitHub "
+                   "Actions annotations) or junit (JUnit XML)")
+      ->check(CLI::IsMember(report::FormatNames()));
+  command
+      ->add_option("--report", options->reports,
+                   "FORMAT=FILE: also write the report in FORMAT to FILE (repeatable), e.g. "
+                   "--report sarif=results.sarif --report junit=junit.xml")
+      ->check(CLI::Validator(
+          [](std::string& spec) -> std::string {
+            if (ParseReportFile(spec)) {
+              return "";
+            }
+            return "expected FORMAT=FILE with FORMAT one of text, json, sarif, github, junit: " +
+                   spec;
+          },
+          "FORMAT=FILE"));
+  command
+      ->add_option("--fail-on", options->fail_on,
+                   "Least severe finding that makes the exit code 1: error (default) or warning")
+      ->check(CLI::IsMember({"error", "warning"}));
   command->callback([options, &exit_code] { exit_code = RunValidate(*options); });
 }
 

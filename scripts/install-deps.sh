@@ -15,6 +15,12 @@ packages=(
   libre2-dev              # linear-time regular expressions from user manifests
   libexpected-dev         # tl::expected for operational errors
 )
+# nodejs + npm: tests only, to check SARIF output against the SARIF 2.1.0 JSON schema with Ajv
+# (tests/sarif/). A machine that already has a Node.js with its own npm keeps it: NodeSource's
+# nodejs package conflicts with Debian's npm, and apt-get would refuse the whole install.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+npm ci --prefix tests/sarif --no-audit --no-fund  # Ajv + the SARIF schema, for the SARIF test
 shared_dir=${AGW_SHARED_DIR:-$(cd .. && pwd)/shared}
 cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir"
 cmake --build build

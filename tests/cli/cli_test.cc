@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -32,7 +34,9 @@ TEST_CASE("Every bundled example validates with no findings") {
   REQUIRE(examples.size() >= 4);
   for (const std::string& example : examples) {
     CAPTURE(example);
-    CommandResult result = Plugin({"validate", "-f", "testdata/examples/" + example});
+    // The first tutorial runs on the enterprise distribution's GatewayClass.
+    CommandResult result = Plugin({"validate", "-f", "testdata/examples/" + example,
+                                   "--gateway-class", "enterprise-agentgateway"});
     CHECK(result.exit_code == 0);
     CHECK(result.err.empty());
     CHECK(result.out.find(": no findings\n") != std::string::npos);
@@ -43,7 +47,19 @@ TEST_CASE("Every bundled example validates with no findings") {
 TEST_CASE("The examples directory validates as a whole") {
   CommandResult result = Plugin({"validate", "-f", "testdata/examples/"});
   CHECK(result.exit_code == 0);
-  CHECK(result.out == "28 resources in 15 files: no findings\n");
+  CHECK(result.out ==
+        "testdata/examples/multi-llm-providers/gateway.yaml:8:21: info: GatewayClass "
+        "\"enterprise-agentgateway\" is not in the manifest set and is not an agentgateway class: "
+        "the agentgateway controller ignores this Gateway [foreign-gateway-class]\n"
+        " 8 |   gatewayClassName: enterprise-agentgateway\n"
+        "   |                     ^\n"
+        "  hint: pass --gateway-class enterprise-agentgateway if this class belongs to "
+        "agentgateway\n"
+        "28 resources in 15 files: no errors or warnings, 1 info\n");
+  CommandResult accepted = Plugin({"validate", "-f", "testdata/examples/", "--gateway-class",
+                                   "enterprise-agentgateway"});
+  CHECK(accepted.exit_code == 0);
+  CHECK(accepted.out == "28 resources in 15 files: no findings\n");
 }
 
 TEST_CASE("Broken YAML is reported with position and caret, and other files are still read") {
@@ -113,19 +129,25 @@ TEST_CASE("JSON input is checked with positions") {
   CommandResult result = Plugin({"validate", "-f", "route.json"}, "", dir.path());
   CHECK(result.exit_code == 1);
   CHECK(result.out ==
+        "route.json:6:29: warning: Gateway default/gw is not in the manifest set; assuming it "
+        "exists on the cluster [not-in-manifest-set]\n"
+        " 6 |     \"parentRefs\": [{\"name\": \"gw\", \"port\": \"80\"}]\n"
+        "   |                             ^\n"
+        "  hint: add it to the inputs, or pass --strict-refs to treat it as missing\n"
         "route.json:6:43: error: spec.parentRefs[0].port: Invalid value: \"string\": "
         "spec.parentRefs[0].port in body must be of type integer: \"string\" [invalid-type]\n"
         " 6 |     \"parentRefs\": [{\"name\": \"gw\", \"port\": \"80\"}]\n"
         "   |                                           ^\n"
-        "1 resource in 1 file: 1 error, 0 warnings\n");
+        "1 resource in 1 file: 1 error, 1 warning\n");
 
   SECTION("and -o json carries the same finding as data") {
     CommandResult json_result =
         Plugin({"validate", "-f", "route.json", "-o", "json"}, "", dir.path());
     CHECK(json_result.exit_code == 1);
     auto json = nlohmann::json::parse(json_result.out);
-    REQUIRE(json["findings"].size() == 1);
-    const auto& finding = json["findings"][0];
+    REQUIRE(json["findings"].size() == 2);
+    CHECK(json["findings"][0]["code"] == "not-in-manifest-set");
+    const auto& finding = json["findings"][1];
     CHECK(finding["severity"] == "error");
     CHECK(finding["code"] == "invalid-type");
     CHECK(finding["file"] == "route.json");
@@ -192,7 +214,8 @@ TEST_CASE("kubectl finds the plugin on PATH and passes the flags through") {
   }
   std::string path = std::string("PATH=") + kBinaryDir + ":" + std::getenv("PATH");
   CommandResult result = RunCommand({"kubectl", "agentgateway", "validate", "-f",
-                                     "testdata/examples/"},
+                                     "testdata/examples/", "--gateway-class",
+                                     "enterprise-agentgateway"},
                                     "", kSourceDir, {path});
   CHECK(result.exit_code == 0);
   CHECK(result.out == "28 resources in 15 files: no findings\n");
@@ -224,6 +247,187 @@ TEST_CASE("The Krew release script packages the binary and fills in the archive'
   CHECK(validated.exit_code == 1);  // the same Plugin object twice: a duplicate, and only that
   CHECK(validated.out.find("duplicate resource Plugin default/agentgateway") != std::string::npos);
   CHECK(validated.out.find("1 resource in 2 files: 1 error, 0 warnings") != std::string::npos);
+}
+
+// The inputs of the CI-format cases below: a YAML syntax error and a good Secret.
+void WriteBrokenManifests(const TempDir& dir) {
+  dir.Write("manifests/a-broken.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: HTTPRoute\n"
+            "metadata:\n"
+            "  name: route\n"
+            "\tnamespace: default\n");
+  dir.Write("manifests/b-good.yaml",
+            "apiVersion: v1\n"
+            "kind: Secret\n"
+            "metadata:\n"
+            "  name: key\n"
+            "stringData:\n"
+            "  Authorization: placeholder\n");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+TEST_CASE("GitHub output (-o github) annotates a broken file at its line and column") {
+  TempDir dir;
+  WriteBrokenManifests(dir);
+  CommandResult result = Plugin({"validate", "-f", "manifests", "-o", "github"}, "", dir.path());
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.empty());
+  CHECK(result.out ==
+        "::error file=manifests/a-broken.yaml,line=5,col=1,title=yaml-syntax::found a tab "
+        "character in indentation (YAML allows only spaces there)\n"
+        "1 resource in 2 files: 1 error, 0 warnings\n");
+}
+
+TEST_CASE("Each --report FORMAT=FILE is written in the same run as the text output") {
+  TempDir dir;
+  WriteBrokenManifests(dir);
+  CommandResult result = Plugin({"validate", "-f", "manifests", "--report", "sarif=results.sarif",
+                                 "--report", "junit=junit.xml"},
+                                "", dir.path());
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.empty());
+  CHECK(result.out ==
+        "manifests/a-broken.yaml:5:1: error: found a tab character in indentation (YAML allows "
+        "only spaces there) [yaml-syntax]\n"
+        " 5 |  namespace: default\n"
+        "   | ^\n"
+        "1 resource in 2 files: 1 error, 0 warnings\n");
+
+  auto sarif = nlohmann::json::parse(ReadFile(dir.path() + "/results.sarif"));
+  CHECK(sarif["version"] == "2.1.0");
+  const auto& result_0 = sarif["runs"][0]["results"][0];
+  CHECK(result_0["ruleId"] == "yaml-syntax");
+  CHECK(result_0["level"] == "error");
+  CHECK(result_0["locations"][0]["physicalLocation"] ==
+        nlohmann::json::parse(R"({"artifactLocation": {"uri": "manifests/a-broken.yaml"},
+                                  "region": {"startLine": 5, "startColumn": 1}})"));
+  CHECK(sarif["runs"][0]["tool"]["driver"]["name"] == "kubectl-agentgateway");
+  auto version = nlohmann::json::parse(Plugin({"version", "-o", "json"}).out)["version"];
+  CHECK(sarif["runs"][0]["tool"]["driver"]["version"] == version);
+
+  CHECK(ReadFile(dir.path() + "/junit.xml") ==
+        R"xml(<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="kubectl-agentgateway validate" tests="2" failures="1" errors="0">
+  <testsuite name="kubectl-agentgateway validate" tests="2" failures="1" errors="0" skipped="0">
+    <testcase classname="manifests/a-broken.yaml" name="manifests/a-broken.yaml">
+      <failure message="found a tab character in indentation (YAML allows only spaces there)" type="yaml-syntax">manifests/a-broken.yaml:5:1: error: found a tab character in indentation (YAML allows only spaces there) [yaml-syntax]
+ 5 |  namespace: default
+   | ^
+</failure>
+    </testcase>
+    <testcase classname="manifests/b-good.yaml" name="Secret default/key"/>
+  </testsuite>
+</testsuites>
+)xml");
+}
+
+TEST_CASE("The --fail-on threshold decides which findings make exit code 1") {
+  // Nothing reports warnings yet (ShouldFail is unit-tested in tests/report): clean input passes
+  // under either threshold, errors fail under both, and other thresholds are usage errors.
+  for (const char* fail_on : {"warning", "error"}) {
+    CAPTURE(fail_on);
+    CHECK(Plugin({"validate", "-f", "testdata/examples/local-llm", "--fail-on", fail_on})
+              .exit_code == 0);
+  }
+  TempDir dir;
+  WriteBrokenManifests(dir);
+  CHECK(Plugin({"validate", "-f", "manifests", "--fail-on", "warning"}, "", dir.path())
+            .exit_code == 1);
+  CHECK(Plugin({"validate", "-f", "manifests", "--fail-on", "info"}, "", dir.path()).exit_code ==
+        2);
+}
+
+TEST_CASE("Malformed --report values are usage errors") {
+  for (const char* spec : {"sarif", "pdf=out.pdf", "sarif=", "=out.sarif"}) {
+    CAPTURE(spec);
+    CHECK(Plugin({"validate", "-f", "testdata/examples/local-llm", "--report", spec}).exit_code ==
+          2);
+  }
+}
+
+TEST_CASE("A report file that cannot be written is an operational failure with exit code 3") {
+  TempDir dir;
+  CommandResult result =
+      Plugin({"validate", "-f", "testdata/examples/local-llm", "--report",
+              "sarif=" + dir.path() + "/no/such/dir/results.sarif", "--report",
+              "junit=" + dir.path() + "/junit.xml"});
+  CHECK(result.exit_code == 3);
+  CHECK(result.err == "error: cannot write report \"" + dir.path() +
+                          "/no/such/dir/results.sarif\": No such file or directory\n");
+  CHECK(result.out == "5 resources in 3 files: no findings\n");
+  // The other report is still written.
+  CHECK(ReadFile(dir.path() + "/junit.xml").find("tests=\"5\" failures=\"0\"") !=
+        std::string::npos);
+}
+
+// Validates SARIF files with tests/sarif/validate.js (Ajv and the SARIF 2.1.0 schema from npm).
+CommandResult ValidateSarif(const std::vector<std::string>& files) {
+  std::vector<std::string> argv = {"node", "tests/sarif/validate.js"};
+  argv.insert(argv.end(), files.begin(), files.end());
+  return RunCommand(argv, "", kSourceDir);
+}
+
+TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
+  CommandResult node = RunCommand({"node", "--version"});
+  if (node.exit_code != 0) {
+    FAIL("node is not installed: scripts/install-deps.sh installs it (Debian's nodejs and npm)");
+  }
+  if (!std::filesystem::exists(std::string(kSourceDir) + "/tests/sarif/node_modules")) {
+    FAIL("tests/sarif/node_modules is missing: run `npm ci --prefix tests/sarif` "
+         "(scripts/test.sh does)");
+  }
+
+  TempDir dir;
+  WriteBrokenManifests(dir);
+  std::string gateway =
+      "apiVersion: gateway.networking.k8s.io/v1\n"
+      "kind: Gateway\n"
+      "metadata:\n"
+      "  name: gw\n"
+      "spec:\n"
+      "  gatewayClassName: agentgateway\n"
+      "  listeners:\n"
+      "  - name: http\n"
+      "    protocol: HTTP\n"
+      "    port: 80\n";
+  dir.Write("manifests/c-gateway.yaml", gateway + "---\n" + gateway);
+  dir.Write("manifests/d route.json",
+            "{\"apiVersion\": \"gateway.networking.k8s.io/v1\", \"kind\": \"HTTPRoute\",\n"
+            " \"metadata\": {\"name\": \"route\"},\n"
+            " \"spec\": {\"parentRefs\": [{\"name\": \"gw\", \"port\": \"80\"}]}}\n");
+  CommandResult broken = Plugin({"validate", "-f", "manifests", "-f", "missing.yaml", "-o",
+                                 "sarif", "--report", "sarif=broken-report.sarif"},
+                                "", dir.path());
+  CHECK(broken.exit_code == 3);
+  std::string broken_path = dir.Write("broken.sarif", broken.out);
+  CHECK(ReadFile(dir.path() + "/broken-report.sarif") == broken.out);
+  auto log = nlohmann::json::parse(broken.out);
+  CHECK(log["runs"][0]["results"].size() == 3);
+  CHECK(log["runs"][0]["invocations"][0]["executionSuccessful"] == false);
+
+  CommandResult examples = Plugin({"validate", "-f", "testdata/examples/", "-o", "sarif"});
+  CHECK(examples.exit_code == 0);
+  std::string examples_path = dir.Write("examples.sarif", examples.out);
+
+  CommandResult valid = ValidateSarif(
+      {broken_path, examples_path, std::string(kSourceDir) + "/testdata/report/four-findings.sarif"});
+  INFO(valid.out << valid.err);
+  CHECK(valid.exit_code == 0);
+
+  // The check is not vacuous: a level SARIF does not define is rejected.
+  std::string invalid = broken.out;
+  invalid.replace(invalid.find("\"level\": \"error\""), 16, "\"level\": \"fatal\"");
+  CommandResult rejected = ValidateSarif({dir.Write("invalid.sarif", invalid)});
+  INFO(rejected.out << rejected.err);
+  CHECK(rejected.exit_code == 1);
+  CHECK(rejected.err.find("must be equal to one of the allowed values") != std::string::npos);
 }
 
 }  // namespace

@@ -195,7 +195,7 @@ TEST_CASE("List kinds are expanded into their items") {
   CHECK(manifest.resources[1].position.line == 12);
 }
 
-TEST_CASE("-n sets the namespace of objects without one and rejects a different one") {
+TEST_CASE("The -n flag sets the namespace of objects without one and rejects a different one") {
   Manifest manifest;
   DiagnosticSink sink;
   LoadOptions options;

@@ -1,0 +1,201 @@
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/commands.h"
+#include "cmd/pipeline.h"
+#include "validate/manifest/yaml_writer.h"
+
+namespace agw::cmd {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct StatusOptions {
+  InputFlags inputs;
+  std::string output = "table";
+};
+
+// One object with the status the controller would write, in the order kubectl lists kinds.
+struct Entry {
+  std::string api_version;
+  std::string kind;
+  const model::ObjectBase* object;
+  Json status;
+  // For the table.
+  std::string accepted = "-", programmed = "-", resolved = "-", attached = "-", message;
+};
+
+std::string Summarize(const std::vector<resolve::Condition>& conditions, std::string_view type) {
+  const resolve::Condition* condition = resolve::FindCondition(conditions, type);
+  return condition == nullptr ? "-" : condition->status;
+}
+
+// The first condition that is not healthy, as "Reason: message".
+void NoteProblem(Entry& entry, const std::vector<resolve::Condition>& conditions) {
+  if (!entry.message.empty()) {
+    return;
+  }
+  for (const resolve::Condition& condition : conditions) {
+    bool healthy = condition.type == "Conflicted" ? !condition.is_true() : condition.is_true();
+    if (!healthy) {
+      std::string message = condition.message;
+      std::replace(message.begin(), message.end(), '\n', ' ');
+      entry.message = condition.reason + ": " + message;
+      return;
+    }
+  }
+}
+
+std::string Aggregate(const std::vector<std::string>& values) {
+  if (values.empty()) {
+    return "-";
+  }
+  int true_count = static_cast<int>(std::count(values.begin(), values.end(), "True"));
+  if (true_count == static_cast<int>(values.size())) {
+    return "True";
+  }
+  if (true_count == 0) {
+    return "False";
+  }
+  return std::to_string(true_count) + "/" + std::to_string(values.size());
+}
+
+std::vector<Entry> Collect(const resolve::StatusSet& status) {
+  std::vector<Entry> entries;
+  for (const auto& s : status.gateway_classes) {
+    Entry e{s.object->api_version, "GatewayClass", s.object, resolve::ToJson(s)};
+    e.accepted = Summarize(s.conditions, "Accepted");
+    NoteProblem(e, s.conditions);
+    entries.push_back(std::move(e));
+  }
+  for (const auto& s : status.gateways) {
+    Entry e{s.object->api_version, "Gateway", s.object, resolve::ToJson(s)};
+    e.accepted = Summarize(s.conditions, "Accepted");
+    e.programmed = Summarize(s.conditions, "Programmed");
+    int routes = 0;
+    std::vector<std::string> resolved;
+    for (const auto& listener : s.listeners) {
+      routes += listener.attached_routes;
+      resolved.push_back(Summarize(listener.conditions, "ResolvedRefs"));
+      NoteProblem(e, listener.conditions);
+    }
+    NoteProblem(e, s.conditions);
+    e.resolved = Aggregate(resolved);
+    e.attached = std::to_string(routes) + (routes == 1 ? " route" : " routes");
+    entries.push_back(std::move(e));
+  }
+  for (const auto& s : status.routes) {
+    Entry e{s.object->api_version, s.kind, s.object, resolve::ToJson(s)};
+    std::vector<std::string> accepted, resolved;
+    for (const auto& parent : s.parents) {
+      accepted.push_back(Summarize(parent.conditions, "Accepted"));
+      resolved.push_back(Summarize(parent.conditions, "ResolvedRefs"));
+      NoteProblem(e, parent.conditions);
+    }
+    e.accepted = Aggregate(accepted);
+    e.resolved = Aggregate(resolved);
+    e.attached = std::to_string(s.parents.size()) + (s.parents.size() == 1 ? " parent" : " parents");
+    entries.push_back(std::move(e));
+  }
+  for (const auto& s : status.backends) {
+    Entry e{s.object->api_version, "AgentgatewayBackend", s.object, resolve::ToJson(s)};
+    e.accepted = Summarize(s.conditions, "Accepted");
+    NoteProblem(e, s.conditions);
+    entries.push_back(std::move(e));
+  }
+  for (const auto& s : status.policies) {
+    Entry e{s.object->api_version, "AgentgatewayPolicy", s.object, resolve::ToJson(s)};
+    std::vector<std::string> accepted, attached;
+    for (const auto& ancestor : s.ancestors) {
+      accepted.push_back(Summarize(ancestor.conditions, "Accepted"));
+      attached.push_back(Summarize(ancestor.conditions, "Attached"));
+      NoteProblem(e, ancestor.conditions);
+    }
+    e.accepted = Aggregate(accepted);
+    e.attached = Aggregate(attached);
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+Json ItemJson(const Entry& entry) {
+  Json item;
+  item["apiVersion"] = entry.api_version;
+  item["kind"] = entry.kind;
+  item["metadata"]["name"] = entry.object->metadata.name;
+  if (!entry.object->metadata.namespace_.empty()) {
+    item["metadata"]["namespace"] = entry.object->metadata.namespace_;
+  }
+  item["status"] = entry.status;
+  return item;
+}
+
+void PrintTable(const std::vector<Entry>& entries) {
+  std::vector<std::vector<std::string>> rows = {
+      {"KIND", "NAMESPACE", "NAME", "ACCEPTED", "PROGRAMMED", "RESOLVED", "ATTACHED", "MESSAGE"}};
+  for (const Entry& e : entries) {
+    std::string message = e.message.size() > 100 ? e.message.substr(0, 97) + "..." : e.message;
+    rows.push_back({e.kind, e.object->metadata.namespace_.empty() ? "-" : e.object->metadata.namespace_,
+                    e.object->metadata.name, e.accepted, e.programmed, e.resolved, e.attached,
+                    message});
+  }
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
+}
+
+int RunStatus(const StatusOptions& options) {
+  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  std::vector<Entry> entries = Collect(pipeline->resolution.status);
+  if (options.output == "table") {
+    PrintTable(entries);
+  } else {
+    Json list;
+    list["apiVersion"] = "v1";
+    list["kind"] = "List";
+    list["items"] = Json::array();
+    for (const Entry& entry : entries) {
+      list["items"].push_back(ItemJson(entry));
+    }
+    std::cout << (options.output == "json" ? list.dump(2) + "\n" : manifest::ToYaml(list));
+  }
+  // Loading errors hide objects (or parts of them) from the status: say so.
+  if (pipeline->input_errors > 0) {
+    std::cerr << "warning: " << pipeline->input_errors
+              << " input error(s) leave objects out of this status; run `validate` to see them\n";
+  }
+  if (ReportUnreadable(*pipeline)) {
+    return kExitOperational;
+  }
+  return kExitClean;
+}
+
+}  // namespace
+
+void AddStatusCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<StatusOptions>();
+  CLI::App* command = app.add_subcommand(
+      "status",
+      "Print the status the agentgateway controller would write for each object: a table by "
+      "default, or the status blocks as on the cluster (-o yaml|json)");
+  AddInputFlags(*command, options->inputs);
+  command->add_option("-o,--output", options->output, "Output format: table, yaml or json")
+      ->check(CLI::IsMember({"table", "yaml", "json"}));
+  command->callback([options, &exit_code] { exit_code = RunStatus(*options); });
+}
+
+}  // namespace agw::cmd

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace agw::manifest {
+
+// Renders JSON as block-style YAML the way kubectl prints objects: keys in the order given,
+// strings quoted only when YAML would read them as something else, multi-line strings as
+// literal blocks.
+std::string ToYaml(const nlohmann::ordered_json& json);
+
+}  // namespace agw::manifest

@@ -1,0 +1,377 @@
+// Gateways and listeners as the agentgateway controller translates them (controller.md 1-2).
+
+#include <algorithm>
+#include <cctype>
+
+#include "validate/resolve/resolver.h"
+
+namespace agw::resolve::internal {
+namespace {
+
+constexpr char kNoErrors[] = "No errors found";
+
+bool IsSupportedProtocol(std::string_view protocol) {
+  return protocol == "HTTP" || protocol == "HTTPS" || protocol == "TLS" || protocol == "TCP" ||
+         protocol == "HBONE";
+}
+
+std::vector<model::RouteGroupKind> KindsForProtocol(const model::Listener& listener) {
+  const std::string group = model::kGatewayApiGroup;
+  if (listener.protocol == "HTTP" || listener.protocol == "HTTPS") {
+    return {{group, "HTTPRoute"}, {group, "GRPCRoute"}};
+  }
+  if (listener.protocol == "TLS") {
+    std::vector<model::RouteGroupKind> kinds = {{group, "TLSRoute"}};
+    if (listener.tls && listener.tls->mode == "Terminate") {
+      kinds.push_back({group, "TCPRoute"});
+    }
+    return kinds;
+  }
+  if (listener.protocol == "TCP") {
+    return {{group, "TCPRoute"}};
+  }
+  return {};
+}
+
+// Sets a listener condition to an error: the status is inverted from its healthy value.
+void ListenerError(ListenerStatus& status, const std::string& type, std::string reason,
+                   std::string message) {
+  std::string failing = type == "Conflicted" ? "True" : "False";
+  SetCondition(status.conditions, Condition{type, failing, std::move(reason), std::move(message)});
+}
+
+bool LabelsMatch(const model::LabelSelector& selector,
+                 const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector.match_labels) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) {
+      return false;
+    }
+  }
+  for (const model::LabelSelectorRequirement& requirement : selector.match_expressions) {
+    auto it = labels.find(requirement.key);
+    bool has = it != labels.end();
+    bool in = has && std::find(requirement.values.begin(), requirement.values.end(),
+                               it->second) != requirement.values.end();
+    if ((requirement.op == "In" && !in) || (requirement.op == "NotIn" && in) ||
+        (requirement.op == "Exists" && !has) || (requirement.op == "DoesNotExist" && has)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void Resolver::ResolveGatewayClasses() {
+  for (const model::GatewayClass& gateway_class : model_.gateway_classes) {
+    if (gateway_class.controller_name != options_.controller_name) {
+      continue;
+    }
+    GatewayClassStatus status;
+    status.object = &gateway_class;
+    status.conditions.push_back(
+        {"Accepted", "True", "Accepted", "GatewayClass accepted by agentgateway controller"});
+    out_.status.gateway_classes.push_back(std::move(status));
+  }
+}
+
+bool Resolver::IsOurs(const model::Gateway& gateway) {
+  const std::string& class_name = gateway.gateway_class_name;
+  if (const model::GatewayClass* gateway_class = index_.FindGatewayClass(class_name)) {
+    if (gateway_class->controller_name == options_.controller_name) {
+      return true;
+    }
+    Report(gateway, manifest::Severity::kInfo, "foreign-gateway-class",
+           "GatewayClass \"" + class_name + "\" belongs to controller \"" +
+               gateway_class->controller_name +
+               "\": the agentgateway controller ignores this Gateway",
+           "spec.gatewayClassName");
+    return false;
+  }
+  const auto& implied = options_.implied_gateway_classes;
+  if (std::find(implied.begin(), implied.end(), class_name) != implied.end()) {
+    return true;
+  }
+  Report(gateway, manifest::Severity::kInfo, "foreign-gateway-class",
+         "GatewayClass \"" + class_name +
+             "\" is not in the manifest set and is not an agentgateway class: the agentgateway "
+             "controller ignores this Gateway",
+         "spec.gatewayClassName",
+         "pass --gateway-class " + class_name +
+             " if this class belongs to agentgateway");
+  return false;
+}
+
+std::vector<std::string> Resolver::AllowedNamespaces(const model::Gateway& gateway,
+                                                     const model::Listener& listener) const {
+  const model::AllowedRoutes& allowed = listener.allowed_routes;
+  if (allowed.namespaces_from == "All") {
+    return {"*"};
+  }
+  if (allowed.namespaces_from == "Selector") {
+    if (!allowed.namespace_selector) {
+      return {"*"};
+    }
+    std::vector<std::string> namespaces;
+    for (const model::Namespace& ns : model_.namespaces) {
+      std::map<std::string, std::string> labels = ns.metadata.labels;
+      labels["kubernetes.io/metadata.name"] = ns.metadata.name;
+      if (LabelsMatch(*allowed.namespace_selector, labels)) {
+        namespaces.push_back(ns.metadata.name);
+      }
+    }
+    std::sort(namespaces.begin(), namespaces.end());
+    if (namespaces.empty()) {
+      return {"~"};  // matches no namespace
+    }
+    return namespaces;
+  }
+  return {gateway.metadata.namespace_};
+}
+
+void Resolver::ResolveListenerTls(const model::Gateway& gateway, const model::Listener& listener,
+                                  ListenerStatus& status) {
+  const model::GatewayTLSConfig& tls = *listener.tls;
+  if (tls.mode == "Passthrough") {
+    return;
+  }
+  auto option = [&](const std::string& key) -> std::string {
+    auto it = tls.options.find(key);
+    return it == tls.options.end() ? "" : it->second;
+  };
+  std::string istio_mode = option("gateway.istio.io/tls-terminate-mode");
+  if (option("agentgateway.dev/tls-certificate-source") == "SPIFFE" ||
+      istio_mode == "ISTIO_SIMPLE" || istio_mode == "ISTIO_MUTUAL") {
+    return;  // the certificate comes from the mesh, not from certificateRefs
+  }
+  std::string base = listener.path + ".tls";
+  auto fail = [&](std::string reason, std::string message, const std::string& field) {
+    ListenerError(status, "ResolvedRefs", reason, message);
+    ListenerError(status, "Programmed", "Invalid", "Bad TLS configuration");
+    Report(gateway, manifest::Severity::kError, reason, message, field);
+  };
+  if (tls.certificate_refs.size() != 1) {
+    fail("InvalidCertificateRef", "exactly 1 certificateRefs should be present for TLS termination",
+         base + ".certificateRefs");
+    return;
+  }
+  const model::SecretObjectReference& ref = tls.certificate_refs[0];
+  std::string field = base + ".certificateRefs[0]";
+  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
+  std::string printed = ref.group + "/" + ref.kind + "/" + ref.name + "." + ref.namespace_.value_or("");
+  if (!ref.group.empty() || ref.kind != "Secret") {
+    fail("InvalidCertificateRef",
+         "invalid certificate reference " + printed + ", only secret is allowed", field);
+    return;
+  }
+  if (secret_namespace != gateway.metadata.namespace_ &&
+      !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", gateway.metadata.namespace_, "",
+                               "Secret", secret_namespace, ref.name)) {
+    fail("RefNotPermitted",
+         "certificateRef " + ref.name + "/" + secret_namespace +
+             " not accessible to a Gateway in namespace \"" + gateway.metadata.namespace_ +
+             "\" (missing a ReferenceGrant?)",
+         field);
+    return;
+  }
+  const model::Secret* secret = index_.FindSecret(secret_namespace, ref.name);
+  if (secret == nullptr) {
+    if (TreatAsMissing(gateway, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
+      fail("InvalidCertificateRef",
+           "invalid certificate reference " + printed + ", secret not found", field);
+    }
+    return;
+  }
+  auto crt = secret->data.find("tls.crt");
+  auto key = secret->data.find("tls.key");
+  if (crt == secret->data.end() || key == secret->data.end()) {
+    std::string found;
+    int listed = 0;
+    for (const auto& [name, value] : secret->data) {
+      if (listed < 3) {
+        found += (listed > 0 ? ", " : "") + name;
+      }
+      ++listed;
+    }
+    if (listed > 3) {
+      found += ", and " + std::to_string(listed - 3) + " more...";
+    }
+    fail("InvalidCertificateRef",
+         "invalid certificate reference " + printed +
+             ", found secret, but didn't have expected keys (tls.crt and tls.key); found: " +
+             found,
+         field);
+    return;
+  }
+  if (crt->second.empty() || key->second.empty()) {
+    fail("InvalidCertificateRef",
+         "invalid certificate reference " + printed +
+             ", found keys \"tls.crt\" and \"tls.key\", but they were empty",
+         field);
+  }
+}
+
+ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
+                                         const model::Listener& listener, bool& programmed) {
+  ListenerStatus status;
+  status.name = listener.name;
+  status.conditions = {{"Accepted", "True", "Accepted", kNoErrors},
+                       {"Conflicted", "False", "NoConflicts", kNoErrors},
+                       {"Programmed", "True", "Programmed", kNoErrors},
+                       {"ResolvedRefs", "True", "ResolvedRefs", kNoErrors}};
+
+  if (!IsSupportedProtocol(listener.protocol)) {
+    std::string upper = listener.protocol;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    std::string message = "protocol \"" + listener.protocol + "\" is unsupported";
+    if (IsSupportedProtocol(upper)) {
+      message += ". hint: \"" + upper + "\" (uppercase) may be supported";
+    }
+    ListenerError(status, "Accepted", "UnsupportedProtocol", message);
+    Report(gateway, manifest::Severity::kError, "UnsupportedProtocol", message,
+           listener.path + ".protocol");
+    programmed = false;
+  }
+
+  std::vector<model::RouteGroupKind> supported = KindsForProtocol(listener);
+  if (listener.allowed_routes.kinds.empty()) {
+    status.supported_kinds = supported;
+  } else {
+    bool invalid = false;
+    for (const model::RouteGroupKind& kind : listener.allowed_routes.kinds) {
+      bool ok = std::any_of(supported.begin(), supported.end(), [&](const auto& s) {
+        return s.group == kind.group && s.kind == kind.kind;
+      });
+      if (ok) {
+        status.supported_kinds.push_back(kind);
+      } else {
+        invalid = true;
+      }
+    }
+    if (invalid) {
+      ListenerError(status, "ResolvedRefs", "InvalidRouteKinds", "Invalid route kinds");
+      Report(gateway, manifest::Severity::kError, "InvalidRouteKinds",
+             "Invalid route kinds: a kind in allowedRoutes.kinds is not supported for protocol " +
+                 listener.protocol,
+             listener.path + ".allowedRoutes.kinds");
+    }
+  }
+
+  bool needs_certificate =
+      listener.protocol == "HTTPS" ||
+      (listener.protocol == "TLS" && listener.tls && listener.tls->mode == "Terminate");
+  if (needs_certificate && listener.tls) {
+    ResolveListenerTls(gateway, listener, status);
+  }
+  return status;
+}
+
+void Resolver::ResolveGateway(const model::Gateway& gateway) {
+  if (!IsOurs(gateway)) {
+    return;
+  }
+  GatewayStatus status;
+  status.object = &gateway;
+  std::vector<std::string> not_accepted;  // "<listener>: <message>"
+  bool any_accepted = false;
+  std::vector<std::string> bad_listeners;
+  for (const model::Listener& listener : gateway.listeners) {
+    bool programmed = true;
+    ListenerStatus listener_status = ResolveListener(gateway, listener, programmed);
+    const Condition* accepted = FindCondition(listener_status.conditions, "Accepted");
+    const Condition* listener_programmed = FindCondition(listener_status.conditions, "Programmed");
+    any_accepted = any_accepted || accepted->is_true();
+    if (!accepted->is_true() || !listener_programmed->is_true()) {
+      bad_listeners.push_back(listener.name);
+      for (const Condition* condition : {accepted, listener_programmed}) {
+        if (!condition->is_true() && !condition->message.empty()) {
+          not_accepted.push_back(listener.name + ": " + condition->message);
+        }
+      }
+    }
+    status.listeners.push_back(std::move(listener_status));
+  }
+
+  Condition accepted{"Accepted", "True", "Accepted", ""};
+  if (gateway.listeners.empty()) {
+    accepted.message = "Successfully accepted Gateway";
+  }
+  if (!bad_listeners.empty()) {
+    accepted.status = any_accepted ? "True" : "False";
+    accepted.reason = "ListenersNotValid";
+    std::string joined;
+    const auto& parts = not_accepted.empty() ? bad_listeners : not_accepted;
+    for (const std::string& part : parts) {
+      joined += (joined.empty() ? "" : not_accepted.empty() ? ", " : "; ") + part;
+    }
+    accepted.message = "Some listeners are not accepted: " + joined;
+  }
+  Condition programmed{"Programmed", "True", "Programmed", "Successfully programmed Gateway"};
+
+  if (gateway.infrastructure && gateway.infrastructure->parameters_ref) {
+    const model::ParametersReference& ref = *gateway.infrastructure->parameters_ref;
+    if (ref.kind.find("AgentgatewayParameters") == std::string::npos) {
+      accepted = {"Accepted", "False", "InvalidParameters",
+                  "infrastructure.parametersRef on Gateway " + gateway.metadata.namespace_ + "/" +
+                      gateway.metadata.name + " references unsupported type"};
+      Report(gateway, manifest::Severity::kError, "InvalidParameters", accepted.message,
+             "spec.infrastructure.parametersRef.kind");
+    }
+  }
+  for (std::size_t i = 0; i < gateway.addresses.size(); ++i) {
+    const std::string& type = gateway.addresses[i].type;
+    std::string field = "spec.addresses[" + std::to_string(i) + "].type";
+    if (type == "Hostname") {
+      programmed = {"Programmed", "False", "AddressNotUsable", "Hostname addresses may not be used"};
+      Report(gateway, manifest::Severity::kError, "AddressNotUsable", programmed.message, field);
+    } else if (type != "IPAddress") {
+      accepted = {"Accepted", "False", "UnsupportedAddress", "Unknown address kind"};
+      Report(gateway, manifest::Severity::kError, "UnsupportedAddress", accepted.message, field);
+    }
+  }
+  if (auto it = gateway.metadata.annotations.find("agentgateway.dev/internal-ports");
+      it != gateway.metadata.annotations.end()) {
+    std::vector<std::string> errors;
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      std::string entry(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      entry.erase(0, entry.find_first_not_of(' '));
+      entry.erase(entry.find_last_not_of(' ') + 1);
+      bool numeric = !entry.empty() && entry.size() <= 5 &&
+                     std::all_of(entry.begin(), entry.end(), [](char c) { return std::isdigit(c); });
+      int port = numeric ? std::stoi(entry) : 0;
+      if (port < 1 || port > 65535) {
+        errors.push_back("invalid port \"" + entry + "\": must be an integer between 1 and 65535");
+      } else if (std::none_of(gateway.listeners.begin(), gateway.listeners.end(),
+                              [&](const model::Listener& l) { return l.port == port; })) {
+        errors.push_back("port " + entry + " is not defined by any listener on this resource");
+      }
+    }
+    if (!errors.empty()) {
+      std::string joined;
+      for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+      accepted = {"Accepted", "False", "Invalid",
+                  "invalid agentgateway.dev/internal-ports annotation: " + joined};
+      Report(gateway, manifest::Severity::kError, "Invalid", accepted.message,
+             "metadata.annotations[agentgateway.dev/internal-ports]");
+    }
+  }
+  status.conditions = {accepted, programmed};
+  owned_gateways_[&gateway] = out_.status.gateways.size();
+  out_.status.gateways.push_back(std::move(status));
+
+  for (std::size_t i = 0; i < gateway.listeners.size(); ++i) {
+    ResolvedListener resolved;
+    resolved.gateway = &gateway;
+    resolved.listener = &gateway.listeners[i];
+    resolved.key = gateway.metadata.namespace_ + "/" + gateway.metadata.name + "." +
+                   gateway.listeners[i].name;
+    out_.config.listeners.push_back(std::move(resolved));
+  }
+}
+
+}  // namespace agw::resolve::internal

@@ -1,0 +1,117 @@
+#include "validate/resolve/resolve.h"
+
+#include <cctype>
+
+#include "validate/resolve/resolver.h"
+
+namespace agw::resolve {
+namespace internal {
+
+void Resolver::Run() {
+  ResolveGatewayClasses();
+  for (const model::Gateway& gateway : model_.gateways) {
+    ResolveGateway(gateway);
+  }
+  for (const model::HTTPRoute& route : model_.http_routes) {
+    ResolveRoute(route, "HTTPRoute");
+  }
+  for (const model::GRPCRoute& route : model_.grpc_routes) {
+    ResolveRoute(route, "GRPCRoute");
+  }
+  CountAttachedRoutes();
+  for (const model::AgentgatewayBackend& backend : model_.backends) {
+    ResolveBackend(backend);
+  }
+  for (const model::AgentgatewayPolicy& policy : model_.policies) {
+    ResolvePolicy(policy);
+  }
+}
+
+void Resolver::Report(const model::ObjectBase& object, manifest::Severity severity,
+                      std::string code, std::string message, const std::string& field_path,
+                      std::string hint) {
+  manifest::Diagnostic d;
+  d.severity = severity;
+  d.code = std::move(code);
+  d.message = std::move(message);
+  d.position = object.PositionOf(field_path);
+  if (!d.position.known()) {
+    d.position = object.position;
+  }
+  d.field_path = field_path;
+  d.resource = object.id.ToString();
+  d.hint = std::move(hint);
+  for (const manifest::Diagnostic& existing : out_.findings) {
+    if (existing.resource == d.resource && existing.code == d.code &&
+        existing.message == d.message && existing.field_path == d.field_path) {
+      return;  // the same finding reached twice (e.g. once per listener)
+    }
+  }
+  out_.findings.push_back(std::move(d));
+}
+
+bool Resolver::TreatAsMissing(const model::ObjectBase& referrer, const std::string& what,
+                              const std::string& field_path) {
+  if (options_.strict_refs) {
+    return true;
+  }
+  Report(referrer, manifest::Severity::kWarning, "not-in-manifest-set",
+         what + " is not in the manifest set; assuming it exists on the cluster", field_path,
+         "add it to the inputs, or pass --strict-refs to treat it as missing");
+  return false;
+}
+
+std::optional<std::string> CheckGoDuration(const std::string& text) {
+  std::string invalid = "time: invalid duration \"" + text + "\"";
+  std::string_view s = text;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    s.remove_prefix(1);
+  }
+  if (s == "0") {
+    return std::nullopt;
+  }
+  if (s.empty()) {
+    return invalid;
+  }
+  while (!s.empty()) {
+    std::size_t digits = 0;
+    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+    std::size_t fraction = 0;
+    if (digits < s.size() && s[digits] == '.') {
+      ++fraction;
+      while (digits + fraction < s.size() &&
+             std::isdigit(static_cast<unsigned char>(s[digits + fraction]))) {
+        ++fraction;
+      }
+    }
+    if (digits == 0 && fraction <= 1) {
+      return invalid;
+    }
+    s.remove_prefix(digits + fraction);
+    std::size_t unit = 0;
+    while (unit < s.size() && s[unit] != '.' && !std::isdigit(static_cast<unsigned char>(s[unit]))) {
+      ++unit;
+    }
+    if (unit == 0) {
+      return "time: missing unit in duration \"" + text + "\"";
+    }
+    std::string_view name = s.substr(0, unit);
+    if (name != "ns" && name != "us" && name != "µs" && name != "μs" && name != "ms" &&
+        name != "s" && name != "m" && name != "h") {
+      return "time: unknown unit \"" + std::string(name) + "\" in duration \"" + text + "\"";
+    }
+    s.remove_prefix(unit);
+  }
+  return std::nullopt;
+}
+
+}  // namespace internal
+
+Resolution Resolve(const model::Model& model, const ResolveOptions& options) {
+  Resolution resolution;
+  internal::Resolver resolver(model, options, resolution);
+  resolver.Run();
+  return resolution;
+}
+
+}  // namespace agw::resolve

@@ -1,0 +1,500 @@
+// HTTPRoute and GRPCRoute attachment, references and status (controller.md 3).
+
+#include <algorithm>
+#include <cstdio>
+
+#include "validate/resolve/resolver.h"
+
+namespace agw::resolve::internal {
+namespace {
+
+std::string TwoDigits(std::size_t n) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), "%02zu", n);
+  return buffer;
+}
+
+// The parent object a parentRef names, with the route's namespace filled in.
+struct ParentKey {
+  std::string group;
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  bool operator<(const ParentKey& other) const {
+    return std::tie(group, kind, namespace_, name) <
+           std::tie(other.group, other.kind, other.namespace_, other.name);
+  }
+};
+
+// `&{Accepted False UnsupportedValue <message>}`: how the controller prints the condition it
+// wraps into a BackendError (Go's %v of a pointer to a struct).
+std::string GoConditionString(const std::string& reason, const std::string& message) {
+  return "&{Accepted False " + reason + " " + message + "}";
+}
+
+const std::vector<model::RouteFilter>& FiltersOf(const model::HTTPRouteRule& rule) {
+  return rule.filters;
+}
+const std::vector<model::RouteFilter>& FiltersOf(const model::GRPCRouteRule& rule) {
+  return rule.filters;
+}
+
+}  // namespace
+
+std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
+                                                 const std::string& kind,
+                                                 const std::vector<std::string>& hostnames,
+                                                 const model::ParentReference& parent,
+                                                 const model::Gateway& gateway,
+                                                 const model::Listener& listener) {
+  if (parent.port && *parent.port != listener.port) {
+    return Problem{"NoMatchingParent", "port " + std::to_string(*parent.port) + " not found",
+                   parent.path + ".port"};
+  }
+  if (parent.section_name && *parent.section_name != listener.name) {
+    return Problem{"NoMatchingParent", "sectionName \"" + *parent.section_name + "\" not found",
+                   parent.path + ".sectionName"};
+  }
+  std::string listener_host = listener.hostname.value_or("");
+  std::string host = listener_host.empty() ? "*" : listener_host;
+  std::vector<std::string> namespaces = AllowedNamespaces(gateway, listener);
+  std::vector<std::string> route_hosts = hostnames.empty() ? std::vector<std::string>{"*"} : hostnames;
+  bool any_host = false;
+  bool allowed = false;
+  for (const std::string& route_host : route_hosts) {
+    if (!HostnameMatches(route_host, host)) {
+      continue;
+    }
+    any_host = true;
+    for (const std::string& ns : namespaces) {
+      if (ns == "*" || ns == route.metadata.namespace_) {
+        allowed = true;
+      }
+    }
+  }
+  if (!allowed) {
+    if (any_host) {
+      return Problem{"NotAllowedByListeners",
+                     "hostnames matched parent hostname \"" + listener_host +
+                         "\", but namespace \"" + route.metadata.namespace_ +
+                         "\" is not allowed by the parent",
+                     parent.path};
+    }
+    return Problem{"NoMatchingListenerHostname",
+                   "no hostnames matched parent hostname \"" + listener_host + "\"",
+                   hostnames.empty() ? parent.path : "spec.hostnames"};
+  }
+  // Supported kinds: the listener status computed them already.
+  const GatewayStatus& gateway_status = out_.status.gateways[owned_gateways_.at(&gateway)];
+  const ListenerStatus* listener_status = nullptr;
+  for (const ListenerStatus& candidate : gateway_status.listeners) {
+    if (candidate.name == listener.name) {
+      listener_status = &candidate;
+      break;
+    }
+  }
+  bool kind_allowed =
+      listener_status != nullptr &&
+      std::any_of(listener_status->supported_kinds.begin(), listener_status->supported_kinds.end(),
+                  [&](const model::RouteGroupKind& k) {
+                    return k.group == model::kGatewayApiGroup && k.kind == kind;
+                  });
+  if (!kind_allowed) {
+    return Problem{"NotAllowedByListeners",
+                   "kind gateway.networking.k8s.io/v1, Kind=" + kind + " is not allowed",
+                   parent.path};
+  }
+  return std::nullopt;
+}
+
+ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route,
+                                            const std::string& kind,
+                                            const model::BackendObjectReference& ref,
+                                            const std::string& field_path,
+                                            std::optional<Problem>& soft,
+                                            std::optional<Problem>& hard) {
+  ResolvedBackend resolved;
+  resolved.name = ref.name;
+  resolved.namespace_ = ref.namespace_.value_or(route.metadata.namespace_);
+  resolved.port = ref.port;
+  const std::string& ns = resolved.namespace_;
+
+  if (ref.group == model::kGatewayApiGroup && ref.kind == "HTTPRoute") {
+    // Delegation: the controller checks no ReferenceGrant and no existence here; children
+    // are matched when they are resolved (controller.md 3.10).
+    resolved.kind = ResolvedBackend::Kind::kRouteGroup;
+    return resolved;
+  }
+  if (ns != route.metadata.namespace_ && GrantRequiredForRoutes() &&
+      !index_.ReferenceGranted(model::kGatewayApiGroup, kind, route.metadata.namespace_,
+                               ref.group, ref.kind, ns, ref.name)) {
+    resolved.problem = "backendRef " + ns + "/" + ref.name + " not accessible to a " + kind +
+                       " in namespace \"" + route.metadata.namespace_ +
+                       "\" (missing a ReferenceGrant?)";
+    soft = Problem{"RefNotPermitted", resolved.problem, field_path + ".namespace"};
+    return resolved;
+  }
+
+  if (ref.group.empty() && ref.kind == "Service") {
+    if (ref.name.find('.') != std::string::npos) {
+      hard = Problem{"BackendError",
+                     "failed to build backend destination: " +
+                         GoConditionString("UnsupportedValue",
+                                           "service name invalid; the name of the Service must "
+                                           "be used, not the hostname."),
+                     field_path + ".name"};
+      return resolved;
+    }
+    if (!ref.port) {
+      hard = Problem{"BackendError",
+                     "failed to build backend destination: " +
+                         GoConditionString("UnsupportedValue",
+                                           "port is required in Service backendRef"),
+                     field_path};
+      return resolved;
+    }
+    resolved.service = index_.FindService(ns, ref.name);
+    if (resolved.service == nullptr &&
+        TreatAsMissing(route, "Service " + ns + "/" + ref.name, field_path + ".name")) {
+      resolved.problem = "backend(" + ref.name + "." + ns + ".svc." + options_.cluster_domain +
+                         ") not found";
+      soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      return resolved;
+    }
+    resolved.kind = ResolvedBackend::Kind::kService;
+    return resolved;
+  }
+  if (ref.group == model::kAgentgatewayGroup && ref.kind == "AgentgatewayBackend") {
+    resolved.backend = index_.FindBackend(ns, ref.name);
+    if (resolved.backend == nullptr &&
+        TreatAsMissing(route, "AgentgatewayBackend " + ns + "/" + ref.name, field_path + ".name")) {
+      resolved.problem = "Backend not found: " + ns + "/" + ref.name;
+      soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      return resolved;
+    }
+    resolved.kind = ResolvedBackend::Kind::kAgentgatewayBackend;
+    return resolved;
+  }
+  if (ref.group == "inference.networking.k8s.io" && ref.kind == "InferencePool") {
+    if (!index_.Contains(ref.group, ref.kind, ns, ref.name) &&
+        TreatAsMissing(route, "InferencePool " + ns + "/" + ref.name, field_path + ".name")) {
+      resolved.problem = "backendRef " + ns + "/" + ref.name + " not found";
+      soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      return resolved;
+    }
+    resolved.kind = ResolvedBackend::Kind::kInferencePool;
+    return resolved;
+  }
+  resolved.problem = "referencing unsupported backendRef: group \"" + ref.group + "\" kind \"" +
+                     ref.kind + "\"";
+  soft = Problem{"InvalidKind", resolved.problem, field_path + ".kind"};
+  return resolved;
+}
+
+std::optional<Problem> Resolver::CheckRuleFilters(const model::ObjectBase& route,
+                                                  const std::string& kind,
+                                                  const std::vector<model::RouteFilter>& filters,
+                                                  bool backend_level) {
+  int redirects = 0;
+  for (const model::RouteFilter& filter : filters) {
+    const std::string& type = filter.type;
+    bool header = type == "RequestHeaderModifier" || type == "ResponseHeaderModifier";
+    bool supported;
+    if (kind == "GRPCRoute") {
+      supported = header || type == "RequestMirror";
+    } else if (backend_level) {
+      supported = header || type == "RequestRedirect" || type == "RequestMirror";
+    } else {
+      supported = header || type == "RequestRedirect" || type == "URLRewrite" ||
+                  type == "RequestMirror" || type == "CORS" || type == "ExternalAuth" ||
+                  type == "ExtensionRef";
+    }
+    if (!supported) {
+      return Problem{"IncompatibleFilters", "unsupported filter type \"" + type + "\"",
+                     filter.path + ".type"};
+    }
+    if (type == "ExtensionRef") {
+      std::string group = filter.extension_ref ? filter.extension_ref->group : "";
+      std::string ref_kind = filter.extension_ref ? filter.extension_ref->kind : "";
+      return Problem{"IncompatibleFilters", "unsupported ExtensionRef: " + group + "/" + ref_kind,
+                     filter.path + ".extensionRef"};
+    }
+    if (type == "RequestRedirect" && ++redirects > 1) {
+      return Problem{"IncompatibleFilters",
+                     "Cannot combine multiple terminal filters: RequestRedirect and "
+                     "RequestRedirect are mutually exclusive. Only one terminal filter is "
+                     "allowed per route rule.",
+                     filter.path};
+    }
+    if (type == "RequestMirror" && filter.request_mirror) {
+      // The mirror's backend resolves like a backendRef, but any failure is a hard error.
+      std::optional<Problem> soft, hard;
+      ResolveBackendRef(route, kind, filter.request_mirror->backend_ref,
+                        filter.path + ".requestMirror.backendRef", soft, hard);
+      if (hard) return hard;
+      if (soft) return soft;
+    }
+  }
+  return std::nullopt;
+}
+
+template <typename Route>
+void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
+  // 1. Conversion: references, filters, matches and timeouts, independent of the parent.
+  std::optional<Problem> soft;  // the last soft problem wins
+  std::optional<Problem> hard;  // the first hard problem stops conversion
+  ResolvedRoute resolved;
+  resolved.kind = kind;
+  for (std::size_t r = 0; r < route.rules.size() && !hard; ++r) {
+    const auto& rule = route.rules[r];
+    ResolvedRule resolved_rule;
+    resolved_rule.index = r;
+    if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
+      resolved_rule.http = &rule;
+      for (const model::HTTPRouteMatch& match : rule.matches) {
+        if (match.path && match.path->type != "Exact" && match.path->type != "PathPrefix" &&
+            match.path->type != "RegularExpression") {
+          hard = Problem{"InvalidMatch",
+                         "failed to process route matches: path match Error: unsupported Path "
+                         "match type \"" + match.path->type + "\"",
+                         match.path_in_object + ".path.type"};
+        }
+      }
+    } else {
+      resolved_rule.grpc = &rule;
+    }
+    if (hard) break;
+    if (std::optional<Problem> problem = CheckRuleFilters(route, kind, FiltersOf(rule), false)) {
+      hard = problem;
+      break;
+    }
+    for (const model::HTTPBackendRef& ref : rule.backend_refs) {
+      if (std::optional<Problem> problem = CheckRuleFilters(route, kind, ref.filters, true)) {
+        hard = problem;
+        break;
+      }
+      std::optional<Problem> ref_soft;
+      ResolvedBackend backend = ResolveBackendRef(route, kind, ref.ref, ref.path, ref_soft, hard);
+      if (hard) break;
+      if (ref_soft) soft = ref_soft;
+      backend.weight = ref.weight;
+      backend.ref = &ref;
+      resolved_rule.backends.push_back(std::move(backend));
+    }
+    if (hard) break;
+    if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
+      if (rule.timeouts) {
+        for (const auto& [value, name, field] :
+             {std::tuple(rule.timeouts->request, "request", "request"),
+              std::tuple(rule.timeouts->backend_request, "backend request", "backendRequest")}) {
+          if (!value) continue;
+          if (std::optional<std::string> error = CheckGoDuration(*value)) {
+            hard = Problem{"TranslationError",
+                           std::string("failed to apply builtin route timeout: failed to parse ") +
+                               name + " timeout: " + *error,
+                           rule.path + ".timeouts." + field};
+            break;
+          }
+        }
+      }
+    }
+    resolved.rules.push_back(std::move(resolved_rule));
+  }
+  std::optional<Problem> conversion = hard ? hard : soft;
+  if (hard) {
+    resolved.rules.clear();  // a hard error drops every rule of the route
+  }
+
+  // 2. Attachment, per (parentRef, listener).
+  struct ParentOutcome {
+    bool any_candidate = false;
+    bool accepted = false;
+    std::optional<Problem> last_denial;
+  };
+  std::map<ParentKey, ParentOutcome> outcomes;
+  std::vector<std::pair<const model::ParentReference*, ParentKey>> with_candidates;
+  std::vector<RouteParentStatus> delegated;
+  for (const model::ParentReference& parent : route.parent_refs) {
+    ParentKey key{parent.group, parent.kind, parent.namespace_.value_or(route.metadata.namespace_),
+                  parent.name};
+    if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
+      if (parent.group == model::kGatewayApiGroup && parent.kind == "HTTPRoute") {
+        RouteParentStatus entry;
+        entry.parent_ref = {key.group, key.kind, key.namespace_, key.name, parent.section_name,
+                            parent.port};
+        entry.controller_name = options_.controller_name;
+        if (DelegatesTo(key.namespace_, key.name, route)) {
+          entry.conditions.push_back({"Accepted", "True", "Accepted", ""});
+        } else {
+          std::string message = "Parent HTTPRoute does not delegate to this route";
+          entry.conditions.push_back({"Accepted", "False", "NoMatchingParent", message});
+          Report(route, manifest::Severity::kError, "NoMatchingParent",
+                 "HTTPRoute " + key.namespace_ + "/" + key.name + ": " + message, parent.path);
+        }
+        entry.conditions.push_back(
+            conversion ? Condition{"ResolvedRefs", "False", conversion->reason, conversion->message}
+                       : Condition{"ResolvedRefs", "True", "ResolvedRefs", ""});
+        delegated.push_back(std::move(entry));
+        continue;
+      }
+    }
+    if (parent.group != model::kGatewayApiGroup || parent.kind != "Gateway") {
+      continue;  // ListenerSet, Service and other parents resolve to nothing here
+    }
+    const model::Gateway* gateway = index_.FindGateway(key.namespace_, key.name);
+    if (gateway == nullptr) {
+      std::string what = "Gateway " + key.namespace_ + "/" + key.name;
+      if (TreatAsMissing(route, what, parent.path + ".name")) {
+        // The controller writes no parent status for it: the route silently attaches nowhere.
+        Report(route, manifest::Severity::kWarning, "parent-not-found",
+               what + " not found: this parentRef attaches the route to nothing",
+               parent.path + ".name");
+      }
+      continue;
+    }
+    if (owned_gateways_.count(gateway) == 0 || gateway->listeners.empty()) {
+      continue;  // not ours: the controller writes no parent status
+    }
+    ParentOutcome& outcome = outcomes[key];
+    outcome.any_candidate = true;
+    with_candidates.emplace_back(&parent, key);
+    for (std::size_t l = 0; l < gateway->listeners.size(); ++l) {
+      const model::Listener& listener = gateway->listeners[l];
+      std::optional<Problem> denial =
+          CheckAttachment(route, kind, route.hostnames, parent, *gateway, listener);
+      if (denial) {
+        outcome.last_denial = denial;
+        continue;
+      }
+      outcome.accepted = true;
+      attached_[{gateway, l}].insert(&route);
+      route_gateways_[&route].insert(gateway);
+      if (!hard) {
+        for (const ResolvedRule& rule : resolved.rules) {
+          for (const ResolvedBackend& backend : rule.backends) {
+            if (backend.backend != nullptr) {
+              backend_gateways_[backend.backend].insert(gateway);
+            }
+            if (backend.kind == ResolvedBackend::Kind::kService) {
+              service_gateways_[{backend.namespace_, backend.name}].insert(gateway);
+            }
+          }
+        }
+        std::string listener_key = gateway->metadata.namespace_ + "/" + gateway->metadata.name +
+                                   "." + listener.name;
+        for (ResolvedListener& programmed : out_.config.listeners) {
+          if (programmed.key != listener_key) continue;
+          ResolvedRoute copy = resolved;
+          if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
+            copy.http = &route;
+          } else {
+            copy.grpc = &route;
+          }
+          for (ResolvedRule& rule : copy.rules) {
+            rule.key = route.metadata.namespace_ + "/" + route.metadata.name + "." +
+                       TwoDigits(rule.index) + (kind == "GRPCRoute" ? ".grpc" : "") + "." +
+                       listener.name;
+          }
+          programmed.routes.push_back(std::move(copy));
+        }
+      }
+    }
+  }
+
+  // 3. Status: one entry per parentRef that had candidates, conditions per parent object.
+  // A route without parentRefs (a delegation child) still gets an empty parents list.
+  if (with_candidates.empty() && delegated.empty() && !route.parent_refs.empty()) {
+    return;
+  }
+  RouteStatus status;
+  status.kind = kind;
+  status.object = &route;
+  status.parents = std::move(delegated);
+  for (const auto& [parent, key] : with_candidates) {
+    const ParentOutcome& outcome = outcomes[key];
+    RouteParentStatus entry;
+    entry.parent_ref.group = key.group;
+    entry.parent_ref.kind = key.kind;
+    entry.parent_ref.namespace_ = key.namespace_;
+    entry.parent_ref.name = key.name;
+    entry.parent_ref.section_name = parent->section_name;
+    entry.parent_ref.port = parent->port;
+    entry.controller_name = options_.controller_name;
+    if (outcome.accepted) {
+      entry.conditions.push_back({"Accepted", "True", "Accepted", ""});
+    } else {
+      const Problem& denial = *outcome.last_denial;
+      entry.conditions.push_back({"Accepted", "False", denial.reason, denial.message});
+      Report(route, manifest::Severity::kError, denial.reason,
+             "not accepted by Gateway " + key.namespace_ + "/" + key.name + ": " + denial.message,
+             denial.field_path.rfind(parent->path, 0) == 0 ? denial.field_path
+                                                            : std::string(parent->path));
+    }
+    if (conversion) {
+      entry.conditions.push_back({"ResolvedRefs", "False",
+                                  conversion->reason.empty() ? "Invalid" : conversion->reason,
+                                  conversion->message});
+    } else {
+      entry.conditions.push_back({"ResolvedRefs", "True", "ResolvedRefs", ""});
+    }
+    status.parents.push_back(std::move(entry));
+  }
+  if (conversion && !with_candidates.empty()) {
+    Report(route, manifest::Severity::kError, conversion->reason, conversion->message,
+           conversion->field_path,
+           hard ? "the controller drops every rule of this route until this is fixed"
+                : "requests that pick this backend get HTTP 500");
+  }
+  std::stable_sort(status.parents.begin(), status.parents.end(), [](const auto& a, const auto& b) {
+    auto key = [](const RouteParentStatus& s) {
+      return std::tuple(s.parent_ref.group.value_or(""), s.parent_ref.kind.value_or(""),
+                        s.parent_ref.name, s.parent_ref.section_name.value_or(""),
+                        s.parent_ref.port.value_or(0), s.parent_ref.namespace_.value_or(""));
+    };
+    return key(a) < key(b);
+  });
+  out_.status.routes.push_back(std::move(status));
+}
+
+template void Resolver::ResolveRoute(const model::HTTPRoute&, const std::string&);
+template void Resolver::ResolveRoute(const model::GRPCRoute&, const std::string&);
+
+bool Resolver::DelegatesTo(const std::string& parent_namespace, const std::string& parent_name,
+                           const model::HTTPRoute& child) const {
+  const model::HTTPRoute* parent = index_.FindHTTPRoute(parent_namespace, parent_name);
+  if (parent == nullptr) {
+    return false;
+  }
+  for (const model::HTTPRouteRule& rule : parent->rules) {
+    for (const model::HTTPBackendRef& ref : rule.backend_refs) {
+      if (ref.ref.group != model::kGatewayApiGroup || ref.ref.kind != "HTTPRoute" ||
+          ref.ref.namespace_.value_or(parent_namespace) != child.metadata.namespace_) {
+        continue;
+      }
+      const std::string& selector = ref.ref.name;
+      if (selector == "*" || selector == child.metadata.name) {
+        return true;
+      }
+      std::size_t equals = selector.find('=');
+      if (equals != std::string::npos) {
+        auto it = child.metadata.labels.find(selector.substr(0, equals));
+        if (it != child.metadata.labels.end() && it->second == selector.substr(equals + 1)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+void Resolver::CountAttachedRoutes() {
+  for (const auto& [gateway, position] : owned_gateways_) {
+    GatewayStatus& status = out_.status.gateways[position];
+    for (std::size_t l = 0; l < status.listeners.size(); ++l) {
+      auto it = attached_.find({gateway, l});
+      status.listeners[l].attached_routes = it == attached_.end() ? 0 : it->second.size();
+    }
+  }
+}
+
+}  // namespace agw::resolve::internal
