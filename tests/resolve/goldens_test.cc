@@ -188,13 +188,13 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
   const std::string translator = "agentgateway-translator-goldens";
   const std::string plugins = "agentgateway-plugins-goldens";
   std::vector<GoldenSet> sets = {
-      {translator, "routes", {"HTTPRoute", "GRPCRoute"}, 0},
-      {translator, "gateways", {"Gateway"}, 0},
-      {translator, "backends", {"AgentgatewayBackend"}, 0},
-      {translator, "delegation", {"HTTPRoute"}, 0},
-      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 0},
-      {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 0},
-      {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 0},
+      {translator, "routes", {"HTTPRoute", "GRPCRoute"}, 30},
+      {translator, "gateways", {"Gateway"}, 19},
+      {translator, "backends", {"AgentgatewayBackend"}, 59},
+      {translator, "delegation", {"HTTPRoute"}, 25},
+      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 51},
+      {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 51},
+      {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 15},
   };
   std::vector<std::string> report;
   int total_objects = 0, total_passed = 0;

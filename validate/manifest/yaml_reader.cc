@@ -427,6 +427,10 @@ std::string DescribeParserError(const std::string& message, std::string_view lin
 
 }  // namespace
 
+bool PlainScalarReadsAsString(const std::string& text) {
+  return ResolvePlainScalar(text, Position{}).is_string();
+}
+
 std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sink) {
   std::vector<Document> documents;
   for (const Chunk& chunk : SplitDocuments(file)) {

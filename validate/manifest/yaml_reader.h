@@ -21,4 +21,8 @@ struct Document {
 // Empty documents (only comments or whitespace) are left out.
 std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sink);
 
+// Whether `text`, written as a plain (unquoted) scalar, reads back as that string and not as
+// null, a boolean or a number ("True", "yes", "1.0" and "~" do not).
+bool PlainScalarReadsAsString(const std::string& text);
+
 }  // namespace agw::manifest

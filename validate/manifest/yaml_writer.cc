@@ -1,5 +1,7 @@
 #include "validate/manifest/yaml_writer.h"
 
+#include "validate/manifest/yaml_reader.h"
+
 #include <yaml-cpp/emitter.h>
 
 namespace agw::manifest {
@@ -34,7 +36,8 @@ void Emit(YAML::Emitter& out, const nlohmann::ordered_json& json) {
       const std::string& text = json.get_ref<const std::string&>();
       if (text.find('\n') != std::string::npos) {
         out << YAML::Literal << text;
-      } else if (text.empty()) {
+      } else if (text.empty() || !PlainScalarReadsAsString(text)) {
+        // "True" must stay a string (condition status), not become a boolean.
         out << YAML::DoubleQuoted << text;
       } else {
         out << text;  // yaml-cpp quotes what would otherwise read as another type

@@ -41,10 +41,16 @@ struct BackendAuth {
   std::optional<manifest::Value> credentials;
 };
 
+// BackendTLS caCertificateRefs[]: a ConfigMap (the default) or Secret holding `ca.crt`.
+struct CACertificateRef {
+  std::string name;
+  std::string kind = "ConfigMap";
+};
+
 struct BackendTLS {
   std::optional<std::string> certificate_source;  // Inline | SPIFFE
   std::vector<std::string> mtls_certificate_refs;   // Secret names
-  std::vector<std::string> ca_certificate_refs;     // ConfigMap/Secret names
+  std::vector<CACertificateRef> ca_certificate_refs;
   std::optional<std::string> insecure_skip_verify;  // All | Hostname
   std::optional<std::string> sni;
   std::vector<std::string> verify_subject_alt_names;
@@ -176,10 +182,18 @@ struct StaticBackend {
   std::optional<std::string> unix_path;
 };
 
+// The `policies` (BackendSimple) of an MCP `targets[].static` target.
+struct MCPTargetPolicies {
+  std::string target;  // the target's name
+  BackendPolicies policies;
+  std::string path;  // "spec.mcp.targets[0].static.policies"
+};
+
 struct AgentgatewayBackend : ObjectBase {
   std::optional<StaticBackend> static_;
   std::optional<AIBackend> ai;
   std::optional<manifest::Value> mcp;
+  std::vector<MCPTargetPolicies> mcp_target_policies;
   std::optional<manifest::Value> a2a;
   std::optional<manifest::Value> dynamic_forward_proxy;
   std::optional<manifest::Value> aws;

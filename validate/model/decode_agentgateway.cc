@@ -33,7 +33,8 @@ BackendTLS DecodeTls(const Reader& r) {
     tls.mtls_certificate_refs.push_back(ref.RequiredString("name"));
   }
   for (const Reader& ref : r.Objects("caCertificateRefs")) {
-    tls.ca_certificate_refs.push_back(ref.StringOr("name", ""));
+    tls.ca_certificate_refs.push_back(
+        CACertificateRef{ref.StringOr("name", ""), ref.StringOr("kind", "ConfigMap")});
   }
   tls.insecure_skip_verify = r.String("insecureSkipVerify");
   tls.sni = r.String("sni");
@@ -262,6 +263,14 @@ void DecodeBackend(const Reader& root, AgentgatewayBackend& out) {
     out.ai = std::move(backend);
   }
   out.mcp = spec.Raw("mcp");
+  if (Reader mcp = spec.Object("mcp"); mcp.present()) {
+    for (const Reader& target : mcp.Objects("targets")) {
+      if (Reader policies = target.Object("static").Object("policies"); policies.present()) {
+        out.mcp_target_policies.push_back(MCPTargetPolicies{
+            target.StringOr("name", ""), DecodeBackendPolicies(policies), policies.path()});
+      }
+    }
+  }
   out.a2a = spec.Raw("a2a");
   out.dynamic_forward_proxy = spec.Raw("dynamicForwardProxy");
   out.aws = spec.Raw("aws");

@@ -150,6 +150,44 @@ Listener DecodeListener(const Reader& r) {
   return listener;
 }
 
+TLSConfig DecodeTLSConfig(const Reader& r) {
+  TLSConfig config;
+  if (Reader validation = r.Object("validation"); validation.present()) {
+    FrontendTLSValidation out;
+    for (const Reader& ref : validation.Objects("caCertificateRefs")) {
+      out.ca_certificate_refs.push_back(ObjectReference{
+          ref.StringOr("group", ""), ref.StringOr("kind", ""), ref.RequiredString("name"),
+          ref.String("namespace")});
+    }
+    out.mode = validation.StringOr("mode", "AllowValidOnly");
+    config.validation = std::move(out);
+  }
+  return config;
+}
+
+GatewayTLS DecodeGatewayTLS(const Reader& r) {
+  GatewayTLS tls;
+  if (Reader frontend = r.Object("frontend"); frontend.present()) {
+    FrontendTLSConfig config;
+    config.default_ = DecodeTLSConfig(frontend.Object("default"));
+    for (const Reader& item : frontend.Objects("perPort")) {
+      config.per_port.push_back(
+          TLSPortConfig{item.Int32("port").value_or(0), DecodeTLSConfig(item.Object("tls"))});
+    }
+    tls.frontend = std::move(config);
+  }
+  if (Reader backend = r.Object("backend"); backend.present()) {
+    GatewayBackendTLS config;
+    if (Reader ref = backend.Object("clientCertificateRef"); ref.present()) {
+      config.client_certificate_ref =
+          SecretObjectReference{ref.StringOr("group", ""), ref.StringOr("kind", "Secret"),
+                                ref.RequiredString("name"), ref.String("namespace")};
+    }
+    tls.backend = std::move(config);
+  }
+  return tls;
+}
+
 std::optional<ParametersReference> DecodeParametersRef(const Reader& r) {
   if (!r.present()) {
     return std::nullopt;
@@ -231,6 +269,9 @@ void DecodeGateway(const Reader& root, Gateway& out) {
           std::nullopt};
     }
     out.infrastructure = std::move(infrastructure);
+  }
+  if (Reader tls = spec.Object("tls"); tls.present()) {
+    out.tls = DecodeGatewayTLS(tls);
   }
 }
 

@@ -244,11 +244,51 @@ struct GatewayInfrastructure {
   std::optional<ParametersReference> parameters_ref;
 };
 
+// ObjectReference (a CA certificate reference): group and kind have no defaults.
+struct ObjectReference {
+  std::string group;
+  std::string kind;
+  std::string name;
+  std::optional<std::string> namespace_;
+};
+
+struct FrontendTLSValidation {
+  std::vector<ObjectReference> ca_certificate_refs;
+  std::string mode = "AllowValidOnly";  // AllowValidOnly | AllowInsecureFallback
+};
+
+// TLSConfig: client certificate validation of a port's TLS listeners.
+struct TLSConfig {
+  std::optional<FrontendTLSValidation> validation;
+};
+
+struct TLSPortConfig {
+  std::int32_t port = 0;
+  TLSConfig tls;
+};
+
+struct FrontendTLSConfig {
+  TLSConfig default_;
+  std::vector<TLSPortConfig> per_port;
+};
+
+struct GatewayBackendTLS {
+  std::optional<SecretObjectReference> client_certificate_ref;
+};
+
+// Gateway `spec.tls` (Gateway API v1.5+, GatewayTLSConfig upstream; the listener's own `tls` is
+// GatewayTLSConfig here).
+struct GatewayTLS {
+  std::optional<FrontendTLSConfig> frontend;
+  std::optional<GatewayBackendTLS> backend;
+};
+
 struct Gateway : ObjectBase {
   std::string gateway_class_name;
   std::vector<Listener> listeners;
   std::vector<GatewayAddress> addresses;
   std::optional<GatewayInfrastructure> infrastructure;
+  std::optional<GatewayTLS> tls;
 };
 
 struct GatewayClass : ObjectBase {

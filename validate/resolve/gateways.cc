@@ -61,6 +61,22 @@ bool LabelsMatch(const model::LabelSelector& selector,
   return true;
 }
 
+// Go's truncatedKeysMessage: the sorted keys, at most three of them.
+std::string TruncatedKeys(const std::map<std::string, std::string>& data) {
+  std::string found;
+  int listed = 0;
+  for (const auto& [name, value] : data) {
+    if (listed < 3) {
+      found += (listed > 0 ? ", " : "") + name;
+    }
+    ++listed;
+  }
+  if (listed > 3) {
+    found += ", and " + std::to_string(listed - 3) + " more...";
+  }
+  return found;
+}
+
 }  // namespace
 
 void Resolver::ResolveGatewayClasses() {
@@ -130,86 +146,229 @@ std::vector<std::string> Resolver::AllowedNamespaces(const model::Gateway& gatew
   return {gateway.metadata.namespace_};
 }
 
-void Resolver::ResolveListenerTls(const model::Gateway& gateway, const model::Listener& listener,
-                                  ListenerStatus& status) {
+std::optional<TlsProblem> Resolver::CheckCertificateSecret(
+    const model::Gateway& gateway, const model::SecretObjectReference& ref,
+    const std::string& field) {
+  // buildSecretReference: kind, existence, then the tls.crt/tls.key pair (controller.md 2.3).
+  std::string printed =
+      ref.group + "/" + ref.kind + "/" + ref.name + "." + ref.namespace_.value_or("");
+  if (!ref.group.empty() || ref.kind != "Secret") {
+    return TlsProblem{"InvalidCertificateRef",
+                      "invalid certificate reference " + printed + ", only secret is allowed",
+                      field};
+  }
+  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
+  const model::Secret* secret = index_.FindSecret(secret_namespace, ref.name);
+  if (secret == nullptr) {
+    if (TreatAsMissing(gateway, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
+      return TlsProblem{"InvalidCertificateRef",
+                        "invalid certificate reference " + printed + ", secret not found", field};
+    }
+    return std::nullopt;
+  }
+  auto crt = secret->data.find("tls.crt");
+  auto key = secret->data.find("tls.key");
+  if (crt == secret->data.end() || key == secret->data.end()) {
+    return TlsProblem{"InvalidCertificateRef",
+                      "invalid certificate reference " + printed +
+                          ", found secret, but didn't have expected keys (tls.crt and tls.key); "
+                          "found: " +
+                          TruncatedKeys(secret->data),
+                      field};
+  }
+  if (crt->second.empty() || key->second.empty()) {
+    return TlsProblem{"InvalidCertificateRef",
+                      "invalid certificate reference " + printed +
+                          ", found keys \"tls.crt\" and \"tls.key\", but they were empty",
+                      field};
+  }
+  return std::nullopt;
+}
+
+std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
+    const model::Gateway& gateway, const model::FrontendTLSValidation& validation,
+    const std::string& path) {
+  // bundleCaCertificates: every ref is tried; the first error is reported, and it is fatal only
+  // when no CA could be used at all (controller.md 2.3, "Frontend mTLS").
+  const std::string& gateway_namespace = gateway.metadata.namespace_;
+  std::optional<TlsProblem> first;
+  bool any_valid = false;
+  for (std::size_t i = 0; i < validation.ca_certificate_refs.size(); ++i) {
+    const model::ObjectReference& ref = validation.ca_certificate_refs[i];
+    std::string field = path + "[" + std::to_string(i) + "]";
+    std::string ns = ref.namespace_.value_or(gateway_namespace);
+    std::string printed =
+        ref.group + "/" + ref.kind + "/" + ref.name + "." + ref.namespace_.value_or("");
+    auto check = [&]() -> std::optional<TlsProblem> {
+      bool config_map = ref.group.empty() && ref.kind == "ConfigMap";
+      if (!config_map && !(ref.group.empty() && ref.kind == "Secret")) {
+        return TlsProblem{"InvalidCACertificateKind",
+                          "invalid CA certificate reference " + printed +
+                              ", only secret and configmap are allowed",
+                          field};
+      }
+      std::optional<std::map<std::string, std::string>> data;
+      if (config_map) {
+        data = index_.ConfigMapData(ns, ref.name);
+      } else if (const model::Secret* secret = index_.FindSecret(ns, ref.name)) {
+        data = secret->data;
+      }
+      if (!data) {
+        if (TreatAsMissing(gateway, ref.kind + " " + ns + "/" + ref.name, field + ".name")) {
+          return TlsProblem{"InvalidCACertificateRef",
+                            "invalid CA certificate reference, " +
+                                std::string(config_map ? "configmap " : "secret ") + ns + "/" +
+                                ref.name + " not found",
+                            field};
+        }
+      } else if (auto it = data->find("ca.crt"); it == data->end() || it->second.empty()) {
+        return TlsProblem{
+            "InvalidCACertificateRef",
+            "invalid CA certificate reference " + printed +
+                (it != data->end()
+                     ? ", found key \"ca.crt\", but it was empty"
+                     : ", found secret, but didn't have expected keys ca.crt; found: " +
+                           TruncatedKeys(*data)),
+            field};
+      }
+      // Quirk: the grant is looked up for kind Secret even for a ConfigMap (controller.md 12.8).
+      if (ns != gateway_namespace &&
+          !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", gateway_namespace, "",
+                                   "Secret", ns, ref.name)) {
+        return TlsProblem{"RefNotPermitted",
+                          "caCertificateRef " + ns + "/" + ref.name +
+                              " not accessible to a Gateway in namespace \"" + gateway_namespace +
+                              "\" (missing a ReferenceGrant?)",
+                          field};
+      }
+      return std::nullopt;
+    };
+    if (std::optional<TlsProblem> problem = check()) {
+      if (!first) {
+        first = std::move(problem);
+      }
+    } else {
+      any_valid = true;
+    }
+  }
+  if (first) {
+    first->fatal = !any_valid;
+  }
+  return first;
+}
+
+std::optional<TlsProblem> Resolver::ResolveListenerTls(const model::Gateway& gateway,
+                                                       const model::Listener& listener) {
   const model::GatewayTLSConfig& tls = *listener.tls;
   if (tls.mode == "Passthrough") {
-    return;
+    return std::nullopt;
   }
   auto option = [&](const std::string& key) -> std::string {
     auto it = tls.options.find(key);
     return it == tls.options.end() ? "" : it->second;
   };
-  std::string istio_mode = option("gateway.istio.io/tls-terminate-mode");
-  if (option("agentgateway.dev/tls-certificate-source") == "SPIFFE" ||
-      istio_mode == "ISTIO_SIMPLE" || istio_mode == "ISTIO_MUTUAL") {
-    return;  // the certificate comes from the mesh, not from certificateRefs
-  }
   std::string base = listener.path + ".tls";
-  auto fail = [&](std::string reason, std::string message, const std::string& field) {
-    ListenerError(status, "ResolvedRefs", reason, message);
-    ListenerError(status, "Programmed", "Invalid", "Bad TLS configuration");
-    Report(gateway, manifest::Severity::kError, reason, message, field);
-  };
+  std::string source = option("agentgateway.dev/tls-certificate-source");
+  std::string istio_mode = option("gateway.istio.io/tls-terminate-mode");
+  // The Gateway's frontend validation for this port: a perPort entry wins over the default.
+  const model::FrontendTLSValidation* validation = nullptr;
+  std::string validation_path;
+  if (gateway.tls && gateway.tls->frontend) {
+    const model::FrontendTLSConfig& frontend = *gateway.tls->frontend;
+    auto per_port = std::find_if(frontend.per_port.begin(), frontend.per_port.end(),
+                                 [&](const auto& p) { return p.port == listener.port; });
+    if (per_port != frontend.per_port.end()) {
+      validation = per_port->tls.validation ? &*per_port->tls.validation : nullptr;
+      validation_path = "spec.tls.frontend.perPort[" +
+                        std::to_string(per_port - frontend.per_port.begin()) + "].tls.validation";
+    } else {
+      validation = frontend.default_.validation ? &*frontend.default_.validation : nullptr;
+      validation_path = "spec.tls.frontend.default.validation";
+    }
+  }
+  bool has_ca = validation != nullptr && !validation->ca_certificate_refs.empty();
+  std::string ca_path = validation_path + ".caCertificateRefs";
+
+  if (source == "SPIFFE") {
+    // The certificate comes from the SPIFFE workload API; nothing else may supply one.
+    if (!istio_mode.empty()) {
+      return TlsProblem{"InvalidCertificateRef",
+                        "TLS certificate source SPIFFE cannot be combined with the " + istio_mode +
+                            " termination mode",
+                        base + ".options"};
+    }
+    if (has_ca) {
+      return TlsProblem{"InvalidCACertificateRef",
+                        "GatewayTLSConfig validation caCertificateRefs cannot be configured with "
+                        "SPIFFE TLS certificate source",
+                        ca_path};
+    }
+    if (!tls.certificate_refs.empty()) {
+      return TlsProblem{"InvalidCertificateRef",
+                        "certificateRefs cannot be configured with SPIFFE TLS certificate source",
+                        base + ".certificateRefs"};
+    }
+    return std::nullopt;
+  }
+  if (istio_mode == "ISTIO_SIMPLE" || istio_mode == "ISTIO_MUTUAL") {
+    return std::nullopt;  // the Istio workload certificate; certificateRefs and CAs are ignored
+  }
   if (tls.certificate_refs.size() != 1) {
-    fail("InvalidCertificateRef", "exactly 1 certificateRefs should be present for TLS termination",
-         base + ".certificateRefs");
-    return;
+    return TlsProblem{"InvalidCertificateRef",
+                      "exactly 1 certificateRefs should be present for TLS termination",
+                      base + ".certificateRefs"};
   }
   const model::SecretObjectReference& ref = tls.certificate_refs[0];
   std::string field = base + ".certificateRefs[0]";
-  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
-  std::string printed = ref.group + "/" + ref.kind + "/" + ref.name + "." + ref.namespace_.value_or("");
-  if (!ref.group.empty() || ref.kind != "Secret") {
-    fail("InvalidCertificateRef",
-         "invalid certificate reference " + printed + ", only secret is allowed", field);
-    return;
+  if (std::optional<TlsProblem> problem = CheckCertificateSecret(gateway, ref, field)) {
+    return problem;
   }
+  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
   if (secret_namespace != gateway.metadata.namespace_ &&
       !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", gateway.metadata.namespace_, "",
                                "Secret", secret_namespace, ref.name)) {
-    fail("RefNotPermitted",
-         "certificateRef " + ref.name + "/" + secret_namespace +
-             " not accessible to a Gateway in namespace \"" + gateway.metadata.namespace_ +
-             "\" (missing a ReferenceGrant?)",
-         field);
-    return;
+    return TlsProblem{"RefNotPermitted",
+                      "certificateRef " + ref.name + "/" + secret_namespace +
+                          " not accessible to a Gateway in namespace \"" +
+                          gateway.metadata.namespace_ + "\" (missing a ReferenceGrant?)",
+                      field};
   }
-  const model::Secret* secret = index_.FindSecret(secret_namespace, ref.name);
-  if (secret == nullptr) {
-    if (TreatAsMissing(gateway, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
-      fail("InvalidCertificateRef",
-           "invalid certificate reference " + printed + ", secret not found", field);
-    }
-    return;
+  if (!has_ca) {
+    return std::nullopt;
   }
-  auto crt = secret->data.find("tls.crt");
-  auto key = secret->data.find("tls.key");
-  if (crt == secret->data.end() || key == secret->data.end()) {
-    std::string found;
-    int listed = 0;
-    for (const auto& [name, value] : secret->data) {
-      if (listed < 3) {
-        found += (listed > 0 ? ", " : "") + name;
-      }
-      ++listed;
-    }
-    if (listed > 3) {
-      found += ", and " + std::to_string(listed - 3) + " more...";
-    }
-    fail("InvalidCertificateRef",
-         "invalid certificate reference " + printed +
-             ", found secret, but didn't have expected keys (tls.crt and tls.key); found: " +
-             found,
-         field);
-    return;
+  if (source == "DYNAMIC_CA") {
+    return TlsProblem{"InvalidCACertificateRef",
+                      "GatewayTLSConfig validation caCertificateRefs cannot be configured with "
+                      "DYNAMIC_CA TLS certificate source",
+                      ca_path};
   }
-  if (crt->second.empty() || key->second.empty()) {
-    fail("InvalidCertificateRef",
-         "invalid certificate reference " + printed +
-             ", found keys \"tls.crt\" and \"tls.key\", but they were empty",
-         field);
+  return ResolveFrontendCaRefs(gateway, *validation, ca_path);
+}
+
+std::optional<TlsProblem> Resolver::ResolveBackendClientCertificate(
+    const model::Gateway& gateway) {
+  // resolveGatewayBackendTLS: only checked for status (controller.md 2.3).
+  if (!gateway.tls || !gateway.tls->backend || !gateway.tls->backend->client_certificate_ref) {
+    return std::nullopt;
   }
+  const model::SecretObjectReference& ref = *gateway.tls->backend->client_certificate_ref;
+  std::string field = "spec.tls.backend.clientCertificateRef";
+  if (std::optional<TlsProblem> problem = CheckCertificateSecret(gateway, ref, field)) {
+    problem->reason = "InvalidClientCertificateRef";
+    return problem;
+  }
+  const std::string& ns = gateway.metadata.namespace_;
+  std::string secret_namespace = ref.namespace_.value_or(ns);
+  if (secret_namespace != ns &&
+      !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", ns, "", "Secret",
+                               secret_namespace, ref.name)) {
+    return TlsProblem{"RefNotPermitted",
+                      "clientCertificateRef " + ref.name + "/" + secret_namespace +
+                          " not accessible to a Gateway in namespace \"" + ns +
+                          "\" (missing a ReferenceGrant?)",
+                      field};
+  }
+  return std::nullopt;
 }
 
 ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
@@ -262,8 +421,30 @@ ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
   bool needs_certificate =
       listener.protocol == "HTTPS" ||
       (listener.protocol == "TLS" && listener.tls && listener.tls->mode == "Terminate");
+  std::optional<TlsProblem> tls_problem;
   if (needs_certificate && listener.tls) {
-    ResolveListenerTls(gateway, listener, status);
+    tls_problem = ResolveListenerTls(gateway, listener);
+  }
+  if (tls_problem) {
+    // BuildListener: every TLS error lands in ResolvedRefs; one that leaves the listener without
+    // usable TLS also fails Programmed, and a CA problem fails Accepted (controller.md 2.3).
+    ListenerError(status, "ResolvedRefs", tls_problem->reason, tls_problem->message);
+    if (tls_problem->fatal) {
+      ListenerError(status, "Programmed", "Invalid", "Bad TLS configuration");
+      const std::string& reason = tls_problem->reason;
+      if (reason == "InvalidCACertificateRef" || reason == "InvalidCACertificateKind" ||
+          (reason == "RefNotPermitted" &&
+           tls_problem->message.rfind("caCertificateRef", 0) == 0)) {
+        ListenerError(status, "Accepted", "NoValidCACertificate", tls_problem->message);
+      }
+    }
+    Report(gateway, manifest::Severity::kError, tls_problem->reason, tls_problem->message,
+           tls_problem->field_path);
+  } else if (std::optional<TlsProblem> problem = ResolveBackendClientCertificate(gateway)) {
+    // The backend client certificate is only checked when the frontend TLS was fine.
+    ListenerError(status, "ResolvedRefs", problem->reason, problem->message);
+    Report(gateway, manifest::Severity::kError, problem->reason, problem->message,
+           problem->field_path);
   }
   return status;
 }
@@ -360,7 +541,38 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
              "metadata.annotations[agentgateway.dev/internal-ports]");
     }
   }
-  status.conditions = {accepted, programmed};
+  // Gateway ResolvedRefs reflects only the backend client certificate: the first listener that
+  // reports it, else True when spec.tls.backend is set (controller.md 2.3).
+  std::optional<Condition> resolved_refs;
+  for (const ListenerStatus& listener_status : status.listeners) {
+    const Condition* refs = FindCondition(listener_status.conditions, "ResolvedRefs");
+    if (!refs->is_true() && (refs->reason == "InvalidClientCertificateRef" ||
+                             (refs->reason == "RefNotPermitted" &&
+                              refs->message.find("clientCertificateRef") != std::string::npos))) {
+      resolved_refs = Condition{"ResolvedRefs", "False", refs->reason, refs->message};
+      break;
+    }
+  }
+  if (!resolved_refs && gateway.tls && gateway.tls->backend) {
+    resolved_refs = Condition{"ResolvedRefs", "True", "ResolvedRefs", "All references were resolved"};
+  }
+  status.conditions = {accepted};
+  if (resolved_refs) {
+    status.conditions.push_back(*resolved_refs);
+  }
+  if (gateway.tls && gateway.tls->frontend) {
+    const model::FrontendTLSConfig& frontend = *gateway.tls->frontend;
+    auto insecure = [](const model::TLSConfig& config) {
+      return config.validation && config.validation->mode == "AllowInsecureFallback";
+    };
+    if (insecure(frontend.default_) ||
+        std::any_of(frontend.per_port.begin(), frontend.per_port.end(),
+                    [&](const auto& p) { return insecure(p.tls); })) {
+      status.conditions.push_back({"InsecureFrontendValidationMode", "True",
+                                   "ConfigurationChanged", "Insecure fallback mode enabled"});
+    }
+  }
+  status.conditions.push_back(programmed);
   owned_gateways_[&gateway] = out_.status.gateways.size();
   out_.status.gateways.push_back(std::move(status));
 

@@ -33,6 +33,9 @@ ObjectIndex::ObjectIndex(const model::Model& model) : model_(model) {
     positions_.emplace(std::tuple(resource->id.group, resource->id.kind, resource->id.namespace_,
                                   resource->id.name),
                        0);
+    others_.emplace(std::tuple(resource->id.group, resource->id.kind, resource->id.namespace_,
+                               resource->id.name),
+                    resource);
   }
 }
 
@@ -74,6 +77,29 @@ const model::AgentgatewayBackend* ObjectIndex::FindBackend(std::string_view ns,
 }
 const model::Namespace* ObjectIndex::FindNamespace(std::string_view name) const {
   return Find(model_.namespaces, "Namespace", "", name);
+}
+
+const manifest::Resource* ObjectIndex::FindOther(std::string_view group, std::string_view kind,
+                                                 std::string_view ns,
+                                                 std::string_view name) const {
+  auto it = others_.find(
+      std::tuple(std::string(group), std::string(kind), std::string(ns), std::string(name)));
+  return it == others_.end() ? nullptr : it->second;
+}
+
+std::optional<std::map<std::string, std::string>> ObjectIndex::ConfigMapData(
+    std::string_view ns, std::string_view name) const {
+  const manifest::Resource* config_map = FindOther("", "ConfigMap", ns, name);
+  if (config_map == nullptr) {
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> data;
+  if (const manifest::Value* entries = config_map->object.Find("data")) {
+    for (const manifest::MapEntry& entry : entries->entries()) {
+      data[entry.key] = entry.value.is_null() ? "" : entry.value.text();
+    }
+  }
+  return data;
 }
 
 bool ObjectIndex::Contains(std::string_view group, std::string_view kind, std::string_view ns,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -22,6 +23,12 @@ class ObjectIndex {
   const model::Secret* FindSecret(std::string_view ns, std::string_view name) const;
   const model::AgentgatewayBackend* FindBackend(std::string_view ns, std::string_view name) const;
   const model::Namespace* FindNamespace(std::string_view name) const;
+  // An object of a kind the model does not decode (ConfigMap, InferencePool, ...), as loaded.
+  const manifest::Resource* FindOther(std::string_view group, std::string_view kind,
+                                      std::string_view ns, std::string_view name) const;
+  // The `data` of ConfigMap ns/name; nullopt when there is no such ConfigMap.
+  std::optional<std::map<std::string, std::string>> ConfigMapData(std::string_view ns,
+                                                                  std::string_view name) const;
   // Any object of the manifest set, modelled or not (ConfigMaps, InferencePools, ...).
   bool Contains(std::string_view group, std::string_view kind, std::string_view ns,
                 std::string_view name) const;
@@ -45,6 +52,7 @@ class ObjectIndex {
   const model::Model& model_;
   // (group, kind, namespace, name) -> index into the Model's vector for that kind.
   std::map<Key, std::size_t, std::less<>> positions_;
+  std::map<Key, const manifest::Resource*, std::less<>> others_;
 };
 
 // Istio's host.Name.Matches: symmetric and wildcard-aware ("*.foo.com" matches "a.foo.com",

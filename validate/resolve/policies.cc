@@ -1,6 +1,8 @@
 // AgentgatewayPolicy targets, attachment and ancestor status (controller.md 5).
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 
 #include "validate/resolve/resolver.h"
 
@@ -26,24 +28,283 @@ bool IsPortNumber(const std::string& text) {
   return port >= 1 && port <= 65535;
 }
 
+using manifest::Value;
+
+bool LabelsMatchValue(const Value* labels, const std::map<std::string, std::string>& required) {
+  return std::all_of(required.begin(), required.end(), [&](const auto& entry) {
+    const Value* value = labels == nullptr ? nullptr : labels->Find(entry.first);
+    return value != nullptr && value->is_scalar() && value->text() == entry.second;
+  });
+}
+
+std::map<std::string, std::string> MatchLabels(const Value* selector) {
+  std::map<std::string, std::string> labels;
+  if (const Value* match = selector == nullptr ? nullptr : selector->Find("matchLabels")) {
+    for (const manifest::MapEntry& entry : match->entries()) {
+      labels[entry.key] = entry.value.text();
+    }
+  }
+  return labels;
+}
+
+// Go's hex.DecodeString error for `text`, if any.
+std::optional<std::string> HexDecodeError(std::string_view text) {
+  auto invalid = [](char c) {
+    char buffer[32];
+    unsigned char byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      std::snprintf(buffer, sizeof buffer, "U+%04X '%c'", byte, c);
+    } else {
+      std::snprintf(buffer, sizeof buffer, "U+%04X", byte);
+    }
+    return "encoding/hex: invalid byte: " + std::string(buffer);
+  };
+  for (char c : text) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return invalid(c);
+    }
+  }
+  if (text.size() % 2 == 1) {
+    return "encoding/hex: odd length hex string";
+  }
+  return std::nullopt;
+}
+
+// The entries of a traffic feature that may be written inline or as `conditional[].policy`.
+std::vector<const Value*> ConditionalPolicies(const Value& feature) {
+  std::vector<const Value*> policies;
+  if (const Value* conditional = ValueItems(&feature, "conditional")) {
+    for (const Value& entry : conditional->items()) {
+      if (const Value* policy = entry.Find("policy")) {
+        policies.push_back(policy);
+      }
+    }
+  } else {
+    policies.push_back(&feature);
+  }
+  return policies;
+}
+
 }  // namespace
 
-void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
+void Resolver::CheckApiKeys(const model::AgentgatewayPolicy& policy, const Value& config,
+                            const std::string& path, std::vector<Problem>& problems) {
+  // processAPIKeyAuthenticationPolicy: every data entry of the selected Secrets or ConfigMaps
+  // is one key (controller.md 6).
   const std::string& ns = policy.metadata.namespace_;
-  std::vector<std::string> not_attached;  // "Policy is not attached: ..." lines
-  std::set<const model::Gateway*> gateways;
-  std::set<std::pair<std::string, std::string>> gateway_names;  // targeted by name, (ns, name)
-
-  // Each target: (kind, name, sectionName, port, field path).
-  struct Target {
-    std::string group;
-    std::string kind;
+  struct DataSet {
+    std::string kind;  // "secret" | "configMap", as the messages say
     std::string name;
-    std::optional<std::string> section_name;
-    std::optional<std::int32_t> port;
-    std::string path;
+    std::map<std::string, std::string> data;
   };
-  std::vector<Target> targets;
+  std::vector<DataSet> sets;
+  if (std::optional<model::LocalSecretRef> ref = SecretRefAt(&config, "secretRef")) {
+    CredentialLookup lookup = ResolveCredentialRef(policy, *ref, path + ".secretRef");
+    if (lookup.problem) {
+      problems.push_back(*lookup.problem);
+    } else if (lookup.secret != nullptr) {
+      sets.push_back({"secret", ref->name, lookup.secret->data});
+    }
+  }
+  if (const Value* selector = config.Find("secretSelector")) {
+    sets.clear();  // a selector replaces secretRef
+    std::map<std::string, std::string> labels = MatchLabels(selector);
+    for (const model::Secret& secret : model_.secrets) {
+      if (secret.metadata.namespace_ == ns && LabelsInclude(secret.metadata.labels, labels)) {
+        sets.push_back({"secret", secret.metadata.name, secret.data});
+      }
+    }
+  }
+  if (const Value* selector = config.Find("configMapSelector")) {
+    std::map<std::string, std::string> labels = MatchLabels(selector);
+    for (const manifest::Resource* resource : model_.other) {
+      if (!resource->id.group.empty() || resource->id.kind != "ConfigMap" ||
+          resource->id.namespace_ != ns) {
+        continue;
+      }
+      const Value* metadata = resource->object.Find("metadata");
+      if (LabelsMatchValue(metadata == nullptr ? nullptr : metadata->Find("labels"), labels)) {
+        sets.push_back({"configMap", resource->id.name,
+                        *index_.ConfigMapData(ns, resource->id.name)});
+      }
+    }
+  }
+  for (const DataSet& set : sets) {
+    for (const auto& [key, raw] : set.data) {
+      std::string prefix = set.kind + " " + set.name + " contains invalid key " + key + ": ";
+      std::string value = raw;
+      value.erase(0, value.find_first_not_of(" \t\r\n"));
+      value.erase(value.find_last_not_of(" \t\r\n") + 1);
+      auto fail = [&](const std::string& why) {
+        problems.push_back({"TranslationError", prefix + why, path});
+      };
+      if (value.empty()) {
+        fail("empty value");
+        continue;
+      }
+      std::string entry_key = value;
+      std::string key_hash;
+      if (value[0] == '{') {
+        nlohmann::json entry = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+        if (!entry.is_object()) {
+          fail("invalid JSON");
+          continue;
+        }
+        entry_key = entry.value("key", "");
+        key_hash = entry.value("keyHash", "");
+      }
+      if (entry_key.empty() == key_hash.empty()) {
+        fail("exactly one of key or keyHash must be set");
+        continue;
+      }
+      if (!entry_key.empty() && set.kind == "configMap") {
+        fail("keys sourced from a ConfigMap must use keyHash, not a raw key, since ConfigMaps "
+             "are not confidential");
+        continue;
+      }
+      if (!key_hash.empty()) {
+        constexpr std::string_view kPrefix = "sha256:";
+        if (key_hash.rfind(kPrefix, 0) != 0) {
+          fail("keyHash must use the sha256:<hex> format");
+        } else if (std::optional<std::string> error =
+                       HexDecodeError(std::string_view(key_hash).substr(kPrefix.size()))) {
+          fail("keyHash must contain a valid sha256 hex digest: " + *error);
+        } else if (key_hash.size() - kPrefix.size() != 64) {
+          fail("keyHash sha256 digest must decode to 32 bytes");
+        }
+      }
+    }
+  }
+}
+
+int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
+                                 std::vector<Problem>& problems) {
+  // translateTrafficPolicyToAgw: the features in this order, every error kept (controller.md
+  // 5.2). Returns how many xDS policies they yield. CEL syntax is not checked here.
+  const model::Traffic& traffic = *policy.traffic;
+  const std::string base = "spec.traffic";
+  int produced = 0;
+  auto add = [&](std::string message, std::string field) {
+    problems.push_back({"TranslationError", std::move(message), std::move(field)});
+  };
+  if (traffic.ext_auth) {
+    ++produced;
+    for (const Value* ext_auth : ConditionalPolicies(*traffic.ext_auth)) {
+      const Value* ref = ext_auth->Find("backendRef");
+      if (ref == nullptr || !ref->is_map()) {
+        if (ext_auth->Find("url") == nullptr) {
+          add("failed to build extAuth: backendRef is required", base + ".extAuth");
+        }
+      } else if (std::optional<std::string> error =
+                     CheckPolicyBackendRef(policy, *ref, base + ".extAuth.backendRef")) {
+        add("failed to build extAuth: " + *error, base + ".extAuth.backendRef");
+      }
+    }
+  }
+  for (const auto* feature : {&traffic.ext_proc, &traffic.authorization, &traffic.rate_limit,
+                              &traffic.transformation, &traffic.csrf}) {
+    produced += feature->has_value() ? 1 : 0;
+  }
+  produced += traffic.cors ? 1 : 0;
+  if (traffic.header_modifiers) {
+    produced += (traffic.header_modifiers->request ? 1 : 0) +
+                (traffic.header_modifiers->response ? 1 : 0);
+  }
+  produced += (traffic.host_rewrite_mode ? 1 : 0) + (traffic.request_timeout ? 1 : 0);
+  if (traffic.retry) {
+    ++produced;
+    if (const Value* attempts = traffic.retry->Find("attempts");
+        attempts != nullptr && attempts->is_int() && attempts->int_value() < 0) {
+      add("failed to parse retry attempts should be positive int32 (" + attempts->text() + ")",
+          base + ".retry.attempts");
+    }
+  }
+  if (traffic.direct_response) {
+    // An inline directResponse without a status yields no policy at all.
+    bool conditional = traffic.direct_response->Find("conditional") != nullptr;
+    bool yields = conditional;
+    for (const Value* response : ConditionalPolicies(*traffic.direct_response)) {
+      if (response->Find("status") == nullptr) {
+        add("failed to build directResponse: status is required", base + ".directResponse");
+        continue;
+      }
+      yields = true;
+      if (response->Find("body") != nullptr && response->Find("bodyExpression") != nullptr) {
+        add("directResponse body and bodyExpression may not both be set",
+            base + ".directResponse");
+      }
+    }
+    produced += yields ? 1 : 0;
+  }
+  produced += traffic.buffer ? 1 : 0;
+  if (traffic.jwt_authentication) {
+    ++produced;
+    const Value& jwt = *traffic.jwt_authentication;
+    const Value* providers = ValueItems(&jwt, "providers");
+    for (std::size_t i = 0; providers != nullptr && i < providers->items().size(); ++i) {
+      const Value* jwks = providers->items()[i].Find("jwks");
+      const Value* remote = jwks == nullptr ? nullptr : jwks->Find("remote");
+      std::string field =
+          base + ".jwtAuthentication.providers[" + std::to_string(i) + "].jwks.remote";
+      if (remote != nullptr) {
+        if (std::optional<std::string> error =
+                CheckRemoteJwks(policy, *remote, policy.metadata.name, field)) {
+          add(*error, field);
+        }
+      }
+    }
+    std::size_t count = providers == nullptr ? 0 : providers->items().size();
+    if (jwt.Find("mcp") != nullptr && count != 1) {
+      add("jwtAuthentication.mcp requires exactly one provider, found " + std::to_string(count),
+          base + ".jwtAuthentication.mcp");
+    }
+  }
+  if (traffic.api_key_authentication) {
+    ++produced;
+    CheckApiKeys(policy, *traffic.api_key_authentication, base + ".apiKeyAuthentication",
+                 problems);
+  }
+  if (traffic.basic_authentication) {
+    ++produced;
+    std::string field = base + ".basicAuthentication.secretRef";
+    if (std::optional<model::LocalSecretRef> ref =
+            SecretRefAt(&*traffic.basic_authentication, "secretRef")) {
+      CredentialLookup lookup = ResolveCredentialRef(policy, *ref, field);
+      std::string key = ref->key.value_or(".htaccess");
+      if (lookup.problem) {
+        problems.push_back(*lookup.problem);
+      } else if (lookup.secret != nullptr && lookup.secret->data.count(key) == 0) {
+        add("basic authentication secret " + ref->name + " found, but doesn't contain \"" + key +
+                "\" key",
+            field);
+      }
+    }
+  }
+  return produced;
+}
+
+int Resolver::CheckFrontendPolicy(const model::AgentgatewayPolicy& policy,
+                                  std::vector<Problem>& problems) {
+  // translateFrontendPolicyToAgw: one xDS policy per section (controller.md 5.2).
+  const Value& frontend = *policy.frontend;
+  int produced = static_cast<int>(frontend.entries().size());
+  if (const Value* tracing = frontend.Find("tracing")) {
+    const Value* ref = tracing->Find("backendRef");
+    if (ref != nullptr && ref->is_map()) {
+      if (std::optional<std::string> error =
+              CheckPolicyBackendRef(policy, *ref, "spec.frontend.tracing.backendRef")) {
+        problems.push_back({"TranslationError", "failed to translate tracing backend: " + *error,
+                            "spec.frontend.tracing.backendRef"});
+      }
+    }
+  }
+  return produced;
+}
+
+std::vector<PolicyTarget> Resolver::PolicyTargets(const model::AgentgatewayPolicy& policy,
+                                                  std::vector<std::string>* unmatched) const {
+  const std::string& ns = policy.metadata.namespace_;
+  std::vector<PolicyTarget> targets;
   for (const model::PolicyTargetReference& ref : policy.target_refs) {
     targets.push_back({ref.group, ref.kind, ref.name, ref.section_name, ref.port, ref.path});
   }
@@ -63,153 +324,329 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     if (selector.kind == "GRPCRoute") select(model_.grpc_routes);
     if (selector.kind == "Service") select(model_.services);
     if (selector.kind == "AgentgatewayBackend") select(model_.backends);
-    if (targets.size() == before) {
-      not_attached.push_back("Policy is not attached: no " + selector.kind +
-                             " matching selector found in namespace " + ns);
+    if (selector.kind == "InferencePool") {
+      for (const manifest::Resource* resource : model_.other) {
+        const Value* metadata = resource->object.Find("metadata");
+        if (resource->id.group == selector.group && resource->id.kind == selector.kind &&
+            resource->id.namespace_ == ns &&
+            LabelsMatchValue(metadata == nullptr ? nullptr : metadata->Find("labels"),
+                             selector.match_labels)) {
+          targets.push_back({selector.group, selector.kind, resource->id.name,
+                             selector.section_name, selector.port, selector.path});
+        }
+      }
+    }
+    if (targets.size() == before && unmatched != nullptr) {
+      unmatched->push_back("Policy is not attached: no " + selector.kind +
+                           " matching selector found in namespace " + ns);
     }
   }
+  return targets;
+}
 
-  for (const Target& target : targets) {
-    std::string id = ns + "/" + target.name;
-    auto missing = [&](const std::string& kind) {
-      std::string what = kind + " " + id;
-      if (TreatAsMissing(policy, what, target.path + ".name")) {
-        not_attached.push_back("Policy is not attached: " + what + " not found");
-      }
-    };
-    if (target.kind == "Gateway") {
-      const model::Gateway* gateway = index_.FindGateway(ns, target.name);
-      if (gateway == nullptr) {
-        missing("Gateway");
-        continue;
-      }
-      if (target.section_name &&
-          std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
-                       [&](const auto& l) { return l.name == *target.section_name; })) {
-        not_attached.push_back("Policy is not attached: sectionName \"" + *target.section_name +
-                               "\" not found in Gateway " + id);
-        continue;
-      }
-      if (target.port &&
-          std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
-                       [&](const auto& l) { return l.port == *target.port; })) {
-        not_attached.push_back("Policy is not attached: port " + std::to_string(*target.port) +
-                               " not found in Gateway " + id);
-        continue;
-      }
-      gateways.insert(gateway);
-      continue;
+std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPolicy& policy,
+                                                   const PolicyTarget& target) {
+  // ReferenceIndex.PolicyTarget: the existence and section checks (controller.md 5.1).
+  const std::string& ns = policy.metadata.namespace_;
+  std::string id = ns + "/" + target.name;
+  auto missing = [&](const std::string& kind) -> std::string {
+    std::string what = kind + " " + id;
+    if (TreatAsMissing(policy, what, target.path + ".name")) {
+      return "Policy is not attached: " + what + " not found";
     }
-    if (target.kind == "HTTPRoute" || target.kind == "GRPCRoute") {
-      const model::ObjectBase* route = nullptr;
-      std::vector<std::optional<std::string>> rule_names;
-      if (target.kind == "HTTPRoute") {
-        if (const model::HTTPRoute* r = index_.FindHTTPRoute(ns, target.name)) {
-          route = r;
-          for (const auto& rule : r->rules) rule_names.push_back(rule.name);
-        }
-      } else if (const model::GRPCRoute* r = index_.FindGRPCRoute(ns, target.name)) {
-        route = r;
+    return {};  // assumed to exist on the cluster: nothing to attach to here
+  };
+  auto section_missing = [&](const std::string& kind) {
+    return "Policy is not attached: sectionName \"" + *target.section_name + "\" not found in " +
+           kind + " " + id;
+  };
+  if (target.kind == "Gateway") {
+    const model::Gateway* gateway = index_.FindGateway(ns, target.name);
+    if (gateway == nullptr) {
+      return missing("Gateway");
+    }
+    if (target.section_name &&
+        std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
+                     [&](const auto& l) { return l.name == *target.section_name; })) {
+      return section_missing("Gateway");
+    }
+    if (target.port &&
+        std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
+                     [&](const auto& l) { return l.port == *target.port; })) {
+      return "Policy is not attached: port " + std::to_string(*target.port) +
+             " not found in Gateway " + id;
+    }
+    return std::nullopt;
+  }
+  if (target.kind == "HTTPRoute" || target.kind == "GRPCRoute") {
+    std::vector<std::optional<std::string>> rule_names;
+    bool found = false;
+    if (target.kind == "HTTPRoute") {
+      if (const model::HTTPRoute* r = index_.FindHTTPRoute(ns, target.name)) {
+        found = true;
         for (const auto& rule : r->rules) rule_names.push_back(rule.name);
       }
-      if (route == nullptr) {
-        missing(target.kind);
-        continue;
-      }
-      if (target.section_name &&
-          std::find(rule_names.begin(), rule_names.end(), target.section_name) ==
-              rule_names.end()) {
-        not_attached.push_back("Policy is not attached: sectionName \"" + *target.section_name +
-                               "\" not found in " + target.kind + " " + id);
-        continue;
-      }
-      auto it = route_gateways_.find(route);
-      if (it == route_gateways_.end() || it->second.empty()) {
-        not_attached.push_back("Policy is not attached: " + target.kind + " " + id +
-                               " is not attached to any Gateway");
-        continue;
-      }
-      gateways.insert(it->second.begin(), it->second.end());
-      continue;
+    } else if (const model::GRPCRoute* r = index_.FindGRPCRoute(ns, target.name)) {
+      found = true;
+      for (const auto& rule : r->rules) rule_names.push_back(rule.name);
     }
-    if (target.kind == "AgentgatewayBackend") {
-      const model::AgentgatewayBackend* backend = index_.FindBackend(ns, target.name);
-      if (backend == nullptr) {
-        missing("AgentgatewayBackend");
-        continue;
+    if (!found) {
+      return missing(target.kind);
+    }
+    if (target.section_name && std::find(rule_names.begin(), rule_names.end(),
+                                         target.section_name) == rule_names.end()) {
+      return section_missing(target.kind);
+    }
+    return std::nullopt;
+  }
+  if (target.kind == "AgentgatewayBackend") {
+    const model::AgentgatewayBackend* backend = index_.FindBackend(ns, target.name);
+    if (backend == nullptr) {
+      return missing("AgentgatewayBackend");
+    }
+    if (target.section_name) {
+      std::vector<std::string> sections;
+      if (backend->ai && backend->ai->provider) sections.push_back("backend");
+      if (backend->ai) {
+        for (const auto& group : backend->ai->groups) {
+          for (const auto& provider : group.providers) sections.push_back(provider.name);
+        }
       }
-      if (target.section_name) {
-        std::vector<std::string> sections;
-        if (backend->ai && backend->ai->provider) sections.push_back("backend");
-        if (backend->ai) {
-          for (const auto& group : backend->ai->groups) {
-            for (const auto& provider : group.providers) sections.push_back(provider.name);
+      if (backend->mcp) {
+        if (const Value* mcp_targets = backend->mcp->Find("targets")) {
+          for (const Value& item : mcp_targets->items()) {
+            if (const Value* name = item.Find("name")) sections.push_back(name->text());
           }
         }
-        if (backend->mcp) {
-          if (const manifest::Value* mcp_targets = backend->mcp->Find("targets")) {
-            for (const manifest::Value& item : mcp_targets->items()) {
-              if (const manifest::Value* name = item.Find("name")) sections.push_back(name->text());
+      }
+      if (std::find(sections.begin(), sections.end(), *target.section_name) == sections.end()) {
+        return section_missing("AgentgatewayBackend");
+      }
+    }
+    return std::nullopt;
+  }
+  if (target.kind == "Service") {
+    const model::Service* service = index_.FindService(ns, target.name);
+    if (service == nullptr) {
+      return missing("Service");
+    }
+    if (target.section_name) {
+      if (!IsPortNumber(*target.section_name)) {
+        return "Policy is not attached: sectionName \"" + *target.section_name +
+               "\" is not a valid port number for Service " + id;
+      }
+      int port = std::stoi(*target.section_name);
+      if (std::none_of(service->ports.begin(), service->ports.end(),
+                       [&](const auto& p) { return p.port == port; })) {
+        return "Policy is not attached: port " + std::to_string(port) + " not found in Service " +
+               id;
+      }
+    }
+    return std::nullopt;
+  }
+  if (target.kind == "InferencePool") {
+    if (!index_.Contains(target.group, target.kind, ns, target.name)) {
+      return missing("InferencePool");
+    }
+    return std::nullopt;
+  }
+  // ListenerSet targets are not modelled yet: nothing is claimed for them.
+  Report(policy, manifest::Severity::kInfo, "unchecked-target",
+         "targets of kind " + target.kind + " are not resolved by this version; the policy's "
+         "attachment to " + id + " is not checked",
+         target.path);
+  return std::string();
+}
+
+std::set<const model::Gateway*> Resolver::TargetGateways(const std::string& ns,
+                                                         const PolicyTarget& target) const {
+  // ReferenceIndex.LookupGatewaysForTarget (controller.md 5.1).
+  if (target.kind == "Gateway") {
+    if (const model::Gateway* gateway = index_.FindGateway(ns, target.name)) {
+      return {gateway};
+    }
+    return {};
+  }
+  const model::ObjectBase* route = nullptr;
+  if (target.kind == "HTTPRoute") {
+    route = index_.FindHTTPRoute(ns, target.name);
+  } else if (target.kind == "GRPCRoute") {
+    route = index_.FindGRPCRoute(ns, target.name);
+  }
+  if (route != nullptr) {
+    auto it = route_gateways_.find(route);
+    return it == route_gateways_.end() ? std::set<const model::Gateway*>{} : it->second;
+  }
+  auto it = reference_gateways_.find({target.kind, ns, target.name});
+  return it == reference_gateways_.end() ? std::set<const model::Gateway*>{} : it->second;
+}
+
+void Resolver::PropagateReferences() {
+  // PolicyAttachments: a backend or Service referenced from an AgentgatewayBackend's policies,
+  // or from a policy's sections, is sent to every Gateway its referrer (the backend, or the
+  // policy's existing targets) is sent to, transitively (controller.md 0, 5.1).
+  using Key = std::tuple<std::string, std::string, std::string>;  // (kind, namespace, name)
+  struct Edge {
+    std::string source_namespace;
+    PolicyTarget source;
+    Key to;
+  };
+  std::vector<Edge> edges;
+  auto refs_of = [](const std::string& ns, auto&& collect) {
+    std::vector<Key> refs;
+    collect([&](const Value* ref) {
+      if (ref != nullptr && ref->is_map()) {
+        refs.emplace_back(ValueText(ref, "kind", "Service"), ValueText(ref, "namespace", ns),
+                          ValueText(ref, "name"));
+      }
+    });
+    return refs;
+  };
+  for (const model::AgentgatewayBackend& backend : model_.backends) {
+    const std::string& ns = backend.metadata.namespace_;
+    std::vector<Key> refs = refs_of(ns, [&](const auto& add) {
+      if (backend.policies) BackendPolicyRefs(*backend.policies, add);
+      if (backend.ai) {
+        auto provider_refs = [&](const model::LLMProvider& provider) {
+          if (const auto& ref = provider.custom_backend_ref) {
+            Value value = Value::Map({});
+            value.Set("kind", Value::String(ref->kind, {}));
+            value.Set("name", Value::String(ref->name, {}));
+            add(&value);
+          }
+        };
+        if (backend.ai->provider) provider_refs(*backend.ai->provider);
+        for (const model::PriorityGroup& group : backend.ai->groups) {
+          for (const model::NamedLLMProvider& provider : group.providers) {
+            provider_refs(provider.provider);
+            if (provider.policies) BackendPolicyRefs(*provider.policies, add);
+          }
+        }
+      }
+      for (const model::MCPTargetPolicies& target : backend.mcp_target_policies) {
+        BackendPolicyRefs(target.policies, add);
+      }
+    });
+    for (Key& ref : refs) {
+      edges.push_back({ns, {model::kAgentgatewayGroup, "AgentgatewayBackend", backend.metadata.name,
+                            std::nullopt, std::nullopt, ""},
+                       std::move(ref)});
+    }
+  }
+  for (const model::AgentgatewayPolicy& policy : model_.policies) {
+    const std::string& ns = policy.metadata.namespace_;
+    std::vector<Key> refs = refs_of(ns, [&](const auto& add) {
+      if (policy.traffic) {
+        const model::Traffic& traffic = *policy.traffic;
+        for (const auto* feature : {&traffic.ext_auth, &traffic.ext_proc}) {
+          if (*feature) {
+            for (const Value* entry : ConditionalPolicies(**feature)) add(entry->Find("backendRef"));
+          }
+        }
+        if (traffic.rate_limit) {
+          for (const Value* entry : ConditionalPolicies(*traffic.rate_limit)) {
+            const Value* global = entry->Find("global");
+            add(global == nullptr ? nullptr : global->Find("backendRef"));
+          }
+        }
+        if (traffic.jwt_authentication) {
+          if (const Value* providers = ValueItems(&*traffic.jwt_authentication, "providers")) {
+            for (const Value& provider : providers->items()) {
+              const Value* jwks = provider.Find("jwks");
+              const Value* remote = jwks == nullptr ? nullptr : jwks->Find("remote");
+              add(remote == nullptr ? nullptr : remote->Find("backendRef"));
             }
           }
         }
-        if (std::find(sections.begin(), sections.end(), *target.section_name) == sections.end()) {
-          not_attached.push_back("Policy is not attached: sectionName \"" + *target.section_name +
-                                 "\" not found in AgentgatewayBackend " + id);
-          continue;
-        }
       }
-      auto it = backend_gateways_.find(backend);
-      if (it == backend_gateways_.end() || it->second.empty()) {
-        not_attached.push_back("Policy is not attached: AgentgatewayBackend " + id +
-                               " is not attached to any Gateway");
-        continue;
+      if (policy.frontend) {
+        const Value* tracing = policy.frontend->Find("tracing");
+        add(tracing == nullptr ? nullptr : tracing->Find("backendRef"));
+        const Value* access_log = policy.frontend->Find("accessLog");
+        const Value* otlp = access_log == nullptr ? nullptr : access_log->Find("otlp");
+        add(otlp == nullptr ? nullptr : otlp->Find("backendRef"));
       }
-      gateways.insert(it->second.begin(), it->second.end());
+      if (policy.backend) BackendPolicyRefs(*policy.backend, add);
+    });
+    if (refs.empty()) {
       continue;
     }
-    if (target.kind == "Service") {
-      const model::Service* service = index_.FindService(ns, target.name);
-      if (service == nullptr) {
-        missing("Service");
-        continue;
+    for (const PolicyTarget& target : PolicyTargets(policy, nullptr)) {
+      if (TargetProblem(policy, target)) {
+        continue;  // only existing targets pass their Gateways on
       }
-      if (target.section_name) {
-        if (!IsPortNumber(*target.section_name)) {
-          not_attached.push_back("Policy is not attached: sectionName \"" +
-                                 *target.section_name +
-                                 "\" is not a valid port number for Service " + id);
+      for (const Key& ref : refs) {
+        // With AGW_BACKEND_REF_GRANT_MODE=route-and-policy a cross-namespace reference needs a
+        // ReferenceGrant from the policy (controller.md 3.7).
+        const auto& [kind, ref_ns, name] = ref;
+        if (options_.backend_ref_grant_mode == "route-and-policy" && ref_ns != ns &&
+            !index_.ReferenceGranted(model::kAgentgatewayGroup, "AgentgatewayPolicy", ns,
+                                     kind == "Service" ? "" : model::kAgentgatewayGroup, kind,
+                                     ref_ns, name)) {
           continue;
         }
-        int port = std::stoi(*target.section_name);
-        if (std::none_of(service->ports.begin(), service->ports.end(),
-                         [&](const auto& p) { return p.port == port; })) {
-          not_attached.push_back("Policy is not attached: port " + std::to_string(port) +
-                                 " not found in Service " + id);
-          continue;
-        }
+        edges.push_back({ns, target, ref});
       }
-      auto it = service_gateways_.find({ns, target.name});
-      if (it == service_gateways_.end() || it->second.empty()) {
-        not_attached.push_back("Policy is not attached: Service " + id +
-                               " is not attached to any Gateway");
-        continue;
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const Edge& edge : edges) {
+      std::set<const model::Gateway*> from = TargetGateways(edge.source_namespace, edge.source);
+      std::set<const model::Gateway*>& to = reference_gateways_[edge.to];
+      std::size_t before = to.size();
+      to.insert(from.begin(), from.end());
+      changed = changed || to.size() != before;
+    }
+  }
+}
+
+void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
+  if (!references_propagated_) {
+    // Needs every route's attachments, which are known once policies are reached.
+    PropagateReferences();
+    references_propagated_ = true;
+  }
+  const std::string& ns = policy.metadata.namespace_;
+  std::vector<std::string> not_attached;  // "Policy is not attached: ..." lines
+  std::set<const model::Gateway*> gateways;
+  std::vector<PolicyTarget> targets = PolicyTargets(policy, &not_attached);
+  for (const PolicyTarget& target : targets) {
+    if (std::optional<std::string> problem = TargetProblem(policy, target)) {
+      if (!problem->empty()) {
+        not_attached.push_back(*problem);
       }
-      gateways.insert(it->second.begin(), it->second.end());
       continue;
     }
-    // ListenerSet and InferencePool targets are not modelled yet: nothing is claimed for them.
-    Report(policy, manifest::Severity::kInfo, "unchecked-target",
-           "targets of kind " + target.kind + " are not resolved by this version; the policy's "
-           "attachment to " + id + " is not checked",
-           target.path);
+    std::set<const model::Gateway*> found = TargetGateways(ns, target);
+    if (found.empty()) {
+      not_attached.push_back("Policy is not attached: " + target.kind + " " + ns + "/" +
+                             target.name + " is not attached to any Gateway");
+      continue;
+    }
+    gateways.insert(found.begin(), found.end());
   }
 
-  // Translation problems of the policy's own settings.
+  // Translation problems of the policy's own settings: frontend, traffic, then backend
+  // (TranslatePolicyToAgw, controller.md 5.2), and how many xDS policies they still yield.
   std::vector<Problem> problems;
-  if (policy.backend) {
-    CheckBackendPolicies(policy, *policy.backend, "spec.backend", problems);
+  int produced = 0;
+  if (policy.frontend) {
+    produced += CheckFrontendPolicy(policy, problems);
   }
+  if (policy.traffic) {
+    produced += CheckTrafficPolicy(policy, problems);
+  }
+  if (policy.backend) {
+    const model::BackendPolicies& backend = *policy.backend;
+    // Every section yields a policy except tcp, which the controller does not translate.
+    produced += (backend.tls ? 1 : 0) + (backend.http ? 1 : 0) + (backend.tunnel ? 1 : 0) +
+                (backend.auth ? 1 : 0) + (backend.ai ? 1 : 0) + (backend.mcp ? 1 : 0) +
+                (backend.transformation ? 1 : 0) + (backend.health ? 1 : 0) +
+                (backend.ext_auth ? 1 : 0);
+    CheckBackendPolicies(policy, backend, "spec.backend", policy.metadata.name, problems);
+  }
+  // PolicyConditionMap (controller.md 5.3).
   std::vector<Condition> base;
   if (problems.empty()) {
     base = {{"Accepted", "True", "Valid", "Policy accepted"},
@@ -218,11 +655,20 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     std::string joined;
     for (const Problem& problem : problems) {
       joined += (joined.empty() ? "" : "\n") + problem.message;
-      Report(policy, manifest::Severity::kError, "PartiallyValid", problem.message,
-             problem.field_path,
-             "the policy is still applied, without the part that failed");
     }
-    base = {{"Accepted", "True", "PartiallyValid", joined}};
+    bool partial = produced > 0;
+    for (const Problem& problem : problems) {
+      Report(policy, manifest::Severity::kError, partial ? "PartiallyValid" : "Invalid",
+             problem.message, problem.field_path,
+             partial ? "the policy is still applied, without the part that failed"
+                     : "the policy is not applied at all");
+    }
+    if (partial) {
+      base = {{"Accepted", "True", "PartiallyValid", joined}};
+    } else {
+      base = {{"Accepted", "False", "Invalid", joined},
+              {"Attached", "False", "Pending", "Policy is not attached due to invalid status"}};
+    }
   }
 
   PolicyStatus status;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "validate/resolve/lint.h"
 #include "validate/resolve/resolver.h"
 
 namespace agw::resolve {
@@ -111,6 +112,7 @@ Resolution Resolve(const model::Model& model, const ResolveOptions& options) {
   Resolution resolution;
   internal::Resolver resolver(model, options, resolution);
   resolver.Run();
+  internal::Lint(model, ObjectIndex(model), resolution);
   return resolution;
 }
 

@@ -2,8 +2,10 @@
 
 // Internal to validate/resolve: the state shared by the resolution phases.
 
+#include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "validate/resolve/index.h"
 #include "validate/resolve/resolve.h"
@@ -15,6 +17,25 @@ struct Problem {
   std::string reason;
   std::string message;
   std::string field_path;
+};
+
+// A listener TLS error (controller.md 2.3). `fatal` when the listener is left without usable
+// TLS (the controller sends its "dummyTls" sentinel).
+struct TlsProblem {
+  std::string reason;
+  std::string message;
+  std::string field_path;
+  bool fatal = true;
+};
+
+// One target of an AgentgatewayPolicy, from targetRefs or a matched targetSelector.
+struct PolicyTarget {
+  std::string group;
+  std::string kind;
+  std::string name;
+  std::optional<std::string> section_name;
+  std::optional<std::int32_t> port;
+  std::string path;
 };
 
 // One (parentRef, listener) attachment of a route that the controller allowed.
@@ -37,8 +58,15 @@ class Resolver {
   void ResolveGateway(const model::Gateway& gateway);
   ListenerStatus ResolveListener(const model::Gateway& gateway, const model::Listener& listener,
                                  bool& programmed);
-  void ResolveListenerTls(const model::Gateway& gateway, const model::Listener& listener,
-                          ListenerStatus& status);
+  std::optional<TlsProblem> ResolveListenerTls(const model::Gateway& gateway,
+                                               const model::Listener& listener);
+  std::optional<TlsProblem> CheckCertificateSecret(const model::Gateway& gateway,
+                                                   const model::SecretObjectReference& ref,
+                                                   const std::string& field);
+  std::optional<TlsProblem> ResolveFrontendCaRefs(const model::Gateway& gateway,
+                                                  const model::FrontendTLSValidation& validation,
+                                                  const std::string& path);
+  std::optional<TlsProblem> ResolveBackendClientCertificate(const model::Gateway& gateway);
   std::vector<std::string> AllowedNamespaces(const model::Gateway& gateway,
                                              const model::Listener& listener) const;
 
@@ -66,14 +94,56 @@ class Resolver {
   // backends.cc
   void ResolveBackend(const model::AgentgatewayBackend& backend);
   void CheckBackendPolicies(const model::ObjectBase& owner, const model::BackendPolicies& policies,
-                            const std::string& path, std::vector<Problem>& problems);
+                            const std::string& path, const std::string& policy_name,
+                            std::vector<Problem>& problems);
+  void CheckBackendAuth(const model::ObjectBase& owner, const model::BackendAuth& auth,
+                        const std::string& path, std::vector<Problem>& problems);
+  // A Secret a credential ref names: `problem` when the controller would fail to resolve it;
+  // `secret` null without a problem when it is assumed to exist on the cluster.
+  struct CredentialLookup {
+    const model::Secret* secret = nullptr;
+    std::optional<Problem> problem;
+  };
+  CredentialLookup ResolveCredentialRef(const model::ObjectBase& owner,
+                                        const model::LocalSecretRef& ref,
+                                        const std::string& path);
   std::optional<Problem> ResolveSecretKey(const model::ObjectBase& owner,
                                           const model::LocalSecretRef& ref,
                                           const std::string& default_key, bool auth_value,
                                           const std::string& path);
+  // The error of a policy's backendRef (extAuth, tunnel, webhook, ...), if any.
+  std::optional<std::string> CheckPolicyBackendRef(const model::ObjectBase& owner,
+                                                   const manifest::Value& ref,
+                                                   const std::string& field);
+  // The error of a remote JWKS (`url`, or `backendRef` + `jwksPath`), if any; `policy_name` is
+  // the policy named in the message ("inline_policy" for a backend's own policies).
+  std::optional<std::string> CheckRemoteJwks(const model::ObjectBase& owner,
+                                             const manifest::Value& jwks,
+                                             const std::string& policy_name,
+                                             const std::string& field);
+  // Whether the controller persisted the keyset of the request key hashed from `key_parts`.
+  bool PersistedJwksAvailable(const std::vector<std::string>& key_parts) const;
 
   // policies.cc
   void ResolvePolicy(const model::AgentgatewayPolicy& policy);
+  // The policy's targets; a line for each selector that matches nothing goes to `unmatched`.
+  std::vector<PolicyTarget> PolicyTargets(const model::AgentgatewayPolicy& policy,
+                                          std::vector<std::string>* unmatched) const;
+  // nullopt when the target exists with its section; otherwise the "Policy is not attached"
+  // line, empty when the object is assumed to exist on the cluster.
+  std::optional<std::string> TargetProblem(const model::AgentgatewayPolicy& policy,
+                                           const PolicyTarget& target);
+  // The Gateways an existing target (in namespace `ns`) is sent to.
+  std::set<const model::Gateway*> TargetGateways(const std::string& ns,
+                                                 const PolicyTarget& target) const;
+  // Fills reference_gateways_ through backends' and policies' backendRefs.
+  void PropagateReferences();
+  // The problems of a policy's frontend / traffic section; each returns how many xDS policies
+  // the section yields despite them.
+  int CheckFrontendPolicy(const model::AgentgatewayPolicy& policy, std::vector<Problem>& problems);
+  int CheckTrafficPolicy(const model::AgentgatewayPolicy& policy, std::vector<Problem>& problems);
+  void CheckApiKeys(const model::AgentgatewayPolicy& policy, const manifest::Value& config,
+                    const std::string& path, std::vector<Problem>& problems);
 
   // resolve.cc
   // Records a finding about `object` at `field_path`.
@@ -94,14 +164,28 @@ class Resolver {
   // Route attachments per (gateway, listener): the routes counted in attachedRoutes.
   std::map<std::pair<const model::Gateway*, std::size_t>, std::set<const model::ObjectBase*>>
       attached_;
-  // Objects referenced by accepted routes (AgentgatewayBackend / Service), with the Gateways
-  // those routes are attached to: what policies targeting them attach to.
-  std::map<const model::ObjectBase*, std::set<const model::Gateway*>> backend_gateways_;
-  std::map<std::pair<std::string, std::string>, std::set<const model::Gateway*>>
-      service_gateways_;  // (namespace, name)
+  // Gateways each Service / AgentgatewayBackend (kind, namespace, name) is sent to: referenced
+  // by accepted routes, then through backends' and policies' backendRefs (PropagateReferences).
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<const model::Gateway*>>
+      reference_gateways_;
+  bool references_propagated_ = false;
   // Route -> Gateways it is accepted on.
   std::map<const model::ObjectBase*, std::set<const model::Gateway*>> route_gateways_;
 };
+
+// Reading the parts of the API the model keeps as written (manifest::Value).
+// A scalar field of `map` as written; `fallback` when `map` is null or the field is absent.
+std::string ValueText(const manifest::Value* map, std::string_view key, std::string fallback = {});
+// A sequence field of `map`, or null.
+const manifest::Value* ValueItems(const manifest::Value* map, std::string_view key);
+// A LocalSecretObjectRef / LocalSecretKeyRef field of `map`.
+std::optional<model::LocalSecretRef> SecretRefAt(const manifest::Value* map, std::string_view key);
+
+// The backendRefs of a backend policy block whose objects follow the referrer's Gateways
+// (BackendReferencesFromBackendPolicy): tunnel, extAuth, MCP authentication JWKS and guardrail
+// processors, AI prompt guard webhooks and guardrail tunnels. `add` gets each backendRef map.
+void BackendPolicyRefs(const model::BackendPolicies& policies,
+                       const std::function<void(const manifest::Value*)>& add);
 
 // Go's time.ParseDuration, as the controller parses route timeouts. Returns the error text Go
 // would produce on failure.

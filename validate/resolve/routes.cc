@@ -373,10 +373,15 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         for (const ResolvedRule& rule : resolved.rules) {
           for (const ResolvedBackend& backend : rule.backends) {
             if (backend.backend != nullptr) {
-              backend_gateways_[backend.backend].insert(gateway);
+              reference_gateways_[{"AgentgatewayBackend", backend.namespace_, backend.name}]
+                  .insert(gateway);
             }
             if (backend.kind == ResolvedBackend::Kind::kService) {
-              service_gateways_[{backend.namespace_, backend.name}].insert(gateway);
+              reference_gateways_[{"Service", backend.namespace_, backend.name}].insert(gateway);
+            }
+            if (backend.kind == ResolvedBackend::Kind::kInferencePool) {
+              reference_gateways_[{"InferencePool", backend.namespace_, backend.name}].insert(
+                  gateway);
             }
           }
         }
