@@ -13,6 +13,8 @@ inline constexpr int kExitOperational = 3;
 // Each subcommand registers its flags on `app` and, when it runs, stores its exit code.
 void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddStatusCommand(CLI::App& app, int& exit_code);
+void AddRoutesCommand(CLI::App& app, int& exit_code);
+void AddRunCommand(CLI::App& app, int& exit_code);
 void AddVersionCommand(CLI::App& app, int& exit_code);
 
 }  // namespace agw::cmd

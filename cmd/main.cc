@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   int exit_code = agw::cmd::kExitClean;
   agw::cmd::AddValidateCommand(app, exit_code);
   agw::cmd::AddStatusCommand(app, exit_code);
+  agw::cmd::AddRoutesCommand(app, exit_code);
+  agw::cmd::AddRunCommand(app, exit_code);
   agw::cmd::AddVersionCommand(app, exit_code);
 
   try {

@@ -31,8 +31,7 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
       ->check(CLI::IsMember({"route", "route-and-policy", "none"}));
 }
 
-std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags, bool resolve_references) {
-  auto pipeline = std::make_unique<Pipeline>();
+manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags) {
   manifest::LoadOptions load;
   load.paths = flags.filenames;
   load.recursive = flags.recursive;
@@ -40,25 +39,22 @@ std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags, bool resolve_refe
     load.namespace_ = flags.namespace_;
     load.namespace_explicit = true;
   }
-  manifest::DiskFileSystem disk;
-  pipeline->manifest = manifest::Load(load, disk, pipeline->sink);
-  pipeline->model = model::Decode(pipeline->manifest, pipeline->sink);
-  pipeline->input_errors = pipeline->sink.Count(manifest::Severity::kError);
-  if (resolve_references) {
-    resolve::ResolveOptions options;
-    for (const std::string& name : flags.gateway_classes) {
-      options.implied_gateway_classes.push_back(name);
-    }
-    options.strict_refs = flags.strict_refs;
-    options.backend_ref_grant_mode = flags.backend_ref_grant_mode;
-    pipeline->resolution = resolve::Resolve(pipeline->model, options);
-    for (manifest::Diagnostic& finding : pipeline->resolution.findings) {
-      pipeline->sink.Add(std::move(finding));
-    }
-    pipeline->resolution.findings.clear();
+  return load;
+}
+
+resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
+  resolve::ResolveOptions options;
+  for (const std::string& name : flags.gateway_classes) {
+    options.implied_gateway_classes.push_back(name);
   }
-  manifest::SortDiagnostics(pipeline->sink.mutable_diagnostics(), pipeline->manifest.FileOrder());
-  return pipeline;
+  options.strict_refs = flags.strict_refs;
+  options.backend_ref_grant_mode = flags.backend_ref_grant_mode;
+  return options;
+}
+
+std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags) {
+  manifest::DiskFileSystem disk;
+  return resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags));
 }
 
 bool ReportUnreadable(const Pipeline& pipeline) {

@@ -8,6 +8,7 @@
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/loader.h"
 #include "validate/model/model.h"
+#include "validate/resolve/pipeline.h"
 #include "validate/resolve/resolve.h"
 
 namespace agw::cmd {
@@ -24,22 +25,14 @@ struct InputFlags {
 
 void AddInputFlags(CLI::App& command, InputFlags& flags);
 
-// The chain every command runs: load -> decode -> resolve. Holds everything the findings
-// point into, so it must outlive them. Not copyable.
-struct Pipeline {
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;  // loading, decoding and resolution findings, sorted
-  model::Model model;
-  resolve::Resolution resolution;
-  int input_errors = 0;  // loading and decoding errors (before resolution)
+using Pipeline = resolve::Pipeline;
 
-  Pipeline() = default;
-  Pipeline(const Pipeline&) = delete;
-  Pipeline& operator=(const Pipeline&) = delete;
-};
+// Runs load -> decode -> resolve with the options the flags describe.
+std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags);
 
-// Runs the chain. `resolve_references` is false for commands that only need loading.
-std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags, bool resolve_references = true);
+// The options the flags describe, for commands that run the pipeline more than once (run).
+manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags);
+resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags);
 
 // Prints "error: <message>" for each input that could not be read; true when there were any.
 bool ReportUnreadable(const Pipeline& pipeline);

@@ -188,11 +188,11 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
   const std::string translator = "agentgateway-translator-goldens";
   const std::string plugins = "agentgateway-plugins-goldens";
   std::vector<GoldenSet> sets = {
-      {translator, "routes", {"HTTPRoute", "GRPCRoute"}, 30},
-      {translator, "gateways", {"Gateway"}, 19},
+      {translator, "routes", {"HTTPRoute", "GRPCRoute"}, 32},
+      {translator, "gateways", {"Gateway"}, 23},
       {translator, "backends", {"AgentgatewayBackend"}, 59},
       {translator, "delegation", {"HTTPRoute"}, 25},
-      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 51},
+      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 58},
       {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 51},
       {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 15},
   };

@@ -244,6 +244,26 @@ struct Traffic {
   std::optional<manifest::Value> delay;
 };
 
+// An entry of `status.ancestors` as it was read: the controller keeps other controllers'
+// entries when it writes its own (controller.md 5.3).
+struct WrittenCondition {
+  std::string type;
+  std::string status;
+  std::string reason;
+  std::string message;
+};
+
+struct WrittenPolicyAncestor {
+  std::optional<std::string> group;
+  std::optional<std::string> kind;
+  std::optional<std::string> namespace_;
+  std::string name;
+  std::optional<std::string> section_name;
+  std::optional<std::int32_t> port;
+  std::string controller_name;
+  std::vector<WrittenCondition> conditions;
+};
+
 struct AgentgatewayPolicy : ObjectBase {
   std::vector<PolicyTargetReference> target_refs;
   std::vector<PolicyTargetSelector> target_selectors;
@@ -251,6 +271,7 @@ struct AgentgatewayPolicy : ObjectBase {
   std::optional<manifest::Value> frontend;
   std::optional<Traffic> traffic;
   std::optional<BackendPolicies> backend;
+  std::vector<WrittenPolicyAncestor> status_ancestors;
 };
 
 }  // namespace agw::model

@@ -18,6 +18,7 @@ LabelSelector DecodeLabelSelector(const Reader& reader);
 
 void DecodeGatewayClass(const Reader& root, GatewayClass& out);
 void DecodeGateway(const Reader& root, Gateway& out);
+void DecodeListenerSet(const Reader& root, ListenerSet& out);
 void DecodeHTTPRoute(const Reader& root, HTTPRoute& out);
 void DecodeGRPCRoute(const Reader& root, GRPCRoute& out);
 void DecodeReferenceGrant(const Reader& root, ReferenceGrant& out);

@@ -301,6 +301,23 @@ void DecodePolicy(const Reader& root, AgentgatewayPolicy& out) {
   if (Reader backend = spec.Object("backend"); backend.present()) {
     out.backend = DecodeBackendPolicies(backend);
   }
+  for (const Reader& item : root.Object("status").Objects("ancestors")) {
+    WrittenPolicyAncestor ancestor;
+    Reader ref = item.Object("ancestorRef");
+    ancestor.group = ref.String("group");
+    ancestor.kind = ref.String("kind");
+    ancestor.namespace_ = ref.String("namespace");
+    ancestor.name = ref.StringOr("name", "");
+    ancestor.section_name = ref.String("sectionName");
+    ancestor.port = ref.Int32("port");
+    ancestor.controller_name = item.StringOr("controllerName", "");
+    for (const Reader& condition : item.Objects("conditions")) {
+      ancestor.conditions.push_back(
+          WrittenCondition{condition.StringOr("type", ""), condition.StringOr("status", ""),
+                           condition.StringOr("reason", ""), condition.StringOr("message", "")});
+    }
+    out.status_ancestors.push_back(std::move(ancestor));
+  }
 }
 
 }  // namespace agw::model::internal

@@ -114,12 +114,14 @@ std::vector<HTTPBackendRef> DecodeBackendRefs(const Reader& rule) {
   return refs;
 }
 
-Listener DecodeListener(const Reader& r) {
+// `port_required`: Gateway listeners need one; ListenerSet entries may leave it to the
+// protocol's default.
+Listener DecodeListener(const Reader& r, bool port_required = true) {
   Listener listener;
   listener.path = r.path();
   listener.name = r.RequiredString("name");
   listener.hostname = r.String("hostname");
-  if (!r.Has("port")) {
+  if (port_required && !r.Has("port")) {
     r.RequiredError("port");
   }
   listener.port = r.Int32("port").value_or(0);
@@ -155,9 +157,9 @@ TLSConfig DecodeTLSConfig(const Reader& r) {
   if (Reader validation = r.Object("validation"); validation.present()) {
     FrontendTLSValidation out;
     for (const Reader& ref : validation.Objects("caCertificateRefs")) {
-      out.ca_certificate_refs.push_back(ObjectReference{
-          ref.StringOr("group", ""), ref.StringOr("kind", ""), ref.RequiredString("name"),
-          ref.String("namespace")});
+      out.ca_certificate_refs.push_back(
+          ObjectReference{ref.StringOr("group", ""), ref.StringOr("kind", ""),
+                          ref.RequiredString("name"), ref.String("namespace")});
     }
     out.mode = validation.StringOr("mode", "AllowValidOnly");
     config.validation = std::move(out);
@@ -272,6 +274,24 @@ void DecodeGateway(const Reader& root, Gateway& out) {
   }
   if (Reader tls = spec.Object("tls"); tls.present()) {
     out.tls = DecodeGatewayTLS(tls);
+  }
+  if (Reader allowed = spec.Object("allowedListeners"); allowed.present()) {
+    AllowedListeners listeners;
+    if (Reader namespaces = allowed.Object("namespaces"); namespaces.present()) {
+      listeners.namespaces_from = namespaces.String("from");
+      if (Reader selector = namespaces.Object("selector"); selector.present()) {
+        listeners.namespace_selector = DecodeLabelSelector(selector);
+      }
+    }
+    out.allowed_listeners = std::move(listeners);
+  }
+}
+
+void DecodeListenerSet(const Reader& root, ListenerSet& out) {
+  Reader spec = root.Object("spec");
+  out.parent_ref = DecodeParentRef(spec.Object("parentRef"));
+  for (const Reader& item : spec.Objects("listeners")) {
+    out.listeners.push_back(DecodeListener(item, /*port_required=*/false));
   }
 }
 

@@ -283,12 +283,27 @@ struct GatewayTLS {
   std::optional<GatewayBackendTLS> backend;
 };
 
+// Gateway `spec.allowedListeners` (Gateway API v1.5+): which namespaces' ListenerSets may
+// attach. Unset allows none.
+struct AllowedListeners {
+  std::optional<std::string> namespaces_from;  // All | Same | None | Selector
+  std::optional<LabelSelector> namespace_selector;
+};
+
 struct Gateway : ObjectBase {
   std::string gateway_class_name;
   std::vector<Listener> listeners;
   std::vector<GatewayAddress> addresses;
   std::optional<GatewayInfrastructure> infrastructure;
   std::optional<GatewayTLS> tls;
+  std::optional<AllowedListeners> allowed_listeners;
+};
+
+// ListenerSet (gateway.networking.k8s.io/v1 from Gateway API v1.5): listeners added to a
+// parent Gateway. A listener's port is 0 when it was not written.
+struct ListenerSet : ObjectBase {
+  ParentReference parent_ref;
+  std::vector<Listener> listeners;
 };
 
 struct GatewayClass : ObjectBase {

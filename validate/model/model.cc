@@ -65,6 +65,8 @@ const std::map<std::pair<std::string, std::string>, KindHandler>& Handlers() {
     (*h)[{gw, "GatewayClass"}] =
         Handler({"v1", "v1beta1"}, &Model::gateway_classes, &DecodeGatewayClass);
     (*h)[{gw, "Gateway"}] = Handler({"v1", "v1beta1"}, &Model::gateways, &DecodeGateway);
+    // ListenerSet is v1 from Gateway API v1.5 (the experimental XListenerSet is another group).
+    (*h)[{gw, "ListenerSet"}] = Handler({"v1"}, &Model::listener_sets, &DecodeListenerSet);
     (*h)[{gw, "HTTPRoute"}] = Handler({"v1", "v1beta1"}, &Model::http_routes, &DecodeHTTPRoute);
     (*h)[{gw, "GRPCRoute"}] = Handler({"v1"}, &Model::grpc_routes, &DecodeGRPCRoute);
     // ReferenceGrant is v1beta1 in Gateway API v1.4 and also v1 from v1.5.

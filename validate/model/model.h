@@ -15,6 +15,7 @@ namespace agw::model {
 struct Model {
   std::vector<GatewayClass> gateway_classes;
   std::vector<Gateway> gateways;
+  std::vector<ListenerSet> listener_sets;
   std::vector<HTTPRoute> http_routes;
   std::vector<GRPCRoute> grpc_routes;
   std::vector<ReferenceGrant> reference_grants;

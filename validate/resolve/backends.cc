@@ -56,11 +56,10 @@ std::string Sha256Hex(std::string_view data) {
       std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
       w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
-                  k = h[7];
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
     for (int i = 0; i < 64; ++i) {
-      std::uint32_t t1 = k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                         kK[i] + w[i];
+      std::uint32_t t1 =
+          k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
       std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       k = g;
       g = f;
@@ -92,7 +91,7 @@ constexpr char kSystemNamespace[] = "agentgateway-system";
 std::string ValueText(const Value* map, std::string_view key, std::string fallback) {
   const Value* value = map == nullptr ? nullptr : map->Find(key);
   return value != nullptr && value->is_scalar() && !value->is_null() ? value->text()
-                                                                      : std::move(fallback);
+                                                                     : std::move(fallback);
 }
 
 const Value* ValueItems(const Value* map, std::string_view key) {
@@ -105,8 +104,8 @@ std::optional<model::LocalSecretRef> SecretRefAt(const Value* map, std::string_v
   if (ref == nullptr || !ref->is_map()) {
     return std::nullopt;
   }
-  model::LocalSecretRef out{ValueText(ref, "name"), ValueText(ref, "group"),
-                            ValueText(ref, "kind"), std::nullopt};
+  model::LocalSecretRef out{ValueText(ref, "name"), ValueText(ref, "group"), ValueText(ref, "kind"),
+                            std::nullopt};
   if (const Value* k = ref->Find("key"); k != nullptr && k->is_scalar() && !k->is_null()) {
     out.key = k->text();
   }
@@ -151,18 +150,18 @@ Resolver::CredentialLookup Resolver::ResolveCredentialRef(const model::ObjectBas
                                                           const std::string& path) {
   // secretCredentialResolver: only core Secrets, in the referrer's namespace (controller.md 6).
   if (!(ref.group.empty() && (ref.kind.empty() || ref.kind == "Secret"))) {
-    return {nullptr, Problem{"TranslationError",
-                             "unsupported credential kind: \"" + ref.group + "\"/\"" + ref.kind +
-                                 "\"",
-                             path + ".kind"}};
+    return {nullptr,
+            Problem{"TranslationError",
+                    "unsupported credential kind: \"" + ref.group + "\"/\"" + ref.kind + "\"",
+                    path + ".kind"}};
   }
   if (ref.name.empty()) {
-    return {nullptr, Problem{"TranslationError", "credential ref name is required", path + ".name"}};
+    return {nullptr,
+            Problem{"TranslationError", "credential ref name is required", path + ".name"}};
   }
   const std::string& ns = owner.metadata.namespace_;
   const model::Secret* secret = index_.FindSecret(ns, ref.name);
-  if (secret == nullptr &&
-      TreatAsMissing(owner, "Secret " + ns + "/" + ref.name, path + ".name")) {
+  if (secret == nullptr && TreatAsMissing(owner, "Secret " + ns + "/" + ref.name, path + ".name")) {
     return {nullptr, Problem{"TranslationError", "secret " + ns + "/" + ref.name + " not found",
                              path + ".name"}};
   }
@@ -171,8 +170,8 @@ Resolver::CredentialLookup Resolver::ResolveCredentialRef(const model::ObjectBas
 
 std::optional<Problem> Resolver::ResolveSecretKey(const model::ObjectBase& owner,
                                                   const model::LocalSecretRef& ref,
-                                                  const std::string& default_key,
-                                                  bool auth_value, const std::string& path) {
+                                                  const std::string& default_key, bool auth_value,
+                                                  const std::string& path) {
   CredentialLookup lookup = ResolveCredentialRef(owner, ref, path);
   if (lookup.problem || lookup.secret == nullptr) {
     return lookup.problem;
@@ -283,27 +282,31 @@ std::optional<std::string> Resolver::CheckRemoteJwks(const model::ObjectBase& ow
       if (backend == nullptr) {
         if (TreatAsMissing(owner, "AgentgatewayBackend " + ns + "/" + name,
                            field + ".backendRef.name")) {
-          return "backend " + ns + "/" + name + " not found, policy " +
-                 owner.metadata.namespace_ + "/" + policy_name;
+          return "backend " + ns + "/" + name + " not found, policy " + owner.metadata.namespace_ +
+                 "/" + policy_name;
         }
         return std::nullopt;
       }
       if (!backend->static_ || !backend->static_->host) {
         return std::nullopt;  // not a host:port backend: the URL is not known here
       }
-      if (backend->policies && backend->policies->tls) {
-        const model::BackendTLS& tls = *backend->policies->tls;
-        if (!tls.ca_certificate_refs.empty() || (backend->policies && backend->policies->tunnel)) {
-          return std::nullopt;  // the key hashes a CA bundle or proxy this tool does not rebuild
+      const model::BackendPolicies* policies = backend->policies ? &*backend->policies : nullptr;
+      if (policies != nullptr &&
+          (policies->tunnel || (policies->tls && !policies->tls->ca_certificate_refs.empty()))) {
+        return std::nullopt;  // the key hashes a proxy or CA bundle this tool does not rebuild
+      }
+      if (policies != nullptr && policies->tls) {
+        // transportVerificationFingerprint, ServerName, CABundleHash (none), NextProtos.
+        const model::BackendTLS& tls = *policies->tls;
+        std::string verification = "strict";
+        if (tls.insecure_skip_verify == "All") {
+          verification = "insecure";
+        } else if (tls.insecure_skip_verify == "Hostname") {
+          verification = "hostname";
         }
-        // transportVerificationFingerprint, ServerName, (no CA bundle), NextProtos.
-        std::string verification = tls.insecure_skip_verify == std::optional<std::string>("All")
-                                       ? "insecure"
-                                       : tls.insecure_skip_verify ? "hostname" : "strict";
         transport = {verification, tls.sni.value_or(""), ""};
         if (tls.alpn_protocols) {
-          transport.insert(transport.end(), tls.alpn_protocols->begin(),
-                           tls.alpn_protocols->end());
+          transport.insert(transport.end(), tls.alpn_protocols->begin(), tls.alpn_protocols->end());
         }
       }
       url = std::string(transport.empty() ? "http://" : "https://") + *backend->static_->host +
@@ -386,7 +389,8 @@ void Resolver::CheckBackendAuth(const model::ObjectBase& owner, const model::Bac
     }
     const Value* jwt = client_auth == nullptr ? nullptr : client_auth->Find("privateKeyJwt");
     if (std::optional<model::LocalSecretRef> ref = SecretRefAt(jwt, "signingKeyRef")) {
-      add(ResolveSecretKey(owner, *ref, "signingKey", false, field + ".privateKeyJwt.signingKeyRef"));
+      add(ResolveSecretKey(owner, *ref, "signingKey", false,
+                           field + ".privateKeyJwt.signingKeyRef"));
     }
     if (std::optional<model::LocalSecretRef> ref = SecretRefAt(jwt, "certificateRef")) {
       add(ResolveSecretKey(owner, *ref, "certificate", false,
@@ -427,18 +431,17 @@ void Resolver::CheckBackendAuth(const model::ObjectBase& owner, const model::Bac
       if (lookup.problem) {
         problems.push_back({"TranslationError", prefix + lookup.problem->message, field});
       } else if (lookup.secret != nullptr && lookup.secret->data.count(key) == 0) {
-        problems.push_back({"TranslationError",
-                            prefix + "secret " + ns + "/" + ref->name + " missing key \"" + key +
-                                "\"",
-                            field});
+        problems.push_back(
+            {"TranslationError",
+             prefix + "secret " + ns + "/" + ref->name + " missing key \"" + key + "\"", field});
       }
     }
   }
 }
 
 void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
-                                    const model::BackendPolicies& policies,
-                                    const std::string& path, const std::string& policy_name,
+                                    const model::BackendPolicies& policies, const std::string& path,
+                                    const std::string& policy_name,
                                     std::vector<Problem>& problems) {
   // translateBackendPolicyToAgw: the sections in this order, every error kept and joined
   // (controller.md 5.2, 7.3). CEL syntax is not checked here.
@@ -494,8 +497,7 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
     if (const Value* jwks = authentication == nullptr ? nullptr : authentication->Find("jwks")) {
       if (std::optional<std::string> error =
               CheckRemoteJwks(owner, *jwks, policy_name, path + ".mcp.authentication.jwks")) {
-        problems.push_back(
-            {"TranslationError", *error, path + ".mcp.authentication.jwks"});
+        problems.push_back({"TranslationError", *error, path + ".mcp.authentication.jwks"});
       }
     }
   }
@@ -509,8 +511,7 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
       std::size_t before = problems.size();
       for (std::size_t i = 0; i < guards->items().size() && problems.size() == before; ++i) {
         add_ref_error(guards->items()[i].Find("webhook"),
-                      path + ".ai.promptGuard." + direction + "[" + std::to_string(i) +
-                          "].webhook",
+                      path + ".ai.promptGuard." + direction + "[" + std::to_string(i) + "].webhook",
                       "failed to build webhook: ");
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "validate/resolve/resolver.h"
 
@@ -51,14 +52,49 @@ bool LabelsMatch(const model::LabelSelector& selector,
   for (const model::LabelSelectorRequirement& requirement : selector.match_expressions) {
     auto it = labels.find(requirement.key);
     bool has = it != labels.end();
-    bool in = has && std::find(requirement.values.begin(), requirement.values.end(),
-                               it->second) != requirement.values.end();
+    bool in = has && std::find(requirement.values.begin(), requirement.values.end(), it->second) !=
+                         requirement.values.end();
     if ((requirement.op == "In" && !in) || (requirement.op == "NotIn" && in) ||
         (requirement.op == "Exists" && !has) || (requirement.op == "DoesNotExist" && has)) {
       return false;
     }
   }
   return true;
+}
+
+// ParseInternalPorts: the ports the agentgateway.dev/internal-ports annotation of `object` marks
+// internal, which must be among `ports` (its listeners'); none when `errors` gets any
+// (controller.md 2.4).
+std::set<std::int32_t> InternalPorts(const model::ObjectBase& object,
+                                     const std::vector<std::int32_t>& ports,
+                                     std::vector<std::string>& errors) {
+  std::set<std::int32_t> internal;
+  auto it = object.metadata.annotations.find("agentgateway.dev/internal-ports");
+  if (it == object.metadata.annotations.end()) {
+    return internal;
+  }
+  std::string_view rest = it->second;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    std::string entry(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    bool numeric = !entry.empty() && entry.size() <= 5 &&
+                   std::all_of(entry.begin(), entry.end(), [](char c) { return std::isdigit(c); });
+    int port = numeric ? std::stoi(entry) : 0;
+    if (port < 1 || port > 65535) {
+      errors.push_back("invalid port \"" + entry + "\": must be an integer between 1 and 65535");
+    } else if (std::find(ports.begin(), ports.end(), port) == ports.end()) {
+      errors.push_back("port " + entry + " is not defined by any listener on this resource");
+    } else {
+      internal.insert(port);
+    }
+  }
+  if (!errors.empty()) {
+    internal.clear();
+  }
+  return internal;
 }
 
 // Go's truncatedKeysMessage: the sorted keys, at most three of them.
@@ -114,12 +150,11 @@ bool Resolver::IsOurs(const model::Gateway& gateway) {
              "\" is not in the manifest set and is not an agentgateway class: the agentgateway "
              "controller ignores this Gateway",
          "spec.gatewayClassName",
-         "pass --gateway-class " + class_name +
-             " if this class belongs to agentgateway");
+         "pass --gateway-class " + class_name + " if this class belongs to agentgateway");
   return false;
 }
 
-std::vector<std::string> Resolver::AllowedNamespaces(const model::Gateway& gateway,
+std::vector<std::string> Resolver::AllowedNamespaces(const std::string& local_namespace,
                                                      const model::Listener& listener) const {
   const model::AllowedRoutes& allowed = listener.allowed_routes;
   if (allowed.namespaces_from == "All") {
@@ -143,12 +178,24 @@ std::vector<std::string> Resolver::AllowedNamespaces(const model::Gateway& gatew
     }
     return namespaces;
   }
-  return {gateway.metadata.namespace_};
+  return {local_namespace};
 }
 
-std::optional<TlsProblem> Resolver::CheckCertificateSecret(
-    const model::Gateway& gateway, const model::SecretObjectReference& ref,
-    const std::string& field) {
+bool Resolver::SecretGranted(const model::ObjectBase& owner, const std::string& secret_namespace,
+                             const std::string& name) const {
+  // A listener's Secret in another namespace needs a ReferenceGrant from its owner's namespace;
+  // for a ListenerSet one from kind Gateway counts too (golden gateways/listenerset-refgrant).
+  const std::string& ns = owner.metadata.namespace_;
+  return index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", ns, "", "Secret",
+                                 secret_namespace, name) ||
+         (owner.id.kind == "ListenerSet" &&
+          index_.ReferenceGranted(model::kGatewayApiGroup, "ListenerSet", ns, "", "Secret",
+                                  secret_namespace, name));
+}
+
+std::optional<TlsProblem> Resolver::CheckCertificateSecret(const model::ObjectBase& owner,
+                                                           const model::SecretObjectReference& ref,
+                                                           const std::string& field) {
   // buildSecretReference: kind, existence, then the tls.crt/tls.key pair (controller.md 2.3).
   std::string printed =
       ref.group + "/" + ref.kind + "/" + ref.name + "." + ref.namespace_.value_or("");
@@ -157,10 +204,10 @@ std::optional<TlsProblem> Resolver::CheckCertificateSecret(
                       "invalid certificate reference " + printed + ", only secret is allowed",
                       field};
   }
-  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
+  std::string secret_namespace = ref.namespace_.value_or(owner.metadata.namespace_);
   const model::Secret* secret = index_.FindSecret(secret_namespace, ref.name);
   if (secret == nullptr) {
-    if (TreatAsMissing(gateway, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
+    if (TreatAsMissing(owner, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
       return TlsProblem{"InvalidCertificateRef",
                         "invalid certificate reference " + printed + ", secret not found", field};
     }
@@ -186,11 +233,11 @@ std::optional<TlsProblem> Resolver::CheckCertificateSecret(
 }
 
 std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
-    const model::Gateway& gateway, const model::FrontendTLSValidation& validation,
+    const model::ObjectBase& owner, const model::FrontendTLSValidation& validation,
     const std::string& path) {
   // bundleCaCertificates: every ref is tried; the first error is reported, and it is fatal only
   // when no CA could be used at all (controller.md 2.3, "Frontend mTLS").
-  const std::string& gateway_namespace = gateway.metadata.namespace_;
+  const std::string& gateway_namespace = owner.metadata.namespace_;
   std::optional<TlsProblem> first;
   bool any_valid = false;
   for (std::size_t i = 0; i < validation.ca_certificate_refs.size(); ++i) {
@@ -214,7 +261,7 @@ std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
         data = secret->data;
       }
       if (!data) {
-        if (TreatAsMissing(gateway, ref.kind + " " + ns + "/" + ref.name, field + ".name")) {
+        if (TreatAsMissing(owner, ref.kind + " " + ns + "/" + ref.name, field + ".name")) {
           return TlsProblem{"InvalidCACertificateRef",
                             "invalid CA certificate reference, " +
                                 std::string(config_map ? "configmap " : "secret ") + ns + "/" +
@@ -232,9 +279,7 @@ std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
             field};
       }
       // Quirk: the grant is looked up for kind Secret even for a ConfigMap (controller.md 12.8).
-      if (ns != gateway_namespace &&
-          !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", gateway_namespace, "",
-                                   "Secret", ns, ref.name)) {
+      if (ns != gateway_namespace && !SecretGranted(owner, ns, ref.name)) {
         return TlsProblem{"RefNotPermitted",
                           "caCertificateRef " + ns + "/" + ref.name +
                               " not accessible to a Gateway in namespace \"" + gateway_namespace +
@@ -257,7 +302,8 @@ std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
   return first;
 }
 
-std::optional<TlsProblem> Resolver::ResolveListenerTls(const model::Gateway& gateway,
+std::optional<TlsProblem> Resolver::ResolveListenerTls(const model::ObjectBase& owner,
+                                                       const model::Gateway& gateway,
                                                        const model::Listener& listener) {
   const model::GatewayTLSConfig& tls = *listener.tls;
   if (tls.mode == "Passthrough") {
@@ -320,17 +366,16 @@ std::optional<TlsProblem> Resolver::ResolveListenerTls(const model::Gateway& gat
   }
   const model::SecretObjectReference& ref = tls.certificate_refs[0];
   std::string field = base + ".certificateRefs[0]";
-  if (std::optional<TlsProblem> problem = CheckCertificateSecret(gateway, ref, field)) {
+  if (std::optional<TlsProblem> problem = CheckCertificateSecret(owner, ref, field)) {
     return problem;
   }
-  std::string secret_namespace = ref.namespace_.value_or(gateway.metadata.namespace_);
-  if (secret_namespace != gateway.metadata.namespace_ &&
-      !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", gateway.metadata.namespace_, "",
-                               "Secret", secret_namespace, ref.name)) {
+  std::string secret_namespace = ref.namespace_.value_or(owner.metadata.namespace_);
+  if (secret_namespace != owner.metadata.namespace_ &&
+      !SecretGranted(owner, secret_namespace, ref.name)) {
     return TlsProblem{"RefNotPermitted",
                       "certificateRef " + ref.name + "/" + secret_namespace +
                           " not accessible to a Gateway in namespace \"" +
-                          gateway.metadata.namespace_ + "\" (missing a ReferenceGrant?)",
+                          owner.metadata.namespace_ + "\" (missing a ReferenceGrant?)",
                       field};
   }
   if (!has_ca) {
@@ -342,26 +387,24 @@ std::optional<TlsProblem> Resolver::ResolveListenerTls(const model::Gateway& gat
                       "DYNAMIC_CA TLS certificate source",
                       ca_path};
   }
-  return ResolveFrontendCaRefs(gateway, *validation, ca_path);
+  return ResolveFrontendCaRefs(owner, *validation, ca_path);
 }
 
-std::optional<TlsProblem> Resolver::ResolveBackendClientCertificate(
-    const model::Gateway& gateway) {
+std::optional<TlsProblem> Resolver::ResolveBackendClientCertificate(const model::ObjectBase& owner,
+                                                                    const model::Gateway& gateway) {
   // resolveGatewayBackendTLS: only checked for status (controller.md 2.3).
   if (!gateway.tls || !gateway.tls->backend || !gateway.tls->backend->client_certificate_ref) {
     return std::nullopt;
   }
   const model::SecretObjectReference& ref = *gateway.tls->backend->client_certificate_ref;
   std::string field = "spec.tls.backend.clientCertificateRef";
-  if (std::optional<TlsProblem> problem = CheckCertificateSecret(gateway, ref, field)) {
+  if (std::optional<TlsProblem> problem = CheckCertificateSecret(owner, ref, field)) {
     problem->reason = "InvalidClientCertificateRef";
     return problem;
   }
-  const std::string& ns = gateway.metadata.namespace_;
+  const std::string& ns = owner.metadata.namespace_;
   std::string secret_namespace = ref.namespace_.value_or(ns);
-  if (secret_namespace != ns &&
-      !index_.ReferenceGranted(model::kGatewayApiGroup, "Gateway", ns, "", "Secret",
-                               secret_namespace, ref.name)) {
+  if (secret_namespace != ns && !SecretGranted(owner, secret_namespace, ref.name)) {
     return TlsProblem{"RefNotPermitted",
                       "clientCertificateRef " + ref.name + "/" + secret_namespace +
                           " not accessible to a Gateway in namespace \"" + ns +
@@ -371,7 +414,8 @@ std::optional<TlsProblem> Resolver::ResolveBackendClientCertificate(
   return std::nullopt;
 }
 
-ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
+ListenerStatus Resolver::ResolveListener(const model::ObjectBase& owner,
+                                         const model::Gateway& gateway,
                                          const model::Listener& listener, bool& programmed) {
   ListenerStatus status;
   status.name = listener.name;
@@ -389,7 +433,7 @@ ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
       message += ". hint: \"" + upper + "\" (uppercase) may be supported";
     }
     ListenerError(status, "Accepted", "UnsupportedProtocol", message);
-    Report(gateway, manifest::Severity::kError, "UnsupportedProtocol", message,
+    Report(owner, manifest::Severity::kError, "UnsupportedProtocol", message,
            listener.path + ".protocol");
     programmed = false;
   }
@@ -411,7 +455,7 @@ ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
     }
     if (invalid) {
       ListenerError(status, "ResolvedRefs", "InvalidRouteKinds", "Invalid route kinds");
-      Report(gateway, manifest::Severity::kError, "InvalidRouteKinds",
+      Report(owner, manifest::Severity::kError, "InvalidRouteKinds",
              "Invalid route kinds: a kind in allowedRoutes.kinds is not supported for protocol " +
                  listener.protocol,
              listener.path + ".allowedRoutes.kinds");
@@ -423,7 +467,7 @@ ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
       (listener.protocol == "TLS" && listener.tls && listener.tls->mode == "Terminate");
   std::optional<TlsProblem> tls_problem;
   if (needs_certificate && listener.tls) {
-    tls_problem = ResolveListenerTls(gateway, listener);
+    tls_problem = ResolveListenerTls(owner, gateway, listener);
   }
   if (tls_problem) {
     // BuildListener: every TLS error lands in ResolvedRefs; one that leaves the listener without
@@ -433,20 +477,164 @@ ListenerStatus Resolver::ResolveListener(const model::Gateway& gateway,
       ListenerError(status, "Programmed", "Invalid", "Bad TLS configuration");
       const std::string& reason = tls_problem->reason;
       if (reason == "InvalidCACertificateRef" || reason == "InvalidCACertificateKind" ||
-          (reason == "RefNotPermitted" &&
-           tls_problem->message.rfind("caCertificateRef", 0) == 0)) {
+          (reason == "RefNotPermitted" && tls_problem->message.rfind("caCertificateRef", 0) == 0)) {
         ListenerError(status, "Accepted", "NoValidCACertificate", tls_problem->message);
       }
     }
-    Report(gateway, manifest::Severity::kError, tls_problem->reason, tls_problem->message,
+    Report(owner, manifest::Severity::kError, tls_problem->reason, tls_problem->message,
            tls_problem->field_path);
-  } else if (std::optional<TlsProblem> problem = ResolveBackendClientCertificate(gateway)) {
+  } else if (std::optional<TlsProblem> problem = ResolveBackendClientCertificate(owner, gateway)) {
     // The backend client certificate is only checked when the frontend TLS was fine.
     ListenerError(status, "ResolvedRefs", problem->reason, problem->message);
-    Report(gateway, manifest::Severity::kError, problem->reason, problem->message,
+    Report(owner, manifest::Severity::kError, problem->reason, problem->message,
            problem->field_path);
   }
   return status;
+}
+
+int Resolver::ResolveListenerSets(const model::Gateway& gateway) {
+  // ListenerSetBuilder, then the conflict walk of GatewayTransformationFunc (controller.md 2.4,
+  // 2.5). A listener walked later on a port conflicts when its bind mode or protocol differs from
+  // the port's first listener, or when one of its <namespace>/<hostname> entries is taken.
+  struct Walked {
+    std::int32_t port;
+    std::string protocol;
+    bool internal;
+    std::vector<std::string> hostnames;
+    std::string* conflict;  // null for the Gateway's own listeners, which never report one
+  };
+  auto hostnames = [&](const std::string& local_namespace, const model::Listener& listener) {
+    std::vector<std::string> entries;
+    for (const std::string& ns : AllowedNamespaces(local_namespace, listener)) {
+      entries.push_back(ns + "/" + listener.hostname.value_or("*"));
+    }
+    return entries;
+  };
+  std::vector<Walked> walk;
+  {
+    std::vector<std::int32_t> ports;
+    for (const model::Listener& listener : gateway.listeners) ports.push_back(listener.port);
+    std::vector<std::string> errors;
+    std::set<std::int32_t> internal = InternalPorts(gateway, ports, errors);
+    for (const model::Listener& listener : gateway.listeners) {
+      walk.push_back({listener.port, listener.protocol, internal.count(listener.port) != 0,
+                      hostnames(gateway.metadata.namespace_, listener), nullptr});
+    }
+  }
+
+  // ListenerSets whose parentRef is this Gateway and that it allows, oldest first, then by
+  // namespace/name (creation times are not known offline: all count as equal).
+  std::vector<const model::ListenerSet*> attached;
+  for (const model::ListenerSet& listener_set : model_.listener_sets) {
+    const model::ParentReference& parent = listener_set.parent_ref;
+    if (parent.group != model::kGatewayApiGroup || parent.kind != "Gateway" ||
+        parent.namespace_.value_or(listener_set.metadata.namespace_) !=
+            gateway.metadata.namespace_ ||
+        parent.name != gateway.metadata.name) {
+      continue;
+    }
+    // NamespaceAcceptedByAllowListeners: unset allows none.
+    const std::string& ns = listener_set.metadata.namespace_;
+    bool allowed = false;
+    if (const auto& listeners = gateway.allowed_listeners;
+        listeners && listeners->namespaces_from) {
+      const std::string& from = *listeners->namespaces_from;
+      if (from == "All") {
+        allowed = true;
+      } else if (from == "Same") {
+        allowed = ns == gateway.metadata.namespace_;
+      } else if (from == "Selector" && listeners->namespace_selector) {
+        if (const model::Namespace* object = index_.FindNamespace(ns)) {
+          std::map<std::string, std::string> labels = object->metadata.labels;
+          labels["kubernetes.io/metadata.name"] = ns;
+          allowed = LabelsMatch(*listeners->namespace_selector, labels);
+        }
+      }
+    }
+    if (!allowed) {
+      Report(listener_set, manifest::Severity::kError, "NotAllowed",
+             "Gateway does not allow ListenerSet attachment", "spec.parentRef");
+      continue;
+    }
+    attached.push_back(&listener_set);
+  }
+  std::sort(attached.begin(), attached.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->metadata.namespace_, a->metadata.name) <
+           std::tie(b->metadata.namespace_, b->metadata.name);
+  });
+
+  for (const model::ListenerSet* listener_set : attached) {
+    AttachedListenerSet& entry = listener_sets_[listener_set];
+    entry.gateway = &gateway;
+    std::vector<std::int32_t> ports;
+    for (const model::Listener& listener : listener_set->listeners) {
+      // DetectListenerPortNumber: HTTP and HTTPS default to 80 and 443.
+      std::int32_t port = listener.port;
+      if (port == 0 && listener.protocol == "HTTP") port = 80;
+      if (port == 0 && listener.protocol == "HTTPS") port = 443;
+      ListenerSetListener built;
+      built.listener = listener;
+      built.listener.port = port;
+      bool programmed = true;
+      built.status = ResolveListener(*listener_set, gateway, built.listener, programmed);
+      if (port == 0) {
+        std::string message = "protocol " + listener.protocol + " requires a port to be set";
+        ListenerError(built.status, "Accepted", "UnsupportedProtocol", message);
+        Report(*listener_set, manifest::Severity::kError, "UnsupportedProtocol", message,
+               listener.path + ".port");
+        programmed = false;
+      }
+      built.valid = programmed && FindCondition(built.status.conditions, "Programmed")->is_true();
+      ports.push_back(port);
+      entry.listeners.push_back(std::move(built));
+    }
+    std::vector<std::string> errors;
+    std::set<std::int32_t> internal = InternalPorts(*listener_set, ports, errors);
+    for (ListenerSetListener& built : entry.listeners) {
+      walk.push_back(
+          {built.listener.port, built.listener.protocol, internal.count(built.listener.port) != 0,
+           hostnames(listener_set->metadata.namespace_, built.listener), &built.conflict});
+    }
+  }
+
+  struct PortState {
+    std::string protocol;
+    bool internal;
+    std::set<std::string> hostnames;
+  };
+  std::map<std::int32_t, PortState> ports;
+  for (Walked& listener : walk) {
+    std::string conflict;
+    auto it = ports.find(listener.port);
+    if (it == ports.end()) {
+      ports[listener.port] = {listener.protocol,
+                              listener.internal,
+                              {listener.hostnames.begin(), listener.hostnames.end()}};
+    } else if (it->second.internal != listener.internal) {
+      conflict = "bind-mode";
+    } else if (it->second.protocol != listener.protocol) {
+      conflict = "protocol";
+    } else if (std::any_of(listener.hostnames.begin(), listener.hostnames.end(),
+                           [&](const std::string& h) { return it->second.hostnames.count(h); })) {
+      conflict = "hostname";
+    } else {
+      it->second.hostnames.insert(listener.hostnames.begin(), listener.hostnames.end());
+    }
+    if (listener.conflict != nullptr) {
+      *listener.conflict = conflict;
+    }
+  }
+
+  // attachedListenerSets: distinct ListenerSets with a valid, non-conflicting listener.
+  int counted = 0;
+  for (const model::ListenerSet* listener_set : attached) {
+    const AttachedListenerSet& entry = listener_sets_[listener_set];
+    counted += std::any_of(entry.listeners.begin(), entry.listeners.end(),
+                           [](const auto& l) { return l.valid && l.conflict.empty(); })
+                   ? 1
+                   : 0;
+  }
+  return counted;
 }
 
 void Resolver::ResolveGateway(const model::Gateway& gateway) {
@@ -460,7 +648,7 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
   std::vector<std::string> bad_listeners;
   for (const model::Listener& listener : gateway.listeners) {
     bool programmed = true;
-    ListenerStatus listener_status = ResolveListener(gateway, listener, programmed);
+    ListenerStatus listener_status = ResolveListener(gateway, gateway, listener, programmed);
     const Condition* accepted = FindCondition(listener_status.conditions, "Accepted");
     const Condition* listener_programmed = FindCondition(listener_status.conditions, "Programmed");
     any_accepted = any_accepted || accepted->is_true();
@@ -505,42 +693,27 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
     const std::string& type = gateway.addresses[i].type;
     std::string field = "spec.addresses[" + std::to_string(i) + "].type";
     if (type == "Hostname") {
-      programmed = {"Programmed", "False", "AddressNotUsable", "Hostname addresses may not be used"};
+      programmed = {"Programmed", "False", "AddressNotUsable",
+                    "Hostname addresses may not be used"};
       Report(gateway, manifest::Severity::kError, "AddressNotUsable", programmed.message, field);
     } else if (type != "IPAddress") {
       accepted = {"Accepted", "False", "UnsupportedAddress", "Unknown address kind"};
       Report(gateway, manifest::Severity::kError, "UnsupportedAddress", accepted.message, field);
     }
   }
-  if (auto it = gateway.metadata.annotations.find("agentgateway.dev/internal-ports");
-      it != gateway.metadata.annotations.end()) {
-    std::vector<std::string> errors;
-    std::string_view rest = it->second;
-    while (!rest.empty()) {
-      std::size_t comma = rest.find(',');
-      std::string entry(rest.substr(0, comma));
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-      entry.erase(0, entry.find_first_not_of(' '));
-      entry.erase(entry.find_last_not_of(' ') + 1);
-      bool numeric = !entry.empty() && entry.size() <= 5 &&
-                     std::all_of(entry.begin(), entry.end(), [](char c) { return std::isdigit(c); });
-      int port = numeric ? std::stoi(entry) : 0;
-      if (port < 1 || port > 65535) {
-        errors.push_back("invalid port \"" + entry + "\": must be an integer between 1 and 65535");
-      } else if (std::none_of(gateway.listeners.begin(), gateway.listeners.end(),
-                              [&](const model::Listener& l) { return l.port == port; })) {
-        errors.push_back("port " + entry + " is not defined by any listener on this resource");
-      }
-    }
-    if (!errors.empty()) {
-      std::string joined;
-      for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
-      accepted = {"Accepted", "False", "Invalid",
-                  "invalid agentgateway.dev/internal-ports annotation: " + joined};
-      Report(gateway, manifest::Severity::kError, "Invalid", accepted.message,
-             "metadata.annotations[agentgateway.dev/internal-ports]");
-    }
+  std::vector<std::int32_t> ports;
+  for (const model::Listener& listener : gateway.listeners) ports.push_back(listener.port);
+  std::vector<std::string> errors;
+  InternalPorts(gateway, ports, errors);
+  if (!errors.empty()) {
+    std::string joined;
+    for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+    accepted = {"Accepted", "False", "Invalid",
+                "invalid agentgateway.dev/internal-ports annotation: " + joined};
+    Report(gateway, manifest::Severity::kError, "Invalid", accepted.message,
+           "metadata.annotations[agentgateway.dev/internal-ports]");
   }
+
   // Gateway ResolvedRefs reflects only the backend client certificate: the first listener that
   // reports it, else True when spec.tls.backend is set (controller.md 2.3).
   std::optional<Condition> resolved_refs;
@@ -554,7 +727,8 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
     }
   }
   if (!resolved_refs && gateway.tls && gateway.tls->backend) {
-    resolved_refs = Condition{"ResolvedRefs", "True", "ResolvedRefs", "All references were resolved"};
+    resolved_refs =
+        Condition{"ResolvedRefs", "True", "ResolvedRefs", "All references were resolved"};
   }
   status.conditions = {accepted};
   if (resolved_refs) {
@@ -568,11 +742,12 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
     if (insecure(frontend.default_) ||
         std::any_of(frontend.per_port.begin(), frontend.per_port.end(),
                     [&](const auto& p) { return insecure(p.tls); })) {
-      status.conditions.push_back({"InsecureFrontendValidationMode", "True",
-                                   "ConfigurationChanged", "Insecure fallback mode enabled"});
+      status.conditions.push_back({"InsecureFrontendValidationMode", "True", "ConfigurationChanged",
+                                   "Insecure fallback mode enabled"});
     }
   }
   status.conditions.push_back(programmed);
+  status.attached_listener_sets = ResolveListenerSets(gateway);
   owned_gateways_[&gateway] = out_.status.gateways.size();
   out_.status.gateways.push_back(std::move(status));
 
@@ -580,8 +755,8 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
     ResolvedListener resolved;
     resolved.gateway = &gateway;
     resolved.listener = &gateway.listeners[i];
-    resolved.key = gateway.metadata.namespace_ + "/" + gateway.metadata.name + "." +
-                   gateway.listeners[i].name;
+    resolved.key =
+        gateway.metadata.namespace_ + "/" + gateway.metadata.name + "." + gateway.listeners[i].name;
     out_.config.listeners.push_back(std::move(resolved));
   }
 }

@@ -21,6 +21,7 @@ void IndexAll(const std::vector<T>& objects,
 ObjectIndex::ObjectIndex(const model::Model& model) : model_(model) {
   IndexAll(model.gateway_classes, positions_);
   IndexAll(model.gateways, positions_);
+  IndexAll(model.listener_sets, positions_);
   IndexAll(model.http_routes, positions_);
   IndexAll(model.grpc_routes, positions_);
   IndexAll(model.reference_grants, positions_);
@@ -56,6 +57,10 @@ const model::GatewayClass* ObjectIndex::FindGatewayClass(std::string_view name) 
 }
 const model::Gateway* ObjectIndex::FindGateway(std::string_view ns, std::string_view name) const {
   return Find(model_.gateways, "Gateway", ns, name);
+}
+const model::ListenerSet* ObjectIndex::FindListenerSet(std::string_view ns,
+                                                       std::string_view name) const {
+  return Find(model_.listener_sets, "ListenerSet", ns, name);
 }
 const model::HTTPRoute* ObjectIndex::FindHTTPRoute(std::string_view ns,
                                                    std::string_view name) const {

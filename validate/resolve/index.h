@@ -17,6 +17,7 @@ class ObjectIndex {
 
   const model::GatewayClass* FindGatewayClass(std::string_view name) const;
   const model::Gateway* FindGateway(std::string_view ns, std::string_view name) const;
+  const model::ListenerSet* FindListenerSet(std::string_view ns, std::string_view name) const;
   const model::HTTPRoute* FindHTTPRoute(std::string_view ns, std::string_view name) const;
   const model::GRPCRoute* FindGRPCRoute(std::string_view ns, std::string_view name) const;
   const model::Service* FindService(std::string_view ns, std::string_view name) const;

@@ -124,11 +124,14 @@ void Resolver::CheckApiKeys(const model::AgentgatewayPolicy& policy, const Value
       }
       const Value* metadata = resource->object.Find("metadata");
       if (LabelsMatchValue(metadata == nullptr ? nullptr : metadata->Find("labels"), labels)) {
-        sets.push_back({"configMap", resource->id.name,
-                        *index_.ConfigMapData(ns, resource->id.name)});
+        sets.push_back(
+            {"configMap", resource->id.name, *index_.ConfigMapData(ns, resource->id.name)});
       }
     }
   }
+  constexpr char kConfigMapRawKey[] =
+      "keys sourced from a ConfigMap must use keyHash, not a raw key, since ConfigMaps are not "
+      "confidential";
   for (const DataSet& set : sets) {
     for (const auto& [key, raw] : set.data) {
       std::string prefix = set.kind + " " + set.name + " contains invalid key " + key + ": ";
@@ -158,8 +161,7 @@ void Resolver::CheckApiKeys(const model::AgentgatewayPolicy& policy, const Value
         continue;
       }
       if (!entry_key.empty() && set.kind == "configMap") {
-        fail("keys sourced from a ConfigMap must use keyHash, not a raw key, since ConfigMaps "
-             "are not confidential");
+        fail(kConfigMapRawKey);
         continue;
       }
       if (!key_hash.empty()) {
@@ -207,8 +209,8 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
   }
   produced += traffic.cors ? 1 : 0;
   if (traffic.header_modifiers) {
-    produced += (traffic.header_modifiers->request ? 1 : 0) +
-                (traffic.header_modifiers->response ? 1 : 0);
+    produced +=
+        (traffic.header_modifiers->request ? 1 : 0) + (traffic.header_modifiers->response ? 1 : 0);
   }
   produced += (traffic.host_rewrite_mode ? 1 : 0) + (traffic.request_timeout ? 1 : 0);
   if (traffic.retry) {
@@ -230,8 +232,7 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
       }
       yields = true;
       if (response->Find("body") != nullptr && response->Find("bodyExpression") != nullptr) {
-        add("directResponse body and bodyExpression may not both be set",
-            base + ".directResponse");
+        add("directResponse body and bodyExpression may not both be set", base + ".directResponse");
       }
     }
     produced += yields ? 1 : 0;
@@ -261,8 +262,7 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
   }
   if (traffic.api_key_authentication) {
     ++produced;
-    CheckApiKeys(policy, *traffic.api_key_authentication, base + ".apiKeyAuthentication",
-                 problems);
+    CheckApiKeys(policy, *traffic.api_key_authentication, base + ".apiKeyAuthentication", problems);
   }
   if (traffic.basic_authentication) {
     ++produced;
@@ -320,6 +320,7 @@ std::vector<PolicyTarget> Resolver::PolicyTargets(const model::AgentgatewayPolic
       }
     };
     if (selector.kind == "Gateway") select(model_.gateways);
+    if (selector.kind == "ListenerSet") select(model_.listener_sets);
     if (selector.kind == "HTTPRoute") select(model_.http_routes);
     if (selector.kind == "GRPCRoute") select(model_.grpc_routes);
     if (selector.kind == "Service") select(model_.services);
@@ -370,9 +371,8 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
                      [&](const auto& l) { return l.name == *target.section_name; })) {
       return section_missing("Gateway");
     }
-    if (target.port &&
-        std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
-                     [&](const auto& l) { return l.port == *target.port; })) {
+    if (target.port && std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
+                                    [&](const auto& l) { return l.port == *target.port; })) {
       return "Policy is not attached: port " + std::to_string(*target.port) +
              " not found in Gateway " + id;
     }
@@ -393,8 +393,8 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     if (!found) {
       return missing(target.kind);
     }
-    if (target.section_name && std::find(rule_names.begin(), rule_names.end(),
-                                         target.section_name) == rule_names.end()) {
+    if (target.section_name &&
+        std::find(rule_names.begin(), rule_names.end(), target.section_name) == rule_names.end()) {
       return section_missing(target.kind);
     }
     return std::nullopt;
@@ -444,16 +444,30 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     }
     return std::nullopt;
   }
+  if (target.kind == "ListenerSet") {
+    const model::ListenerSet* listener_set = index_.FindListenerSet(ns, target.name);
+    if (listener_set == nullptr) {
+      return missing("ListenerSet");
+    }
+    if (target.section_name &&
+        std::none_of(listener_set->listeners.begin(), listener_set->listeners.end(),
+                     [&](const auto& l) { return l.name == *target.section_name; })) {
+      return section_missing("ListenerSet");
+    }
+    return std::nullopt;
+  }
   if (target.kind == "InferencePool") {
     if (!index_.Contains(target.group, target.kind, ns, target.name)) {
       return missing("InferencePool");
     }
     return std::nullopt;
   }
-  // ListenerSet targets are not modelled yet: nothing is claimed for them.
+  // Other kinds are rejected by the CRD's CEL rules (controller.md 5.1).
   Report(policy, manifest::Severity::kInfo, "unchecked-target",
-         "targets of kind " + target.kind + " are not resolved by this version; the policy's "
-         "attachment to " + id + " is not checked",
+         "targets of kind " + target.kind +
+             " are not resolved by this version; the policy's "
+             "attachment to " +
+             id + " is not checked",
          target.path);
   return std::string();
 }
@@ -466,6 +480,15 @@ std::set<const model::Gateway*> Resolver::TargetGateways(const std::string& ns,
       return {gateway};
     }
     return {};
+  }
+  if (target.kind == "ListenerSet") {
+    // Its parent Gateway, when the ListenerSet is attached to it.
+    const model::ListenerSet* listener_set = index_.FindListenerSet(ns, target.name);
+    auto it = listener_set == nullptr ? listener_sets_.end() : listener_sets_.find(listener_set);
+    if (it == listener_sets_.end()) {
+      return {};
+    }
+    return {it->second.gateway};
   }
   const model::ObjectBase* route = nullptr;
   if (target.kind == "HTTPRoute") {
@@ -528,8 +551,9 @@ void Resolver::PropagateReferences() {
       }
     });
     for (Key& ref : refs) {
-      edges.push_back({ns, {model::kAgentgatewayGroup, "AgentgatewayBackend", backend.metadata.name,
-                            std::nullopt, std::nullopt, ""},
+      edges.push_back({ns,
+                       {model::kAgentgatewayGroup, "AgentgatewayBackend", backend.metadata.name,
+                        std::nullopt, std::nullopt, ""},
                        std::move(ref)});
     }
   }
@@ -540,7 +564,8 @@ void Resolver::PropagateReferences() {
         const model::Traffic& traffic = *policy.traffic;
         for (const auto* feature : {&traffic.ext_auth, &traffic.ext_proc}) {
           if (*feature) {
-            for (const Value* entry : ConditionalPolicies(**feature)) add(entry->Find("backendRef"));
+            for (const Value* entry : ConditionalPolicies(**feature))
+              add(entry->Find("backendRef"));
           }
         }
         if (traffic.rate_limit) {
@@ -675,8 +700,8 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
   status.object = &policy;
   for (const model::Gateway* gateway : gateways) {
     PolicyAncestorStatus ancestor;
-    ancestor.ancestor_ref = {model::kGatewayApiGroup, "Gateway", gateway->metadata.namespace_,
-                             gateway->metadata.name, std::nullopt, std::nullopt};
+    ancestor.ancestor_ref = {model::kGatewayApiGroup, "Gateway",    gateway->metadata.namespace_,
+                             gateway->metadata.name,  std::nullopt, std::nullopt};
     ancestor.controller_name = options_.controller_name;
     ancestor.conditions = base;
     status.ancestors.push_back(std::move(ancestor));
@@ -694,6 +719,22 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     summary.conditions = {base[0], {"Attached", "False", "Pending", joined}};
     status.ancestors.push_back(std::move(summary));
   }
+  // MergeAncestors: entries other controllers wrote stay; this controller's old ones are
+  // replaced (controller.md 5.3, 8.3).
+  for (const model::WrittenPolicyAncestor& written : policy.status_ancestors) {
+    if (written.controller_name == options_.controller_name) {
+      continue;
+    }
+    PolicyAncestorStatus kept;
+    kept.ancestor_ref = {written.group, written.kind,         written.namespace_,
+                         written.name,  written.section_name, written.port};
+    kept.controller_name = written.controller_name;
+    for (const model::WrittenCondition& condition : written.conditions) {
+      kept.conditions.push_back(
+          {condition.type, condition.status, condition.reason, condition.message});
+    }
+    status.ancestors.push_back(std::move(kept));
+  }
   std::sort(status.ancestors.begin(), status.ancestors.end(), [](const auto& a, const auto& b) {
     auto key = [](const PolicyAncestorStatus& s) {
       const StatusReference& r = s.ancestor_ref;
@@ -709,8 +750,9 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     summary.ancestor_ref.group = model::kAgentgatewayGroup;
     summary.ancestor_ref.name = "StatusSummary";
     summary.controller_name = options_.controller_name;
-    summary.conditions = {{"StatusSummarized", "True", "StatusSummary",
-                           std::to_string(ignored) + " AncestorRefs ignored due to max status size"}};
+    summary.conditions = {
+        {"StatusSummarized", "True", "StatusSummary",
+         std::to_string(ignored) + " AncestorRefs ignored due to max status size"}};
     status.ancestors.push_back(std::move(summary));
   }
   out_.status.policies.push_back(std::move(status));

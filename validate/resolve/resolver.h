@@ -38,6 +38,20 @@ struct PolicyTarget {
   std::string path;
 };
 
+// A listener of a ListenerSet attached to one of the controller's Gateways, as it builds it
+// (controller.md 2.5).
+struct ListenerSetListener {
+  model::Listener listener;  // port defaulted for its protocol
+  ListenerStatus status;
+  bool valid = true;
+  std::string conflict;  // "", "hostname", "protocol" or "bind-mode" (controller.md 2.4)
+};
+
+struct AttachedListenerSet {
+  const model::Gateway* gateway = nullptr;
+  std::vector<ListenerSetListener> listeners;
+};
+
 // One (parentRef, listener) attachment of a route that the controller allowed.
 struct Attachment {
   const model::Gateway* gateway;
@@ -56,19 +70,28 @@ class Resolver {
   void ResolveGatewayClasses();
   bool IsOurs(const model::Gateway& gateway);
   void ResolveGateway(const model::Gateway& gateway);
-  ListenerStatus ResolveListener(const model::Gateway& gateway, const model::Listener& listener,
-                                 bool& programmed);
-  std::optional<TlsProblem> ResolveListenerTls(const model::Gateway& gateway,
+  // A listener of `owner` (the Gateway, or a ListenerSet attached to it) on `gateway`.
+  ListenerStatus ResolveListener(const model::ObjectBase& owner, const model::Gateway& gateway,
+                                 const model::Listener& listener, bool& programmed);
+  std::optional<TlsProblem> ResolveListenerTls(const model::ObjectBase& owner,
+                                               const model::Gateway& gateway,
                                                const model::Listener& listener);
-  std::optional<TlsProblem> CheckCertificateSecret(const model::Gateway& gateway,
+  std::optional<TlsProblem> CheckCertificateSecret(const model::ObjectBase& owner,
                                                    const model::SecretObjectReference& ref,
                                                    const std::string& field);
-  std::optional<TlsProblem> ResolveFrontendCaRefs(const model::Gateway& gateway,
+  std::optional<TlsProblem> ResolveFrontendCaRefs(const model::ObjectBase& owner,
                                                   const model::FrontendTLSValidation& validation,
                                                   const std::string& path);
-  std::optional<TlsProblem> ResolveBackendClientCertificate(const model::Gateway& gateway);
-  std::vector<std::string> AllowedNamespaces(const model::Gateway& gateway,
+  std::optional<TlsProblem> ResolveBackendClientCertificate(const model::ObjectBase& owner,
+                                                            const model::Gateway& gateway);
+  bool SecretGranted(const model::ObjectBase& owner, const std::string& secret_namespace,
+                     const std::string& name) const;
+  // Route namespaces a listener of an object in `local_namespace` admits ("*": all, "~": none).
+  std::vector<std::string> AllowedNamespaces(const std::string& local_namespace,
                                              const model::Listener& listener) const;
+  // The ListenerSets attached to `gateway`: their listeners, conflicts, and how many count in
+  // the Gateway's attachedListenerSets.
+  int ResolveListenerSets(const model::Gateway& gateway);
 
   // routes.cc
   template <typename Route>
@@ -76,8 +99,9 @@ class Resolver {
   std::optional<Problem> CheckAttachment(const model::ObjectBase& route, const std::string& kind,
                                          const std::vector<std::string>& hostnames,
                                          const model::ParentReference& parent,
-                                         const model::Gateway& gateway,
-                                         const model::Listener& listener);
+                                         const std::string& local_namespace,
+                                         const model::Listener& listener,
+                                         const ListenerStatus& listener_status);
   ResolvedBackend ResolveBackendRef(const model::ObjectBase& route, const std::string& kind,
                                     const model::BackendObjectReference& ref,
                                     const std::string& field_path, std::optional<Problem>& soft,
@@ -105,8 +129,7 @@ class Resolver {
     std::optional<Problem> problem;
   };
   CredentialLookup ResolveCredentialRef(const model::ObjectBase& owner,
-                                        const model::LocalSecretRef& ref,
-                                        const std::string& path);
+                                        const model::LocalSecretRef& ref, const std::string& path);
   std::optional<Problem> ResolveSecretKey(const model::ObjectBase& owner,
                                           const model::LocalSecretRef& ref,
                                           const std::string& default_key, bool auth_value,
@@ -169,6 +192,8 @@ class Resolver {
   std::map<std::tuple<std::string, std::string, std::string>, std::set<const model::Gateway*>>
       reference_gateways_;
   bool references_propagated_ = false;
+  // ListenerSets attached to one of the controller's Gateways (allowed by it).
+  std::map<const model::ListenerSet*, AttachedListenerSet> listener_sets_;
   // Route -> Gateways it is accepted on.
   std::map<const model::ObjectBase*, std::set<const model::Gateway*>> route_gateways_;
 };

@@ -45,8 +45,9 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
                                                  const std::string& kind,
                                                  const std::vector<std::string>& hostnames,
                                                  const model::ParentReference& parent,
-                                                 const model::Gateway& gateway,
-                                                 const model::Listener& listener) {
+                                                 const std::string& local_namespace,
+                                                 const model::Listener& listener,
+                                                 const ListenerStatus& listener_status) {
   if (parent.port && *parent.port != listener.port) {
     return Problem{"NoMatchingParent", "port " + std::to_string(*parent.port) + " not found",
                    parent.path + ".port"};
@@ -57,7 +58,7 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
   }
   std::string listener_host = listener.hostname.value_or("");
   std::string host = listener_host.empty() ? "*" : listener_host;
-  std::vector<std::string> namespaces = AllowedNamespaces(gateway, listener);
+  std::vector<std::string> namespaces = AllowedNamespaces(local_namespace, listener);
   std::vector<std::string> route_hosts = hostnames.empty() ? std::vector<std::string>{"*"} : hostnames;
   bool any_host = false;
   bool allowed = false;
@@ -85,17 +86,8 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
                    hostnames.empty() ? parent.path : "spec.hostnames"};
   }
   // Supported kinds: the listener status computed them already.
-  const GatewayStatus& gateway_status = out_.status.gateways[owned_gateways_.at(&gateway)];
-  const ListenerStatus* listener_status = nullptr;
-  for (const ListenerStatus& candidate : gateway_status.listeners) {
-    if (candidate.name == listener.name) {
-      listener_status = &candidate;
-      break;
-    }
-  }
   bool kind_allowed =
-      listener_status != nullptr &&
-      std::any_of(listener_status->supported_kinds.begin(), listener_status->supported_kinds.end(),
+      std::any_of(listener_status.supported_kinds.begin(), listener_status.supported_kinds.end(),
                   [&](const model::RouteGroupKind& k) {
                     return k.group == model::kGatewayApiGroup && k.kind == kind;
                   });
@@ -338,8 +330,70 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         continue;
       }
     }
+    // An accepted attachment: the route is sent to `gateway`, and so are the backends it uses.
+    auto attach_references = [&](const model::Gateway& gateway) {
+      route_gateways_[&route].insert(&gateway);
+      if (hard) {
+        return;
+      }
+      for (const ResolvedRule& rule : resolved.rules) {
+        for (const ResolvedBackend& backend : rule.backends) {
+          if (backend.backend != nullptr) {
+            reference_gateways_[{"AgentgatewayBackend", backend.namespace_, backend.name}].insert(
+                &gateway);
+          }
+          if (backend.kind == ResolvedBackend::Kind::kService) {
+            reference_gateways_[{"Service", backend.namespace_, backend.name}].insert(&gateway);
+          }
+          if (backend.kind == ResolvedBackend::Kind::kInferencePool) {
+            reference_gateways_[{"InferencePool", backend.namespace_, backend.name}].insert(
+                &gateway);
+          }
+        }
+      }
+    };
+    if (parent.group == model::kGatewayApiGroup && parent.kind == "ListenerSet") {
+      // A ListenerSet parent covers that ListenerSet's listeners only, conflicted ones included
+      // but not those dropped for a bind-mode conflict (controller.md 3.1). Routes on them are
+      // not yet part of the resolved configuration the emulator serves.
+      const model::ListenerSet* listener_set = index_.FindListenerSet(key.namespace_, key.name);
+      if (listener_set == nullptr) {
+        std::string what = "ListenerSet " + key.namespace_ + "/" + key.name;
+        if (TreatAsMissing(route, what, parent.path + ".name")) {
+          Report(route, manifest::Severity::kWarning, "parent-not-found",
+                 what + " not found: this parentRef attaches the route to nothing",
+                 parent.path + ".name");
+        }
+        continue;
+      }
+      auto it = listener_sets_.find(listener_set);
+      if (it == listener_sets_.end()) {
+        continue;  // not attached to one of the controller's Gateways: no status
+      }
+      const AttachedListenerSet& attached = it->second;
+      ParentOutcome& outcome = outcomes[key];
+      for (const ListenerSetListener& candidate : attached.listeners) {
+        if (candidate.conflict == "bind-mode") {
+          continue;
+        }
+        if (!outcome.any_candidate) {
+          with_candidates.emplace_back(&parent, key);
+        }
+        outcome.any_candidate = true;
+        std::optional<Problem> denial =
+            CheckAttachment(route, kind, route.hostnames, parent, listener_set->metadata.namespace_,
+                            candidate.listener, candidate.status);
+        if (denial) {
+          outcome.last_denial = denial;
+          continue;
+        }
+        outcome.accepted = true;
+        attach_references(*attached.gateway);
+      }
+      continue;
+    }
     if (parent.group != model::kGatewayApiGroup || parent.kind != "Gateway") {
-      continue;  // ListenerSet, Service and other parents resolve to nothing here
+      continue;  // Service and other parents resolve to nothing here
     }
     const model::Gateway* gateway = index_.FindGateway(key.namespace_, key.name);
     if (gateway == nullptr) {
@@ -360,31 +414,18 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
     with_candidates.emplace_back(&parent, key);
     for (std::size_t l = 0; l < gateway->listeners.size(); ++l) {
       const model::Listener& listener = gateway->listeners[l];
+      const GatewayStatus& gateway_status = out_.status.gateways[owned_gateways_.at(gateway)];
       std::optional<Problem> denial =
-          CheckAttachment(route, kind, route.hostnames, parent, *gateway, listener);
+          CheckAttachment(route, kind, route.hostnames, parent, gateway->metadata.namespace_,
+                          listener, gateway_status.listeners[l]);
       if (denial) {
         outcome.last_denial = denial;
         continue;
       }
       outcome.accepted = true;
       attached_[{gateway, l}].insert(&route);
-      route_gateways_[&route].insert(gateway);
+      attach_references(*gateway);
       if (!hard) {
-        for (const ResolvedRule& rule : resolved.rules) {
-          for (const ResolvedBackend& backend : rule.backends) {
-            if (backend.backend != nullptr) {
-              reference_gateways_[{"AgentgatewayBackend", backend.namespace_, backend.name}]
-                  .insert(gateway);
-            }
-            if (backend.kind == ResolvedBackend::Kind::kService) {
-              reference_gateways_[{"Service", backend.namespace_, backend.name}].insert(gateway);
-            }
-            if (backend.kind == ResolvedBackend::Kind::kInferencePool) {
-              reference_gateways_[{"InferencePool", backend.namespace_, backend.name}].insert(
-                  gateway);
-            }
-          }
-        }
         std::string listener_key = gateway->metadata.namespace_ + "/" + gateway->metadata.name +
                                    "." + listener.name;
         for (ResolvedListener& programmed : out_.config.listeners) {
@@ -431,7 +472,8 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
       const Problem& denial = *outcome.last_denial;
       entry.conditions.push_back({"Accepted", "False", denial.reason, denial.message});
       Report(route, manifest::Severity::kError, denial.reason,
-             "not accepted by Gateway " + key.namespace_ + "/" + key.name + ": " + denial.message,
+             "not accepted by " + key.kind + " " + key.namespace_ + "/" + key.name + ": " +
+                 denial.message,
              denial.field_path.rfind(parent->path, 0) == 0 ? denial.field_path
                                                             : std::string(parent->path));
     }

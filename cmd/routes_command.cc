@@ -1,0 +1,51 @@
+#include <iostream>
+#include <memory>
+
+#include "cmd/commands.h"
+#include "cmd/pipeline.h"
+#include "emulator/route/describe.h"
+#include "emulator/route/table.h"
+
+namespace agw::cmd {
+namespace {
+
+struct RoutesOptions {
+  InputFlags inputs;
+  std::string output = "text";
+};
+
+int RunRoutes(const RoutesOptions& options) {
+  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  std::vector<std::string> problems;
+  std::unique_ptr<emulator::route::RouteTable> table =
+      emulator::route::RouteTable::Compile(pipeline->resolution.config, &problems);
+  if (options.output == "json") {
+    std::cout << emulator::route::TableJson(*table).dump(2) << "\n";
+  } else {
+    std::cout << emulator::route::DescribeTable(*table);
+  }
+  for (const std::string& problem : problems) {
+    std::cerr << "warning: " << problem << "\n";
+  }
+  if (ReportUnreadable(*pipeline)) {
+    return kExitOperational;
+  }
+  return kExitClean;
+}
+
+}  // namespace
+
+void AddRoutesCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RoutesOptions>();
+  CLI::App* command = app.add_subcommand(
+      "routes",
+      "Print the effective route table of each listener, in the order the agentgateway data "
+      "plane tries the matches (exact hosts, then wildcards, then any host; then path kind, "
+      "path length, method, headers, query parameters, route name)");
+  AddInputFlags(*command, options->inputs);
+  command->add_option("-o,--output", options->output, "Output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  command->callback([options, &exit_code] { exit_code = RunRoutes(*options); });
+}
+
+}  // namespace agw::cmd

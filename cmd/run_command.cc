@@ -1,0 +1,204 @@
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cmd/commands.h"
+#include "cmd/pipeline.h"
+#include "emulator/io/server.h"
+#include "validate/manifest/diagnostic.h"
+
+namespace agw::cmd {
+namespace {
+
+struct RunOptions {
+  InputFlags inputs;
+  std::string address = "127.0.0.1";
+  std::vector<std::string> ports;     // "80=8080"
+  std::vector<std::string> services;  // "ns/name:port=host:port"
+  std::string services_file;
+  int admin_port = 15000;
+  std::string admin_address = "127.0.0.1";
+  std::string log_format = "text";
+  bool watch = false;
+  int threads = 0;
+};
+
+// A fingerprint of the inputs (every file under them, with size and modification time), to
+// notice edits, new files and deletions.
+std::string InputFingerprint(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::string fingerprint;
+  auto add = [&](const fs::path& path) {
+    std::error_code ec;
+    auto time = fs::last_write_time(path, ec);
+    auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+    fingerprint += path.string() + ":" + std::to_string(size) + ":" +
+                   std::to_string(time.time_since_epoch().count()) + "\n";
+  };
+  for (const std::string& input : paths) {
+    if (input == "-") continue;
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec)) {
+        add(it->path());
+      }
+    } else {
+      add(input);
+    }
+  }
+  return fingerprint;
+}
+
+void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
+  for (const manifest::Diagnostic& finding : pipeline.sink.diagnostics()) {
+    if (finding.severity == manifest::Severity::kError) {
+      out << manifest::RenderText(finding);
+    }
+  }
+}
+
+int RunRun(const RunOptions& options) {
+  emulator::io::ServerOptions server;
+  server.address = options.address;
+  server.admin_address = options.admin_address;
+  server.admin_port = options.admin_port;
+  server.threads = options.threads;
+  server.json_log = options.log_format == "json";
+  server.access_log = &std::cout;
+  for (const std::string& spec : options.ports) {
+    std::size_t equals = spec.find('=');
+    try {
+      server.port_map[std::stoi(spec.substr(0, equals))] = std::stoi(spec.substr(equals + 1));
+    } catch (...) {
+      std::cerr << "error: invalid --port \"" << spec << "\": expected GATEWAY_PORT=LOCAL_PORT\n";
+      return kExitUsage;
+    }
+  }
+  for (const std::string& spec : options.services) {
+    if (auto added = server.services.Add(spec); !added) {
+      std::cerr << "error: " << added.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!options.services_file.empty()) {
+    if (auto added = server.services.AddFile(options.services_file); !added) {
+      std::cerr << "error: " << added.error().message << "\n";
+      return kExitOperational;
+    }
+  }
+
+  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  if (ReportUnreadable(*pipeline)) {
+    return kExitOperational;
+  }
+  if (pipeline->input_errors > 0) {
+    // Fail fast: a cluster would reject these manifests, so there is nothing faithful to serve.
+    PrintFindings(*pipeline, std::cerr);
+    std::cerr << "error: the manifests have " << pipeline->input_errors
+              << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
+    return kExitFindings;
+  }
+  std::size_t resources = pipeline->manifest.resources.size();
+  std::size_t files = pipeline->manifest.files.size();
+  auto snapshot = emulator::io::MakeSnapshot(std::move(pipeline));
+  for (const std::string& problem : snapshot->problems) {
+    std::cerr << "warning: " << problem << "\n";
+  }
+  if (snapshot->table->Binds().empty()) {
+    std::cerr << "error: no Gateway listener is programmed from these manifests; "
+                 "`kubectl agentgateway status` shows why\n";
+    return kExitFindings;
+  }
+
+  // Signals go to the thread that waits for them, not to the server's worker threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto started = emulator::io::Server::Start(snapshot, std::move(server));
+  if (!started) {
+    std::cerr << "error: " << started.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<emulator::io::Server> running = std::move(*started);
+  std::cout << "kubectl-agentgateway run: serving " << resources << " resources from " << files
+            << " file(s)\n";
+  for (const emulator::io::BoundListener& listener : running->listeners()) {
+    std::string names;
+    for (const std::string& name : listener.listener_names) names += (names.empty() ? "" : ", ") + name;
+    std::cout << "  Gateway " << listener.gateway << " port " << listener.gateway_port
+              << " (listener " << names << ") -> http://" << listener.address << ":"
+              << listener.local_port << "\n";
+  }
+  if (running->admin_port() >= 0) {
+    std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
+              << " (/healthz /config_dump /routes /metrics)\n";
+  }
+  std::cout << (options.watch ? "Watching the inputs for changes. " : "")
+            << "Press Ctrl-C to stop.\n"
+            << std::flush;
+
+  std::string fingerprint = options.watch ? InputFingerprint(options.inputs.filenames) : "";
+  timespec tick{0, 300'000'000};
+  for (;;) {
+    int signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal == SIGINT || signal == SIGTERM) {
+      std::cout << "shutting down\n" << std::flush;
+      running->Shutdown();
+      return kExitClean;
+    }
+    if (!options.watch) continue;
+    std::string now = InputFingerprint(options.inputs.filenames);
+    if (now == fingerprint) continue;
+    fingerprint = now;
+    std::unique_ptr<Pipeline> next = RunPipeline(options.inputs);
+    if (!next->manifest.unreadable.empty() || next->input_errors > 0) {
+      ReportUnreadable(*next);
+      PrintFindings(*next, std::cerr);
+      std::cerr << "reload rejected: still serving the last good configuration\n";
+      continue;
+    }
+    for (const std::string& unserved : running->Reload(emulator::io::MakeSnapshot(std::move(next)))) {
+      std::cerr << "warning: " << unserved << " is new; restart `run` to serve it\n";
+    }
+    std::cout << "reloaded\n" << std::flush;
+  }
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = app.add_subcommand(
+      "run",
+      "Serve the manifests locally as the agentgateway data plane would: every Gateway listener "
+      "port becomes a local port (127.0.0.1 by default), HTTPRoutes are matched and filtered as "
+      "on the cluster, and requests are forwarded to local stand-ins for Services.");
+  AddInputFlags(*command, options->inputs);
+  command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
+  command->add_option("--port", options->ports,
+                      "GATEWAY_PORT=LOCAL_PORT: serve a Gateway listener port on another local "
+                      "port (0 picks a free one); repeatable, e.g. --port 80=8080");
+  command->add_option("--service", options->services,
+                      "NAMESPACE/NAME:PORT=HOST:PORT: where a Service port is reached from this "
+                      "machine; repeatable");
+  command->add_option("--services-file", options->services_file,
+                      "A YAML file of Service mappings (`ns/name:port: host:port`)");
+  command->add_option("--admin-port", options->admin_port,
+                      "Admin listener port (/healthz /config_dump /routes /metrics); -1 disables");
+  command->add_option("--admin-address", options->admin_address, "Admin listener address");
+  command->add_option("--log-format", options->log_format, "Access log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  command->add_flag("--watch", options->watch,
+                    "Re-read the manifests when they change and swap the configuration without "
+                    "dropping connections (an invalid edit keeps the last good one)");
+  command->add_option("--threads", options->threads, "Worker threads (default: one per core)");
+  command->callback([options, &exit_code] { exit_code = RunRun(*options); });
+}
+
+}  // namespace agw::cmd

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "emulator/route/plan.h"
+#include "validate/manifest/error.h"
+#include "validate/resolve/pipeline.h"
+
+namespace agw::emulator::io {
+
+// Where a backend is reached from this machine.
+struct Endpoint {
+  std::string host;
+  int port = 0;
+  bool tls = false;
+  std::string sni;  // TLS server name; empty: `host`
+
+  std::string ToString() const;
+};
+
+// Local stand-ins for cluster Services: "namespace/name:port" -> endpoint, from
+// `--service NAMESPACE/NAME:PORT=HOST:PORT` (repeatable) or a mappings file.
+class ServiceMap {
+ public:
+  // Parses "ns/name:port=host:port" (host may be [v6]); the error says what is wrong.
+  Expected<void> Add(const std::string& spec);
+  // A YAML/JSON file: `services: [{service: ns/name:port, address: host:port}]` or a map
+  // `ns/name:port: host:port`.
+  Expected<void> AddFile(const std::string& path);
+  std::optional<Endpoint> Find(const std::string& ns, const std::string& name, int port) const;
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::map<std::string, Endpoint> entries_;  // "ns/name:port"
+};
+
+// Resolves what the data plane forwards to. `error` holds the response the gateway gives when
+// a backend cannot be reached from here (an unmapped Service: 503 with how to map it; an AI
+// backend: served by the LLM layer, not yet part of this build: 501).
+struct Destination {
+  std::optional<Endpoint> endpoint;
+  int error_status = 0;
+  std::string error;
+};
+
+Destination ResolveDestination(const resolve::ResolvedBackend& backend, const model::Model& model,
+                               const ServiceMap& services);
+Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
+                          const ServiceMap& services);
+
+}  // namespace agw::emulator::io

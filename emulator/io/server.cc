@@ -1,0 +1,815 @@
+// The emulator's I/O: Boost.Beast over Asio with C++20 coroutines. Routing and filters are pure
+// calls into emulator/route; this file only moves bytes (STYLE.md §5).
+
+#include "emulator/io/server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <iomanip>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
+
+#include "emulator/io/metrics.h"
+#include "emulator/route/describe.h"
+#include "emulator/route/plan.h"
+
+namespace agw::emulator::io {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+// A concrete executor instead of any_io_executor: measurably cheaper per operation.
+using Executor = net::io_context::executor_type;
+using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using TlsStream = ssl::stream<Stream>;
+using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
+template <typename T>
+using Awaitable = net::awaitable<T, Executor>;
+constexpr net::use_awaitable_t<Executor> kUse;
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kRelayChunk = 16 * 1024;
+
+bool IsHopByHop(std::string_view name) {
+  static const char* kHopByHop[] = {"connection", "keep-alive",        "proxy-connection",
+                                    "te",         "trailer",           "transfer-encoding",
+                                    "upgrade",    "proxy-authenticate", "proxy-authorization"};
+  for (const char* hop : kHopByHop) {
+    if (route::HeaderNameEquals(name, hop)) return true;
+  }
+  return false;
+}
+
+std::string StatusLine(int status) {
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  return "HTTP/1.1 " + std::to_string(status) + " " +
+         std::string(reason.empty() ? "Unknown" : reason) + "\r\n";
+}
+
+// One serialized response header block; cheaper than http::async_write of a message.
+std::string HeaderBlock(int status, const route::HeaderList& headers) {
+  std::string out = StatusLine(status);
+  for (const auto& [name, value] : headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+std::string Timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return out.str();
+}
+
+}  // namespace
+
+struct AccessRecord {
+  std::string gateway;
+  std::string method;
+  std::string target;
+  std::string route;
+  std::string backend;
+  int status = 0;
+  int upstream_status = 0;
+  std::uint64_t request_bytes = 0;
+  std::uint64_t response_bytes = 0;
+  double seconds = 0;
+};
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+
+  Expected<void> Open(std::shared_ptr<const Snapshot> snapshot);
+  std::vector<std::string> Reload(std::shared_ptr<const Snapshot> snapshot);
+  void Shutdown(std::chrono::milliseconds grace);
+  void Wait();
+
+  std::shared_ptr<const Snapshot> Current() {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    return snapshot_;
+  }
+
+  const std::vector<BoundListener>& listeners() const { return listeners_; }
+  int admin_port() const { return admin_port_; }
+
+ private:
+  struct Worker {
+    std::unique_ptr<net::io_context> context;
+    std::vector<std::unique_ptr<Acceptor>> acceptors;
+    std::set<Stream*> idle;  // connections waiting for their next request (this thread only)
+    std::mt19937_64 random{std::random_device{}()};
+  };
+
+  Awaitable<void> Accept(Worker& worker, Acceptor& acceptor, std::size_t listener_index);
+  Awaitable<void> Session(Worker& worker, Stream stream, std::size_t listener_index);
+  Awaitable<void> AdminAccept(Acceptor& acceptor);
+  Awaitable<void> AdminSession(Stream stream);
+  Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
+  void Log(const AccessRecord& record);
+
+  ServerOptions options_;
+  std::mutex snapshot_mutex_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::vector<Worker> workers_;
+  std::vector<std::thread> threads_;
+  std::vector<BoundListener> listeners_;
+  std::unique_ptr<Acceptor> admin_acceptor_;
+  int admin_port_ = -1;
+  Metrics metrics_;
+  std::mutex log_mutex_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> active_{0};  // requests in flight
+  std::mutex done_mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  ssl::context tls_context_{ssl::context::tls_client};
+
+  friend class Server;
+};
+
+std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->table = route::RouteTable::Compile(pipeline->resolution.config, &snapshot->problems);
+  snapshot->pipeline = std::move(pipeline);
+  return snapshot;
+}
+
+namespace {
+
+// Binds an acceptor with SO_REUSEPORT so each worker thread accepts on the same port.
+Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::string& address,
+                                           int port) {
+  boost::system::error_code ec;
+  auto ip = net::ip::make_address(address, ec);
+  if (ec) return MakeError("invalid listen address \"" + address + "\": " + ec.message());
+  tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
+  auto acceptor = std::make_unique<Acceptor>(context.get_executor());
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  }
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError("cannot listen on " + address + ":" + std::to_string(port) + ": " +
+                     ec.message() +
+                     (port < 1024 ? " (ports below 1024 need root: map the port, e.g. --port " +
+                                        std::to_string(port) + "=" + std::to_string(port + 8000) +
+                                        ")"
+                                  : ""));
+  }
+  return acceptor;
+}
+
+}  // namespace
+
+Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
+  snapshot_ = std::move(snapshot);
+  int threads = options_.threads > 0 ? options_.threads
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  workers_.resize(threads);
+  for (Worker& worker : workers_) {
+    worker.context = std::make_unique<net::io_context>(1);
+  }
+  tls_context_.set_default_verify_paths();
+  tls_context_.set_verify_mode(ssl::verify_peer);
+
+  for (const route::Bind& bind : snapshot_->table->Binds()) {
+    BoundListener bound;
+    bound.bind = bind;
+    bound.gateway = bind.gateway->id.namespace_ + "/" + bind.gateway->id.name;
+    bound.gateway_port = bind.port;
+    bound.address = options_.address;
+    for (const route::ListenerRoutes& listener : snapshot_->table->Listeners(bind)) {
+      bound.listener_names.push_back(listener.listener->listener->name);
+    }
+    auto mapped = options_.port_map.find(bind.port);
+    int port = mapped == options_.port_map.end() ? bind.port : mapped->second;
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+      auto acceptor = Listen(*workers_[w].context, options_.address, port);
+      if (!acceptor) return tl::unexpected(acceptor.error());
+      if (w == 0) {
+        // Port 0 asked for a free port: the other workers join the one the first one got.
+        port = (*acceptor)->local_endpoint().port();
+      }
+      workers_[w].acceptors.push_back(std::move(*acceptor));
+    }
+    bound.local_port = port;
+    listeners_.push_back(std::move(bound));
+  }
+  if (options_.admin_port >= 0) {
+    auto acceptor = Listen(*workers_[0].context, options_.admin_address, options_.admin_port);
+    if (!acceptor) return tl::unexpected(acceptor.error());
+    admin_acceptor_ = std::move(*acceptor);
+    admin_port_ = admin_acceptor_->local_endpoint().port();
+  }
+  for (Worker& worker : workers_) {
+    for (std::size_t i = 0; i < worker.acceptors.size(); ++i) {
+      net::co_spawn(*worker.context, Accept(worker, *worker.acceptors[i], i), net::detached);
+    }
+  }
+  if (admin_acceptor_) {
+    net::co_spawn(*workers_[0].context, AdminAccept(*admin_acceptor_), net::detached);
+  }
+  for (Worker& worker : workers_) {
+    threads_.emplace_back([&worker] {
+      auto guard = net::make_work_guard(*worker.context);
+      worker.context->run();
+    });
+  }
+  return {};
+}
+
+std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> snapshot) {
+  std::vector<std::string> unserved;
+  for (const route::Bind& bind : snapshot->table->Binds()) {
+    bool served = false;
+    for (const BoundListener& bound : listeners_) {
+      if (bound.gateway == bind.gateway->id.namespace_ + "/" + bind.gateway->id.name &&
+          bound.gateway_port == bind.port) {
+        served = true;
+      }
+    }
+    if (!served) unserved.push_back(bind.ToString());
+  }
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  snapshot_ = std::move(snapshot);
+  return unserved;
+}
+
+Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::size_t index) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket::rebind_executor<Executor>::other socket =
+        co_await acceptor.async_accept(net::redirect_error(kUse, ec));
+    if (ec) {
+      if (stopping_ || ec == net::error::operation_aborted) co_return;
+      continue;  // e.g. too many open files: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    net::co_spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
+                  net::detached);
+  }
+}
+
+namespace {
+
+// An upstream connection kept alive between requests of one downstream connection.
+struct Upstream {
+  std::string key;  // endpoint it is connected to
+  std::unique_ptr<Stream> plain;
+  std::unique_ptr<TlsStream> tls;
+  beast::flat_buffer buffer;
+};
+
+template <typename S>
+Awaitable<void> WriteAll(S& stream, const std::string& data, boost::system::error_code& ec) {
+  co_await net::async_write(stream, net::buffer(data), net::redirect_error(kUse, ec));
+}
+
+// Result of exchanging one request with an upstream.
+struct Exchange {
+  int status = 0;
+  bool header_sent = false;  // the response header reached the client
+  std::uint64_t bytes = 0;
+  bool upstream_reusable = false;
+  bool client_ok = true;
+  std::string error;  // set when no response header reached the client
+  int error_status = 0;
+};
+
+// Sends `request_bytes` upstream and relays the response to `client` as it arrives: with
+// Content-Length when the upstream gave one, otherwise re-chunked, so SSE and other streamed
+// bodies pass through event by event.
+template <typename S>
+Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer, Stream& client,
+                          const std::string& request_bytes, const route::Plan& plan,
+                          bool head_request, std::chrono::milliseconds timeout) {
+  Exchange result;
+  boost::system::error_code ec;
+  beast::get_lowest_layer(upstream).expires_after(timeout);
+  co_await WriteAll(upstream, request_bytes, ec);
+  if (ec) {
+    result.error_status = ec == beast::error::timeout ? 504 : 503;
+    result.error = "upstream write failed: " + ec.message();
+    co_return result;
+  }
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  parser.header_limit(64 * 1024);
+  if (head_request) parser.skip(true);
+  co_await http::async_read_header(upstream, upstream_buffer, parser, net::redirect_error(kUse, ec));
+  if (ec) {
+    result.error_status = ec == beast::error::timeout ? 504 : 503;
+    result.error = ec == beast::error::timeout ? "upstream request timeout"
+                                               : "upstream connection failed: " + ec.message();
+    co_return result;
+  }
+  auto& response = parser.get();
+  result.status = static_cast<int>(response.result_int());
+  route::HeaderList headers;
+  for (const auto& field : response.base()) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length")) continue;
+    headers.emplace_back(std::string(name), std::string(field.value()));
+  }
+  plan.response_headers.Apply(headers);
+  for (const auto& header : plan.cors_response_headers) route::SetHeader(headers, header.first, header.second);
+  bool no_body = head_request || result.status == 204 || result.status == 304 ||
+                 (result.status >= 100 && result.status < 200);
+  boost::optional<std::uint64_t> length = parser.content_length();
+  bool chunked = !no_body && !length;
+  if (!no_body && length) headers.emplace_back("content-length", std::to_string(*length));
+  if (head_request && length) headers.emplace_back("content-length", std::to_string(*length));
+  if (chunked) headers.emplace_back("transfer-encoding", "chunked");
+  std::string block = HeaderBlock(result.status, headers);
+  co_await WriteAll(client, block, ec);
+  if (ec) {
+    result.client_ok = false;
+    co_return result;
+  }
+  result.header_sent = true;
+  if (no_body) {
+    result.upstream_reusable = parser.keep_alive();
+    co_return result;
+  }
+  std::vector<char> chunk(kRelayChunk);
+  while (!parser.is_done()) {
+    response.body().data = chunk.data();
+    response.body().size = chunk.size();
+    beast::get_lowest_layer(upstream).expires_after(timeout);
+    co_await http::async_read_some(upstream, upstream_buffer, parser, net::redirect_error(kUse, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    std::size_t n = chunk.size() - response.body().size;
+    if (n > 0) {
+      result.bytes += n;
+      if (chunked) {
+        std::ostringstream size;
+        size << std::hex << n << "\r\n";
+        std::string prefix = size.str();
+        std::array<net::const_buffer, 3> buffers = {net::buffer(prefix), net::buffer(chunk.data(), n),
+                                                    net::buffer("\r\n", 2)};
+        boost::system::error_code write_ec;
+        co_await net::async_write(client, buffers, net::redirect_error(kUse, write_ec));
+        if (write_ec) {
+          result.client_ok = false;
+          co_return result;
+        }
+      } else {
+        boost::system::error_code write_ec;
+        co_await net::async_write(client, net::buffer(chunk.data(), n),
+                                  net::redirect_error(kUse, write_ec));
+        if (write_ec) {
+          result.client_ok = false;
+          co_return result;
+        }
+      }
+    }
+    if (ec) {
+      // The upstream ended a close-delimited body, or broke off: end what we can.
+      if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+      result.client_ok = false;  // a truncated response must not look complete
+      co_return result;
+    }
+  }
+  if (chunked) {
+    co_await WriteAll(client, std::string("0\r\n\r\n"), ec);
+    if (ec) result.client_ok = false;
+  }
+  result.upstream_reusable = parser.is_done() && parser.keep_alive();
+  co_return result;
+}
+
+std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const std::string& body,
+                                 bool keep_alive) {
+  std::string out = request.method + " " + request.path_and_query + " HTTP/1.1\r\n";
+  out += "host: " + request.authority + "\r\n";
+  for (const auto& [name, value] : request.headers) {
+    if (IsHopByHop(name) || route::HeaderNameEquals(name, "host") ||
+        route::HeaderNameEquals(name, "content-length")) {
+      continue;
+    }
+    out += name + ": " + value + "\r\n";
+  }
+  if (!body.empty() || request.method == "POST" || request.method == "PUT" ||
+      request.method == "PATCH") {
+    out += "content-length: " + std::to_string(body.size()) + "\r\n";
+  }
+  if (!keep_alive) out += "connection: close\r\n";
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+}  // namespace
+
+Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t index) {
+  const BoundListener& bound = listeners_[index];
+  beast::flat_buffer buffer;
+  buffer.reserve(16 * 1024);  // fewer, larger recv calls than the 512-byte default
+  Upstream upstream;
+  boost::system::error_code ec;
+  for (;;) {
+    if (stopping_) break;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser.body_limit(options_.max_request_body);
+    worker.idle.insert(&stream);
+    stream.expires_after(options_.idle_timeout);
+    co_await http::async_read_header(stream, buffer, parser, net::redirect_error(kUse, ec));
+    worker.idle.erase(&stream);
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(options_.read_timeout);
+      co_await http::async_read(stream, buffer, parser, net::redirect_error(kUse, ec));
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+      break;
+    }
+    Clock::time_point start = Clock::now();
+    if (ec) {
+      int status = ec == http::error::body_limit     ? 413
+                   : ec == http::error::header_limit ? 431
+                                                     : 400;
+      std::string body = ec.message() + "\n";
+      std::string response = HeaderBlock(status, {{"content-type", "text/plain"},
+                                                  {"content-length", std::to_string(body.size())},
+                                                  {"connection", "close"}}) +
+                             body;
+      boost::system::error_code write_ec;
+      stream.expires_after(options_.read_timeout);
+      co_await WriteAll(stream, response, write_ec);
+      AccessRecord record;
+      record.gateway = bound.gateway;
+      record.method = "-";
+      record.target = "-";
+      record.status = status;
+      record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      Log(record);
+      break;
+    }
+    ++active_;
+    auto& message = parser.get();
+    bool keep_alive = message.keep_alive();
+    route::Request request;
+    request.method = std::string(message.method_string());
+    request.authority = std::string(message[http::field::host]);
+    route::SplitTarget(std::string_view(message.target().data(), message.target().size()),
+                       request.path, request.query);
+    for (const auto& field : message.base()) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    std::shared_ptr<const Snapshot> snapshot = Current();
+    route::Decision decision = snapshot->table->Match(bound.bind, request);
+    route::Plan plan = route::MakePlan(decision, request, bound.gateway_port, worker.random);
+
+    AccessRecord record;
+    record.gateway = bound.gateway;
+    record.method = request.method;
+    record.target = request.PathAndQuery();
+    record.route = plan.route;
+    record.request_bytes = message.body().size();
+
+    std::optional<route::DirectResponse> direct = plan.direct;
+    Destination destination;
+    if (!direct && plan.upstream) {
+      destination = ResolveDestination(*plan.upstream->backend, snapshot->pipeline->model,
+                                       options_.services);
+      record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
+      if (!destination.endpoint) {
+        direct = route::DirectResponse{destination.error_status,
+                                       {{"content-type", "text/plain"}},
+                                       destination.error};
+      }
+    }
+    if (!direct) {
+      for (const route::MirrorTarget& mirror : plan.mirrors) {
+        if (mirror.fraction < 1.0 &&
+            std::uniform_real_distribution<double>(0, 1)(worker.random) >= mirror.fraction) {
+          continue;
+        }
+        Destination target = ResolveMirror(mirror, snapshot->pipeline->model, options_.services);
+        if (target.endpoint) {
+          net::co_spawn(stream.get_executor(),
+                        Mirror(*target.endpoint,
+                               UpstreamRequestBytes(*plan.upstream, message.body(), false)),
+                        net::detached);
+        }
+      }
+    }
+
+    if (direct) {
+      route::HeaderList headers = direct->headers;
+      headers.emplace_back("content-length", std::to_string(direct->body.size()));
+      if (!keep_alive) headers.emplace_back("connection", "close");
+      std::string response = HeaderBlock(direct->status, headers) +
+                             (request.method == "HEAD" ? std::string() : direct->body);
+      stream.expires_after(options_.read_timeout);
+      co_await WriteAll(stream, response, ec);
+      record.status = direct->status;
+      record.response_bytes = direct->body.size();
+    } else {
+      const Endpoint& endpoint = *destination.endpoint;
+      std::chrono::milliseconds timeout = options_.upstream_timeout;
+      for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
+        if (limit && limit->count() > 0) timeout = std::min(timeout, *limit);
+      }
+      std::string key = endpoint.ToString();
+      Exchange exchange;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
+        if (fresh) {
+          upstream = Upstream{};
+          upstream.key = key;
+          tcp::resolver resolver(stream.get_executor());
+          boost::system::error_code resolve_ec;
+          auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                         net::redirect_error(kUse, resolve_ec));
+          if (resolve_ec) {
+            exchange.error_status = 503;
+            exchange.error = "cannot resolve " + endpoint.host + ": " + resolve_ec.message();
+            break;
+          }
+          auto plain = std::make_unique<Stream>(stream.get_executor());
+          plain->expires_after(timeout);
+          boost::system::error_code connect_ec;
+          co_await plain->async_connect(results, net::redirect_error(kUse, connect_ec));
+          if (connect_ec) {
+            exchange.error_status = connect_ec == beast::error::timeout ? 504 : 503;
+            exchange.error = "upstream connect error (" + key + "): " + connect_ec.message();
+            break;
+          }
+          plain->socket().set_option(tcp::no_delay(true), connect_ec);
+          if (endpoint.tls) {
+            auto tls = std::make_unique<TlsStream>(std::move(*plain), tls_context_);
+            std::string sni = endpoint.sni.empty() ? endpoint.host : endpoint.sni;
+            SSL_set_tlsext_host_name(tls->native_handle(), sni.c_str());
+            tls->set_verify_callback(ssl::host_name_verification(sni));
+            boost::system::error_code handshake_ec;
+            co_await tls->async_handshake(ssl::stream_base::client,
+                                          net::redirect_error(kUse, handshake_ec));
+            if (handshake_ec) {
+              exchange.error_status = 503;
+              exchange.error = "TLS handshake with " + key + " failed: " + handshake_ec.message();
+              break;
+            }
+            upstream.tls = std::move(tls);
+          } else {
+            upstream.plain = std::move(plain);
+          }
+        }
+        std::string bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
+        if (upstream.tls) {
+          exchange = co_await Relay(*upstream.tls, upstream.buffer, stream, bytes, plan,
+                                    request.method == "HEAD", timeout);
+        } else {
+          exchange = co_await Relay(*upstream.plain, upstream.buffer, stream, bytes, plan,
+                                    request.method == "HEAD", timeout);
+        }
+        if (!exchange.upstream_reusable) upstream = Upstream{};
+        // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
+        // once on a fresh one, but only when nothing reached the client and no timeout hit.
+        if (!fresh && !exchange.header_sent && exchange.error_status == 503) {
+          upstream = Upstream{};
+          continue;
+        }
+        break;
+      }
+      record.upstream_status = exchange.status;
+      record.response_bytes = exchange.bytes;
+      if (!exchange.header_sent && exchange.client_ok) {
+        std::string body = exchange.error + "\n";
+        std::string response = HeaderBlock(exchange.error_status,
+                                           {{"content-type", "text/plain"},
+                                            {"content-length", std::to_string(body.size())}}) +
+                               body;
+        co_await WriteAll(stream, response, ec);
+        record.status = exchange.error_status;
+      } else {
+        record.status = exchange.status;
+        if (!exchange.client_ok) ec = net::error::connection_aborted;
+      }
+    }
+    record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics_.Record(record.gateway, record.route.empty() ? "-" : record.route,
+                    record.backend.empty() ? "-" : record.backend, record.status, record.seconds,
+                    record.request_bytes, record.response_bytes);
+    Log(record);
+    --active_;
+    if (ec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_bytes) {
+  // Fire and forget: the client's response never waits for the mirror.
+  Stream stream(co_await net::this_coro::executor);
+  boost::system::error_code ec;
+  tcp::resolver resolver(stream.get_executor());
+  auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                 net::redirect_error(kUse, ec));
+  if (ec) co_return;
+  stream.expires_after(std::chrono::seconds(30));
+  co_await stream.async_connect(results, net::redirect_error(kUse, ec));
+  if (ec) co_return;
+  co_await WriteAll(stream, request_bytes, ec);
+  if (ec) co_return;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  co_await http::async_read(stream, buffer, response, net::redirect_error(kUse, ec));
+}
+
+void Server::Impl::Log(const AccessRecord& record) {
+  if (options_.access_log == nullptr) return;
+  std::string line;
+  if (options_.json_log) {
+    Json json;
+    json["time"] = Timestamp();
+    json["gateway"] = record.gateway;
+    json["method"] = record.method;
+    json["path"] = record.target;
+    json["route"] = record.route;
+    json["backend"] = record.backend;
+    json["status"] = record.status;
+    json["upstream_status"] = record.upstream_status;
+    json["duration_ms"] = std::round(record.seconds * 1e6) / 1e3;
+    json["request_bytes"] = record.request_bytes;
+    json["response_bytes"] = record.response_bytes;
+    line = json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  } else {
+    std::ostringstream out;
+    out << Timestamp() << " " << record.gateway << " \"" << record.method << " " << record.target
+        << "\" " << record.status << " route=" << (record.route.empty() ? "-" : record.route)
+        << " backend=" << (record.backend.empty() ? "-" : record.backend)
+        << " upstream_status=" << (record.upstream_status ? std::to_string(record.upstream_status) : "-")
+        << " duration_ms=" << std::fixed << std::setprecision(2) << record.seconds * 1e3
+        << " bytes=" << record.response_bytes << "\n";
+    line = out.str();
+  }
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  *options_.access_log << line << std::flush;
+}
+
+Awaitable<void> Server::Impl::AdminAccept(Acceptor& acceptor) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto socket = co_await acceptor.async_accept(net::redirect_error(kUse, ec));
+    if (ec) {
+      if (stopping_ || ec == net::error::operation_aborted) co_return;
+      continue;
+    }
+    net::co_spawn(acceptor.get_executor(), AdminSession(Stream(std::move(socket))), net::detached);
+  }
+}
+
+namespace {
+
+Json ConfigJson(const Snapshot& snapshot) {
+  Json json;
+  json["listeners"] = route::TableJson(*snapshot.table);
+  Json status = Json::array();
+  const resolve::StatusSet& set = snapshot.pipeline->resolution.status;
+  auto add = [&](const std::string& kind, const model::ObjectBase& object, Json value) {
+    status.push_back({{"kind", kind},
+                      {"namespace", object.metadata.namespace_},
+                      {"name", object.metadata.name},
+                      {"status", std::move(value)}});
+  };
+  for (const auto& s : set.gateways) add("Gateway", *s.object, resolve::ToJson(s));
+  for (const auto& s : set.routes) add(s.kind, *s.object, resolve::ToJson(s));
+  for (const auto& s : set.backends) add("AgentgatewayBackend", *s.object, resolve::ToJson(s));
+  for (const auto& s : set.policies) add("AgentgatewayPolicy", *s.object, resolve::ToJson(s));
+  json["status"] = std::move(status);
+  Json files = Json::array();
+  for (const auto& file : snapshot.pipeline->manifest.files) files.push_back(file->path());
+  json["files"] = std::move(files);
+  // Secrets are deliberately absent: their values never leave the process.
+  return json;
+}
+
+}  // namespace
+
+Awaitable<void> Server::Impl::AdminSession(Stream stream) {
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  for (;;) {
+    http::request<http::string_body> request;
+    stream.expires_after(options_.idle_timeout);
+    co_await http::async_read(stream, buffer, request, net::redirect_error(kUse, ec));
+    if (ec) break;
+    std::string target(request.target());
+    target = target.substr(0, target.find('?'));
+    int status = 200;
+    std::string type = "application/json";
+    std::string body;
+    std::shared_ptr<const Snapshot> snapshot = Current();
+    if (target == "/healthz") {
+      type = "text/plain";
+      body = "ok\n";
+    } else if (target == "/config_dump") {
+      body = ConfigJson(*snapshot).dump(2) + "\n";
+    } else if (target == "/routes") {
+      body = route::TableJson(*snapshot->table).dump(2) + "\n";
+    } else if (target == "/metrics") {
+      type = "text/plain; version=0.0.4";
+      body = metrics_.Prometheus();
+    } else {
+      status = 404;
+      type = "text/plain";
+      body = "not found: try /healthz, /config_dump, /routes or /metrics\n";
+    }
+    std::string response = HeaderBlock(status, {{"content-type", type},
+                                                {"content-length", std::to_string(body.size())}}) +
+                           body;
+    co_await WriteAll(stream, response, ec);
+    if (ec || !request.keep_alive()) break;
+  }
+  stream.close();
+}
+
+void Server::Impl::Shutdown(std::chrono::milliseconds grace) {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  for (Worker& worker : workers_) {
+    net::post(*worker.context, [&worker, this] {
+      boost::system::error_code ignored;
+      for (auto& acceptor : worker.acceptors) acceptor->close(ignored);
+      if (&worker == &workers_[0] && admin_acceptor_) admin_acceptor_->close(ignored);
+      for (Stream* idle : worker.idle) idle->socket().close(ignored);
+    });
+  }
+  Clock::time_point deadline = Clock::now() + grace;
+  while (active_ > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (Worker& worker : workers_) worker.context->stop();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  std::lock_guard<std::mutex> lock(done_mutex_);
+  finished_ = true;
+  done_.notify_all();
+}
+
+void Server::Impl::Wait() {
+  std::unique_lock<std::mutex> lock(done_mutex_);
+  done_.wait(lock, [this] { return finished_; });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  if (impl_) impl_->Shutdown(std::chrono::milliseconds(0));
+}
+
+Expected<std::unique_ptr<Server>> Server::Start(std::shared_ptr<const Snapshot> snapshot,
+                                                ServerOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  if (auto opened = impl->Open(std::move(snapshot)); !opened) {
+    impl->Shutdown(std::chrono::milliseconds(0));
+    return tl::unexpected(opened.error());
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+const std::vector<BoundListener>& Server::listeners() const { return impl_->listeners(); }
+int Server::admin_port() const { return impl_->admin_port(); }
+std::vector<std::string> Server::Reload(std::shared_ptr<const Snapshot> snapshot) {
+  return impl_->Reload(std::move(snapshot));
+}
+void Server::Shutdown(std::chrono::milliseconds grace) { impl_->Shutdown(grace); }
+void Server::Wait() { impl_->Wait(); }
+
+}  // namespace agw::emulator::io

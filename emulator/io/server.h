@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "emulator/io/endpoints.h"
+#include "emulator/route/table.h"
+#include "validate/manifest/error.h"
+#include "validate/resolve/pipeline.h"
+
+namespace agw::emulator::io {
+
+// One configuration the emulator serves: the control-plane result and the route table built
+// from it. Immutable once built; connections hold it while they use it, so a reload never
+// pulls it from under a request.
+struct Snapshot {
+  std::unique_ptr<resolve::Pipeline> pipeline;
+  std::unique_ptr<route::RouteTable> table;
+  std::vector<std::string> problems;  // matches the route table had to leave out
+};
+
+// Builds a Snapshot from a finished pipeline.
+std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline);
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  // Gateway listener port -> local port ("--port 80=8080"); 0 picks a free port. Ports not in
+  // the map are served on the same number.
+  std::map<int, int> port_map;
+  ServiceMap services;
+  std::size_t max_request_body = 10 * 1024 * 1024;
+  std::size_t max_header_bytes = 64 * 1024;
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds read_timeout{30'000};       // for a request's header and body
+  std::chrono::milliseconds upstream_timeout{300'000};  // when no route timeout applies
+  int threads = 0;                                      // 0: one per core
+  bool json_log = false;
+  std::ostream* access_log = nullptr;  // null: no access log
+  std::string admin_address = "127.0.0.1";
+  int admin_port = 15000;  // -1: no admin listener; 0: a free port
+};
+
+// A local address serving one Gateway listener port.
+struct BoundListener {
+  route::Bind bind;
+  std::string gateway;  // "namespace/name"
+  int gateway_port = 0;
+  std::string address;
+  int local_port = 0;
+  std::vector<std::string> listener_names;
+};
+
+// The data plane: one acceptor per Gateway listener port (on every thread, SO_REUSEPORT), one
+// coroutine per connection, upstream connections kept alive per connection, bodies relayed as
+// they arrive. Thread-safe: Reload may be called from any thread.
+class Server {
+ public:
+  static Expected<std::unique_ptr<Server>> Start(std::shared_ptr<const Snapshot> snapshot,
+                                                 ServerOptions options);
+  ~Server();
+
+  const std::vector<BoundListener>& listeners() const;
+  int admin_port() const;
+
+  // Serves `snapshot` from the next request on. Listener ports are fixed at Start: a Gateway
+  // port that is new in `snapshot` is reported by the return value and not served.
+  std::vector<std::string> Reload(std::shared_ptr<const Snapshot> snapshot);
+
+  // Stops accepting, lets in-flight requests finish (up to `grace`), then stops.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+  // Blocks until Shutdown has completed.
+  void Wait();
+
+  class Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agw::emulator::io
