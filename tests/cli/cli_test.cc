@@ -1,13 +1,23 @@
 // Runs the built kubectl-agentgateway binary and checks its whole output and exit code.
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/echo_server.h"
+#include "tests/support/http_client.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -28,6 +38,7 @@ std::string ExampleDir(const std::string& name) {
 // (review the diff like code).
 void CheckGolden(const std::string& name, const std::string& actual) {
   std::string path = std::string(kSourceDir) + "/testdata/cli/" + name;
+  REQUIRE(!actual.empty());  // never rewrite a golden with the output of a broken build
   if (std::getenv("AGW_UPDATE_GOLDEN") != nullptr) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     std::ofstream(path, std::ios::binary) << actual;
@@ -463,6 +474,199 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
   INFO(rejected.out << rejected.err);
   CHECK(rejected.exit_code == 1);
   CHECK(rejected.err.find("must be equal to one of the allowed values") != std::string::npos);
+}
+
+
+// `run` as a long-lived child process: its stdout is read while it serves, then it gets a signal.
+class RunningPlugin {
+ public:
+  RunningPlugin(const std::vector<std::string>& args, const std::string& cwd) {
+    int out[2], err[2];
+    REQUIRE(pipe(out) == 0);
+    REQUIRE(pipe(err) == 0);
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      if (chdir(cwd.c_str()) != 0) _exit(126);
+      std::vector<char*> argv = {const_cast<char*>(kPluginBinary)};
+      for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+      argv.push_back(nullptr);
+      execv(kPluginBinary, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~RunningPlugin() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(out_);
+    close(err_);
+  }
+
+  // Reads stdout and stderr until stdout contains `text`, the child closes them, or `timeout`.
+  bool ReadUntil(const std::string& text, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out.find(text) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || (!out_open_ && !err_open_)) return false;
+      std::vector<pollfd> fds;
+      if (out_open_) fds.push_back({out_, POLLIN, 0});
+      if (err_open_) fds.push_back({err_, POLLIN, 0});
+      if (poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) continue;
+      for (const pollfd& p : fds) {
+        if (p.revents == 0) continue;
+        char buffer[4096];
+        ssize_t n = read(p.fd, buffer, sizeof(buffer));
+        if (n <= 0) {
+          (p.fd == out_ ? out_open_ : err_open_) = false;
+        } else {
+          (p.fd == out_ ? out : err).append(buffer, static_cast<std::size_t>(n));
+        }
+      }
+    }
+    return true;
+  }
+
+  // Sends `signal` and waits up to `timeout` for the exit; the exit code, or -1.
+  int Stop(int signal, std::chrono::milliseconds timeout) {
+    kill(pid_, signal);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        ReadUntil("\x01never", std::chrono::milliseconds(500));  // drain what is left
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  std::string out;
+  std::string err;
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+  bool out_open_ = true;
+  bool err_open_ = true;
+};
+
+constexpr char kRunManifests[] = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: echo
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: echo, port: 8080}]
+)";
+
+TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM") {
+  EchoServerOptions echo_options;
+  echo_options.service = "echo";
+  echo_options.namespace_name = "default";
+  auto echo = EchoServer::Start(echo_options);
+  REQUIRE(echo.has_value());
+  TempDir dir;
+  dir.Write("m.yaml", kRunManifests);
+  RunningPlugin run({"run", "-f", "m.yaml", "--port", "80=0", "--admin-port", "0", "--threads",
+                     "1", "--service", "default/echo:8080=" + (*echo)->address()},
+                    dir.path());
+  bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
+  INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+  REQUIRE(ready);
+  std::smatch port;
+  REQUIRE(std::regex_search(run.out, port,
+                            std::regex("  Gateway default/gw port 80 \\(listener http\\) -> "
+                                       "http://127\\.0\\.0\\.1:([0-9]+)\n")));
+  std::smatch admin;
+  REQUIRE(std::regex_search(run.out, admin,
+                            std::regex("  admin: http://127\\.0\\.0\\.1:([0-9]+) \\(/healthz "
+                                       "/config_dump /routes /metrics\\)\n")));
+  CHECK(run.out.rfind("kubectl-agentgateway run: serving 2 resources from 1 file(s)\n", 0) == 0);
+
+  ClientRequest request;
+  request.target = "/through/the/cli?x=1";
+  request.host = "example.com";
+  auto response = Fetch(static_cast<std::uint16_t>(std::stoi(port[1].str())), request);
+  REQUIRE(response.has_value());
+  CHECK(response->status == 200);
+  CHECK(nlohmann::json::parse(response->body)["path"] == "/through/the/cli?x=1");
+  ClientRequest health;
+  health.target = "/healthz";
+  auto healthz = Fetch(static_cast<std::uint16_t>(std::stoi(admin[1].str())), health);
+  REQUIRE(healthz.has_value());
+  CHECK(healthz->body == "ok\n");
+  // The access log line goes to stdout.
+  CHECK(run.ReadUntil("\"GET /through/the/cli?x=1\" 200 route=default/echo",
+                      std::chrono::seconds(5)));
+
+  auto start = std::chrono::steady_clock::now();
+  CHECK(run.Stop(SIGTERM, std::chrono::seconds(5)) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  CHECK(run.out.find("shutting down\n") != std::string::npos);
+}
+
+TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
+  TempDir dir;
+  dir.Write("bad.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: HTTPRoute\n"
+            "metadata:\n"
+            "  name: route\n"
+            "\tnamespace: default\n");
+  auto start = std::chrono::steady_clock::now();
+  CommandResult result = RunCommand({kPluginBinary, "run", "-f", "bad.yaml", "--port", "80=0",
+                                     "--admin-port", "-1"},
+                                    "", dir.path(), {}, 10);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.empty());
+  CHECK(result.err ==
+        "bad.yaml:5:1: error: found a tab character in indentation (YAML allows only spaces "
+        "there) [yaml-syntax]\n"
+        " 5 |  namespace: default\n"
+        "   | ^\n"
+        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
+        "and run again\n");
+}
+
+TEST_CASE("routes prints the effective route table of an example") {
+  CommandResult result = Plugin({"routes", "-f", "testdata/examples/gemini-anthropic"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.empty());
+  CHECK(result.out ==
+        "Gateway default/agentgateway, listener http (HTTP, port 80, any host)\n"
+        "  1. * PathPrefix /ai/claude\n"
+        "     -> HTTPRoute default/llm-route rule 0: AgentgatewayBackend default/anthropic\n"
+        "  2. * PathPrefix /ai/gemini\n"
+        "     -> HTTPRoute default/llm-route rule 1: AgentgatewayBackend default/gemini\n");
 }
 
 }  // namespace

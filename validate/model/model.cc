@@ -51,6 +51,8 @@ KindHandler Handler(std::vector<std::string> versions, std::vector<T> Model::*me
                        if (decode != nullptr) {
                          decode(root, object);
                        }
+                       // The loader checked metadata.name; findings about the object point there.
+                       fields.Add("metadata.name", resource.position);
                        object.fields = std::move(fields);
                        (model.*member).push_back(std::move(object));
                      }};

@@ -20,6 +20,8 @@ class FieldIndex {
   // The position of `path`, or of its nearest ancestor that was written (a field the API
   // server defaulted has no text of its own); the object's position when none was.
   Position Find(std::string_view path) const;
+  // Whether `path` itself was written (not just an ancestor).
+  bool Contains(std::string_view path) const { return positions_.find(path) != positions_.end(); }
   std::size_t size() const { return positions_.size(); }
 
  private:

@@ -139,6 +139,37 @@ void LintUnusedListeners(Resolution& resolution) {
   }
 }
 
+// Every `backendRef` to an AgentgatewayBackend inside a raw policy subtree (extAuth, extProc,
+// tunnel, webhooks, JWKS, rate-limit servers, ...): the controller programs such a backend for
+// the Gateways of the policy (controller.md 5.1), so it is in use.
+void CollectBackendRefs(const manifest::Value& value, const std::string& ns,
+                        std::set<std::pair<std::string, std::string>>& used) {
+  if (value.is_map()) {
+    if (const manifest::Value* ref = value.Find("backendRef"); ref != nullptr && ref->is_map()) {
+      const manifest::Value* group = ref->Find("group");
+      const manifest::Value* kind = ref->Find("kind");
+      const manifest::Value* name = ref->Find("name");
+      const manifest::Value* ref_ns = ref->Find("namespace");
+      if (group && kind && name && group->text() == model::kAgentgatewayGroup &&
+          kind->text() == "AgentgatewayBackend") {
+        used.insert({ref_ns && ref_ns->is_string() ? ref_ns->text() : ns, name->text()});
+      }
+    }
+    for (const manifest::MapEntry& entry : value.entries()) CollectBackendRefs(entry.value, ns, used);
+  } else if (value.is_sequence()) {
+    for (const manifest::Value& item : value.items()) CollectBackendRefs(item, ns, used);
+  }
+}
+
+void CollectPolicyRefs(const model::BackendPolicies& policies, const std::string& ns,
+                       std::set<std::pair<std::string, std::string>>& used) {
+  for (const std::optional<manifest::Value>* raw :
+       {&policies.tunnel, &policies.mcp, &policies.transformation, &policies.ext_auth}) {
+    if (*raw) CollectBackendRefs(**raw, ns, used);
+  }
+  if (policies.ai && policies.ai->prompt_guard) CollectBackendRefs(*policies.ai->prompt_guard, ns, used);
+}
+
 void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
   std::set<std::pair<std::string, std::string>> used;  // (namespace, name)
   auto collect = [&](const model::ObjectBase& route, const auto& rules) {
@@ -152,13 +183,30 @@ void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
   };
   for (const model::HTTPRoute& route : model.http_routes) collect(route, route.rules);
   for (const model::GRPCRoute& route : model.grpc_routes) collect(route, route.rules);
+  for (const model::AgentgatewayPolicy& policy : model.policies) {
+    const std::string& ns = policy.metadata.namespace_;
+    if (policy.frontend) CollectBackendRefs(*policy.frontend, ns, used);
+    if (policy.backend) CollectPolicyRefs(*policy.backend, ns, used);
+    if (policy.traffic) {
+      const model::Traffic& t = *policy.traffic;
+      for (const std::optional<manifest::Value>* raw :
+           {&t.ext_proc, &t.ext_auth, &t.rate_limit, &t.jwt_authentication, &t.transformation}) {
+        if (*raw) CollectBackendRefs(**raw, ns, used);
+      }
+    }
+  }
+  for (const model::AgentgatewayBackend& backend : model.backends) {
+    if (backend.policies) CollectPolicyRefs(*backend.policies, backend.metadata.namespace_, used);
+    if (backend.mcp) CollectBackendRefs(*backend.mcp, backend.metadata.namespace_, used);
+  }
   for (const model::AgentgatewayBackend& backend : model.backends) {
     if (used.count({backend.metadata.namespace_, backend.metadata.name}) == 0) {
       Add(resolution, backend, manifest::Severity::kWarning, "unused-backend",
-          "no HTTPRoute or GRPCRoute uses AgentgatewayBackend " + backend.metadata.namespace_ +
-              "/" + backend.metadata.name,
+          "no route or policy uses AgentgatewayBackend " + backend.metadata.namespace_ + "/" +
+              backend.metadata.name,
           "metadata.name",
-          "a backend is only programmed for Gateways whose routes reference it");
+          "the controller programs a backend only for Gateways whose routes or policies "
+          "reference it");
     }
   }
 }
@@ -186,10 +234,10 @@ void LintCommittedCredentials(const model::Model& model, Resolution& resolution)
     if (secret.type == "kubernetes.io/tls") continue;  // certificates are reported elsewhere
     for (const auto& [key, value] : secret.data) {
       if (key == "tls.crt" || key == "ca.crt" || !LooksLikeCredential(value)) continue;
-      std::string field = "stringData[" + key + "]";
-      if (!secret.PositionOf(field).known() || secret.PositionOf(field).line == secret.position.line) {
-        field = "data[" + key + "]";
-      }
+      // stringData wins over data for the same key, as the API server merges them.
+      std::string field = secret.fields.Contains("stringData[" + key + "]")
+                              ? "stringData[" + key + "]"
+                              : "data[" + key + "]";
       // Never quote the value: findings end up in CI logs.
       Add(resolution, secret, manifest::Severity::kWarning, "literal-api-key",
           "Secret " + secret.metadata.namespace_ + "/" + secret.metadata.name + " key \"" + key +
