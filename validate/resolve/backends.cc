@@ -9,12 +9,14 @@ namespace {
 
 using manifest::Value;
 
+// Go's strings.TrimSpace for ASCII: also \v and \f.
 std::string Trim(std::string_view text) {
-  std::size_t begin = text.find_first_not_of(" \t\r\n");
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  std::size_t begin = text.find_first_not_of(kSpace);
   if (begin == std::string_view::npos) {
     return {};
   }
-  std::size_t end = text.find_last_not_of(" \t\r\n");
+  std::size_t end = text.find_last_not_of(kSpace);
   return std::string(text.substr(begin, end - begin + 1));
 }
 
@@ -120,14 +122,20 @@ void BackendPolicyRefs(const model::BackendPolicies& policies,
   auto tunnel_of = [&](const Value* connection_policies) {
     return ref_of(connection_policies == nullptr ? nullptr : connection_policies->Find("tunnel"));
   };
-  if (policies.tunnel) add(ref_of(&*policies.tunnel));
-  if (policies.ext_auth) add(ref_of(&*policies.ext_auth));
+  if (policies.tunnel) {
+    add(ref_of(&*policies.tunnel));
+  }
+  if (policies.ext_auth) {
+    add(ref_of(&*policies.ext_auth));
+  }
   if (policies.mcp) {
     const Value* authentication = policies.mcp->Find("authentication");
     add(ref_of(authentication == nullptr ? nullptr : authentication->Find("jwks")));
     const Value* guardrails = policies.mcp->Find("guardrails");
     if (const Value* processors = ValueItems(guardrails, "processors")) {
-      for (const Value& processor : processors->items()) add(ref_of(processor.Find("remote")));
+      for (const Value& processor : processors->items()) {
+        add(ref_of(processor.Find("remote")));
+      }
     }
   }
   if (policies.ai && policies.ai->prompt_guard) {
@@ -248,7 +256,9 @@ bool Resolver::PersistedJwksAvailable(const std::vector<std::string>& key_parts)
     }
     std::string stored = ValueText(resource->object.Find("data"), "jwks-store");
     nlohmann::json keyset = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
-    if (keyset.is_object() && keyset.value("requestKey", "") == request_key) {
+    auto stored_key = keyset.is_object() ? keyset.find("requestKey") : keyset.end();
+    if (stored_key != keyset.end() && stored_key->is_string() &&
+        stored_key->get<std::string>() == request_key) {
       return true;
     }
   }

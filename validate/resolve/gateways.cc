@@ -590,6 +590,13 @@ int Resolver::ResolveListenerSets(const model::Gateway& gateway) {
     }
     std::vector<std::string> errors;
     std::set<std::int32_t> internal = InternalPorts(*listener_set, ports, errors);
+    if (!errors.empty()) {
+      std::string joined;
+      for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+      Report(*listener_set, manifest::Severity::kError, "Invalid",
+             "invalid agentgateway.dev/internal-ports annotation: " + joined,
+             "metadata.annotations[agentgateway.dev/internal-ports]");
+    }
     for (ListenerSetListener& built : entry.listeners) {
       walk.push_back(
           {built.listener.port, built.listener.protocol, internal.count(built.listener.port) != 0,

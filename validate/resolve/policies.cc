@@ -153,8 +153,12 @@ void Resolver::CheckApiKeys(const model::AgentgatewayPolicy& policy, const Value
           fail("invalid JSON");
           continue;
         }
-        entry_key = entry.value("key", "");
-        key_hash = entry.value("keyHash", "");
+        auto text = [&](const char* field) {
+          auto it = entry.find(field);
+          return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        entry_key = text("key");
+        key_hash = text("keyHash");
       }
       if (entry_key.empty() == key_hash.empty()) {
         fail("exactly one of key or keyHash must be set");
@@ -526,23 +530,19 @@ void Resolver::PropagateReferences() {
     return refs;
   };
   for (const model::AgentgatewayBackend& backend : model_.backends) {
+    // BuildAgwBackendReferences: spec.policies, custom LLM providers' backendRefs with the
+    // providers' own policies, and MCP static targets' policies.
     const std::string& ns = backend.metadata.namespace_;
     std::vector<Key> refs = refs_of(ns, [&](const auto& add) {
-      if (backend.policies) BackendPolicyRefs(*backend.policies, add);
+      if (backend.policies) {
+        BackendPolicyRefs(*backend.policies, add);
+      }
       if (backend.ai) {
-        auto provider_refs = [&](const model::LLMProvider& provider) {
-          if (const auto& ref = provider.custom_backend_ref) {
-            Value value = Value::Map({});
-            value.Set("kind", Value::String(ref->kind, {}));
-            value.Set("name", Value::String(ref->name, {}));
-            add(&value);
-          }
-        };
-        if (backend.ai->provider) provider_refs(*backend.ai->provider);
         for (const model::PriorityGroup& group : backend.ai->groups) {
           for (const model::NamedLLMProvider& provider : group.providers) {
-            provider_refs(provider.provider);
-            if (provider.policies) BackendPolicyRefs(*provider.policies, add);
+            if (provider.policies) {
+              BackendPolicyRefs(*provider.policies, add);
+            }
           }
         }
       }
@@ -550,6 +550,22 @@ void Resolver::PropagateReferences() {
         BackendPolicyRefs(target.policies, add);
       }
     });
+    if (backend.ai) {
+      std::vector<const model::LLMProvider*> providers;
+      if (backend.ai->provider) {
+        providers.push_back(&*backend.ai->provider);
+      }
+      for (const model::PriorityGroup& group : backend.ai->groups) {
+        for (const model::NamedLLMProvider& provider : group.providers) {
+          providers.push_back(&provider.provider);
+        }
+      }
+      for (const model::LLMProvider* provider : providers) {
+        if (const auto& ref = provider->custom_backend_ref) {
+          refs.emplace_back(ref->kind, ns, ref->name);  // always the backend's namespace
+        }
+      }
+    }
     for (Key& ref : refs) {
       edges.push_back({ns,
                        {model::kAgentgatewayGroup, "AgentgatewayBackend", backend.metadata.name,
@@ -564,8 +580,9 @@ void Resolver::PropagateReferences() {
         const model::Traffic& traffic = *policy.traffic;
         for (const auto* feature : {&traffic.ext_auth, &traffic.ext_proc}) {
           if (*feature) {
-            for (const Value* entry : ConditionalPolicies(**feature))
+            for (const Value* entry : ConditionalPolicies(**feature)) {
               add(entry->Find("backendRef"));
+            }
           }
         }
         if (traffic.rate_limit) {
@@ -591,7 +608,9 @@ void Resolver::PropagateReferences() {
         const Value* otlp = access_log == nullptr ? nullptr : access_log->Find("otlp");
         add(otlp == nullptr ? nullptr : otlp->Find("backendRef"));
       }
-      if (policy.backend) BackendPolicyRefs(*policy.backend, add);
+      if (policy.backend) {
+        BackendPolicyRefs(*policy.backend, add);
+      }
     });
     if (refs.empty()) {
       continue;

@@ -426,10 +426,20 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
       attached_[{gateway, l}].insert(&route);
       attach_references(*gateway);
       if (!hard) {
-        std::string listener_key = gateway->metadata.namespace_ + "/" + gateway->metadata.name +
-                                   "." + listener.name;
+        std::string listener_key =
+            gateway->metadata.namespace_ + "/" + gateway->metadata.name + "." + listener.name;
         for (ResolvedListener& programmed : out_.config.listeners) {
           if (programmed.key != listener_key) continue;
+          // One route per "<ns>/<route>.<NN>.<listener>" key: two parentRefs that reach the
+          // same listener program it there once.
+          const model::ObjectBase* self = &route;
+          if (std::any_of(programmed.routes.begin(), programmed.routes.end(),
+                          [&](const ResolvedRoute& r) {
+                            return static_cast<const model::ObjectBase*>(r.http) == self ||
+                                   static_cast<const model::ObjectBase*>(r.grpc) == self;
+                          })) {
+            continue;
+          }
           ResolvedRoute copy = resolved;
           if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
             copy.http = &route;
