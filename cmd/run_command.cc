@@ -186,7 +186,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                       "port (0 picks a free one); repeatable, e.g. --port 80=8080");
   command->add_option("--service", options->services,
                       "NAMESPACE/NAME:PORT=HOST:PORT: where a Service port is reached from this "
-                      "machine; repeatable");
+                      "machine; repeatable (mapping a Service port again adds an endpoint, and "
+                      "requests are spread over its endpoints)");
   command->add_option("--services-file", options->services_file,
                       "A YAML file of Service mappings (`ns/name:port: host:port`)");
   command->add_option("--admin-port", options->admin_port,

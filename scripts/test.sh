@@ -9,4 +9,12 @@ npm ci --prefix tests/sarif --no-audit --no-fund  # Ajv + the SARIF schema, for 
 shared_dir=${AGW_SHARED_DIR:-$(cd .. && pwd)/shared}
 cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir"
 cmake --build build
-ctest --test-dir build --output-on-failure --timeout 300
+status=0
+AGW_CONFORMANCE_REPORT="$PWD/build/conformance-report.txt" \
+  ctest --test-dir build --output-on-failure --timeout 300 2>&1 | tee build/ctest.log ||
+  status=$?
+# The conformance suite's "conformance: N/M tests pass (K/L cases)" line and any failing case,
+# then CTest's own closing line again so it stays the last line of the run.
+cat build/conformance-report.txt 2>/dev/null || true
+grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1 || true
+exit "$status"

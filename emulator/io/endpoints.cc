@@ -1,5 +1,6 @@
 #include "emulator/io/endpoints.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -40,9 +41,9 @@ Destination Unmapped(const std::string& ns, const std::string& name, int port) {
 
 Destination ServiceDestination(const std::string& ns, const std::string& name,
                                std::optional<int> port, const model::Model& model,
-                               const ServiceMap& services) {
+                               const ServiceMap& services, std::uint64_t pick) {
   int service_port = port.value_or(0);
-  if (auto endpoint = services.Find(ns, name, service_port)) {
+  if (auto endpoint = services.Find(ns, name, service_port, pick)) {
     return Destination{endpoint, 0, {}};
   }
   for (const model::Service& service : model.services) {
@@ -75,7 +76,11 @@ Expected<void> ServiceMap::Add(const std::string& spec) {
     return MakeError("invalid service mapping \"" + spec +
                      "\": expected NAMESPACE/NAME:PORT=HOST:PORT");
   }
-  entries_[service] = Endpoint{address->first, address->second, false, ""};
+  std::vector<Endpoint>& endpoints = entries_[service];
+  bool known = std::any_of(endpoints.begin(), endpoints.end(), [&](const Endpoint& endpoint) {
+    return endpoint.host == address->first && endpoint.port == address->second;
+  });
+  if (!known) endpoints.push_back(Endpoint{address->first, address->second, false, ""});
   return {};
 }
 
@@ -111,18 +116,19 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
   return {};
 }
 
-std::optional<Endpoint> ServiceMap::Find(const std::string& ns, const std::string& name,
-                                         int port) const {
+std::optional<Endpoint> ServiceMap::Find(const std::string& ns, const std::string& name, int port,
+                                         std::uint64_t pick) const {
   auto it = entries_.find(ns + "/" + name + ":" + std::to_string(port));
-  if (it == entries_.end()) return std::nullopt;
-  return it->second;
+  if (it == entries_.end() || it->second.empty()) return std::nullopt;
+  return it->second[pick % it->second.size()];
 }
 
 Destination ResolveDestination(const resolve::ResolvedBackend& backend, const model::Model& model,
-                               const ServiceMap& services) {
+                               const ServiceMap& services, std::uint64_t pick) {
   using Kind = resolve::ResolvedBackend::Kind;
   if (backend.kind == Kind::kService) {
-    return ServiceDestination(backend.namespace_, backend.name, backend.port, model, services);
+    return ServiceDestination(backend.namespace_, backend.name, backend.port, model, services,
+                              pick);
   }
   if (backend.kind == Kind::kAgentgatewayBackend) {
     const model::AgentgatewayBackend* target = backend.backend;
@@ -152,8 +158,8 @@ Destination ResolveDestination(const resolve::ResolvedBackend& backend, const mo
 }
 
 Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
-                          const ServiceMap& services) {
-  return ServiceDestination(mirror.namespace_, mirror.name, mirror.port, model, services);
+                          const ServiceMap& services, std::uint64_t pick) {
+  return ServiceDestination(mirror.namespace_, mirror.name, mirror.port, model, services, pick);
 }
 
 }  // namespace agw::emulator::io

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emulator/route/plan.h"
 #include "validate/manifest/error.h"
@@ -20,20 +22,26 @@ struct Endpoint {
   std::string ToString() const;
 };
 
-// Local stand-ins for cluster Services: "namespace/name:port" -> endpoint, from
-// `--service NAMESPACE/NAME:PORT=HOST:PORT` (repeatable) or a mappings file.
+// Local stand-ins for cluster Services: "namespace/name:port" -> endpoints, from
+// `--service NAMESPACE/NAME:PORT=HOST:PORT` (repeatable) or a mappings file. A Service port
+// mapped more than once has several endpoints, like the several pods behind a Service.
 class ServiceMap {
  public:
-  // Parses "ns/name:port=host:port" (host may be [v6]); the error says what is wrong.
+  // Parses "ns/name:port=host:port" (host may be [v6]); the error says what is wrong. A
+  // Service port that is already mapped gets one more endpoint (an identical one is ignored).
   Expected<void> Add(const std::string& spec);
   // A YAML/JSON file: `services: [{service: ns/name:port, address: host:port}]` or a map
   // `ns/name:port: host:port`.
   Expected<void> AddFile(const std::string& path);
-  std::optional<Endpoint> Find(const std::string& ns, const std::string& name, int port) const;
+  // The endpoint of a Service port; with several, endpoint number `pick` modulo their count
+  // (pass a random number to spread requests over them, as the data plane spreads them over
+  // a Service's endpoints).
+  std::optional<Endpoint> Find(const std::string& ns, const std::string& name, int port,
+                               std::uint64_t pick = 0) const;
   bool empty() const { return entries_.empty(); }
 
  private:
-  std::map<std::string, Endpoint> entries_;  // "ns/name:port"
+  std::map<std::string, std::vector<Endpoint>> entries_;  // "ns/name:port"
 };
 
 // Resolves what the data plane forwards to. `error` holds the response the gateway gives when
@@ -45,9 +53,10 @@ struct Destination {
   std::string error;
 };
 
+// `pick` chooses among a Service's endpoints (ServiceMap::Find).
 Destination ResolveDestination(const resolve::ResolvedBackend& backend, const model::Model& model,
-                               const ServiceMap& services);
+                               const ServiceMap& services, std::uint64_t pick = 0);
 Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
-                          const ServiceMap& services);
+                          const ServiceMap& services, std::uint64_t pick = 0);
 
 }  // namespace agw::emulator::io

@@ -22,6 +22,9 @@ struct Snapshot {
   std::unique_ptr<resolve::Pipeline> pipeline;
   std::unique_ptr<route::RouteTable> table;
   std::vector<std::string> problems;  // matches the route table had to leave out
+  // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
+  // finds its bind in this one by name (the model objects are rebuilt on every reload).
+  std::map<std::string, route::Bind> binds;
 };
 
 // Builds a Snapshot from a finished pipeline.
@@ -47,7 +50,8 @@ struct ServerOptions {
 
 // A local address serving one Gateway listener port.
 struct BoundListener {
-  route::Bind bind;
+  route::Bind bind;     // in the snapshot given to Start (its Gateway dies with that snapshot)
+  std::string key;      // "namespace/name:port", the bind's name in every snapshot
   std::string gateway;  // "namespace/name"
   int gateway_port = 0;
   std::string address;

@@ -11,8 +11,14 @@ using Json = nlohmann::ordered_json;
 std::vector<const RouteEntry*> Ordered(const ListenerRoutes& listener) {
   std::vector<const RouteEntry*> entries;
   for (const auto& [host, list] : listener.exact) for (const auto& e : list) entries.push_back(&e);
-  for (auto it = listener.wildcard.rbegin(); it != listener.wildcard.rend(); ++it) {
-    for (const auto& e : it->second) entries.push_back(&e);
+  // The data plane walks a host's parent domains from the longest, so a longer wildcard
+  // suffix is tried first.
+  std::vector<const std::pair<const std::string, std::vector<RouteEntry>>*> wildcards;
+  for (const auto& bucket : listener.wildcard) wildcards.push_back(&bucket);
+  std::stable_sort(wildcards.begin(), wildcards.end(),
+                   [](const auto* a, const auto* b) { return a->first.size() > b->first.size(); });
+  for (const auto* bucket : wildcards) {
+    for (const auto& e : bucket->second) entries.push_back(&e);
   }
   for (const auto& e : listener.any_host) entries.push_back(&e);
   return entries;

@@ -476,7 +476,6 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
   CHECK(rejected.err.find("must be equal to one of the allowed values") != std::string::npos);
 }
 
-
 // `run` as a long-lived child process: its stdout is read while it serves, then it gets a signal.
 class RunningPlugin {
  public:
@@ -595,8 +594,8 @@ TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM")
   REQUIRE(echo.has_value());
   TempDir dir;
   dir.Write("m.yaml", kRunManifests);
-  RunningPlugin run({"run", "-f", "m.yaml", "--port", "80=0", "--admin-port", "0", "--threads",
-                     "1", "--service", "default/echo:8080=" + (*echo)->address()},
+  RunningPlugin run({"run", "-f", "m.yaml", "--port", "80=0", "--admin-port", "0", "--threads", "1",
+                     "--service", "default/echo:8080=" + (*echo)->address()},
                     dir.path());
   bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
   INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
@@ -642,9 +641,9 @@ TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
             "  name: route\n"
             "\tnamespace: default\n");
   auto start = std::chrono::steady_clock::now();
-  CommandResult result = RunCommand({kPluginBinary, "run", "-f", "bad.yaml", "--port", "80=0",
-                                     "--admin-port", "-1"},
-                                    "", dir.path(), {}, 10);
+  CommandResult result =
+      RunCommand({kPluginBinary, "run", "-f", "bad.yaml", "--port", "80=0", "--admin-port", "-1"},
+                 "", dir.path(), {}, 10);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());

@@ -1,0 +1,109 @@
+#pragma once
+
+// The parsed form of a CEL expression, shaped like cel-go's `ast.Expr` (and the CEL spec's
+// syntax.proto): constants, identifiers, field selections, calls (operators are calls to
+// functions named like `_+_`), list and map literals, message construction, and the
+// comprehensions that the macros (has, all, exists, exists_one, map, filter) expand into.
+//
+// Values own their children; an Ast is movable and not copyable.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agw::cel {
+
+// Function names of the operators, as cel-go's common/operators spells them. The evaluator
+// dispatches on these.
+namespace op {
+inline constexpr char kConditional[] = "_?_:_";
+inline constexpr char kLogicalAnd[] = "_&&_";
+inline constexpr char kLogicalOr[] = "_||_";
+inline constexpr char kLogicalNot[] = "!_";
+inline constexpr char kEquals[] = "_==_";
+inline constexpr char kNotEquals[] = "_!=_";
+inline constexpr char kLess[] = "_<_";
+inline constexpr char kLessEquals[] = "_<=_";
+inline constexpr char kGreater[] = "_>_";
+inline constexpr char kGreaterEquals[] = "_>=_";
+inline constexpr char kIn[] = "@in";
+inline constexpr char kAdd[] = "_+_";
+inline constexpr char kSubtract[] = "_-_";
+inline constexpr char kMultiply[] = "_*_";
+inline constexpr char kDivide[] = "_/_";
+inline constexpr char kModulo[] = "_%_";
+inline constexpr char kNegate[] = "-_";
+inline constexpr char kIndex[] = "_[_]";
+// Used by the all/exists expansions: false only for `false`, true for errors and unknowns.
+inline constexpr char kNotStrictlyFalse[] = "@not_strictly_false";
+}  // namespace op
+
+// The accumulator variable of macro comprehensions. Not a legal identifier, so user variables
+// cannot shadow it.
+inline constexpr char kAccumulatorName[] = "@result";
+
+struct Constant {
+  enum class Kind { kNull, kBool, kInt, kUint, kDouble, kString, kBytes };
+  Kind kind = Kind::kNull;
+  bool bool_value = false;
+  std::int64_t int_value = 0;
+  std::uint64_t uint_value = 0;
+  double double_value = 0;
+  std::string string_value;  // UTF-8 text for kString, raw bytes for kBytes
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+// A map literal entry (`key` set) or a message field initializer (`field` set).
+struct Entry {
+  std::int64_t id = 0;
+  std::size_t offset = 0;  // byte offset of the ':' in the source
+  std::string field;
+  ExprPtr key;
+  ExprPtr value;
+};
+
+// A fold over `iter_range`: accu = accu_init; for each element bound to iter_var, while
+// loop_condition holds, accu = loop_step; the value is `result`.
+struct Comprehension {
+  std::string iter_var;
+  ExprPtr iter_range;
+  std::string accu_var;
+  ExprPtr accu_init;
+  ExprPtr loop_condition;
+  ExprPtr loop_step;
+  ExprPtr result;
+};
+
+struct Expr {
+  enum class Kind { kConstant, kIdent, kSelect, kCall, kList, kMap, kStruct, kComprehension };
+  Kind kind = Kind::kConstant;
+  std::int64_t id = 0;     // unique within one Ast, from 1
+  std::size_t offset = 0;  // byte offset in the source of the token this node came from
+  Constant constant;       // kConstant
+  // kIdent: the name (a leading '.' kept); kSelect: the field; kCall: the function;
+  // kStruct: the message type name as written.
+  std::string name;
+  // kSelect: the operand; kCall: the receiver of a member call (null for a global call).
+  ExprPtr target;
+  bool test_only = false;      // kSelect made by has()
+  std::vector<ExprPtr> args;   // kCall: arguments; kList: elements
+  std::vector<Entry> entries;  // kMap, kStruct
+  std::unique_ptr<Comprehension> comprehension;  // kComprehension
+};
+
+struct Ast {
+  ExprPtr root;
+  std::string source;
+};
+
+// A compact rendering for tests and debugging: `_+_(a, 1)`, `a.b`, `has(a.b)`, `x.f(1)`,
+// `[1, 2]`, `{"k": v}`, `T{f: 1}`, `__comprehension__(x, range, @result, init, cond, step,
+// result)`. Strings are double-quoted with escapes, bytes prefixed with b, uints suffixed u.
+std::string ToDebugString(const Expr& expr);
+
+}  // namespace agw::cel

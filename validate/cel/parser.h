@@ -1,0 +1,46 @@
+#pragma once
+
+// The CEL parser: what cel-go's `cel.NewEnv().Parse(expr)` accepts. Syntax only (no type or
+// variable checking); the standard macros are expanded (has, all, exists, exists_one, map
+// with 2 or 3 arguments, filter); the optional syntax (`a.?b`, `a[?b]`, `[?x]`, `{?k: v}`) and
+// backquoted identifiers are not enabled, so they are errors; the reserved words (as, break,
+// const, continue, else, for, function, if, import, let, loop, package, namespace, return,
+// var, void, while) cannot be identifiers.
+//
+// Pure and thread-compatible: Parse keeps no state between calls.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "validate/cel/ast.h"
+
+namespace agw::cel {
+
+struct ParseOptions {
+  // cel-go's parser.MaxRecursionDepth default. A grammar rule nested deeper than this, or an
+  // AST deeper than this in operators, selections, calls and indexes, is an error.
+  int max_recursion_depth = 250;
+  // cel-go's parser.ExpressionSizeCodePointLimit default.
+  std::size_t max_code_points = 100000;
+  // Backquoted field names (`a.`b-c``, `Msg{`f.g`: 1}`): cel-go's EnableIdentEscapeSyntax,
+  // off in cel.NewEnv(); the CEL conformance suite turns it on for its quoted-field cases.
+  bool enable_quoted_identifiers = false;
+};
+
+struct ParseError {
+  std::string message;  // cel-go's wording where it has one: "reserved identifier: as"
+  std::size_t offset = 0;  // byte offset in the source
+  int line = 1;            // 1-based
+  int column = 1;          // 1-based, in code points
+
+  // "<line>:<column>: <message>", the way cel-go prints an issue without its source line.
+  std::string ToString() const;
+};
+
+// Parses `source`. The error is the first problem found.
+tl::expected<Ast, ParseError> Parse(std::string_view source, const ParseOptions& options = {});
+
+}  // namespace agw::cel
