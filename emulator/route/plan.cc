@@ -161,6 +161,12 @@ void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::strin
 
 }  // namespace
 
+void HeaderEdits::Append(const model::HTTPHeaderFilter& filter) {
+  set.insert(set.end(), filter.set.begin(), filter.set.end());
+  add.insert(add.end(), filter.add.begin(), filter.add.end());
+  remove.insert(remove.end(), filter.remove.begin(), filter.remove.end());
+}
+
 void HeaderEdits::Apply(HeaderList& headers) const {
   for (const model::HTTPHeader& header : set) SetHeader(headers, Lower(header.name), header.value);
   for (const model::HTTPHeader& header : add) AddHeader(headers, Lower(header.name), header.value);
@@ -218,16 +224,9 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
   HeaderEdits request_edits;
   for (const model::RouteFilter& filter : rule.filters) {
     if (filter.type == "RequestHeaderModifier" && filter.request_header_modifier) {
-      const auto& m = *filter.request_header_modifier;
-      request_edits.set.insert(request_edits.set.end(), m.set.begin(), m.set.end());
-      request_edits.add.insert(request_edits.add.end(), m.add.begin(), m.add.end());
-      request_edits.remove.insert(request_edits.remove.end(), m.remove.begin(), m.remove.end());
+      request_edits.Append(*filter.request_header_modifier);
     } else if (filter.type == "ResponseHeaderModifier" && filter.response_header_modifier) {
-      const auto& m = *filter.response_header_modifier;
-      plan.response_headers.set.insert(plan.response_headers.set.end(), m.set.begin(), m.set.end());
-      plan.response_headers.add.insert(plan.response_headers.add.end(), m.add.begin(), m.add.end());
-      plan.response_headers.remove.insert(plan.response_headers.remove.end(), m.remove.begin(),
-                                          m.remove.end());
+      plan.response_headers.Append(*filter.response_header_modifier);
     } else if (filter.type == "RequestRedirect" && filter.request_redirect) {
       plan.direct = Redirect(*filter.request_redirect, entry, request, listener_port);
       return plan;
@@ -270,15 +269,11 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
   if (chosen->ref != nullptr) {
     for (const model::RouteFilter& filter : chosen->ref->filters) {
       if (filter.type == "RequestHeaderModifier" && filter.request_header_modifier) {
-        HeaderEdits edits{filter.request_header_modifier->set, filter.request_header_modifier->add,
-                          filter.request_header_modifier->remove};
+        HeaderEdits edits;
+        edits.Append(*filter.request_header_modifier);
         edits.Apply(upstream.headers);
       } else if (filter.type == "ResponseHeaderModifier" && filter.response_header_modifier) {
-        const auto& m = *filter.response_header_modifier;
-        plan.response_headers.set.insert(plan.response_headers.set.end(), m.set.begin(), m.set.end());
-        plan.response_headers.add.insert(plan.response_headers.add.end(), m.add.begin(), m.add.end());
-        plan.response_headers.remove.insert(plan.response_headers.remove.end(), m.remove.begin(),
-                                            m.remove.end());
+        plan.response_headers.Append(*filter.response_header_modifier);
       } else if (filter.type == "RequestRedirect" && filter.request_redirect) {
         plan.direct = Redirect(*filter.request_redirect, entry, request, listener_port);
         return plan;

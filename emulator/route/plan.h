@@ -42,6 +42,8 @@ struct HeaderEdits {
   std::vector<model::HTTPHeader> add;
   std::vector<std::string> remove;
 
+  // Adds a filter's set/add/remove lists after the ones already here.
+  void Append(const model::HTTPHeaderFilter& filter);
   void Apply(HeaderList& headers) const;
   bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };
