@@ -2,16 +2,16 @@
 // of the grammar, the macros, the errors (with where they point), the recursion limits, and
 // the CEL conformance corpus as a parse corpus.
 
+#include "validate/cel/parser.h"
+
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include "tests/support/paths.h"
 #include "validate/cel/lexer.h"
-#include "validate/cel/parser.h"
 
 namespace agw::cel {
 namespace {
@@ -66,13 +66,13 @@ TEST_CASE("Out-of-range number literals are parse errors") {
 }
 
 TEST_CASE("Numbers are lexed longest-match, as the ANTLR lexer does") {
-  CHECK(P("1.e5") == "1.e5");            // 1 . e5: a field selection on an int
+  CHECK(P("1.e5") == "1.e5");  // 1 . e5: a field selection on an int
   CHECK(P("1.5.e") == "1.5.e");
-  CHECK_FALSE(Parses("1e"));             // 1 then the identifier e
-  CHECK_FALSE(Parses("1.5u"));           // 1.5 then the identifier u
-  CHECK_FALSE(Parses("0X1F"));           // hex needs a lower-case x
-  CHECK_FALSE(Parses("a.0"));            // a then the double .0
-  CHECK(P("-1u") == "-_(1u)");           // no signed uint literal: a negation
+  CHECK_FALSE(Parses("1e"));    // 1 then the identifier e
+  CHECK_FALSE(Parses("1.5u"));  // 1.5 then the identifier u
+  CHECK_FALSE(Parses("0X1F"));  // hex needs a lower-case x
+  CHECK_FALSE(Parses("a.0"));   // a then the double .0
+  CHECK(P("-1u") == "-_(1u)");  // no signed uint literal: a negation
 }
 
 TEST_CASE("String literals decode quotes, raw strings, triple quotes and escapes") {
@@ -90,7 +90,7 @@ TEST_CASE("String literals decode quotes, raw strings, triple quotes and escapes
   CHECK(P("'\\x41\\X42\\103'") == "\"ABC\"");
   CHECK(P("'\\u00e9'") == "\"\xc3\xa9\"");
   CHECK(P("'\\U0001F600'") == "\"\xf0\x9f\x98\x80\"");
-  CHECK(P("'\\xff'") == "\"\xc3\xbf\"");  // in strings \x is a code point
+  CHECK(P("'\\xff'") == "\"\xc3\xbf\"");        // in strings \x is a code point
   CHECK(P("'\\ud800'") == "\"\xef\xbf\xbd\"");  // a surrogate becomes U+FFFD
   CHECK(P("'\xe2\x82\xac'") == "\"\xe2\x82\xac\"");
 }
@@ -224,7 +224,7 @@ TEST_CASE("has() becomes a presence test on a field selection") {
   CHECK(P("has(a)") == "ERROR 1:5: invalid argument to has() macro");
   CHECK(P("has(a[0])") == "ERROR 1:6: invalid argument to has() macro");
   CHECK(P("has(a.b, c)") == "has(a.b, c)");  // not the macro's arity: a plain call
-  CHECK(P("x.has(y)") == "x.has(y)");         // has is not a receiver macro
+  CHECK(P("x.has(y)") == "x.has(y)");        // has is not a receiver macro
 }
 
 TEST_CASE("The quantifier macros expand to comprehensions") {
@@ -237,6 +237,7 @@ TEST_CASE("The quantifier macros expand to comprehensions") {
   CHECK(P("x.exists_one(y, y)") ==
         "__comprehension__(y, x, @result, 0, true, _?_:_(y, _+_(@result, 1), @result), "
         "_==_(@result, 1))");
+  CHECK(P("x.existsOne(y, y)") == P("x.exists_one(y, y)"));
 }
 
 TEST_CASE("map and filter expand to list-building comprehensions") {
@@ -256,6 +257,9 @@ TEST_CASE("Macro iteration variables must be simple names") {
   CHECK(P("x.exists(1, true)") == "ERROR 1:10: argument must be a simple name");
   CHECK(P("x.map(1, 2)") == "ERROR 1:7: argument is not an identifier");
   CHECK(P("x.filter(f(), 2)") == "ERROR 1:11: argument is not an identifier");
+  CHECK(P("x.all(__result__, true)") ==
+        "ERROR 1:7: iteration variable overwrites accumulator variable");
+  CHECK(P("__result__") == "__result__");  // an ordinary identifier elsewhere
   // Other arities, and the global forms, are ordinary calls.
   CHECK(P("x.all(y)") == "x.all(y)");
   CHECK(P("x.map(a, b, c, d)") == "x.map(a, b, c, d)");
@@ -263,9 +267,9 @@ TEST_CASE("Macro iteration variables must be simple names") {
 }
 
 TEST_CASE("Reserved words cannot be identifiers") {
-  for (const char* word : {"as", "break", "const", "continue", "else", "for", "function", "if",
-                           "import", "let", "loop", "package", "namespace", "return", "var",
-                           "void", "while"}) {
+  for (const char* word :
+       {"as", "break", "const", "continue", "else", "for", "function", "if", "import", "let",
+        "loop", "package", "namespace", "return", "var", "void", "while"}) {
     INFO(word);
     CHECK(P(word) == std::string("ERROR 1:1: reserved identifier: ") + word);
   }
@@ -301,8 +305,8 @@ TEST_CASE("Quoted field names parse when enabled") {
   CHECK(quoted("m.`content-type`") == "m.content-type");
   CHECK(quoted("has(m.`a/b c.d`)") == "has(m.a/b c.d)");
   CHECK(quoted("Msg{`f-g`: 1}") == "Msg{f-g: 1}");
-  CHECK(quoted("`a`").rfind("ERROR", 0) == 0);       // not as a variable
-  CHECK(quoted("m.`f`()").rfind("ERROR", 0) == 0);   // nor as a function
+  CHECK(quoted("`a`").rfind("ERROR", 0) == 0);      // not as a variable
+  CHECK(quoted("m.`f`()").rfind("ERROR", 0) == 0);  // nor as a function
   CHECK(quoted("m.``").rfind("ERROR", 0) == 0);
 }
 
@@ -412,12 +416,11 @@ TEST_CASE("The lexer names what it could not match") {
   REQUIRE(tokens);
   std::vector<TokenKind> kinds;
   for (const Token& token : *tokens) kinds.push_back(token.kind);
-  CHECK(kinds == std::vector<TokenKind>{TokenKind::kIdent, TokenKind::kDot, TokenKind::kIdent,
-                                        TokenKind::kLParen, TokenKind::kUint, TokenKind::kComma,
-                                        TokenKind::kFloat, TokenKind::kComma, TokenKind::kString,
-                                        TokenKind::kComma, TokenKind::kBytes, TokenKind::kRParen,
-                                        TokenKind::kNe, TokenKind::kMinus, TokenKind::kInt,
-                                        TokenKind::kEof});
+  CHECK(kinds == std::vector<TokenKind>{
+                     TokenKind::kIdent, TokenKind::kDot, TokenKind::kIdent, TokenKind::kLParen,
+                     TokenKind::kUint, TokenKind::kComma, TokenKind::kFloat, TokenKind::kComma,
+                     TokenKind::kString, TokenKind::kComma, TokenKind::kBytes, TokenKind::kRParen,
+                     TokenKind::kNe, TokenKind::kMinus, TokenKind::kInt, TokenKind::kEof});
 }
 
 TEST_CASE("Every CEL conformance expression that is not a parse error parses") {
@@ -429,8 +432,8 @@ TEST_CASE("Every CEL conformance expression that is not a parse error parses") {
   conformance.enable_quoted_identifiers = true;
   int cases = 0;
   int expected_to_parse = 0;
-  int parsed = 0;           // with cel.NewEnv()'s options, as the controller parses
-  int parsed_quoted = 0;    // with quoted identifiers on
+  int parsed = 0;         // with cel.NewEnv()'s options, as the controller parses
+  int parsed_quoted = 0;  // with quoted identifiers on
   std::vector<std::string> failures;
   std::string line;
   while (std::getline(in, line)) {
@@ -452,8 +455,7 @@ TEST_CASE("Every CEL conformance expression that is not a parse error parses") {
     if (!parse_error) {
       ++expected_to_parse;
       if (!ast) {
-        failures.push_back(entry.value("id", "?") + ": " + expr + " -> " +
-                           ast.error().ToString());
+        failures.push_back(entry.value("id", "?") + ": " + expr + " -> " + ast.error().ToString());
       }
     }
   }

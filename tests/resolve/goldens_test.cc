@@ -192,9 +192,9 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
       {translator, "gateways", {"Gateway"}, 23},
       {translator, "backends", {"AgentgatewayBackend"}, 59},
       {translator, "delegation", {"HTTPRoute"}, 25},
-      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 58},
-      {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 51},
-      {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 15},
+      {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 65},
+      {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 55},
+      {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 18},
   };
   std::vector<std::string> report;
   int total_objects = 0, total_passed = 0;

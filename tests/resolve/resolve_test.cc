@@ -1196,6 +1196,112 @@ TEST_CASE("A policy whose backend.auth Secret is missing is PartiallyValid, with
   CHECK(LineColumn(d) == r.After("        name: "));
 }
 
+TEST_CASE("A policy whose CEL does not parse is PartiallyValid, naming the field and expression") {
+  Resolved r(Join({kGateway, Policy("Gateway", "gw", R"(  traffic:
+    transformation:
+      request:
+        set:
+        - name: x-a
+          value: 'request.path +'
+        add:
+        - name: x-b
+          value: 'foolen_{{jwt.sub}}'
+        - name: x-c
+          value: '"ok"'
+)")}),
+             Strict());
+  const PolicyStatus& policy = r.Policy("pol");
+  REQUIRE(policy.ancestors.size() == 1);
+  // The controller words set and add values differently (convertTransformSpec).
+  CHECK(Describe(policy.ancestors[0].conditions) ==
+        Strings{"Accepted True PartiallyValid: header value is not a valid CEL expression: "
+                "request.path +\ninvalid header value: foolen_{{jwt.sub}}"});
+  std::vector<Diagnostic> findings = r.Findings("PartiallyValid");
+  REQUIRE(findings.size() == 2);
+  CHECK(findings[0].field_path == "spec.traffic.transformation.request.set[0].value");
+  CHECK(LineColumn(findings[0]) == r.After("- name: x-a\n          value: "));
+  CHECK(findings[1].field_path == "spec.traffic.transformation.request.add[0].value");
+}
+
+TEST_CASE("Valid CEL in every checked field leaves a policy Valid") {
+  Resolved r(Join({kGateway, Policy("Gateway", "gw", R"(  frontend:
+    accessLog:
+      filter: 'response.code >= 400'
+      attributes:
+        add:
+        - name: user
+          expression: 'jwt.sub'
+    tracing:
+      url: http://otel:4317
+      randomSampling: '0.5'
+      attributes:
+        add:
+        - name: route
+          expression: 'request.path.startsWith("/api") ? "api" : "web"'
+  traffic:
+    authorization:
+      policy:
+        matchExpressions:
+        - 'has(jwt.sub) && jwt.sub in ["alice", "bob"]'
+        - '[1, 2, 3].all(x, x > 0)'
+    directResponse:
+      status: 200
+      bodyExpression: '{"path": request.path}'
+)")}),
+             Strict());
+  const PolicyStatus& policy = r.Policy("pol");
+  REQUIRE(policy.ancestors.size() == 1);
+  CHECK(Describe(policy.ancestors[0].conditions) ==
+        Strings{"Accepted True Valid: Policy accepted",
+                "Attached True Attached: Attached to all targets"});
+}
+
+TEST_CASE("A conditional entry's condition is checked after its policy") {
+  Resolved r(Join({kGateway, Policy("Gateway", "gw", R"(  traffic:
+    transformation:
+      conditional:
+      - condition: 'request.method =='
+        policy:
+          response:
+            body: 'response.body +'
+      - policy:
+          request:
+            remove: [x-a]
+)")}),
+             Strict());
+  const PolicyStatus& policy = r.Policy("pol");
+  REQUIRE(policy.ancestors.size() == 1);
+  CHECK(Describe(policy.ancestors[0].conditions) ==
+        Strings{"Accepted True PartiallyValid: body value is not a valid CEL expression: "
+                "response.body +\ncondition CEL expression is invalid: request.method =="});
+  std::vector<Diagnostic> findings = r.Findings("PartiallyValid");
+  REQUIRE(findings.size() == 2);
+  CHECK(findings[0].field_path ==
+        "spec.traffic.transformation.conditional[0].policy.response.body");
+  CHECK(findings[1].field_path == "spec.traffic.transformation.conditional[0].condition");
+  CHECK(LineColumn(findings[1]) == r.After("- condition: "));
+}
+
+TEST_CASE("CEL in an AgentgatewayBackend's own policies fails the backend") {
+  Resolved r(Join({R"(apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata:
+  name: be
+spec:
+  static:
+    host: example.com
+    port: 80
+  policies:
+    health:
+      unhealthyCondition: 'response.code >= 500 &&'
+)"}),
+             Strict());
+  CHECK(Describe(r.Backend("be").conditions) ==
+        Strings{"Accepted False TranslationError: failed to translate backend: backend health "
+                "unhealthyCondition is not a valid CEL expression: response.code >= 500 &&"});
+  CHECK(r.Finding("TranslationError").field_path == "spec.policies.health.unhealthyCondition");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Status as JSON
 

@@ -11,11 +11,21 @@ void AppendQuoted(std::string& out, const std::string& text, bool bytes) {
   for (char c : text) {
     unsigned char byte = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (byte < 0x20 || byte == 0x7f || (bytes && byte >= 0x80)) {
           char buffer[8];
@@ -43,10 +53,18 @@ void Append(std::string& out, const Expr& expr) {
     case Expr::Kind::kConstant: {
       const Constant& c = expr.constant;
       switch (c.kind) {
-        case Constant::Kind::kNull: out += "null"; break;
-        case Constant::Kind::kBool: out += c.bool_value ? "true" : "false"; break;
-        case Constant::Kind::kInt: out += std::to_string(c.int_value); break;
-        case Constant::Kind::kUint: out += std::to_string(c.uint_value) + "u"; break;
+        case Constant::Kind::kNull:
+          out += "null";
+          break;
+        case Constant::Kind::kBool:
+          out += c.bool_value ? "true" : "false";
+          break;
+        case Constant::Kind::kInt:
+          out += std::to_string(c.int_value);
+          break;
+        case Constant::Kind::kUint:
+          out += std::to_string(c.uint_value) + "u";
+          break;
         case Constant::Kind::kDouble: {
           char buffer[64];
           auto result = std::to_chars(buffer, buffer + sizeof buffer, c.double_value);
@@ -57,8 +75,12 @@ void Append(std::string& out, const Expr& expr) {
           out += text;
           break;
         }
-        case Constant::Kind::kString: AppendQuoted(out, c.string_value, false); break;
-        case Constant::Kind::kBytes: AppendQuoted(out, c.string_value, true); break;
+        case Constant::Kind::kString:
+          AppendQuoted(out, c.string_value, false);
+          break;
+        case Constant::Kind::kBytes:
+          AppendQuoted(out, c.string_value, true);
+          break;
       }
       return;
     }

@@ -3,7 +3,8 @@
 // The parsed form of a CEL expression, shaped like cel-go's `ast.Expr` (and the CEL spec's
 // syntax.proto): constants, identifiers, field selections, calls (operators are calls to
 // functions named like `_+_`), list and map literals, message construction, and the
-// comprehensions that the macros (has, all, exists, exists_one, map, filter) expand into.
+// comprehensions that the macros (has, all, exists, exists_one/existsOne, map, filter) expand
+// into.
 //
 // Values own their children; an Ast is movable and not copyable.
 
@@ -90,9 +91,9 @@ struct Expr {
   std::string name;
   // kSelect: the operand; kCall: the receiver of a member call (null for a global call).
   ExprPtr target;
-  bool test_only = false;      // kSelect made by has()
-  std::vector<ExprPtr> args;   // kCall: arguments; kList: elements
-  std::vector<Entry> entries;  // kMap, kStruct
+  bool test_only = false;                        // kSelect made by has()
+  std::vector<ExprPtr> args;                     // kCall: arguments; kList: elements
+  std::vector<Entry> entries;                    // kMap, kStruct
   std::unique_ptr<Comprehension> comprehension;  // kComprehension
 };
 

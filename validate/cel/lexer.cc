@@ -6,9 +6,7 @@ namespace agw::cel {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsIdentStart(char c) { return IsLetter(c) || c == '_'; }
 bool IsIdentPart(char c) { return IsIdentStart(c) || IsDigit(c); }
@@ -51,8 +49,18 @@ std::size_t EscapeLength(std::string_view s, std::size_t pos) {
   }
   char c = s[pos + 1];
   switch (c) {
-    case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v':
-    case '"': case '\'': case '\\': case '?': case '`':
+    case 'a':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+    case 'v':
+    case '"':
+    case '\'':
+    case '\\':
+    case '?':
+    case '`':
       return 2;
     default:
       break;
@@ -85,14 +93,32 @@ std::size_t EscapeLength(std::string_view s, std::size_t pos) {
 bool DecodeEscape(std::string_view escape, bool is_bytes, std::string& out) {
   char c = escape[1];
   switch (c) {
-    case 'a': out.push_back('\a'); return true;
-    case 'b': out.push_back('\b'); return true;
-    case 'f': out.push_back('\f'); return true;
-    case 'n': out.push_back('\n'); return true;
-    case 'r': out.push_back('\r'); return true;
-    case 't': out.push_back('\t'); return true;
-    case 'v': out.push_back('\v'); return true;
-    case '"': case '\'': case '\\': case '?': case '`':
+    case 'a':
+      out.push_back('\a');
+      return true;
+    case 'b':
+      out.push_back('\b');
+      return true;
+    case 'f':
+      out.push_back('\f');
+      return true;
+    case 'n':
+      out.push_back('\n');
+      return true;
+    case 'r':
+      out.push_back('\r');
+      return true;
+    case 't':
+      out.push_back('\t');
+      return true;
+    case 'v':
+      out.push_back('\v');
+      return true;
+    case '"':
+    case '\'':
+    case '\\':
+    case '?':
+    case '`':
       out.push_back(c);
       return true;
     default:
@@ -229,24 +255,42 @@ class Lexer {
       return Simple(TokenKind::kEscapedIdent, end + 1 - pos_);
     }
     switch (c) {
-      case '(': return Simple(TokenKind::kLParen, 1);
-      case ')': return Simple(TokenKind::kRParen, 1);
-      case '[': return Simple(TokenKind::kLBracket, 1);
-      case ']': return Simple(TokenKind::kRBracket, 1);
-      case '{': return Simple(TokenKind::kLBrace, 1);
-      case '}': return Simple(TokenKind::kRBrace, 1);
-      case '.': return Simple(TokenKind::kDot, 1);
-      case ',': return Simple(TokenKind::kComma, 1);
-      case ':': return Simple(TokenKind::kColon, 1);
-      case '?': return Simple(TokenKind::kQuestion, 1);
-      case '+': return Simple(TokenKind::kPlus, 1);
-      case '-': return Simple(TokenKind::kMinus, 1);
-      case '*': return Simple(TokenKind::kStar, 1);
-      case '/': return Simple(TokenKind::kSlash, 1);
-      case '%': return Simple(TokenKind::kPercent, 1);
-      case '!': return n == '=' ? Simple(TokenKind::kNe, 2) : Simple(TokenKind::kBang, 1);
-      case '<': return n == '=' ? Simple(TokenKind::kLe, 2) : Simple(TokenKind::kLt, 1);
-      case '>': return n == '=' ? Simple(TokenKind::kGe, 2) : Simple(TokenKind::kGt, 1);
+      case '(':
+        return Simple(TokenKind::kLParen, 1);
+      case ')':
+        return Simple(TokenKind::kRParen, 1);
+      case '[':
+        return Simple(TokenKind::kLBracket, 1);
+      case ']':
+        return Simple(TokenKind::kRBracket, 1);
+      case '{':
+        return Simple(TokenKind::kLBrace, 1);
+      case '}':
+        return Simple(TokenKind::kRBrace, 1);
+      case '.':
+        return Simple(TokenKind::kDot, 1);
+      case ',':
+        return Simple(TokenKind::kComma, 1);
+      case ':':
+        return Simple(TokenKind::kColon, 1);
+      case '?':
+        return Simple(TokenKind::kQuestion, 1);
+      case '+':
+        return Simple(TokenKind::kPlus, 1);
+      case '-':
+        return Simple(TokenKind::kMinus, 1);
+      case '*':
+        return Simple(TokenKind::kStar, 1);
+      case '/':
+        return Simple(TokenKind::kSlash, 1);
+      case '%':
+        return Simple(TokenKind::kPercent, 1);
+      case '!':
+        return n == '=' ? Simple(TokenKind::kNe, 2) : Simple(TokenKind::kBang, 1);
+      case '<':
+        return n == '=' ? Simple(TokenKind::kLe, 2) : Simple(TokenKind::kLt, 1);
+      case '>':
+        return n == '=' ? Simple(TokenKind::kGe, 2) : Simple(TokenKind::kGt, 1);
       case '=':
         if (n == '=') return Simple(TokenKind::kEq, 2);
         break;
@@ -390,42 +434,78 @@ tl::expected<std::vector<Token>, LexError> Lex(std::string_view source) {
 
 std::string_view TokenKindName(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kEof: return "<EOF>";
-    case TokenKind::kIdent: return "identifier";
-    case TokenKind::kEscapedIdent: return "quoted identifier";
-    case TokenKind::kInt: return "int literal";
-    case TokenKind::kUint: return "uint literal";
-    case TokenKind::kFloat: return "double literal";
-    case TokenKind::kString: return "string literal";
-    case TokenKind::kBytes: return "bytes literal";
-    case TokenKind::kTrue: return "'true'";
-    case TokenKind::kFalse: return "'false'";
-    case TokenKind::kNull: return "'null'";
-    case TokenKind::kIn: return "'in'";
-    case TokenKind::kLParen: return "'('";
-    case TokenKind::kRParen: return "')'";
-    case TokenKind::kLBracket: return "'['";
-    case TokenKind::kRBracket: return "']'";
-    case TokenKind::kLBrace: return "'{'";
-    case TokenKind::kRBrace: return "'}'";
-    case TokenKind::kDot: return "'.'";
-    case TokenKind::kComma: return "','";
-    case TokenKind::kColon: return "':'";
-    case TokenKind::kQuestion: return "'?'";
-    case TokenKind::kPlus: return "'+'";
-    case TokenKind::kMinus: return "'-'";
-    case TokenKind::kStar: return "'*'";
-    case TokenKind::kSlash: return "'/'";
-    case TokenKind::kPercent: return "'%'";
-    case TokenKind::kBang: return "'!'";
-    case TokenKind::kEq: return "'=='";
-    case TokenKind::kNe: return "'!='";
-    case TokenKind::kLt: return "'<'";
-    case TokenKind::kLe: return "'<='";
-    case TokenKind::kGt: return "'>'";
-    case TokenKind::kGe: return "'>='";
-    case TokenKind::kAnd: return "'&&'";
-    case TokenKind::kOr: return "'||'";
+    case TokenKind::kEof:
+      return "<EOF>";
+    case TokenKind::kIdent:
+      return "identifier";
+    case TokenKind::kEscapedIdent:
+      return "quoted identifier";
+    case TokenKind::kInt:
+      return "int literal";
+    case TokenKind::kUint:
+      return "uint literal";
+    case TokenKind::kFloat:
+      return "double literal";
+    case TokenKind::kString:
+      return "string literal";
+    case TokenKind::kBytes:
+      return "bytes literal";
+    case TokenKind::kTrue:
+      return "'true'";
+    case TokenKind::kFalse:
+      return "'false'";
+    case TokenKind::kNull:
+      return "'null'";
+    case TokenKind::kIn:
+      return "'in'";
+    case TokenKind::kLParen:
+      return "'('";
+    case TokenKind::kRParen:
+      return "')'";
+    case TokenKind::kLBracket:
+      return "'['";
+    case TokenKind::kRBracket:
+      return "']'";
+    case TokenKind::kLBrace:
+      return "'{'";
+    case TokenKind::kRBrace:
+      return "'}'";
+    case TokenKind::kDot:
+      return "'.'";
+    case TokenKind::kComma:
+      return "','";
+    case TokenKind::kColon:
+      return "':'";
+    case TokenKind::kQuestion:
+      return "'?'";
+    case TokenKind::kPlus:
+      return "'+'";
+    case TokenKind::kMinus:
+      return "'-'";
+    case TokenKind::kStar:
+      return "'*'";
+    case TokenKind::kSlash:
+      return "'/'";
+    case TokenKind::kPercent:
+      return "'%'";
+    case TokenKind::kBang:
+      return "'!'";
+    case TokenKind::kEq:
+      return "'=='";
+    case TokenKind::kNe:
+      return "'!='";
+    case TokenKind::kLt:
+      return "'<'";
+    case TokenKind::kLe:
+      return "'<='";
+    case TokenKind::kGt:
+      return "'>'";
+    case TokenKind::kGe:
+      return "'>='";
+    case TokenKind::kAnd:
+      return "'&&'";
+    case TokenKind::kOr:
+      return "'||'";
   }
   return "?";
 }

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -22,8 +21,8 @@ namespace {
 // Not legal as identifiers (cel-go parser.go reservedIds; `in`, `true`, `false` and `null` are
 // tokens of their own). They stay legal as field names: `a.as`, `Msg{if: 1}`.
 const std::set<std::string, std::less<>> kReservedIds = {
-    "as",     "break",   "const",     "continue", "else", "for",  "function", "if",   "import",
-    "let",    "loop",    "package",   "namespace", "return", "var", "void",   "while"};
+    "as",  "break", "const",   "continue",  "else",   "for", "function", "if",   "import",
+    "let", "loop",  "package", "namespace", "return", "var", "void",     "while"};
 
 // The grammar rules whose nesting the ANTLR parse listener counts (cel-go recursionListener):
 // `expr` bounds every rule that is not left-recursive; relation, calc and member are
@@ -37,11 +36,13 @@ struct Macro {
   int max_args;
 };
 
-constexpr std::array<Macro, 6> kMacros = {{
+// cel-go parser.AllMacros (cel.StandardMacros), which cel.NewEnv() installs.
+constexpr std::array<Macro, 7> kMacros = {{
     {"has", false, 1, 1},
     {"all", true, 2, 2},
     {"exists", true, 2, 2},
     {"exists_one", true, 2, 2},
+    {"existsOne", true, 2, 2},
     {"map", true, 2, 3},
     {"filter", true, 2, 2},
 }};
@@ -77,8 +78,9 @@ class Parser {
     bool Push() {
       ++count_;
       if (++parser_.rule_depth_[rule_] > parser_.options_.max_recursion_depth) {
-        parser_.Fail(parser_.Peek().offset, "expression recursion limit exceeded: " +
-                                                std::to_string(parser_.options_.max_recursion_depth));
+        parser_.Fail(parser_.Peek().offset,
+                     "expression recursion limit exceeded: " +
+                         std::to_string(parser_.options_.max_recursion_depth));
         return false;
       }
       return true;
@@ -122,8 +124,8 @@ class Parser {
     const Token& token = Peek();
     std::string input =
         token.kind == TokenKind::kEof ? "<EOF>" : "'" + std::string(Text(token)) + "'";
-    return Fail(token.offset, "Syntax error: mismatched input " + input + " expecting " +
-                                  std::string(expecting));
+    return Fail(token.offset,
+                "Syntax error: mismatched input " + input + " expecting " + std::string(expecting));
   }
   bool Expect(TokenKind kind) {
     if (!At(kind)) {
@@ -230,8 +232,8 @@ class Parser {
     if (!if_false) {
       return nullptr;
     }
-    int children = std::max({Height(condition.get()), Height(if_true.get()),
-                             Height(if_false.get())});
+    int children =
+        std::max({Height(condition.get()), Height(if_true.get()), Height(if_false.get())});
     ExprPtr call = NewCallOf(offset, op::kConditional, std::move(condition), std::move(if_true),
                              std::move(if_false));
     return SetCountedHeight(*call, children) ? std::move(call) : nullptr;
@@ -293,14 +295,29 @@ class Parser {
     while (precedence <= 1) {
       const char* function = nullptr;
       switch (Peek().kind) {
-        case TokenKind::kLt: function = op::kLess; break;
-        case TokenKind::kLe: function = op::kLessEquals; break;
-        case TokenKind::kGe: function = op::kGreaterEquals; break;
-        case TokenKind::kGt: function = op::kGreater; break;
-        case TokenKind::kEq: function = op::kEquals; break;
-        case TokenKind::kNe: function = op::kNotEquals; break;
-        case TokenKind::kIn: function = op::kIn; break;
-        default: break;
+        case TokenKind::kLt:
+          function = op::kLess;
+          break;
+        case TokenKind::kLe:
+          function = op::kLessEquals;
+          break;
+        case TokenKind::kGe:
+          function = op::kGreaterEquals;
+          break;
+        case TokenKind::kGt:
+          function = op::kGreater;
+          break;
+        case TokenKind::kEq:
+          function = op::kEquals;
+          break;
+        case TokenKind::kNe:
+          function = op::kNotEquals;
+          break;
+        case TokenKind::kIn:
+          function = op::kIn;
+          break;
+        default:
+          break;
       }
       if (function == nullptr) {
         break;
@@ -337,12 +354,28 @@ class Parser {
       const char* function = nullptr;
       int level = 0;
       switch (Peek().kind) {
-        case TokenKind::kStar: function = op::kMultiply; level = 2; break;
-        case TokenKind::kSlash: function = op::kDivide; level = 2; break;
-        case TokenKind::kPercent: function = op::kModulo; level = 2; break;
-        case TokenKind::kPlus: function = op::kAdd; level = 1; break;
-        case TokenKind::kMinus: function = op::kSubtract; level = 1; break;
-        default: break;
+        case TokenKind::kStar:
+          function = op::kMultiply;
+          level = 2;
+          break;
+        case TokenKind::kSlash:
+          function = op::kDivide;
+          level = 2;
+          break;
+        case TokenKind::kPercent:
+          function = op::kModulo;
+          level = 2;
+          break;
+        case TokenKind::kPlus:
+          function = op::kAdd;
+          level = 1;
+          break;
+        case TokenKind::kMinus:
+          function = op::kSubtract;
+          level = 1;
+          break;
+        default:
+          break;
       }
       if (function == nullptr || level < precedence) {
         break;
@@ -549,8 +582,7 @@ class Parser {
     if (token.kind == TokenKind::kEof) {
       return Fail(token.offset, "Syntax error: mismatched input <EOF> expecting an expression");
     }
-    return Fail(token.offset,
-                "Syntax error: extraneous input '" + std::string(Text(token)) + "'");
+    return Fail(token.offset, "Syntax error: extraneous input '" + std::string(Text(token)) + "'");
   }
 
   ExprPtr ParseIdentOrMessage() {
@@ -736,7 +768,6 @@ class Parser {
     ExprPtr expr = NewExpr(Expr::Kind::kConstant, offset);
     if (token.kind == TokenKind::kFloat) {
       std::string literal = (negative ? "-" : "") + std::string(text);
-      errno = 0;
       double value = std::strtod(literal.c_str(), nullptr);
       // Go's strconv.ParseFloat fails on overflow, not on underflow.
       if (std::isinf(value)) {
@@ -758,8 +789,7 @@ class Parser {
     std::uint64_t magnitude = 0;
     bool overflow = false;
     for (char c : text) {
-      std::uint64_t digit = static_cast<std::uint64_t>(
-          c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+      std::uint64_t digit = static_cast<std::uint64_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
       if (magnitude > (UINT64_MAX - digit) / static_cast<std::uint64_t>(base)) {
         overflow = true;
         break;
@@ -823,7 +853,8 @@ class Parser {
                                        : "argument must be a simple name");
     }
     std::string iter_var = args[0]->name;
-    if (iter_var == kAccumulatorName) {
+    // cel-go rejects both its hidden accumulator name and the traditional `__result__`.
+    if (iter_var == kAccumulatorName || iter_var == "__result__") {
       return Fail(args[0]->offset, "iteration variable overwrites accumulator variable");
     }
     auto accu = [&]() { return NewIdent(offset, kAccumulatorName); };
@@ -836,10 +867,10 @@ class Parser {
       comprehension->accu_init = NewBool(offset, all);
       comprehension->loop_condition = NewCallOf(
           offset, op::kNotStrictlyFalse, all ? accu() : NewCallOf(offset, op::kLogicalNot, accu()));
-      comprehension->loop_step = NewCallOf(offset, all ? op::kLogicalAnd : op::kLogicalOr,
-                                           accu(), std::move(args[1]));
+      comprehension->loop_step =
+          NewCallOf(offset, all ? op::kLogicalAnd : op::kLogicalOr, accu(), std::move(args[1]));
       comprehension->result = accu();
-    } else if (name == "exists_one") {
+    } else if (name == "exists_one" || name == "existsOne") {
       comprehension->accu_init = NewInt(offset, 0);
       comprehension->loop_condition = NewBool(offset, true);
       comprehension->loop_step =
@@ -918,10 +949,10 @@ std::string ParseError::ToString() const {
 tl::expected<Ast, ParseError> Parse(std::string_view source, const ParseOptions& options) {
   std::size_t code_points = CountCodePoints(source);
   if (code_points > options.max_code_points) {
-    return tl::unexpected(ErrorAt(source, 0,
-                             "expression code point size exceeds limit: size: " +
-                                 std::to_string(code_points) + ", limit " +
-                                 std::to_string(options.max_code_points)));
+    return tl::unexpected(
+        ErrorAt(source, 0,
+                "expression code point size exceeds limit: size: " + std::to_string(code_points) +
+                    ", limit " + std::to_string(options.max_code_points)));
   }
   tl::expected<std::vector<Token>, LexError> tokens = Lex(source);
   if (!tokens) {

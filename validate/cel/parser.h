@@ -1,18 +1,17 @@
 #pragma once
 
 // The CEL parser: what cel-go's `cel.NewEnv().Parse(expr)` accepts. Syntax only (no type or
-// variable checking); the standard macros are expanded (has, all, exists, exists_one, map
-// with 2 or 3 arguments, filter); the optional syntax (`a.?b`, `a[?b]`, `[?x]`, `{?k: v}`) and
-// backquoted identifiers are not enabled, so they are errors; the reserved words (as, break,
-// const, continue, else, for, function, if, import, let, loop, package, namespace, return,
-// var, void, while) cannot be identifiers.
+// variable checking); the standard macros are expanded (has, all, exists, exists_one and
+// existsOne, map with 2 or 3 arguments, filter); the optional syntax (`a.?b`, `a[?b]`, `[?x]`,
+// `{?k: v}`) and backquoted identifiers are not enabled, so they are errors; the reserved words
+// (as, break, const, continue, else, for, function, if, import, let, loop, package, namespace,
+// return, var, void, while) cannot be identifiers.
 //
 // Pure and thread-compatible: Parse keeps no state between calls.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
-
 #include <tl/expected.hpp>
 
 #include "validate/cel/ast.h"
@@ -31,7 +30,7 @@ struct ParseOptions {
 };
 
 struct ParseError {
-  std::string message;  // cel-go's wording where it has one: "reserved identifier: as"
+  std::string message;     // cel-go's wording where it has one: "reserved identifier: as"
   std::size_t offset = 0;  // byte offset in the source
   int line = 1;            // 1-based
   int column = 1;          // 1-based, in code points

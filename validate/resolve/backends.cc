@@ -454,7 +454,7 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
                                     const std::string& policy_name,
                                     std::vector<Problem>& problems) {
   // translateBackendPolicyToAgw: the sections in this order, every error kept and joined
-  // (controller.md 5.2, 7.3). CEL syntax is not checked here.
+  // (controller.md 5.2, 7.3), CEL syntax included.
   const std::string& ns = owner.metadata.namespace_;
   auto add_ref_error = [&](const Value* holder, const std::string& field,
                            const std::string& prefix) {
@@ -502,7 +502,23 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
       }
     }
   }
+  if (policies.health && policies.health->unhealthy_condition &&
+      !IsCel(*policies.health->unhealthy_condition)) {
+    problems.push_back({"TranslationError",
+                        "backend health unhealthyCondition is not a valid CEL expression: " +
+                            *policies.health->unhealthy_condition,
+                        path + ".health.unhealthyCondition"});
+  }
+  if (policies.transformation) {
+    CheckTransformationCel(*policies.transformation, path + ".transformation", problems);
+  }
   if (policies.mcp) {
+    // authorization, authentication, then guardrails.
+    const Value* authorization = policies.mcp->Find("authorization");
+    const Value* rule = authorization == nullptr ? nullptr : authorization->Find("policy");
+    CheckCelList(rule == nullptr ? nullptr : rule->Find("matchExpressions"),
+                 path + ".mcp.authorization.policy.matchExpressions",
+                 "backend MCP authorization matchExpression", problems);
     const Value* authentication = policies.mcp->Find("authentication");
     if (const Value* jwks = authentication == nullptr ? nullptr : authentication->Find("jwks")) {
       if (std::optional<std::string> error =
@@ -510,9 +526,30 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
         problems.push_back({"TranslationError", *error, path + ".mcp.authentication.jwks"});
       }
     }
+    const Value* guardrails = policies.mcp->Find("guardrails");
+    const Value* processors = ValueItems(guardrails, "processors");
+    for (std::size_t i = 0; processors != nullptr && i < processors->items().size(); ++i) {
+      const Value* remote = processors->items()[i].Find("remote");
+      std::string field = path + ".mcp.guardrails.processors[" + std::to_string(i) + "].remote";
+      CheckCelMap(remote == nullptr ? nullptr : remote->Find("metadata"), field + ".metadata",
+                  "mcpGuardrails metadata", problems);
+    }
+  }
+  if (policies.ai) {
+    // translateBackendAI: the field transformations, then the prompt guards.
+    for (std::size_t i = 0; i < policies.ai->transformations.size(); ++i) {
+      const model::FieldTransformation& transformation = policies.ai->transformations[i];
+      if (!IsCel(transformation.expression)) {
+        problems.push_back({"TranslationError",
+                            "transformation " + GoQuote(transformation.field) +
+                                " is not a valid CEL expression: " + transformation.expression,
+                            path + ".ai.transformations[" + std::to_string(i) + "].expression"});
+      }
+    }
   }
   if (policies.ai && policies.ai->prompt_guard) {
-    // processRequestGuard, then processResponseGuard: the first failing webhook of each.
+    // processRequestGuard, then processResponseGuard: the first failing webhook of each
+    // (processWebhook: its backendRef, else its CEL headers).
     for (const char* direction : {"request", "response"}) {
       const Value* guards = ValueItems(&*policies.ai->prompt_guard, direction);
       if (guards == nullptr) {
@@ -520,9 +557,13 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
       }
       std::size_t before = problems.size();
       for (std::size_t i = 0; i < guards->items().size() && problems.size() == before; ++i) {
-        add_ref_error(guards->items()[i].Find("webhook"),
-                      path + ".ai.promptGuard." + direction + "[" + std::to_string(i) + "].webhook",
-                      "failed to build webhook: ");
+        const Value* webhook = guards->items()[i].Find("webhook");
+        std::string field =
+            path + ".ai.promptGuard." + direction + "[" + std::to_string(i) + "].webhook";
+        add_ref_error(webhook, field, "failed to build webhook: ");
+        if (webhook != nullptr && problems.size() == before) {
+          CheckCelMap(webhook->Find("headers"), field + ".headers", "webhook header", problems);
+        }
       }
     }
   }
@@ -531,6 +572,7 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
   }
   if (policies.ext_auth) {
     add_ref_error(&*policies.ext_auth, path + ".extAuth", "failed to build extAuth: ");
+    CheckExtAuthCel(*policies.ext_auth, path + ".extAuth", problems);
   }
 }
 
@@ -576,7 +618,7 @@ void Resolver::ResolveBackend(const model::AgentgatewayBackend& backend) {
             Report(backend, manifest::Severity::kWarning, "provider-policy-error",
                    "provider \"" + provider.name + "\": " + problem.message +
                        " (the controller only logs this; the provider is sent without it)",
-                   problem.field_path);
+                   problem.field_path, {}, problem.position);
           }
         }
       }
@@ -598,7 +640,8 @@ void Resolver::ResolveBackend(const model::AgentgatewayBackend& backend) {
       joined += (joined.empty() ? "" : "\n") + problem.message;
       Report(backend, manifest::Severity::kError, "TranslationError", problem.message,
              problem.field_path,
-             "the controller does not program this backend: routes to it get HTTP 500");
+             "the controller does not program this backend: routes to it get HTTP 500",
+             problem.position);
     }
     status.conditions.push_back(
         {"Accepted", "False", "TranslationError", "failed to translate backend: " + joined});

@@ -70,6 +70,52 @@ std::optional<std::string> HexDecodeError(std::string_view text) {
   return std::nullopt;
 }
 
+// One policy of a traffic feature written inline, or one `conditional[]` entry of it.
+struct ConditionalEntry {
+  const Value* policy;
+  const Value* condition;  // null when written inline
+  std::string path;        // of `policy`
+  std::string condition_path;
+};
+
+std::vector<ConditionalEntry> ConditionalEntries(const Value& feature, const std::string& path) {
+  std::vector<ConditionalEntry> entries;
+  if (const Value* conditional = ValueItems(&feature, "conditional")) {
+    for (std::size_t i = 0; i < conditional->items().size(); ++i) {
+      const Value& entry = conditional->items()[i];
+      std::string entry_path = path + ".conditional[" + std::to_string(i) + "]";
+      if (const Value* policy = entry.Find("policy")) {
+        entries.push_back(
+            {policy, entry.Find("condition"), entry_path + ".policy", entry_path + ".condition"});
+      }
+    }
+  } else {
+    entries.push_back({&feature, nullptr, path, ""});
+  }
+  return entries;
+}
+
+// processConditionalEntries: an entry's condition is checked after its policy, and only when
+// the policy was built.
+void CheckCondition(const ConditionalEntry& entry, std::vector<Problem>& problems) {
+  const Value* condition = entry.condition;
+  if (condition == nullptr || !condition->is_scalar() || condition->is_null() ||
+      condition->text().empty() || IsCel(condition->text())) {
+    return;
+  }
+  problems.push_back({"TranslationError",
+                      "condition CEL expression is invalid: " + condition->text(),
+                      entry.condition_path, condition->position()});
+}
+
+// validateExtractionAuthorizationLocation for jwt, API key and basic authentication.
+void CheckLocationExpression(const Value& authentication, const std::string& path,
+                             const std::string& what, std::vector<Problem>& problems) {
+  const Value* location = authentication.Find("location");
+  CheckCel(location == nullptr ? nullptr : location->Find("expression"),
+           path + ".location.expression", what + " location expression", problems);
+}
+
 // The entries of a traffic feature that may be written inline or as `conditional[].policy`.
 std::vector<const Value*> ConditionalPolicies(const Value& feature) {
   std::vector<const Value*> policies;
@@ -186,7 +232,7 @@ void Resolver::CheckApiKeys(const model::AgentgatewayPolicy& policy, const Value
 int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
                                  std::vector<Problem>& problems) {
   // translateTrafficPolicyToAgw: the features in this order, every error kept (controller.md
-  // 5.2). Returns how many xDS policies they yield. CEL syntax is not checked here.
+  // 5.2), CEL syntax included. Returns how many xDS policies they yield.
   const model::Traffic& traffic = *policy.traffic;
   const std::string base = "spec.traffic";
   int produced = 0;
@@ -195,7 +241,8 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
   };
   if (traffic.ext_auth) {
     ++produced;
-    for (const Value* ext_auth : ConditionalPolicies(*traffic.ext_auth)) {
+    for (const ConditionalEntry& entry : ConditionalEntries(*traffic.ext_auth, base + ".extAuth")) {
+      const Value* ext_auth = entry.policy;
       const Value* ref = ext_auth->Find("backendRef");
       if (ref == nullptr || !ref->is_map()) {
         if (ext_auth->Find("url") == nullptr) {
@@ -205,12 +252,75 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
                      CheckPolicyBackendRef(policy, *ref, base + ".extAuth.backendRef")) {
         add("failed to build extAuth: " + *error, base + ".extAuth.backendRef");
       }
+      CheckExtAuthCel(*ext_auth, entry.path, problems);
+      CheckCondition(entry, problems);
     }
   }
-  for (const auto* feature : {&traffic.ext_proc, &traffic.authorization, &traffic.rate_limit,
-                              &traffic.transformation, &traffic.csrf}) {
-    produced += feature->has_value() ? 1 : 0;
+  if (traffic.ext_proc) {
+    ++produced;
+    for (const ConditionalEntry& entry : ConditionalEntries(*traffic.ext_proc, base + ".extProc")) {
+      CheckCelMap(entry.policy->Find("requestAttributes"), entry.path + ".requestAttributes",
+                  "extProc requestAttributes", problems);
+      CheckCelMap(entry.policy->Find("responseAttributes"), entry.path + ".responseAttributes",
+                  "extProc responseAttributes", problems);
+      CheckCondition(entry, problems);
+    }
   }
+  if (traffic.authorization) {
+    ++produced;
+    const Value* rule = traffic.authorization->Find("policy");
+    CheckCelList(rule == nullptr ? nullptr : rule->Find("matchExpressions"),
+                 base + ".authorization.policy.matchExpressions", "authorization matchExpression",
+                 problems);
+  }
+  if (traffic.rate_limit) {
+    ++produced;
+    // processGlobalRateLimitTraffic: each descriptor's entries, cost and limit override.
+    auto check_global = [&](const Value& global, const std::string& path) {
+      const Value* descriptors = ValueItems(&global, "descriptors");
+      for (std::size_t i = 0; descriptors != nullptr && i < descriptors->items().size(); ++i) {
+        const Value& descriptor = descriptors->items()[i];
+        std::string descriptor_path = path + ".descriptors[" + std::to_string(i) + "]";
+        CheckNamedCel(ValueItems(&descriptor, "entries"), "expression",
+                      descriptor_path + ".entries", "rate limit descriptor entry", problems);
+        CheckCel(descriptor.Find("cost"), descriptor_path + ".cost", "rate limit descriptor cost",
+                 problems);
+        CheckCel(descriptor.Find("limitOverride"), descriptor_path + ".limitOverride",
+                 "rate limit descriptor limit override", problems);
+      }
+    };
+    if (traffic.rate_limit->Find("conditional") == nullptr) {
+      if (const Value* global = traffic.rate_limit->Find("global")) {
+        check_global(*global, base + ".rateLimit.global");
+      }
+    } else {
+      std::vector<ConditionalEntry> entries =
+          ConditionalEntries(*traffic.rate_limit, base + ".rateLimit");
+      // processRateLimitPolicy splits the entries: the local ones are built (and their
+      // conditions checked) first, then the global ones.
+      for (const ConditionalEntry& entry : entries) {
+        if (entry.policy->Find("local") != nullptr) {
+          CheckCondition(entry, problems);
+        }
+      }
+      for (const ConditionalEntry& entry : entries) {
+        if (const Value* global = entry.policy->Find("global")) {
+          check_global(*global, entry.path + ".global");
+          CheckCondition(entry, problems);
+        }
+      }
+    }
+  }
+  if (traffic.transformation) {
+    ++produced;
+    for (const ConditionalEntry& entry :
+         ConditionalEntries(*traffic.transformation, base + ".transformation")) {
+      if (CheckTransformationCel(*entry.policy, entry.path, problems)) {
+        CheckCondition(entry, problems);
+      }
+    }
+  }
+  produced += traffic.csrf ? 1 : 0;
   produced += traffic.cors ? 1 : 0;
   if (traffic.header_modifiers) {
     produced +=
@@ -229,7 +339,9 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
     // An inline directResponse without a status yields no policy at all.
     bool conditional = traffic.direct_response->Find("conditional") != nullptr;
     bool yields = conditional;
-    for (const Value* response : ConditionalPolicies(*traffic.direct_response)) {
+    for (const ConditionalEntry& entry :
+         ConditionalEntries(*traffic.direct_response, base + ".directResponse")) {
+      const Value* response = entry.policy;
       if (response->Find("status") == nullptr) {
         add("failed to build directResponse: status is required", base + ".directResponse");
         continue;
@@ -238,6 +350,11 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
       if (response->Find("body") != nullptr && response->Find("bodyExpression") != nullptr) {
         add("directResponse body and bodyExpression may not both be set", base + ".directResponse");
       }
+      CheckCel(response->Find("bodyExpression"), entry.path + ".bodyExpression",
+               "directResponse bodyExpression", problems);
+      CheckNamedCel(ValueItems(response, "headers"), "value", entry.path + ".headers",
+                    "directResponse header", problems);
+      CheckCondition(entry, problems);
     }
     produced += yields ? 1 : 0;
   }
@@ -245,6 +362,7 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
   if (traffic.jwt_authentication) {
     ++produced;
     const Value& jwt = *traffic.jwt_authentication;
+    CheckLocationExpression(jwt, base + ".jwtAuthentication", "jwtAuthentication", problems);
     const Value* providers = ValueItems(&jwt, "providers");
     for (std::size_t i = 0; providers != nullptr && i < providers->items().size(); ++i) {
       const Value* jwks = providers->items()[i].Find("jwks");
@@ -266,10 +384,14 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
   }
   if (traffic.api_key_authentication) {
     ++produced;
+    CheckLocationExpression(*traffic.api_key_authentication, base + ".apiKeyAuthentication",
+                            "apiKeyAuthentication", problems);
     CheckApiKeys(policy, *traffic.api_key_authentication, base + ".apiKeyAuthentication", problems);
   }
   if (traffic.basic_authentication) {
     ++produced;
+    CheckLocationExpression(*traffic.basic_authentication, base + ".basicAuthentication",
+                            "basicAuthentication", problems);
     std::string field = base + ".basicAuthentication.secretRef";
     if (std::optional<model::LocalSecretRef> ref =
             SecretRefAt(&*traffic.basic_authentication, "secretRef")) {
@@ -290,17 +412,48 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
 int Resolver::CheckFrontendPolicy(const model::AgentgatewayPolicy& policy,
                                   std::vector<Problem>& problems) {
   // translateFrontendPolicyToAgw: one xDS policy per section (controller.md 5.2).
+  // The sections in the controller's order: ..., accessLog, tracing, metrics.
   const Value& frontend = *policy.frontend;
   int produced = static_cast<int>(frontend.entries().size());
+  const std::string base = "spec.frontend";
+  auto attributes_add = [](const Value* holder) {
+    return ValueItems(holder == nullptr ? nullptr : holder->Find("attributes"), "add");
+  };
+  if (const Value* access_log = frontend.Find("accessLog")) {
+    std::string path = base + ".accessLog";
+    CheckCel(access_log->Find("filter"), path + ".filter", "frontend accessLog filter", problems);
+    CheckNamedCel(attributes_add(access_log), "expression", path + ".attributes.add",
+                  "frontend accessLog field", problems);
+    if (const Value* otlp = access_log->Find("otlp")) {
+      CheckCel(otlp->Find("filter"), path + ".otlp.filter", "frontend accessLog OTLP filter",
+               problems);
+      CheckNamedCel(attributes_add(otlp), "expression", path + ".otlp.attributes.add",
+                    "frontend accessLog OTLP field", problems);
+    }
+  }
   if (const Value* tracing = frontend.Find("tracing")) {
+    std::string path = base + ".tracing";
     const Value* ref = tracing->Find("backendRef");
     if (ref != nullptr && ref->is_map()) {
       if (std::optional<std::string> error =
-              CheckPolicyBackendRef(policy, *ref, "spec.frontend.tracing.backendRef")) {
+              CheckPolicyBackendRef(policy, *ref, path + ".backendRef")) {
         problems.push_back({"TranslationError", "failed to translate tracing backend: " + *error,
-                            "spec.frontend.tracing.backendRef"});
+                            path + ".backendRef"});
       }
     }
+    CheckNamedCel(attributes_add(tracing), "expression", path + ".attributes.add",
+                  "frontend tracing attribute", problems);
+    CheckNamedCel(ValueItems(tracing, "resources"), "expression", path + ".resources",
+                  "frontend tracing resource", problems);
+    CheckCel(tracing->Find("randomSampling"), path + ".randomSampling",
+             "frontend tracing randomSampling", problems);
+    CheckCel(tracing->Find("clientSampling"), path + ".clientSampling",
+             "frontend tracing clientSampling", problems);
+    CheckCel(tracing->Find("filter"), path + ".filter", "frontend tracing filter", problems);
+  }
+  if (const Value* metrics = frontend.Find("metrics")) {
+    CheckNamedCel(attributes_add(metrics), "expression", base + ".metrics.attributes.add",
+                  "frontend metrics field", problems);
   }
   return produced;
 }
@@ -705,7 +858,8 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
       Report(policy, manifest::Severity::kError, partial ? "PartiallyValid" : "Invalid",
              problem.message, problem.field_path,
              partial ? "the policy is still applied, without the part that failed"
-                     : "the policy is not applied at all");
+                     : "the policy is not applied at all",
+             problem.position);
     }
     if (partial) {
       base = {{"Accepted", "True", "PartiallyValid", joined}};

@@ -30,12 +30,12 @@ void Resolver::Run() {
 
 void Resolver::Report(const model::ObjectBase& object, manifest::Severity severity,
                       std::string code, std::string message, const std::string& field_path,
-                      std::string hint) {
+                      std::string hint, manifest::Position position) {
   manifest::Diagnostic d;
   d.severity = severity;
   d.code = std::move(code);
   d.message = std::move(message);
-  d.position = object.PositionOf(field_path);
+  d.position = position.known() ? position : object.PositionOf(field_path);
   if (!d.position.known()) {
     d.position = object.position;
   }

@@ -17,6 +17,9 @@ struct Problem {
   std::string reason;
   std::string message;
   std::string field_path;
+  // Where the field was written, when known directly (a part of the spec the model keeps as
+  // written); otherwise findings look `field_path` up in the object's field index.
+  manifest::Position position = {};
 };
 
 // A listener TLS error (controller.md 2.3). `fatal` when the listener is left without usable
@@ -170,8 +173,10 @@ class Resolver {
 
   // resolve.cc
   // Records a finding about `object` at `field_path`.
+  // `position`, when known, overrides the lookup of `field_path`.
   void Report(const model::ObjectBase& object, manifest::Severity severity, std::string code,
-              std::string message, const std::string& field_path, std::string hint = {});
+              std::string message, const std::string& field_path, std::string hint = {},
+              manifest::Position position = {});
   // Whether an object that is referenced but absent counts as missing (strict) or as living
   // outside the manifest set (a warning, and the reference is taken to be fine).
   bool TreatAsMissing(const model::ObjectBase& referrer, const std::string& what,
@@ -211,6 +216,33 @@ std::optional<model::LocalSecretRef> SecretRefAt(const manifest::Value* map, std
 // processors, AI prompt guard webhooks and guardrail tunnels. `add` gets each backendRef map.
 void BackendPolicyRefs(const model::BackendPolicies& policies,
                        const std::function<void(const manifest::Value*)>& add);
+
+// CEL syntax checks (cel_fields.cc, controller.md 5.2). `what` names the field the way the
+// controller's message does; each failure is "<what> is not a valid CEL expression: <expr>".
+// The controller's isCEL: `expression` parses in an empty cel-go environment.
+bool IsCel(std::string_view expression);
+// Go's %q of `text`.
+std::string GoQuote(std::string_view text);
+// One CEL field; absent and null fields are not checked.
+void CheckCel(const manifest::Value* value, const std::string& path, const std::string& what,
+              std::vector<Problem>& problems);
+// A map[string]CELExpression, in key order; each message names its key: `<what> "<key>"`.
+void CheckCelMap(const manifest::Value* map, const std::string& path, const std::string& what,
+                 std::vector<Problem>& problems);
+// A []CELExpression.
+void CheckCelList(const manifest::Value* list, const std::string& path, const std::string& what,
+                  std::vector<Problem>& problems);
+// A list of {name, <value_key>} items; each message names the item: `<what> "<name>"`.
+void CheckNamedCel(const manifest::Value* list, std::string_view value_key, const std::string& path,
+                   const std::string& what, std::vector<Problem>& problems);
+// convertTransformSpec for a Transformation's request and response; returns whether the
+// controller builds a transformation from it at all.
+bool CheckTransformationCel(const manifest::Value& transformation, const std::string& path,
+                            std::vector<Problem>& problems);
+// buildExtAuthSpec's CEL fields (gRPC metadata or HTTP path/redirect/body/headers/metadata,
+// cache key and ttl), shared by traffic.extAuth and backend.extAuth.
+void CheckExtAuthCel(const manifest::Value& ext_auth, const std::string& path,
+                     std::vector<Problem>& problems);
 
 // Go's time.ParseDuration, as the controller parses route timeouts. Returns the error text Go
 // would produce on failure.
