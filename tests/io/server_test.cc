@@ -670,6 +670,62 @@ TEST_CASE("A close-delimited SSE stream reaches the client event by event, then 
   CheckStillServing(emulator.port);
 }
 
+// The relay sends a sized response's header together with the body bytes that came with it (one
+// write instead of two), but never holds the header back waiting for body bytes still to come.
+void CheckSizedArrivesPartByPart(TwoPartUpstream& parts, std::uint16_t port,
+                                 const std::string& first_part) {
+  Socket client = Socket::Connect(port);
+  REQUIRE(client.Send("GET /tiny/sized HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+  std::string received;
+  Socket::Read first = client.ReadUntil(
+      received,
+      [&](const std::string& data) {
+        return HasHead(data) && Parse(data).body.size() >= first_part.size();
+      },
+      5s);
+  CHECK(first == Socket::Read::kDone);
+  CHECK(Parse(received).body == first_part);
+  parts.first_arrived.set_value();
+  Socket::Read rest = client.ReadUntil(received, ResponseComplete, 5s);
+  CHECK(rest == Socket::Read::kDone);
+  CHECK(parts.released);
+  RawResponse response = Parse(received);
+  CHECK(response.status == 200);
+  CHECK(response.Header("content-length") == "20");
+  CHECK_FALSE(response.chunked);
+  CHECK(response.body == "data: one\n\ndata: two");
+}
+
+TEST_CASE("A sized response's header reaches the client before its body is sent") {
+  auto echo = StartEcho();
+  TwoPartUpstream parts;
+  TinyUpstream tiny([&parts](Socket& connection) {
+    ReadRequestHead(connection);
+    connection.Send("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\n\r\n");
+    parts.released = parts.gate.wait_for(5s) == std::future_status::ready;
+    connection.Send("data: one\n\ndata: two");
+  });
+  Emulator emulator = Start(Options({Map("echo", echo->port()), Map("tiny", tiny.port())}));
+  CheckSizedArrivesPartByPart(parts, emulator.port, "");
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("A sized response's header and first bytes arrive before the rest of its body") {
+  auto echo = StartEcho();
+  TwoPartUpstream parts;
+  TinyUpstream tiny([&parts](Socket& connection) {
+    ReadRequestHead(connection);
+    connection.Send(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\n\r\n"
+        "data: one\n\n");
+    parts.released = parts.gate.wait_for(5s) == std::future_status::ready;
+    connection.Send("data: two");
+  });
+  Emulator emulator = Start(Options({Map("echo", echo->port()), Map("tiny", tiny.port())}));
+  CheckSizedArrivesPartByPart(parts, emulator.port, "data: one\n\n");
+  CheckStillServing(emulator.port);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Malformed and abusive clients
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what bench/proxy_bench.sh needs (Debian 12): the wrk load generator, nginx as the
+# fast local upstream, and curl. Benchmarks are not part of the test suite, so
+# scripts/install-deps.sh leaves these out. Safe to run again: apt-get skips what is installed.
+set -euo pipefail
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends wrk nginx-light curl
