@@ -323,6 +323,22 @@ struct Exchange {
   bool close_delimited = false;  // the body ended with the connection: close the client's too
 };
 
+// How long upstream I/O may take: a route's `timeouts.request`/`backendRequest` bound the whole
+// exchange (Gateway API: a deadline for the transaction, 504 when it passes); without one,
+// each upstream operation gets `idle`, so a stream that keeps sending never times out.
+struct UpstreamLimits {
+  std::chrono::milliseconds idle{0};
+  std::optional<Clock::time_point> deadline;
+
+  void Arm(Stream& stream) const {
+    if (deadline) {
+      stream.expires_at(*deadline);
+    } else {
+      stream.expires_after(idle);
+    }
+  }
+};
+
 // Sends `request_bytes` upstream and relays the response to `client` as it arrives: with
 // Content-Length when the upstream gave one, otherwise re-chunked, so SSE and other streamed
 // bodies pass through event by event. `chunked_ok` is false for an HTTP/1.0 client, which gets
@@ -331,10 +347,10 @@ template <typename S>
 Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
                           std::vector<char>& chunk, Stream& client,
                           const std::string& request_bytes, const route::Plan& plan,
-                          bool head_request, bool chunked_ok, std::chrono::milliseconds timeout) {
+                          bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
   Exchange result;
   boost::system::error_code ec;
-  beast::get_lowest_layer(upstream).expires_after(timeout);
+  limits.Arm(beast::get_lowest_layer(upstream));
   co_await WriteAll(upstream, request_bytes, ec);
   if (ec) {
     result.error_status = ec == beast::error::timeout ? 504 : 503;
@@ -404,7 +420,7 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
   while (!parser.is_done()) {
     response.body().data = chunk.data();
     response.body().size = chunk.size();
-    beast::get_lowest_layer(upstream).expires_after(timeout);
+    limits.Arm(beast::get_lowest_layer(upstream));
     co_await http::async_read_some(upstream, upstream_buffer, parser, net::redirect_error(kUse, ec));
     if (ec == http::error::need_buffer) ec = {};
     std::size_t n = chunk.size() - response.body().size;
@@ -598,9 +614,12 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
       record.response_bytes = direct->body.size();
     } else {
       const Endpoint& endpoint = *destination.endpoint;
-      std::chrono::milliseconds timeout = options_.upstream_timeout;
+      UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
       for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
-        if (limit && limit->count() > 0) timeout = std::min(timeout, *limit);
+        if (limit && limit->count() > 0) {
+          Clock::time_point at = start + *limit;
+          limits.deadline = limits.deadline ? std::min(*limits.deadline, at) : at;
+        }
       }
       std::string key = endpoint.ToString();
       Exchange exchange;
@@ -619,7 +638,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
             break;
           }
           auto plain = std::make_unique<Stream>(stream.get_executor());
-          plain->expires_after(timeout);
+          limits.Arm(*plain);
           boost::system::error_code connect_ec;
           co_await plain->async_connect(results, net::redirect_error(kUse, connect_ec));
           if (connect_ec) {
@@ -650,11 +669,11 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
         if (upstream.tls) {
           exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
                                     plan, request.method == "HEAD", message.version() >= 11,
-                                    timeout);
+                                    limits);
         } else {
           exchange = co_await Relay(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
                                     plan, request.method == "HEAD", message.version() >= 11,
-                                    timeout);
+                                    limits);
         }
         if (!exchange.upstream_reusable) upstream = Upstream{};
         // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
