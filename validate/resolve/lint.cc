@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include "validate/model/provider_defaults.h"
+#include "validate/resolve/finding.h"
 
 namespace agw::resolve::internal {
 namespace {
@@ -15,18 +16,8 @@ namespace {
 void Add(Resolution& resolution, const model::ObjectBase& object, manifest::Severity severity,
          std::string code, std::string message, const std::string& field_path,
          std::string hint = {}) {
-  manifest::Diagnostic d;
-  d.severity = severity;
-  d.code = std::move(code);
-  d.message = std::move(message);
-  d.position = object.PositionOf(field_path);
-  if (!d.position.known()) {
-    d.position = object.position;
-  }
-  d.field_path = field_path;
-  d.resource = object.id.ToString();
-  d.hint = std::move(hint);
-  resolution.findings.push_back(std::move(d));
+  resolution.findings.push_back(MakeFinding(object, severity, std::move(code),
+                                            std::move(message), field_path, std::move(hint)));
 }
 
 std::string Lower(std::string text) {

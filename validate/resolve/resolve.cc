@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "validate/resolve/finding.h"
 #include "validate/resolve/lint.h"
 #include "validate/resolve/resolver.h"
 
@@ -31,17 +32,8 @@ void Resolver::Run() {
 void Resolver::Report(const model::ObjectBase& object, manifest::Severity severity,
                       std::string code, std::string message, const std::string& field_path,
                       std::string hint, manifest::Position position) {
-  manifest::Diagnostic d;
-  d.severity = severity;
-  d.code = std::move(code);
-  d.message = std::move(message);
-  d.position = position.known() ? position : object.PositionOf(field_path);
-  if (!d.position.known()) {
-    d.position = object.position;
-  }
-  d.field_path = field_path;
-  d.resource = object.id.ToString();
-  d.hint = std::move(hint);
+  manifest::Diagnostic d = MakeFinding(object, severity, std::move(code), std::move(message),
+                                       field_path, std::move(hint), position);
   for (const manifest::Diagnostic& existing : out_.findings) {
     if (existing.resource == d.resource && existing.code == d.code &&
         existing.message == d.message && existing.field_path == d.field_path) {
