@@ -178,7 +178,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "run",
       "Serve the manifests locally as the agentgateway data plane would: every Gateway listener "
       "port becomes a local port (127.0.0.1 by default), HTTPRoutes are matched and filtered as "
-      "on the cluster, and requests are forwarded to local stand-ins for Services.");
+      "on the cluster, and requests are forwarded to local stand-ins for Services. Not yet: "
+      "HTTPS listeners, GRPCRoutes, and AI backends (requests to them get 501).");
   AddInputFlags(*command, options->inputs);
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
   command->add_option("--port", options->ports,
