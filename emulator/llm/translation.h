@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "emulator/llm/llm_info.h"
+
+namespace agw::llm {
+
+// What a translation needs to know about the provider beyond the body.
+struct ProviderOptions {
+  std::string model;    // the model the backend is configured with (empty: keep the request's)
+  std::string region;   // Bedrock / Vertex region
+  std::string project;  // Vertex project
+};
+
+// A client body turned into the upstream body, with what was learned from it.
+struct RequestTranslation {
+  Json body;
+  RequestInfo info;
+};
+
+// An upstream body turned into the body the client is owed, with usage.
+struct ResponseTranslation {
+  Json body;
+  ResponseInfo info;
+};
+
+// Translations fail only on input they cannot represent; the message becomes the
+// gateway's `failed to process LLM request: ...` text.
+template <typename T>
+using Translated = tl::expected<T, std::string>;
+
+}  // namespace agw::llm
