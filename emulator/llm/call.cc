@@ -1,0 +1,522 @@
+#include "emulator/llm/call.h"
+
+#include <algorithm>
+#include <regex>
+
+namespace agw::llm {
+namespace {
+
+using route::GetHeader;
+using route::HeaderNameEquals;
+using route::RemoveHeader;
+using route::SetHeader;
+
+constexpr std::pair<std::string_view, RouteType> kRouteTypes[] = {
+    {"Completions", RouteType::kCompletions},
+    {"Messages", RouteType::kMessages},
+    {"Models", RouteType::kModels},
+    {"Passthrough", RouteType::kPassthrough},
+    {"Detect", RouteType::kDetect},
+    {"Responses", RouteType::kResponses},
+    {"AnthropicTokenCount", RouteType::kAnthropicTokenCount},
+    {"Embeddings", RouteType::kEmbeddings},
+    {"Realtime", RouteType::kRealtime},
+    {"Rerank", RouteType::kRerank},
+    {"GenerateContent", RouteType::kGenerateContent},
+    {"GeminiCountTokens", RouteType::kGeminiCountTokens},
+};
+
+LlmCall Local(LlmCall call, int status, std::string content_type, std::string body) {
+  call.local = LocalResponse{status, std::move(content_type), std::move(body)};
+  return call;
+}
+
+LlmCall RequestFailure(LlmCall call, int status, const std::string& detail) {
+  return Local(std::move(call), status, "text/plain", "failed to process LLM request: " + detail);
+}
+
+InputFormat InputFor(RouteType route) {
+  switch (route) {
+    case RouteType::kMessages: return InputFormat::kMessages;
+    case RouteType::kResponses: return InputFormat::kResponses;
+    case RouteType::kEmbeddings: return InputFormat::kEmbeddings;
+    case RouteType::kRerank: return InputFormat::kRerank;
+    case RouteType::kAnthropicTokenCount: return InputFormat::kCountTokens;
+    case RouteType::kGenerateContent: return InputFormat::kGemini;
+    case RouteType::kGeminiCountTokens: return InputFormat::kGeminiCountTokens;
+    case RouteType::kDetect: return InputFormat::kDetect;
+    default: return InputFormat::kCompletions;
+  }
+}
+
+bool IsAzure(const model::LLMProvider& provider) {
+  return provider.kind == "azure" || provider.kind == "azureopenai";
+}
+
+bool CustomSupports(const model::LLMProvider& provider, std::string_view type) {
+  return std::any_of(provider.custom_formats.begin(), provider.custom_formats.end(),
+                     [&](const model::ProviderFormat& format) { return format.type == type; });
+}
+
+// The chat formats a provider accepts for `model`, in agentgateway's terms (2.4).
+std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::string_view model) {
+  const std::string& kind = provider.kind;
+  if (kind == "openai") return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
+  if (kind == "anthropic") return {WireFormat::kAnthropicMessages};
+  if (kind == "gemini") return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
+  if (kind == "bedrock") return {WireFormat::kBedrockConverse};
+  if (kind == "vertexai") {
+    if (model::IsVertexAnthropicModel(model)) return {WireFormat::kAnthropicMessages};
+    if (model::IsVertexGeminiModel(model)) {
+      return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
+    }
+    return {WireFormat::kOpenAICompletions};
+  }
+  if (IsAzure(provider)) {
+    if (model::NativeChatRoute(provider, model) == model::UpstreamRoute::kMessages) {
+      return {WireFormat::kAnthropicMessages};
+    }
+    return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
+  }
+  std::vector<WireFormat> formats;
+  if (CustomSupports(provider, "Completions") || provider.custom_formats.empty()) {
+    formats.push_back(WireFormat::kOpenAICompletions);
+  }
+  if (CustomSupports(provider, "Messages")) formats.push_back(WireFormat::kAnthropicMessages);
+  if (CustomSupports(provider, "Responses")) formats.push_back(WireFormat::kOpenAIResponses);
+  if (CustomSupports(provider, "GenerateContent")) formats.push_back(WireFormat::kGeminiNative);
+  return formats;
+}
+
+// agentgateway's ordered translation table: the first pair the provider supports wins.
+std::optional<WireFormat> ChooseChatFormat(InputFormat input, const std::vector<WireFormat>& supported) {
+  static constexpr std::pair<InputFormat, WireFormat> kTable[] = {
+      {InputFormat::kResponses, WireFormat::kOpenAIResponses},
+      {InputFormat::kGemini, WireFormat::kGeminiNative},
+      {InputFormat::kCompletions, WireFormat::kGeminiNative},
+      {InputFormat::kCompletions, WireFormat::kOpenAICompletions},
+      {InputFormat::kMessages, WireFormat::kAnthropicMessages},
+      {InputFormat::kCompletions, WireFormat::kAnthropicMessages},
+      {InputFormat::kCompletions, WireFormat::kBedrockConverse},
+      {InputFormat::kMessages, WireFormat::kOpenAICompletions},
+      {InputFormat::kMessages, WireFormat::kOpenAIResponses},
+      {InputFormat::kMessages, WireFormat::kBedrockConverse},
+      {InputFormat::kResponses, WireFormat::kOpenAICompletions},
+      {InputFormat::kResponses, WireFormat::kBedrockConverse},
+  };
+  for (const auto& [from, to] : kTable) {
+    if (from == input && std::find(supported.begin(), supported.end(), to) != supported.end()) {
+      return to;
+    }
+  }
+  return std::nullopt;
+}
+
+// The non-chat format a provider takes for `input`, or nullopt when it has none (2.5).
+std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMProvider& provider,
+                                            std::string_view model) {
+  const std::string& kind = provider.kind;
+  bool vertex_claude = kind == "vertexai" && model::IsVertexAnthropicModel(model);
+  switch (input) {
+    case InputFormat::kEmbeddings:
+      if (kind == "vertexai") return WireFormat::kVertexEmbeddings;
+      if (kind == "bedrock") return WireFormat::kBedrockEmbeddings;
+      return WireFormat::kOpenAIEmbeddings;
+    case InputFormat::kRerank:
+      if (kind == "vertexai") return WireFormat::kVertexRerank;
+      if (kind == "bedrock") return WireFormat::kBedrockRerank;
+      if (kind == "anthropic" || kind == "gemini") return std::nullopt;
+      return WireFormat::kCohereRerank;
+    case InputFormat::kCountTokens:
+      if (kind == "anthropic" || (kind == "custom" && CustomSupports(provider, "Messages"))) {
+        return WireFormat::kAnthropicCountTokens;
+      }
+      if (vertex_claude) return WireFormat::kVertexCountTokens;
+      if (kind == "bedrock" && model.find("anthropic.claude") != std::string_view::npos) {
+        return WireFormat::kBedrockCountTokens;
+      }
+      if (IsAzure(provider) &&
+          model::NativeChatRoute(provider, model) == model::UpstreamRoute::kMessages) {
+        return WireFormat::kAnthropicCountTokens;
+      }
+      return std::nullopt;  // answered locally
+    case InputFormat::kGeminiCountTokens:
+      if (kind == "gemini" || (kind == "vertexai" && model::IsVertexGeminiModel(model))) {
+        return WireFormat::kGeminiCountTokens;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
+  switch (wire) {
+    case WireFormat::kOpenAICompletions: return model::UpstreamRoute::kCompletions;
+    case WireFormat::kOpenAIResponses: return model::UpstreamRoute::kResponses;
+    case WireFormat::kAnthropicMessages: return model::UpstreamRoute::kMessages;
+    case WireFormat::kBedrockConverse:
+    case WireFormat::kGeminiNative: return model::UpstreamRoute::kGenerateContent;
+    case WireFormat::kOpenAIEmbeddings:
+    case WireFormat::kVertexEmbeddings:
+    case WireFormat::kBedrockEmbeddings: return model::UpstreamRoute::kEmbeddings;
+    case WireFormat::kCohereRerank:
+    case WireFormat::kVertexRerank:
+    case WireFormat::kBedrockRerank: return model::UpstreamRoute::kRerank;
+    case WireFormat::kAnthropicCountTokens:
+    case WireFormat::kVertexCountTokens:
+    case WireFormat::kBedrockCountTokens: return model::UpstreamRoute::kAnthropicTokenCount;
+    case WireFormat::kGeminiCountTokens: return model::UpstreamRoute::kGeminiCountTokens;
+    case WireFormat::kRaw: return model::UpstreamRoute::kPassthrough;
+  }
+  return model::UpstreamRoute::kCompletions;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && HexDigit(text[i + 1]) >= 0 &&
+        HexDigit(text[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(text[i + 1]) * 16 + HexDigit(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The model named in a provider-shaped URL (Gemini, Vertex, Bedrock paths), if any.
+std::optional<std::string> ModelFromPath(std::string_view path) {
+  static const std::regex kPatterns[] = {
+      std::regex(R"(/models/([^/:]+):(?:generateContent|streamGenerateContent|countTokens)$)"),
+      std::regex(R"(/publishers/[^/]+/models/([^/:]+):(?:rawPredict|streamRawPredict)$)"),
+      std::regex(R"(/model/([^/]+)/(?:invoke|invoke-with-response-stream|converse|converse-stream)$)"),
+  };
+  std::string text(path);
+  for (const std::regex& pattern : kPatterns) {
+    std::smatch match;
+    if (std::regex_search(text, match, pattern)) {
+      std::string model = PercentDecode(match[1].str());
+      if (model.find("..") != std::string::npos || model.empty()) return std::nullopt;
+      return model;
+    }
+  }
+  return std::nullopt;
+}
+
+// Policy `overrides` and `defaults` carry JSON text or YAML values; strings that parse as JSON
+// are JSON ("gpt-4o" quoted is a string, 0.2 a number).
+Json FieldValue(const manifest::Value& value) {
+  if (value.is_string()) {
+    Json parsed = Json::parse(value.text(), nullptr, false);
+    if (!parsed.is_discarded()) return parsed;
+  }
+  return value.ToJson();
+}
+
+std::string AliasFor(const std::map<std::string, std::string>& aliases, const std::string& model) {
+  if (auto exact = aliases.find(model); exact != aliases.end()) return exact->second;
+  std::vector<std::pair<std::string, std::string>> wildcards;
+  for (const auto& [pattern, target] : aliases) {
+    if (pattern.find('*') != std::string::npos) wildcards.emplace_back(pattern, target);
+  }
+  std::stable_sort(wildcards.begin(), wildcards.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [pattern, target] : wildcards) {
+    std::string expression;
+    for (char c : pattern) {
+      if (c == '*') {
+        expression += ".*";
+      } else {
+        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos) expression += '\\';
+        expression += c;
+      }
+    }
+    if (std::regex_match(model, std::regex(expression))) return target;
+  }
+  return model;
+}
+
+bool IsOpenAIFamily(const model::LLMProvider& provider) {
+  return provider.kind == "openai" || IsAzure(provider);
+}
+
+void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
+  static constexpr std::string_view kDropped[] = {
+      "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
+      "trailer", "upgrade", "proxy-connection", "content-encoding"};
+  for (const auto& [name, value] : from) {
+    bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped),
+                               [&](std::string_view d) { return HeaderNameEquals(name, d); });
+    if (!dropped) to.emplace_back(name, value);
+  }
+}
+
+// Provider auth and required headers (llm-dataplane.md 3).
+void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::HeaderList& headers) {
+  const model::LLMProvider& provider = *setup.provider;
+  if (setup.api_key) SetHeader(headers, "authorization", "Bearer " + *setup.api_key);
+  std::optional<std::string> authorization = GetHeader(headers, "authorization");
+  std::string bearer;
+  if (authorization && authorization->rfind("Bearer ", 0) == 0) bearer = authorization->substr(7);
+  if (provider.kind == "anthropic") {
+    if (!bearer.empty()) {
+      if (bearer.rfind("sk-ant-oat", 0) == 0 || setup.auth_location_explicit) {
+        RemoveHeader(headers, "x-api-key");
+      } else {
+        RemoveHeader(headers, "authorization");
+        SetHeader(headers, "x-api-key", bearer);
+      }
+    }
+    SetHeader(headers, "anthropic-version", "2023-06-01");
+    for (std::string_view name : {"origin", "access-control-request-method",
+                                  "access-control-request-headers"}) {
+      RemoveHeader(headers, name);
+    }
+    headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                 [](const auto& header) {
+                                   return header.first.size() >= 9 &&
+                                          HeaderNameEquals(header.first.substr(0, 9), "sec-fetch");
+                                 }),
+                  headers.end());
+  }
+  bool gemini_native = call.wire == WireFormat::kGeminiNative ||
+                       call.wire == WireFormat::kGeminiCountTokens;
+  if ((provider.kind == "gemini" || provider.kind == "vertexai") && gemini_native &&
+      bearer.rfind("AIza", 0) == 0 && !setup.auth_location_explicit) {
+    RemoveHeader(headers, "authorization");
+    SetHeader(headers, "x-goog-api-key", bearer);
+  }
+  if (IsAzure(provider) && call.wire == WireFormat::kAnthropicMessages) {
+    SetHeader(headers, "anthropic-version", "2023-06-01");
+  }
+}
+
+// Model resolution and body mutations (llm-dataplane.md 4). Returns the final model or an error.
+tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, RouteType route,
+                                                    std::string_view path, Json& body) {
+  const model::LLMProvider& provider = *setup.provider;
+  bool native_gemini = route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
+  std::optional<std::string> path_model = ModelFromPath(path);
+  if (provider.model) {
+    body["model"] = *provider.model;
+  } else if (path_model && (native_gemini || !body.contains("model") || !body["model"].is_string())) {
+    body["model"] = *path_model;
+  }
+  if (setup.ai != nullptr) {
+    for (const model::FieldDefault& field : setup.ai->overrides) body[field.field] = FieldValue(field.value);
+    for (const model::FieldDefault& field : setup.ai->defaults) {
+      if (!body.contains(field.field)) body[field.field] = FieldValue(field.value);
+    }
+  }
+  if (!body.contains("model") || !body["model"].is_string()) {
+    return tl::unexpected(std::string("missing field: model not specified"));
+  }
+  std::string model = body["model"].get<std::string>();
+  if (setup.ai != nullptr && !setup.ai->model_aliases.empty()) {
+    model = AliasFor(setup.ai->model_aliases, model);
+    body["model"] = model;
+  }
+  return model;
+}
+
+}  // namespace
+
+std::optional<RouteType> ParseRouteType(std::string_view name) {
+  for (const auto& [spelled, type] : kRouteTypes) {
+    if (spelled == name) return type;
+  }
+  return std::nullopt;
+}
+
+std::string_view RouteTypeName(RouteType type) {
+  for (const auto& [spelled, known] : kRouteTypes) {
+    if (known == type) return spelled;
+  }
+  return "Completions";
+}
+
+RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>>& routes,
+                           std::string_view path) {
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  for (const auto& entry : routes) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    bool a_star = a->first == "*";
+    bool b_star = b->first == "*";
+    if (a_star != b_star) return b_star;
+    if (a->first.size() != b->first.size()) return a->first.size() > b->first.size();
+    return a->first < b->first;
+  });
+  for (const auto* entry : sorted) {
+    if (entry->first == "*" || path.ends_with(entry->first)) {
+      if (std::optional<RouteType> type = ParseRouteType(entry->second)) return *type;
+    }
+  }
+  return RouteType::kCompletions;
+}
+
+std::string ProviderId(const model::LLMProvider& provider) {
+  const std::string& kind = provider.kind;
+  if (kind == "gemini") return "gcp.gemini";
+  if (kind == "vertexai") return "gcp.vertex_ai";
+  if (kind == "bedrock") return "aws.bedrock";
+  if (kind == "azureopenai") return "azure";
+  return kind;
+}
+
+LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
+  const model::LLMProvider& provider = *setup.provider;
+  LlmCall call;
+  call.provider_id = ProviderId(provider);
+  call.options.model = provider.model.value_or("");
+  call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
+  call.options.project = provider.project_id.value_or("");
+  static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
+  call.route = ResolveRouteType(setup.ai != nullptr ? setup.ai->routes : kNoRoutes, request.path);
+  call.input = InputFor(call.route);
+  if (call.route == RouteType::kModels) {
+    return Local(std::move(call), 501, "application/json",
+                 R"({"error":"Route 'Models' not implemented"})");
+  }
+
+  model::TargetRequest target_request;
+  target_request.path = request.path;
+  target_request.query = request.query;
+  target_request.tls_policy = setup.tls_policy;
+  std::string model;
+  if (call.route == RouteType::kPassthrough || call.route == RouteType::kRealtime ||
+      call.route == RouteType::kDetect) {
+    call.wire = WireFormat::kRaw;
+    call.body = std::move(request.body);
+    target_request.route = model::UpstreamRoute::kPassthrough;
+    if (call.route == RouteType::kDetect) {
+      Json body = Json::parse(call.body, nullptr, false);
+      if (body.is_object()) {
+        if (body.contains("model") && body["model"].is_string()) model = body["model"];
+        call.streaming = body.value("stream", false);
+      }
+    }
+    call.info.input_format = call.input;
+    call.info.request_model = model;
+    call.info.streaming = call.streaming;
+  } else {
+    Json body = Json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
+    }
+    auto resolved = ResolveModel(setup, call.route, request.path, body);
+    if (!resolved) return RequestFailure(std::move(call), 400, resolved.error());
+    model = *resolved;
+    if (call.input == InputFormat::kGemini) {
+      call.streaming = request.path.ends_with(":streamGenerateContent");
+      if (call.streaming && request.query.find("alt=sse") == std::string::npos) {
+        return Local(std::move(call), 400, "application/json",
+                     R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
+      }
+      body.erase("model");  // native Gemini names the model in the URL
+    } else {
+      call.streaming = body.value("stream", false) == true;
+    }
+    if (call.input == InputFormat::kCompletions) {
+      if (call.streaming && !body.contains("stream_options")) {
+        body["stream_options"] = Json{{"include_usage", true}};
+      }
+      if (IsOpenAIFamily(provider) && model.rfind("gpt-", 0) == 0 && body.contains("max_tokens")) {
+        if (!body.contains("max_completion_tokens")) body["max_completion_tokens"] = body["max_tokens"];
+        body.erase("max_tokens");
+      }
+    }
+    std::optional<WireFormat> wire;
+    if (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages ||
+        call.input == InputFormat::kResponses || call.input == InputFormat::kGemini) {
+      wire = ChooseChatFormat(call.input, ChatFormats(provider, model));
+    } else {
+      wire = ChooseOtherFormat(call.input, provider, model);
+      if (!wire && call.input == InputFormat::kCountTokens) {
+        // No native endpoint: estimated locally (3 + per message 4 + ~chars/4).
+        int64_t tokens = 3;
+        auto count = [&](const Json& text) {
+          if (text.is_string()) tokens += 4 + static_cast<int64_t>((text.get<std::string>().size() + 3) / 4);
+        };
+        if (body.contains("system")) count(body["system"]);
+        for (const Json& message : body.value("messages", Json::array())) count(message.value("content", Json()));
+        return Local(std::move(call), 200, "application/json",
+                     Json{{"input_tokens", tokens}}.dump());
+      }
+    }
+    if (!wire) {
+      return RequestFailure(std::move(call), 400,
+                            "unsupported conversion: from " + std::string(InputFormatName(call.input)) +
+                                " to provider " + provider.kind);
+    }
+    call.wire = *wire;
+    call.options.model = model;
+    Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
+    if (!translated) return RequestFailure(std::move(call), 400, translated.error());
+    call.body = translated->body.dump();
+    call.info = std::move(translated->info);
+    call.info.streaming = call.streaming;
+    call.info.request_model = model;
+    target_request.route = UpstreamRouteFor(call.wire);
+  }
+  call.info.provider = call.provider_id;
+  target_request.model = model;
+  target_request.streaming = call.streaming;
+  call.target = model::ProviderTarget(provider, target_request);
+  call.authority = call.target.host;
+  if (call.target.host_overridden &&
+      !((call.target.scheme == "https" && call.target.port == 443) ||
+        (call.target.scheme == "http" && call.target.port == 80))) {
+    call.authority += ":" + std::to_string(call.target.port);
+  }
+  CopyClientHeaders(request.headers, call.headers);
+  if (call.wire != WireFormat::kRaw) SetHeader(call.headers, "content-type", "application/json");
+  ApplyAuthHeaders(setup, call, call.headers);
+  return call;
+}
+
+ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
+                              std::string_view upstream_content_type, std::string_view body) {
+  ClientResponse response;
+  response.status = upstream_status;
+  response.content_type = std::string(upstream_content_type);
+  if (upstream_status < 200 || upstream_status >= 300) {
+    std::optional<std::string> translated = TranslateError(call.input, call.wire, upstream_status, body);
+    if (!translated) {
+      response.status = 502;
+      response.content_type = "text/plain";
+      response.body = "failed to process LLM response: the upstream error body could not be translated";
+      return response;
+    }
+    response.body = std::move(*translated);
+    return response;
+  }
+  if (IsPassthrough(call.input, call.wire)) {
+    response.body = std::string(body);
+    if (auto translated = TranslateResponse(call.input, call.wire, body, call.options)) {
+      response.info = std::move(translated->info);
+    }
+    return response;
+  }
+  Translated<ResponseTranslation> translated = TranslateResponse(call.input, call.wire, body, call.options);
+  if (!translated) {
+    response.status = 502;
+    response.content_type = "text/plain";
+    response.body = "failed to process LLM response: " + translated.error();
+    return response;
+  }
+  response.content_type = "application/json";
+  response.body = translated->body.dump();
+  response.info = std::move(translated->info);
+  return response;
+}
+
+}  // namespace agw::llm

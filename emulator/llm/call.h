@@ -1,0 +1,104 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "emulator/llm/translate.h"
+#include "emulator/route/request.h"
+#include "validate/model/agentgateway.h"
+#include "validate/model/provider_defaults.h"
+
+namespace agw::llm {
+
+namespace route = agw::emulator::route;
+
+
+// The endpoint class of a client request (agentgateway's RouteType), from the AI policy's
+// `routes` map.
+enum class RouteType {
+  kCompletions,
+  kMessages,
+  kModels,
+  kPassthrough,
+  kDetect,
+  kResponses,
+  kAnthropicTokenCount,
+  kEmbeddings,
+  kRealtime,
+  kRerank,
+  kGenerateContent,
+  kGeminiCountTokens,
+};
+
+std::optional<RouteType> ParseRouteType(std::string_view name);
+std::string_view RouteTypeName(RouteType type);
+
+// Longest path suffix first (ties by name), "*" last; Completions when nothing matches.
+RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>>& routes,
+                           std::string_view path);
+
+// "openai", "anthropic", "gcp.gemini", "gcp.vertex_ai", "aws.bedrock", "azure", "custom".
+std::string ProviderId(const model::LLMProvider& provider);
+
+// One provider of an AI backend with everything the data plane applies to it.
+struct ProviderSetup {
+  const model::LLMProvider* provider = nullptr;
+  const model::BackendAI* ai = nullptr;  // the merged AI policy, if any
+  // The backend auth credential (Secret `Authorization` value or inline key, "Bearer " already
+  // stripped). A credential value: never log it.
+  std::optional<std::string> api_key;
+  bool auth_location_explicit = false;
+  bool tls_policy = false;
+  std::string tls_sni;
+};
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string path = "/";  // after route filters
+  std::string query;
+  route::HeaderList headers;
+  std::string body;
+};
+
+// A response the gateway gives itself, without calling the provider.
+struct LocalResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+// Everything the data plane sends for one LLM request, and what it needs to answer the client.
+struct LlmCall {
+  std::optional<LocalResponse> local;  // set: answer this, call nothing
+  std::string provider_id;
+  RouteType route = RouteType::kCompletions;
+  InputFormat input = InputFormat::kCompletions;
+  WireFormat wire = WireFormat::kOpenAICompletions;
+  bool streaming = false;
+  model::UpstreamTarget target;
+  std::string authority;
+  route::HeaderList headers;  // to send; content-length is added by the sender
+  std::string body;
+  RequestInfo info;
+  ProviderOptions options;
+};
+
+// Classifies, resolves the model, translates and addresses the request (llm-dataplane.md
+// 2.3): pure, so the same call can be sent to the provider, a --provider-url stand-in or the
+// in-process mock.
+LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request);
+
+// The client's answer to a buffered (non-streamed, or failed) upstream response.
+struct ClientResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  ResponseInfo info;
+};
+ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
+                              std::string_view upstream_content_type, std::string_view body);
+
+}  // namespace agw::llm

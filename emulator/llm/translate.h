@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "emulator/llm/stream.h"
+#include "emulator/llm/translation.h"
+
+namespace agw::llm {
+
+// The body format sent upstream: a chat format, or one of the non-chat endpoint formats.
+enum class WireFormat {
+  kOpenAICompletions,
+  kOpenAIResponses,
+  kAnthropicMessages,
+  kBedrockConverse,
+  kGeminiNative,       // generateContent on the Gemini API or Vertex
+  kOpenAIEmbeddings,   // OpenAI, Azure, Gemini compat, custom: passed through
+  kVertexEmbeddings,   // :predict
+  kBedrockEmbeddings,  // Titan / Cohere / Nova invoke bodies, by model
+  kCohereRerank,       // passed through
+  kVertexRerank,
+  kBedrockRerank,
+  kAnthropicCountTokens,  // Anthropic and custom: passed through
+  kVertexCountTokens,
+  kBedrockCountTokens,
+  kGeminiCountTokens,  // passed through
+  kRaw,                // Passthrough and Detect: bytes as they are
+};
+
+std::string_view WireFormatName(WireFormat format);
+
+// The translations the emulator knows, between what the client sent and what goes upstream.
+// Same-format pairs pass the body through (usage is still read from the response).
+Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
+                                                const Json& body, const ProviderOptions& options);
+Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
+                                                  std::string_view upstream_body,
+                                                  const ProviderOptions& options);
+// Null when the pair does not stream (the response is then handled as buffered).
+std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
+                                                       const ProviderOptions& options);
+// The body the client gets for an upstream error (status kept by the caller); nullopt when
+// it cannot be reshaped (the gateway then answers 502).
+std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
+                                          std::string_view upstream_body);
+// Whether the pair keeps the upstream body byte for byte.
+bool IsPassthrough(InputFormat input, WireFormat wire);
+
+}  // namespace agw::llm
