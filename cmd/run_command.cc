@@ -24,7 +24,52 @@ struct RunOptions {
   std::string log_format = "text";
   bool watch = false;
   int threads = 0;
+  bool mock_providers = false;
+  std::vector<std::string> provider_urls;  // "openai=http://127.0.0.1:9000"
+  std::vector<std::string> secrets;        // "ns/name=ENV_VAR"
 };
+
+// A ready-to-paste request for every rule that sends to an AI backend, so a user can try the
+// emulator at once. PathPrefix matches only (the tutorials' shape).
+void PrintAiExamples(const emulator::io::Snapshot& snapshot,
+                     const std::vector<emulator::io::BoundListener>& listeners, std::ostream& out) {
+  bool header = false;
+  for (const resolve::ResolvedListener& listener : snapshot.pipeline->resolution.config.listeners) {
+    const emulator::io::BoundListener* bound = nullptr;
+    for (const auto& candidate : listeners) {
+      if (candidate.gateway == listener.gateway->metadata.namespace_ + "/" + listener.gateway->metadata.name &&
+          candidate.gateway_port == listener.listener->port) {
+        bound = &candidate;
+      }
+    }
+    if (bound == nullptr) continue;
+    for (const resolve::ResolvedRoute& route : listener.routes) {
+      if (route.http == nullptr) continue;
+      std::string host;
+      if (!route.http->hostnames.empty() && route.http->hostnames[0].find('*') == std::string::npos) {
+        host = route.http->hostnames[0];
+      }
+      for (const resolve::ResolvedRule& rule : route.rules) {
+        if (rule.http == nullptr || rule.backends.empty() || rule.backends[0].backend == nullptr ||
+            !rule.backends[0].backend->ai) {
+          continue;
+        }
+        std::string path = "/";
+        for (const model::HTTPRouteMatch& match : rule.http->matches) {
+          if (match.path && match.path->type != "RegularExpression") path = match.path->value;
+        }
+        if (!header) {
+          out << "Try (AI routes):\n";
+          header = true;
+        }
+        out << "  curl -s http://" << bound->address << ":" << bound->local_port << path
+            << (host.empty() ? "" : " -H 'host: " + host + "'")
+            << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
+               "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
+      }
+    }
+  }
+}
 
 // A fingerprint of the inputs (every file under them, with size and modification time), to
 // notice edits, new files and deletions.
@@ -90,6 +135,20 @@ int RunRun(const RunOptions& options) {
     }
   }
 
+  server.ai.mock_providers = options.mock_providers;
+  for (const std::string& spec : options.provider_urls) {
+    if (auto added = server.ai.AddProviderUrl(spec); !added) {
+      std::cerr << "error: " << added.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+  for (const std::string& spec : options.secrets) {
+    if (auto added = server.ai.AddSecret(spec); !added) {
+      std::cerr << "error: " << added.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+
   std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
   if (ReportUnreadable(*pipeline)) {
     return kExitOperational;
@@ -139,6 +198,11 @@ int RunRun(const RunOptions& options) {
     std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
               << " (/healthz /config_dump /routes /metrics)\n";
   }
+  if (options.mock_providers) {
+    std::cout << "  AI providers are mocked in-process (--mock-providers): answers echo the last "
+                 "user message\n";
+  }
+  PrintAiExamples(*snapshot, running->listeners(), std::cout);
   std::cout << (options.watch ? "Watching the inputs for changes. " : "")
             << "Press Ctrl-C to stop.\n"
             << std::flush;
@@ -178,8 +242,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "run",
       "Serve the manifests locally as the agentgateway data plane would: every Gateway listener "
       "port becomes a local port (127.0.0.1 by default), HTTPRoutes are matched and filtered as "
-      "on the cluster, and requests are forwarded to local stand-ins for Services. Not yet: "
-      "HTTPS listeners, GRPCRoutes, and AI backends (requests to them get 501).");
+      "on the cluster, and requests are forwarded to local stand-ins for Services. AI backends "
+      "(AgentgatewayBackend spec.ai) are called as agentgateway calls them: route type, model, "
+      "request/response translation, streaming and auth from Secrets; --mock-providers answers "
+      "them in-process. Not yet: HTTPS listeners, GRPCRoutes.");
   AddInputFlags(*command, options->inputs);
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
   command->add_option("--port", options->ports,
@@ -200,6 +266,20 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                     "Re-read the manifests when they change and swap the configuration without "
                     "dropping connections (an invalid edit keeps the last good one)");
   command->add_option("--threads", options->threads, "Worker threads (default: one per core)");
+  command->add_flag("--mock-providers", options->mock_providers,
+                    "Answer every AI backend in-process, in the provider's own format (the "
+                    "translation still runs): the last user message is echoed back, usage is "
+                    "estimated at one token per 4 bytes. No network, no API keys");
+  command->add_option("--provider-url", options->provider_urls,
+                      "PROVIDER_OR_BACKEND=URL: send a provider's requests to URL instead of its "
+                      "cloud host (paths, auth and translation unchanged); the key is a provider "
+                      "(openai, anthropic, gemini, vertexai, bedrock, azure), a backend NS/NAME "
+                      "or NAME; repeatable");
+  command->add_option("--secret", options->secrets,
+                      "NAMESPACE/NAME=ENV_VAR: the auth Secret NAMESPACE/NAME's Authorization "
+                      "value comes from environment variable ENV_VAR (for Secrets kept out of "
+                      "the manifests); Secret values written $VAR or ${VAR} are read from the "
+                      "environment too; repeatable");
   command->callback([options, &exit_code] { exit_code = RunRun(*options); });
 }
 

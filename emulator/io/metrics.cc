@@ -26,7 +26,60 @@ std::string Labels(const std::string& gateway, const std::string& route,
          Escape(backend) + "\"";
 }
 
+// agentgateway's buckets: token counts in powers of 4, durations doubling from 10 ms.
+constexpr double kTokenBounds[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144,
+                                   1048576, 4194304, 16777216, 67108864};
+constexpr double kGenAiSecondBounds[] = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+                                         1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+
+template <std::size_t N>
+void Observe(const double (&bounds)[N],
+             std::vector<std::uint64_t>& buckets, std::uint64_t& count, double& sum, double value) {
+  if (buckets.empty()) buckets.assign(N, 0);
+  for (std::size_t i = 0; i < N; ++i) {
+    if (value <= bounds[i]) ++buckets[i];
+  }
+  ++count;
+  sum += value;
+}
+
+template <std::size_t N>
+void WriteHistogram(std::ostringstream& out, const std::string& name, const std::string& labels,
+                    const double (&bounds)[N], const std::vector<std::uint64_t>& buckets,
+                    std::uint64_t count, double sum) {
+  for (std::size_t i = 0; i < N; ++i) {
+    out << name << "_bucket{" << labels << ",le=\"" << bounds[i] << "\"} " << buckets[i] << "\n";
+  }
+  out << name << "_bucket{" << labels << ",le=\"+Inf\"} " << count << "\n"
+      << name << "_sum{" << labels << "} " << sum << "\n"
+      << name << "_count{" << labels << "} " << count << "\n";
+}
+
 }  // namespace
+
+void Metrics::RecordGenAi(const GenAi& exchange) {
+  std::string labels = "gateway=\"" + Escape(exchange.gateway) + "\",route=\"" +
+                       Escape(exchange.route) + "\",gen_ai_operation_name=\"" +
+                       Escape(exchange.operation) + "\",gen_ai_system=\"" +
+                       Escape(exchange.provider) + "\",gen_ai_request_model=\"" +
+                       Escape(exchange.request_model) + "\",gen_ai_response_model=\"" +
+                       Escape(exchange.response_model) + "\"";
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& by_type = token_usage_[labels];
+  auto observe = [&](const char* type, const std::optional<std::int64_t>& tokens) {
+    if (!tokens) return;
+    Histogram& histogram = by_type[type];
+    Observe(kTokenBounds, histogram.buckets, histogram.count, histogram.sum,
+            static_cast<double>(*tokens));
+  };
+  observe("input", exchange.input_tokens);
+  observe("output", exchange.output_tokens);
+  observe("input_cache_read", exchange.cache_read_tokens);
+  observe("input_cache_write", exchange.cache_write_tokens);
+  Histogram& duration = gen_ai_durations_[labels];
+  Observe(kGenAiSecondBounds, duration.buckets, duration.count, duration.sum,
+          exchange.seconds);
+}
 
 void Metrics::Record(const std::string& gateway, const std::string& route,
                      const std::string& backend, int status, double seconds,
@@ -84,6 +137,21 @@ std::string Metrics::Prometheus() const {
     const auto& [gateway, route, backend] = key;
     out << "agentgateway_response_bytes_total{" << Labels(gateway, route, backend) << "} "
         << bytes.second << "\n";
+  }
+  out << "# HELP agentgateway_gen_ai_client_token_usage Tokens used per LLM request, by token type.\n"
+      << "# TYPE agentgateway_gen_ai_client_token_usage histogram\n";
+  for (const auto& [labels, by_type] : token_usage_) {
+    for (const auto& [type, histogram] : by_type) {
+      WriteHistogram(out, "agentgateway_gen_ai_client_token_usage",
+                     "gen_ai_token_type=\"" + type + "\"," + labels, kTokenBounds,
+                     histogram.buckets, histogram.count, histogram.sum);
+    }
+  }
+  out << "# HELP agentgateway_gen_ai_server_request_duration Duration of LLM requests in seconds.\n"
+      << "# TYPE agentgateway_gen_ai_server_request_duration histogram\n";
+  for (const auto& [labels, histogram] : gen_ai_durations_) {
+    WriteHistogram(out, "agentgateway_gen_ai_server_request_duration", labels, kGenAiSecondBounds,
+                   histogram.buckets, histogram.count, histogram.sum);
   }
   return out.str();
 }

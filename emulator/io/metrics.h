@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -16,6 +17,22 @@ class Metrics {
   void Record(const std::string& gateway, const std::string& route, const std::string& backend,
               int status, double seconds, std::uint64_t request_bytes,
               std::uint64_t response_bytes);
+  // One LLM exchange: token usage by type and the exchange's duration, with agentgateway's
+  // gen_ai label set.
+  struct GenAi {
+    std::string gateway;
+    std::string route;
+    std::string operation;  // "chat" or "embeddings"
+    std::string provider;   // gen_ai_system: "openai", "anthropic", "gcp.gemini", ...
+    std::string request_model;
+    std::string response_model;
+    std::optional<std::int64_t> input_tokens;  // cache reads and writes included
+    std::optional<std::int64_t> output_tokens;
+    std::optional<std::int64_t> cache_read_tokens;
+    std::optional<std::int64_t> cache_write_tokens;
+    double seconds = 0;
+  };
+  void RecordGenAi(const GenAi& exchange);
   std::string Prometheus() const;
 
  private:
@@ -29,6 +46,9 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, std::string, int>, std::uint64_t> requests_;
   std::map<Key, Histogram> durations_;
   std::map<Key, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // request, response
+  // gen_ai labels (without the token type) -> histogram per token type, and durations.
+  std::map<std::string, std::map<std::string, Histogram>> token_usage_;
+  std::map<std::string, Histogram> gen_ai_durations_;
 };
 
 }  // namespace agw::emulator::io

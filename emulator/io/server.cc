@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/io/metrics.h"
+#include "emulator/llm/mock.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 
@@ -98,6 +99,17 @@ std::string Timestamp() {
 
 }  // namespace
 
+// An upstream connection kept alive between requests of one downstream connection.
+struct Upstream {
+  std::string key;  // endpoint it is connected to
+  std::unique_ptr<Stream> plain;
+  std::unique_ptr<TlsStream> tls;
+  beast::flat_buffer buffer;
+  // The relay's body buffer, allocated once per connection: a 16 KiB vector per request showed in
+  // perf as memset and malloc_consolidate.
+  std::vector<char> chunk;
+};
+
 struct AccessRecord {
   std::string gateway;
   std::string method;
@@ -109,6 +121,12 @@ struct AccessRecord {
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   double seconds = 0;
+  // LLM exchanges only.
+  std::string gen_ai_provider;
+  std::string gen_ai_request_model;
+  std::string gen_ai_response_model;
+  std::optional<std::int64_t> gen_ai_input_tokens;
+  std::optional<std::int64_t> gen_ai_output_tokens;
 };
 
 class Server::Impl {
@@ -144,6 +162,10 @@ class Server::Impl {
   Awaitable<void> AdminAccept(Acceptor& acceptor);
   Awaitable<void> AdminSession(Stream stream);
   Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
+  Awaitable<void> ServeLlm(Worker& worker, Stream& stream, Upstream& upstream,
+                           const route::Plan& plan, const std::string& body, bool chunked_ok,
+                           bool& keep_alive, Clock::time_point start, const model::Model& model,
+                           AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
 
   ServerOptions options_;
@@ -295,16 +317,6 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
 
 namespace {
 
-// An upstream connection kept alive between requests of one downstream connection.
-struct Upstream {
-  std::string key;  // endpoint it is connected to
-  std::unique_ptr<Stream> plain;
-  std::unique_ptr<TlsStream> tls;
-  beast::flat_buffer buffer;
-  // The relay's body buffer, allocated once per connection: a 16 KiB vector per request showed in
-  // perf as memset and malloc_consolidate.
-  std::vector<char> chunk;
-};
 
 template <typename S>
 Awaitable<void> WriteAll(S& stream, const std::string& data, boost::system::error_code& ec) {
@@ -461,6 +473,46 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
   co_return result;
 }
 
+struct ConnectResult {
+  int status = 0;  // 0: connected; else the status the client gets
+  std::string error;
+};
+
+// Opens a fresh connection to `endpoint` (TLS with SNI and verification when asked) into
+// `upstream`, replacing whatever it held.
+Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endpoint,
+                                         const UpstreamLimits& limits, ssl::context& tls_context,
+                                         Upstream& upstream) {
+  std::string key = endpoint.ToString();
+  upstream = Upstream{};
+  upstream.key = key;
+  tcp::resolver resolver(executor);
+  boost::system::error_code ec;
+  auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                 net::redirect_error(kUse, ec));
+  if (ec) co_return ConnectResult{503, "cannot resolve " + endpoint.host + ": " + ec.message()};
+  auto plain = std::make_unique<Stream>(executor);
+  limits.Arm(*plain);
+  co_await plain->async_connect(results, net::redirect_error(kUse, ec));
+  if (ec) {
+    co_return ConnectResult{ec == beast::error::timeout ? 504 : 503,
+                            "upstream connect error (" + key + "): " + ec.message()};
+  }
+  plain->socket().set_option(tcp::no_delay(true), ec);
+  if (!endpoint.tls) {
+    upstream.plain = std::move(plain);
+    co_return ConnectResult{};
+  }
+  auto tls = std::make_unique<TlsStream>(std::move(*plain), tls_context);
+  std::string sni = endpoint.sni.empty() ? endpoint.host : endpoint.sni;
+  SSL_set_tlsext_host_name(tls->native_handle(), sni.c_str());
+  tls->set_verify_callback(ssl::host_name_verification(sni));
+  co_await tls->async_handshake(ssl::stream_base::client, net::redirect_error(kUse, ec));
+  if (ec) co_return ConnectResult{503, "TLS handshake with " + key + " failed: " + ec.message()};
+  upstream.tls = std::move(tls);
+  co_return ConnectResult{};
+}
+
 std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const std::string& body,
                                  bool keep_alive) {
   // One allocation: growing the string by concatenation copied a 1 KB body several times.
@@ -492,6 +544,209 @@ std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const st
   return out;
 }
 
+
+// What came of one LLM exchange with a provider.
+struct LlmResult {
+  int status = 0;           // sent to the client (0: nothing sent yet)
+  int upstream_status = 0;
+  int error_status = 0;     // set when nothing reached the client
+  std::string error;
+  bool client_ok = true;
+  bool upstream_reusable = false;
+  bool close_client = false;
+  std::uint64_t bytes = 0;
+  llm::ResponseInfo info;
+};
+
+std::string SizedResponse(int status, route::HeaderList headers, const std::string& content_type,
+                          const std::string& body) {
+  if (!content_type.empty()) route::SetHeader(headers, "content-type", content_type);
+  route::RemoveHeader(headers, "content-length");
+  headers.emplace_back("content-length", std::to_string(body.size()));
+  return HeaderBlock(status, headers) + body;
+}
+
+std::string ChunkFrame(std::string_view data) {
+  std::ostringstream size;
+  size << std::hex << data.size() << "\r\n";
+  return size.str() + std::string(data) + "\r\n";
+}
+
+// Client headers for an LLM response: the upstream's, minus framing, plus the route's edits.
+route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
+  route::HeaderList headers;
+  for (const auto& [name, value] : upstream) {
+    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length") ||
+        route::HeaderNameEquals(name, "content-type") ||
+        route::HeaderNameEquals(name, "content-encoding")) {
+      continue;
+    }
+    headers.emplace_back(name, value);
+  }
+  plan.response_headers.Apply(headers);
+  for (const auto& header : plan.cors_response_headers) route::SetHeader(headers, header.first, header.second);
+  return headers;
+}
+
+// Answers the client from a complete upstream response held in memory (a buffered provider
+// answer, or a --mock-providers one): streamed through the translator when the call streams.
+Awaitable<LlmResult> AnswerLlmFromBytes(Stream& client, const llm::LlmCall& call, int status,
+                                        std::string_view content_type, const std::string& body,
+                                        const route::HeaderList& upstream_headers,
+                                        const route::Plan& plan) {
+  LlmResult result;
+  result.upstream_status = status;
+  boost::system::error_code ec;
+  bool event_stream = content_type.find("text/event-stream") != std::string_view::npos;
+  std::unique_ptr<llm::StreamTranslator> translator;
+  if (call.streaming && status >= 200 && status < 300 && event_stream) {
+    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options);
+  }
+  route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
+  if (translator) {
+    std::string out;
+    translator->Feed(body, out);
+    translator->Finish(out);
+    result.info = translator->info();
+    result.status = status;
+    result.bytes = out.size();
+    // The whole stream is already here: it goes out with its length.
+    co_await WriteAll(client, SizedResponse(status, headers, "text/event-stream", out), ec);
+    result.client_ok = !ec;
+    co_return result;
+  }
+  llm::ClientResponse answer = llm::AnswerBuffered(call, status, content_type, body);
+  result.info = answer.info;
+  result.status = answer.status;
+  result.bytes = answer.body.size();
+  co_await WriteAll(client, SizedResponse(answer.status, headers, answer.content_type, answer.body), ec);
+  result.client_ok = !ec;
+  co_return result;
+}
+
+// Sends a planned LLM call upstream and answers the client: a streamed 2xx response is
+// translated event by event as bytes arrive; anything else is read whole and translated.
+template <typename S>
+Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::vector<char>& chunk,
+                                 Stream& client, const std::string& request_bytes,
+                                 const llm::LlmCall& call, const route::Plan& plan,
+                                 bool chunked_ok, const UpstreamLimits& limits,
+                                 std::size_t max_body) {
+  LlmResult result;
+  boost::system::error_code ec;
+  limits.Arm(beast::get_lowest_layer(upstream));
+  co_await WriteAll(upstream, request_bytes, ec);
+  if (ec) {
+    result.error_status = ec == beast::error::timeout ? 504 : 503;
+    result.error = "upstream write failed: " + ec.message();
+    co_return result;
+  }
+  buffer.reserve(kRelayChunk);
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  for (;;) {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->header_limit(64 * 1024);
+    co_await http::async_read_header(upstream, buffer, *parser, net::redirect_error(kUse, ec));
+    if (ec) {
+      result.error_status = ec == beast::error::timeout ? 504 : 503;
+      result.error = ec == beast::error::timeout ? "upstream request timeout"
+                                                 : "upstream connection failed: " + ec.message();
+      co_return result;
+    }
+    unsigned status = parser->get().result_int();
+    if (status < 100 || status >= 200 || status == 101) break;
+  }
+  auto& response = parser->get();
+  int status = static_cast<int>(response.result_int());
+  result.upstream_status = status;
+  std::string content_type(response[http::field::content_type]);
+  route::HeaderList upstream_headers;
+  for (const auto& field : response.base()) {
+    upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  std::unique_ptr<llm::StreamTranslator> translator;
+  bool event_stream = content_type.find("text/event-stream") != std::string::npos ||
+                      content_type.find("application/vnd.amazon.eventstream") != std::string::npos;
+  if (call.streaming && status >= 200 && status < 300 && event_stream) {
+    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options);
+  }
+  chunk.resize(kRelayChunk);
+  std::string body;
+  bool header_sent = false;
+  if (translator) {
+    route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
+    route::SetHeader(headers, "content-type", "text/event-stream");
+    if (chunked_ok) {
+      headers.emplace_back("transfer-encoding", "chunked");
+    } else {
+      result.close_client = true;
+    }
+    co_await WriteAll(client, HeaderBlock(status, headers), ec);
+    if (ec) {
+      result.client_ok = false;
+      co_return result;
+    }
+    header_sent = true;
+    result.status = status;
+  }
+  std::string out;
+  while (!parser->is_done()) {
+    response.body().data = chunk.data();
+    response.body().size = chunk.size();
+    limits.Arm(beast::get_lowest_layer(upstream));
+    co_await http::async_read_some(upstream, buffer, *parser, net::redirect_error(kUse, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    std::size_t n = chunk.size() - response.body().size;
+    std::string_view data(chunk.data(), n);
+    if (translator) {
+      out.clear();
+      translator->Feed(data, out);
+      if (!out.empty()) {
+        result.bytes += out.size();
+        boost::system::error_code write_ec;
+        co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, write_ec);
+        if (write_ec) {
+          result.client_ok = false;
+          co_return result;
+        }
+      }
+    } else {
+      body.append(data);
+      if (body.size() > max_body) {
+        result.error_status = 502;
+        result.error = "failed to process LLM response: response body too large";
+        co_return result;
+      }
+    }
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+      if (header_sent) {
+        result.client_ok = false;  // a cut stream must not look complete
+        co_return result;
+      }
+      result.error_status = ec == beast::error::timeout ? 504 : 503;
+      result.error = ec == beast::error::timeout ? "upstream request timeout"
+                                                 : "upstream connection failed: " + ec.message();
+      co_return result;
+    }
+  }
+  result.upstream_reusable = parser->is_done() && parser->keep_alive();
+  if (translator) {
+    out.clear();
+    translator->Finish(out);
+    result.bytes += out.size();
+    result.info = translator->info();
+    std::string tail = chunked_ok ? (out.empty() ? std::string() : ChunkFrame(out)) + "0\r\n\r\n" : out;
+    co_await WriteAll(client, tail, ec);
+    if (ec) result.client_ok = false;
+    co_return result;
+  }
+  LlmResult answered = co_await AnswerLlmFromBytes(client, call, status, content_type, body,
+                                                   upstream_headers, plan);
+  answered.upstream_reusable = result.upstream_reusable;
+  co_return answered;
+}
 }  // namespace
 
 Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t index) {
@@ -574,8 +829,13 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
     record.request_bytes = message.body().size();
 
     std::optional<route::DirectResponse> direct = plan.direct;
+    bool llm_backend = !direct && plan.upstream &&
+                       plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
+                       plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
     Destination destination;
-    if (!direct && plan.upstream) {
+    if (llm_backend) {
+      record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
+    } else if (!direct && plan.upstream) {
       destination = ResolveDestination(*plan.upstream->backend, snapshot->pipeline->model,
                                        options_.services, worker.random());
       record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
@@ -585,7 +845,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
                                        destination.error};
       }
     }
-    if (!direct) {
+    if (!direct && !llm_backend) {
       for (const route::MirrorTarget& mirror : plan.mirrors) {
         if (mirror.fraction < 1.0 &&
             std::uniform_real_distribution<double>(0, 1)(worker.random) >= mirror.fraction) {
@@ -612,6 +872,9 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
       co_await WriteAll(stream, response, ec);
       record.status = direct->status;
       record.response_bytes = direct->body.size();
+    } else if (llm_backend) {
+      co_await ServeLlm(worker, stream, upstream, plan, message.body(), message.version() >= 11,
+                        keep_alive, start, snapshot->pipeline->model, record, ec);
     } else {
       const Endpoint& endpoint = *destination.endpoint;
       UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
@@ -626,43 +889,12 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
       for (int attempt = 0; attempt < 2; ++attempt) {
         bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
         if (fresh) {
-          upstream = Upstream{};
-          upstream.key = key;
-          tcp::resolver resolver(stream.get_executor());
-          boost::system::error_code resolve_ec;
-          auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
-                                                         net::redirect_error(kUse, resolve_ec));
-          if (resolve_ec) {
-            exchange.error_status = 503;
-            exchange.error = "cannot resolve " + endpoint.host + ": " + resolve_ec.message();
+          ConnectResult connected =
+              co_await ConnectUpstream(stream.get_executor(), endpoint, limits, tls_context_, upstream);
+          if (connected.status != 0) {
+            exchange.error_status = connected.status;
+            exchange.error = std::move(connected.error);
             break;
-          }
-          auto plain = std::make_unique<Stream>(stream.get_executor());
-          limits.Arm(*plain);
-          boost::system::error_code connect_ec;
-          co_await plain->async_connect(results, net::redirect_error(kUse, connect_ec));
-          if (connect_ec) {
-            exchange.error_status = connect_ec == beast::error::timeout ? 504 : 503;
-            exchange.error = "upstream connect error (" + key + "): " + connect_ec.message();
-            break;
-          }
-          plain->socket().set_option(tcp::no_delay(true), connect_ec);
-          if (endpoint.tls) {
-            auto tls = std::make_unique<TlsStream>(std::move(*plain), tls_context_);
-            std::string sni = endpoint.sni.empty() ? endpoint.host : endpoint.sni;
-            SSL_set_tlsext_host_name(tls->native_handle(), sni.c_str());
-            tls->set_verify_callback(ssl::host_name_verification(sni));
-            boost::system::error_code handshake_ec;
-            co_await tls->async_handshake(ssl::stream_base::client,
-                                          net::redirect_error(kUse, handshake_ec));
-            if (handshake_ec) {
-              exchange.error_status = 503;
-              exchange.error = "TLS handshake with " + key + " failed: " + handshake_ec.message();
-              break;
-            }
-            upstream.tls = std::move(tls);
-          } else {
-            upstream.plain = std::move(plain);
           }
         }
         std::string bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
@@ -713,6 +945,122 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
   stream.close();
 }
 
+Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Stream& stream, Upstream& upstream,
+                                       const route::Plan& plan, const std::string& body,
+                                       bool chunked_ok, bool& keep_alive, Clock::time_point start,
+                                       const model::Model& model, AccessRecord& record,
+                                       boost::system::error_code& ec) {
+  const model::AgentgatewayBackend& backend = *plan.upstream->backend->backend;
+  AiBackendPlan ai = PlanAiBackend(backend, model, options_.ai);
+  auto answer_text = [&](int status, const std::string& text) -> Awaitable<void> {
+    record.status = status;
+    record.response_bytes = text.size();
+    co_await WriteAll(stream, SizedResponse(status, {}, "text/plain", text), ec);
+  };
+  if (ai.tiers.empty() || ai.tiers.front().empty()) {
+    co_await answer_text(500, "AI backend " + ai.backend + " has no provider\n");
+    co_return;
+  }
+  const std::vector<AiProvider>& tier = ai.tiers.front();
+  const AiProvider& provider = tier[worker.random() % tier.size()];
+
+  llm::ClientRequest request;
+  request.method = plan.upstream->method;
+  route::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
+  request.headers = plan.upstream->headers;
+  request.body = body;
+  llm::LlmCall call = llm::PlanCall(provider.setup, std::move(request));
+  record.gen_ai_provider = call.provider_id;
+  record.gen_ai_request_model = call.info.request_model;
+  LlmResult result;
+  if (call.local) {
+    record.status = call.local->status;
+    record.response_bytes = call.local->body.size();
+    co_await WriteAll(stream, SizedResponse(call.local->status, {}, call.local->content_type,
+                                            call.local->body), ec);
+    co_return;
+  }
+  if (options_.ai.mock_providers) {
+    llm::MockResponse mock = llm::MockProviderResponse(call);
+    result = co_await AnswerLlmFromBytes(stream, call, mock.status, mock.content_type, mock.body,
+                                         {}, plan);
+  } else {
+    ProviderConnection connection = ConnectionFor(call, ai, provider, options_.ai);
+    route::UpstreamRequest outgoing;
+    outgoing.method = plan.upstream->method;
+    outgoing.path_and_query = connection.path_prefix + call.target.path;
+    outgoing.authority = connection.overridden
+                             ? connection.endpoint.host + ":" + std::to_string(connection.endpoint.port)
+                             : call.authority;
+    outgoing.headers = call.headers;
+    std::string bytes = UpstreamRequestBytes(outgoing, call.body, true);
+    UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
+    for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
+      if (limit && limit->count() > 0) {
+        Clock::time_point at = start + *limit;
+        limits.deadline = limits.deadline ? std::min(*limits.deadline, at) : at;
+      }
+    }
+    std::string key = connection.endpoint.ToString();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
+      if (fresh) {
+        ConnectResult connected = co_await ConnectUpstream(stream.get_executor(), connection.endpoint,
+                                                           limits, tls_context_, upstream);
+        if (connected.status != 0) {
+          result.error_status = connected.status;
+          result.error = std::move(connected.error);
+          break;
+        }
+      }
+      if (upstream.tls) {
+        result = co_await ExchangeLlm(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
+                                      call, plan, chunked_ok, limits, options_.max_request_body * 8);
+      } else {
+        result = co_await ExchangeLlm(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
+                                      call, plan, chunked_ok, limits, options_.max_request_body * 8);
+      }
+      if (!result.upstream_reusable) upstream = Upstream{};
+      // A kept-alive connection the provider closed meanwhile: retry once on a fresh one.
+      if (!fresh && result.status == 0 && result.error_status == 503) continue;
+      break;
+    }
+  }
+  if (result.status == 0 && result.client_ok) {
+    co_await answer_text(result.error_status, result.error + "\n");
+  } else {
+    record.status = result.status;
+    record.response_bytes = result.bytes;
+    if (!result.client_ok) ec = net::error::connection_aborted;
+  }
+  if (result.close_client) keep_alive = false;
+  record.upstream_status = result.upstream_status;
+  const llm::ResponseInfo& info = result.info;
+  if (info.provider_model) record.gen_ai_response_model = *info.provider_model;
+  // Logs and metrics count input tokens with cache reads and writes, as agentgateway does.
+  if (info.input_tokens) {
+    std::int64_t input = *info.input_tokens;
+    bool excludes_cache = call.wire == llm::WireFormat::kAnthropicMessages ||
+                          call.wire == llm::WireFormat::kBedrockConverse;
+    if (excludes_cache) input += info.cached_input_tokens.value_or(0) + info.cache_creation_input_tokens.value_or(0);
+    record.gen_ai_input_tokens = input;
+  }
+  record.gen_ai_output_tokens = info.output_tokens;
+  Metrics::GenAi gen_ai;
+  gen_ai.gateway = record.gateway;
+  gen_ai.route = record.route.empty() ? "-" : record.route;
+  gen_ai.operation = call.input == llm::InputFormat::kEmbeddings ? "embeddings" : "chat";
+  gen_ai.provider = call.provider_id;
+  gen_ai.request_model = record.gen_ai_request_model;
+  gen_ai.response_model = record.gen_ai_response_model;
+  gen_ai.input_tokens = record.gen_ai_input_tokens;
+  gen_ai.output_tokens = record.gen_ai_output_tokens;
+  gen_ai.cache_read_tokens = info.cached_input_tokens;
+  gen_ai.cache_write_tokens = info.cache_creation_input_tokens;
+  gen_ai.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (result.upstream_status >= 200 && result.upstream_status < 300) metrics_.RecordGenAi(gen_ai);
+}
+
 Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_bytes) {
   // Fire and forget: the client's response never waits for the mirror.
   Stream stream(co_await net::this_coro::executor);
@@ -747,6 +1095,13 @@ void Server::Impl::Log(const AccessRecord& record) {
     json["duration_ms"] = std::round(record.seconds * 1e6) / 1e3;
     json["request_bytes"] = record.request_bytes;
     json["response_bytes"] = record.response_bytes;
+    if (!record.gen_ai_provider.empty()) {
+      json["gen_ai.provider.name"] = record.gen_ai_provider;
+      json["gen_ai.request.model"] = record.gen_ai_request_model;
+      if (!record.gen_ai_response_model.empty()) json["gen_ai.response.model"] = record.gen_ai_response_model;
+      if (record.gen_ai_input_tokens) json["gen_ai.usage.input_tokens"] = *record.gen_ai_input_tokens;
+      if (record.gen_ai_output_tokens) json["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
+    }
     line = json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   } else {
     // Appended, not streamed: an ostringstream per line showed in perf (locale facets, printf).
@@ -774,6 +1129,13 @@ void Server::Impl::Log(const AccessRecord& record) {
     line.append(duration, formatted.ptr);
     line += " bytes=";
     line += std::to_string(record.response_bytes);
+    if (!record.gen_ai_provider.empty()) {
+      line += " gen_ai.provider=" + record.gen_ai_provider;
+      line += " gen_ai.request.model=" + record.gen_ai_request_model;
+      if (!record.gen_ai_response_model.empty()) line += " gen_ai.response.model=" + record.gen_ai_response_model;
+      if (record.gen_ai_input_tokens) line += " gen_ai.usage.input_tokens=" + std::to_string(*record.gen_ai_input_tokens);
+      if (record.gen_ai_output_tokens) line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
+    }
     line += '\n';
   }
   std::lock_guard<std::mutex> lock(log_mutex_);

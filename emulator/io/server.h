@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/io/ai_backends.h"
 #include "emulator/io/endpoints.h"
 #include "emulator/route/table.h"
 #include "validate/manifest/error.h"
@@ -36,6 +37,7 @@ struct ServerOptions {
   // the map are served on the same number.
   std::map<int, int> port_map;
   ServiceMap services;
+  AiOptions ai;
   std::size_t max_request_body = 10 * 1024 * 1024;
   std::size_t max_header_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};

@@ -1,0 +1,179 @@
+#include "emulator/io/ai_backends.h"
+
+#include <cstdlib>
+#include <regex>
+
+namespace agw::emulator::io {
+namespace {
+
+std::string Trim(std::string text) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  size_t end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+// The controller's reading of an auth Secret value: trimmed, a leading "Bearer " removed.
+std::string NormalizeCredential(std::string value) {
+  value = Trim(std::move(value));
+  if (value.rfind("Bearer ", 0) == 0) value = Trim(value.substr(7));
+  return value;
+}
+
+// Tutorials pass keys through the shell ("$OPENAI_API_KEY" in a heredoc that was not
+// expanded); such a value names an environment variable.
+std::optional<std::string> EnvironmentReference(const std::string& value) {
+  static const std::regex kReference(R"(^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$)");
+  std::smatch match;
+  if (std::regex_match(value, match, kReference)) return match[1].str();
+  return std::nullopt;
+}
+
+struct Credential {
+  std::optional<std::string> value;
+  std::string problem;
+};
+
+Credential ReadEnv(const std::string& variable, const std::string& what) {
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr || *value == '\0') {
+    return {std::nullopt, what + " refers to $" + variable + ", which is not set"};
+  }
+  return {NormalizeCredential(value), ""};
+}
+
+Credential ResolveCredential(const model::BackendAuth& auth, const std::string& ns,
+                             const model::Model& model, const AiOptions& options) {
+  if (auth.key) {
+    if (auto variable = EnvironmentReference(*auth.key)) return ReadEnv(*variable, "auth.key");
+    return {NormalizeCredential(*auth.key), ""};
+  }
+  if (!auth.secret_ref) return {};
+  std::string secret_name = ns + "/" + auth.secret_ref->name;
+  if (auto supplied = options.secret_env.find(secret_name); supplied != options.secret_env.end()) {
+    return ReadEnv(supplied->second, "--secret " + secret_name);
+  }
+  std::string key = auth.secret_ref->key.value_or("Authorization");
+  for (const model::Secret& secret : model.secrets) {
+    if (secret.metadata.namespace_ != ns || secret.metadata.name != auth.secret_ref->name) continue;
+    auto entry = secret.data.find(key);
+    if (entry == secret.data.end()) {
+      return {std::nullopt, "Secret " + secret_name + " has no key " + key};
+    }
+    std::string value = NormalizeCredential(entry->second);
+    if (auto variable = EnvironmentReference(value)) return ReadEnv(*variable, "Secret " + secret_name);
+    return {value, ""};
+  }
+  return {std::nullopt, "Secret " + secret_name + " is not in the manifests (supply it with --secret " +
+                            secret_name + "=ENV_VAR)"};
+}
+
+AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
+                        const std::optional<model::BackendPolicies>& backend_policies,
+                        const std::optional<model::BackendPolicies>& provider_policies,
+                        const std::string& ns, const model::Model& model, const AiOptions& options) {
+  AiProvider result;
+  result.name = std::move(name);
+  result.setup.provider = &provider;
+  // Per-provider policies win over the backend's, field by field.
+  auto pick = [&](auto member) {
+    using Field = typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
+    const Field* found = nullptr;
+    if (backend_policies && ((*backend_policies).*member)) found = &*((*backend_policies).*member);
+    if (provider_policies && ((*provider_policies).*member)) found = &*((*provider_policies).*member);
+    return found;
+  };
+  result.setup.ai = pick(&model::BackendPolicies::ai);
+  if (const model::BackendTLS* tls = pick(&model::BackendPolicies::tls)) {
+    result.setup.tls_policy = true;
+    result.setup.tls_sni = tls->sni.value_or("");
+  }
+  if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
+    Credential credential = ResolveCredential(*auth, ns, model, options);
+    result.setup.api_key = std::move(credential.value);
+    result.problem = std::move(credential.problem);
+    result.setup.auth_location_explicit = auth->location.has_value();
+  }
+  return result;
+}
+
+}  // namespace
+
+Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
+  size_t equals = spec.find('=');
+  static const std::regex kUrl(R"(^(https?)://([^/:]+|\[[^\]]+\])(:\d+)?(/.*)?$)");
+  if (equals == std::string::npos || equals == 0 ||
+      !std::regex_match(spec.substr(equals + 1), kUrl)) {
+    return MakeError("--provider-url \"" + spec +
+                     "\": expected PROVIDER_OR_BACKEND=URL, e.g. openai=http://127.0.0.1:9000");
+  }
+  provider_urls[spec.substr(0, equals)] = spec.substr(equals + 1);
+  return {};
+}
+
+Expected<void> AiOptions::AddSecret(const std::string& spec) {
+  static const std::regex kSpec(R"(^([a-z0-9.-]+)/([a-z0-9.-]+)=([A-Za-z_][A-Za-z0-9_]*)$)");
+  std::smatch match;
+  if (!std::regex_match(spec, match, kSpec)) {
+    return MakeError("--secret \"" + spec + "\": expected NAMESPACE/NAME=ENV_VAR");
+  }
+  secret_env[match[1].str() + "/" + match[2].str()] = match[3].str();
+  return {};
+}
+
+AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const model::Model& model,
+                            const AiOptions& options) {
+  AiBackendPlan plan;
+  const std::string& ns = backend.metadata.namespace_;
+  plan.backend = ns + "/" + backend.metadata.name;
+  if (!backend.ai) return plan;
+  static const std::optional<model::BackendPolicies> kNone;
+  if (backend.ai->provider) {
+    plan.tiers.push_back({MakeProvider(backend.metadata.name, *backend.ai->provider,
+                                       backend.policies, kNone, ns, model, options)});
+  }
+  for (const model::PriorityGroup& group : backend.ai->groups) {
+    std::vector<AiProvider> tier;
+    for (const model::NamedLLMProvider& named : group.providers) {
+      tier.push_back(MakeProvider(named.name, named.provider, backend.policies, named.policies, ns,
+                                  model, options));
+    }
+    if (!tier.empty()) plan.tiers.push_back(std::move(tier));
+  }
+  return plan;
+}
+
+ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
+                                 const AiProvider& provider, const AiOptions& options) {
+  ProviderConnection connection;
+  const model::UpstreamTarget& target = call.target;
+  connection.endpoint = Endpoint{target.host, target.port, target.scheme == "https",
+                                 provider.setup.tls_sni};
+  std::string backend_name = backend.backend.substr(backend.backend.find('/') + 1);
+  for (const std::string& key : {backend.backend, backend_name + "/" + provider.name, backend_name,
+                                 provider.setup.provider->kind}) {
+    auto url = options.provider_urls.find(key);
+    if (url == options.provider_urls.end()) continue;
+    static const std::regex kUrl(R"(^(https?)://([^/:]+|\[[^\]]+\])(:(\d+))?(/.*)?$)");
+    std::smatch match;
+    if (!std::regex_match(url->second, match, kUrl)) continue;
+    bool tls = match[1].str() == "https";
+    std::string host = match[2].str();
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    connection.endpoint = Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80),
+                                   tls, ""};
+    connection.path_prefix = match[5].str();
+    while (!connection.path_prefix.empty() && connection.path_prefix.back() == '/') {
+      connection.path_prefix.pop_back();
+    }
+    connection.overridden = true;
+    break;
+  }
+  // The local-model tutorial reaches the host's server from inside kind as host.docker.internal.
+  if (!connection.overridden && connection.endpoint.host == "host.docker.internal") {
+    connection.endpoint.host = "127.0.0.1";
+  }
+  return connection;
+}
+
+}  // namespace agw::emulator::io

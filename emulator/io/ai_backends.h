@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/io/endpoints.h"
+#include "emulator/llm/call.h"
+#include "validate/manifest/error.h"
+#include "validate/model/model.h"
+
+namespace agw::emulator::io {
+
+// How `run` reaches AI providers from this machine.
+struct AiOptions {
+  // Answer every AI backend in-process in the provider's own format (no network, no keys).
+  bool mock_providers = false;
+  // "--provider-url KEY=URL": KEY is a provider kind (openai, anthropic, gemini, vertexai,
+  // bedrock, azure), a backend "namespace/name" or a backend name. The provider is reached at
+  // URL instead of its cloud host; paths, auth and translation stay the same.
+  std::map<std::string, std::string> provider_urls;
+  // "--secret NS/NAME=ENV_VAR": the Secret's `Authorization` comes from the environment.
+  std::map<std::string, std::string> secret_env;
+
+  Expected<void> AddProviderUrl(const std::string& spec);
+  Expected<void> AddSecret(const std::string& spec);
+};
+
+// One provider of an AI backend, ready to plan calls against.
+struct AiProvider {
+  std::string name;  // the group provider's name, or the backend's name
+  llm::ProviderSetup setup;
+  std::string problem;  // why the credential is missing, if it is (never the value)
+};
+
+// The providers of an AI backend by priority tier (one tier for a single provider).
+struct AiBackendPlan {
+  std::string backend;  // "namespace/name"
+  std::vector<std::vector<AiProvider>> tiers;
+};
+
+AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const model::Model& model,
+                            const AiOptions& options);
+
+// Where a planned call goes from here: the provider itself, or its --provider-url stand-in
+// (`path_prefix` is the URL's path, put in front of the provider path).
+struct ProviderConnection {
+  Endpoint endpoint;
+  std::string path_prefix;
+  bool overridden = false;
+};
+ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
+                                 const AiProvider& provider, const AiOptions& options);
+
+}  // namespace agw::emulator::io
