@@ -62,7 +62,7 @@ void PrintAiExamples(const emulator::io::Snapshot& snapshot,
           out << "Try (AI routes):\n";
           header = true;
         }
-        out << "  curl -s http://" << bound->address << ":" << bound->local_port << path
+        out << "  curl -s" << (bound->tls ? "k https://" : " http://") << bound->address << ":" << bound->local_port << path
             << (host.empty() ? "" : " -H 'host: " + host + "'")
             << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
                "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
@@ -191,8 +191,9 @@ int RunRun(const RunOptions& options) {
     std::string names;
     for (const std::string& name : listener.listener_names) names += (names.empty() ? "" : ", ") + name;
     std::cout << "  Gateway " << listener.gateway << " port " << listener.gateway_port
-              << " (listener " << names << ") -> http://" << listener.address << ":"
-              << listener.local_port << "\n";
+              << " (listener " << names << ") -> " << (listener.tls ? "https" : "http") << "://"
+              << listener.address << ":" << listener.local_port << "\n";
+    for (const std::string& note : listener.notes) std::cout << "    note: " << note << "\n";
   }
   if (running->admin_port() >= 0) {
     std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
@@ -245,7 +246,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "on the cluster, and requests are forwarded to local stand-ins for Services. AI backends "
       "(AgentgatewayBackend spec.ai) are called as agentgateway calls them: route type, model, "
       "request/response translation, streaming and auth from Secrets; --mock-providers answers "
-      "them in-process. Not yet: HTTPS listeners, GRPCRoutes.");
+      "them in-process. HTTPS listeners terminate TLS with their certificateRefs Secrets (a "
+      "self-signed certificate when the Secret is not in the manifests). Not yet: GRPCRoutes.");
   AddInputFlags(*command, options->inputs);
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
   command->add_option("--port", options->ports,

@@ -14,6 +14,7 @@ packages=(
   catch2                  # unit tests (v2)
   libre2-dev              # linear-time regular expressions from user manifests
   libexpected-dev         # tl::expected for operational errors
+  openssl curl            # tests: certificates for HTTPS listeners, and a TLS client
 )
 # nodejs + npm: tests only, to check SARIF output against the SARIF 2.1.0 JSON schema with Ajv
 # (tests/sarif/). A machine that already has a Node.js with its own npm keeps it: NodeSource's

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/io/metrics.h"
+#include "emulator/io/tls_listeners.h"
 #include "emulator/llm/mock.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
@@ -158,11 +159,14 @@ class Server::Impl {
   };
 
   Awaitable<void> Accept(Worker& worker, Acceptor& acceptor, std::size_t listener_index);
-  Awaitable<void> Session(Worker& worker, Stream stream, std::size_t listener_index);
+  template <typename Client>
+  Awaitable<void> Session(Worker& worker, Client stream, std::size_t listener_index);
+  Awaitable<void> HandshakeThenServe(Worker& worker, Stream stream, std::size_t listener_index);
   Awaitable<void> AdminAccept(Acceptor& acceptor);
   Awaitable<void> AdminSession(Stream stream);
   Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
-  Awaitable<void> ServeLlm(Worker& worker, Stream& stream, Upstream& upstream,
+  template <typename Client>
+  Awaitable<void> ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                            const route::Plan& plan, const std::string& body, bool chunked_ok,
                            bool& keep_alive, Clock::time_point start, const model::Model& model,
                            AccessRecord& record, boost::system::error_code& ec);
@@ -184,6 +188,7 @@ class Server::Impl {
   std::condition_variable done_;
   bool finished_ = false;
   ssl::context tls_context_{ssl::context::tls_client};
+  std::vector<std::unique_ptr<ServerTls>> listener_tls_;  // per listener; null for plain HTTP
 
   friend class Server;
 };
@@ -250,6 +255,14 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
     for (const route::ListenerRoutes& listener : snapshot_->table->Listeners(bind)) {
       bound.listener_names.push_back(listener.listener->listener->name);
     }
+    std::vector<ServerTls::Listener> tls_listeners;
+    for (const route::ListenerRoutes& listener : snapshot_->table->Listeners(bind)) {
+      tls_listeners.push_back({bind.gateway, listener.listener->listener});
+    }
+    auto tls = ServerTls::Make(tls_listeners, snapshot_->pipeline->model, bound.notes);
+    if (!tls) return tl::unexpected(tls.error());
+    bound.tls = *tls != nullptr;
+    listener_tls_.push_back(std::move(*tls));
     auto mapped = options_.port_map.find(bind.port);
     int port = mapped == options_.port_map.end() ? bind.port : mapped->second;
     for (std::size_t w = 0; w < workers_.size(); ++w) {
@@ -310,8 +323,13 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
       continue;  // e.g. too many open files: keep serving the connections we have
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
-                  net::detached);
+    if (listener_tls_[index]) {
+      net::co_spawn(acceptor.get_executor(),
+                    HandshakeThenServe(worker, Stream(std::move(socket)), index), net::detached);
+    } else {
+      net::co_spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
+                    net::detached);
+    }
   }
 }
 
@@ -355,9 +373,9 @@ struct UpstreamLimits {
 // Content-Length when the upstream gave one, otherwise re-chunked, so SSE and other streamed
 // bodies pass through event by event. `chunked_ok` is false for an HTTP/1.0 client, which gets
 // an unsized body as is, ended by closing the connection (RFC 9112 §6.1).
-template <typename S>
+template <typename S, typename Client>
 Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
-                          std::vector<char>& chunk, Stream& client,
+                          std::vector<char>& chunk, Client& client,
                           const std::string& request_bytes, const route::Plan& plan,
                           bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
   Exchange result;
@@ -590,7 +608,8 @@ route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const ro
 
 // Answers the client from a complete upstream response held in memory (a buffered provider
 // answer, or a --mock-providers one): streamed through the translator when the call streams.
-Awaitable<LlmResult> AnswerLlmFromBytes(Stream& client, const llm::LlmCall& call, int status,
+template <typename Client>
+Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call, int status,
                                         std::string_view content_type, const std::string& body,
                                         const route::HeaderList& upstream_headers,
                                         const route::Plan& plan) {
@@ -626,9 +645,9 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Stream& client, const llm::LlmCall& call
 
 // Sends a planned LLM call upstream and answers the client: a streamed 2xx response is
 // translated event by event as bytes arrive; anything else is read whole and translated.
-template <typename S>
+template <typename S, typename Client>
 Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::vector<char>& chunk,
-                                 Stream& client, const std::string& request_bytes,
+                                 Client& client, const std::string& request_bytes,
                                  const llm::LlmCall& call, const route::Plan& plan,
                                  bool chunked_ok, const UpstreamLimits& limits,
                                  std::size_t max_body) {
@@ -747,9 +766,36 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   answered.upstream_reusable = result.upstream_reusable;
   co_return answered;
 }
+Awaitable<void> CloseClient(Stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+  co_return;
+}
+
+Awaitable<void> CloseClient(TlsStream& stream) {
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(net::redirect_error(kUse, ignored));
+  beast::get_lowest_layer(stream).close();
+}
+
 }  // namespace
 
-Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t index) {
+Awaitable<void> Server::Impl::HandshakeThenServe(Worker& worker, Stream stream, std::size_t index) {
+  TlsStream tls(std::move(stream), listener_tls_[index]->context());
+  beast::get_lowest_layer(tls).expires_after(options_.read_timeout);
+  boost::system::error_code ec;
+  co_await tls.async_handshake(ssl::stream_base::server, net::redirect_error(kUse, ec));
+  if (ec) {
+    beast::get_lowest_layer(tls).close();
+    co_return;
+  }
+  co_await Session(worker, std::move(tls), index);
+}
+
+template <typename Client>
+Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t index) {
   const BoundListener& bound = listeners_[index];
   beast::flat_buffer buffer;
   buffer.reserve(16 * 1024);  // fewer, larger recv calls than the 512-byte default
@@ -760,12 +806,12 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_request_body);
-    worker.idle.insert(&stream);
-    stream.expires_after(options_.idle_timeout);
+    worker.idle.insert(&beast::get_lowest_layer(stream));
+    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(kUse, ec));
-    worker.idle.erase(&stream);
+    worker.idle.erase(&beast::get_lowest_layer(stream));
     if (!ec && !parser.is_done()) {
-      stream.expires_after(options_.read_timeout);
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       // A client that sent "Expect: 100-continue" may wait for this before sending its body
       // (RFC 9110 §10.1.1); the body is then read whole and forwarded with the request.
       if (parser.get().version() >= 11 &&
@@ -790,7 +836,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
                                                   {"connection", "close"}}) +
                              body;
       boost::system::error_code write_ec;
-      stream.expires_after(options_.read_timeout);
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       co_await WriteAll(stream, response, write_ec);
       AccessRecord record;
       record.gateway = bound.gateway;
@@ -868,7 +914,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
       if (!keep_alive) headers.emplace_back("connection", "close");
       std::string response = HeaderBlock(direct->status, headers) +
                              (request.method == "HEAD" ? std::string() : direct->body);
-      stream.expires_after(options_.read_timeout);
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       co_await WriteAll(stream, response, ec);
       record.status = direct->status;
       record.response_bytes = direct->body.size();
@@ -940,12 +986,11 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Stream stream, std::size_t
     --active_;
     if (ec || !keep_alive) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  co_await CloseClient(stream);
 }
 
-Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Stream& stream, Upstream& upstream,
+template <typename Client>
+Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                                        const route::Plan& plan, const std::string& body,
                                        bool chunked_ok, bool& keep_alive, Clock::time_point start,
                                        const model::Model& model, AccessRecord& record,

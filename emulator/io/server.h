@@ -58,6 +58,8 @@ struct BoundListener {
   int gateway_port = 0;
   std::string address;
   int local_port = 0;
+  bool tls = false;  // HTTPS listeners: TLS is terminated here with their certificates
+  std::vector<std::string> notes;  // e.g. a certificate Secret missing: self-signed instead
   std::vector<std::string> listener_names;
 };
 

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <memory>
@@ -28,6 +29,7 @@
 
 #include "tests/support/echo_server.h"
 #include "tests/support/http_client.h"
+#include "tests/support/run.h"
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/file_system.h"
 
@@ -514,11 +516,25 @@ TEST_CASE("A backend that refuses connections answers 503") {
   CheckStillServing(emulator.port);
 }
 
-TEST_CASE("An AI backend is not served by this build and answers 501") {
+TEST_CASE("An AI backend with --mock-providers answers in-process; a body that is not JSON gets 400") {
   auto echo = StartEcho();
-  Emulator emulator = Start(Options({Map("echo", echo->port())}));
-  ClientResponse response = Get(emulator.port, "/llm/v1/chat/completions");
-  CHECK(response.status == 501);
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.ai.mock_providers = true;
+  Emulator emulator = Start(std::move(options));
+  ClientResponse not_json = Get(emulator.port, "/llm/v1/chat/completions");
+  CHECK(not_json.status == 400);
+  CHECK(not_json.body.rfind("failed to process LLM request: failed to parse request", 0) == 0);
+  ClientRequest chat;
+  chat.method = "POST";
+  chat.target = "/llm/v1/chat/completions";
+  chat.host = "example.com";
+  chat.headers = {{"content-type", "application/json"}};
+  chat.body = R"({"model":"ignored","messages":[{"role":"user","content":"echo me"}]})";
+  ClientResponse answer = Send(emulator.port, chat);
+  REQUIRE(answer.status == 200);
+  nlohmann::json body = nlohmann::json::parse(answer.body);
+  CHECK(body["model"] == "gpt-4o-mini");  // the backend's model wins over the client's
+  CHECK(body["choices"][0]["message"]["content"] == "echo me");
   CheckStillServing(emulator.port);
 }
 
@@ -1305,6 +1321,101 @@ TEST_CASE("The access log has one line per request with route, backend and statu
                                      "upstream_status=200 duration_ms=[0-9.]+ bytes=[0-9]+\n")));
   CHECK(std::regex_search(text, std::regex("Z default/gw \"GET /nothing\" 404 route=- backend=- "
                                            "upstream_status=- duration_ms=[0-9.]+ bytes=16\n")));
+}
+
+
+// Two HTTPS listeners on one port, each with its own certificate Secret: the certificate the
+// client gets is chosen by SNI, and requests are then routed as on a plain HTTP listener.
+TEST_CASE("HTTPS listeners terminate TLS with their certificateRefs, chosen by SNI") {
+  test::TempDir dir;
+  std::string secrets;
+  for (const std::string host : {"a.example.com", "b.example.com"}) {
+    test::CommandResult made = test::RunCommand(
+        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+         "/CN=" + host, "-addext", "subjectAltName=DNS:" + host, "-keyout", host + ".key",
+         "-out", host + ".crt"},
+        "", dir.path());
+    REQUIRE(made.exit_code == 0);
+    auto indent = [](const std::string& pem) {
+      std::string out;
+      std::istringstream lines(pem);
+      for (std::string line; std::getline(lines, line);) out += "    " + line + "\n";
+      return out;
+    };
+    auto read = [&](const std::string& name) {
+      std::ifstream in(dir.path() + "/" + name);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    secrets += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: " + host.substr(0, 1) +
+               "-cert\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n" +
+               indent(read(host + ".crt")) + "  tls.key: |\n" + indent(read(host + ".key"));
+  }
+  std::string manifests = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: default
+spec:
+  gatewayClassName: agentgateway
+  listeners:
+  - name: a
+    port: 443
+    protocol: HTTPS
+    hostname: a.example.com
+    tls:
+      certificateRefs:
+      - name: a-cert
+  - name: b
+    port: 443
+    protocol: HTTPS
+    hostname: b.example.com
+    tls:
+      certificateRefs:
+      - name: b-cert
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: echo
+  namespace: default
+spec:
+  parentRefs:
+  - name: gw
+  rules:
+  - backendRefs:
+    - name: echo
+      port: 8080
+)" + secrets;
+  auto echo = StartEcho();
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.port_map = {{443, 0}};
+  auto started = Server::Start(SnapshotOf(manifests), std::move(options));
+  INFO((started ? "" : started.error().message));
+  REQUIRE(started.has_value());
+  const BoundListener& listener = (*started)->listeners().at(0);
+  CHECK(listener.tls);
+  std::string port = std::to_string(listener.local_port);
+  for (const std::string host : {"a.example.com", "b.example.com"}) {
+    // Verified against that listener's own certificate only: the wrong one fails the handshake.
+    test::CommandResult fetched = test::RunCommand(
+        {"curl", "-sS", "--max-time", "5", "--cacert", dir.path() + "/" + host + ".crt",
+         "--resolve", host + ":" + port + ":127.0.0.1", "https://" + host + ":" + port + "/tls?x=1"});
+    INFO(fetched.err);
+    REQUIRE(fetched.exit_code == 0);
+    nlohmann::json body = nlohmann::json::parse(fetched.out);
+    CHECK(body["path"] == "/tls?x=1");
+    CHECK(body["host"] == host + ":" + port);
+  }
+  // Plain HTTP on a TLS port gets no HTTP answer; the listener keeps serving TLS afterwards.
+  Socket plain = Socket::Connect(static_cast<std::uint16_t>(listener.local_port));
+  plain.Send("GET / HTTP/1.1\r\nhost: a.example.com\r\n\r\n");
+  std::string reply;
+  plain.ReadUntil(reply, HasHead, 2s);
+  CHECK(reply.rfind("HTTP/1.1 200", 0) != 0);
+  test::CommandResult again = test::RunCommand(
+      {"curl", "-sS", "--max-time", "5", "--cacert", dir.path() + "/a.example.com.crt", "--resolve",
+       "a.example.com:" + port + ":127.0.0.1", "https://a.example.com:" + port + "/"});
+  CHECK(again.exit_code == 0);
 }
 
 }  // namespace
