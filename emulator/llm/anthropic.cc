@@ -97,6 +97,9 @@ Json AssistantBlocks(const Json& message) {
       }
     }
   }
+  if (auto refusal = StringAt(message, {"refusal"}); refusal && !IsBlank(*refusal)) {
+    blocks.push_back(TextBlock(*refusal));
+  }
   if (const Json* calls = Find(message, {"tool_calls"}); calls && calls->is_array()) {
     for (const Json& call : *calls) {
       blocks.push_back(Json{
@@ -209,23 +212,26 @@ Json Tools(const Json& tools) {
   return converted;
 }
 
+// parallel_tool_calls, when given either way, rides on the tool choice as its negation.
 std::optional<Json> ToolChoice(const Json& request, bool has_tools) {
+  std::optional<bool> disable_parallel;
+  if (const Json* parallel = Find(request, {"parallel_tool_calls"}); parallel && parallel->is_boolean()) {
+    disable_parallel = !parallel->get<bool>();
+  }
   std::optional<Json> choice;
   if (const Json* value = Find(request, {"tool_choice"})) {
     if (value->is_string()) {
       const std::string& mode = value->get_ref<const std::string&>();
+      if (mode == "none") return Json{{"type", "none"}};
       if (mode == "auto") choice = Json{{"type", "auto"}};
       if (mode == "required") choice = Json{{"type", "any"}};
-      if (mode == "none") choice = Json{{"type", "none"}};
     } else if (auto name = StringAt(*value, {"function", "name"})) {
       choice = Json{{"type", "tool"}, {"name", *name}};
     }
+  } else if (disable_parallel && has_tools) {
+    choice = Json{{"type", "auto"}};
   }
-  const Json* parallel = Find(request, {"parallel_tool_calls"});
-  if (parallel && parallel->is_boolean() && !parallel->get<bool>()) {
-    if (!choice && has_tools) choice = Json{{"type", "auto"}};
-    if (choice) (*choice)["disable_parallel_tool_use"] = true;
-  }
+  if (choice && disable_parallel) (*choice)["disable_parallel_tool_use"] = *disable_parallel;
   return choice;
 }
 
@@ -264,8 +270,10 @@ Json OpenAIUsage(const Json& usage) {
   std::optional<int64_t> cache_read = IntAt(usage, {"cache_read_input_tokens"});
   std::optional<int64_t> cache_write = IntAt(usage, {"cache_creation_input_tokens"});
   if (cache_read || cache_write) {
-    converted["prompt_tokens_details"] = {{"cached_tokens", cache_read.value_or(0)},
-                                          {"cache_write_tokens", cache_write.value_or(0)}};
+    Json details = Json::object();
+    if (cache_read) details["cached_tokens"] = *cache_read;
+    if (cache_write) details["cache_write_tokens"] = *cache_write;
+    converted["prompt_tokens_details"] = std::move(details);
   }
   if (cache_read) converted["cache_read_input_tokens"] = *cache_read;
   if (cache_write) converted["cache_creation_input_tokens"] = *cache_write;
@@ -296,7 +304,10 @@ Json ChatMessage(const Json& content) {
       reasoning = StringAt(block, {"thinking"});
     }
   }
-  Json message = {{"content", has_text ? Json(text) : Json()}, {"role", "assistant"}};
+  // Without text the gateway's typed message leaves content out rather than null.
+  Json message = Json::object();
+  if (has_text) message["content"] = text;
+  message["role"] = "assistant";
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
   if (reasoning) message["reasoning_content"] = *reasoning;
   return message;
@@ -326,9 +337,13 @@ class AnthropicStreamUsage {
     } else if (type == "content_block_start") {
       std::string block_type = StringAt(event, {"content_block", "type"}).value_or("");
       if (IsToolUse(block_type)) {
+        // The input normally arrives in deltas; a non-empty starting input counts too.
+        const Json* input = Find(event, {"content_block", "input"});
+        std::string arguments = input && !input->empty() ? input->dump() : "";
         tools_[IntAt(event, {"index"}).value_or(0)] =
             StreamedToolCall{StringAt(event, {"content_block", "id"}).value_or(""),
-                             StringAt(event, {"content_block", "name"}).value_or(""), ""};
+                             StringAt(event, {"content_block", "name"}).value_or(""),
+                             std::move(arguments)};
       }
     } else if (type == "content_block_delta") {
       std::string delta_type = StringAt(event, {"delta", "type"}).value_or("");
@@ -431,6 +446,7 @@ class AnthropicToCompletionsStream : public StreamTranslator {
     std::string type = StringAt(event, {"type"}).value_or("");
     if (type == "message_start") {
       id_ = StringAt(event, {"message", "id"}).value_or(id_);
+      pending_role_ = StringAt(event, {"message", "role"}).value_or("assistant");
       model_ = StringAt(event, {"message", "model"}).value_or(model_);
       if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) service_tier_ = *tier;
     } else if (type == "content_block_start") {
@@ -510,10 +526,10 @@ class AnthropicToCompletionsStream : public StreamTranslator {
     out.append(EncodeSseData(Chunk(std::move(choices), nullptr).dump()));
   }
 
-  // The role announced by message_start rides on the first chunk the client sees.
+  // The role announced by message_start rides on the first chunk with a choice.
   void TakeRole(Json& delta) {
-    if (!role_sent_) delta["role"] = "assistant";
-    role_sent_ = true;
+    if (pending_role_) delta["role"] = *pending_role_;
+    pending_role_.reset();
   }
 
   Json Chunk(Json choices, Json usage) const {
@@ -533,7 +549,7 @@ class AnthropicToCompletionsStream : public StreamTranslator {
   std::string model_;
   Json service_tier_;
   int64_t created_;
-  bool role_sent_ = false;
+  std::optional<std::string> pending_role_;
   int64_t next_tool_index_ = 0;
   std::map<int64_t, ToolBlock> tool_blocks_;  // by content block index
 };

@@ -144,26 +144,28 @@ class MessageConverter {
     out.push_back(std::move(message));
   }
 
-  // Only text survives in a tool message. A cache breakpoint anywhere in the result (even on
-  // an image that is dropped) lands on its last text part, so the cached prefix still ends
-  // after this result.
+  // Only text survives in a tool message. A string result stays a string unless it carries a
+  // cache breakpoint. A breakpoint on the result itself or on a part that is dropped (an image)
+  // lands on the last text part, so the cached prefix still ends after this result.
   Json ToolResultContent(const Json& block) const {
+    bool trailing_breakpoint = cache_breakpoints_ && HasCacheControl(block);
+    const Json* content = Find(block, {"content"});
+    if (content && content->is_string()) {
+      if (!trailing_breakpoint) return *content;
+      return Json::array({TextPart(content->get_ref<const std::string&>(), true)});
+    }
     Json parts = Json::array();
-    bool cache_breakpoint = HasCacheControl(block);
-    if (const Json* content = Find(block, {"content"})) {
-      if (content->is_string()) {
-        parts.push_back(TextPart(content->get_ref<const std::string&>(), false));
-      } else if (content->is_array()) {
-        for (const Json& inner : *content) {
-          cache_breakpoint = cache_breakpoint || HasCacheControl(inner);
-          if (StringAt(inner, {"type"}).value_or("") == "text") {
-            parts.push_back(TextPart(StringAt(inner, {"text"}).value_or(""), false));
-          }
+    if (content && content->is_array()) {
+      for (const Json& inner : *content) {
+        if (StringAt(inner, {"type"}).value_or("") == "text") {
+          parts.push_back(TextPart(StringAt(inner, {"text"}).value_or(""), HasCacheControl(inner)));
+        } else if (cache_breakpoints_ && HasCacheControl(inner)) {
+          trailing_breakpoint = true;
         }
       }
     }
-    if (parts.empty()) parts.push_back(TextPart("", false));
-    if (cache_breakpoint && cache_breakpoints_) {
+    if (trailing_breakpoint) {
+      if (parts.empty()) parts.push_back(TextPart("", false));
       parts.back()["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
     }
     return parts;
@@ -219,16 +221,19 @@ std::string StopReason(std::string_view finish_reason) {
   return "end_turn";  // stop, content_filter, anything unknown
 }
 
-// Cache counters of an OpenAI usage object, wherever the provider put them.
+// Cache counters of an OpenAI usage object, wherever the provider put them. The gateway reads
+// the prompt_tokens_details first when translating, the top-level fields first when logging.
 struct CacheCounters {
   std::optional<int64_t> read;
   std::optional<int64_t> write;
 };
 
-CacheCounters CacheCountersOf(const Json& usage) {
+CacheCounters CacheCountersOf(const Json& usage, bool details_first) {
+  std::optional<int64_t> top_read = IntAt(usage, {"cache_read_input_tokens"});
+  std::optional<int64_t> detail_read = IntAt(usage, {"prompt_tokens_details", "cached_tokens"});
   CacheCounters counters;
-  counters.read = IntAt(usage, {"cache_read_input_tokens"});
-  if (!counters.read) counters.read = IntAt(usage, {"prompt_tokens_details", "cached_tokens"});
+  counters.read = details_first ? (detail_read ? detail_read : top_read)
+                                : (top_read ? top_read : detail_read);
   counters.write = IntAt(usage, {"prompt_tokens_details", "cache_write_tokens"});
   if (!counters.write) counters.write = IntAt(usage, {"cache_creation_input_tokens"});
   return counters;
@@ -237,7 +242,7 @@ CacheCounters CacheCountersOf(const Json& usage) {
 // Anthropic usage from OpenAI usage: Anthropic's input_tokens exclude cache reads and writes,
 // which OpenAI's prompt_tokens include.
 Json AnthropicUsage(const Json& usage) {
-  CacheCounters cache = CacheCountersOf(usage);
+  CacheCounters cache = CacheCountersOf(usage, /*details_first=*/true);
   int64_t prompt = IntAt(usage, {"prompt_tokens"}).value_or(0);
   int64_t input = std::max<int64_t>(0, prompt - cache.write.value_or(0) - cache.read.value_or(0));
   Json converted = {{"input_tokens", input},
@@ -307,7 +312,7 @@ void TakeOpenAIUsage(const Json& usage, ResponseInfo& info) {
   info.input_audio_tokens = IntAt(usage, {"prompt_tokens_details", "audio_tokens"});
   info.output_audio_tokens = IntAt(usage, {"completion_tokens_details", "audio_tokens"});
   info.reasoning_tokens = IntAt(usage, {"completion_tokens_details", "reasoning_tokens"});
-  CacheCounters cache = CacheCountersOf(usage);
+  CacheCounters cache = CacheCountersOf(usage, /*details_first=*/false);
   info.cached_input_tokens = cache.read;
   info.cache_creation_input_tokens = cache.write;
 }
@@ -504,7 +509,16 @@ class CompletionsToMessagesStream : public StreamTranslator {
               {"usage", usage}},
          out);
     Emit(Json{{"type", "message_stop"}}, out);
-    TakeAnthropicUsage(usage, info_);
+    // The log keeps OpenAI's own counters here (input including cache), unlike buffered
+    // answers, whose log reads the translated Anthropic usage.
+    if (usage_) {
+      info_.input_tokens = IntAt(*usage_, {"prompt_tokens"}).value_or(0);
+      info_.output_tokens = IntAt(*usage_, {"completion_tokens"}).value_or(0);
+      info_.total_tokens = IntAt(*usage_, {"total_tokens"}).value_or(0);
+      CacheCounters cache = CacheCountersOf(*usage_, /*details_first=*/true);
+      info_.cached_input_tokens = cache.read;
+      info_.cache_creation_input_tokens = cache.write;
+    }
     Json parts = Json::array();
     for (const auto& [index, tool] : tools_) {
       parts.push_back(chat::ToolCallPart(tool.call.id, tool.call.name,
