@@ -102,12 +102,12 @@ Json AssistantBlocks(const Json& message) {
   }
   if (const Json* calls = Find(message, {"tool_calls"}); calls && calls->is_array()) {
     for (const Json& call : *calls) {
-      blocks.push_back(Json{
-          {"type", "tool_use"},
-          {"id", StringAt(call, {"id"}).value_or("")},
-          {"name", StringAt(call, {"function", "name"}).value_or("")},
-          {"input", chat::ParseToolArguments(
-                        StringAt(call, {"function", "arguments"}).value_or(""))}});
+      blocks.push_back(
+          Json{{"type", "tool_use"},
+               {"id", StringAt(call, {"id"}).value_or("")},
+               {"name", StringAt(call, {"function", "name"}).value_or("")},
+               {"input",
+                chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))}});
     }
   }
   return blocks;
@@ -215,7 +215,8 @@ Json Tools(const Json& tools) {
 // parallel_tool_calls, when given either way, rides on the tool choice as its negation.
 std::optional<Json> ToolChoice(const Json& request, bool has_tools) {
   std::optional<bool> disable_parallel;
-  if (const Json* parallel = Find(request, {"parallel_tool_calls"}); parallel && parallel->is_boolean()) {
+  if (const Json* parallel = Find(request, {"parallel_tool_calls"});
+      parallel && parallel->is_boolean()) {
     disable_parallel = !parallel->get<bool>();
   }
   std::optional<Json> choice;
@@ -294,12 +295,11 @@ Json ChatMessage(const Json& content) {
       has_text = true;
     } else if (IsToolUse(type)) {
       const Json* input = Find(block, {"input"});
-      tool_calls.push_back(
-          Json{{"type", "function"},
-               {"id", StringAt(block, {"id"}).value_or("")},
-               {"function",
-                {{"name", StringAt(block, {"name"}).value_or("")},
-                 {"arguments", input ? input->dump() : "{}"}}}});
+      tool_calls.push_back(Json{{"type", "function"},
+                                {"id", StringAt(block, {"id"}).value_or("")},
+                                {"function",
+                                 {{"name", StringAt(block, {"name"}).value_or("")},
+                                  {"arguments", input ? input->dump() : "{}"}}}});
     } else if (type == "thinking") {
       reasoning = StringAt(block, {"thinking"});
     }
@@ -314,12 +314,6 @@ Json ChatMessage(const Json& content) {
 }
 
 // ---- stream usage ----
-
-struct StreamedToolCall {
-  std::string id;
-  std::string name;
-  std::string arguments;
-};
 
 // What the gateway learns from an Anthropic event stream, whether it translates it or not.
 class AnthropicStreamUsage {
@@ -340,10 +334,9 @@ class AnthropicStreamUsage {
         // The input normally arrives in deltas; a non-empty starting input counts too.
         const Json* input = Find(event, {"content_block", "input"});
         std::string arguments = input && !input->empty() ? input->dump() : "";
-        tools_[IntAt(event, {"index"}).value_or(0)] =
-            StreamedToolCall{StringAt(event, {"content_block", "id"}).value_or(""),
-                             StringAt(event, {"content_block", "name"}).value_or(""),
-                             std::move(arguments)};
+        tools_[IntAt(event, {"index"}).value_or(0)] = chat::StreamedToolCall{
+            StringAt(event, {"content_block", "id"}).value_or(""),
+            StringAt(event, {"content_block", "name"}).value_or(""), std::move(arguments)};
       }
     } else if (type == "content_block_delta") {
       std::string delta_type = StringAt(event, {"delta", "type"}).value_or("");
@@ -382,37 +375,28 @@ class AnthropicStreamUsage {
 
   // Arguments are parsed once a block or the message ends, not on every fragment.
   void UpdateOutputMessages() {
-    if (tools_.empty()) return;
-    Json parts = Json::array();
-    for (const auto& [index, tool] : tools_) {
-      parts.push_back(
-          chat::ToolCallPart(tool.id, tool.name, chat::ParseToolArguments(tool.arguments)));
+    if (auto messages = chat::StreamedToolCallMessages(tools_, stop_reason_)) {
+      info_.output_messages = std::move(messages);
     }
-    info_.output_messages = Json::array({chat::ToolCallOutputMessage(parts, stop_reason_)});
   }
 
   ResponseInfo info_;
-  std::map<int64_t, StreamedToolCall> tools_;  // by content block index, i.e. stream order
+  std::map<int64_t, chat::StreamedToolCall> tools_;  // by content block index
   std::optional<std::string> stop_reason_;
 };
-
-void ForEachJsonEvent(SseParser& parser, std::string_view bytes, bool finish,
-                      const std::function<void(const Json&)>& take) {
-  auto sink = [&](const SseEvent& event) {
-    if (auto json = chat::ParseJson(event.data); json && json->is_object()) take(*json);
-  };
-  parser.Feed(bytes, sink);
-  if (finish) parser.Finish(sink);
-}
 
 class AnthropicPassthroughStream : public StreamTranslator {
  public:
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     out.append(upstream_bytes);
-    ForEachJsonEvent(parser_, upstream_bytes, false, [&](const Json& e) { usage_.Observe(e); });
+    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
+      if (e) usage_.Observe(*e);
+    });
   }
   void Finish(std::string&) override {
-    ForEachJsonEvent(parser_, {}, true, [&](const Json& e) { usage_.Observe(e); });
+    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
+      if (e) usage_.Observe(*e);
+    });
   }
   const ResponseInfo& info() const override { return usage_.info(); }
 
@@ -427,10 +411,14 @@ class AnthropicToCompletionsStream : public StreamTranslator {
   AnthropicToCompletionsStream() : created_(chat::UnixNow()) {}
 
   void Feed(std::string_view upstream_bytes, std::string& out) override {
-    ForEachJsonEvent(parser_, upstream_bytes, false, [&](const Json& e) { Translate(e, out); });
+    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
+      if (e) Translate(*e, out);
+    });
   }
   void Finish(std::string& out) override {
-    ForEachJsonEvent(parser_, {}, true, [&](const Json& e) { Translate(e, out); });
+    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
+      if (e) Translate(*e, out);
+    });
     out.append(EncodeSseData("[DONE]"));
   }
   const ResponseInfo& info() const override { return usage_.info(); }
@@ -516,8 +504,8 @@ class AnthropicToCompletionsStream : public StreamTranslator {
                              {"finish_reason", FinishReason(*stop_reason)}});
     }
     const Json* usage = Find(event, {"usage"});
-    out.append(EncodeSseData(Chunk(std::move(choices), OpenAIUsage(usage ? *usage : Json::object()))
-                                 .dump()));
+    out.append(EncodeSseData(
+        Chunk(std::move(choices), OpenAIUsage(usage ? *usage : Json::object())).dump()));
   }
 
   void EmitDelta(Json delta, std::string& out) {
@@ -561,7 +549,8 @@ RequestInfo MessagesRequestInfo(const Json& body, std::string provider) {
   info.input_format = InputFormat::kMessages;
   info.request_model = StringAt(body, {"model"}).value_or("");
   info.provider = std::move(provider);
-  info.streaming = Find(body, {"stream"}) && body["stream"].is_boolean() && body["stream"].get<bool>();
+  info.streaming =
+      Find(body, {"stream"}) && body["stream"].is_boolean() && body["stream"].get<bool>();
   if (const Json* value = Find(body, {"temperature"}); value && value->is_number()) {
     info.params["temperature"] = chat::AsFloat32(value->get<double>());
   }
@@ -575,7 +564,8 @@ RequestInfo MessagesRequestInfo(const Json& body, std::string provider) {
 
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json request = client_body;
   PinModel(request, options);
   ConvertedMessages converted = ConvertMessages(request);
@@ -610,7 +600,8 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
                                                         const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json body = client_body;
   PinModel(body, options);
   RequestInfo info = MessagesRequestInfo(body, "anthropic");
@@ -619,7 +610,8 @@ Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
 
 Translated<RequestTranslation> AnthropicCountTokensRequest(const Json& client_body,
                                                            const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json body = client_body;
   PinModel(body, options);
   RequestInfo info;
@@ -665,8 +657,9 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   }
   const Json& upstream = *parsed;
   const Json* content = Find(upstream, {"content"});
-  Json choice = {{"message", ChatMessage(content && content->is_array() ? *content : Json::array())},
-                 {"index", 0}};
+  Json choice = {
+      {"message", ChatMessage(content && content->is_array() ? *content : Json::array())},
+      {"index", 0}};
   if (auto stop_reason = StringAt(upstream, {"stop_reason"})) {
     choice["finish_reason"] = FinishReason(*stop_reason);
   }
@@ -698,7 +691,8 @@ Translated<CountTokensResult> AnthropicCountTokensResponse(std::string_view upst
   std::optional<int64_t> count;
   if (parsed) count = IntAt(*parsed, {"input_tokens"});
   if (parsed && !count) count = IntAt(*parsed, {"inputTokens"});
-  if (!count) return tl::unexpected<std::string>("failed to parse response: no input_tokens in count_tokens");
+  if (!count)
+    return tl::unexpected<std::string>("failed to parse response: no input_tokens in count_tokens");
   return CountTokensResult{std::move(*parsed), *count};
 }
 
@@ -718,6 +712,19 @@ std::string AnthropicError(int /*status*/, std::string_view upstream_body) {
   }
   Json error = {{"event_id", nullptr},
                 {"error", {{"type", "invalid_request_error"}, {"message", message}}}};
+  return error.dump();
+}
+
+std::string AnthropicPassthroughError(int status, std::string_view upstream_body) {
+  if (auto parsed = chat::ParseJson(upstream_body)) {
+    bool anthropic_shaped = StringAt(*parsed, {"type"}) && StringAt(*parsed, {"error", "type"}) &&
+                            StringAt(*parsed, {"error", "message"});
+    if (anthropic_shaped) return std::string(upstream_body);
+  }
+  Json error = {
+      {"type", "error"},
+      {"error",
+       {{"type", chat::AnthropicErrorType(status)}, {"message", std::string(upstream_body)}}}};
   return error.dump();
 }
 

@@ -50,5 +50,8 @@ std::unique_ptr<StreamTranslator> MakeAnthropicPassthroughStream();
 
 // An Anthropic error body turned into the OpenAI error a Completions client gets.
 std::string AnthropicError(int status, std::string_view upstream_body);
+// The error body a Messages client gets from an Anthropic upstream: unchanged when it is an
+// Anthropic error, otherwise wrapped in one (type from the status, the body as message).
+std::string AnthropicPassthroughError(int status, std::string_view upstream_body);
 
 }  // namespace agw::llm

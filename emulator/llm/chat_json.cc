@@ -38,13 +38,50 @@ Json ParseToolArguments(std::string_view arguments) {
 }
 
 Json ToolCallPart(std::string_view id, std::string_view name, Json arguments) {
-  return Json{{"type", "tool_call"}, {"id", id}, {"name", name}, {"arguments", std::move(arguments)}};
+  return Json{
+      {"type", "tool_call"}, {"id", id}, {"name", name}, {"arguments", std::move(arguments)}};
 }
 
 Json ToolCallOutputMessage(Json parts, const std::optional<std::string>& finish_reason) {
   Json message = {{"role", "assistant"}, {"content", std::move(parts)}};
   if (finish_reason) message["finish_reason"] = *finish_reason;
   return message;
+}
+
+std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
+                                             const std::optional<std::string>& finish_reason) {
+  if (calls.empty()) return std::nullopt;
+  Json parts = Json::array();
+  for (const auto& [index, call] : calls) {
+    parts.push_back(ToolCallPart(call.id, call.name, ParseToolArguments(call.arguments)));
+  }
+  return Json::array({ToolCallOutputMessage(std::move(parts), finish_reason)});
+}
+
+void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
+                    const SseJsonSink& take) {
+  auto sink = [&](const SseEvent& event) {
+    std::optional<Json> data = ParseJson(event.data);
+    take(event, data && data->is_object() ? &*data : nullptr);
+  };
+  parser.Feed(bytes, sink);
+  if (finish) parser.Finish(sink);
+}
+
+std::string AnthropicErrorType(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+    case 403:
+      return "authentication_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return "api_error";
+  }
 }
 
 std::optional<Json> ParseJson(std::string_view text) {

@@ -95,8 +95,7 @@ class MessageConverter {
                            {"content", ToolResultContent(block)},
                            {"tool_call_id", StringAt(block, {"tool_use_id"}).value_or("")}});
       } else if (type == "text") {
-        parts.push_back(
-            TextPart(StringAt(block, {"text"}).value_or(""), HasCacheControl(block)));
+        parts.push_back(TextPart(StringAt(block, {"text"}).value_or(""), HasCacheControl(block)));
       } else if (type == "image") {
         if (auto url = ImageUrl(block)) {
           parts.push_back(Json{{"type", "image_url"}, {"image_url", {{"url", *url}}}});
@@ -124,16 +123,14 @@ class MessageConverter {
     for (const Json& block : blocks) {
       std::string type = StringAt(block, {"type"}).value_or("");
       if (type == "text") {
-        parts.push_back(
-            TextPart(StringAt(block, {"text"}).value_or(""), HasCacheControl(block)));
+        parts.push_back(TextPart(StringAt(block, {"text"}).value_or(""), HasCacheControl(block)));
       } else if (type == "tool_use") {
         const Json* input = Find(block, {"input"});
-        tool_calls.push_back(
-            Json{{"type", "function"},
-                 {"id", StringAt(block, {"id"}).value_or("")},
-                 {"function",
-                  {{"name", StringAt(block, {"name"}).value_or("")},
-                   {"arguments", input ? input->dump() : "{}"}}}});
+        tool_calls.push_back(Json{{"type", "function"},
+                                  {"id", StringAt(block, {"id"}).value_or("")},
+                                  {"function",
+                                   {{"name", StringAt(block, {"name"}).value_or("")},
+                                    {"arguments", input ? input->dump() : "{}"}}}});
       }
       // Thinking blocks are the upstream model's own; OpenAI has no place for them.
     }
@@ -232,8 +229,8 @@ CacheCounters CacheCountersOf(const Json& usage, bool details_first) {
   std::optional<int64_t> top_read = IntAt(usage, {"cache_read_input_tokens"});
   std::optional<int64_t> detail_read = IntAt(usage, {"prompt_tokens_details", "cached_tokens"});
   CacheCounters counters;
-  counters.read = details_first ? (detail_read ? detail_read : top_read)
-                                : (top_read ? top_read : detail_read);
+  counters.read =
+      details_first ? (detail_read ? detail_read : top_read) : (top_read ? top_read : detail_read);
   counters.write = IntAt(usage, {"prompt_tokens_details", "cache_write_tokens"});
   if (!counters.write) counters.write = IntAt(usage, {"cache_creation_input_tokens"});
   return counters;
@@ -264,11 +261,11 @@ void TakeAnthropicUsage(const Json& usage, ResponseInfo& info) {
 }
 
 Json ToolUseBlock(const Json& call) {
-  return Json{{"type", "tool_use"},
-              {"id", StringAt(call, {"id"}).value_or("")},
-              {"name", StringAt(call, {"function", "name"}).value_or("")},
-              {"input", chat::ParseToolArguments(
-                            StringAt(call, {"function", "arguments"}).value_or(""))}};
+  return Json{
+      {"type", "tool_use"},
+      {"id", StringAt(call, {"id"}).value_or("")},
+      {"name", StringAt(call, {"function", "name"}).value_or("")},
+      {"input", chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))}};
 }
 
 std::optional<Json> ToolCallOutputMessages(const Json& content,
@@ -319,33 +316,17 @@ void TakeOpenAIUsage(const Json& usage, ResponseInfo& info) {
 
 // ---- streams ----
 
-void ForEachJsonEvent(SseParser& parser, std::string_view bytes, bool finish,
-                      const std::function<void(const SseEvent&, const Json*)>& take) {
-  auto sink = [&](const SseEvent& event) {
-    std::optional<Json> json = chat::ParseJson(event.data);
-    take(event, json && json->is_object() ? &*json : nullptr);
-  };
-  parser.Feed(bytes, sink);
-  if (finish) parser.Finish(sink);
-}
-
-struct StreamedToolCall {
-  std::string id;
-  std::string name;
-  std::string arguments;
-};
-
 // Usage and output the gateway collects from OpenAI chunks it passes through unchanged.
 class CompletionsPassthroughStream : public StreamTranslator {
  public:
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     out.append(upstream_bytes);
-    ForEachJsonEvent(parser_, upstream_bytes, false,
-                     [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
+    chat::ForEachSseJson(parser_, upstream_bytes, false,
+                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
   }
   void Finish(std::string&) override {
-    ForEachJsonEvent(parser_, {}, true,
-                     [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
+    chat::ForEachSseJson(parser_, {}, true,
+                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
   }
   const ResponseInfo& info() const override { return info_; }
 
@@ -376,25 +357,21 @@ class CompletionsPassthroughStream : public StreamTranslator {
   }
 
   void TakeToolCall(const Json& call) {
-    StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
+    chat::StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
     if (auto id = StringAt(call, {"id"})) tool.id = *id;
     if (auto name = StringAt(call, {"function", "name"})) tool.name = *name;
     tool.arguments.append(StringAt(call, {"function", "arguments"}).value_or(""));
   }
 
   void UpdateOutputMessages() {
-    if (tools_.empty()) return;
-    Json parts = Json::array();
-    for (const auto& [index, tool] : tools_) {
-      parts.push_back(
-          chat::ToolCallPart(tool.id, tool.name, chat::ParseToolArguments(tool.arguments)));
+    if (auto messages = chat::StreamedToolCallMessages(tools_, finish_reason_)) {
+      info_.output_messages = std::move(messages);
     }
-    info_.output_messages = Json::array({chat::ToolCallOutputMessage(parts, finish_reason_)});
   }
 
   SseParser parser_;
   ResponseInfo info_;
-  std::map<int64_t, StreamedToolCall> tools_;
+  std::map<int64_t, chat::StreamedToolCall> tools_;  // by OpenAI tool index
   std::optional<std::string> finish_reason_;
 };
 
@@ -403,22 +380,19 @@ class CompletionsPassthroughStream : public StreamTranslator {
 class CompletionsToMessagesStream : public StreamTranslator {
  public:
   void Feed(std::string_view upstream_bytes, std::string& out) override {
-    ForEachJsonEvent(parser_, upstream_bytes, false,
-                     [&](const SseEvent& event, const Json* chunk) { Take(event, chunk, out); });
+    chat::ForEachSseJson(
+        parser_, upstream_bytes, false,
+        [&](const SseEvent& event, const Json* chunk) { Take(event, chunk, out); });
   }
   void Finish(std::string& out) override {
-    ForEachJsonEvent(parser_, {}, true,
-                     [&](const SseEvent& event, const Json* chunk) { Take(event, chunk, out); });
+    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent& event, const Json* chunk) {
+      Take(event, chunk, out);
+    });
     Close(out);
   }
   const ResponseInfo& info() const override { return info_; }
 
  private:
-  struct ToolState {
-    StreamedToolCall call;
-    std::optional<int64_t> block;  // set once content_block_start was sent
-  };
-
   void Take(const SseEvent& event, const Json* chunk, std::string& out) {
     if (event.data == "[DONE]") {
       Close(out);
@@ -472,28 +446,30 @@ class CompletionsToMessagesStream : public StreamTranslator {
 
   void TakeToolCall(const Json& call, std::string& out) {
     int64_t index = IntAt(call, {"index"}).value_or(0);
-    ToolState& tool = tools_[index];
-    if (auto id = StringAt(call, {"id"})) tool.call.id = *id;
-    if (auto name = StringAt(call, {"function", "name"})) tool.call.name = *name;
+    chat::StreamedToolCall& tool = tools_[index];
+    if (auto id = StringAt(call, {"id"})) tool.id = *id;
+    if (auto name = StringAt(call, {"function", "name"})) tool.name = *name;
     std::string fragment = StringAt(call, {"function", "arguments"}).value_or("");
-    tool.call.arguments.append(fragment);
-    if (!tool.block) {
-      if (tool.call.name.empty()) return;  // arguments wait until the name is known
+    tool.arguments.append(fragment);
+    auto block = tool_blocks_.find(index);
+    if (block == tool_blocks_.end()) {
+      if (tool.name.empty()) return;  // arguments wait until the name is known
       CloseOpenBlock(out);
-      tool.block = next_block_++;
-      open_block_ = tool.block;
+      block = tool_blocks_.emplace(index, next_block_++).first;
+      open_block_ = block->second;
       text_block_open_ = false;
-      std::string id = tool.call.id.empty() ? "tool_call_" + std::to_string(index) : tool.call.id;
-      Emit(Json{{"type", "content_block_start"},
-                {"index", *tool.block},
-                {"content_block",
-                 {{"type", "tool_use"}, {"id", id}, {"name", tool.call.name},
-                  {"input", Json::object()}}}},
-           out);
-      fragment = tool.call.arguments;  // everything received so far
+      std::string id = tool.id.empty() ? "tool_call_" + std::to_string(index) : tool.id;
+      Emit(
+          Json{
+              {"type", "content_block_start"},
+              {"index", block->second},
+              {"content_block",
+               {{"type", "tool_use"}, {"id", id}, {"name", tool.name}, {"input", Json::object()}}}},
+          out);
+      fragment = tool.arguments;  // everything received so far
     }
     if (!fragment.empty()) {
-      EmitBlockDelta(*tool.block, Json{{"type", "input_json_delta"}, {"partial_json", fragment}},
+      EmitBlockDelta(block->second, Json{{"type", "input_json_delta"}, {"partial_json", fragment}},
                      out);
     }
   }
@@ -519,13 +495,8 @@ class CompletionsToMessagesStream : public StreamTranslator {
       info_.cached_input_tokens = cache.read;
       info_.cache_creation_input_tokens = cache.write;
     }
-    Json parts = Json::array();
-    for (const auto& [index, tool] : tools_) {
-      parts.push_back(chat::ToolCallPart(tool.call.id, tool.call.name,
-                                         chat::ParseToolArguments(tool.call.arguments)));
-    }
-    if (!parts.empty()) {
-      info_.output_messages = Json::array({chat::ToolCallOutputMessage(parts, stop_reason)});
+    if (auto messages = chat::StreamedToolCallMessages(tools_, stop_reason)) {
+      info_.output_messages = std::move(messages);
     }
   }
 
@@ -543,8 +514,7 @@ class CompletionsToMessagesStream : public StreamTranslator {
   }
 
   void EmitBlockDelta(int64_t index, Json delta, std::string& out) {
-    Emit(Json{{"type", "content_block_delta"}, {"index", index}, {"delta", std::move(delta)}},
-         out);
+    Emit(Json{{"type", "content_block_delta"}, {"index", index}, {"delta", std::move(delta)}}, out);
   }
 
   static void Emit(const Json& event, std::string& out) {
@@ -558,7 +528,8 @@ class CompletionsToMessagesStream : public StreamTranslator {
   int64_t next_block_ = 0;
   std::optional<int64_t> open_block_;
   bool text_block_open_ = false;
-  std::map<int64_t, ToolState> tools_;  // by OpenAI tool index
+  std::map<int64_t, chat::StreamedToolCall> tools_;  // by OpenAI tool index
+  std::map<int64_t, int64_t> tool_blocks_;           // OpenAI tool index -> content block
   std::optional<std::string> finish_reason_;
   std::optional<Json> usage_;
 };
@@ -589,25 +560,32 @@ void AmendFromDetected(const Json& json, ResponseInfo& info) {
   auto set = [](std::optional<int64_t>& field, std::optional<int64_t> value) {
     if (value) field = value;
   };
-  std::optional<int64_t> input = FirstInt(
-      json, {{"usage", "input_tokens"}, {"response", "usage", "input_tokens"},
-             {"usage", "prompt_tokens"}, {"usage", "inputTokens"},
-             {"metadata", "usage", "inputTokens"}, {"usageMetadata", "promptTokenCount"},
-             {"response", "usageMetadata", "promptTokenCount"}});
-  std::optional<int64_t> output = FirstInt(
-      json, {{"usage", "output_tokens"}, {"response", "usage", "output_tokens"},
-             {"usage", "completion_tokens"}, {"usage", "outputTokens"},
-             {"metadata", "usage", "outputTokens"}, {"usageMetadata", "candidatesTokenCount"},
-             {"response", "usageMetadata", "candidatesTokenCount"}});
-  std::optional<int64_t> total =
-      FirstInt(json, {{"usage", "total_tokens"}, {"usage", "totalTokens"},
-                      {"usageMetadata", "totalTokenCount"},
-                      {"response", "usageMetadata", "totalTokenCount"}});
+  std::optional<int64_t> input =
+      FirstInt(json, {{"usage", "input_tokens"},
+                      {"response", "usage", "input_tokens"},
+                      {"usage", "prompt_tokens"},
+                      {"usage", "inputTokens"},
+                      {"metadata", "usage", "inputTokens"},
+                      {"usageMetadata", "promptTokenCount"},
+                      {"response", "usageMetadata", "promptTokenCount"}});
+  std::optional<int64_t> output =
+      FirstInt(json, {{"usage", "output_tokens"},
+                      {"response", "usage", "output_tokens"},
+                      {"usage", "completion_tokens"},
+                      {"usage", "outputTokens"},
+                      {"metadata", "usage", "outputTokens"},
+                      {"usageMetadata", "candidatesTokenCount"},
+                      {"response", "usageMetadata", "candidatesTokenCount"}});
+  std::optional<int64_t> total = FirstInt(json, {{"usage", "total_tokens"},
+                                                 {"usage", "totalTokens"},
+                                                 {"usageMetadata", "totalTokenCount"},
+                                                 {"response", "usageMetadata", "totalTokenCount"}});
   set(info.input_tokens, input);
   set(info.output_tokens, output);
   set(info.input_image_tokens, FirstInt(json, {{"usage", "input_tokens_details", "image_tokens"}}));
   set(info.input_text_tokens, FirstInt(json, {{"usage", "input_tokens_details", "text_tokens"}}));
-  set(info.input_audio_tokens, FirstInt(json, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
+  set(info.input_audio_tokens,
+      FirstInt(json, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
   set(info.output_image_tokens,
       FirstInt(json, {{"usage", "output_tokens_details", "image_tokens"}}));
   set(info.output_text_tokens, FirstInt(json, {{"usage", "output_tokens_details", "text_tokens"}}));
@@ -635,8 +613,8 @@ void AmendFromDetected(const Json& json, ResponseInfo& info) {
   if (auto model = FirstString(json, {{"model"}, {"message", "model"}})) {
     info.provider_model = model;
   }
-  if (auto tier = FirstString(json, {{"service_tier"}, {"response", "service_tier"},
-                                     {"usage", "service_tier"}})) {
+  if (auto tier = FirstString(
+          json, {{"service_tier"}, {"response", "service_tier"}, {"usage", "service_tier"}})) {
     info.service_tier = tier;
   }
   if (!total && input && output) info.total_tokens = *input + *output;
@@ -646,12 +624,12 @@ class DetectStream : public StreamTranslator {
  public:
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     out.append(upstream_bytes);
-    ForEachJsonEvent(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* json) {
+    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* json) {
       if (json) AmendFromDetected(*json, info_);
     });
   }
   void Finish(std::string&) override {
-    ForEachJsonEvent(parser_, {}, true, [&](const SseEvent&, const Json* json) {
+    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* json) {
       if (json) AmendFromDetected(*json, info_);
     });
   }
@@ -661,17 +639,6 @@ class DetectStream : public StreamTranslator {
   SseParser parser_;
   ResponseInfo info_;
 };
-
-std::string AnthropicErrorType(int status) {
-  switch (status) {
-    case 400: return "invalid_request_error";
-    case 401:
-    case 403: return "authentication_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    default: return "api_error";
-  }
-}
 
 }  // namespace
 
@@ -697,7 +664,8 @@ RequestInfo CompletionsRequestInfo(const Json& body, std::string provider) {
 
 Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
                                                   const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json request = client_body;
   if (!options.model.empty()) request["model"] = options.model;
   std::string model = StringAt(request, {"model"}).value_or("");
@@ -765,8 +733,8 @@ ResponseInfo CompletionsResponseInfo(const Json& body) {
           chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))));
     }
     if (parts.empty()) continue;
-    Json message = chat::ToolCallOutputMessage(std::move(parts),
-                                               StringAt(choice, {"finish_reason"}));
+    Json message =
+        chat::ToolCallOutputMessage(std::move(parts), StringAt(choice, {"finish_reason"}));
     message["role"] = StringAt(choice, {"message", "role"}).value_or("assistant");
     messages.push_back(std::move(message));
   }
@@ -839,7 +807,7 @@ std::unique_ptr<StreamTranslator> MakeCompletionsPassthroughStream() {
 }
 
 std::string CompletionsError(int status, std::string_view upstream_body) {
-  std::string type = AnthropicErrorType(status);
+  std::string type = chat::AnthropicErrorType(status);
   std::string message(upstream_body);
   if (std::optional<Json> parsed = chat::ParseJson(upstream_body)) {
     // Google sometimes wraps its error in a one-element array.

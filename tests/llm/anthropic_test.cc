@@ -1,13 +1,13 @@
 // Behaviour of the Completions <-> Messages translations that the goldens do not pin: error
 // bodies, streams cut at every byte, stream endings, and request mappings no fixture uses.
 
+#include "emulator/llm/anthropic.h"
+
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <catch2/catch.hpp>
-
-#include "emulator/llm/anthropic.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/prompt.h"
 #include "tests/support/paths.h"
@@ -96,8 +96,8 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
 }
 
 TEST_CASE("Passthrough streams forward the upstream bytes unchanged") {
-  for (StreamFactory make : {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream,
-                             &MakeDetectStream}) {
+  for (StreamFactory make :
+       {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream, &MakeDetectStream}) {
     std::string bytes = ReadFixture("anthropic/stream_tool.json");
     CHECK(RunStream(make, bytes, 5).out == bytes);
   }
@@ -155,8 +155,9 @@ TEST_CASE("Tool arguments that arrive before the tool's name wait for it") {
   StreamRun run = RunStream(&MakeCompletionsStreamTranslator, upstream, 9);
   std::vector<Json> events = DataEvents(run.out);
   REQUIRE(events.size() == 6);
-  CHECK(events[1]["content_block"] ==
-        Json{{"type", "tool_use"}, {"id", "tool_call_0"}, {"name", "f"}, {"input", Json::object()}});
+  CHECK(
+      events[1]["content_block"] ==
+      Json{{"type", "tool_use"}, {"id", "tool_call_0"}, {"name", "f"}, {"input", Json::object()}});
   CHECK(events[2]["delta"]["partial_json"] == "{\"a\":1}");
   CHECK(events[3]["type"] == "content_block_stop");
   CHECK(events[4]["delta"]["stop_reason"] == "refusal");
@@ -168,24 +169,37 @@ TEST_CASE("An OpenAI stream that ends without [DONE] still closes the Anthropic 
   std::string upstream =
       "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
       "\"x\"},\"finish_reason\":\"length\"}]}\n\n";
-  std::vector<Json> events = DataEvents(RunStream(&MakeCompletionsStreamTranslator, upstream, 3).out);
+  std::vector<Json> events =
+      DataEvents(RunStream(&MakeCompletionsStreamTranslator, upstream, 3).out);
   REQUIRE(events.size() == 6);
   CHECK(events[4]["delta"]["stop_reason"] == "max_tokens");
   CHECK(events[5]["type"] == "message_stop");
 }
 
 TEST_CASE("Anthropic errors reach Completions clients as invalid_request_error") {
-  CHECK(Json::parse(AnthropicError(
-            429, R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})")) ==
-        Json::parse(R"({"event_id":null,"error":{"type":"invalid_request_error","message":"slow down"}})"));
+  CHECK(
+      Json::parse(AnthropicError(
+          429, R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})")) ==
+      Json::parse(
+          R"({"event_id":null,"error":{"type":"invalid_request_error","message":"slow down"}})"));
   CHECK(Json::parse(AnthropicError(502, "upstream exploded"))["error"]["message"] ==
         "upstream exploded");
 }
 
+TEST_CASE("Anthropic errors reach Messages clients unchanged, anything else wrapped") {
+  std::string anthropic =
+      R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})";
+  CHECK(AnthropicPassthroughError(529, anthropic) == anthropic);
+  CHECK(Json::parse(AnthropicPassthroughError(403, "<html>denied</html>")) ==
+        Json{{"type", "error"},
+             {"error", {{"type", "authentication_error"}, {"message", "<html>denied</html>"}}}});
+}
+
 TEST_CASE("OpenAI and Google errors reach Messages clients in Anthropic's shape") {
-  CHECK(Json::parse(CompletionsError(
-            400, R"({"error":{"type":"invalid_request_error","message":"bad","code":null}})")) ==
-        Json::parse(R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})"));
+  CHECK(
+      Json::parse(CompletionsError(
+          400, R"({"error":{"type":"invalid_request_error","message":"bad","code":null}})")) ==
+      Json::parse(R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})"));
   struct ByStatus {
     int status;
     const char* type;

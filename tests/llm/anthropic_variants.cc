@@ -86,8 +86,7 @@ Result CountTokensPayload(const Fixture& fixture) {
 void RegisterAnthropicVariants(Registry& registry) {
   registry.Add("requests", "anthropic", RequestRunner(AnthropicRequest), "completions");
   registry.Add("requests", "anthropic", RequestRunner(AnthropicMessagesRequest), "messages");
-  registry.Add("requests", "anthropic", RequestRunner(AnthropicCountTokensRequest),
-               "count-tokens");
+  registry.Add("requests", "anthropic", RequestRunner(AnthropicCountTokensRequest), "count-tokens");
   registry.Add("requests", "anthropic", EnrichedMessagesPayload, "policies");
   registry.Add("requests", "completions", RequestRunner(CompletionsRequest), "messages");
   registry.Add("requests", "get-messages-completions", [](const Fixture& fixture) -> Result {
