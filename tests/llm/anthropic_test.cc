@@ -223,7 +223,8 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
     "tools": [{"type": "function", "function": {"name": "f"}}, {"type": "custom"}],
     "messages": [
       {"role": "developer", "content": "be brief"},
-      {"role": "system", "content": [{"type": "text", "text": "be kind"}, {"type": "text", "text": " "}]},
+      {"role": "system", "content": [{"type": "text", "text": "be kind"},
+                                     {"type": "text", "text": " "}]},
       {"role": "user", "content": "   "},
       {"role": "function", "name": "f", "content": "42"},
       {"role": "assistant", "content": null, "refusal": "no"}
@@ -258,7 +259,8 @@ TEST_CASE("Messages requests map onto Completions with model-dependent rules") {
     "tool_choice": {"type": "any", "disable_parallel_tool_use": true},
     "tools": [{"name": "f", "input_schema": {"type": "object"}}],
     "messages": [{"role": "user", "content": [
-      {"type": "tool_result", "tool_use_id": "t1", "content": "done", "cache_control": {"type": "ephemeral"}},
+      {"type": "tool_result", "tool_use_id": "t1", "content": "done",
+       "cache_control": {"type": "ephemeral"}},
       {"type": "text", "text": "next", "cache_control": {"type": "ephemeral"}}]}]})");
   auto translated = CompletionsRequest(request, {});
   REQUIRE(translated);
@@ -274,9 +276,11 @@ TEST_CASE("Messages requests map onto Completions with model-dependent rules") {
 
   request["model"] = "gpt-5.10";
   CHECK(CompletionsRequest(request, {})->body["messages"] == Json::parse(R"([
-    {"role": "tool", "content": [{"type": "text", "text": "done", "prompt_cache_breakpoint": {"mode": "explicit"}}],
+    {"role": "tool", "content": [
+      {"type": "text", "text": "done", "prompt_cache_breakpoint": {"mode": "explicit"}}],
      "tool_call_id": "t1"},
-    {"role": "user", "content": [{"type": "text", "text": "next", "prompt_cache_breakpoint": {"mode": "explicit"}}]}])"));
+    {"role": "user", "content": [
+      {"type": "text", "text": "next", "prompt_cache_breakpoint": {"mode": "explicit"}}]}])"));
   request["model"] = "gpt-4.1";
   CHECK(CompletionsRequest(request, {})->body["reasoning_effort"] == "none");
 }
