@@ -47,15 +47,18 @@ std::string InstructionText(const Json& content) {
   return text;
 }
 
-// `data:<mime>;base64,<data>` URLs are inlined; any other URL is referenced.
+// `data:<mime>[;param]*;base64,<data>` URLs are inlined (parameters are not part of the media
+// type); any other URL is referenced.
 Json ImageBlock(const std::string& url) {
   constexpr std::string_view kBase64Marker = ";base64,";
   if (url.rfind("data:", 0) == 0) {
     if (size_t marker = url.find(kBase64Marker); marker != std::string::npos) {
+      std::string media_type = url.substr(5, marker - 5);
+      media_type.resize(std::min(media_type.size(), media_type.find(';')));
       return Json{{"type", "image"},
                   {"source",
                    {{"type", "base64"},
-                    {"media_type", url.substr(5, marker - 5)},
+                    {"media_type", media_type},
                     {"data", url.substr(marker + kBase64Marker.size())}}}};
     }
   }

@@ -227,6 +227,8 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
                                      {"type": "text", "text": " "}]},
       {"role": "user", "content": "   "},
       {"role": "function", "name": "f", "content": "42"},
+      {"role": "user", "content": [{"type": "image_url",
+                                    "image_url": {"url": "data:image/png;charset=x;base64,AAA"}}]},
       {"role": "assistant", "content": null, "refusal": "no"}
     ]})");
   ProviderOptions pinned;
@@ -238,6 +240,8 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
   CHECK(body["system"] == "be brief\nbe kind");
   CHECK(body["messages"] == Json::parse(R"([
     {"role": "user", "content": [{"type": "text", "text": "42"}]},
+    {"role": "user", "content": [{"type": "image", "source":
+      {"type": "base64", "media_type": "image/png", "data": "AAA"}}]},
     {"role": "assistant", "content": [{"type": "text", "text": "no"}]}])"));
   CHECK(body["stop_sequences"] == Json::array({"END"}));
   CHECK(body["stream"] == true);
