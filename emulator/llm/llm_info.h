@@ -21,7 +21,7 @@ struct RequestInfo {
   std::string provider;
   bool streaming = false;
   Json params = Json::object();  // temperature, top_p, max_tokens, ... as the client set them
-  Json prompt = Json::array();
+  Json prompt = Json::array();  // null: the request type logs no prompt (count_tokens)
 };
 
 // Token usage and output facts read from an upstream response (agentgateway's LLMResponse).

@@ -1,7 +1,120 @@
+// Runners for the Completions <-> Anthropic Messages goldens, their passthrough and Detect
+// counterparts, and count_tokens.
+
+#include <memory>
+#include <vector>
+
+#include "emulator/llm/anthropic.h"
+#include "emulator/llm/completions.h"
+#include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
 namespace agw::llm::test {
+namespace {
 
-void RegisterAnthropicVariants(Registry& registry) {}
+using Result = tl::expected<std::string, std::string>;
+using RequestFunction = Translated<RequestTranslation> (*)(const Json&, const ProviderOptions&);
+using ResponseFunction = Translated<ResponseTranslation> (*)(std::string_view);
+using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
+
+// Streams are fed in small slices so every translator is exercised as bytes arrive.
+constexpr size_t kStreamSlice = 7;
+
+Result Payload(const Translated<RequestTranslation>& translated) {
+  if (!translated) return tl::unexpected(translated.error());
+  return RequestPayload(translated->body, RequestSummaryJson(translated->info));
+}
+
+Runner RequestRunner(RequestFunction translate) {
+  return [translate](const Fixture& fixture) -> Result {
+    return Payload(translate(fixture.Parsed(), ProviderOptions{}));
+  };
+}
+
+Runner ResponseRunner(ResponseFunction translate) {
+  return [translate](const Fixture& fixture) -> Result {
+    auto translated = translate(fixture.bytes);
+    if (!translated) return tl::unexpected(translated.error());
+    return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
+  };
+}
+
+Runner StreamRunner(StreamFactory make) {
+  return [make](const Fixture& fixture) -> Result {
+    std::unique_ptr<StreamTranslator> stream = make();
+    std::string out;
+    std::string_view bytes = fixture.bytes;
+    for (size_t at = 0; at < bytes.size(); at += kStreamSlice) {
+      stream->Feed(bytes.substr(at, kStreamSlice), out);
+    }
+    stream->Finish(out);
+    return StreamPayload(out, ResponseInfoJson(stream->info()));
+  };
+}
+
+// Detect forwards the body untouched: JSON stays JSON, anything else is shown as text.
+Result DetectPayload(const Fixture& fixture) {
+  Json body = Json::parse(fixture.bytes, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) body = fixture.bytes;
+  return ResponsePayload(body, ResponseInfoJson(DetectResponseInfo(fixture.bytes)));
+}
+
+// agentgateway's golden driver enriches with these messages, in this order.
+Result EnrichedMessagesPayload(const Fixture& fixture) {
+  Json request = fixture.Parsed();
+  EnrichMessagesRequest(request,
+                        {{"system", "prepend system prompt"},
+                         {"user", "prepend user message"},
+                         {"assistant", "prepend assistant message"}},
+                        {{"user", "append user message"},
+                         {"system", "append system prompt"},
+                         {"assistant", "append assistant prompt"}});
+  return Payload(AnthropicMessagesRequest(request, ProviderOptions{}));
+}
+
+// The snapshot shows the forwarded body beside the count the gateway read from it.
+Result CountTokensPayload(const Fixture& fixture) {
+  auto counted = AnthropicCountTokensResponse(fixture.bytes);
+  if (!counted) return tl::unexpected(counted.error());
+  Json payload = counted->body;
+  payload["token_count"] = counted->input_tokens;
+  return payload.dump(2);
+}
+
+}  // namespace
+
+void RegisterAnthropicVariants(Registry& registry) {
+  registry.Add("requests", "anthropic", RequestRunner(AnthropicRequest), "completions");
+  registry.Add("requests", "anthropic", RequestRunner(AnthropicMessagesRequest), "messages");
+  registry.Add("requests", "anthropic", RequestRunner(AnthropicCountTokensRequest), "count-tokens");
+  registry.Add("requests", "anthropic", EnrichedMessagesPayload, "policies");
+  registry.Add("requests", "completions", RequestRunner(CompletionsRequest), "messages");
+  registry.Add("requests", "get-messages-completions", [](const Fixture& fixture) -> Result {
+    return CompletionsPrompt(fixture.Parsed()).dump(2);
+  });
+  registry.Add("requests", "get-messages-messages", [](const Fixture& fixture) -> Result {
+    return MessagesPrompt(fixture.Parsed()).dump(2);
+  });
+
+  registry.Add("response", "anthropic", CountTokensPayload, "anthropic");
+  registry.Add("response", "messages-messages", ResponseRunner(AnthropicPassthroughResponse));
+  registry.Add("response", "messages-completions", ResponseRunner(AnthropicResponse));
+  registry.Add("response", "messages-detect", DetectPayload);
+  registry.Add("response", "completions-completions",
+               ResponseRunner(CompletionsPassthroughResponse));
+  registry.Add("response", "completions-messages", ResponseRunner(CompletionsResponse));
+  registry.Add("response", "completions-detect", DetectPayload);
+
+  registry.Add("response", "messages-messages-streaming",
+               StreamRunner(MakeAnthropicPassthroughStream));
+  registry.Add("response", "messages-completions-streaming",
+               StreamRunner(MakeAnthropicStreamTranslator));
+  registry.Add("response", "messages-detect-streaming", StreamRunner(MakeDetectStream));
+  registry.Add("response", "completions-completions-streaming",
+               StreamRunner(MakeCompletionsPassthroughStream));
+  registry.Add("response", "completions-messages-streaming",
+               StreamRunner(MakeCompletionsStreamTranslator));
+  registry.Add("response", "completions-detect-streaming", StreamRunner(MakeDetectStream));
+}
 
 }  // namespace agw::llm::test

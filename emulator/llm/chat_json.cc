@@ -1,0 +1,99 @@
+#include "emulator/llm/chat_json.h"
+
+#include <chrono>
+
+namespace agw::llm::chat {
+
+const Json* Find(const Json& json, std::initializer_list<std::string_view> path) {
+  const Json* at = &json;
+  for (std::string_view key : path) {
+    if (!at->is_object()) return nullptr;
+    auto found = at->find(key);
+    if (found == at->end() || found->is_null()) return nullptr;
+    at = &*found;
+  }
+  return at;
+}
+
+std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path) {
+  const Json* value = Find(json, path);
+  if (value == nullptr || !value->is_number_integer()) return std::nullopt;
+  return value->get<int64_t>();
+}
+
+std::optional<std::string> StringAt(const Json& json,
+                                    std::initializer_list<std::string_view> path) {
+  const Json* value = Find(json, path);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return value->get<std::string>();
+}
+
+double AsFloat32(double value) { return static_cast<double>(static_cast<float>(value)); }
+
+Json ParseToolArguments(std::string_view arguments) {
+  if (arguments.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
+  Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Json(std::string(arguments));
+  return parsed;
+}
+
+Json ToolCallPart(std::string_view id, std::string_view name, Json arguments) {
+  return Json{
+      {"type", "tool_call"}, {"id", id}, {"name", name}, {"arguments", std::move(arguments)}};
+}
+
+Json ToolCallOutputMessage(Json parts, const std::optional<std::string>& finish_reason) {
+  Json message = {{"role", "assistant"}, {"content", std::move(parts)}};
+  if (finish_reason) message["finish_reason"] = *finish_reason;
+  return message;
+}
+
+std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
+                                             const std::optional<std::string>& finish_reason) {
+  if (calls.empty()) return std::nullopt;
+  Json parts = Json::array();
+  for (const auto& [index, call] : calls) {
+    parts.push_back(ToolCallPart(call.id, call.name, ParseToolArguments(call.arguments)));
+  }
+  return Json::array({ToolCallOutputMessage(std::move(parts), finish_reason)});
+}
+
+void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
+                    const SseJsonSink& take) {
+  auto sink = [&](const SseEvent& event) {
+    std::optional<Json> data = ParseJson(event.data);
+    take(event, data && data->is_object() ? &*data : nullptr);
+  };
+  parser.Feed(bytes, sink);
+  if (finish) parser.Finish(sink);
+}
+
+std::string AnthropicErrorType(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+    case 403:
+      return "authentication_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return "api_error";
+  }
+}
+
+std::optional<Json> ParseJson(std::string_view text) {
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace agw::llm::chat

@@ -1,0 +1,60 @@
+#pragma once
+
+// JSON helpers shared by the chat translations (Completions <-> Messages): typed lookups that
+// treat a missing key and a null value alike, the way the gateway's optional fields do.
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "emulator/llm/llm_info.h"
+#include "emulator/llm/sse.h"
+
+namespace agw::llm::chat {
+
+// The value at `path` of nested objects, or nullptr when any step is missing or null.
+const Json* Find(const Json& json, std::initializer_list<std::string_view> path);
+std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path);
+std::optional<std::string> StringAt(const Json& json, std::initializer_list<std::string_view> path);
+
+// The gateway keeps sampling parameters as 32-bit floats; its summaries show them widened back.
+double AsFloat32(double value);
+
+// Tool-call arguments as the client sent them: parsed JSON, {} for an empty string, and the
+// string itself when it is not valid JSON (e.g. a truncated stream).
+Json ParseToolArguments(std::string_view arguments);
+
+// ResponseInfo.output_messages entries: one assistant message holding its tool calls.
+Json ToolCallPart(std::string_view id, std::string_view name, Json arguments);
+Json ToolCallOutputMessage(Json parts, const std::optional<std::string>& finish_reason);
+
+// A tool call assembled from stream fragments.
+struct StreamedToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
+// output_messages for the tool calls of a stream, keyed (and so ordered) by their stream
+// index; nullopt when there were none.
+std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
+                                             const std::optional<std::string>& finish_reason);
+
+// Feeds `bytes` to `parser` (and ends it when `finish`), handing every event to `take` with
+// its data parsed when that is a JSON object, nullptr otherwise.
+using SseJsonSink = std::function<void(const SseEvent& event, const Json* data)>;
+void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
+                    const SseJsonSink& take);
+
+// Anthropic's error type for an HTTP status, when the upstream named none.
+std::string AnthropicErrorType(int status);
+
+// Parses a JSON body; nullopt when it is not JSON.
+std::optional<Json> ParseJson(std::string_view text);
+
+int64_t UnixNow();
+
+}  // namespace agw::llm::chat
