@@ -75,7 +75,8 @@ void EnrichCompletionsPrompt(Json& body, const PromptEnrichment& enrichment) {
 
 void EnrichResponsesPrompt(Json& body, const PromptEnrichment& enrichment) {
   Json items = Json::array();
-  for (const PromptMessage& message : enrichment.prepend) items.push_back(ResponsesItemFor(message));
+  for (const PromptMessage& message : enrichment.prepend)
+    items.push_back(ResponsesItemFor(message));
   if (auto input = body.find("input"); input != body.end()) {
     if (input->is_string()) {
       items.push_back(UserTextItem(input->get<std::string>()));
@@ -104,7 +105,8 @@ Json CompletionsPromptMessages(const Json& request) {
 
 Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_body,
                                                              const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   RequestTranslation out;
   out.body = client_body;
   OverrideModel(out.body, options);
@@ -124,7 +126,8 @@ Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_
 
 Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
                                                  const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   RequestTranslation out;
   out.body = client_body;
   OverrideModel(out.body, options);
@@ -141,7 +144,8 @@ Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
 
 Translated<ResponseTranslation> EmbeddingsResponse(std::string_view upstream_body) {
   Json body = Json::parse(upstream_body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) return tl::unexpected<std::string>("embeddings response is not a JSON object");
+  if (!body.is_object())
+    return tl::unexpected<std::string>("embeddings response is not a JSON object");
   ResponseTranslation out;
   // Some OpenAI-compatible servers (Gemini's) omit usage; the client still gets the key.
   if (!body.contains("usage")) body["usage"] = nullptr;

@@ -100,8 +100,8 @@ Json LoggedArguments(const std::string& arguments) {
 }
 
 Json ToolCallPart(const std::string& id, const std::string& name, const std::string& arguments) {
-  return Json{{"type", "tool_call"}, {"id", id}, {"name", name},
-              {"arguments", LoggedArguments(arguments)}};
+  return Json{
+      {"type", "tool_call"}, {"id", id}, {"name", name}, {"arguments", LoggedArguments(arguments)}};
 }
 
 std::optional<Json> OutputMessages(Json parts, const std::optional<std::string>& finish_reason) {
@@ -208,7 +208,8 @@ Unsupported CannotRepresent(std::string what) {
 }
 
 void AddCacheBreakpoint(Json& part, const Json& block) {
-  if (!At(block, "cache_control").is_null()) part["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
+  if (!At(block, "cache_control").is_null())
+    part["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
 }
 
 Json InputText(const std::string& text) { return Json{{"type", "input_text"}, {"text", text}}; }
@@ -375,8 +376,9 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
     return;
   }
   if (!system.is_array()) return;
-  bool cached = std::any_of(system.begin(), system.end(),
-                            [](const Json& block) { return !At(block, "cache_control").is_null(); });
+  bool cached = std::any_of(system.begin(), system.end(), [](const Json& block) {
+    return !At(block, "cache_control").is_null();
+  });
   if (cached) {
     Json parts = Json::array();
     for (const Json& block : system) {
@@ -427,7 +429,8 @@ std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
   std::string type = StringOr(choice, "type");
   if (type == "auto") return {"auto", parallel};
   if (type == "any") return {"required", parallel};
-  if (type == "tool") return {Json{{"type", "function"}, {"name", StringOr(choice, "name")}}, parallel};
+  if (type == "tool")
+    return {Json{{"type", "function"}, {"name", StringOr(choice, "name")}}, parallel};
   if (type == "none") return {"none", Json()};
   return {Json(), Json()};
 }
@@ -467,7 +470,8 @@ void AppendToolCall(Json& messages, Json tool_call) {
   messages.push_back(Json{{"role", "assistant"}, {"tool_calls", Json::array({tool_call})}});
 }
 
-Json FunctionToolCall(const std::string& id, const std::string& name, const std::string& arguments) {
+Json FunctionToolCall(const std::string& id, const std::string& name,
+                      const std::string& arguments) {
   return Json{{"type", "function"},
               {"id", id},
               {"function", Json{{"name", name}, {"arguments", arguments}}}};
@@ -496,8 +500,8 @@ void TranslateInputItem(const Json& item, Json& messages) {
                                               At(item, "input").dump()));
   } else if (type == "function_call_output") {
     const Json& output = At(item, "output");
-    std::string text = output.is_string() ? output.get<std::string>()
-                                          : TextOfParts(output, {"input_text"});
+    std::string text =
+        output.is_string() ? output.get<std::string>() : TextOfParts(output, {"input_text"});
     messages.push_back(
         Json{{"role", "tool"}, {"content", text}, {"tool_call_id", StringOr(item, "call_id")}});
   } else if (type == "custom_tool_call_output") {
@@ -627,8 +631,9 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
       }
       Json input = ParseOrNull(StringOr(item, "arguments"));
       if (!input.is_object()) {
-        return Unsupported("unsupported conversion: responses function call arguments are not a "
-                           "JSON object");
+        return Unsupported(
+            "unsupported conversion: responses function call arguments are not a "
+            "JSON object");
       }
       saw_tool_call = true;
       content.push_back(Json{{"type", "tool_use"},
@@ -678,9 +683,9 @@ Json ResponsesUsageFromChat(const Json& usage, bool streamed) {
   out["input_tokens"] = IntAt(usage, "prompt_tokens").value_or(0);
   out["input_tokens_details"] = std::move(input_details);
   out["output_tokens"] = CompletionOutputTokens(usage);
-  out["output_tokens_details"] = Json{
-      {"reasoning_tokens",
-       IntAt(At(usage, "completion_tokens_details"), "reasoning_tokens").value_or(0)}};
+  out["output_tokens_details"] =
+      Json{{"reasoning_tokens",
+            IntAt(At(usage, "completion_tokens_details"), "reasoning_tokens").value_or(0)}};
   out["total_tokens"] = IntAt(usage, "total_tokens").value_or(0);
   return out;
 }
@@ -719,19 +724,28 @@ Json ResponsesObject(const std::string& id, const std::string& model, int64_t cr
 }
 
 Json OutputTextPart(std::string text) {
-  return Json{{"type", "output_text"}, {"annotations", Json::array()}, {"logprobs", nullptr},
+  return Json{{"type", "output_text"},
+              {"annotations", Json::array()},
+              {"logprobs", nullptr},
               {"text", std::move(text)}};
 }
 
 Json MessageItem(const std::string& id, Json content, const char* status) {
-  return Json{{"type", "message"}, {"content", std::move(content)}, {"id", id},
-              {"role", "assistant"}, {"status", status}};
+  return Json{{"type", "message"},
+              {"content", std::move(content)},
+              {"id", id},
+              {"role", "assistant"},
+              {"status", status}};
 }
 
 Json FunctionCallItem(const std::string& id, const std::string& name, std::string arguments,
                       const char* status) {
-  return Json{{"type", "function_call"}, {"arguments", std::move(arguments)}, {"call_id", id},
-              {"name", name}, {"id", id}, {"status", status}};
+  return Json{{"type", "function_call"},
+              {"arguments", std::move(arguments)},
+              {"call_id", id},
+              {"name", name},
+              {"id", id},
+              {"status", status}};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -793,7 +807,8 @@ void AmendDetected(const Json& value, ResponseInfo& info) {
   set(info.output_tokens, output);
   set(info.total_tokens, total);
   if (!total && input && output) info.total_tokens = *input + *output;
-  set(info.input_image_tokens, LookupInt(value, {{"usage", "input_tokens_details", "image_tokens"}}));
+  set(info.input_image_tokens,
+      LookupInt(value, {{"usage", "input_tokens_details", "image_tokens"}}));
   set(info.input_text_tokens, LookupInt(value, {{"usage", "input_tokens_details", "text_tokens"}}));
   set(info.input_audio_tokens,
       LookupInt(value, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
@@ -824,9 +839,8 @@ void AmendDetected(const Json& value, ResponseInfo& info) {
   if (auto model = LookupString(value, {{"model"}, {"message", "model"}})) {
     info.provider_model = model;
   }
-  if (auto tier = LookupString(value, {{"service_tier"},
-                                        {"response", "service_tier"},
-                                        {"usage", "service_tier"}})) {
+  if (auto tier = LookupString(
+          value, {{"service_tier"}, {"response", "service_tier"}, {"usage", "service_tier"}})) {
     info.service_tier = tier;
   }
 }
@@ -1065,8 +1079,9 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 
     std::vector<ToolCall*> calls;
     for (auto& [index, call] : tool_calls_) calls.push_back(&call);
-    std::sort(calls.begin(), calls.end(),
-              [](const ToolCall* a, const ToolCall* b) { return a->output_index < b->output_index; });
+    std::sort(calls.begin(), calls.end(), [](const ToolCall* a, const ToolCall* b) {
+      return a->output_index < b->output_index;
+    });
     for (const ToolCall* call : calls) {
       Json done = Json{{"type", "response.function_call_arguments.done"}, {"name", call->name}};
       done["sequence_number"] = ++sequence_;
@@ -1108,7 +1123,8 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
       info_.input_tokens = IntAt(pending_usage_, "prompt_tokens");
       info_.output_tokens = CompletionOutputTokens(pending_usage_);
       info_.total_tokens = IntAt(pending_usage_, "total_tokens");
-      info_.cached_input_tokens = IntAt(At(pending_usage_, "prompt_tokens_details"), "cached_tokens");
+      info_.cached_input_tokens =
+          IntAt(At(pending_usage_, "prompt_tokens_details"), "cached_tokens");
       info_.cache_creation_input_tokens = CacheWriteTokens(pending_usage_);
       info_.reasoning_tokens =
           IntAt(At(pending_usage_, "completion_tokens_details"), "reasoning_tokens");
@@ -1132,7 +1148,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
   std::string completion_;
   std::optional<std::string> pending_finish_;
   Json pending_usage_;
-  std::map<int64_t, ToolCall> tool_calls_;             // by the chunk's tool index
+  std::map<int64_t, ToolCall> tool_calls_;               // by the chunk's tool index
   std::map<int64_t, LoggedToolCall> logged_tool_calls_;  // the upstream's own ids, for logs
 };
 
@@ -1186,7 +1202,8 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
       TakeContentPartDone(data, text_key, out);
     } else if (type == "response.function_call_arguments.delta") {
       StartMessage(out);
-      int64_t index = OpenToolBlock(output_index, OptionalString(data, "item_id"), std::nullopt, out);
+      int64_t index =
+          OpenToolBlock(output_index, OptionalString(data, "item_id"), std::nullopt, out);
       ToolBlock& block = tool_blocks_[output_index];
       std::string delta = StringOr(data, "delta");
       block.arguments += delta;
@@ -1279,8 +1296,8 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   }
 
   void EmitError(std::string type, std::string message, std::string& out) {
-    Emit("error",
-         Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}}, out);
+    Emit("error", Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}},
+         out);
   }
 
   void CloseTextBlock(const TextKey& key, std::string& out) {
@@ -1433,12 +1450,17 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
 // OpenAI error body -> Anthropic error body.
 std::string AnthropicErrorType(int status) {
   switch (status) {
-    case 400: return "invalid_request_error";
+    case 400:
+      return "invalid_request_error";
     case 401:
-    case 403: return "authentication_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    default: return "api_error";
+    case 403:
+      return "authentication_error";
+    case 404:
+      return "not_found_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return "api_error";
   }
 }
 
@@ -1478,7 +1500,8 @@ Json ResponsesPromptMessages(const Json& request) {
 
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
                                                           const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json instructions;
   Json input = Json::array();
   TranslateSystemPrompt(At(client_body, "system"), instructions, input);
@@ -1512,7 +1535,8 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
                                         {"name", "structured_output"},
                                         {"schema", At(format, "schema")}}}};
   }
-  if (const Json& metadata = At(client_body, "metadata"); metadata.is_object() && !metadata.empty()) {
+  if (const Json& metadata = At(client_body, "metadata");
+      metadata.is_object() && !metadata.empty()) {
     body["metadata"] = metadata;
   }
   if (Json tools = TranslateTools(At(client_body, "tools")); !tools.empty()) {
@@ -1533,7 +1557,8 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
 Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view upstream_body) {
   Json response = ParseOrNull(upstream_body);
-  if (!response.is_object()) return tl::unexpected<std::string>("responses body is not a JSON object");
+  if (!response.is_object())
+    return tl::unexpected<std::string>("responses body is not a JSON object");
   std::string status = StringOr(response, "status");
   if (!At(response, "error").is_null() || status == "failed") {
     return tl::unexpected<std::string>("unsupported conversion: a failed responses body");
@@ -1549,7 +1574,8 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   std::optional<std::string> stop_reason;
   if (status == "incomplete") {
     stop_reason = StopReasonForIncomplete(At(response, "incomplete_details"));
-    if (!stop_reason) return tl::unexpected<std::string>("unsupported conversion: incomplete responses reason");
+    if (!stop_reason)
+      return tl::unexpected<std::string>("unsupported conversion: incomplete responses reason");
   } else {
     stop_reason = saw_tool_call ? "tool_use" : saw_refusal ? "refusal" : "end_turn";
   }
@@ -1580,37 +1606,39 @@ std::string ResponsesToMessagesError(int status, std::string_view upstream_body)
   Json body = ParseOrNull(upstream_body);
   const Json& error = At(body, "error");
   std::string type = StringOr(error, "type", AnthropicErrorType(status));
-  std::string message =
-      error.is_object() ? StringOr(error, "message") : std::string(upstream_body);
+  std::string message = error.is_object() ? StringOr(error, "message") : std::string(upstream_body);
   Json translated = Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}};
   return translated.dump();
 }
 
 Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_body,
                                                              const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   Json messages = Json::array();
   if (auto instructions = OptionalString(client_body, "instructions")) {
     messages.push_back(Json{{"role", "developer"}, {"content", *instructions}});
   }
   const Json& input = At(client_body, "input");
   if (input.is_string()) {
-    messages.push_back(
-        Json{{"role", "user"}, {"content", Json::array({Json{{"type", "text"}, {"text", input}}})}});
+    messages.push_back(Json{{"role", "user"},
+                            {"content", Json::array({Json{{"type", "text"}, {"text", input}}})}});
   } else {
     for (const Json& item : input) TranslateInputItem(item, messages);
   }
 
   Json body = Json::object();
   body["messages"] = std::move(messages);
-  if (const Json& tools = At(client_body, "tools"); tools.is_array()) body["tools"] = ChatTools(tools);
+  if (const Json& tools = At(client_body, "tools"); tools.is_array())
+    body["tools"] = ChatTools(tools);
   if (Json choice = ChatToolChoice(At(client_body, "tool_choice")); !choice.is_null()) {
     body["tool_choice"] = std::move(choice);
   }
   bool stream = At(client_body, "stream").is_boolean() && At(client_body, "stream").get<bool>();
   // The usage-only final chunk is what the Responses `response.completed` event reports.
   if (stream) body["stream_options"] = Json{{"include_usage", true}};
-  if (auto effort = OptionalString(At(client_body, "reasoning"), "effort"); effort && *effort != "none") {
+  if (auto effort = OptionalString(At(client_body, "reasoning"), "effort");
+      effort && *effort != "none") {
     body["reasoning_effort"] = *effort;
   }
   if (Json format = ChatResponseFormat(At(client_body, "text")); !format.is_null()) {
@@ -1633,15 +1661,16 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view upstream_body,
                                                                std::string_view request_model) {
   Json completion = ParseOrNull(upstream_body);
-  if (!completion.is_object()) return tl::unexpected<std::string>("completions body is not a JSON object");
+  if (!completion.is_object())
+    return tl::unexpected<std::string>("completions body is not a JSON object");
   const Json& choices = At(completion, "choices");
   const Json& choice = choices.is_array() && !choices.empty() ? choices[0] : Json();
   const Json& message = At(choice, "message");
 
   Json output = Json::array();
   if (const Json& content = At(message, "content"); content.is_string()) {
-    output.push_back(MessageItem(RandomId("msg_"), Json::array({OutputTextPart(content)}),
-                                 "completed"));
+    output.push_back(
+        MessageItem(RandomId("msg_"), Json::array({OutputTextPart(content)}), "completed"));
   }
   for (const Json& tool_call : At(message, "tool_calls")) {
     if (StringOr(tool_call, "type", "function") != "function") continue;
@@ -1651,9 +1680,9 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
   }
   Outcome outcome = OutcomeOfFinishReason(StringOr(choice, "finish_reason", "stop"));
   const Json& usage = At(completion, "usage");
-  Json response = ResponsesObject(RandomId("resp_"), std::string(request_model), NowSeconds(),
-                                  outcome, std::move(output),
-                                  usage.is_object() ? ResponsesUsageFromChat(usage, false) : Json());
+  Json response = ResponsesObject(
+      RandomId("resp_"), std::string(request_model), NowSeconds(), outcome, std::move(output),
+      usage.is_object() ? ResponsesUsageFromChat(usage, false) : Json());
   ResponseTranslation out;
   out.info = ResponsesObjectInfo(response);
   out.body = std::move(response);
@@ -1681,7 +1710,8 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
 
 Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_body,
                                                            const ProviderOptions& options) {
-  if (!client_body.is_object()) return tl::unexpected<std::string>("request body is not a JSON object");
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
   RequestTranslation out;
   out.body = client_body;
   if (!options.model.empty()) out.body["model"] = options.model;
@@ -1691,7 +1721,8 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
 
 Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view upstream_body) {
   Json response = ParseOrNull(upstream_body);
-  if (!response.is_object()) return tl::unexpected<std::string>("responses body is not a JSON object");
+  if (!response.is_object())
+    return tl::unexpected<std::string>("responses body is not a JSON object");
   ResponseTranslation out;
   out.info = ResponsesObjectInfo(response);
   out.body = std::move(response);

@@ -70,52 +70,81 @@ Result EnrichedPassthrough(const Fixture& fixture) {
 }
 
 void RegisterRequests(Registry& registry) {
-  registry.Add("requests", "responses", [](const Fixture& fixture) {
-    return Request(MessagesToResponsesRequest(fixture.Parsed(), {}), "responses");
-  }, "messages");
-  registry.Add("requests", "gemini", [](const Fixture& fixture) {
-    return Request(ResponsesToCompletionsRequest(fixture.Parsed(), {}), "gemini");
-  }, "responses");
-  registry.Add("requests", "openai", [](const Fixture& fixture) {
-    return Request(EmbeddingsRequest(fixture.Parsed(), {}), "openai");
-  }, "embeddings");
+  registry.Add(
+      "requests", "responses",
+      [](const Fixture& fixture) {
+        return Request(MessagesToResponsesRequest(fixture.Parsed(), {}), "responses");
+      },
+      "messages");
+  registry.Add(
+      "requests", "gemini",
+      [](const Fixture& fixture) {
+        return Request(ResponsesToCompletionsRequest(fixture.Parsed(), {}), "gemini");
+      },
+      "responses");
+  registry.Add(
+      "requests", "openai",
+      [](const Fixture& fixture) {
+        return Request(EmbeddingsRequest(fixture.Parsed(), {}), "openai");
+      },
+      "embeddings");
   registry.Add("requests", "openai", EnrichedPassthrough, "policies");
   registry.Add("requests", "openai", EnrichedPassthrough, "responses");
-  registry.Add("requests", "get-messages-responses", [](const Fixture& fixture) -> Result {
-    return ResponsesPromptMessages(fixture.Parsed()).dump(2);
-  }, "responses");
+  registry.Add(
+      "requests", "get-messages-responses",
+      [](const Fixture& fixture) -> Result {
+        return ResponsesPromptMessages(fixture.Parsed()).dump(2);
+      },
+      "responses");
 }
 
 void RegisterResponses(Registry& registry) {
-  registry.Add("response", "completions-responses", [](const Fixture& fixture) {
-    return Response(CompletionsToResponsesResponse(fixture.bytes, "input-model"));
-  }, "completions");
-  registry.Add("response", "completions-responses-streaming", [](const Fixture& fixture) {
-    return ResponsesStream(MakeCompletionsToResponsesStreamTranslator(), fixture.bytes);
-  }, "completions");
-  registry.Add("response", "responses-responses", [](const Fixture& fixture) {
-    return Response(ResponsesPassthroughResponse(fixture.bytes));
-  }, "responses");
-  registry.Add("response", "responses-responses-streaming", [](const Fixture& fixture) {
-    return ResponsesStream(MakeResponsesPassthroughStreamTranslator(), fixture.bytes);
-  }, "responses");
-  registry.Add("response", "responses-messages", [](const Fixture& fixture) {
-    return Response(ResponsesToMessagesResponse(fixture.bytes));
-  }, "responses");
+  registry.Add(
+      "response", "completions-responses",
+      [](const Fixture& fixture) {
+        return Response(CompletionsToResponsesResponse(fixture.bytes, "input-model"));
+      },
+      "completions");
+  registry.Add(
+      "response", "completions-responses-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeCompletionsToResponsesStreamTranslator(), fixture.bytes);
+      },
+      "completions");
+  registry.Add(
+      "response", "responses-responses",
+      [](const Fixture& fixture) { return Response(ResponsesPassthroughResponse(fixture.bytes)); },
+      "responses");
+  registry.Add(
+      "response", "responses-responses-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeResponsesPassthroughStreamTranslator(), fixture.bytes);
+      },
+      "responses");
+  registry.Add(
+      "response", "responses-messages",
+      [](const Fixture& fixture) { return Response(ResponsesToMessagesResponse(fixture.bytes)); },
+      "responses");
   // These snapshots hold only the client stream, no usage summary.
-  registry.Add("response", "responses-messages-streaming", [](const Fixture& fixture) {
-    auto translator = MakeResponsesToMessagesStreamTranslator();
-    return Result(StreamPayload(RunStream(*translator, fixture.bytes), Json::object()));
-  }, "responses");
-  registry.Add("response", "responses-detect", [](const Fixture& fixture) {
-    return Response(DetectResponse(fixture.bytes));
-  }, "responses");
-  registry.Add("response", "responses-detect-streaming", [](const Fixture& fixture) {
-    return ResponsesStream(MakeDetectStreamTranslator(), fixture.bytes);
-  }, "responses");
-  registry.Add("response", "openai", [](const Fixture& fixture) {
-    return Response(EmbeddingsResponse(fixture.bytes));
-  }, "openai");
+  registry.Add(
+      "response", "responses-messages-streaming",
+      [](const Fixture& fixture) {
+        auto translator = MakeResponsesToMessagesStreamTranslator();
+        return Result(StreamPayload(RunStream(*translator, fixture.bytes), Json::object()));
+      },
+      "responses");
+  registry.Add(
+      "response", "responses-detect",
+      [](const Fixture& fixture) { return Response(DetectResponse(fixture.bytes)); }, "responses");
+  registry.Add(
+      "response", "responses-detect-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeDetectStreamTranslator(), fixture.bytes);
+      },
+      "responses");
+  registry.Add(
+      "response", "openai",
+      [](const Fixture& fixture) { return Response(EmbeddingsResponse(fixture.bytes)); }, "openai");
 }
 
 }  // namespace
