@@ -1076,24 +1076,41 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
     flushed_ = true;
     Outcome outcome = OutcomeOfFinishReason(pending_finish_.value_or("stop"));
     RecordLog(outcome.status);
+    CloseToolCalls(out);
+    CloseMessage(out);
+    Json usage = pending_usage_.is_null() ? Json() : ResponsesUsageFromChat(pending_usage_, true);
+    const char* type = outcome.status == "incomplete" ? "response.incomplete"
+                       : outcome.status == "failed"   ? "response.failed"
+                                                      : "response.completed";
+    Json terminal = Event(type);
+    terminal["response"] = ResponsesObject(response_id_, model_, created_at_, outcome,
+                                           Json::array(), std::move(usage));
+    Emit(std::move(terminal), out);
+  }
 
-    std::vector<ToolCall*> calls;
-    for (auto& [index, call] : tool_calls_) calls.push_back(&call);
+  // Tool calls close in the order they were opened.
+  void CloseToolCalls(std::string& out) {
+    std::vector<const ToolCall*> calls;
+    for (const auto& [index, call] : tool_calls_) calls.push_back(&call);
     std::sort(calls.begin(), calls.end(), [](const ToolCall* a, const ToolCall* b) {
       return a->output_index < b->output_index;
     });
     for (const ToolCall* call : calls) {
-      Json done = Json{{"type", "response.function_call_arguments.done"}, {"name", call->name}};
-      done["sequence_number"] = ++sequence_;
+      Json done = Event("response.function_call_arguments.done");
+      done["name"] = call->name;
       done["item_id"] = call->item_id;
       done["output_index"] = call->output_index;
       done["arguments"] = call->arguments;
-      out += EncodeSseEvent("event", done.dump());
+      Emit(std::move(done), out);
       Json item_done = Event("response.output_item.done");
       item_done["output_index"] = call->output_index;
       item_done["item"] = FunctionCallItem(call->item_id, call->name, call->arguments, "completed");
       Emit(std::move(item_done), out);
     }
+  }
+
+  // The text was sent as deltas; the closing events carry none of it again.
+  void CloseMessage(std::string& out) {
     if (sent_content_part_) {
       Json part_done = Event("response.content_part.done");
       part_done["item_id"] = message_id_;
@@ -1106,15 +1123,6 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
     message_done["output_index"] = 0;
     message_done["item"] = MessageItem(message_id_, Json::array(), "completed");
     Emit(std::move(message_done), out);
-
-    Json usage = pending_usage_.is_null() ? Json() : ResponsesUsageFromChat(pending_usage_, true);
-    const char* type = outcome.status == "incomplete" ? "response.incomplete"
-                       : outcome.status == "failed"   ? "response.failed"
-                                                      : "response.completed";
-    Json terminal = Event(type);
-    terminal["response"] = ResponsesObject(response_id_, model_, created_at_, outcome,
-                                           Json::array(), std::move(usage));
-    Emit(std::move(terminal), out);
   }
 
   void RecordLog(const std::string& status) {

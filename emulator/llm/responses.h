@@ -25,7 +25,9 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
                                                           const ProviderOptions& options);
 Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view upstream_body);
 std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator();
-// An OpenAI-shaped upstream error as the Anthropic error the Messages client expects.
+// An OpenAI-shaped upstream error as the Anthropic error the Messages client expects (type from
+// the upstream error, else from the status). A body that is not JSON becomes the message;
+// agentgateway answers 502 there instead.
 std::string ResponsesToMessagesError(int status, std::string_view upstream_body);
 
 // Responses client, OpenAI-compatible Completions upstream. `request_model` is the model the
