@@ -26,6 +26,7 @@ Json RequestSummaryJson(const RequestInfo& info) {
   json["provider"] = info.provider;
   json["streaming"] = info.streaming;
   json["params"] = info.params;
+  // Non-chat requests (embeddings) have no prompt; upstream then omits the key.
   if (!info.prompt.is_null()) json["prompt"] = info.prompt;
   return json;
 }

@@ -1,7 +1,157 @@
+// Runners for the OpenAI Responses, embeddings and prompt-enrichment goldens.
+
+#include <memory>
+#include <regex>
+
+#include "emulator/llm/llm_info.h"
+#include "emulator/llm/openai.h"
+#include "emulator/llm/responses.h"
 #include "tests/llm/fixtures.h"
 
 namespace agw::llm::test {
 
-void RegisterResponsesVariants(Registry& registry) {}
+namespace {
+
+using Result = tl::expected<std::string, std::string>;
+
+// The prompts agentgateway's golden driver adds for its enrichment snapshots.
+PromptEnrichment GoldenEnrichment() {
+  return {{{"system", "prepend system prompt"},
+           {"user", "prepend user message"},
+           {"assistant", "prepend assistant message"}},
+          {{"user", "append user message"},
+           {"system", "append system prompt"},
+           {"assistant", "append assistant prompt"}}};
+}
+
+Result Request(Translated<RequestTranslation> translated, const std::string& provider) {
+  if (!translated) return tl::unexpected(translated.error());
+  translated->info.provider = provider;
+  return RequestPayload(translated->body, RequestSummaryJson(translated->info));
+}
+
+Result Response(Translated<ResponseTranslation> translated) {
+  if (!translated) return tl::unexpected(translated.error());
+  return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
+}
+
+// Feeds the upstream stream in small slices, as a socket would deliver it.
+std::string RunStream(StreamTranslator& translator, const std::string& upstream) {
+  std::string client;
+  constexpr size_t kSlice = 7;
+  for (size_t at = 0; at < upstream.size(); at += kSlice) {
+    translator.Feed(std::string_view(upstream).substr(at, kSlice), client);
+  }
+  translator.Finish(client);
+  return client;
+}
+
+// The snapshots of Responses-format streams went through a filter that blanks `resp_`, `msg_`
+// and `call_` ids in `id` / `item_id` (whether upstream or gateway generated); `call_id` keeps
+// its prefix and the harness matches it by shape.
+std::string BlankIds(const std::string& sse) {
+  static const std::regex kId(R"re("(id|item_id)":"(resp|msg|call)_[0-9A-Za-z]+")re");
+  return std::regex_replace(sse, kId, R"("$1":"")");
+}
+
+Result ResponsesStream(std::unique_ptr<StreamTranslator> translator, const std::string& upstream) {
+  std::string client = BlankIds(RunStream(*translator, upstream));
+  return StreamPayload(client, ResponseInfoJson(translator->info()));
+}
+
+Result EnrichedPassthrough(const Fixture& fixture) {
+  Json body = fixture.Parsed();
+  if (body.contains("messages")) {
+    EnrichCompletionsPrompt(body, GoldenEnrichment());
+    return Request(CompletionsPassthroughRequest(body, {}), "openai");
+  }
+  EnrichResponsesPrompt(body, GoldenEnrichment());
+  return Request(ResponsesPassthroughRequest(body, {}), "openai");
+}
+
+void RegisterRequests(Registry& registry) {
+  registry.Add(
+      "requests", "responses",
+      [](const Fixture& fixture) {
+        return Request(MessagesToResponsesRequest(fixture.Parsed(), {}), "responses");
+      },
+      "messages");
+  registry.Add(
+      "requests", "gemini",
+      [](const Fixture& fixture) {
+        return Request(ResponsesToCompletionsRequest(fixture.Parsed(), {}), "gemini");
+      },
+      "responses");
+  registry.Add(
+      "requests", "openai",
+      [](const Fixture& fixture) {
+        return Request(EmbeddingsRequest(fixture.Parsed(), {}), "openai");
+      },
+      "embeddings");
+  registry.Add("requests", "openai", EnrichedPassthrough, "policies");
+  registry.Add("requests", "openai", EnrichedPassthrough, "responses");
+  registry.Add(
+      "requests", "get-messages-responses",
+      [](const Fixture& fixture) -> Result {
+        return ResponsesPromptMessages(fixture.Parsed()).dump(2);
+      },
+      "responses");
+}
+
+void RegisterResponses(Registry& registry) {
+  registry.Add(
+      "response", "completions-responses",
+      [](const Fixture& fixture) {
+        return Response(CompletionsToResponsesResponse(fixture.bytes, "input-model"));
+      },
+      "completions");
+  registry.Add(
+      "response", "completions-responses-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeCompletionsToResponsesStreamTranslator(), fixture.bytes);
+      },
+      "completions");
+  registry.Add(
+      "response", "responses-responses",
+      [](const Fixture& fixture) { return Response(ResponsesPassthroughResponse(fixture.bytes)); },
+      "responses");
+  registry.Add(
+      "response", "responses-responses-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeResponsesPassthroughStreamTranslator(), fixture.bytes);
+      },
+      "responses");
+  registry.Add(
+      "response", "responses-messages",
+      [](const Fixture& fixture) { return Response(ResponsesToMessagesResponse(fixture.bytes)); },
+      "responses");
+  // These snapshots hold only the client stream, no usage summary.
+  registry.Add(
+      "response", "responses-messages-streaming",
+      [](const Fixture& fixture) {
+        auto translator = MakeResponsesToMessagesStreamTranslator();
+        return Result(StreamPayload(RunStream(*translator, fixture.bytes), Json::object()));
+      },
+      "responses");
+  registry.Add(
+      "response", "responses-detect",
+      [](const Fixture& fixture) { return Response(DetectResponse(fixture.bytes)); }, "responses");
+  registry.Add(
+      "response", "responses-detect-streaming",
+      [](const Fixture& fixture) {
+        return ResponsesStream(MakeDetectStreamTranslator(), fixture.bytes);
+      },
+      "responses");
+  registry.Add(
+      "response", "openai",
+      [](const Fixture& fixture) { return Response(EmbeddingsResponse(fixture.bytes)); }, "openai");
+}
+
+}  // namespace
+
+void RegisterResponsesVariants(Registry& registry) {
+  RegisterRequests(registry);
+  RegisterResponses(registry);
+}
 
 }  // namespace agw::llm::test

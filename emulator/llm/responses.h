@@ -1,0 +1,54 @@
+#pragma once
+
+// The OpenAI Responses API on either side of the gateway:
+// - Messages client -> Responses upstream (providers that only speak Responses);
+// - Responses client -> OpenAI-compatible Completions upstream (Gemini's compat shim, Vertex, ...);
+// - Responses client -> Responses upstream (passthrough, inspected for usage);
+// - Detect: bodies of unknown shape, passed through and searched for usage.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "emulator/llm/stream.h"
+#include "emulator/llm/translation.h"
+
+namespace agw::llm {
+
+// The messages of a Responses request as {role, content} pairs: `instructions` first as a system
+// message, then the input items that have a role (tool calls and outputs are skipped), their text
+// parts joined by '\n'.
+Json ResponsesPromptMessages(const Json& request);
+
+// Messages client, Responses upstream.
+Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
+                                                          const ProviderOptions& options);
+Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view upstream_body);
+std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator();
+// An OpenAI-shaped upstream error as the Anthropic error the Messages client expects (type from
+// the upstream error, else from the status). A body that is not JSON becomes the message;
+// agentgateway answers 502 there instead.
+std::string ResponsesToMessagesError(int status, std::string_view upstream_body);
+
+// Responses client, OpenAI-compatible Completions upstream. `request_model` is the model the
+// client asked for: the Responses object reports it, not the upstream's model.
+Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_body,
+                                                             const ProviderOptions& options);
+Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view upstream_body,
+                                                               std::string_view request_model);
+std::unique_ptr<StreamTranslator> MakeCompletionsToResponsesStreamTranslator();
+// Google-shaped errors become OpenAI errors; OpenAI errors pass unchanged.
+std::string CompletionsToResponsesError(int status, std::string_view upstream_body);
+
+// Responses client, Responses upstream: bodies pass unchanged, usage is read on the way.
+Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_body,
+                                                           const ProviderOptions& options);
+Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view upstream_body);
+std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator();
+
+// Detect: any body, passed unchanged; usage is looked up at the places the known formats keep
+// it. A body that is not JSON passes as a string with no usage.
+Translated<ResponseTranslation> DetectResponse(std::string_view upstream_body);
+std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator();
+
+}  // namespace agw::llm
