@@ -1066,7 +1066,7 @@ class GeminiStreamTranslator : public StreamTranslator {
       tool_calls.push_back(std::move(tool_call));
     }
     std::optional<std::string_view> finish;
-    if (candidate != nullptr && candidate->contains("finishReason")) {
+    if (candidate != nullptr && Find(*candidate, "finishReason") != nullptr) {
       finish = FinishReason(StringOr(*candidate, "finishReason"), !tool_calls_.empty());
     } else if (candidate == nullptr && PromptBlocked(chunk)) {
       finish = "content_filter";

@@ -33,7 +33,8 @@ std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request
 std::string GeminiError(int status, std::string_view upstream_body);
 
 // Native Gemini client, native Gemini upstream: the body goes up unchanged except for a
-// `model` key (the model lives in the path). `info` carries the prompt and parameters.
+// `model` key (the model lives in the path). `info` carries the prompt and parameters;
+// streaming is told by the path (`:streamGenerateContent`), so the caller sets it.
 Translated<RequestTranslation> GeminiNativeRequest(const Json& client_body,
                                                    const ProviderOptions& options);
 
