@@ -387,7 +387,8 @@ Translated<Conversation> MessagesToContents(const Json& messages) {
           }
         }
       }
-      if (const Json* tool_calls = Find(message, "tool_calls"); tool_calls != nullptr) {
+      if (const Json* tool_calls = Find(message, "tool_calls");
+          tool_calls != nullptr && tool_calls->is_array()) {
         for (size_t i = 0; i < tool_calls->size(); ++i) {
           const Json& call = (*tool_calls)[i];
           std::string_view id = StringOr(call, "id");
@@ -1389,6 +1390,7 @@ Json GeminiPrompt(const Json& gemini_body) {
 }
 
 void EnrichGeminiPrompts(Json& gemini_body, const Json& prepend, const Json& append) {
+  if (!gemini_body.is_object()) return;
   auto add = [&](const Json& prompts, bool at_front) {
     Json system_parts = Json::array();
     Json contents = Json::array();
@@ -1400,7 +1402,9 @@ void EnrichGeminiPrompts(Json& gemini_body, const Json& prepend, const Json& app
       }
     }
     if (!system_parts.empty()) {
-      Json& parts = gemini_body["systemInstruction"]["parts"];
+      Json& system = gemini_body["systemInstruction"];
+      if (!system.is_object()) system = Json::object();
+      Json& parts = system["parts"];
       if (!parts.is_array()) parts = Json::array();
       parts.insert(at_front ? parts.begin() : parts.end(), system_parts.begin(),
                    system_parts.end());

@@ -18,6 +18,26 @@ std::string_view StringOr(const Json& object, const char* key) {
   return found->get_ref<const std::string&>();
 }
 
+// The member, or null when absent (or when `object` is not an object).
+const Json& Member(const Json& object, const char* key) {
+  static const Json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  auto found = object.find(key);
+  return found == object.end() ? kAbsent : *found;
+}
+
+// Iterable whatever the client sent: a non-array member reads as empty.
+const Json& ArrayMember(const Json& object, const char* key) {
+  static const Json kEmpty = Json::array();
+  const Json& value = Member(object, key);
+  return value.is_array() ? value : kEmpty;
+}
+
+bool BoolOr(const Json& object, const char* key, bool fallback) {
+  const Json& value = Member(object, key);
+  return value.is_boolean() ? value.get<bool>() : fallback;
+}
+
 // agentgateway keeps sampling parameters as 32-bit floats; the summary shows them that way.
 Json SinglePrecision(const Json& number) {
   return static_cast<double>(static_cast<float>(number.get<double>()));
@@ -62,9 +82,9 @@ Json MessagesPrompt(const Json& body) {
     std::string system = AnthropicText(body["system"]);
     if (!system.empty()) prompt.push_back({{"role", "system"}, {"content", std::move(system)}});
   }
-  for (const Json& message : body.value("messages", Json::array())) {
+  for (const Json& message : ArrayMember(body, "messages")) {
     prompt.push_back({{"role", StringOr(message, "role")},
-                      {"content", AnthropicText(message.value("content", Json()))}});
+                      {"content", AnthropicText(Member(message, "content"))}});
   }
   return prompt;
 }
@@ -103,7 +123,7 @@ Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
   RequestTranslation out;
   out.info.input_format = InputFormat::kMessages;
   out.info.request_model = StringOr(client_body, "model");
-  out.info.streaming = client_body.value("stream", false);
+  out.info.streaming = BoolOr(client_body, "stream", false);
   out.info.params = MessagesParams(client_body);
   out.info.prompt = MessagesPrompt(client_body);
 
@@ -133,7 +153,7 @@ Translated<RequestTranslation> VertexEmbeddingsRequest(const Json& client_body,
                                                        const ProviderOptions& /*options*/) {
   Translated<Json> checked = RequireObject(client_body);
   if (!checked) return tl::unexpected(checked.error());
-  Json inputs = client_body.value("input", Json());
+  Json inputs = Member(client_body, "input");
   if (inputs.is_string()) inputs = Json::array({inputs});
   if (!inputs.is_array() || inputs.empty() ||
       !std::all_of(inputs.begin(), inputs.end(), [](const Json& i) { return i.is_string(); })) {
@@ -173,13 +193,13 @@ Translated<ResponseTranslation> VertexEmbeddingsResponse(std::string_view upstre
   if (!parsed) return tl::unexpected(parsed.error());
   Json data = Json::array();
   int64_t tokens = 0;
-  for (const Json& prediction : parsed->value("predictions", Json::array())) {
-    const Json embeddings = prediction.value("embeddings", Json::object());
-    const Json statistics = embeddings.value("statistics", Json::object());
-    tokens += statistics.value("token_count", int64_t{0});
+  for (const Json& prediction : ArrayMember(*parsed, "predictions")) {
+    const Json& embeddings = Member(prediction, "embeddings");
+    const Json& token_count = Member(Member(embeddings, "statistics"), "token_count");
+    if (token_count.is_number_integer()) tokens += token_count.get<int64_t>();
     data.push_back({{"index", data.size()},
                     {"object", "embedding"},
-                    {"embedding", embeddings.value("values", Json::array())}});
+                    {"embedding", ArrayMember(embeddings, "values")}});
   }
   ResponseTranslation out;
   out.body = {{"object", "list"},
@@ -197,7 +217,7 @@ Translated<RequestTranslation> VertexRerankRequest(const Json& client_body,
   Translated<Json> checked = RequireObject(client_body);
   if (!checked) return tl::unexpected(checked.error());
   Json records = Json::array();
-  for (const Json& document : client_body.value("documents", Json::array())) {
+  for (const Json& document : ArrayMember(client_body, "documents")) {
     std::string content(document.is_string() ? document.get<std::string>()
                                              : std::string(StringOr(document, "text")));
     records.push_back({{"id", std::to_string(records.size())}, {"content", std::move(content)}});
@@ -208,7 +228,7 @@ Translated<RequestTranslation> VertexRerankRequest(const Json& client_body,
               {"records", std::move(records)}};
   if (client_body.contains("top_n")) out.body["topN"] = client_body["top_n"];
   // Clients that do not ask for the documents back get scores and ids only.
-  out.body["ignoreRecordDetailsInResponse"] = !client_body.value("return_documents", false);
+  out.body["ignoreRecordDetailsInResponse"] = !BoolOr(client_body, "return_documents", false);
   out.info = SummaryWithoutPrompt(InputFormat::kRerank, client_body);
   return out;
 }
@@ -217,7 +237,7 @@ Translated<ResponseTranslation> VertexRerankResponse(std::string_view upstream_b
   Translated<Json> parsed = ParseObject(upstream_body);
   if (!parsed) return tl::unexpected(parsed.error());
   Json results = Json::array();
-  for (const Json& record : parsed->value("records", Json::array())) {
+  for (const Json& record : ArrayMember(*parsed, "records")) {
     std::string_view id = StringOr(record, "id");
     size_t index = 0;
     auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), index);
@@ -225,7 +245,9 @@ Translated<ResponseTranslation> VertexRerankResponse(std::string_view upstream_b
       return tl::unexpected("invalid response: rerank record id " + std::string(id) +
                             " is not a document index");
     }
-    Json result = {{"index", index}, {"relevance_score", record.value("score", 1.0)}};
+    Json result = {
+        {"index", index},
+        {"relevance_score", Member(record, "score").is_number() ? record["score"] : Json(1.0)}};
     if (record.contains("content")) result["document"] = {{"text", record["content"]}};
     results.push_back(std::move(result));
   }
