@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -909,17 +910,12 @@ std::string ToolCallId(const DecodedCall& call, std::string_view seed, size_t in
 }
 
 std::string_view MapFinishReason(std::string_view reason) {
-  static constexpr std::array<std::string_view, 11> kFiltered = {"SAFETY",
-                                                                 "RECITATION",
-                                                                 "LANGUAGE",
-                                                                 "BLOCKLIST",
-                                                                 "PROHIBITED_CONTENT",
-                                                                 "SPII",
-                                                                 "UNEXPECTED_TOOL_CALL",
-                                                                 "TOO_MANY_TOOL_CALLS",
-                                                                 "IMAGE_SAFETY",
-                                                                 "IMAGE_PROHIBITED_CONTENT",
-                                                                 "IMAGE_RECITATION"};
+  // clang-format off
+  static constexpr std::array<std::string_view, 11> kFiltered = {
+      "SAFETY", "RECITATION", "LANGUAGE", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+      "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
+      "IMAGE_RECITATION"};
+  // clang-format on
   if (reason == "MAX_TOKENS") return "length";
   if (std::find(kFiltered.begin(), kFiltered.end(), reason) != kFiltered.end()) {
     return "content_filter";
