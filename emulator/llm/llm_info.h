@@ -14,8 +14,9 @@ namespace agw::llm {
 using Json = nlohmann::ordered_json;
 
 // What the gateway learned from a client request: feeds model resolution, metrics and logs
-// (agentgateway's LLMRequest). `prompt` holds the messages as {role, content-text} pairs; null
-// (omitted from the summary) for requests that are not chats.
+// (agentgateway's LLMRequest). `prompt` holds the messages as {role, content-text} pairs;
+// null for requests that carry no conversation (embeddings, rerank, count-tokens), whose
+// summaries have no prompt at all.
 struct RequestInfo {
   InputFormat input_format = InputFormat::kCompletions;
   std::string request_model;
