@@ -379,6 +379,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   call.options.model = provider.model.value_or("");
   call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
   call.options.project = provider.project_id.value_or("");
+  call.options.provider = provider.kind;
   static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
   call.route = ResolveRouteType(setup.ai != nullptr ? setup.ai->routes : kNoRoutes, request.path);
   call.input = InputFor(call.route);

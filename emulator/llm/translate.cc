@@ -1,76 +1,39 @@
 #include "emulator/llm/translate.h"
 
+#include "emulator/llm/anthropic.h"
+#include "emulator/llm/completions.h"
+#include "emulator/llm/gemini.h"
+#include "emulator/llm/openai.h"
+#include "emulator/llm/responses.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/vertex.h"
 
 namespace agw::llm {
 namespace {
 
-// Usage as OpenAI (Completions, Responses, Embeddings) or Anthropic report it.
-void ReadUsage(const Json& body, ResponseInfo& info) {
-  if (!body.is_object()) return;
-  if (body.contains("model") && body["model"].is_string()) info.provider_model = body["model"];
-  const Json* usage = body.contains("usage") && body["usage"].is_object() ? &body["usage"] : nullptr;
-  if (body.contains("message") && body["message"].is_object()) {  // Anthropic message_start
-    const Json& message = body["message"];
-    if (message.contains("model")) info.provider_model = message["model"];
-    if (message.contains("usage")) usage = &message["usage"];
-  }
-  if (usage == nullptr) return;
-  auto number = [&](const char* key) -> std::optional<int64_t> {
-    if (usage->contains(key) && (*usage)[key].is_number_integer()) return (*usage)[key].get<int64_t>();
-    return std::nullopt;
-  };
-  if (auto v = number("prompt_tokens")) info.input_tokens = v;
-  if (auto v = number("input_tokens")) info.input_tokens = v;
-  if (auto v = number("completion_tokens")) info.output_tokens = v;
-  if (auto v = number("output_tokens")) info.output_tokens = v;
-  if (auto v = number("total_tokens")) info.total_tokens = v;
-  if (auto v = number("cache_read_input_tokens")) info.cached_input_tokens = v;
-  if (auto v = number("cache_creation_input_tokens")) info.cache_creation_input_tokens = v;
-  if (info.input_tokens && info.output_tokens && !number("total_tokens")) {
-    info.total_tokens = *info.input_tokens + *info.output_tokens;
-  }
-}
-
-// Same format on both sides: bytes go through untouched, events are only read for usage.
-class PassthroughStream : public StreamTranslator {
+// Bytes through untouched: formats whose usage the gateway does not read.
+class RawStream : public StreamTranslator {
  public:
-  void Feed(std::string_view bytes, std::string& out) override {
-    out.append(bytes);
-    parser_.Feed(bytes, [this](const SseEvent& event) { Inspect(event); });
-  }
-  void Finish(std::string& out) override {
-    parser_.Finish([this](const SseEvent& event) { Inspect(event); });
-  }
+  void Feed(std::string_view bytes, std::string& out) override { out.append(bytes); }
+  void Finish(std::string& out) override {}
   const ResponseInfo& info() const override { return info_; }
 
  private:
-  void Inspect(const SseEvent& event) {
-    Json data = Json::parse(event.data, nullptr, false);
-    if (!data.is_discarded()) ReadUsage(data, info_);
-  }
-  SseParser parser_;
   ResponseInfo info_;
 };
 
-bool SameFormat(InputFormat input, WireFormat wire) {
-  switch (input) {
-    case InputFormat::kCompletions: return wire == WireFormat::kOpenAICompletions;
-    case InputFormat::kMessages: return wire == WireFormat::kAnthropicMessages;
-    case InputFormat::kResponses: return wire == WireFormat::kOpenAIResponses;
-    case InputFormat::kEmbeddings: return wire == WireFormat::kOpenAIEmbeddings;
-    case InputFormat::kRerank: return wire == WireFormat::kCohereRerank;
-    case InputFormat::kCountTokens: return wire == WireFormat::kAnthropicCountTokens;
-    case InputFormat::kGemini: return wire == WireFormat::kGeminiNative;
-    case InputFormat::kGeminiCountTokens: return wire == WireFormat::kGeminiCountTokens;
-    case InputFormat::kDetect: return wire == WireFormat::kRaw;
-  }
-  return false;
-}
+bool OnVertex(const ProviderOptions& options) { return options.provider == "vertexai"; }
 
 std::string Unsupported(InputFormat input, WireFormat wire) {
   return "unsupported conversion: from " + std::string(InputFormatName(input)) + " to " +
          std::string(WireFormatName(wire));
+}
+
+Translated<ResponseTranslation> Unchanged(std::string_view body) {
+  ResponseTranslation translation;
+  translation.body = Json::parse(body, nullptr, false);
+  if (translation.body.is_discarded()) translation.body = Json(std::string(body));
+  return translation;
 }
 
 }  // namespace
@@ -97,39 +60,178 @@ std::string_view WireFormatName(WireFormat format) {
   return "Passthrough";
 }
 
-bool IsPassthrough(InputFormat input, WireFormat wire) { return SameFormat(input, wire); }
+bool IsPassthrough(InputFormat input, WireFormat wire) {
+  switch (input) {
+    case InputFormat::kRerank: return wire == WireFormat::kCohereRerank;
+    case InputFormat::kCountTokens:
+      return wire == WireFormat::kAnthropicCountTokens || wire == WireFormat::kVertexCountTokens ||
+             wire == WireFormat::kBedrockCountTokens;
+    case InputFormat::kGeminiCountTokens: return wire == WireFormat::kGeminiCountTokens;
+    case InputFormat::kDetect: return wire == WireFormat::kRaw;
+    default: return false;
+  }
+}
 
 Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
                                                 const Json& body, const ProviderOptions& options) {
-  if (!SameFormat(input, wire)) return tl::unexpected(Unsupported(input, wire));
-  RequestTranslation translation{body, {}};
-  translation.info.input_format = input;
-  return translation;
+  using W = WireFormat;
+  switch (input) {
+    case InputFormat::kCompletions:
+      if (wire == W::kOpenAICompletions) return CompletionsPassthroughRequest(body, options);
+      if (wire == W::kGeminiNative) return GeminiRequest(body, options);
+      if (wire == W::kAnthropicMessages) {
+        Translated<RequestTranslation> anthropic = AnthropicRequest(body, options);
+        if (!anthropic || !OnVertex(options)) return anthropic;
+        Translated<RequestTranslation> vertex = VertexMessagesRequest(anthropic->body, options);
+        if (vertex) vertex->info = std::move(anthropic->info);
+        return vertex;
+      }
+      break;
+    case InputFormat::kMessages:
+      if (wire == W::kAnthropicMessages) {
+        return OnVertex(options) ? VertexMessagesRequest(body, options)
+                                 : AnthropicMessagesRequest(body, options);
+      }
+      if (wire == W::kOpenAICompletions) return CompletionsRequest(body, options);
+      if (wire == W::kOpenAIResponses) return MessagesToResponsesRequest(body, options);
+      break;
+    case InputFormat::kResponses:
+      if (wire == W::kOpenAIResponses) return ResponsesPassthroughRequest(body, options);
+      if (wire == W::kOpenAICompletions) return ResponsesToCompletionsRequest(body, options);
+      break;
+    case InputFormat::kGemini:
+      if (wire == W::kGeminiNative) return GeminiNativeRequest(body, options);
+      break;
+    case InputFormat::kEmbeddings:
+      if (wire == W::kOpenAIEmbeddings) return EmbeddingsRequest(body, options);
+      if (wire == W::kVertexEmbeddings) return VertexEmbeddingsRequest(body, options);
+      break;
+    case InputFormat::kCountTokens:
+      if (wire == W::kAnthropicCountTokens) return AnthropicCountTokensRequest(body, options);
+      if (wire == W::kVertexCountTokens) return VertexCountTokensRequest(body, options);
+      break;
+    case InputFormat::kRerank:
+      if (wire == W::kVertexRerank) return VertexRerankRequest(body, options);
+      if (wire == W::kCohereRerank) {
+        RequestTranslation same{body, {}};
+        same.info.input_format = input;
+        same.info.prompt = nullptr;
+        return same;
+      }
+      break;
+    case InputFormat::kGeminiCountTokens:
+      if (wire == W::kGeminiCountTokens) {
+        RequestTranslation same{body, {}};
+        same.info.input_format = input;
+        same.info.prompt = nullptr;
+        return same;
+      }
+      break;
+    case InputFormat::kDetect:
+      break;
+  }
+  return tl::unexpected(Unsupported(input, wire));
 }
 
 Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
                                                   std::string_view upstream_body,
                                                   const ProviderOptions& options) {
-  if (!SameFormat(input, wire)) return tl::unexpected(Unsupported(input, wire));
-  Json body = Json::parse(upstream_body, nullptr, false);
-  ResponseTranslation translation;
-  if (!body.is_discarded()) {
-    ReadUsage(body, translation.info);
-    translation.body = std::move(body);
+  using W = WireFormat;
+  switch (input) {
+    case InputFormat::kCompletions:
+      if (wire == W::kOpenAICompletions) return CompletionsPassthroughResponse(upstream_body);
+      if (wire == W::kAnthropicMessages) return AnthropicResponse(upstream_body);
+      if (wire == W::kGeminiNative) return GeminiResponse(upstream_body);
+      break;
+    case InputFormat::kMessages:
+      if (wire == W::kAnthropicMessages) return AnthropicPassthroughResponse(upstream_body);
+      if (wire == W::kOpenAICompletions) return CompletionsResponse(upstream_body);
+      if (wire == W::kOpenAIResponses) return ResponsesToMessagesResponse(upstream_body);
+      break;
+    case InputFormat::kResponses:
+      if (wire == W::kOpenAIResponses) return ResponsesPassthroughResponse(upstream_body);
+      if (wire == W::kOpenAICompletions) return CompletionsToResponsesResponse(upstream_body, options.model);
+      break;
+    case InputFormat::kGemini:
+      if (wire == W::kGeminiNative) return GeminiNativeResponse(upstream_body);
+      break;
+    case InputFormat::kEmbeddings:
+      if (wire == W::kOpenAIEmbeddings) return EmbeddingsResponse(upstream_body);
+      if (wire == W::kVertexEmbeddings) return VertexEmbeddingsResponse(upstream_body, options.model);
+      break;
+    case InputFormat::kRerank:
+      if (wire == W::kVertexRerank) return VertexRerankResponse(upstream_body);
+      if (wire == W::kCohereRerank) return Unchanged(upstream_body);
+      break;
+    case InputFormat::kCountTokens: {
+      Translated<CountTokensResult> counted = AnthropicCountTokensResponse(upstream_body);
+      if (!counted) return tl::unexpected(counted.error());
+      ResponseTranslation translation;
+      translation.body = std::move(counted->body);
+      return translation;
+    }
+    case InputFormat::kGeminiCountTokens:
+      return Unchanged(upstream_body);
+    case InputFormat::kDetect:
+      return DetectResponse(upstream_body);
   }
-  return translation;
+  return tl::unexpected(Unsupported(input, wire));
 }
 
 std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
                                                        const ProviderOptions& options) {
-  if (SameFormat(input, wire)) return std::make_unique<PassthroughStream>();
+  using W = WireFormat;
+  switch (input) {
+    case InputFormat::kCompletions:
+      if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();
+      if (wire == W::kAnthropicMessages) return MakeAnthropicStreamTranslator();
+      if (wire == W::kGeminiNative) return MakeGeminiStreamTranslator(options.model);
+      break;
+    case InputFormat::kMessages:
+      if (wire == W::kAnthropicMessages) return MakeAnthropicPassthroughStream();
+      if (wire == W::kOpenAICompletions) return MakeCompletionsStreamTranslator();
+      if (wire == W::kOpenAIResponses) return MakeResponsesToMessagesStreamTranslator();
+      break;
+    case InputFormat::kResponses:
+      if (wire == W::kOpenAIResponses) return MakeResponsesPassthroughStreamTranslator();
+      if (wire == W::kOpenAICompletions) return MakeCompletionsToResponsesStreamTranslator();
+      break;
+    case InputFormat::kGemini:
+      if (wire == W::kGeminiNative) return MakeGeminiNativeStreamTranslator();
+      break;
+    case InputFormat::kDetect:
+      return MakeDetectStreamTranslator();
+    default:
+      return std::make_unique<RawStream>();
+  }
   return nullptr;
 }
 
 std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
                                           std::string_view upstream_body) {
-  if (SameFormat(input, wire)) return std::string(upstream_body);
-  return std::nullopt;
+  using W = WireFormat;
+  switch (input) {
+    case InputFormat::kCompletions:
+      if (wire == W::kAnthropicMessages) return AnthropicError(status, upstream_body);
+      if (wire == W::kGeminiNative) return GeminiError(status, upstream_body);
+      break;
+    case InputFormat::kMessages:
+      if (wire == W::kAnthropicMessages) return AnthropicPassthroughError(status, upstream_body);
+      if (wire == W::kOpenAICompletions) return CompletionsError(status, upstream_body);
+      if (wire == W::kOpenAIResponses) return ResponsesToMessagesError(status, upstream_body);
+      break;
+    case InputFormat::kResponses:
+      if (wire == W::kOpenAICompletions) return CompletionsToResponsesError(status, upstream_body);
+      break;
+    case InputFormat::kEmbeddings:
+      return EmbeddingsError(status, upstream_body);
+    case InputFormat::kRerank:
+      if (wire == W::kVertexRerank) return VertexRerankError(status, upstream_body);
+      break;
+    default:
+      break;
+  }
+  return std::string(upstream_body);  // same family on both sides: the body passes unchanged
 }
 
 }  // namespace agw::llm

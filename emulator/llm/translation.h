@@ -13,6 +13,7 @@ struct ProviderOptions {
   std::string model;    // the model the backend is configured with (empty: keep the request's)
   std::string region;   // Bedrock / Vertex region
   std::string project;  // Vertex project
+  std::string provider;  // the CRD provider kind: openai, anthropic, gemini, vertexai, bedrock, ...
 };
 
 // A client body turned into the upstream body, with what was learned from it.
