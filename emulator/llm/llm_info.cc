@@ -26,7 +26,7 @@ Json RequestSummaryJson(const RequestInfo& info) {
   json["provider"] = info.provider;
   json["streaming"] = info.streaming;
   json["params"] = info.params;
-  json["prompt"] = info.prompt;
+  if (!info.prompt.is_null()) json["prompt"] = info.prompt;
   return json;
 }
 

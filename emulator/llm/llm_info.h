@@ -14,7 +14,8 @@ namespace agw::llm {
 using Json = nlohmann::ordered_json;
 
 // What the gateway learned from a client request: feeds model resolution, metrics and logs
-// (agentgateway's LLMRequest). `prompt` holds the messages as {role, content-text} pairs.
+// (agentgateway's LLMRequest). `prompt` holds the messages as {role, content-text} pairs; null
+// for requests without a prompt (count tokens, embeddings, rerank), which omit it.
 struct RequestInfo {
   InputFormat input_format = InputFormat::kCompletions;
   std::string request_model;
