@@ -577,9 +577,15 @@ void RegisterCompletionsToolNames(const Json& body, BedrockToolNames& names) {
   }
 }
 
+const Json& MessageList(const Json& body) {
+  const Json* messages = Find(body, "messages");
+  if (messages == nullptr || !messages->is_array()) throw Failure{"missing field: messages"};
+  return *messages;
+}
+
 Json CompletionsSystem(const Json& body, CacheBudget& cache) {
   std::vector<std::pair<std::string, bool>> parts;  // text, marked for caching
-  for (const Json& message : body["messages"]) {
+  for (const Json& message : MessageList(body)) {
     std::string role = StringAt(message, "role");
     if (role != "system" && role != "developer") continue;
     const Json* content = Find(message, "content");
@@ -645,7 +651,7 @@ Json CompletionsToConverse(const Json& body, const BedrockRequestContext& contex
   Json system = CompletionsSystem(body, cache);
 
   Json messages = Json::array();
-  for (const Json& message : body.at("messages")) {
+  for (const Json& message : MessageList(body)) {
     std::string role = StringAt(message, "role");
     Json content;
     std::string bedrock_role = "user";
@@ -889,7 +895,7 @@ Json MessagesToConverse(const Json& body, const BedrockRequestContext& context) 
 
   Json system = MessagesSystem(body, cache);
   Json messages = Json::array();
-  for (const Json& message : body.at("messages")) {
+  for (const Json& message : MessageList(body)) {
     std::string role = StringAt(message, "role");
     if (role == "system") {
       if (const Json* content = Find(message, "content"); content && content->is_array()) {

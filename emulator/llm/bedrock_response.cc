@@ -17,12 +17,19 @@ struct ConverseResult {
   const Json* usage = nullptr;
 };
 
-tl::expected<Json, std::string> ParseBody(std::string_view body) {
+// Parses the upstream body and runs `build` on it: bodies of an unexpected shape become
+// translation errors, never exceptions.
+template <typename Build>
+Translated<ResponseTranslation> TranslateBody(std::string_view body, Build build) {
   Json parsed = Json::parse(body, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return tl::unexpected(std::string("failed to parse response: not a JSON object"));
   }
-  return parsed;
+  try {
+    return build(parsed);
+  } catch (const nlohmann::json::exception& error) {
+    return tl::unexpected(std::string("failed to parse response: ") + error.what());
+  }
 }
 
 tl::expected<ConverseResult, std::string> ReadConverse(const Json& response) {
@@ -32,7 +39,11 @@ tl::expected<ConverseResult, std::string> ReadConverse(const Json& response) {
   if (content == nullptr || !content->is_array()) {
     return tl::unexpected(std::string("incomplete response: no output message"));
   }
-  return ConverseResult{*content, StringAt(response, "stopReason"), Find(response, "usage")};
+  const Json* stop_reason = Find(response, "stopReason");
+  if (stop_reason == nullptr || !stop_reason->is_string()) {
+    return tl::unexpected(std::string("failed to parse response: missing stopReason"));
+  }
+  return ConverseResult{*content, stop_reason->get<std::string>(), Find(response, "usage")};
 }
 
 // Structured reasoning carries {reasoningText: {text, signature}}, the simple form {text}.
@@ -61,11 +72,11 @@ Json CollectToolCalls(const Json& content, const BedrockToolNames& names) {
 
 template <typename Build>
 Translated<ResponseTranslation> TranslateConverse(std::string_view body, Build build) {
-  auto parsed = ParseBody(body);
-  if (!parsed) return tl::unexpected(parsed.error());
-  auto converse = ReadConverse(*parsed);
-  if (!converse) return tl::unexpected(converse.error());
-  return build(*converse);
+  return TranslateBody(body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
+    auto converse = ReadConverse(parsed);
+    if (!converse) return tl::unexpected(converse.error());
+    return build(*converse);
+  });
 }
 
 }  // namespace
@@ -303,72 +314,72 @@ tl::expected<std::vector<Json>, std::string> EmbeddingVectors(const Json& respon
 Translated<ResponseTranslation> BedrockEmbeddingsResponse(
     std::string_view upstream_body, std::string_view model,
     std::optional<int64_t> input_token_count_header) {
-  auto parsed = ParseBody(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
-  std::string model_name(model);
-  auto vectors = EmbeddingVectors(*parsed, model_name);
-  if (!vectors) return tl::unexpected(vectors.error());
-  bool titan = model_name.find("nova") == std::string::npos &&
-               model_name.find("cohere") == std::string::npos;
-  int64_t tokens = titan ? IntAt(*parsed, "inputTextTokenCount").value_or(0)
-                         : input_token_count_header.value_or(0);
-  Json data = Json::array();
-  for (size_t i = 0; i < vectors->size(); ++i) {
-    data.push_back(
-        {{"object", "embedding"}, {"embedding", std::move((*vectors)[i])}, {"index", i}});
-  }
-  Json body = {{"object", "list"},
-               {"data", std::move(data)},
-               {"model", model},
-               {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
-  ResponseInfo info;
-  info.input_tokens = tokens;
-  info.total_tokens = tokens;
-  info.provider_model = model_name;
-  return ResponseTranslation{std::move(body), std::move(info)};
+  return TranslateBody(upstream_body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
+    std::string model_name(model);
+    auto vectors = EmbeddingVectors(parsed, model_name);
+    if (!vectors) return tl::unexpected(vectors.error());
+    bool titan = model_name.find("nova") == std::string::npos &&
+                 model_name.find("cohere") == std::string::npos;
+    int64_t tokens = titan ? IntAt(parsed, "inputTextTokenCount").value_or(0)
+                           : input_token_count_header.value_or(0);
+    Json data = Json::array();
+    for (size_t i = 0; i < vectors->size(); ++i) {
+      data.push_back(
+          {{"object", "embedding"}, {"embedding", std::move((*vectors)[i])}, {"index", i}});
+    }
+    Json body = {{"object", "list"},
+                 {"data", std::move(data)},
+                 {"model", model},
+                 {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
+    ResponseInfo info;
+    info.input_tokens = tokens;
+    info.total_tokens = tokens;
+    info.provider_model = model_name;
+    return ResponseTranslation{std::move(body), std::move(info)};
+  });
 }
 
 Translated<ResponseTranslation> BedrockRerankResponse(std::string_view upstream_body) {
-  auto parsed = ParseBody(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
-  const Json* results = Find(*parsed, "results");
-  if (results == nullptr || !results->is_array()) {
-    return tl::unexpected(std::string("failed to parse response: missing results"));
-  }
-  // Bedrock returns only positions and scores; it never echoes the documents.
-  Json out = Json::array();
-  for (const Json& result : *results) {
-    out.push_back({{"index", IntAt(result, "index").value_or(0)},
-                   {"relevance_score", result.value("relevanceScore", 0.0)}});
-  }
-  return ResponseTranslation{{{"results", std::move(out)}}, ResponseInfo{}};
+  return TranslateBody(upstream_body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
+    const Json* results = Find(parsed, "results");
+    if (results == nullptr || !results->is_array()) {
+      return tl::unexpected(std::string("failed to parse response: missing results"));
+    }
+    // Bedrock returns only positions and scores; it never echoes the documents.
+    Json out = Json::array();
+    for (const Json& result : *results) {
+      out.push_back({{"index", IntAt(result, "index").value_or(0)},
+                     {"relevance_score", result.value("relevanceScore", 0.0)}});
+    }
+    return ResponseTranslation{{{"results", std::move(out)}}, ResponseInfo{}};
+  });
 }
 
 Translated<ResponseTranslation> CohereRerankResponse(std::string_view upstream_body) {
-  auto parsed = ParseBody(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
-  Json body = std::move(*parsed);
-  // Voyage answers with `data` where Cohere says `results`.
-  if (!body.contains("results") && body.contains("data")) {
-    body["results"] = body["data"];
-    body.erase("data");
-  }
-  if (!body.contains("results") || !body["results"].is_array()) {
-    return tl::unexpected(std::string("failed to parse response: missing results"));
-  }
-  ResponseInfo info;
-  if (const Json* meta = Find(body, "meta")) {
-    const Json* tokens = Find(*meta, "tokens");
-    const Json* billed = Find(*meta, "billed_units");
-    const Json* input = tokens != nullptr ? Find(*tokens, "input_tokens") : nullptr;
-    if (input == nullptr && billed != nullptr) input = Find(*billed, "total_tokens");
-    if (input != nullptr && input->is_number()) {
-      // Cohere counts in floats; usage is whole tokens.
-      info.input_tokens = static_cast<int64_t>(input->get<double>());
-      info.total_tokens = info.input_tokens;
+  return TranslateBody(upstream_body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
+    Json body = parsed;
+    // Voyage answers with `data` where Cohere says `results`.
+    if (!body.contains("results") && body.contains("data")) {
+      body["results"] = body["data"];
+      body.erase("data");
     }
-  }
-  return ResponseTranslation{std::move(body), std::move(info)};
+    if (!body.contains("results") || !body["results"].is_array()) {
+      return tl::unexpected(std::string("failed to parse response: missing results"));
+    }
+    ResponseInfo info;
+    if (const Json* meta = Find(body, "meta")) {
+      const Json* tokens = Find(*meta, "tokens");
+      const Json* billed = Find(*meta, "billed_units");
+      const Json* input = tokens != nullptr ? Find(*tokens, "input_tokens") : nullptr;
+      if (input == nullptr && billed != nullptr) input = Find(*billed, "total_tokens");
+      if (input != nullptr && input->is_number()) {
+        // Cohere counts in floats; usage is whole tokens.
+        info.input_tokens = static_cast<int64_t>(input->get<double>());
+        info.total_tokens = info.input_tokens;
+      }
+    }
+    return ResponseTranslation{std::move(body), std::move(info)};
+  });
 }
 
 ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {

@@ -181,7 +181,11 @@ class ConverseStreamTranslator : public StreamTranslator {
       OnUndecodable(out);
       return;
     }
-    OnEvent(*event_type, event, out);
+    try {
+      OnEvent(*event_type, event, out);
+    } catch (const nlohmann::json::exception&) {
+      OnUndecodable(out);  // a member of an unexpected type
+    }
   }
 
   EventStreamDecoder decoder_;

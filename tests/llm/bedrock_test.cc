@@ -335,5 +335,23 @@ TEST_CASE("a broken ConverseStream ends without [DONE]") {
   CHECK(out.empty());
 }
 
+TEST_CASE("upstream bodies of the wrong shape fail the translation instead of throwing") {
+  for (const char* body : {"not json", "[]", R"({"output":{}})",
+                           R"({"output":{"message":{"content":[{"text":7}]}},"stopReason":1})"}) {
+    CHECK_FALSE(BedrockToCompletionsResponse(body, "m"));
+    CHECK_FALSE(BedrockToMessagesResponse(body, "m"));
+    CHECK_FALSE(BedrockToResponsesResponse(body, "m"));
+  }
+  CHECK_FALSE(BedrockEmbeddingsResponse(R"({"embeddings":{"int8":[[1]]}})", "cohere.embed-v4"));
+  CHECK_FALSE(BedrockRerankResponse(R"({"results":[7]})"));
+  CHECK_FALSE(CompletionsToBedrockRequest(Json::parse(R"({"model":"m"})"), {}));
+
+  auto translator = MakeBedrockToMessagesStreamTranslator("m");
+  std::string out;
+  translator->Feed(
+      Encode(Event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":7}})")), out);
+  CHECK_THAT(out, Catch::Contains("event: error\n"));
+}
+
 }  // namespace
 }  // namespace agw::llm
