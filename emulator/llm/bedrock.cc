@@ -1,6 +1,8 @@
 #include "emulator/llm/bedrock.h"
 
+#include <cctype>
 #include <chrono>
+#include <map>
 #include <random>
 #include <set>
 
@@ -8,7 +10,11 @@
 
 namespace agw::llm {
 
-using namespace bedrock_internal;
+using bedrock_internal::AsF32;
+using bedrock_internal::Find;
+using bedrock_internal::HexOf;
+using bedrock_internal::IntAt;
+using bedrock_internal::StringAt;
 
 namespace bedrock_internal {
 

@@ -10,7 +10,21 @@
 
 namespace agw::llm {
 
-using namespace bedrock_internal;
+using bedrock_internal::CompletionsFinishReason;
+using bedrock_internal::CompletionsUsage;
+using bedrock_internal::Find;
+using bedrock_internal::HexOf;
+using bedrock_internal::IntAt;
+using bedrock_internal::MessagesStopReason;
+using bedrock_internal::NowMillis;
+using bedrock_internal::OutputMessages;
+using bedrock_internal::RandomHex;
+using bedrock_internal::ReadConverseUsage;
+using bedrock_internal::ReadDetectUsage;
+using bedrock_internal::ResponsesItemStatus;
+using bedrock_internal::ResponsesStatus;
+using bedrock_internal::ResponsesUsage;
+using bedrock_internal::StringAt;
 
 namespace bedrock_internal {
 namespace {
