@@ -54,7 +54,8 @@ class EventStreamDecoder {
 // CRC32 (IEEE 802.3, as zlib), continuing from `crc` for data split in pieces.
 uint32_t Crc32(std::string_view data, uint32_t crc = 0);
 
-// One framed message whose headers are all strings (type 7), as Bedrock sends them.
+// One framed message whose headers are all strings (type 7), as Bedrock sends them. Header
+// names must fit in 255 bytes and values in 65535, the format's length fields.
 std::string EncodeEventStreamMessage(
     const std::vector<std::pair<std::string, std::string>>& headers, std::string_view payload);
 
