@@ -144,9 +144,10 @@ std::pair<std::string, std::string> SplitStreamPayload(const std::string& payloa
   size_t summary = payload.rfind("\n{\n");
   if (payload.rfind("{\n", 0) == 0 && summary == std::string::npos) return {"", payload};
   if (summary == std::string::npos) {
-    if (payload.size() >= 3 && payload.compare(payload.size() - 3, 3, "\n{}") == 0) {
-      return {payload.substr(0, payload.size() - 2), "{}"};
-    }
+    // An empty summary: snapshot files end it with a newline, runners may not.
+    std::string_view trimmed = payload;
+    while (trimmed.ends_with('\n')) trimmed.remove_suffix(1);
+    if (trimmed.ends_with("\n{}")) return {std::string(trimmed.substr(0, trimmed.size() - 2)), "{}"};
     return {payload, "{}"};
   }
   return {payload.substr(0, summary + 1), payload.substr(summary + 1)};

@@ -1,0 +1,52 @@
+#pragma once
+
+// Helpers shared by the Bedrock translation files; not part of the library's interface.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "emulator/llm/llm_info.h"
+
+namespace agw::llm::bedrock_internal {
+
+// Field access that tolerates absent members and members of the wrong type, since client and
+// upstream bodies are only loosely typed.
+const Json* Find(const Json& object, std::string_view key);
+std::string StringAt(const Json& object, std::string_view key);
+std::optional<int64_t> IntAt(const Json& object, std::string_view key);
+
+// agentgateway keeps sampling parameters as f32, so logs show 0.7 as 0.699999988079071.
+double AsF32(double value);
+
+// Random lowercase hex, for generated ids; and a number in lowercase hex without padding.
+std::string RandomHex(int digits);
+std::string HexOf(uint64_t value);
+int64_t NowMillis();
+
+// Converse stop reason -> each client's vocabulary.
+std::string CompletionsFinishReason(std::string_view stop_reason);
+std::string MessagesStopReason(std::string_view stop_reason);
+// Responses `status` of the response and its items.
+std::string ResponsesStatus(std::string_view stop_reason);
+std::string ResponsesItemStatus(std::string_view stop_reason);
+
+// `{role: assistant, content: [tool_call...], finish_reason}` as agentgateway logs tool calls;
+// `tool_calls` holds {id, name, arguments (JSON text)} objects.
+Json OutputMessages(const Json& tool_calls, std::string_view finish_reason);
+
+// Bedrock `usage` -> usage facts (raw provider numbers, as upstream reports them).
+void ReadConverseUsage(const Json& usage, ResponseInfo& info);
+
+// `usage` in the OpenAI Completions shape for a Bedrock `usage` object.
+Json CompletionsUsage(const Json& usage);
+// `usage` in the Responses shape; `null_cache_write` keeps an absent cache_write_tokens as null
+// (the streaming events spell it out, the buffered body omits it).
+Json ResponsesUsage(const Json& usage, bool null_cache_write);
+
+// Usage facts found in a JSON body or stream event by the paths detect routes know (OpenAI,
+// Anthropic, Converse, InvokeModel, Gemini shapes); fields found overwrite earlier ones.
+void ReadDetectUsage(const Json& body, ResponseInfo& info);
+
+}  // namespace agw::llm::bedrock_internal
