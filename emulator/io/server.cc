@@ -26,6 +26,7 @@
 #include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/llm/mock.h"
+#include "emulator/llm/sigv4.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 
@@ -563,6 +564,14 @@ std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const st
 }
 
 
+std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (id == nullptr || secret == nullptr) return std::nullopt;
+  const char* token = std::getenv("AWS_SESSION_TOKEN");
+  return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
+}
+
 // What came of one LLM exchange with a provider.
 struct LlmResult {
   int status = 0;           // sent to the client (0: nothing sent yet)
@@ -616,10 +625,11 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
   LlmResult result;
   result.upstream_status = status;
   boost::system::error_code ec;
-  bool event_stream = content_type.find("text/event-stream") != std::string_view::npos;
+  bool event_stream = content_type.find("text/event-stream") != std::string_view::npos ||
+                      content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
   std::unique_ptr<llm::StreamTranslator> translator;
   if (call.streaming && status >= 200 && status < 300 && event_stream) {
-    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options);
+    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
   }
   route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
   if (translator) {
@@ -688,7 +698,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   bool event_stream = content_type.find("text/event-stream") != std::string::npos ||
                       content_type.find("application/vnd.amazon.eventstream") != std::string::npos;
   if (call.streaming && status >= 200 && status < 300 && event_stream) {
-    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options);
+    llm::ProviderOptions options = call.options;
+    options.request_id = std::string(response["x-amzn-requestid"]);
+    translator = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
   }
   chunk.resize(kRelayChunk);
   std::string body;
@@ -1038,6 +1050,20 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
                              ? connection.endpoint.host + ":" + std::to_string(connection.endpoint.port)
                              : call.authority;
     outgoing.headers = call.headers;
+    if (provider.setup.provider->kind == "bedrock" && !provider.setup.api_key) {
+      // No API key: sign as the data plane does with the AWS credentials of the environment.
+      if (std::optional<llm::AwsCredentials> credentials = AwsCredentialsFromEnvironment()) {
+        llm::SigV4Request signing;
+        signing.method = outgoing.method;
+        signing.host = outgoing.authority;
+        route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
+        signing.headers = {{"content-type", "application/json"}};
+        signing.body = call.body;
+        llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region,
+                                                    "bedrock", std::chrono::system_clock::now());
+        for (const auto& [name, value] : signature.headers) route::SetHeader(outgoing.headers, name, value);
+      }
+    }
     std::string bytes = UpstreamRequestBytes(outgoing, call.body, true);
     UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
     for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {

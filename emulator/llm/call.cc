@@ -461,6 +461,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.wire = *wire;
     call.options.model = model;
     Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
+    call.client_body = body;
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
     call.body = translated->body.dump();
     call.info = std::move(translated->info);
@@ -502,12 +503,12 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   }
   if (IsPassthrough(call.input, call.wire)) {
     response.body = std::string(body);
-    if (auto translated = TranslateResponse(call.input, call.wire, body, call.options)) {
+    if (auto translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body)) {
       response.info = std::move(translated->info);
     }
     return response;
   }
-  Translated<ResponseTranslation> translated = TranslateResponse(call.input, call.wire, body, call.options);
+  Translated<ResponseTranslation> translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body);
   if (!translated) {
     response.status = 502;
     response.content_type = "text/plain";

@@ -84,6 +84,7 @@ struct LlmCall {
   std::string body;
   RequestInfo info;
   ProviderOptions options;
+  Json client_body;  // the client's request after model resolution (null for raw routes)
 };
 
 // Classifies, resolves the model, translates and addresses the request (llm-dataplane.md

@@ -1,5 +1,6 @@
 #include "emulator/llm/mock.h"
 
+#include "emulator/llm/eventstream.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -247,12 +248,31 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
   return {200, "text/event-stream", sse};
 }
 
-MockResponse BedrockConverse(const std::string& answer, Usage usage) {
-  return Json200({{"output", {{"message", {{"role", "assistant"}, {"content", Json::array({{{"text", answer}}})}}}}},
-                  {"stopReason", "end_turn"},
-                  {"usage", {{"inputTokens", usage.input}, {"outputTokens", usage.output},
-                             {"totalTokens", usage.input + usage.output}}},
-                  {"metrics", {{"latencyMs", 1}}}});
+MockResponse BedrockConverse(const std::string& answer, Usage usage, bool streaming) {
+  Json usage_json = {{"inputTokens", usage.input}, {"outputTokens", usage.output},
+                     {"totalTokens", usage.input + usage.output}};
+  if (!streaming) {
+    return Json200({{"output", {{"message", {{"role", "assistant"}, {"content", Json::array({{{"text", answer}}})}}}}},
+                    {"stopReason", "end_turn"},
+                    {"usage", usage_json},
+                    {"metrics", {{"latencyMs", 1}}}});
+  }
+  // ConverseStream: AWS event stream frames, one JSON event each.
+  std::string stream;
+  auto event = [&](const char* type, const Json& payload) {
+    stream += EncodeEventStreamMessage({{":event-type", type},
+                                        {":content-type", "application/json"},
+                                        {":message-type", "event"}},
+                                       payload.dump());
+  };
+  event("messageStart", {{"role", "assistant"}});
+  for (const std::string& piece : Pieces(answer)) {
+    event("contentBlockDelta", {{"contentBlockIndex", 0}, {"delta", {{"text", piece}}}});
+  }
+  event("contentBlockStop", {{"contentBlockIndex", 0}});
+  event("messageStop", {{"stopReason", "end_turn"}});
+  event("metadata", {{"usage", usage_json}, {"metrics", {{"latencyMs", 1}}}});
+  return {200, "application/vnd.amazon.eventstream", stream};
 }
 
 MockResponse Embeddings(const std::string& model, const Prompt& prompt, Usage usage) {
@@ -286,7 +306,7 @@ MockResponse MockProviderResponse(const LlmCall& call) {
     case WireFormat::kAnthropicMessages: return AnthropicMessages(model, answer, usage, call.streaming);
     case WireFormat::kGeminiNative: return GeminiNative(model, answer, usage, call.streaming);
     case WireFormat::kOpenAIResponses: return OpenAIResponses(model, answer, usage, call.streaming);
-    case WireFormat::kBedrockConverse: return BedrockConverse(answer, usage);
+    case WireFormat::kBedrockConverse: return BedrockConverse(answer, usage, call.streaming);
     case WireFormat::kOpenAIEmbeddings: return Embeddings(model, prompt, usage);
     case WireFormat::kAnthropicCountTokens:
     case WireFormat::kVertexCountTokens: return Json200({{"input_tokens", usage.input}});

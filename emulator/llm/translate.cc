@@ -1,6 +1,7 @@
 #include "emulator/llm/translate.h"
 
 #include "emulator/llm/anthropic.h"
+#include "emulator/llm/bedrock.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/gemini.h"
 #include "emulator/llm/openai.h"
@@ -75,6 +76,14 @@ bool IsPassthrough(InputFormat input, WireFormat wire) {
 Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
                                                 const Json& body, const ProviderOptions& options) {
   using W = WireFormat;
+  if (wire == W::kBedrockConverse) {
+    if (input == InputFormat::kCompletions) return CompletionsToBedrockRequest(body, options);
+    if (input == InputFormat::kMessages) return MessagesToBedrockRequest(body, options);
+    if (input == InputFormat::kResponses) return ResponsesToBedrockRequest(body, options);
+  }
+  if (wire == W::kBedrockCountTokens) return CountTokensToBedrockRequest(body, options);
+  if (wire == W::kBedrockEmbeddings) return EmbeddingsToBedrockRequest(body, options);
+  if (wire == W::kBedrockRerank) return RerankToBedrockRequest(body, options);
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return CompletionsPassthroughRequest(body, options);
@@ -112,12 +121,7 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
       break;
     case InputFormat::kRerank:
       if (wire == W::kVertexRerank) return VertexRerankRequest(body, options);
-      if (wire == W::kCohereRerank) {
-        RequestTranslation same{body, {}};
-        same.info.input_format = input;
-        same.info.prompt = nullptr;
-        return same;
-      }
+      if (wire == W::kCohereRerank) return RerankToCohereRequest(body, options);
       break;
     case InputFormat::kGeminiCountTokens:
       if (wire == W::kGeminiCountTokens) {
@@ -135,8 +139,22 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
 
 Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
                                                   std::string_view upstream_body,
-                                                  const ProviderOptions& options) {
+                                                  const ProviderOptions& options,
+                                                  const Json& client_body) {
   using W = WireFormat;
+  if (wire == W::kBedrockConverse) {
+    BedrockToolNames names = BedrockToolNamesFor(client_body, input);
+    if (input == InputFormat::kCompletions) return BedrockToCompletionsResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kMessages) return BedrockToMessagesResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kResponses) return BedrockToResponsesResponse(upstream_body, options.model, names);
+  }
+  if (wire == W::kBedrockEmbeddings) return BedrockEmbeddingsResponse(upstream_body, options.model);
+  if (wire == W::kBedrockRerank) return BedrockRerankResponse(upstream_body);
+  if (input == InputFormat::kDetect && options.provider == "bedrock") {
+    ResponseTranslation observed;
+    observed.info = BedrockDetectResponseInfo(upstream_body);
+    return observed;
+  }
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return CompletionsPassthroughResponse(upstream_body);
@@ -161,7 +179,7 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
       break;
     case InputFormat::kRerank:
       if (wire == W::kVertexRerank) return VertexRerankResponse(upstream_body);
-      if (wire == W::kCohereRerank) return Unchanged(upstream_body);
+      if (wire == W::kCohereRerank) return CohereRerankResponse(upstream_body);
       break;
     case InputFormat::kCountTokens: {
       Translated<CountTokensResult> counted = AnthropicCountTokensResponse(upstream_body);
@@ -179,8 +197,18 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
 }
 
 std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
-                                                       const ProviderOptions& options) {
+                                                       const ProviderOptions& options,
+                                                       const Json& client_body) {
   using W = WireFormat;
+  if (wire == W::kBedrockConverse) {
+    BedrockToolNames names = BedrockToolNamesFor(client_body, input);
+    if (input == InputFormat::kCompletions) {
+      return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id, std::move(names));
+    }
+    if (input == InputFormat::kMessages) return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kResponses) return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
+  }
+  if (input == InputFormat::kDetect && options.provider == "bedrock") return MakeBedrockDetectStreamObserver();
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();
@@ -210,6 +238,9 @@ std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFo
 std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
                                           std::string_view upstream_body) {
   using W = WireFormat;
+  if (wire == W::kBedrockConverse || wire == W::kBedrockEmbeddings || wire == W::kBedrockRerank) {
+    return BedrockError(input, status, upstream_body);
+  }
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kAnthropicMessages) return AnthropicError(status, upstream_body);

@@ -35,12 +35,16 @@ std::string_view WireFormatName(WireFormat format);
 // Same-format pairs pass the body through (usage is still read from the response).
 Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
                                                 const Json& body, const ProviderOptions& options);
+// `client_body` is the request as the client sent it (after model resolution): some response
+// translations restore what the request translation renamed (Bedrock tool names).
 Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
                                                   std::string_view upstream_body,
-                                                  const ProviderOptions& options);
+                                                  const ProviderOptions& options,
+                                                  const Json& client_body);
 // Null when the pair does not stream (the response is then handled as buffered).
 std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
-                                                       const ProviderOptions& options);
+                                                       const ProviderOptions& options,
+                                                       const Json& client_body);
 // The body the client gets for an upstream error (status kept by the caller); nullopt when
 // it cannot be reshaped (the gateway then answers 502).
 std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,

@@ -14,6 +14,7 @@ struct ProviderOptions {
   std::string region;   // Bedrock / Vertex region
   std::string project;  // Vertex project
   std::string provider;  // the CRD provider kind: openai, anthropic, gemini, vertexai, bedrock, ...
+  std::string request_id;  // the upstream's request id (Bedrock's x-amzn-requestid), if known
 };
 
 // A client body turned into the upstream body, with what was learned from it.
