@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
+#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/pipeline.h"
@@ -34,6 +36,7 @@ struct RunOptions {
 void PrintAiExamples(const emulator::io::Snapshot& snapshot,
                      const std::vector<emulator::io::BoundListener>& listeners, std::ostream& out) {
   bool header = false;
+  std::set<std::string> printed;
   for (const resolve::ResolvedListener& listener : snapshot.pipeline->resolution.config.listeners) {
     const emulator::io::BoundListener* bound = nullptr;
     for (const auto& candidate : listeners) {
@@ -58,14 +61,17 @@ void PrintAiExamples(const emulator::io::Snapshot& snapshot,
         for (const model::HTTPRouteMatch& match : rule.http->matches) {
           if (match.path && match.path->type != "RegularExpression") path = match.path->value;
         }
+        std::ostringstream line;
+        line << "  curl -s" << (bound->tls ? "k https://" : " http://") << bound->address << ":"
+             << bound->local_port << path << (host.empty() ? "" : " -H 'host: " + host + "'")
+             << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
+                "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
+        if (!printed.insert(line.str()).second) continue;
         if (!header) {
           out << "Try (AI routes):\n";
           header = true;
         }
-        out << "  curl -s" << (bound->tls ? "k https://" : " http://") << bound->address << ":" << bound->local_port << path
-            << (host.empty() ? "" : " -H 'host: " + host + "'")
-            << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
-               "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
+        out << line.str();
       }
     }
   }
