@@ -68,6 +68,42 @@ Credential ResolveCredential(const model::BackendAuth& auth, const std::string& 
                             secret_name + "=ENV_VAR)"};
 }
 
+// A Go duration as the CRD writes them ("3s", "500ms", "1m30s"); nullopt when malformed.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  static const std::regex kPart(R"((\d+(?:\.\d+)?)(ms|s|m|h))");
+  double total = 0;
+  size_t consumed = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), kPart), end; it != end; ++it) {
+    if (static_cast<size_t>(it->position()) != consumed) return std::nullopt;
+    double value = std::stod((*it)[1].str());
+    std::string unit = (*it)[2].str();
+    total += value * (unit == "ms" ? 1 : unit == "s" ? 1e3 : unit == "m" ? 6e4 : 3.6e6);
+    consumed += it->length();
+  }
+  if (consumed == 0 || consumed != text.size()) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(total));
+}
+
+void ApplyHealth(const model::Health& health, AiProvider& provider) {
+  balance::EvictionPolicy policy;
+  if (health.eviction) {
+    const model::BackendEviction& eviction = *health.eviction;
+    policy.duration = ParseDuration(eviction.duration.value_or("3s")).value_or(std::chrono::seconds(3));
+    if (eviction.consecutive_failures) policy.consecutive_failures = *eviction.consecutive_failures;
+    if (eviction.health_threshold) policy.health_threshold = *eviction.health_threshold / 100.0;
+    if (eviction.restore_health) policy.restore_health = *eviction.restore_health / 100.0;
+  }
+  provider.eviction = policy;
+  if (health.unhealthy_condition) {
+    static const std::regex kComparison(R"(^\s*response\.code\s*(>=|<=|==|!=|>|<)\s*(\d+)\s*$)");
+    std::smatch match;
+    if (std::regex_match(*health.unhealthy_condition, match, kComparison)) {
+      provider.unhealthy_operator = match[1].str();
+      provider.unhealthy_code = std::stoi(match[2].str());
+    }
+  }
+}
+
 AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
                         const std::optional<model::BackendPolicies>& backend_policies,
                         const std::optional<model::BackendPolicies>& provider_policies,
@@ -88,6 +124,7 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
     result.setup.tls_policy = true;
     result.setup.tls_sni = tls->sni.value_or("");
   }
+  if (const model::Health* health = pick(&model::BackendPolicies::health)) ApplyHealth(*health, result);
   if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
     Credential credential = ResolveCredential(*auth, ns, model, options);
     result.setup.api_key = std::move(credential.value);
@@ -98,6 +135,15 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
 }
 
 }  // namespace
+
+bool AiProvider::Unhealthy(int status) const {
+  if (status == 0) return true;  // no response at all
+  if (unhealthy_operator.empty()) return status >= 500;
+  const std::string& op = unhealthy_operator;
+  int code = unhealthy_code;
+  return op == ">=" ? status >= code : op == "<=" ? status <= code : op == ">" ? status > code
+         : op == "<" ? status < code : op == "==" ? status == code : status != code;
+}
 
 Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
   size_t equals = spec.find('=');

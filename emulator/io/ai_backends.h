@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/balance/provider_set.h"
 #include "emulator/io/endpoints.h"
 #include "emulator/llm/call.h"
 #include "validate/manifest/error.h"
@@ -33,6 +34,14 @@ struct AiProvider {
   std::string name;  // the group provider's name, or the backend's name
   llm::ProviderSetup setup;
   std::string problem;  // why the credential is missing, if it is (never the value)
+  // `policies.health`: without one the provider is never evicted.
+  std::optional<balance::EvictionPolicy> eviction;
+  // `health.unhealthyCondition` as a status comparison (`response.code >= 500`); empty: the
+  // data plane's default (no response, or 5xx).
+  std::string unhealthy_operator;
+  int unhealthy_code = 0;
+
+  bool Unhealthy(int status) const;
 };
 
 // The providers of an AI backend by priority tier (one tier for a single provider).

@@ -190,6 +190,11 @@ class Server::Impl {
   bool finished_ = false;
   ssl::context tls_context_{ssl::context::tls_client};
   std::vector<std::unique_ptr<ServerTls>> listener_tls_;  // per listener; null for plain HTTP
+  // Health of each AI backend's providers, kept across requests (and reloads that keep the
+  // backend's group shape), keyed by "namespace/name#tier sizes".
+  std::mutex balance_mutex_;
+  std::map<std::string, std::shared_ptr<balance::ProviderSet>> provider_sets_;
+  std::shared_ptr<balance::ProviderSet> ProviderSetFor(const AiBackendPlan& plan);
 
   friend class Server;
 };
@@ -583,6 +588,7 @@ struct LlmResult {
   bool close_client = false;
   std::uint64_t bytes = 0;
   llm::ResponseInfo info;
+  std::optional<std::chrono::milliseconds> retry_after;  // a 429's Retry-After (seconds)
 };
 
 std::string SizedResponse(int status, route::HeaderList headers, const std::string& content_type,
@@ -689,6 +695,15 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   auto& response = parser->get();
   int status = static_cast<int>(response.result_int());
   result.upstream_status = status;
+  std::optional<std::chrono::milliseconds> retry_after;
+  if (status == 429) {
+    std::string_view text = response[http::field::retry_after];
+    int seconds = 0;
+    auto parsed = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (parsed.ec == std::errc() && parsed.ptr == text.data() + text.size()) {
+      retry_after = std::chrono::seconds(seconds);
+    }
+  }
   std::string content_type(response[http::field::content_type]);
   route::HeaderList upstream_headers;
   for (const auto& field : response.base()) {
@@ -776,6 +791,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   LlmResult answered = co_await AnswerLlmFromBytes(client, call, status, content_type, body,
                                                    upstream_headers, plan);
   answered.upstream_reusable = result.upstream_reusable;
+  answered.retry_after = retry_after;
   co_return answered;
 }
 Awaitable<void> CloseClient(Stream& stream) {
@@ -1001,6 +1017,19 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
   co_await CloseClient(stream);
 }
 
+std::shared_ptr<balance::ProviderSet> Server::Impl::ProviderSetFor(const AiBackendPlan& plan) {
+  std::vector<std::size_t> sizes;
+  std::string key = plan.backend + "#";
+  for (const auto& tier : plan.tiers) {
+    sizes.push_back(tier.size());
+    key += std::to_string(tier.size()) + ",";
+  }
+  std::lock_guard<std::mutex> lock(balance_mutex_);
+  std::shared_ptr<balance::ProviderSet>& set = provider_sets_[key];
+  if (!set) set = std::make_shared<balance::ProviderSet>(sizes);
+  return set;
+}
+
 template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                                        const route::Plan& plan, const std::string& body,
@@ -1014,12 +1043,14 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     record.response_bytes = text.size();
     co_await WriteAll(stream, SizedResponse(status, {}, "text/plain", text), ec);
   };
-  if (ai.tiers.empty() || ai.tiers.front().empty()) {
-    co_await answer_text(500, "AI backend " + ai.backend + " has no provider\n");
+  std::shared_ptr<balance::ProviderSet> providers = ProviderSetFor(ai);
+  std::optional<balance::ProviderSet::Pick> pick = providers->Select(Clock::now(), worker.random);
+  if (!pick) {
+    co_await answer_text(503, "no healthy backends\n");
     co_return;
   }
-  const std::vector<AiProvider>& tier = ai.tiers.front();
-  const AiProvider& provider = tier[worker.random() % tier.size()];
+  const AiProvider& provider = ai.tiers[pick->tier][pick->index];
+  if (ai.tiers.size() > 1 || ai.tiers.front().size() > 1) record.backend += "/" + provider.name;
 
   llm::ClientRequest request;
   request.method = plan.upstream->method;
@@ -1031,6 +1062,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   record.gen_ai_request_model = call.info.request_model;
   LlmResult result;
   if (call.local) {
+    providers->Finish(*pick, true, 0, Clock::now(), std::nullopt);
     record.status = call.local->status;
     record.response_bytes = call.local->body.size();
     co_await WriteAll(stream, SizedResponse(call.local->status, {}, call.local->content_type,
@@ -1097,6 +1129,10 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
       break;
     }
   }
+  Clock::time_point finished = Clock::now();
+  providers->Finish(*pick, !provider.Unhealthy(result.upstream_status),
+                    std::chrono::duration<double>(finished - start).count(), finished,
+                    provider.eviction, result.retry_after);
   if (result.status == 0 && result.client_ok) {
     co_await answer_text(result.error_status, result.error + "\n");
   } else {

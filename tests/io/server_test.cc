@@ -1418,5 +1418,83 @@ spec:
   CHECK(again.exit_code == 0);
 }
 
+// A fake OpenAI-compatible provider: answers every request with `status` and a chat completion
+// naming `who`, then closes the connection. Counts the requests it saw.
+std::unique_ptr<TinyUpstream> FakeProvider(int status, std::string who, std::atomic<int>& seen) {
+  return std::make_unique<TinyUpstream>([status, who, &seen](Socket& connection) {
+    std::string request;
+    connection.ReadUntil(request, [](const std::string& data) {
+      std::size_t head = data.find("\r\n\r\n");
+      if (head == std::string::npos) return false;
+      std::smatch length;
+      std::string headers = data.substr(0, head);
+      if (!std::regex_search(headers, length, std::regex("content-length: (\\d+)", std::regex::icase))) return true;
+      return data.size() >= head + 4 + std::stoul(length[1].str());
+    }, 5s);
+    ++seen;
+    std::string body = status == 200
+        ? R"({"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":")" + who + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})"
+        : R"({"error":{"message":"overloaded","type":"server_error"}})";
+    connection.Send("HTTP/1.1 " + std::to_string(status) + " X\r\ncontent-type: application/json\r\ncontent-length: " +
+                    std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
+  });
+}
+
+TEST_CASE("An AI backend's groups fail over once the first group's provider is evicted") {
+  std::atomic<int> primary_seen{0}, backup_seen{0};
+  auto primary = FakeProvider(503, "primary", primary_seen);
+  auto backup = FakeProvider(200, "backup", backup_seen);
+  std::string manifests = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: agentgateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: llm, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: llm}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: llm, namespace: default}
+spec:
+  ai:
+    groups:
+    - providers:
+      - name: primary
+        openai: {model: gpt-4o-mini}
+    - providers:
+      - name: backup
+        openai: {model: gpt-4o-mini}
+  policies:
+    health:
+      eviction: {duration: 30s}
+)";
+  ServerOptions options = Options({});
+  REQUIRE(options.ai.AddProviderUrl("llm/primary=http://127.0.0.1:" + std::to_string(primary->port())).has_value());
+  REQUIRE(options.ai.AddProviderUrl("llm/backup=http://127.0.0.1:" + std::to_string(backup->port())).has_value());
+  Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
+  ClientRequest chat;
+  chat.method = "POST";
+  chat.target = "/v1/chat/completions";
+  chat.headers = {{"content-type", "application/json"}};
+  chat.body = R"({"model":"x","messages":[{"role":"user","content":"hi"}]})";
+  ClientResponse first = Send(emulator.port, chat);
+  CHECK(first.status == 503);  // the unhealthy answer itself reaches the client
+  CHECK(first.body.find("overloaded") != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse next = Send(emulator.port, chat);
+    REQUIRE(next.status == 200);
+    CHECK(nlohmann::json::parse(next.body)["choices"][0]["message"]["content"] == "backup");
+  }
+  CHECK(primary_seen == 1);
+  CHECK(backup_seen == 3);
+}
+
 }  // namespace
 }  // namespace agw::emulator::io
