@@ -121,6 +121,7 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
     case InputFormat::kEmbeddings:
       if (kind == "vertexai") return WireFormat::kVertexEmbeddings;
       if (kind == "bedrock") return WireFormat::kBedrockEmbeddings;
+      if (kind == "anthropic") return std::nullopt;  // Messages and token counting only
       return WireFormat::kOpenAIEmbeddings;
     case InputFormat::kRerank:
       if (kind == "vertexai") return WireFormat::kVertexRerank;
@@ -473,12 +474,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   target_request.model = model;
   target_request.streaming = call.streaming;
   call.target = model::ProviderTarget(provider, target_request);
+  // Provider host, or with a host override the target's hostname (auto-hostname: no port).
   call.authority = call.target.host;
-  if (call.target.host_overridden &&
-      !((call.target.scheme == "https" && call.target.port == 443) ||
-        (call.target.scheme == "http" && call.target.port == 80))) {
-    call.authority += ":" + std::to_string(call.target.port);
-  }
   CopyClientHeaders(request.headers, call.headers);
   if (call.wire != WireFormat::kRaw) SetHeader(call.headers, "content-type", "application/json");
   ApplyAuthHeaders(setup, call, call.headers);

@@ -1,0 +1,164 @@
+// PlanCall: what the data plane sends for one LLM request (llm-dataplane.md 2-4, 12).
+
+#include "emulator/llm/call.h"
+
+#include <catch2/catch.hpp>
+
+namespace agw::llm {
+namespace {
+
+model::LLMProvider Provider(std::string kind, std::optional<std::string> model = std::nullopt) {
+  model::LLMProvider provider;
+  provider.kind = std::move(kind);
+  provider.model = std::move(model);
+  return provider;
+}
+
+ClientRequest Chat(std::string path, std::string body) {
+  ClientRequest request;
+  request.path = std::move(path);
+  request.headers = {{"content-type", "application/json"}, {"authorization", "Bearer client-key"}};
+  request.body = std::move(body);
+  return request;
+}
+
+std::optional<std::string> Header(const LlmCall& call, std::string_view name) {
+  return route::GetHeader(call.headers, name);
+}
+
+constexpr char kHi[] = R"({"model":"anything","messages":[{"role":"user","content":"hi"}]})";
+
+TEST_CASE("The tutorial flow: /openai to OpenAI with a Secret key (12.1)") {
+  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  ProviderSetup setup{&provider, nullptr, "sk-abc"};
+  LlmCall call = PlanCall(setup, Chat("/openai", kHi));
+  REQUIRE_FALSE(call.local);
+  CHECK(call.target.Url() == "https://api.openai.com/v1/chat/completions");
+  CHECK(call.authority == "api.openai.com");
+  CHECK(Header(call, "authorization") == "Bearer sk-abc");  // the client's is replaced
+  Json body = Json::parse(call.body);
+  CHECK(body["model"] == "gpt-4o-mini");
+  CHECK(call.info.request_model == "gpt-4o-mini");
+  CHECK(call.info.provider == "openai");
+}
+
+TEST_CASE("Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
+  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  LlmCall call = PlanCall({&provider}, Chat("/v1/chat/completions",
+      R"({"model":"x","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"));
+  Json body = Json::parse(call.body);
+  CHECK(body["stream_options"]["include_usage"] == true);
+  CHECK(body["max_completion_tokens"] == 5);
+  CHECK_FALSE(body.contains("max_tokens"));
+  CHECK(call.streaming);
+  CHECK(Header(call, "authorization") == "Bearer client-key");  // no backend auth: passed through
+}
+
+TEST_CASE("Anthropic: translated body, x-api-key and anthropic-version (12.2)") {
+  model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
+  ClientRequest request = Chat("/anthropic", kHi);
+  request.headers.emplace_back("origin", "https://example.com");
+  LlmCall call = PlanCall({&provider, nullptr, "sk-ant-key"}, std::move(request));
+  CHECK(call.target.Url() == "https://api.anthropic.com/v1/messages");
+  CHECK(call.wire == WireFormat::kAnthropicMessages);
+  CHECK_FALSE(Header(call, "authorization"));
+  CHECK(Header(call, "x-api-key") == "sk-ant-key");
+  CHECK(Header(call, "anthropic-version") == "2023-06-01");
+  CHECK_FALSE(Header(call, "origin"));  // browser CORS headers are stripped for Anthropic
+  CHECK(Json::parse(call.body) == Json::parse(
+      R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"model":"claude-sonnet-4-5","max_tokens":4096})"));
+}
+
+TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS policy (12.3)") {
+  model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
+  provider.host = "mock.default.svc";
+  provider.port = 9234;
+  LlmCall call = PlanCall({&provider}, Chat("/openai", kHi));
+  CHECK(call.target.Url() == "http://mock.default.svc:9234/openai");
+  CHECK(call.authority == "mock.default.svc");
+  provider.path_prefix = "/v1";
+  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.Url() == "http://mock.default.svc:9234/v1/messages");
+  provider.path_prefix.reset();
+  provider.path = "/x";
+  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.path == "/x");
+}
+
+TEST_CASE("The routes map picks the route type by longest suffix, '*' last, Completions by default") {
+  std::vector<std::pair<std::string, std::string>> routes = {
+      {"*", "Passthrough"}, {"/v1/messages", "Messages"},
+      {"/v1/messages/count_tokens", "AnthropicTokenCount"}, {"/v1/models", "Models"}};
+  CHECK(ResolveRouteType(routes, "/v1/messages") == RouteType::kMessages);
+  CHECK(ResolveRouteType(routes, "/x/v1/messages/count_tokens") == RouteType::kAnthropicTokenCount);
+  CHECK(ResolveRouteType(routes, "/other") == RouteType::kPassthrough);
+  CHECK(ResolveRouteType({}, "/v1/messages") == RouteType::kCompletions);
+
+  model::LLMProvider provider = Provider("openai");
+  model::BackendAI ai;
+  ai.routes = routes;
+  LlmCall models = PlanCall({&provider, &ai}, Chat("/v1/models", ""));
+  REQUIRE(models.local);
+  CHECK(models.local->status == 501);
+  CHECK(models.local->body == R"({"error":"Route 'Models' not implemented"})");
+  LlmCall passthrough = PlanCall({&provider, &ai}, Chat("/v1/files", "raw bytes"));
+  REQUIRE_FALSE(passthrough.local);
+  CHECK(passthrough.body == "raw bytes");
+  CHECK(passthrough.target.Url() == "https://api.openai.com/v1/files");
+}
+
+TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run last; none is 400") {
+  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  model::BackendAI ai;
+  ai.model_aliases = {{"fast", "gpt-4o-mini"}, {"claude-*", "gpt-4o"}};
+  model::LLMProvider unpinned = Provider("openai");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})")).info.request_model == "gpt-4o-mini");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})")).info.request_model == "gpt-4o");
+  CHECK(PlanCall({&provider}, Chat("/", R"({"model":"x","messages":[]})")).info.request_model == "gpt-4o-mini");
+  LlmCall missing = PlanCall({&unpinned}, Chat("/", R"({"messages":[]})"));
+  REQUIRE(missing.local);
+  CHECK(missing.local->status == 400);
+  CHECK(missing.local->body == "failed to process LLM request: missing field: model not specified");
+}
+
+TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to converse-stream") {
+  model::LLMProvider gemini = Provider("gemini", "gemini-2.5-flash");
+  LlmCall call = PlanCall({&gemini, nullptr, "AIzaKey"}, Chat("/gemini", kHi));
+  CHECK(call.target.Url() ==
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent");
+  CHECK(Header(call, "x-goog-api-key") == "AIzaKey");
+  CHECK_FALSE(Header(call, "authorization"));
+
+  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
+  bedrock.region = "us-west-2";
+  LlmCall streamed = PlanCall({&bedrock}, Chat("/bedrock",
+      R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+  CHECK(streamed.target.Url() == "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
+                                 "anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
+  CHECK(streamed.wire == WireFormat::kBedrockConverse);
+}
+
+TEST_CASE("Unsupported conversions are refused before any upstream call") {
+  model::LLMProvider anthropic = Provider("anthropic", "claude");
+  model::BackendAI ai;
+  ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/v1/responses", "Responses"}};
+  LlmCall embeddings = PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
+  REQUIRE(embeddings.local);
+  CHECK(embeddings.local->status == 400);
+  CHECK(embeddings.local->body ==
+        "failed to process LLM request: unsupported conversion: from Embeddings to provider anthropic");
+  LlmCall responses = PlanCall({&anthropic, &ai}, Chat("/v1/responses", R"({"model":"x","input":"a"})"));
+  REQUIRE(responses.local);
+  CHECK(responses.local->status == 400);
+}
+
+TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
+  model::LLMProvider anthropic = Provider("anthropic", "claude");
+  LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
+  ClientResponse answer = AnswerBuffered(call, 429, "application/json",
+      R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})");
+  CHECK(answer.status == 429);
+  Json body = Json::parse(answer.body);
+  CHECK(body["error"]["message"] == "slow down");
+}
+
+}  // namespace
+}  // namespace agw::llm
