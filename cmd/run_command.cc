@@ -185,6 +185,7 @@ int RunRun(const RunOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  emulator::io::AiOptions server_ai = server.ai;
   auto started = emulator::io::Server::Start(snapshot, std::move(server));
   if (!started) {
     std::cerr << "error: " << started.error().message << "\n";
@@ -204,6 +205,20 @@ int RunRun(const RunOptions& options) {
   if (running->admin_port() >= 0) {
     std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
               << " (/healthz /config_dump /routes /metrics)\n";
+  }
+  if (!options.mock_providers) {
+    const model::Model& model = snapshot->pipeline->model;
+    for (const model::AgentgatewayBackend& backend : model.backends) {
+      for (const auto& tier : emulator::io::PlanAiBackend(backend, model, server_ai).tiers) {
+        for (const emulator::io::AiProvider& provider : tier) {
+          if (!provider.problem.empty()) {
+            std::cout << "  warning: AI backend " << backend.metadata.namespace_ << "/"
+                      << backend.metadata.name << " calls its provider without a key: "
+                      << provider.problem << "\n";
+          }
+        }
+      }
+    }
   }
   if (options.mock_providers) {
     std::cout << "  AI providers are mocked in-process (--mock-providers): answers echo the last "

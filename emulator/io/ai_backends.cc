@@ -215,10 +215,6 @@ ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& 
     connection.overridden = true;
     break;
   }
-  // The local-model tutorial reaches the host's server from inside kind as host.docker.internal.
-  if (!connection.overridden && connection.endpoint.host == "host.docker.internal") {
-    connection.endpoint.host = "127.0.0.1";
-  }
   return connection;
 }
 

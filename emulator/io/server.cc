@@ -514,6 +514,12 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
   boost::system::error_code ec;
   auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
                                                  net::redirect_error(kUse, ec));
+  if (ec && endpoint.host == "host.docker.internal") {
+    // The local-model tutorial reaches the host's server from inside kind by this name; where it
+    // does not resolve, the host is this machine.
+    results = co_await resolver.async_resolve("127.0.0.1", std::to_string(endpoint.port),
+                                              net::redirect_error(kUse, ec));
+  }
   if (ec) co_return ConnectResult{503, "cannot resolve " + endpoint.host + ": " + ec.message()};
   auto plain = std::make_unique<Stream>(executor);
   limits.Arm(*plain);
