@@ -32,6 +32,11 @@ constexpr double kTokenBounds[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 
 constexpr double kGenAiSecondBounds[] = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
                                          1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 
+constexpr double kFirstTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+                                       0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
+constexpr double kPerTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+                                     0.25, 0.5, 0.75, 1.0, 2.5};
+
 template <std::size_t N>
 void Observe(const double (&bounds)[N],
              std::vector<std::uint64_t>& buckets, std::uint64_t& count, double& sum, double value) {
@@ -79,6 +84,16 @@ void Metrics::RecordGenAi(const GenAi& exchange) {
   Histogram& duration = gen_ai_durations_[labels];
   Observe(kGenAiSecondBounds, duration.buckets, duration.count, duration.sum,
           exchange.seconds);
+  if (exchange.first_token_seconds) {
+    Histogram& first = time_to_first_token_[labels];
+    Observe(kFirstTokenBounds, first.buckets, first.count, first.sum, *exchange.first_token_seconds);
+    if (exchange.output_tokens && *exchange.output_tokens > 0) {
+      Histogram& per_token = time_per_output_token_[labels];
+      Observe(kPerTokenBounds, per_token.buckets, per_token.count, per_token.sum,
+              (exchange.seconds - *exchange.first_token_seconds) /
+                  static_cast<double>(*exchange.output_tokens));
+    }
+  }
 }
 
 void Metrics::Record(const std::string& gateway, const std::string& route,
@@ -151,6 +166,18 @@ std::string Metrics::Prometheus() const {
       << "# TYPE agentgateway_gen_ai_server_request_duration histogram\n";
   for (const auto& [labels, histogram] : gen_ai_durations_) {
     WriteHistogram(out, "agentgateway_gen_ai_server_request_duration", labels, kGenAiSecondBounds,
+                   histogram.buckets, histogram.count, histogram.sum);
+  }
+  out << "# HELP agentgateway_gen_ai_server_time_to_first_token Time to the first streamed bytes of an LLM answer in seconds.\n"
+      << "# TYPE agentgateway_gen_ai_server_time_to_first_token histogram\n";
+  for (const auto& [labels, histogram] : time_to_first_token_) {
+    WriteHistogram(out, "agentgateway_gen_ai_server_time_to_first_token", labels, kFirstTokenBounds,
+                   histogram.buckets, histogram.count, histogram.sum);
+  }
+  out << "# HELP agentgateway_gen_ai_server_time_per_output_token Time per output token after the first, in seconds.\n"
+      << "# TYPE agentgateway_gen_ai_server_time_per_output_token histogram\n";
+  for (const auto& [labels, histogram] : time_per_output_token_) {
+    WriteHistogram(out, "agentgateway_gen_ai_server_time_per_output_token", labels, kPerTokenBounds,
                    histogram.buckets, histogram.count, histogram.sum);
   }
   return out.str();

@@ -31,6 +31,8 @@ class Metrics {
     std::optional<std::int64_t> cache_read_tokens;
     std::optional<std::int64_t> cache_write_tokens;
     double seconds = 0;
+    // Streamed answers only: when the first translated bytes left, from the request's start.
+    std::optional<double> first_token_seconds;
   };
   void RecordGenAi(const GenAi& exchange);
   std::string Prometheus() const;
@@ -49,6 +51,8 @@ class Metrics {
   // gen_ai labels (without the token type) -> histogram per token type, and durations.
   std::map<std::string, std::map<std::string, Histogram>> token_usage_;
   std::map<std::string, Histogram> gen_ai_durations_;
+  std::map<std::string, Histogram> time_to_first_token_;
+  std::map<std::string, Histogram> time_per_output_token_;
 };
 
 }  // namespace agw::emulator::io

@@ -595,6 +595,7 @@ struct LlmResult {
   std::uint64_t bytes = 0;
   llm::ResponseInfo info;
   std::optional<std::chrono::milliseconds> retry_after;  // a 429's Retry-After (seconds)
+  std::optional<Clock::time_point> first_bytes;  // streamed: when translated bytes first left
 };
 
 std::string SizedResponse(int status, route::HeaderList headers, const std::string& content_type,
@@ -755,6 +756,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
       out.clear();
       translator->Feed(data, out);
       if (!out.empty()) {
+        if (!result.first_bytes) result.first_bytes = Clock::now();
         result.bytes += out.size();
         boost::system::error_code write_ec;
         co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, write_ec);
@@ -1171,6 +1173,9 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   gen_ai.cache_read_tokens = info.cached_input_tokens;
   gen_ai.cache_write_tokens = info.cache_creation_input_tokens;
   gen_ai.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (result.first_bytes) {
+    gen_ai.first_token_seconds = std::chrono::duration<double>(*result.first_bytes - start).count();
+  }
   if (result.upstream_status >= 200 && result.upstream_status < 300) metrics_.RecordGenAi(gen_ai);
 }
 

@@ -520,6 +520,7 @@ TEST_CASE("An AI backend with --mock-providers answers in-process; a body that i
   auto echo = StartEcho();
   ServerOptions options = Options({Map("echo", echo->port())});
   options.ai.mock_providers = true;
+  options.admin_port = 0;
   Emulator emulator = Start(std::move(options));
   ClientResponse not_json = Get(emulator.port, "/llm/v1/chat/completions");
   CHECK(not_json.status == 400);
@@ -535,6 +536,14 @@ TEST_CASE("An AI backend with --mock-providers answers in-process; a body that i
   nlohmann::json body = nlohmann::json::parse(answer.body);
   CHECK(body["model"] == "gpt-4o-mini");  // the backend's model wins over the client's
   CHECK(body["choices"][0]["message"]["content"] == "echo me");
+  // Usage reaches /metrics with agentgateway's gen_ai names and labels ("echo me" is 2 tokens).
+  std::string metrics = Get(static_cast<std::uint16_t>(emulator.server->admin_port()), "/metrics").body;
+  INFO(metrics);
+  CHECK(metrics.find("agentgateway_gen_ai_client_token_usage_sum{gen_ai_token_type=\"output\",gateway=\"default/gw\","
+                     "route=\"default/others\",gen_ai_operation_name=\"chat\",gen_ai_system=\"openai\","
+                     "gen_ai_request_model=\"gpt-4o-mini\",gen_ai_response_model=\"gpt-4o-mini\"} 2\n") !=
+        std::string::npos);
+  CHECK(metrics.find("agentgateway_gen_ai_server_request_duration_count{") != std::string::npos);
   CheckStillServing(emulator.port);
 }
 
