@@ -104,19 +104,21 @@ void ApplyHealth(const model::Health& health, AiProvider& provider) {
   }
 }
 
+// `layers` are the policies that apply, weakest first (AgentgatewayPolicy `backend`, the
+// backend's own `policies`, the group provider's `policies`); each field comes from the
+// strongest layer that sets it.
 AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
-                        const std::optional<model::BackendPolicies>& backend_policies,
-                        const std::optional<model::BackendPolicies>& provider_policies,
+                        const std::vector<const model::BackendPolicies*>& layers,
                         const std::string& ns, const model::Model& model, const AiOptions& options) {
   AiProvider result;
   result.name = std::move(name);
   result.setup.provider = &provider;
-  // Per-provider policies win over the backend's, field by field.
   auto pick = [&](auto member) {
     using Field = typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
     const Field* found = nullptr;
-    if (backend_policies && ((*backend_policies).*member)) found = &*((*backend_policies).*member);
-    if (provider_policies && ((*provider_policies).*member)) found = &*((*provider_policies).*member);
+    for (const model::BackendPolicies* layer : layers) {
+      if (layer->*member) found = &*(layer->*member);
+    }
     return found;
   };
   result.setup.ai = pick(&model::BackendPolicies::ai);
@@ -173,16 +175,27 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
   const std::string& ns = backend.metadata.namespace_;
   plan.backend = ns + "/" + backend.metadata.name;
   if (!backend.ai) return plan;
-  static const std::optional<model::BackendPolicies> kNone;
+  std::vector<const model::BackendPolicies*> layers;
+  for (const model::AgentgatewayPolicy& policy : model.policies) {
+    if (policy.metadata.namespace_ != ns || !policy.backend) continue;
+    for (const model::PolicyTargetReference& target : policy.target_refs) {
+      if (target.kind == "AgentgatewayBackend" && target.name == backend.metadata.name) {
+        layers.push_back(&*policy.backend);
+        break;
+      }
+    }
+  }
+  if (backend.policies) layers.push_back(&*backend.policies);
   if (backend.ai->provider) {
-    plan.tiers.push_back({MakeProvider(backend.metadata.name, *backend.ai->provider,
-                                       backend.policies, kNone, ns, model, options)});
+    plan.tiers.push_back({MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns,
+                                       model, options)});
   }
   for (const model::PriorityGroup& group : backend.ai->groups) {
     std::vector<AiProvider> tier;
     for (const model::NamedLLMProvider& named : group.providers) {
-      tier.push_back(MakeProvider(named.name, named.provider, backend.policies, named.policies, ns,
-                                  model, options));
+      std::vector<const model::BackendPolicies*> provider_layers = layers;
+      if (named.policies) provider_layers.push_back(&*named.policies);
+      tier.push_back(MakeProvider(named.name, named.provider, provider_layers, ns, model, options));
     }
     if (!tier.empty()) plan.tiers.push_back(std::move(tier));
   }

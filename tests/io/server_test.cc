@@ -1505,5 +1505,24 @@ spec:
   CHECK(backup_seen == 3);
 }
 
+TEST_CASE("An AgentgatewayPolicy's backend.ai applies to the AI backend it targets") {
+  std::string manifests = std::string(kManifests) + R"(---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: llm-routes, namespace: default}
+spec:
+  targetRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: llm}]
+  backend:
+    ai:
+      routes: {"/v1/models": Models}
+)";
+  ServerOptions options = Options({});
+  options.ai.mock_providers = true;
+  Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
+  ClientResponse models = Get(emulator.port, "/llm/v1/models");
+  CHECK(models.status == 501);
+  CHECK(models.body == R"({"error":"Route 'Models' not implemented"})");
+}
+
 }  // namespace
 }  // namespace agw::emulator::io
