@@ -96,29 +96,50 @@ void Metrics::RecordGenAi(const GenAi& exchange) {
   }
 }
 
-void Metrics::Record(const std::string& gateway, const std::string& route,
-                     const std::string& backend, int status, double seconds,
-                     std::uint64_t request_bytes, std::uint64_t response_bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++requests_[{gateway, route, backend, status}];
-  Histogram& histogram = durations_[{gateway, route, backend}];
-  if (histogram.buckets.empty()) histogram.buckets.assign(std::size(kBounds), 0);
-  for (std::size_t i = 0; i < std::size(kBounds); ++i) {
-    if (seconds <= kBounds[i]) ++histogram.buckets[i];
+Metrics::Metrics(std::size_t shards) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(shards, 1); ++i) {
+    shards_.push_back(std::make_unique<Shard>());
   }
-  ++histogram.count;
-  histogram.sum += seconds;
-  auto& bytes = bytes_[{gateway, route, backend}];
+}
+
+void Metrics::Record(std::size_t shard_index, const std::string& gateway,
+                     const std::string& route, const std::string& backend, int status,
+                     double seconds, std::uint64_t request_bytes, std::uint64_t response_bytes) {
+  Shard& shard = *shards_[shard_index % shards_.size()];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  ++shard.requests[{gateway, route, backend, status}];
+  Histogram& histogram = shard.durations[{gateway, route, backend}];
+  Observe(kBounds, histogram.buckets, histogram.count, histogram.sum, seconds);
+  auto& bytes = shard.bytes[{gateway, route, backend}];
   bytes.first += request_bytes;
   bytes.second += response_bytes;
 }
 
 std::string Metrics::Prometheus() const {
+  // Merge the shards (each locked in turn, never two at once).
+  std::map<std::tuple<std::string, std::string, std::string, int>, std::uint64_t> requests;
+  std::map<Key, Histogram> durations;
+  std::map<Key, std::pair<std::uint64_t, std::uint64_t>> bytes_by_key;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> shard_lock(shard->mutex);
+    for (const auto& [key, count] : shard->requests) requests[key] += count;
+    for (const auto& [key, histogram] : shard->durations) {
+      Histogram& merged = durations[key];
+      if (merged.buckets.empty()) merged.buckets.assign(histogram.buckets.size(), 0);
+      for (std::size_t i = 0; i < histogram.buckets.size(); ++i) merged.buckets[i] += histogram.buckets[i];
+      merged.count += histogram.count;
+      merged.sum += histogram.sum;
+    }
+    for (const auto& [key, bytes] : shard->bytes) {
+      bytes_by_key[key].first += bytes.first;
+      bytes_by_key[key].second += bytes.second;
+    }
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   std::ostringstream out;
   out << "# HELP agentgateway_requests_total Requests handled, by route, backend and status.\n"
       << "# TYPE agentgateway_requests_total counter\n";
-  for (const auto& [key, count] : requests_) {
+  for (const auto& [key, count] : requests) {
     const auto& [gateway, route, backend, status] = key;
     out << "agentgateway_requests_total{" << Labels(gateway, route, backend) << ",status=\""
         << status << "\"} " << count << "\n";
@@ -126,7 +147,7 @@ std::string Metrics::Prometheus() const {
   out << "# HELP agentgateway_request_duration_seconds Time from the request's first byte to "
          "the response's last byte.\n"
       << "# TYPE agentgateway_request_duration_seconds histogram\n";
-  for (const auto& [key, histogram] : durations_) {
+  for (const auto& [key, histogram] : durations) {
     const auto& [gateway, route, backend] = key;
     std::string labels = Labels(gateway, route, backend);
     for (std::size_t i = 0; i < std::size(kBounds); ++i) {
@@ -141,14 +162,14 @@ std::string Metrics::Prometheus() const {
   }
   out << "# HELP agentgateway_request_bytes_total Request body bytes received.\n"
       << "# TYPE agentgateway_request_bytes_total counter\n";
-  for (const auto& [key, bytes] : bytes_) {
+  for (const auto& [key, bytes] : bytes_by_key) {
     const auto& [gateway, route, backend] = key;
     out << "agentgateway_request_bytes_total{" << Labels(gateway, route, backend) << "} "
         << bytes.first << "\n";
   }
   out << "# HELP agentgateway_response_bytes_total Response body bytes sent.\n"
       << "# TYPE agentgateway_response_bytes_total counter\n";
-  for (const auto& [key, bytes] : bytes_) {
+  for (const auto& [key, bytes] : bytes_by_key) {
     const auto& [gateway, route, backend] = key;
     out << "agentgateway_response_bytes_total{" << Labels(gateway, route, backend) << "} "
         << bytes.second << "\n";

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,9 +15,11 @@ namespace agw::emulator::io {
 // record from every connection thread.
 class Metrics {
  public:
-  void Record(const std::string& gateway, const std::string& route, const std::string& backend,
-              int status, double seconds, std::uint64_t request_bytes,
-              std::uint64_t response_bytes);
+  // One shard per worker thread, so recording never waits on another thread; a scrape merges.
+  explicit Metrics(std::size_t shards = 1);
+  void Record(std::size_t shard, const std::string& gateway, const std::string& route,
+              const std::string& backend, int status, double seconds,
+              std::uint64_t request_bytes, std::uint64_t response_bytes);
   // One LLM exchange: token usage by type and the exchange's duration, with agentgateway's
   // gen_ai label set.
   struct GenAi {
@@ -44,10 +47,14 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<Key, Histogram> durations_;
-  std::map<Key, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // request, response
+  struct Shard {
+    std::mutex mutex;
+    std::map<std::tuple<std::string, std::string, std::string, int>, std::uint64_t> requests;
+    std::map<Key, Histogram> durations;
+    std::map<Key, std::pair<std::uint64_t, std::uint64_t>> bytes;  // request, response
+  };
+  std::vector<std::unique_ptr<Shard>> shards_;
+  mutable std::mutex mutex_;  // the gen_ai maps below
   // gen_ai labels (without the token type) -> histogram per token type, and durations.
   std::map<std::string, std::map<std::string, Histogram>> token_usage_;
   std::map<std::string, Histogram> gen_ai_durations_;

@@ -537,7 +537,12 @@ TEST_CASE("An AI backend with --mock-providers answers in-process; a body that i
   CHECK(body["model"] == "gpt-4o-mini");  // the backend's model wins over the client's
   CHECK(body["choices"][0]["message"]["content"] == "echo me");
   // Usage reaches /metrics with agentgateway's gen_ai names and labels ("echo me" is 2 tokens).
-  std::string metrics = Get(static_cast<std::uint16_t>(emulator.server->admin_port()), "/metrics").body;
+  // Recorded after the answer is written: poll until it shows.
+  std::string metrics;
+  for (int i = 0; i < 100 && metrics.find("gen_ai_server_request_duration_count") == std::string::npos; ++i) {
+    if (i > 0) std::this_thread::sleep_for(20ms);
+    metrics = Get(static_cast<std::uint16_t>(emulator.server->admin_port()), "/metrics").body;
+  }
   INFO(metrics);
   CHECK(metrics.find("agentgateway_gen_ai_client_token_usage_sum{gen_ai_token_type=\"output\",gateway=\"default/gw\","
                      "route=\"default/others\",gen_ai_operation_name=\"chat\",gen_ai_system=\"openai\","
