@@ -736,8 +736,8 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
       if (!out.empty()) {
         result.bytes += out.size();
         boost::system::error_code write_ec;
-        // Named, not a conditional temporary inside co_await: g++ 12 destroys such a temporary
-        // twice (heap corruption on the first streamed answer from a real provider).
+        // A named frame, not a conditional's temporary inside the co_await: g++ 12 mishandled
+        // that temporary across the suspension (heap corruption on the first streamed answer).
         std::string frame = chunked_ok ? ChunkFrame(out) : out;
         co_await WriteAll(client, frame, write_ec);
         if (write_ec) {
