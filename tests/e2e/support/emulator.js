@@ -10,6 +10,9 @@ const kSourceDir = path.resolve(__dirname, '..', '..', '..');
 const kBinary = process.env.AGW_BINARY || path.join(kSourceDir, 'build', 'kubectl-agentgateway');
 const kStartTimeoutMs = 20000;
 const kStopTimeoutMs = 5000;
+// An upper bound on any emulator's life, in case the test process is killed before it can stop
+// it (a CTest timeout): coreutils `timeout` ends it then.
+const kMaxLifetimeSeconds = 300;
 
 // Emulators still running when the test process ends (a failed assertion skips `after`).
 const running = new Set();
@@ -33,7 +36,7 @@ async function startEmulator({ inputs, ports, args = [], env = {} }) {
   for (const input of inputs) argv.push('-f', input);
   for (const port of ports) argv.push('--port', `${port}=0`);
   argv.push('--admin-port', '0', ...args);
-  const child = spawn(kBinary, argv, {
+  const child = spawn('timeout', ['-k', '5', String(kMaxLifetimeSeconds), kBinary, ...argv], {
     cwd: kSourceDir,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
