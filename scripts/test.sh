@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 npm ci --prefix tests/sarif --no-audit --no-fund  # Ajv + the SARIF schema, for the SARIF test
+npm ci --prefix tests/e2e --no-audit --no-fund    # the openai and Anthropic SDKs, for tests/e2e
 shared_dir=${AGW_SHARED_DIR:-$(cd .. && pwd)/shared}
 cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir"
 cmake --build build
