@@ -1529,5 +1529,65 @@ spec:
   CHECK(models.body == R"({"error":"Route 'Models' not implemented"})");
 }
 
+TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* environment") {
+  std::string seen;
+  std::mutex seen_mutex;
+  TinyUpstream bedrock([&](Socket& connection) {
+    std::string request = ReadRequestHead(connection);
+    {
+      std::lock_guard<std::mutex> lock(seen_mutex);
+      seen = request;
+    }
+    std::string body = R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2}})";
+    connection.Send("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
+                    std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
+  });
+  std::string manifests = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: agentgateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: llm, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: bedrock}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: bedrock, namespace: default}
+spec:
+  ai:
+    provider:
+      bedrock: {model: "anthropic.claude-3-haiku-20240307-v1:0", region: us-west-2}
+)";
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+  ServerOptions options = Options({});
+  REQUIRE(options.ai.AddProviderUrl("bedrock=http://127.0.0.1:" + std::to_string(bedrock.port())).has_value());
+  Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
+  ClientRequest chat;
+  chat.method = "POST";
+  chat.target = "/v1/chat/completions";
+  chat.headers = {{"content-type", "application/json"}};
+  chat.body = R"({"model":"x","messages":[{"role":"user","content":"hi"}]})";
+  ClientResponse answer = Send(emulator.port, chat);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  CHECK(answer.status == 200);
+  CHECK(nlohmann::json::parse(answer.body)["choices"][0]["message"]["content"] == "hi");
+  std::lock_guard<std::mutex> lock(seen_mutex);
+  INFO(seen);
+  CHECK(seen.rfind("POST /model/anthropic.claude-3-haiku-20240307-v1:0/converse HTTP/1.1\r\n", 0) == 0);
+  CHECK(std::regex_search(seen, std::regex(
+      "\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/[0-9]{8}/us-west-2/bedrock/aws4_request, "
+      "SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}\r\n", std::regex::icase)));
+  CHECK(std::regex_search(seen, std::regex("\r\nx-amz-date: [0-9]{8}T[0-9]{6}Z\r\n", std::regex::icase)));
+}
+
 }  // namespace
 }  // namespace agw::emulator::io
