@@ -12,10 +12,13 @@ cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir"
 cmake --build build
 status=0
 AGW_CONFORMANCE_REPORT="$PWD/build/conformance-report.txt" \
+AGW_LLM_FIXTURES_REPORT="$PWD/build/llm-fixtures-report.txt" \
   ctest --test-dir build --output-on-failure --timeout 300 2>&1 | tee build/ctest.log ||
   status=$?
 # The conformance suite's "conformance: N/M tests pass (K/L cases)" line and any failing case,
+# the LLM fixture goldens' pass count,
 # then CTest's own closing line again so it stays the last line of the run.
 cat build/conformance-report.txt 2>/dev/null || true
+cat build/llm-fixtures-report.txt 2>/dev/null || true
 grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1 || true
 exit "$status"

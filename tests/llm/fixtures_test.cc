@@ -3,6 +3,7 @@
 // the wire; ids and timestamps the gateway generates are matched by shape).
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -290,6 +291,11 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
     if (outcome.result == Outcome::kKnownGap) report << "  known gap: " << outcome.snapshot << " (" << outcome.notes.front() << ")\n";
   }
   std::cout << report.str();
+  // scripts/test.sh prints the pass count at the end of the run.
+  if (const char* path = std::getenv("AGW_LLM_FIXTURES_REPORT")) {
+    std::ofstream(path) << "LLM fixture goldens: " << passed << "/" << outcomes.size()
+                        << " snapshots pass\n";
+  }
 
   for (const Outcome& outcome : outcomes) {
     bool must_pass = outcome.result == Outcome::kFailed ||
