@@ -33,6 +33,9 @@ struct AiProvider {
   std::string name;  // the group provider's name, or the backend's name
   llm::ProviderSetup setup;
   std::string problem;  // why the credential is missing, if it is (never the value)
+  // Where the credential comes from, for messages that must not show it: "Secret NS/NAME",
+  // "auth.key", or "" when the backend configures no auth.
+  std::string credential_source;
 };
 
 // The providers of an AI backend by priority tier (one tier for a single provider).
