@@ -6,11 +6,10 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
 #include "cmd/pipeline.h"
@@ -81,7 +80,13 @@ struct DryRun {
   std::vector<std::string> notes;
 };
 
+// "-" reads standard input.
 Expected<std::string> ReadWholeFile(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream contents;
+    contents << std::cin.rdbuf();
+    return contents.str();
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return MakeError("cannot read " + path);
   std::ostringstream contents;
@@ -127,15 +132,18 @@ Expected<route::Bind> PickBind(const route::RouteTable& table, const TranslateOp
     }
   }
   if (all.empty()) {
-    return MakeError("no Gateway listener is programmed from these manifests; "
-                     "`kubectl agentgateway status` shows why");
+    return MakeError(
+        "no Gateway listener is programmed from these manifests; "
+        "`kubectl agentgateway status` shows why");
   }
   if (candidates.empty()) {
     return MakeError("no Gateway listener matches --gateway/--port; there are:" + all);
   }
   if (candidates.size() > 1) {
-    return MakeError("several Gateway listeners could receive the request; choose one with "
-                     "--gateway NS/NAME and --port:" + all);
+    return MakeError(
+        "several Gateway listeners could receive the request; choose one with "
+        "--gateway NS/NAME and --port:" +
+        all);
   }
   return candidates.front();
 }
@@ -162,8 +170,9 @@ class Redactor {
  public:
   explicit Redactor(const io::AiProvider& provider)
       : key_(provider.setup.api_key.value_or("")),
-        source_(provider.credential_source.empty() ? "" : "<redacted: from " +
-                                                              provider.credential_source + ">") {}
+        source_(provider.credential_source.empty()
+                    ? ""
+                    : "<redacted: from " + provider.credential_source + ">") {}
 
   void RedactHeaders(route::HeaderList& headers, bool sigv4) const {
     for (auto& [name, value] : headers) {
@@ -189,9 +198,8 @@ class Redactor {
 
  private:
   static bool IsCredentialHeader(std::string_view name) {
-    for (std::string_view credential :
-         {"authorization", "x-api-key", "x-goog-api-key", "api-key", "x-amz-security-token",
-          "proxy-authorization"}) {
+    for (std::string_view credential : {"authorization", "x-api-key", "x-goog-api-key", "api-key",
+                                        "x-amz-security-token", "proxy-authorization"}) {
       if (route::HeaderNameEquals(name, credential)) return true;
     }
     return false;
@@ -248,8 +256,9 @@ UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan&
       }
       sigv4 = true;
     } else {
-      notes.push_back("no API key and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the "
-                      "environment: the request would go unsigned");
+      notes.push_back(
+          "no API key and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the "
+          "environment: the request would go unsigned");
     }
   }
   if (!call.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
@@ -300,11 +309,13 @@ Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int
   std::string content_type = ResponseContentType(call, bytes);
   bool event_stream = content_type != "application/json";
   if (event_stream && !call.streaming) {
-    notes.push_back("the response file is a stream but the request did not ask for one "
-                    "(\"stream\": true)");
+    notes.push_back(
+        "the response file is a stream but the request did not ask for one "
+        "(\"stream\": true)");
   } else if (!event_stream && call.streaming) {
-    notes.push_back("the request streams but the response file is JSON: translated as a "
-                    "buffered answer");
+    notes.push_back(
+        "the request streams but the response file is JSON: translated as a "
+        "buffered answer");
   }
   Answer answer;
   answer.headers = ClientHeaders(plan);
@@ -383,7 +394,8 @@ const io::AiProvider* PickProvider(const io::AiBackendPlan& ai, const std::strin
   const std::vector<io::AiProvider>& tier = ai.tiers.front();
   if (tier.size() > 1) {
     std::string names;
-    for (const io::AiProvider& provider : tier) names += (names.empty() ? "" : ", ") + provider.name;
+    for (const io::AiProvider& provider : tier)
+      names += (names.empty() ? "" : ", ") + provider.name;
     notes.push_back("the gateway picks one of " + names + " at random; showing " +
                     tier.front().name + " (choose with --provider)");
   }
@@ -397,7 +409,8 @@ Expected<void> DryRunAi(const route::Plan& plan, const std::string& body,
                         const std::string& wanted_provider, DryRun& run) {
   io::AiBackendPlan ai = io::PlanAiBackend(*plan.upstream->backend->backend, model, ai_options);
   if (ai.tiers.empty() || ai.tiers.front().empty()) {
-    run.gateway_answer = TextAnswer(500, "text/plain", "AI backend " + ai.backend + " has no provider\n");
+    run.gateway_answer =
+        TextAnswer(500, "text/plain", "AI backend " + ai.backend + " has no provider\n");
     run.gateway_answer_reason = "the AI backend has no provider";
     return {};
   }
@@ -421,10 +434,12 @@ Expected<void> DryRunAi(const route::Plan& plan, const std::string& body,
     run.gateway_answer_reason = "the gateway answers this request itself";
     return {};
   }
-  run.upstream = MakeUpstreamCall(call, ai, *provider, ai_options, plan.upstream->method, run.notes);
+  run.upstream =
+      MakeUpstreamCall(call, ai, *provider, ai_options, plan.upstream->method, run.notes);
   if (response) {
     llm::ResponseInfo info;
-    run.client_response = AnswerFromProvider(call, plan, response_status, *response, info, run.notes);
+    run.client_response =
+        AnswerFromProvider(call, plan, response_status, *response, info, run.notes);
     run.client_response->body = Redactor(*provider).Scrub(run.client_response->body);
     run.usage = llm::ResponseInfoJson(info);
   }
@@ -493,8 +508,8 @@ Expected<void> ReadBodies(const TranslateOptions& options, Inputs& inputs) {
 
 // The client request as it arrives at the listener: Host, a JSON content type unless one was
 // given, the --header values, and the body's length.
-route::Request MakeClientRequest(const TranslateOptions& options, const std::string& host,
-                                 bool tls, const Inputs& inputs) {
+route::Request MakeClientRequest(const TranslateOptions& options, const std::string& host, bool tls,
+                                 const Inputs& inputs) {
   route::Request request;
   request.method = options.method;
   request.scheme = tls ? "https" : "http";
@@ -542,8 +557,8 @@ Json RenderJson(const DryRun& run) {
   if (run.route.empty()) {
     json["route"] = nullptr;
   } else {
-    json["route"] = Json{{"name", run.route}, {"rule", run.rule}, {"listener", run.listener},
-                         {"match", run.match}};
+    json["route"] = Json{
+        {"name", run.route}, {"rule", run.rule}, {"listener", run.listener}, {"match", run.match}};
   }
   json["backend"] = run.backend.empty() ? Json() : Json(run.backend);
   json["provider"] = run.provider.value_or(Json());
@@ -566,11 +581,11 @@ Json RenderJson(const DryRun& run) {
 void PrintIndented(std::ostream& out, const std::string& text) {
   std::istringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) out << "  " << line << "\n";
+  while (std::getline(lines, line)) out << (line.empty() ? "" : "  ") << line << "\n";
 }
 
-void PrintMessage(std::ostream& out, const std::string& first_line, const route::HeaderList& headers,
-                  const std::string& body) {
+void PrintMessage(std::ostream& out, const std::string& first_line,
+                  const route::HeaderList& headers, const std::string& body) {
   out << "  " << first_line << "\n";
   for (const auto& [name, value] : headers) out << "  " << name << ": " << value << "\n";
   if (!body.empty()) {
@@ -593,7 +608,8 @@ std::string RenderText(const DryRun& run) {
     const Json& provider = *run.provider;
     out << "Provider:  " << provider["name"].get<std::string>() << " ("
         << provider["id"].get<std::string>() << "), model "
-        << (provider["model"].get<std::string>().empty() ? "(none)" : provider["model"].get<std::string>())
+        << (provider["model"].get<std::string>().empty() ? "(none)"
+                                                         : provider["model"].get<std::string>())
         << "\n";
     out << "Format:    " << provider["route_type"].get<std::string>() << " route, "
         << provider["input_format"].get<std::string>() << " -> "
@@ -640,13 +656,15 @@ int RunTranslate(const TranslateOptions& options) {
   if (ReportUnreadable(*pipeline)) return kExitOperational;
   if (pipeline->input_errors > 0) {
     for (const manifest::Diagnostic& finding : pipeline->sink.diagnostics()) {
-      if (finding.severity == manifest::Severity::kError) std::cerr << manifest::RenderText(finding);
+      if (finding.severity == manifest::Severity::kError)
+        std::cerr << manifest::RenderText(finding);
     }
     std::cerr << "error: the manifests have " << pipeline->input_errors
               << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
     return kExitFindings;
   }
-  std::unique_ptr<route::RouteTable> table = route::RouteTable::Compile(pipeline->resolution.config);
+  std::unique_ptr<route::RouteTable> table =
+      route::RouteTable::Compile(pipeline->resolution.config);
   Expected<route::Bind> bind = PickBind(*table, options);
   if (!bind) {
     std::cerr << "error: " << bind.error().message << "\n";
@@ -671,7 +689,8 @@ int RunTranslate(const TranslateOptions& options) {
   }
   if (plan.direct) {
     run.gateway_answer = FromDirect(*plan.direct);
-    run.gateway_answer_reason = run.route.empty() ? "no route matches" : "the route's filters or backends answer";
+    run.gateway_answer_reason =
+        run.route.empty() ? "no route matches" : "the route's filters or backends answer";
   } else if (plan.upstream) {
     const resolve::ResolvedBackend& backend = *plan.upstream->backend;
     run.backend = BackendName(backend);
@@ -708,10 +727,13 @@ void AddTranslateCommand(CLI::App& app, int& exit_code) {
       "stream). Exit code 1 when the gateway would refuse the request itself (no route 404, "
       "400, 501)");
   AddInputFlags(*command, options->inputs);
-  command->add_option("--request", options->request_file, "The client's request body (a file)")
+  command
+      ->add_option("--request", options->request_file,
+                   "The client's request body (a file; - reads stdin)")
       ->required();
-  command->add_option("--response", options->response_file,
-                      "A provider answer (JSON, or an SSE stream) to translate back for the client");
+  command->add_option(
+      "--response", options->response_file,
+      "A provider answer (JSON, or an SSE stream) to translate back for the client");
   command->add_option("--response-status", options->response_status,
                       "The HTTP status the provider answered --response with (default 200)");
   command->add_option("--path", options->path, "Request path and query (default /)");
@@ -722,8 +744,9 @@ void AddTranslateCommand(CLI::App& app, int& exit_code) {
   command->add_option("--gateway", options->gateway,
                       "NAMESPACE/NAME (or NAME) of the Gateway that receives the request, when "
                       "there are several");
-  command->add_option("--port", options->port,
-                      "The Gateway listener port that receives the request, when there are several");
+  command->add_option(
+      "--port", options->port,
+      "The Gateway listener port that receives the request, when there are several");
   command->add_option("--provider", options->provider,
                       "The provider of a priority-group AI backend to show (default: the first "
                       "of the first group)");
