@@ -215,7 +215,8 @@ class Redactor {
 std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
   const char* id = std::getenv("AWS_ACCESS_KEY_ID");
   const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (id == nullptr || secret == nullptr) return std::nullopt;
+  // An empty variable counts as unset (tests and shells blank variables that way).
+  if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') return std::nullopt;
   const char* token = std::getenv("AWS_SESSION_TOKEN");
   return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
 }
@@ -368,8 +369,9 @@ Json ProviderJson(const io::AiProvider& provider, const io::AiBackendPlan& ai,
   json["id"] = call.provider_id;
   json["route_type"] = llm::RouteTypeName(call.route);
   json["input_format"] = llm::InputFormatName(call.input);
-  json["wire_format"] = llm::WireFormatName(call.wire);
-  json["model"] = call.info.request_model;
+  // A request the gateway answers itself is never translated: it has no wire format.
+  if (!call.local) json["wire_format"] = llm::WireFormatName(call.wire);
+  if (!call.info.request_model.empty()) json["model"] = call.info.request_model;
   json["streaming"] = call.streaming;
   if (!provider.credential_source.empty()) json["credential"] = provider.credential_source;
   if (!provider.problem.empty()) json["credential_problem"] = provider.problem;
@@ -608,13 +610,14 @@ std::string RenderText(const DryRun& run) {
     const Json& provider = *run.provider;
     out << "Provider:  " << provider["name"].get<std::string>() << " ("
         << provider["id"].get<std::string>() << "), model "
-        << (provider["model"].get<std::string>().empty() ? "(none)"
-                                                         : provider["model"].get<std::string>())
-        << "\n";
-    out << "Format:    " << provider["route_type"].get<std::string>() << " route, "
-        << provider["input_format"].get<std::string>() << " -> "
-        << provider["wire_format"].get<std::string>()
-        << (provider["streaming"].get<bool>() ? ", streamed" : ", not streamed") << "\n";
+        << provider.value("model", std::string("(none)")) << "\n";
+    out << "Format:    " << provider["route_type"].get<std::string>() << " route; client "
+        << provider["input_format"].get<std::string>();
+    if (provider.contains("wire_format")) {
+      out << " -> upstream " << provider["wire_format"].get<std::string>()
+          << (provider["streaming"].get<bool>() ? ", streamed" : ", not streamed");
+    }
+    out << "\n";
     if (provider.contains("credential")) {
       out << "Auth:      " << provider["credential"].get<std::string>()
           << (provider.contains("credential_problem") ? " (not resolved)" : "") << "\n";

@@ -257,52 +257,88 @@ TEST_CASE("translate reports the 404 the gateway gives when no route matches") {
   CheckGolden("no-route.txt", result.out);
 }
 
+std::vector<std::string> AiBackends(std::vector<std::string> more) {
+  std::vector<std::string> args = {"-f", "testdata/translate/manifests/ai-backends.yaml"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 TEST_CASE("translate prints the gateway's own 400 for a request without a model") {
-  TempDir dir;
-  dir.Write("backend.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-  namespace: default
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    protocol: HTTP
-    port: 80
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: llm
-  namespace: default
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: open
-      group: agentgateway.dev
-      kind: AgentgatewayBackend
----
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata:
-  name: open
-  namespace: default
-spec:
-  ai:
-    provider:
-      openai: {}
-)");
-  CommandResult result = Translate(
-      {"-f", dir.path(), "--request",
-       std::string(kSourceDir) + "/testdata/translate/chat-request-no-model.json", "-o", "json"});
+  CommandResult result =
+      Translate(AiBackends({"--request", "testdata/translate/chat-request-no-model.json", "--path",
+                            "/open", "-o", "json"}));
   CHECK(result.exit_code == 1);
   Json json = ParseOutput(result);
   CHECK(json["gateway_response"]["status"] == 400);
-  CHECK(!json.contains("upstream_request"));
   CHECK(json["gateway_response"]["reason"] == "the gateway answers this request itself");
+  CHECK(!json.contains("upstream_request"));
+  CHECK(!json["provider"].contains("wire_format"));
+}
+
+TEST_CASE("translate prints the 501 of a Models route and picks a group provider by name") {
+  CommandResult result =
+      Translate(AiBackends({"--request", "testdata/translate/chat-request.json", "--path",
+                            "/group/v1/models", "--method", "GET", "--provider", "second"}));
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.find("Provider:  second (anthropic), model (none)\n") != std::string::npos);
+  CHECK(result.out.find("Format:    Models route; client Completions\n") != std::string::npos);
+  CHECK(result.out.find("  501\n") != std::string::npos);
+  CHECK(result.out.find("\"error\": \"Route 'Models' not implemented\"") != std::string::npos);
+  CheckGolden("models-501.txt", result.out);
+}
+
+TEST_CASE(
+    "translate shows the first provider of a group, says the gateway picks at random, and "
+    "redacts an inline key") {
+  CommandResult result =
+      Translate(AiBackends({"--request", "testdata/translate/chat-request.json", "--path", "/group",
+                            "--header", "Authorization: Bearer client-token-77"}));
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("sk-inline-TRANSLATE-TEST-KEY-42") == std::string::npos);
+  CHECK(result.out.find("client-token-77") == std::string::npos);
+  CHECK(result.out.find("Note:      the gateway picks one of first, second at random; showing "
+                        "first (choose with --provider)\n") != std::string::npos);
+  // The backend key replaces the client's own Authorization (the header keeps the client's case).
+  CHECK(result.out.find("  Authorization: <redacted: from auth.key>\n") != std::string::npos);
+  CHECK(result.out.find("  POST https://api.openai.com/v1/chat/completions\n") !=
+        std::string::npos);
+  CommandResult unknown = Translate(AiBackends({"--request", "testdata/translate/chat-request.json",
+                                                "--path", "/group", "--provider", "third"}));
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err ==
+        "error: --provider third: AI backend default/group has no provider of that name\n");
+}
+
+TEST_CASE(
+    "translate signs Bedrock with the environment's AWS credentials and redacts the "
+    "signature") {
+  CommandResult result = Translate(
+      AiBackends({"--request", "testdata/translate/chat-request.json", "--path", "/bedrock", "-o",
+                  "json"}),
+      {"AWS_ACCESS_KEY_ID=AKIATRANSLATETEST", "AWS_SECRET_ACCESS_KEY=translate/secret/KEY",
+       "AWS_SESSION_TOKEN=translate-session-token"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("AKIATRANSLATETEST") == std::string::npos);
+  CHECK(result.out.find("translate/secret/KEY") == std::string::npos);
+  CHECK(result.out.find("translate-session-token") == std::string::npos);
+  Json json = ParseOutput(result);
+  CHECK(json["request"]["url"] == "http://www.example.com/bedrock");  // the listener's wildcard
+  const Json& upstream = json["upstream_request"];
+  CHECK(upstream["url"] ==
+        "https://bedrock-runtime.eu-west-1.amazonaws.com/model/"
+        "anthropic.claude-3-5-sonnet-20240620-v1:0/converse");
+  CHECK(HeaderValue(upstream["headers"], "authorization") ==
+        "<redacted: SigV4 from the AWS_* environment credentials>");
+  CHECK(HeaderValue(upstream["headers"], "x-amz-security-token") ==
+        "<redacted: SigV4 from the AWS_* environment credentials>");
+  CHECK(HeaderValue(upstream["headers"], "x-amz-date").size() == 16);  // 20261122T045328Z
+  CHECK(upstream["body"]["messages"][0]["content"][0]["text"] == "What is the capital of France?");
+
+  CommandResult unsigned_call = Translate(
+      AiBackends({"--request", "testdata/translate/chat-request.json", "--path", "/bedrock"}));
+  CHECK(unsigned_call.exit_code == 0);
+  CHECK(unsigned_call.out.find("the request would go unsigned") != std::string::npos);
+  CHECK(unsigned_call.out.find("authorization") == std::string::npos);
 }
 
 TEST_CASE("translate picks the listener with --gateway and --port, and says when it cannot") {
