@@ -471,7 +471,8 @@ std::string BackendName(const resolve::ResolvedBackend& backend) {
                      : backend.kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend
                          ? "AgentgatewayBackend"
                          : "backend";
-  return kind + " " + backend.namespace_ + "/" + backend.name;
+  std::string port = backend.port ? ":" + std::to_string(*backend.port) : "";
+  return kind + " " + backend.namespace_ + "/" + backend.name + port;
 }
 
 struct Inputs {

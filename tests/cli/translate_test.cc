@@ -233,6 +233,55 @@ TEST_CASE("translate takes a Secret's value from --secret and still never prints
                         "agentgateway-system/openai-secret>\n") != std::string::npos);
 }
 
+TEST_CASE("translate sends a provider to its --provider-url stand-in with the same path") {
+  CommandResult result = Translate(
+      MultiLlm({"--request", "testdata/translate/chat-request.json", "--path", "/anthropic",
+                "--provider-url", "anthropic=http://127.0.0.1:9000/stand-in", "-o", "json"}));
+  CHECK(result.exit_code == 0);
+  CheckNoSecret(result);
+  Json json = ParseOutput(result);
+  CHECK(json["upstream_request"]["url"] == "http://127.0.0.1:9000/stand-in/v1/messages");
+  CHECK(HeaderValue(json["upstream_request"]["headers"], "host") == "127.0.0.1:9000");
+  CHECK(HeaderValue(json["upstream_request"]["headers"], "x-api-key") ==
+        "<redacted: from Secret agentgateway-system/anthropic-secret>");
+}
+
+TEST_CASE("translate shows a request to a Service backend as forwarded, after the filters") {
+  TempDir dir;
+  dir.Write("web.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: agentgateway
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {add: [{name: x-added, value: "1"}]}
+    backendRefs: [{name: web, port: 8080}]
+)");
+  CommandResult result =
+      Translate({"-f", dir.path(), "--request",
+                 std::string(kSourceDir) + "/testdata/translate/chat-request.json", "--path",
+                 "/x?y=1", "--host", "web.test"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("Backend:   Service default/web:8080\n") != std::string::npos);
+  CHECK(result.out.find("  POST /x?y=1\n  host: web.test\n") != std::string::npos);
+  CHECK(result.out.find("  x-added: 1\n") != std::string::npos);
+  CHECK(result.out.find("\"model\": \"gpt-4o-mini\"") != std::string::npos);  // unchanged
+}
+
 TEST_CASE("translate redacts a client's own credential headers") {
   CommandResult result =
       Translate({"-f", "testdata/examples/gemini-anthropic", "--request",
