@@ -168,11 +168,11 @@ bool ListensWithTls(const route::RouteTable& table, const route::Bind& bind) {
 // replaced; any other text that happens to contain the backend's key is too.
 class Redactor {
  public:
+  // `key` is the backend's credential ("" for none); `source` says where it comes from.
+  Redactor(std::string key, const std::string& source)
+      : key_(std::move(key)), source_(source.empty() ? "" : "<redacted: from " + source + ">") {}
   explicit Redactor(const io::AiProvider& provider)
-      : key_(provider.setup.api_key.value_or("")),
-        source_(provider.credential_source.empty()
-                    ? ""
-                    : "<redacted: from " + provider.credential_source + ">") {}
+      : Redactor(provider.setup.api_key.value_or(""), provider.credential_source) {}
 
   void RedactHeaders(route::HeaderList& headers, bool sigv4) const {
     for (auto& [name, value] : headers) {
@@ -188,8 +188,10 @@ class Redactor {
     }
   }
 
+  // Replaces the backend's key wherever it appears in `text`. Keys too short to be real are
+  // left alone: replacing a 3-letter test key would mangle every body that contains it.
   std::string Scrub(std::string text) const {
-    if (key_.empty()) return text;
+    if (key_.size() < kShortestScrubbedKey) return text;
     for (size_t at = text.find(key_); at != std::string::npos; at = text.find(key_, at)) {
       text.replace(at, key_.size(), "<redacted>");
     }
@@ -197,6 +199,8 @@ class Redactor {
   }
 
  private:
+  static constexpr size_t kShortestScrubbedKey = 8;
+
   static bool IsCredentialHeader(std::string_view name) {
     for (std::string_view credential : {"authorization", "x-api-key", "x-goog-api-key", "api-key",
                                         "x-amz-security-token", "proxy-authorization"}) {
@@ -396,8 +400,9 @@ const io::AiProvider* PickProvider(const io::AiBackendPlan& ai, const std::strin
   const std::vector<io::AiProvider>& tier = ai.tiers.front();
   if (tier.size() > 1) {
     std::string names;
-    for (const io::AiProvider& provider : tier)
+    for (const io::AiProvider& provider : tier) {
       names += (names.empty() ? "" : ", ") + provider.name;
+    }
     notes.push_back("the gateway picks one of " + names + " at random; showing " +
                     tier.front().name + " (choose with --provider)");
   }
@@ -462,6 +467,7 @@ void DryRunPlain(const route::Plan& plan, const std::string& body, DryRun& run) 
   }
   upstream.headers.emplace_back("content-length", std::to_string(body.size()));
   upstream.body = body;
+  Redactor("", "").RedactHeaders(upstream.headers, /*sigv4=*/false);
   run.upstream = std::move(upstream);
   run.notes.push_back("not an AI backend: the body is forwarded unchanged");
 }
@@ -694,7 +700,10 @@ int RunTranslate(const TranslateOptions& options) {
   if (plan.direct) {
     run.gateway_answer = FromDirect(*plan.direct);
     run.gateway_answer_reason =
-        run.route.empty() ? "no route matches" : "the route's filters or backends answer";
+        decision.outcome == route::Decision::Outcome::kNoListener
+            ? "no listener of the Gateway accepts host " + request.Hostname()
+        : run.route.empty() ? "no route matches"
+                            : "the route's filters or backends answer";
   } else if (plan.upstream) {
     const resolve::ResolvedBackend& backend = *plan.upstream->backend;
     run.backend = BackendName(backend);

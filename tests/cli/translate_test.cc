@@ -274,11 +274,13 @@ spec:
   CommandResult result =
       Translate({"-f", dir.path(), "--request",
                  std::string(kSourceDir) + "/testdata/translate/chat-request.json", "--path",
-                 "/x?y=1", "--host", "web.test"});
+                 "/x?y=1", "--host", "web.test", "--header", "authorization: Bearer svc-token-9"});
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("Backend:   Service default/web:8080\n") != std::string::npos);
   CHECK(result.out.find("  POST /x?y=1\n  host: web.test\n") != std::string::npos);
   CHECK(result.out.find("  x-added: 1\n") != std::string::npos);
+  CHECK(result.out.find("svc-token-9") == std::string::npos);
+  CHECK(result.out.find("  authorization: <redacted>\n") != std::string::npos);
   CHECK(result.out.find("\"model\": \"gpt-4o-mini\"") != std::string::npos);  // unchanged
 }
 
@@ -310,6 +312,14 @@ std::vector<std::string> AiBackends(std::vector<std::string> more) {
   std::vector<std::string> args = {"-f", "testdata/translate/manifests/ai-backends.yaml"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
+}
+
+TEST_CASE("translate says when no listener accepts the Host") {
+  CommandResult result = Translate(AiBackends({"--request", "testdata/translate/chat-request.json",
+                                               "--path", "/open", "--host", "other.test"}));
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.find("Gateway response (no listener of the Gateway accepts host other.test; "
+                        "nothing is sent upstream):\n  404\n") != std::string::npos);
 }
 
 TEST_CASE("translate prints the gateway's own 400 for a request without a model") {
