@@ -159,6 +159,32 @@ TEST_CASE("translate turns an Anthropic SSE stream into OpenAI chunks ending in 
   CheckGolden("anthropic-stream.txt", result.out);
 }
 
+TEST_CASE("translate notes a stream answering a request that did not stream, and shows the 502") {
+  CommandResult result =
+      Translate(MultiLlm({"--request", "testdata/translate/chat-request.json", "--path",
+                          "/anthropic", "--response", "testdata/translate/anthropic-stream.sse"}));
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("Note:      the response file is a stream but the request did not ask "
+                        "for one (\"stream\": true)\n") != std::string::npos);
+  CHECK(result.out.find("\nClient response:\n  502\n") != std::string::npos);
+}
+
+TEST_CASE("translate reads the request body from stdin with --request -") {
+  std::vector<std::string> args = {kPluginBinary, "translate"};
+  for (const std::string& arg : MultiLlm({"--request", "-", "--path", "/xai", "-o", "json"})) {
+    args.push_back(arg);
+  }
+  CommandResult result =
+      RunCommand(args, R"({"model":"any","messages":[{"role":"user","content":"Hello!"}]})",
+                 kSourceDir, {"XAI_API_KEY=xai-TRANSLATE-TEST-KEY-0123456789"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("xai-TRANSLATE-TEST-KEY") == std::string::npos);
+  Json json = ParseOutput(result);
+  CHECK(json["upstream_request"]["url"] == "https://api.x.ai/v1/chat/completions");
+  CHECK(json["upstream_request"]["body"]["model"] == "grok-4-1-fast-reasoning");
+  CHECK(json["upstream_request"]["body"]["messages"][0]["content"] == "Hello!");
+}
+
 TEST_CASE("translate reshapes a provider error into the client's error format") {
   CommandResult result = Translate(MultiLlm(
       {"--request", "testdata/translate/chat-request.json", "--path", "/anthropic", "--response",
