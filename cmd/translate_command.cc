@@ -2,6 +2,7 @@
 // `run` data plane makes for a request (route match, route filters, AI backend planning,
 // llm::PlanCall, response translation) and prints their results instead of sending anything.
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -490,6 +491,12 @@ struct Inputs {
 
 // Checks the flags that carry values of their own (a usage error when one is malformed).
 Expected<void> ParseFlagValues(const TranslateOptions& options, Inputs& inputs) {
+  bool manifests_from_stdin =
+      std::find(options.inputs.filenames.begin(), options.inputs.filenames.end(), "-") !=
+      options.inputs.filenames.end();
+  if (manifests_from_stdin && (options.request_file == "-" || options.response_file == "-")) {
+    return MakeError("stdin (-) can hold the manifests or one body, not both");
+  }
   auto headers = ParseHeaders(options.headers);
   if (!headers) return tl::unexpected(headers.error());
   inputs.headers = std::move(*headers);

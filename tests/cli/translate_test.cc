@@ -445,6 +445,9 @@ TEST_CASE("translate rejects a malformed header and reports an unreadable reques
       MultiLlm({"--request", "testdata/translate/chat-request.json", "--header", "no-colon-here"}));
   CHECK(header.exit_code == 2);
   CHECK(header.err == "error: --header \"no-colon-here\": expected NAME:VALUE\n");
+  CommandResult both_stdin = Translate({"-f", "-", "--request", "-"});
+  CHECK(both_stdin.exit_code == 2);
+  CHECK(both_stdin.err == "error: stdin (-) can hold the manifests or one body, not both\n");
   CommandResult missing = Translate(MultiLlm({"--request", "testdata/translate/absent.json"}));
   CHECK(missing.exit_code == 3);
   CHECK(missing.err == "error: cannot read testdata/translate/absent.json\n");
