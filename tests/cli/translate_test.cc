@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "emulator/llm/eventstream.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -338,6 +339,48 @@ std::vector<std::string> AiBackends(std::vector<std::string> more) {
   std::vector<std::string> args = {"-f", "testdata/translate/manifests/ai-backends.yaml"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
+}
+
+// A Bedrock ConverseStream body: AWS event stream frames, one JSON event each.
+std::string BedrockConverseStream() {
+  const std::vector<std::pair<std::string, std::string>> events = {
+      {"messageStart", R"({"role":"assistant"})"},
+      {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"The capital of France"}})"},
+      {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":" is Paris."}})"},
+      {"contentBlockStop", R"({"contentBlockIndex":0})"},
+      {"messageStop", R"({"stopReason":"end_turn"})"},
+      {"metadata",
+       R"({"metrics":{"latencyMs":412},"usage":{"inputTokens":27,"outputTokens":10,"totalTokens":37}})"},
+  };
+  std::string stream;
+  for (const auto& [type, payload] : events) {
+    stream += llm::EncodeEventStreamMessage(
+        {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},
+        payload);
+  }
+  return stream;
+}
+
+TEST_CASE("translate turns a Bedrock event stream file into OpenAI chunks") {
+  TempDir dir;
+  std::string stream = dir.Write("converse.bin", BedrockConverseStream());
+  CommandResult result =
+      Translate(AiBackends({"--request", "testdata/translate/chat-stream-request.json", "--path",
+                            "/bedrock", "--response", stream, "-o", "json"}));
+  CHECK(result.exit_code == 0);
+  Json json = ParseOutput(result);
+  CHECK(json["upstream_request"]["url"] ==
+        "https://bedrock-runtime.eu-west-1.amazonaws.com/model/"
+        "anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream");
+  const Json& response = json["client_response"];
+  CHECK(HeaderValue(response["headers"], "content-type") == "text/event-stream");
+  std::string body = response["body"].get<std::string>();
+  CHECK(body.find("\"content\":\"The capital of France\"") != std::string::npos);
+  CHECK(body.find("\"content\":\" is Paris.\"") != std::string::npos);
+  CHECK(body.find("\"finish_reason\":\"stop\"") != std::string::npos);
+  CHECK(body.rfind("data: [DONE]\n\n") == body.size() - 14);
+  CHECK(json["usage"]["input_tokens"] == 27);
+  CHECK(json["usage"]["output_tokens"] == 10);
 }
 
 TEST_CASE("translate says when no listener accepts the Host") {
