@@ -129,6 +129,9 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
   if (const model::Health* health = pick(&model::BackendPolicies::health)) ApplyHealth(*health, result);
   if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
     Credential credential = ResolveCredential(*auth, ns, model, options);
+    result.credential_source = auth->key ? "auth.key"
+                               : auth->secret_ref ? "Secret " + ns + "/" + auth->secret_ref->name
+                                                  : "";
     result.setup.api_key = std::move(credential.value);
     result.problem = std::move(credential.problem);
     result.setup.auth_location_explicit = auth->location.has_value();

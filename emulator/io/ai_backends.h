@@ -34,6 +34,9 @@ struct AiProvider {
   std::string name;  // the group provider's name, or the backend's name
   llm::ProviderSetup setup;
   std::string problem;  // why the credential is missing, if it is (never the value)
+  // Where the credential comes from, for messages that must not show it: "Secret NS/NAME",
+  // "auth.key", or "" when the backend configures no auth.
+  std::string credential_source;
   // `policies.health`: without one the provider is never evicted.
   std::optional<balance::EvictionPolicy> eviction;
   // `health.unhealthyCondition` as a status comparison (`response.code >= 500`); empty: the
