@@ -217,15 +217,6 @@ class Redactor {
   std::string source_;
 };
 
-std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  // An empty variable counts as unset (tests and shells blank variables that way).
-  if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') return std::nullopt;
-  const char* token = std::getenv("AWS_SESSION_TOKEN");
-  return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
-}
-
 // The request as `run` writes it: host first, the call's headers, content-length last.
 UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan& ai,
                               const io::AiProvider& provider, const io::AiOptions& ai_options,
@@ -248,7 +239,7 @@ UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan&
   bool sigv4 = false;
   if (provider.setup.provider->kind == "bedrock" && !provider.setup.api_key) {
     // `run` signs with the environment's AWS credentials when no API key is configured.
-    if (std::optional<llm::AwsCredentials> credentials = AwsCredentialsFromEnvironment()) {
+    if (std::optional<llm::AwsCredentials> credentials = io::AwsCredentialsFromEnvironment()) {
       llm::SigV4Request signing;
       signing.method = method;
       signing.host = authority;

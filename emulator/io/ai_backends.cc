@@ -205,6 +205,14 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
   return plan;
 }
 
+std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') return std::nullopt;
+  const char* token = std::getenv("AWS_SESSION_TOKEN");
+  return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
+}
+
 ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
                                  const AiProvider& provider, const AiOptions& options) {
   ProviderConnection connection;

@@ -9,6 +9,7 @@
 #include "emulator/balance/provider_set.h"
 #include "emulator/io/endpoints.h"
 #include "emulator/llm/call.h"
+#include "emulator/llm/sigv4.h"
 #include "validate/manifest/error.h"
 #include "validate/model/model.h"
 
@@ -63,6 +64,10 @@ struct ProviderConnection {
   std::string path_prefix;
   bool overridden = false;
 };
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, for SigV4 when a Bedrock
+// backend configures no key. Empty variables count as unset.
+std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment();
+
 ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
                                  const AiProvider& provider, const AiOptions& options);
 

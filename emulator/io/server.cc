@@ -585,14 +585,6 @@ std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const st
 }
 
 
-std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (id == nullptr || secret == nullptr) return std::nullopt;
-  const char* token = std::getenv("AWS_SESSION_TOKEN");
-  return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
-}
-
 // What came of one LLM exchange with a provider.
 struct LlmResult {
   int status = 0;           // sent to the client (0: nothing sent yet)
