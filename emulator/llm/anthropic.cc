@@ -7,7 +7,7 @@
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/completions.h"
-#include "emulator/llm/prompt.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -546,24 +546,6 @@ class AnthropicToCompletionsStream : public StreamTranslator {
 };
 
 }  // namespace
-
-RequestInfo MessagesRequestInfo(const Json& body, std::string provider) {
-  RequestInfo info;
-  info.input_format = InputFormat::kMessages;
-  info.request_model = StringAt(body, {"model"}).value_or("");
-  info.provider = std::move(provider);
-  info.streaming =
-      Find(body, {"stream"}) && body["stream"].is_boolean() && body["stream"].get<bool>();
-  if (const Json* value = Find(body, {"temperature"}); value && value->is_number()) {
-    info.params["temperature"] = chat::AsFloat32(value->get<double>());
-  }
-  if (const Json* value = Find(body, {"top_p"}); value && value->is_number()) {
-    info.params["top_p"] = chat::AsFloat32(value->get<double>());
-  }
-  if (auto max_tokens = IntAt(body, {"max_tokens"})) info.params["max_tokens"] = *max_tokens;
-  info.prompt = MessagesPrompt(body);
-  return info;
-}
 
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
@@ -353,90 +354,8 @@ RequestInfo BaseInfo(InputFormat format, const Json& body) {
   return info;
 }
 
-void PutF32(Json& params, const Json& body, const char* key) {
-  if (const Json* value = Find(body, key); value != nullptr && value->is_number()) {
-    params[key] = AsF32(value->get<double>());
-  }
-}
-
 void PutInt(Json& params, const char* out_key, const Json& body, const char* key) {
   if (std::optional<int64_t> value = IntAt(body, key)) params[out_key] = *value;
-}
-
-// Text parts of a content value joined by spaces; a string is its own text.
-std::string ContentText(const Json* content) {
-  if (content == nullptr) return "";
-  if (content->is_string()) return content->get<std::string>();
-  std::string text;
-  if (!content->is_array()) return text;
-  for (const Json& part : *content) {
-    std::string type = StringAt(part, "type");
-    if (type != "text" && type != "input_text" && type != "output_text") continue;
-    if (!text.empty()) text.push_back(' ');
-    text += StringAt(part, "text");
-  }
-  return text;
-}
-
-Json PromptEntry(std::string role, std::string content) {
-  return {{"role", std::move(role)}, {"content", std::move(content)}};
-}
-
-RequestInfo CompletionsInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kCompletions, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutF32(info.params, body, "frequency_penalty");
-  PutF32(info.params, body, "presence_penalty");
-  PutInt(info.params, "seed", body, "seed");
-  PutInt(info.params, "max_tokens", body, "max_tokens");
-  PutInt(info.params, "max_tokens", body, "max_completion_tokens");
-  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
-    for (const Json& message : *messages) {
-      info.prompt.push_back(
-          PromptEntry(StringAt(message, "role"), ContentText(Find(message, "content"))));
-    }
-  }
-  return info;
-}
-
-RequestInfo MessagesInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kMessages, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutInt(info.params, "max_tokens", body, "max_tokens");
-  if (const Json* system = Find(body, "system")) {
-    info.prompt.push_back(PromptEntry("system", ContentText(system)));
-  }
-  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
-    for (const Json& message : *messages) {
-      info.prompt.push_back(
-          PromptEntry(StringAt(message, "role"), ContentText(Find(message, "content"))));
-    }
-  }
-  return info;
-}
-
-RequestInfo ResponsesInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kResponses, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutInt(info.params, "max_tokens", body, "max_output_tokens");
-  if (const Json* instructions = Find(body, "instructions");
-      instructions && instructions->is_string()) {
-    info.prompt.push_back(PromptEntry("system", instructions->get<std::string>()));
-  }
-  const Json* input = Find(body, "input");
-  if (input != nullptr && input->is_string()) {
-    info.prompt.push_back(PromptEntry("user", input->get<std::string>()));
-  } else if (input != nullptr && input->is_array()) {
-    for (const Json& item : *input) {
-      if (Find(item, "role") == nullptr) continue;  // tool calls and their outputs
-      info.prompt.push_back(
-          PromptEntry(StringAt(item, "role"), ContentText(Find(item, "content"))));
-    }
-  }
-  return info;
 }
 
 // Summaries of non-chat requests carry no prompt.
@@ -1474,7 +1393,7 @@ Translated<RequestTranslation> CompletionsToBedrockRequest(const Json& client_bo
                                                            const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{CompletionsToConverse(client_body, context),
-                              CompletionsInfo(client_body)};
+                              CompletionsRequestInfo(client_body, "bedrock")};
   });
 }
 
@@ -1482,7 +1401,7 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const ProviderOptions& provider,
                                                         const BedrockRequestContext& context) {
   return Guarded([&] {
-    return RequestTranslation{MessagesToConverse(client_body, context), MessagesInfo(client_body)};
+    return RequestTranslation{MessagesToConverse(client_body, context), MessagesRequestInfo(client_body, "bedrock")};
   });
 }
 
@@ -1491,7 +1410,7 @@ Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body
                                                          const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{ResponsesToConverse(client_body, context),
-                              ResponsesInfo(client_body)};
+                              ResponsesRequestInfo(client_body, "bedrock")};
   });
 }
 

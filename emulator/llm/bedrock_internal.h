@@ -45,8 +45,4 @@ Json CompletionsUsage(const Json& usage);
 // (the streaming events spell it out, the buffered body omits it).
 Json ResponsesUsage(const Json& usage, bool null_cache_write);
 
-// Usage facts found in a JSON body or stream event by the paths detect routes know (OpenAI,
-// Anthropic, Converse, InvokeModel, Gemini shapes); fields found overwrite earlier ones.
-void ReadDetectUsage(const Json& body, ResponseInfo& info);
-
 }  // namespace agw::llm::bedrock_internal

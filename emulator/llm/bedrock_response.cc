@@ -4,6 +4,7 @@
 
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/detect.h"
 
 namespace agw::llm {
 
@@ -18,7 +19,6 @@ using bedrock_internal::NowMillis;
 using bedrock_internal::OutputMessages;
 using bedrock_internal::RandomHex;
 using bedrock_internal::ReadConverseUsage;
-using bedrock_internal::ReadDetectUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
 using bedrock_internal::ResponsesUsage;
@@ -401,10 +401,7 @@ ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {
   ResponseInfo info;
   Json parsed = Json::parse(upstream_body, nullptr, false);
   if (parsed.is_discarded()) return info;  // an event stream or other bytes: nothing to read
-  ReadDetectUsage(parsed, info);
-  if (!info.total_tokens && info.input_tokens && info.output_tokens) {
-    info.total_tokens = *info.input_tokens + *info.output_tokens;
-  }
+  ReadDetectedUsage(parsed, info);
   return info;
 }
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/llm/prompt.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -769,55 +771,6 @@ Json GenerationConfig(const Json& body, std::string_view model) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request summaries.
-
-Json CompletionsParams(const Json& body) {
-  Json params = Json::object();
-  for (const char* key : {"temperature", "top_p", "frequency_penalty", "presence_penalty"}) {
-    if (const Json* value = Find(body, key); value != nullptr && value->is_number()) {
-      params[key] = SinglePrecision(*value);
-    }
-  }
-  if (const Json* seed = Find(body, "seed"); seed != nullptr) params["seed"] = *seed;
-  if (const Json* max = FindEither(body, "max_completion_tokens", "max_tokens")) {
-    params["max_tokens"] = *max;
-  }
-  return params;
-}
-
-Json CompletionsPrompt(const Json& body) {
-  Json prompt = Json::array();
-  const Json* messages = Find(body, "messages");
-  if (messages == nullptr || !messages->is_array()) return prompt;
-  for (const Json& message : *messages) {
-    std::string text;
-    if (const Json* content = Find(message, "content"); content != nullptr) {
-      if (content->is_string()) {
-        text = content->get<std::string>();
-      } else if (content->is_array()) {
-        for (const Json& part : *content) {
-          if (StringOr(part, "type") != "text") continue;
-          if (!text.empty()) text.push_back(' ');
-          text.append(StringOr(part, "text"));
-        }
-      }
-    }
-    prompt.push_back({{"role", StringOr(message, "role")}, {"content", std::move(text)}});
-  }
-  return prompt;
-}
-
-RequestInfo CompletionsInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kCompletions;
-  info.request_model = StringOr(body, "model");
-  info.streaming = BoolOr(body, "stream", false);
-  info.params = CompletionsParams(body);
-  info.prompt = CompletionsPrompt(body);
-  return info;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Responses: shared reading of generateContent output.
 
 struct UsageCounts {
@@ -1155,20 +1108,6 @@ class GeminiNativeStreamTranslator : public StreamTranslator {
 // ---------------------------------------------------------------------------------------------
 // Native bodies.
 
-std::string JoinedText(const Json& content, std::string_view separator) {
-  std::string text;
-  const Json* parts = Find(content, "parts");
-  if (parts == nullptr || !parts->is_array()) return text;
-  bool first = true;
-  for (const Json& part : *parts) {
-    if (!part.contains("text")) continue;
-    if (!first) text.append(separator);
-    text.append(StringOr(part, "text"));
-    first = false;
-  }
-  return text;
-}
-
 Json GeminiParams(const Json& body) {
   Json params = Json::object();
   const Json& config = Member(body, "generationConfig");
@@ -1185,12 +1124,6 @@ Json GeminiParams(const Json& body) {
     params["max_tokens"] = *max;
   }
   return params;
-}
-
-Json ContentFromPrompt(const Json& prompt) {
-  std::string_view role = StringOr(prompt, "role");
-  return {{"role", role == "assistant" ? "model" : role},
-          {"parts", Json::array({TextPart(StringOr(prompt, "content"))})}};
 }
 
 // Native tool calls, as the log records them; only candidates that made calls appear.
@@ -1273,7 +1206,7 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
   if (const Json* labels = Find(client_body, "labels"); labels != nullptr && labels->is_object()) {
     body["labels"] = *labels;
   }
-  return RequestTranslation{std::move(body), CompletionsInfo(client_body)};
+  return RequestTranslation{std::move(body), CompletionsRequestInfo(client_body, "")};
 }
 
 Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
@@ -1367,53 +1300,6 @@ Translated<ResponseTranslation> GeminiNativeResponse(std::string_view upstream_b
 
 std::unique_ptr<StreamTranslator> MakeGeminiNativeStreamTranslator() {
   return std::make_unique<GeminiNativeStreamTranslator>();
-}
-
-Json GeminiPrompt(const Json& gemini_body) {
-  Json prompt = Json::array();
-  if (const Json* system = Find(gemini_body, "systemInstruction"); system != nullptr) {
-    std::string text = JoinedText(*system, "\n");
-    if (!text.empty()) prompt.push_back({{"role", "system"}, {"content", std::move(text)}});
-  }
-  const Json* contents = Find(gemini_body, "contents");
-  if (contents == nullptr || !contents->is_array()) return prompt;
-  for (const Json& content : *contents) {
-    std::string_view role = StringOr(content, "role", "user");
-    prompt.push_back(
-        {{"role", role == "model" ? "assistant" : role}, {"content", JoinedText(content, " ")}});
-  }
-  return prompt;
-}
-
-void EnrichGeminiPrompts(Json& gemini_body, const Json& prepend, const Json& append) {
-  if (!gemini_body.is_object()) return;
-  auto add = [&](const Json& prompts, bool at_front) {
-    Json system_parts = Json::array();
-    Json contents = Json::array();
-    for (const Json& prompt : prompts) {
-      if (StringOr(prompt, "role") == "system") {
-        system_parts.push_back(TextPart(StringOr(prompt, "content")));
-      } else {
-        contents.push_back(ContentFromPrompt(prompt));
-      }
-    }
-    if (!system_parts.empty()) {
-      Json& system = gemini_body["systemInstruction"];
-      if (!system.is_object()) system = Json::object();
-      Json& parts = system["parts"];
-      if (!parts.is_array()) parts = Json::array();
-      parts.insert(at_front ? parts.begin() : parts.end(), system_parts.begin(),
-                   system_parts.end());
-    }
-    if (!contents.empty()) {
-      Json& existing = gemini_body["contents"];
-      if (!existing.is_array()) existing = Json::array();
-      existing.insert(at_front ? existing.begin() : existing.end(), contents.begin(),
-                      contents.end());
-    }
-  };
-  add(prepend, /*at_front=*/true);
-  add(append, /*at_front=*/false);
 }
 
 }  // namespace agw::llm

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/llm/detect.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -151,50 +153,6 @@ ResponseInfo ResponsesObjectInfo(const Json& response) {
     if (auto part = ToolCallPartOfItem(item)) parts.push_back(std::move(*part));
   }
   info.output_messages = OutputMessages(std::move(parts), OptionalString(response, "status"));
-  return info;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request summaries.
-
-Json ResponsesParams(const Json& body) {
-  Json params = Json::object();
-  CopyIfPresent(body, "temperature", params);
-  CopyIfPresent(body, "top_p", params);
-  CopyIfPresent(body, "max_output_tokens", params, "max_tokens");
-  return params;
-}
-
-RequestInfo ResponsesRequestInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kResponses;
-  info.request_model = StringOr(body, "model");
-  info.streaming = At(body, "stream").is_boolean() && At(body, "stream").get<bool>();
-  info.params = ResponsesParams(body);
-  info.prompt = ResponsesPromptMessages(body);
-  return info;
-}
-
-std::string MessagesContentText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  return TextOfParts(content, {"text"});
-}
-
-RequestInfo MessagesRequestInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kMessages;
-  info.request_model = StringOr(body, "model");
-  info.streaming = At(body, "stream").is_boolean() && At(body, "stream").get<bool>();
-  CopyIfPresent(body, "temperature", info.params);
-  CopyIfPresent(body, "top_p", info.params);
-  CopyIfPresent(body, "max_tokens", info.params);
-  if (const Json& system = At(body, "system"); !system.is_null()) {
-    info.prompt.push_back(Json{{"role", "system"}, {"content", MessagesContentText(system)}});
-  }
-  for (const Json& message : At(body, "messages")) {
-    info.prompt.push_back(Json{{"role", StringOr(message, "role")},
-                               {"content", MessagesContentText(At(message, "content"))}});
-  }
   return info;
 }
 
@@ -749,103 +707,6 @@ Json FunctionCallItem(const std::string& id, const std::string& name, std::strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// Detect: usage wherever the known formats keep it.
-
-using Path = std::vector<const char*>;
-
-const Json* Traverse(const Json& value, const Path& path) {
-  const Json* at = &value;
-  for (const char* key : path) {
-    if (!at->is_object()) return nullptr;
-    auto found = at->find(key);
-    if (found == at->end()) return nullptr;
-    at = &*found;
-  }
-  return at;
-}
-
-std::optional<int64_t> LookupInt(const Json& value, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* found = Traverse(value, path);
-    if (found != nullptr && found->is_number_integer()) return found->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> LookupString(const Json& value, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* found = Traverse(value, path);
-    if (found != nullptr && found->is_string()) return found->get<std::string>();
-  }
-  return std::nullopt;
-}
-
-// Sets every field found in `value`, keeping what earlier events reported otherwise.
-void AmendDetected(const Json& value, ResponseInfo& info) {
-  auto set = [](std::optional<int64_t>& field, std::optional<int64_t> found) {
-    if (found) field = found;
-  };
-  auto input = LookupInt(value, {{"usage", "input_tokens"},
-                                 {"response", "usage", "input_tokens"},
-                                 {"usage", "prompt_tokens"},
-                                 {"usage", "inputTokens"},
-                                 {"metadata", "usage", "inputTokens"},
-                                 {"usageMetadata", "promptTokenCount"},
-                                 {"response", "usageMetadata", "promptTokenCount"}});
-  auto output = LookupInt(value, {{"usage", "output_tokens"},
-                                  {"response", "usage", "output_tokens"},
-                                  {"usage", "completion_tokens"},
-                                  {"usage", "outputTokens"},
-                                  {"metadata", "usage", "outputTokens"},
-                                  {"usageMetadata", "candidatesTokenCount"},
-                                  {"response", "usageMetadata", "candidatesTokenCount"}});
-  auto total = LookupInt(value, {{"usage", "total_tokens"},
-                                 {"usage", "totalTokens"},
-                                 {"usageMetadata", "totalTokenCount"},
-                                 {"response", "usageMetadata", "totalTokenCount"}});
-  set(info.input_tokens, input);
-  set(info.output_tokens, output);
-  set(info.total_tokens, total);
-  if (!total && input && output) info.total_tokens = *input + *output;
-  set(info.input_image_tokens,
-      LookupInt(value, {{"usage", "input_tokens_details", "image_tokens"}}));
-  set(info.input_text_tokens, LookupInt(value, {{"usage", "input_tokens_details", "text_tokens"}}));
-  set(info.input_audio_tokens,
-      LookupInt(value, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
-  set(info.output_image_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "image_tokens"}}));
-  set(info.output_text_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "text_tokens"}}));
-  set(info.output_audio_tokens,
-      LookupInt(value, {{"usage", "completion_tokens_details", "audio_tokens"}}));
-  set(info.reasoning_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "reasoning_tokens"},
-                        {"response", "usage", "output_tokens_details", "reasoning_tokens"},
-                        {"usage", "completion_tokens_details", "reasoning_tokens"}}));
-  set(info.cache_creation_input_tokens,
-      LookupInt(value, {{"usage", "input_tokens_details", "cache_write_tokens"},
-                        {"response", "usage", "input_tokens_details", "cache_write_tokens"},
-                        {"usage", "prompt_tokens_details", "cache_write_tokens"},
-                        {"usage", "cache_creation_input_tokens"},
-                        {"usage", "cacheWriteInputTokens"},
-                        {"metadata", "usage", "cacheWriteInputTokensCount"}}));
-  set(info.cached_input_tokens,
-      LookupInt(value, {{"usage", "cache_read_input_tokens"},
-                        {"usage", "input_tokens_details", "cached_tokens"},
-                        {"response", "usage", "input_tokens_details", "cached_tokens"},
-                        {"usage", "prompt_tokens_details", "cached_tokens"},
-                        {"usage", "cacheReadInputTokens"},
-                        {"metadata", "usage", "cacheReadInputTokenCount"}}));
-  if (auto model = LookupString(value, {{"model"}, {"message", "model"}})) {
-    info.provider_model = model;
-  }
-  if (auto tier = LookupString(
-          value, {{"service_tier"}, {"response", "service_tier"}, {"usage", "service_tier"}})) {
-    info.service_tier = tier;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Streams.
 
 // Feeds upstream bytes to an SSE parser and hands each event to `OnEvent`.
@@ -887,14 +748,6 @@ class InspectingStream : public SseStreamTranslator {
   std::string scratch_;
 };
 
-class DetectStream : public InspectingStream {
- protected:
-  void OnEvent(const SseEvent& event, std::string&) override {
-    Json data = ParseOrNull(event.data);
-    if (data.is_object()) AmendDetected(data, info_);
-  }
-};
-
 class ResponsesPassthroughStream : public InspectingStream {
  protected:
   void OnEvent(const SseEvent& event, std::string&) override {
@@ -907,7 +760,7 @@ class ResponsesPassthroughStream : public InspectingStream {
     std::string type = StringOr(data, "type");
     if (type.rfind("response.", 0) != 0) {
       // Not a Responses event (keepalives, vendor extensions): read it the detect way.
-      AmendDetected(data, info_);
+      ReadDetectedUsage(data, info_);
       return;
     }
     if (type == "response.created") {
@@ -1484,28 +1337,6 @@ std::string GoogleErrorType(const std::string& status) {
 
 }  // namespace
 
-Json ResponsesPromptMessages(const Json& request) {
-  Json prompt = Json::array();
-  if (auto instructions = OptionalString(request, "instructions")) {
-    prompt.push_back(Json{{"role", "system"}, {"content", *instructions}});
-  }
-  const Json& input = At(request, "input");
-  if (input.is_string()) {
-    prompt.push_back(Json{{"role", "user"}, {"content", input}});
-    return prompt;
-  }
-  for (const Json& item : input) {
-    std::string role = StringOr(item, "role");
-    if (role != "user" && role != "assistant" && role != "system" && role != "developer") continue;
-    const Json& content = At(item, "content");
-    if (!content.is_string() && !content.is_array()) continue;
-    std::string text = content.is_string() ? content.get<std::string>()
-                                           : TextOfParts(content, {"input_text", "output_text"});
-    prompt.push_back(Json{{"role", role}, {"content", std::move(text)}});
-  }
-  return prompt;
-}
-
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
                                                           const ProviderOptions& options) {
   if (!client_body.is_object())
@@ -1559,7 +1390,7 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = MessagesRequestInfo(client_body);
+  out.info = MessagesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1662,7 +1493,7 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = ResponsesRequestInfo(client_body);
+  out.info = ResponsesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1723,7 +1554,7 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
   RequestTranslation out;
   out.body = client_body;
   if (!options.model.empty()) out.body["model"] = options.model;
-  out.info = ResponsesRequestInfo(client_body);
+  out.info = ResponsesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1739,22 +1570,6 @@ Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view up
 
 std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator() {
   return std::make_unique<ResponsesPassthroughStream>();
-}
-
-Translated<ResponseTranslation> DetectResponse(std::string_view upstream_body) {
-  ResponseTranslation out;
-  Json parsed = ParseOrNull(upstream_body);
-  if (parsed.is_null() && upstream_body != "null") {
-    out.body = std::string(upstream_body);
-    return out;
-  }
-  AmendDetected(parsed, out.info);
-  out.body = std::move(parsed);
-  return out;
-}
-
-std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator() {
-  return std::make_unique<DetectStream>();
 }
 
 }  // namespace agw::llm

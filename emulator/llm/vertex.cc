@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
@@ -38,11 +39,6 @@ bool BoolOr(const Json& object, const char* key, bool fallback) {
   return value.is_boolean() ? value.get<bool>() : fallback;
 }
 
-// agentgateway keeps sampling parameters as 32-bit floats; the summary shows them that way.
-Json SinglePrecision(const Json& number) {
-  return static_cast<double>(static_cast<float>(number.get<double>()));
-}
-
 Translated<Json> RequireObject(const Json& body) {
   if (!body.is_object()) {
     return tl::unexpected(std::string("failed to parse request: body is not a JSON object"));
@@ -61,41 +57,6 @@ void RemoveCacheControlScope(Json& node) {
     if (key == "cache_control" && value.is_object()) value.erase("scope");
     RemoveCacheControlScope(value);
   }
-}
-
-// The text of Anthropic content: the string, or its text blocks joined by spaces.
-std::string AnthropicText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string text;
-  if (!content.is_array()) return text;
-  for (const Json& block : content) {
-    if (StringOr(block, "type") != "text") continue;
-    if (!text.empty()) text.push_back(' ');
-    text.append(StringOr(block, "text"));
-  }
-  return text;
-}
-
-Json MessagesPrompt(const Json& body) {
-  Json prompt = Json::array();
-  if (body.contains("system")) {
-    std::string system = AnthropicText(body["system"]);
-    if (!system.empty()) prompt.push_back({{"role", "system"}, {"content", std::move(system)}});
-  }
-  for (const Json& message : ArrayMember(body, "messages")) {
-    prompt.push_back({{"role", StringOr(message, "role")},
-                      {"content", AnthropicText(Member(message, "content"))}});
-  }
-  return prompt;
-}
-
-Json MessagesParams(const Json& body) {
-  Json params = Json::object();
-  for (const char* key : {"temperature", "top_p"}) {
-    if (body.contains(key) && body[key].is_number()) params[key] = SinglePrecision(body[key]);
-  }
-  if (body.contains("max_tokens")) params["max_tokens"] = body["max_tokens"];
-  return params;
 }
 
 RequestInfo SummaryWithoutPrompt(InputFormat format, const Json& body) {
@@ -121,11 +82,7 @@ Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
   Translated<Json> checked = RequireObject(client_body);
   if (!checked) return tl::unexpected(checked.error());
   RequestTranslation out;
-  out.info.input_format = InputFormat::kMessages;
-  out.info.request_model = StringOr(client_body, "model");
-  out.info.streaming = BoolOr(client_body, "stream", false);
-  out.info.params = MessagesParams(client_body);
-  out.info.prompt = MessagesPrompt(client_body);
+  out.info = MessagesRequestInfo(client_body, "");
 
   out.body = client_body;
   out.body.erase("model");  // Vertex names the model in the path

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "emulator/llm/completions.h"
+#include "emulator/llm/detect.h"
 #include "emulator/llm/prompt.h"
 #include "tests/support/paths.h"
 
@@ -81,7 +82,7 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
            Case{"completions/stream.json", &MakeCompletionsStreamTranslator},
            Case{"completions/stream_tool_empty_content.json", &MakeCompletionsStreamTranslator},
            Case{"completions/stream.json", &MakeCompletionsPassthroughStream},
-           Case{"anthropic/stream_basic.json", &MakeDetectStream},
+           Case{"anthropic/stream_basic.json", &MakeDetectStreamTranslator},
        }) {
     INFO(c.fixture);
     std::string bytes = ReadFixture(c.fixture);
@@ -97,7 +98,7 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
 
 TEST_CASE("Passthrough streams forward the upstream bytes unchanged") {
   for (StreamFactory make :
-       {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream, &MakeDetectStream}) {
+       {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream, &MakeDetectStreamTranslator}) {
     std::string bytes = ReadFixture("anthropic/stream_tool.json");
     CHECK(RunStream(make, bytes, 5).out == bytes);
   }
@@ -291,7 +292,7 @@ TEST_CASE("Messages requests map onto Completions with model-dependent rules") {
 
 TEST_CASE("Prompt enrichment surrounds a Completions conversation with plain messages") {
   Json request = Json::parse(R"({"messages": [{"role": "user", "content": "hi"}]})");
-  EnrichCompletionsRequest(request, {{"system", "first"}}, {{"user", "last"}});
+  EnrichCompletionsPrompt(request, {{{"system", "first"}}, {{"user", "last"}}});
   CHECK(request["messages"] == Json::parse(R"([
     {"role": "system", "content": "first"}, {"role": "user", "content": "hi"},
     {"role": "user", "content": "last"}])"));
@@ -305,10 +306,10 @@ TEST_CASE("A buffered OpenAI answer without choices cannot be translated") {
 
 TEST_CASE("Detect reads usage from any known shape and nothing from other bodies") {
   ResponseInfo bedrock =
-      DetectResponseInfo(R"({"usage":{"inputTokens":4,"outputTokens":6,"totalTokens":10}})");
+      DetectResponse(R"({"usage":{"inputTokens":4,"outputTokens":6,"totalTokens":10}})")->info;
   CHECK(bedrock.input_tokens == 4);
   CHECK(bedrock.total_tokens == 10);
-  CHECK(ResponseInfoJson(DetectResponseInfo("not json")) == Json::object());
+  CHECK(ResponseInfoJson(DetectResponse("not json")->info) == Json::object());
 }
 
 }  // namespace

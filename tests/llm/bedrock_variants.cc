@@ -1,7 +1,6 @@
 // Runners for agentgateway's Bedrock goldens (Converse requests and responses, ConverseStream,
 // count-tokens, embeddings, rerank, detect) and the Cohere rerank passthrough.
 
-#include <regex>
 
 #include "emulator/llm/bedrock.h"
 #include "tests/llm/fixtures.h"
@@ -38,12 +37,6 @@ std::string Drive(StreamTranslator& translator, std::string_view upstream) {
   }
   translator.Finish(out);
   return out;
-}
-
-// The streaming goldens were recorded with generated msg_/resp_/call_ ids blanked out.
-std::string BlankGeneratedIds(const std::string& sse) {
-  static const std::regex kGenerated(R"re("(id|item_id)":"(msg|resp|call)_[0-9a-f]+")re");
-  return std::regex_replace(sse, kGenerated, R"("$1":"")");
 }
 
 Result Stream(std::unique_ptr<StreamTranslator> translator, const Fixture& fixture) {

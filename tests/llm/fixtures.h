@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "emulator/llm/prompt.h"
+
 namespace agw::llm::test {
 
 using Json = nlohmann::ordered_json;
@@ -60,5 +62,13 @@ void RegisterResponsesVariants(Registry& registry);
 std::string RequestPayload(const Json& upstream_body, const Json& summary);
 std::string ResponsePayload(const Json& client_body, const Json& info);
 std::string StreamPayload(const std::string& client_sse, const Json& info);
+
+// The prompts agentgateway's golden driver (golden_tests.rs) enriches requests with, in order.
+PromptEnrichment GoldenPromptEnrichment();
+
+// The streaming goldens were recorded through a filter that blanks generated `resp_`, `msg_`
+// and `call_` ids in `id` / `item_id` (whether upstream or gateway generated); `call_id` keeps
+// its value and the harness matches it by shape.
+std::string BlankGeneratedIds(const std::string& sse);
 
 }  // namespace agw::llm::test

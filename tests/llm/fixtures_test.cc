@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -59,6 +60,20 @@ std::string ResponsePayload(const Json& client_body, const Json& info) {
 
 std::string StreamPayload(const std::string& client_sse, const Json& info) {
   return client_sse + "\n\n" + info.dump(2);
+}
+
+PromptEnrichment GoldenPromptEnrichment() {
+  return {{{"system", "prepend system prompt"},
+           {"user", "prepend user message"},
+           {"assistant", "prepend assistant message"}},
+          {{"user", "append user message"},
+           {"system", "append system prompt"},
+           {"assistant", "append assistant prompt"}}};
+}
+
+std::string BlankGeneratedIds(const std::string& sse) {
+  static const std::regex kGenerated(R"re("(id|item_id)":"(resp|msg|call)_[0-9A-Za-z]+")re");
+  return std::regex_replace(sse, kGenerated, R"("$1":"")");
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/prompt.h"
 #include "emulator/llm/vertex.h"
 #include "tests/llm/fixtures.h"
 
@@ -35,19 +36,6 @@ Result StreamResult(StreamTranslator& translator, const std::string& upstream) {
   return StreamPayload(client, ResponseInfoJson(translator.info()));
 }
 
-// The prompts golden_tests.rs enriches requests with.
-Json TestPrepend() {
-  return Json::array({{{"role", "system"}, {"content", "prepend system prompt"}},
-                      {{"role", "user"}, {"content", "prepend user message"}},
-                      {{"role", "assistant"}, {"content", "prepend assistant message"}}});
-}
-
-Json TestAppend() {
-  return Json::array({{{"role", "user"}, {"content", "append user message"}},
-                      {{"role", "system"}, {"content", "append system prompt"}},
-                      {{"role", "assistant"}, {"content", "append assistant prompt"}}});
-}
-
 Result VertexGeminiRequest(const Fixture& fixture) {
   ProviderOptions options;
   options.model = "gemini-2.5-pro";
@@ -56,7 +44,7 @@ Result VertexGeminiRequest(const Fixture& fixture) {
 
 Result GeminiNativeRequestRunner(const Fixture& fixture) {
   Json body = fixture.Parsed();
-  if (fixture.group == "policies") EnrichGeminiPrompts(body, TestPrepend(), TestAppend());
+  if (fixture.group == "policies") EnrichGeminiPrompt(body, GoldenPromptEnrichment());
   return RequestResult(GeminiNativeRequest(body, ProviderOptions{}), "gemini-native");
 }
 

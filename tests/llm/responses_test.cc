@@ -8,7 +8,9 @@
 #include <regex>
 #include <sstream>
 
+#include "emulator/llm/detect.h"
 #include "emulator/llm/openai.h"
+#include "emulator/llm/prompt.h"
 #include "tests/support/paths.h"
 
 namespace agw::llm {
@@ -154,7 +156,7 @@ TEST_CASE("Prompt enrichment wraps a string Responses input and keeps roles verb
   Json responses = Json::parse(R"({"model":"m","input":"hi"})");
   EnrichResponsesPrompt(responses, {{{"developer", "be brief"}}, {}});
   CHECK(
-      ResponsesPromptMessages(responses) ==
+      ResponsesPrompt(responses) ==
       Json::parse(R"([{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}])"));
 
   Json chat = Json::parse(R"({"model":"m"})");
@@ -170,7 +172,7 @@ TEST_CASE("The Responses prompt summary starts with the instructions") {
           {"role":"user","content":[{"type":"input_text","text":"a"},
                                     {"type":"input_image","image_url":"u"},
                                     {"type":"input_text","text":"b"}]}]})");
-  CHECK(ResponsesPromptMessages(request) ==
+  CHECK(ResponsesPrompt(request) ==
         Json::parse(R"([{"role":"system","content":"sys"},{"role":"user","content":"a\nb"}])"));
 }
 
