@@ -168,19 +168,10 @@ ConvertedMessages ConvertMessages(const Json& request) {
   return converted;
 }
 
-std::optional<int64_t> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
-}
-
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
   std::optional<std::string> effort = StringAt(request, {"reasoning_effort"});
   if (!effort) return std::nullopt;
-  std::optional<int64_t> budget = ThinkingBudget(*effort);
+  std::optional<int64_t> budget = chat::ThinkingBudget(*effort);
   if (!budget) return std::nullopt;
   // The budget must stay below max_tokens and above Anthropic's minimum, or thinking is off.
   int64_t capped = std::min(*budget, max_tokens - 1);

@@ -7,11 +7,11 @@
 #include <set>
 
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
-using bedrock_internal::AsF32;
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
 using bedrock_internal::IntAt;
@@ -35,8 +35,6 @@ std::optional<int64_t> IntAt(const Json& object, std::string_view key) {
   if (value == nullptr || !value->is_number()) return std::nullopt;
   return value->get<int64_t>();
 }
-
-double AsF32(double value) { return static_cast<double>(static_cast<float>(value)); }
 
 std::string RandomHex(int digits) {
   static thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -276,16 +274,6 @@ void EnsureToolConfigForHistory(Json& request) {
       }
     }
   }
-}
-
-// Anthropic's thinking budget for an OpenAI-style effort; nullopt for none/unknown.
-std::optional<int64_t> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
 }
 
 Json ThinkingFields(int64_t budget) {
@@ -621,7 +609,7 @@ Json CompletionsToConverse(const Json& body, const BedrockRequestContext& contex
     request["toolConfig"] = std::move(tool_config);
   }
   AddGuardrail(request, context);
-  std::optional<int64_t> budget = ThinkingBudget(StringAt(body, "reasoning_effort"));
+  std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(body, "reasoning_effort"));
   if (budget) request["additionalModelRequestFields"] = ThinkingFields(*budget);
   // Anthropic manual thinking is incompatible with custom sampling parameters.
   if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !budget) {
@@ -1195,7 +1183,7 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
   }
   AddGuardrail(request, context);
   if (const Json* reasoning = Find(body, "reasoning")) {
-    if (std::optional<int64_t> budget = ThinkingBudget(StringAt(*reasoning, "effort"))) {
+    if (std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(*reasoning, "effort"))) {
       request["additionalModelRequestFields"] = ThinkingFields(*budget);
     }
   }

@@ -17,9 +17,6 @@ const Json* Find(const Json& object, std::string_view key);
 std::string StringAt(const Json& object, std::string_view key);
 std::optional<int64_t> IntAt(const Json& object, std::string_view key);
 
-// agentgateway keeps sampling parameters as f32, so logs show 0.7 as 0.699999988079071.
-double AsF32(double value);
-
 // Random lowercase hex, for generated ids; and a number in lowercase hex without padding.
 std::string RandomHex(int digits);
 std::string HexOf(uint64_t value);

@@ -4,11 +4,11 @@
 
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/detect.h"
 
 namespace agw::llm {
 
-using bedrock_internal::AsF32;
 using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
 using bedrock_internal::Find;
@@ -276,7 +276,7 @@ Json F32Vector(const Json& values) {
   Json out = Json::array();
   if (!values.is_array()) return out;
   for (const Json& value : values)
-    out.push_back(value.is_number() ? AsF32(value.get<double>()) : 0.0);
+    out.push_back(value.is_number() ? chat::AsFloat32(value.get<double>()) : 0.0);
   return out;
 }
 

@@ -28,6 +28,18 @@ std::optional<std::string> StringAt(const Json& json,
   return value->get<std::string>();
 }
 
+const Json& Member(const Json& object, std::string_view key) {
+  static const Json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  auto found = object.find(key);
+  return found == object.end() ? kAbsent : *found;
+}
+
+std::string_view StringOr(const Json& object, std::string_view key, std::string_view fallback) {
+  const Json& value = Member(object, key);
+  return value.is_string() ? std::string_view(value.get_ref<const std::string&>()) : fallback;
+}
+
 double AsFloat32(double value) { return static_cast<double>(static_cast<float>(value)); }
 
 Json ParseToolArguments(std::string_view arguments) {
@@ -82,6 +94,27 @@ std::string AnthropicErrorType(int status) {
     default:
       return "api_error";
   }
+}
+
+std::string GoogleErrorType(std::string_view google_status) {
+  if (google_status == "INVALID_ARGUMENT" || google_status == "FAILED_PRECONDITION") {
+    return "invalid_request_error";
+  }
+  if (google_status == "NOT_FOUND") return "not_found_error";
+  if (google_status == "PERMISSION_DENIED" || google_status == "UNAUTHENTICATED") {
+    return "authentication_error";
+  }
+  if (google_status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
+  return "api_error";
+}
+
+std::optional<int64_t> ThinkingBudget(std::string_view effort) {
+  if (effort == "minimal" || effort == "low") return 1024;
+  if (effort == "medium") return 2048;
+  if (effort == "high") return 4096;
+  if (effort == "xhigh") return 8192;
+  if (effort == "max") return 16384;
+  return std::nullopt;
 }
 
 std::optional<Json> ParseJson(std::string_view text) {

@@ -1,7 +1,8 @@
 #pragma once
 
-// JSON helpers shared by the chat translations (Completions <-> Messages): typed lookups that
-// treat a missing key and a null value alike, the way the gateway's optional fields do.
+// Helpers shared by the chat translations (every client format and provider): typed JSON
+// lookups that treat a missing key and a null value alike, the way the gateway's optional fields
+// do, and the mappings more than one translation needs (error types, thinking budgets).
 
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,14 @@ namespace agw::llm::chat {
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path);
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path);
 std::optional<std::string> StringAt(const Json& json, std::initializer_list<std::string_view> path);
+
+// The member `key` of `object`, or a null value when it is absent (or `object` is not an
+// object); the reference stays valid as long as `object` does.
+const Json& Member(const Json& object, std::string_view key);
+// The string member `key`, or `fallback` when it is absent or not a string; borrows from
+// `object`.
+std::string_view StringOr(const Json& object, std::string_view key,
+                          std::string_view fallback = {});
 
 // The gateway keeps sampling parameters as 32-bit floats; its summaries show them widened back.
 double AsFloat32(double value);
@@ -51,6 +60,12 @@ void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
 
 // Anthropic's error type for an HTTP status, when the upstream named none.
 std::string AnthropicErrorType(int status);
+// The OpenAI (and Anthropic) error type for a Google error `status` name.
+std::string GoogleErrorType(std::string_view google_status);
+
+// The thinking budget agentgateway maps an OpenAI reasoning effort to (Anthropic, Bedrock and
+// Gemini 2.5 alike); nullopt for `none` and unknown efforts.
+std::optional<int64_t> ThinkingBudget(std::string_view effort);
 
 // Parses a JSON body; nullopt when it is not JSON.
 std::optional<Json> ParseJson(std::string_view text);

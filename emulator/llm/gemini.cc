@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
@@ -19,25 +20,13 @@ namespace agw::llm {
 
 namespace {
 
+using chat::Member;
+using chat::StringOr;
+
 // Gemini has no place for a tool call id, but Gemini 3 wants each functionCall's
 // thoughtSignature echoed on the next turn; OpenAI clients echo tool_call ids faithfully, so
 // the signature travels inside the id after this marker.
 constexpr std::string_view kThoughtSignatureMarker = "__thought__";
-
-std::string_view StringOr(const Json& object, const char* key, std::string_view fallback = {}) {
-  if (!object.is_object()) return fallback;
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return fallback;
-  return found->get_ref<const std::string&>();
-}
-
-// The member, or null when absent (or when `object` is not an object).
-const Json& Member(const Json& object, const char* key) {
-  static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
-  auto found = object.find(key);
-  return found == object.end() ? kAbsent : *found;
-}
 
 bool BoolOr(const Json& object, const char* key, bool fallback) {
   const Json& value = Member(object, key);
@@ -54,12 +43,6 @@ const Json* Find(const Json& object, const char* key) {
 const Json* FindEither(const Json& object, const char* key, const char* other) {
   const Json* found = Find(object, key);
   return found != nullptr ? found : Find(object, other);
-}
-
-// agentgateway keeps sampling parameters as 32-bit floats, so logs show 0.7 as
-// 0.699999988079071; the summary reproduces that.
-Json SinglePrecision(const Json& number) {
-  return static_cast<double>(static_cast<float>(number.get<double>()));
 }
 
 std::pair<std::string_view, std::string_view> SplitToolCallId(std::string_view id) {
@@ -697,16 +680,6 @@ std::optional<Json> ToolConfig(const Json& body) {
   return Json{{"functionCallingConfig", std::move(config)}};
 }
 
-// Thinking budgets per OpenAI reasoning effort, on the scale agentgateway uses everywhere.
-std::optional<int> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
-}
-
 std::optional<std::string_view> ThinkingLevel(std::string_view effort) {
   if (effort == "minimal" || effort == "low" || effort == "medium") return effort;
   if (effort == "high" || effort == "xhigh" || effort == "max") return "high";
@@ -725,7 +698,7 @@ std::optional<Json> ThinkingConfig(const Json& body, std::string_view model) {
     if (!level) return std::nullopt;
     return Json{{"thinkingLevel", *level}, {"includeThoughts", true}};
   }
-  std::optional<int> budget = ThinkingBudget(effort);
+  std::optional<int64_t> budget = chat::ThinkingBudget(effort);
   if (!budget) return std::nullopt;
   return Json{{"thinkingBudget", *budget}, {"includeThoughts", true}};
 }
@@ -886,12 +859,6 @@ bool PromptBlocked(const Json& response) {
   return Find(Member(response, "promptFeedback"), "blockReason") != nullptr;
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -955,7 +922,7 @@ Translated<Json> ParseBody(std::string_view body) {
 class GeminiStreamTranslator : public StreamTranslator {
  public:
   explicit GeminiStreamTranslator(std::string request_model)
-      : request_model_(std::move(request_model)), created_(NowSeconds()) {}
+      : request_model_(std::move(request_model)), created_(chat::UnixNow()) {}
 
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Translate(event, out); });
@@ -1116,7 +1083,7 @@ Json GeminiParams(const Json& body) {
                           {"frequencyPenalty", "frequency_penalty"},
                           {"presencePenalty", "presence_penalty"}}) {
     if (const Json* value = Find(config, from); value != nullptr && value->is_number()) {
-      params[to] = SinglePrecision(*value);
+      params[to] = chat::AsFloat32(value->get<double>());
     }
   }
   if (const Json* seed = Find(config, "seed"); seed != nullptr) params["seed"] = *seed;
@@ -1149,19 +1116,6 @@ std::optional<Json> NativeOutputMessages(const Json& response) {
   }
   if (messages.empty()) return std::nullopt;
   return messages;
-}
-
-// Google's status names, as OpenAI error types.
-std::string_view OpenAIErrorType(std::string_view google_status) {
-  if (google_status == "INVALID_ARGUMENT" || google_status == "FAILED_PRECONDITION") {
-    return "invalid_request_error";
-  }
-  if (google_status == "NOT_FOUND") return "not_found_error";
-  if (google_status == "PERMISSION_DENIED" || google_status == "UNAUTHENTICATED") {
-    return "authentication_error";
-  }
-  if (google_status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
-  return "api_error";
 }
 
 }  // namespace
@@ -1230,7 +1184,7 @@ Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
   }
   Json body = {{"id", id},
                {"object", "chat.completion"},
-               {"created", NowSeconds()},
+               {"created", chat::UnixNow()},
                {"model", StringOr(upstream, "modelVersion")},
                {"choices", choices}};
   ResponseInfo info;
@@ -1257,7 +1211,7 @@ std::string GeminiError(int /*status*/, std::string_view upstream_body) {
   const Json* error = parsed.is_discarded() ? nullptr : Find(parsed, "error");
   if (error == nullptr || !error->is_object()) return std::string(upstream_body);
   std::string_view google_status = StringOr(*error, "status");
-  Json translated = {{"type", OpenAIErrorType(google_status)},
+  Json translated = {{"type", chat::GoogleErrorType(google_status)},
                      {"message", StringOr(*error, "message")}};
   if (!google_status.empty()) translated["code"] = google_status;
   return Json{{"event_id", nullptr}, {"error", std::move(translated)}}.dump();

@@ -4,20 +4,16 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "emulator/llm/chat_json.h"
+
 namespace agw::llm {
 namespace {
 
-// The member `key` of `object`, or null when absent (or when `object` is not an object).
-const Json& Member(const Json& object, std::string_view key) {
-  static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
-  auto found = object.find(key);
-  return found == object.end() ? kAbsent : *found;
-}
+using chat::Member;
 
-std::string StringOr(const Json& object, std::string_view key, std::string fallback = "") {
-  const Json& value = Member(object, key);
-  return value.is_string() ? value.get<std::string>() : fallback;
+// An owned copy of chat::StringOr, for the prompt entries built from it.
+std::string StringOr(const Json& object, std::string_view key, std::string_view fallback = {}) {
+  return std::string(chat::StringOr(object, key, fallback));
 }
 
 Json PromptEntry(std::string role, std::string content) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/gemini.h"
 #include "emulator/llm/request_info.h"
 
@@ -10,22 +11,10 @@ namespace agw::llm {
 
 namespace {
 
+using chat::Member;
+using chat::StringOr;
+
 constexpr std::string_view kVertexAnthropicVersion = "vertex-2023-10-16";
-
-std::string_view StringOr(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return {};
-  return found->get_ref<const std::string&>();
-}
-
-// The member, or null when absent (or when `object` is not an object).
-const Json& Member(const Json& object, const char* key) {
-  static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
-  auto found = object.find(key);
-  return found == object.end() ? kAbsent : *found;
-}
 
 // Iterable whatever the client sent: a non-array member reads as empty.
 const Json& ArrayMember(const Json& object, const char* key) {
