@@ -4,27 +4,17 @@
 #include "emulator/llm/anthropic.h"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
 #include "emulator/llm/prompt.h"
-#include "tests/support/paths.h"
+#include "tests/llm/fixtures.h"
 
 namespace agw::llm {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string ReadFixture(const std::string& relative) {
-  fs::path path = fs::path(agw::test::kSharedDir) / "upstream-testdata" /
-                  "agentgateway-llm-fixtures" / "response" / relative;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
+  return test::ReadUpstreamFixture("response/" + relative);
 }
 
 struct StreamRun {
@@ -37,10 +27,7 @@ using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
 StreamRun RunStream(StreamFactory make, std::string_view bytes, size_t slice) {
   std::unique_ptr<StreamTranslator> stream = make();
   StreamRun run;
-  for (size_t at = 0; at < bytes.size(); at += slice) {
-    stream->Feed(bytes.substr(at, slice), run.out);
-  }
-  stream->Finish(run.out);
+  run.out = test::FeedInSlices(*stream, bytes, slice);
   run.info = ResponseInfoJson(stream->info());
   return run;
 }

@@ -18,9 +18,6 @@ using RequestFunction = Translated<RequestTranslation> (*)(const Json&, const Pr
 using ResponseFunction = Translated<ResponseTranslation> (*)(std::string_view);
 using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
 
-// Streams are fed in small slices so every translator is exercised as bytes arrive.
-constexpr size_t kStreamSlice = 7;
-
 Result Payload(const Translated<RequestTranslation>& translated) {
   if (!translated) return tl::unexpected(translated.error());
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
@@ -43,12 +40,7 @@ Runner ResponseRunner(ResponseFunction translate) {
 Runner StreamRunner(StreamFactory make) {
   return [make](const Fixture& fixture) -> Result {
     std::unique_ptr<StreamTranslator> stream = make();
-    std::string out;
-    std::string_view bytes = fixture.bytes;
-    for (size_t at = 0; at < bytes.size(); at += kStreamSlice) {
-      stream->Feed(bytes.substr(at, kStreamSlice), out);
-    }
-    stream->Finish(out);
+    std::string out = FeedInSlices(*stream, fixture.bytes);
     return StreamPayload(out, ResponseInfoJson(stream->info()));
   };
 }

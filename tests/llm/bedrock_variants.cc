@@ -28,19 +28,8 @@ Result Response(const Translated<ResponseTranslation>& translated) {
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
-// Feeds the upstream bytes in small slices, so every event is assembled across Feed calls.
-std::string Drive(StreamTranslator& translator, std::string_view upstream) {
-  constexpr size_t kSlice = 7;
-  std::string out;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(upstream.substr(at, kSlice), out);
-  }
-  translator.Finish(out);
-  return out;
-}
-
 Result Stream(std::unique_ptr<StreamTranslator> translator, const Fixture& fixture) {
-  std::string sse = BlankGeneratedIds(Drive(*translator, fixture.bytes));
+  std::string sse = BlankGeneratedIds(FeedInSlices(*translator, fixture.bytes));
   return StreamPayload(sse, ResponseInfoJson(translator->info()));
 }
 
@@ -192,7 +181,7 @@ void RegisterResponses(Registry& registry) {
   });
   registry.Add("response", "bedrock-detect-streaming", [](const Fixture& f) -> Result {
     std::unique_ptr<StreamTranslator> observer = MakeBedrockDetectStreamObserver();
-    std::string forwarded = Drive(*observer, f.bytes);
+    std::string forwarded = FeedInSlices(*observer, f.bytes);
     if (forwarded != f.bytes) return tl::unexpected(std::string("detect changed the bytes"));
     // Binary streams are recorded as base64.
     return StreamPayload("base64: " + Base64(forwarded), ResponseInfoJson(observer->info()));

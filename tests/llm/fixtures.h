@@ -15,6 +15,7 @@
 #include <tl/expected.hpp>
 
 #include "emulator/llm/prompt.h"
+#include "emulator/llm/stream.h"
 
 namespace agw::llm::test {
 
@@ -62,6 +63,17 @@ void RegisterResponsesVariants(Registry& registry);
 std::string RequestPayload(const Json& upstream_body, const Json& summary);
 std::string ResponsePayload(const Json& client_body, const Json& info);
 std::string StreamPayload(const std::string& client_sse, const Json& info);
+
+// The bytes of `relative` under the fixture root (`requests/...`, `response/...`); "" when the
+// file is missing.
+std::string ReadUpstreamFixture(const std::string& relative);
+
+// Feeds `upstream` to `translator` in `slice`-byte pieces, as bytes arrive off a socket, then
+// ends the stream; returns what the client received. Small slices make every translator
+// assemble events across Feed calls.
+constexpr size_t kStreamSlice = 7;
+std::string FeedInSlices(StreamTranslator& translator, std::string_view upstream,
+                         size_t slice = kStreamSlice);
 
 // The prompts agentgateway's golden driver (golden_tests.rs) enriches requests with, in order.
 PromptEnrichment GoldenPromptEnrichment();

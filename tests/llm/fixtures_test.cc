@@ -19,6 +19,14 @@ namespace agw::llm::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+fs::path FixtureRoot() {
+  return fs::path(agw::test::kSharedDir) / "upstream-testdata" / "agentgateway-llm-fixtures";
+}
+
+}  // namespace
+
 void Registry::Add(std::string kind, std::string variant, Runner runner, std::string group) {
   auto key = std::make_tuple(std::move(kind), std::move(variant), std::move(group));
   if (runners_.count(key) != 0) {
@@ -60,6 +68,22 @@ std::string ResponsePayload(const Json& client_body, const Json& info) {
 
 std::string StreamPayload(const std::string& client_sse, const Json& info) {
   return client_sse + "\n\n" + info.dump(2);
+}
+
+std::string ReadUpstreamFixture(const std::string& relative) {
+  std::ifstream in(FixtureRoot() / relative, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+std::string FeedInSlices(StreamTranslator& translator, std::string_view upstream, size_t slice) {
+  std::string client;
+  for (size_t at = 0; at < upstream.size(); at += slice) {
+    translator.Feed(upstream.substr(at, slice), client);
+  }
+  translator.Finish(client);
+  return client;
 }
 
 PromptEnrichment GoldenPromptEnrichment() {
@@ -227,8 +251,7 @@ struct Outcome {
 }  // namespace
 
 TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
-  const fs::path root = fs::path(agw::test::kSharedDir) / "upstream-testdata" /
-                        "agentgateway-llm-fixtures";
+  const fs::path root = FixtureRoot();
   REQUIRE(fs::is_directory(root));
 
   Registry registry;

@@ -27,12 +27,7 @@ Result ResponseResult(const Translated<ResponseTranslation>& translated) {
 
 // Feeds the upstream stream in small slices, as bytes arrive off a socket.
 Result StreamResult(StreamTranslator& translator, const std::string& upstream) {
-  constexpr size_t kSlice = 7;
-  std::string client;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(std::string_view(upstream).substr(at, kSlice), client);
-  }
-  translator.Finish(client);
+  std::string client = FeedInSlices(translator, upstream);
   return StreamPayload(client, ResponseInfoJson(translator.info()));
 }
 

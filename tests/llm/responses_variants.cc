@@ -26,19 +26,8 @@ Result Response(Translated<ResponseTranslation> translated) {
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
-// Feeds the upstream stream in small slices, as a socket would deliver it.
-std::string RunStream(StreamTranslator& translator, const std::string& upstream) {
-  std::string client;
-  constexpr size_t kSlice = 7;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(std::string_view(upstream).substr(at, kSlice), client);
-  }
-  translator.Finish(client);
-  return client;
-}
-
 Result ResponsesStream(std::unique_ptr<StreamTranslator> translator, const std::string& upstream) {
-  std::string client = BlankGeneratedIds(RunStream(*translator, upstream));
+  std::string client = BlankGeneratedIds(FeedInSlices(*translator, upstream));
   return StreamPayload(client, ResponseInfoJson(translator->info()));
 }
 
@@ -113,7 +102,7 @@ void RegisterResponses(Registry& registry) {
       "response", "responses-messages-streaming",
       [](const Fixture& fixture) {
         auto translator = MakeResponsesToMessagesStreamTranslator();
-        return Result(StreamPayload(RunStream(*translator, fixture.bytes), Json::object()));
+        return Result(StreamPayload(FeedInSlices(*translator, fixture.bytes), Json::object()));
       },
       "responses");
   registry.Add(
