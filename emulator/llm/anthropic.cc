@@ -379,43 +379,32 @@ class AnthropicStreamUsage {
   std::optional<std::string> stop_reason_;
 };
 
-class AnthropicPassthroughStream : public StreamTranslator {
+class AnthropicPassthroughStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
-      if (e) usage_.Observe(*e);
-    });
-  }
-  void Finish(std::string&) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
-      if (e) usage_.Observe(*e);
-    });
-  }
+  AnthropicPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
   const ResponseInfo& info() const override { return usage_.info(); }
 
+ protected:
+  void OnEvent(const SseEvent&, const Json* event, std::string&) override {
+    if (event) usage_.Observe(*event);
+  }
+
  private:
-  SseParser parser_;
   AnthropicStreamUsage usage_;
 };
 
 // Anthropic events -> OpenAI chunks (llm-dataplane.md 6.2).
-class AnthropicToCompletionsStream : public StreamTranslator {
+class AnthropicToCompletionsStream : public chat::SseJsonStream {
  public:
-  AnthropicToCompletionsStream() : created_(chat::UnixNow()) {}
-
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
-      if (e) Translate(*e, out);
-    });
-  }
-  void Finish(std::string& out) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
-      if (e) Translate(*e, out);
-    });
-    out.append(EncodeSseData("[DONE]"));
-  }
+  AnthropicToCompletionsStream()
+      : SseJsonStream(/*forwards_upstream=*/false), created_(chat::UnixNow()) {}
   const ResponseInfo& info() const override { return usage_.info(); }
+
+ protected:
+  void OnEvent(const SseEvent&, const Json* event, std::string& out) override {
+    if (event) Translate(*event, out);
+  }
+  void OnEnd(std::string& out) override { out.append(EncodeSseData("[DONE]")); }
 
  private:
   struct ToolBlock {
@@ -525,7 +514,6 @@ class AnthropicToCompletionsStream : public StreamTranslator {
                 {"usage", std::move(usage)}};
   }
 
-  SseParser parser_;
   AnthropicStreamUsage usage_;
   std::string id_ = "unknown";
   std::string model_;

@@ -5,7 +5,6 @@
 // do, and the mappings more than one translation needs (error types, thinking budgets).
 
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -14,6 +13,7 @@
 
 #include "emulator/llm/llm_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/stream.h"
 
 namespace agw::llm::chat {
 
@@ -52,11 +52,27 @@ struct StreamedToolCall {
 std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
                                              const std::optional<std::string>& finish_reason);
 
-// Feeds `bytes` to `parser` (and ends it when `finish`), handing every event to `take` with
-// its data parsed when that is a JSON object, nullptr otherwise.
-using SseJsonSink = std::function<void(const SseEvent& event, const Json* data)>;
-void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
-                    const SseJsonSink& take);
+// A translator of an upstream SSE stream: every event reaches OnEvent as it completes, with
+// its data parsed when that is a JSON object (nullptr otherwise), and OnEnd follows the last
+// event of a stream that ended normally. A passthrough stream (`forwards_upstream`) copies the
+// upstream bytes to the client before reading them; the others write only what they emit.
+class SseJsonStream : public StreamTranslator {
+ public:
+  void Feed(std::string_view upstream_bytes, std::string& out) final;
+  void Finish(std::string& out) final;
+
+ protected:
+  explicit SseJsonStream(bool forwards_upstream) : forwards_upstream_(forwards_upstream) {}
+
+  virtual void OnEvent(const SseEvent& event, const Json* data, std::string& out) = 0;
+  virtual void OnEnd(std::string& out) {}
+
+ private:
+  void Deliver(const SseEvent& event, std::string& out);
+
+  SseParser parser_;
+  bool forwards_upstream_;
+};
 
 // Anthropic's error type for an HTTP status, when the upstream named none.
 std::string AnthropicErrorType(int status);

@@ -317,21 +317,13 @@ void TakeOpenAIUsage(const Json& usage, ResponseInfo& info) {
 // ---- streams ----
 
 // Usage and output the gateway collects from OpenAI chunks it passes through unchanged.
-class CompletionsPassthroughStream : public StreamTranslator {
+class CompletionsPassthroughStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    chat::ForEachSseJson(parser_, upstream_bytes, false,
-                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
-  }
-  void Finish(std::string&) override {
-    chat::ForEachSseJson(parser_, {}, true,
-                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
-  }
+  CompletionsPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
   const ResponseInfo& info() const override { return info_; }
 
- private:
-  void Observe(const Json* chunk) {
+ protected:
+  void OnEvent(const SseEvent&, const Json* chunk, std::string&) override {
     if (chunk == nullptr) return;
     if (auto model = StringAt(*chunk, {"model"})) info_.provider_model = model;
     if (auto tier = StringAt(*chunk, {"service_tier"})) info_.service_tier = tier;
@@ -356,6 +348,7 @@ class CompletionsPassthroughStream : public StreamTranslator {
     }
   }
 
+ private:
   void TakeToolCall(const Json& call) {
     chat::StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
     if (auto id = StringAt(call, {"id"})) tool.id = *id;
@@ -369,7 +362,6 @@ class CompletionsPassthroughStream : public StreamTranslator {
     }
   }
 
-  SseParser parser_;
   ResponseInfo info_;
   std::map<int64_t, chat::StreamedToolCall> tools_;  // by OpenAI tool index
   std::optional<std::string> finish_reason_;
@@ -377,23 +369,13 @@ class CompletionsPassthroughStream : public StreamTranslator {
 
 // OpenAI chunks -> Anthropic events (llm-dataplane.md 6.3). Blocks are opened lazily: a text
 // block on the first non-empty content, a tool_use block once the tool's name is known.
-class CompletionsToMessagesStream : public StreamTranslator {
+class CompletionsToMessagesStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    chat::ForEachSseJson(
-        parser_, upstream_bytes, false,
-        [&](const SseEvent& event, const Json* chunk) { Take(event, chunk, out); });
-  }
-  void Finish(std::string& out) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent& event, const Json* chunk) {
-      Take(event, chunk, out);
-    });
-    Close(out);
-  }
+  CompletionsToMessagesStream() : SseJsonStream(/*forwards_upstream=*/false) {}
   const ResponseInfo& info() const override { return info_; }
 
- private:
-  void Take(const SseEvent& event, const Json* chunk, std::string& out) {
+ protected:
+  void OnEvent(const SseEvent& event, const Json* chunk, std::string& out) override {
     if (event.data == "[DONE]") {
       Close(out);
       return;
@@ -409,6 +391,9 @@ class CompletionsToMessagesStream : public StreamTranslator {
     // OpenAI sends usage after the finish reason when include_usage is on.
     if (finish_reason_ && usage_) Close(out);
   }
+  void OnEnd(std::string& out) override { Close(out); }
+
+ private:
 
   void Start(const Json& chunk, std::string& out) {
     started_ = true;
@@ -521,7 +506,6 @@ class CompletionsToMessagesStream : public StreamTranslator {
     out.append(EncodeSseEvent(event["type"].get<std::string>(), event.dump()));
   }
 
-  SseParser parser_;
   ResponseInfo info_;
   bool started_ = false;
   bool finished_ = false;

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "emulator/llm/chat_json.h"
-#include "emulator/llm/sse.h"
 
 namespace agw::llm {
 namespace {
@@ -37,23 +36,17 @@ void SetIfFound(std::optional<T>& field, std::optional<T> value) {
   if (value) field = std::move(value);
 }
 
-class DetectStream : public StreamTranslator {
+class DetectStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    Read(upstream_bytes, /*finish=*/false);
-  }
-  void Finish(std::string&) override { Read({}, /*finish=*/true); }
+  DetectStream() : SseJsonStream(/*forwards_upstream=*/true) {}
   const ResponseInfo& info() const override { return info_; }
 
- private:
-  void Read(std::string_view bytes, bool finish) {
-    chat::ForEachSseJson(parser_, bytes, finish, [this](const SseEvent&, const Json* data) {
-      if (data != nullptr) ReadDetectedUsage(*data, info_);
-    });
+ protected:
+  void OnEvent(const SseEvent&, const Json* data, std::string&) override {
+    if (data != nullptr) ReadDetectedUsage(*data, info_);
   }
 
-  SseParser parser_;
+ private:
   ResponseInfo info_;
 };
 
