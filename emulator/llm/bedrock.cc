@@ -19,12 +19,6 @@ using bedrock_internal::StringAt;
 
 namespace bedrock_internal {
 
-const Json* Find(const Json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() || found->is_null() ? nullptr : &*found;
-}
-
 std::string StringAt(const Json& object, std::string_view key) {
   const Json* value = Find(object, key);
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();

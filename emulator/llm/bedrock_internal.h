@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/llm_info.h"
 
 namespace agw::llm::bedrock_internal {
 
 // Field access that tolerates absent members and members of the wrong type, since client and
 // upstream bodies are only loosely typed.
-const Json* Find(const Json& object, std::string_view key);
+using chat::Find;
 std::string StringAt(const Json& object, std::string_view key);
 std::optional<int64_t> IntAt(const Json& object, std::string_view key);
 

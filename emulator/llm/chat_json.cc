@@ -15,6 +15,8 @@ const Json* Find(const Json& json, std::initializer_list<std::string_view> path)
   return at;
 }
 
+const Json* Find(const Json& json, std::string_view key) { return Find(json, {key}); }
+
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);
   if (value == nullptr || !value->is_number_integer()) return std::nullopt;

@@ -19,6 +19,9 @@ namespace agw::llm::chat {
 
 // The value at `path` of nested objects, or nullptr when any step is missing or null.
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path);
+// The member `key` of `json`, or nullptr when it is missing or null (or `json` is not an
+// object).
+const Json* Find(const Json& json, std::string_view key);
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path);
 std::optional<std::string> StringAt(const Json& json, std::initializer_list<std::string_view> path);
 

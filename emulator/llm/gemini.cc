@@ -20,6 +20,7 @@ namespace agw::llm {
 
 namespace {
 
+using chat::Find;
 using chat::Member;
 using chat::StringOr;
 
@@ -31,12 +32,6 @@ constexpr std::string_view kThoughtSignatureMarker = "__thought__";
 bool BoolOr(const Json& object, const char* key, bool fallback) {
   const Json& value = Member(object, key);
   return value.is_boolean() ? value.get<bool>() : fallback;
-}
-
-const Json* Find(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() || found->is_null() ? nullptr : &*found;
 }
 
 // The first of two spellings a client may use (camelCase native, snake_case OpenAI-style).

@@ -1,23 +1,11 @@
 #include "emulator/llm/openai.h"
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
 namespace {
-
-std::string StringOr(const Json& object, const char* key, std::string fallback = "") {
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return fallback;
-  return found->get<std::string>();
-}
-
-std::optional<int64_t> IntAt(const Json& object, const char* key) {
-  if (!object.is_object()) return std::nullopt;
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_number_integer()) return std::nullopt;
-  return found->get<int64_t>();
-}
 
 // Copies `key` into `params` as `as` when the client set it to a number.
 void CopyNumber(const Json& body, const char* key, Json& params, const char* as) {
@@ -50,7 +38,7 @@ Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
   out.body = client_body;
   OverrideModel(out.body, options);
   out.info.input_format = InputFormat::kEmbeddings;
-  out.info.request_model = StringOr(client_body, "model");
+  out.info.request_model = chat::StringAt(client_body, {"model"}).value_or("");
   if (auto format = client_body.find("encoding_format");
       format != client_body.end() && format->is_string()) {
     out.info.params["encoding_format"] = *format;
@@ -68,8 +56,8 @@ Translated<ResponseTranslation> EmbeddingsResponse(std::string_view upstream_bod
   // Some OpenAI-compatible servers (Gemini's) omit usage; the client still gets the key.
   if (!body.contains("usage")) body["usage"] = nullptr;
   const Json& usage = body["usage"];
-  out.info.input_tokens = IntAt(usage, "prompt_tokens");
-  out.info.total_tokens = IntAt(usage, "total_tokens");
+  out.info.input_tokens = chat::IntAt(usage, {"prompt_tokens"});
+  out.info.total_tokens = chat::IntAt(usage, {"total_tokens"});
   if (auto model = body.find("model"); model != body.end() && model->is_string()) {
     out.info.provider_model = model->get<std::string>();
   }
