@@ -1383,7 +1383,8 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const ProviderOptions& provider,
                                                         const BedrockRequestContext& context) {
   return Guarded([&] {
-    return RequestTranslation{MessagesToConverse(client_body, context), MessagesRequestInfo(client_body, "bedrock")};
+    return RequestTranslation{MessagesToConverse(client_body, context),
+                              MessagesRequestInfo(client_body, "bedrock")};
   });
 }
 

@@ -30,8 +30,7 @@ std::optional<std::string> StringAt(const Json& json, std::initializer_list<std:
 const Json& Member(const Json& object, std::string_view key);
 // The string member `key`, or `fallback` when it is absent or not a string; borrows from
 // `object`.
-std::string_view StringOr(const Json& object, std::string_view key,
-                          std::string_view fallback = {});
+std::string_view StringOr(const Json& object, std::string_view key, std::string_view fallback = {});
 
 // The gateway keeps sampling parameters as 32-bit floats; its summaries show them widened back.
 double AsFloat32(double value);

@@ -394,7 +394,6 @@ class CompletionsToMessagesStream : public chat::SseJsonStream {
   void OnEnd(std::string& out) override { Close(out); }
 
  private:
-
   void Start(const Json& chunk, std::string& out) {
     started_ = true;
     info_.provider_model = StringAt(chunk, {"model"});

@@ -261,7 +261,8 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
       FlushInputMessage("user", parts, items);
       auto output = ToolResultOutput(block);
       if (!output) return tl::unexpected(output.error());
-      bool is_error = Member(block, "is_error").is_boolean() && Member(block, "is_error").get<bool>();
+      bool is_error =
+          Member(block, "is_error").is_boolean() && Member(block, "is_error").get<bool>();
       items.push_back(Json{{"type", "function_call_output"},
                            {"call_id", StringOr(block, "tool_use_id")},
                            {"output", std::move(*output)},
@@ -561,7 +562,8 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
       for (const Json& part : Member(item, "content")) {
         std::string part_type = StringOr(part, "type");
         if (part_type == "output_text") {
-          bool annotated = !Member(part, "annotations").empty() || !Member(part, "logprobs").empty();
+          bool annotated =
+              !Member(part, "annotations").empty() || !Member(part, "logprobs").empty();
           if (annotated) {
             return Unsupported("unsupported conversion: responses annotations/logprobs");
           }
@@ -797,7 +799,9 @@ class ResponsesPassthroughStream : public InspectingStream {
 class CompletionsToResponsesStream : public SseStreamTranslator {
  public:
   CompletionsToResponsesStream()
-      : response_id_(RandomId("resp_")), message_id_(RandomId("msg_")), created_at_(chat::UnixNow()) {}
+      : response_id_(RandomId("resp_")),
+        message_id_(RandomId("msg_")),
+        created_at_(chat::UnixNow()) {}
 
  protected:
   void OnEvent(const SseEvent& event, std::string& out) override {
@@ -1327,12 +1331,14 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
   }
   CopyIfPresent(client_body, "temperature", body);
   CopyIfPresent(client_body, "top_p", body);
-  body["stream"] = Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
+  body["stream"] =
+      Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
   if (instructions.is_string() && !instructions.get<std::string>().empty()) {
     body["instructions"] = instructions;
   }
   if (!reasoning->is_null()) body["reasoning"] = *reasoning;
-  if (const Json& format = Member(Member(client_body, "output_config"), "format"); format.is_object()) {
+  if (const Json& format = Member(Member(client_body, "output_config"), "format");
+      format.is_object()) {
     body["text"] = Json{{"format", Json{{"type", "json_schema"},
                                         {"name", "structured_output"},
                                         {"schema", Member(format, "schema")}}}};
@@ -1436,7 +1442,8 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
   if (Json choice = ChatToolChoice(Member(client_body, "tool_choice")); !choice.is_null()) {
     body["tool_choice"] = std::move(choice);
   }
-  bool stream = Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
+  bool stream =
+      Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
   // The usage-only final chunk is what the Responses `response.completed` event reports.
   if (stream) body["stream_options"] = Json{{"include_usage", true}};
   if (auto effort = OptionalString(Member(client_body, "reasoning"), "effort");

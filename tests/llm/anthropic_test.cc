@@ -84,8 +84,8 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
 }
 
 TEST_CASE("Passthrough streams forward the upstream bytes unchanged") {
-  for (StreamFactory make :
-       {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream, &MakeDetectStreamTranslator}) {
+  for (StreamFactory make : {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream,
+                             &MakeDetectStreamTranslator}) {
     std::string bytes = ReadFixture("anthropic/stream_tool.json");
     CHECK(RunStream(make, bytes, 5).out == bytes);
   }

@@ -94,7 +94,8 @@ void RegisterAnthropicVariants(Registry& registry) {
                StreamRunner(MakeCompletionsPassthroughStream));
   registry.Add("response", "completions-messages-streaming",
                StreamRunner(MakeCompletionsStreamTranslator));
-  registry.Add("response", "completions-detect-streaming", StreamRunner(MakeDetectStreamTranslator));
+  registry.Add("response", "completions-detect-streaming",
+               StreamRunner(MakeDetectStreamTranslator));
 }
 
 }  // namespace agw::llm::test

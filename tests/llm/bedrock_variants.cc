@@ -1,7 +1,6 @@
 // Runners for agentgateway's Bedrock goldens (Converse requests and responses, ConverseStream,
 // count-tokens, embeddings, rerank, detect) and the Cohere rerank passthrough.
 
-
 #include "emulator/llm/bedrock.h"
 #include "tests/llm/fixtures.h"
 

@@ -231,8 +231,8 @@ TEST_CASE("Gemini streams translate the same however the bytes are cut") {
 
 TEST_CASE("A stream blocked at the prompt ends with content_filter") {
   auto translator = MakeGeminiStreamTranslator("gemini-2.5-pro");
-  std::string out =
-      test::FeedInSlices(*translator, "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\n\n", 3);
+  std::string out = test::FeedInSlices(
+      *translator, "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\n\n", 3);
   std::vector<Json> events = DataEvents(out);
   REQUIRE(events.size() == 2);
   CHECK(events[0]["choices"][0]["finish_reason"] == "content_filter");

@@ -35,7 +35,8 @@ TEST_CASE("Responses passthrough and detect streams forward the upstream bytes u
 }
 
 TEST_CASE("Translated Responses streams do not depend on how the upstream bytes are cut") {
-  const std::string chat = test::ReadUpstreamFixture("response/completions/stream_tool_empty_content.json");
+  const std::string chat =
+      test::ReadUpstreamFixture("response/completions/stream_tool_empty_content.json");
   const std::string responses = test::ReadUpstreamFixture("response/responses/stream.json");
   auto whole = MakeCompletionsToResponsesStreamTranslator();
   auto bytewise = MakeCompletionsToResponsesStreamTranslator();
@@ -107,7 +108,8 @@ TEST_CASE("Google errors reach a Responses client as OpenAI errors; OpenAI error
 TEST_CASE("Messages that Responses cannot represent are refused, not approximated") {
   for (const char* fixture : {"requests/messages/cache_control.json",  // image in a tool result
                               "requests/messages/reasoning_replay.json"}) {  // thinking history
-    auto translated = MessagesToResponsesRequest(Json::parse(test::ReadUpstreamFixture(fixture)), {});
+    auto translated =
+        MessagesToResponsesRequest(Json::parse(test::ReadUpstreamFixture(fixture)), {});
     REQUIRE_FALSE(translated.has_value());
     CHECK(translated.error().rfind("unsupported conversion: ", 0) == 0);
   }

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "emulator/llm/llm_info.h"
 #include "emulator/llm/detect.h"
+#include "emulator/llm/llm_info.h"
 #include "emulator/llm/openai.h"
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/responses.h"
@@ -64,9 +64,7 @@ void RegisterRequests(Registry& registry) {
   registry.Add("requests", "openai", EnrichedPassthrough, "responses");
   registry.Add(
       "requests", "get-messages-responses",
-      [](const Fixture& fixture) -> Result {
-        return ResponsesPrompt(fixture.Parsed()).dump(2);
-      },
+      [](const Fixture& fixture) -> Result { return ResponsesPrompt(fixture.Parsed()).dump(2); },
       "responses");
 }
 
