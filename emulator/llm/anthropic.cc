@@ -7,7 +7,7 @@
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/completions.h"
-#include "emulator/llm/prompt.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -168,19 +168,10 @@ ConvertedMessages ConvertMessages(const Json& request) {
   return converted;
 }
 
-std::optional<int64_t> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
-}
-
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
   std::optional<std::string> effort = StringAt(request, {"reasoning_effort"});
   if (!effort) return std::nullopt;
-  std::optional<int64_t> budget = ThinkingBudget(*effort);
+  std::optional<int64_t> budget = chat::ThinkingBudget(*effort);
   if (!budget) return std::nullopt;
   // The budget must stay below max_tokens and above Anthropic's minimum, or thinking is off.
   int64_t capped = std::min(*budget, max_tokens - 1);
@@ -388,43 +379,32 @@ class AnthropicStreamUsage {
   std::optional<std::string> stop_reason_;
 };
 
-class AnthropicPassthroughStream : public StreamTranslator {
+class AnthropicPassthroughStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
-      if (e) usage_.Observe(*e);
-    });
-  }
-  void Finish(std::string&) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
-      if (e) usage_.Observe(*e);
-    });
-  }
+  AnthropicPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
   const ResponseInfo& info() const override { return usage_.info(); }
 
+ protected:
+  void OnEvent(const SseEvent&, const Json* event, std::string&) override {
+    if (event) usage_.Observe(*event);
+  }
+
  private:
-  SseParser parser_;
   AnthropicStreamUsage usage_;
 };
 
 // Anthropic events -> OpenAI chunks (llm-dataplane.md 6.2).
-class AnthropicToCompletionsStream : public StreamTranslator {
+class AnthropicToCompletionsStream : public chat::SseJsonStream {
  public:
-  AnthropicToCompletionsStream() : created_(chat::UnixNow()) {}
-
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* e) {
-      if (e) Translate(*e, out);
-    });
-  }
-  void Finish(std::string& out) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* e) {
-      if (e) Translate(*e, out);
-    });
-    out.append(EncodeSseData("[DONE]"));
-  }
+  AnthropicToCompletionsStream()
+      : SseJsonStream(/*forwards_upstream=*/false), created_(chat::UnixNow()) {}
   const ResponseInfo& info() const override { return usage_.info(); }
+
+ protected:
+  void OnEvent(const SseEvent&, const Json* event, std::string& out) override {
+    if (event) Translate(*event, out);
+  }
+  void OnEnd(std::string& out) override { out.append(EncodeSseData("[DONE]")); }
 
  private:
   struct ToolBlock {
@@ -534,7 +514,6 @@ class AnthropicToCompletionsStream : public StreamTranslator {
                 {"usage", std::move(usage)}};
   }
 
-  SseParser parser_;
   AnthropicStreamUsage usage_;
   std::string id_ = "unknown";
   std::string model_;
@@ -546,24 +525,6 @@ class AnthropicToCompletionsStream : public StreamTranslator {
 };
 
 }  // namespace
-
-RequestInfo MessagesRequestInfo(const Json& body, std::string provider) {
-  RequestInfo info;
-  info.input_format = InputFormat::kMessages;
-  info.request_model = StringAt(body, {"model"}).value_or("");
-  info.provider = std::move(provider);
-  info.streaming =
-      Find(body, {"stream"}) && body["stream"].is_boolean() && body["stream"].get<bool>();
-  if (const Json* value = Find(body, {"temperature"}); value && value->is_number()) {
-    info.params["temperature"] = chat::AsFloat32(value->get<double>());
-  }
-  if (const Json* value = Find(body, {"top_p"}); value && value->is_number()) {
-    info.params["top_p"] = chat::AsFloat32(value->get<double>());
-  }
-  if (auto max_tokens = IntAt(body, {"max_tokens"})) info.params["max_tokens"] = *max_tokens;
-  info.prompt = MessagesPrompt(body);
-  return info;
-}
 
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options) {

@@ -14,9 +14,6 @@
 
 namespace agw::llm {
 
-// Summary of an Anthropic Messages request as the gateway logs it.
-RequestInfo MessagesRequestInfo(const Json& body, std::string provider);
-
 // Completions client -> Anthropic Messages upstream body.
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options);

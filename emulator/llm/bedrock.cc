@@ -7,22 +7,17 @@
 #include <set>
 
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/chat_json.h"
+#include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
-using bedrock_internal::AsF32;
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
 using bedrock_internal::IntAt;
 using bedrock_internal::StringAt;
 
 namespace bedrock_internal {
-
-const Json* Find(const Json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() || found->is_null() ? nullptr : &*found;
-}
 
 std::string StringAt(const Json& object, std::string_view key) {
   const Json* value = Find(object, key);
@@ -34,8 +29,6 @@ std::optional<int64_t> IntAt(const Json& object, std::string_view key) {
   if (value == nullptr || !value->is_number()) return std::nullopt;
   return value->get<int64_t>();
 }
-
-double AsF32(double value) { return static_cast<double>(static_cast<float>(value)); }
 
 std::string RandomHex(int digits) {
   static thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -277,16 +270,6 @@ void EnsureToolConfigForHistory(Json& request) {
   }
 }
 
-// Anthropic's thinking budget for an OpenAI-style effort; nullopt for none/unknown.
-std::optional<int64_t> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
-}
-
 Json ThinkingFields(int64_t budget) {
   return {{"thinking", {{"type", "enabled"}, {"budget_tokens", budget}}}};
 }
@@ -353,90 +336,8 @@ RequestInfo BaseInfo(InputFormat format, const Json& body) {
   return info;
 }
 
-void PutF32(Json& params, const Json& body, const char* key) {
-  if (const Json* value = Find(body, key); value != nullptr && value->is_number()) {
-    params[key] = AsF32(value->get<double>());
-  }
-}
-
 void PutInt(Json& params, const char* out_key, const Json& body, const char* key) {
   if (std::optional<int64_t> value = IntAt(body, key)) params[out_key] = *value;
-}
-
-// Text parts of a content value joined by spaces; a string is its own text.
-std::string ContentText(const Json* content) {
-  if (content == nullptr) return "";
-  if (content->is_string()) return content->get<std::string>();
-  std::string text;
-  if (!content->is_array()) return text;
-  for (const Json& part : *content) {
-    std::string type = StringAt(part, "type");
-    if (type != "text" && type != "input_text" && type != "output_text") continue;
-    if (!text.empty()) text.push_back(' ');
-    text += StringAt(part, "text");
-  }
-  return text;
-}
-
-Json PromptEntry(std::string role, std::string content) {
-  return {{"role", std::move(role)}, {"content", std::move(content)}};
-}
-
-RequestInfo CompletionsInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kCompletions, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutF32(info.params, body, "frequency_penalty");
-  PutF32(info.params, body, "presence_penalty");
-  PutInt(info.params, "seed", body, "seed");
-  PutInt(info.params, "max_tokens", body, "max_tokens");
-  PutInt(info.params, "max_tokens", body, "max_completion_tokens");
-  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
-    for (const Json& message : *messages) {
-      info.prompt.push_back(
-          PromptEntry(StringAt(message, "role"), ContentText(Find(message, "content"))));
-    }
-  }
-  return info;
-}
-
-RequestInfo MessagesInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kMessages, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutInt(info.params, "max_tokens", body, "max_tokens");
-  if (const Json* system = Find(body, "system")) {
-    info.prompt.push_back(PromptEntry("system", ContentText(system)));
-  }
-  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
-    for (const Json& message : *messages) {
-      info.prompt.push_back(
-          PromptEntry(StringAt(message, "role"), ContentText(Find(message, "content"))));
-    }
-  }
-  return info;
-}
-
-RequestInfo ResponsesInfo(const Json& body) {
-  RequestInfo info = BaseInfo(InputFormat::kResponses, body);
-  PutF32(info.params, body, "temperature");
-  PutF32(info.params, body, "top_p");
-  PutInt(info.params, "max_tokens", body, "max_output_tokens");
-  if (const Json* instructions = Find(body, "instructions");
-      instructions && instructions->is_string()) {
-    info.prompt.push_back(PromptEntry("system", instructions->get<std::string>()));
-  }
-  const Json* input = Find(body, "input");
-  if (input != nullptr && input->is_string()) {
-    info.prompt.push_back(PromptEntry("user", input->get<std::string>()));
-  } else if (input != nullptr && input->is_array()) {
-    for (const Json& item : *input) {
-      if (Find(item, "role") == nullptr) continue;  // tool calls and their outputs
-      info.prompt.push_back(
-          PromptEntry(StringAt(item, "role"), ContentText(Find(item, "content"))));
-    }
-  }
-  return info;
 }
 
 // Summaries of non-chat requests carry no prompt.
@@ -702,7 +603,7 @@ Json CompletionsToConverse(const Json& body, const BedrockRequestContext& contex
     request["toolConfig"] = std::move(tool_config);
   }
   AddGuardrail(request, context);
-  std::optional<int64_t> budget = ThinkingBudget(StringAt(body, "reasoning_effort"));
+  std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(body, "reasoning_effort"));
   if (budget) request["additionalModelRequestFields"] = ThinkingFields(*budget);
   // Anthropic manual thinking is incompatible with custom sampling parameters.
   if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !budget) {
@@ -1276,7 +1177,7 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
   }
   AddGuardrail(request, context);
   if (const Json* reasoning = Find(body, "reasoning")) {
-    if (std::optional<int64_t> budget = ThinkingBudget(StringAt(*reasoning, "effort"))) {
+    if (std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(*reasoning, "effort"))) {
       request["additionalModelRequestFields"] = ThinkingFields(*budget);
     }
   }
@@ -1474,7 +1375,7 @@ Translated<RequestTranslation> CompletionsToBedrockRequest(const Json& client_bo
                                                            const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{CompletionsToConverse(client_body, context),
-                              CompletionsInfo(client_body)};
+                              CompletionsRequestInfo(client_body, "bedrock")};
   });
 }
 
@@ -1482,7 +1383,8 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const ProviderOptions& provider,
                                                         const BedrockRequestContext& context) {
   return Guarded([&] {
-    return RequestTranslation{MessagesToConverse(client_body, context), MessagesInfo(client_body)};
+    return RequestTranslation{MessagesToConverse(client_body, context),
+                              MessagesRequestInfo(client_body, "bedrock")};
   });
 }
 
@@ -1491,7 +1393,7 @@ Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body
                                                          const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{ResponsesToConverse(client_body, context),
-                              ResponsesInfo(client_body)};
+                              ResponsesRequestInfo(client_body, "bedrock")};
   });
 }
 

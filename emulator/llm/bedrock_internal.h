@@ -7,18 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/llm_info.h"
 
 namespace agw::llm::bedrock_internal {
 
 // Field access that tolerates absent members and members of the wrong type, since client and
 // upstream bodies are only loosely typed.
-const Json* Find(const Json& object, std::string_view key);
+using chat::Find;
 std::string StringAt(const Json& object, std::string_view key);
 std::optional<int64_t> IntAt(const Json& object, std::string_view key);
-
-// agentgateway keeps sampling parameters as f32, so logs show 0.7 as 0.699999988079071.
-double AsF32(double value);
 
 // Random lowercase hex, for generated ids; and a number in lowercase hex without padding.
 std::string RandomHex(int digits);
@@ -44,9 +42,5 @@ Json CompletionsUsage(const Json& usage);
 // `usage` in the Responses shape; `null_cache_write` keeps an absent cache_write_tokens as null
 // (the streaming events spell it out, the buffered body omits it).
 Json ResponsesUsage(const Json& usage, bool null_cache_write);
-
-// Usage facts found in a JSON body or stream event by the paths detect routes know (OpenAI,
-// Anthropic, Converse, InvokeModel, Gemini shapes); fields found overwrite earlier ones.
-void ReadDetectUsage(const Json& body, ResponseInfo& info);
 
 }  // namespace agw::llm::bedrock_internal

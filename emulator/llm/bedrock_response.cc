@@ -4,10 +4,11 @@
 
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/chat_json.h"
+#include "emulator/llm/detect.h"
 
 namespace agw::llm {
 
-using bedrock_internal::AsF32;
 using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
 using bedrock_internal::Find;
@@ -18,7 +19,6 @@ using bedrock_internal::NowMillis;
 using bedrock_internal::OutputMessages;
 using bedrock_internal::RandomHex;
 using bedrock_internal::ReadConverseUsage;
-using bedrock_internal::ReadDetectUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
 using bedrock_internal::ResponsesUsage;
@@ -276,7 +276,7 @@ Json F32Vector(const Json& values) {
   Json out = Json::array();
   if (!values.is_array()) return out;
   for (const Json& value : values)
-    out.push_back(value.is_number() ? AsF32(value.get<double>()) : 0.0);
+    out.push_back(value.is_number() ? chat::AsFloat32(value.get<double>()) : 0.0);
   return out;
 }
 
@@ -401,10 +401,7 @@ ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {
   ResponseInfo info;
   Json parsed = Json::parse(upstream_body, nullptr, false);
   if (parsed.is_discarded()) return info;  // an event stream or other bytes: nothing to read
-  ReadDetectUsage(parsed, info);
-  if (!info.total_tokens && info.input_tokens && info.output_tokens) {
-    info.total_tokens = *info.input_tokens + *info.output_tokens;
-  }
+  ReadDetectedUsage(parsed, info);
   return info;
 }
 

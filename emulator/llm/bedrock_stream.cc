@@ -5,6 +5,7 @@
 
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/bedrock_internal.h"
+#include "emulator/llm/detect.h"
 #include "emulator/llm/eventstream.h"
 #include "emulator/llm/sse.h"
 
@@ -20,117 +21,10 @@ using bedrock_internal::NowMillis;
 using bedrock_internal::OutputMessages;
 using bedrock_internal::RandomHex;
 using bedrock_internal::ReadConverseUsage;
-using bedrock_internal::ReadDetectUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
 using bedrock_internal::ResponsesUsage;
 using bedrock_internal::StringAt;
-
-namespace bedrock_internal {
-namespace {
-
-const Json* FindPath(const Json& body, std::initializer_list<const char*> path) {
-  const Json* at = &body;
-  for (const char* key : path) {
-    at = Find(*at, key);
-    if (at == nullptr) return nullptr;
-  }
-  return at;
-}
-
-using Path = std::initializer_list<const char*>;
-
-std::optional<int64_t> FirstCount(const Json& body, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* value = FindPath(body, path);
-    if (value != nullptr && value->is_number_unsigned()) return value->get<int64_t>();
-    if (value != nullptr && value->is_number_integer() && value->get<int64_t>() >= 0) {
-      return value->get<int64_t>();
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> FirstString(const Json& body, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* value = FindPath(body, path);
-    if (value != nullptr && value->is_string()) return value->get<std::string>();
-  }
-  return std::nullopt;
-}
-
-template <typename T>
-void SetIfFound(std::optional<T>& field, std::optional<T> value) {
-  if (value) field = std::move(value);
-}
-
-}  // namespace
-
-void ReadDetectUsage(const Json& body, ResponseInfo& info) {
-  std::optional<int64_t> input =
-      FirstCount(body, {{"usage", "input_tokens"},
-                        {"response", "usage", "input_tokens"},
-                        {"usage", "prompt_tokens"},
-                        {"usage", "inputTokens"},
-                        {"metadata", "usage", "inputTokens"},
-                        {"usageMetadata", "promptTokenCount"},
-                        {"response", "usageMetadata", "promptTokenCount"}});
-  std::optional<int64_t> output =
-      FirstCount(body, {{"usage", "output_tokens"},
-                        {"response", "usage", "output_tokens"},
-                        {"usage", "completion_tokens"},
-                        {"usage", "outputTokens"},
-                        {"metadata", "usage", "outputTokens"},
-                        {"usageMetadata", "candidatesTokenCount"},
-                        {"response", "usageMetadata", "candidatesTokenCount"}});
-  std::optional<int64_t> total =
-      FirstCount(body, {{"usage", "total_tokens"},
-                        {"usage", "totalTokens"},
-                        {"usageMetadata", "totalTokenCount"},
-                        {"response", "usageMetadata", "totalTokenCount"}});
-  SetIfFound(info.input_tokens, input);
-  SetIfFound(info.output_tokens, output);
-  SetIfFound(info.total_tokens, total);
-  SetIfFound(info.input_image_tokens,
-             FirstCount(body, {{"usage", "input_tokens_details", "image_tokens"}}));
-  SetIfFound(info.input_text_tokens,
-             FirstCount(body, {{"usage", "input_tokens_details", "text_tokens"}}));
-  SetIfFound(info.input_audio_tokens,
-             FirstCount(body, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
-  SetIfFound(info.output_image_tokens,
-             FirstCount(body, {{"usage", "output_tokens_details", "image_tokens"}}));
-  SetIfFound(info.output_text_tokens,
-             FirstCount(body, {{"usage", "output_tokens_details", "text_tokens"}}));
-  SetIfFound(info.output_audio_tokens,
-             FirstCount(body, {{"usage", "completion_tokens_details", "audio_tokens"}}));
-  SetIfFound(info.reasoning_tokens,
-             FirstCount(body, {{"usage", "output_tokens_details", "reasoning_tokens"},
-                               {"response", "usage", "output_tokens_details", "reasoning_tokens"},
-                               {"usage", "completion_tokens_details", "reasoning_tokens"}}));
-  // The InvokeModel spelling below is agentgateway's (it never matches Bedrock's
-  // cacheWriteInputTokenCount), kept so usage reads the same.
-  SetIfFound(info.cache_creation_input_tokens,
-             FirstCount(body, {{"usage", "input_tokens_details", "cache_write_tokens"},
-                               {"response", "usage", "input_tokens_details", "cache_write_tokens"},
-                               {"usage", "prompt_tokens_details", "cache_write_tokens"},
-                               {"usage", "cache_creation_input_tokens"},
-                               {"usage", "cacheWriteInputTokens"},
-                               {"metadata", "usage", "cacheWriteInputTokensCount"}}));
-  SetIfFound(info.cached_input_tokens,
-             FirstCount(body, {{"usage", "cache_read_input_tokens"},
-                               {"usage", "input_tokens_details", "cached_tokens"},
-                               {"response", "usage", "input_tokens_details", "cached_tokens"},
-                               {"usage", "prompt_tokens_details", "cached_tokens"},
-                               {"usage", "cacheReadInputTokens"},
-                               {"metadata", "usage", "cacheReadInputTokenCount"}}));
-  SetIfFound(info.provider_model, FirstString(body, {{"model"}, {"message", "model"}}));
-  SetIfFound(info.service_tier, FirstString(body, {{"service_tier"},
-                                                   {"response", "service_tier"},
-                                                   {"usage", "service_tier"}}));
-  if (!total && input && output) info.total_tokens = *input + *output;
-}
-
-}  // namespace bedrock_internal
 
 namespace {
 
@@ -718,7 +612,7 @@ class DetectObserver : public StreamTranslator {
         if (!unwrapped.is_discarded()) event = std::move(unwrapped);
       }
     }
-    ReadDetectUsage(event, info_);
+    ReadDetectedUsage(event, info_);
   }
 
   EventStreamDecoder decoder_;

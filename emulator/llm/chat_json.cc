@@ -15,6 +15,8 @@ const Json* Find(const Json& json, std::initializer_list<std::string_view> path)
   return at;
 }
 
+const Json* Find(const Json& json, std::string_view key) { return Find(json, {key}); }
+
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);
   if (value == nullptr || !value->is_number_integer()) return std::nullopt;
@@ -26,6 +28,18 @@ std::optional<std::string> StringAt(const Json& json,
   const Json* value = Find(json, path);
   if (value == nullptr || !value->is_string()) return std::nullopt;
   return value->get<std::string>();
+}
+
+const Json& Member(const Json& object, std::string_view key) {
+  static const Json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  auto found = object.find(key);
+  return found == object.end() ? kAbsent : *found;
+}
+
+std::string_view StringOr(const Json& object, std::string_view key, std::string_view fallback) {
+  const Json& value = Member(object, key);
+  return value.is_string() ? std::string_view(value.get_ref<const std::string&>()) : fallback;
 }
 
 double AsFloat32(double value) { return static_cast<double>(static_cast<float>(value)); }
@@ -58,14 +72,19 @@ std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToo
   return Json::array({ToolCallOutputMessage(std::move(parts), finish_reason)});
 }
 
-void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
-                    const SseJsonSink& take) {
-  auto sink = [&](const SseEvent& event) {
-    std::optional<Json> data = ParseJson(event.data);
-    take(event, data && data->is_object() ? &*data : nullptr);
-  };
-  parser.Feed(bytes, sink);
-  if (finish) parser.Finish(sink);
+void SseJsonStream::Feed(std::string_view upstream_bytes, std::string& out) {
+  if (forwards_upstream_) out.append(upstream_bytes);
+  parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Deliver(event, out); });
+}
+
+void SseJsonStream::Finish(std::string& out) {
+  parser_.Finish([&](const SseEvent& event) { Deliver(event, out); });
+  OnEnd(out);
+}
+
+void SseJsonStream::Deliver(const SseEvent& event, std::string& out) {
+  std::optional<Json> data = ParseJson(event.data);
+  OnEvent(event, data && data->is_object() ? &*data : nullptr, out);
 }
 
 std::string AnthropicErrorType(int status) {
@@ -82,6 +101,27 @@ std::string AnthropicErrorType(int status) {
     default:
       return "api_error";
   }
+}
+
+std::string GoogleErrorType(std::string_view google_status) {
+  if (google_status == "INVALID_ARGUMENT" || google_status == "FAILED_PRECONDITION") {
+    return "invalid_request_error";
+  }
+  if (google_status == "NOT_FOUND") return "not_found_error";
+  if (google_status == "PERMISSION_DENIED" || google_status == "UNAUTHENTICATED") {
+    return "authentication_error";
+  }
+  if (google_status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
+  return "api_error";
+}
+
+std::optional<int64_t> ThinkingBudget(std::string_view effort) {
+  if (effort == "minimal" || effort == "low") return 1024;
+  if (effort == "medium") return 2048;
+  if (effort == "high") return 4096;
+  if (effort == "xhigh") return 8192;
+  if (effort == "max") return 16384;
+  return std::nullopt;
 }
 
 std::optional<Json> ParseJson(std::string_view text) {

@@ -1,10 +1,10 @@
 #pragma once
 
-// JSON helpers shared by the chat translations (Completions <-> Messages): typed lookups that
-// treat a missing key and a null value alike, the way the gateway's optional fields do.
+// Helpers shared by the chat translations (every client format and provider): typed JSON
+// lookups that treat a missing key and a null value alike, the way the gateway's optional fields
+// do, and the mappings more than one translation needs (error types, thinking budgets).
 
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -13,13 +13,24 @@
 
 #include "emulator/llm/llm_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/stream.h"
 
 namespace agw::llm::chat {
 
 // The value at `path` of nested objects, or nullptr when any step is missing or null.
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path);
+// The member `key` of `json`, or nullptr when it is missing or null (or `json` is not an
+// object).
+const Json* Find(const Json& json, std::string_view key);
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path);
 std::optional<std::string> StringAt(const Json& json, std::initializer_list<std::string_view> path);
+
+// The member `key` of `object`, or a null value when it is absent (or `object` is not an
+// object); the reference stays valid as long as `object` does.
+const Json& Member(const Json& object, std::string_view key);
+// The string member `key`, or `fallback` when it is absent or not a string; borrows from
+// `object`.
+std::string_view StringOr(const Json& object, std::string_view key, std::string_view fallback = {});
 
 // The gateway keeps sampling parameters as 32-bit floats; its summaries show them widened back.
 double AsFloat32(double value);
@@ -43,14 +54,36 @@ struct StreamedToolCall {
 std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
                                              const std::optional<std::string>& finish_reason);
 
-// Feeds `bytes` to `parser` (and ends it when `finish`), handing every event to `take` with
-// its data parsed when that is a JSON object, nullptr otherwise.
-using SseJsonSink = std::function<void(const SseEvent& event, const Json* data)>;
-void ForEachSseJson(SseParser& parser, std::string_view bytes, bool finish,
-                    const SseJsonSink& take);
+// A translator of an upstream SSE stream: every event reaches OnEvent as it completes, with
+// its data parsed when that is a JSON object (nullptr otherwise), and OnEnd follows the last
+// event of a stream that ended normally. A passthrough stream (`forwards_upstream`) copies the
+// upstream bytes to the client before reading them; the others write only what they emit.
+class SseJsonStream : public StreamTranslator {
+ public:
+  void Feed(std::string_view upstream_bytes, std::string& out) final;
+  void Finish(std::string& out) final;
+
+ protected:
+  explicit SseJsonStream(bool forwards_upstream) : forwards_upstream_(forwards_upstream) {}
+
+  virtual void OnEvent(const SseEvent& event, const Json* data, std::string& out) = 0;
+  virtual void OnEnd(std::string& out) {}
+
+ private:
+  void Deliver(const SseEvent& event, std::string& out);
+
+  SseParser parser_;
+  bool forwards_upstream_;
+};
 
 // Anthropic's error type for an HTTP status, when the upstream named none.
 std::string AnthropicErrorType(int status);
+// The OpenAI (and Anthropic) error type for a Google error `status` name.
+std::string GoogleErrorType(std::string_view google_status);
+
+// The thinking budget agentgateway maps an OpenAI reasoning effort to (Anthropic, Bedrock and
+// Gemini 2.5 alike); nullopt for `none` and unknown efforts.
+std::optional<int64_t> ThinkingBudget(std::string_view effort);
 
 // Parses a JSON body; nullopt when it is not JSON.
 std::optional<Json> ParseJson(std::string_view text);

@@ -7,7 +7,7 @@
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/chat_json.h"
-#include "emulator/llm/prompt.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -317,21 +317,13 @@ void TakeOpenAIUsage(const Json& usage, ResponseInfo& info) {
 // ---- streams ----
 
 // Usage and output the gateway collects from OpenAI chunks it passes through unchanged.
-class CompletionsPassthroughStream : public StreamTranslator {
+class CompletionsPassthroughStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    chat::ForEachSseJson(parser_, upstream_bytes, false,
-                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
-  }
-  void Finish(std::string&) override {
-    chat::ForEachSseJson(parser_, {}, true,
-                         [&](const SseEvent&, const Json* chunk) { Observe(chunk); });
-  }
+  CompletionsPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
   const ResponseInfo& info() const override { return info_; }
 
- private:
-  void Observe(const Json* chunk) {
+ protected:
+  void OnEvent(const SseEvent&, const Json* chunk, std::string&) override {
     if (chunk == nullptr) return;
     if (auto model = StringAt(*chunk, {"model"})) info_.provider_model = model;
     if (auto tier = StringAt(*chunk, {"service_tier"})) info_.service_tier = tier;
@@ -356,6 +348,7 @@ class CompletionsPassthroughStream : public StreamTranslator {
     }
   }
 
+ private:
   void TakeToolCall(const Json& call) {
     chat::StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
     if (auto id = StringAt(call, {"id"})) tool.id = *id;
@@ -369,7 +362,6 @@ class CompletionsPassthroughStream : public StreamTranslator {
     }
   }
 
-  SseParser parser_;
   ResponseInfo info_;
   std::map<int64_t, chat::StreamedToolCall> tools_;  // by OpenAI tool index
   std::optional<std::string> finish_reason_;
@@ -377,23 +369,13 @@ class CompletionsPassthroughStream : public StreamTranslator {
 
 // OpenAI chunks -> Anthropic events (llm-dataplane.md 6.3). Blocks are opened lazily: a text
 // block on the first non-empty content, a tool_use block once the tool's name is known.
-class CompletionsToMessagesStream : public StreamTranslator {
+class CompletionsToMessagesStream : public chat::SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    chat::ForEachSseJson(
-        parser_, upstream_bytes, false,
-        [&](const SseEvent& event, const Json* chunk) { Take(event, chunk, out); });
-  }
-  void Finish(std::string& out) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent& event, const Json* chunk) {
-      Take(event, chunk, out);
-    });
-    Close(out);
-  }
+  CompletionsToMessagesStream() : SseJsonStream(/*forwards_upstream=*/false) {}
   const ResponseInfo& info() const override { return info_; }
 
- private:
-  void Take(const SseEvent& event, const Json* chunk, std::string& out) {
+ protected:
+  void OnEvent(const SseEvent& event, const Json* chunk, std::string& out) override {
     if (event.data == "[DONE]") {
       Close(out);
       return;
@@ -409,7 +391,9 @@ class CompletionsToMessagesStream : public StreamTranslator {
     // OpenAI sends usage after the finish reason when include_usage is on.
     if (finish_reason_ && usage_) Close(out);
   }
+  void OnEnd(std::string& out) override { Close(out); }
 
+ private:
   void Start(const Json& chunk, std::string& out) {
     started_ = true;
     info_.provider_model = StringAt(chunk, {"model"});
@@ -521,7 +505,6 @@ class CompletionsToMessagesStream : public StreamTranslator {
     out.append(EncodeSseEvent(event["type"].get<std::string>(), event.dump()));
   }
 
-  SseParser parser_;
   ResponseInfo info_;
   bool started_ = false;
   bool finished_ = false;
@@ -534,133 +517,7 @@ class CompletionsToMessagesStream : public StreamTranslator {
   std::optional<Json> usage_;
 };
 
-// ---- Detect ----
-
-// The first path that holds a value of the wanted kind wins; the list covers OpenAI
-// Completions and Responses, Anthropic, Bedrock and Gemini bodies alike.
-using Path = std::initializer_list<std::string_view>;
-
-std::optional<int64_t> FirstInt(const Json& json, std::initializer_list<Path> paths) {
-  for (Path path : paths) {
-    const Json* value = Find(json, path);
-    if (value && value->is_number_unsigned()) return value->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> FirstString(const Json& json, std::initializer_list<Path> paths) {
-  for (Path path : paths) {
-    if (auto value = StringAt(json, path)) return value;
-  }
-  return std::nullopt;
-}
-
-// Sets every counter `json` carries; counters it lacks keep earlier values (streams).
-void AmendFromDetected(const Json& json, ResponseInfo& info) {
-  auto set = [](std::optional<int64_t>& field, std::optional<int64_t> value) {
-    if (value) field = value;
-  };
-  std::optional<int64_t> input =
-      FirstInt(json, {{"usage", "input_tokens"},
-                      {"response", "usage", "input_tokens"},
-                      {"usage", "prompt_tokens"},
-                      {"usage", "inputTokens"},
-                      {"metadata", "usage", "inputTokens"},
-                      {"usageMetadata", "promptTokenCount"},
-                      {"response", "usageMetadata", "promptTokenCount"}});
-  std::optional<int64_t> output =
-      FirstInt(json, {{"usage", "output_tokens"},
-                      {"response", "usage", "output_tokens"},
-                      {"usage", "completion_tokens"},
-                      {"usage", "outputTokens"},
-                      {"metadata", "usage", "outputTokens"},
-                      {"usageMetadata", "candidatesTokenCount"},
-                      {"response", "usageMetadata", "candidatesTokenCount"}});
-  std::optional<int64_t> total = FirstInt(json, {{"usage", "total_tokens"},
-                                                 {"usage", "totalTokens"},
-                                                 {"usageMetadata", "totalTokenCount"},
-                                                 {"response", "usageMetadata", "totalTokenCount"}});
-  set(info.input_tokens, input);
-  set(info.output_tokens, output);
-  set(info.input_image_tokens, FirstInt(json, {{"usage", "input_tokens_details", "image_tokens"}}));
-  set(info.input_text_tokens, FirstInt(json, {{"usage", "input_tokens_details", "text_tokens"}}));
-  set(info.input_audio_tokens,
-      FirstInt(json, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
-  set(info.output_image_tokens,
-      FirstInt(json, {{"usage", "output_tokens_details", "image_tokens"}}));
-  set(info.output_text_tokens, FirstInt(json, {{"usage", "output_tokens_details", "text_tokens"}}));
-  set(info.output_audio_tokens,
-      FirstInt(json, {{"usage", "completion_tokens_details", "audio_tokens"}}));
-  set(info.total_tokens, total);
-  set(info.reasoning_tokens,
-      FirstInt(json, {{"usage", "output_tokens_details", "reasoning_tokens"},
-                      {"response", "usage", "output_tokens_details", "reasoning_tokens"},
-                      {"usage", "completion_tokens_details", "reasoning_tokens"}}));
-  set(info.cache_creation_input_tokens,
-      FirstInt(json, {{"usage", "input_tokens_details", "cache_write_tokens"},
-                      {"response", "usage", "input_tokens_details", "cache_write_tokens"},
-                      {"usage", "prompt_tokens_details", "cache_write_tokens"},
-                      {"usage", "cache_creation_input_tokens"},
-                      {"usage", "cacheWriteInputTokens"},
-                      {"metadata", "usage", "cacheWriteInputTokensCount"}}));
-  set(info.cached_input_tokens,
-      FirstInt(json, {{"usage", "cache_read_input_tokens"},
-                      {"usage", "input_tokens_details", "cached_tokens"},
-                      {"response", "usage", "input_tokens_details", "cached_tokens"},
-                      {"usage", "prompt_tokens_details", "cached_tokens"},
-                      {"usage", "cacheReadInputTokens"},
-                      {"metadata", "usage", "cacheReadInputTokenCount"}}));
-  if (auto model = FirstString(json, {{"model"}, {"message", "model"}})) {
-    info.provider_model = model;
-  }
-  if (auto tier = FirstString(
-          json, {{"service_tier"}, {"response", "service_tier"}, {"usage", "service_tier"}})) {
-    info.service_tier = tier;
-  }
-  if (!total && input && output) info.total_tokens = *input + *output;
-}
-
-class DetectStream : public StreamTranslator {
- public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    chat::ForEachSseJson(parser_, upstream_bytes, false, [&](const SseEvent&, const Json* json) {
-      if (json) AmendFromDetected(*json, info_);
-    });
-  }
-  void Finish(std::string&) override {
-    chat::ForEachSseJson(parser_, {}, true, [&](const SseEvent&, const Json* json) {
-      if (json) AmendFromDetected(*json, info_);
-    });
-  }
-  const ResponseInfo& info() const override { return info_; }
-
- private:
-  SseParser parser_;
-  ResponseInfo info_;
-};
-
 }  // namespace
-
-RequestInfo CompletionsRequestInfo(const Json& body, std::string provider) {
-  RequestInfo info;
-  info.input_format = InputFormat::kCompletions;
-  info.request_model = StringAt(body, {"model"}).value_or("");
-  info.provider = std::move(provider);
-  const Json* stream = Find(body, {"stream"});
-  info.streaming = stream && stream->is_boolean() && stream->get<bool>();
-  for (const char* key : {"temperature", "top_p", "frequency_penalty", "presence_penalty"}) {
-    if (const Json* value = Find(body, {key}); value && value->is_number()) {
-      info.params[key] = chat::AsFloat32(value->get<double>());
-    }
-  }
-  if (auto seed = IntAt(body, {"seed"})) info.params["seed"] = *seed;
-  std::optional<int64_t> max_tokens = IntAt(body, {"max_completion_tokens"});
-  if (!max_tokens) max_tokens = IntAt(body, {"max_tokens"});
-  if (max_tokens) info.params["max_tokens"] = *max_tokens;
-  info.prompt = CompletionsPrompt(body);
-  return info;
-}
 
 Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
                                                   const ProviderOptions& options) {
@@ -818,15 +675,5 @@ std::string CompletionsError(int status, std::string_view upstream_body) {
   Json body = {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
   return body.dump();
 }
-
-ResponseInfo DetectResponseInfo(std::string_view upstream_body) {
-  ResponseInfo info;
-  if (std::optional<Json> parsed = chat::ParseJson(upstream_body)) {
-    AmendFromDetected(*parsed, info);
-  }
-  return info;
-}
-
-std::unique_ptr<StreamTranslator> MakeDetectStream() { return std::make_unique<DetectStream>(); }
 
 }  // namespace agw::llm

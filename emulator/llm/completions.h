@@ -1,8 +1,7 @@
 #pragma once
 
 // Anthropic Messages clients on OpenAI Chat Completions upstreams (llm-dataplane.md 5.3, 6.3,
-// 7), what the gateway reads from OpenAI responses it passes through unchanged, and the
-// best-effort usage parsing of Detect routes (any format, body never rewritten).
+// 7) and what the gateway reads from OpenAI responses it passes through unchanged.
 
 #include <memory>
 #include <string>
@@ -12,9 +11,6 @@
 #include "emulator/llm/translation.h"
 
 namespace agw::llm {
-
-// Summary of an OpenAI chat request as the gateway logs it.
-RequestInfo CompletionsRequestInfo(const Json& body, std::string provider);
 
 // Messages client -> OpenAI Chat Completions upstream body.
 Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
@@ -36,10 +32,5 @@ std::unique_ptr<StreamTranslator> MakeCompletionsPassthroughStream();
 // An OpenAI (or Google-shaped) error body turned into the Anthropic error a Messages client
 // gets. A body that is not JSON becomes the message text.
 std::string CompletionsError(int status, std::string_view upstream_body);
-
-// Detect routes: usage read from whatever JSON the upstream sent; nothing for non-JSON.
-ResponseInfo DetectResponseInfo(std::string_view upstream_body);
-// Detect streams: bytes forwarded unchanged, every SSE data JSON inspected for usage.
-std::unique_ptr<StreamTranslator> MakeDetectStream();
 
 }  // namespace agw::llm

@@ -11,53 +11,33 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/llm/chat_json.h"
+#include "emulator/llm/prompt.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
 
 namespace {
 
+using chat::Find;
+using chat::Member;
+using chat::StringOr;
+
 // Gemini has no place for a tool call id, but Gemini 3 wants each functionCall's
 // thoughtSignature echoed on the next turn; OpenAI clients echo tool_call ids faithfully, so
 // the signature travels inside the id after this marker.
 constexpr std::string_view kThoughtSignatureMarker = "__thought__";
-
-std::string_view StringOr(const Json& object, const char* key, std::string_view fallback = {}) {
-  if (!object.is_object()) return fallback;
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return fallback;
-  return found->get_ref<const std::string&>();
-}
-
-// The member, or null when absent (or when `object` is not an object).
-const Json& Member(const Json& object, const char* key) {
-  static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
-  auto found = object.find(key);
-  return found == object.end() ? kAbsent : *found;
-}
 
 bool BoolOr(const Json& object, const char* key, bool fallback) {
   const Json& value = Member(object, key);
   return value.is_boolean() ? value.get<bool>() : fallback;
 }
 
-const Json* Find(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() || found->is_null() ? nullptr : &*found;
-}
-
 // The first of two spellings a client may use (camelCase native, snake_case OpenAI-style).
 const Json* FindEither(const Json& object, const char* key, const char* other) {
   const Json* found = Find(object, key);
   return found != nullptr ? found : Find(object, other);
-}
-
-// agentgateway keeps sampling parameters as 32-bit floats, so logs show 0.7 as
-// 0.699999988079071; the summary reproduces that.
-Json SinglePrecision(const Json& number) {
-  return static_cast<double>(static_cast<float>(number.get<double>()));
 }
 
 std::pair<std::string_view, std::string_view> SplitToolCallId(std::string_view id) {
@@ -695,16 +675,6 @@ std::optional<Json> ToolConfig(const Json& body) {
   return Json{{"functionCallingConfig", std::move(config)}};
 }
 
-// Thinking budgets per OpenAI reasoning effort, on the scale agentgateway uses everywhere.
-std::optional<int> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
-  return std::nullopt;
-}
-
 std::optional<std::string_view> ThinkingLevel(std::string_view effort) {
   if (effort == "minimal" || effort == "low" || effort == "medium") return effort;
   if (effort == "high" || effort == "xhigh" || effort == "max") return "high";
@@ -723,7 +693,7 @@ std::optional<Json> ThinkingConfig(const Json& body, std::string_view model) {
     if (!level) return std::nullopt;
     return Json{{"thinkingLevel", *level}, {"includeThoughts", true}};
   }
-  std::optional<int> budget = ThinkingBudget(effort);
+  std::optional<int64_t> budget = chat::ThinkingBudget(effort);
   if (!budget) return std::nullopt;
   return Json{{"thinkingBudget", *budget}, {"includeThoughts", true}};
 }
@@ -766,55 +736,6 @@ Json GenerationConfig(const Json& body, std::string_view model) {
     config["thinkingConfig"] = std::move(*thinking);
   }
   return config;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request summaries.
-
-Json CompletionsParams(const Json& body) {
-  Json params = Json::object();
-  for (const char* key : {"temperature", "top_p", "frequency_penalty", "presence_penalty"}) {
-    if (const Json* value = Find(body, key); value != nullptr && value->is_number()) {
-      params[key] = SinglePrecision(*value);
-    }
-  }
-  if (const Json* seed = Find(body, "seed"); seed != nullptr) params["seed"] = *seed;
-  if (const Json* max = FindEither(body, "max_completion_tokens", "max_tokens")) {
-    params["max_tokens"] = *max;
-  }
-  return params;
-}
-
-Json CompletionsPrompt(const Json& body) {
-  Json prompt = Json::array();
-  const Json* messages = Find(body, "messages");
-  if (messages == nullptr || !messages->is_array()) return prompt;
-  for (const Json& message : *messages) {
-    std::string text;
-    if (const Json* content = Find(message, "content"); content != nullptr) {
-      if (content->is_string()) {
-        text = content->get<std::string>();
-      } else if (content->is_array()) {
-        for (const Json& part : *content) {
-          if (StringOr(part, "type") != "text") continue;
-          if (!text.empty()) text.push_back(' ');
-          text.append(StringOr(part, "text"));
-        }
-      }
-    }
-    prompt.push_back({{"role", StringOr(message, "role")}, {"content", std::move(text)}});
-  }
-  return prompt;
-}
-
-RequestInfo CompletionsInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kCompletions;
-  info.request_model = StringOr(body, "model");
-  info.streaming = BoolOr(body, "stream", false);
-  info.params = CompletionsParams(body);
-  info.prompt = CompletionsPrompt(body);
-  return info;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -933,12 +854,6 @@ bool PromptBlocked(const Json& response) {
   return Find(Member(response, "promptFeedback"), "blockReason") != nullptr;
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -1002,7 +917,7 @@ Translated<Json> ParseBody(std::string_view body) {
 class GeminiStreamTranslator : public StreamTranslator {
  public:
   explicit GeminiStreamTranslator(std::string request_model)
-      : request_model_(std::move(request_model)), created_(NowSeconds()) {}
+      : request_model_(std::move(request_model)), created_(chat::UnixNow()) {}
 
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Translate(event, out); });
@@ -1155,20 +1070,6 @@ class GeminiNativeStreamTranslator : public StreamTranslator {
 // ---------------------------------------------------------------------------------------------
 // Native bodies.
 
-std::string JoinedText(const Json& content, std::string_view separator) {
-  std::string text;
-  const Json* parts = Find(content, "parts");
-  if (parts == nullptr || !parts->is_array()) return text;
-  bool first = true;
-  for (const Json& part : *parts) {
-    if (!part.contains("text")) continue;
-    if (!first) text.append(separator);
-    text.append(StringOr(part, "text"));
-    first = false;
-  }
-  return text;
-}
-
 Json GeminiParams(const Json& body) {
   Json params = Json::object();
   const Json& config = Member(body, "generationConfig");
@@ -1177,7 +1078,7 @@ Json GeminiParams(const Json& body) {
                           {"frequencyPenalty", "frequency_penalty"},
                           {"presencePenalty", "presence_penalty"}}) {
     if (const Json* value = Find(config, from); value != nullptr && value->is_number()) {
-      params[to] = SinglePrecision(*value);
+      params[to] = chat::AsFloat32(value->get<double>());
     }
   }
   if (const Json* seed = Find(config, "seed"); seed != nullptr) params["seed"] = *seed;
@@ -1185,12 +1086,6 @@ Json GeminiParams(const Json& body) {
     params["max_tokens"] = *max;
   }
   return params;
-}
-
-Json ContentFromPrompt(const Json& prompt) {
-  std::string_view role = StringOr(prompt, "role");
-  return {{"role", role == "assistant" ? "model" : role},
-          {"parts", Json::array({TextPart(StringOr(prompt, "content"))})}};
 }
 
 // Native tool calls, as the log records them; only candidates that made calls appear.
@@ -1216,19 +1111,6 @@ std::optional<Json> NativeOutputMessages(const Json& response) {
   }
   if (messages.empty()) return std::nullopt;
   return messages;
-}
-
-// Google's status names, as OpenAI error types.
-std::string_view OpenAIErrorType(std::string_view google_status) {
-  if (google_status == "INVALID_ARGUMENT" || google_status == "FAILED_PRECONDITION") {
-    return "invalid_request_error";
-  }
-  if (google_status == "NOT_FOUND") return "not_found_error";
-  if (google_status == "PERMISSION_DENIED" || google_status == "UNAUTHENTICATED") {
-    return "authentication_error";
-  }
-  if (google_status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
-  return "api_error";
 }
 
 }  // namespace
@@ -1273,7 +1155,7 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
   if (const Json* labels = Find(client_body, "labels"); labels != nullptr && labels->is_object()) {
     body["labels"] = *labels;
   }
-  return RequestTranslation{std::move(body), CompletionsInfo(client_body)};
+  return RequestTranslation{std::move(body), CompletionsRequestInfo(client_body, "")};
 }
 
 Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
@@ -1297,7 +1179,7 @@ Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
   }
   Json body = {{"id", id},
                {"object", "chat.completion"},
-               {"created", NowSeconds()},
+               {"created", chat::UnixNow()},
                {"model", StringOr(upstream, "modelVersion")},
                {"choices", choices}};
   ResponseInfo info;
@@ -1324,7 +1206,7 @@ std::string GeminiError(int /*status*/, std::string_view upstream_body) {
   const Json* error = parsed.is_discarded() ? nullptr : Find(parsed, "error");
   if (error == nullptr || !error->is_object()) return std::string(upstream_body);
   std::string_view google_status = StringOr(*error, "status");
-  Json translated = {{"type", OpenAIErrorType(google_status)},
+  Json translated = {{"type", chat::GoogleErrorType(google_status)},
                      {"message", StringOr(*error, "message")}};
   if (!google_status.empty()) translated["code"] = google_status;
   return Json{{"event_id", nullptr}, {"error", std::move(translated)}}.dump();
@@ -1367,53 +1249,6 @@ Translated<ResponseTranslation> GeminiNativeResponse(std::string_view upstream_b
 
 std::unique_ptr<StreamTranslator> MakeGeminiNativeStreamTranslator() {
   return std::make_unique<GeminiNativeStreamTranslator>();
-}
-
-Json GeminiPrompt(const Json& gemini_body) {
-  Json prompt = Json::array();
-  if (const Json* system = Find(gemini_body, "systemInstruction"); system != nullptr) {
-    std::string text = JoinedText(*system, "\n");
-    if (!text.empty()) prompt.push_back({{"role", "system"}, {"content", std::move(text)}});
-  }
-  const Json* contents = Find(gemini_body, "contents");
-  if (contents == nullptr || !contents->is_array()) return prompt;
-  for (const Json& content : *contents) {
-    std::string_view role = StringOr(content, "role", "user");
-    prompt.push_back(
-        {{"role", role == "model" ? "assistant" : role}, {"content", JoinedText(content, " ")}});
-  }
-  return prompt;
-}
-
-void EnrichGeminiPrompts(Json& gemini_body, const Json& prepend, const Json& append) {
-  if (!gemini_body.is_object()) return;
-  auto add = [&](const Json& prompts, bool at_front) {
-    Json system_parts = Json::array();
-    Json contents = Json::array();
-    for (const Json& prompt : prompts) {
-      if (StringOr(prompt, "role") == "system") {
-        system_parts.push_back(TextPart(StringOr(prompt, "content")));
-      } else {
-        contents.push_back(ContentFromPrompt(prompt));
-      }
-    }
-    if (!system_parts.empty()) {
-      Json& system = gemini_body["systemInstruction"];
-      if (!system.is_object()) system = Json::object();
-      Json& parts = system["parts"];
-      if (!parts.is_array()) parts = Json::array();
-      parts.insert(at_front ? parts.begin() : parts.end(), system_parts.begin(),
-                   system_parts.end());
-    }
-    if (!contents.empty()) {
-      Json& existing = gemini_body["contents"];
-      if (!existing.is_array()) existing = Json::array();
-      existing.insert(at_front ? existing.begin() : existing.end(), contents.begin(),
-                      contents.end());
-    }
-  };
-  add(prepend, /*at_front=*/true);
-  add(append, /*at_front=*/false);
 }
 
 }  // namespace agw::llm

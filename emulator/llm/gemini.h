@@ -45,13 +45,4 @@ Translated<ResponseTranslation> GeminiNativeResponse(std::string_view upstream_b
 // Native streams go to the client byte for byte; usage is read from the chunks as they pass.
 std::unique_ptr<StreamTranslator> MakeGeminiNativeStreamTranslator();
 
-// The messages a native Gemini body carries as {role, content} pairs (system instruction
-// first, `model` reported as `assistant`), the shape prompt guards and logs read.
-Json GeminiPrompt(const Json& gemini_body);
-
-// Prompt enrichment for native bodies: `system` prompts become parts of systemInstruction,
-// other roles whole contents (`assistant` as `model`), before or after the existing ones.
-// `prepend` and `append` are arrays of {role, content}.
-void EnrichGeminiPrompts(Json& gemini_body, const Json& prepend, const Json& append);
-
 }  // namespace agw::llm

@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/llm/chat_json.h"
+#include "emulator/llm/detect.h"
+#include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -19,26 +22,21 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // JSON access that never throws: upstream bodies are untrusted.
 
-const Json& At(const Json& object, const char* key) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto found = object.find(key);
-  return found == object.end() ? kNull : *found;
-}
+using chat::Member;
 
 std::string StringOr(const Json& object, const char* key, std::string fallback = "") {
-  const Json& value = At(object, key);
+  const Json& value = Member(object, key);
   return value.is_string() ? value.get<std::string>() : fallback;
 }
 
 std::optional<int64_t> IntAt(const Json& object, const char* key) {
-  const Json& value = At(object, key);
+  const Json& value = Member(object, key);
   if (!value.is_number_integer()) return std::nullopt;
   return value.get<int64_t>();
 }
 
 std::optional<std::string> OptionalString(const Json& object, const char* key) {
-  const Json& value = At(object, key);
+  const Json& value = Member(object, key);
   if (!value.is_string()) return std::nullopt;
   return value.get<std::string>();
 }
@@ -54,12 +52,6 @@ std::string RandomId(std::string_view prefix) {
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(engine()));
   return std::string(prefix) + hex;
-}
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -86,7 +78,7 @@ std::string TextOfParts(const Json& parts, std::initializer_list<std::string_vie
 }
 
 void CopyIfPresent(const Json& from, const char* key, Json& to, const char* as = nullptr) {
-  const Json& value = At(from, key);
+  const Json& value = Member(from, key);
   if (!value.is_null()) to[as != nullptr ? as : key] = value;
 }
 
@@ -135,66 +127,22 @@ void RecordResponsesUsage(const Json& usage, ResponseInfo& info) {
   if (!info.total_tokens && info.input_tokens && info.output_tokens) {
     info.total_tokens = *info.input_tokens + *info.output_tokens;
   }
-  const Json& input_details = At(usage, "input_tokens_details");
+  const Json& input_details = Member(usage, "input_tokens_details");
   info.cached_input_tokens = IntAt(input_details, "cached_tokens");
   info.cache_creation_input_tokens = IntAt(input_details, "cache_write_tokens");
-  info.reasoning_tokens = IntAt(At(usage, "output_tokens_details"), "reasoning_tokens");
+  info.reasoning_tokens = IntAt(Member(usage, "output_tokens_details"), "reasoning_tokens");
 }
 
 ResponseInfo ResponsesObjectInfo(const Json& response) {
   ResponseInfo info;
-  RecordResponsesUsage(At(response, "usage"), info);
+  RecordResponsesUsage(Member(response, "usage"), info);
   info.service_tier = OptionalString(response, "service_tier");
   info.provider_model = OptionalString(response, "model");
   Json parts = Json::array();
-  for (const Json& item : At(response, "output")) {
+  for (const Json& item : Member(response, "output")) {
     if (auto part = ToolCallPartOfItem(item)) parts.push_back(std::move(*part));
   }
   info.output_messages = OutputMessages(std::move(parts), OptionalString(response, "status"));
-  return info;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request summaries.
-
-Json ResponsesParams(const Json& body) {
-  Json params = Json::object();
-  CopyIfPresent(body, "temperature", params);
-  CopyIfPresent(body, "top_p", params);
-  CopyIfPresent(body, "max_output_tokens", params, "max_tokens");
-  return params;
-}
-
-RequestInfo ResponsesRequestInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kResponses;
-  info.request_model = StringOr(body, "model");
-  info.streaming = At(body, "stream").is_boolean() && At(body, "stream").get<bool>();
-  info.params = ResponsesParams(body);
-  info.prompt = ResponsesPromptMessages(body);
-  return info;
-}
-
-std::string MessagesContentText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  return TextOfParts(content, {"text"});
-}
-
-RequestInfo MessagesRequestInfo(const Json& body) {
-  RequestInfo info;
-  info.input_format = InputFormat::kMessages;
-  info.request_model = StringOr(body, "model");
-  info.streaming = At(body, "stream").is_boolean() && At(body, "stream").get<bool>();
-  CopyIfPresent(body, "temperature", info.params);
-  CopyIfPresent(body, "top_p", info.params);
-  CopyIfPresent(body, "max_tokens", info.params);
-  if (const Json& system = At(body, "system"); !system.is_null()) {
-    info.prompt.push_back(Json{{"role", "system"}, {"content", MessagesContentText(system)}});
-  }
-  for (const Json& message : At(body, "messages")) {
-    info.prompt.push_back(Json{{"role", StringOr(message, "role")},
-                               {"content", MessagesContentText(At(message, "content"))}});
-  }
   return info;
 }
 
@@ -208,7 +156,7 @@ Unsupported CannotRepresent(std::string what) {
 }
 
 void AddCacheBreakpoint(Json& part, const Json& block) {
-  if (!At(block, "cache_control").is_null())
+  if (!Member(block, "cache_control").is_null())
     part["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
 }
 
@@ -254,15 +202,15 @@ tl::expected<Json, std::string> InputImage(const Json& source) {
 }
 
 tl::expected<Json, std::string> TextBlockPart(const Json& block, const char* type) {
-  if (!At(block, "citations").is_null()) return CannotRepresent("text citations");
+  if (!Member(block, "citations").is_null()) return CannotRepresent("text citations");
   Json part = Json{{"type", type}, {"text", StringOr(block, "text")}};
   return part;
 }
 
 // A tool result's content: plain text unless cache breakpoints must be carried.
 tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
-  const Json& content = At(block, "content");
-  bool cached = !At(block, "cache_control").is_null();
+  const Json& content = Member(block, "content");
+  bool cached = !Member(block, "cache_control").is_null();
   if (content.is_string() || content.is_null()) {
     std::string text = content.is_string() ? content.get<std::string>() : "";
     if (!cached) return Json(text);
@@ -275,7 +223,7 @@ tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
   bool any_breakpoint = false;
   for (const Json& item : content) {
     if (StringOr(item, "type") != "text") return CannotRepresent("non-text tool_result content");
-    if (!At(item, "citations").is_null()) return CannotRepresent("tool_result citations");
+    if (!Member(item, "citations").is_null()) return CannotRepresent("tool_result citations");
     texts.push_back(StringOr(item, "text"));
     Json part = InputText(texts.back());
     AddCacheBreakpoint(part, item);
@@ -305,7 +253,7 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
       AddCacheBreakpoint(*part, block);
       parts.push_back(std::move(*part));
     } else if (type == "image") {
-      auto part = InputImage(At(block, "source"));
+      auto part = InputImage(Member(block, "source"));
       if (!part) return tl::unexpected(part.error());
       AddCacheBreakpoint(*part, block);
       parts.push_back(std::move(*part));
@@ -313,7 +261,8 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
       FlushInputMessage("user", parts, items);
       auto output = ToolResultOutput(block);
       if (!output) return tl::unexpected(output.error());
-      bool is_error = At(block, "is_error").is_boolean() && At(block, "is_error").get<bool>();
+      bool is_error =
+          Member(block, "is_error").is_boolean() && Member(block, "is_error").get<bool>();
       items.push_back(Json{{"type", "function_call_output"},
                            {"call_id", StringOr(block, "tool_use_id")},
                            {"output", std::move(*output)},
@@ -337,7 +286,7 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
       parts.push_back(std::move(*part));
     } else if (type == "tool_use") {
       FlushAssistantText(parts, items);
-      const Json& input = At(block, "input");
+      const Json& input = Member(block, "input");
       std::string id = StringOr(block, "id");
       items.push_back(Json{{"type", "function_call"},
                            {"id", id},
@@ -377,7 +326,7 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
   }
   if (!system.is_array()) return;
   bool cached = std::any_of(system.begin(), system.end(), [](const Json& block) {
-    return !At(block, "cache_control").is_null();
+    return !Member(block, "cache_control").is_null();
   });
   if (cached) {
     Json parts = Json::array();
@@ -395,8 +344,8 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
 }
 
 tl::expected<Json, std::string> TranslateReasoning(const Json& body) {
-  const Json& thinking = At(body, "thinking");
-  const Json& effort = At(At(body, "output_config"), "effort");
+  const Json& thinking = Member(body, "thinking");
+  const Json& effort = Member(Member(body, "output_config"), "effort");
   std::string type = StringOr(thinking, "type");
   if (type == "adaptive" || type == "enabled") {
     return Json{{"effort", effort.is_string() ? effort : Json("high")}};
@@ -411,10 +360,10 @@ Json TranslateTools(const Json& tools) {
   Json out = Json::array();
   for (const Json& tool : tools) {
     // Server tools (web search, ...) have a `type` and no schema; Responses cannot run them.
-    if (!At(tool, "input_schema").is_object()) continue;
+    if (!Member(tool, "input_schema").is_object()) continue;
     Json function = Json{{"type", "function"}, {"name", StringOr(tool, "name")}};
     CopyIfPresent(tool, "description", function);
-    function["parameters"] = At(tool, "input_schema");
+    function["parameters"] = Member(tool, "input_schema");
     out.push_back(std::move(function));
   }
   return out;
@@ -423,7 +372,7 @@ Json TranslateTools(const Json& tools) {
 // Returns the Responses tool_choice and, when the client said, parallel_tool_calls.
 std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
   Json parallel;
-  if (const Json& disable = At(choice, "disable_parallel_tool_use"); disable.is_boolean()) {
+  if (const Json& disable = Member(choice, "disable_parallel_tool_use"); disable.is_boolean()) {
     parallel = !disable.get<bool>();
   }
   std::string type = StringOr(choice, "type");
@@ -481,7 +430,7 @@ void TranslateInputItem(const Json& item, Json& messages) {
   std::string type = StringOr(item, "type", "message");
   if (type == "message") {
     std::string role = StringOr(item, "role");
-    const Json& content = At(item, "content");
+    const Json& content = Member(item, "content");
     if (role == "user") {
       messages.push_back(Json{{"role", "user"}, {"content", ChatContent(content)}});
     } else if (role == "system" || role == "developer") {
@@ -497,15 +446,15 @@ void TranslateInputItem(const Json& item, Json& messages) {
   } else if (type == "custom_tool_call") {
     // Custom tool input is free text; chat tools take JSON, so it travels as a JSON string.
     AppendToolCall(messages, FunctionToolCall(StringOr(item, "id"), StringOr(item, "name"),
-                                              At(item, "input").dump()));
+                                              Member(item, "input").dump()));
   } else if (type == "function_call_output") {
-    const Json& output = At(item, "output");
+    const Json& output = Member(item, "output");
     std::string text =
         output.is_string() ? output.get<std::string>() : TextOfParts(output, {"input_text"});
     messages.push_back(
         Json{{"role", "tool"}, {"content", text}, {"tool_call_id", StringOr(item, "call_id")}});
   } else if (type == "custom_tool_call_output") {
-    const Json& output = At(item, "output");
+    const Json& output = Member(item, "output");
     if (!output.is_string()) return;
     messages.push_back(
         Json{{"role", "tool"}, {"content", output}, {"tool_call_id", StringOr(item, "id")}});
@@ -538,7 +487,7 @@ Json ChatToolChoice(const Json& choice) {
 }
 
 Json ChatResponseFormat(const Json& text) {
-  const Json& format = At(text, "format");
+  const Json& format = Member(text, "format");
   std::string type = StringOr(format, "type");
   if (type == "json_object") return Json{{"type", "json_object"}};
   if (type != "json_schema") return Json();
@@ -565,7 +514,7 @@ std::optional<std::string> StopReasonForIncomplete(const Json& details) {
 // Anthropic reports input tokens without the cached ones; zero cache counts are left out.
 Json MessagesUsage(const Json& usage) {
   int64_t input = IntAt(usage, "input_tokens").value_or(0);
-  const Json& details = At(usage, "input_tokens_details");
+  const Json& details = Member(usage, "input_tokens_details");
   int64_t written = IntAt(details, "cache_write_tokens").value_or(0);
   int64_t read = IntAt(details, "cached_tokens").value_or(0);
   Json out = Json::object();
@@ -579,7 +528,7 @@ Json MessagesUsage(const Json& usage) {
 // What the gateway logs for a Messages response (Anthropic's own numbers).
 ResponseInfo MessagesResponseInfo(const Json& message) {
   ResponseInfo info;
-  const Json& usage = At(message, "usage");
+  const Json& usage = Member(message, "usage");
   info.input_tokens = IntAt(usage, "input_tokens");
   info.output_tokens = IntAt(usage, "output_tokens");
   if (info.input_tokens && info.output_tokens) {
@@ -590,12 +539,12 @@ ResponseInfo MessagesResponseInfo(const Json& message) {
   info.service_tier = OptionalString(usage, "service_tier");
   info.provider_model = OptionalString(message, "model");
   Json parts = Json::array();
-  for (const Json& block : At(message, "content")) {
+  for (const Json& block : Member(message, "content")) {
     if (StringOr(block, "type") != "tool_use") continue;
     parts.push_back(Json{{"type", "tool_call"},
                          {"id", StringOr(block, "id")},
                          {"name", StringOr(block, "name")},
-                         {"arguments", At(block, "input")}});
+                         {"arguments", Member(block, "input")}});
   }
   info.output_messages = OutputMessages(std::move(parts), OptionalString(message, "stop_reason"));
   return info;
@@ -604,16 +553,17 @@ ResponseInfo MessagesResponseInfo(const Json& message) {
 tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw_tool_call,
                                                  bool& saw_refusal) {
   Json content = Json::array();
-  for (const Json& item : At(response, "output")) {
+  for (const Json& item : Member(response, "output")) {
     std::string type = StringOr(item, "type");
     if (type == "message") {
       if (StringOr(item, "status") == "in_progress") {
         return Unsupported("unsupported conversion: in-progress responses message");
       }
-      for (const Json& part : At(item, "content")) {
+      for (const Json& part : Member(item, "content")) {
         std::string part_type = StringOr(part, "type");
         if (part_type == "output_text") {
-          bool annotated = !At(part, "annotations").empty() || !At(part, "logprobs").empty();
+          bool annotated =
+              !Member(part, "annotations").empty() || !Member(part, "logprobs").empty();
           if (annotated) {
             return Unsupported("unsupported conversion: responses annotations/logprobs");
           }
@@ -624,7 +574,7 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
         }
       }
     } else if (type == "function_call") {
-      if (!At(item, "namespace").is_null() || !At(item, "caller").is_null() ||
+      if (!Member(item, "namespace").is_null() || !Member(item, "caller").is_null() ||
           StringOr(item, "status") == "in_progress") {
         return Unsupported("unsupported conversion: responses function call " +
                            StringOr(item, "call_id"));
@@ -663,7 +613,7 @@ int64_t CompletionOutputTokens(const Json& usage) {
 }
 
 std::optional<int64_t> CacheWriteTokens(const Json& usage) {
-  if (auto written = IntAt(At(usage, "prompt_tokens_details"), "cache_write_tokens")) {
+  if (auto written = IntAt(Member(usage, "prompt_tokens_details"), "cache_write_tokens")) {
     return written;
   }
   return IntAt(usage, "cache_creation_input_tokens");
@@ -673,7 +623,7 @@ std::optional<int64_t> CacheWriteTokens(const Json& usage) {
 Json ResponsesUsageFromChat(const Json& usage, bool streamed) {
   Json input_details = Json::object();
   input_details["cached_tokens"] =
-      IntAt(At(usage, "prompt_tokens_details"), "cached_tokens").value_or(0);
+      IntAt(Member(usage, "prompt_tokens_details"), "cached_tokens").value_or(0);
   if (auto written = CacheWriteTokens(usage)) {
     input_details["cache_write_tokens"] = *written;
   } else if (streamed) {
@@ -685,7 +635,7 @@ Json ResponsesUsageFromChat(const Json& usage, bool streamed) {
   out["output_tokens"] = CompletionOutputTokens(usage);
   out["output_tokens_details"] =
       Json{{"reasoning_tokens",
-            IntAt(At(usage, "completion_tokens_details"), "reasoning_tokens").value_or(0)}};
+            IntAt(Member(usage, "completion_tokens_details"), "reasoning_tokens").value_or(0)}};
   out["total_tokens"] = IntAt(usage, "total_tokens").value_or(0);
   return out;
 }
@@ -749,103 +699,6 @@ Json FunctionCallItem(const std::string& id, const std::string& name, std::strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// Detect: usage wherever the known formats keep it.
-
-using Path = std::vector<const char*>;
-
-const Json* Traverse(const Json& value, const Path& path) {
-  const Json* at = &value;
-  for (const char* key : path) {
-    if (!at->is_object()) return nullptr;
-    auto found = at->find(key);
-    if (found == at->end()) return nullptr;
-    at = &*found;
-  }
-  return at;
-}
-
-std::optional<int64_t> LookupInt(const Json& value, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* found = Traverse(value, path);
-    if (found != nullptr && found->is_number_integer()) return found->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> LookupString(const Json& value, std::initializer_list<Path> paths) {
-  for (const Path& path : paths) {
-    const Json* found = Traverse(value, path);
-    if (found != nullptr && found->is_string()) return found->get<std::string>();
-  }
-  return std::nullopt;
-}
-
-// Sets every field found in `value`, keeping what earlier events reported otherwise.
-void AmendDetected(const Json& value, ResponseInfo& info) {
-  auto set = [](std::optional<int64_t>& field, std::optional<int64_t> found) {
-    if (found) field = found;
-  };
-  auto input = LookupInt(value, {{"usage", "input_tokens"},
-                                 {"response", "usage", "input_tokens"},
-                                 {"usage", "prompt_tokens"},
-                                 {"usage", "inputTokens"},
-                                 {"metadata", "usage", "inputTokens"},
-                                 {"usageMetadata", "promptTokenCount"},
-                                 {"response", "usageMetadata", "promptTokenCount"}});
-  auto output = LookupInt(value, {{"usage", "output_tokens"},
-                                  {"response", "usage", "output_tokens"},
-                                  {"usage", "completion_tokens"},
-                                  {"usage", "outputTokens"},
-                                  {"metadata", "usage", "outputTokens"},
-                                  {"usageMetadata", "candidatesTokenCount"},
-                                  {"response", "usageMetadata", "candidatesTokenCount"}});
-  auto total = LookupInt(value, {{"usage", "total_tokens"},
-                                 {"usage", "totalTokens"},
-                                 {"usageMetadata", "totalTokenCount"},
-                                 {"response", "usageMetadata", "totalTokenCount"}});
-  set(info.input_tokens, input);
-  set(info.output_tokens, output);
-  set(info.total_tokens, total);
-  if (!total && input && output) info.total_tokens = *input + *output;
-  set(info.input_image_tokens,
-      LookupInt(value, {{"usage", "input_tokens_details", "image_tokens"}}));
-  set(info.input_text_tokens, LookupInt(value, {{"usage", "input_tokens_details", "text_tokens"}}));
-  set(info.input_audio_tokens,
-      LookupInt(value, {{"usage", "prompt_tokens_details", "audio_tokens"}}));
-  set(info.output_image_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "image_tokens"}}));
-  set(info.output_text_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "text_tokens"}}));
-  set(info.output_audio_tokens,
-      LookupInt(value, {{"usage", "completion_tokens_details", "audio_tokens"}}));
-  set(info.reasoning_tokens,
-      LookupInt(value, {{"usage", "output_tokens_details", "reasoning_tokens"},
-                        {"response", "usage", "output_tokens_details", "reasoning_tokens"},
-                        {"usage", "completion_tokens_details", "reasoning_tokens"}}));
-  set(info.cache_creation_input_tokens,
-      LookupInt(value, {{"usage", "input_tokens_details", "cache_write_tokens"},
-                        {"response", "usage", "input_tokens_details", "cache_write_tokens"},
-                        {"usage", "prompt_tokens_details", "cache_write_tokens"},
-                        {"usage", "cache_creation_input_tokens"},
-                        {"usage", "cacheWriteInputTokens"},
-                        {"metadata", "usage", "cacheWriteInputTokensCount"}}));
-  set(info.cached_input_tokens,
-      LookupInt(value, {{"usage", "cache_read_input_tokens"},
-                        {"usage", "input_tokens_details", "cached_tokens"},
-                        {"response", "usage", "input_tokens_details", "cached_tokens"},
-                        {"usage", "prompt_tokens_details", "cached_tokens"},
-                        {"usage", "cacheReadInputTokens"},
-                        {"metadata", "usage", "cacheReadInputTokenCount"}}));
-  if (auto model = LookupString(value, {{"model"}, {"message", "model"}})) {
-    info.provider_model = model;
-  }
-  if (auto tier = LookupString(
-          value, {{"service_tier"}, {"response", "service_tier"}, {"usage", "service_tier"}})) {
-    info.service_tier = tier;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Streams.
 
 // Feeds upstream bytes to an SSE parser and hands each event to `OnEvent`.
@@ -887,14 +740,6 @@ class InspectingStream : public SseStreamTranslator {
   std::string scratch_;
 };
 
-class DetectStream : public InspectingStream {
- protected:
-  void OnEvent(const SseEvent& event, std::string&) override {
-    Json data = ParseOrNull(event.data);
-    if (data.is_object()) AmendDetected(data, info_);
-  }
-};
-
 class ResponsesPassthroughStream : public InspectingStream {
  protected:
   void OnEvent(const SseEvent& event, std::string&) override {
@@ -907,19 +752,19 @@ class ResponsesPassthroughStream : public InspectingStream {
     std::string type = StringOr(data, "type");
     if (type.rfind("response.", 0) != 0) {
       // Not a Responses event (keepalives, vendor extensions): read it the detect way.
-      AmendDetected(data, info_);
+      ReadDetectedUsage(data, info_);
       return;
     }
     if (type == "response.created") {
-      RecordResponse(At(data, "response"));
+      RecordResponse(Member(data, "response"));
     } else if (type == "response.output_text.delta") {
       completion_ += StringOr(data, "delta");
     } else if (type == "response.output_item.done") {
-      if (auto part = ToolCallPartOfItem(At(data, "item"))) {
+      if (auto part = ToolCallPartOfItem(Member(data, "item"))) {
         tool_calls_[IntAt(data, "output_index").value_or(0)] = std::move(*part);
       }
     } else if (type == "response.completed" || type == "response.incomplete") {
-      const Json& response = At(data, "response");
+      const Json& response = Member(data, "response");
       RecordResponse(response);
       FlushLog(OptionalString(response, "status"));
     }
@@ -929,7 +774,7 @@ class ResponsesPassthroughStream : public InspectingStream {
   void RecordResponse(const Json& response) {
     info_.provider_model = OptionalString(response, "model");
     info_.service_tier = OptionalString(response, "service_tier");
-    RecordResponsesUsage(At(response, "usage"), info_);
+    RecordResponsesUsage(Member(response, "usage"), info_);
   }
 
   void FlushLog(const std::optional<std::string>& finish_reason) {
@@ -954,7 +799,9 @@ class ResponsesPassthroughStream : public InspectingStream {
 class CompletionsToResponsesStream : public SseStreamTranslator {
  public:
   CompletionsToResponsesStream()
-      : response_id_(RandomId("resp_")), message_id_(RandomId("msg_")), created_at_(NowSeconds()) {}
+      : response_id_(RandomId("resp_")),
+        message_id_(RandomId("msg_")),
+        created_at_(chat::UnixNow()) {}
 
  protected:
   void OnEvent(const SseEvent& event, std::string& out) override {
@@ -965,8 +812,8 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
     Json chunk = ParseOrNull(event.data);
     if (!chunk.is_object()) return;
     if (!started_) Start(chunk, out);
-    if (const Json& usage = At(chunk, "usage"); usage.is_object()) pending_usage_ = usage;
-    const Json& choices = At(chunk, "choices");
+    if (const Json& usage = Member(chunk, "usage"); usage.is_object()) pending_usage_ = usage;
+    const Json& choices = Member(chunk, "choices");
     if (choices.is_array() && !choices.empty()) TakeChoice(choices[0], out);
     if (pending_finish_ && !pending_usage_.is_null()) Flush(out);
   }
@@ -1010,12 +857,12 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
   }
 
   void TakeChoice(const Json& choice, std::string& out) {
-    const Json& delta = At(choice, "delta");
-    if (const Json& content = At(delta, "content"); content.is_string()) {
+    const Json& delta = Member(choice, "delta");
+    if (const Json& content = Member(delta, "content"); content.is_string()) {
       TakeText(content.get<std::string>(), out);
     }
-    for (const Json& tool_call : At(delta, "tool_calls")) TakeToolCall(tool_call, out);
-    if (const Json& reason = At(choice, "finish_reason"); reason.is_string()) {
+    for (const Json& tool_call : Member(delta, "tool_calls")) TakeToolCall(tool_call, out);
+    if (const Json& reason = Member(choice, "finish_reason"); reason.is_string()) {
       pending_finish_ = reason.get<std::string>();
     }
   }
@@ -1041,7 +888,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 
   void TakeToolCall(const Json& tool_call, std::string& out) {
     int64_t index = IntAt(tool_call, "index").value_or(0);
-    const Json& function = At(tool_call, "function");
+    const Json& function = Member(tool_call, "function");
     LoggedToolCall& logged = logged_tool_calls_[index];
     if (auto id = OptionalString(tool_call, "id")) logged.id = *id;
     if (auto name = OptionalString(function, "name")) logged.name = *name;
@@ -1132,10 +979,10 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
       info_.output_tokens = CompletionOutputTokens(pending_usage_);
       info_.total_tokens = IntAt(pending_usage_, "total_tokens");
       info_.cached_input_tokens =
-          IntAt(At(pending_usage_, "prompt_tokens_details"), "cached_tokens");
+          IntAt(Member(pending_usage_, "prompt_tokens_details"), "cached_tokens");
       info_.cache_creation_input_tokens = CacheWriteTokens(pending_usage_);
       info_.reasoning_tokens =
-          IntAt(At(pending_usage_, "completion_tokens_details"), "reasoning_tokens");
+          IntAt(Member(pending_usage_, "completion_tokens_details"), "reasoning_tokens");
     }
     Json parts = Json::array();
     for (const auto& [index, call] : logged_tool_calls_) {
@@ -1175,18 +1022,18 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
     std::pair<int64_t, int64_t> text_key{output_index, IntAt(data, "content_index").value_or(0)};
 
     if (type == "response.created") {
-      RecordResponse(At(data, "response"));
+      RecordResponse(Member(data, "response"));
       StartMessage(out);
     } else if (type == "response.output_item.added") {
       StartMessage(out);
-      const Json& item = At(data, "item");
+      const Json& item = Member(data, "item");
       if (StringOr(item, "type") == "function_call") {
         OpenToolBlock(output_index, OptionalString(item, "call_id"), OptionalString(item, "name"),
                       out);
       }
     } else if (type == "response.content_part.added") {
       StartMessage(out);
-      std::string part_type = StringOr(At(data, "part"), "type");
+      std::string part_type = StringOr(Member(data, "part"), "type");
       if (part_type == "refusal") pending_stop_ = "refusal";
       if (part_type == "output_text" || part_type == "refusal") OpenTextBlock(text_key, out);
     } else if (type == "response.output_text.delta") {
@@ -1223,18 +1070,18 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
                                     OptionalString(data, "name"), out);
       CompleteArguments(output_index, index, StringOr(data, "arguments"), out);
     } else if (type == "response.output_item.done") {
-      TakeOutputItemDone(At(data, "item"), output_index, out);
+      TakeOutputItemDone(Member(data, "item"), output_index, out);
     } else if (type == "response.completed") {
-      RecordResponse(At(data, "response"));
+      RecordResponse(Member(data, "response"));
       pending_stop_ = saw_tool_call_ ? "tool_use" : saw_refusal_ ? "refusal" : "end_turn";
       FinishMessage(out);
     } else if (type == "response.incomplete") {
-      const Json& response = At(data, "response");
+      const Json& response = Member(data, "response");
       RecordResponse(response);
-      pending_stop_ = StopReasonForIncomplete(At(response, "incomplete_details"));
+      pending_stop_ = StopReasonForIncomplete(Member(response, "incomplete_details"));
       FinishMessage(out);
     } else if (type == "response.failed") {
-      RecordResponse(At(data, "response"));
+      RecordResponse(Member(data, "response"));
       FinishMessage(out);
       EmitError("api_error", "responses stream failed", out);
     } else if (type == "error") {
@@ -1263,7 +1110,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
     model_ = OptionalString(response, "model");
     info_.provider_model = model_;
     info_.service_tier = OptionalString(response, "service_tier");
-    if (const Json& usage = At(response, "usage"); usage.is_object()) {
+    if (const Json& usage = Member(response, "usage"); usage.is_object()) {
       pending_usage_ = usage;
       RecordResponsesUsage(usage, info_);
     }
@@ -1389,7 +1236,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   }
 
   void TakeContentPartDone(const Json& data, const TextKey& key, std::string& out) {
-    const Json& part = At(data, "part");
+    const Json& part = Member(data, "part");
     if (StringOr(part, "type") == "refusal") {
       saw_refusal_ = true;
       pending_stop_ = "refusal";
@@ -1455,56 +1302,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   std::map<int64_t, Json> logged_tool_calls_;
 };
 
-// OpenAI error body -> Anthropic error body.
-std::string AnthropicErrorType(int status) {
-  switch (status) {
-    case 400:
-      return "invalid_request_error";
-    case 401:
-    case 403:
-      return "authentication_error";
-    case 404:
-      return "not_found_error";
-    case 429:
-      return "rate_limit_error";
-    default:
-      return "api_error";
-  }
-}
-
-std::string GoogleErrorType(const std::string& status) {
-  if (status == "INVALID_ARGUMENT" || status == "FAILED_PRECONDITION") {
-    return "invalid_request_error";
-  }
-  if (status == "NOT_FOUND") return "not_found_error";
-  if (status == "PERMISSION_DENIED" || status == "UNAUTHENTICATED") return "authentication_error";
-  if (status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
-  return "api_error";
-}
-
 }  // namespace
-
-Json ResponsesPromptMessages(const Json& request) {
-  Json prompt = Json::array();
-  if (auto instructions = OptionalString(request, "instructions")) {
-    prompt.push_back(Json{{"role", "system"}, {"content", *instructions}});
-  }
-  const Json& input = At(request, "input");
-  if (input.is_string()) {
-    prompt.push_back(Json{{"role", "user"}, {"content", input}});
-    return prompt;
-  }
-  for (const Json& item : input) {
-    std::string role = StringOr(item, "role");
-    if (role != "user" && role != "assistant" && role != "system" && role != "developer") continue;
-    const Json& content = At(item, "content");
-    if (!content.is_string() && !content.is_array()) continue;
-    std::string text = content.is_string() ? content.get<std::string>()
-                                           : TextOfParts(content, {"input_text", "output_text"});
-    prompt.push_back(Json{{"role", role}, {"content", std::move(text)}});
-  }
-  return prompt;
-}
 
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
                                                           const ProviderOptions& options) {
@@ -1512,10 +1310,10 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
     return tl::unexpected<std::string>("request body is not a JSON object");
   Json instructions;
   Json input = Json::array();
-  TranslateSystemPrompt(At(client_body, "system"), instructions, input);
-  for (const Json& message : At(client_body, "messages")) {
+  TranslateSystemPrompt(Member(client_body, "system"), instructions, input);
+  for (const Json& message : Member(client_body, "messages")) {
     std::string role = StringOr(message, "role");
-    const Json& content = At(message, "content");
+    const Json& content = Member(message, "content");
     tl::expected<void, std::string> translated =
         role == "assistant" ? TranslateAssistantMessage(content, input)
         : role == "system"  ? TranslateSystemMessage(content, input)
@@ -1527,30 +1325,32 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
   Json body = Json::object();
   body["input"] = std::move(input);
-  body["model"] = options.model.empty() ? At(client_body, "model") : Json(options.model);
-  if (const Json& max_tokens = At(client_body, "max_tokens"); max_tokens.is_number()) {
+  body["model"] = options.model.empty() ? Member(client_body, "model") : Json(options.model);
+  if (const Json& max_tokens = Member(client_body, "max_tokens"); max_tokens.is_number()) {
     body["max_output_tokens"] = max_tokens;
   }
   CopyIfPresent(client_body, "temperature", body);
   CopyIfPresent(client_body, "top_p", body);
-  body["stream"] = At(client_body, "stream").is_boolean() && At(client_body, "stream").get<bool>();
+  body["stream"] =
+      Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
   if (instructions.is_string() && !instructions.get<std::string>().empty()) {
     body["instructions"] = instructions;
   }
   if (!reasoning->is_null()) body["reasoning"] = *reasoning;
-  if (const Json& format = At(At(client_body, "output_config"), "format"); format.is_object()) {
+  if (const Json& format = Member(Member(client_body, "output_config"), "format");
+      format.is_object()) {
     body["text"] = Json{{"format", Json{{"type", "json_schema"},
                                         {"name", "structured_output"},
-                                        {"schema", At(format, "schema")}}}};
+                                        {"schema", Member(format, "schema")}}}};
   }
-  if (const Json& metadata = At(client_body, "metadata");
+  if (const Json& metadata = Member(client_body, "metadata");
       metadata.is_object() && !metadata.empty()) {
     body["metadata"] = metadata;
   }
-  if (Json tools = TranslateTools(At(client_body, "tools")); !tools.empty()) {
+  if (Json tools = TranslateTools(Member(client_body, "tools")); !tools.empty()) {
     body["tools"] = std::move(tools);
   }
-  auto [choice, parallel] = TranslateToolChoice(At(client_body, "tool_choice"));
+  auto [choice, parallel] = TranslateToolChoice(Member(client_body, "tool_choice"));
   if (!choice.is_null()) {
     body["tool_choice"] = std::move(choice);
     if (!parallel.is_null()) body["parallel_tool_calls"] = std::move(parallel);
@@ -1559,7 +1359,7 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = MessagesRequestInfo(client_body);
+  out.info = MessagesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1568,7 +1368,7 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   if (!response.is_object())
     return tl::unexpected<std::string>("responses body is not a JSON object");
   std::string status = StringOr(response, "status");
-  if (!At(response, "error").is_null() || status == "failed") {
+  if (!Member(response, "error").is_null() || status == "failed") {
     return tl::unexpected<std::string>("unsupported conversion: a failed responses body");
   }
   if (status == "in_progress" || status == "queued" || status == "cancelled") {
@@ -1581,13 +1381,13 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
 
   std::optional<std::string> stop_reason;
   if (status == "incomplete") {
-    stop_reason = StopReasonForIncomplete(At(response, "incomplete_details"));
+    stop_reason = StopReasonForIncomplete(Member(response, "incomplete_details"));
     if (!stop_reason)
       return tl::unexpected<std::string>("unsupported conversion: incomplete responses reason");
   } else {
     stop_reason = saw_tool_call ? "tool_use" : saw_refusal ? "refusal" : "end_turn";
   }
-  Json usage = MessagesUsage(At(response, "usage"));
+  Json usage = MessagesUsage(Member(response, "usage"));
   if (auto tier = OptionalString(response, "service_tier")) usage["service_tier"] = *tier;
 
   Json message = Json::object();
@@ -1612,8 +1412,8 @@ std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator() {
 
 std::string ResponsesToMessagesError(int status, std::string_view upstream_body) {
   Json body = ParseOrNull(upstream_body);
-  const Json& error = At(body, "error");
-  std::string type = StringOr(error, "type", AnthropicErrorType(status));
+  const Json& error = Member(body, "error");
+  std::string type = StringOr(error, "type", chat::AnthropicErrorType(status));
   std::string message = error.is_object() ? StringOr(error, "message") : std::string(upstream_body);
   Json translated = Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}};
   return translated.dump();
@@ -1627,7 +1427,7 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
   if (auto instructions = OptionalString(client_body, "instructions")) {
     messages.push_back(Json{{"role", "developer"}, {"content", *instructions}});
   }
-  const Json& input = At(client_body, "input");
+  const Json& input = Member(client_body, "input");
   if (input.is_string()) {
     messages.push_back(Json{{"role", "user"},
                             {"content", Json::array({Json{{"type", "text"}, {"text", input}}})}});
@@ -1637,23 +1437,24 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 
   Json body = Json::object();
   body["messages"] = std::move(messages);
-  if (const Json& tools = At(client_body, "tools"); tools.is_array())
+  if (const Json& tools = Member(client_body, "tools"); tools.is_array())
     body["tools"] = ChatTools(tools);
-  if (Json choice = ChatToolChoice(At(client_body, "tool_choice")); !choice.is_null()) {
+  if (Json choice = ChatToolChoice(Member(client_body, "tool_choice")); !choice.is_null()) {
     body["tool_choice"] = std::move(choice);
   }
-  bool stream = At(client_body, "stream").is_boolean() && At(client_body, "stream").get<bool>();
+  bool stream =
+      Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
   // The usage-only final chunk is what the Responses `response.completed` event reports.
   if (stream) body["stream_options"] = Json{{"include_usage", true}};
-  if (auto effort = OptionalString(At(client_body, "reasoning"), "effort");
+  if (auto effort = OptionalString(Member(client_body, "reasoning"), "effort");
       effort && *effort != "none") {
     body["reasoning_effort"] = *effort;
   }
-  if (Json format = ChatResponseFormat(At(client_body, "text")); !format.is_null()) {
+  if (Json format = ChatResponseFormat(Member(client_body, "text")); !format.is_null()) {
     body["response_format"] = std::move(format);
   }
   body["stream"] = stream;
-  body["model"] = options.model.empty() ? At(client_body, "model") : Json(options.model);
+  body["model"] = options.model.empty() ? Member(client_body, "model") : Json(options.model);
   if (body["model"].is_null()) body.erase("model");
   CopyIfPresent(client_body, "temperature", body);
   CopyIfPresent(client_body, "top_p", body);
@@ -1662,7 +1463,7 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = ResponsesRequestInfo(client_body);
+  out.info = ResponsesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1671,25 +1472,25 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
   Json completion = ParseOrNull(upstream_body);
   if (!completion.is_object())
     return tl::unexpected<std::string>("completions body is not a JSON object");
-  const Json& choices = At(completion, "choices");
+  const Json& choices = Member(completion, "choices");
   const Json& choice = choices.is_array() && !choices.empty() ? choices[0] : Json();
-  const Json& message = At(choice, "message");
+  const Json& message = Member(choice, "message");
 
   Json output = Json::array();
-  if (const Json& content = At(message, "content"); content.is_string()) {
+  if (const Json& content = Member(message, "content"); content.is_string()) {
     output.push_back(
         MessageItem(RandomId("msg_"), Json::array({OutputTextPart(content)}), "completed"));
   }
-  for (const Json& tool_call : At(message, "tool_calls")) {
+  for (const Json& tool_call : Member(message, "tool_calls")) {
     if (StringOr(tool_call, "type", "function") != "function") continue;
-    const Json& function = At(tool_call, "function");
+    const Json& function = Member(tool_call, "function");
     output.push_back(FunctionCallItem(StringOr(tool_call, "id"), StringOr(function, "name"),
                                       StringOr(function, "arguments"), "completed"));
   }
   Outcome outcome = OutcomeOfFinishReason(StringOr(choice, "finish_reason", "stop"));
-  const Json& usage = At(completion, "usage");
+  const Json& usage = Member(completion, "usage");
   Json response = ResponsesObject(
-      RandomId("resp_"), std::string(request_model), NowSeconds(), outcome, std::move(output),
+      RandomId("resp_"), std::string(request_model), chat::UnixNow(), outcome, std::move(output),
       usage.is_object() ? ResponsesUsageFromChat(usage, false) : Json());
   ResponseTranslation out;
   out.info = ResponsesObjectInfo(response);
@@ -1705,12 +1506,12 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
   Json body = ParseOrNull(upstream_body);
   // Google sends `{"error":{...}}`, sometimes wrapped in a one-element array.
   const Json& envelope = body.is_array() && !body.empty() ? body[0] : body;
-  const Json& error = At(envelope, "error");
+  const Json& error = Member(envelope, "error");
   auto google_status = OptionalString(error, "status");
   if (!error.is_object() || !google_status) return std::string(upstream_body);
   Json translated = Json::object();
   translated["event_id"] = nullptr;
-  translated["error"] = Json{{"type", GoogleErrorType(*google_status)},
+  translated["error"] = Json{{"type", chat::GoogleErrorType(*google_status)},
                              {"message", StringOr(error, "message")},
                              {"code", *google_status}};
   return translated.dump();
@@ -1723,7 +1524,7 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
   RequestTranslation out;
   out.body = client_body;
   if (!options.model.empty()) out.body["model"] = options.model;
-  out.info = ResponsesRequestInfo(client_body);
+  out.info = ResponsesRequestInfo(client_body, "");
   return out;
 }
 
@@ -1739,22 +1540,6 @@ Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view up
 
 std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator() {
   return std::make_unique<ResponsesPassthroughStream>();
-}
-
-Translated<ResponseTranslation> DetectResponse(std::string_view upstream_body) {
-  ResponseTranslation out;
-  Json parsed = ParseOrNull(upstream_body);
-  if (parsed.is_null() && upstream_body != "null") {
-    out.body = std::string(upstream_body);
-    return out;
-  }
-  AmendDetected(parsed, out.info);
-  out.body = std::move(parsed);
-  return out;
-}
-
-std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator() {
-  return std::make_unique<DetectStream>();
 }
 
 }  // namespace agw::llm

@@ -3,8 +3,7 @@
 // The OpenAI Responses API on either side of the gateway:
 // - Messages client -> Responses upstream (providers that only speak Responses);
 // - Responses client -> OpenAI-compatible Completions upstream (Gemini's compat shim, Vertex, ...);
-// - Responses client -> Responses upstream (passthrough, inspected for usage);
-// - Detect: bodies of unknown shape, passed through and searched for usage.
+// - Responses client -> Responses upstream (passthrough, inspected for usage).
 
 #include <memory>
 #include <string>
@@ -14,11 +13,6 @@
 #include "emulator/llm/translation.h"
 
 namespace agw::llm {
-
-// The messages of a Responses request as {role, content} pairs: `instructions` first as a system
-// message, then the input items that have a role (tool calls and outputs are skipped), their text
-// parts joined by '\n'.
-Json ResponsesPromptMessages(const Json& request);
 
 // Messages client, Responses upstream.
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
@@ -45,10 +39,5 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
                                                            const ProviderOptions& options);
 Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view upstream_body);
 std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator();
-
-// Detect: any body, passed unchanged; usage is looked up at the places the known formats keep
-// it. A body that is not JSON passes as a string with no usage.
-Translated<ResponseTranslation> DetectResponse(std::string_view upstream_body);
-std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator();
 
 }  // namespace agw::llm

@@ -3,6 +3,7 @@
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/completions.h"
+#include "emulator/llm/detect.h"
 #include "emulator/llm/gemini.h"
 #include "emulator/llm/openai.h"
 #include "emulator/llm/responses.h"

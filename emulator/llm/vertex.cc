@@ -3,28 +3,18 @@
 #include <algorithm>
 #include <charconv>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/request_info.h"
 
 namespace agw::llm {
 
 namespace {
 
+using chat::Member;
+using chat::StringOr;
+
 constexpr std::string_view kVertexAnthropicVersion = "vertex-2023-10-16";
-
-std::string_view StringOr(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto found = object.find(key);
-  if (found == object.end() || !found->is_string()) return {};
-  return found->get_ref<const std::string&>();
-}
-
-// The member, or null when absent (or when `object` is not an object).
-const Json& Member(const Json& object, const char* key) {
-  static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
-  auto found = object.find(key);
-  return found == object.end() ? kAbsent : *found;
-}
 
 // Iterable whatever the client sent: a non-array member reads as empty.
 const Json& ArrayMember(const Json& object, const char* key) {
@@ -36,11 +26,6 @@ const Json& ArrayMember(const Json& object, const char* key) {
 bool BoolOr(const Json& object, const char* key, bool fallback) {
   const Json& value = Member(object, key);
   return value.is_boolean() ? value.get<bool>() : fallback;
-}
-
-// agentgateway keeps sampling parameters as 32-bit floats; the summary shows them that way.
-Json SinglePrecision(const Json& number) {
-  return static_cast<double>(static_cast<float>(number.get<double>()));
 }
 
 Translated<Json> RequireObject(const Json& body) {
@@ -61,41 +46,6 @@ void RemoveCacheControlScope(Json& node) {
     if (key == "cache_control" && value.is_object()) value.erase("scope");
     RemoveCacheControlScope(value);
   }
-}
-
-// The text of Anthropic content: the string, or its text blocks joined by spaces.
-std::string AnthropicText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string text;
-  if (!content.is_array()) return text;
-  for (const Json& block : content) {
-    if (StringOr(block, "type") != "text") continue;
-    if (!text.empty()) text.push_back(' ');
-    text.append(StringOr(block, "text"));
-  }
-  return text;
-}
-
-Json MessagesPrompt(const Json& body) {
-  Json prompt = Json::array();
-  if (body.contains("system")) {
-    std::string system = AnthropicText(body["system"]);
-    if (!system.empty()) prompt.push_back({{"role", "system"}, {"content", std::move(system)}});
-  }
-  for (const Json& message : ArrayMember(body, "messages")) {
-    prompt.push_back({{"role", StringOr(message, "role")},
-                      {"content", AnthropicText(Member(message, "content"))}});
-  }
-  return prompt;
-}
-
-Json MessagesParams(const Json& body) {
-  Json params = Json::object();
-  for (const char* key : {"temperature", "top_p"}) {
-    if (body.contains(key) && body[key].is_number()) params[key] = SinglePrecision(body[key]);
-  }
-  if (body.contains("max_tokens")) params["max_tokens"] = body["max_tokens"];
-  return params;
 }
 
 RequestInfo SummaryWithoutPrompt(InputFormat format, const Json& body) {
@@ -121,11 +71,7 @@ Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
   Translated<Json> checked = RequireObject(client_body);
   if (!checked) return tl::unexpected(checked.error());
   RequestTranslation out;
-  out.info.input_format = InputFormat::kMessages;
-  out.info.request_model = StringOr(client_body, "model");
-  out.info.streaming = BoolOr(client_body, "stream", false);
-  out.info.params = MessagesParams(client_body);
-  out.info.prompt = MessagesPrompt(client_body);
+  out.info = MessagesRequestInfo(client_body, "");
 
   out.body = client_body;
   out.body.erase("model");  // Vertex names the model in the path

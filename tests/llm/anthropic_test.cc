@@ -4,26 +4,17 @@
 #include "emulator/llm/anthropic.h"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "emulator/llm/completions.h"
+#include "emulator/llm/detect.h"
 #include "emulator/llm/prompt.h"
-#include "tests/support/paths.h"
+#include "tests/llm/fixtures.h"
 
 namespace agw::llm {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string ReadFixture(const std::string& relative) {
-  fs::path path = fs::path(agw::test::kSharedDir) / "upstream-testdata" /
-                  "agentgateway-llm-fixtures" / "response" / relative;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
+  return test::ReadUpstreamFixture("response/" + relative);
 }
 
 struct StreamRun {
@@ -36,10 +27,7 @@ using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
 StreamRun RunStream(StreamFactory make, std::string_view bytes, size_t slice) {
   std::unique_ptr<StreamTranslator> stream = make();
   StreamRun run;
-  for (size_t at = 0; at < bytes.size(); at += slice) {
-    stream->Feed(bytes.substr(at, slice), run.out);
-  }
-  stream->Finish(run.out);
+  run.out = test::FeedInSlices(*stream, bytes, slice);
   run.info = ResponseInfoJson(stream->info());
   return run;
 }
@@ -81,7 +69,7 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
            Case{"completions/stream.json", &MakeCompletionsStreamTranslator},
            Case{"completions/stream_tool_empty_content.json", &MakeCompletionsStreamTranslator},
            Case{"completions/stream.json", &MakeCompletionsPassthroughStream},
-           Case{"anthropic/stream_basic.json", &MakeDetectStream},
+           Case{"anthropic/stream_basic.json", &MakeDetectStreamTranslator},
        }) {
     INFO(c.fixture);
     std::string bytes = ReadFixture(c.fixture);
@@ -96,8 +84,8 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
 }
 
 TEST_CASE("Passthrough streams forward the upstream bytes unchanged") {
-  for (StreamFactory make :
-       {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream, &MakeDetectStream}) {
+  for (StreamFactory make : {&MakeAnthropicPassthroughStream, &MakeCompletionsPassthroughStream,
+                             &MakeDetectStreamTranslator}) {
     std::string bytes = ReadFixture("anthropic/stream_tool.json");
     CHECK(RunStream(make, bytes, 5).out == bytes);
   }
@@ -291,7 +279,7 @@ TEST_CASE("Messages requests map onto Completions with model-dependent rules") {
 
 TEST_CASE("Prompt enrichment surrounds a Completions conversation with plain messages") {
   Json request = Json::parse(R"({"messages": [{"role": "user", "content": "hi"}]})");
-  EnrichCompletionsRequest(request, {{"system", "first"}}, {{"user", "last"}});
+  EnrichCompletionsPrompt(request, {{{"system", "first"}}, {{"user", "last"}}});
   CHECK(request["messages"] == Json::parse(R"([
     {"role": "system", "content": "first"}, {"role": "user", "content": "hi"},
     {"role": "user", "content": "last"}])"));
@@ -305,10 +293,10 @@ TEST_CASE("A buffered OpenAI answer without choices cannot be translated") {
 
 TEST_CASE("Detect reads usage from any known shape and nothing from other bodies") {
   ResponseInfo bedrock =
-      DetectResponseInfo(R"({"usage":{"inputTokens":4,"outputTokens":6,"totalTokens":10}})");
+      DetectResponse(R"({"usage":{"inputTokens":4,"outputTokens":6,"totalTokens":10}})")->info;
   CHECK(bedrock.input_tokens == 4);
   CHECK(bedrock.total_tokens == 10);
-  CHECK(ResponseInfoJson(DetectResponseInfo("not json")) == Json::object());
+  CHECK(ResponseInfoJson(DetectResponse("not json")->info) == Json::object());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/completions.h"
+#include "emulator/llm/detect.h"
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
@@ -16,9 +17,6 @@ using Result = tl::expected<std::string, std::string>;
 using RequestFunction = Translated<RequestTranslation> (*)(const Json&, const ProviderOptions&);
 using ResponseFunction = Translated<ResponseTranslation> (*)(std::string_view);
 using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
-
-// Streams are fed in small slices so every translator is exercised as bytes arrive.
-constexpr size_t kStreamSlice = 7;
 
 Result Payload(const Translated<RequestTranslation>& translated) {
   if (!translated) return tl::unexpected(translated.error());
@@ -42,33 +40,15 @@ Runner ResponseRunner(ResponseFunction translate) {
 Runner StreamRunner(StreamFactory make) {
   return [make](const Fixture& fixture) -> Result {
     std::unique_ptr<StreamTranslator> stream = make();
-    std::string out;
-    std::string_view bytes = fixture.bytes;
-    for (size_t at = 0; at < bytes.size(); at += kStreamSlice) {
-      stream->Feed(bytes.substr(at, kStreamSlice), out);
-    }
-    stream->Finish(out);
+    std::string out = FeedInSlices(*stream, fixture.bytes);
     return StreamPayload(out, ResponseInfoJson(stream->info()));
   };
-}
-
-// Detect forwards the body untouched: JSON stays JSON, anything else is shown as text.
-Result DetectPayload(const Fixture& fixture) {
-  Json body = Json::parse(fixture.bytes, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) body = fixture.bytes;
-  return ResponsePayload(body, ResponseInfoJson(DetectResponseInfo(fixture.bytes)));
 }
 
 // agentgateway's golden driver enriches with these messages, in this order.
 Result EnrichedMessagesPayload(const Fixture& fixture) {
   Json request = fixture.Parsed();
-  EnrichMessagesRequest(request,
-                        {{"system", "prepend system prompt"},
-                         {"user", "prepend user message"},
-                         {"assistant", "prepend assistant message"}},
-                        {{"user", "append user message"},
-                         {"system", "append system prompt"},
-                         {"assistant", "append assistant prompt"}});
+  EnrichMessagesPrompt(request, GoldenPromptEnrichment());
   return Payload(AnthropicMessagesRequest(request, ProviderOptions{}));
 }
 
@@ -99,22 +79,23 @@ void RegisterAnthropicVariants(Registry& registry) {
   registry.Add("response", "anthropic", CountTokensPayload, "anthropic");
   registry.Add("response", "messages-messages", ResponseRunner(AnthropicPassthroughResponse));
   registry.Add("response", "messages-completions", ResponseRunner(AnthropicResponse));
-  registry.Add("response", "messages-detect", DetectPayload);
+  registry.Add("response", "messages-detect", ResponseRunner(DetectResponse));
   registry.Add("response", "completions-completions",
                ResponseRunner(CompletionsPassthroughResponse));
   registry.Add("response", "completions-messages", ResponseRunner(CompletionsResponse));
-  registry.Add("response", "completions-detect", DetectPayload);
+  registry.Add("response", "completions-detect", ResponseRunner(DetectResponse));
 
   registry.Add("response", "messages-messages-streaming",
                StreamRunner(MakeAnthropicPassthroughStream));
   registry.Add("response", "messages-completions-streaming",
                StreamRunner(MakeAnthropicStreamTranslator));
-  registry.Add("response", "messages-detect-streaming", StreamRunner(MakeDetectStream));
+  registry.Add("response", "messages-detect-streaming", StreamRunner(MakeDetectStreamTranslator));
   registry.Add("response", "completions-completions-streaming",
                StreamRunner(MakeCompletionsPassthroughStream));
   registry.Add("response", "completions-messages-streaming",
                StreamRunner(MakeCompletionsStreamTranslator));
-  registry.Add("response", "completions-detect-streaming", StreamRunner(MakeDetectStream));
+  registry.Add("response", "completions-detect-streaming",
+               StreamRunner(MakeDetectStreamTranslator));
 }
 
 }  // namespace agw::llm::test

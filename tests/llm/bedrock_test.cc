@@ -5,25 +5,14 @@
 
 #include <catch2/catch.hpp>
 #include <ctime>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "emulator/llm/eventstream.h"
 #include "emulator/llm/sigv4.h"
-#include "tests/support/paths.h"
+#include "tests/llm/fixtures.h"
 
 namespace agw::llm {
 namespace {
-
-std::string ReadFixture(const std::string& relative) {
-  std::ifstream in(std::string(agw::test::kSharedDir) +
-                       "/upstream-testdata/agentgateway-llm-fixtures/" + relative,
-                   std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 EventStreamMessage Event(std::string type, std::string payload) {
   return {{{":event-type", std::move(type)},
@@ -66,7 +55,7 @@ TEST_CASE("event stream messages survive being cut at every byte") {
 }
 
 TEST_CASE("the encoder reproduces Bedrock's own framing") {
-  std::string recorded = ReadFixture("response/bedrock/tool.bin");
+  std::string recorded = test::ReadUpstreamFixture("response/bedrock/tool.bin");
   EventStreamDecoder decoder;
   std::vector<EventStreamMessage> messages = DecodeAll(recorded, recorded.size(), decoder);
   REQUIRE(messages.size() == 12);
@@ -92,7 +81,7 @@ TEST_CASE("a corrupt event stream stops the decoder") {
     CHECK(decoder.error() == "event stream message checksum mismatch");
   }
   SECTION("the detect fixture whose bytes went through a lossy text conversion") {
-    std::string broken = ReadFixture("response/detect/bedrock-broken.bin");
+    std::string broken = test::ReadUpstreamFixture("response/detect/bedrock-broken.bin");
     EventStreamDecoder decoder;
     CHECK(DecodeAll(broken, 7, decoder).empty());
     CHECK(decoder.failed());
@@ -272,7 +261,7 @@ std::string Stable(const std::string& sse) {
 
 TEST_CASE("ConverseStream translates the same whether bytes come one by one or at once") {
   for (const char* fixture : {"basic.bin", "tool.bin", "reasoning.bin"}) {
-    std::string upstream = ReadFixture(std::string("response/bedrock/") + fixture);
+    std::string upstream = test::ReadUpstreamFixture(std::string("response/bedrock/") + fixture);
     auto make = [](int kind) -> std::unique_ptr<StreamTranslator> {
       if (kind == 0) return MakeBedrockToCompletionsStreamTranslator("m", "id");
       if (kind == 1) return MakeBedrockToMessagesStreamTranslator("m");

@@ -1,8 +1,6 @@
 // Runners for agentgateway's Bedrock goldens (Converse requests and responses, ConverseStream,
 // count-tokens, embeddings, rerank, detect) and the Cohere rerank passthrough.
 
-#include <regex>
-
 #include "emulator/llm/bedrock.h"
 #include "tests/llm/fixtures.h"
 
@@ -29,25 +27,8 @@ Result Response(const Translated<ResponseTranslation>& translated) {
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
-// Feeds the upstream bytes in small slices, so every event is assembled across Feed calls.
-std::string Drive(StreamTranslator& translator, std::string_view upstream) {
-  constexpr size_t kSlice = 7;
-  std::string out;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(upstream.substr(at, kSlice), out);
-  }
-  translator.Finish(out);
-  return out;
-}
-
-// The streaming goldens were recorded with generated msg_/resp_/call_ ids blanked out.
-std::string BlankGeneratedIds(const std::string& sse) {
-  static const std::regex kGenerated(R"re("(id|item_id)":"(msg|resp|call)_[0-9a-f]+")re");
-  return std::regex_replace(sse, kGenerated, R"("$1":"")");
-}
-
 Result Stream(std::unique_ptr<StreamTranslator> translator, const Fixture& fixture) {
-  std::string sse = BlankGeneratedIds(Drive(*translator, fixture.bytes));
+  std::string sse = BlankGeneratedIds(FeedInSlices(*translator, fixture.bytes));
   return StreamPayload(sse, ResponseInfoJson(translator->info()));
 }
 
@@ -199,7 +180,7 @@ void RegisterResponses(Registry& registry) {
   });
   registry.Add("response", "bedrock-detect-streaming", [](const Fixture& f) -> Result {
     std::unique_ptr<StreamTranslator> observer = MakeBedrockDetectStreamObserver();
-    std::string forwarded = Drive(*observer, f.bytes);
+    std::string forwarded = FeedInSlices(*observer, f.bytes);
     if (forwarded != f.bytes) return tl::unexpected(std::string("detect changed the bytes"));
     // Binary streams are recorded as base64.
     return StreamPayload("base64: " + Base64(forwarded), ResponseInfoJson(observer->info()));

@@ -14,6 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
+#include "emulator/llm/prompt.h"
+#include "emulator/llm/stream.h"
+
 namespace agw::llm::test {
 
 using Json = nlohmann::ordered_json;
@@ -60,5 +63,24 @@ void RegisterResponsesVariants(Registry& registry);
 std::string RequestPayload(const Json& upstream_body, const Json& summary);
 std::string ResponsePayload(const Json& client_body, const Json& info);
 std::string StreamPayload(const std::string& client_sse, const Json& info);
+
+// The bytes of `relative` under the fixture root (`requests/...`, `response/...`); "" when the
+// file is missing.
+std::string ReadUpstreamFixture(const std::string& relative);
+
+// Feeds `upstream` to `translator` in `slice`-byte pieces, as bytes arrive off a socket, then
+// ends the stream; returns what the client received. Small slices make every translator
+// assemble events across Feed calls.
+constexpr size_t kStreamSlice = 7;
+std::string FeedInSlices(StreamTranslator& translator, std::string_view upstream,
+                         size_t slice = kStreamSlice);
+
+// The prompts agentgateway's golden driver (golden_tests.rs) enriches requests with, in order.
+PromptEnrichment GoldenPromptEnrichment();
+
+// The streaming goldens were recorded through a filter that blanks generated `resp_`, `msg_`
+// and `call_` ids in `id` / `item_id` (whether upstream or gateway generated); `call_id` keeps
+// its value and the harness matches it by shape.
+std::string BlankGeneratedIds(const std::string& sse);
 
 }  // namespace agw::llm::test

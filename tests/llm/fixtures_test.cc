@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -18,6 +19,14 @@
 namespace agw::llm::test {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+fs::path FixtureRoot() {
+  return fs::path(agw::test::kSharedDir) / "upstream-testdata" / "agentgateway-llm-fixtures";
+}
+
+}  // namespace
 
 void Registry::Add(std::string kind, std::string variant, Runner runner, std::string group) {
   auto key = std::make_tuple(std::move(kind), std::move(variant), std::move(group));
@@ -60,6 +69,36 @@ std::string ResponsePayload(const Json& client_body, const Json& info) {
 
 std::string StreamPayload(const std::string& client_sse, const Json& info) {
   return client_sse + "\n\n" + info.dump(2);
+}
+
+std::string ReadUpstreamFixture(const std::string& relative) {
+  std::ifstream in(FixtureRoot() / relative, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+std::string FeedInSlices(StreamTranslator& translator, std::string_view upstream, size_t slice) {
+  std::string client;
+  for (size_t at = 0; at < upstream.size(); at += slice) {
+    translator.Feed(upstream.substr(at, slice), client);
+  }
+  translator.Finish(client);
+  return client;
+}
+
+PromptEnrichment GoldenPromptEnrichment() {
+  return {{{"system", "prepend system prompt"},
+           {"user", "prepend user message"},
+           {"assistant", "prepend assistant message"}},
+          {{"user", "append user message"},
+           {"system", "append system prompt"},
+           {"assistant", "append assistant prompt"}}};
+}
+
+std::string BlankGeneratedIds(const std::string& sse) {
+  static const std::regex kGenerated(R"re("(id|item_id)":"(resp|msg|call)_[0-9A-Za-z]+")re");
+  return std::regex_replace(sse, kGenerated, R"("$1":"")");
 }
 
 namespace {
@@ -213,8 +252,7 @@ struct Outcome {
 }  // namespace
 
 TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
-  const fs::path root = fs::path(agw::test::kSharedDir) / "upstream-testdata" /
-                        "agentgateway-llm-fixtures";
+  const fs::path root = FixtureRoot();
   REQUIRE(fs::is_directory(root));
 
   Registry registry;

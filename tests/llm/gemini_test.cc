@@ -7,6 +7,7 @@
 
 #include "emulator/llm/sse.h"
 #include "emulator/llm/vertex.h"
+#include "tests/llm/fixtures.h"
 
 namespace agw::llm {
 namespace {
@@ -22,15 +23,6 @@ Json UpstreamBody(const Json& client_body, ProviderOptions options = {}) {
   Translated<RequestTranslation> translated = GeminiRequest(client_body, options);
   REQUIRE(translated);
   return translated->body;
-}
-
-std::string Translate(StreamTranslator& translator, std::string_view upstream, size_t slice) {
-  std::string out;
-  for (size_t at = 0; at < upstream.size(); at += slice) {
-    translator.Feed(upstream.substr(at, slice), out);
-  }
-  translator.Finish(out);
-  return out;
 }
 
 std::vector<Json> DataEvents(const std::string& sse) {
@@ -205,10 +197,10 @@ constexpr std::string_view kTextStream =
 
 TEST_CASE("Gemini streams translate the same however the bytes are cut") {
   auto whole = MakeGeminiStreamTranslator("fallback");
-  std::string expected = Translate(*whole, kTextStream, kTextStream.size());
+  std::string expected = test::FeedInSlices(*whole, kTextStream, kTextStream.size());
   for (size_t slice = 1; slice < 40; ++slice) {
     auto translator = MakeGeminiStreamTranslator("fallback");
-    std::string out = Translate(*translator, kTextStream, slice);
+    std::string out = test::FeedInSlices(*translator, kTextStream, slice);
     // `created` is the translator's clock; compare everything else.
     std::vector<Json> got = DataEvents(out);
     std::vector<Json> want = DataEvents(expected);
@@ -239,8 +231,8 @@ TEST_CASE("Gemini streams translate the same however the bytes are cut") {
 
 TEST_CASE("A stream blocked at the prompt ends with content_filter") {
   auto translator = MakeGeminiStreamTranslator("gemini-2.5-pro");
-  std::string out =
-      Translate(*translator, "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\n\n", 3);
+  std::string out = test::FeedInSlices(
+      *translator, "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\n\n", 3);
   std::vector<Json> events = DataEvents(out);
   REQUIRE(events.size() == 2);
   CHECK(events[0]["choices"][0]["finish_reason"] == "content_filter");
@@ -250,7 +242,7 @@ TEST_CASE("A stream blocked at the prompt ends with content_filter") {
 
 TEST_CASE("Native Gemini streams pass through byte for byte while usage is read") {
   auto translator = MakeGeminiNativeStreamTranslator();
-  std::string out = Translate(*translator, kTextStream, 5);
+  std::string out = test::FeedInSlices(*translator, kTextStream, 5);
   CHECK(out == kTextStream);
   CHECK(ResponseInfoJson(translator->info()) ==
         Json::parse(R"({"input_tokens":4,"output_tokens":5,"total_tokens":9,

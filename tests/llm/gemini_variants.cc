@@ -4,6 +4,7 @@
 #include <string>
 
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/prompt.h"
 #include "emulator/llm/vertex.h"
 #include "tests/llm/fixtures.h"
 
@@ -26,26 +27,8 @@ Result ResponseResult(const Translated<ResponseTranslation>& translated) {
 
 // Feeds the upstream stream in small slices, as bytes arrive off a socket.
 Result StreamResult(StreamTranslator& translator, const std::string& upstream) {
-  constexpr size_t kSlice = 7;
-  std::string client;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(std::string_view(upstream).substr(at, kSlice), client);
-  }
-  translator.Finish(client);
+  std::string client = FeedInSlices(translator, upstream);
   return StreamPayload(client, ResponseInfoJson(translator.info()));
-}
-
-// The prompts golden_tests.rs enriches requests with.
-Json TestPrepend() {
-  return Json::array({{{"role", "system"}, {"content", "prepend system prompt"}},
-                      {{"role", "user"}, {"content", "prepend user message"}},
-                      {{"role", "assistant"}, {"content", "prepend assistant message"}}});
-}
-
-Json TestAppend() {
-  return Json::array({{{"role", "user"}, {"content", "append user message"}},
-                      {{"role", "system"}, {"content", "append system prompt"}},
-                      {{"role", "assistant"}, {"content", "append assistant prompt"}}});
 }
 
 Result VertexGeminiRequest(const Fixture& fixture) {
@@ -56,7 +39,7 @@ Result VertexGeminiRequest(const Fixture& fixture) {
 
 Result GeminiNativeRequestRunner(const Fixture& fixture) {
   Json body = fixture.Parsed();
-  if (fixture.group == "policies") EnrichGeminiPrompts(body, TestPrepend(), TestAppend());
+  if (fixture.group == "policies") EnrichGeminiPrompt(body, GoldenPromptEnrichment());
   return RequestResult(GeminiNativeRequest(body, ProviderOptions{}), "gemini-native");
 }
 

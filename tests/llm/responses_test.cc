@@ -4,32 +4,15 @@
 #include "emulator/llm/responses.h"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
+#include "emulator/llm/detect.h"
 #include "emulator/llm/openai.h"
-#include "tests/support/paths.h"
+#include "emulator/llm/prompt.h"
+#include "tests/llm/fixtures.h"
 
 namespace agw::llm {
 namespace {
-
-std::string Fixture(const std::string& relative) {
-  std::ifstream in(std::string(agw::test::kSharedDir) +
-                   "/upstream-testdata/agentgateway-llm-fixtures/" + relative);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-std::string FeedInPieces(StreamTranslator& translator, std::string_view upstream, size_t piece) {
-  std::string client;
-  for (size_t at = 0; at < upstream.size(); at += piece) {
-    translator.Feed(upstream.substr(at, piece), client);
-  }
-  translator.Finish(client);
-  return client;
-}
 
 // Generated ids differ between translator instances.
 std::string WithoutGeneratedIds(const std::string& text) {
@@ -38,35 +21,36 @@ std::string WithoutGeneratedIds(const std::string& text) {
 }
 
 TEST_CASE("Responses passthrough and detect streams forward the upstream bytes unchanged") {
-  const std::string upstream = Fixture("response/responses/stream.json");
+  const std::string upstream = test::ReadUpstreamFixture("response/responses/stream.json");
   REQUIRE_FALSE(upstream.empty());
   for (size_t piece : {size_t{1}, size_t{5}, upstream.size()}) {
     auto passthrough = MakeResponsesPassthroughStreamTranslator();
-    CHECK(FeedInPieces(*passthrough, upstream, piece) == upstream);
+    CHECK(test::FeedInSlices(*passthrough, upstream, piece) == upstream);
     CHECK(passthrough->info().input_tokens == 12);
     CHECK(passthrough->info().completion == std::vector<std::string>{"Hello"});
     auto detect = MakeDetectStreamTranslator();
-    CHECK(FeedInPieces(*detect, upstream, piece) == upstream);
+    CHECK(test::FeedInSlices(*detect, upstream, piece) == upstream);
     CHECK(detect->info().total_tokens == 20);
   }
 }
 
 TEST_CASE("Translated Responses streams do not depend on how the upstream bytes are cut") {
-  const std::string chat = Fixture("response/completions/stream_tool_empty_content.json");
-  const std::string responses = Fixture("response/responses/stream.json");
+  const std::string chat =
+      test::ReadUpstreamFixture("response/completions/stream_tool_empty_content.json");
+  const std::string responses = test::ReadUpstreamFixture("response/responses/stream.json");
   auto whole = MakeCompletionsToResponsesStreamTranslator();
   auto bytewise = MakeCompletionsToResponsesStreamTranslator();
-  CHECK(WithoutGeneratedIds(FeedInPieces(*bytewise, chat, 1)) ==
-        WithoutGeneratedIds(FeedInPieces(*whole, chat, chat.size())));
+  CHECK(WithoutGeneratedIds(test::FeedInSlices(*bytewise, chat, 1)) ==
+        WithoutGeneratedIds(test::FeedInSlices(*whole, chat, chat.size())));
 
   auto messages_whole = MakeResponsesToMessagesStreamTranslator();
   auto messages_bytewise = MakeResponsesToMessagesStreamTranslator();
-  CHECK(FeedInPieces(*messages_bytewise, responses, 1) ==
-        FeedInPieces(*messages_whole, responses, responses.size()));
+  CHECK(test::FeedInSlices(*messages_bytewise, responses, 1) ==
+        test::FeedInSlices(*messages_whole, responses, responses.size()));
 }
 
 TEST_CASE("A translated stream sends each event as soon as its upstream event is complete") {
-  const std::string chat = Fixture("response/completions/stream.json");
+  const std::string chat = test::ReadUpstreamFixture("response/completions/stream.json");
   auto translator = MakeCompletionsToResponsesStreamTranslator();
   std::string client;
   size_t first_event_end = chat.find("\n\n") + 2;
@@ -84,7 +68,7 @@ TEST_CASE("A chat stream cut off before [DONE] still ends the Responses stream")
       "{\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
       "\"finish_reason\":\"length\"}]}\n\n";
   auto translator = MakeCompletionsToResponsesStreamTranslator();
-  std::string client = FeedInPieces(*translator, chunk, chunk.size());
+  std::string client = test::FeedInSlices(*translator, chunk, chunk.size());
   CHECK(client.find("\"type\":\"response.incomplete\"") != std::string::npos);
   CHECK(client.find("\"reason\":\"max_tokens\"") != std::string::npos);
 }
@@ -124,7 +108,8 @@ TEST_CASE("Google errors reach a Responses client as OpenAI errors; OpenAI error
 TEST_CASE("Messages that Responses cannot represent are refused, not approximated") {
   for (const char* fixture : {"requests/messages/cache_control.json",  // image in a tool result
                               "requests/messages/reasoning_replay.json"}) {  // thinking history
-    auto translated = MessagesToResponsesRequest(Json::parse(Fixture(fixture)), {});
+    auto translated =
+        MessagesToResponsesRequest(Json::parse(test::ReadUpstreamFixture(fixture)), {});
     REQUIRE_FALSE(translated.has_value());
     CHECK(translated.error().rfind("unsupported conversion: ", 0) == 0);
   }
@@ -154,7 +139,7 @@ TEST_CASE("Prompt enrichment wraps a string Responses input and keeps roles verb
   Json responses = Json::parse(R"({"model":"m","input":"hi"})");
   EnrichResponsesPrompt(responses, {{{"developer", "be brief"}}, {}});
   CHECK(
-      ResponsesPromptMessages(responses) ==
+      ResponsesPrompt(responses) ==
       Json::parse(R"([{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}])"));
 
   Json chat = Json::parse(R"({"model":"m"})");
@@ -170,7 +155,7 @@ TEST_CASE("The Responses prompt summary starts with the instructions") {
           {"role":"user","content":[{"type":"input_text","text":"a"},
                                     {"type":"input_image","image_url":"u"},
                                     {"type":"input_text","text":"b"}]}]})");
-  CHECK(ResponsesPromptMessages(request) ==
+  CHECK(ResponsesPrompt(request) ==
         Json::parse(R"([{"role":"system","content":"sys"},{"role":"user","content":"a\nb"}])"));
 }
 

@@ -1,10 +1,11 @@
 // Runners for the OpenAI Responses, embeddings and prompt-enrichment goldens.
 
 #include <memory>
-#include <regex>
 
+#include "emulator/llm/detect.h"
 #include "emulator/llm/llm_info.h"
 #include "emulator/llm/openai.h"
+#include "emulator/llm/prompt.h"
 #include "emulator/llm/responses.h"
 #include "tests/llm/fixtures.h"
 
@@ -13,16 +14,6 @@ namespace agw::llm::test {
 namespace {
 
 using Result = tl::expected<std::string, std::string>;
-
-// The prompts agentgateway's golden driver adds for its enrichment snapshots.
-PromptEnrichment GoldenEnrichment() {
-  return {{{"system", "prepend system prompt"},
-           {"user", "prepend user message"},
-           {"assistant", "prepend assistant message"}},
-          {{"user", "append user message"},
-           {"system", "append system prompt"},
-           {"assistant", "append assistant prompt"}}};
-}
 
 Result Request(Translated<RequestTranslation> translated, const std::string& provider) {
   if (!translated) return tl::unexpected(translated.error());
@@ -35,37 +26,18 @@ Result Response(Translated<ResponseTranslation> translated) {
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
-// Feeds the upstream stream in small slices, as a socket would deliver it.
-std::string RunStream(StreamTranslator& translator, const std::string& upstream) {
-  std::string client;
-  constexpr size_t kSlice = 7;
-  for (size_t at = 0; at < upstream.size(); at += kSlice) {
-    translator.Feed(std::string_view(upstream).substr(at, kSlice), client);
-  }
-  translator.Finish(client);
-  return client;
-}
-
-// The snapshots of Responses-format streams went through a filter that blanks `resp_`, `msg_`
-// and `call_` ids in `id` / `item_id` (whether upstream or gateway generated); `call_id` keeps
-// its prefix and the harness matches it by shape.
-std::string BlankIds(const std::string& sse) {
-  static const std::regex kId(R"re("(id|item_id)":"(resp|msg|call)_[0-9A-Za-z]+")re");
-  return std::regex_replace(sse, kId, R"("$1":"")");
-}
-
 Result ResponsesStream(std::unique_ptr<StreamTranslator> translator, const std::string& upstream) {
-  std::string client = BlankIds(RunStream(*translator, upstream));
+  std::string client = BlankGeneratedIds(FeedInSlices(*translator, upstream));
   return StreamPayload(client, ResponseInfoJson(translator->info()));
 }
 
 Result EnrichedPassthrough(const Fixture& fixture) {
   Json body = fixture.Parsed();
   if (body.contains("messages")) {
-    EnrichCompletionsPrompt(body, GoldenEnrichment());
+    EnrichCompletionsPrompt(body, GoldenPromptEnrichment());
     return Request(CompletionsPassthroughRequest(body, {}), "openai");
   }
-  EnrichResponsesPrompt(body, GoldenEnrichment());
+  EnrichResponsesPrompt(body, GoldenPromptEnrichment());
   return Request(ResponsesPassthroughRequest(body, {}), "openai");
 }
 
@@ -92,9 +64,7 @@ void RegisterRequests(Registry& registry) {
   registry.Add("requests", "openai", EnrichedPassthrough, "responses");
   registry.Add(
       "requests", "get-messages-responses",
-      [](const Fixture& fixture) -> Result {
-        return ResponsesPromptMessages(fixture.Parsed()).dump(2);
-      },
+      [](const Fixture& fixture) -> Result { return ResponsesPrompt(fixture.Parsed()).dump(2); },
       "responses");
 }
 
@@ -130,7 +100,7 @@ void RegisterResponses(Registry& registry) {
       "response", "responses-messages-streaming",
       [](const Fixture& fixture) {
         auto translator = MakeResponsesToMessagesStreamTranslator();
-        return Result(StreamPayload(RunStream(*translator, fixture.bytes), Json::object()));
+        return Result(StreamPayload(FeedInSlices(*translator, fixture.bytes), Json::object()));
       },
       "responses");
   registry.Add(
