@@ -68,7 +68,7 @@ TEST_CASE("A Secret value written $VAR or ${VAR} is read from the environment") 
   CHECK(Only(plan).problem == "Secret ai/openai-secret refers to $AGW_TEST_KEY, which is not set");
 }
 
-TEST_CASE("--secret supplies a Secret that is not in the manifests; its absence is named") {
+TEST_CASE("The --secret flag supplies a Secret that is not in the manifests; its absence is named") {
   auto pipeline = Load(kBackend);
   AiBackendPlan missing = PlanAiBackend(pipeline->model.backends.at(0), pipeline->model, {});
   CHECK(Only(missing).problem ==
@@ -83,7 +83,7 @@ TEST_CASE("--secret supplies a Secret that is not in the manifests; its absence 
   ::unsetenv("AGW_TEST_SUPPLIED");
 }
 
-TEST_CASE("--provider-url replaces the provider's address, most specific key first") {
+TEST_CASE("The --provider-url flag replaces the provider's address, most specific key first") {
   auto pipeline = Load(Secret("sk"));
   const model::AgentgatewayBackend& backend = pipeline->model.backends.at(0);
   AiOptions options;
