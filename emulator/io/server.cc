@@ -736,7 +736,11 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
       if (!out.empty()) {
         result.bytes += out.size();
         boost::system::error_code write_ec;
-        co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, write_ec);
+        // Not `co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, ...)`: g++ 12
+        // destroys a `?:` temporary inside a co_await expression twice, a double free that
+        // aborted `run` on the first translated stream.
+        if (chunked_ok) out = ChunkFrame(out);
+        co_await WriteAll(client, out, write_ec);
         if (write_ec) {
           result.client_ok = false;
           co_return result;
