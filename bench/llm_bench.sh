@@ -27,7 +27,7 @@
 #   cmake --build build-release --target kubectl-agentgateway
 set -euo pipefail
 
-arguments="$*"
+arguments=()  # for the Reproduce line: every argument but --output
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 llm="$repo/bench/llm"
 binary=""
@@ -50,17 +50,17 @@ usage() {
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --binary) binary="$2"; shift 2 ;;
-    --duration) duration="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    --connections) connection_counts="$2"; shift 2 ;;
-    --sizes) sizes="$2"; shift 2 ;;
-    --kinds) kinds="$2"; shift 2 ;;
-    --ttfe-requests) ttfe_requests="$2"; shift 2 ;;
-    --wrk-threads) wrk_threads="$2"; shift 2 ;;
-    --proxy-threads) proxy_threads="$2"; shift 2 ;;
-    --no-portkey) portkey=0; shift ;;
-    --no-wait) wait_quiet=0; shift ;;
+    --binary) binary="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --duration) duration="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --runs) runs="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --connections) connection_counts="$2"; arguments+=("$1" "\"$2\""); shift 2 ;;
+    --sizes) sizes="$2"; arguments+=("$1" "\"$2\""); shift 2 ;;
+    --kinds) kinds="$2"; arguments+=("$1" "\"$2\""); shift 2 ;;
+    --ttfe-requests) ttfe_requests="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --wrk-threads) wrk_threads="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --proxy-threads) proxy_threads="$2"; arguments+=("$1" "$2"); shift 2 ;;
+    --no-portkey) portkey=0; arguments+=("$1"); shift ;;
+    --no-wait) wait_quiet=0; arguments+=("$1"); shift ;;
     --output) output="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -498,11 +498,11 @@ mkdir -p "$(dirname "$result_file")"
   echo "  keep-alive, POST of an OpenAI chat request of the body size (\`\"stream\": true\` for SSE);"
   echo "  the provider answers with a fixed body at once (JSON: the size class; SSE: 1.5 KB or"
   echo "  16 KB, 8-38 events); median of $runs run(s) by requests/s. Access log to /dev/null."
-  echo "- Each answer of run and Portkey was checked before measuring: the provider's text, in"
-  echo "  OpenAI format, streams ending in \`data: [DONE]\`."
+  echo "- Each answer of run$([ "$portkey" = 1 ] && echo " and Portkey") was checked before"
+  echo "  measuring: the provider's text, in OpenAI format, streams ending in \`data: [DONE]\`."
   echo "- Binary: ${binary#"$repo"/}; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2);" \
        "$(nginx -v 2>&1 | sed 's/.*: //'); node $(node --version)."
-  echo "- Reproduce: \`bash bench/llm_bench.sh${arguments:+ $arguments}\`."
+  echo "- Reproduce: \`bash bench/llm_bench.sh${arguments[*]:+ ${arguments[*]}}\`."
 } >"$result_file"
 
 echo
