@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what bench/proxy_bench.sh needs (Debian 12): the wrk load generator, nginx as the
-# fast local upstream, and curl. Benchmarks are not part of the test suite, so
-# scripts/install-deps.sh leaves these out. Safe to run again: apt-get skips what is installed.
+# Installs what bench/proxy_bench.sh and bench/llm_bench.sh need (Debian 12): the wrk load
+# generator, nginx as the fast local upstream, and curl. Benchmarks are not part of the test
+# suite, so scripts/install-deps.sh leaves these out. Safe to run again: apt-get skips what is
+# installed. llm_bench.sh also runs Node (scripts/install-deps.sh installs it) and the Portkey
+# gateway it compares against: `npm ci --prefix bench/llm`.
 set -euo pipefail
 
 sudo=""

@@ -761,10 +761,11 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         if (!result.first_bytes) result.first_bytes = Clock::now();
         result.bytes += out.size();
         boost::system::error_code write_ec;
-        // A named frame, not a conditional's temporary inside the co_await: g++ 12 mishandled
-        // that temporary across the suspension (heap corruption on the first streamed answer).
-        std::string frame = chunked_ok ? ChunkFrame(out) : out;
-        co_await WriteAll(client, frame, write_ec);
+        // Not `co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, ...)`: g++ 12
+        // destroys a `?:` temporary inside a co_await expression twice, a double free that
+        // aborted `run` on the first translated stream.
+        if (chunked_ok) out = ChunkFrame(out);
+        co_await WriteAll(client, out, write_ec);
         if (write_ec) {
           result.client_ok = false;
           co_return result;

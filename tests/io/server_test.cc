@@ -335,6 +335,32 @@ data:
   other: YW5vdGhlci1zZWNyZXQtOTk5OQ==
 )";
 
+// An Anthropic backend behind /claude, for translated responses (keyless: the provider under
+// test is local).
+constexpr char kAnthropicBackend[] = R"(---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: claude
+  namespace: default
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /claude}}]
+    backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: claude}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata:
+  name: claude
+  namespace: default
+spec:
+  ai:
+    provider:
+      anthropic:
+        model: claude-x
+)";
+
 std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
   std::string text;
   for (const manifest::Diagnostic& d : diagnostics) text += manifest::RenderText(d) + "\n";
@@ -681,6 +707,61 @@ TEST_CASE("A chunked upstream response reaches the client chunk by chunk") {
   });
   Emulator emulator = Start(Options({Map("echo", echo->port()), Map("tiny", tiny.port())}));
   CheckArrivesPartByPart(parts, emulator.port, "/tiny/events", "data: one\n\ndata: two\n\n");
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the client whole") {
+  // g++ 12 once destroyed the chunk frame of each translated event twice: the first translated
+  // stream aborted the process (found by bench/llm_bench.sh).
+  auto echo = StartEcho();
+  TinyUpstream anthropic([](Socket& connection) {
+    ReadRequestHead(connection);
+    auto event = [](const std::string& name, const std::string& data) {
+      return Chunk("event: " + name + "\ndata: " + data + "\n\n");
+    };
+    connection.Send(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
+        "\r\n" +
+        event("message_start",
+              R"({"type":"message_start","message":{"id":"msg_1","type":"message",)"
+              R"("role":"assistant","model":"claude-x","content":[],"usage":{"input_tokens":3,)"
+              R"("output_tokens":1}}})") +
+        event("content_block_start",
+              R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
+        event("content_block_delta",
+              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})") +
+        event("content_block_delta",
+              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" world"}})") +
+        event("content_block_stop", R"({"type":"content_block_stop","index":0})") +
+        event("message_delta",
+              R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
+        event("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n");
+  });
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.ai.provider_urls["anthropic"] = "http://127.0.0.1:" + std::to_string(anthropic.port());
+  Emulator emulator = Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
+  ClientRequest chat;
+  chat.method = "POST";
+  chat.target = "/claude";
+  chat.host = "example.com";
+  chat.headers = {{"content-type", "application/json"}};
+  chat.body = R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  ClientResponse answer = Send(emulator.port, chat);
+  REQUIRE(answer.status == 200);
+  std::vector<std::string> contents;
+  std::size_t at = 0;
+  while ((at = answer.body.find("data: {", at)) != std::string::npos) {
+    std::size_t end = answer.body.find('\n', at);
+    nlohmann::json chunk = nlohmann::json::parse(answer.body.substr(at + 6, end - at - 6));
+    CHECK(chunk["object"] == "chat.completion.chunk");
+    const nlohmann::json& delta = chunk["choices"][0]["delta"];
+    if (delta.contains("content") && delta["content"].is_string()) {
+      contents.push_back(delta["content"]);
+    }
+    at = end;
+  }
+  CHECK(contents == std::vector<std::string>{"Hello", " world"});
+  CHECK(answer.body.ends_with("data: [DONE]\n\n"));
   CheckStillServing(emulator.port);
 }
 
