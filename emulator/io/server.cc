@@ -171,7 +171,7 @@ class Server::Impl {
   template <typename Client>
   Awaitable<void> ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                            const route::Plan& plan, const std::string& body, bool chunked_ok,
-                           bool& keep_alive, Clock::time_point start, const model::Model& model,
+                           bool& keep_alive, Clock::time_point start, const Snapshot& snapshot,
                            AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
   // Access log lines are written in batches: a write per request was a syscall per request.
@@ -962,7 +962,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       record.response_bytes = direct->body.size();
     } else if (llm_backend) {
       co_await ServeLlm(worker, stream, upstream, plan, message.body(), message.version() >= 11,
-                        keep_alive, start, snapshot->pipeline->model, record, ec);
+                        keep_alive, start, *snapshot, record, ec);
     } else {
       const Endpoint& endpoint = *destination.endpoint;
       UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
@@ -1048,10 +1048,20 @@ template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                                        const route::Plan& plan, const std::string& body,
                                        bool chunked_ok, bool& keep_alive, Clock::time_point start,
-                                       const model::Model& model, AccessRecord& record,
+                                       const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
   const model::AgentgatewayBackend& backend = *plan.upstream->backend->backend;
-  AiBackendPlan ai = PlanAiBackend(backend, model, options_.ai);
+  std::shared_ptr<const AiBackendPlan> ai_plan;
+  {
+    std::lock_guard<std::mutex> lock(snapshot.ai_plans_mutex);
+    std::shared_ptr<const AiBackendPlan>& cached = snapshot.ai_plans[&backend];
+    if (!cached) {
+      cached = std::make_shared<AiBackendPlan>(
+          PlanAiBackend(backend, snapshot.pipeline->model, options_.ai));
+    }
+    ai_plan = cached;
+  }
+  const AiBackendPlan& ai = *ai_plan;
   auto answer_text = [&](int status, const std::string& text) -> Awaitable<void> {
     record.status = status;
     record.response_bytes = text.size();

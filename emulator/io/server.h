@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct Snapshot {
   // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
   // finds its bind in this one by name (the model objects are rebuilt on every reload).
   std::map<std::string, route::Bind> binds;
+  // AI backend plans (providers, keys, policies), made on first use: a snapshot's manifests
+  // do not change, and planning per request read every Secret and policy again.
+  mutable std::mutex ai_plans_mutex;
+  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackendPlan>> ai_plans;
 };
 
 // Builds a Snapshot from a finished pipeline.

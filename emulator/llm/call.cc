@@ -194,23 +194,38 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
-// The model named in a provider-shaped URL (Gemini, Vertex, Bedrock paths), if any.
+// The model named in a provider-shaped URL, if any: `.../models/{m}:generateContent` (also
+// streamGenerateContent, countTokens, rawPredict, streamRawPredict) or Bedrock's
+// `.../model/{m}/converse` (also converse-stream, invoke, invoke-with-response-stream).
+// Parsed by hand: this runs on every LLM request.
 std::optional<std::string> ModelFromPath(std::string_view path) {
-  static const std::regex kPatterns[] = {
-      std::regex(R"(/models/([^/:]+):(?:generateContent|streamGenerateContent|countTokens)$)"),
-      std::regex(R"(/publishers/[^/]+/models/([^/:]+):(?:rawPredict|streamRawPredict)$)"),
-      std::regex(R"(/model/([^/]+)/(?:invoke|invoke-with-response-stream|converse|converse-stream)$)"),
+  auto last_segment = [](std::string_view& rest) {
+    size_t slash = rest.rfind('/');
+    std::string_view segment = slash == std::string_view::npos ? rest : rest.substr(slash + 1);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(0, slash);
+    return segment;
   };
-  std::string text(path);
-  for (const std::regex& pattern : kPatterns) {
-    std::smatch match;
-    if (std::regex_search(text, match, pattern)) {
-      std::string model = PercentDecode(match[1].str());
-      if (model.find("..") != std::string::npos || model.empty()) return std::nullopt;
-      return model;
+  std::string_view rest = path;
+  std::string_view last = last_segment(rest);
+  std::string_view encoded;
+  if (size_t colon = last.find(':'); colon != std::string_view::npos) {
+    static constexpr std::string_view kMethods[] = {"generateContent", "streamGenerateContent",
+                                                    "countTokens", "rawPredict", "streamRawPredict"};
+    std::string_view method = last.substr(colon + 1);
+    bool known = std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
+    if (known && last_segment(rest) == "models") encoded = last.substr(0, colon);
+  } else {
+    static constexpr std::string_view kActions[] = {"invoke", "invoke-with-response-stream",
+                                                    "converse", "converse-stream"};
+    if (std::find(std::begin(kActions), std::end(kActions), last) != std::end(kActions)) {
+      std::string_view model = last_segment(rest);
+      if (last_segment(rest) == "model") encoded = model;
     }
   }
-  return std::nullopt;
+  if (encoded.empty()) return std::nullopt;
+  std::string model = PercentDecode(encoded);
+  if (model.find("..") != std::string::npos) return std::nullopt;
+  return model;
 }
 
 // Policy `overrides` and `defaults` carry JSON text or YAML values; strings that parse as JSON
@@ -306,7 +321,7 @@ tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, 
                                                     std::string_view path, Json& body) {
   const model::LLMProvider& provider = *setup.provider;
   bool native_gemini = route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
-  std::optional<std::string> path_model = ModelFromPath(path);
+  std::optional<std::string> path_model = provider.model ? std::nullopt : ModelFromPath(path);
   if (provider.model) {
     body["model"] = *provider.model;
   } else if (path_model && (native_gemini || !body.contains("model") || !body["model"].is_string())) {
@@ -462,7 +477,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.wire = *wire;
     call.options.model = model;
     Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
-    call.client_body = body;
+    call.client_body = std::move(body);  // moved: a deep copy of a large body costs
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
     call.body = translated->body.dump();
     call.info = std::move(translated->info);

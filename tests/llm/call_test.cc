@@ -136,6 +136,26 @@ TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to co
   CHECK(streamed.wire == WireFormat::kBedrockConverse);
 }
 
+TEST_CASE("Without a provider model, the model named in a provider-shaped path is used") {
+  model::LLMProvider gemini = Provider("gemini");
+  model::BackendAI ai;
+  ai.routes = {{":generateContent", "GenerateContent"}};
+  LlmCall native = PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
+                                                 R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})"));
+  REQUIRE_FALSE(native.local);
+  CHECK(native.info.request_model == "gemini-2.5-flash");
+  CHECK(native.target.path == "/v1beta/models/gemini-2.5-flash:generateContent");
+
+  model::LLMProvider bedrock = Provider("bedrock");
+  LlmCall converse = PlanCall({&bedrock}, Chat("/model/anthropic.claude-v2%3A1/converse",
+                                               R"({"messages":[{"role":"user","content":"hi"}]})"));
+  REQUIRE_FALSE(converse.local);
+  CHECK(converse.info.request_model == "anthropic.claude-v2:1");
+  // A body model wins over the path for non-native routes; ".." never names a model.
+  CHECK(PlanCall({&bedrock}, Chat("/model/x/converse", kHi)).info.request_model == "anything");
+  CHECK(PlanCall({&bedrock}, Chat("/model/..%2Fx/converse", R"({"messages":[]})")).local);
+}
+
 TEST_CASE("Unsupported conversions are refused before any upstream call") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   model::BackendAI ai;
