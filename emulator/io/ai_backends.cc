@@ -152,13 +152,22 @@ bool AiProvider::Unhealthy(int status) const {
 
 Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
   size_t equals = spec.find('=');
-  static const std::regex kUrl(R"(^(https?)://([^/:]+|\[[^\]]+\])(:\d+)?(/.*)?$)");
-  if (equals == std::string::npos || equals == 0 ||
-      !std::regex_match(spec.substr(equals + 1), kUrl)) {
+  static const std::regex kUrl(R"(^(https?)://([^/:]+|\[[^\]]+\])(:(\d+))?(/.*)?$)");
+  std::string url = equals == std::string::npos ? "" : spec.substr(equals + 1);
+  std::smatch match;
+  if (equals == std::string::npos || equals == 0 || !std::regex_match(url, match, kUrl)) {
     return MakeError("--provider-url \"" + spec +
                      "\": expected PROVIDER_OR_BACKEND=URL, e.g. openai=http://127.0.0.1:9000");
   }
-  provider_urls[spec.substr(0, equals)] = spec.substr(equals + 1);
+  ProviderUrl parsed;
+  bool tls = match[1].str() == "https";
+  std::string host = match[2].str();
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  parsed.endpoint = Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80),
+                             tls, ""};
+  parsed.path_prefix = match[5].str();
+  while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/') parsed.path_prefix.pop_back();
+  provider_urls[spec.substr(0, equals)] = std::move(parsed);
   return {};
 }
 
@@ -224,18 +233,8 @@ ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& 
                                  provider.setup.provider->kind}) {
     auto url = options.provider_urls.find(key);
     if (url == options.provider_urls.end()) continue;
-    static const std::regex kUrl(R"(^(https?)://([^/:]+|\[[^\]]+\])(:(\d+))?(/.*)?$)");
-    std::smatch match;
-    if (!std::regex_match(url->second, match, kUrl)) continue;
-    bool tls = match[1].str() == "https";
-    std::string host = match[2].str();
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    connection.endpoint = Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80),
-                                   tls, ""};
-    connection.path_prefix = match[5].str();
-    while (!connection.path_prefix.empty() && connection.path_prefix.back() == '/') {
-      connection.path_prefix.pop_back();
-    }
+    connection.endpoint = url->second.endpoint;
+    connection.path_prefix = url->second.path_prefix;
     connection.overridden = true;
     break;
   }

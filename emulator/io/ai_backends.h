@@ -22,7 +22,11 @@ struct AiOptions {
   // "--provider-url KEY=URL": KEY is a provider kind (openai, anthropic, gemini, vertexai,
   // bedrock, azure), a backend "namespace/name" or a backend name. The provider is reached at
   // URL instead of its cloud host; paths, auth and translation stay the same.
-  std::map<std::string, std::string> provider_urls;
+  struct ProviderUrl {
+    Endpoint endpoint;
+    std::string path_prefix;  // the URL's path without a trailing '/', put before provider paths
+  };
+  std::map<std::string, ProviderUrl> provider_urls;  // parsed once, used on every request
   // "--secret NS/NAME=ENV_VAR": the Secret's `Authorization` comes from the environment.
   std::map<std::string, std::string> secret_env;
 

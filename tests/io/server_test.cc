@@ -738,7 +738,7 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
         event("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n");
   });
   ServerOptions options = Options({Map("echo", echo->port())});
-  options.ai.provider_urls["anthropic"] = "http://127.0.0.1:" + std::to_string(anthropic.port());
+  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic.port())).has_value());
   Emulator emulator = Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
   ClientRequest chat;
   chat.method = "POST";
