@@ -385,6 +385,48 @@ struct UpstreamLimits {
   }
 };
 
+// Why an upstream exchange produced no response header (status 0: it did).
+struct UpstreamFailure {
+  int status = 0;
+  std::string message;
+};
+
+// Sends `request_bytes` and reads the final response header into `parser`. Interim 1xx
+// responses (100 Continue, 103 Early Hints) are not the answer: they are skipped (RFC 9110
+// §15.2), or the final response would answer the next request.
+template <typename S>
+Awaitable<UpstreamFailure> SendAndReadHead(
+    S& upstream, beast::flat_buffer& buffer, const std::string& request_bytes,
+    const UpstreamLimits& limits, bool head_request,
+    std::optional<http::response_parser<http::buffer_body>>& parser) {
+  boost::system::error_code ec;
+  limits.Arm(beast::get_lowest_layer(upstream));
+  co_await WriteAll(upstream, request_bytes, ec);
+  if (ec) {
+    UpstreamFailure failure{ec == beast::error::timeout ? 504 : 503,
+                            "upstream write failed: " + ec.message()};
+    co_return failure;
+  }
+  // flat_buffer reads 512 bytes per recv unless reserved (STYLE.md §5): a 1 KB response took
+  // three recv calls and went to the client in three sends.
+  buffer.reserve(kRelayChunk);
+  for (;;) {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->header_limit(64 * 1024);
+    if (head_request) parser->skip(true);
+    co_await http::async_read_header(upstream, buffer, *parser, net::redirect_error(kUse, ec));
+    if (ec) {
+      // Built before co_return: g++ 12 mishandles `?:` temporaries inside coroutine statements.
+      UpstreamFailure failure{503, "upstream connection failed: " + ec.message()};
+      if (ec == beast::error::timeout) failure = {504, "upstream request timeout"};
+      co_return failure;
+    }
+    unsigned status = parser->get().result_int();
+    if (status < 100 || status >= 200 || status == 101) co_return UpstreamFailure{};
+  }
+}
+
 // Sends `request_bytes` upstream and relays the response to `client` as it arrives: with
 // Content-Length when the upstream gave one, otherwise re-chunked, so SSE and other streamed
 // bodies pass through event by event. `chunked_ok` is false for an HTTP/1.0 client, which gets
@@ -396,34 +438,13 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
                           bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
   Exchange result;
   boost::system::error_code ec;
-  limits.Arm(beast::get_lowest_layer(upstream));
-  co_await WriteAll(upstream, request_bytes, ec);
-  if (ec) {
-    result.error_status = ec == beast::error::timeout ? 504 : 503;
-    result.error = "upstream write failed: " + ec.message();
-    co_return result;
-  }
-  // flat_buffer reads 512 bytes per recv unless reserved (STYLE.md §5): a 1 KB response took
-  // three recv calls and went to the client in three sends.
-  upstream_buffer.reserve(kRelayChunk);
-  // Interim 1xx responses (100 Continue, 103 Early Hints) are not the answer: skip them and read
-  // on to the final one (RFC 9110 §15.2), or the final response would answer the next request.
   std::optional<http::response_parser<http::buffer_body>> final_parser;
-  for (;;) {
-    final_parser.emplace();
-    final_parser->body_limit(boost::none);
-    final_parser->header_limit(64 * 1024);
-    if (head_request) final_parser->skip(true);
-    co_await http::async_read_header(upstream, upstream_buffer, *final_parser,
-                                     net::redirect_error(kUse, ec));
-    if (ec) {
-      result.error_status = ec == beast::error::timeout ? 504 : 503;
-      result.error = ec == beast::error::timeout ? "upstream request timeout"
-                                                 : "upstream connection failed: " + ec.message();
-      co_return result;
-    }
-    unsigned status = final_parser->get().result_int();
-    if (status < 100 || status >= 200 || status == 101) break;
+  UpstreamFailure failed = co_await SendAndReadHead(upstream, upstream_buffer, request_bytes,
+                                                    limits, head_request, final_parser);
+  if (failed.status != 0) {
+    result.error_status = failed.status;
+    result.error = std::move(failed.message);
+    co_return result;
   }
   auto& parser = *final_parser;
   auto& response = parser.get();
@@ -678,28 +699,13 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
                                  std::size_t max_body) {
   LlmResult result;
   boost::system::error_code ec;
-  limits.Arm(beast::get_lowest_layer(upstream));
-  co_await WriteAll(upstream, request_bytes, ec);
-  if (ec) {
-    result.error_status = ec == beast::error::timeout ? 504 : 503;
-    result.error = "upstream write failed: " + ec.message();
-    co_return result;
-  }
-  buffer.reserve(kRelayChunk);
   std::optional<http::response_parser<http::buffer_body>> parser;
-  for (;;) {
-    parser.emplace();
-    parser->body_limit(boost::none);
-    parser->header_limit(64 * 1024);
-    co_await http::async_read_header(upstream, buffer, *parser, net::redirect_error(kUse, ec));
-    if (ec) {
-      result.error_status = ec == beast::error::timeout ? 504 : 503;
-      result.error = ec == beast::error::timeout ? "upstream request timeout"
-                                                 : "upstream connection failed: " + ec.message();
-      co_return result;
-    }
-    unsigned status = parser->get().result_int();
-    if (status < 100 || status >= 200 || status == 101) break;
+  UpstreamFailure failed =
+      co_await SendAndReadHead(upstream, buffer, request_bytes, limits, false, parser);
+  if (failed.status != 0) {
+    result.error_status = failed.status;
+    result.error = std::move(failed.message);
+    co_return result;
   }
   auto& response = parser->get();
   int status = static_cast<int>(response.result_int());

@@ -18,6 +18,7 @@
 
 #include "tests/support/echo_server.h"
 #include "tests/support/http_client.h"
+#include "tests/support/golden.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -32,21 +33,6 @@ CommandResult Plugin(std::vector<std::string> args, const std::string& input = "
 
 std::string ExampleDir(const std::string& name) {
   return std::string(kSourceDir) + "/testdata/examples/" + name;
-}
-
-// Compares `actual` with the golden file testdata/cli/<name>; AGW_UPDATE_GOLDEN=1 rewrites it
-// (review the diff like code).
-void CheckGolden(const std::string& name, const std::string& actual) {
-  std::string path = std::string(kSourceDir) + "/testdata/cli/" + name;
-  REQUIRE(!actual.empty());  // never rewrite a golden with the output of a broken build
-  if (std::getenv("AGW_UPDATE_GOLDEN") != nullptr) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::string expected{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  CHECK(actual == expected);
 }
 
 TEST_CASE("Every bundled example validates with no errors") {

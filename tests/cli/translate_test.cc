@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "emulator/llm/eventstream.h"
+#include "tests/support/golden.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -38,21 +39,11 @@ std::vector<std::string> MultiLlm(std::vector<std::string> more) {
   return args;
 }
 
-// Compares `actual` with testdata/cli/translate/<name>; AGW_UPDATE_GOLDEN=1 rewrites it (review
-// the diff like code). The OpenAI `created` field is the time of the translation: pinned as 0.
+// The OpenAI `created` field is the time of the translation: pinned as 0 in the goldens of
+// testdata/cli/translate/.
 void CheckGolden(const std::string& name, std::string actual) {
   static const std::regex kCreated(R"re("created": ?[0-9]+)re");
-  actual = std::regex_replace(actual, kCreated, "\"created\": 0");
-  std::string path = std::string(kSourceDir) + "/testdata/cli/translate/" + name;
-  REQUIRE(!actual.empty());  // never rewrite a golden with the output of a broken build
-  if (std::getenv("AGW_UPDATE_GOLDEN") != nullptr) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::string expected{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  CHECK(actual == expected);
+  test::CheckGolden("translate/" + name, std::regex_replace(actual, kCreated, "\"created\": 0"));
 }
 
 void CheckNoSecret(const CommandResult& result) {
