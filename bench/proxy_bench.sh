@@ -75,49 +75,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 2
 fi
 
+# shellcheck source=bench/common.sh
+source "$repo/bench/common.sh"
+
 # --- a quiet machine -------------------------------------------------------------------------
-# Compiles running beside the benchmark steal the cores it measures: wait for them to finish.
-if [ "$wait_quiet" = 1 ]; then
-  waited=0
-  while pgrep -f "cc1plus|ninja" >/dev/null 2>&1; do
-    if [ "$waited" -ge "$wait_limit" ]; then
-      echo "warning: builds still running after ${wait_limit}s; measuring anyway" >&2
-      break
-    fi
-    echo "waiting for running builds to finish (load: $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
-    sleep 30
-    waited=$((waited + 30))
-  done
-fi
+wait_for_quiet_machine
 
 # --- a private nginx and proxy ---------------------------------------------------------------
 work="$(mktemp -d -t agw-bench.XXXXXX)"
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  # A random port in 20000-39999 that nobody listens on now.
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "error: no free port found" >&2
-  exit 1
-}
 
 # A 1 KB JSON document: the request body wrk sends and the response nginx returns.
 json_1k() {

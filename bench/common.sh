@@ -1,0 +1,42 @@
+# Shared by the benchmark scripts (sourced, not run): a quiet machine, process cleanup and free
+# ports. Expects `wait_quiet`, `wait_limit`, `work` and `pids` to be set by the caller.
+
+# Compiles running beside a benchmark steal the cores it measures: wait for them to finish.
+wait_for_quiet_machine() {
+  [ "$wait_quiet" = 1 ] || return 0
+  local waited=0
+  while pgrep -f "cc1plus|ninja" >/dev/null 2>&1; do
+    if [ "$waited" -ge "$wait_limit" ]; then
+      echo "warning: builds still running after ${wait_limit}s; measuring anyway" >&2
+      break
+    fi
+    echo "waiting for running builds to finish (load: $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
+    sleep 30
+    waited=$((waited + 30))
+  done
+}
+
+# Stops every process in `pids` and removes `work`.
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+
+# A random port in 20000-39999 that nobody listens on now.
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "error: no free port found" >&2
+  exit 1
+}
