@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "emulator/llm/sigv4.h"
+
 namespace agw::llm {
 namespace {
 
@@ -171,27 +173,6 @@ model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
     case WireFormat::kRaw: return model::UpstreamRoute::kPassthrough;
   }
   return model::UpstreamRoute::kCompletions;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexDigit(text[i + 1]) >= 0 &&
-        HexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigit(text[i + 1]) * 16 + HexDigit(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 // The model named in a provider-shaped URL, if any: `.../models/{m}:generateContent` (also
