@@ -16,7 +16,6 @@
 #include "cmd/pipeline.h"
 #include "emulator/io/ai_backends.h"
 #include "emulator/llm/call.h"
-#include "emulator/llm/sigv4.h"
 #include "emulator/llm/translate.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
@@ -221,42 +220,23 @@ class Redactor {
 UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan& ai,
                               const io::AiProvider& provider, const io::AiOptions& ai_options,
                               const std::string& method, std::vector<std::string>& notes) {
-  io::ProviderConnection connection = io::ConnectionFor(call, ai, provider, ai_options);
-  std::string authority = connection.overridden ? connection.endpoint.host + ":" +
-                                                      std::to_string(connection.endpoint.port)
-                                                : call.authority;
+  io::OutgoingRequest outgoing = io::MakeOutgoingRequest(call, ai, provider, ai_options, method);
   UpstreamCall upstream;
   upstream.method = method;
-  std::string path_and_query = connection.path_prefix + call.target.path;
-  upstream.url = (connection.endpoint.tls ? "https://" : "http://") + authority + path_and_query;
-  upstream.headers.emplace_back("host", authority);
-  for (const auto& [name, value] : call.headers) {
+  upstream.url = (outgoing.connection.endpoint.tls ? "https://" : "http://") + outgoing.authority +
+                 outgoing.path_and_query;
+  upstream.headers.emplace_back("host", outgoing.authority);
+  for (const auto& [name, value] : outgoing.headers) {
     if (route::HeaderNameEquals(name, "host") || route::HeaderNameEquals(name, "content-length")) {
       continue;
     }
     upstream.headers.emplace_back(name, value);
   }
-  bool sigv4 = false;
-  if (provider.setup.provider->kind == "bedrock" && !provider.setup.api_key) {
-    // `run` signs with the environment's AWS credentials when no API key is configured.
-    if (std::optional<llm::AwsCredentials> credentials = io::AwsCredentialsFromEnvironment()) {
-      llm::SigV4Request signing;
-      signing.method = method;
-      signing.host = authority;
-      route::SplitTarget(path_and_query, signing.path, signing.query);
-      signing.headers = {{"content-type", "application/json"}};
-      signing.body = call.body;
-      llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region,
-                                                  "bedrock", std::chrono::system_clock::now());
-      for (const auto& [name, value] : signature.headers) {
-        route::SetHeader(upstream.headers, name, value);
-      }
-      sigv4 = true;
-    } else {
-      notes.push_back(
-          "no API key and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the "
-          "environment: the request would go unsigned");
-    }
+  bool sigv4 = outgoing.signed_with_sigv4;
+  if (outgoing.needs_signature && !sigv4) {
+    notes.push_back(
+        "no API key and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the "
+        "environment: the request would go unsigned");
   }
   if (!call.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     upstream.headers.emplace_back("content-length", std::to_string(call.body.size()));

@@ -241,4 +241,32 @@ ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& 
   return connection;
 }
 
+OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPlan& backend,
+                                    const AiProvider& provider, const AiOptions& options,
+                                    const std::string& method) {
+  OutgoingRequest outgoing;
+  outgoing.connection = ConnectionFor(call, backend, provider, options);
+  const ProviderConnection& connection = outgoing.connection;
+  outgoing.authority = connection.overridden ? connection.endpoint.host + ":" +
+                                                   std::to_string(connection.endpoint.port)
+                                             : call.authority;
+  outgoing.path_and_query = connection.path_prefix + call.target.path;
+  outgoing.headers = call.headers;
+  outgoing.needs_signature = provider.setup.provider->kind == "bedrock" && !provider.setup.api_key;
+  if (!outgoing.needs_signature) return outgoing;
+  std::optional<llm::AwsCredentials> credentials = AwsCredentialsFromEnvironment();
+  if (!credentials) return outgoing;
+  llm::SigV4Request signing;
+  signing.method = method;
+  signing.host = outgoing.authority;
+  route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
+  signing.headers = {{"content-type", "application/json"}};
+  signing.body = call.body;
+  llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region,
+                                              "bedrock", std::chrono::system_clock::now());
+  for (const auto& [name, value] : signature.headers) route::SetHeader(outgoing.headers, name, value);
+  outgoing.signed_with_sigv4 = true;
+  return outgoing;
+}
+
 }  // namespace agw::emulator::io

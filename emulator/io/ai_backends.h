@@ -72,6 +72,21 @@ struct ProviderConnection {
 // backend configures no key. Empty variables count as unset.
 std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment();
 
+// The request `run` sends for a planned call (and `translate` shows): where it goes, its Host
+// and target, and the call's headers — signed with SigV4 for a Bedrock provider without a key
+// when AWS credentials are in the environment.
+struct OutgoingRequest {
+  ProviderConnection connection;
+  std::string authority;
+  std::string path_and_query;
+  route::HeaderList headers;
+  bool signed_with_sigv4 = false;
+  bool needs_signature = false;  // Bedrock without a key: SigV4 applies (signed or not)
+};
+OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPlan& backend,
+                                    const AiProvider& provider, const AiOptions& options,
+                                    const std::string& method);
+
 ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
                                  const AiProvider& provider, const AiOptions& options);
 

@@ -26,7 +26,6 @@
 #include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/llm/mock.h"
-#include "emulator/llm/sigv4.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 
@@ -375,6 +374,19 @@ struct Exchange {
 struct UpstreamLimits {
   std::chrono::milliseconds idle{0};
   std::optional<Clock::time_point> deadline;
+
+  // The route's request and backendRequest timeouts, whichever ends first, from `start`.
+  static UpstreamLimits For(const route::Plan& plan, Clock::time_point start,
+                            std::chrono::milliseconds idle) {
+    UpstreamLimits limits{idle, std::nullopt};
+    for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
+      if (limit && limit->count() > 0) {
+        Clock::time_point at = start + *limit;
+        limits.deadline = limits.deadline ? std::min(*limits.deadline, at) : at;
+      }
+    }
+    return limits;
+  }
 
   void Arm(Stream& stream) const {
     if (deadline) {
@@ -971,13 +983,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
                         keep_alive, start, *snapshot, record, ec);
     } else {
       const Endpoint& endpoint = *destination.endpoint;
-      UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
-      for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
-        if (limit && limit->count() > 0) {
-          Clock::time_point at = start + *limit;
-          limits.deadline = limits.deadline ? std::min(*limits.deadline, at) : at;
-        }
-      }
+      UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
       std::string key = endpoint.ToString();
       Exchange exchange;
       for (int attempt = 0; attempt < 2; ++attempt) {
@@ -1057,23 +1063,25 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
                                        const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
   const model::AgentgatewayBackend& backend = *plan.upstream->backend->backend;
-  std::shared_ptr<const AiBackendPlan> ai_plan;
+  std::shared_ptr<const Snapshot::AiBackend> state;
   {
-    std::lock_guard<std::mutex> lock(snapshot.ai_plans_mutex);
-    std::shared_ptr<const AiBackendPlan>& cached = snapshot.ai_plans[&backend];
+    std::lock_guard<std::mutex> lock(snapshot.ai_backends_mutex);
+    std::shared_ptr<const Snapshot::AiBackend>& cached = snapshot.ai_backends[&backend];
     if (!cached) {
-      cached = std::make_shared<AiBackendPlan>(
-          PlanAiBackend(backend, snapshot.pipeline->model, options_.ai));
+      AiBackendPlan made = PlanAiBackend(backend, snapshot.pipeline->model, options_.ai);
+      std::shared_ptr<balance::ProviderSet> providers = ProviderSetFor(made);
+      cached = std::make_shared<const Snapshot::AiBackend>(
+          Snapshot::AiBackend{std::move(made), std::move(providers)});
     }
-    ai_plan = cached;
+    state = cached;
   }
-  const AiBackendPlan& ai = *ai_plan;
+  const AiBackendPlan& ai = state->plan;
+  balance::ProviderSet* providers = state->providers.get();
   auto answer_text = [&](int status, const std::string& text) -> Awaitable<void> {
     record.status = status;
     record.response_bytes = text.size();
     co_await WriteAll(stream, SizedResponse(status, {}, "text/plain", text), ec);
   };
-  std::shared_ptr<balance::ProviderSet> providers = ProviderSetFor(ai);
   std::optional<balance::ProviderSet::Pick> pick = providers->Select(Clock::now(), worker.random);
   if (!pick) {
     co_await answer_text(503, "no healthy backends\n");
@@ -1104,36 +1112,16 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     result = co_await AnswerLlmFromBytes(stream, call, mock.status, mock.content_type, mock.body,
                                          {}, plan);
   } else {
-    ProviderConnection connection = ConnectionFor(call, ai, provider, options_.ai);
+    OutgoingRequest prepared =
+        MakeOutgoingRequest(call, ai, provider, options_.ai, plan.upstream->method);
+    const ProviderConnection& connection = prepared.connection;
     route::UpstreamRequest outgoing;
     outgoing.method = plan.upstream->method;
-    outgoing.path_and_query = connection.path_prefix + call.target.path;
-    outgoing.authority = connection.overridden
-                             ? connection.endpoint.host + ":" + std::to_string(connection.endpoint.port)
-                             : call.authority;
-    outgoing.headers = call.headers;
-    if (provider.setup.provider->kind == "bedrock" && !provider.setup.api_key) {
-      // No API key: sign as the data plane does with the AWS credentials of the environment.
-      if (std::optional<llm::AwsCredentials> credentials = AwsCredentialsFromEnvironment()) {
-        llm::SigV4Request signing;
-        signing.method = outgoing.method;
-        signing.host = outgoing.authority;
-        route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
-        signing.headers = {{"content-type", "application/json"}};
-        signing.body = call.body;
-        llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region,
-                                                    "bedrock", std::chrono::system_clock::now());
-        for (const auto& [name, value] : signature.headers) route::SetHeader(outgoing.headers, name, value);
-      }
-    }
+    outgoing.path_and_query = std::move(prepared.path_and_query);
+    outgoing.authority = std::move(prepared.authority);
+    outgoing.headers = std::move(prepared.headers);
     std::string bytes = UpstreamRequestBytes(outgoing, call.body, true);
-    UpstreamLimits limits{options_.upstream_timeout, std::nullopt};
-    for (const auto& limit : {plan.request_timeout, plan.backend_timeout}) {
-      if (limit && limit->count() > 0) {
-        Clock::time_point at = start + *limit;
-        limits.deadline = limits.deadline ? std::min(*limits.deadline, at) : at;
-      }
-    }
+    UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
     std::string key = connection.endpoint.ToString();
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);

@@ -27,10 +27,15 @@ struct Snapshot {
   // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
   // finds its bind in this one by name (the model objects are rebuilt on every reload).
   std::map<std::string, route::Bind> binds;
-  // AI backend plans (providers, keys, policies), made on first use: a snapshot's manifests
-  // do not change, and planning per request read every Secret and policy again.
-  mutable std::mutex ai_plans_mutex;
-  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackendPlan>> ai_plans;
+  // AI backend plans (providers, keys, policies) with their providers' health, made on first
+  // use: a snapshot's manifests do not change, and planning per request read every Secret and
+  // policy again.
+  struct AiBackend {
+    AiBackendPlan plan;
+    std::shared_ptr<balance::ProviderSet> providers;  // shared with later snapshots
+  };
+  mutable std::mutex ai_backends_mutex;
+  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>> ai_backends;
 };
 
 // Builds a Snapshot from a finished pipeline.
