@@ -1,27 +1,11 @@
 #include "emulator/llm/mock.h"
 
 #include "emulator/llm/eventstream.h"
+#include "emulator/llm/prompt.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
 namespace {
-
-// Text of an OpenAI/Anthropic content value: a string, or the text parts of a part list.
-std::string ContentText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string text;
-  if (!content.is_array()) return text;
-  for (const Json& part : content) {
-    if (!part.is_object()) continue;
-    for (const char* key : {"text", "input_text"}) {
-      if (part.contains(key) && part[key].is_string()) {
-        if (!text.empty()) text += "\n";
-        text += part[key].get<std::string>();
-      }
-    }
-  }
-  return text;
-}
 
 struct Prompt {
   std::string all_text;
@@ -33,29 +17,25 @@ void Take(Prompt& prompt, const std::string& text, bool user) {
   if (user) prompt.last_user = text;
 }
 
-// Reads the prompt from an upstream body in any of the chat wire formats.
+// Reads the prompt from an upstream body in any of the chat wire formats: through the shared
+// prompt extraction (prompt.h) where one exists, by hand for Converse and embeddings bodies.
 Prompt ReadPrompt(const Json& body, WireFormat wire) {
   Prompt prompt;
   if (!body.is_object()) return prompt;
-  if (wire == WireFormat::kGeminiNative || wire == WireFormat::kGeminiCountTokens) {
-    for (const Json& content : body.value("contents", Json::array())) {
-      std::string text;
-      for (const Json& part : content.value("parts", Json::array())) {
-        if (part.contains("text") && part["text"].is_string()) text += part["text"].get<std::string>();
-      }
-      Take(prompt, text, content.value("role", "user") == "user");
-    }
-    return prompt;
+  Json messages;
+  switch (wire) {
+    case WireFormat::kOpenAICompletions: messages = CompletionsPrompt(body); break;
+    case WireFormat::kAnthropicMessages:
+    case WireFormat::kAnthropicCountTokens:
+    case WireFormat::kVertexCountTokens: messages = MessagesPrompt(body); break;
+    case WireFormat::kOpenAIResponses: messages = ResponsesPrompt(body); break;
+    case WireFormat::kGeminiNative:
+    case WireFormat::kGeminiCountTokens: messages = GeminiPrompt(body); break;
+    default: break;
   }
-  if (wire == WireFormat::kOpenAIResponses) {
-    const Json& input = body.contains("input") ? body["input"] : Json();
-    if (input.is_string()) {
-      Take(prompt, input.get<std::string>(), true);
-    } else if (input.is_array()) {
-      for (const Json& item : input) {
-        if (!item.is_object()) continue;
-        Take(prompt, ContentText(item.value("content", Json())), item.value("role", "") == "user");
-      }
+  if (messages.is_array()) {
+    for (const Json& message : messages) {
+      Take(prompt, message.value("content", ""), message.value("role", "") == "user");
     }
     return prompt;
   }
@@ -69,16 +49,19 @@ Prompt ReadPrompt(const Json& body, WireFormat wire) {
     }
     return prompt;
   }
-  if (body.contains("system")) Take(prompt, ContentText(body["system"]), false);
+  // Bedrock Converse: system blocks and messages of {text} blocks.
+  for (const Json& block : body.value("system", Json::array())) {
+    if (block.is_object() && block.contains("text") && block["text"].is_string()) {
+      Take(prompt, block["text"].get<std::string>(), false);
+    }
+  }
   for (const Json& message : body.value("messages", Json::array())) {
     if (!message.is_object()) continue;
     std::string text;
-    if (wire == WireFormat::kBedrockConverse) {
-      for (const Json& block : message.value("content", Json::array())) {
-        if (block.contains("text") && block["text"].is_string()) text += block["text"].get<std::string>();
+    for (const Json& block : message.value("content", Json::array())) {
+      if (block.is_object() && block.contains("text") && block["text"].is_string()) {
+        text += block["text"].get<std::string>();
       }
-    } else {
-      text = ContentText(message.value("content", Json()));
     }
     Take(prompt, text, message.value("role", "") == "user");
   }
