@@ -268,7 +268,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "(AgentgatewayBackend spec.ai) are called as agentgateway calls them: route type, model, "
       "request/response translation, streaming and auth from Secrets; --mock-providers answers "
       "them in-process. HTTPS listeners terminate TLS with their certificateRefs Secrets (a "
-      "self-signed certificate when the Secret is not in the manifests). Not yet: GRPCRoutes.");
+      "self-signed certificate when the Secret is not in the manifests). Not yet: GRPCRoutes, HTTPRoute delegation, and the AI "
+      "prompt guards, CEL transformations and token rate limits.");
   AddInputFlags(*command, options->inputs);
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
   command->add_option("--port", options->ports,
