@@ -16,6 +16,7 @@
 #include "cmd/pipeline.h"
 #include "emulator/io/ai_backends.h"
 #include "emulator/llm/call.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/translate.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
@@ -514,13 +515,13 @@ route::Request MakeClientRequest(const TranslateOptions& options, const std::str
 }
 
 std::string PrettyBody(const std::string& body) {
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json parsed = llm::ReadJson(body);
   if (parsed.is_discarded() || body.empty()) return body;
   return parsed.dump(2);
 }
 
 Json BodyJson(const std::string& body) {
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json parsed = llm::ReadJson(body);
   if (parsed.is_discarded() || body.empty()) return body;
   return parsed;
 }

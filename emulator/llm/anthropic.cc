@@ -1,4 +1,5 @@
 #include "emulator/llm/anthropic.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <map>
@@ -488,13 +489,13 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     }
     const Json* usage = Find(event, {"usage"});
     out.append(EncodeSseData(
-        Chunk(std::move(choices), OpenAIUsage(usage ? *usage : Json::object())).dump()));
+        WriteJson(Chunk(std::move(choices), OpenAIUsage(usage ? *usage : Json::object())))));
   }
 
   void EmitDelta(Json delta, std::string& out) {
     TakeRole(delta);
     Json choices = Json::array({Json{{"index", 0}, {"delta", std::move(delta)}}});
-    out.append(EncodeSseData(Chunk(std::move(choices), nullptr).dump()));
+    out.append(EncodeSseData(WriteJson(Chunk(std::move(choices), nullptr))));
   }
 
   // The role announced by message_start rides on the first chunk with a choice.
@@ -676,7 +677,7 @@ std::string AnthropicError(int /*status*/, std::string_view upstream_body) {
   }
   Json error = {{"event_id", nullptr},
                 {"error", {{"type", "invalid_request_error"}, {"message", message}}}};
-  return error.dump();
+  return WriteJson(error);
 }
 
 std::string AnthropicPassthroughError(int status, std::string_view upstream_body) {
@@ -689,7 +690,7 @@ std::string AnthropicPassthroughError(int status, std::string_view upstream_body
       {"type", "error"},
       {"error",
        {{"type", chat::AnthropicErrorType(status)}, {"message", std::string(upstream_body)}}}};
-  return error.dump();
+  return WriteJson(error);
 }
 
 }  // namespace agw::llm

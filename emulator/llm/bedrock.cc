@@ -1,4 +1,5 @@
 #include "emulator/llm/bedrock.h"
+#include "emulator/llm/json_codec.h"
 
 #include <cctype>
 #include <chrono>
@@ -88,7 +89,7 @@ std::string ResponsesItemStatus(std::string_view stop_reason) {
 Json OutputMessages(const Json& tool_calls, std::string_view finish_reason) {
   Json content = Json::array();
   for (const Json& call : tool_calls) {
-    Json arguments = Json::parse(call.value("arguments", std::string()), nullptr, false);
+    Json arguments = ReadJson(call.value("arguments", std::string()));
     if (arguments.is_discarded()) arguments = call.value("arguments", std::string());
     content.push_back({{"type", "tool_call"},
                        {"id", call.value("id", std::string())},
@@ -275,7 +276,7 @@ Json ThinkingFields(int64_t budget) {
 }
 
 Json JsonSchemaOutputConfig(const Json& schema, const Json* name, const Json* description) {
-  Json json_schema = {{"schema", schema.dump()}};
+  Json json_schema = {{"schema", WriteJson(schema)}};
   if (name != nullptr) json_schema["name"] = *name;
   if (description != nullptr) json_schema["description"] = *description;
   return {{"textFormat", {{"type", "json_schema"}, {"structure", {{"jsonSchema", json_schema}}}}}};
@@ -307,14 +308,14 @@ void AddGuardrail(Json& request, const BedrockRequestContext& context) {
 // x-bedrock-metadata: top-level strings, numbers and booleans become requestMetadata.
 void AddRequestMetadata(Json& request, const BedrockRequestContext& context) {
   if (context.metadata_header.empty()) return;
-  Json header = Json::parse(context.metadata_header, nullptr, false);
+  Json header = ReadJson(context.metadata_header);
   if (!header.is_object()) return;
   Json metadata = Json::object();
   for (const auto& [key, value] : header.items()) {
     if (value.is_string()) {
       metadata[key] = value;
     } else if (value.is_number() || value.is_boolean()) {
-      metadata[key] = value.dump();
+      metadata[key] = WriteJson(value);
     }
   }
   if (!metadata.empty()) request["requestMetadata"] = std::move(metadata);
@@ -389,7 +390,7 @@ Json CompletionsUserContent(const Json* content, CacheBudget& cache) {
 
 // Converse rejects non-object toolUse inputs, so unparseable or scalar arguments become {}.
 Json ToolInput(std::string_view arguments) {
-  Json input = Json::parse(arguments, nullptr, false);
+  Json input = ReadJson(arguments);
   return input.is_object() ? input : Json::object();
 }
 
@@ -1118,7 +1119,7 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
       if (type == "custom_tool_call") {
         tool_input = {{"input", StringAt(item, "input")}};
       } else {
-        tool_input = Json::parse(StringAt(item, "arguments"), nullptr, false);
+        tool_input = ReadJson(StringAt(item, "arguments"));
         if (tool_input.is_discarded()) continue;  // unusable arguments: the call is dropped
       }
       PushOrMerge(messages, "assistant",
@@ -1401,7 +1402,7 @@ Translated<RequestTranslation> CountTokensToBedrockRequest(const Json& client_bo
                                                            const ProviderOptions& provider,
                                                            std::string_view anthropic_version) {
   return Guarded([&] {
-    std::string invoke_body = InvokeModelBody(client_body, anthropic_version).dump();
+    std::string invoke_body = WriteJson(InvokeModelBody(client_body, anthropic_version));
     Json body = {{"input", {{"invokeModel", {{"body", Base64(invoke_body)}}}}}};
     return RequestTranslation{std::move(body),
                               PromptlessInfo(InputFormat::kCountTokens, client_body)};
@@ -1444,19 +1445,18 @@ Translated<RequestTranslation> RerankToCohereRequest(const Json& client_body,
 }
 
 std::string BedrockError(InputFormat client_format, int status, std::string_view upstream_body) {
-  Json parsed = Json::parse(upstream_body, nullptr, false);
+  Json parsed = ReadJson(upstream_body);
   std::string message =
       parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()
           ? parsed["message"].get<std::string>()
           : std::string(upstream_body);
   if (client_format == InputFormat::kMessages) {
     // agentgateway leaves the top-level type empty for Bedrock errors on Messages clients.
-    return Json{{"type", ""}, {"error", {{"type", "invalid_request_error"}, {"message", message}}}}
-        .dump();
+    return WriteJson(
+        Json{{"type", ""}, {"error", {{"type", "invalid_request_error"}, {"message", message}}}});
   }
-  return Json{{"event_id", nullptr},
-              {"error", {{"type", "invalid_request_error"}, {"message", message}}}}
-      .dump();
+  return WriteJson(Json{{"event_id", nullptr},
+                        {"error", {{"type", "invalid_request_error"}, {"message", message}}}});
 }
 
 }  // namespace agw::llm

@@ -6,6 +6,7 @@
 #include "emulator/llm/bedrock_internal.h"
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/detect.h"
+#include "emulator/llm/json_codec.h"
 
 namespace agw::llm {
 
@@ -36,7 +37,7 @@ struct ConverseResult {
 // translation errors, never exceptions.
 template <typename Build>
 Translated<ResponseTranslation> TranslateBody(std::string_view body, Build build) {
-  Json parsed = Json::parse(body, nullptr, false);
+  Json parsed = ReadJson(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return tl::unexpected(std::string("failed to parse response: not a JSON object"));
   }
@@ -73,7 +74,7 @@ Json ToolCallRecord(const Json& tool_use, const BedrockToolNames& names) {
   const Json* input = Find(tool_use, "input");
   return {{"id", StringAt(tool_use, "toolUseId")},
           {"name", names.Restore(StringAt(tool_use, "name"))},
-          {"arguments", (input != nullptr ? *input : Json::object()).dump()}};
+          {"arguments", input != nullptr ? WriteJson(*input) : "{}"}};
 }
 
 Json CollectToolCalls(const Json& content, const BedrockToolNames& names) {
@@ -399,7 +400,7 @@ Translated<ResponseTranslation> CohereRerankResponse(std::string_view upstream_b
 
 ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {
   ResponseInfo info;
-  Json parsed = Json::parse(upstream_body, nullptr, false);
+  Json parsed = ReadJson(upstream_body);
   if (parsed.is_discarded()) return info;  // an event stream or other bytes: nothing to read
   ReadDetectedUsage(parsed, info);
   return info;

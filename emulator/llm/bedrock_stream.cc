@@ -7,6 +7,7 @@
 #include "emulator/llm/bedrock_internal.h"
 #include "emulator/llm/detect.h"
 #include "emulator/llm/eventstream.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/sse.h"
 
 namespace agw::llm {
@@ -84,7 +85,7 @@ class ConverseStreamTranslator : public StreamTranslator {
   void Dispatch(const EventStreamMessage& message, std::string& out) {
     std::string_view message_type = message.Header(":message-type").value_or("event");
     std::optional<std::string_view> event_type = message.Header(":event-type");
-    Json event = Json::parse(message.payload, nullptr, false);
+    Json event = ReadJson(message.payload);
     if (message_type != "event" || !event_type || !event.is_object()) {
       OnUndecodable(out);
       return;
@@ -137,7 +138,7 @@ class CompletionsStream : public ConverseStreamTranslator {
       if (usage == nullptr) return;
       RecordUsage(*usage);
       info_.output_messages = tool_log_.Take(finish_reason_);
-      out += EncodeSseData(Chunk(Json::array(), CompletionsUsage(*usage)).dump());
+      out += EncodeSseData(WriteJson(Chunk(Json::array(), CompletionsUsage(*usage))));
     }
   }
 
@@ -207,7 +208,7 @@ class CompletionsStream : public ConverseStreamTranslator {
   }
 
   void Emit(Json choice, std::string& out) const {
-    out += EncodeSseData(Chunk(Json::array({std::move(choice)}), nullptr).dump());
+    out += EncodeSseData(WriteJson(Chunk(Json::array({std::move(choice)}), nullptr)));
   }
 
   std::string model_;
@@ -347,7 +348,7 @@ class MessagesStream : public ConverseStreamTranslator {
   }
 
   static void Emit(std::string_view name, const Json& data, std::string& out) {
-    out += EncodeSseEvent(name, data.dump());
+    out += EncodeSseEvent(name, WriteJson(data));
   }
 
   std::string model_;
@@ -403,7 +404,7 @@ class ResponsesStream : public ConverseStreamTranslator {
                   {"code", nullptr},
                   {"message", "Stream processing error"},
                   {"param", nullptr}};
-    out += EncodeSseEvent("error", error.dump());
+    out += EncodeSseEvent("error", WriteJson(error));
   }
 
   void OnBlockStart(const Json& event, std::string& out) {
@@ -549,7 +550,7 @@ class ResponsesStream : public ConverseStreamTranslator {
     for (auto& [key, value] : fields.items()) {
       if (key != "type") event[key] = std::move(value);
     }
-    out += EncodeSseEvent("event", event.dump());
+    out += EncodeSseEvent("event", WriteJson(event));
   }
 
   std::string model_;
@@ -603,12 +604,12 @@ class DetectObserver : public StreamTranslator {
 
  private:
   void Observe(const EventStreamMessage& message) {
-    Json event = Json::parse(message.payload, nullptr, false);
+    Json event = ReadJson(message.payload);
     if (!event.is_object()) return;
     // InvokeModel streams wrap each model event, base64-encoded, in a `bytes` member.
     if (event.size() <= 2 && event.contains("bytes") && event["bytes"].is_string()) {
       if (std::optional<std::string> inner = DecodeBase64(event["bytes"].get<std::string>())) {
-        Json unwrapped = Json::parse(*inner, nullptr, false);
+        Json unwrapped = ReadJson(*inner);
         if (!unwrapped.is_discarded()) event = std::move(unwrapped);
       }
     }

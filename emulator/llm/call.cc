@@ -1,4 +1,5 @@
 #include "emulator/llm/call.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <regex>
@@ -213,7 +214,7 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
 // are JSON ("gpt-4o" quoted is a string, 0.2 a number).
 Json FieldValue(const manifest::Value& value) {
   if (value.is_string()) {
-    Json parsed = Json::parse(value.text(), nullptr, false);
+    Json parsed = ReadJson(value.text());
     if (!parsed.is_discarded()) return parsed;
   }
   return value.ToJson();
@@ -396,7 +397,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.body = std::move(request.body);
     target_request.route = model::UpstreamRoute::kPassthrough;
     if (call.route == RouteType::kDetect) {
-      Json body = Json::parse(call.body, nullptr, false);
+      Json body = ReadJson(call.body);
       if (body.is_object()) {
         if (body.contains("model") && body["model"].is_string()) model = body["model"];
         call.streaming = body.value("stream", false);
@@ -406,7 +407,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.info.request_model = model;
     call.info.streaming = call.streaming;
   } else {
-    Json body = Json::parse(request.body, nullptr, false);
+    Json body = ReadJson(request.body);
     if (body.is_discarded() || !body.is_object()) {
       return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
     }
@@ -447,7 +448,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
         if (body.contains("system")) count(body["system"]);
         for (const Json& message : body.value("messages", Json::array())) count(message.value("content", Json()));
         return Local(std::move(call), 200, "application/json",
-                     Json{{"input_tokens", tokens}}.dump());
+                     WriteJson(Json{{"input_tokens", tokens}}));
       }
     }
     if (!wire) {
@@ -460,7 +461,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
     call.client_body = std::move(body);  // moved: a deep copy of a large body costs
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
-    call.body = translated->body.dump();
+    call.body = WriteJson(translated->body);
     call.info = std::move(translated->info);
     call.info.streaming = call.streaming;
     call.info.request_model = model;
@@ -509,7 +510,7 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
     return response;
   }
   response.content_type = "application/json";
-  response.body = translated->body.dump();
+  response.body = WriteJson(translated->body);
   response.info = std::move(translated->info);
   return response;
 }

@@ -1,4 +1,5 @@
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/json_codec.h"
 
 #include <chrono>
 
@@ -46,7 +47,7 @@ double AsFloat32(double value) { return static_cast<double>(static_cast<float>(v
 
 Json ParseToolArguments(std::string_view arguments) {
   if (arguments.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
-  Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(arguments);
   if (parsed.is_discarded()) return Json(std::string(arguments));
   return parsed;
 }
@@ -125,7 +126,7 @@ std::optional<int64_t> ThinkingBudget(std::string_view effort) {
 }
 
 std::optional<Json> ParseJson(std::string_view text) {
-  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(text);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
 }

@@ -1,4 +1,5 @@
 #include "emulator/llm/completions.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <map>
@@ -502,7 +503,7 @@ class CompletionsToMessagesStream : public chat::SseJsonStream {
   }
 
   static void Emit(const Json& event, std::string& out) {
-    out.append(EncodeSseEvent(event["type"].get<std::string>(), event.dump()));
+    out.append(EncodeSseEvent(event["type"].get<std::string>(), WriteJson(event)));
   }
 
   ResponseInfo info_;
@@ -673,7 +674,7 @@ std::string CompletionsError(int status, std::string_view upstream_body) {
     if (auto given = StringAt(error, {"error", "message"})) message = *given;
   }
   Json body = {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
-  return body.dump();
+  return WriteJson(body);
 }
 
 }  // namespace agw::llm

@@ -1,4 +1,5 @@
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <array>
@@ -249,7 +250,7 @@ Json FunctionCallPart(const Json& tool_call) {
   const Json& function = Member(tool_call, "function");
   Json args = Json::object();
   if (std::string_view arguments = StringOr(function, "arguments"); !arguments.empty()) {
-    Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
+    Json parsed = ReadJson(arguments);
     if (!parsed.is_discarded()) args = std::move(parsed);
   }
   // No id on the wire: Vertex rejects it on functionCall parts.
@@ -865,7 +866,7 @@ Json OutputMessage(const Json& tool_calls, std::string_view finish_reason) {
   Json content = Json::array();
   for (const Json& call : tool_calls) {
     const Json& function = call["function"];
-    Json arguments = Json::parse(StringOr(function, "arguments"), nullptr, false);
+    Json arguments = ReadJson(StringOr(function, "arguments"));
     if (arguments.is_discarded()) arguments = function["arguments"];
     content.push_back({{"type", "tool_call"},
                        {"id", call["id"]},
@@ -878,7 +879,7 @@ Json OutputMessage(const Json& tool_calls, std::string_view finish_reason) {
 Json ToolCallJson(const DecodedCall& call, std::string id) {
   return {{"id", std::move(id)},
           {"type", "function"},
-          {"function", {{"name", call.name}, {"arguments", call.args.dump()}}}};
+          {"function", {{"name", call.name}, {"arguments", WriteJson(call.args)}}}};
 }
 
 Json Choice(size_t index, const Json& candidate, const std::string& response_id) {
@@ -901,7 +902,7 @@ Json Choice(size_t index, const Json& candidate, const std::string& response_id)
 }
 
 Translated<Json> ParseBody(std::string_view body) {
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return tl::unexpected(std::string("failed to parse response: not a JSON object"));
   }
@@ -933,7 +934,7 @@ class GeminiStreamTranslator : public StreamTranslator {
 
  private:
   void Translate(const SseEvent& event, std::string& out) {
-    Json chunk = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+    Json chunk = ReadJson(event.data);
     if (chunk.is_discarded() || !chunk.is_object()) return;  // an unreadable chunk is skipped
     Record(chunk);
     std::optional<Json> translated = TranslateChunk(chunk);
@@ -1046,7 +1047,7 @@ class GeminiNativeStreamTranslator : public StreamTranslator {
 
  private:
   void Record(const SseEvent& event) {
-    Json chunk = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+    Json chunk = ReadJson(event.data);
     if (chunk.is_discarded() || !chunk.is_object()) return;
     if (std::string_view model = StringOr(chunk, "modelVersion");
         !model.empty() && !info_.provider_model) {
@@ -1201,7 +1202,7 @@ std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request
 }
 
 std::string GeminiError(int /*status*/, std::string_view upstream_body) {
-  Json parsed = Json::parse(upstream_body, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(upstream_body);
   if (parsed.is_array() && !parsed.empty()) parsed = parsed[0];
   const Json* error = parsed.is_discarded() ? nullptr : Find(parsed, "error");
   if (error == nullptr || !error->is_object()) return std::string(upstream_body);
@@ -1209,7 +1210,7 @@ std::string GeminiError(int /*status*/, std::string_view upstream_body) {
   Json translated = {{"type", chat::GoogleErrorType(google_status)},
                      {"message", StringOr(*error, "message")}};
   if (!google_status.empty()) translated["code"] = google_status;
-  return Json{{"event_id", nullptr}, {"error", std::move(translated)}}.dump();
+  return WriteJson(Json{{"event_id", nullptr}, {"error", std::move(translated)}});
 }
 
 Translated<RequestTranslation> GeminiNativeRequest(const Json& client_body,

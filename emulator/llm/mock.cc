@@ -1,4 +1,5 @@
 #include "emulator/llm/mock.h"
+#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/eventstream.h"
 #include "emulator/llm/prompt.h"
@@ -90,7 +91,7 @@ struct Usage {
 
 constexpr int64_t kCreated = 1700000000;  // fixed, so mocked answers are reproducible
 
-MockResponse Json200(const Json& body) { return {200, "application/json", body.dump()}; }
+MockResponse Json200(const Json& body) { return {200, "application/json", WriteJson(body)}; }
 
 MockResponse OpenAICompletions(const std::string& model, const std::string& answer, Usage usage,
                                bool streaming) {
@@ -109,13 +110,12 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
   }
   std::string sse;
   auto chunk = [&](Json choices, Json chunk_usage) {
-    sse += EncodeSseData(Json{{"id", "chatcmpl-mock"},
-                              {"object", "chat.completion.chunk"},
-                              {"created", kCreated},
-                              {"model", model},
-                              {"choices", std::move(choices)},
-                              {"usage", std::move(chunk_usage)}}
-                             .dump());
+    sse += EncodeSseData(WriteJson(Json{{"id", "chatcmpl-mock"},
+                                        {"object", "chat.completion.chunk"},
+                                        {"created", kCreated},
+                                        {"model", model},
+                                        {"choices", std::move(choices)},
+                                        {"usage", std::move(chunk_usage)}}));
   };
   bool first = true;
   for (const std::string& piece : Pieces(answer)) {
@@ -143,7 +143,7 @@ MockResponse AnthropicMessages(const std::string& model, const std::string& answ
                     {"usage", {{"input_tokens", usage.input}, {"output_tokens", usage.output}}}});
   }
   std::string sse;
-  auto event = [&](const char* name, const Json& data) { sse += EncodeSseEvent(name, data.dump()); };
+  auto event = [&](const char* name, const Json& data) { sse += EncodeSseEvent(name, WriteJson(data)); };
   event("message_start",
         {{"type", "message_start"},
          {"message", {{"id", "msg_mock"}, {"type", "message"}, {"role", "assistant"}, {"model", model},
@@ -188,7 +188,7 @@ MockResponse GeminiNative(const std::string& model, const std::string& answer, U
                   {"modelVersion", model},
                   {"responseId", "mock"}};
     if (last) chunk["usageMetadata"] = usage_json;
-    sse += EncodeSseData(chunk.dump());
+    sse += EncodeSseData(WriteJson(chunk));
   }
   return {200, "text/event-stream", sse};
 }
@@ -209,7 +209,7 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
   auto event = [&](const char* type, Json data) {
     data["type"] = type;
     data["sequence_number"] = sequence++;
-    sse += EncodeSseEvent(type, data.dump());
+    sse += EncodeSseEvent(type, WriteJson(data));
   };
   Json started = response;
   started["status"] = "in_progress";
@@ -246,7 +246,7 @@ MockResponse BedrockConverse(const std::string& answer, Usage usage, bool stream
     stream += EncodeEventStreamMessage({{":event-type", type},
                                         {":content-type", "application/json"},
                                         {":message-type", "event"}},
-                                       payload.dump());
+                                       WriteJson(payload));
   };
   event("messageStart", {{"role", "assistant"}});
   for (const std::string& piece : Pieces(answer)) {
@@ -279,7 +279,7 @@ int64_t EstimateTokens(std::string_view text) {
 }
 
 MockResponse MockProviderResponse(const LlmCall& call) {
-  Json body = Json::parse(call.body, nullptr, false);
+  Json body = ReadJson(call.body);
   Prompt prompt = ReadPrompt(body, call.wire);
   std::string model = call.info.request_model.empty() ? "mock-model" : call.info.request_model;
   std::string answer = prompt.last_user.empty() ? "(mock: no user message)" : prompt.last_user;

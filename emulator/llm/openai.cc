@@ -1,4 +1,5 @@
 #include "emulator/llm/openai.h"
+#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/request_info.h"
@@ -49,7 +50,7 @@ Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
 }
 
 Translated<ResponseTranslation> EmbeddingsResponse(std::string_view upstream_body) {
-  Json body = Json::parse(upstream_body, nullptr, /*allow_exceptions=*/false);
+  Json body = ReadJson(upstream_body);
   if (!body.is_object())
     return tl::unexpected<std::string>("embeddings response is not a JSON object");
   ResponseTranslation out;

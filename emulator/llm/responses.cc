@@ -1,4 +1,5 @@
 #include "emulator/llm/responses.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +43,7 @@ std::optional<std::string> OptionalString(const Json& object, const char* key) {
 }
 
 Json ParseOrNull(std::string_view text) {
-  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(text);
   return parsed.is_discarded() ? Json() : parsed;
 }
 
@@ -292,7 +293,7 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
                            {"id", id},
                            {"call_id", id},
                            {"name", StringOr(block, "name")},
-                           {"arguments", input.is_null() ? "{}" : input.dump()},
+                           {"arguments", input.is_null() ? "{}" : WriteJson(input)},
                            {"status", "completed"}});
     } else if (type == "thinking" || type == "redacted_thinking") {
       return CannotRepresent("messages thinking history");
@@ -446,7 +447,7 @@ void TranslateInputItem(const Json& item, Json& messages) {
   } else if (type == "custom_tool_call") {
     // Custom tool input is free text; chat tools take JSON, so it travels as a JSON string.
     AppendToolCall(messages, FunctionToolCall(StringOr(item, "id"), StringOr(item, "name"),
-                                              Member(item, "input").dump()));
+                                              WriteJson(Member(item, "input"))));
   } else if (type == "function_call_output") {
     const Json& output = Member(item, "output");
     std::string text =
@@ -836,7 +837,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 
   void Emit(Json event, std::string& out) {
     event["sequence_number"] = ++sequence_;
-    out += EncodeSseEvent("event", event.dump());
+    out += EncodeSseEvent("event", WriteJson(event));
   }
 
   Json Event(const char* type) { return Json{{"type", type}}; }
@@ -1102,7 +1103,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   using TextKey = std::pair<int64_t, int64_t>;  // output index, content index
 
   void Emit(const char* type, Json event, std::string& out) {
-    out += EncodeSseEvent(type, event.dump());
+    out += EncodeSseEvent(type, WriteJson(event));
   }
 
   void RecordResponse(const Json& response) {
@@ -1416,7 +1417,7 @@ std::string ResponsesToMessagesError(int status, std::string_view upstream_body)
   std::string type = StringOr(error, "type", chat::AnthropicErrorType(status));
   std::string message = error.is_object() ? StringOr(error, "message") : std::string(upstream_body);
   Json translated = Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}};
-  return translated.dump();
+  return WriteJson(translated);
 }
 
 Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_body,
@@ -1514,7 +1515,7 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
   translated["error"] = Json{{"type", chat::GoogleErrorType(*google_status)},
                              {"message", StringOr(error, "message")},
                              {"code", *google_status}};
-  return translated.dump();
+  return WriteJson(translated);
 }
 
 Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_body,

@@ -1,4 +1,5 @@
 #include "emulator/llm/translate.h"
+#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/bedrock.h"
@@ -33,7 +34,7 @@ std::string Unsupported(InputFormat input, WireFormat wire) {
 
 Translated<ResponseTranslation> Unchanged(std::string_view body) {
   ResponseTranslation translation;
-  translation.body = Json::parse(body, nullptr, false);
+  translation.body = ReadJson(body);
   if (translation.body.is_discarded()) translation.body = Json(std::string(body));
   return translation;
 }

@@ -1,4 +1,5 @@
 #include "emulator/llm/vertex.h"
+#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <charconv>
@@ -57,7 +58,7 @@ RequestInfo SummaryWithoutPrompt(InputFormat format, const Json& body) {
 }
 
 Translated<Json> ParseObject(std::string_view body) {
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json parsed = ReadJson(body);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return tl::unexpected(std::string("failed to parse response: not a JSON object"));
   }

@@ -1,0 +1,352 @@
+#include "emulator/llm/json_codec.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse_options.hpp>
+// Boost.JSON is used header-only (Debian ships no libboost_json for 1.81), the documented way:
+// its compiled parts are included in exactly one file of the program, this one.
+#include <boost/json/src.hpp>
+
+namespace agw::llm {
+namespace {
+
+// Builds nlohmann values from Boost.JSON's parse events, placing each value where
+// nlohmann's own DOM parser would.
+class JsonBuilder {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+  using ErrorCode = boost::json::error_code;
+  using Text = boost::json::string_view;
+
+  Json TakeRoot() { return std::move(root_); }
+
+  bool on_document_begin(ErrorCode&) { return true; }
+  bool on_document_end(ErrorCode&) { return true; }
+
+  bool on_object_begin(ErrorCode&) {
+    Json& slot = NextSlot();
+    slot = Json::object();
+    open_.push_back(&slot);
+    return true;
+  }
+  bool on_object_end(std::size_t, ErrorCode&) {
+    open_.pop_back();
+    return true;
+  }
+  bool on_array_begin(ErrorCode&) {
+    Json& slot = NextSlot();
+    slot = Json::array();
+    open_.push_back(&slot);
+    return true;
+  }
+  bool on_array_end(std::size_t, ErrorCode&) {
+    open_.pop_back();
+    return true;
+  }
+
+  bool on_key_part(Text part, std::size_t, ErrorCode&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(Text part, std::size_t, ErrorCode&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+
+  bool on_string_part(Text part, std::size_t, ErrorCode&) {
+    text_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_string(Text part, std::size_t, ErrorCode&) {
+    if (text_.empty()) {
+      NextSlot() = std::string(part.data(), part.size());
+    } else {
+      text_.append(part.data(), part.size());
+      NextSlot() = std::move(text_);
+      text_.clear();
+    }
+    return true;
+  }
+
+  bool on_number_part(Text part, ErrorCode&) {
+    number_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_int64(int64_t value, Text part, ErrorCode&) {
+    // nlohmann keeps every integer written without a minus sign unsigned.
+    bool negative = number_.empty() ? part.starts_with('-') : number_.front() == '-';
+    number_.clear();
+    if (negative) {
+      NextSlot() = value;
+    } else {
+      NextSlot() = static_cast<uint64_t>(value);
+    }
+    return true;
+  }
+  bool on_uint64(uint64_t value, Text, ErrorCode&) {
+    number_.clear();
+    NextSlot() = value;
+    return true;
+  }
+  bool on_double(double, Text part, ErrorCode& ec) {
+    // Converted again from the text, correctly rounded as nlohmann's strtod does: Boost's own
+    // conversion may differ in the last digit.
+    number_.append(part.data(), part.size());
+    double value = 0;
+    auto [end, error] = std::from_chars(number_.data(), number_.data() + number_.size(), value);
+    if (error == std::errc::result_out_of_range) {
+      // Underflow reads as zero or a subnormal; overflow is refused, as nlohmann refuses it.
+      value = std::strtod(number_.c_str(), nullptr);
+      if (!std::isfinite(value)) {
+        ec = boost::json::error::exponent_overflow;
+        return false;
+      }
+    } else if (error != std::errc() || end != number_.data() + number_.size()) {
+      ec = boost::json::error::syntax;
+      return false;
+    }
+    number_.clear();
+    NextSlot() = value;
+    return true;
+  }
+
+  bool on_bool(bool value, ErrorCode&) {
+    NextSlot() = value;
+    return true;
+  }
+  bool on_null(ErrorCode&) {
+    NextSlot() = nullptr;
+    return true;
+  }
+  bool on_comment_part(Text, ErrorCode&) { return true; }
+  bool on_comment(Text, ErrorCode&) { return true; }
+
+ private:
+  // Where the value being read goes: the root, the end of the open array, or the open
+  // object's member named by the last key (operator[]: a repeated key keeps its first place).
+  Json& NextSlot() {
+    if (open_.empty()) return root_;
+    Json& parent = *open_.back();
+    if (parent.is_array()) {
+      auto& elements = parent.get_ref<Json::array_t&>();
+      elements.emplace_back();
+      return elements.back();
+    }
+    Json& member = parent.get_ref<Json::object_t&>()[key_];
+    key_.clear();
+    return member;
+  }
+
+  Json root_;
+  std::vector<Json*> open_;  // the arrays and objects being filled, innermost last
+  std::string key_;
+  std::string text_;
+  std::string number_;
+};
+
+// How each byte reads inside a string: written as is, escaped, or the start of a multi-byte
+// UTF-8 sequence to check.
+enum class ByteClass : unsigned char { kPlain, kEscape, kMultiByte };
+
+constexpr std::array<ByteClass, 256> MakeByteClasses() {
+  std::array<ByteClass, 256> classes{};
+  for (int byte = 0; byte < 256; ++byte) {
+    if (byte < 0x20 || byte == '"' || byte == '\\') {
+      classes[byte] = ByteClass::kEscape;
+    } else if (byte >= 0x80) {
+      classes[byte] = ByteClass::kMultiByte;
+    } else {
+      classes[byte] = ByteClass::kPlain;
+    }
+  }
+  return classes;
+}
+constexpr std::array<ByteClass, 256> kByteClasses = MakeByteClasses();
+
+// The length of the well-formed UTF-8 sequence at text[at] (Unicode table 3-7), 0 if there
+// is none.
+size_t Utf8SequenceLength(std::string_view text, size_t at) {
+  auto byte = [&](size_t offset) -> unsigned {
+    return at + offset < text.size() ? static_cast<unsigned char>(text[at + offset]) : 0x100;
+  };
+  auto continuation = [&](size_t offset, unsigned low = 0x80, unsigned high = 0xBF) {
+    unsigned value = byte(offset);
+    return value >= low && value <= high;
+  };
+  unsigned lead = byte(0);
+  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+  if (lead == 0xE0) return continuation(1, 0xA0) && continuation(2) ? 3 : 0;
+  if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
+    return continuation(1) && continuation(2) ? 3 : 0;
+  }
+  if (lead == 0xED) return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;
+  if (lead == 0xF0) return continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0;
+  if (lead >= 0xF1 && lead <= 0xF3) {
+    return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  if (lead == 0xF4) {
+    return continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+void AppendEscape(unsigned char byte, std::string& out) {
+  switch (byte) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\t': out += "\\t"; return;
+    case '\n': out += "\\n"; return;
+    case '\f': out += "\\f"; return;
+    case '\r': out += "\\r"; return;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      char escaped[6] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
+      out.append(escaped, sizeof(escaped));
+    }
+  }
+}
+
+// False when `text` is not valid UTF-8 (the caller lets dump() report it).
+bool AppendString(std::string_view text, std::string& out) {
+  out.reserve(out.size() + text.size() + 2);
+  out.push_back('"');
+  size_t run_start = 0;
+  size_t at = 0;
+  while (at < text.size()) {
+    ByteClass kind = kByteClasses[static_cast<unsigned char>(text[at])];
+    if (kind == ByteClass::kPlain) {
+      ++at;
+    } else if (kind == ByteClass::kMultiByte) {
+      size_t length = Utf8SequenceLength(text, at);
+      if (length == 0) return false;
+      at += length;
+    } else {
+      out.append(text.data() + run_start, at - run_start);
+      AppendEscape(static_cast<unsigned char>(text[at]), out);
+      run_start = ++at;
+    }
+  }
+  out.append(text.data() + run_start, at - run_start);
+  out.push_back('"');
+  return true;
+}
+
+template <typename Integer>
+void AppendInteger(Integer value, std::string& out) {
+  char digits[24];
+  auto [end, error] = std::to_chars(digits, digits + sizeof(digits), value);
+  out.append(digits, end);
+}
+
+// False when a part of `value` is written differently by dump() (invalid UTF-8, binary).
+bool AppendValue(const Json& value, std::string& out) {
+  using Type = Json::value_t;
+  switch (value.type()) {
+    case Type::null:
+      out += "null";
+      return true;
+    case Type::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return true;
+    case Type::number_integer:
+      AppendInteger(value.get<int64_t>(), out);
+      return true;
+    case Type::number_unsigned:
+      AppendInteger(value.get<uint64_t>(), out);
+      return true;
+    case Type::number_float:
+      out += value.dump();  // nlohmann's shortest round-trip form ("1.0", "1e+20"); rare
+      return true;
+    case Type::string:
+      return AppendString(value.get_ref<const std::string&>(), out);
+    case Type::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const Json& element : value.get_ref<const Json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!AppendValue(element, out)) return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case Type::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!AppendString(key, out)) return false;
+        out.push_back(':');
+        if (!AppendValue(member, out)) return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// Whether arrays and objects in `value` nest more than `limit` deep (without recursion: the
+// value may be deep enough to overflow the stack).
+bool DeeperThan(const Json& value, size_t limit) {
+  std::vector<std::pair<const Json*, size_t>> pending = {{&value, 0}};
+  while (!pending.empty()) {
+    auto [current, depth] = pending.back();
+    pending.pop_back();
+    if (!current->is_structured()) continue;
+    if (depth + 1 > limit) return true;
+    for (const Json& child : *current) pending.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+Json ReadJson(std::string_view text) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth - 1;
+  boost::json::basic_parser<JsonBuilder> parser(options);
+  boost::json::error_code ec;
+  size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && consumed == text.size()) return parser.handler().TakeRoot();
+  if (ec == boost::json::error::too_deep) return Json(Json::value_t::discarded);
+  // Boost refuses a few documents nlohmann reads (exponents past its counter, such as
+  // 1e-99999999999999999999 read as 0): nlohmann decides those, and bad input is not hot.
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_discarded() && DeeperThan(parsed, kMaxJsonDepth - 1)) {
+    return Json(Json::value_t::discarded);
+  }
+  return parsed;
+}
+
+void AppendJson(const Json& value, std::string& out) {
+  size_t start = out.size();
+  if (!AppendValue(value, out)) {
+    out.resize(start);
+    out += value.dump();
+  }
+}
+
+std::string WriteJson(const Json& value) {
+  std::string out;
+  AppendJson(value, out);
+  return out;
+}
+
+}  // namespace agw::llm

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "emulator/llm/llm_info.h"
+
+// Reading and writing the JSON bodies that pass through the AI data plane. Every request and
+// answer is parsed and re-serialised (agentgateway does the same with serde), so this is the
+// hottest code of `run`: nlohmann's own lexer and serializer go byte by byte through a token
+// buffer and spent two thirds of the proxy's CPU on 16 KB bodies. Here Boost.JSON's parser
+// (which scans strings many bytes at a time) builds the same nlohmann values, and the writer
+// copies unescaped runs whole.
+namespace agw::llm {
+
+// Nesting deeper than this is refused, as serde_json's recursion limit refuses it in
+// agentgateway; it also keeps the recursive translators and the writer off the end of the stack.
+inline constexpr size_t kMaxJsonDepth = 128;
+
+// What Json::parse(text, nullptr, false) returns, faster: the same values (member order kept; a
+// repeated key keeps its first place and takes the last value; a leading UTF-8 byte order mark
+// skipped; non-negative integers unsigned), or a discarded value when `text` is not exactly one
+// JSON document or nests deeper than kMaxJsonDepth.
+Json ReadJson(std::string_view text);
+
+// The same text as value.dump(), faster: compact, UTF-8 kept as is, control characters, `"` and
+// `\` escaped. Strings that are not valid UTF-8 throw as dump() does.
+std::string WriteJson(const Json& value);
+
+// WriteJson appended to `out`.
+void AppendJson(const Json& value, std::string& out);
+
+}  // namespace agw::llm

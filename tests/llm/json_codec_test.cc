@@ -1,0 +1,209 @@
+// ReadJson and WriteJson against nlohmann's own parse() and dump(), which they replace on the
+// hot path: the same values (down to integer signedness), the same text, the same refusals.
+#include "emulator/llm/json_codec.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/paths.h"
+
+namespace agw::llm {
+namespace {
+
+Json ParseWithNlohmann(std::string_view text) { return Json::parse(text, nullptr, false); }
+
+// Equal as values and in the type of every number (operator== says 1u == 1 and 1 == 1.0).
+bool Identical(const Json& a, const Json& b) {
+  if (a.type() != b.type()) return false;
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!Identical(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    auto left = a.begin();
+    auto right = b.begin();
+    for (; left != a.end(); ++left, ++right) {
+      if (left.key() != right.key() || !Identical(left.value(), right.value())) return false;
+    }
+    return true;
+  }
+  if (a.is_number_float()) {
+    double x = a.get<double>(), y = b.get<double>();
+    return std::memcmp(&x, &y, sizeof(x)) == 0;  // -0.0 is not 0.0
+  }
+  return a == b;
+}
+
+// Both read `text` the same way: both refuse it, or both give identical values that both
+// writers put into the same words.
+void CheckSameReading(const std::string& text) {
+  INFO("text: " << text);
+  Json expected = ParseWithNlohmann(text);
+  Json actual = ReadJson(text);
+  REQUIRE(actual.is_discarded() == expected.is_discarded());
+  if (expected.is_discarded()) return;
+  REQUIRE(Identical(actual, expected));
+  REQUIRE(WriteJson(actual) == expected.dump());
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// A random value with the awkward parts of real bodies: escapes, control characters, every
+// UTF-8 length, integers at the edges of their types, doubles of every shape, nesting.
+Json RandomValue(std::mt19937_64& random, int depth) {
+  std::uniform_int_distribution<int> pick(0, depth > 4 ? 5 : 7);
+  switch (pick(random)) {
+    case 0: return nullptr;
+    case 1: return random() % 2 == 0;
+    case 2: {
+      static const int64_t kIntegers[] = {0, -1, 1, INT64_MIN, INT64_MAX, -42, 1700000000};
+      if (random() % 3 == 0) return kIntegers[random() % std::size(kIntegers)];
+      return static_cast<int64_t>(random()) >> (random() % 63);
+    }
+    case 3: {
+      if (random() % 4 == 0) return UINT64_MAX - random() % 1000;
+      return static_cast<uint64_t>(random() >> (random() % 64));
+    }
+    case 4: {
+      static const double kDoubles[] = {0.0, -0.0, 0.1, 1.5, 1e-300, 4.9e-324, 1.7976931348623157e308,
+                                        0.7, 123456789.125, -2.5e-7, 1e21, 3.0};
+      if (random() % 2 == 0) return kDoubles[random() % std::size(kDoubles)];
+      double value;
+      do {
+        uint64_t bits = random();
+        std::memcpy(&value, &bits, sizeof(value));
+      } while (!std::isfinite(value));
+      return value;
+    }
+    case 5: {
+      static const char* kPieces[] = {"a", "quick brown fox ", "\"", "\\", "/", "\n", "\t", "\r",
+                                      "\b", "\f", "\x01", "\x1f", "\x7f", "é", "€", "😀", "\xe2\x80\xa8",
+                                      "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "\\u0041", "{}[],:"};
+      std::string text;
+      size_t pieces = random() % 12;
+      for (size_t i = 0; i < pieces; ++i) text += kPieces[random() % std::size(kPieces)];
+      if (random() % 10 == 0) text.append(16 * 1024 + random() % 100, 'x');
+      return text;
+    }
+    case 6: {
+      Json array = Json::array();
+      size_t size = random() % 5;
+      for (size_t i = 0; i < size; ++i) array.push_back(RandomValue(random, depth + 1));
+      return array;
+    }
+    default: {
+      Json object = Json::object();
+      size_t size = random() % 5;
+      static const char* kKeys[] = {"model", "messages", "content", "role", "usage", "", "ключ",
+                                    "with \"quote\"", "tab\t"};
+      for (size_t i = 0; i < size; ++i) {
+        object[kKeys[random() % std::size(kKeys)]] = RandomValue(random, depth + 1);
+      }
+      return object;
+    }
+  }
+}
+
+TEST_CASE("ReadJson and WriteJson agree with nlohmann on every JSON file of the shared data") {
+  std::filesystem::path shared(test::kSharedDir);
+  size_t files = 0, lines = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(shared)) {
+    if (!entry.is_regular_file()) continue;
+    std::string extension = entry.path().extension().string();
+    if (extension == ".json") {
+      CheckSameReading(ReadFile(entry.path()));
+      ++files;
+    } else if (extension == ".jsonl") {
+      std::istringstream in(ReadFile(entry.path()));
+      for (std::string line; std::getline(in, line);) {
+        CheckSameReading(line);
+        ++lines;
+      }
+    }
+  }
+  // The fixtures are there: the comparison above is not vacuous.
+  CHECK(files >= 100);
+  CHECK(lines >= 1000);
+}
+
+TEST_CASE("ReadJson and WriteJson agree with nlohmann on random values") {
+  std::mt19937_64 random(20261122);
+  for (int i = 0; i < 3000; ++i) {
+    Json value = RandomValue(random, 0);
+    std::string text = value.dump();
+    INFO("value: " << text);
+    REQUIRE(WriteJson(value) == text);
+    CheckSameReading(text);
+    CheckSameReading(value.dump(2));  // whitespace between tokens
+  }
+}
+
+TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents") {
+  std::mt19937_64 random(7);
+  static const char kNoise[] = "{}[]\":,\\ \n0-1.5e+truefalsenull\x01\x80\xc3\xa9\xed\xa0\x80u";
+  size_t refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = RandomValue(random, 2).dump();
+    if (text.size() > 4096) continue;
+    size_t edits = 1 + random() % 3;
+    for (size_t e = 0; e < edits && !text.empty(); ++e) {
+      size_t at = random() % text.size();
+      switch (random() % 3) {
+        case 0: text[at] = kNoise[random() % (sizeof(kNoise) - 1)]; break;
+        case 1: text.erase(at, 1); break;
+        default: text.insert(at, 1, kNoise[random() % (sizeof(kNoise) - 1)]);
+      }
+    }
+    CheckSameReading(text);
+    if (ParseWithNlohmann(text).is_discarded()) ++refused;
+  }
+  CHECK(refused > 5000);  // the damage did produce invalid documents to compare on
+}
+
+TEST_CASE("ReadJson on the edges of the grammar") {
+  for (const char* text :
+       {"", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "1e+", "NaN",
+        "Infinity", "nul", "truex", "[1 2]", "{\"a\" 1}", "{1:2}", "\"abc", "\"\\x\"",
+        "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud83d\\ude00\"",
+        "\"\x01\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "1 2", "{} x", "[] ",
+        " \t\r\n[]\n", "\xEF\xBB\xBF{\"bom\":true}", "\xEF\xBB{}", "1e400", "-1e400", "1e-400",
+        "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+        "-9223372036854775809", "-0", "-0.0", "0e0", "1E2", "123456789012345678901234567890",
+        "0.1000000000000000055511151231257827", "{\"a\":1,\"a\":2,\"b\":3}", "/* c */ 1",
+        "[1]//"}) {
+    CheckSameReading(text);
+  }
+}
+
+TEST_CASE("ReadJson refuses nesting as deep as serde_json refuses it, and no shallower") {
+  auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  CHECK(ReadJson(nested(kMaxJsonDepth - 1)).is_array());
+  CHECK(ReadJson(nested(kMaxJsonDepth)).is_discarded());
+  // Deep enough to overflow a recursive writer: refused, not crashed on.
+  CHECK(ReadJson(nested(1'000'000)).is_discarded());
+}
+
+TEST_CASE("WriteJson lets nlohmann report strings that are not UTF-8") {
+  Json value = {{"text", std::string("bad \xff byte")}};
+  CHECK_THROWS_AS(WriteJson(value), Json::type_error);
+  std::string out = "kept";
+  CHECK_THROWS_AS(AppendJson(value, out), Json::type_error);
+}
+
+}  // namespace
+}  // namespace agw::llm
