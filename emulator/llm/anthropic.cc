@@ -421,6 +421,7 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
       pending_role_ = StringAt(event, {"message", "role"}).value_or("assistant");
       model_ = StringAt(event, {"message", "model"}).value_or(model_);
       if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) service_tier_ = *tier;
+      text_chunk_prefix_.clear();  // id, model and tier are part of it
     } else if (type == "content_block_start") {
       StartBlock(event, out);
     } else if (type == "content_block_delta") {
@@ -447,7 +448,12 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   void TranslateDelta(const Json& event, std::string& out) {
     std::string type = StringAt(event, {"delta", "type"}).value_or("");
     if (type == "text_delta") {
-      EmitDelta(Json{{"content", StringAt(event, {"delta", "text"}).value_or("")}}, out);
+      const Json* text = Find(event, {"delta", "text"});
+      if (!pending_role_ && text != nullptr && text->is_string()) {
+        EmitText(text->get_ref<const std::string&>(), out);
+      } else {
+        EmitDelta(Json{{"content", StringAt(event, {"delta", "text"}).value_or("")}}, out);
+      }
     } else if (type == "thinking_delta") {
       EmitDelta(Json{{"content", nullptr},
                      {"reasoning_content", StringAt(event, {"delta", "thinking"}).value_or("")}},
@@ -498,6 +504,24 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     out.append(EncodeSseData(WriteJson(Chunk(std::move(choices), nullptr))));
   }
 
+  // Text deltas are nearly every event of a stream: their chunk is the same words as
+  // EmitDelta's around the text, so those words are written once and the text put between.
+  void EmitText(const std::string& text, std::string& out) {
+    if (text_chunk_prefix_.empty()) {
+      Json choices = Json::array({Json{{"index", 0}, {"delta", {{"content", ""}}}}});
+      std::string chunk = WriteJson(Chunk(std::move(choices), nullptr));
+      // The first place these words occur: inside the id, model or tier strings any quote
+      // would be escaped.
+      constexpr std::string_view kEmptyContent = "\"content\":\"\"";
+      size_t string_at = chunk.find(kEmptyContent) + kEmptyContent.size() - 2;
+      text_chunk_prefix_ = "data: " + chunk.substr(0, string_at);
+      text_chunk_suffix_ = chunk.substr(string_at + 2) + "\n\n";
+    }
+    out.append(text_chunk_prefix_);
+    AppendJsonString(text, out);
+    out.append(text_chunk_suffix_);
+  }
+
   // The role announced by message_start rides on the first chunk with a choice.
   void TakeRole(Json& delta) {
     if (pending_role_) delta["role"] = *pending_role_;
@@ -523,6 +547,8 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   std::optional<std::string> pending_role_;
   int64_t next_tool_index_ = 0;
   std::map<int64_t, ToolBlock> tool_blocks_;  // by content block index
+  std::string text_chunk_prefix_;  // `data: ` and a text chunk up to its content string
+  std::string text_chunk_suffix_;  // the rest of that chunk after the string, and `\n\n`
 };
 
 }  // namespace

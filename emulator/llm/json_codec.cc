@@ -343,6 +343,14 @@ void AppendJson(const Json& value, std::string& out) {
   }
 }
 
+void AppendJsonString(std::string_view text, std::string& out) {
+  size_t start = out.size();
+  if (!AppendString(text, out)) {
+    out.resize(start);
+    out += Json(text).dump();
+  }
+}
+
 std::string WriteJson(const Json& value) {
   std::string out;
   AppendJson(value, out);

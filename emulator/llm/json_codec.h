@@ -30,4 +30,7 @@ std::string WriteJson(const Json& value);
 // WriteJson appended to `out`.
 void AppendJson(const Json& value, std::string& out);
 
+// AppendJson of a JSON string holding `text`, without making a Json of it.
+void AppendJsonString(std::string_view text, std::string& out);
+
 }  // namespace agw::llm

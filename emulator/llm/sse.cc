@@ -1,21 +1,48 @@
 #include "emulator/llm/sse.h"
 
+#include <cstring>
+
 namespace agw::llm {
+namespace {
+
+// Where the line starting at `from` ends (its CR or LF), npos if not in `bytes` yet. Two memchr
+// scans rather than a byte loop: events are hundreds of bytes and arrive by the thousand.
+size_t LineEnd(std::string_view bytes, size_t from) {
+  const char* begin = bytes.data() + from;
+  size_t length = bytes.size() - from;
+  const void* newline = std::memchr(begin, '\n', length);
+  size_t until = newline ? static_cast<const char*>(newline) - begin : length;
+  const void* carriage_return = std::memchr(begin, '\r', until);
+  if (carriage_return) return from + (static_cast<const char*>(carriage_return) - begin);
+  return newline ? from + until : std::string_view::npos;
+}
+
+}  // namespace
 
 void SseParser::Feed(std::string_view bytes, const Sink& sink) {
-  for (char c : bytes) {
+  size_t at = 0;
+  while (at < bytes.size()) {
     if (last_was_cr_) {
       last_was_cr_ = false;
-      if (c == '\n') continue;  // the second half of a CRLF already ended the line
+      if (bytes[at] == '\n') {  // the second half of a CRLF already ended the line
+        ++at;
+        continue;
+      }
     }
-    if (c == '\r' || c == '\n') {
-      last_was_cr_ = c == '\r';
-      std::string line = std::move(line_);
-      line_.clear();
-      TakeLine(line, sink);
-      continue;
+    size_t end = LineEnd(bytes, at);
+    if (end == std::string_view::npos) {
+      line_.append(bytes.substr(at));
+      return;
     }
-    line_.push_back(c);
+    last_was_cr_ = bytes[end] == '\r';
+    std::string_view line = bytes.substr(at, end - at);
+    if (!line_.empty()) {  // the line began in an earlier Feed
+      line_.append(line);
+      line = line_;
+    }
+    TakeLine(line, sink);
+    line_.clear();
+    at = end + 1;
   }
 }
 
@@ -55,7 +82,10 @@ void SseParser::TakeLine(std::string_view line, const Sink& sink) {
 
 void SseParser::Dispatch(const Sink& sink) {
   if (has_fields_) sink(pending_);
-  pending_ = SseEvent{};
+  // Cleared, not replaced: the strings keep their capacity for the next event.
+  pending_.event.clear();
+  pending_.data.clear();
+  pending_.id.clear();
   has_data_ = false;
   has_fields_ = false;
 }

@@ -112,6 +112,34 @@ TEST_CASE("An Anthropic stream is translated event by event, [DONE] only at the 
   CHECK(stream->info().completion == std::vector<std::string>{"Hi"});
 }
 
+TEST_CASE("Text chunks after the first are the first chunk's words around the new text") {
+  // An id and model that hold the words the chunk is cut at, and texts that need escaping.
+  std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
+  std::string out;
+  Json start = {{"type", "message_start"},
+                {"message", {{"id", "msg_\"content\":\"\""}, {"role", "assistant"},
+                             {"model", "claude \u00e9\"x"}, {"usage", {{"input_tokens", 1}}}}}};
+  stream->Feed("event: message_start\ndata: " + start.dump() + "\n\n", out);
+  std::vector<std::string> texts = {"first", "line\nbreak \"quoted\" \\ \u00e9 \u0001", "",
+                                    "\"content\":\"\""};
+  for (const std::string& text : texts) {
+    Json delta = {{"type", "content_block_delta"},
+                  {"index", 0},
+                  {"delta", {{"type", "text_delta"}, {"text", text}}}};
+    stream->Feed("event: content_block_delta\ndata: " + delta.dump() + "\n\n", out);
+  }
+  std::vector<Json> chunks = DataEvents(out);
+  REQUIRE(chunks.size() == texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Json expected = chunks[0];
+    expected["choices"][0]["delta"] = {{"content", texts[i]}};
+    if (i == 0) expected["choices"][0]["delta"]["role"] = "assistant";
+    CHECK(chunks[i].dump() == expected.dump());
+  }
+  CHECK(chunks[1]["id"] == "msg_\"content\":\"\"");
+  CHECK(chunks[1]["model"] == "claude \u00e9\"x");
+}
+
 TEST_CASE("OpenAI chunks become Anthropic events with cache tokens taken out of the input") {
   std::string upstream =
       "data: {\"id\":\"c\",\"model\":\"gpt-5\",\"choices\":[{\"index\":0,\"delta\":{},"

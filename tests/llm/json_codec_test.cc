@@ -203,6 +203,18 @@ TEST_CASE("WriteJson lets nlohmann report strings that are not UTF-8") {
   CHECK_THROWS_AS(WriteJson(value), Json::type_error);
   std::string out = "kept";
   CHECK_THROWS_AS(AppendJson(value, out), Json::type_error);
+  CHECK_THROWS_AS(AppendJsonString("\xc3", out), Json::type_error);
+}
+
+TEST_CASE("AppendJsonString writes a string as WriteJson writes it as a value") {
+  std::mt19937_64 random(3);
+  for (int i = 0; i < 500; ++i) {
+    Json value = RandomValue(random, 5);
+    if (!value.is_string()) continue;
+    std::string out = "data: ";
+    AppendJsonString(value.get_ref<const std::string&>(), out);
+    REQUIRE(out == "data: " + value.dump());
+  }
 }
 
 }  // namespace
