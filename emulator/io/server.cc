@@ -4,6 +4,7 @@
 #include "emulator/io/server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -169,7 +170,7 @@ class Server::Impl {
   Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
   template <typename Client>
   Awaitable<void> ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
-                           const route::Plan& plan, const std::string& body, bool chunked_ok,
+                           const route::Plan& plan, std::string body, bool chunked_ok,
                            bool& keep_alive, Clock::time_point start, const Snapshot& snapshot,
                            AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
@@ -356,6 +357,23 @@ Awaitable<void> WriteAll(S& stream, const std::string& data, boost::system::erro
   co_await net::async_write(stream, net::buffer(data), net::redirect_error(kUse, ec));
 }
 
+// A head and a body in one gather write: a large body is sent from where it is, not copied
+// behind its head first.
+template <typename S>
+Awaitable<void> WriteAll(S& stream, std::string_view head, std::string_view body,
+                         boost::system::error_code& ec) {
+  std::array<net::const_buffer, 2> buffers{net::buffer(head.data(), head.size()),
+                                           net::buffer(body.data(), body.size())};
+  co_await net::async_write(stream, buffers, net::redirect_error(kUse, ec));
+}
+
+// An HTTP/1.1 request as written upstream: its head, and a view of the body it carries (which
+// outlives the write).
+struct RequestBytes {
+  std::string head;
+  std::string_view body;
+};
+
 // Result of exchanging one request with an upstream.
 struct Exchange {
   int status = 0;
@@ -403,17 +421,17 @@ struct UpstreamFailure {
   std::string message;
 };
 
-// Sends `request_bytes` and reads the final response header into `parser`. Interim 1xx
+// Sends `request` and reads the final response header into `parser`. Interim 1xx
 // responses (100 Continue, 103 Early Hints) are not the answer: they are skipped (RFC 9110
 // §15.2), or the final response would answer the next request.
 template <typename S>
 Awaitable<UpstreamFailure> SendAndReadHead(
-    S& upstream, beast::flat_buffer& buffer, const std::string& request_bytes,
+    S& upstream, beast::flat_buffer& buffer, const RequestBytes& request,
     const UpstreamLimits& limits, bool head_request,
     std::optional<http::response_parser<http::buffer_body>>& parser) {
   boost::system::error_code ec;
   limits.Arm(beast::get_lowest_layer(upstream));
-  co_await WriteAll(upstream, request_bytes, ec);
+  co_await WriteAll(upstream, request.head, request.body, ec);
   if (ec) {
     UpstreamFailure failure{ec == beast::error::timeout ? 504 : 503,
                             "upstream write failed: " + ec.message()};
@@ -439,20 +457,20 @@ Awaitable<UpstreamFailure> SendAndReadHead(
   }
 }
 
-// Sends `request_bytes` upstream and relays the response to `client` as it arrives: with
+// Sends `request` upstream and relays the response to `client` as it arrives: with
 // Content-Length when the upstream gave one, otherwise re-chunked, so SSE and other streamed
 // bodies pass through event by event. `chunked_ok` is false for an HTTP/1.0 client, which gets
 // an unsized body as is, ended by closing the connection (RFC 9112 §6.1).
 template <typename S, typename Client>
 Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
                           std::vector<char>& chunk, Client& client,
-                          const std::string& request_bytes, const route::Plan& plan,
+                          const RequestBytes& request, const route::Plan& plan,
                           bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
   Exchange result;
   boost::system::error_code ec;
   std::optional<http::response_parser<http::buffer_body>> final_parser;
-  UpstreamFailure failed = co_await SendAndReadHead(upstream, upstream_buffer, request_bytes,
-                                                    limits, head_request, final_parser);
+  UpstreamFailure failed = co_await SendAndReadHead(upstream, upstream_buffer, request, limits,
+                                                    head_request, final_parser);
   if (failed.status != 0) {
     result.error_status = failed.status;
     result.error = std::move(failed.message);
@@ -586,11 +604,10 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
   co_return ConnectResult{};
 }
 
-std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const std::string& body,
-                                 bool keep_alive) {
-  // One allocation: growing the string by concatenation copied a 1 KB body several times.
+RequestBytes UpstreamRequestBytes(const route::UpstreamRequest& request, std::string_view body,
+                                  bool keep_alive) {
   std::string out;
-  out.reserve(256 + request.path_and_query.size() + request.authority.size() + body.size());
+  out.reserve(256 + request.path_and_query.size() + request.authority.size());
   out += request.method;
   out += ' ';
   out += request.path_and_query;
@@ -613,8 +630,7 @@ std::string UpstreamRequestBytes(const route::UpstreamRequest& request, const st
   }
   if (!keep_alive) out += "connection: close\r\n";
   out += "\r\n";
-  out += body;
-  return out;
+  return RequestBytes{std::move(out), body};
 }
 
 
@@ -633,12 +649,13 @@ struct LlmResult {
   std::optional<Clock::time_point> first_bytes;  // streamed: when translated bytes first left
 };
 
-std::string SizedResponse(int status, route::HeaderList headers, const std::string& content_type,
-                          const std::string& body) {
+// The head of a response that carries `body_size` bytes of `content_type`.
+std::string SizedHead(int status, route::HeaderList headers, const std::string& content_type,
+                      std::size_t body_size) {
   if (!content_type.empty()) route::SetHeader(headers, "content-type", content_type);
   route::RemoveHeader(headers, "content-length");
-  headers.emplace_back("content-length", std::to_string(body.size()));
-  return HeaderBlock(status, headers) + body;
+  headers.emplace_back("content-length", std::to_string(body_size));
+  return HeaderBlock(status, headers);
 }
 
 std::string ChunkFrame(std::string_view data) {
@@ -688,7 +705,7 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
     result.status = status;
     result.bytes = out.size();
     // The whole stream is already here: it goes out with its length.
-    co_await WriteAll(client, SizedResponse(status, headers, "text/event-stream", out), ec);
+    co_await WriteAll(client, SizedHead(status, headers, "text/event-stream", out.size()), out, ec);
     result.client_ok = !ec;
     co_return result;
   }
@@ -696,7 +713,8 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
   result.info = answer.info;
   result.status = answer.status;
   result.bytes = answer.body.size();
-  co_await WriteAll(client, SizedResponse(answer.status, headers, answer.content_type, answer.body), ec);
+  co_await WriteAll(client, SizedHead(answer.status, headers, answer.content_type, answer.body.size()),
+                    answer.body, ec);
   result.client_ok = !ec;
   co_return result;
 }
@@ -705,7 +723,7 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
 // translated event by event as bytes arrive; anything else is read whole and translated.
 template <typename S, typename Client>
 Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::vector<char>& chunk,
-                                 Client& client, const std::string& request_bytes,
+                                 Client& client, const RequestBytes& request,
                                  const llm::LlmCall& call, const route::Plan& plan,
                                  bool chunked_ok, const UpstreamLimits& limits,
                                  std::size_t max_body) {
@@ -713,7 +731,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   boost::system::error_code ec;
   std::optional<http::response_parser<http::buffer_body>> parser;
   UpstreamFailure failed =
-      co_await SendAndReadHead(upstream, buffer, request_bytes, limits, false, parser);
+      co_await SendAndReadHead(upstream, buffer, request, limits, false, parser);
   if (failed.status != 0) {
     result.error_status = failed.status;
     result.error = std::move(failed.message);
@@ -762,6 +780,10 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     }
     header_sent = true;
     result.status = status;
+  }
+  if (!translator) {
+    // The announced length at once: appending 16 KB in chunks doubled the string's room.
+    if (auto length = parser->content_length()) body.reserve(std::min<std::uint64_t>(*length, max_body));
   }
   std::string out;
   while (!parser->is_done()) {
@@ -960,9 +982,9 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
         Destination target =
             ResolveMirror(mirror, snapshot->pipeline->model, options_.services, worker.random());
         if (target.endpoint) {
-          net::co_spawn(stream.get_executor(),
-                        Mirror(*target.endpoint,
-                               UpstreamRequestBytes(*plan.upstream, message.body(), false)),
+          RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), false);
+          bytes.head += bytes.body;  // the mirror outlives this request: it owns a copy
+          net::co_spawn(stream.get_executor(), Mirror(*target.endpoint, std::move(bytes.head)),
                         net::detached);
         }
       }
@@ -979,7 +1001,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       record.status = direct->status;
       record.response_bytes = direct->body.size();
     } else if (llm_backend) {
-      co_await ServeLlm(worker, stream, upstream, plan, message.body(), message.version() >= 11,
+      co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()), message.version() >= 11,
                         keep_alive, start, *snapshot, record, ec);
     } else {
       const Endpoint& endpoint = *destination.endpoint;
@@ -997,7 +1019,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
             break;
           }
         }
-        std::string bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
+        RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
         if (upstream.tls) {
           exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
                                     plan, request.method == "HEAD", message.version() >= 11,
@@ -1058,7 +1080,7 @@ std::shared_ptr<balance::ProviderSet> Server::Impl::ProviderSetFor(const AiBacke
 
 template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
-                                       const route::Plan& plan, const std::string& body,
+                                       const route::Plan& plan, std::string body,
                                        bool chunked_ok, bool& keep_alive, Clock::time_point start,
                                        const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
@@ -1080,7 +1102,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   auto answer_text = [&](int status, const std::string& text) -> Awaitable<void> {
     record.status = status;
     record.response_bytes = text.size();
-    co_await WriteAll(stream, SizedResponse(status, {}, "text/plain", text), ec);
+    co_await WriteAll(stream, SizedHead(status, {}, "text/plain", text.size()), text, ec);
   };
   std::optional<balance::ProviderSet::Pick> pick = providers->Select(Clock::now(), worker.random);
   if (!pick) {
@@ -1094,7 +1116,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   request.method = plan.upstream->method;
   route::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
   request.headers = plan.upstream->headers;
-  request.body = body;
+  request.body = std::move(body);
   llm::LlmCall call = llm::PlanCall(provider.setup, std::move(request));
   record.gen_ai_provider = call.provider_id;
   record.gen_ai_request_model = call.info.request_model;
@@ -1103,8 +1125,10 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     providers->Finish(*pick, true, 0, Clock::now(), std::nullopt);
     record.status = call.local->status;
     record.response_bytes = call.local->body.size();
-    co_await WriteAll(stream, SizedResponse(call.local->status, {}, call.local->content_type,
-                                            call.local->body), ec);
+    co_await WriteAll(stream,
+                      SizedHead(call.local->status, {}, call.local->content_type,
+                                call.local->body.size()),
+                      call.local->body, ec);
     co_return;
   }
   if (options_.ai.mock_providers) {
@@ -1120,7 +1144,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     outgoing.path_and_query = std::move(prepared.path_and_query);
     outgoing.authority = std::move(prepared.authority);
     outgoing.headers = std::move(prepared.headers);
-    std::string bytes = UpstreamRequestBytes(outgoing, call.body, true);
+    RequestBytes bytes = UpstreamRequestBytes(outgoing, call.body, true);
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
     std::string key = connection.endpoint.ToString();
     for (int attempt = 0; attempt < 2; ++attempt) {
