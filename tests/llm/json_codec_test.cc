@@ -198,6 +198,28 @@ TEST_CASE("ReadJson refuses nesting as deep as serde_json refuses it, and no sha
   CHECK(ReadJson(nested(1'000'000)).is_discarded());
 }
 
+TEST_CASE("WriteJson finds a character to escape at every place within and across 8-byte words") {
+  for (std::string special : {std::string(1, '\0'), std::string("\x1f"), std::string("\""),
+                              std::string("\\"), std::string(" "), std::string("!"),
+                              std::string("\x7f"), std::string("\xc3\xa9"),
+                              std::string("\xf0\x9f\x98\x80")}) {
+    for (size_t length = 0; length <= 24; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string text = std::string(at, 'a') + special + std::string(length - at, 'b');
+        Json value = text;
+        INFO("special at " << at << " of " << text.size());
+        REQUIRE(WriteJson(value) == value.dump());
+      }
+    }
+  }
+  // An invalid byte anywhere in a word is still noticed.
+  for (size_t at = 0; at < 17; ++at) {
+    std::string text(17, 'a');
+    text[at] = '\xff';
+    CHECK_THROWS_AS(WriteJson(Json(text)), Json::type_error);
+  }
+}
+
 TEST_CASE("WriteJson lets nlohmann report strings that are not UTF-8") {
   Json value = {{"text", std::string("bad \xff byte")}};
   CHECK_THROWS_AS(WriteJson(value), Json::type_error);
