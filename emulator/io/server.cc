@@ -374,6 +374,35 @@ struct RequestBytes {
   std::string_view body;
 };
 
+// The line that opens a chunk of `size` bytes: hex digits and CRLF.
+struct ChunkSizeLine {
+  explicit ChunkSizeLine(std::size_t size) {
+    char* end = std::to_chars(text, text + sizeof(text) - 2, size, 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    length = static_cast<std::size_t>(end - text);
+  }
+  net::const_buffer buffer() const { return net::buffer(text, length); }
+  char text[20];
+  std::size_t length = 0;
+};
+
+// Writes `data` to the client as the next part of a body: one chunk when the body is chunked
+// (nothing for no data: an empty chunk would end it), and with `last` the end of the body.
+// One gather write, the data not copied into a frame.
+template <typename Client>
+Awaitable<void> WriteBodyPart(Client& client, std::string_view data, bool chunked, bool last,
+                              boost::system::error_code& ec) {
+  bool framed = chunked && !data.empty();
+  ChunkSizeLine size_line(data.size());
+  std::array<net::const_buffer, 4> buffers = {
+      framed ? size_line.buffer() : net::const_buffer(), net::buffer(data.data(), data.size()),
+      framed ? net::buffer("\r\n", 2) : net::const_buffer(),
+      chunked && last ? net::buffer("0\r\n\r\n", 5) : net::const_buffer()};
+  if (net::buffer_size(buffers) == 0) co_return;
+  co_await net::async_write(client, buffers, net::redirect_error(kUse, ec));
+}
+
 // Result of exchanging one request with an upstream.
 struct Exchange {
   int status = 0;
@@ -522,15 +551,12 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     if (ec == http::error::need_buffer) ec = {};
     std::size_t n = chunk.size() - response.body().size;
     result.bytes += n;
-    std::string prefix;
-    if (chunked && n > 0) {
-      std::ostringstream size;
-      size << std::hex << n << "\r\n";
-      prefix = size.str();
-    }
+    bool framed = chunked && n > 0;
+    ChunkSizeLine size_line(n);
     std::array<net::const_buffer, 4> buffers = {
-        header_pending ? net::buffer(block) : net::const_buffer(), net::buffer(prefix),
-        net::buffer(chunk.data(), n), net::buffer("\r\n", prefix.empty() ? 0 : 2)};
+        header_pending ? net::buffer(block) : net::const_buffer(),
+        framed ? size_line.buffer() : net::const_buffer(), net::buffer(chunk.data(), n),
+        framed ? net::buffer("\r\n", 2) : net::const_buffer()};
     if (net::buffer_size(buffers) > 0) {
       boost::system::error_code write_ec;
       co_await net::async_write(client, buffers, net::redirect_error(kUse, write_ec));
@@ -658,11 +684,6 @@ std::string SizedHead(int status, route::HeaderList headers, const std::string& 
   return HeaderBlock(status, headers);
 }
 
-std::string ChunkFrame(std::string_view data) {
-  std::ostringstream size;
-  size << std::hex << data.size() << "\r\n";
-  return size.str() + std::string(data) + "\r\n";
-}
 
 // Client headers for an LLM response: the upstream's, minus framing, plus the route's edits.
 route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
@@ -801,11 +822,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         if (!result.first_bytes) result.first_bytes = Clock::now();
         result.bytes += out.size();
         boost::system::error_code write_ec;
-        // Not `co_await WriteAll(client, chunked_ok ? ChunkFrame(out) : out, ...)`: g++ 12
-        // destroys a `?:` temporary inside a co_await expression twice, a double free that
-        // aborted `run` on the first translated stream.
-        if (chunked_ok) out = ChunkFrame(out);
-        co_await WriteAll(client, out, write_ec);
+        // No `?:` temporaries inside this co_await: g++ 12 destroys them twice, a double free
+        // that once aborted `run` on the first translated stream.
+        co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, write_ec);
         if (write_ec) {
           result.client_ok = false;
           co_return result;
@@ -837,8 +856,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     translator->Finish(out);
     result.bytes += out.size();
     result.info = translator->info();
-    std::string tail = chunked_ok ? (out.empty() ? std::string() : ChunkFrame(out)) + "0\r\n\r\n" : out;
-    co_await WriteAll(client, tail, ec);
+    co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec);
     if (ec) result.client_ok = false;
     co_return result;
   }
