@@ -1,5 +1,4 @@
 #include "emulator/llm/anthropic.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <map>
@@ -8,6 +7,7 @@
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/completions.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 

@@ -1,5 +1,4 @@
 #include "emulator/llm/bedrock.h"
-#include "emulator/llm/json_codec.h"
 
 #include <cctype>
 #include <chrono>
@@ -9,6 +8,7 @@
 
 #include "emulator/llm/bedrock_internal.h"
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
 namespace agw::llm {

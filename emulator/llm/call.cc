@@ -1,9 +1,9 @@
 #include "emulator/llm/call.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <regex>
 
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/sigv4.h"
 
 namespace agw::llm {

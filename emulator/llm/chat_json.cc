@@ -1,7 +1,8 @@
 #include "emulator/llm/chat_json.h"
-#include "emulator/llm/json_codec.h"
 
 #include <chrono>
+
+#include "emulator/llm/json_codec.h"
 
 namespace agw::llm::chat {
 
@@ -84,6 +85,7 @@ void SseJsonStream::Finish(std::string& out) {
 }
 
 void SseJsonStream::Deliver(const SseEvent& event, std::string& out) {
+  if (OnEventText(event, out)) return;
   std::optional<Json> data = ParseJson(event.data);
   OnEvent(event, data && data->is_object() ? &*data : nullptr, out);
 }

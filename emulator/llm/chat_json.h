@@ -67,6 +67,9 @@ class SseJsonStream : public StreamTranslator {
   explicit SseJsonStream(bool forwards_upstream) : forwards_upstream_(forwards_upstream) {}
 
   virtual void OnEvent(const SseEvent& event, const Json* data, std::string& out) = 0;
+  // A chance to take an event from its text without parsing it into a Json (which costs more
+  // than the rest of a passthrough stream): true when taken, and OnEvent is then not called.
+  virtual bool OnEventText(const SseEvent& event, std::string& out) { return false; }
   virtual void OnEnd(std::string& out) {}
 
  private:

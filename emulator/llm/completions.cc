@@ -1,5 +1,4 @@
 #include "emulator/llm/completions.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <map>
@@ -8,6 +7,8 @@
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/json_codec.h"
+#include "emulator/llm/openai_chunk.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 
@@ -324,32 +325,42 @@ class CompletionsPassthroughStream : public chat::SseJsonStream {
   const ResponseInfo& info() const override { return info_; }
 
  protected:
+  bool OnEventText(const SseEvent& event, std::string&) override {
+    std::optional<ChunkFacts> facts = ReadChunkFacts(event.data);
+    if (!facts) return false;
+    Take(*facts);
+    return true;
+  }
+
   void OnEvent(const SseEvent&, const Json* chunk, std::string&) override {
-    if (chunk == nullptr) return;
-    if (auto model = StringAt(*chunk, {"model"})) info_.provider_model = model;
-    if (auto tier = StringAt(*chunk, {"service_tier"})) info_.service_tier = tier;
-    if (const Json* usage = Find(*chunk, {"usage"}); usage && usage->is_object()) {
-      TakeOpenAIUsage(*usage, info_);
-    }
-    const Json* choices = Find(*chunk, {"choices"});
-    if (choices == nullptr || !choices->is_array()) return;
-    for (const Json& choice : *choices) {
-      size_t index = static_cast<size_t>(IntAt(choice, {"index"}).value_or(0));
+    if (chunk != nullptr) Take(FactsOfDocument(*chunk));
+  }
+
+ private:
+  void Take(const ChunkFacts& chunk) {
+    if (chunk.model) info_.provider_model = chunk.model;
+    if (chunk.service_tier) info_.service_tier = chunk.service_tier;
+    if (chunk.usage) TakeOpenAIUsage(*chunk.usage, info_);
+    if (!chunk.has_choices) return;
+    for (const ChunkFacts::Choice& choice : chunk.choices) {
+      // agentgateway reads the index as an unsigned 32-bit number; an index no stream has
+      // (negative, or past any real `n`) is not allowed to size the completions.
+      int64_t index = choice.index.value_or(0);
+      if (index < 0 || index >= kMaxChoices) continue;
       if (!info_.completion) info_.completion.emplace();
-      if (info_.completion->size() <= index) info_.completion->resize(index + 1);
-      if (auto text = StringAt(choice, {"delta", "content"})) {
-        (*info_.completion)[index].append(*text);
-      }
+      if (info_.completion->size() <= static_cast<size_t>(index)) info_.completion->resize(index + 1);
+      if (choice.content) (*info_.completion)[index].append(*choice.content);
       if (index != 0) continue;  // tool calls are logged for the first choice
-      if (auto reason = StringAt(choice, {"finish_reason"})) finish_reason_ = reason;
-      if (const Json* calls = Find(choice, {"delta", "tool_calls"}); calls && calls->is_array()) {
-        for (const Json& call : *calls) TakeToolCall(call);
+      if (choice.finish_reason) finish_reason_ = choice.finish_reason;
+      if (choice.tool_calls && choice.tool_calls->is_array()) {
+        for (const Json& call : *choice.tool_calls) TakeToolCall(call);
       }
       if (finish_reason_) UpdateOutputMessages();
     }
   }
 
- private:
+  static constexpr int64_t kMaxChoices = 128;
+
   void TakeToolCall(const Json& call) {
     chat::StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
     if (auto id = StringAt(call, {"id"})) tool.id = *id;

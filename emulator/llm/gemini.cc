@@ -1,5 +1,4 @@
 #include "emulator/llm/gemini.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <array>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"

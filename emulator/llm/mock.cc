@@ -1,7 +1,7 @@
 #include "emulator/llm/mock.h"
-#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/eventstream.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/sse.h"
 

@@ -1,7 +1,7 @@
 #include "emulator/llm/openai.h"
-#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
 namespace agw::llm {

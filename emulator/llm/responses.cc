@@ -1,5 +1,4 @@
 #include "emulator/llm/responses.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +12,7 @@
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/detect.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
 

@@ -1,11 +1,11 @@
 #include "emulator/llm/translate.h"
-#include "emulator/llm/json_codec.h"
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/bedrock.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/openai.h"
 #include "emulator/llm/responses.h"
 #include "emulator/llm/sse.h"

@@ -1,11 +1,11 @@
 #include "emulator/llm/vertex.h"
-#include "emulator/llm/json_codec.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/gemini.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
 namespace agw::llm {
