@@ -294,7 +294,7 @@ Json ChatMessage(const Json& content) {
                                 {"id", StringAt(block, {"id"}).value_or("")},
                                 {"function",
                                  {{"name", StringAt(block, {"name"}).value_or("")},
-                                  {"arguments", input ? input->dump() : "{}"}}}});
+                                  {"arguments", input ? WriteJson(*input) : "{}"}}}});
     } else if (type == "thinking") {
       reasoning = StringAt(block, {"thinking"});
     }
@@ -309,6 +309,18 @@ Json ChatMessage(const Json& content) {
 }
 
 // ---- stream usage ----
+
+// The text of a `content_block_delta` event carrying a `text_delta`, read without parsing the
+// event into a document (text deltas are nearly every event of a stream); nullopt for any other
+// event, which then takes the document path.
+std::optional<std::string> TextDeltaOf(std::string_view data) {
+  auto strings = ReadJsonStrings(data, {{"type"}, {"delta", "type"}, {"delta", "text"}});
+  if (!strings || (*strings)[0] != "content_block_delta" || (*strings)[1] != "text_delta" ||
+      !(*strings)[2]) {
+    return std::nullopt;
+  }
+  return std::move((*strings)[2]);
+}
 
 // What the gateway learns from an Anthropic event stream, whether it translates it or not.
 class AnthropicStreamUsage {
@@ -328,7 +340,7 @@ class AnthropicStreamUsage {
       if (IsToolUse(block_type)) {
         // The input normally arrives in deltas; a non-empty starting input counts too.
         const Json* input = Find(event, {"content_block", "input"});
-        std::string arguments = input && !input->empty() ? input->dump() : "";
+        std::string arguments = input && !input->empty() ? WriteJson(*input) : "";
         tools_[IntAt(event, {"index"}).value_or(0)] = chat::StreamedToolCall{
             StringAt(event, {"content_block", "id"}).value_or(""),
             StringAt(event, {"content_block", "name"}).value_or(""), std::move(arguments)};
@@ -351,6 +363,9 @@ class AnthropicStreamUsage {
       UpdateOutputMessages();
     }
   }
+
+  // Observe for a text delta event, given its text.
+  void ObserveText(const std::string& text) { info_.completion->front().append(text); }
 
   const ResponseInfo& info() const { return info_; }
 
@@ -386,6 +401,13 @@ class AnthropicPassthroughStream : public chat::SseJsonStream {
   const ResponseInfo& info() const override { return usage_.info(); }
 
  protected:
+  bool OnEventText(const SseEvent& event, std::string&) override {
+    std::optional<std::string> text = TextDeltaOf(event.data);
+    if (!text) return false;
+    usage_.ObserveText(*text);
+    return true;
+  }
+
   void OnEvent(const SseEvent&, const Json* event, std::string&) override {
     if (event) usage_.Observe(*event);
   }
@@ -402,6 +424,15 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   const ResponseInfo& info() const override { return usage_.info(); }
 
  protected:
+  bool OnEventText(const SseEvent& event, std::string& out) override {
+    if (pending_role_) return false;  // the first chunk carries the role: the document path
+    std::optional<std::string> text = TextDeltaOf(event.data);
+    if (!text) return false;
+    usage_.ObserveText(*text);
+    EmitText(*text, out);
+    return true;
+  }
+
   void OnEvent(const SseEvent&, const Json* event, std::string& out) override {
     if (event) Translate(*event, out);
   }

@@ -132,7 +132,7 @@ class MessageConverter {
                                   {"id", StringAt(block, {"id"}).value_or("")},
                                   {"function",
                                    {{"name", StringAt(block, {"name"}).value_or("")},
-                                    {"arguments", input ? input->dump() : "{}"}}}});
+                                    {"arguments", input ? WriteJson(*input) : "{}"}}}});
       }
       // Thinking blocks are the upstream model's own; OpenAI has no place for them.
     }

@@ -938,7 +938,7 @@ class GeminiStreamTranslator : public StreamTranslator {
     if (chunk.is_discarded() || !chunk.is_object()) return;  // an unreadable chunk is skipped
     Record(chunk);
     std::optional<Json> translated = TranslateChunk(chunk);
-    if (translated) out.append(EncodeSseData(translated->dump()));
+    if (translated) out.append(EncodeSseData(WriteJson(*translated)));
   }
 
   void Record(const Json& chunk) {

@@ -1,5 +1,6 @@
 #include "emulator/llm/json_codec.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -157,6 +158,136 @@ class JsonBuilder {
   std::string key_;
   std::string text_;
   std::string number_;
+};
+
+// ReadJsonStrings' handler: follows the path of member names to each value and keeps the
+// strings at the paths asked for.
+class StringPathReader {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  using ErrorCode = boost::json::error_code;
+  using Text = boost::json::string_view;
+
+  explicit StringPathReader(std::initializer_list<JsonPath> paths)
+      : paths_(paths), values_(paths.size()) {}
+
+  std::vector<std::optional<std::string>>& values() { return values_; }
+
+  bool on_document_begin(ErrorCode&) { return true; }
+  bool on_document_end(ErrorCode&) { return true; }
+  bool on_object_begin(ErrorCode&) {
+    if (depth_ == 0) {
+      ++depth_;
+      return true;  // the top-level object: its members start paths
+    }
+    BeginValue();
+    Enter(/*object=*/true);
+    return true;
+  }
+  bool on_array_begin(ErrorCode& ec) {
+    if (depth_ == 0) return Refuse(ec);
+    BeginValue();
+    Enter(/*object=*/false);
+    return true;
+  }
+  bool on_object_end(std::size_t, ErrorCode&) { return Leave(); }
+  bool on_array_end(std::size_t, ErrorCode&) { return Leave(); }
+  bool on_key_part(Text part, std::size_t, ErrorCode&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(Text part, std::size_t, ErrorCode&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_string_part(Text part, std::size_t, ErrorCode&) {
+    if (followed_ == depth_) text_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_string(Text part, std::size_t, ErrorCode& ec) {
+    if (depth_ == 0) return Refuse(ec);
+    if (followed_ == depth_) text_.append(part.data(), part.size());
+    int asked = BeginValue();
+    if (asked >= 0) values_[asked] = std::move(text_);
+    text_.clear();
+    return true;
+  }
+  bool on_number_part(Text, ErrorCode&) { return true; }
+  bool on_int64(int64_t, Text, ErrorCode& ec) { return Scalar(ec); }
+  bool on_uint64(uint64_t, Text, ErrorCode& ec) { return Scalar(ec); }
+  bool on_double(double, Text, ErrorCode& ec) { return Scalar(ec); }
+  bool on_bool(bool, ErrorCode& ec) { return Scalar(ec); }
+  bool on_null(ErrorCode& ec) { return Scalar(ec); }
+  bool on_comment_part(Text, ErrorCode&) { return true; }
+  bool on_comment(Text, ErrorCode&) { return true; }
+
+ private:
+  bool Scalar(ErrorCode& ec) {
+    if (depth_ == 0) return Refuse(ec);
+    BeginValue();
+    return true;
+  }
+
+  // A value starts at the current path: it replaces whatever an earlier member of the same
+  // name held at or below it. Returns the index of the path asked for that ends here, or -1.
+  int BeginValue() {
+    if (followed_ != depth_) {
+      key_.clear();
+      return -1;
+    }
+    names_.resize(depth_ - 1);
+    names_.push_back(std::move(key_));
+    key_.clear();
+    int ends_here = -1;
+    int index = 0;
+    for (const JsonPath& path : paths_) {
+      if (path.size() >= names_.size() &&
+          std::equal(names_.begin(), names_.end(), path.begin())) {
+        values_[index].reset();
+        if (path.size() == names_.size()) ends_here = index;
+      }
+      ++index;
+    }
+    return ends_here;
+  }
+
+  // Paths go on only through objects whose name is on some path asked for.
+  void Enter(bool object) {
+    bool on_a_path = false;
+    if (object && followed_ == depth_) {
+      for (const JsonPath& path : paths_) {
+        if (path.size() > names_.size() &&
+            std::equal(names_.begin(), names_.end(), path.begin())) {
+          on_a_path = true;
+        }
+      }
+    }
+    ++depth_;
+    if (on_a_path) followed_ = depth_;
+  }
+
+  bool Leave() {
+    if (followed_ == depth_) --followed_;
+    --depth_;
+    key_.clear();
+    return true;
+  }
+
+  bool Refuse(ErrorCode& ec) {
+    ec = boost::json::error::syntax;
+    return false;
+  }
+
+  std::initializer_list<JsonPath> paths_;
+  std::vector<std::optional<std::string>> values_;
+  std::vector<std::string> names_;  // member names from the top to the current value
+  std::string key_;
+  std::string text_;
+  size_t depth_ = 0;     // open containers
+  size_t followed_ = 1;  // the deepest open container still on a path asked for
 };
 
 // How each byte reads inside a string: written as is, escaped, or the start of a multi-byte
@@ -358,6 +489,17 @@ Json ReadJson(std::string_view text) {
     return Json(Json::value_t::discarded);
   }
   return parsed;
+}
+
+std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
+    std::string_view text, std::initializer_list<JsonPath> paths) {
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth - 1;
+  boost::json::basic_parser<StringPathReader> parser(options, paths);
+  boost::json::error_code ec;
+  size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
+  if (ec || consumed != text.size()) return std::nullopt;
+  return std::move(parser.handler().values());
 }
 
 void AppendJson(const Json& value, std::string& out) {

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/llm/llm_info.h"
 
@@ -32,5 +35,17 @@ void AppendJson(const Json& value, std::string& out);
 
 // AppendJson of a JSON string holding `text`, without making a Json of it.
 void AppendJsonString(std::string_view text, std::string& out);
+
+// Member names from the top-level object down to one value.
+using JsonPath = std::initializer_list<std::string_view>;
+
+// The strings at `paths` in a JSON object's text, read from Boost.JSON's parse events without
+// building a document (for stream events, where the document cost more than the rest): for each
+// path, the value there if it is a string, read as a document would be (the last of repeated
+// members wins, a member that is not an object ends the path), else nullopt. nullopt for the
+// whole when `text` is not a JSON object, or is one only nlohmann reads (the caller then parses
+// the document).
+std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
+    std::string_view text, std::initializer_list<JsonPath> paths);
 
 }  // namespace agw::llm

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -237,6 +238,61 @@ TEST_CASE("AppendJsonString writes a string as WriteJson writes it as a value") 
     AppendJsonString(value.get_ref<const std::string&>(), out);
     REQUIRE(out == "data: " + value.dump());
   }
+}
+
+// What a document says at `path`: the string there, if any (chat::StringAt's reading).
+std::optional<std::string> StringInDocument(const Json& document, JsonPath path) {
+  const Json* at = &document;
+  for (std::string_view name : path) {
+    if (!at->is_object()) return std::nullopt;
+    auto found = at->find(name);
+    if (found == at->end() || found->is_null()) return std::nullopt;
+    at = &*found;
+  }
+  if (!at->is_string()) return std::nullopt;
+  return at->get<std::string>();
+}
+
+TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or leaves it") {
+  std::mt19937_64 random(5);
+  auto pick = [&](std::initializer_list<const char*> options) {
+    return std::string(options.begin()[random() % options.size()]);
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    if (depth < 3 && random() % 3 == 0) {
+      std::string object = "{";
+      size_t members = random() % 4;
+      for (size_t m = 0; m < members; ++m) {
+        if (m > 0) object += ",";
+        object += "\"" + pick({"type", "delta", "text", "index", "x"}) + "\":" + value(depth + 1);
+      }
+      return object + "}";
+    }
+    return pick({"null", "\"text_delta\"", "\"content_block_delta\"", "\"a\\u00e9\\n\"", "3",
+                 "[]", "[{\"type\":\"in array\"}]", "true", "{}"});
+  };
+  size_t read = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text = random() % 20 == 0 ? value(3) : value(0);
+    if (random() % 10 == 0) text = "{" + text.substr(std::min<size_t>(1, text.size()));
+    INFO("text: " << text);
+    auto strings = ReadJsonStrings(text, {{"type"}, {"delta", "type"}, {"delta", "text"}, {"x"}});
+    Json document = ReadJson(text);
+    if (!strings) {
+      CHECK_FALSE(document.is_object());  // nothing here is an object only nlohmann reads
+      continue;
+    }
+    REQUIRE(document.is_object());
+    ++read;
+    CHECK((*strings)[0] == StringInDocument(document, {"type"}));
+    CHECK((*strings)[1] == StringInDocument(document, {"delta", "type"}));
+    CHECK((*strings)[2] == StringInDocument(document, {"delta", "text"}));
+    CHECK((*strings)[3] == StringInDocument(document, {"x"}));
+  }
+  CHECK(read > 1000);
+  CHECK_FALSE(ReadJsonStrings("[1]", {{"type"}}));
+  CHECK_FALSE(ReadJsonStrings("\"type\"", {{"type"}}));
+  CHECK_FALSE(ReadJsonStrings("{\"type\":1", {{"type"}}));
 }
 
 }  // namespace
