@@ -310,16 +310,26 @@ Json ChatMessage(const Json& content) {
 
 // ---- stream usage ----
 
-// The text of a `content_block_delta` event carrying a `text_delta`, read without parsing the
-// event into a document (text deltas are nearly every event of a stream); nullopt for any other
-// event, which then takes the document path.
-std::optional<std::string> TextDeltaOf(std::string_view data) {
+// An event read from its text without parsing it into a document: text deltas are nearly every
+// event of a stream, and `ping` and `message_stop` change nothing. Other events (kOther) take
+// the document path.
+struct QuickEvent {
+  enum Kind { kOther, kTextDelta, kNothingToDo } kind = kOther;
+  std::string text;  // kTextDelta's text
+};
+
+QuickEvent ReadQuickEvent(std::string_view data) {
   auto strings = ReadJsonStrings(data, {{"type"}, {"delta", "type"}, {"delta", "text"}});
-  if (!strings || (*strings)[0] != "content_block_delta" || (*strings)[1] != "text_delta" ||
-      !(*strings)[2]) {
-    return std::nullopt;
+  QuickEvent event;
+  if (!strings) return event;
+  if ((*strings)[0] == "ping" || (*strings)[0] == "message_stop") {
+    event.kind = QuickEvent::kNothingToDo;
+  } else if ((*strings)[0] == "content_block_delta" && (*strings)[1] == "text_delta" &&
+             (*strings)[2]) {
+    event.kind = QuickEvent::kTextDelta;
+    event.text = std::move(*(*strings)[2]);
   }
-  return std::move((*strings)[2]);
+  return event;
 }
 
 // What the gateway learns from an Anthropic event stream, whether it translates it or not.
@@ -402,10 +412,9 @@ class AnthropicPassthroughStream : public chat::SseJsonStream {
 
  protected:
   bool OnEventText(const SseEvent& event, std::string&) override {
-    std::optional<std::string> text = TextDeltaOf(event.data);
-    if (!text) return false;
-    usage_.ObserveText(*text);
-    return true;
+    QuickEvent quick = ReadQuickEvent(event.data);
+    if (quick.kind == QuickEvent::kTextDelta) usage_.ObserveText(quick.text);
+    return quick.kind != QuickEvent::kOther;
   }
 
   void OnEvent(const SseEvent&, const Json* event, std::string&) override {
@@ -425,12 +434,13 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
 
  protected:
   bool OnEventText(const SseEvent& event, std::string& out) override {
-    if (pending_role_) return false;  // the first chunk carries the role: the document path
-    std::optional<std::string> text = TextDeltaOf(event.data);
-    if (!text) return false;
-    usage_.ObserveText(*text);
-    EmitText(*text, out);
-    return true;
+    QuickEvent quick = ReadQuickEvent(event.data);
+    if (quick.kind == QuickEvent::kTextDelta) {
+      if (pending_role_) return false;  // the first chunk carries the role: the document path
+      usage_.ObserveText(quick.text);
+      EmitText(quick.text, out);
+    }
+    return quick.kind != QuickEvent::kOther;
   }
 
   void OnEvent(const SseEvent&, const Json* event, std::string& out) override {
