@@ -27,11 +27,13 @@ cleanup() {
   rm -rf "$work"
 }
 
-# A random port in 20000-39999 that nobody listens on now.
+# A random port in 20000-32767 that nobody listens on now: below Linux's ephemeral range
+# (32768-60999), where a port free to connect to may still be some connection's local port and
+# fail to bind (Portkey, listening on ::, hit EADDRINUSE that way).
 free_port() {
   local port
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
+    port=$((20000 + RANDOM % 12768))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
