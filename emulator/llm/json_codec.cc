@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/parse_options.hpp>
+#include "emulator/llm/json_events.h"
+
 // Boost.JSON is used header-only (Debian ships no libboost_json for 1.81), the documented way:
 // its compiled parts are included in exactly one file of the program, this one.
 #include <boost/json/src.hpp>
@@ -21,20 +21,9 @@ namespace {
 
 // Builds nlohmann values from Boost.JSON's parse events, placing each value where
 // nlohmann's own DOM parser would.
-class JsonBuilder {
+class JsonBuilder : public JsonEventHandler {
  public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-
-  using ErrorCode = boost::json::error_code;
-  using Text = boost::json::string_view;
-
   Json TakeRoot() { return std::move(root_); }
-
-  bool on_document_begin(ErrorCode&) { return true; }
-  bool on_document_end(ErrorCode&) { return true; }
 
   bool on_object_begin(ErrorCode&) {
     Json& slot = NextSlot();
@@ -57,15 +46,6 @@ class JsonBuilder {
   }
   bool on_array_end(std::size_t, ErrorCode&) {
     open_.pop_back();
-    return true;
-  }
-
-  bool on_key_part(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
-    return true;
-  }
-  bool on_key(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
     return true;
   }
 
@@ -134,8 +114,6 @@ class JsonBuilder {
     NextSlot() = nullptr;
     return true;
   }
-  bool on_comment_part(Text, ErrorCode&) { return true; }
-  bool on_comment(Text, ErrorCode&) { return true; }
 
  private:
   // Where the value being read goes: the root, the end of the open array, or the open
@@ -155,29 +133,19 @@ class JsonBuilder {
 
   Json root_;
   std::vector<Json*> open_;  // the arrays and objects being filled, innermost last
-  std::string key_;
   std::string text_;
   std::string number_;
 };
 
 // ReadJsonStrings' handler: follows the path of member names to each value and keeps the
 // strings at the paths asked for.
-class StringPathReader {
+class StringPathReader : public JsonEventHandler {
  public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-  using ErrorCode = boost::json::error_code;
-  using Text = boost::json::string_view;
-
   explicit StringPathReader(std::initializer_list<JsonPath> paths)
       : paths_(paths), values_(paths.size()) {}
 
   std::vector<std::optional<std::string>>& values() { return values_; }
 
-  bool on_document_begin(ErrorCode&) { return true; }
-  bool on_document_end(ErrorCode&) { return true; }
   bool on_object_begin(ErrorCode&) {
     if (depth_ == 0) {
       ++depth_;
@@ -195,14 +163,6 @@ class StringPathReader {
   }
   bool on_object_end(std::size_t, ErrorCode&) { return Leave(); }
   bool on_array_end(std::size_t, ErrorCode&) { return Leave(); }
-  bool on_key_part(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
-    return true;
-  }
-  bool on_key(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
-    return true;
-  }
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
     if (followed_ == depth_) text_.append(part.data(), part.size());
     return true;
@@ -221,8 +181,6 @@ class StringPathReader {
   bool on_double(double, Text, ErrorCode& ec) { return Scalar(ec); }
   bool on_bool(bool, ErrorCode& ec) { return Scalar(ec); }
   bool on_null(ErrorCode& ec) { return Scalar(ec); }
-  bool on_comment_part(Text, ErrorCode&) { return true; }
-  bool on_comment(Text, ErrorCode&) { return true; }
 
  private:
   bool Scalar(ErrorCode& ec) {
@@ -284,7 +242,6 @@ class StringPathReader {
   std::initializer_list<JsonPath> paths_;
   std::vector<std::optional<std::string>> values_;
   std::vector<std::string> names_;  // member names from the top to the current value
-  std::string key_;
   std::string text_;
   size_t depth_ = 0;     // open containers
   size_t followed_ = 1;  // the deepest open container still on a path asked for
@@ -475,12 +432,9 @@ bool DeeperThan(const Json& value, size_t limit) {
 Json ReadJson(std::string_view text) {
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
   if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth - 1;
-  boost::json::basic_parser<JsonBuilder> parser(options);
-  boost::json::error_code ec;
-  size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
-  if (!ec && consumed == text.size()) return parser.handler().TakeRoot();
+  boost::json::basic_parser<JsonBuilder> parser(JsonParseOptions());
+  boost::json::error_code ec = ParseWhole(parser, text);
+  if (!ec) return parser.handler().TakeRoot();
   if (ec == boost::json::error::too_deep) return Json(Json::value_t::discarded);
   // Boost refuses a few documents nlohmann reads (exponents past its counter, such as
   // 1e-99999999999999999999 read as 0): nlohmann decides those, and bad input is not hot.
@@ -493,12 +447,8 @@ Json ReadJson(std::string_view text) {
 
 std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
     std::string_view text, std::initializer_list<JsonPath> paths) {
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth - 1;
-  boost::json::basic_parser<StringPathReader> parser(options, paths);
-  boost::json::error_code ec;
-  size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
-  if (ec || consumed != text.size()) return std::nullopt;
+  boost::json::basic_parser<StringPathReader> parser(JsonParseOptions(), paths);
+  if (ParseWhole(parser, text)) return std::nullopt;
   return std::move(parser.handler().values());
 }
 

@@ -1,10 +1,8 @@
 #include "emulator/llm/openai_chunk.h"
 
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/parse_options.hpp>
-
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/json_codec.h"
+#include "emulator/llm/json_events.h"
 
 namespace agw::llm {
 namespace {
@@ -15,31 +13,14 @@ using chat::StringAt;
 
 // ReadChunkFacts' handler of Boost.JSON's parse events. It reads as FactsOfDocument does: the
 // last of repeated members wins, null reads as absent, `index` counts only as an integer.
-class ChunkFactsReader {
+class ChunkFactsReader : public JsonEventHandler {
  public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-  using ErrorCode = boost::json::error_code;
-  using Text = boost::json::string_view;
-
   ChunkFacts& facts() { return facts_; }
 
-  bool on_document_begin(ErrorCode&) { return true; }
-  bool on_document_end(ErrorCode&) { return true; }
   bool on_object_begin(ErrorCode& ec) { return Open(/*object=*/true, ec); }
   bool on_array_begin(ErrorCode& ec) { return Open(/*object=*/false, ec); }
   bool on_object_end(std::size_t, ErrorCode&) { return Close(); }
   bool on_array_end(std::size_t, ErrorCode&) { return Close(); }
-  bool on_key_part(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
-    return true;
-  }
-  bool on_key(Text part, std::size_t, ErrorCode&) {
-    key_.append(part.data(), part.size());
-    return true;
-  }
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
     if (Wanted()) text_.append(part.data(), part.size());
     return true;
@@ -61,8 +42,6 @@ class ChunkFactsReader {
   bool on_double(double, Text, ErrorCode& ec) { return Scalar(Kind::kOther, ec); }
   bool on_bool(bool, ErrorCode& ec) { return Scalar(Kind::kOther, ec); }
   bool on_null(ErrorCode& ec) { return Scalar(Kind::kNull, ec); }
-  bool on_comment_part(Text, ErrorCode&) { return true; }
-  bool on_comment(Text, ErrorCode&) { return true; }
 
  private:
   // Where the parser is: which container, or inside a value nobody reads.
@@ -185,7 +164,6 @@ class ChunkFactsReader {
 
   ChunkFacts facts_;
   std::vector<Frame> frames_;
-  std::string key_;
   std::string text_;
   int64_t integer_ = 0;
   bool opening_object_ = false;
@@ -212,12 +190,8 @@ ChunkFacts FactsOfDocument(const Json& chunk) {
 }
 
 std::optional<ChunkFacts> ReadChunkFacts(std::string_view data) {
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth - 1;
-  boost::json::basic_parser<ChunkFactsReader> parser(options);
-  boost::json::error_code ec;
-  size_t consumed = parser.write_some(false, data.data(), data.size(), ec);
-  if (ec || consumed != data.size()) return std::nullopt;
+  boost::json::basic_parser<ChunkFactsReader> parser(JsonParseOptions());
+  if (ParseWhole(parser, data)) return std::nullopt;
   return std::move(parser.handler().facts());
 }
 
