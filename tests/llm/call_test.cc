@@ -170,6 +170,22 @@ TEST_CASE("Unsupported conversions are refused before any upstream call") {
   CHECK(responses.local->status == 400);
 }
 
+TEST_CASE("A body nested past serde_json's limit is refused with 400, one level less is served") {
+  model::LLMProvider provider = Provider("anthropic", "claude");
+  auto nested_body = [](size_t depth) {
+    // The body, the messages array and the message are three levels; the content is the rest.
+    std::string content = std::string(depth - 3, '[') + std::string(depth - 3, ']');
+    return R"({"messages":[{"role":"user","content":)" + content + "}]}";
+  };
+  LlmCall served = PlanCall({&provider}, Chat("/", nested_body(127)));
+  CHECK_FALSE(served.local);
+  LlmCall refused = PlanCall({&provider}, Chat("/", nested_body(128)));
+  REQUIRE(refused.local);
+  CHECK(refused.local->status == 400);
+  CHECK(refused.local->body ==
+        "failed to process LLM request: failed to parse request: body is not a JSON object");
+}
+
 TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
