@@ -1,5 +1,38 @@
-# Shared by the benchmark scripts (sourced, not run): a quiet machine, process cleanup and free
-# ports. Expects `wait_quiet`, `wait_limit`, `work` and `pids` to be set by the caller.
+# Shared by the benchmark scripts (sourced, not run): the binary and tools to measure with, a
+# quiet machine, process cleanup and free ports. Expects `repo`, `binary`, `wait_quiet`,
+# `wait_limit`, `work` and `pids` to be set by the caller.
+
+# Without --binary: the Release build, else the default build (with a note). Stops unless it is
+# an executable.
+resolve_binary() {
+  if [ -z "$binary" ]; then
+    if [ -x "$repo/build-release/kubectl-agentgateway" ]; then
+      binary="$repo/build-release/kubectl-agentgateway"
+    else
+      binary="$repo/build/kubectl-agentgateway"
+      echo "note: no build-release/kubectl-agentgateway; measuring $binary (build it in Release" \
+           "for meaningful numbers)" >&2
+    fi
+  fi
+  if [ ! -x "$binary" ]; then
+    echo "error: $binary is not an executable; build it first (see the top of this script)" >&2
+    exit 2
+  fi
+}
+
+# Stops, saying how to install them, unless every TOOL is on PATH.
+require_tools() {  # HINT TOOL...
+  local hint="$1" tool
+  shift
+  local missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "error: missing ${missing[*]}; install with: bash bench/install-deps.sh $hint" >&2
+    exit 2
+  fi
+}
 
 # Compiles running beside a benchmark steal the cores it measures: wait for them to finish.
 wait_for_quiet_machine() {

@@ -67,37 +67,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -z "$binary" ]; then
-  if [ -x "$repo/build-release/kubectl-agentgateway" ]; then
-    binary="$repo/build-release/kubectl-agentgateway"
-  else
-    binary="$repo/build/kubectl-agentgateway"
-    echo "note: no build-release/kubectl-agentgateway; measuring $binary (build it in Release" \
-         "for meaningful numbers)" >&2
-  fi
-fi
-if [ ! -x "$binary" ]; then
-  echo "error: $binary is not an executable; build it first (see the top of this script)" >&2
-  exit 2
-fi
-
-missing=()
-for tool in wrk nginx curl node; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "error: missing ${missing[*]}; install with: bash bench/install-deps.sh" \
-       "(and nodejs for the Node clients)" >&2
-  exit 2
-fi
+# shellcheck source=bench/common.sh
+source "$repo/bench/common.sh"
+resolve_binary
+require_tools "(and nodejs for the Node clients)" wrk nginx curl node
 portkey_server="$llm/node_modules/@portkey-ai/gateway/build/start-server.js"
 if [ "$portkey" = 1 ] && [ ! -f "$portkey_server" ]; then
   echo "error: Portkey is not installed; run: npm ci --prefix bench/llm (or pass --no-portkey)" >&2
   exit 2
 fi
-
-# shellcheck source=bench/common.sh
-source "$repo/bench/common.sh"
 
 # --- a quiet machine -------------------------------------------------------------------------
 wait_for_quiet_machine

@@ -51,32 +51,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -z "$binary" ]; then
-  if [ -x "$repo/build-release/kubectl-agentgateway" ]; then
-    binary="$repo/build-release/kubectl-agentgateway"
-  else
-    binary="$repo/build/kubectl-agentgateway"
-    echo "note: no build-release/kubectl-agentgateway; measuring $binary (build it in Release" \
-         "for meaningful numbers)" >&2
-  fi
-fi
-if [ ! -x "$binary" ]; then
-  echo "error: $binary is not an executable; build it first (see the top of this script)" >&2
-  exit 2
-fi
-
-missing=()
-for tool in wrk nginx curl; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "error: missing ${missing[*]}; install with: bash bench/install-deps.sh" \
-       "(apt-get install -y wrk nginx-light curl)" >&2
-  exit 2
-fi
-
 # shellcheck source=bench/common.sh
 source "$repo/bench/common.sh"
+resolve_binary
+require_tools "(apt-get install -y wrk nginx-light curl)" wrk nginx curl
 
 # --- a quiet machine -------------------------------------------------------------------------
 wait_for_quiet_machine
