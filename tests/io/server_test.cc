@@ -361,6 +361,33 @@ spec:
         model: claude-x
 )";
 
+// A Gateway on port 80 whose one HTTPRoute sends everything to AgentgatewayBackend `name`,
+// with `spec` (YAML, indented as under `spec:`) as that backend's spec.
+std::string OneAiBackend(std::string_view name, std::string_view spec) {
+  std::string yaml = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: agentgateway
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: llm, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: NAME}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: NAME, namespace: default}
+spec:
+)";
+  for (size_t at; (at = yaml.find("NAME")) != std::string::npos;) yaml.replace(at, 4, name);
+  return yaml + std::string(spec);
+}
+
 std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
   std::string text;
   for (const manifest::Diagnostic& d : diagnostics) text += manifest::RenderText(d) + "\n";
@@ -1539,26 +1566,7 @@ TEST_CASE("An AI backend's groups fail over once the first group's provider is e
   std::atomic<int> primary_seen{0}, backup_seen{0};
   auto primary = FakeProvider(503, "primary", primary_seen);
   auto backup = FakeProvider(200, "backup", backup_seen);
-  std::string manifests = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: llm, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: llm}]
----
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: llm, namespace: default}
-spec:
-  ai:
+  std::string manifests = OneAiBackend("llm", R"(  ai:
     groups:
     - providers:
       - name: primary
@@ -1569,7 +1577,7 @@ spec:
   policies:
     health:
       eviction: {duration: 30s}
-)";
+)");
   ServerOptions options = Options({});
   REQUIRE(options.ai.AddProviderUrl("llm/primary=http://127.0.0.1:" + std::to_string(primary->port())).has_value());
   REQUIRE(options.ai.AddProviderUrl("llm/backup=http://127.0.0.1:" + std::to_string(backup->port())).has_value());
@@ -1623,29 +1631,10 @@ TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* e
     connection.Send("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
                     std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
   });
-  std::string manifests = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: llm, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: bedrock}]
----
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: bedrock, namespace: default}
-spec:
-  ai:
+  std::string manifests = OneAiBackend("bedrock", R"(  ai:
     provider:
       bedrock: {model: "anthropic.claude-3-haiku-20240307-v1:0", region: us-west-2}
-)";
+)");
   ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
   ServerOptions options = Options({});
