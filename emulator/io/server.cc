@@ -388,14 +388,16 @@ struct ChunkSizeLine {
 };
 
 // Writes `data` to the client as the next part of a body: one chunk when the body is chunked
-// (nothing for no data: an empty chunk would end it), and with `last` the end of the body.
-// One gather write, the data not copied into a frame.
+// (nothing for no data: an empty chunk would end it), and with `last` the end of the body;
+// `head`, when given, is the response head still to go before it. One gather write, the data
+// not copied into a frame.
 template <typename Client>
 Awaitable<void> WriteBodyPart(Client& client, std::string_view data, bool chunked, bool last,
-                              boost::system::error_code& ec) {
+                              boost::system::error_code& ec, std::string_view head = {}) {
   bool framed = chunked && !data.empty();
   ChunkSizeLine size_line(data.size());
-  std::array<net::const_buffer, 4> buffers = {
+  std::array<net::const_buffer, 5> buffers = {
+      net::buffer(head.data(), head.size()),
       framed ? size_line.buffer() : net::const_buffer(), net::buffer(data.data(), data.size()),
       framed ? net::buffer("\r\n", 2) : net::const_buffer(),
       chunked && last ? net::buffer("0\r\n\r\n", 5) : net::const_buffer()};
@@ -786,6 +788,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   chunk.resize(kRelayChunk);
   std::string body;
   bool header_sent = false;
+  // A streamed answer's head, held back while the first body bytes came with it: head and
+  // first events then leave in one write (a stream whose events are late gets its head at once).
+  std::string held_head;
   if (translator) {
     route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
     route::SetHeader(headers, "content-type", "text/event-stream");
@@ -794,10 +799,14 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     } else {
       result.close_client = true;
     }
-    co_await WriteAll(client, HeaderBlock(status, headers), ec);
-    if (ec) {
-      result.client_ok = false;
-      co_return result;
+    held_head = HeaderBlock(status, headers);
+    if (buffer.size() == 0) {
+      co_await WriteAll(client, held_head, ec);
+      held_head.clear();
+      if (ec) {
+        result.client_ok = false;
+        co_return result;
+      }
     }
     header_sent = true;
     result.status = status;
@@ -816,15 +825,17 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     std::size_t n = chunk.size() - response.body().size;
     std::string_view data(chunk.data(), n);
     if (translator) {
-      out.clear();
       translator->Feed(data, out);
-      if (!out.empty()) {
-        if (!result.first_bytes) result.first_bytes = Clock::now();
+      // The end of the body goes out below with the stream's last events: one write.
+      if (!parser->is_done() && (!out.empty() || !held_head.empty())) {
+        if (!out.empty() && !result.first_bytes) result.first_bytes = Clock::now();
         result.bytes += out.size();
         boost::system::error_code write_ec;
         // No `?:` temporaries inside this co_await: g++ 12 destroys them twice, a double free
         // that once aborted `run` on the first translated stream.
-        co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, write_ec);
+        co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, write_ec, held_head);
+        out.clear();
+        held_head.clear();
         if (write_ec) {
           result.client_ok = false;
           co_return result;
@@ -852,11 +863,11 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   }
   result.upstream_reusable = parser->is_done() && parser->keep_alive();
   if (translator) {
-    out.clear();
     translator->Finish(out);
+    if (!out.empty() && !result.first_bytes) result.first_bytes = Clock::now();
     result.bytes += out.size();
     result.info = translator->info();
-    co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec);
+    co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec, held_head);
     if (ec) result.client_ok = false;
     co_return result;
   }

@@ -792,6 +792,63 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
   CheckStillServing(emulator.port);
 }
 
+// A translated stream's head leaves with the first events when they came with it, but is never
+// held back for events still to come; and each event leaves as it is translated.
+TEST_CASE("A translated stream's head and events reach the client as they arrive") {
+  auto echo = StartEcho();
+  TwoPartUpstream head_only;
+  TwoPartUpstream first_text;
+  auto event = [](const std::string& name, const std::string& data) {
+    return Chunk("event: " + name + "\ndata: " + data + "\n\n");
+  };
+  TinyUpstream anthropic([&](Socket& connection) {
+    ReadRequestHead(connection);
+    connection.Send(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
+        "\r\n");
+    head_only.released = head_only.gate.wait_for(5s) == std::future_status::ready;
+    connection.Send(
+        event("message_start",
+              R"({"type":"message_start","message":{"id":"msg_1","role":"assistant",)"
+              R"("model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}})") +
+        event("content_block_delta",
+              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})"));
+    first_text.released = first_text.gate.wait_for(5s) == std::future_status::ready;
+    connection.Send(
+        event("message_delta",
+              R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
+        event("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n");
+  });
+  ServerOptions options = Options({Map("echo", echo->port())});
+  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic.port())).has_value());
+  Emulator emulator = Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
+  std::string body = R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  Socket client = Socket::Connect(emulator.port);
+  REQUIRE(client.Send("POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
+                      "content-length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::string received;
+  CHECK(client.ReadUntil(received, HasHead, 5s) == Socket::Read::kDone);
+  CHECK(Parse(received).status == 200);
+  head_only.first_arrived.set_value();
+  CHECK(client.ReadUntil(
+            received,
+            [](const std::string& data) { return data.find(R"("content":"Hello")") != std::string::npos; },
+            5s) == Socket::Read::kDone);
+  CHECK(received.find("finish_reason\":\"stop") == std::string::npos);
+  first_text.first_arrived.set_value();
+  CHECK(client.ReadUntil(received, ResponseComplete, 5s) == Socket::Read::kDone);
+  CHECK(head_only.released);
+  CHECK(first_text.released);
+  RawResponse response = Parse(received);
+  REQUIRE(response.chunked);
+  bool complete = false;
+  std::string events = Dechunk(response.body, complete);
+  CHECK(complete);
+  CHECK(events.find(R"("finish_reason":"stop")") != std::string::npos);
+  CHECK(events.ends_with("data: [DONE]\n\n"));
+  CheckStillServing(emulator.port);
+}
+
 TEST_CASE("A close-delimited SSE stream reaches the client event by event, then ends") {
   auto echo = StartEcho();
   TwoPartUpstream parts;
