@@ -311,23 +311,29 @@ Json ChatMessage(const Json& content) {
 // ---- stream usage ----
 
 // An event read from its text without parsing it into a document: text deltas are nearly every
-// event of a stream, and `ping` and `message_stop` change nothing. Other events (kOther) take
-// the document path.
+// event of a stream; `ping`, `message_stop` and the start of a block that is not a tool call
+// change nothing; a block's end only closes tool calls. Other events (kOther) take the document
+// path.
 struct QuickEvent {
-  enum Kind { kOther, kTextDelta, kNothingToDo } kind = kOther;
+  enum Kind { kOther, kTextDelta, kNothingToDo, kBlockStop } kind = kOther;
   std::string text;  // kTextDelta's text
 };
 
 QuickEvent ReadQuickEvent(std::string_view data) {
-  auto strings = ReadJsonStrings(data, {{"type"}, {"delta", "type"}, {"delta", "text"}});
+  auto strings = ReadJsonStrings(
+      data, {{"type"}, {"delta", "type"}, {"delta", "text"}, {"content_block", "type"}});
   QuickEvent event;
   if (!strings) return event;
-  if ((*strings)[0] == "ping" || (*strings)[0] == "message_stop") {
+  const std::optional<std::string>& type = (*strings)[0];
+  if (type == "ping" || type == "message_stop") {
     event.kind = QuickEvent::kNothingToDo;
-  } else if ((*strings)[0] == "content_block_delta" && (*strings)[1] == "text_delta" &&
-             (*strings)[2]) {
+  } else if (type == "content_block_delta" && (*strings)[1] == "text_delta" && (*strings)[2]) {
     event.kind = QuickEvent::kTextDelta;
     event.text = std::move(*(*strings)[2]);
+  } else if (type == "content_block_start" && !IsToolUse((*strings)[3].value_or(""))) {
+    event.kind = QuickEvent::kNothingToDo;
+  } else if (type == "content_block_stop") {
+    event.kind = QuickEvent::kBlockStop;
   }
   return event;
 }
@@ -366,7 +372,7 @@ class AnthropicStreamUsage {
         }
       }
     } else if (type == "content_block_stop") {
-      UpdateOutputMessages();
+      ObserveBlockStop();
     } else if (type == "message_delta") {
       if (auto reason = StringAt(event, {"delta", "stop_reason"})) stop_reason_ = reason;
       if (const Json* usage = Find(event, {"usage"})) TakeUsage(*usage);
@@ -376,6 +382,9 @@ class AnthropicStreamUsage {
 
   // Observe for a text delta event, given its text.
   void ObserveText(const std::string& text) { info_.completion->front().append(text); }
+
+  // Observe for a content_block_stop event, which needs nothing of the event.
+  void ObserveBlockStop() { UpdateOutputMessages(); }
 
   const ResponseInfo& info() const { return info_; }
 
@@ -414,6 +423,7 @@ class AnthropicPassthroughStream : public chat::SseJsonStream {
   bool OnEventText(const SseEvent& event, std::string&) override {
     QuickEvent quick = ReadQuickEvent(event.data);
     if (quick.kind == QuickEvent::kTextDelta) usage_.ObserveText(quick.text);
+    if (quick.kind == QuickEvent::kBlockStop) usage_.ObserveBlockStop();
     return quick.kind != QuickEvent::kOther;
   }
 
@@ -436,9 +446,16 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   bool OnEventText(const SseEvent& event, std::string& out) override {
     QuickEvent quick = ReadQuickEvent(event.data);
     if (quick.kind == QuickEvent::kTextDelta) {
-      if (pending_role_) return false;  // the first chunk carries the role: the document path
       usage_.ObserveText(quick.text);
-      EmitText(quick.text, out);
+      if (pending_role_) {
+        EmitDelta(Json{{"content", std::move(quick.text)}}, out);  // the first carries the role
+      } else {
+        EmitText(quick.text, out);
+      }
+    } else if (quick.kind == QuickEvent::kBlockStop) {
+      // The end of a tool call's block may owe the client its arguments: the document path.
+      if (!tool_blocks_.empty()) return false;
+      usage_.ObserveBlockStop();
     }
     return quick.kind != QuickEvent::kOther;
   }
@@ -462,7 +479,7 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
       pending_role_ = StringAt(event, {"message", "role"}).value_or("assistant");
       model_ = StringAt(event, {"message", "model"}).value_or(model_);
       if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) service_tier_ = *tier;
-      text_chunk_prefix_.clear();  // id, model and tier are part of it
+      chunk_head_.clear();  // id, model and tier are part of the chunk's words
     } else if (type == "content_block_start") {
       StartBlock(event, out);
     } else if (type == "content_block_delta") {
@@ -535,32 +552,22 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
                              {"finish_reason", FinishReason(*stop_reason)}});
     }
     const Json* usage = Find(event, {"usage"});
-    out.append(EncodeSseData(
-        WriteJson(Chunk(std::move(choices), OpenAIUsage(usage ? *usage : Json::object())))));
+    AppendChunk(choices, OpenAIUsage(usage ? *usage : Json::object()), out);
   }
 
   void EmitDelta(Json delta, std::string& out) {
     TakeRole(delta);
     Json choices = Json::array({Json{{"index", 0}, {"delta", std::move(delta)}}});
-    out.append(EncodeSseData(WriteJson(Chunk(std::move(choices), nullptr))));
+    AppendChunk(choices, nullptr, out);
   }
 
-  // Text deltas are nearly every event of a stream: their chunk is the same words as
-  // EmitDelta's around the text, so those words are written once and the text put between.
+  // Text deltas are nearly every event of a stream: their choices are written without a
+  // document.
   void EmitText(const std::string& text, std::string& out) {
-    if (text_chunk_prefix_.empty()) {
-      Json choices = Json::array({Json{{"index", 0}, {"delta", {{"content", ""}}}}});
-      std::string chunk = WriteJson(Chunk(std::move(choices), nullptr));
-      // The first place these words occur: inside the id, model or tier strings any quote
-      // would be escaped.
-      constexpr std::string_view kEmptyContent = "\"content\":\"\"";
-      size_t string_at = chunk.find(kEmptyContent) + kEmptyContent.size() - 2;
-      text_chunk_prefix_ = "data: " + chunk.substr(0, string_at);
-      text_chunk_suffix_ = chunk.substr(string_at + 2) + "\n\n";
-    }
-    out.append(text_chunk_prefix_);
+    if (chunk_head_.empty()) WriteChunkWords();
+    out.append(chunk_head_).append("[{\"index\":0,\"delta\":{\"content\":");
     AppendJsonString(text, out);
-    out.append(text_chunk_suffix_);
+    out.append("}}]").append(chunk_middle_).append("null}\n\n");
   }
 
   // The role announced by message_start rides on the first chunk with a choice.
@@ -569,15 +576,30 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     pending_role_.reset();
   }
 
-  Json Chunk(Json choices, Json usage) const {
-    return Json{{"id", id_},
-                {"choices", std::move(choices)},
-                {"created", created_},
-                {"model", model_},
-                {"service_tier", service_tier_},
-                {"system_fingerprint", nullptr},
-                {"object", "chat.completion.chunk"},
-                {"usage", std::move(usage)}};
+  // An SSE event of one chunk. The words around its choices and usage change only at
+  // message_start: written once, not from a document per chunk (that cost more than the rest).
+  void AppendChunk(const Json& choices, const Json& usage, std::string& out) {
+    if (chunk_head_.empty()) WriteChunkWords();
+    out.append(chunk_head_);
+    AppendJson(choices, out);
+    out.append(chunk_middle_);
+    AppendJson(usage, out);
+    out.append("}\n\n");
+  }
+
+  // The chunk as WriteJson writes {id, choices, created, model, service_tier,
+  // system_fingerprint, object, usage}, in two pieces: up to the choices and between the
+  // choices and the usage.
+  void WriteChunkWords() {
+    chunk_head_ = "data: {\"id\":";
+    AppendJsonString(id_, chunk_head_);
+    chunk_head_.append(",\"choices\":");
+    chunk_middle_ = ",\"created\":" + std::to_string(created_) + ",\"model\":";
+    AppendJsonString(model_, chunk_middle_);
+    chunk_middle_.append(",\"service_tier\":");
+    AppendJson(service_tier_, chunk_middle_);
+    chunk_middle_.append(
+        ",\"system_fingerprint\":null,\"object\":\"chat.completion.chunk\",\"usage\":");
   }
 
   AnthropicStreamUsage usage_;
@@ -588,8 +610,8 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   std::optional<std::string> pending_role_;
   int64_t next_tool_index_ = 0;
   std::map<int64_t, ToolBlock> tool_blocks_;  // by content block index
-  std::string text_chunk_prefix_;  // `data: ` and a text chunk up to its content string
-  std::string text_chunk_suffix_;  // the rest of that chunk after the string, and `\n\n`
+  std::string chunk_head_;    // `data: ` and a chunk up to its choices (empty: to be written)
+  std::string chunk_middle_;  // a chunk between its choices and its usage
 };
 
 }  // namespace
@@ -598,15 +620,20 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options) {
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
-  Json request = client_body;
-  PinModel(request, options);
+  // Read in place, not copied (a copy of a large conversation cost as much as the rest): the
+  // pinned model is the one difference, applied to the body and the info below.
+  const Json& request = client_body;
   ConvertedMessages converted = ConvertMessages(request);
   int64_t max_tokens = IntAt(request, {"max_completion_tokens"})
                            .value_or(IntAt(request, {"max_tokens"}).value_or(kDefaultMaxTokens));
 
   Json body = {{"messages", std::move(converted.messages)}};
   if (!converted.system.empty()) body["system"] = converted.system;
-  if (const Json* model = Find(request, {"model"})) body["model"] = *model;
+  if (!options.model.empty()) {
+    body["model"] = options.model;
+  } else if (const Json* model = Find(request, {"model"})) {
+    body["model"] = *model;
+  }
   body["max_tokens"] = max_tokens;
   if (const Json* stop = Find(request, {"stop"})) {
     if (Json sequences = StopSequences(*stop); !sequences.empty()) {
@@ -627,7 +654,9 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   const Json* stream = Find(request, {"stream"});
   if (stream && stream->is_boolean() && stream->get<bool>()) body["stream"] = true;
 
-  return RequestTranslation{std::move(body), CompletionsRequestInfo(request, "anthropic")};
+  RequestInfo info = CompletionsRequestInfo(request, "anthropic");
+  if (!options.model.empty()) info.request_model = options.model;
+  return RequestTranslation{std::move(body), std::move(info)};
 }
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,

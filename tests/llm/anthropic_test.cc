@@ -56,6 +56,26 @@ std::string WithoutCreated(std::string text) {
   return text;
 }
 
+// Each chunk of a translated stream is written as its document would be: compact, the members
+// in the gateway's order.
+void CheckChunksWrittenAsDocuments(const std::string& sse) {
+  size_t at = 0;
+  size_t chunks = 0;
+  while ((at = sse.find("data: {", at)) != std::string::npos) {
+    size_t end = sse.find('\n', at);
+    std::string data = sse.substr(at + 6, end - at - 6);
+    Json chunk = Json::parse(data);
+    CHECK(data == chunk.dump());
+    std::vector<std::string> keys;
+    for (const auto& member : chunk.items()) keys.push_back(member.key());
+    CHECK(keys == std::vector<std::string>{"id", "choices", "created", "model", "service_tier",
+                                           "system_fingerprint", "object", "usage"});
+    ++chunks;
+    at = end;
+  }
+  CHECK(chunks > 0);
+}
+
 TEST_CASE("Streams give the same bytes and usage whether cut at every byte or not") {
   struct Case {
     const char* fixture;
@@ -75,6 +95,7 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
     std::string bytes = ReadFixture(c.fixture);
     REQUIRE(!bytes.empty());
     StreamRun whole = RunStream(c.make, bytes, bytes.size());
+    if (c.make == &MakeAnthropicStreamTranslator) CheckChunksWrittenAsDocuments(whole.out);
     for (size_t slice : {size_t{1}, size_t{2}, size_t{3}, size_t{13}}) {
       StreamRun cut = RunStream(c.make, bytes, slice);
       CHECK(WithoutCreated(cut.out) == WithoutCreated(whole.out));
@@ -112,6 +133,42 @@ TEST_CASE("An Anthropic stream is translated event by event, [DONE] only at the 
   CHECK(stream->info().completion == std::vector<std::string>{"Hi"});
 }
 
+TEST_CASE("Only a tool call's block start and end make chunks") {
+  // Block starts and ends are read without a document unless they may be a tool call's: the
+  // last of repeated `type` members decides, as it does for the document.
+  std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
+  std::string out;
+  auto feed = [&](const Json& event) {
+    stream->Feed("event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n",
+                 out);
+  };
+  feed({{"type", "message_start"},
+        {"message", {{"id", "msg_1"}, {"role", "assistant"}, {"model", "claude"}}}});
+  feed({{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "thinking"}}}});
+  feed({{"type", "content_block_stop"}, {"index", 0}});
+  feed({{"type", "content_block_start"}, {"index", 1}, {"content_block", {{"type", "text"}}}});
+  feed({{"type", "content_block_stop"}, {"index", 1}});
+  CHECK(out.empty());
+  stream->Feed(
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,"
+      "\"content_block\":{\"type\":\"text\",\"id\":\"toolu_1\",\"name\":\"lookup\","
+      "\"type\":\"tool_use\",\"input\":{}}}\n\n",
+      out);
+  feed({{"type", "content_block_stop"}, {"index", 2}});
+  feed({{"type", "message_delta"}, {"delta", {{"stop_reason", "tool_use"}}}});
+  std::vector<Json> chunks = DataEvents(out);
+  REQUIRE(chunks.size() == 3);
+  const Json& call = chunks[0]["choices"][0]["delta"]["tool_calls"][0];
+  CHECK(call["id"] == "toolu_1");
+  CHECK(call["function"]["name"] == "lookup");
+  CHECK(chunks[0]["choices"][0]["delta"]["role"] == "assistant");
+  CHECK(chunks[1]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] == "{}");
+  CHECK(chunks[2]["choices"][0]["finish_reason"] == "tool_calls");
+  CheckChunksWrittenAsDocuments(out);
+  REQUIRE(stream->info().output_messages.has_value());
+  CHECK(stream->info().output_messages->dump().find("lookup") != std::string::npos);
+}
+
 TEST_CASE("Text chunks after the first are the first chunk's words around the new text") {
   // An id and model that hold the words the chunk is cut at, and texts that need escaping.
   std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
@@ -138,6 +195,7 @@ TEST_CASE("Text chunks after the first are the first chunk's words around the ne
   }
   CHECK(chunks[1]["id"] == "msg_\"content\":\"\"");
   CHECK(chunks[1]["model"] == "claude \u00e9\"x");
+  CheckChunksWrittenAsDocuments(out);
 }
 
 TEST_CASE("OpenAI chunks become Anthropic events with cache tokens taken out of the input") {
