@@ -16,6 +16,7 @@ namespace {
 
 using chat::Find;
 using chat::IntAt;
+using chat::Object;
 using chat::StringAt;
 
 constexpr int64_t kDefaultMaxTokens = 4096;
@@ -26,7 +27,7 @@ bool IsBlank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-Json TextBlock(std::string_view text) { return Json{{"type", "text"}, {"text", text}}; }
+Json TextBlock(std::string_view text) { return Object("type", "text", "text", text); }
 
 void PinModel(Json& body, const ProviderOptions& options) {
   if (!options.model.empty()) body["model"] = options.model;
@@ -56,14 +57,12 @@ Json ImageBlock(const std::string& url) {
     if (size_t marker = url.find(kBase64Marker); marker != std::string::npos) {
       std::string media_type = url.substr(5, marker - 5);
       media_type.resize(std::min(media_type.size(), media_type.find(';')));
-      return Json{{"type", "image"},
-                  {"source",
-                   {{"type", "base64"},
-                    {"media_type", media_type},
-                    {"data", url.substr(marker + kBase64Marker.size())}}}};
+      return Object("type", "image", "source",
+                    Object("type", "base64", "media_type", media_type, "data",
+                           url.substr(marker + kBase64Marker.size())));
     }
   }
-  return Json{{"type", "image"}, {"source", {{"type", "url"}, {"url", url}}}};
+  return Object("type", "image", "source", Object("type", "url", "url", url));
 }
 
 Json UserBlocks(const Json& content) {
@@ -106,12 +105,10 @@ Json AssistantBlocks(const Json& message) {
   }
   if (const Json* calls = Find(message, {"tool_calls"}); calls && calls->is_array()) {
     for (const Json& call : *calls) {
-      blocks.push_back(
-          Json{{"type", "tool_use"},
-               {"id", StringAt(call, {"id"}).value_or("")},
-               {"name", StringAt(call, {"function", "name"}).value_or("")},
-               {"input",
-                chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))}});
+      blocks.push_back(Object(
+          "type", "tool_use", "id", StringAt(call, {"id"}).value_or(""), "name",
+          StringAt(call, {"function", "name"}).value_or(""), "input",
+          chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))));
     }
   }
   return blocks;
@@ -130,10 +127,10 @@ Json ToolResultMessage(const Json& message) {
       }
     }
   }
-  Json result = {{"type", "tool_result"},
-                 {"tool_use_id", StringAt(message, {"tool_call_id"}).value_or("")},
-                 {"content", std::move(content)}};
-  return Json{{"role", "user"}, {"content", Json::array({std::move(result)})}};
+  Json result = Object("type", "tool_result", "tool_use_id",
+                       StringAt(message, {"tool_call_id"}).value_or(""), "content",
+                       std::move(content));
+  return Object("role", "user", "content", Json::array({std::move(result)}));
 }
 
 struct ConvertedMessages {
@@ -164,7 +161,7 @@ ConvertedMessages ConvertMessages(const Json& request) {
     if (blocks.empty()) continue;
     // The legacy `function` role carries a result as plain text from the user.
     std::string anthropic_role = role == "assistant" ? "assistant" : "user";
-    converted.messages.push_back(Json{{"role", anthropic_role}, {"content", std::move(blocks)}});
+    converted.messages.push_back(Object("role", anthropic_role, "content", std::move(blocks)));
   }
   return converted;
 }
@@ -261,8 +258,8 @@ std::string FinishReason(std::string_view stop_reason) {
 Json OpenAIUsage(const Json& usage) {
   int64_t input = IntAt(usage, {"input_tokens"}).value_or(0);
   int64_t output = IntAt(usage, {"output_tokens"}).value_or(0);
-  Json converted = {
-      {"prompt_tokens", input}, {"completion_tokens", output}, {"total_tokens", input + output}};
+  Json converted = Object("prompt_tokens", input, "completion_tokens", output, "total_tokens",
+                          input + output);
   std::optional<int64_t> cache_read = IntAt(usage, {"cache_read_input_tokens"});
   std::optional<int64_t> cache_write = IntAt(usage, {"cache_creation_input_tokens"});
   if (cache_read || cache_write) {
@@ -290,11 +287,10 @@ Json ChatMessage(const Json& content) {
       has_text = true;
     } else if (IsToolUse(type)) {
       const Json* input = Find(block, {"input"});
-      tool_calls.push_back(Json{{"type", "function"},
-                                {"id", StringAt(block, {"id"}).value_or("")},
-                                {"function",
-                                 {{"name", StringAt(block, {"name"}).value_or("")},
-                                  {"arguments", input ? WriteJson(*input) : "{}"}}}});
+      tool_calls.push_back(Object("type", "function", "id", StringAt(block, {"id"}).value_or(""),
+                                  "function",
+                                  Object("name", StringAt(block, {"name"}).value_or(""),
+                                         "arguments", input ? WriteJson(*input) : "{}")));
     } else if (type == "thinking") {
       reasoning = StringAt(block, {"thinking"});
     }
@@ -448,7 +444,7 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     if (quick.kind == QuickEvent::kTextDelta) {
       usage_.ObserveText(quick.text);
       if (pending_role_) {
-        EmitDelta(Json{{"content", std::move(quick.text)}}, out);  // the first carries the role
+        EmitDelta(Object("content", std::move(quick.text)), out);  // the first carries the role
       } else {
         EmitText(quick.text, out);
       }
@@ -496,11 +492,11 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     if (!IsToolUse(StringAt(event, {"content_block", "type"}).value_or(""))) return;
     int64_t tool_index = next_tool_index_++;
     tool_blocks_[IntAt(event, {"index"}).value_or(0)] = ToolBlock{tool_index, false};
-    Json call = {{"index", tool_index},
-                 {"id", StringAt(event, {"content_block", "id"}).value_or("")},
-                 {"type", "function"},
-                 {"function", {{"name", StringAt(event, {"content_block", "name"}).value_or("")}}}};
-    EmitDelta(Json{{"content", nullptr}, {"tool_calls", Json::array({std::move(call)})}}, out);
+    Json call = Object("index", tool_index, "id",
+                       StringAt(event, {"content_block", "id"}).value_or(""), "type", "function",
+                       "function",
+                       Object("name", StringAt(event, {"content_block", "name"}).value_or("")));
+    EmitDelta(Object("content", nullptr, "tool_calls", Json::array({std::move(call)})), out);
   }
 
   void TranslateDelta(const Json& event, std::string& out) {
@@ -510,11 +506,11 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
       if (!pending_role_ && text != nullptr && text->is_string()) {
         EmitText(text->get_ref<const std::string&>(), out);
       } else {
-        EmitDelta(Json{{"content", StringAt(event, {"delta", "text"}).value_or("")}}, out);
+        EmitDelta(Object("content", StringAt(event, {"delta", "text"}).value_or("")), out);
       }
     } else if (type == "thinking_delta") {
-      EmitDelta(Json{{"content", nullptr},
-                     {"reasoning_content", StringAt(event, {"delta", "thinking"}).value_or("")}},
+      EmitDelta(Object("content", nullptr, "reasoning_content",
+                       StringAt(event, {"delta", "thinking"}).value_or("")),
                 out);
     } else if (type == "input_json_delta") {
       std::string partial = StringAt(event, {"delta", "partial_json"}).value_or("");
@@ -534,22 +530,19 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   }
 
   void EmitArguments(int64_t tool_index, std::string_view arguments, std::string& out) {
-    Json call = {{"index", tool_index},
-                 {"id", nullptr},
-                 {"type", nullptr},
-                 {"function", {{"arguments", arguments}}}};
-    EmitDelta(Json{{"content", nullptr}, {"tool_calls", Json::array({std::move(call)})}}, out);
+    Json call = Object("index", tool_index, "id", nullptr, "type", nullptr, "function",
+                       Object("arguments", arguments));
+    EmitDelta(Object("content", nullptr, "tool_calls", Json::array({std::move(call)})), out);
   }
 
   // The final chunk: finish reason and usage together, usage from the delta's own counters.
   void FinishMessage(const Json& event, std::string& out) {
     Json choices = Json::array();
     if (auto stop_reason = StringAt(event, {"delta", "stop_reason"})) {
-      Json delta = {{"content", nullptr}};
+      Json delta = Object("content", nullptr);
       TakeRole(delta);
-      choices.push_back(Json{{"index", 0},
-                             {"delta", std::move(delta)},
-                             {"finish_reason", FinishReason(*stop_reason)}});
+      choices.push_back(Object("index", 0, "delta", std::move(delta), "finish_reason",
+                               FinishReason(*stop_reason)));
     }
     const Json* usage = Find(event, {"usage"});
     AppendChunk(choices, OpenAIUsage(usage ? *usage : Json::object()), out);
@@ -557,7 +550,7 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
 
   void EmitDelta(Json delta, std::string& out) {
     TakeRole(delta);
-    Json choices = Json::array({Json{{"index", 0}, {"delta", std::move(delta)}}});
+    Json choices = Json::array({Object("index", 0, "delta", std::move(delta))});
     AppendChunk(choices, nullptr, out);
   }
 
@@ -627,7 +620,7 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   int64_t max_tokens = IntAt(request, {"max_completion_tokens"})
                            .value_or(IntAt(request, {"max_tokens"}).value_or(kDefaultMaxTokens));
 
-  Json body = {{"messages", std::move(converted.messages)}};
+  Json body = Object("messages", std::move(converted.messages));
   if (!converted.system.empty()) body["system"] = converted.system;
   if (!options.model.empty()) {
     body["model"] = options.model;
@@ -718,16 +711,15 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   }
   const Json& upstream = *parsed;
   const Json* content = Find(upstream, {"content"});
-  Json choice = {
-      {"message", ChatMessage(content && content->is_array() ? *content : Json::array())},
-      {"index", 0}};
+  Json choice =
+      Object("message", ChatMessage(content && content->is_array() ? *content : Json::array()),
+             "index", 0);
   if (auto stop_reason = StringAt(upstream, {"stop_reason"})) {
     choice["finish_reason"] = FinishReason(*stop_reason);
   }
-  Json body = {{"id", StringAt(upstream, {"id"}).value_or("")},
-               {"object", "chat.completion"},
-               {"created", chat::UnixNow()},
-               {"model", StringAt(upstream, {"model"}).value_or("")}};
+  Json body = Object("id", StringAt(upstream, {"id"}).value_or(""), "object", "chat.completion",
+                     "created", chat::UnixNow(), "model",
+                     StringAt(upstream, {"model"}).value_or(""));
   if (auto tier = StringAt(upstream, {"usage", "service_tier"})) body["service_tier"] = *tier;
   body["choices"] = Json::array({std::move(choice)});
   const Json* usage = Find(upstream, {"usage"});

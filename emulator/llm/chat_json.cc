@@ -54,12 +54,11 @@ Json ParseToolArguments(std::string_view arguments) {
 }
 
 Json ToolCallPart(std::string_view id, std::string_view name, Json arguments) {
-  return Json{
-      {"type", "tool_call"}, {"id", id}, {"name", name}, {"arguments", std::move(arguments)}};
+  return Object("type", "tool_call", "id", id, "name", name, "arguments", std::move(arguments));
 }
 
 Json ToolCallOutputMessage(Json parts, const std::optional<std::string>& finish_reason) {
-  Json message = {{"role", "assistant"}, {"content", std::move(parts)}};
+  Json message = Object("role", "assistant", "content", std::move(parts));
   if (finish_reason) message["finish_reason"] = *finish_reason;
   return message;
 }

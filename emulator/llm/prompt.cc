@@ -10,6 +10,7 @@ namespace agw::llm {
 namespace {
 
 using chat::Member;
+using chat::Object;
 
 // An owned copy of chat::StringOr, for the prompt entries built from it.
 std::string StringOr(const Json& object, std::string_view key, std::string_view fallback = {}) {
@@ -17,7 +18,7 @@ std::string StringOr(const Json& object, std::string_view key, std::string_view 
 }
 
 Json PromptEntry(std::string role, std::string content) {
-  return Json{{"role", std::move(role)}, {"content", std::move(content)}};
+  return Object("role", std::move(role), "content", std::move(content));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,10 +89,10 @@ std::string GeminiContentText(const Json& content, std::string_view separator) {
 // Enrichment.
 
 Json PlainMessage(const PromptMessage& message) {
-  return Json{{"role", message.role}, {"content", message.content}};
+  return Object("role", message.role, "content", message.content);
 }
 
-Json AnthropicTextBlock(std::string_view text) { return Json{{"type", "text"}, {"text", text}}; }
+Json AnthropicTextBlock(std::string_view text) { return Object("type", "text", "text", text); }
 
 // A Responses input item for an added message.
 Json ResponsesItem(const PromptMessage& message) {
