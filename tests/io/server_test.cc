@@ -737,15 +737,33 @@ TEST_CASE("A chunked upstream response reaches the client chunk by chunk") {
   CheckStillServing(emulator.port);
 }
 
+// An Anthropic SSE event as one chunk of a chunked body.
+std::string AnthropicEventChunk(const std::string& name, const std::string& data) {
+  return Chunk("event: " + name + "\ndata: " + data + "\n\n");
+}
+
+// The end of an Anthropic text stream: stop reason and usage, message_stop, the body's end.
+std::string AnthropicStreamEnd() {
+  return AnthropicEventChunk(
+             "message_delta",
+             R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
+         AnthropicEventChunk("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n";
+}
+
+// An emulator whose /claude route reaches an Anthropic backend served at `anthropic_port`.
+Emulator StartWithAnthropicAt(std::uint16_t echo_port, std::uint16_t anthropic_port) {
+  ServerOptions options = Options({Map("echo", echo_port)});
+  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic_port)).has_value());
+  return Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
+}
+
 TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the client whole") {
   // g++ 12 once destroyed the chunk frame of each translated event twice: the first translated
   // stream aborted the process (found by bench/llm_bench.sh).
   auto echo = StartEcho();
   TinyUpstream anthropic([](Socket& connection) {
     ReadRequestHead(connection);
-    auto event = [](const std::string& name, const std::string& data) {
-      return Chunk("event: " + name + "\ndata: " + data + "\n\n");
-    };
+    auto event = AnthropicEventChunk;
     connection.Send(
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
         "\r\n" +
@@ -760,13 +778,9 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
         event("content_block_delta",
               R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" world"}})") +
         event("content_block_stop", R"({"type":"content_block_stop","index":0})") +
-        event("message_delta",
-              R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
-        event("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n");
+        AnthropicStreamEnd());
   });
-  ServerOptions options = Options({Map("echo", echo->port())});
-  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic.port())).has_value());
-  Emulator emulator = Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
+  Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic.port());
   ClientRequest chat;
   chat.method = "POST";
   chat.target = "/claude";
@@ -798,9 +812,7 @@ TEST_CASE("A translated stream's head and events reach the client as they arrive
   auto echo = StartEcho();
   TwoPartUpstream head_only;
   TwoPartUpstream first_text;
-  auto event = [](const std::string& name, const std::string& data) {
-    return Chunk("event: " + name + "\ndata: " + data + "\n\n");
-  };
+  auto event = AnthropicEventChunk;
   TinyUpstream anthropic([&](Socket& connection) {
     ReadRequestHead(connection);
     connection.Send(
@@ -814,14 +826,9 @@ TEST_CASE("A translated stream's head and events reach the client as they arrive
         event("content_block_delta",
               R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})"));
     first_text.released = first_text.gate.wait_for(5s) == std::future_status::ready;
-    connection.Send(
-        event("message_delta",
-              R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
-        event("message_stop", R"({"type":"message_stop"})") + "0\r\n\r\n");
+    connection.Send(AnthropicStreamEnd());
   });
-  ServerOptions options = Options({Map("echo", echo->port())});
-  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic.port())).has_value());
-  Emulator emulator = Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
+  Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic.port());
   std::string body = R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
   Socket client = Socket::Connect(emulator.port);
   REQUIRE(client.Send("POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
