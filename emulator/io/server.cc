@@ -99,6 +99,25 @@ std::string Timestamp() {
   return text;
 }
 
+// The TLS context of connections to upstreams, made when the first one needs it: making it and
+// loading the system's trust store costs about 4 MiB of memory, which a `run` whose upstreams
+// are all plain HTTP (local models, fake providers, --mock-providers) never needs.
+class ClientTls {
+ public:
+  ssl::context& Context() {
+    std::call_once(made_, [this] {
+      context_.emplace(ssl::context::tls_client);
+      context_->set_default_verify_paths();
+      context_->set_verify_mode(ssl::verify_peer);
+    });
+    return *context_;
+  }
+
+ private:
+  std::once_flag made_;
+  std::optional<ssl::context> context_;
+};
+
 }  // namespace
 
 // An upstream connection kept alive between requests of one downstream connection.
@@ -195,7 +214,7 @@ class Server::Impl {
   std::mutex done_mutex_;
   std::condition_variable done_;
   bool finished_ = false;
-  ssl::context tls_context_{ssl::context::tls_client};
+  ClientTls client_tls_;
   std::vector<std::unique_ptr<ServerTls>> listener_tls_;  // per listener; null for plain HTTP
   // Health of each AI backend's providers, kept across requests (and reloads that keep the
   // backend's group shape), keyed by "namespace/name#tier sizes".
@@ -255,9 +274,6 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   for (Worker& worker : workers_) {
     worker.context = std::make_unique<net::io_context>(1);
   }
-  tls_context_.set_default_verify_paths();
-  tls_context_.set_verify_mode(ssl::verify_peer);
-
   for (const route::Bind& bind : snapshot_->table->Binds()) {
     BoundListener bound;
     bound.bind = bind;
@@ -594,7 +610,7 @@ struct ConnectResult {
 // Opens a fresh connection to `endpoint` (TLS with SNI and verification when asked) into
 // `upstream`, replacing whatever it held.
 Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endpoint,
-                                         const UpstreamLimits& limits, ssl::context& tls_context,
+                                         const UpstreamLimits& limits, ClientTls& client_tls,
                                          Upstream& upstream) {
   std::string key = endpoint.ToString();
   upstream = Upstream{};
@@ -622,7 +638,7 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
     upstream.plain = std::move(plain);
     co_return ConnectResult{};
   }
-  auto tls = std::make_unique<TlsStream>(std::move(*plain), tls_context);
+  auto tls = std::make_unique<TlsStream>(std::move(*plain), client_tls.Context());
   std::string sni = endpoint.sni.empty() ? endpoint.host : endpoint.sni;
   SSL_set_tlsext_host_name(tls->native_handle(), sni.c_str());
   tls->set_verify_callback(ssl::host_name_verification(sni));
@@ -1041,7 +1057,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
         bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
         if (fresh) {
           ConnectResult connected =
-              co_await ConnectUpstream(stream.get_executor(), endpoint, limits, tls_context_, upstream);
+              co_await ConnectUpstream(stream.get_executor(), endpoint, limits, client_tls_, upstream);
           if (connected.status != 0) {
             exchange.error_status = connected.status;
             exchange.error = std::move(connected.error);
@@ -1180,7 +1196,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
       bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
       if (fresh) {
         ConnectResult connected = co_await ConnectUpstream(stream.get_executor(), connection.endpoint,
-                                                           limits, tls_context_, upstream);
+                                                           limits, client_tls_, upstream);
         if (connected.status != 0) {
           result.error_status = connected.status;
           result.error = std::move(connected.error);

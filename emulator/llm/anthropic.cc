@@ -281,9 +281,9 @@ Json ChatMessage(const Json& content) {
   std::optional<std::string> reasoning;
   Json tool_calls = Json::array();
   for (const Json& block : content) {
-    std::string type = StringAt(block, {"type"}).value_or("");
+    std::string_view type = chat::StringOr(block, "type");
     if (type == "text") {
-      text.append(StringAt(block, {"text"}).value_or(""));
+      text.append(chat::StringOr(block, "text"));
       has_text = true;
     } else if (IsToolUse(type)) {
       const Json* input = Find(block, {"input"});
@@ -297,7 +297,7 @@ Json ChatMessage(const Json& content) {
   }
   // Without text the gateway's typed message leaves content out rather than null.
   Json message = Json::object();
-  if (has_text) message["content"] = text;
+  if (has_text) message["content"] = std::move(text);
   message["role"] = "assistant";
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
   if (reasoning) message["reasoning_content"] = *reasoning;
@@ -545,7 +545,7 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
                                FinishReason(*stop_reason)));
     }
     const Json* usage = Find(event, {"usage"});
-    AppendChunk(choices, OpenAIUsage(usage ? *usage : Json::object()), out);
+    AppendChunk(choices, OpenAIUsage(usage ? *usage : chat::EmptyObject()), out);
   }
 
   void EmitDelta(Json delta, std::string& out) {
@@ -712,7 +712,7 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   const Json& upstream = *parsed;
   const Json* content = Find(upstream, {"content"});
   Json choice =
-      Object("message", ChatMessage(content && content->is_array() ? *content : Json::array()),
+      Object("message", ChatMessage(content && content->is_array() ? *content : chat::EmptyArray()),
              "index", 0);
   if (auto stop_reason = StringAt(upstream, {"stop_reason"})) {
     choice["finish_reason"] = FinishReason(*stop_reason);
@@ -723,7 +723,7 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   if (auto tier = StringAt(upstream, {"usage", "service_tier"})) body["service_tier"] = *tier;
   body["choices"] = Json::array({std::move(choice)});
   const Json* usage = Find(upstream, {"usage"});
-  body["usage"] = OpenAIUsage(usage ? *usage : Json::object());
+  body["usage"] = OpenAIUsage(usage ? *usage : chat::EmptyObject());
   ResponseInfo info = CompletionsResponseInfo(body);
   return ResponseTranslation{std::move(body), std::move(info)};
 }

@@ -1145,7 +1145,7 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
       if (content != nullptr && content->is_string()) {
         blocks = Json::array({{{"text", *content}}});
       } else {
-        blocks = converter.Blocks(content != nullptr ? *content : Json::array(), user);
+        blocks = converter.Blocks(content != nullptr ? *content : chat::EmptyArray(), user);
       }
       // Earlier assistant output without any text carries nothing to replay.
       if (!user && blocks.empty()) continue;

@@ -321,7 +321,7 @@ tl::expected<std::vector<Json>, std::string> EmbeddingVectors(const Json& respon
     const Json* by_type = Find(response, "embeddingsByType");
     embedding = by_type != nullptr ? Find(*by_type, "float") : nullptr;
   }
-  vectors.push_back(F32Vector(embedding != nullptr ? *embedding : Json::array()));
+  vectors.push_back(F32Vector(embedding != nullptr ? *embedding : chat::EmptyArray()));
   return vectors;
 }
 

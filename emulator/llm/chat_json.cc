@@ -6,6 +6,16 @@
 
 namespace agw::llm::chat {
 
+const Json& EmptyArray() {
+  static const Json empty = Json::array();
+  return empty;
+}
+
+const Json& EmptyObject() {
+  static const Json empty = Json::object();
+  return empty;
+}
+
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path) {
   const Json* at = &json;
   for (std::string_view key : path) {

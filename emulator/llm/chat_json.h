@@ -41,6 +41,12 @@ Json Object(KeysAndValues&&... keys_and_values) {
   return json;
 }
 
+// An empty array and object to fall back to by reference: `found ? *found : Json::array()` is a
+// copy of what was found (the two sides' common type is a value), `found ? *found :
+// EmptyArray()` is not.
+const Json& EmptyArray();
+const Json& EmptyObject();
+
 // The value at `path` of nested objects, or nullptr when any step is missing or null.
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path);
 // The member `key` of `json`, or nullptr when it is missing or null (or `json` is not an

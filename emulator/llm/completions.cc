@@ -589,7 +589,7 @@ ResponseInfo CompletionsResponseInfo(const Json& body) {
   info.provider_model = StringAt(body, {"model"}).value_or("");
   Json messages = Json::array();
   const Json* choices = Find(body, {"choices"});
-  for (const Json& choice : choices && choices->is_array() ? *choices : Json::array()) {
+  for (const Json& choice : choices && choices->is_array() ? *choices : chat::EmptyArray()) {
     const Json* calls = Find(choice, {"message", "tool_calls"});
     if (calls == nullptr || !calls->is_array()) continue;
     Json parts = Json::array();
@@ -641,7 +641,7 @@ Translated<ResponseTranslation> CompletionsResponse(std::string_view upstream_bo
   }
   std::string stop_reason = StopReason(StringAt(choice, {"finish_reason"}).value_or(""));
   const Json* upstream_usage = Find(upstream, {"usage"});
-  Json usage = AnthropicUsage(upstream_usage ? *upstream_usage : Json::object());
+  Json usage = AnthropicUsage(upstream_usage ? *upstream_usage : chat::EmptyObject());
   std::optional<std::string> tier = StringAt(upstream, {"service_tier"});
   if (tier) usage["service_tier"] = *tier;
 
