@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,6 +49,7 @@ class Socket {
  public:
   explicit Socket(int fd) : fd_(fd) {}
   Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  int fd() const { return fd_; }
   Socket& operator=(Socket&&) = delete;
   ~Socket() {
     if (fd_ >= 0) ::close(fd_);
@@ -804,6 +806,76 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
   CHECK(contents == std::vector<std::string>{"Hello", " world"});
   CHECK(answer.body.ends_with("data: [DONE]\n\n"));
   CheckStillServing(emulator.port);
+}
+
+// A provider reached with https is verified against the system's trust store and its host
+// name: a certificate the store does not hold is refused before any request is sent, one it
+// holds (SSL_CERT_FILE, read when the first TLS upstream connects) serves.
+TEST_CASE("An https provider is reached over verified TLS, and refused when its certificate is not trusted") {
+  test::TempDir dir;
+  test::CommandResult made = test::RunCommand(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "provider.key",
+       "-out", "provider.crt"},
+      "", dir.path());
+  REQUIRE(made.exit_code == 0);
+  std::string certificate = dir.path() + "/provider.crt";
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> server(SSL_CTX_new(TLS_server_method()),
+                                                           &SSL_CTX_free);
+  REQUIRE(SSL_CTX_use_certificate_file(server.get(), certificate.c_str(), SSL_FILETYPE_PEM) == 1);
+  REQUIRE(SSL_CTX_use_PrivateKey_file(server.get(), (dir.path() + "/provider.key").c_str(),
+                                      SSL_FILETYPE_PEM) == 1);
+  const std::string answer =
+      R"({"id":"c1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,)"
+      R"("message":{"role":"assistant","content":"over tls"},"finish_reason":"stop"}]})";
+  std::atomic<int> handshakes{0};
+  std::atomic<int> requests{0};
+  TinyUpstream provider([&](Socket& connection) {
+    std::unique_ptr<SSL, decltype(&SSL_free)> tls(SSL_new(server.get()), &SSL_free);
+    SSL_set_fd(tls.get(), connection.fd());
+    if (SSL_accept(tls.get()) != 1) return;
+    ++handshakes;
+    std::string request;
+    char buffer[4096];
+    for (int n; request.find("}") == std::string::npos &&
+                (n = SSL_read(tls.get(), buffer, sizeof(buffer))) > 0;) {
+      request.append(buffer, static_cast<std::size_t>(n));
+    }
+    if (request.rfind("POST /v1/chat/completions ", 0) == 0) ++requests;
+    std::string response = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
+                           std::to_string(answer.size()) + "\r\nconnection: close\r\n\r\n" + answer;
+    SSL_write(tls.get(), response.data(), static_cast<int>(response.size()));
+    SSL_shutdown(tls.get());
+  });
+  std::string manifests = OneAiBackend("llm", "  ai:\n    provider:\n      openai: {model: gpt-4o-mini}\n");
+  ClientRequest chat;
+  chat.method = "POST";
+  chat.target = "/v1/chat/completions";
+  chat.headers = {{"content-type", "application/json"}};
+  chat.body = R"({"model":"x","messages":[{"role":"user","content":"hi"}]})";
+  auto ask = [&] {
+    ServerOptions options = Options({});
+    REQUIRE(options.ai.AddProviderUrl("openai=https://127.0.0.1:" + std::to_string(provider.port())).has_value());
+    Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
+    return Send(emulator.port, chat);
+  };
+
+  ::unsetenv("SSL_CERT_FILE");
+  ClientResponse refused = ask();
+  INFO(refused.body);
+  CHECK(refused.status == 503);
+  CHECK(refused.body.rfind("TLS handshake with https://127.0.0.1:" +
+                               std::to_string(provider.port()) + " failed: certificate verify failed",
+                           0) == 0);
+  CHECK(requests == 0);
+
+  ::setenv("SSL_CERT_FILE", certificate.c_str(), 1);
+  ClientResponse served = ask();
+  ::unsetenv("SSL_CERT_FILE");
+  REQUIRE(served.status == 200);
+  CHECK(nlohmann::json::parse(served.body)["choices"][0]["message"]["content"] == "over tls");
+  CHECK(handshakes == 1);
+  CHECK(requests == 1);
 }
 
 // A translated stream's head leaves with the first events when they came with it, but is never
