@@ -572,23 +572,18 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     if (ec == http::error::need_buffer) ec = {};
     std::size_t n = chunk.size() - response.body().size;
     result.bytes += n;
-    bool framed = chunked && n > 0;
-    ChunkSizeLine size_line(n);
-    std::array<net::const_buffer, 4> buffers = {
-        header_pending ? net::buffer(block) : net::const_buffer(),
-        framed ? size_line.buffer() : net::const_buffer(), net::buffer(chunk.data(), n),
-        framed ? net::buffer("\r\n", 2) : net::const_buffer()};
-    if (net::buffer_size(buffers) > 0) {
-      boost::system::error_code write_ec;
-      co_await net::async_write(client, buffers, net::redirect_error(kUse, write_ec));
-      if (write_ec) {
-        result.client_ok = false;
-        co_return result;
-      }
-      if (header_pending) {
-        header_pending = false;
-        result.header_sent = true;
-      }
+    std::string_view head;
+    if (header_pending) head = block;
+    boost::system::error_code write_ec;
+    co_await WriteBodyPart(client, std::string_view(chunk.data(), n), chunked, /*last=*/false,
+                           write_ec, head);
+    if (write_ec) {
+      result.client_ok = false;
+      co_return result;
+    }
+    if (header_pending) {
+      header_pending = false;
+      result.header_sent = true;
     }
     if (ec) {
       // The upstream ended a close-delimited body, or broke off: end what we can.
@@ -598,7 +593,7 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     }
   }
   if (chunked) {
-    co_await WriteAll(client, std::string("0\r\n\r\n"), ec);
+    co_await WriteBodyPart(client, {}, chunked, /*last=*/true, ec);
     if (ec) result.client_ok = false;
   }
   result.upstream_reusable = parser.is_done() && parser.keep_alive();
