@@ -119,6 +119,7 @@ int RunRun(const RunOptions& options) {
   server.threads = options.threads;
   server.json_log = options.log_format == "json";
   server.access_log = &std::cout;
+  server.error_log = &std::cerr;
   for (const std::string& spec : options.ports) {
     std::size_t equals = spec.find('=');
     try {

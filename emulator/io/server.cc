@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <ctime>
 #include <iomanip>
+#include <malloc.h>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -24,6 +26,7 @@
 #include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/io/bounded_parser.h"
 #include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/llm/mock.h"
@@ -38,9 +41,27 @@ namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
+// Beast's unlimited rate policy that also counts the bytes written: when a request fails in an
+// unexpected way, whether its answer had begun decides between a 500 and a bare close.
+class CountingRatePolicy {
+ public:
+  std::uint64_t bytes_written() const { return bytes_written_; }
+
+  // What basic_stream asks of a rate policy (rate_policy_access).
+  std::size_t available_read_bytes() const noexcept { return kAll; }
+  std::size_t available_write_bytes() const noexcept { return kAll; }
+  void transfer_read_bytes(std::size_t) const noexcept {}
+  void transfer_write_bytes(std::size_t n) noexcept { bytes_written_ += n; }
+  void on_timer() const noexcept {}
+
+ private:
+  static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+  std::uint64_t bytes_written_ = 0;
+};
+
 // A concrete executor instead of any_io_executor: measurably cheaper per operation.
 using Executor = net::io_context::executor_type;
-using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using Stream = beast::basic_stream<tcp, Executor, CountingRatePolicy>;
 using TlsStream = ssl::stream<Stream>;
 using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
 template <typename T>
@@ -56,6 +77,10 @@ using Clock = std::chrono::steady_clock;
 // takes a 16 KiB body and its head in one recv and one send (16 KiB needed two of each:
 // +10% req/s for 16 KiB streams, 2 MiB more memory at 64 connections).
 constexpr std::size_t kRelayChunk = 32 * 1024;
+// A request or answer at least this large gives its memory back to the system when it is done.
+constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
+// The most an upstream's response head (and its trailer section) may take.
+constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 
 bool IsHopByHop(std::string_view name) {
   // string_views, not C strings: no strlen per comparison on every header of every request.
@@ -128,7 +153,7 @@ struct Upstream {
   std::string key;  // endpoint it is connected to
   std::unique_ptr<Stream> plain;
   std::unique_ptr<TlsStream> tls;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer = BoundedReadBuffer(kUpstreamHeaderLimit, kRelayChunk);
   // The relay's body buffer, allocated once per connection: a 16 KiB vector per request showed in
   // perf as memset and malloc_consolidate.
   std::vector<char> chunk;
@@ -186,6 +211,16 @@ class Server::Impl {
   Awaitable<void> Accept(Worker& worker, Acceptor& acceptor, std::size_t listener_index);
   template <typename Client>
   Awaitable<void> Session(Worker& worker, Client stream, std::size_t listener_index);
+  // Routes and answers one request read whole: a direct answer, an LLM call or a relay.
+  template <typename Client>
+  Awaitable<void> ServeRequest(Worker& worker, Client& stream, Upstream& upstream,
+                               const BoundListener& bound,
+                               http::request<http::string_body>& message,
+                               Clock::time_point start, AccessRecord& record, bool& keep_alive,
+                               boost::system::error_code& ec);
+  // Spawns `task` on `executor`; an exception that escapes it is logged, not rethrown (a
+  // detached coroutine's exception would end the process).
+  void Spawn(Executor executor, Awaitable<void> task, std::string what);
   Awaitable<void> HandshakeThenServe(Worker& worker, Stream stream, std::size_t listener_index);
   Awaitable<void> AdminAccept(Acceptor& acceptor);
   Awaitable<void> AdminSession(Stream stream);
@@ -196,6 +231,8 @@ class Server::Impl {
                            bool& keep_alive, Clock::time_point start, const Snapshot& snapshot,
                            AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
+  // One line on the error log (ServerOptions::error_log), e.g. why a request got a 500.
+  void LogError(std::string_view line);
   // Access log lines are written in batches: a write per request was a syscall per request.
   // Lines wait at most kLogFlushInterval (the flusher) or until 16 KiB are pending.
   void FlushLog();
@@ -211,8 +248,10 @@ class Server::Impl {
   int admin_port_ = -1;
   Metrics metrics_;
   std::mutex log_mutex_;
+  std::mutex error_log_mutex_;
   std::string log_pending_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> accept_paused_{false};  // out of descriptors: accepting paused, logged once
   std::atomic<int> active_{0};  // requests in flight
   std::mutex done_mutex_;
   std::condition_variable done_;
@@ -317,19 +356,30 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   }
   for (Worker& worker : workers_) {
     for (std::size_t i = 0; i < worker.acceptors.size(); ++i) {
-      net::co_spawn(*worker.context, Accept(worker, *worker.acceptors[i], i), net::detached);
+      Spawn(worker.context->get_executor(), Accept(worker, *worker.acceptors[i], i), "accept");
     }
   }
   if (options_.access_log != nullptr) {
-    net::co_spawn(*workers_[0].context, LogFlusher(), net::detached);
+    Spawn(workers_[0].context->get_executor(), LogFlusher(), "access log");
   }
   if (admin_acceptor_) {
-    net::co_spawn(*workers_[0].context, AdminAccept(*admin_acceptor_), net::detached);
+    Spawn(workers_[0].context->get_executor(), AdminAccept(*admin_acceptor_), "admin accept");
   }
   for (Worker& worker : workers_) {
-    threads_.emplace_back([&worker] {
+    threads_.emplace_back([this, &worker] {
       auto guard = net::make_work_guard(*worker.context);
-      worker.context->run();
+      // A handler that throws ends run() with the exception (Asio's rule); the thread logs it and
+      // runs on, so one bad operation costs its own connection, not every other one.
+      for (;;) {
+        try {
+          worker.context->run();
+          return;
+        } catch (const std::exception& error) {
+          LogError(std::string("internal error in an I/O handler: ") + error.what());
+        } catch (...) {
+          LogError("internal error in an I/O handler: unknown exception");
+        }
+      }
     });
   }
   return {};
@@ -348,22 +398,63 @@ std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> sn
   return unserved;
 }
 
+void Server::Impl::Spawn(Executor executor, Awaitable<void> task, std::string what) {
+  net::co_spawn(executor, std::move(task), [this, what = std::move(what)](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      LogError("internal error in " + what + ": " + e.what());
+    } catch (...) {
+      LogError("internal error in " + what + ": unknown exception");
+    }
+  });
+}
+
+namespace {
+
+// Accept errors that mean "no resources for one more connection" (descriptor limits, kernel
+// memory): retrying at once only spins, since the pending connection stays in the queue.
+bool IsResourceExhaustion(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == net::error::no_buffer_space || ec == net::error::no_memory;
+}
+
+// How long accepting pauses after running out of descriptors: long enough not to spin, short
+// enough that a freed descriptor is used soon.
+constexpr std::chrono::milliseconds kAcceptPause{100};
+
+}  // namespace
+
 Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::size_t index) {
+  net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor> pause(
+      acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
     tcp::socket::rebind_executor<Executor>::other socket =
         co_await acceptor.async_accept(net::redirect_error(kUse, ec));
     if (ec) {
       if (stopping_ || ec == net::error::operation_aborted) co_return;
-      continue;  // e.g. too many open files: keep serving the connections we have
+      if (IsResourceExhaustion(ec)) {
+        // The connections already open keep being served meanwhile; said once per episode.
+        if (!accept_paused_.exchange(true)) {
+          LogError("accept on port " + std::to_string(acceptor.local_endpoint(ec).port()) +
+                   ": " + ec.message() + "; pausing new connections until some close");
+        }
+        pause.expires_after(kAcceptPause);
+        co_await pause.async_wait(net::redirect_error(kUse, ec));
+      }
+      continue;  // a connection that failed on its own (reset before accept): the next one
     }
+    if (accept_paused_.exchange(false)) LogError("accepting new connections again");
     socket.set_option(tcp::no_delay(true), ec);
     if (listener_tls_[index]) {
-      net::co_spawn(acceptor.get_executor(),
-                    HandshakeThenServe(worker, Stream(std::move(socket)), index), net::detached);
+      Spawn(acceptor.get_executor(), HandshakeThenServe(worker, Stream(std::move(socket)), index),
+            "a TLS connection");
     } else {
-      net::co_spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
-                    net::detached);
+      Spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
+            "a connection");
     }
   }
 }
@@ -478,7 +569,7 @@ template <typename S>
 Awaitable<UpstreamFailure> SendAndReadHead(
     S& upstream, beast::flat_buffer& buffer, const RequestBytes& request,
     const UpstreamLimits& limits, bool head_request,
-    std::optional<http::response_parser<http::buffer_body>>& parser) {
+    std::optional<BoundedResponseParser<http::buffer_body>>& parser) {
   boost::system::error_code ec;
   limits.Arm(beast::get_lowest_layer(upstream));
   co_await WriteAll(upstream, request.head, request.body, ec);
@@ -493,7 +584,7 @@ Awaitable<UpstreamFailure> SendAndReadHead(
   for (;;) {
     parser.emplace();
     parser->body_limit(boost::none);
-    parser->header_limit(64 * 1024);
+    parser->header_limit(static_cast<std::uint32_t>(kUpstreamHeaderLimit));
     if (head_request) parser->skip(true);
     co_await http::async_read_header(upstream, buffer, *parser, net::redirect_error(kUse, ec));
     if (ec) {
@@ -518,7 +609,7 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
                           bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
   Exchange result;
   boost::system::error_code ec;
-  std::optional<http::response_parser<http::buffer_body>> final_parser;
+  std::optional<BoundedResponseParser<http::buffer_body>> final_parser;
   UpstreamFailure failed = co_await SendAndReadHead(upstream, upstream_buffer, request, limits,
                                                     head_request, final_parser);
   if (failed.status != 0) {
@@ -766,7 +857,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
                                  std::size_t max_body) {
   LlmResult result;
   boost::system::error_code ec;
-  std::optional<http::response_parser<http::buffer_body>> parser;
+  std::optional<BoundedResponseParser<http::buffer_body>> parser;
   UpstreamFailure failed =
       co_await SendAndReadHead(upstream, buffer, request, limits, false, parser);
   if (failed.status != 0) {
@@ -920,22 +1011,161 @@ Awaitable<void> Server::Impl::HandshakeThenServe(Worker& worker, Stream stream, 
 }
 
 template <typename Client>
+Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstream& upstream,
+                                           const BoundListener& bound,
+                                           http::request<http::string_body>& message,
+                                           Clock::time_point start, AccessRecord& record,
+                                           bool& keep_alive, boost::system::error_code& ec) {
+  route::Request request;
+  request.method = std::string(message.method_string());
+  request.authority = std::string(message[http::field::host]);
+  route::SplitTarget(std::string_view(message.target().data(), message.target().size()),
+                     request.path, request.query);
+  for (const auto& field : message.base()) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  std::shared_ptr<const Snapshot> snapshot = Current();
+  // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
+  // or port that is gone has no listener (404, like a request to a port nobody serves).
+  route::Decision decision;
+  if (auto it = snapshot->binds.find(bound.key); it != snapshot->binds.end()) {
+    decision = snapshot->table->Match(it->second, request);
+  }
+  route::Plan plan = route::MakePlan(decision, request, bound.gateway_port, worker.random);
+
+  record.method = request.method;
+  record.target = request.PathAndQuery();
+  record.route = plan.route;
+  record.request_bytes = message.body().size();
+
+  std::optional<route::DirectResponse> direct = plan.direct;
+  bool llm_backend = !direct && plan.upstream &&
+                     plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
+                     plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
+  Destination destination;
+  if (llm_backend) {
+    record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
+  } else if (!direct && plan.upstream) {
+    destination = ResolveDestination(*plan.upstream->backend, snapshot->pipeline->model,
+                                     options_.services, worker.random());
+    record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
+    if (!destination.endpoint) {
+      direct = route::DirectResponse{destination.error_status,
+                                     {{"content-type", "text/plain"}},
+                                     destination.error};
+    }
+  }
+  if (!direct && !llm_backend) {
+    for (const route::MirrorTarget& mirror : plan.mirrors) {
+      if (mirror.fraction < 1.0 &&
+          std::uniform_real_distribution<double>(0, 1)(worker.random) >= mirror.fraction) {
+        continue;
+      }
+      Destination target =
+          ResolveMirror(mirror, snapshot->pipeline->model, options_.services, worker.random());
+      if (target.endpoint) {
+        RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), false);
+        bytes.head += bytes.body;  // the mirror outlives this request: it owns a copy
+        Spawn(stream.get_executor(), Mirror(*target.endpoint, std::move(bytes.head)), "a mirror");
+      }
+    }
+  }
+
+  if (direct) {
+    route::HeaderList headers = direct->headers;
+    headers.emplace_back("content-length", std::to_string(direct->body.size()));
+    if (!keep_alive) headers.emplace_back("connection", "close");
+    std::string response = HeaderBlock(direct->status, headers) +
+                           (request.method == "HEAD" ? std::string() : direct->body);
+    beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+    co_await WriteAll(stream, response, ec);
+    record.status = direct->status;
+    record.response_bytes = direct->body.size();
+  } else if (llm_backend) {
+    co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()), message.version() >= 11,
+                      keep_alive, start, *snapshot, record, ec);
+  } else {
+    const Endpoint& endpoint = *destination.endpoint;
+    UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
+    std::string key = endpoint.ToString();
+    Exchange exchange;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
+      if (fresh) {
+        ConnectResult connected =
+            co_await ConnectUpstream(stream.get_executor(), endpoint, limits, client_tls_, upstream);
+        if (connected.status != 0) {
+          exchange.error_status = connected.status;
+          exchange.error = std::move(connected.error);
+          break;
+        }
+      }
+      RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
+      if (upstream.tls) {
+        exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
+                                  plan, request.method == "HEAD", message.version() >= 11,
+                                  limits);
+      } else {
+        exchange = co_await Relay(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
+                                  plan, request.method == "HEAD", message.version() >= 11,
+                                  limits);
+      }
+      if (!exchange.upstream_reusable) upstream = Upstream{};
+      // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
+      // once on a fresh one, but only when nothing reached the client and no timeout hit.
+      if (!fresh && !exchange.header_sent && exchange.error_status == 503) {
+        upstream = Upstream{};
+        continue;
+      }
+      break;
+    }
+    if (exchange.close_delimited) keep_alive = false;
+    record.upstream_status = exchange.status;
+    record.response_bytes = exchange.bytes;
+    if (!exchange.header_sent && exchange.client_ok) {
+      std::string body = exchange.error + "\n";
+      std::string response = HeaderBlock(exchange.error_status,
+                                         {{"content-type", "text/plain"},
+                                          {"content-length", std::to_string(body.size())}}) +
+                             body;
+      co_await WriteAll(stream, response, ec);
+      record.status = exchange.error_status;
+    } else {
+      record.status = exchange.status;
+      if (!exchange.client_ok) ec = net::error::connection_aborted;
+    }
+  }
+}
+
+template <typename Client>
 Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t index) {
   const BoundListener& bound = listeners_[index];
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer = BoundedReadBuffer(options_.max_header_bytes, kRelayChunk);
   buffer.reserve(kRelayChunk);  // fewer, larger recv calls than the 512-byte default
   Upstream upstream;
   boost::system::error_code ec;
   for (;;) {
     if (stopping_) break;
-    http::request_parser<http::string_body> parser;
+    BoundedRequestParser<http::string_body> parser({options_.max_header_bytes});
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_request_body);
     worker.idle.insert(&beast::get_lowest_layer(stream));
     beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(kUse, ec));
     worker.idle.erase(&beast::get_lowest_layer(stream));
-    if (!ec && !parser.is_done()) {
+    // A body whose framing cannot be trusted is refused before any of it is read, and before a
+    // 100 Continue invites it: Beast frames `gzip, chunked` as chunked (dropping the coding)
+    // and `xchunked` by a Content-Length, which a backend may read differently (smuggling).
+    int framing_status = 0;
+    if (!ec) {
+      std::string codings;
+      auto [first, last] = parser.get().equal_range(http::field::transfer_encoding);
+      for (auto field = first; field != last; ++field) {
+        codings.append(field->value().data(), field->value().size()).push_back(',');
+      }
+      framing_status = route::TransferEncodingStatus(codings);
+    }
+    if (!ec && framing_status == 0 && !parser.is_done()) {
       beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       // A client that sent "Expect: 100-continue" may wait for this before sending its body
       // (RFC 9110 §10.1.1); the body is then read whole and forwarded with the request.
@@ -951,11 +1181,18 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       break;
     }
     Clock::time_point start = Clock::now();
-    if (ec) {
-      int status = ec == http::error::body_limit     ? 413
-                   : ec == http::error::header_limit ? 431
-                                                     : 400;
-      std::string body = ec.message() + "\n";
+    if (ec || framing_status != 0) {
+      // A trailer section past the limits is error::header_limit, or buffer_overflow when it
+      // outgrew the read buffer before its end came.
+      int status = framing_status != 0                 ? framing_status
+                   : ec == http::error::body_limit ? 413
+                   : ec == http::error::header_limit || ec == http::error::buffer_overflow
+                       ? 431
+                       : 400;
+      std::string body = framing_status == 501 ? "transfer coding not implemented: only chunked\n"
+                         : framing_status == 400
+                             ? "bad transfer-encoding: chunked must be the final coding, once\n"
+                             : ec.message() + "\n";
       std::string response = HeaderBlock(status, {{"content-type", "text/plain"},
                                                   {"content-length", std::to_string(body.size())},
                                                   {"connection", "close"}}) +
@@ -965,136 +1202,47 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       co_await WriteAll(stream, response, write_ec);
       AccessRecord record;
       record.gateway = bound.gateway;
-      record.method = "-";
-      record.target = "-";
+      record.method = framing_status != 0 ? std::string(parser.get().method_string()) : "-";
+      record.target = framing_status != 0 ? std::string(parser.get().target()) : "-";
       record.status = status;
       record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
       Log(record);
       break;
     }
     ++active_;
-    auto& message = parser.get();
-    bool keep_alive = message.keep_alive();
-    route::Request request;
-    request.method = std::string(message.method_string());
-    request.authority = std::string(message[http::field::host]);
-    route::SplitTarget(std::string_view(message.target().data(), message.target().size()),
-                       request.path, request.query);
-    for (const auto& field : message.base()) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    std::shared_ptr<const Snapshot> snapshot = Current();
-    // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
-    // or port that is gone has no listener (404, like a request to a port nobody serves).
-    route::Decision decision;
-    if (auto it = snapshot->binds.find(bound.key); it != snapshot->binds.end()) {
-      decision = snapshot->table->Match(it->second, request);
-    }
-    route::Plan plan = route::MakePlan(decision, request, bound.gateway_port, worker.random);
-
     AccessRecord record;
     record.gateway = bound.gateway;
-    record.method = request.method;
-    record.target = request.PathAndQuery();
-    record.route = plan.route;
-    record.request_bytes = message.body().size();
-
-    std::optional<route::DirectResponse> direct = plan.direct;
-    bool llm_backend = !direct && plan.upstream &&
-                       plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
-                       plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
-    Destination destination;
-    if (llm_backend) {
-      record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
-    } else if (!direct && plan.upstream) {
-      destination = ResolveDestination(*plan.upstream->backend, snapshot->pipeline->model,
-                                       options_.services, worker.random());
-      record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
-      if (!destination.endpoint) {
-        direct = route::DirectResponse{destination.error_status,
-                                       {{"content-type", "text/plain"}},
-                                       destination.error};
-      }
+    record.method = std::string(parser.get().method_string());
+    record.target = std::string(parser.get().target());
+    bool keep_alive = parser.get().keep_alive();
+    std::uint64_t written_before = beast::get_lowest_layer(stream).rate_policy().bytes_written();
+    // One error channel: whatever escapes the request's handling (a library's exception) is an
+    // answer and a log line here, never the end of the process (detached coroutines rethrow).
+    std::string failure;
+    try {
+      co_await ServeRequest(worker, stream, upstream, bound, parser.get(), start, record,
+                            keep_alive, ec);
+    } catch (const std::exception& error) {
+      failure = error.what();
+    } catch (...) {
+      failure = "unknown exception";
     }
-    if (!direct && !llm_backend) {
-      for (const route::MirrorTarget& mirror : plan.mirrors) {
-        if (mirror.fraction < 1.0 &&
-            std::uniform_real_distribution<double>(0, 1)(worker.random) >= mirror.fraction) {
-          continue;
-        }
-        Destination target =
-            ResolveMirror(mirror, snapshot->pipeline->model, options_.services, worker.random());
-        if (target.endpoint) {
-          RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), false);
-          bytes.head += bytes.body;  // the mirror outlives this request: it owns a copy
-          net::co_spawn(stream.get_executor(), Mirror(*target.endpoint, std::move(bytes.head)),
-                        net::detached);
-        }
-      }
-    }
-
-    if (direct) {
-      route::HeaderList headers = direct->headers;
-      headers.emplace_back("content-length", std::to_string(direct->body.size()));
-      if (!keep_alive) headers.emplace_back("connection", "close");
-      std::string response = HeaderBlock(direct->status, headers) +
-                             (request.method == "HEAD" ? std::string() : direct->body);
-      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
-      co_await WriteAll(stream, response, ec);
-      record.status = direct->status;
-      record.response_bytes = direct->body.size();
-    } else if (llm_backend) {
-      co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()), message.version() >= 11,
-                        keep_alive, start, *snapshot, record, ec);
-    } else {
-      const Endpoint& endpoint = *destination.endpoint;
-      UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
-      std::string key = endpoint.ToString();
-      Exchange exchange;
-      for (int attempt = 0; attempt < 2; ++attempt) {
-        bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
-        if (fresh) {
-          ConnectResult connected =
-              co_await ConnectUpstream(stream.get_executor(), endpoint, limits, client_tls_, upstream);
-          if (connected.status != 0) {
-            exchange.error_status = connected.status;
-            exchange.error = std::move(connected.error);
-            break;
-          }
-        }
-        RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
-        if (upstream.tls) {
-          exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
-                                    plan, request.method == "HEAD", message.version() >= 11,
-                                    limits);
-        } else {
-          exchange = co_await Relay(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
-                                    plan, request.method == "HEAD", message.version() >= 11,
-                                    limits);
-        }
-        if (!exchange.upstream_reusable) upstream = Upstream{};
-        // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
-        // once on a fresh one, but only when nothing reached the client and no timeout hit.
-        if (!fresh && !exchange.header_sent && exchange.error_status == 503) {
-          upstream = Upstream{};
-          continue;
-        }
-        break;
-      }
-      if (exchange.close_delimited) keep_alive = false;
-      record.upstream_status = exchange.status;
-      record.response_bytes = exchange.bytes;
-      if (!exchange.header_sent && exchange.client_ok) {
-        std::string body = exchange.error + "\n";
-        std::string response = HeaderBlock(exchange.error_status,
-                                           {{"content-type", "text/plain"},
-                                            {"content-length", std::to_string(body.size())}}) +
+    if (!failure.empty()) {
+      LogError("internal error serving " + record.method + " " + record.target + ": " + failure);
+      upstream = Upstream{};
+      keep_alive = false;
+      record.status = 500;
+      // A 500 only when no byte of the answer left yet: behind a started answer it would
+      // corrupt it, and the close below is what tells the client the answer is incomplete.
+      if (beast::get_lowest_layer(stream).rate_policy().bytes_written() == written_before) {
+        std::string body = "internal error\n";
+        std::string response = HeaderBlock(500, {{"content-type", "text/plain"},
+                                                 {"content-length", std::to_string(body.size())},
+                                                 {"connection", "close"}}) +
                                body;
+        beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
         co_await WriteAll(stream, response, ec);
-        record.status = exchange.error_status;
-      } else {
-        record.status = exchange.status;
-        if (!exchange.client_ok) ec = net::error::connection_aborted;
+        record.response_bytes = body.size();
       }
     }
     record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -1103,6 +1251,10 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
                     record.request_bytes, record.response_bytes);
     Log(record);
     --active_;
+    // glibc keeps what a request freed in its arenas (the worker threads have their own): a
+    // 6 MB chat body parsed into JSON left `run` hundreds of MB large for good. Large bodies are
+    // rare and their handling costs far more than the trim.
+    if (record.request_bytes + record.response_bytes >= kTrimAfterBytes) ::malloc_trim(0);
     if (ec || !keep_alive) break;
   }
   co_await CloseClient(stream);
@@ -1269,9 +1421,12 @@ Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_byte
   if (ec) co_return;
   co_await WriteAll(stream, request_bytes, ec);
   if (ec) co_return;
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  co_await http::async_read(stream, buffer, response, net::redirect_error(kUse, ec));
+  // The answer is read to keep the mirror's connection orderly, then dropped; its size is bounded
+  // like any upstream answer.
+  beast::flat_buffer buffer = BoundedReadBuffer(kUpstreamHeaderLimit, kRelayChunk);
+  BoundedResponseParser<http::string_body> parser;
+  parser.body_limit(options_.max_request_body);
+  co_await http::async_read(stream, buffer, parser, net::redirect_error(kUse, ec));
 }
 
 void Server::Impl::Log(const AccessRecord& record) {
@@ -1341,6 +1496,12 @@ void Server::Impl::Log(const AccessRecord& record) {
   }
 }
 
+void Server::Impl::LogError(std::string_view line) {
+  if (options_.error_log == nullptr) return;
+  std::lock_guard<std::mutex> lock(error_log_mutex_);
+  *options_.error_log << "error: " << line << std::endl;
+}
+
 void Server::Impl::FlushLog() {
   std::lock_guard<std::mutex> lock(log_mutex_);
   if (log_pending_.empty() || options_.access_log == nullptr) return;
@@ -1367,7 +1528,7 @@ Awaitable<void> Server::Impl::AdminAccept(Acceptor& acceptor) {
       if (stopping_ || ec == net::error::operation_aborted) co_return;
       continue;
     }
-    net::co_spawn(acceptor.get_executor(), AdminSession(Stream(std::move(socket))), net::detached);
+    Spawn(acceptor.get_executor(), AdminSession(Stream(std::move(socket))), "an admin connection");
   }
 }
 
@@ -1399,13 +1560,16 @@ Json ConfigJson(const Snapshot& snapshot) {
 }  // namespace
 
 Awaitable<void> Server::Impl::AdminSession(Stream stream) {
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer = BoundedReadBuffer(options_.max_header_bytes, kRelayChunk);
   boost::system::error_code ec;
   for (;;) {
-    http::request<http::string_body> request;
+    BoundedRequestParser<http::string_body> parser({options_.max_header_bytes});
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser.body_limit(options_.max_request_body);
     stream.expires_after(options_.idle_timeout);
-    co_await http::async_read(stream, buffer, request, net::redirect_error(kUse, ec));
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(kUse, ec));
     if (ec) break;
+    http::request<http::string_body>& request = parser.get();
     std::string target(request.target());
     target = target.substr(0, target.find('?'));
     int status = 200;
@@ -1416,9 +1580,10 @@ Awaitable<void> Server::Impl::AdminSession(Stream stream) {
       type = "text/plain";
       body = "ok\n";
     } else if (target == "/config_dump") {
-      body = ConfigJson(*snapshot).dump(2) + "\n";
+      body = ConfigJson(*snapshot).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     } else if (target == "/routes") {
-      body = route::TableJson(*snapshot->table).dump(2) + "\n";
+      body = route::TableJson(*snapshot->table).dump(2, ' ', false, Json::error_handler_t::replace) +
+             "\n";
     } else if (target == "/metrics") {
       type = "text/plain; version=0.0.4";
       body = metrics_.Prometheus();

@@ -56,6 +56,9 @@ struct ServerOptions {
   int threads = 0;                                      // 0: one per core
   bool json_log = false;
   std::ostream* access_log = nullptr;  // null: no access log
+  // Failures that are not a request's answer (a request the gateway could not handle, accept
+  // pausing on the file-descriptor limit). Null: not logged.
+  std::ostream* error_log = nullptr;
   std::string admin_address = "127.0.0.1";
   int admin_port = 15000;  // -1: no admin listener; 0: a free port
 };

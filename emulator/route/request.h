@@ -36,6 +36,13 @@ struct Request {
   std::string PathAndQuery() const;
 };
 
+// Whether a request's body can be framed by its Transfer-Encoding (the values of every such
+// field, joined with ","): 0 when it can (no transfer coding, or `chunked` once, last); 400
+// when `chunked` is not the final coding or is applied twice, so the body's end cannot be
+// known (RFC 9112 §6.3: answer 400 and close); 501 for a coding the gateway does not
+// implement, such as `gzip, chunked` (RFC 9112 §6.1).
+int TransferEncodingStatus(std::string_view values);
+
 // Splits a request target ("/a/b?x=1") into path and query.
 void SplitTarget(std::string_view target, std::string& path, std::string& query);
 

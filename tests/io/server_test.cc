@@ -1081,6 +1081,134 @@ TEST_CASE("A request body reaches the upstream, a chunked one with its length") 
   CheckStillServing(emulator.port);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hostile framing (issue 11): every one of these once ended the process or was misread.
+
+// Sends `bytes` from another thread while reading the answer until the connection closes: an
+// emulator that answers before reading everything, and then closes, may make the send fail.
+std::string SendReading(std::uint16_t port, const std::string& bytes) {
+  Socket client = Socket::Connect(port);
+  client.SetSendTimeout(5s);
+  std::thread writer([&] { client.Send(bytes); });
+  std::string received;
+  client.ReadUntil(
+      received, [](const std::string&) { return false; }, 5s);
+  writer.join();
+  return received;
+}
+
+// "POST /tiny/t HTTP/1.1" with a small chunked body and then `trailer` (fields with their CRLFs)
+// and the end of the message.
+std::string ChunkedWithTrailer(const std::string& trailer) {
+  return "POST /tiny/t HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n"
+         "Connection: close\r\n\r\n" +
+         Chunk("hello") + "0\r\n" + trailer + "\r\n";
+}
+
+TEST_CASE("A request trailer too large or with too many fields answers 431, and the next is served") {
+  auto echo = StartEcho();
+  Emulator emulator = Start(Options({Map("echo", echo->port())}));
+  // A field of 70,000 bytes threw std::length_error out of Beast's parser: the process aborted.
+  RawResponse huge_field =
+      Parse(SendRaw(emulator.port, ChunkedWithTrailer("X-T: " + std::string(70000, 'a') + "\r\n")));
+  CHECK(huge_field.status == 431);
+  CHECK(huge_field.Header("connection") == "close");
+  CheckStillServing(emulator.port);
+  // 200 fields of 1 KB were accepted: the count is bounded like hyper's header count.
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "X-T" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+  CHECK(Parse(SendReading(emulator.port, ChunkedWithTrailer(many))).status == 431);
+  // A trailer section that never ends fills the read buffer and stops there.
+  CHECK(Parse(SendReading(emulator.port, ChunkedWithTrailer("X-Endless: " +
+                                                            std::string(1 << 20, 'c'))))
+            .status == 431);
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("Request trailer fields are dropped, never forwarded as headers") {
+  auto echo = StartEcho();
+  std::promise<std::string> seen;
+  TinyUpstream tiny([&seen](Socket& connection) {
+    std::string request;
+    connection.ReadUntil(
+        request,
+        [](const std::string& data) {
+          std::size_t head = data.find("\r\n\r\n");
+          return head != std::string::npos && data.size() >= head + 4 + 5;
+        },
+        5s);
+    connection.Send("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+    seen.set_value(request);
+  });
+  Emulator emulator = Start(Options({Map("echo", echo->port()), Map("tiny", tiny.port())}));
+  RawResponse response =
+      Parse(SendRaw(emulator.port, ChunkedWithTrailer("X-Injected: yes\r\nAuthorization: x\r\n")));
+  CHECK(response.status == 200);
+  std::future<std::string> request = seen.get_future();
+  REQUIRE(request.wait_for(5s) == std::future_status::ready);
+  std::string upstream = request.get();
+  CHECK(upstream.find("\r\ncontent-length: 5\r\n") != std::string::npos);
+  CHECK(upstream.find("X-Injected") == std::string::npos);
+  CHECK(upstream.find("Authorization") == std::string::npos);
+}
+
+TEST_CASE("An upstream's oversized trailer ends the client's response incomplete, not the process") {
+  auto echo = StartEcho();
+  TinyUpstream tiny([](Socket& connection) {
+    ReadRequestHead(connection);
+    connection.Send("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + Chunk("partial") +
+                    "0\r\nX-T: " + std::string(70000, 'a') + "\r\n\r\n");
+    connection.WaitClosed(5s);
+  });
+  Emulator emulator = Start(Options({Map("echo", echo->port()), Map("tiny", tiny.port())}));
+  Socket client = Socket::Connect(emulator.port);
+  REQUIRE(client.Send("GET /tiny/trailer HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+  std::string received;
+  CHECK(client.ReadUntil(received, ResponseComplete, 5s) == Socket::Read::kClosed);
+  RawResponse response = Parse(received);
+  CHECK(response.status == 200);
+  REQUIRE(response.chunked);
+  bool complete = true;
+  CHECK(Dechunk(response.body, complete) == "partial");
+  CHECK_FALSE(complete);
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("Transfer codings other than chunked alone are refused: 501 or 400, then close") {
+  auto echo = StartEcho();
+  Emulator emulator = Start(Options({Map("echo", echo->port())}));
+  struct Case {
+    std::string transfer_encoding;
+    std::string framing;  // what follows the head
+    int status;
+  };
+  for (const Case& c : std::vector<Case>{
+           // gzip was dropped and the body relayed as if it were plain: 200.
+           {"gzip, chunked", Chunk("hello") + "0\r\n\r\n", 501},
+           // Framed by its Content-Length and kept alive; RFC 9112 §6.3: 400 and close.
+           {"xchunked\r\nContent-Length: 5", "hello", 400},
+           {"chunked, chunked", Chunk("hello") + "0\r\n\r\n", 400},
+           {"chunked\r\nTransfer-Encoding: gzip", "hello", 400},
+       }) {
+    CAPTURE(c.transfer_encoding);
+    std::string received =
+        SendRaw(emulator.port, "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: " +
+                                   c.transfer_encoding + "\r\n\r\n" + c.framing);
+    RawResponse response = Parse(received);
+    CHECK(response.status == c.status);
+    CHECK(response.Header("connection") == "close");
+    // One answer, and the connection closed after it (SendRaw reads until the close).
+    CHECK(received.find("HTTP/1.1", 1) == std::string::npos);
+  }
+  // Chunked alone, in any case and with empty list elements, is still read.
+  RawResponse plain = Parse(SendRaw(
+      emulator.port, "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: , Chunked\r\n"
+                     "Connection: close\r\n\r\n" +
+                         Chunk("hello") + "0\r\n\r\n"));
+  CHECK(plain.status == 200);
+  CheckStillServing(emulator.port);
+}
+
 TEST_CASE("An HTTP/1.0 client never gets a chunked response") {
   auto echo = StartEcho();
   TinyUpstream tiny([](Socket& connection) {
