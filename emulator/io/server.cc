@@ -30,6 +30,7 @@
 #include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/llm/mock.h"
+#include "emulator/llm/stream_end.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 
@@ -780,6 +781,7 @@ struct LlmResult {
   llm::ResponseInfo info;
   std::optional<std::chrono::milliseconds> retry_after;  // a 429's Retry-After (seconds)
   std::optional<Clock::time_point> first_bytes;  // streamed: when translated bytes first left
+  std::string cut_short;  // why a stream the client got was incomplete, for the error log
 };
 
 // The head of a response that carries `body_size` bytes of `content_type`.
@@ -890,6 +892,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     options.request_id = std::string(response["x-amzn-requestid"]);
     translator = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
   }
+  // A stream ended by the connection's close is complete only if its last event came.
+  std::optional<llm::StreamEndWatcher> end_watcher;
+  if (translator && !parser->content_length() && !parser->chunked()) end_watcher.emplace(call.wire);
   chunk.resize(kRelayChunk);
   std::string body;
   bool header_sent = false;
@@ -930,6 +935,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     std::size_t n = chunk.size() - response.body().size;
     std::string_view data(chunk.data(), n);
     if (translator) {
+      if (end_watcher) end_watcher->Feed(data);
       translator->Feed(data, out);
       // The end of the body goes out below with the stream's last events: one write.
       if (!parser->is_done() && (!out.empty() || !held_head.empty())) {
@@ -967,6 +973,19 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     }
   }
   result.upstream_reusable = parser->is_done() && parser->keep_alive();
+  if (end_watcher && !end_watcher->ended()) {
+    // What was translated still goes out, but the stream is not closed as a complete one: no
+    // closing events, no end chunk; the client's connection is closed instead.
+    if (!out.empty() || !held_head.empty()) {
+      result.bytes += out.size();
+      co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, ec, held_head);
+    }
+    result.info = translator->info();
+    result.client_ok = false;
+    result.cut_short = "the provider's stream ended before its " +
+                       std::string(end_watcher->awaited());
+    co_return result;
+  }
   if (translator) {
     translator->Finish(out);
     if (!out.empty() && !result.first_bytes) result.first_bytes = Clock::now();
@@ -1378,6 +1397,10 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     if (!result.client_ok) ec = net::error::connection_aborted;
   }
   if (result.close_client) keep_alive = false;
+  if (!result.cut_short.empty()) {
+    LogError(record.method + " " + record.target + ": " + result.cut_short +
+             "; the client's stream was closed incomplete");
+  }
   record.upstream_status = result.upstream_status;
   const llm::ResponseInfo& info = result.info;
   if (info.provider_model) record.gen_ai_response_model = *info.provider_model;

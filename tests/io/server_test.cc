@@ -739,9 +739,12 @@ TEST_CASE("A chunked upstream response reaches the client chunk by chunk") {
   CheckStillServing(emulator.port);
 }
 
-// An Anthropic SSE event as one chunk of a chunked body.
+// An Anthropic SSE event, and the same as one chunk of a chunked body.
+std::string AnthropicEvent(const std::string& name, const std::string& data) {
+  return "event: " + name + "\ndata: " + data + "\n\n";
+}
 std::string AnthropicEventChunk(const std::string& name, const std::string& data) {
-  return Chunk("event: " + name + "\ndata: " + data + "\n\n");
+  return Chunk(AnthropicEvent(name, data));
 }
 
 // The end of an Anthropic text stream: stop reason and usage, message_stop, the body's end.
@@ -806,6 +809,68 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
   CHECK(contents == std::vector<std::string>{"Hello", " world"});
   CHECK(answer.body.ends_with("data: [DONE]\n\n"));
   CheckStillServing(emulator.port);
+}
+
+// A close-delimited Anthropic stream: message_start and one text delta, then `ending` (the rest
+// of the stream, if any), then the provider closes the connection with a FIN.
+std::unique_ptr<TinyUpstream> CloseDelimitedAnthropic(std::string ending) {
+  return std::make_unique<TinyUpstream>([ending](Socket& connection) {
+    ReadRequestHead(connection);
+    auto event = AnthropicEvent;
+    connection.Send(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n" +
+        event("message_start",
+              R"({"type":"message_start","message":{"id":"msg_1","type":"message",)"
+              R"("role":"assistant","model":"claude-x","content":[],"usage":{"input_tokens":3,)"
+              R"("output_tokens":1}}})") +
+        event("content_block_delta",
+              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}})") +
+        ending);
+  });
+}
+
+// The body of a raw answer, dechunked; `complete` tells whether the zero chunk came.
+std::string StreamedBody(std::uint16_t port, bool& complete) {
+  Socket client = Socket::Connect(port);
+  const std::string chat =
+      R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  REQUIRE(client.Send(
+      "POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
+      "content-length: " +
+      std::to_string(chat.size()) + "\r\n\r\n" + chat));
+  std::string received;
+  client.ReadUntil(received, ResponseComplete, 5s);
+  RawResponse response = Parse(received);
+  CHECK(response.status == 200);
+  REQUIRE(response.chunked);
+  return Dechunk(response.body, complete);
+}
+
+TEST_CASE("A close-delimited translated stream cut before message_stop is not completed") {
+  auto echo = StartEcho();
+  auto anthropic = CloseDelimitedAnthropic("");
+  Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic->port());
+  bool complete = true;
+  std::string body = StreamedBody(emulator.port, complete);
+  // What came is translated and delivered; the end is not made up: no [DONE], no zero chunk.
+  CHECK(body.find(R"("content":"Hel")") != std::string::npos);
+  CHECK(body.find("[DONE]") == std::string::npos);
+  CHECK_FALSE(complete);
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("A close-delimited translated stream that reached message_stop is completed") {
+  auto echo = StartEcho();
+  auto anthropic = CloseDelimitedAnthropic(
+      AnthropicEvent("message_delta",
+                     R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
+      AnthropicEvent("message_stop", R"({"type":"message_stop"})"));
+  Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic->port());
+  bool complete = false;
+  std::string body = StreamedBody(emulator.port, complete);
+  CHECK(body.find(R"("content":"Hel")") != std::string::npos);
+  CHECK(body.ends_with("data: [DONE]\n\n"));
+  CHECK(complete);
 }
 
 // A provider reached with https is verified against the system's trust store and its host
