@@ -1043,6 +1043,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   for (const auto& field : message.base()) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
+  if (options_.on_request_for_test) options_.on_request_for_test(request);
   std::shared_ptr<const Snapshot> snapshot = Current();
   // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
   // or port that is gone has no listener (404, like a request to a port nobody serves).

@@ -59,6 +59,9 @@ struct ServerOptions {
   // Failures that are not a request's answer (a request the gateway could not handle, accept
   // pausing on the file-descriptor limit). Null: not logged.
   std::ostream* error_log = nullptr;
+  // Called with each request before it is routed; tests make it throw to check that a request
+  // whose handling fails gets a 500 and a log line and the server goes on.
+  std::function<void(const route::Request&)> on_request_for_test;
   std::string admin_address = "127.0.0.1";
   int admin_port = 15000;  // -1: no admin listener; 0: a free port
 };

@@ -1274,6 +1274,25 @@ TEST_CASE("Transfer codings other than chunked alone are refused: 501 or 400, th
   CheckStillServing(emulator.port);
 }
 
+TEST_CASE("A request whose handling throws gets a 500 and a log line; the server goes on") {
+  auto echo = StartEcho();
+  ServerOptions options = Options({Map("echo", echo->port())});
+  std::ostringstream errors;
+  options.error_log = &errors;
+  options.on_request_for_test = [](const route::Request& request) {
+    if (request.path == "/echo/throw") throw std::length_error("field value too large");
+  };
+  Emulator emulator = Start(std::move(options));
+  RawResponse response = Parse(SendRaw(emulator.port, "GET /echo/throw HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+  CHECK(response.status == 500);
+  CHECK(response.Header("connection") == "close");
+  CHECK(response.body == "internal error\n");
+  CheckStillServing(emulator.port);
+  emulator.server->Shutdown();
+  CHECK(errors.str() ==
+        "error: internal error serving GET /echo/throw: field value too large\n");
+}
+
 TEST_CASE("An HTTP/1.0 client never gets a chunked response") {
   auto echo = StartEcho();
   TinyUpstream tiny([](Socket& connection) {
