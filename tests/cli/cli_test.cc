@@ -654,5 +654,44 @@ TEST_CASE("routes prints the effective route table of an example") {
         "     -> HTTPRoute default/llm-route rule 1: AgentgatewayBackend default/gemini\n");
 }
 
+// Issue 11 (5): a path with bytes that are not UTF-8 made `routes -o json` abort in nlohmann's
+// dump. kubectl reads such bytes as U+FFFD, and so do we, with a warning where they are.
+TEST_CASE("Invalid UTF-8 in a route path is a warning and routes -o json still prints JSON") {
+  TempDir dir;
+  dir.Write("route.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: Gateway\n"
+            "metadata:\n"
+            "  name: gw\n"
+            "spec:\n"
+            "  gatewayClassName: agentgateway\n"
+            "  listeners:\n"
+            "  - name: http\n"
+            "    port: 80\n"
+            "    protocol: HTTP\n"
+            "---\n"
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: HTTPRoute\n"
+            "metadata:\n"
+            "  name: route\n"
+            "spec:\n"
+            "  parentRefs:\n"
+            "  - name: gw\n"
+            "  rules:\n"
+            "  - matches:\n"
+            "    - path:\n"
+            "        type: PathPrefix\n"
+            "        value: /v1\xff\xfe\n");
+  CommandResult validated = Plugin({"validate", "-f", "route.yaml"}, "", dir.path());
+  CHECK(validated.out.find("route.yaml:23:19: warning: invalid UTF-8: kubectl reads this and 1 "
+                           "more byte sequences in the file as U+FFFD, the replacement "
+                           "character [invalid-utf8]\n") != std::string::npos);
+  CommandResult routes = Plugin({"routes", "-f", "route.yaml", "-o", "json"}, "", dir.path());
+  CHECK(routes.exit_code == 0);
+  nlohmann::json table = nlohmann::json::parse(routes.out, nullptr, false);
+  REQUIRE_FALSE(table.is_discarded());
+  CHECK(routes.out.find("/v1\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace agw::test

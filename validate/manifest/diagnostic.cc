@@ -59,13 +59,13 @@ void AppendExcerpt(std::string& out, const Position& position) {
   if (!position.known()) {
     return;
   }
-  std::string_view line = position.file->Line(position.line);
-  if (line.empty() && position.line > position.file->LineCount()) {
+  const SourceFile& file = *position.file;
+  if (position.line > file.LineCount()) {
     return;
   }
   std::string number = std::to_string(position.line);
   std::string gutter(number.size(), ' ');
-  std::string shown(line);
+  std::string shown(file.Line(position.line));
   std::replace(shown.begin(), shown.end(), '\t', ' ');
   out += " " + number + " | " + shown + "\n";
   int caret_column = std::max(1, position.column);

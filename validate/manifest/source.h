@@ -7,22 +7,34 @@
 
 namespace agw::manifest {
 
+struct Position;
+
 // One input file, kept whole so that diagnostics can quote the offending line.
 // Immutable after construction; Positions point at it, so it must outlive them.
 class SourceFile {
  public:
-  SourceFile(std::string path, std::string text);
+  // `bytes` are decoded as kubectl decodes a file (DecodeAsKubectlReads: byte order marks,
+  // UTF-16, malformed UTF-8 replaced by U+FFFD); text() is the result.
+  SourceFile(std::string path, std::string_view bytes);
 
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
+  // Offsets in text() of the U+FFFD characters that replaced malformed input.
+  const std::vector<std::size_t>& replacements() const { return replacements_; }
 
   // 1-based line number; returns the line without its terminator, or "" when out of range.
+  // Lines end where YAML says they do: at LF, CRLF, a lone CR, NEL, LS or PS.
   std::string_view Line(int line) const;
   int LineCount() const { return static_cast<int>(line_starts_.size()); }
+  // The line and (byte, 1-based) column of text()[offset].
+  Position PositionAt(std::size_t offset) const;
+  // The offset in text() where `line` starts (text().size() past the last line).
+  std::size_t LineStart(int line) const;
 
  private:
   std::string path_;
   std::string text_;
+  std::vector<std::size_t> replacements_;
   std::vector<std::size_t> line_starts_;
 };
 
