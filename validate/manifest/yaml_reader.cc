@@ -301,6 +301,16 @@ Value ResolvePlainScalar(const std::string& text, Position position) {
   return Value::String(text, position);
 }
 
+// go-yaml's "cannot decode !!str `value` as a !!bool" with the value masked, for Secrets.
+std::string WithoutQuotedValue(const std::string& message) {
+  std::size_t open = message.find('`');
+  std::size_t close = message.rfind('`');
+  if (open == std::string::npos || close == open) {
+    return message;
+  }
+  return message.substr(0, open + 1) + "****" + message.substr(close);
+}
+
 // go-yaml's names for what a scalar resolved to, for "cannot decode !!str `x` as a !!bool".
 std::string_view ShortTagOf(const Value& value) {
   switch (value.type()) {
@@ -430,8 +440,11 @@ void WarnDuplicateKey(DiagnosticSink& sink, Position key, const std::string& nam
   d.severity = Severity::kWarning;
   d.code = "yaml-duplicate-key";
   d.position = key;
-  d.message = "mapping key \"" + name + "\" already defined at line " +
-              std::to_string(first.line) + "; kubectl keeps this later value";
+  // In a Secret a key may be part of a value that lost its indentation: never quote it there.
+  bool secret = key.file != nullptr && key.file->InSecretDocument(key.line);
+  d.message = (secret ? std::string("mapping key") : "mapping key \"" + name + "\"") +
+              " already defined at line " + std::to_string(first.line) +
+              "; kubectl keeps this later value";
   d.hint = "delete one of the two";
   sink.Add(std::move(d));
 }
@@ -508,7 +521,7 @@ class TreeBuilder : public YAML::EventHandler {
     std::string error;
     Value scalar = ResolveTaggedScalar(tag, value, position, error);
     if (!error.empty()) {
-      Fail(position, error);
+      Fail(position, file_.InSecretDocument(position.line) ? WithoutQuotedValue(error) : error);
     }
     if (plain && !stack_.empty() && stack_.back().block) {
       // go-yaml's complaint about the line that ends the scalar too early.
@@ -1064,7 +1077,15 @@ std::vector<Document> ParseJsonStream(const SourceFile& file, DiagnosticSink& si
   JsonStreamScan scan = ScanJsonStream(file.text(), &builder);
   if (scan.error) {
     Position position = file.PositionAt(std::min(scan.error->offset, file.text().size()));
-    sink.Error("yaml-syntax", position, scan.error->message);
+    std::string message = scan.error->message;
+    // "invalid character 'x' in string literal" quotes one character of a value.
+    if (file.InSecretDocument(position.line) && message.rfind("invalid character '", 0) == 0) {
+      std::size_t end = message.find("' ", 19);
+      if (end != std::string::npos) {
+        message = "invalid character" + message.substr(end + 1);
+      }
+    }
+    sink.Error("yaml-syntax", position, std::move(message));
   }
   return builder.TakeDocuments();
 }
@@ -1110,7 +1131,10 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
       }
     }
     Position position = file.PositionAt(split.bad_separator->first);
-    sink.Error("yaml-syntax", position, "invalid Yaml document separator: " + std::string(shown));
+    sink.Error(
+        "yaml-syntax", position,
+        "invalid Yaml document separator: " +
+            (file.InSecretDocument(position.line) ? std::string("****") : std::string(shown)));
   }
   return documents;
 }
