@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cmd/commands.h"
+#include "cmd/json_output.h"
 #include "cmd/pipeline.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/table.h"
@@ -20,7 +21,7 @@ int RunRoutes(const RoutesOptions& options) {
   std::unique_ptr<emulator::route::RouteTable> table =
       emulator::route::RouteTable::Compile(pipeline->resolution.config, &problems);
   if (options.output == "json") {
-    std::cout << emulator::route::TableJson(*table).dump(2) << "\n";
+    std::cout << DumpJson(emulator::route::TableJson(*table)) << "\n";
   } else {
     std::cout << emulator::route::DescribeTable(*table);
   }

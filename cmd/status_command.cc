@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
+#include "cmd/json_output.h"
 #include "cmd/pipeline.h"
 #include "validate/manifest/yaml_writer.h"
 
@@ -171,7 +172,7 @@ int RunStatus(const StatusOptions& options) {
     for (const Entry& entry : entries) {
       list["items"].push_back(ItemJson(entry));
     }
-    std::cout << (options.output == "json" ? list.dump(2) + "\n" : manifest::ToYaml(list));
+    std::cout << (options.output == "json" ? DumpJson(list) + "\n" : manifest::ToYaml(list));
   }
   // Loading errors hide objects (or parts of them) from the status: say so.
   if (pipeline->input_errors > 0) {

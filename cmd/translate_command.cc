@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cmd/commands.h"
+#include "cmd/json_output.h"
 #include "cmd/pipeline.h"
 #include "emulator/io/ai_backends.h"
 #include "emulator/llm/call.h"
@@ -517,7 +518,7 @@ route::Request MakeClientRequest(const TranslateOptions& options, const std::str
 std::string PrettyBody(const std::string& body) {
   Json parsed = llm::ReadJson(body);
   if (parsed.is_discarded() || body.empty()) return body;
-  return parsed.dump(2);
+  return DumpJson(parsed);
 }
 
 Json BodyJson(const std::string& body) {
@@ -626,7 +627,7 @@ std::string RenderText(const DryRun& run) {
                  run.client_response->body);
   }
   if (run.usage && !run.usage->empty()) {
-    out << "\nUsage (logs and metrics): " << run.usage->dump() << "\n";
+    out << "\nUsage (logs and metrics): " << DumpJson(*run.usage, -1) << "\n";
   }
   return out.str();
 }
@@ -698,7 +699,7 @@ int RunTranslate(const TranslateOptions& options) {
     }
   }
   if (options.output == "json") {
-    std::cout << RenderJson(run).dump(2) << "\n";
+    std::cout << DumpJson(RenderJson(run)) << "\n";
   } else {
     std::cout << RenderText(run);
   }

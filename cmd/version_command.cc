@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
+#include "cmd/json_output.h"
 #include "cmd/version.h"
 #include "validate/model/model.h"
 
@@ -56,7 +57,7 @@ void AddVersionCommand(CLI::App& app, int& exit_code) {
         sets.push_back(std::move(item));
       }
       json["apiSets"] = std::move(sets);
-      std::cout << json.dump(2) << "\n";
+      std::cout << DumpJson(json) << "\n";
     } else {
       std::cout << "kubectl-agentgateway " << kVersion << "\n";
       std::cout << "API sets known offline (kinds decoded, schema defaults built in):\n";

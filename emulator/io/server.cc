@@ -1604,10 +1604,12 @@ Awaitable<void> Server::Impl::AdminSession(Stream stream) {
       type = "text/plain";
       body = "ok\n";
     } else if (target == "/config_dump") {
+      // Manifest strings are text kubectl decoded, but a bad byte must not end the session.
       body = ConfigJson(*snapshot).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     } else if (target == "/routes") {
-      body = route::TableJson(*snapshot->table).dump(2, ' ', false, Json::error_handler_t::replace) +
-             "\n";
+      body =
+          route::TableJson(*snapshot->table).dump(2, ' ', false, Json::error_handler_t::replace) +
+          "\n";
     } else if (target == "/metrics") {
       type = "text/plain; version=0.0.4";
       body = metrics_.Prometheus();

@@ -199,7 +199,7 @@ TEST_CASE("Manifests can come from standard input") {
   CHECK(result.out ==
         "<stdin>:6:18: error: Secret in version \"v1\" cannot be handled as a Secret: illegal "
         "base64 data at input byte 3 [invalid-base64]\n"
-        " 6 |   Authorization: not*base64\n"
+        " 6 |   Authorization: ****\n"
         "   |                  ^\n"
         "1 resource in 1 file: 1 error, 0 warnings\n");
 }
@@ -652,6 +652,129 @@ TEST_CASE("routes prints the effective route table of an example") {
         "     -> HTTPRoute default/llm-route rule 0: AgentgatewayBackend default/anthropic\n"
         "  2. * PathPrefix /ai/gemini\n"
         "     -> HTTPRoute default/llm-route rule 1: AgentgatewayBackend default/gemini\n");
+}
+
+// Issue 11 (5): a path with bytes that are not UTF-8 made `routes -o json` abort in nlohmann's
+// dump. kubectl reads such bytes as U+FFFD, and so do we, with a warning where they are.
+TEST_CASE("Invalid UTF-8 in a route path is a warning and routes -o json still prints JSON") {
+  TempDir dir;
+  dir.Write("route.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: Gateway\n"
+            "metadata:\n"
+            "  name: gw\n"
+            "spec:\n"
+            "  gatewayClassName: agentgateway\n"
+            "  listeners:\n"
+            "  - name: http\n"
+            "    port: 80\n"
+            "    protocol: HTTP\n"
+            "---\n"
+            "apiVersion: gateway.networking.k8s.io/v1\n"
+            "kind: HTTPRoute\n"
+            "metadata:\n"
+            "  name: route\n"
+            "spec:\n"
+            "  parentRefs:\n"
+            "  - name: gw\n"
+            "  rules:\n"
+            "  - matches:\n"
+            "    - path:\n"
+            "        type: PathPrefix\n"
+            "        value: /v1\xff\xfe\n");
+  CommandResult validated = Plugin({"validate", "-f", "route.yaml"}, "", dir.path());
+  CHECK(validated.out.find("route.yaml:23:19: warning: invalid UTF-8: kubectl reads this and 1 "
+                           "more byte sequences in the file as U+FFFD, the replacement "
+                           "character [invalid-utf8]\n") != std::string::npos);
+  CommandResult routes = Plugin({"routes", "-f", "route.yaml", "-o", "json"}, "", dir.path());
+  CHECK(routes.exit_code == 0);
+  nlohmann::json table = nlohmann::json::parse(routes.out, nullptr, false);
+  REQUIRE_FALSE(table.is_discarded());
+  CHECK(routes.out.find("/v1\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+}
+
+// Issue 11 (7): findings quote the source line under them, and CI logs are often public. No
+// output format may show a Secret's value, however broken the Secret is.
+TEST_CASE("No output format shows a Secret's value, broken or not") {
+  const std::string secret = "sk-SECRET-abc123def456ghi789jkl012mno345pqr678";
+  const std::string head = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"tab-in-indentation", head + "stringData:\n\tAuthorization: " + secret + "\n"},
+      {"unclosed-quote",
+       head + "stringData:\n  Authorization: \"" + secret + "\nimmutable: true\n"},
+      {"invalid-base64", head + "data:\n  Authorization: " + secret + "\n"},
+      {"value-as-a-list", head + "stringData:\n  Authorization:\n  - " + secret + "\n"},
+      {"value-as-a-map", head + "stringData:\n  Authorization:\n    " + secret + ": x\n"},
+      {"duplicate-key",
+       head + "stringData:\n  Authorization: " + secret + "\n  Authorization: " + secret + "\n"},
+      {"data-as-a-scalar", head + "data: " + secret + "\n"},
+      {"committed-key", head + "stringData:\n  Authorization: " + secret + "\n"},
+      {"tag-that-does-not-fit", head + "stringData:\n  Authorization: !!int " + secret + "\n"},
+      {"key-without-colon", head + "stringData:\n  Authorization " + secret + "\n  b: c\n"},
+      {"unclosed-flow-value",
+       head + "stringData:\n  Authorization: {" + secret + ": x\nimmutable: true\n"},
+      {"multi-line-value", head + "stringData:\n  Authorization: " + secret.substr(0, 20) +
+                               "\n    " + secret.substr(20) + "\n\tb: c\n"},
+      {"json-bad-escape",
+       "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": "
+       "\"s\"}, \"stringData\": {\"Authorization\": \"" +
+           secret + "\\q\"}}\n"},
+      {"kind-after-a-broken-value",
+       "apiVersion: v1\nstringData:\n  Authorization: \"" + secret + "\n  b: c\nkind: Secret\n"},
+  };
+  TempDir dir;
+  for (const auto& [name, text] : cases) {
+    std::string file = name + ".yaml";
+    dir.Write(file, text);
+    for (const char* format : {"text", "json", "sarif", "github", "junit"}) {
+      CommandResult result = Plugin({"validate", "-f", file, "-o", format}, "", dir.path());
+      CAPTURE(name, format, result.out, result.err);
+      if (std::string_view(format) == "text" || std::string_view(format) == "junit") {
+        CHECK(result.out.find(" | ") != std::string::npos);  // a source line was quoted
+      }
+      for (const std::string& shown : {result.out, result.err}) {
+        CHECK(shown.find("abc123") == std::string::npos);
+        CHECK(shown.find("mno345") == std::string::npos);
+      }
+    }
+    // run prints the errors that stop it with the same renderer.
+    CommandResult validated = Plugin({"validate", "-f", file}, "", dir.path());
+    if (validated.out.find(": error:") != std::string::npos) {
+      CommandResult run = Plugin({"run", "-f", file}, "", dir.path());
+      CAPTURE(name, run.out, run.err);
+      CHECK(run.exit_code != 0);
+      CHECK((run.out + run.err).find("abc123") == std::string::npos);
+      CHECK((run.out + run.err).find("mno345") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("A Secret's finding keeps its key and indentation and masks the value") {
+  TempDir dir;
+  dir.Write("secret.yaml",
+            "apiVersion: v1\n"
+            "kind: Secret\n"
+            "metadata:\n"
+            "  name: s\n"
+            "stringData:\n"
+            "\tAuthorization: sk-SECRET-abc123\n");
+  CommandResult result = Plugin({"validate", "-f", "secret.yaml"}, "", dir.path());
+  CHECK(result.out ==
+        "secret.yaml:6:1: error: found a tab character in indentation (YAML allows only spaces "
+        "there) [yaml-syntax]\n"
+        " 6 |  Authorization: ****\n"
+        "   | ^\n"
+        "0 resources in 1 file: 1 error, 0 warnings\n");
+  dir.Write("key.yaml",
+            "apiVersion: v1\n"
+            "kind: Secret\n"
+            "metadata:\n"
+            "  name: s\n"
+            "stringData:\n"
+            "  Authorization: sk-proj-A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n");
+  CommandResult lint = Plugin({"validate", "-f", "key.yaml"}, "", dir.path());
+  CHECK(lint.out.find(" 6 |   Authorization: ****\n"
+                      "   |                  ^\n") != std::string::npos);
 }
 
 }  // namespace

@@ -57,5 +57,98 @@ TEST_CASE("A finding converts to JSON with its position and notes") {
         R"("column":1}]})");
 }
 
+// Every line of `file` as an excerpt would show it.
+std::string Shown(const SourceFile& file) {
+  std::string out;
+  for (int line = 1; line <= file.LineCount(); ++line) {
+    out += std::string(file.ShownLine(line)) + "\n";
+  }
+  return out;
+}
+
+TEST_CASE("A Secret's lines keep their keys and indentation and mask every value") {
+  SourceFile file("secret.yaml",
+                  "apiVersion: v1\n"
+                  "kind: Secret\n"
+                  "metadata:\n"
+                  "  name: s\n"
+                  "  labels:\n"
+                  "    team: a\n"
+                  "# old key: sk-old\n"
+                  "stringData:\n"
+                  "  token: sk-one # a comment\n"
+                  "  list:\n"
+                  "  - sk-two\n"
+                  "  map:\n"
+                  "    sk-three: x\n"
+                  "  pem: |\n"
+                  "    sk-four\n"
+                  "  quoted: \"sk-five\n"
+                  "    sk-six: still quoted\"\n"
+                  "  'quoted key': sk-seven\n"
+                  "  name: sk-eight\n"
+                  "---\n"
+                  "kind: ConfigMap\n"
+                  "data:\n"
+                  "  shown: yes\n");
+  CHECK(Shown(file) ==
+        "apiVersion: v1\n"
+        "kind: Secret\n"
+        "metadata:\n"
+        "  name: s\n"
+        "  labels:\n"
+        "    ****\n"
+        "# ****\n"
+        "stringData:\n"
+        "  token: ****\n"
+        "  list:\n"
+        "  ****\n"
+        "  map:\n"
+        "    ****\n"
+        "  pem: ****\n"
+        "    ****\n"
+        "  quoted: ****\n"
+        "    ****\n"
+        "  'quoted key': ****\n"
+        "  name: ****\n"
+        "---\n"
+        "kind: ConfigMap\n"
+        "data:\n"
+        "  shown: yes\n");
+  CHECK(file.InSecretDocument(1));
+  CHECK(file.InSecretDocument(19));
+  CHECK_FALSE(file.InSecretDocument(21));
+}
+
+TEST_CASE("A caret inside a masked value points at the mask") {
+  SourceFile file("secret.yaml", "kind: Secret\nstringData:\n  token: !!int sk-one\n");
+  Diagnostic d;
+  d.code = "yaml-syntax";
+  d.message = "cannot decode !!str `****` as a !!int";
+  d.position = Position{&file, 3, 17};
+  CHECK(RenderText(d) ==
+        "secret.yaml:3:17: error: cannot decode !!str `****` as a !!int [yaml-syntax]\n"
+        " 3 |   token: ****\n"
+        "   |          ^\n");
+}
+
+TEST_CASE("What counts as a Secret document is decided from the text, conservatively") {
+  auto secret = [](std::string text) {
+    SourceFile file("f.yaml", text);
+    return file.InSecretDocument(1);
+  };
+  CHECK(secret("kind: Secret\n"));
+  CHECK(secret("\"kind\": 'secret'\n"));
+  CHECK(secret("kind: !!str Secret\n"));
+  CHECK(secret("apiVersion: v1\nkind: Secret  # broken\n\tdata: x\n"));
+  CHECK(secret("apiVersion: v1\nkind: Secert\nstringData:\n  a: b\n"));  // misspelt kind
+  CHECK(secret("{\"apiVersion\": \"v1\", \"kind\": \"Secret\"}\n"));
+  CHECK(secret("kind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n"));
+  CHECK_FALSE(
+      secret("kind: Gateway\nspec:\n  listeners:\n  - tls:\n      certificateRefs:\n"
+             "      - kind: Secret\n        name: cert\n"));
+  CHECK_FALSE(secret("kind: SealedSecret\n"));
+}
+
 }  // namespace
 }  // namespace agw::manifest

@@ -70,9 +70,12 @@ TEST_CASE("Standard input is read as <stdin>") {
   REQUIRE(manifest.files.size() == 1);
   CHECK(manifest.files[0]->path() == "<stdin>");
   CHECK(Rendered(sink) ==
-        "<stdin>:5:3: error: mapping key \"name\" already defined at line 4 [yaml-duplicate-key]\n"
+        "<stdin>:5:3: warning: mapping key already defined at line 4; kubectl keeps this later "
+        "value [yaml-duplicate-key]\n"
         " 5 |   name: b\n"
-        "   |   ^\n");
+        "   |   ^\n"
+        "  hint: delete one of the two\n");
+  CHECK(Ids(manifest) == std::vector<std::string>{"Secret default/b"});
 }
 
 TEST_CASE("A missing path is an operational error and the other paths still load") {
@@ -169,7 +172,7 @@ TEST_CASE("Missing apiVersion, kind and name are errors at the document") {
         "   | ^\n"
         "bad.yaml:11:3: error: metadata.name: Required value: name or generateName is required "
         "[missing-name]\n"
-        " 11 |   labels: {}\n"
+        " 11 |   labels: ****\n"
         "    |   ^\n");
 }
 

@@ -74,8 +74,8 @@ TEST_CASE("Plain scalars are typed as kubectl's YAML reader types them") {
       "legacy_octal: 017\n"
       "float: 1.5\n"
       "exponent: 1e3\n"
-      "yes: yes\n"
-      "off: Off\n"
+      "yes_word: yes\n"
+      "off_word: Off\n"
       "null_tilde: ~\n"
       "empty:\n"
       "quoted_int: \"42\"\n"
@@ -92,10 +92,10 @@ TEST_CASE("Plain scalars are typed as kubectl's YAML reader types them") {
   CHECK(root.Find("legacy_octal")->int_value() == 15);
   CHECK(root.Find("float")->type() == Value::Type::kFloat);
   CHECK(root.Find("exponent")->float_value() == 1000.0);
-  CHECK(root.Find("yes")->is_bool());
-  CHECK(root.Find("yes")->bool_value());
-  CHECK(root.Find("off")->is_bool());
-  CHECK_FALSE(root.Find("off")->bool_value());
+  CHECK(root.Find("yes_word")->is_bool());
+  CHECK(root.Find("yes_word")->bool_value());
+  CHECK(root.Find("off_word")->is_bool());
+  CHECK_FALSE(root.Find("off_word")->bool_value());
   CHECK(root.Find("null_tilde")->is_null());
   CHECK(root.Find("empty")->is_null());
   CHECK(root.Find("quoted_int")->is_string());
@@ -121,16 +121,19 @@ TEST_CASE("Anchors, aliases and merge keys expand") {
   CHECK(root.Find("merged")->entries().size() == 2);
 }
 
-TEST_CASE("A duplicate key is an error at the second key naming the first line") {
+TEST_CASE("A duplicate key is a warning at the second key, whose value wins as in kubectl") {
   auto parsed = Parse(
       "metadata:\n"
       "  name: a\n"
       "  name: b\n");
   CHECK(Rendered(*parsed) ==
-        "in.yaml:3:3: error: mapping key \"name\" already defined at line 2 "
-        "[yaml-duplicate-key]\n"
+        "in.yaml:3:3: warning: mapping key \"name\" already defined at line 2; kubectl keeps "
+        "this later value [yaml-duplicate-key]\n"
         " 3 |   name: b\n"
-        "   |   ^\n");
+        "   |   ^\n"
+        "  hint: delete one of the two\n");
+  REQUIRE(parsed->documents.size() == 1);
+  CHECK(parsed->documents[0].root.Find("metadata")->Find("name")->text() == "b");
 }
 
 TEST_CASE("Bad indentation is reported where the parser stopped") {
@@ -161,7 +164,7 @@ TEST_CASE("An unclosed quote is an error, not a string that runs to the end of t
   auto parsed = Parse(
       "metadata:\n"
       "  name: \"token\n"
-      "kind: Secret\n");
+      "kind: ConfigMap\n");
   CHECK(Rendered(*parsed) ==
         "in.yaml:2:9: error: found unexpected end of stream while scanning a quoted scalar "
         "(the closing quote is missing) [yaml-syntax]\n"
@@ -201,8 +204,7 @@ TEST_CASE("Two top-level nodes without a separator are an error") {
       "b: 1\n");
   CHECK(parsed->documents.empty());
   CHECK(Rendered(*parsed) ==
-        "in.yaml:2:1: error: did not find expected <document start> (separate documents with "
-        "a '---' line) [yaml-syntax]\n"
+        "in.yaml:2:1: error: did not find expected '-' indicator [yaml-syntax]\n"
         " 2 | b: 1\n"
         "   | ^\n");
 }
@@ -236,6 +238,125 @@ TEST_CASE("Alias expansion is bounded") {
   REQUIRE(parsed->sink.diagnostics().size() == 1);
   CHECK(parsed->sink.diagnostics()[0].message ==
         "document expands to more than 1000000 nodes through aliases");
+}
+
+TEST_CASE("A key without a colon is go-yaml's error, pointed at the key") {
+  auto parsed = Parse(
+      "apiVersion: v1\n"
+      "metadata:\n"
+      "  name: a\n"
+      "data\n"
+      "  a: b\n");
+  CHECK(Rendered(*parsed) ==
+        "in.yaml:4:1: error: could not find expected ':' [yaml-syntax]\n"
+        " 4 | data\n"
+        "   | ^\n");
+  CHECK(parsed->documents.empty());
+}
+
+TEST_CASE("A line that lost its indentation ends the value above it, as in go-yaml") {
+  auto parsed = Parse(
+      "metadata:\n"
+      "  name: a\n"
+      "labels\n");
+  CHECK(Rendered(*parsed) ==
+        "in.yaml:3:1: error: could not find expected ':' [yaml-syntax]\n"
+        " 3 | labels\n"
+        "   | ^\n");
+}
+
+TEST_CASE("Core tags must match their value and unknown tags leave a string") {
+  auto parsed = Parse(
+      "a: !!bool maybe\n"
+      "b: !!float 1\n"
+      "c: !!binary aGVsbG8=\n"
+      "d: !custom 42\n");
+  CHECK(Rendered(*parsed) ==
+        "in.yaml:1:4: error: cannot decode !!str `maybe` as a !!bool [yaml-syntax]\n"
+        " 1 | a: !!bool maybe\n"
+        "   |    ^\n");
+}
+
+TEST_CASE("Tags that fit are read as go-yaml reads them") {
+  auto parsed = Parse(
+      "b: !!float 1\n"
+      "c: !!binary aGVsbG8=\n"
+      "d: !custom 42\n"
+      "yes: booleans and integers as keys become their JSON text\n"
+      "0x1F: 31\n");
+  REQUIRE(parsed->documents.size() == 1);
+  CHECK(parsed->sink.diagnostics().empty());
+  const Value& root = parsed->documents[0].root;
+  CHECK(root.Find("b")->type() == Value::Type::kFloat);
+  CHECK(root.Find("c")->text() == "hello");
+  CHECK(root.Find("d")->is_string());
+  CHECK(root.Find("true") != nullptr);
+  CHECK(root.Find("31") != nullptr);
+}
+
+TEST_CASE("Control characters and directives are errors, as go-yaml reads them") {
+  auto control = Parse("a: b\nc: d\x01\n");
+  CHECK(Rendered(*control) ==
+        "in.yaml:2:5: error: control characters are not allowed [yaml-syntax]\n"
+        " 2 | c: d\x01\n"
+        "   |     ^\n");
+  auto directive = Parse("%FOO bar\n---\na: b\n");
+  CHECK(Rendered(*directive) ==
+        "in.yaml:1:1: error: found unknown directive name [yaml-syntax]\n"
+        " 1 | %FOO bar\n"
+        "   | ^\n");
+}
+
+TEST_CASE("CR-only line endings are line breaks, and positions count them") {
+  auto parsed = Parse("apiVersion: v1\rkind: Secret\rmetadata:\r  name: token\r");
+  REQUIRE(parsed->documents.size() == 1);
+  CHECK(parsed->sink.diagnostics().empty());
+  const Value* name = parsed->documents[0].root.Find("metadata")->Find("name");
+  CHECK(name->text() == "token");
+  CHECK(name->position().line == 4);
+  CHECK(name->position().column == 9);
+}
+
+TEST_CASE("Only LF ends a '---' line for kubectl, so a document after CR-only breaks is ignored") {
+  auto parsed = Parse("a: 1\r---\rb: 2\r");
+  REQUIRE(parsed->documents.size() == 1);
+  CHECK(parsed->documents[0].root.Find("a") != nullptr);
+  CHECK(Rendered(*parsed) ==
+        "in.yaml:2:1: warning: kubectl reads one document between '---' lines and ignores this "
+        "one (a '---' only separates documents at the start of a line that ends with LF) "
+        "[ignored-document]\n"
+        " 2 | ---\n"
+        "   | ^\n");
+}
+
+TEST_CASE("Invalid UTF-8 is read as U+FFFD, as kubectl reads it, with a warning where it starts") {
+  auto parsed = Parse("a: b\npath: /v1\xff\xfe\n");
+  REQUIRE(parsed->documents.size() == 1);
+  CHECK(parsed->documents[0].root.Find("path")->text() == "/v1\xEF\xBF\xBD\xEF\xBF\xBD");
+  REQUIRE(parsed->sink.diagnostics().size() == 1);
+  const Diagnostic& d = parsed->sink.diagnostics()[0];
+  CHECK(d.severity == Severity::kWarning);
+  CHECK(d.position.ToString() == "in.yaml:2:10");
+  CHECK(d.message ==
+        "invalid UTF-8: kubectl reads this and 1 more byte sequences in the file as U+FFFD, the "
+        "replacement character");
+}
+
+TEST_CASE("A file that starts with '{' is JSON by Go's rules and messages") {
+  auto parsed = Parse("{\"a\": 1,\n \"b\": [1, 2,],\n}\n", "in.json");
+  CHECK(Rendered(*parsed) ==
+        "in.json:2:13: error: invalid character ']' looking for beginning of value "
+        "[yaml-syntax]\n"
+        " 2 |  \"b\": [1, 2,],\n"
+        "   |             ^\n");
+  auto unquoted = Parse("{apiVersion: v1}\n", "in.json");
+  CHECK(unquoted->sink.diagnostics().at(0).message ==
+        "invalid character 'a' looking for beginning of object key string");
+  auto two = Parse("{\"a\": \"\\ud83d\\ude00\"}\n{\"b\": 2.5e1}\n", "in.json");
+  REQUIRE(two->documents.size() == 2);
+  CHECK(two->documents[0].root.Find("a")->text() == "\xF0\x9F\x98\x80");
+  CHECK(two->documents[1].root.Find("b")->float_value() == 25.0);
+  CHECK(two->documents[1].root.Find("b")->position().ToString() == "in.json:2:7");
 }
 
 }  // namespace

@@ -54,21 +54,22 @@ void SortDiagnostics(std::vector<Diagnostic>& diagnostics,
 namespace {
 
 // Quotes the source line with a caret under `column`. Tabs are shown as single spaces so the
-// caret stays aligned with the column yaml-cpp reports (it counts a tab as one column).
+// caret stays aligned with the column yaml-cpp reports (it counts a tab as one column). A line
+// of a Secret is shown with its values masked (SourceFile::ShownLine): CI logs are often public.
 void AppendExcerpt(std::string& out, const Position& position) {
   if (!position.known()) {
     return;
   }
-  std::string_view line = position.file->Line(position.line);
-  if (line.empty() && position.line > position.file->LineCount()) {
+  const SourceFile& file = *position.file;
+  if (position.line > file.LineCount()) {
     return;
   }
   std::string number = std::to_string(position.line);
   std::string gutter(number.size(), ' ');
-  std::string shown(line);
+  std::string shown(file.ShownLine(position.line));
   std::replace(shown.begin(), shown.end(), '\t', ' ');
   out += " " + number + " | " + shown + "\n";
-  int caret_column = std::max(1, position.column);
+  int caret_column = std::max(1, file.ShownColumn(position.line, position.column));
   out += " " + gutter + " | " + std::string(caret_column - 1, ' ') + "^\n";
 }
 
