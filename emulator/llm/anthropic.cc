@@ -647,7 +647,7 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   const Json* stream = Find(request, {"stream"});
   if (stream && stream->is_boolean() && stream->get<bool>()) body["stream"] = true;
 
-  RequestInfo info = CompletionsRequestInfo(request, "anthropic");
+  RequestInfo info = CompletionsRequestInfo(request, "anthropic", options.record_prompt);
   if (!options.model.empty()) info.request_model = options.model;
   return RequestTranslation{std::move(body), std::move(info)};
 }
@@ -658,7 +658,7 @@ Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
     return tl::unexpected<std::string>("request body is not a JSON object");
   Json body = client_body;
   PinModel(body, options);
-  RequestInfo info = MessagesRequestInfo(body, "anthropic");
+  RequestInfo info = MessagesRequestInfo(body, "anthropic", options.record_prompt);
   return RequestTranslation{std::move(body), std::move(info)};
 }
 

@@ -378,6 +378,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
   call.options.project = provider.project_id.value_or("");
   call.options.provider = provider.kind;
+  call.options.record_prompt = false;  // read by no part of the data plane; a copy of every message
   static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
   call.route = ResolveRouteType(setup.ai != nullptr ? setup.ai->routes : kNoRoutes, request.path);
   call.input = InputFor(call.route);

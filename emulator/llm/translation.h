@@ -15,6 +15,9 @@ struct ProviderOptions {
   std::string project;  // Vertex project
   std::string provider;  // the CRD provider kind: openai, anthropic, gemini, vertexai, bedrock, ...
   std::string request_id;  // the upstream's request id (Bedrock's x-amzn-requestid), if known
+  // Whether request summaries carry RequestInfo::prompt, a copy of the text of every message:
+  // the summaries show it; the data plane reads none of it (PlanCall turns it off).
+  bool record_prompt = true;
 };
 
 // A client body turned into the upstream body, with what was learned from it.
