@@ -133,27 +133,25 @@ Json ToolResultMessage(const Json& message) {
   return Object("role", "user", "content", Json::array({std::move(result)}));
 }
 
-struct ConvertedMessages {
-  Json messages = Json::array();
+// Converts the conversation one upstream message at a time, handing each to `emit` (a
+// Json); returns the system text gathered from the system and developer messages.
+template <typename Emit>
+std::string ConvertMessages(const Json& request, Emit&& emit) {
   std::string system;
-};
-
-ConvertedMessages ConvertMessages(const Json& request) {
-  ConvertedMessages converted;
   const Json* messages = Find(request, {"messages"});
-  if (messages == nullptr || !messages->is_array()) return converted;
+  if (messages == nullptr || !messages->is_array()) return system;
   for (const Json& message : *messages) {
     std::string role = StringAt(message, {"role"}).value_or("");
     const Json* content = Find(message, {"content"});
     if (role == "system" || role == "developer") {
       std::string text = content ? InstructionText(*content) : "";
       if (IsBlank(text)) continue;
-      if (!converted.system.empty()) converted.system.push_back('\n');
-      converted.system.append(text);
+      if (!system.empty()) system.push_back('\n');
+      system.append(text);
       continue;
     }
     if (role == "tool") {
-      converted.messages.push_back(ToolResultMessage(message));
+      emit(ToolResultMessage(message));
       continue;
     }
     Json blocks = role == "assistant" ? AssistantBlocks(message)
@@ -161,9 +159,9 @@ ConvertedMessages ConvertMessages(const Json& request) {
     if (blocks.empty()) continue;
     // The legacy `function` role carries a result as plain text from the user.
     std::string anthropic_role = role == "assistant" ? "assistant" : "user";
-    converted.messages.push_back(Object("role", anthropic_role, "content", std::move(blocks)));
+    emit(Object("role", anthropic_role, "content", std::move(blocks)));
   }
-  return converted;
+  return system;
 }
 
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
@@ -607,21 +605,17 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   std::string chunk_middle_;  // a chunk between its choices and its usage
 };
 
-}  // namespace
-
-Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
-                                                const ProviderOptions& options) {
-  if (!client_body.is_object())
-    return tl::unexpected<std::string>("request body is not a JSON object");
+// A Completions request's Anthropic body without its messages (an empty `messages` first
+// holds their place) and its summary; `system` is the text ConvertMessages gathered.
+RequestTranslation AnthropicRequestAround(const Json& request, const ProviderOptions& options,
+                                          const std::string& system) {
   // Read in place, not copied (a copy of a large conversation cost as much as the rest): the
   // pinned model is the one difference, applied to the body and the info below.
-  const Json& request = client_body;
-  ConvertedMessages converted = ConvertMessages(request);
   int64_t max_tokens = IntAt(request, {"max_completion_tokens"})
                            .value_or(IntAt(request, {"max_tokens"}).value_or(kDefaultMaxTokens));
 
-  Json body = Object("messages", std::move(converted.messages));
-  if (!converted.system.empty()) body["system"] = converted.system;
+  Json body = Object("messages", Json::array());
+  if (!system.empty()) body["system"] = system;
   if (!options.model.empty()) {
     body["model"] = options.model;
   } else if (const Json* model = Find(request, {"model"})) {
@@ -650,6 +644,42 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   RequestInfo info = CompletionsRequestInfo(request, "anthropic", options.record_prompt);
   if (!options.model.empty()) info.request_model = options.model;
   return RequestTranslation{std::move(body), std::move(info)};
+}
+
+}  // namespace
+
+Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
+                                                const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  Json messages = Json::array();
+  std::string system =
+      ConvertMessages(client_body, [&](Json message) { messages.push_back(std::move(message)); });
+  RequestTranslation translation = AnthropicRequestAround(client_body, options, system);
+  translation.body["messages"] = std::move(messages);  // in the place kept for it, first
+  return translation;
+}
+
+Translated<RequestText> AnthropicRequestText(const Json& client_body,
+                                             const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  // The messages are written as they are converted, the rest of the body after them: for a
+  // long conversation a document of the upstream messages took ~300 bytes a message on top of
+  // the client's document, and most of the memory of the request.
+  std::string text = "{\"messages\":[";
+  bool first = true;
+  std::string system = ConvertMessages(client_body, [&](Json message) {
+    if (!first) text.push_back(',');
+    first = false;
+    AppendJson(message, text);
+  });
+  text.push_back(']');
+  RequestTranslation around = AnthropicRequestAround(client_body, options, system);
+  constexpr std::string_view kEmptyMessages = "{\"messages\":[]";
+  std::string rest = WriteJson(around.body);
+  text.append(rest, kEmptyMessages.size());
+  return RequestText{std::move(text), std::move(around.info)};
 }
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,

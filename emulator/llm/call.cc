@@ -459,10 +459,10 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     }
     call.wire = *wire;
     call.options.model = model;
-    Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
+    Translated<RequestText> translated = TranslateRequestText(call.input, call.wire, body, call.options);
     call.client_body = std::move(body);  // moved: a deep copy of a large body costs
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
-    call.body = WriteJson(translated->body);
+    call.body = std::move(translated->body);
     call.info = std::move(translated->info);
     call.info.streaming = call.streaming;
     call.info.request_model = model;

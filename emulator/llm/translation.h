@@ -26,6 +26,12 @@ struct RequestTranslation {
   RequestInfo info;
 };
 
+// The same with the body written as the JSON text that is sent.
+struct RequestText {
+  std::string body;
+  RequestInfo info;
+};
+
 // An upstream body turned into the body the client is owed, with usage.
 struct ResponseTranslation {
   Json body;
