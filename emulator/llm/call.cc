@@ -409,6 +409,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.info.streaming = call.streaming;
   } else {
     Json body = ReadJson(request.body);
+    std::string().swap(request.body);  // freed: not held through the translation
     if (body.is_discarded() || !body.is_object()) {
       return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
     }
@@ -460,7 +461,9 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.wire = *wire;
     call.options.model = model;
     Translated<RequestText> translated = TranslateRequestText(call.input, call.wire, body, call.options);
-    call.client_body = std::move(body);  // moved: a deep copy of a large body costs
+    // Kept for the one response translation that reads it (Bedrock's tool names): a long
+    // conversation's document is most of the memory of the call.
+    if (call.wire == WireFormat::kBedrockConverse) call.client_body = std::move(body);
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
     call.body = std::move(translated->body);
     call.info = std::move(translated->info);
