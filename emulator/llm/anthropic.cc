@@ -133,35 +133,29 @@ Json ToolResultMessage(const Json& message) {
   return Object("role", "user", "content", Json::array({std::move(result)}));
 }
 
-// Converts the conversation one upstream message at a time, handing each to `emit` (a
-// Json); returns the system text gathered from the system and developer messages.
+// One message of the conversation: a system or developer message adds its text to `system`,
+// any other becomes at most one upstream message, handed to `emit` (a Json).
 template <typename Emit>
-std::string ConvertMessages(const Json& request, Emit&& emit) {
-  std::string system;
-  const Json* messages = Find(request, {"messages"});
-  if (messages == nullptr || !messages->is_array()) return system;
-  for (const Json& message : *messages) {
-    std::string role = StringAt(message, {"role"}).value_or("");
-    const Json* content = Find(message, {"content"});
-    if (role == "system" || role == "developer") {
-      std::string text = content ? InstructionText(*content) : "";
-      if (IsBlank(text)) continue;
-      if (!system.empty()) system.push_back('\n');
-      system.append(text);
-      continue;
-    }
-    if (role == "tool") {
-      emit(ToolResultMessage(message));
-      continue;
-    }
-    Json blocks = role == "assistant" ? AssistantBlocks(message)
-                                      : (content ? UserBlocks(*content) : Json::array());
-    if (blocks.empty()) continue;
-    // The legacy `function` role carries a result as plain text from the user.
-    std::string anthropic_role = role == "assistant" ? "assistant" : "user";
-    emit(Object("role", anthropic_role, "content", std::move(blocks)));
+void ConvertMessage(const Json& message, std::string& system, Emit&& emit) {
+  std::string role = StringAt(message, {"role"}).value_or("");
+  const Json* content = Find(message, {"content"});
+  if (role == "system" || role == "developer") {
+    std::string text = content ? InstructionText(*content) : "";
+    if (IsBlank(text)) return;
+    if (!system.empty()) system.push_back('\n');
+    system.append(text);
+    return;
   }
-  return system;
+  if (role == "tool") {
+    emit(ToolResultMessage(message));
+    return;
+  }
+  Json blocks = role == "assistant" ? AssistantBlocks(message)
+                                    : (content ? UserBlocks(*content) : Json::array());
+  if (blocks.empty()) return;
+  // The legacy `function` role carries a result as plain text from the user.
+  std::string anthropic_role = role == "assistant" ? "assistant" : "user";
+  emit(Object("role", anthropic_role, "content", std::move(blocks)));
 }
 
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
@@ -606,9 +600,9 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
 };
 
 // A Completions request's Anthropic body without its messages (an empty `messages` first
-// holds their place) and its summary; `system` is the text ConvertMessages gathered.
-RequestTranslation AnthropicRequestAround(const Json& request, const ProviderOptions& options,
-                                          const std::string& system) {
+// holds their place); `system` is the text ConvertMessage gathered.
+Json AnthropicBodyAround(const Json& request, const ProviderOptions& options,
+                         const std::string& system) {
   // Read in place, not copied (a copy of a large conversation cost as much as the rest): the
   // pinned model is the one difference, applied to the body and the info below.
   int64_t max_tokens = IntAt(request, {"max_completion_tokens"})
@@ -640,10 +634,13 @@ RequestTranslation AnthropicRequestAround(const Json& request, const ProviderOpt
   if (auto output = OutputFormat(request)) body["output_config"] = std::move(*output);
   const Json* stream = Find(request, {"stream"});
   if (stream && stream->is_boolean() && stream->get<bool>()) body["stream"] = true;
+  return body;
+}
 
+RequestInfo AnthropicRequestInfo(const Json& request, const ProviderOptions& options) {
   RequestInfo info = CompletionsRequestInfo(request, "anthropic", options.record_prompt);
   if (!options.model.empty()) info.request_model = options.model;
-  return RequestTranslation{std::move(body), std::move(info)};
+  return info;
 }
 
 }  // namespace
@@ -653,33 +650,44 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
   Json messages = Json::array();
-  std::string system =
-      ConvertMessages(client_body, [&](Json message) { messages.push_back(std::move(message)); });
-  RequestTranslation translation = AnthropicRequestAround(client_body, options, system);
-  translation.body["messages"] = std::move(messages);  // in the place kept for it, first
-  return translation;
+  std::string system;
+  if (const Json* given = Find(client_body, {"messages"}); given && given->is_array()) {
+    for (const Json& message : *given) {
+      ConvertMessage(message, system,
+                     [&](Json converted) { messages.push_back(std::move(converted)); });
+    }
+  }
+  Json body = AnthropicBodyAround(client_body, options, system);
+  body["messages"] = std::move(messages);  // in the place kept for it, first
+  return RequestTranslation{std::move(body), AnthropicRequestInfo(client_body, options)};
 }
 
-Translated<RequestText> AnthropicRequestText(const Json& client_body,
-                                             const ProviderOptions& options) {
+Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOptions& options) {
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
-  // The messages are written as they are converted, the rest of the body after them: for a
-  // long conversation a document of the upstream messages took ~300 bytes a message on top of
-  // the client's document, and most of the memory of the request.
+  RequestInfo info = AnthropicRequestInfo(client_body, options);  // before the messages go
+  // The messages are written as they are converted, the rest of the body after them, and each
+  // client message is freed once written: for a long conversation a document of the upstream
+  // messages beside the client's took most of the memory of the request.
   std::string text = "{\"messages\":[";
+  std::string system;
   bool first = true;
-  std::string system = ConvertMessages(client_body, [&](Json message) {
+  auto write = [&](Json message) {
     if (!first) text.push_back(',');
     first = false;
     AppendJson(message, text);
-  });
+  };
+  if (auto given = client_body.find("messages"); given != client_body.end() && given->is_array()) {
+    for (Json& message : *given) {
+      ConvertMessage(message, system, write);
+      message = nullptr;
+    }
+  }
   text.push_back(']');
-  RequestTranslation around = AnthropicRequestAround(client_body, options, system);
   constexpr std::string_view kEmptyMessages = "{\"messages\":[]";
-  std::string rest = WriteJson(around.body);
+  std::string rest = WriteJson(AnthropicBodyAround(client_body, options, system));
   text.append(rest, kEmptyMessages.size());
-  return RequestText{std::move(text), std::move(around.info)};
+  return RequestText{std::move(text), std::move(info)};
 }
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,

@@ -139,8 +139,8 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
   return tl::unexpected(Unsupported(input, wire));
 }
 
-Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire,
-                                             const Json& body, const ProviderOptions& options) {
+Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             const ProviderOptions& options) {
   if (input == InputFormat::kCompletions && wire == WireFormat::kAnthropicMessages &&
       !OnVertex(options)) {
     return AnthropicRequestText(body, options);

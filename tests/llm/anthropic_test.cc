@@ -334,8 +334,10 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
   auto text = AnthropicRequestText(request, pinned);
   REQUIRE(text);
   CHECK(text->body == WriteJson(body));
-  CHECK(AnthropicRequestText(none, {})->body == WriteJson(AnthropicRequest(none, {})->body));
-  CHECK_FALSE(AnthropicRequestText(Json::array(), {}));
+  std::string none_body = WriteJson(AnthropicRequest(none, {})->body);
+  CHECK(AnthropicRequestText(none, {})->body == none_body);
+  Json not_an_object = Json::array();
+  CHECK_FALSE(AnthropicRequestText(not_an_object, {}));
 }
 
 TEST_CASE("Messages requests map onto Completions with model-dependent rules") {
