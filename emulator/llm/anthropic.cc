@@ -133,37 +133,29 @@ Json ToolResultMessage(const Json& message) {
   return Object("role", "user", "content", Json::array({std::move(result)}));
 }
 
-struct ConvertedMessages {
-  Json messages = Json::array();
-  std::string system;
-};
-
-ConvertedMessages ConvertMessages(const Json& request) {
-  ConvertedMessages converted;
-  const Json* messages = Find(request, {"messages"});
-  if (messages == nullptr || !messages->is_array()) return converted;
-  for (const Json& message : *messages) {
-    std::string role = StringAt(message, {"role"}).value_or("");
-    const Json* content = Find(message, {"content"});
-    if (role == "system" || role == "developer") {
-      std::string text = content ? InstructionText(*content) : "";
-      if (IsBlank(text)) continue;
-      if (!converted.system.empty()) converted.system.push_back('\n');
-      converted.system.append(text);
-      continue;
-    }
-    if (role == "tool") {
-      converted.messages.push_back(ToolResultMessage(message));
-      continue;
-    }
-    Json blocks = role == "assistant" ? AssistantBlocks(message)
-                                      : (content ? UserBlocks(*content) : Json::array());
-    if (blocks.empty()) continue;
-    // The legacy `function` role carries a result as plain text from the user.
-    std::string anthropic_role = role == "assistant" ? "assistant" : "user";
-    converted.messages.push_back(Object("role", anthropic_role, "content", std::move(blocks)));
+// One message of the conversation: a system or developer message adds its text to `system`,
+// any other becomes at most one upstream message, handed to `emit` (a Json).
+template <typename Emit>
+void ConvertMessage(const Json& message, std::string& system, Emit&& emit) {
+  std::string role = StringAt(message, {"role"}).value_or("");
+  const Json* content = Find(message, {"content"});
+  if (role == "system" || role == "developer") {
+    std::string text = content ? InstructionText(*content) : "";
+    if (IsBlank(text)) return;
+    if (!system.empty()) system.push_back('\n');
+    system.append(text);
+    return;
   }
-  return converted;
+  if (role == "tool") {
+    emit(ToolResultMessage(message));
+    return;
+  }
+  Json blocks = role == "assistant" ? AssistantBlocks(message)
+                                    : (content ? UserBlocks(*content) : Json::array());
+  if (blocks.empty()) return;
+  // The legacy `function` role carries a result as plain text from the user.
+  std::string anthropic_role = role == "assistant" ? "assistant" : "user";
+  emit(Object("role", anthropic_role, "content", std::move(blocks)));
 }
 
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
@@ -607,21 +599,17 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
   std::string chunk_middle_;  // a chunk between its choices and its usage
 };
 
-}  // namespace
-
-Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
-                                                const ProviderOptions& options) {
-  if (!client_body.is_object())
-    return tl::unexpected<std::string>("request body is not a JSON object");
+// A Completions request's Anthropic body without its messages (an empty `messages` first
+// holds their place); `system` is the text ConvertMessage gathered.
+Json AnthropicBodyAround(const Json& request, const ProviderOptions& options,
+                         const std::string& system) {
   // Read in place, not copied (a copy of a large conversation cost as much as the rest): the
   // pinned model is the one difference, applied to the body and the info below.
-  const Json& request = client_body;
-  ConvertedMessages converted = ConvertMessages(request);
   int64_t max_tokens = IntAt(request, {"max_completion_tokens"})
                            .value_or(IntAt(request, {"max_tokens"}).value_or(kDefaultMaxTokens));
 
-  Json body = Object("messages", std::move(converted.messages));
-  if (!converted.system.empty()) body["system"] = converted.system;
+  Json body = Object("messages", Json::array());
+  if (!system.empty()) body["system"] = system;
   if (!options.model.empty()) {
     body["model"] = options.model;
   } else if (const Json* model = Find(request, {"model"})) {
@@ -646,10 +634,60 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   if (auto output = OutputFormat(request)) body["output_config"] = std::move(*output);
   const Json* stream = Find(request, {"stream"});
   if (stream && stream->is_boolean() && stream->get<bool>()) body["stream"] = true;
+  return body;
+}
 
-  RequestInfo info = CompletionsRequestInfo(request, "anthropic");
+RequestInfo AnthropicRequestInfo(const Json& request, const ProviderOptions& options) {
+  RequestInfo info = CompletionsRequestInfo(request, "anthropic", options.record_prompt);
   if (!options.model.empty()) info.request_model = options.model;
-  return RequestTranslation{std::move(body), std::move(info)};
+  return info;
+}
+
+}  // namespace
+
+Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
+                                                const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  Json messages = Json::array();
+  std::string system;
+  if (const Json* given = Find(client_body, {"messages"}); given && given->is_array()) {
+    for (const Json& message : *given) {
+      ConvertMessage(message, system,
+                     [&](Json converted) { messages.push_back(std::move(converted)); });
+    }
+  }
+  Json body = AnthropicBodyAround(client_body, options, system);
+  body["messages"] = std::move(messages);  // in the place kept for it, first
+  return RequestTranslation{std::move(body), AnthropicRequestInfo(client_body, options)};
+}
+
+Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  RequestInfo info = AnthropicRequestInfo(client_body, options);  // before the messages go
+  // The messages are written as they are converted, the rest of the body after them, and each
+  // client message is freed once written: for a long conversation a document of the upstream
+  // messages beside the client's took most of the memory of the request.
+  std::string text = "{\"messages\":[";
+  std::string system;
+  bool first = true;
+  auto write = [&](Json message) {
+    if (!first) text.push_back(',');
+    first = false;
+    AppendJson(message, text);
+  };
+  if (auto given = client_body.find("messages"); given != client_body.end() && given->is_array()) {
+    for (Json& message : *given) {
+      ConvertMessage(message, system, write);
+      message = nullptr;
+    }
+  }
+  text.push_back(']');
+  constexpr std::string_view kEmptyMessages = "{\"messages\":[]";
+  std::string rest = WriteJson(AnthropicBodyAround(client_body, options, system));
+  text.append(rest, kEmptyMessages.size());
+  return RequestText{std::move(text), std::move(info)};
 }
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
@@ -658,7 +696,7 @@ Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
     return tl::unexpected<std::string>("request body is not a JSON object");
   Json body = client_body;
   PinModel(body, options);
-  RequestInfo info = MessagesRequestInfo(body, "anthropic");
+  RequestInfo info = MessagesRequestInfo(body, "anthropic", options.record_prompt);
   return RequestTranslation{std::move(body), std::move(info)};
 }
 

@@ -17,6 +17,10 @@ namespace agw::llm {
 // Completions client -> Anthropic Messages upstream body.
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options);
+// The same with the body written as JSON text (WriteJson of AnthropicRequest's body), message
+// by message: a document of a long conversation's upstream messages took more memory than the
+// client's. Consumes the conversation: every element of `client_body`'s messages is null after.
+Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOptions& options);
 // Messages client -> Anthropic upstream: the body is forwarded as sent (model pinned by the
 // provider when it has one).
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,

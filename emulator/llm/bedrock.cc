@@ -1375,8 +1375,9 @@ Translated<RequestTranslation> CompletionsToBedrockRequest(const Json& client_bo
                                                            const ProviderOptions& provider,
                                                            const BedrockRequestContext& context) {
   return Guarded([&] {
-    return RequestTranslation{CompletionsToConverse(client_body, context),
-                              CompletionsRequestInfo(client_body, "bedrock")};
+    return RequestTranslation{
+        CompletionsToConverse(client_body, context),
+        CompletionsRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
 }
 
@@ -1385,7 +1386,7 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{MessagesToConverse(client_body, context),
-                              MessagesRequestInfo(client_body, "bedrock")};
+                              MessagesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
 }
 
@@ -1394,7 +1395,7 @@ Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body
                                                          const BedrockRequestContext& context) {
   return Guarded([&] {
     return RequestTranslation{ResponsesToConverse(client_body, context),
-                              ResponsesRequestInfo(client_body, "bedrock")};
+                              ResponsesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
 }
 

@@ -378,6 +378,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
   call.options.project = provider.project_id.value_or("");
   call.options.provider = provider.kind;
+  call.options.record_prompt = false;  // read by no part of the data plane; a copy of every message
   static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
   call.route = ResolveRouteType(setup.ai != nullptr ? setup.ai->routes : kNoRoutes, request.path);
   call.input = InputFor(call.route);
@@ -408,6 +409,7 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     call.info.streaming = call.streaming;
   } else {
     Json body = ReadJson(request.body);
+    std::string().swap(request.body);  // freed: not held through the translation
     if (body.is_discarded() || !body.is_object()) {
       return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
     }
@@ -458,10 +460,12 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     }
     call.wire = *wire;
     call.options.model = model;
-    Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
-    call.client_body = std::move(body);  // moved: a deep copy of a large body costs
+    Translated<RequestText> translated = TranslateRequestText(call.input, call.wire, body, call.options);
+    // Kept for the one response translation that reads it (Bedrock's tool names): a long
+    // conversation's document is most of the memory of the call.
+    if (call.wire == WireFormat::kBedrockConverse) call.client_body = std::move(body);
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
-    call.body = WriteJson(translated->body);
+    call.body = std::move(translated->body);
     call.info = std::move(translated->info);
     call.info.streaming = call.streaming;
     call.info.request_model = model;

@@ -84,7 +84,9 @@ struct LlmCall {
   std::string body;
   RequestInfo info;
   ProviderOptions options;
-  Json client_body;  // the client's request after model resolution (null for raw routes)
+  // The client's request after model resolution, for Bedrock Converse, whose response
+  // translation reads its tool names; null for every other wire format.
+  Json client_body;
 };
 
 // Classifies, resolves the model, translates and addresses the request (llm-dataplane.md

@@ -577,7 +577,8 @@ Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
       RejectsReasoningWithTools(model)) {
     body["reasoning_effort"] = "none";
   }
-  return RequestTranslation{std::move(body), MessagesRequestInfo(request, "openai")};
+  return RequestTranslation{std::move(body),
+                            MessagesRequestInfo(request, "openai", options.record_prompt)};
 }
 
 ResponseInfo CompletionsResponseInfo(const Json& body) {

@@ -1156,7 +1156,8 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
   if (const Json* labels = Find(client_body, "labels"); labels != nullptr && labels->is_object()) {
     body["labels"] = *labels;
   }
-  return RequestTranslation{std::move(body), CompletionsRequestInfo(client_body, "")};
+  return RequestTranslation{std::move(body),
+                            CompletionsRequestInfo(client_body, "", options.record_prompt)};
 }
 
 Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
@@ -1214,7 +1215,7 @@ std::string GeminiError(int /*status*/, std::string_view upstream_body) {
 }
 
 Translated<RequestTranslation> GeminiNativeRequest(const Json& client_body,
-                                                   const ProviderOptions& /*options*/) {
+                                                   const ProviderOptions& options) {
   if (!client_body.is_object()) {
     return tl::unexpected(std::string("failed to parse request: body is not a JSON object"));
   }
@@ -1225,7 +1226,7 @@ Translated<RequestTranslation> GeminiNativeRequest(const Json& client_body,
   out.body.erase("model");
   out.info.input_format = InputFormat::kGemini;
   out.info.params = GeminiParams(client_body);
-  out.info.prompt = GeminiPrompt(client_body);
+  out.info.prompt = options.record_prompt ? GeminiPrompt(client_body) : Json();
   return out;
 }
 

@@ -16,7 +16,7 @@ using Json = nlohmann::ordered_json;
 // What the gateway learned from a client request: feeds model resolution, metrics and logs
 // (agentgateway's LLMRequest). `prompt` holds the messages as {role, content-text} pairs;
 // null for requests that carry no conversation (embeddings, rerank, count-tokens), whose
-// summaries have no prompt at all.
+// summaries have no prompt at all, and when ProviderOptions::record_prompt was off.
 struct RequestInfo {
   InputFormat input_format = InputFormat::kCompletions;
   std::string request_model;

@@ -27,7 +27,7 @@ Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_
   RequestTranslation out;
   out.body = client_body;
   OverrideModel(out.body, options);
-  out.info = CompletionsRequestInfo(client_body, "");
+  out.info = CompletionsRequestInfo(client_body, "", options.record_prompt);
   return out;
 }
 

@@ -39,28 +39,28 @@ void PutFirstInt(const Json& body, std::initializer_list<const char*> keys, cons
 
 }  // namespace
 
-RequestInfo CompletionsRequestInfo(const Json& body, std::string provider) {
+RequestInfo CompletionsRequestInfo(const Json& body, std::string provider, bool with_prompt) {
   RequestInfo info = BaseInfo(InputFormat::kCompletions, body, std::move(provider));
   PutFloats(body, {"temperature", "top_p", "frequency_penalty", "presence_penalty"}, info.params);
   PutFirstInt(body, {"seed"}, "seed", info.params);
   PutFirstInt(body, {"max_completion_tokens", "max_tokens"}, "max_tokens", info.params);
-  info.prompt = CompletionsPrompt(body);
+  info.prompt = with_prompt ? CompletionsPrompt(body) : Json();
   return info;
 }
 
-RequestInfo MessagesRequestInfo(const Json& body, std::string provider) {
+RequestInfo MessagesRequestInfo(const Json& body, std::string provider, bool with_prompt) {
   RequestInfo info = BaseInfo(InputFormat::kMessages, body, std::move(provider));
   PutFloats(body, {"temperature", "top_p"}, info.params);
   PutFirstInt(body, {"max_tokens"}, "max_tokens", info.params);
-  info.prompt = MessagesPrompt(body);
+  info.prompt = with_prompt ? MessagesPrompt(body) : Json();
   return info;
 }
 
-RequestInfo ResponsesRequestInfo(const Json& body, std::string provider) {
+RequestInfo ResponsesRequestInfo(const Json& body, std::string provider, bool with_prompt) {
   RequestInfo info = BaseInfo(InputFormat::kResponses, body, std::move(provider));
   PutFloats(body, {"temperature", "top_p"}, info.params);
   PutFirstInt(body, {"max_output_tokens"}, "max_tokens", info.params);
-  info.prompt = ResponsesPrompt(body);
+  info.prompt = with_prompt ? ResponsesPrompt(body) : Json();
   return info;
 }
 

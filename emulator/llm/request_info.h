@@ -11,11 +11,13 @@
 
 namespace agw::llm {
 
+// `with_prompt` false leaves RequestInfo::prompt null (ProviderOptions::record_prompt).
+
 // Chat Completions: `max_completion_tokens` wins over `max_tokens`.
-RequestInfo CompletionsRequestInfo(const Json& body, std::string provider);
+RequestInfo CompletionsRequestInfo(const Json& body, std::string provider, bool with_prompt);
 // Anthropic Messages.
-RequestInfo MessagesRequestInfo(const Json& body, std::string provider);
+RequestInfo MessagesRequestInfo(const Json& body, std::string provider, bool with_prompt);
 // OpenAI Responses: `max_output_tokens` is reported as `max_tokens`.
-RequestInfo ResponsesRequestInfo(const Json& body, std::string provider);
+RequestInfo ResponsesRequestInfo(const Json& body, std::string provider, bool with_prompt);
 
 }  // namespace agw::llm

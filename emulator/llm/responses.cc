@@ -1360,7 +1360,7 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = MessagesRequestInfo(client_body, "");
+  out.info = MessagesRequestInfo(client_body, "", options.record_prompt);
   return out;
 }
 
@@ -1464,7 +1464,7 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 
   RequestTranslation out;
   out.body = std::move(body);
-  out.info = ResponsesRequestInfo(client_body, "");
+  out.info = ResponsesRequestInfo(client_body, "", options.record_prompt);
   return out;
 }
 
@@ -1525,7 +1525,7 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
   RequestTranslation out;
   out.body = client_body;
   if (!options.model.empty()) out.body["model"] = options.model;
-  out.info = ResponsesRequestInfo(client_body, "");
+  out.info = ResponsesRequestInfo(client_body, "", options.record_prompt);
   return out;
 }
 

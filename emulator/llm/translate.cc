@@ -139,6 +139,17 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
   return tl::unexpected(Unsupported(input, wire));
 }
 
+Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             const ProviderOptions& options) {
+  if (input == InputFormat::kCompletions && wire == WireFormat::kAnthropicMessages &&
+      !OnVertex(options)) {
+    return AnthropicRequestText(body, options);
+  }
+  Translated<RequestTranslation> translated = TranslateRequest(input, wire, body, options);
+  if (!translated) return tl::unexpected(std::move(translated.error()));
+  return RequestText{WriteJson(translated->body), std::move(translated->info)};
+}
+
 Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
                                                   std::string_view upstream_body,
                                                   const ProviderOptions& options,

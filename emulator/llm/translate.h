@@ -35,6 +35,12 @@ std::string_view WireFormatName(WireFormat format);
 // Same-format pairs pass the body through (usage is still read from the response).
 Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
                                                 const Json& body, const ProviderOptions& options);
+// TranslateRequest with the body written as the JSON text that is sent (WriteJson of its body),
+// by the translations that can write it without a whole document of it first. Those may
+// consume `body` as they go (Completions to Anthropic Messages: its messages); the others leave
+// it as it was.
+Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             const ProviderOptions& options);
 // `client_body` is the request as the client sent it (after model resolution): some response
 // translations restore what the request translation renamed (Bedrock tool names).
 Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,

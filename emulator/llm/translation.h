@@ -15,11 +15,20 @@ struct ProviderOptions {
   std::string project;  // Vertex project
   std::string provider;  // the CRD provider kind: openai, anthropic, gemini, vertexai, bedrock, ...
   std::string request_id;  // the upstream's request id (Bedrock's x-amzn-requestid), if known
+  // Whether request summaries carry RequestInfo::prompt, a copy of the text of every message:
+  // the summaries show it; the data plane reads none of it (PlanCall turns it off).
+  bool record_prompt = true;
 };
 
 // A client body turned into the upstream body, with what was learned from it.
 struct RequestTranslation {
   Json body;
+  RequestInfo info;
+};
+
+// The same with the body written as the JSON text that is sent.
+struct RequestText {
+  std::string body;
   RequestInfo info;
 };
 

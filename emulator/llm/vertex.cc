@@ -68,11 +68,11 @@ Translated<Json> ParseObject(std::string_view body) {
 }  // namespace
 
 Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
-                                                     const ProviderOptions& /*options*/) {
+                                                     const ProviderOptions& options) {
   Translated<Json> checked = RequireObject(client_body);
   if (!checked) return tl::unexpected(checked.error());
   RequestTranslation out;
-  out.info = MessagesRequestInfo(client_body, "");
+  out.info = MessagesRequestInfo(client_body, "", options.record_prompt);
 
   out.body = client_body;
   out.body.erase("model");  // Vertex names the model in the path

@@ -7,6 +7,7 @@
 
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
@@ -328,6 +329,15 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
 
   Json none = Json::parse(R"({"model": "m", "tool_choice": "none", "messages": []})");
   CHECK(AnthropicRequest(none, {})->body["tool_choice"] == Json{{"type", "none"}});
+
+  // What the data plane sends: the same body, written message by message.
+  auto text = AnthropicRequestText(request, pinned);
+  REQUIRE(text);
+  CHECK(text->body == WriteJson(body));
+  std::string none_body = WriteJson(AnthropicRequest(none, {})->body);
+  CHECK(AnthropicRequestText(none, {})->body == none_body);
+  Json not_an_object = Json::array();
+  CHECK_FALSE(AnthropicRequestText(not_an_object, {}));
 }
 
 TEST_CASE("Messages requests map onto Completions with model-dependent rules") {

@@ -7,6 +7,7 @@
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
@@ -45,6 +46,22 @@ Runner StreamRunner(StreamFactory make) {
   };
 }
 
+// The Completions goldens pin the text the data plane sends too: AnthropicRequestText writes
+// the bytes of the document AnthropicRequest builds, with the same summary.
+Result CompletionsToAnthropicPayload(const Fixture& fixture) {
+  Json request = fixture.Parsed();
+  Translated<RequestTranslation> translated = AnthropicRequest(request, ProviderOptions{});
+  Translated<RequestText> text = AnthropicRequestText(request, ProviderOptions{});
+  if (translated.has_value() != text.has_value()) {
+    return tl::unexpected(std::string("AnthropicRequestText fails where AnthropicRequest does not"));
+  }
+  if (translated && (text->body != WriteJson(translated->body) ||
+                     RequestSummaryJson(text->info) != RequestSummaryJson(translated->info))) {
+    return tl::unexpected("AnthropicRequestText wrote " + text->body);
+  }
+  return Payload(translated);
+}
+
 // agentgateway's golden driver enriches with these messages, in this order.
 Result EnrichedMessagesPayload(const Fixture& fixture) {
   Json request = fixture.Parsed();
@@ -64,7 +81,7 @@ Result CountTokensPayload(const Fixture& fixture) {
 }  // namespace
 
 void RegisterAnthropicVariants(Registry& registry) {
-  registry.Add("requests", "anthropic", RequestRunner(AnthropicRequest), "completions");
+  registry.Add("requests", "anthropic", CompletionsToAnthropicPayload, "completions");
   registry.Add("requests", "anthropic", RequestRunner(AnthropicMessagesRequest), "messages");
   registry.Add("requests", "anthropic", RequestRunner(AnthropicCountTokensRequest), "count-tokens");
   registry.Add("requests", "anthropic", EnrichedMessagesPayload, "policies");

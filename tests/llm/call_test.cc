@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "emulator/llm/anthropic.h"
+#include "emulator/llm/json_codec.h"
+
 namespace agw::llm {
 namespace {
 
@@ -117,6 +120,30 @@ TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run las
   REQUIRE(missing.local);
   CHECK(missing.local->status == 400);
   CHECK(missing.local->body == "failed to process LLM request: missing field: model not specified");
+}
+
+TEST_CASE("A long conversation to Anthropic is sent as AnthropicRequest writes it; the parsed "
+          "request is kept only for Bedrock") {
+  // Messages first and other fields after, as some clients send them: the body is written a
+  // message at a time, the rest after.
+  std::string body = R"({"messages":[)";
+  for (int i = 0; i < 1000; ++i) {
+    if (i != 0) body += ',';
+    body += i % 3 == 0 ? R"({"role":"system","content":"s)" + std::to_string(i) + R"("})"
+                       : R"({"role":"user","content":"m)" + std::to_string(i) + R"("})";
+  }
+  body += R"(],"model":"claude-3-5-haiku-latest","temperature":0.5,"stop":"END"})";
+  model::LLMProvider anthropic = Provider("anthropic");
+  LlmCall call = PlanCall({&anthropic, nullptr, "key"}, Chat("/anthropic", body));
+  REQUIRE_FALSE(call.local);
+  Json expected = AnthropicRequest(Json::parse(body), call.options)->body;
+  CHECK(call.body == WriteJson(expected));
+  CHECK(call.client_body.is_null());
+  CHECK(call.info.prompt.is_null());  // the data plane records no prompt
+
+  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
+  LlmCall converse = PlanCall({&bedrock}, Chat("/bedrock", kHi));
+  CHECK(converse.client_body["messages"] == Json::parse(kHi)["messages"]);
 }
 
 TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to converse-stream") {

@@ -154,6 +154,37 @@ TEST_CASE("ReadJson and WriteJson agree with nlohmann on random values") {
   }
 }
 
+// An object of `members` random members after a first one of about `first_size` bytes, some
+// names repeated: the object outgrows whatever room its reader gave it.
+std::string GrowingObject(std::mt19937_64& random, size_t first_size, size_t members) {
+  std::string text = "{\"messages\":[";
+  for (size_t written = 0; written < first_size;) {
+    std::string element = RandomValue(random, 1).dump();
+    if (written != 0) text += ',';
+    text += element;
+    written += element.size() + 1;
+  }
+  text += ']';
+  for (size_t i = 0; i < members; ++i) {
+    text += ",\"k" + std::to_string(random() % (members / 2 + 1)) + "\":";
+    text += RandomValue(random, 2).dump();
+  }
+  return text + '}';
+}
+
+TEST_CASE("ReadJson reads small and large documents alike, however their objects grow") {
+  // ReadJson gives the objects of a small document room for several members at once and
+  // those of a large one none; past it they grow by moving their members.
+  std::mt19937_64 random(31);
+  for (size_t first_size : {size_t{0}, size_t{2000}, size_t{70 * 1024}, size_t{300 * 1024}}) {
+    for (size_t members : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{40}}) {
+      std::string text = GrowingObject(random, first_size, members);
+      CheckSameReading(text);
+      CheckSameReading("[" + text + "," + text + "]");
+    }
+  }
+}
+
 TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents") {
   std::mt19937_64 random(7);
   static const char kNoise[] = "{}[]\":,\\ \n0-1.5e+truefalsenull\x01\x80\xc3\xa9\xed\xa0\x80u";
