@@ -40,15 +40,24 @@ LlmCall RequestFailure(LlmCall call, int status, const std::string& detail) {
 
 InputFormat InputFor(RouteType route) {
   switch (route) {
-    case RouteType::kMessages: return InputFormat::kMessages;
-    case RouteType::kResponses: return InputFormat::kResponses;
-    case RouteType::kEmbeddings: return InputFormat::kEmbeddings;
-    case RouteType::kRerank: return InputFormat::kRerank;
-    case RouteType::kAnthropicTokenCount: return InputFormat::kCountTokens;
-    case RouteType::kGenerateContent: return InputFormat::kGemini;
-    case RouteType::kGeminiCountTokens: return InputFormat::kGeminiCountTokens;
-    case RouteType::kDetect: return InputFormat::kDetect;
-    default: return InputFormat::kCompletions;
+    case RouteType::kMessages:
+      return InputFormat::kMessages;
+    case RouteType::kResponses:
+      return InputFormat::kResponses;
+    case RouteType::kEmbeddings:
+      return InputFormat::kEmbeddings;
+    case RouteType::kRerank:
+      return InputFormat::kRerank;
+    case RouteType::kAnthropicTokenCount:
+      return InputFormat::kCountTokens;
+    case RouteType::kGenerateContent:
+      return InputFormat::kGemini;
+    case RouteType::kGeminiCountTokens:
+      return InputFormat::kGeminiCountTokens;
+    case RouteType::kDetect:
+      return InputFormat::kDetect;
+    default:
+      return InputFormat::kCompletions;
   }
 }
 
@@ -92,7 +101,8 @@ std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::str
 }
 
 // agentgateway's ordered translation table: the first pair the provider supports wins.
-std::optional<WireFormat> ChooseChatFormat(InputFormat input, const std::vector<WireFormat>& supported) {
+std::optional<WireFormat> ChooseChatFormat(InputFormat input,
+                                           const std::vector<WireFormat>& supported) {
   static constexpr std::pair<InputFormat, WireFormat> kTable[] = {
       {InputFormat::kResponses, WireFormat::kOpenAIResponses},
       {InputFormat::kGemini, WireFormat::kGeminiNative},
@@ -156,22 +166,31 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
 
 model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
   switch (wire) {
-    case WireFormat::kOpenAICompletions: return model::UpstreamRoute::kCompletions;
-    case WireFormat::kOpenAIResponses: return model::UpstreamRoute::kResponses;
-    case WireFormat::kAnthropicMessages: return model::UpstreamRoute::kMessages;
+    case WireFormat::kOpenAICompletions:
+      return model::UpstreamRoute::kCompletions;
+    case WireFormat::kOpenAIResponses:
+      return model::UpstreamRoute::kResponses;
+    case WireFormat::kAnthropicMessages:
+      return model::UpstreamRoute::kMessages;
     case WireFormat::kBedrockConverse:
-    case WireFormat::kGeminiNative: return model::UpstreamRoute::kGenerateContent;
+    case WireFormat::kGeminiNative:
+      return model::UpstreamRoute::kGenerateContent;
     case WireFormat::kOpenAIEmbeddings:
     case WireFormat::kVertexEmbeddings:
-    case WireFormat::kBedrockEmbeddings: return model::UpstreamRoute::kEmbeddings;
+    case WireFormat::kBedrockEmbeddings:
+      return model::UpstreamRoute::kEmbeddings;
     case WireFormat::kCohereRerank:
     case WireFormat::kVertexRerank:
-    case WireFormat::kBedrockRerank: return model::UpstreamRoute::kRerank;
+    case WireFormat::kBedrockRerank:
+      return model::UpstreamRoute::kRerank;
     case WireFormat::kAnthropicCountTokens:
     case WireFormat::kVertexCountTokens:
-    case WireFormat::kBedrockCountTokens: return model::UpstreamRoute::kAnthropicTokenCount;
-    case WireFormat::kGeminiCountTokens: return model::UpstreamRoute::kGeminiCountTokens;
-    case WireFormat::kRaw: return model::UpstreamRoute::kPassthrough;
+    case WireFormat::kBedrockCountTokens:
+      return model::UpstreamRoute::kAnthropicTokenCount;
+    case WireFormat::kGeminiCountTokens:
+      return model::UpstreamRoute::kGeminiCountTokens;
+    case WireFormat::kRaw:
+      return model::UpstreamRoute::kPassthrough;
   }
   return model::UpstreamRoute::kCompletions;
 }
@@ -192,7 +211,8 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
   std::string_view encoded;
   if (size_t colon = last.find(':'); colon != std::string_view::npos) {
     static constexpr std::string_view kMethods[] = {"generateContent", "streamGenerateContent",
-                                                    "countTokens", "rawPredict", "streamRawPredict"};
+                                                    "countTokens", "rawPredict",
+                                                    "streamRawPredict"};
     std::string_view method = last.substr(colon + 1);
     bool known = std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
     if (known && last_segment(rest) == "models") encoded = last.substr(0, colon);
@@ -234,7 +254,8 @@ std::string AliasFor(const std::map<std::string, std::string>& aliases, const st
       if (c == '*') {
         expression += ".*";
       } else {
-        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos) expression += '\\';
+        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos)
+          expression += '\\';
         expression += c;
       }
     }
@@ -249,8 +270,8 @@ bool IsOpenAIFamily(const model::LLMProvider& provider) {
 
 void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
   static constexpr std::string_view kDropped[] = {
-      "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
-      "trailer", "upgrade", "proxy-connection", "content-encoding"};
+      "host", "content-length", "connection", "keep-alive",       "transfer-encoding",
+      "te",   "trailer",        "upgrade",    "proxy-connection", "content-encoding"};
   for (const auto& [name, value] : from) {
     bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped),
                                [&](std::string_view d) { return HeaderNameEquals(name, d); });
@@ -275,8 +296,8 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
       }
     }
     SetHeader(headers, "anthropic-version", "2023-06-01");
-    for (std::string_view name : {"origin", "access-control-request-method",
-                                  "access-control-request-headers"}) {
+    for (std::string_view name :
+         {"origin", "access-control-request-method", "access-control-request-headers"}) {
       RemoveHeader(headers, name);
     }
     headers.erase(std::remove_if(headers.begin(), headers.end(),
@@ -286,8 +307,8 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
                                  }),
                   headers.end());
   }
-  bool gemini_native = call.wire == WireFormat::kGeminiNative ||
-                       call.wire == WireFormat::kGeminiCountTokens;
+  bool gemini_native =
+      call.wire == WireFormat::kGeminiNative || call.wire == WireFormat::kGeminiCountTokens;
   if ((provider.kind == "gemini" || provider.kind == "vertexai") && gemini_native &&
       bearer.rfind("AIza", 0) == 0 && !setup.auth_location_explicit) {
     RemoveHeader(headers, "authorization");
@@ -302,15 +323,18 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
 tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, RouteType route,
                                                     std::string_view path, Json& body) {
   const model::LLMProvider& provider = *setup.provider;
-  bool native_gemini = route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
+  bool native_gemini =
+      route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
   std::optional<std::string> path_model = provider.model ? std::nullopt : ModelFromPath(path);
   if (provider.model) {
     body["model"] = *provider.model;
-  } else if (path_model && (native_gemini || !body.contains("model") || !body["model"].is_string())) {
+  } else if (path_model &&
+             (native_gemini || !body.contains("model") || !body["model"].is_string())) {
     body["model"] = *path_model;
   }
   if (setup.ai != nullptr) {
-    for (const model::FieldDefault& field : setup.ai->overrides) body[field.field] = FieldValue(field.value);
+    for (const model::FieldDefault& field : setup.ai->overrides)
+      body[field.field] = FieldValue(field.value);
     for (const model::FieldDefault& field : setup.ai->defaults) {
       if (!body.contains(field.field)) body[field.field] = FieldValue(field.value);
     }
@@ -375,7 +399,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   LlmCall call;
   call.provider_id = ProviderId(provider);
   call.options.model = provider.model.value_or("");
-  call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
+  call.options.region =
+      provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
   call.options.project = provider.project_id.value_or("");
   call.options.provider = provider.kind;
   static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
@@ -409,7 +434,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   } else {
     Json body = ReadJson(request.body);
     if (body.is_discarded() || !body.is_object()) {
-      return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
+      return RequestFailure(std::move(call), 400,
+                            "failed to parse request: body is not a JSON object");
     }
     auto resolved = ResolveModel(setup, call.route, request.path, body);
     if (!resolved) return RequestFailure(std::move(call), 400, resolved.error());
@@ -417,8 +443,9 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     if (call.input == InputFormat::kGemini) {
       call.streaming = request.path.ends_with(":streamGenerateContent");
       if (call.streaming && request.query.find("alt=sse") == std::string::npos) {
-        return Local(std::move(call), 400, "application/json",
-                     R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
+        return Local(
+            std::move(call), 400, "application/json",
+            R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
       }
       body.erase("model");  // native Gemini names the model in the URL
     } else {
@@ -429,7 +456,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
         body["stream_options"] = Json{{"include_usage", true}};
       }
       if (IsOpenAIFamily(provider) && model.rfind("gpt-", 0) == 0 && body.contains("max_tokens")) {
-        if (!body.contains("max_completion_tokens")) body["max_completion_tokens"] = body["max_tokens"];
+        if (!body.contains("max_completion_tokens"))
+          body["max_completion_tokens"] = body["max_tokens"];
         body.erase("max_tokens");
       }
     }
@@ -443,22 +471,26 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
         // No native endpoint: estimated locally (3 + per message 4 + ~chars/4).
         int64_t tokens = 3;
         auto count = [&](const Json& text) {
-          if (text.is_string()) tokens += 4 + static_cast<int64_t>((text.get<std::string>().size() + 3) / 4);
+          if (text.is_string())
+            tokens += 4 + static_cast<int64_t>((text.get<std::string>().size() + 3) / 4);
         };
         if (body.contains("system")) count(body["system"]);
-        for (const Json& message : body.value("messages", Json::array())) count(message.value("content", Json()));
+        for (const Json& message : body.value("messages", Json::array()))
+          count(message.value("content", Json()));
         return Local(std::move(call), 200, "application/json",
                      WriteJson(Json{{"input_tokens", tokens}}));
       }
     }
     if (!wire) {
       return RequestFailure(std::move(call), 400,
-                            "unsupported conversion: from " + std::string(InputFormatName(call.input)) +
-                                " to provider " + provider.kind);
+                            "unsupported conversion: from " +
+                                std::string(InputFormatName(call.input)) + " to provider " +
+                                provider.kind);
     }
     call.wire = *wire;
     call.options.model = model;
-    Translated<RequestTranslation> translated = TranslateRequest(call.input, call.wire, body, call.options);
+    Translated<RequestTranslation> translated =
+        TranslateRequest(call.input, call.wire, body, call.options);
     call.client_body = std::move(body);  // moved: a deep copy of a large body costs
     if (!translated) return RequestFailure(std::move(call), 400, translated.error());
     call.body = WriteJson(translated->body);
@@ -485,11 +517,13 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   response.status = upstream_status;
   response.content_type = std::string(upstream_content_type);
   if (upstream_status < 200 || upstream_status >= 300) {
-    std::optional<std::string> translated = TranslateError(call.input, call.wire, upstream_status, body);
+    std::optional<std::string> translated =
+        TranslateError(call.input, call.wire, upstream_status, body);
     if (!translated) {
       response.status = 502;
       response.content_type = "text/plain";
-      response.body = "failed to process LLM response: the upstream error body could not be translated";
+      response.body =
+          "failed to process LLM response: the upstream error body could not be translated";
       return response;
     }
     response.body = std::move(*translated);
@@ -497,12 +531,14 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   }
   if (IsPassthrough(call.input, call.wire)) {
     response.body = std::string(body);
-    if (auto translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body)) {
+    if (auto translated =
+            TranslateResponse(call.input, call.wire, body, call.options, call.client_body)) {
       response.info = std::move(translated->info);
     }
     return response;
   }
-  Translated<ResponseTranslation> translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body);
+  Translated<ResponseTranslation> translated =
+      TranslateResponse(call.input, call.wire, body, call.options, call.client_body);
   if (!translated) {
     response.status = 502;
     response.content_type = "text/plain";

@@ -43,35 +43,55 @@ Translated<ResponseTranslation> Unchanged(std::string_view body) {
 
 std::string_view WireFormatName(WireFormat format) {
   switch (format) {
-    case WireFormat::kOpenAICompletions: return "OpenAICompletions";
-    case WireFormat::kOpenAIResponses: return "OpenAIResponses";
-    case WireFormat::kAnthropicMessages: return "AnthropicMessages";
-    case WireFormat::kBedrockConverse: return "BedrockConverse";
-    case WireFormat::kGeminiNative: return "VertexGemini";
-    case WireFormat::kOpenAIEmbeddings: return "Embeddings";
-    case WireFormat::kVertexEmbeddings: return "VertexEmbeddings";
-    case WireFormat::kBedrockEmbeddings: return "BedrockEmbeddings";
-    case WireFormat::kCohereRerank: return "Rerank";
-    case WireFormat::kVertexRerank: return "VertexRerank";
-    case WireFormat::kBedrockRerank: return "BedrockRerank";
-    case WireFormat::kAnthropicCountTokens: return "AnthropicTokenCount";
-    case WireFormat::kVertexCountTokens: return "VertexTokenCount";
-    case WireFormat::kBedrockCountTokens: return "BedrockTokenCount";
-    case WireFormat::kGeminiCountTokens: return "GeminiCountTokens";
-    case WireFormat::kRaw: return "Passthrough";
+    case WireFormat::kOpenAICompletions:
+      return "OpenAICompletions";
+    case WireFormat::kOpenAIResponses:
+      return "OpenAIResponses";
+    case WireFormat::kAnthropicMessages:
+      return "AnthropicMessages";
+    case WireFormat::kBedrockConverse:
+      return "BedrockConverse";
+    case WireFormat::kGeminiNative:
+      return "VertexGemini";
+    case WireFormat::kOpenAIEmbeddings:
+      return "Embeddings";
+    case WireFormat::kVertexEmbeddings:
+      return "VertexEmbeddings";
+    case WireFormat::kBedrockEmbeddings:
+      return "BedrockEmbeddings";
+    case WireFormat::kCohereRerank:
+      return "Rerank";
+    case WireFormat::kVertexRerank:
+      return "VertexRerank";
+    case WireFormat::kBedrockRerank:
+      return "BedrockRerank";
+    case WireFormat::kAnthropicCountTokens:
+      return "AnthropicTokenCount";
+    case WireFormat::kVertexCountTokens:
+      return "VertexTokenCount";
+    case WireFormat::kBedrockCountTokens:
+      return "BedrockTokenCount";
+    case WireFormat::kGeminiCountTokens:
+      return "GeminiCountTokens";
+    case WireFormat::kRaw:
+      return "Passthrough";
   }
   return "Passthrough";
 }
 
 bool IsPassthrough(InputFormat input, WireFormat wire) {
   switch (input) {
-    case InputFormat::kRerank: return wire == WireFormat::kCohereRerank;
+    case InputFormat::kRerank:
+      return wire == WireFormat::kCohereRerank;
     case InputFormat::kCountTokens:
       return wire == WireFormat::kAnthropicCountTokens || wire == WireFormat::kVertexCountTokens ||
              wire == WireFormat::kBedrockCountTokens;
-    case InputFormat::kGeminiCountTokens: return wire == WireFormat::kGeminiCountTokens;
-    case InputFormat::kDetect: return wire == WireFormat::kRaw;
-    default: return false;
+    case InputFormat::kGeminiCountTokens:
+      return wire == WireFormat::kGeminiCountTokens;
+    case InputFormat::kDetect:
+      return wire == WireFormat::kRaw;
+    default:
+      return false;
   }
 }
 
@@ -146,9 +166,12 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
-    if (input == InputFormat::kCompletions) return BedrockToCompletionsResponse(upstream_body, options.model, names);
-    if (input == InputFormat::kMessages) return BedrockToMessagesResponse(upstream_body, options.model, names);
-    if (input == InputFormat::kResponses) return BedrockToResponsesResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kCompletions)
+      return BedrockToCompletionsResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kMessages)
+      return BedrockToMessagesResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kResponses)
+      return BedrockToResponsesResponse(upstream_body, options.model, names);
   }
   if (wire == W::kBedrockEmbeddings) return BedrockEmbeddingsResponse(upstream_body, options.model);
   if (wire == W::kBedrockRerank) return BedrockRerankResponse(upstream_body);
@@ -170,14 +193,16 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
       break;
     case InputFormat::kResponses:
       if (wire == W::kOpenAIResponses) return ResponsesPassthroughResponse(upstream_body);
-      if (wire == W::kOpenAICompletions) return CompletionsToResponsesResponse(upstream_body, options.model);
+      if (wire == W::kOpenAICompletions)
+        return CompletionsToResponsesResponse(upstream_body, options.model);
       break;
     case InputFormat::kGemini:
       if (wire == W::kGeminiNative) return GeminiNativeResponse(upstream_body);
       break;
     case InputFormat::kEmbeddings:
       if (wire == W::kOpenAIEmbeddings) return EmbeddingsResponse(upstream_body);
-      if (wire == W::kVertexEmbeddings) return VertexEmbeddingsResponse(upstream_body, options.model);
+      if (wire == W::kVertexEmbeddings)
+        return VertexEmbeddingsResponse(upstream_body, options.model);
       break;
     case InputFormat::kRerank:
       if (wire == W::kVertexRerank) return VertexRerankResponse(upstream_body);
@@ -205,12 +230,16 @@ std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFo
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
     if (input == InputFormat::kCompletions) {
-      return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id, std::move(names));
+      return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id,
+                                                      std::move(names));
     }
-    if (input == InputFormat::kMessages) return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
-    if (input == InputFormat::kResponses) return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kMessages)
+      return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kResponses)
+      return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
   }
-  if (input == InputFormat::kDetect && options.provider == "bedrock") return MakeBedrockDetectStreamObserver();
+  if (input == InputFormat::kDetect && options.provider == "bedrock")
+    return MakeBedrockDetectStreamObserver();
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();

@@ -42,10 +42,14 @@ TEST_CASE("The tutorial flow: /openai to OpenAI with a Secret key (12.1)") {
   CHECK(call.info.provider == "openai");
 }
 
-TEST_CASE("Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
+TEST_CASE(
+    "Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
   model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
-  LlmCall call = PlanCall({&provider}, Chat("/v1/chat/completions",
-      R"({"model":"x","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"));
+  LlmCall call = PlanCall(
+      {&provider},
+      Chat(
+          "/v1/chat/completions",
+          R"({"model":"x","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"));
   Json body = Json::parse(call.body);
   CHECK(body["stream_options"]["include_usage"] == true);
   CHECK(body["max_completion_tokens"] == 5);
@@ -65,8 +69,10 @@ TEST_CASE("Anthropic: translated body, x-api-key and anthropic-version (12.2)") 
   CHECK(Header(call, "x-api-key") == "sk-ant-key");
   CHECK(Header(call, "anthropic-version") == "2023-06-01");
   CHECK_FALSE(Header(call, "origin"));  // browser CORS headers are stripped for Anthropic
-  CHECK(Json::parse(call.body) == Json::parse(
-      R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"model":"claude-sonnet-4-5","max_tokens":4096})"));
+  CHECK(
+      Json::parse(call.body) ==
+      Json::parse(
+          R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"model":"claude-sonnet-4-5","max_tokens":4096})"));
 }
 
 TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS policy (12.3)") {
@@ -77,16 +83,20 @@ TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS
   CHECK(call.target.Url() == "http://mock.default.svc:9234/openai");
   CHECK(call.authority == "mock.default.svc");
   provider.path_prefix = "/v1";
-  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.Url() == "http://mock.default.svc:9234/v1/messages");
+  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.Url() ==
+        "http://mock.default.svc:9234/v1/messages");
   provider.path_prefix.reset();
   provider.path = "/x";
   CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.path == "/x");
 }
 
-TEST_CASE("The routes map picks the route type by longest suffix, '*' last, Completions by default") {
+TEST_CASE(
+    "The routes map picks the route type by longest suffix, '*' last, Completions by default") {
   std::vector<std::pair<std::string, std::string>> routes = {
-      {"*", "Passthrough"}, {"/v1/messages", "Messages"},
-      {"/v1/messages/count_tokens", "AnthropicTokenCount"}, {"/v1/models", "Models"}};
+      {"*", "Passthrough"},
+      {"/v1/messages", "Messages"},
+      {"/v1/messages/count_tokens", "AnthropicTokenCount"},
+      {"/v1/models", "Models"}};
   CHECK(ResolveRouteType(routes, "/v1/messages") == RouteType::kMessages);
   CHECK(ResolveRouteType(routes, "/x/v1/messages/count_tokens") == RouteType::kAnthropicTokenCount);
   CHECK(ResolveRouteType(routes, "/other") == RouteType::kPassthrough);
@@ -110,9 +120,12 @@ TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run las
   model::BackendAI ai;
   ai.model_aliases = {{"fast", "gpt-4o-mini"}, {"claude-*", "gpt-4o"}};
   model::LLMProvider unpinned = Provider("openai");
-  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})")).info.request_model == "gpt-4o-mini");
-  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})")).info.request_model == "gpt-4o");
-  CHECK(PlanCall({&provider}, Chat("/", R"({"model":"x","messages":[]})")).info.request_model == "gpt-4o-mini");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})"))
+            .info.request_model == "gpt-4o-mini");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})"))
+            .info.request_model == "gpt-4o");
+  CHECK(PlanCall({&provider}, Chat("/", R"({"model":"x","messages":[]})")).info.request_model ==
+        "gpt-4o-mini");
   LlmCall missing = PlanCall({&unpinned}, Chat("/", R"({"messages":[]})"));
   REQUIRE(missing.local);
   CHECK(missing.local->status == 400);
@@ -129,10 +142,13 @@ TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to co
 
   model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
   bedrock.region = "us-west-2";
-  LlmCall streamed = PlanCall({&bedrock}, Chat("/bedrock",
-      R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})"));
-  CHECK(streamed.target.Url() == "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
-                                 "anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
+  LlmCall streamed =
+      PlanCall({&bedrock},
+               Chat("/bedrock",
+                    R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+  CHECK(streamed.target.Url() ==
+        "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
+        "anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
   CHECK(streamed.wire == WireFormat::kBedrockConverse);
 }
 
@@ -140,8 +156,9 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
   model::LLMProvider gemini = Provider("gemini");
   model::BackendAI ai;
   ai.routes = {{":generateContent", "GenerateContent"}};
-  LlmCall native = PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
-                                                 R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})"));
+  LlmCall native =
+      PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
+                                    R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})"));
   REQUIRE_FALSE(native.local);
   CHECK(native.info.request_model == "gemini-2.5-flash");
   CHECK(native.target.path == "/v1beta/models/gemini-2.5-flash:generateContent");
@@ -160,12 +177,15 @@ TEST_CASE("Unsupported conversions are refused before any upstream call") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   model::BackendAI ai;
   ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/v1/responses", "Responses"}};
-  LlmCall embeddings = PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
+  LlmCall embeddings =
+      PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
   REQUIRE(embeddings.local);
   CHECK(embeddings.local->status == 400);
   CHECK(embeddings.local->body ==
-        "failed to process LLM request: unsupported conversion: from Embeddings to provider anthropic");
-  LlmCall responses = PlanCall({&anthropic, &ai}, Chat("/v1/responses", R"({"model":"x","input":"a"})"));
+        "failed to process LLM request: unsupported conversion: from Embeddings to provider "
+        "anthropic");
+  LlmCall responses =
+      PlanCall({&anthropic, &ai}, Chat("/v1/responses", R"({"model":"x","input":"a"})"));
   REQUIRE(responses.local);
   CHECK(responses.local->status == 400);
 }
@@ -189,7 +209,8 @@ TEST_CASE("A body nested past serde_json's limit is refused with 400, one level 
 TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
-  ClientResponse answer = AnswerBuffered(call, 429, "application/json",
+  ClientResponse answer = AnswerBuffered(
+      call, 429, "application/json",
       R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})");
   CHECK(answer.status == 429);
   Json body = Json::parse(answer.body);
