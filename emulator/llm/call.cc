@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <regex>
 
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sigv4.h"
 
 namespace agw::llm {
 namespace {
 
+using chat::Find;
 using route::GetHeader;
 using route::HeaderNameEquals;
 using route::RemoveHeader;
@@ -350,6 +352,81 @@ tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, 
   return model;
 }
 
+// serde's `Unexpected` for a JSON value, as its invalid-type errors print it.
+std::string SerdeUnexpected(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return std::string("boolean `") + (value.get<bool>() ? "true" : "false") + "`";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "integer `" + value.dump() + "`";
+    case Json::value_t::number_float:
+      return "floating point `" + value.dump() + "`";
+    case Json::value_t::array:
+      return "sequence";
+    case Json::value_t::object:
+      return "map";
+    default:
+      break;
+  }
+  // Rust's Debug form of a str: quoted, with quotes, backslashes and control characters escaped.
+  std::string quoted = "string \"";
+  for (unsigned char c : value.get_ref<const std::string&>()) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += static_cast<char>(c);
+    } else if (c == '\n') {
+      quoted += "\\n";
+    } else if (c == '\r') {
+      quoted += "\\r";
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      quoted += "\\u{";
+      if (c >= 0x10) quoted += kHex[c >> 4];
+      quoted += kHex[c & 0xf];
+      quoted += '}';
+    } else {
+      quoted += static_cast<char>(c);
+    }
+  }
+  return quoted + "\"";
+}
+
+// Whether a chat request streams. agentgateway deserialises Completions, Messages and Responses
+// bodies into typed requests whose `stream` is an Option<bool>: null (or no member) is not
+// streaming, and any other non-boolean fails the parse with serde's message (which also names
+// the line and column; ReadJson keeps no positions, so they are left out here).
+tl::expected<bool, std::string> ChatStreaming(const Json& body) {
+  auto stream = body.find("stream");
+  if (stream == body.end() || stream->is_null()) return false;
+  if (stream->is_boolean()) return stream->get<bool>();
+  return tl::unexpected("failed to parse request: invalid type: " + SerdeUnexpected(*stream) +
+                        ", expected a boolean");
+}
+
+// agentgateway's local count for providers without a token-counting endpoint (llm-dataplane.md
+// 2.6), approximated: 3, plus per text (the system prompt, then each message's string content)
+// 4 and a token per 4 bytes. The body is the loosely typed count_tokens request, so anything
+// that is not text (a non-array `messages`, a message that is not an object, block contents)
+// adds nothing rather than failing.
+int64_t EstimateInputTokens(const Json& body) {
+  int64_t tokens = 3;
+  auto count = [&](const Json* text) {
+    if (text != nullptr && text->is_string()) {
+      tokens += 4 + static_cast<int64_t>((text->get_ref<const std::string&>().size() + 3) / 4);
+    }
+  };
+  count(Find(body, "system"));
+  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
+    for (const Json& message : *messages) count(Find(message, "content"));
+  }
+  return tokens;
+}
+
 }  // namespace
 
 std::optional<RouteType> ParseRouteType(std::string_view name) {
@@ -425,7 +502,9 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
       Json body = ReadJson(call.body);
       if (body.is_object()) {
         if (body.contains("model") && body["model"].is_string()) model = body["model"];
-        call.streaming = body.value("stream", false);
+        // Detect reads the body loosely: only a boolean `true` streams.
+        auto stream = body.find("stream");
+        call.streaming = stream != body.end() && stream->is_boolean() && stream->get<bool>();
       }
     }
     call.info.input_format = call.input;
@@ -448,8 +527,15 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
             R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
       }
       body.erase("model");  // native Gemini names the model in the URL
+    } else if (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages ||
+               call.input == InputFormat::kResponses) {
+      tl::expected<bool, std::string> streaming = ChatStreaming(body);
+      if (!streaming) return RequestFailure(std::move(call), 400, streaming.error());
+      call.streaming = *streaming;
     } else {
-      call.streaming = body.value("stream", false) == true;
+      // The other typed requests have no `stream` member: serde ignores it, whatever its type.
+      auto stream = body.find("stream");
+      call.streaming = stream != body.end() && stream->is_boolean() && stream->get<bool>();
     }
     if (call.input == InputFormat::kCompletions) {
       if (call.streaming && !body.contains("stream_options")) {
@@ -468,17 +554,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     } else {
       wire = ChooseOtherFormat(call.input, provider, model);
       if (!wire && call.input == InputFormat::kCountTokens) {
-        // No native endpoint: estimated locally (3 + per message 4 + ~chars/4).
-        int64_t tokens = 3;
-        auto count = [&](const Json& text) {
-          if (text.is_string())
-            tokens += 4 + static_cast<int64_t>((text.get<std::string>().size() + 3) / 4);
-        };
-        if (body.contains("system")) count(body["system"]);
-        for (const Json& message : body.value("messages", Json::array()))
-          count(message.value("content", Json()));
         return Local(std::move(call), 200, "application/json",
-                     WriteJson(Json{{"input_tokens", tokens}}));
+                     WriteJson(Json{{"input_tokens", EstimateInputTokens(body)}}));
       }
     }
     if (!wire) {

@@ -206,6 +206,85 @@ TEST_CASE("A body nested past serde_json's limit is refused with 400, one level 
         "failed to process LLM request: failed to parse request: body is not a JSON object");
 }
 
+TEST_CASE(
+    "A chat body whose stream is not a boolean is refused with serde's 400 on every provider") {
+  const std::pair<std::string, std::string> kStreams[] = {
+      {R"("yes")", R"(string "yes")"},
+      {"0", "integer `0`"},
+      {"-2", "integer `-2`"},
+      {"1.5", "floating point `1.5`"},
+      {"{}", "map"},
+      {"[true]", "sequence"},
+      {R"("a\"b\\c\n")", R"(string "a\"b\\c\n")"},
+  };
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages", "Messages"}, {"/v1/responses", "Responses"}, {"*", "Completions"}};
+  for (const char* kind : {"openai", "anthropic", "gemini", "vertexai", "bedrock", "azure"}) {
+    model::LLMProvider provider = Provider(kind, "m");
+    for (const char* path : {"/v1/chat/completions", "/v1/messages", "/v1/responses"}) {
+      for (const auto& [stream, unexpected] : kStreams) {
+        CAPTURE(kind, path, stream);
+        LlmCall call = PlanCall(
+            {&provider, &ai},
+            Chat(path, R"({"model":"m","stream":)" + stream + R"(,"input":"hi","messages":[]})"));
+        REQUIRE(call.local);
+        CHECK(call.local->status == 400);
+        CHECK(call.local->content_type == "text/plain");
+        CHECK(call.local->body ==
+              "failed to process LLM request: failed to parse request: invalid type: " +
+                  unexpected + ", expected a boolean");
+      }
+    }
+  }
+}
+
+TEST_CASE("A null stream does not stream; booleans still decide, and non-chat routes ignore it") {
+  model::LLMProvider provider = Provider("openai", "gpt-4o");
+  LlmCall null_stream =
+      PlanCall({&provider}, Chat("/", R"({"model":"m","stream":null,"messages":[]})"));
+  REQUIRE_FALSE(null_stream.local);
+  CHECK_FALSE(null_stream.streaming);
+  CHECK_FALSE(Json::parse(null_stream.body).contains("stream_options"));
+  LlmCall streaming =
+      PlanCall({&provider}, Chat("/", R"({"model":"m","stream":true,"messages":[]})"));
+  CHECK(streaming.streaming);
+
+  model::BackendAI ai;
+  ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/detect", "Detect"}};
+  LlmCall embeddings = PlanCall(
+      {&provider, &ai}, Chat("/v1/embeddings", R"({"model":"m","input":"a","stream":"yes"})"));
+  REQUIRE_FALSE(embeddings.local);
+  CHECK_FALSE(embeddings.streaming);
+  LlmCall detect = PlanCall({&provider, &ai}, Chat("/detect", R"({"model":"m","stream":"yes"})"));
+  REQUIRE_FALSE(detect.local);
+  CHECK_FALSE(detect.streaming);
+  CHECK(detect.info.request_model == "m");
+}
+
+TEST_CASE("The local token count reads only text: messages that are not objects count nothing") {
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages/count_tokens", "AnthropicTokenCount"}};
+  const std::pair<std::string, int> kBodies[] = {
+      {R"({"model":"m","messages":[1]})", 3},
+      {R"({"model":"m","messages":false})", 3},
+      {R"({"model":"m","messages":{"content":"abcd"}})", 3},
+      {R"({"model":"m","messages":[null,"x",[],{"content":7},{"role":"user","content":"abcd"}]})",
+       8},
+      {R"({"model":"m","system":"abcdefgh","messages":[{"role":"user","content":"a"}]})",
+       3 + 6 + 5},
+  };
+  for (const char* kind : {"openai", "gemini", "vertexai"}) {
+    model::LLMProvider provider = Provider(kind, "gemini-2.5-flash");
+    for (const auto& [body, tokens] : kBodies) {
+      CAPTURE(kind, body);
+      LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/messages/count_tokens", body));
+      REQUIRE(call.local);
+      CHECK(call.local->status == 200);
+      CHECK(Json::parse(call.local->body) == Json{{"input_tokens", tokens}});
+    }
+  }
+}
+
 TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
