@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "emulator/llm/boundary.h"
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sigv4.h"
@@ -471,7 +472,9 @@ std::string ProviderId(const model::LLMProvider& provider) {
   return kind;
 }
 
-LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
+namespace {
+
+LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   const model::LLMProvider& provider = *setup.provider;
   LlmCall call;
   call.provider_id = ProviderId(provider);
@@ -588,8 +591,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   return call;
 }
 
-ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
-                              std::string_view upstream_content_type, std::string_view body) {
+ClientResponse Answer(const LlmCall& call, int upstream_status,
+                      std::string_view upstream_content_type, std::string_view body) {
   ClientResponse response;
   response.status = upstream_status;
   response.content_type = std::string(upstream_content_type);
@@ -626,6 +629,38 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   response.body = WriteJson(translated->body);
   response.info = std::move(translated->info);
   return response;
+}
+
+}  // namespace
+
+// The safety net of STYLE.md 3.3: a body of a shape no check above foresaw must cost its own
+// request a 400 (or its response a 502), never `run` the connection or `translate` its life.
+LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
+  try {
+    return Plan(setup, std::move(request));
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    LlmCall call;
+    call.provider_id = ProviderId(*setup.provider);
+    call.info.provider = call.provider_id;
+    return RequestFailure(std::move(call), 400,
+                          std::string("failed to parse request: ") + error.what());
+  }
+}
+
+ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
+                              std::string_view upstream_content_type, std::string_view body) {
+  try {
+    return Answer(call, upstream_status, upstream_content_type, body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    ClientResponse response;
+    response.status = 502;
+    response.content_type = "text/plain";
+    response.body =
+        std::string("failed to process LLM response: failed to parse response: ") + error.what();
+    return response;
+  }
 }
 
 }  // namespace agw::llm

@@ -1,7 +1,11 @@
 #include "emulator/llm/translate.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/bedrock.h"
+#include "emulator/llm/boundary.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
 #include "emulator/llm/gemini.h"
@@ -95,8 +99,10 @@ bool IsPassthrough(InputFormat input, WireFormat wire) {
   }
 }
 
-Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
-                                                const Json& body, const ProviderOptions& options) {
+namespace {
+
+Translated<RequestTranslation> RequestFor(InputFormat input, WireFormat wire, const Json& body,
+                                          const ProviderOptions& options) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     if (input == InputFormat::kCompletions) return CompletionsToBedrockRequest(body, options);
@@ -159,10 +165,10 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
   return tl::unexpected(Unsupported(input, wire));
 }
 
-Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
-                                                  std::string_view upstream_body,
-                                                  const ProviderOptions& options,
-                                                  const Json& client_body) {
+Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
+                                            std::string_view upstream_body,
+                                            const ProviderOptions& options,
+                                            const Json& client_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
@@ -223,9 +229,9 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
   return tl::unexpected(Unsupported(input, wire));
 }
 
-std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
-                                                       const ProviderOptions& options,
-                                                       const Json& client_body) {
+std::unique_ptr<StreamTranslator> StreamFor(InputFormat input, WireFormat wire,
+                                            const ProviderOptions& options,
+                                            const Json& client_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
@@ -266,8 +272,8 @@ std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFo
   return nullptr;
 }
 
-std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
-                                          std::string_view upstream_body) {
+std::optional<std::string> ErrorFor(InputFormat input, WireFormat wire, int status,
+                                    std::string_view upstream_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse || wire == W::kBedrockEmbeddings || wire == W::kBedrockRerank) {
     return BedrockError(input, status, upstream_body);
@@ -294,6 +300,97 @@ std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, in
       break;
   }
   return std::string(upstream_body);  // same family on both sides: the body passes unchanged
+}
+
+// A stream translator that keeps a translator's exceptions in: one that threw has lost its
+// state midway, so the client keeps what was sent before the throw and gets nothing more (no
+// closing events: the stream reads as cut, not as complete).
+class GuardedStream : public StreamTranslator {
+ public:
+  explicit GuardedStream(std::unique_ptr<StreamTranslator> inner) : inner_(std::move(inner)) {}
+
+  void Feed(std::string_view upstream_bytes, std::string& out) override {
+    Guard(out, [&] { inner_->Feed(upstream_bytes, out); });
+  }
+  void Finish(std::string& out) override {
+    Guard(out, [&] { inner_->Finish(out); });
+  }
+  const ResponseInfo& info() const override { return inner_->info(); }
+
+ private:
+  template <typename Step>
+  void Guard(std::string& out, const Step& step) {
+    if (failed_) return;
+    size_t sent = out.size();
+    try {
+      step();
+    } catch (const std::exception& error) {
+      NoteCaughtException(error);
+      out.resize(sent);  // a half-written event is not sent
+      failed_ = true;
+    }
+  }
+
+  std::unique_ptr<StreamTranslator> inner_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+void NoteCaughtException(const std::exception& error) {
+#ifdef AGW_FUZZ_ABORT_ON_CAUGHT
+  std::fprintf(stderr, "exception caught at the agw_llm boundary: %s\n", error.what());
+  std::abort();
+#endif
+}
+
+// Each entry point below is the boundary STYLE.md 3.3 asks for: the translators read untrusted
+// bodies with nlohmann, and an exception from a shape no check foresaw becomes this request's
+// failure (400 request side, 502 response side) instead of crossing into emulator/io.
+
+Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
+                                                const Json& body, const ProviderOptions& options) {
+  try {
+    return RequestFor(input, wire, body, options);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return tl::unexpected(std::string("failed to parse request: ") + error.what());
+  }
+}
+
+Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
+                                                  std::string_view upstream_body,
+                                                  const ProviderOptions& options,
+                                                  const Json& client_body) {
+  try {
+    return ResponseFor(input, wire, upstream_body, options, client_body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return tl::unexpected(std::string("failed to parse response: ") + error.what());
+  }
+}
+
+std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
+                                                       const ProviderOptions& options,
+                                                       const Json& client_body) {
+  try {
+    std::unique_ptr<StreamTranslator> translator = StreamFor(input, wire, options, client_body);
+    if (translator == nullptr) return nullptr;
+    return std::make_unique<GuardedStream>(std::move(translator));
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return nullptr;  // answered as buffered, where the same problem becomes a 502
+  }
+}
+
+std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
+                                          std::string_view upstream_body) {
+  try {
+    return ErrorFor(input, wire, status, upstream_body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return std::nullopt;  // the gateway answers 502
+  }
 }
 
 }  // namespace agw::llm
