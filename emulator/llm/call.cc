@@ -275,10 +275,12 @@ void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
   static constexpr std::string_view kDropped[] = {
       "host", "content-length", "connection", "keep-alive",       "transfer-encoding",
       "te",   "trailer",        "upgrade",    "proxy-connection", "content-encoding"};
-  for (const auto& [name, value] : from) {
-    bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped),
-                               [&](std::string_view d) { return HeaderNameEquals(name, d); });
-    if (!dropped) to.emplace_back(name, value);
+  // Not a structured binding: clang 14 cannot capture one in the lambda (C++20 allows it).
+  for (const auto& header : from) {
+    bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped), [&](std::string_view d) {
+      return HeaderNameEquals(header.first, d);
+    });
+    if (!dropped) to.push_back(header);
   }
 }
 
