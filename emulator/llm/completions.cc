@@ -348,7 +348,8 @@ class CompletionsPassthroughStream : public chat::SseJsonStream {
       int64_t index = choice.index.value_or(0);
       if (index < 0 || index >= kMaxChoices) continue;
       if (!info_.completion) info_.completion.emplace();
-      if (info_.completion->size() <= static_cast<size_t>(index)) info_.completion->resize(index + 1);
+      if (info_.completion->size() <= static_cast<size_t>(index))
+        info_.completion->resize(index + 1);
       if (choice.content) (*info_.completion)[index].append(*choice.content);
       if (index != 0) continue;  // tool calls are logged for the first choice
       if (choice.finish_reason) finish_reason_ = choice.finish_reason;

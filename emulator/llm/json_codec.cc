@@ -202,8 +202,7 @@ class StringPathReader : public JsonEventHandler {
     int ends_here = -1;
     int index = 0;
     for (const JsonPath& path : paths_) {
-      if (path.size() >= names_.size() &&
-          std::equal(names_.begin(), names_.end(), path.begin())) {
+      if (path.size() >= names_.size() && std::equal(names_.begin(), names_.end(), path.begin())) {
         values_[index].reset();
         if (path.size() == names_.size()) ends_here = index;
       }
@@ -217,8 +216,7 @@ class StringPathReader : public JsonEventHandler {
     bool on_a_path = false;
     if (object && followed_ == depth_) {
       for (const JsonPath& path : paths_) {
-        if (path.size() > names_.size() &&
-            std::equal(names_.begin(), names_.end(), path.begin())) {
+        if (path.size() > names_.size() && std::equal(names_.begin(), names_.end(), path.begin())) {
           on_a_path = true;
         }
       }
@@ -295,13 +293,27 @@ size_t Utf8SequenceLength(std::string_view text, size_t at) {
 
 void AppendEscape(unsigned char byte, std::string& out) {
   switch (byte) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\t': out += "\\t"; return;
-    case '\n': out += "\\n"; return;
-    case '\f': out += "\\f"; return;
-    case '\r': out += "\\r"; return;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
     default: {
       static constexpr char kHex[] = "0123456789abcdef";
       char escaped[6] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
@@ -320,8 +332,8 @@ bool AnyNotPlain(const char* bytes) {
   std::memcpy(&word, bytes, sizeof(word));
   uint64_t quote = word ^ (kOnes * '"');
   uint64_t backslash = word ^ (kOnes * '\\');
-  uint64_t flagged = word |                        // >= 0x80
-                     ((word - kOnes * 0x20) & ~word) |  // < 0x20
+  uint64_t flagged = word |                               // >= 0x80
+                     ((word - kOnes * 0x20) & ~word) |    // < 0x20
                      ((quote - kOnes) & ~quote) |         // == '"'
                      ((backslash - kOnes) & ~backslash);  // == '\\'
   return (flagged & kHighBits) != 0;
