@@ -759,7 +759,7 @@ std::unique_ptr<StreamTranslator> MakeAnthropicPassthroughStream() {
 
 std::string AnthropicError(int /*status*/, std::string_view upstream_body) {
   // Every Anthropic error reaches OpenAI clients as invalid_request_error, as upstream does.
-  std::string message(upstream_body);
+  std::string message = Utf8Lossy(upstream_body);
   if (auto parsed = chat::ParseJson(upstream_body)) {
     if (auto text = StringAt(*parsed, {"error", "message"})) message = *text;
   }
@@ -777,7 +777,7 @@ std::string AnthropicPassthroughError(int status, std::string_view upstream_body
   Json error = {
       {"type", "error"},
       {"error",
-       {{"type", chat::AnthropicErrorType(status)}, {"message", std::string(upstream_body)}}}};
+       {{"type", chat::AnthropicErrorType(status)}, {"message", Utf8Lossy(upstream_body)}}}};
   return WriteJson(error);
 }
 

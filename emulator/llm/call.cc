@@ -229,7 +229,7 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
   }
   if (encoded.empty()) return std::nullopt;
   std::string model = PercentDecode(encoded);
-  if (model.find("..") != std::string::npos) return std::nullopt;
+  if (model.find("..") != std::string::npos || !IsUtf8(model)) return std::nullopt;
   return model;
 }
 

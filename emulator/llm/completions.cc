@@ -678,7 +678,7 @@ std::unique_ptr<StreamTranslator> MakeCompletionsPassthroughStream() {
 
 std::string CompletionsError(int status, std::string_view upstream_body) {
   std::string type = chat::AnthropicErrorType(status);
-  std::string message(upstream_body);
+  std::string message = Utf8Lossy(upstream_body);
   if (std::optional<Json> parsed = chat::ParseJson(upstream_body)) {
     // Google sometimes wraps its error in a one-element array.
     const Json& error = parsed->is_array() && !parsed->empty() ? parsed->front() : *parsed;

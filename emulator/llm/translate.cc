@@ -93,7 +93,7 @@ bool IsPassthrough(InputFormat input, WireFormat wire) {
     case InputFormat::kGeminiCountTokens:
       return wire == WireFormat::kGeminiCountTokens;
     case InputFormat::kDetect:
-      return wire == WireFormat::kRaw;
+      return true;  // Detect never translates: the body passes whatever the wire format
     default:
       return false;
   }

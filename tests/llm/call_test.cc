@@ -173,6 +173,17 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
   CHECK(PlanCall({&bedrock}, Chat("/model/..%2Fx/converse", R"({"messages":[]})")).local);
 }
 
+TEST_CASE("A model in the path that does not percent-decode to UTF-8 is no model") {
+  model::LLMProvider bedrock = Provider("bedrock");
+  LlmCall call = PlanCall({&bedrock}, Chat("/model/claude%97/converse", R"({"messages":[]})"));
+  REQUIRE(call.local);
+  CHECK(call.local->status == 400);
+  CHECK(call.local->body == "failed to process LLM request: missing field: model not specified");
+  LlmCall encoded = PlanCall({&bedrock}, Chat("/model/caf%C3%A9/converse", R"({"messages":[]})"));
+  REQUIRE_FALSE(encoded.local);
+  CHECK(encoded.info.request_model == "caf\u00e9");
+}
+
 TEST_CASE("Unsupported conversions are refused before any upstream call") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   model::BackendAI ai;
@@ -294,6 +305,51 @@ TEST_CASE("Upstream errors keep their status; the body is reshaped for the clien
   CHECK(answer.status == 429);
   Json body = Json::parse(answer.body);
   CHECK(body["error"]["message"] == "slow down");
+}
+
+TEST_CASE(
+    "An upstream error body that is not UTF-8 is quoted with U+FFFD, as from_utf8_lossy does") {
+  const std::string not_utf8 = "bad \x97 gateway \xE2\x82";  // a stray byte, a cut sequence
+  const std::string replaced = "bad \uFFFD gateway \uFFFD";
+  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0");
+  model::LLMProvider anthropic = Provider("anthropic", "claude");
+  model::LLMProvider openai = Provider("openai", "gpt-4o");
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages", "Messages"}};
+  for (const auto& [provider, path] :
+       {std::pair{&bedrock, "/v1/chat/completions"}, std::pair{&bedrock, "/v1/messages"},
+        std::pair{&anthropic, "/v1/chat/completions"}, std::pair{&anthropic, "/v1/messages"},
+        std::pair{&openai, "/v1/messages"}}) {
+    CAPTURE(provider->kind, path);
+    LlmCall call = PlanCall({provider, &ai}, Chat(path, kHi));
+    REQUIRE_FALSE(call.local);
+    ClientResponse answer = AnswerBuffered(call, 500, "text/plain", not_utf8);
+    CHECK(answer.status == 500);
+    CHECK(Json::parse(answer.body)["error"]["message"] == replaced);
+  }
+}
+
+TEST_CASE("Counts too large for int64 are dropped, not converted (Bedrock embeddings, usage)") {
+  ProviderOptions options;
+  options.provider = "bedrock";
+  options.model = "amazon.titan-embed-text-v2:0";
+  Translated<RequestTranslation> titan =
+      TranslateRequest(InputFormat::kEmbeddings, WireFormat::kBedrockEmbeddings,
+                       Json::parse(R"({"model":"m","input":"a","dimensions":1.1e68})"), options);
+  REQUIRE(titan);
+  CHECK_FALSE(titan->body.contains("dimensions"));
+  Translated<RequestTranslation> whole =
+      TranslateRequest(InputFormat::kEmbeddings, WireFormat::kBedrockEmbeddings,
+                       Json::parse(R"({"model":"m","input":"a","dimensions":256.0})"), options);
+  REQUIRE(whole);
+  CHECK(whole->body["dimensions"] == 256);
+}
+
+TEST_CASE("Detect passes the upstream body through whatever wire format it is paired with") {
+  for (WireFormat wire : {WireFormat::kRaw, WireFormat::kOpenAICompletions,
+                          WireFormat::kVertexEmbeddings, WireFormat::kGeminiNative}) {
+    CHECK(IsPassthrough(InputFormat::kDetect, wire));
+  }
 }
 
 }  // namespace

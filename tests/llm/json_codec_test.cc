@@ -362,5 +362,18 @@ TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or l
   CHECK_FALSE(ReadJsonStrings("{\"type\":1", {{"type"}}));
 }
 
+TEST_CASE("Utf8Lossy replaces each maximal ill-formed subpart with one U+FFFD") {
+  CHECK(IsUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"));
+  CHECK_FALSE(IsUtf8("\xC0\x80"));          // overlong
+  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));      // a surrogate
+  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  CHECK(Utf8Lossy("ok") == "ok");
+  CHECK(Utf8Lossy("a\x97z") == "a\uFFFDz");
+  CHECK(Utf8Lossy("a\xE2\x82z") == "a\uFFFDz");  // one cut sequence, one replacement
+  CHECK(Utf8Lossy("\xF0\x9F\x98") == "\uFFFD");
+  CHECK(Utf8Lossy("\xE0\x80\xAF") == "\uFFFD\uFFFD\uFFFD");  // E0 80: no valid prefix
+  CHECK(Utf8Lossy("\xFF\xC3\xA9") == "\uFFFD\xC3\xA9");
+}
+
 }  // namespace
 }  // namespace agw::llm
