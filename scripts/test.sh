@@ -15,10 +15,15 @@ AGW_CONFORMANCE_REPORT="$PWD/build/conformance-report.txt" \
 AGW_LLM_FIXTURES_REPORT="$PWD/build/llm-fixtures-report.txt" \
   ctest --test-dir build --output-on-failure --timeout 300 2>&1 | tee build/ctest.log ||
   status=$?
+# The fuzz targets, 30 s each (AGW_FUZZ_SECONDS to change it), two at a time on CI's two cores:
+# any finding fails the run (scripts/fuzz.sh).
+AGW_SHARED_DIR="$shared_dir" bash scripts/fuzz.sh --seconds "${AGW_FUZZ_SECONDS:-30}" --jobs 2 2>&1 |
+  tee build/fuzz.log || status=1
 # The conformance suite's "conformance: N/M tests pass (K/L cases)" line and any failing case,
-# the LLM fixture goldens' pass count,
+# the LLM fixture goldens' pass count, one line per fuzz target,
 # then CTest's own closing line again so it stays the last line of the run.
 cat build/conformance-report.txt 2>/dev/null || true
 cat build/llm-fixtures-report.txt 2>/dev/null || true
+grep -E "^fuzz [a-z_]+: " build/fuzz.log || true
 grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1 || true
 exit "$status"

@@ -105,10 +105,10 @@ Json AssistantBlocks(const Json& message) {
   }
   if (const Json* calls = Find(message, {"tool_calls"}); calls && calls->is_array()) {
     for (const Json& call : *calls) {
-      blocks.push_back(Object(
-          "type", "tool_use", "id", StringAt(call, {"id"}).value_or(""), "name",
-          StringAt(call, {"function", "name"}).value_or(""), "input",
-          chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))));
+      blocks.push_back(
+          Object("type", "tool_use", "id", StringAt(call, {"id"}).value_or(""), "name",
+                 StringAt(call, {"function", "name"}).value_or(""), "input",
+                 chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))));
     }
   }
   return blocks;
@@ -127,9 +127,9 @@ Json ToolResultMessage(const Json& message) {
       }
     }
   }
-  Json result = Object("type", "tool_result", "tool_use_id",
-                       StringAt(message, {"tool_call_id"}).value_or(""), "content",
-                       std::move(content));
+  Json result =
+      Object("type", "tool_result", "tool_use_id", StringAt(message, {"tool_call_id"}).value_or(""),
+             "content", std::move(content));
   return Object("role", "user", "content", Json::array({std::move(result)}));
 }
 
@@ -250,8 +250,8 @@ std::string FinishReason(std::string_view stop_reason) {
 Json OpenAIUsage(const Json& usage) {
   int64_t input = IntAt(usage, {"input_tokens"}).value_or(0);
   int64_t output = IntAt(usage, {"output_tokens"}).value_or(0);
-  Json converted = Object("prompt_tokens", input, "completion_tokens", output, "total_tokens",
-                          input + output);
+  Json converted =
+      Object("prompt_tokens", input, "completion_tokens", output, "total_tokens", input + output);
   std::optional<int64_t> cache_read = IntAt(usage, {"cache_read_input_tokens"});
   std::optional<int64_t> cache_write = IntAt(usage, {"cache_creation_input_tokens"});
   if (cache_read || cache_write) {
@@ -484,10 +484,10 @@ class AnthropicToCompletionsStream : public chat::SseJsonStream {
     if (!IsToolUse(StringAt(event, {"content_block", "type"}).value_or(""))) return;
     int64_t tool_index = next_tool_index_++;
     tool_blocks_[IntAt(event, {"index"}).value_or(0)] = ToolBlock{tool_index, false};
-    Json call = Object("index", tool_index, "id",
-                       StringAt(event, {"content_block", "id"}).value_or(""), "type", "function",
-                       "function",
-                       Object("name", StringAt(event, {"content_block", "name"}).value_or("")));
+    Json call =
+        Object("index", tool_index, "id", StringAt(event, {"content_block", "id"}).value_or(""),
+               "type", "function", "function",
+               Object("name", StringAt(event, {"content_block", "name"}).value_or("")));
     EmitDelta(Object("content", nullptr, "tool_calls", Json::array({std::move(call)})), out);
   }
 
@@ -755,9 +755,9 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   if (auto stop_reason = StringAt(upstream, {"stop_reason"})) {
     choice["finish_reason"] = FinishReason(*stop_reason);
   }
-  Json body = Object("id", StringAt(upstream, {"id"}).value_or(""), "object", "chat.completion",
-                     "created", chat::UnixNow(), "model",
-                     StringAt(upstream, {"model"}).value_or(""));
+  Json body =
+      Object("id", StringAt(upstream, {"id"}).value_or(""), "object", "chat.completion", "created",
+             chat::UnixNow(), "model", StringAt(upstream, {"model"}).value_or(""));
   if (auto tier = StringAt(upstream, {"usage", "service_tier"})) body["service_tier"] = *tier;
   body["choices"] = Json::array({std::move(choice)});
   const Json* usage = Find(upstream, {"usage"});
@@ -797,7 +797,7 @@ std::unique_ptr<StreamTranslator> MakeAnthropicPassthroughStream() {
 
 std::string AnthropicError(int /*status*/, std::string_view upstream_body) {
   // Every Anthropic error reaches OpenAI clients as invalid_request_error, as upstream does.
-  std::string message(upstream_body);
+  std::string message = Utf8Lossy(upstream_body);
   if (auto parsed = chat::ParseJson(upstream_body)) {
     if (auto text = StringAt(*parsed, {"error", "message"})) message = *text;
   }
@@ -815,7 +815,7 @@ std::string AnthropicPassthroughError(int status, std::string_view upstream_body
   Json error = {
       {"type", "error"},
       {"error",
-       {{"type", chat::AnthropicErrorType(status)}, {"message", std::string(upstream_body)}}}};
+       {{"type", chat::AnthropicErrorType(status)}, {"message", Utf8Lossy(upstream_body)}}}};
   return WriteJson(error);
 }
 

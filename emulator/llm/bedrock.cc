@@ -27,8 +27,7 @@ std::string StringAt(const Json& object, std::string_view key) {
 
 std::optional<int64_t> IntAt(const Json& object, std::string_view key) {
   const Json* value = Find(object, key);
-  if (value == nullptr || !value->is_number()) return std::nullopt;
-  return value->get<int64_t>();
+  return value != nullptr ? chat::AsCount(*value) : std::nullopt;
 }
 
 std::string RandomHex(int digits) {
@@ -1450,7 +1449,7 @@ std::string BedrockError(InputFormat client_format, int status, std::string_view
   std::string message =
       parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()
           ? parsed["message"].get<std::string>()
-          : std::string(upstream_body);
+          : Utf8Lossy(upstream_body);
   if (client_format == InputFormat::kMessages) {
     // agentgateway leaves the top-level type empty for Bedrock errors on Messages clients.
     return WriteJson(

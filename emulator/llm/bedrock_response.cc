@@ -388,10 +388,10 @@ Translated<ResponseTranslation> CohereRerankResponse(std::string_view upstream_b
       const Json* billed = Find(*meta, "billed_units");
       const Json* input = tokens != nullptr ? Find(*tokens, "input_tokens") : nullptr;
       if (input == nullptr && billed != nullptr) input = Find(*billed, "total_tokens");
-      if (input != nullptr && input->is_number()) {
+      if (std::optional<int64_t> count = input != nullptr ? chat::AsCount(*input) : std::nullopt) {
         // Cohere counts in floats; usage is whole tokens.
-        info.input_tokens = static_cast<int64_t>(input->get<double>());
-        info.total_tokens = info.input_tokens;
+        info.input_tokens = count;
+        info.total_tokens = count;
       }
     }
     return ResponseTranslation{std::move(body), std::move(info)};

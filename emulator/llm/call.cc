@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <regex>
 
+#include "emulator/llm/boundary.h"
+#include "emulator/llm/chat_json.h"
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sigv4.h"
 
 namespace agw::llm {
 namespace {
 
+using chat::Find;
 using route::GetHeader;
 using route::HeaderNameEquals;
 using route::RemoveHeader;
@@ -40,15 +43,24 @@ LlmCall RequestFailure(LlmCall call, int status, const std::string& detail) {
 
 InputFormat InputFor(RouteType route) {
   switch (route) {
-    case RouteType::kMessages: return InputFormat::kMessages;
-    case RouteType::kResponses: return InputFormat::kResponses;
-    case RouteType::kEmbeddings: return InputFormat::kEmbeddings;
-    case RouteType::kRerank: return InputFormat::kRerank;
-    case RouteType::kAnthropicTokenCount: return InputFormat::kCountTokens;
-    case RouteType::kGenerateContent: return InputFormat::kGemini;
-    case RouteType::kGeminiCountTokens: return InputFormat::kGeminiCountTokens;
-    case RouteType::kDetect: return InputFormat::kDetect;
-    default: return InputFormat::kCompletions;
+    case RouteType::kMessages:
+      return InputFormat::kMessages;
+    case RouteType::kResponses:
+      return InputFormat::kResponses;
+    case RouteType::kEmbeddings:
+      return InputFormat::kEmbeddings;
+    case RouteType::kRerank:
+      return InputFormat::kRerank;
+    case RouteType::kAnthropicTokenCount:
+      return InputFormat::kCountTokens;
+    case RouteType::kGenerateContent:
+      return InputFormat::kGemini;
+    case RouteType::kGeminiCountTokens:
+      return InputFormat::kGeminiCountTokens;
+    case RouteType::kDetect:
+      return InputFormat::kDetect;
+    default:
+      return InputFormat::kCompletions;
   }
 }
 
@@ -92,7 +104,8 @@ std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::str
 }
 
 // agentgateway's ordered translation table: the first pair the provider supports wins.
-std::optional<WireFormat> ChooseChatFormat(InputFormat input, const std::vector<WireFormat>& supported) {
+std::optional<WireFormat> ChooseChatFormat(InputFormat input,
+                                           const std::vector<WireFormat>& supported) {
   static constexpr std::pair<InputFormat, WireFormat> kTable[] = {
       {InputFormat::kResponses, WireFormat::kOpenAIResponses},
       {InputFormat::kGemini, WireFormat::kGeminiNative},
@@ -156,22 +169,31 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
 
 model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
   switch (wire) {
-    case WireFormat::kOpenAICompletions: return model::UpstreamRoute::kCompletions;
-    case WireFormat::kOpenAIResponses: return model::UpstreamRoute::kResponses;
-    case WireFormat::kAnthropicMessages: return model::UpstreamRoute::kMessages;
+    case WireFormat::kOpenAICompletions:
+      return model::UpstreamRoute::kCompletions;
+    case WireFormat::kOpenAIResponses:
+      return model::UpstreamRoute::kResponses;
+    case WireFormat::kAnthropicMessages:
+      return model::UpstreamRoute::kMessages;
     case WireFormat::kBedrockConverse:
-    case WireFormat::kGeminiNative: return model::UpstreamRoute::kGenerateContent;
+    case WireFormat::kGeminiNative:
+      return model::UpstreamRoute::kGenerateContent;
     case WireFormat::kOpenAIEmbeddings:
     case WireFormat::kVertexEmbeddings:
-    case WireFormat::kBedrockEmbeddings: return model::UpstreamRoute::kEmbeddings;
+    case WireFormat::kBedrockEmbeddings:
+      return model::UpstreamRoute::kEmbeddings;
     case WireFormat::kCohereRerank:
     case WireFormat::kVertexRerank:
-    case WireFormat::kBedrockRerank: return model::UpstreamRoute::kRerank;
+    case WireFormat::kBedrockRerank:
+      return model::UpstreamRoute::kRerank;
     case WireFormat::kAnthropicCountTokens:
     case WireFormat::kVertexCountTokens:
-    case WireFormat::kBedrockCountTokens: return model::UpstreamRoute::kAnthropicTokenCount;
-    case WireFormat::kGeminiCountTokens: return model::UpstreamRoute::kGeminiCountTokens;
-    case WireFormat::kRaw: return model::UpstreamRoute::kPassthrough;
+    case WireFormat::kBedrockCountTokens:
+      return model::UpstreamRoute::kAnthropicTokenCount;
+    case WireFormat::kGeminiCountTokens:
+      return model::UpstreamRoute::kGeminiCountTokens;
+    case WireFormat::kRaw:
+      return model::UpstreamRoute::kPassthrough;
   }
   return model::UpstreamRoute::kCompletions;
 }
@@ -192,7 +214,8 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
   std::string_view encoded;
   if (size_t colon = last.find(':'); colon != std::string_view::npos) {
     static constexpr std::string_view kMethods[] = {"generateContent", "streamGenerateContent",
-                                                    "countTokens", "rawPredict", "streamRawPredict"};
+                                                    "countTokens", "rawPredict",
+                                                    "streamRawPredict"};
     std::string_view method = last.substr(colon + 1);
     bool known = std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
     if (known && last_segment(rest) == "models") encoded = last.substr(0, colon);
@@ -206,7 +229,7 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
   }
   if (encoded.empty()) return std::nullopt;
   std::string model = PercentDecode(encoded);
-  if (model.find("..") != std::string::npos) return std::nullopt;
+  if (model.find("..") != std::string::npos || !IsUtf8(model)) return std::nullopt;
   return model;
 }
 
@@ -234,7 +257,8 @@ std::string AliasFor(const std::map<std::string, std::string>& aliases, const st
       if (c == '*') {
         expression += ".*";
       } else {
-        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos) expression += '\\';
+        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos)
+          expression += '\\';
         expression += c;
       }
     }
@@ -249,12 +273,14 @@ bool IsOpenAIFamily(const model::LLMProvider& provider) {
 
 void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
   static constexpr std::string_view kDropped[] = {
-      "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
-      "trailer", "upgrade", "proxy-connection", "content-encoding"};
-  for (const auto& [name, value] : from) {
-    bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped),
-                               [&](std::string_view d) { return HeaderNameEquals(name, d); });
-    if (!dropped) to.emplace_back(name, value);
+      "host", "content-length", "connection", "keep-alive",       "transfer-encoding",
+      "te",   "trailer",        "upgrade",    "proxy-connection", "content-encoding"};
+  // Not a structured binding: clang 14 cannot capture one in the lambda (C++20 allows it).
+  for (const auto& header : from) {
+    bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped), [&](std::string_view d) {
+      return HeaderNameEquals(header.first, d);
+    });
+    if (!dropped) to.push_back(header);
   }
 }
 
@@ -275,8 +301,8 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
       }
     }
     SetHeader(headers, "anthropic-version", "2023-06-01");
-    for (std::string_view name : {"origin", "access-control-request-method",
-                                  "access-control-request-headers"}) {
+    for (std::string_view name :
+         {"origin", "access-control-request-method", "access-control-request-headers"}) {
       RemoveHeader(headers, name);
     }
     headers.erase(std::remove_if(headers.begin(), headers.end(),
@@ -286,8 +312,8 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
                                  }),
                   headers.end());
   }
-  bool gemini_native = call.wire == WireFormat::kGeminiNative ||
-                       call.wire == WireFormat::kGeminiCountTokens;
+  bool gemini_native =
+      call.wire == WireFormat::kGeminiNative || call.wire == WireFormat::kGeminiCountTokens;
   if ((provider.kind == "gemini" || provider.kind == "vertexai") && gemini_native &&
       bearer.rfind("AIza", 0) == 0 && !setup.auth_location_explicit) {
     RemoveHeader(headers, "authorization");
@@ -302,15 +328,18 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
 tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, RouteType route,
                                                     std::string_view path, Json& body) {
   const model::LLMProvider& provider = *setup.provider;
-  bool native_gemini = route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
+  bool native_gemini =
+      route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
   std::optional<std::string> path_model = provider.model ? std::nullopt : ModelFromPath(path);
   if (provider.model) {
     body["model"] = *provider.model;
-  } else if (path_model && (native_gemini || !body.contains("model") || !body["model"].is_string())) {
+  } else if (path_model &&
+             (native_gemini || !body.contains("model") || !body["model"].is_string())) {
     body["model"] = *path_model;
   }
   if (setup.ai != nullptr) {
-    for (const model::FieldDefault& field : setup.ai->overrides) body[field.field] = FieldValue(field.value);
+    for (const model::FieldDefault& field : setup.ai->overrides)
+      body[field.field] = FieldValue(field.value);
     for (const model::FieldDefault& field : setup.ai->defaults) {
       if (!body.contains(field.field)) body[field.field] = FieldValue(field.value);
     }
@@ -324,6 +353,81 @@ tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, 
     body["model"] = model;
   }
   return model;
+}
+
+// serde's `Unexpected` for a JSON value, as its invalid-type errors print it.
+std::string SerdeUnexpected(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return std::string("boolean `") + (value.get<bool>() ? "true" : "false") + "`";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "integer `" + value.dump() + "`";
+    case Json::value_t::number_float:
+      return "floating point `" + value.dump() + "`";
+    case Json::value_t::array:
+      return "sequence";
+    case Json::value_t::object:
+      return "map";
+    default:
+      break;
+  }
+  // Rust's Debug form of a str: quoted, with quotes, backslashes and control characters escaped.
+  std::string quoted = "string \"";
+  for (unsigned char c : value.get_ref<const std::string&>()) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += static_cast<char>(c);
+    } else if (c == '\n') {
+      quoted += "\\n";
+    } else if (c == '\r') {
+      quoted += "\\r";
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      quoted += "\\u{";
+      if (c >= 0x10) quoted += kHex[c >> 4];
+      quoted += kHex[c & 0xf];
+      quoted += '}';
+    } else {
+      quoted += static_cast<char>(c);
+    }
+  }
+  return quoted + "\"";
+}
+
+// Whether a chat request streams. agentgateway deserialises Completions, Messages and Responses
+// bodies into typed requests whose `stream` is an Option<bool>: null (or no member) is not
+// streaming, and any other non-boolean fails the parse with serde's message (which also names
+// the line and column; ReadJson keeps no positions, so they are left out here).
+tl::expected<bool, std::string> ChatStreaming(const Json& body) {
+  auto stream = body.find("stream");
+  if (stream == body.end() || stream->is_null()) return false;
+  if (stream->is_boolean()) return stream->get<bool>();
+  return tl::unexpected("failed to parse request: invalid type: " + SerdeUnexpected(*stream) +
+                        ", expected a boolean");
+}
+
+// agentgateway's local count for providers without a token-counting endpoint (llm-dataplane.md
+// 2.6), approximated: 3, plus per text (the system prompt, then each message's string content)
+// 4 and a token per 4 bytes. The body is the loosely typed count_tokens request, so anything
+// that is not text (a non-array `messages`, a message that is not an object, block contents)
+// adds nothing rather than failing.
+int64_t EstimateInputTokens(const Json& body) {
+  int64_t tokens = 3;
+  auto count = [&](const Json* text) {
+    if (text != nullptr && text->is_string()) {
+      tokens += 4 + static_cast<int64_t>((text->get_ref<const std::string&>().size() + 3) / 4);
+    }
+  };
+  count(Find(body, "system"));
+  if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
+    for (const Json& message : *messages) count(Find(message, "content"));
+  }
+  return tokens;
 }
 
 }  // namespace
@@ -370,12 +474,15 @@ std::string ProviderId(const model::LLMProvider& provider) {
   return kind;
 }
 
-LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
+namespace {
+
+LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   const model::LLMProvider& provider = *setup.provider;
   LlmCall call;
   call.provider_id = ProviderId(provider);
   call.options.model = provider.model.value_or("");
-  call.options.region = provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
+  call.options.region =
+      provider.region.value_or(provider.kind == "bedrock" ? "us-east-1" : "global");
   call.options.project = provider.project_id.value_or("");
   call.options.provider = provider.kind;
   call.options.record_prompt = false;  // read by no part of the data plane; a copy of every message
@@ -401,7 +508,9 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
       Json body = ReadJson(call.body);
       if (body.is_object()) {
         if (body.contains("model") && body["model"].is_string()) model = body["model"];
-        call.streaming = body.value("stream", false);
+        // Detect reads the body loosely: only a boolean `true` streams.
+        auto stream = body.find("stream");
+        call.streaming = stream != body.end() && stream->is_boolean() && stream->get<bool>();
       }
     }
     call.info.input_format = call.input;
@@ -411,7 +520,8 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     Json body = ReadJson(request.body);
     std::string().swap(request.body);  // freed: not held through the translation
     if (body.is_discarded() || !body.is_object()) {
-      return RequestFailure(std::move(call), 400, "failed to parse request: body is not a JSON object");
+      return RequestFailure(std::move(call), 400,
+                            "failed to parse request: body is not a JSON object");
     }
     auto resolved = ResolveModel(setup, call.route, request.path, body);
     if (!resolved) return RequestFailure(std::move(call), 400, resolved.error());
@@ -419,19 +529,28 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     if (call.input == InputFormat::kGemini) {
       call.streaming = request.path.ends_with(":streamGenerateContent");
       if (call.streaming && request.query.find("alt=sse") == std::string::npos) {
-        return Local(std::move(call), 400, "application/json",
-                     R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
+        return Local(
+            std::move(call), 400, "application/json",
+            R"({"error":{"code":400,"message":"streamGenerateContent requires alt=sse; the gateway only supports SSE streaming for Gemini","status":"INVALID_ARGUMENT"}})");
       }
       body.erase("model");  // native Gemini names the model in the URL
+    } else if (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages ||
+               call.input == InputFormat::kResponses) {
+      tl::expected<bool, std::string> streaming = ChatStreaming(body);
+      if (!streaming) return RequestFailure(std::move(call), 400, streaming.error());
+      call.streaming = *streaming;
     } else {
-      call.streaming = body.value("stream", false) == true;
+      // The other typed requests have no `stream` member: serde ignores it, whatever its type.
+      auto stream = body.find("stream");
+      call.streaming = stream != body.end() && stream->is_boolean() && stream->get<bool>();
     }
     if (call.input == InputFormat::kCompletions) {
       if (call.streaming && !body.contains("stream_options")) {
         body["stream_options"] = Json{{"include_usage", true}};
       }
       if (IsOpenAIFamily(provider) && model.rfind("gpt-", 0) == 0 && body.contains("max_tokens")) {
-        if (!body.contains("max_completion_tokens")) body["max_completion_tokens"] = body["max_tokens"];
+        if (!body.contains("max_completion_tokens"))
+          body["max_completion_tokens"] = body["max_tokens"];
         body.erase("max_tokens");
       }
     }
@@ -442,25 +561,20 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
     } else {
       wire = ChooseOtherFormat(call.input, provider, model);
       if (!wire && call.input == InputFormat::kCountTokens) {
-        // No native endpoint: estimated locally (3 + per message 4 + ~chars/4).
-        int64_t tokens = 3;
-        auto count = [&](const Json& text) {
-          if (text.is_string()) tokens += 4 + static_cast<int64_t>((text.get<std::string>().size() + 3) / 4);
-        };
-        if (body.contains("system")) count(body["system"]);
-        for (const Json& message : body.value("messages", Json::array())) count(message.value("content", Json()));
         return Local(std::move(call), 200, "application/json",
-                     WriteJson(Json{{"input_tokens", tokens}}));
+                     WriteJson(Json{{"input_tokens", EstimateInputTokens(body)}}));
       }
     }
     if (!wire) {
       return RequestFailure(std::move(call), 400,
-                            "unsupported conversion: from " + std::string(InputFormatName(call.input)) +
-                                " to provider " + provider.kind);
+                            "unsupported conversion: from " +
+                                std::string(InputFormatName(call.input)) + " to provider " +
+                                provider.kind);
     }
     call.wire = *wire;
     call.options.model = model;
-    Translated<RequestText> translated = TranslateRequestText(call.input, call.wire, body, call.options);
+    Translated<RequestText> translated =
+        TranslateRequestText(call.input, call.wire, body, call.options);
     // Kept for the one response translation that reads it (Bedrock's tool names): a long
     // conversation's document is most of the memory of the call.
     if (call.wire == WireFormat::kBedrockConverse) call.client_body = std::move(body);
@@ -483,17 +597,19 @@ LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
   return call;
 }
 
-ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
-                              std::string_view upstream_content_type, std::string_view body) {
+ClientResponse Answer(const LlmCall& call, int upstream_status,
+                      std::string_view upstream_content_type, std::string_view body) {
   ClientResponse response;
   response.status = upstream_status;
   response.content_type = std::string(upstream_content_type);
   if (upstream_status < 200 || upstream_status >= 300) {
-    std::optional<std::string> translated = TranslateError(call.input, call.wire, upstream_status, body);
+    std::optional<std::string> translated =
+        TranslateError(call.input, call.wire, upstream_status, body);
     if (!translated) {
       response.status = 502;
       response.content_type = "text/plain";
-      response.body = "failed to process LLM response: the upstream error body could not be translated";
+      response.body =
+          "failed to process LLM response: the upstream error body could not be translated";
       return response;
     }
     response.body = std::move(*translated);
@@ -501,12 +617,14 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   }
   if (IsPassthrough(call.input, call.wire)) {
     response.body = std::string(body);
-    if (auto translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body)) {
+    if (auto translated =
+            TranslateResponse(call.input, call.wire, body, call.options, call.client_body)) {
       response.info = std::move(translated->info);
     }
     return response;
   }
-  Translated<ResponseTranslation> translated = TranslateResponse(call.input, call.wire, body, call.options, call.client_body);
+  Translated<ResponseTranslation> translated =
+      TranslateResponse(call.input, call.wire, body, call.options, call.client_body);
   if (!translated) {
     response.status = 502;
     response.content_type = "text/plain";
@@ -517,6 +635,38 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   response.body = WriteJson(translated->body);
   response.info = std::move(translated->info);
   return response;
+}
+
+}  // namespace
+
+// The safety net of STYLE.md 3.3: a body of a shape no check above foresaw must cost its own
+// request a 400 (or its response a 502), never `run` the connection or `translate` its life.
+LlmCall PlanCall(const ProviderSetup& setup, ClientRequest request) {
+  try {
+    return Plan(setup, std::move(request));
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    LlmCall call;
+    call.provider_id = ProviderId(*setup.provider);
+    call.info.provider = call.provider_id;
+    return RequestFailure(std::move(call), 400,
+                          std::string("failed to parse request: ") + error.what());
+  }
+}
+
+ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
+                              std::string_view upstream_content_type, std::string_view body) {
+  try {
+    return Answer(call, upstream_status, upstream_content_type, body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    ClientResponse response;
+    response.status = 502;
+    response.content_type = "text/plain";
+    response.body =
+        std::string("failed to process LLM response: failed to parse response: ") + error.what();
+    return response;
+  }
 }
 
 }  // namespace agw::llm

@@ -35,6 +35,15 @@ std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string
   return value->get<int64_t>();
 }
 
+std::optional<int64_t> AsCount(const Json& value) {
+  if (value.is_number_integer()) return value.get<int64_t>();
+  if (!value.is_number_float()) return std::nullopt;
+  double number = value.get<double>();
+  // 2^63 is exactly representable; every double below it (and at or above -2^63) fits.
+  if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) return std::nullopt;
+  return static_cast<int64_t>(number);
+}
+
 std::optional<std::string> StringAt(const Json& json,
                                     std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);

@@ -348,7 +348,8 @@ class CompletionsPassthroughStream : public chat::SseJsonStream {
       int64_t index = choice.index.value_or(0);
       if (index < 0 || index >= kMaxChoices) continue;
       if (!info_.completion) info_.completion.emplace();
-      if (info_.completion->size() <= static_cast<size_t>(index)) info_.completion->resize(index + 1);
+      if (info_.completion->size() <= static_cast<size_t>(index))
+        info_.completion->resize(index + 1);
       if (choice.content) (*info_.completion)[index].append(*choice.content);
       if (index != 0) continue;  // tool calls are logged for the first choice
       if (choice.finish_reason) finish_reason_ = choice.finish_reason;
@@ -678,7 +679,7 @@ std::unique_ptr<StreamTranslator> MakeCompletionsPassthroughStream() {
 
 std::string CompletionsError(int status, std::string_view upstream_body) {
   std::string type = chat::AnthropicErrorType(status);
-  std::string message(upstream_body);
+  std::string message = Utf8Lossy(upstream_body);
   if (std::optional<Json> parsed = chat::ParseJson(upstream_body)) {
     // Google sometimes wraps its error in a one-element array.
     const Json& error = parsed->is_array() && !parsed->empty() ? parsed->front() : *parsed;

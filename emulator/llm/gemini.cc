@@ -752,8 +752,7 @@ struct UsageCounts {
 
 std::optional<int64_t> OptionalCount(const Json& usage, const char* key) {
   const Json* value = Find(usage, key);
-  if (value == nullptr || !value->is_number()) return std::nullopt;
-  return value->get<int64_t>();
+  return value != nullptr ? chat::AsCount(*value) : std::nullopt;
 }
 
 // Output counts thoughts too, as OpenAI's completion_tokens includes reasoning.

@@ -225,8 +225,7 @@ class StringPathReader : public JsonEventHandler {
     int ends_here = -1;
     int index = 0;
     for (const JsonPath& path : paths_) {
-      if (path.size() >= names_.size() &&
-          std::equal(names_.begin(), names_.end(), path.begin())) {
+      if (path.size() >= names_.size() && std::equal(names_.begin(), names_.end(), path.begin())) {
         values_[index].reset();
         if (path.size() == names_.size()) ends_here = index;
       }
@@ -240,8 +239,7 @@ class StringPathReader : public JsonEventHandler {
     bool on_a_path = false;
     if (object && followed_ == depth_) {
       for (const JsonPath& path : paths_) {
-        if (path.size() > names_.size() &&
-            std::equal(names_.begin(), names_.end(), path.begin())) {
+        if (path.size() > names_.size() && std::equal(names_.begin(), names_.end(), path.begin())) {
           on_a_path = true;
         }
       }
@@ -318,13 +316,27 @@ size_t Utf8SequenceLength(std::string_view text, size_t at) {
 
 void AppendEscape(unsigned char byte, std::string& out) {
   switch (byte) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\t': out += "\\t"; return;
-    case '\n': out += "\\n"; return;
-    case '\f': out += "\\f"; return;
-    case '\r': out += "\\r"; return;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
     default: {
       static constexpr char kHex[] = "0123456789abcdef";
       char escaped[6] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
@@ -343,8 +355,8 @@ bool AnyNotPlain(const char* bytes) {
   std::memcpy(&word, bytes, sizeof(word));
   uint64_t quote = word ^ (kOnes * '"');
   uint64_t backslash = word ^ (kOnes * '\\');
-  uint64_t flagged = word |                        // >= 0x80
-                     ((word - kOnes * 0x20) & ~word) |  // < 0x20
+  uint64_t flagged = word |                               // >= 0x80
+                     ((word - kOnes * 0x20) & ~word) |    // < 0x20
                      ((quote - kOnes) & ~quote) |         // == '"'
                      ((backslash - kOnes) & ~backslash);  // == '\\'
   return (flagged & kHighBits) != 0;
@@ -494,6 +506,72 @@ void AppendJsonString(std::string_view text, std::string& out) {
 std::string WriteJson(const Json& value) {
   std::string out;
   AppendJson(value, out);
+  return out;
+}
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence at `at`, or 0 when there is none; `bad` then gets
+// the length of its maximal ill-formed subpart (at least 1), which one U+FFFD replaces (the
+// Unicode "substitution of maximal subparts" that Rust follows).
+size_t Utf8SequenceAt(std::string_view text, size_t at, size_t& bad) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(at);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80;  // the second byte's range, narrower after E0, ED, F0 and F4
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    bad = 1;
+    return 0;
+  }
+  size_t i = 1;
+  for (; i < length && at + i < text.size(); ++i) {
+    unsigned char next = byte(at + i);
+    if (next < (i == 1 ? low : 0x80) || next > (i == 1 ? high : 0xBF)) break;
+  }
+  if (i == length) return length;
+  bad = i;
+  return 0;
+}
+
+}  // namespace
+
+bool IsUtf8(std::string_view text) {
+  size_t bad = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t length = Utf8SequenceAt(text, at, bad);
+    if (length == 0) return false;
+    at += length;
+  }
+  return true;
+}
+
+std::string Utf8Lossy(std::string_view text) {
+  if (IsUtf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  size_t bad = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t length = Utf8SequenceAt(text, at, bad);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      at += bad;
+    } else {
+      out.append(text.substr(at, length));
+      at += length;
+    }
+  }
   return out;
 }
 

@@ -36,6 +36,14 @@ void AppendJson(const Json& value, std::string& out);
 // AppendJson of a JSON string holding `text`, without making a Json of it.
 void AppendJsonString(std::string_view text, std::string& out);
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): what a JSON string may hold.
+bool IsUtf8(std::string_view text);
+
+// `text` with each ill-formed UTF-8 sequence (its maximal subpart) replaced by U+FFFD, as Rust's
+// String::from_utf8_lossy does: how agentgateway quotes a raw upstream body in an error message.
+std::string Utf8Lossy(std::string_view text);
+
 // Member names from the top-level object down to one value.
 using JsonPath = std::initializer_list<std::string_view>;
 

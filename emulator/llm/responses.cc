@@ -1415,7 +1415,7 @@ std::string ResponsesToMessagesError(int status, std::string_view upstream_body)
   Json body = ParseOrNull(upstream_body);
   const Json& error = Member(body, "error");
   std::string type = StringOr(error, "type", chat::AnthropicErrorType(status));
-  std::string message = error.is_object() ? StringOr(error, "message") : std::string(upstream_body);
+  std::string message = error.is_object() ? StringOr(error, "message") : Utf8Lossy(upstream_body);
   Json translated = Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}};
   return WriteJson(translated);
 }

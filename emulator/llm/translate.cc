@@ -1,7 +1,11 @@
 #include "emulator/llm/translate.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/bedrock.h"
+#include "emulator/llm/boundary.h"
 #include "emulator/llm/completions.h"
 #include "emulator/llm/detect.h"
 #include "emulator/llm/gemini.h"
@@ -43,40 +47,62 @@ Translated<ResponseTranslation> Unchanged(std::string_view body) {
 
 std::string_view WireFormatName(WireFormat format) {
   switch (format) {
-    case WireFormat::kOpenAICompletions: return "OpenAICompletions";
-    case WireFormat::kOpenAIResponses: return "OpenAIResponses";
-    case WireFormat::kAnthropicMessages: return "AnthropicMessages";
-    case WireFormat::kBedrockConverse: return "BedrockConverse";
-    case WireFormat::kGeminiNative: return "VertexGemini";
-    case WireFormat::kOpenAIEmbeddings: return "Embeddings";
-    case WireFormat::kVertexEmbeddings: return "VertexEmbeddings";
-    case WireFormat::kBedrockEmbeddings: return "BedrockEmbeddings";
-    case WireFormat::kCohereRerank: return "Rerank";
-    case WireFormat::kVertexRerank: return "VertexRerank";
-    case WireFormat::kBedrockRerank: return "BedrockRerank";
-    case WireFormat::kAnthropicCountTokens: return "AnthropicTokenCount";
-    case WireFormat::kVertexCountTokens: return "VertexTokenCount";
-    case WireFormat::kBedrockCountTokens: return "BedrockTokenCount";
-    case WireFormat::kGeminiCountTokens: return "GeminiCountTokens";
-    case WireFormat::kRaw: return "Passthrough";
+    case WireFormat::kOpenAICompletions:
+      return "OpenAICompletions";
+    case WireFormat::kOpenAIResponses:
+      return "OpenAIResponses";
+    case WireFormat::kAnthropicMessages:
+      return "AnthropicMessages";
+    case WireFormat::kBedrockConverse:
+      return "BedrockConverse";
+    case WireFormat::kGeminiNative:
+      return "VertexGemini";
+    case WireFormat::kOpenAIEmbeddings:
+      return "Embeddings";
+    case WireFormat::kVertexEmbeddings:
+      return "VertexEmbeddings";
+    case WireFormat::kBedrockEmbeddings:
+      return "BedrockEmbeddings";
+    case WireFormat::kCohereRerank:
+      return "Rerank";
+    case WireFormat::kVertexRerank:
+      return "VertexRerank";
+    case WireFormat::kBedrockRerank:
+      return "BedrockRerank";
+    case WireFormat::kAnthropicCountTokens:
+      return "AnthropicTokenCount";
+    case WireFormat::kVertexCountTokens:
+      return "VertexTokenCount";
+    case WireFormat::kBedrockCountTokens:
+      return "BedrockTokenCount";
+    case WireFormat::kGeminiCountTokens:
+      return "GeminiCountTokens";
+    case WireFormat::kRaw:
+      return "Passthrough";
   }
   return "Passthrough";
 }
 
 bool IsPassthrough(InputFormat input, WireFormat wire) {
   switch (input) {
-    case InputFormat::kRerank: return wire == WireFormat::kCohereRerank;
+    case InputFormat::kRerank:
+      return wire == WireFormat::kCohereRerank;
     case InputFormat::kCountTokens:
       return wire == WireFormat::kAnthropicCountTokens || wire == WireFormat::kVertexCountTokens ||
              wire == WireFormat::kBedrockCountTokens;
-    case InputFormat::kGeminiCountTokens: return wire == WireFormat::kGeminiCountTokens;
-    case InputFormat::kDetect: return wire == WireFormat::kRaw;
-    default: return false;
+    case InputFormat::kGeminiCountTokens:
+      return wire == WireFormat::kGeminiCountTokens;
+    case InputFormat::kDetect:
+      return true;  // Detect never translates: the body passes whatever the wire format
+    default:
+      return false;
   }
 }
 
-Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
-                                                const Json& body, const ProviderOptions& options) {
+namespace {
+
+Translated<RequestTranslation> RequestFor(InputFormat input, WireFormat wire, const Json& body,
+                                          const ProviderOptions& options) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     if (input == InputFormat::kCompletions) return CompletionsToBedrockRequest(body, options);
@@ -139,27 +165,19 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
   return tl::unexpected(Unsupported(input, wire));
 }
 
-Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
-                                             const ProviderOptions& options) {
-  if (input == InputFormat::kCompletions && wire == WireFormat::kAnthropicMessages &&
-      !OnVertex(options)) {
-    return AnthropicRequestText(body, options);
-  }
-  Translated<RequestTranslation> translated = TranslateRequest(input, wire, body, options);
-  if (!translated) return tl::unexpected(std::move(translated.error()));
-  return RequestText{WriteJson(translated->body), std::move(translated->info)};
-}
-
-Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
-                                                  std::string_view upstream_body,
-                                                  const ProviderOptions& options,
-                                                  const Json& client_body) {
+Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
+                                            std::string_view upstream_body,
+                                            const ProviderOptions& options,
+                                            const Json& client_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
-    if (input == InputFormat::kCompletions) return BedrockToCompletionsResponse(upstream_body, options.model, names);
-    if (input == InputFormat::kMessages) return BedrockToMessagesResponse(upstream_body, options.model, names);
-    if (input == InputFormat::kResponses) return BedrockToResponsesResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kCompletions)
+      return BedrockToCompletionsResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kMessages)
+      return BedrockToMessagesResponse(upstream_body, options.model, names);
+    if (input == InputFormat::kResponses)
+      return BedrockToResponsesResponse(upstream_body, options.model, names);
   }
   if (wire == W::kBedrockEmbeddings) return BedrockEmbeddingsResponse(upstream_body, options.model);
   if (wire == W::kBedrockRerank) return BedrockRerankResponse(upstream_body);
@@ -181,14 +199,16 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
       break;
     case InputFormat::kResponses:
       if (wire == W::kOpenAIResponses) return ResponsesPassthroughResponse(upstream_body);
-      if (wire == W::kOpenAICompletions) return CompletionsToResponsesResponse(upstream_body, options.model);
+      if (wire == W::kOpenAICompletions)
+        return CompletionsToResponsesResponse(upstream_body, options.model);
       break;
     case InputFormat::kGemini:
       if (wire == W::kGeminiNative) return GeminiNativeResponse(upstream_body);
       break;
     case InputFormat::kEmbeddings:
       if (wire == W::kOpenAIEmbeddings) return EmbeddingsResponse(upstream_body);
-      if (wire == W::kVertexEmbeddings) return VertexEmbeddingsResponse(upstream_body, options.model);
+      if (wire == W::kVertexEmbeddings)
+        return VertexEmbeddingsResponse(upstream_body, options.model);
       break;
     case InputFormat::kRerank:
       if (wire == W::kVertexRerank) return VertexRerankResponse(upstream_body);
@@ -209,19 +229,23 @@ Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat 
   return tl::unexpected(Unsupported(input, wire));
 }
 
-std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
-                                                       const ProviderOptions& options,
-                                                       const Json& client_body) {
+std::unique_ptr<StreamTranslator> StreamFor(InputFormat input, WireFormat wire,
+                                            const ProviderOptions& options,
+                                            const Json& client_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
     if (input == InputFormat::kCompletions) {
-      return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id, std::move(names));
+      return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id,
+                                                      std::move(names));
     }
-    if (input == InputFormat::kMessages) return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
-    if (input == InputFormat::kResponses) return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kMessages)
+      return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kResponses)
+      return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
   }
-  if (input == InputFormat::kDetect && options.provider == "bedrock") return MakeBedrockDetectStreamObserver();
+  if (input == InputFormat::kDetect && options.provider == "bedrock")
+    return MakeBedrockDetectStreamObserver();
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();
@@ -248,8 +272,8 @@ std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFo
   return nullptr;
 }
 
-std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
-                                          std::string_view upstream_body) {
+std::optional<std::string> ErrorFor(InputFormat input, WireFormat wire, int status,
+                                    std::string_view upstream_body) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse || wire == W::kBedrockEmbeddings || wire == W::kBedrockRerank) {
     return BedrockError(input, status, upstream_body);
@@ -276,6 +300,113 @@ std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, in
       break;
   }
   return std::string(upstream_body);  // same family on both sides: the body passes unchanged
+}
+
+// A stream translator that keeps a translator's exceptions in: one that threw has lost its
+// state midway, so the client keeps what was sent before the throw and gets nothing more (no
+// closing events: the stream reads as cut, not as complete).
+class GuardedStream : public StreamTranslator {
+ public:
+  explicit GuardedStream(std::unique_ptr<StreamTranslator> inner) : inner_(std::move(inner)) {}
+
+  void Feed(std::string_view upstream_bytes, std::string& out) override {
+    Guard(out, [&] { inner_->Feed(upstream_bytes, out); });
+  }
+  void Finish(std::string& out) override {
+    Guard(out, [&] { inner_->Finish(out); });
+  }
+  const ResponseInfo& info() const override { return inner_->info(); }
+
+ private:
+  template <typename Step>
+  void Guard(std::string& out, const Step& step) {
+    if (failed_) return;
+    size_t sent = out.size();
+    try {
+      step();
+    } catch (const std::exception& error) {
+      NoteCaughtException(error);
+      out.resize(sent);  // a half-written event is not sent
+      failed_ = true;
+    }
+  }
+
+  std::unique_ptr<StreamTranslator> inner_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+void NoteCaughtException(const std::exception& error) {
+#ifdef AGW_FUZZ_ABORT_ON_CAUGHT
+  std::fprintf(stderr, "exception caught at the agw_llm boundary: %s\n", error.what());
+  std::abort();
+#endif
+}
+
+// Each entry point below is the boundary STYLE.md 3.3 asks for: the translators read untrusted
+// bodies with nlohmann, and an exception from a shape no check foresaw becomes this request's
+// failure (400 request side, 502 response side) instead of crossing into emulator/io.
+
+Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
+                                                const Json& body, const ProviderOptions& options) {
+  try {
+    return RequestFor(input, wire, body, options);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return tl::unexpected(std::string("failed to parse request: ") + error.what());
+  }
+}
+
+Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             const ProviderOptions& options) {
+  try {
+    if (input == InputFormat::kCompletions && wire == WireFormat::kAnthropicMessages &&
+        !OnVertex(options)) {
+      return AnthropicRequestText(body, options);
+    }
+    Translated<RequestTranslation> translated = RequestFor(input, wire, body, options);
+    if (!translated) return tl::unexpected(std::move(translated.error()));
+    return RequestText{WriteJson(translated->body), std::move(translated->info)};
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return tl::unexpected(std::string("failed to parse request: ") + error.what());
+  }
+}
+
+Translated<ResponseTranslation> TranslateResponse(InputFormat input, WireFormat wire,
+                                                  std::string_view upstream_body,
+                                                  const ProviderOptions& options,
+                                                  const Json& client_body) {
+  try {
+    return ResponseFor(input, wire, upstream_body, options, client_body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return tl::unexpected(std::string("failed to parse response: ") + error.what());
+  }
+}
+
+std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFormat wire,
+                                                       const ProviderOptions& options,
+                                                       const Json& client_body) {
+  try {
+    std::unique_ptr<StreamTranslator> translator = StreamFor(input, wire, options, client_body);
+    if (translator == nullptr) return nullptr;
+    return std::make_unique<GuardedStream>(std::move(translator));
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return nullptr;  // answered as buffered, where the same problem becomes a 502
+  }
+}
+
+std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, int status,
+                                          std::string_view upstream_body) {
+  try {
+    return ErrorFor(input, wire, status, upstream_body);
+  } catch (const std::exception& error) {
+    NoteCaughtException(error);
+    return std::nullopt;  // the gateway answers 502
+  }
 }
 
 }  // namespace agw::llm

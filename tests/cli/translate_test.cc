@@ -394,6 +394,40 @@ TEST_CASE("translate prints the gateway's own 400 for a request without a model"
   CHECK(!json["provider"].contains("wire_format"));
 }
 
+// `args` with the request body on stdin, against testdata/translate/manifests/ai-backends.yaml.
+CommandResult TranslateStdin(std::vector<std::string> more, const std::string& body) {
+  std::vector<std::string> args = {kPluginBinary, "translate"};
+  for (const std::string& arg : AiBackends({"--request", "-"})) args.push_back(arg);
+  args.insert(args.end(), more.begin(), more.end());
+  return RunCommand(args, body, kSourceDir, {"OPENAI_API_KEY="});
+}
+
+TEST_CASE("translate prints the gateway's 400 for a chat body whose stream is not a boolean") {
+  CommandResult result = TranslateStdin(
+      {"--path", "/open", "-o", "json"},
+      R"({"model":"gpt-4o","stream":"yes","messages":[{"role":"user","content":"hi"}]})");
+  CHECK(result.exit_code == 1);
+  Json json = ParseOutput(result);
+  CHECK(json["gateway_response"]["status"] == 400);
+  CHECK(json["gateway_response"]["body"] ==
+        "failed to process LLM request: failed to parse request: invalid type: string \"yes\", "
+        "expected a boolean");
+  CHECK(!json.contains("upstream_request"));
+}
+
+TEST_CASE("translate counts tokens locally for a count request whose messages are not objects") {
+  for (const char* body :
+       {R"({"model":"m","messages":[1]})", R"({"model":"m","messages":false})"}) {
+    CAPTURE(body);
+    CommandResult result =
+        TranslateStdin({"--path", "/count/v1/messages/count_tokens", "-o", "json"}, body);
+    REQUIRE(result.exit_code != -1);
+    Json json = ParseOutput(result);
+    CHECK(json["gateway_response"]["status"] == 200);
+    CHECK(json["gateway_response"]["body"] == Json{{"input_tokens", 3}});
+  }
+}
+
 TEST_CASE("translate prints the 501 of a Models route and picks a group provider by name") {
   CommandResult result =
       Translate(AiBackends({"--request", "testdata/translate/chat-request.json", "--path",

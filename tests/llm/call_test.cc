@@ -45,10 +45,14 @@ TEST_CASE("The tutorial flow: /openai to OpenAI with a Secret key (12.1)") {
   CHECK(call.info.provider == "openai");
 }
 
-TEST_CASE("Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
+TEST_CASE(
+    "Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
   model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
-  LlmCall call = PlanCall({&provider}, Chat("/v1/chat/completions",
-      R"({"model":"x","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"));
+  LlmCall call = PlanCall(
+      {&provider},
+      Chat(
+          "/v1/chat/completions",
+          R"({"model":"x","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]})"));
   Json body = Json::parse(call.body);
   CHECK(body["stream_options"]["include_usage"] == true);
   CHECK(body["max_completion_tokens"] == 5);
@@ -68,8 +72,10 @@ TEST_CASE("Anthropic: translated body, x-api-key and anthropic-version (12.2)") 
   CHECK(Header(call, "x-api-key") == "sk-ant-key");
   CHECK(Header(call, "anthropic-version") == "2023-06-01");
   CHECK_FALSE(Header(call, "origin"));  // browser CORS headers are stripped for Anthropic
-  CHECK(Json::parse(call.body) == Json::parse(
-      R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"model":"claude-sonnet-4-5","max_tokens":4096})"));
+  CHECK(
+      Json::parse(call.body) ==
+      Json::parse(
+          R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"model":"claude-sonnet-4-5","max_tokens":4096})"));
 }
 
 TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS policy (12.3)") {
@@ -80,16 +86,20 @@ TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS
   CHECK(call.target.Url() == "http://mock.default.svc:9234/openai");
   CHECK(call.authority == "mock.default.svc");
   provider.path_prefix = "/v1";
-  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.Url() == "http://mock.default.svc:9234/v1/messages");
+  CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.Url() ==
+        "http://mock.default.svc:9234/v1/messages");
   provider.path_prefix.reset();
   provider.path = "/x";
   CHECK(PlanCall({&provider}, Chat("/openai", kHi)).target.path == "/x");
 }
 
-TEST_CASE("The routes map picks the route type by longest suffix, '*' last, Completions by default") {
+TEST_CASE(
+    "The routes map picks the route type by longest suffix, '*' last, Completions by default") {
   std::vector<std::pair<std::string, std::string>> routes = {
-      {"*", "Passthrough"}, {"/v1/messages", "Messages"},
-      {"/v1/messages/count_tokens", "AnthropicTokenCount"}, {"/v1/models", "Models"}};
+      {"*", "Passthrough"},
+      {"/v1/messages", "Messages"},
+      {"/v1/messages/count_tokens", "AnthropicTokenCount"},
+      {"/v1/models", "Models"}};
   CHECK(ResolveRouteType(routes, "/v1/messages") == RouteType::kMessages);
   CHECK(ResolveRouteType(routes, "/x/v1/messages/count_tokens") == RouteType::kAnthropicTokenCount);
   CHECK(ResolveRouteType(routes, "/other") == RouteType::kPassthrough);
@@ -113,9 +123,12 @@ TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run las
   model::BackendAI ai;
   ai.model_aliases = {{"fast", "gpt-4o-mini"}, {"claude-*", "gpt-4o"}};
   model::LLMProvider unpinned = Provider("openai");
-  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})")).info.request_model == "gpt-4o-mini");
-  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})")).info.request_model == "gpt-4o");
-  CHECK(PlanCall({&provider}, Chat("/", R"({"model":"x","messages":[]})")).info.request_model == "gpt-4o-mini");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})"))
+            .info.request_model == "gpt-4o-mini");
+  CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})"))
+            .info.request_model == "gpt-4o");
+  CHECK(PlanCall({&provider}, Chat("/", R"({"model":"x","messages":[]})")).info.request_model ==
+        "gpt-4o-mini");
   LlmCall missing = PlanCall({&unpinned}, Chat("/", R"({"messages":[]})"));
   REQUIRE(missing.local);
   CHECK(missing.local->status == 400);
@@ -156,10 +169,13 @@ TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to co
 
   model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
   bedrock.region = "us-west-2";
-  LlmCall streamed = PlanCall({&bedrock}, Chat("/bedrock",
-      R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})"));
-  CHECK(streamed.target.Url() == "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
-                                 "anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
+  LlmCall streamed =
+      PlanCall({&bedrock},
+               Chat("/bedrock",
+                    R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+  CHECK(streamed.target.Url() ==
+        "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
+        "anthropic.claude-3-haiku-20240307-v1:0/converse-stream");
   CHECK(streamed.wire == WireFormat::kBedrockConverse);
 }
 
@@ -167,8 +183,9 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
   model::LLMProvider gemini = Provider("gemini");
   model::BackendAI ai;
   ai.routes = {{":generateContent", "GenerateContent"}};
-  LlmCall native = PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
-                                                 R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})"));
+  LlmCall native =
+      PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
+                                    R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})"));
   REQUIRE_FALSE(native.local);
   CHECK(native.info.request_model == "gemini-2.5-flash");
   CHECK(native.target.path == "/v1beta/models/gemini-2.5-flash:generateContent");
@@ -183,16 +200,30 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
   CHECK(PlanCall({&bedrock}, Chat("/model/..%2Fx/converse", R"({"messages":[]})")).local);
 }
 
+TEST_CASE("A model in the path that does not percent-decode to UTF-8 is no model") {
+  model::LLMProvider bedrock = Provider("bedrock");
+  LlmCall call = PlanCall({&bedrock}, Chat("/model/claude%97/converse", R"({"messages":[]})"));
+  REQUIRE(call.local);
+  CHECK(call.local->status == 400);
+  CHECK(call.local->body == "failed to process LLM request: missing field: model not specified");
+  LlmCall encoded = PlanCall({&bedrock}, Chat("/model/caf%C3%A9/converse", R"({"messages":[]})"));
+  REQUIRE_FALSE(encoded.local);
+  CHECK(encoded.info.request_model == "caf\u00e9");
+}
+
 TEST_CASE("Unsupported conversions are refused before any upstream call") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   model::BackendAI ai;
   ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/v1/responses", "Responses"}};
-  LlmCall embeddings = PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
+  LlmCall embeddings =
+      PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
   REQUIRE(embeddings.local);
   CHECK(embeddings.local->status == 400);
   CHECK(embeddings.local->body ==
-        "failed to process LLM request: unsupported conversion: from Embeddings to provider anthropic");
-  LlmCall responses = PlanCall({&anthropic, &ai}, Chat("/v1/responses", R"({"model":"x","input":"a"})"));
+        "failed to process LLM request: unsupported conversion: from Embeddings to provider "
+        "anthropic");
+  LlmCall responses =
+      PlanCall({&anthropic, &ai}, Chat("/v1/responses", R"({"model":"x","input":"a"})"));
   REQUIRE(responses.local);
   CHECK(responses.local->status == 400);
 }
@@ -213,14 +244,139 @@ TEST_CASE("A body nested past serde_json's limit is refused with 400, one level 
         "failed to process LLM request: failed to parse request: body is not a JSON object");
 }
 
+TEST_CASE(
+    "A chat body whose stream is not a boolean is refused with serde's 400 on every provider") {
+  const std::pair<std::string, std::string> kStreams[] = {
+      {R"("yes")", R"(string "yes")"},
+      {"0", "integer `0`"},
+      {"-2", "integer `-2`"},
+      {"1.5", "floating point `1.5`"},
+      {"{}", "map"},
+      {"[true]", "sequence"},
+      {R"("a\"b\\c\n")", R"(string "a\"b\\c\n")"},
+  };
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages", "Messages"}, {"/v1/responses", "Responses"}, {"*", "Completions"}};
+  for (const char* kind : {"openai", "anthropic", "gemini", "vertexai", "bedrock", "azure"}) {
+    model::LLMProvider provider = Provider(kind, "m");
+    for (const char* path : {"/v1/chat/completions", "/v1/messages", "/v1/responses"}) {
+      for (const auto& [stream, unexpected] : kStreams) {
+        CAPTURE(kind, path, stream);
+        LlmCall call = PlanCall(
+            {&provider, &ai},
+            Chat(path, R"({"model":"m","stream":)" + stream + R"(,"input":"hi","messages":[]})"));
+        REQUIRE(call.local);
+        CHECK(call.local->status == 400);
+        CHECK(call.local->content_type == "text/plain");
+        CHECK(call.local->body ==
+              "failed to process LLM request: failed to parse request: invalid type: " +
+                  unexpected + ", expected a boolean");
+      }
+    }
+  }
+}
+
+TEST_CASE("A null stream does not stream; booleans still decide, and non-chat routes ignore it") {
+  model::LLMProvider provider = Provider("openai", "gpt-4o");
+  LlmCall null_stream =
+      PlanCall({&provider}, Chat("/", R"({"model":"m","stream":null,"messages":[]})"));
+  REQUIRE_FALSE(null_stream.local);
+  CHECK_FALSE(null_stream.streaming);
+  CHECK_FALSE(Json::parse(null_stream.body).contains("stream_options"));
+  LlmCall streaming =
+      PlanCall({&provider}, Chat("/", R"({"model":"m","stream":true,"messages":[]})"));
+  CHECK(streaming.streaming);
+
+  model::BackendAI ai;
+  ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/detect", "Detect"}};
+  LlmCall embeddings = PlanCall(
+      {&provider, &ai}, Chat("/v1/embeddings", R"({"model":"m","input":"a","stream":"yes"})"));
+  REQUIRE_FALSE(embeddings.local);
+  CHECK_FALSE(embeddings.streaming);
+  LlmCall detect = PlanCall({&provider, &ai}, Chat("/detect", R"({"model":"m","stream":"yes"})"));
+  REQUIRE_FALSE(detect.local);
+  CHECK_FALSE(detect.streaming);
+  CHECK(detect.info.request_model == "m");
+}
+
+TEST_CASE("The local token count reads only text: messages that are not objects count nothing") {
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages/count_tokens", "AnthropicTokenCount"}};
+  const std::pair<std::string, int> kBodies[] = {
+      {R"({"model":"m","messages":[1]})", 3},
+      {R"({"model":"m","messages":false})", 3},
+      {R"({"model":"m","messages":{"content":"abcd"}})", 3},
+      {R"({"model":"m","messages":[null,"x",[],{"content":7},{"role":"user","content":"abcd"}]})",
+       8},
+      {R"({"model":"m","system":"abcdefgh","messages":[{"role":"user","content":"a"}]})",
+       3 + 6 + 5},
+  };
+  for (const char* kind : {"openai", "gemini", "vertexai"}) {
+    model::LLMProvider provider = Provider(kind, "gemini-2.5-flash");
+    for (const auto& [body, tokens] : kBodies) {
+      CAPTURE(kind, body);
+      LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/messages/count_tokens", body));
+      REQUIRE(call.local);
+      CHECK(call.local->status == 200);
+      CHECK(Json::parse(call.local->body) == Json{{"input_tokens", tokens}});
+    }
+  }
+}
+
 TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
   model::LLMProvider anthropic = Provider("anthropic", "claude");
   LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
-  ClientResponse answer = AnswerBuffered(call, 429, "application/json",
+  ClientResponse answer = AnswerBuffered(
+      call, 429, "application/json",
       R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})");
   CHECK(answer.status == 429);
   Json body = Json::parse(answer.body);
   CHECK(body["error"]["message"] == "slow down");
+}
+
+TEST_CASE(
+    "An upstream error body that is not UTF-8 is quoted with U+FFFD, as from_utf8_lossy does") {
+  const std::string not_utf8 = "bad \x97 gateway \xE2\x82";  // a stray byte, a cut sequence
+  const std::string replaced = "bad \uFFFD gateway \uFFFD";
+  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0");
+  model::LLMProvider anthropic = Provider("anthropic", "claude");
+  model::LLMProvider openai = Provider("openai", "gpt-4o");
+  model::BackendAI ai;
+  ai.routes = {{"/v1/messages", "Messages"}};
+  for (const auto& [provider, path] :
+       {std::pair{&bedrock, "/v1/chat/completions"}, std::pair{&bedrock, "/v1/messages"},
+        std::pair{&anthropic, "/v1/chat/completions"}, std::pair{&anthropic, "/v1/messages"},
+        std::pair{&openai, "/v1/messages"}}) {
+    CAPTURE(provider->kind, path);
+    LlmCall call = PlanCall({provider, &ai}, Chat(path, kHi));
+    REQUIRE_FALSE(call.local);
+    ClientResponse answer = AnswerBuffered(call, 500, "text/plain", not_utf8);
+    CHECK(answer.status == 500);
+    CHECK(Json::parse(answer.body)["error"]["message"] == replaced);
+  }
+}
+
+TEST_CASE("Counts too large for int64 are dropped, not converted (Bedrock embeddings, usage)") {
+  ProviderOptions options;
+  options.provider = "bedrock";
+  options.model = "amazon.titan-embed-text-v2:0";
+  Translated<RequestTranslation> titan =
+      TranslateRequest(InputFormat::kEmbeddings, WireFormat::kBedrockEmbeddings,
+                       Json::parse(R"({"model":"m","input":"a","dimensions":1.1e68})"), options);
+  REQUIRE(titan);
+  CHECK_FALSE(titan->body.contains("dimensions"));
+  Translated<RequestTranslation> whole =
+      TranslateRequest(InputFormat::kEmbeddings, WireFormat::kBedrockEmbeddings,
+                       Json::parse(R"({"model":"m","input":"a","dimensions":256.0})"), options);
+  REQUIRE(whole);
+  CHECK(whole->body["dimensions"] == 256);
+}
+
+TEST_CASE("Detect passes the upstream body through whatever wire format it is paired with") {
+  for (WireFormat wire : {WireFormat::kRaw, WireFormat::kOpenAICompletions,
+                          WireFormat::kVertexEmbeddings, WireFormat::kGeminiNative}) {
+    CHECK(IsPassthrough(InputFormat::kDetect, wire));
+  }
 }
 
 }  // namespace

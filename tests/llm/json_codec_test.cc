@@ -3,10 +3,9 @@
 #include "emulator/llm/json_codec.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -69,8 +68,10 @@ std::string ReadFile(const std::filesystem::path& path) {
 Json RandomValue(std::mt19937_64& random, int depth) {
   std::uniform_int_distribution<int> pick(0, depth > 4 ? 5 : 7);
   switch (pick(random)) {
-    case 0: return nullptr;
-    case 1: return random() % 2 == 0;
+    case 0:
+      return nullptr;
+    case 1:
+      return random() % 2 == 0;
     case 2: {
       static const int64_t kIntegers[] = {0, -1, 1, INT64_MIN, INT64_MAX, -42, 1700000000};
       if (random() % 3 == 0) return kIntegers[random() % std::size(kIntegers)];
@@ -81,8 +82,9 @@ Json RandomValue(std::mt19937_64& random, int depth) {
       return static_cast<uint64_t>(random() >> (random() % 64));
     }
     case 4: {
-      static const double kDoubles[] = {0.0, -0.0, 0.1, 1.5, 1e-300, 4.9e-324, 1.7976931348623157e308,
-                                        0.7, 123456789.125, -2.5e-7, 1e21, 3.0};
+      static const double kDoubles[] = {
+          0.0, -0.0,          0.1,     1.5,  1e-300, 4.9e-324, 1.7976931348623157e308,
+          0.7, 123456789.125, -2.5e-7, 1e21, 3.0};
       if (random() % 2 == 0) return kDoubles[random() % std::size(kDoubles)];
       double value;
       do {
@@ -92,9 +94,27 @@ Json RandomValue(std::mt19937_64& random, int depth) {
       return value;
     }
     case 5: {
-      static const char* kPieces[] = {"a", "quick brown fox ", "\"", "\\", "/", "\n", "\t", "\r",
-                                      "\b", "\f", "\x01", "\x1f", "\x7f", "é", "€", "😀", "\xe2\x80\xa8",
-                                      "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "\\u0041", "{}[],:"};
+      static const char* kPieces[] = {"a",
+                                      "quick brown fox ",
+                                      "\"",
+                                      "\\",
+                                      "/",
+                                      "\n",
+                                      "\t",
+                                      "\r",
+                                      "\b",
+                                      "\f",
+                                      "\x01",
+                                      "\x1f",
+                                      "\x7f",
+                                      "é",
+                                      "€",
+                                      "😀",
+                                      "\xe2\x80\xa8",
+                                      "\xef\xbf\xbf",
+                                      "\xf4\x8f\xbf\xbf",
+                                      "\\u0041",
+                                      "{}[],:"};
       std::string text;
       size_t pieces = random() % 12;
       for (size_t i = 0; i < pieces; ++i) text += kPieces[random() % std::size(kPieces)];
@@ -110,8 +130,8 @@ Json RandomValue(std::mt19937_64& random, int depth) {
     default: {
       Json object = Json::object();
       size_t size = random() % 5;
-      static const char* kKeys[] = {"model", "messages", "content", "role", "usage", "", "ключ",
-                                    "with \"quote\"", "tab\t"};
+      static const char* kKeys[] = {"model", "messages", "content",        "role", "usage",
+                                    "",      "ключ",     "with \"quote\"", "tab\t"};
       for (size_t i = 0; i < size; ++i) {
         object[kKeys[random() % std::size(kKeys)]] = RandomValue(random, depth + 1);
       }
@@ -196,9 +216,14 @@ TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents"
     for (size_t e = 0; e < edits && !text.empty(); ++e) {
       size_t at = random() % text.size();
       switch (random() % 3) {
-        case 0: text[at] = kNoise[random() % (sizeof(kNoise) - 1)]; break;
-        case 1: text.erase(at, 1); break;
-        default: text.insert(at, 1, kNoise[random() % (sizeof(kNoise) - 1)]);
+        case 0:
+          text[at] = kNoise[random() % (sizeof(kNoise) - 1)];
+          break;
+        case 1:
+          text.erase(at, 1);
+          break;
+        default:
+          text.insert(at, 1, kNoise[random() % (sizeof(kNoise) - 1)]);
       }
     }
     CheckSameReading(text);
@@ -208,16 +233,58 @@ TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents"
 }
 
 TEST_CASE("ReadJson on the edges of the grammar") {
-  for (const char* text :
-       {"", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "1e+", "NaN",
-        "Infinity", "nul", "truex", "[1 2]", "{\"a\" 1}", "{1:2}", "\"abc", "\"\\x\"",
-        "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud83d\\ude00\"",
-        "\"\x01\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "1 2", "{} x", "[] ",
-        " \t\r\n[]\n", "\xEF\xBB\xBF{\"bom\":true}", "\xEF\xBB{}", "1e400", "-1e400", "1e-400",
-        "18446744073709551615", "18446744073709551616", "-9223372036854775808",
-        "-9223372036854775809", "-0", "-0.0", "0e0", "1E2", "123456789012345678901234567890",
-        "0.1000000000000000055511151231257827", "{\"a\":1,\"a\":2,\"b\":3}", "/* c */ 1",
-        "[1]//"}) {
+  for (const char* text : {"",
+                           " ",
+                           "{",
+                           "[1,]",
+                           "{\"a\":1,}",
+                           "01",
+                           "1.",
+                           ".5",
+                           "+1",
+                           "-",
+                           "1e",
+                           "1e+",
+                           "NaN",
+                           "Infinity",
+                           "nul",
+                           "truex",
+                           "[1 2]",
+                           "{\"a\" 1}",
+                           "{1:2}",
+                           "\"abc",
+                           "\"\\x\"",
+                           "\"\\u12\"",
+                           "\"\\ud800\"",
+                           "\"\\udc00\"",
+                           "\"\\ud800\\u0041\"",
+                           "\"\\ud83d\\ude00\"",
+                           "\"\x01\"",
+                           "\"\xff\"",
+                           "\"\xc0\xaf\"",
+                           "\"\xed\xa0\x80\"",
+                           "1 2",
+                           "{} x",
+                           "[] ",
+                           " \t\r\n[]\n",
+                           "\xEF\xBB\xBF{\"bom\":true}",
+                           "\xEF\xBB{}",
+                           "1e400",
+                           "-1e400",
+                           "1e-400",
+                           "18446744073709551615",
+                           "18446744073709551616",
+                           "-9223372036854775808",
+                           "-9223372036854775809",
+                           "-0",
+                           "-0.0",
+                           "0e0",
+                           "1E2",
+                           "123456789012345678901234567890",
+                           "0.1000000000000000055511151231257827",
+                           "{\"a\":1,\"a\":2,\"b\":3}",
+                           "/* c */ 1",
+                           "[1]//"}) {
     CheckSameReading(text);
   }
 }
@@ -231,10 +298,10 @@ TEST_CASE("ReadJson refuses nesting as deep as serde_json refuses it, and no sha
 }
 
 TEST_CASE("WriteJson finds a character to escape at every place within and across 8-byte words") {
-  for (std::string special : {std::string(1, '\0'), std::string("\x1f"), std::string("\""),
-                              std::string("\\"), std::string(" "), std::string("!"),
-                              std::string("\x7f"), std::string("\xc3\xa9"),
-                              std::string("\xf0\x9f\x98\x80")}) {
+  for (std::string special :
+       {std::string(1, '\0'), std::string("\x1f"), std::string("\""), std::string("\\"),
+        std::string(" "), std::string("!"), std::string("\x7f"), std::string("\xc3\xa9"),
+        std::string("\xf0\x9f\x98\x80")}) {
     for (size_t length = 0; length <= 24; ++length) {
       for (size_t at = 0; at <= length; ++at) {
         std::string text = std::string(at, 'a') + special + std::string(length - at, 'b');
@@ -299,8 +366,8 @@ TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or l
       }
       return object + "}";
     }
-    return pick({"null", "\"text_delta\"", "\"content_block_delta\"", "\"a\\u00e9\\n\"", "3",
-                 "[]", "[{\"type\":\"in array\"}]", "true", "{}"});
+    return pick({"null", "\"text_delta\"", "\"content_block_delta\"", "\"a\\u00e9\\n\"", "3", "[]",
+                 "[{\"type\":\"in array\"}]", "true", "{}"});
   };
   size_t read = 0;
   for (int i = 0; i < 5000; ++i) {
@@ -324,6 +391,19 @@ TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or l
   CHECK_FALSE(ReadJsonStrings("[1]", {{"type"}}));
   CHECK_FALSE(ReadJsonStrings("\"type\"", {{"type"}}));
   CHECK_FALSE(ReadJsonStrings("{\"type\":1", {{"type"}}));
+}
+
+TEST_CASE("Utf8Lossy replaces each maximal ill-formed subpart with one U+FFFD") {
+  CHECK(IsUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"));
+  CHECK_FALSE(IsUtf8("\xC0\x80"));          // overlong
+  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));      // a surrogate
+  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  CHECK(Utf8Lossy("ok") == "ok");
+  CHECK(Utf8Lossy("a\x97z") == "a\uFFFDz");
+  CHECK(Utf8Lossy("a\xE2\x82z") == "a\uFFFDz");  // one cut sequence, one replacement
+  CHECK(Utf8Lossy("\xF0\x9F\x98") == "\uFFFD");
+  CHECK(Utf8Lossy("\xE0\x80\xAF") == "\uFFFD\uFFFD\uFFFD");  // E0 80: no valid prefix
+  CHECK(Utf8Lossy("\xFF\xC3\xA9") == "\uFFFD\xC3\xA9");
 }
 
 }  // namespace

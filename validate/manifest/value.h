@@ -60,7 +60,7 @@ class Value {
   const MapEntry* FindEntry(std::string_view key) const;
   // Appends (or replaces) a map entry; returns the stored value.
   Value& Set(std::string key, Value value, Position key_position = {});
-  void Push(Value value) { items_.push_back(std::move(value)); }
+  void Push(Value value);
 
   // The JSON type name the Kubernetes API server uses in messages: "string", "integer",
   // "number", "boolean", "array", "object", "null".
@@ -87,5 +87,9 @@ struct MapEntry {
   Position key_position;
   Value value;
 };
+
+// Defined once MapEntry is complete: clang instantiates the members of vector<MapEntry> for the
+// move of a Value in push_back, and rejects an incomplete element type there.
+inline void Value::Push(Value value) { items_.push_back(std::move(value)); }
 
 }  // namespace agw::manifest
