@@ -38,13 +38,15 @@ fi
 declare -A max_len=(
   [manifest_fuzz]=8192 [cel_parser_fuzz]=2048 [sse_fuzz]=4096 [eventstream_fuzz]=4096
   [llm_request_fuzz]=8192 [llm_response_fuzz]=16384 [llm_stream_fuzz]=16384 [llm_plan_fuzz]=8192
+  [session_fuzz]=8192
 )
 declare -A dictionary=(
   [manifest_fuzz]=manifest [cel_parser_fuzz]=cel [sse_fuzz]=sse [eventstream_fuzz]=eventstream
   [llm_request_fuzz]=llm [llm_response_fuzz]=llm [llm_stream_fuzz]=llm [llm_plan_fuzz]=llm
+  [session_fuzz]=http
 )
 all_targets=(manifest_fuzz cel_parser_fuzz sse_fuzz eventstream_fuzz llm_request_fuzz
-             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz)
+             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz session_fuzz)
 if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
 for target in "${targets[@]}"; do
   if [ -z "${max_len[$target]:-}" ]; then

@@ -8,7 +8,10 @@ bash scripts/install-deps.sh
 npm ci --prefix tests/sarif --no-audit --no-fund  # Ajv + the SARIF schema, for the SARIF test
 npm ci --prefix tests/e2e --no-audit --no-fund    # the openai and Anthropic SDKs, for tests/e2e
 shared_dir=${AGW_SHARED_DIR:-$(cd .. && pwd)/shared}
-cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir"
+# ccache, where the machine has it, only saves time: a clean machine builds without it.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir" "${launcher[@]}"
 cmake --build build
 status=0
 AGW_CONFORMANCE_REPORT="$PWD/build/conformance-report.txt" \
