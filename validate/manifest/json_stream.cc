@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "validate/manifest/text_encoding.h"
+
 namespace agw::manifest {
 namespace {
 
@@ -249,24 +251,6 @@ class Scanner {
       AppendUtf8(out, unit >= 0xD800 && unit < 0xE000 ? 0xFFFD : unit);
     }
     return out;
-  }
-
-  static void AppendUtf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
   }
 
   bool ScanScalarText() {

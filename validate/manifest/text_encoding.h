@@ -21,6 +21,9 @@ struct DecodedText {
 // Maximal Subparts"). kubectl never rejects a file for its encoding.
 DecodedText DecodeAsKubectlReads(std::string_view bytes);
 
+// Appends `code_point` to `out` as UTF-8 (1 to 4 bytes).
+void AppendUtf8(std::string& out, char32_t code_point);
+
 // The length of the YAML line break at text[i] ("\r\n", "\r", "\n", and NEL, LS and PS, which
 // go-yaml also treats as line breaks), or 0 when there is none.
 std::size_t LineBreakLength(std::string_view text, std::size_t i);

@@ -4,29 +4,11 @@
 #include <algorithm>
 #include <map>
 
+#include "validate/manifest/text_encoding.h"
 #include "validate/report/report.h"
 
 namespace agw::report {
 namespace {
-
-// Appends one code point as UTF-8.
-void AppendUtf8(std::string& out, char32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
 
 constexpr char32_t kReplacement = 0xFFFD;
 
@@ -100,7 +82,7 @@ std::string EscapeXml(std::string_view text, bool attribute) {
     if (c < 0x20 || c == 0xFFFE || c == 0xFFFF) {
       c = kReplacement;
     }
-    AppendUtf8(out, c);
+    manifest::AppendUtf8(out, c);
   }
   return out;
 }
