@@ -413,9 +413,7 @@ tl::expected<bool, std::string> ChatStreaming(const Json& body) {
 
 // agentgateway's local count for providers without a token-counting endpoint (llm-dataplane.md
 // 2.6), approximated: 3, plus per text (the system prompt, then each message's string content)
-// 4 and a token per 4 bytes. The body is the loosely typed count_tokens request, so anything
-// that is not text (a non-array `messages`, a message that is not an object, block contents)
-// adds nothing rather than failing.
+// 4 and a token per 4 bytes. Content that is not text (blocks) adds nothing.
 int64_t EstimateInputTokens(const Json& body) {
   int64_t tokens = 3;
   auto count = [&](const Json* text) {
@@ -561,6 +559,17 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     } else {
       wire = ChooseOtherFormat(call.input, provider, model);
       if (!wire && call.input == InputFormat::kCountTokens) {
+        // agentgateway reads the body as its typed count_tokens request: `messages` must be an
+        // array of message objects, or the request fails to parse (400).
+        const Json* messages = Find(body, "messages");
+        bool typed = messages != nullptr && messages->is_array() &&
+                     std::all_of(messages->begin(), messages->end(),
+                                 [](const Json& message) { return message.is_object(); });
+        if (!typed) {
+          return RequestFailure(std::move(call), 400,
+                                "failed to parse request: messages: expected an array of "
+                                "message objects");
+        }
         return Local(std::move(call), 200, "application/json",
                      WriteJson(Json{{"input_tokens", EstimateInputTokens(body)}}));
       }

@@ -299,15 +299,16 @@ TEST_CASE("A null stream does not stream; booleans still decide, and non-chat ro
   CHECK(detect.info.request_model == "m");
 }
 
-TEST_CASE("The local token count reads only text: messages that are not objects count nothing") {
+TEST_CASE("The local token count needs messages as objects and counts only their text") {
   model::BackendAI ai;
   ai.routes = {{"/v1/messages/count_tokens", "AnthropicTokenCount"}};
+  // agentgateway reads the typed count_tokens request: anything else does not parse (400).
   const std::pair<std::string, int> kBodies[] = {
-      {R"({"model":"m","messages":[1]})", 3},
-      {R"({"model":"m","messages":false})", 3},
-      {R"({"model":"m","messages":{"content":"abcd"}})", 3},
-      {R"({"model":"m","messages":[null,"x",[],{"content":7},{"role":"user","content":"abcd"}]})",
-       8},
+      {R"({"model":"m","messages":[1]})", 400},
+      {R"({"model":"m","messages":false})", 400},
+      {R"({"model":"m"})", 400},
+      {R"({"model":"m","messages":{"content":"abcd"}})", 400},
+      {R"({"model":"m","messages":[{"content":7},{"role":"user","content":"abcd"}]})", 8},
       {R"({"model":"m","system":"abcdefgh","messages":[{"role":"user","content":"a"}]})",
        3 + 6 + 5},
   };
@@ -317,8 +318,14 @@ TEST_CASE("The local token count reads only text: messages that are not objects 
       CAPTURE(kind, body);
       LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/messages/count_tokens", body));
       REQUIRE(call.local);
-      CHECK(call.local->status == 200);
-      CHECK(Json::parse(call.local->body) == Json{{"input_tokens", tokens}});
+      if (tokens == 400) {
+        CHECK(call.local->status == 400);
+        CHECK(call.local->body.find("messages: expected an array of message objects") !=
+              std::string::npos);
+      } else {
+        CHECK(call.local->status == 200);
+        CHECK(Json::parse(call.local->body) == Json{{"input_tokens", tokens}});
+      }
     }
   }
 }
