@@ -90,10 +90,10 @@ bool IsPassthrough(InputFormat input, WireFormat wire) {
     case InputFormat::kCountTokens:
       return wire == WireFormat::kAnthropicCountTokens || wire == WireFormat::kVertexCountTokens ||
              wire == WireFormat::kBedrockCountTokens;
+    // Neither translates: TranslateResponse hands the body back unchanged whatever the wire.
     case InputFormat::kGeminiCountTokens:
-      return wire == WireFormat::kGeminiCountTokens;
     case InputFormat::kDetect:
-      return true;  // Detect never translates: the body passes whatever the wire format
+      return true;
     default:
       return false;
   }

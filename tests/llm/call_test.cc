@@ -379,10 +379,12 @@ TEST_CASE("Counts too large for int64 are dropped, not converted (Bedrock embedd
   CHECK(whole->body["dimensions"] == 256);
 }
 
-TEST_CASE("Detect passes the upstream body through whatever wire format it is paired with") {
+TEST_CASE("Detect and Gemini countTokens pass the body through whatever wire format they meet") {
   for (WireFormat wire : {WireFormat::kRaw, WireFormat::kOpenAICompletions,
-                          WireFormat::kVertexEmbeddings, WireFormat::kGeminiNative}) {
+                          WireFormat::kVertexEmbeddings, WireFormat::kGeminiNative,
+                          WireFormat::kGeminiCountTokens, WireFormat::kAnthropicMessages}) {
     CHECK(IsPassthrough(InputFormat::kDetect, wire));
+    CHECK(IsPassthrough(InputFormat::kGeminiCountTokens, wire));
   }
 }
 
