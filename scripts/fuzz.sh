@@ -46,7 +46,7 @@ declare -A dictionary=(
   [session_fuzz]=http
 )
 all_targets=(manifest_fuzz cel_parser_fuzz sse_fuzz eventstream_fuzz llm_request_fuzz
-             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz session_fuzz)
+             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz)
 if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
 for target in "${targets[@]}"; do
   if [ -z "${max_len[$target]:-}" ]; then
