@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "validate/manifest/base64.h"
 #include "validate/manifest/json_stream.h"
 #include "validate/manifest/text_encoding.h"
 
@@ -336,47 +337,6 @@ bool LooksLikeTimestamp(const std::string& text) {
   return RE2::FullMatch(text, kTimestamp);
 }
 
-// Go's base64.StdEncoding.DecodeString after go-yaml's !!binary (which skips CR and LF).
-std::optional<std::string> DecodeBase64(const std::string& text) {
-  std::string compact;
-  for (char c : text) {
-    if (c != '\n' && c != '\r') compact.push_back(c);
-  }
-  if (compact.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < compact.size(); i += 4) {
-    int padding = 0;
-    unsigned bits = 0;
-    for (std::size_t k = 0; k < 4; ++k) {
-      char c = compact[i + k];
-      if (c == '=' && i + 4 == compact.size() && k >= 2) {
-        ++padding;
-        bits <<= 6;
-        continue;
-      }
-      int value = sextet(c);
-      if (value < 0 || padding > 0) {
-        return std::nullopt;
-      }
-      bits = (bits << 6) | static_cast<unsigned>(value);
-    }
-    out.push_back(static_cast<char>(bits >> 16));
-    if (padding < 2) out.push_back(static_cast<char>((bits >> 8) & 0xFF));
-    if (padding < 1) out.push_back(static_cast<char>(bits & 0xFF));
-  }
-  return out;
-}
-
 // Reads a scalar as go-yaml v2 does. Untagged plain scalars are typed by their text; quoted ones
 // and !!str are strings; a core tag (!!bool, !!int, !!float, !!null, !!timestamp) must match what
 // the text reads as (an integer may stand for a float), else `error` gets go-yaml's complaint;
@@ -391,8 +351,9 @@ Value ResolveTaggedScalar(const std::string& tag, const std::string& text, Posit
     return Value::String(text, position);
   }
   if (tag == kPrefix + "binary") {
-    if (std::optional<std::string> bytes = DecodeBase64(text)) {
-      return Value::String(*bytes, position);
+    // go-yaml decodes !!binary with Go's StdEncoding, as encoding/json decodes a Secret's data.
+    if (Base64Result decoded = DecodeBase64(text); !decoded.error_offset) {
+      return Value::String(std::move(decoded.bytes), position);
     }
     error = "!!binary value contains invalid base64 data";
     return Value::String(text, position);
