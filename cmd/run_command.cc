@@ -40,7 +40,8 @@ void PrintAiExamples(const emulator::io::Snapshot& snapshot,
   for (const resolve::ResolvedListener& listener : snapshot.pipeline->resolution.config.listeners) {
     const emulator::io::BoundListener* bound = nullptr;
     for (const auto& candidate : listeners) {
-      if (candidate.gateway == listener.gateway->metadata.namespace_ + "/" + listener.gateway->metadata.name &&
+      if (candidate.gateway ==
+              listener.gateway->metadata.namespace_ + "/" + listener.gateway->metadata.name &&
           candidate.gateway_port == listener.listener->port) {
         bound = &candidate;
       }
@@ -49,7 +50,8 @@ void PrintAiExamples(const emulator::io::Snapshot& snapshot,
     for (const resolve::ResolvedRoute& route : listener.routes) {
       if (route.http == nullptr) continue;
       std::string host;
-      if (!route.http->hostnames.empty() && route.http->hostnames[0].find('*') == std::string::npos) {
+      if (!route.http->hostnames.empty() &&
+          route.http->hostnames[0].find('*') == std::string::npos) {
         host = route.http->hostnames[0];
       }
       for (const resolve::ResolvedRule& rule : route.rules) {
@@ -93,7 +95,8 @@ std::string InputFingerprint(const std::vector<std::string>& paths) {
     if (input == "-") continue;
     std::error_code ec;
     if (fs::is_directory(input, ec)) {
-      for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec)) {
+      for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end;
+           it.increment(ec)) {
         add(it->path());
       }
     } else {
@@ -197,7 +200,8 @@ int RunRun(const RunOptions& options) {
             << " file(s)\n";
   for (const emulator::io::BoundListener& listener : running->listeners()) {
     std::string names;
-    for (const std::string& name : listener.listener_names) names += (names.empty() ? "" : ", ") + name;
+    for (const std::string& name : listener.listener_names)
+      names += (names.empty() ? "" : ", ") + name;
     std::cout << "  Gateway " << listener.gateway << " port " << listener.gateway_port
               << " (listener " << names << ") -> " << (listener.tls ? "https" : "http") << "://"
               << listener.address << ":" << listener.local_port << "\n";
@@ -214,8 +218,8 @@ int RunRun(const RunOptions& options) {
         for (const emulator::io::AiProvider& provider : tier) {
           if (!provider.problem.empty()) {
             std::cout << "  warning: AI backend " << backend.metadata.namespace_ << "/"
-                      << backend.metadata.name << " calls its provider without a key: "
-                      << provider.problem << "\n";
+                      << backend.metadata.name
+                      << " calls its provider without a key: " << provider.problem << "\n";
           }
         }
       }
@@ -250,7 +254,8 @@ int RunRun(const RunOptions& options) {
       std::cerr << "reload rejected: still serving the last good configuration\n";
       continue;
     }
-    for (const std::string& unserved : running->Reload(emulator::io::MakeSnapshot(std::move(next)))) {
+    for (const std::string& unserved :
+         running->Reload(emulator::io::MakeSnapshot(std::move(next)))) {
       std::cerr << "warning: " << unserved << " is new; restart `run` to serve it\n";
     }
     std::cout << "reloaded\n" << std::flush;
@@ -269,7 +274,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "(AgentgatewayBackend spec.ai) are called as agentgateway calls them: route type, model, "
       "request/response translation, streaming and auth from Secrets; --mock-providers answers "
       "them in-process. HTTPS listeners terminate TLS with their certificateRefs Secrets (a "
-      "self-signed certificate when the Secret is not in the manifests). Not yet: GRPCRoutes, HTTPRoute delegation, and the AI "
+      "self-signed certificate when the Secret is not in the manifests). Not yet: GRPCRoutes, "
+      "HTTPRoute delegation, and the AI "
       "prompt guards, CEL transformations and token rate limits.");
   AddInputFlags(*command, options->inputs);
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");

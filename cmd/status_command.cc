@@ -1,9 +1,8 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/json_output.h"
@@ -99,7 +98,8 @@ std::vector<Entry> Collect(const resolve::StatusSet& status) {
     }
     e.accepted = Aggregate(accepted);
     e.resolved = Aggregate(resolved);
-    e.attached = std::to_string(s.parents.size()) + (s.parents.size() == 1 ? " parent" : " parents");
+    e.attached =
+        std::to_string(s.parents.size()) + (s.parents.size() == 1 ? " parent" : " parents");
     entries.push_back(std::move(e));
   }
   for (const auto& s : status.backends) {
@@ -140,9 +140,9 @@ void PrintTable(const std::vector<Entry>& entries) {
       {"KIND", "NAMESPACE", "NAME", "ACCEPTED", "PROGRAMMED", "RESOLVED", "ATTACHED", "MESSAGE"}};
   for (const Entry& e : entries) {
     std::string message = e.message.size() > 100 ? e.message.substr(0, 97) + "..." : e.message;
-    rows.push_back({e.kind, e.object->metadata.namespace_.empty() ? "-" : e.object->metadata.namespace_,
-                    e.object->metadata.name, e.accepted, e.programmed, e.resolved, e.attached,
-                    message});
+    rows.push_back(
+        {e.kind, e.object->metadata.namespace_.empty() ? "-" : e.object->metadata.namespace_,
+         e.object->metadata.name, e.accepted, e.programmed, e.resolved, e.attached, message});
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {

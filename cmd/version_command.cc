@@ -1,8 +1,7 @@
 #include <iostream>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cmd/commands.h"
 #include "cmd/json_output.h"
@@ -23,9 +22,13 @@ struct ApiSet {
 // schema defaults of these releases built in (validate/model/defaults.cc).
 std::vector<ApiSet> KnownApiSets() {
   std::vector<ApiSet> sets = {
-      {"Gateway API (standard channel)", "v1.4.0", model::kGatewayApiGroup,
+      {"Gateway API (standard channel)",
+       "v1.4.0",
+       model::kGatewayApiGroup,
        {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}},
-      {"agentgateway", "v1.4.1", model::kAgentgatewayGroup,
+      {"agentgateway",
+       "v1.4.1",
+       model::kAgentgatewayGroup,
        {"AgentgatewayBackend", "AgentgatewayPolicy"}},
       {"Kubernetes core", "v1", "", {"Secret", "Service", "Namespace"}},
   };

@@ -3,28 +3,28 @@
 
 #include "emulator/io/server.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
-#include <condition_variable>
-#include <ctime>
-#include <iomanip>
-#include <malloc.h>
-#include <limits>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <set>
-#include <sstream>
-#include <thread>
-
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <condition_variable>
+#include <ctime>
+#include <iomanip>
+#include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "emulator/io/bounded_parser.h"
 #include "emulator/io/metrics.h"
@@ -85,9 +85,15 @@ constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 
 bool IsHopByHop(std::string_view name) {
   // string_views, not C strings: no strlen per comparison on every header of every request.
-  static constexpr std::string_view kHopByHop[] = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-      "upgrade", "proxy-authenticate", "proxy-authorization"};
+  static constexpr std::string_view kHopByHop[] = {"connection",
+                                                   "keep-alive",
+                                                   "proxy-connection",
+                                                   "te",
+                                                   "trailer",
+                                                   "transfer-encoding",
+                                                   "upgrade",
+                                                   "proxy-authenticate",
+                                                   "proxy-authorization"};
   for (std::string_view hop : kHopByHop) {
     if (route::HeaderNameEquals(name, hop)) return true;
   }
@@ -183,7 +189,8 @@ class Server::Impl {
  public:
   explicit Impl(ServerOptions options)
       : options_(std::move(options)),
-        metrics_(options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency())) {}
+        metrics_(options_.threads > 0 ? options_.threads
+                                      : std::max(1u, std::thread::hardware_concurrency())) {}
   // The io_contexts go first: destroying them destroys suspended sessions, which still use
   // the members below (the TLS context, listeners, options).
   ~Impl() { workers_.clear(); }
@@ -216,8 +223,8 @@ class Server::Impl {
   template <typename Client>
   Awaitable<void> ServeRequest(Worker& worker, Client& stream, Upstream& upstream,
                                const BoundListener& bound,
-                               http::request<http::string_body>& message,
-                               Clock::time_point start, AccessRecord& record, bool& keep_alive,
+                               http::request<http::string_body>& message, Clock::time_point start,
+                               AccessRecord& record, bool& keep_alive,
                                boost::system::error_code& ec);
   // Spawns `task` on `executor`; an exception that escapes it is logged, not rethrown (a
   // detached coroutine's exception would end the process).
@@ -253,7 +260,7 @@ class Server::Impl {
   std::string log_pending_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> accept_paused_{false};  // out of descriptors: accepting paused, logged once
-  std::atomic<int> active_{0};  // requests in flight
+  std::atomic<int> active_{0};              // requests in flight
   std::mutex done_mutex_;
   std::condition_variable done_;
   bool finished_ = false;
@@ -297,12 +304,11 @@ Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return MakeError("cannot listen on " + address + ":" + std::to_string(port) + ": " +
-                     ec.message() +
-                     (port < 1024 ? " (ports below 1024 need root: map the port, e.g. --port " +
-                                        std::to_string(port) + "=" + std::to_string(port + 8000) +
-                                        ")"
-                                  : ""));
+    return MakeError(
+        "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message() +
+        (port < 1024 ? " (ports below 1024 need root: map the port, e.g. --port " +
+                           std::to_string(port) + "=" + std::to_string(port + 8000) + ")"
+                     : ""));
   }
   return acceptor;
 }
@@ -311,8 +317,8 @@ Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::
 
 Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
-  int threads = options_.threads > 0 ? options_.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
+  int threads =
+      options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   workers_.resize(threads);
   for (Worker& worker : workers_) {
     worker.context = std::make_unique<net::io_context>(1);
@@ -400,16 +406,17 @@ std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> sn
 }
 
 void Server::Impl::Spawn(Executor executor, Awaitable<void> task, std::string what) {
-  net::co_spawn(executor, std::move(task), [this, what = std::move(what)](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      LogError("internal error in " + what + ": " + e.what());
-    } catch (...) {
-      LogError("internal error in " + what + ": unknown exception");
-    }
-  });
+  net::co_spawn(executor, std::move(task),
+                [this, what = std::move(what)](std::exception_ptr error) {
+                  if (!error) return;
+                  try {
+                    std::rethrow_exception(error);
+                  } catch (const std::exception& e) {
+                    LogError("internal error in " + what + ": " + e.what());
+                  } catch (...) {
+                    LogError("internal error in " + what + ": unknown exception");
+                  }
+                });
 }
 
 namespace {
@@ -440,8 +447,8 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
       if (IsResourceExhaustion(ec)) {
         // The connections already open keep being served meanwhile; said once per episode.
         if (!accept_paused_.exchange(true)) {
-          LogError("accept on port " + std::to_string(acceptor.local_endpoint(ec).port()) +
-                   ": " + ec.message() + "; pausing new connections until some close");
+          LogError("accept on port " + std::to_string(acceptor.local_endpoint(ec).port()) + ": " +
+                   ec.message() + "; pausing new connections until some close");
         }
         pause.expires_after(kAcceptPause);
         co_await pause.async_wait(net::redirect_error(kUse, ec));
@@ -461,7 +468,6 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
 }
 
 namespace {
-
 
 template <typename S>
 Awaitable<void> WriteAll(S& stream, const std::string& data, boost::system::error_code& ec) {
@@ -508,9 +514,8 @@ Awaitable<void> WriteBodyPart(Client& client, std::string_view data, bool chunke
   bool framed = chunked && !data.empty();
   ChunkSizeLine size_line(data.size());
   std::array<net::const_buffer, 5> buffers = {
-      net::buffer(head.data(), head.size()),
-      framed ? size_line.buffer() : net::const_buffer(), net::buffer(data.data(), data.size()),
-      framed ? net::buffer("\r\n", 2) : net::const_buffer(),
+      net::buffer(head.data(), head.size()), framed ? size_line.buffer() : net::const_buffer(),
+      net::buffer(data.data(), data.size()), framed ? net::buffer("\r\n", 2) : net::const_buffer(),
       chunked && last ? net::buffer("0\r\n\r\n", 5) : net::const_buffer()};
   if (net::buffer_size(buffers) == 0) co_return;
   co_await net::async_write(client, buffers, net::redirect_error(kUse, ec));
@@ -605,9 +610,9 @@ Awaitable<UpstreamFailure> SendAndReadHead(
 // an unsized body as is, ended by closing the connection (RFC 9112 §6.1).
 template <typename S, typename Client>
 Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
-                          std::vector<char>& chunk, Client& client,
-                          const RequestBytes& request, const route::Plan& plan,
-                          bool head_request, bool chunked_ok, const UpstreamLimits& limits) {
+                          std::vector<char>& chunk, Client& client, const RequestBytes& request,
+                          const route::Plan& plan, bool head_request, bool chunked_ok,
+                          const UpstreamLimits& limits) {
   Exchange result;
   boost::system::error_code ec;
   std::optional<BoundedResponseParser<http::buffer_body>> final_parser;
@@ -628,7 +633,8 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     headers.emplace_back(std::string(name), std::string(field.value()));
   }
   plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers) route::SetHeader(headers, header.first, header.second);
+  for (const auto& header : plan.cors_response_headers)
+    route::SetHeader(headers, header.first, header.second);
   bool no_body = head_request || result.status == 204 || result.status == 304 ||
                  (result.status >= 100 && result.status < 200);
   boost::optional<std::uint64_t> length = parser.content_length();
@@ -660,7 +666,8 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     response.body().data = chunk.data();
     response.body().size = chunk.size();
     limits.Arm(beast::get_lowest_layer(upstream));
-    co_await http::async_read_some(upstream, upstream_buffer, parser, net::redirect_error(kUse, ec));
+    co_await http::async_read_some(upstream, upstream_buffer, parser,
+                                   net::redirect_error(kUse, ec));
     if (ec == http::error::need_buffer) ec = {};
     std::size_t n = chunk.size() - response.body().size;
     result.bytes += n;
@@ -767,12 +774,11 @@ RequestBytes UpstreamRequestBytes(const route::UpstreamRequest& request, std::st
   return RequestBytes{std::move(out), body};
 }
 
-
 // What came of one LLM exchange with a provider.
 struct LlmResult {
-  int status = 0;           // sent to the client (0: nothing sent yet)
+  int status = 0;  // sent to the client (0: nothing sent yet)
   int upstream_status = 0;
-  int error_status = 0;     // set when nothing reached the client
+  int error_status = 0;  // set when nothing reached the client
   std::string error;
   bool client_ok = true;
   bool upstream_reusable = false;
@@ -793,7 +799,6 @@ std::string SizedHead(int status, route::HeaderList headers, const std::string& 
   return HeaderBlock(status, headers);
 }
 
-
 // Client headers for an LLM response: the upstream's, minus framing, plus the route's edits.
 route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
   route::HeaderList headers;
@@ -806,7 +811,8 @@ route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const ro
     headers.emplace_back(name, value);
   }
   plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers) route::SetHeader(headers, header.first, header.second);
+  for (const auto& header : plan.cors_response_headers)
+    route::SetHeader(headers, header.first, header.second);
   return headers;
 }
 
@@ -820,8 +826,9 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
   LlmResult result;
   result.upstream_status = status;
   boost::system::error_code ec;
-  bool event_stream = content_type.find("text/event-stream") != std::string_view::npos ||
-                      content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
+  bool event_stream =
+      content_type.find("text/event-stream") != std::string_view::npos ||
+      content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
   std::unique_ptr<llm::StreamTranslator> translator;
   if (call.streaming && status >= 200 && status < 300 && event_stream) {
     translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
@@ -843,7 +850,8 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
   result.info = answer.info;
   result.status = answer.status;
   result.bytes = answer.body.size();
-  co_await WriteAll(client, SizedHead(answer.status, headers, answer.content_type, answer.body.size()),
+  co_await WriteAll(client,
+                    SizedHead(answer.status, headers, answer.content_type, answer.body.size()),
                     answer.body, ec);
   result.client_ok = !ec;
   co_return result;
@@ -854,9 +862,8 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
 template <typename S, typename Client>
 Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::vector<char>& chunk,
                                  Client& client, const RequestBytes& request,
-                                 const llm::LlmCall& call, const route::Plan& plan,
-                                 bool chunked_ok, const UpstreamLimits& limits,
-                                 std::size_t max_body) {
+                                 const llm::LlmCall& call, const route::Plan& plan, bool chunked_ok,
+                                 const UpstreamLimits& limits, std::size_t max_body) {
   LlmResult result;
   boost::system::error_code ec;
   std::optional<BoundedResponseParser<http::buffer_body>> parser;
@@ -923,7 +930,8 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   }
   if (!translator) {
     // The announced length at once: appending 16 KB in chunks doubled the string's room.
-    if (auto length = parser->content_length()) body.reserve(std::min<std::uint64_t>(*length, max_body));
+    if (auto length = parser->content_length())
+      body.reserve(std::min<std::uint64_t>(*length, max_body));
   }
   std::string out;
   while (!parser->is_done()) {
@@ -982,8 +990,8 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     }
     result.info = translator->info();
     result.client_ok = false;
-    result.cut_short = "the provider's stream ended before its " +
-                       std::string(end_watcher->awaited());
+    result.cut_short =
+        "the provider's stream ended before its " + std::string(end_watcher->awaited());
     co_return result;
   }
   if (translator) {
@@ -995,8 +1003,8 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     if (ec) result.client_ok = false;
     co_return result;
   }
-  LlmResult answered = co_await AnswerLlmFromBytes(client, call, status, content_type, body,
-                                                   upstream_headers, plan);
+  LlmResult answered =
+      co_await AnswerLlmFromBytes(client, call, status, content_type, body, upstream_headers, plan);
   answered.upstream_reusable = result.upstream_reusable;
   answered.retry_after = retry_after;
   co_return answered;
@@ -1059,9 +1067,10 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   record.request_bytes = message.body().size();
 
   std::optional<route::DirectResponse> direct = plan.direct;
-  bool llm_backend = !direct && plan.upstream &&
-                     plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
-                     plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
+  bool llm_backend =
+      !direct && plan.upstream &&
+      plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
+      plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
   Destination destination;
   if (llm_backend) {
     record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
@@ -1070,9 +1079,8 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
                                      options_.services, worker.random());
     record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
     if (!destination.endpoint) {
-      direct = route::DirectResponse{destination.error_status,
-                                     {{"content-type", "text/plain"}},
-                                     destination.error};
+      direct = route::DirectResponse{
+          destination.error_status, {{"content-type", "text/plain"}}, destination.error};
     }
   }
   if (!direct && !llm_backend) {
@@ -1102,8 +1110,8 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     record.status = direct->status;
     record.response_bytes = direct->body.size();
   } else if (llm_backend) {
-    co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()), message.version() >= 11,
-                      keep_alive, start, *snapshot, record, ec);
+    co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()),
+                      message.version() >= 11, keep_alive, start, *snapshot, record, ec);
   } else {
     const Endpoint& endpoint = *destination.endpoint;
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
@@ -1112,8 +1120,8 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
       if (fresh) {
-        ConnectResult connected =
-            co_await ConnectUpstream(stream.get_executor(), endpoint, limits, client_tls_, upstream);
+        ConnectResult connected = co_await ConnectUpstream(stream.get_executor(), endpoint, limits,
+                                                           client_tls_, upstream);
         if (connected.status != 0) {
           exchange.error_status = connected.status;
           exchange.error = std::move(connected.error);
@@ -1123,12 +1131,10 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
       RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
       if (upstream.tls) {
         exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
-                                  plan, request.method == "HEAD", message.version() >= 11,
-                                  limits);
+                                  plan, request.method == "HEAD", message.version() >= 11, limits);
       } else {
         exchange = co_await Relay(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
-                                  plan, request.method == "HEAD", message.version() >= 11,
-                                  limits);
+                                  plan, request.method == "HEAD", message.version() >= 11, limits);
       }
       if (!exchange.upstream_reusable) upstream = Upstream{};
       // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
@@ -1144,10 +1150,10 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     record.response_bytes = exchange.bytes;
     if (!exchange.header_sent && exchange.client_ok) {
       std::string body = exchange.error + "\n";
-      std::string response = HeaderBlock(exchange.error_status,
-                                         {{"content-type", "text/plain"},
-                                          {"content-length", std::to_string(body.size())}}) +
-                             body;
+      std::string response =
+          HeaderBlock(exchange.error_status, {{"content-type", "text/plain"},
+                                              {"content-length", std::to_string(body.size())}}) +
+          body;
       co_await WriteAll(stream, response, ec);
       record.status = exchange.error_status;
     } else {
@@ -1204,11 +1210,10 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
     if (ec || framing_status != 0) {
       // A trailer section past the limits is error::header_limit, or buffer_overflow when it
       // outgrew the read buffer before its end came.
-      int status = framing_status != 0                 ? framing_status
+      int status = framing_status != 0             ? framing_status
                    : ec == http::error::body_limit ? 413
-                   : ec == http::error::header_limit || ec == http::error::buffer_overflow
-                       ? 431
-                       : 400;
+                   : ec == http::error::header_limit || ec == http::error::buffer_overflow ? 431
+                                                                                           : 400;
       std::string body = framing_status == 501 ? "transfer coding not implemented: only chunked\n"
                          : framing_status == 400
                              ? "bad transfer-encoding: chunked must be the final coding, once\n"
@@ -1266,7 +1271,8 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       }
     }
     record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    metrics_.Record(static_cast<std::size_t>(&worker - workers_.data()), record.gateway, record.route.empty() ? "-" : record.route,
+    metrics_.Record(static_cast<std::size_t>(&worker - workers_.data()), record.gateway,
+                    record.route.empty() ? "-" : record.route,
                     record.backend.empty() ? "-" : record.backend, record.status, record.seconds,
                     record.request_bytes, record.response_bytes);
     Log(record);
@@ -1295,8 +1301,8 @@ std::shared_ptr<balance::ProviderSet> Server::Impl::ProviderSetFor(const AiBacke
 
 template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
-                                       const route::Plan& plan, std::string body,
-                                       bool chunked_ok, bool& keep_alive, Clock::time_point start,
+                                       const route::Plan& plan, std::string body, bool chunked_ok,
+                                       bool& keep_alive, Clock::time_point start,
                                        const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
   const model::AgentgatewayBackend& backend = *plan.upstream->backend->backend;
@@ -1340,10 +1346,10 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     providers->Finish(*pick, true, 0, Clock::now(), std::nullopt);
     record.status = call.local->status;
     record.response_bytes = call.local->body.size();
-    co_await WriteAll(stream,
-                      SizedHead(call.local->status, {}, call.local->content_type,
-                                call.local->body.size()),
-                      call.local->body, ec);
+    co_await WriteAll(
+        stream,
+        SizedHead(call.local->status, {}, call.local->content_type, call.local->body.size()),
+        call.local->body, ec);
     co_return;
   }
   if (options_.ai.mock_providers) {
@@ -1365,8 +1371,8 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
       if (fresh) {
-        ConnectResult connected = co_await ConnectUpstream(stream.get_executor(), connection.endpoint,
-                                                           limits, client_tls_, upstream);
+        ConnectResult connected = co_await ConnectUpstream(
+            stream.get_executor(), connection.endpoint, limits, client_tls_, upstream);
         if (connected.status != 0) {
           result.error_status = connected.status;
           result.error = std::move(connected.error);
@@ -1374,11 +1380,13 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
         }
       }
       if (upstream.tls) {
-        result = co_await ExchangeLlm(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
-                                      call, plan, chunked_ok, limits, options_.max_request_body * 8);
+        result =
+            co_await ExchangeLlm(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
+                                 call, plan, chunked_ok, limits, options_.max_request_body * 8);
       } else {
-        result = co_await ExchangeLlm(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
-                                      call, plan, chunked_ok, limits, options_.max_request_body * 8);
+        result =
+            co_await ExchangeLlm(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
+                                 call, plan, chunked_ok, limits, options_.max_request_body * 8);
       }
       if (!result.upstream_reusable) upstream = Upstream{};
       // A kept-alive connection the provider closed meanwhile: retry once on a fresh one.
@@ -1410,7 +1418,8 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     std::int64_t input = *info.input_tokens;
     bool excludes_cache = call.wire == llm::WireFormat::kAnthropicMessages ||
                           call.wire == llm::WireFormat::kBedrockConverse;
-    if (excludes_cache) input += info.cached_input_tokens.value_or(0) + info.cache_creation_input_tokens.value_or(0);
+    if (excludes_cache)
+      input += info.cached_input_tokens.value_or(0) + info.cache_creation_input_tokens.value_or(0);
     record.gen_ai_input_tokens = input;
   }
   record.gen_ai_output_tokens = info.output_tokens;
@@ -1472,9 +1481,12 @@ void Server::Impl::Log(const AccessRecord& record) {
     if (!record.gen_ai_provider.empty()) {
       json["gen_ai.provider.name"] = record.gen_ai_provider;
       json["gen_ai.request.model"] = record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty()) json["gen_ai.response.model"] = record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens) json["gen_ai.usage.input_tokens"] = *record.gen_ai_input_tokens;
-      if (record.gen_ai_output_tokens) json["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
+      if (!record.gen_ai_response_model.empty())
+        json["gen_ai.response.model"] = record.gen_ai_response_model;
+      if (record.gen_ai_input_tokens)
+        json["gen_ai.usage.input_tokens"] = *record.gen_ai_input_tokens;
+      if (record.gen_ai_output_tokens)
+        json["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
     }
     line = json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   } else {
@@ -1506,9 +1518,12 @@ void Server::Impl::Log(const AccessRecord& record) {
     if (!record.gen_ai_provider.empty()) {
       line += " gen_ai.provider=" + record.gen_ai_provider;
       line += " gen_ai.request.model=" + record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty()) line += " gen_ai.response.model=" + record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens) line += " gen_ai.usage.input_tokens=" + std::to_string(*record.gen_ai_input_tokens);
-      if (record.gen_ai_output_tokens) line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
+      if (!record.gen_ai_response_model.empty())
+        line += " gen_ai.response.model=" + record.gen_ai_response_model;
+      if (record.gen_ai_input_tokens)
+        line += " gen_ai.usage.input_tokens=" + std::to_string(*record.gen_ai_input_tokens);
+      if (record.gen_ai_output_tokens)
+        line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
     }
     line += '\n';
   }

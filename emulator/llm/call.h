@@ -15,7 +15,6 @@ namespace agw::llm {
 
 namespace route = agw::emulator::route;
 
-
 // The endpoint class of a client request (agentgateway's RouteType), from the AI policy's
 // `routes` map.
 enum class RouteType {

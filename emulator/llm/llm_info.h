@@ -1,11 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "emulator/llm/formats.h"
 
@@ -23,7 +22,7 @@ struct RequestInfo {
   std::string provider;
   bool streaming = false;
   Json params = Json::object();  // temperature, top_p, max_tokens, ... as the client set them
-  Json prompt = Json::array();  // null: the request type logs no prompt (count_tokens)
+  Json prompt = Json::array();   // null: the request type logs no prompt (count_tokens)
 };
 
 // Token usage and output facts read from an upstream response (agentgateway's LLMResponse).

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <string>
-
 #include <tl/expected.hpp>
 
 #include "emulator/llm/llm_info.h"
@@ -10,9 +9,9 @@ namespace agw::llm {
 
 // What a translation needs to know about the provider beyond the body.
 struct ProviderOptions {
-  std::string model;    // the model the backend is configured with (empty: keep the request's)
-  std::string region;   // Bedrock / Vertex region
-  std::string project;  // Vertex project
+  std::string model;     // the model the backend is configured with (empty: keep the request's)
+  std::string region;    // Bedrock / Vertex region
+  std::string project;   // Vertex project
   std::string provider;  // the CRD provider kind: openai, anthropic, gemini, vertexai, bedrock, ...
   std::string request_id;  // the upstream's request id (Bedrock's x-amzn-requestid), if known
   // Whether request summaries carry RequestInfo::prompt, a copy of the text of every message:

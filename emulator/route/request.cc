@@ -6,8 +6,7 @@
 namespace agw::emulator::route {
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -67,9 +66,7 @@ std::string Request::Hostname() const {
   return host;
 }
 
-std::string Request::PathAndQuery() const {
-  return query.empty() ? path : path + "?" + query;
-}
+std::string Request::PathAndQuery() const { return query.empty() ? path : path + "?" + query; }
 
 void SplitTarget(std::string_view target, std::string& path, std::string& query) {
   std::size_t mark = target.find('?');
@@ -88,7 +85,8 @@ std::string PercentDecode(std::string_view text) {
     char c = text[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    } else if (c == '%' && i + 2 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
@@ -110,8 +108,10 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
     if (pair.empty()) continue;
     std::size_t equals = pair.find('=');
     std::string name = PercentDecode(pair.substr(0, equals));
-    std::string value = equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1));
-    auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == name; });
+    std::string value =
+        equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1));
+    auto it =
+        std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == name; });
     if (it != params.end()) {
       it->second = std::move(value);
     } else {

@@ -5,20 +5,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include "tests/support/echo_server.h"
-#include "tests/support/http_client.h"
 #include "tests/support/golden.h"
+#include "tests/support/http_client.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -62,15 +61,15 @@ TEST_CASE("The examples directory validates as a whole, with the controller's vi
   CommandResult result = Plugin({"validate", "-f", "testdata/examples/"});
   CHECK(result.exit_code == 0);
   CheckGolden("examples-validate.txt", result.out);
-  CommandResult accepted = Plugin({"validate", "-f", "testdata/examples/", "--gateway-class",
-                                   "enterprise-agentgateway"});
+  CommandResult accepted = Plugin(
+      {"validate", "-f", "testdata/examples/", "--gateway-class", "enterprise-agentgateway"});
   CHECK(accepted.exit_code == 0);
   CheckGolden("examples-validate-enterprise.txt", accepted.out);
 }
 
 TEST_CASE("status prints what the controller would write for each tutorial") {
-  CommandResult table = Plugin({"status", "-f", "testdata/examples/", "--gateway-class",
-                                "enterprise-agentgateway"});
+  CommandResult table =
+      Plugin({"status", "-f", "testdata/examples/", "--gateway-class", "enterprise-agentgateway"});
   CHECK(table.exit_code == 0);
   CheckGolden("examples-status.txt", table.out);
   CommandResult yaml = Plugin({"status", "-f", "testdata/examples/multi-llm-providers",
@@ -205,8 +204,8 @@ TEST_CASE("Manifests can come from standard input") {
 }
 
 TEST_CASE("A path that does not exist is an operational failure with exit code 3") {
-  CommandResult result = Plugin({"validate", "-f", "does/not/exist.yaml",
-                                 "-f", "testdata/examples/local-llm"});
+  CommandResult result =
+      Plugin({"validate", "-f", "does/not/exist.yaml", "-f", "testdata/examples/local-llm"});
   CHECK(result.exit_code == 3);
   CHECK(result.err == "error: the path \"does/not/exist.yaml\" does not exist\n");
   // The readable input is still checked and reported.
@@ -241,10 +240,10 @@ TEST_CASE("kubectl finds the plugin on PATH and passes the flags through") {
     return;
   }
   std::string path = std::string("PATH=") + kBinaryDir + ":" + std::getenv("PATH");
-  CommandResult result = RunCommand({"kubectl", "agentgateway", "validate", "-f",
-                                     "testdata/examples/", "--gateway-class",
-                                     "enterprise-agentgateway"},
-                                    "", kSourceDir, {path});
+  CommandResult result =
+      RunCommand({"kubectl", "agentgateway", "validate", "-f", "testdata/examples/",
+                  "--gateway-class", "enterprise-agentgateway"},
+                 "", kSourceDir, {path});
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("28 resources in 15 files: 0 errors, 1 warning\n") != std::string::npos);
   CommandResult plugins = RunCommand({"kubectl", "plugin", "list"}, "", kSourceDir, {path});
@@ -253,10 +252,9 @@ TEST_CASE("kubectl finds the plugin on PATH and passes the flags through") {
 
 TEST_CASE("The Krew release script packages the binary and fills in the archive's sha256") {
   TempDir out;
-  CommandResult result =
-      RunCommand({"bash", "scripts/release-krew.sh", "--binary", kPluginBinary, "--out",
-                  out.path(), "--version", "v9.8.7"},
-                 "", kSourceDir);
+  CommandResult result = RunCommand({"bash", "scripts/release-krew.sh", "--binary", kPluginBinary,
+                                     "--out", out.path(), "--version", "v9.8.7"},
+                                    "", kSourceDir);
   REQUIRE(result.exit_code == 0);
   std::string archive = out.path() + "/kubectl-agentgateway_linux_amd64.tar.gz";
   CommandResult listing = RunCommand({"tar", "-tzf", archive});
@@ -364,14 +362,15 @@ TEST_CASE("The --fail-on threshold decides which findings make exit code 1") {
               .exit_code == 0);
   }
   // local-llm has one warning: two catch-all routes on one listener.
-  CHECK(Plugin({"validate", "-f", "testdata/examples/local-llm", "--fail-on", "error"})
-            .exit_code == 0);
-  CHECK(Plugin({"validate", "-f", "testdata/examples/local-llm", "--fail-on", "warning"})
-            .exit_code == 1);
+  CHECK(Plugin({"validate", "-f", "testdata/examples/local-llm", "--fail-on", "error"}).exit_code ==
+        0);
+  CHECK(
+      Plugin({"validate", "-f", "testdata/examples/local-llm", "--fail-on", "warning"}).exit_code ==
+      1);
   TempDir dir;
   WriteBrokenManifests(dir);
-  CHECK(Plugin({"validate", "-f", "manifests", "--fail-on", "warning"}, "", dir.path())
-            .exit_code == 1);
+  CHECK(Plugin({"validate", "-f", "manifests", "--fail-on", "warning"}, "", dir.path()).exit_code ==
+        1);
   CHECK(Plugin({"validate", "-f", "manifests", "--fail-on", "info"}, "", dir.path()).exit_code ==
         2);
 }
@@ -386,10 +385,9 @@ TEST_CASE("Malformed --report values are usage errors") {
 
 TEST_CASE("A report file that cannot be written is an operational failure with exit code 3") {
   TempDir dir;
-  CommandResult result =
-      Plugin({"validate", "-f", "testdata/examples/local-llm", "--report",
-              "sarif=" + dir.path() + "/no/such/dir/results.sarif", "--report",
-              "junit=" + dir.path() + "/junit.xml"});
+  CommandResult result = Plugin({"validate", "-f", "testdata/examples/local-llm", "--report",
+                                 "sarif=" + dir.path() + "/no/such/dir/results.sarif", "--report",
+                                 "junit=" + dir.path() + "/junit.xml"});
   CHECK(result.exit_code == 3);
   CHECK(result.err == "error: cannot write report \"" + dir.path() +
                           "/no/such/dir/results.sarif\": No such file or directory\n");
@@ -412,8 +410,9 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
     FAIL("node is not installed: scripts/install-deps.sh installs it (Debian's nodejs and npm)");
   }
   if (!std::filesystem::exists(std::string(kSourceDir) + "/tests/sarif/node_modules")) {
-    FAIL("tests/sarif/node_modules is missing: run `npm ci --prefix tests/sarif` "
-         "(scripts/test.sh does)");
+    FAIL(
+        "tests/sarif/node_modules is missing: run `npm ci --prefix tests/sarif` "
+        "(scripts/test.sh does)");
   }
 
   TempDir dir;
@@ -434,8 +433,8 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
             "{\"apiVersion\": \"gateway.networking.k8s.io/v1\", \"kind\": \"HTTPRoute\",\n"
             " \"metadata\": {\"name\": \"route\"},\n"
             " \"spec\": {\"parentRefs\": [{\"name\": \"gw\", \"port\": \"80\"}]}}\n");
-  CommandResult broken = Plugin({"validate", "-f", "manifests", "-f", "missing.yaml", "-o",
-                                 "sarif", "--report", "sarif=broken-report.sarif"},
+  CommandResult broken = Plugin({"validate", "-f", "manifests", "-f", "missing.yaml", "-o", "sarif",
+                                 "--report", "sarif=broken-report.sarif"},
                                 "", dir.path());
   CHECK(broken.exit_code == 3);
   std::string broken_path = dir.Write("broken.sarif", broken.out);
@@ -448,8 +447,9 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
   CHECK(examples.exit_code == 0);
   std::string examples_path = dir.Write("examples.sarif", examples.out);
 
-  CommandResult valid = ValidateSarif(
-      {broken_path, examples_path, std::string(kSourceDir) + "/testdata/report/four-findings.sarif"});
+  CommandResult valid =
+      ValidateSarif({broken_path, examples_path,
+                     std::string(kSourceDir) + "/testdata/report/four-findings.sarif"});
   INFO(valid.out << valid.err);
   CHECK(valid.exit_code == 0);
 

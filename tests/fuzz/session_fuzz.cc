@@ -182,7 +182,8 @@ struct Harness {
     options.idle_timeout = std::chrono::milliseconds(1000);
     options.upstream_timeout = std::chrono::milliseconds(2000);
     options.max_request_body = 1 << 20;
-    if (!options.services.Add("default/upstream:8080=127.0.0.1:" + std::to_string(upstream.port()))) {
+    if (!options.services.Add("default/upstream:8080=127.0.0.1:" +
+                              std::to_string(upstream.port()))) {
       std::abort();
     }
     auto started = Server::Start(MakeSnapshot(std::move(pipeline)), std::move(options));

@@ -7,9 +7,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -571,7 +571,8 @@ TEST_CASE("A backend that refuses connections answers 503") {
   CheckStillServing(emulator.port);
 }
 
-TEST_CASE("An AI backend with --mock-providers answers in-process; a body that is not JSON gets 400") {
+TEST_CASE(
+    "An AI backend with --mock-providers answers in-process; a body that is not JSON gets 400") {
   auto echo = StartEcho();
   ServerOptions options = Options({Map("echo", echo->port())});
   options.ai.mock_providers = true;
@@ -594,14 +595,17 @@ TEST_CASE("An AI backend with --mock-providers answers in-process; a body that i
   // Usage reaches /metrics with agentgateway's gen_ai names and labels ("echo me" is 2 tokens).
   // Recorded after the answer is written: poll until it shows.
   std::string metrics;
-  for (int i = 0; i < 100 && metrics.find("gen_ai_server_request_duration_count") == std::string::npos; ++i) {
+  for (int i = 0;
+       i < 100 && metrics.find("gen_ai_server_request_duration_count") == std::string::npos; ++i) {
     if (i > 0) std::this_thread::sleep_for(20ms);
     metrics = Get(static_cast<std::uint16_t>(emulator.server->admin_port()), "/metrics").body;
   }
   INFO(metrics);
-  CHECK(metrics.find("agentgateway_gen_ai_client_token_usage_sum{gen_ai_token_type=\"output\",gateway=\"default/gw\","
-                     "route=\"default/others\",gen_ai_operation_name=\"chat\",gen_ai_system=\"openai\","
-                     "gen_ai_request_model=\"gpt-4o-mini\",gen_ai_response_model=\"gpt-4o-mini\"} 2\n") !=
+  CHECK(metrics.find(
+            "agentgateway_gen_ai_client_token_usage_sum{gen_ai_token_type=\"output\",gateway="
+            "\"default/gw\","
+            "route=\"default/others\",gen_ai_operation_name=\"chat\",gen_ai_system=\"openai\","
+            "gen_ai_request_model=\"gpt-4o-mini\",gen_ai_response_model=\"gpt-4o-mini\"} 2\n") !=
         std::string::npos);
   CHECK(metrics.find("agentgateway_gen_ai_server_request_duration_count{") != std::string::npos);
   CheckStillServing(emulator.port);
@@ -758,7 +762,8 @@ std::string AnthropicStreamEnd() {
 // An emulator whose /claude route reaches an Anthropic backend served at `anthropic_port`.
 Emulator StartWithAnthropicAt(std::uint16_t echo_port, std::uint16_t anthropic_port) {
   ServerOptions options = Options({Map("echo", echo_port)});
-  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic_port)).has_value());
+  REQUIRE(options.ai.AddProviderUrl("anthropic=http://127.0.0.1:" + std::to_string(anthropic_port))
+              .has_value());
   return Start(SnapshotOf(std::string(kManifests) + kAnthropicBackend), std::move(options));
 }
 
@@ -776,12 +781,15 @@ TEST_CASE("A translated stream (OpenAI client, Anthropic provider) reaches the c
               R"({"type":"message_start","message":{"id":"msg_1","type":"message",)"
               R"("role":"assistant","model":"claude-x","content":[],"usage":{"input_tokens":3,)"
               R"("output_tokens":1}}})") +
-        event("content_block_start",
-              R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
-        event("content_block_delta",
-              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})") +
-        event("content_block_delta",
-              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" world"}})") +
+        event(
+            "content_block_start",
+            R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
+        event(
+            "content_block_delta",
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})") +
+        event(
+            "content_block_delta",
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" world"}})") +
         event("content_block_stop", R"({"type":"content_block_stop","index":0})") +
         AnthropicStreamEnd());
   });
@@ -823,8 +831,9 @@ std::unique_ptr<TinyUpstream> CloseDelimitedAnthropic(std::string ending) {
               R"({"type":"message_start","message":{"id":"msg_1","type":"message",)"
               R"("role":"assistant","model":"claude-x","content":[],"usage":{"input_tokens":3,)"
               R"("output_tokens":1}}})") +
-        event("content_block_delta",
-              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}})") +
+        event(
+            "content_block_delta",
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}})") +
         ending);
   });
 }
@@ -834,10 +843,10 @@ std::string StreamedBody(std::uint16_t port, bool& complete) {
   Socket client = Socket::Connect(port);
   const std::string chat =
       R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
-  REQUIRE(client.Send(
-      "POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
-      "content-length: " +
-      std::to_string(chat.size()) + "\r\n\r\n" + chat));
+  REQUIRE(
+      client.Send("POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
+                  "content-length: " +
+                  std::to_string(chat.size()) + "\r\n\r\n" + chat));
   std::string received;
   client.ReadUntil(received, ResponseComplete, 5s);
   RawResponse response = Parse(received);
@@ -862,8 +871,9 @@ TEST_CASE("A close-delimited translated stream cut before message_stop is not co
 TEST_CASE("A close-delimited translated stream that reached message_stop is completed") {
   auto echo = StartEcho();
   auto anthropic = CloseDelimitedAnthropic(
-      AnthropicEvent("message_delta",
-                     R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
+      AnthropicEvent(
+          "message_delta",
+          R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})") +
       AnthropicEvent("message_stop", R"({"type":"message_stop"})"));
   Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic->port());
   bool complete = false;
@@ -876,13 +886,15 @@ TEST_CASE("A close-delimited translated stream that reached message_stop is comp
 // A provider reached with https is verified against the system's trust store and its host
 // name: a certificate the store does not hold is refused before any request is sent, one it
 // holds (SSL_CERT_FILE, read when the first TLS upstream connects) serves.
-TEST_CASE("An https provider is reached over verified TLS, and refused when its certificate is not trusted") {
+TEST_CASE(
+    "An https provider is reached over verified TLS, and refused when its certificate is not "
+    "trusted") {
   test::TempDir dir;
-  test::CommandResult made = test::RunCommand(
-      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "provider.key",
-       "-out", "provider.crt"},
-      "", dir.path());
+  test::CommandResult made =
+      test::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", "provider.key", "-out", "provider.crt"},
+                       "", dir.path());
   REQUIRE(made.exit_code == 0);
   std::string certificate = dir.path() + "/provider.crt";
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> server(SSL_CTX_new(TLS_server_method()),
@@ -912,7 +924,8 @@ TEST_CASE("An https provider is reached over verified TLS, and refused when its 
     SSL_write(tls.get(), response.data(), static_cast<int>(response.size()));
     SSL_shutdown(tls.get());
   });
-  std::string manifests = OneAiBackend("llm", "  ai:\n    provider:\n      openai: {model: gpt-4o-mini}\n");
+  std::string manifests =
+      OneAiBackend("llm", "  ai:\n    provider:\n      openai: {model: gpt-4o-mini}\n");
   ClientRequest chat;
   chat.method = "POST";
   chat.target = "/v1/chat/completions";
@@ -920,7 +933,8 @@ TEST_CASE("An https provider is reached over verified TLS, and refused when its 
   chat.body = R"({"model":"x","messages":[{"role":"user","content":"hi"}]})";
   auto ask = [&] {
     ServerOptions options = Options({});
-    REQUIRE(options.ai.AddProviderUrl("openai=https://127.0.0.1:" + std::to_string(provider.port())).has_value());
+    REQUIRE(options.ai.AddProviderUrl("openai=https://127.0.0.1:" + std::to_string(provider.port()))
+                .has_value());
     Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
     return Send(emulator.port, chat);
   };
@@ -929,9 +943,10 @@ TEST_CASE("An https provider is reached over verified TLS, and refused when its 
   ClientResponse refused = ask();
   INFO(refused.body);
   CHECK(refused.status == 503);
-  CHECK(refused.body.rfind("TLS handshake with https://127.0.0.1:" +
-                               std::to_string(provider.port()) + " failed: certificate verify failed",
-                           0) == 0);
+  CHECK(
+      refused.body.rfind("TLS handshake with https://127.0.0.1:" + std::to_string(provider.port()) +
+                             " failed: certificate verify failed",
+                         0) == 0);
   CHECK(requests == 0);
 
   ::setenv("SSL_CERT_FILE", certificate.c_str(), 1);
@@ -960,23 +975,28 @@ TEST_CASE("A translated stream's head and events reach the client as they arrive
         event("message_start",
               R"({"type":"message_start","message":{"id":"msg_1","role":"assistant",)"
               R"("model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}})") +
-        event("content_block_delta",
-              R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})"));
+        event(
+            "content_block_delta",
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}})"));
     first_text.released = first_text.gate.wait_for(5s) == std::future_status::ready;
     connection.Send(AnthropicStreamEnd());
   });
   Emulator emulator = StartWithAnthropicAt(echo->port(), anthropic.port());
   std::string body = R"({"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]})";
   Socket client = Socket::Connect(emulator.port);
-  REQUIRE(client.Send("POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
-                      "content-length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  REQUIRE(
+      client.Send("POST /claude HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\n"
+                  "content-length: " +
+                  std::to_string(body.size()) + "\r\n\r\n" + body));
   std::string received;
   CHECK(client.ReadUntil(received, HasHead, 5s) == Socket::Read::kDone);
   CHECK(Parse(received).status == 200);
   head_only.first_arrived.set_value();
   CHECK(client.ReadUntil(
             received,
-            [](const std::string& data) { return data.find(R"("content":"Hello")") != std::string::npos; },
+            [](const std::string& data) {
+              return data.find(R"("content":"Hello")") != std::string::npos;
+            },
             5s) == Socket::Read::kDone);
   CHECK(received.find("finish_reason\":\"stop") == std::string::npos);
   first_text.first_arrived.set_value();
@@ -1170,7 +1190,8 @@ std::string ChunkedWithTrailer(const std::string& trailer) {
          Chunk("hello") + "0\r\n" + trailer + "\r\n";
 }
 
-TEST_CASE("A request trailer too large or with too many fields answers 431, and the next is served") {
+TEST_CASE(
+    "A request trailer too large or with too many fields answers 431, and the next is served") {
   auto echo = StartEcho();
   Emulator emulator = Start(Options({Map("echo", echo->port())}));
   // A field of 70,000 bytes threw std::length_error out of Beast's parser: the process aborted.
@@ -1181,11 +1202,12 @@ TEST_CASE("A request trailer too large or with too many fields answers 431, and 
   CheckStillServing(emulator.port);
   // 200 fields of 1 KB were accepted: the count is bounded like hyper's header count.
   std::string many;
-  for (int i = 0; i < 200; ++i) many += "X-T" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+  for (int i = 0; i < 200; ++i)
+    many += "X-T" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
   CHECK(Parse(SendReading(emulator.port, ChunkedWithTrailer(many))).status == 431);
   // A trailer section that never ends fills the read buffer and stops there.
-  CHECK(Parse(SendReading(emulator.port, ChunkedWithTrailer("X-Endless: " +
-                                                            std::string(1 << 20, 'c'))))
+  CHECK(Parse(SendReading(emulator.port,
+                          ChunkedWithTrailer("X-Endless: " + std::string(1 << 20, 'c'))))
             .status == 431);
   CheckStillServing(emulator.port);
 }
@@ -1217,7 +1239,8 @@ TEST_CASE("Request trailer fields are dropped, never forwarded as headers") {
   CHECK(upstream.find("Authorization") == std::string::npos);
 }
 
-TEST_CASE("An upstream's oversized trailer ends the client's response incomplete, not the process") {
+TEST_CASE(
+    "An upstream's oversized trailer ends the client's response incomplete, not the process") {
   auto echo = StartEcho();
   TinyUpstream tiny([](Socket& connection) {
     ReadRequestHead(connection);
@@ -1256,9 +1279,9 @@ TEST_CASE("Transfer codings other than chunked alone are refused: 501 or 400, th
            {"chunked\r\nTransfer-Encoding: gzip", "hello", 400},
        }) {
     CAPTURE(c.transfer_encoding);
-    std::string received =
-        SendRaw(emulator.port, "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: " +
-                                   c.transfer_encoding + "\r\n\r\n" + c.framing);
+    std::string received = SendRaw(
+        emulator.port, "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: " +
+                           c.transfer_encoding + "\r\n\r\n" + c.framing);
     RawResponse response = Parse(received);
     CHECK(response.status == c.status);
     CHECK(response.Header("connection") == "close");
@@ -1266,10 +1289,11 @@ TEST_CASE("Transfer codings other than chunked alone are refused: 501 or 400, th
     CHECK(received.find("HTTP/1.1", 1) == std::string::npos);
   }
   // Chunked alone, in any case and with empty list elements, is still read.
-  RawResponse plain = Parse(SendRaw(
-      emulator.port, "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: , Chunked\r\n"
-                     "Connection: close\r\n\r\n" +
-                         Chunk("hello") + "0\r\n\r\n"));
+  RawResponse plain = Parse(
+      SendRaw(emulator.port,
+              "POST /echo/te HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: , Chunked\r\n"
+              "Connection: close\r\n\r\n" +
+                  Chunk("hello") + "0\r\n\r\n"));
   CHECK(plain.status == 200);
   CheckStillServing(emulator.port);
 }
@@ -1283,14 +1307,14 @@ TEST_CASE("A request whose handling throws gets a 500 and a log line; the server
     if (request.path == "/echo/throw") throw std::length_error("field value too large");
   };
   Emulator emulator = Start(std::move(options));
-  RawResponse response = Parse(SendRaw(emulator.port, "GET /echo/throw HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+  RawResponse response =
+      Parse(SendRaw(emulator.port, "GET /echo/throw HTTP/1.1\r\nHost: example.com\r\n\r\n"));
   CHECK(response.status == 500);
   CHECK(response.Header("connection") == "close");
   CHECK(response.body == "internal error\n");
   CheckStillServing(emulator.port);
   emulator.server->Shutdown();
-  CHECK(errors.str() ==
-        "error: internal error serving GET /echo/throw: field value too large\n");
+  CHECK(errors.str() == "error: internal error serving GET /echo/throw: field value too large\n");
 }
 
 TEST_CASE("An HTTP/1.0 client never gets a chunked response") {
@@ -1793,18 +1817,17 @@ TEST_CASE("The access log has one line per request with route, backend and statu
                                            "upstream_status=- duration_ms=[0-9.]+ bytes=16\n")));
 }
 
-
 // Two HTTPS listeners on one port, each with its own certificate Secret: the certificate the
 // client gets is chosen by SNI, and requests are then routed as on a plain HTTP listener.
 TEST_CASE("HTTPS listeners terminate TLS with their certificateRefs, chosen by SNI") {
   test::TempDir dir;
   std::string secrets;
   for (const std::string host : {"a.example.com", "b.example.com"}) {
-    test::CommandResult made = test::RunCommand(
-        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-         "/CN=" + host, "-addext", "subjectAltName=DNS:" + host, "-keyout", host + ".key",
-         "-out", host + ".crt"},
-        "", dir.path());
+    test::CommandResult made =
+        test::RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                          "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:" + host,
+                          "-keyout", host + ".key", "-out", host + ".crt"},
+                         "", dir.path());
     REQUIRE(made.exit_code == 0);
     auto indent = [](const std::string& pem) {
       std::string out;
@@ -1867,9 +1890,10 @@ spec:
   std::string port = std::to_string(listener.local_port);
   for (const std::string host : {"a.example.com", "b.example.com"}) {
     // Verified against that listener's own certificate only: the wrong one fails the handshake.
-    test::CommandResult fetched = test::RunCommand(
-        {"curl", "-sS", "--max-time", "5", "--cacert", dir.path() + "/" + host + ".crt",
-         "--resolve", host + ":" + port + ":127.0.0.1", "https://" + host + ":" + port + "/tls?x=1"});
+    test::CommandResult fetched = test::RunCommand({"curl", "-sS", "--max-time", "5", "--cacert",
+                                                    dir.path() + "/" + host + ".crt", "--resolve",
+                                                    host + ":" + port + ":127.0.0.1",
+                                                    "https://" + host + ":" + port + "/tls?x=1"});
     INFO(fetched.err);
     REQUIRE(fetched.exit_code == 0);
     nlohmann::json body = nlohmann::json::parse(fetched.out);
@@ -1893,19 +1917,28 @@ spec:
 std::unique_ptr<TinyUpstream> FakeProvider(int status, std::string who, std::atomic<int>& seen) {
   return std::make_unique<TinyUpstream>([status, who, &seen](Socket& connection) {
     std::string request;
-    connection.ReadUntil(request, [](const std::string& data) {
-      std::size_t head = data.find("\r\n\r\n");
-      if (head == std::string::npos) return false;
-      std::smatch length;
-      std::string headers = data.substr(0, head);
-      if (!std::regex_search(headers, length, std::regex("content-length: (\\d+)", std::regex::icase))) return true;
-      return data.size() >= head + 4 + std::stoul(length[1].str());
-    }, 5s);
+    connection.ReadUntil(
+        request,
+        [](const std::string& data) {
+          std::size_t head = data.find("\r\n\r\n");
+          if (head == std::string::npos) return false;
+          std::smatch length;
+          std::string headers = data.substr(0, head);
+          if (!std::regex_search(headers, length,
+                                 std::regex("content-length: (\\d+)", std::regex::icase)))
+            return true;
+          return data.size() >= head + 4 + std::stoul(length[1].str());
+        },
+        5s);
     ++seen;
-    std::string body = status == 200
-        ? R"({"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":")" + who + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})"
-        : R"({"error":{"message":"overloaded","type":"server_error"}})";
-    connection.Send("HTTP/1.1 " + std::to_string(status) + " X\r\ncontent-type: application/json\r\ncontent-length: " +
+    std::string body =
+        status == 200
+            ? R"({"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+                  who +
+                  R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})"
+            : R"({"error":{"message":"overloaded","type":"server_error"}})";
+    connection.Send("HTTP/1.1 " + std::to_string(status) +
+                    " X\r\ncontent-type: application/json\r\ncontent-length: " +
                     std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
   });
 }
@@ -1927,8 +1960,11 @@ TEST_CASE("An AI backend's groups fail over once the first group's provider is e
       eviction: {duration: 30s}
 )");
   ServerOptions options = Options({});
-  REQUIRE(options.ai.AddProviderUrl("llm/primary=http://127.0.0.1:" + std::to_string(primary->port())).has_value());
-  REQUIRE(options.ai.AddProviderUrl("llm/backup=http://127.0.0.1:" + std::to_string(backup->port())).has_value());
+  REQUIRE(
+      options.ai.AddProviderUrl("llm/primary=http://127.0.0.1:" + std::to_string(primary->port()))
+          .has_value());
+  REQUIRE(options.ai.AddProviderUrl("llm/backup=http://127.0.0.1:" + std::to_string(backup->port()))
+              .has_value());
   Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
   ClientRequest chat;
   chat.method = "POST";
@@ -1975,7 +2011,8 @@ TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* e
       std::lock_guard<std::mutex> lock(seen_mutex);
       seen = request;
     }
-    std::string body = R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2}})";
+    std::string body =
+        R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2}})";
     connection.Send("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
                     std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
   });
@@ -1986,7 +2023,8 @@ TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* e
   ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
   ServerOptions options = Options({});
-  REQUIRE(options.ai.AddProviderUrl("bedrock=http://127.0.0.1:" + std::to_string(bedrock.port())).has_value());
+  REQUIRE(options.ai.AddProviderUrl("bedrock=http://127.0.0.1:" + std::to_string(bedrock.port()))
+              .has_value());
   Emulator emulator = Start(SnapshotOf(manifests), std::move(options));
   ClientRequest chat;
   chat.method = "POST";
@@ -2000,11 +2038,15 @@ TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* e
   CHECK(nlohmann::json::parse(answer.body)["choices"][0]["message"]["content"] == "hi");
   std::lock_guard<std::mutex> lock(seen_mutex);
   INFO(seen);
-  CHECK(seen.rfind("POST /model/anthropic.claude-3-haiku-20240307-v1:0/converse HTTP/1.1\r\n", 0) == 0);
-  CHECK(std::regex_search(seen, std::regex(
-      "\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/[0-9]{8}/us-west-2/bedrock/aws4_request, "
-      "SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}\r\n", std::regex::icase)));
-  CHECK(std::regex_search(seen, std::regex("\r\nx-amz-date: [0-9]{8}T[0-9]{6}Z\r\n", std::regex::icase)));
+  CHECK(seen.rfind("POST /model/anthropic.claude-3-haiku-20240307-v1:0/converse HTTP/1.1\r\n", 0) ==
+        0);
+  CHECK(std::regex_search(
+      seen, std::regex("\r\nauthorization: AWS4-HMAC-SHA256 "
+                       "Credential=AKIDEXAMPLE/[0-9]{8}/us-west-2/bedrock/aws4_request, "
+                       "SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}\r\n",
+                       std::regex::icase)));
+  CHECK(std::regex_search(seen,
+                          std::regex("\r\nx-amz-date: [0-9]{8}T[0-9]{6}Z\r\n", std::regex::icase)));
 }
 
 }  // namespace

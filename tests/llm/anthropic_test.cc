@@ -175,8 +175,11 @@ TEST_CASE("Text chunks after the first are the first chunk's words around the ne
   std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
   std::string out;
   Json start = {{"type", "message_start"},
-                {"message", {{"id", "msg_\"content\":\"\""}, {"role", "assistant"},
-                             {"model", "claude \u00e9\"x"}, {"usage", {{"input_tokens", 1}}}}}};
+                {"message",
+                 {{"id", "msg_\"content\":\"\""},
+                  {"role", "assistant"},
+                  {"model", "claude \u00e9\"x"},
+                  {"usage", {{"input_tokens", 1}}}}}};
   stream->Feed("event: message_start\ndata: " + start.dump() + "\n\n", out);
   std::vector<std::string> texts = {"first", "line\nbreak \"quoted\" \\ \u00e9 \u0001", "",
                                     "\"content\":\"\""};

@@ -53,7 +53,8 @@ Result CompletionsToAnthropicPayload(const Fixture& fixture) {
   Translated<RequestTranslation> translated = AnthropicRequest(request, ProviderOptions{});
   Translated<RequestText> text = AnthropicRequestText(request, ProviderOptions{});
   if (translated.has_value() != text.has_value()) {
-    return tl::unexpected(std::string("AnthropicRequestText fails where AnthropicRequest does not"));
+    return tl::unexpected(
+        std::string("AnthropicRequestText fails where AnthropicRequest does not"));
   }
   if (translated && (text->body != WriteJson(translated->body) ||
                      RequestSummaryJson(text->info) != RequestSummaryJson(translated->info))) {

@@ -135,8 +135,9 @@ TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run las
   CHECK(missing.local->body == "failed to process LLM request: missing field: model not specified");
 }
 
-TEST_CASE("A long conversation to Anthropic is sent as AnthropicRequest writes it; the parsed "
-          "request is kept only for Bedrock") {
+TEST_CASE(
+    "A long conversation to Anthropic is sent as AnthropicRequest writes it; the parsed "
+    "request is kept only for Bedrock") {
   // Messages first and other fields after, as some clients send them: the body is written a
   // message at a time, the rest after.
   std::string body = R"({"messages":[)";

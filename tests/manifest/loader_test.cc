@@ -45,8 +45,8 @@ TEST_CASE("A directory is read in name order, with only manifest extensions") {
   SECTION("without recursion only the top level is read") {
     options.recursive = false;
     Manifest top = Load(options, fs, sink);
-    CHECK(Ids(top) == std::vector<std::string>{"Secret default/a", "Secret default/b",
-                                               "Secret default/c"});
+    CHECK(Ids(top) ==
+          std::vector<std::string>{"Secret default/a", "Secret default/b", "Secret default/c"});
   }
 }
 
@@ -212,8 +212,8 @@ TEST_CASE("The -n flag sets the namespace of objects without one and rejects a d
            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
            "metadata:\n  name: agentgateway\n",
            options, sink);
-  CHECK(Ids(manifest) == std::vector<std::string>{"Secret team/a", "Secret other/b",
-                                                  "GatewayClass agentgateway"});
+  CHECK(Ids(manifest) ==
+        std::vector<std::string>{"Secret team/a", "Secret other/b", "GatewayClass agentgateway"});
   CHECK(Rendered(sink) ==
         "a.yaml:10:14: error: the namespace from the provided object \"other\" does not match "
         "the namespace \"team\". You must pass '--namespace=other' to perform this operation. "

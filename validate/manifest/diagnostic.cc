@@ -29,8 +29,9 @@ void DiagnosticSink::Error(std::string code, Position position, std::string mess
 }
 
 int DiagnosticSink::Count(Severity severity) const {
-  return static_cast<int>(std::count_if(diagnostics_.begin(), diagnostics_.end(),
-                                        [&](const Diagnostic& d) { return d.severity == severity; }));
+  return static_cast<int>(
+      std::count_if(diagnostics_.begin(), diagnostics_.end(),
+                    [&](const Diagnostic& d) { return d.severity == severity; }));
 }
 
 void SortDiagnostics(std::vector<Diagnostic>& diagnostics,

@@ -249,7 +249,8 @@ std::optional<std::int64_t> ParseGoInteger(std::string_view text) {
       return std::nullopt;
     }
   }
-  if (!negative && value > static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max())) {
+  if (!negative &&
+      value > static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max())) {
     return std::nullopt;
   }
   return negative ? -static_cast<std::int64_t>(value - 1) - 1 : static_cast<std::int64_t>(value);
@@ -258,10 +259,10 @@ std::optional<std::int64_t> ParseGoInteger(std::string_view text) {
 // Types a plain (unquoted, untagged) scalar as go-yaml v2 does for kubectl.
 Value ResolvePlainScalar(const std::string& text, Position position) {
   static const std::map<std::string_view, bool> kBooleans = {
-      {"y", true},      {"Y", true},      {"yes", true},   {"Yes", true},    {"YES", true},
-      {"on", true},     {"On", true},     {"ON", true},    {"true", true},   {"True", true},
-      {"TRUE", true},   {"n", false},     {"N", false},    {"no", false},    {"No", false},
-      {"NO", false},    {"off", false},   {"Off", false},  {"OFF", false},   {"false", false},
+      {"y", true},      {"Y", true},      {"yes", true},  {"Yes", true},  {"YES", true},
+      {"on", true},     {"On", true},     {"ON", true},   {"true", true}, {"True", true},
+      {"TRUE", true},   {"n", false},     {"N", false},   {"no", false},  {"No", false},
+      {"NO", false},    {"off", false},   {"Off", false}, {"OFF", false}, {"false", false},
       {"False", false}, {"FALSE", false},
   };
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
@@ -271,15 +272,16 @@ Value ResolvePlainScalar(const std::string& text, Position position) {
     return Value::Bool(it->second, text, position);
   }
   static const std::map<std::string_view, double> kSpecialFloats = {
-      {".inf", HUGE_VAL},   {".Inf", HUGE_VAL},   {".INF", HUGE_VAL},   {"+.inf", HUGE_VAL},
-      {"+.Inf", HUGE_VAL},  {"+.INF", HUGE_VAL},  {"-.inf", -HUGE_VAL}, {"-.Inf", -HUGE_VAL},
-      {"-.INF", -HUGE_VAL}, {".nan", NAN},        {".NaN", NAN},        {".NAN", NAN},
+      {".inf", HUGE_VAL},   {".Inf", HUGE_VAL},  {".INF", HUGE_VAL},   {"+.inf", HUGE_VAL},
+      {"+.Inf", HUGE_VAL},  {"+.INF", HUGE_VAL}, {"-.inf", -HUGE_VAL}, {"-.Inf", -HUGE_VAL},
+      {"-.INF", -HUGE_VAL}, {".nan", NAN},       {".NaN", NAN},        {".NAN", NAN},
   };
   if (auto it = kSpecialFloats.find(text); it != kSpecialFloats.end()) {
     return Value::Float(it->second, text, position);
   }
   char first = text[0];
-  bool numeric_hint = (first >= '0' && first <= '9') || first == '+' || first == '-' || first == '.';
+  bool numeric_hint =
+      (first >= '0' && first <= '9') || first == '+' || first == '-' || first == '.';
   if (numeric_hint) {
     if (auto integer = ParseGoInteger(text)) {
       return Value::Int(*integer, text, position);
@@ -471,8 +473,9 @@ class TreeBuilder : public YAML::EventHandler {
     bool plain = tag == "?";
     if (!plain && !IsQuoteClosed(mark.pos)) {
       // yaml-cpp 0.7 accepts a quoted scalar that runs to the end of the input.
-      throw YAML::ParserException(mark, "found unexpected end of stream while scanning a "
-                                        "quoted scalar (the closing quote is missing)");
+      throw YAML::ParserException(mark,
+                                  "found unexpected end of stream while scanning a "
+                                  "quoted scalar (the closing quote is missing)");
     }
     if (plain && mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < text_.size() &&
         (text_[mark.pos] == '@' || text_[mark.pos] == '`')) {

@@ -61,8 +61,7 @@ void DecodeService(const Reader& root, Service& out) {
     } else {
       item.Error("invalid-type", item.path() + ".targetPort", target->position(),
                  item.path() + ".targetPort: Invalid value: \"" +
-                     std::string(target->JsonTypeName()) +
-                     "\": must be an integer or a port name");
+                     std::string(target->JsonTypeName()) + "\": must be an integer or a port name");
     }
     out.ports.push_back(std::move(port));
   }
