@@ -662,14 +662,22 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
   return RequestTranslation{std::move(body), AnthropicRequestInfo(client_body, options)};
 }
 
-Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOptions& options) {
+Translated<RequestText> AnthropicRequestText(Json& client_body,
+                                             std::optional<std::string_view> messages_text,
+                                             const ProviderOptions& options) {
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
+  if (messages_text && options.record_prompt) {
+    client_body["messages"] = ReadJsonArray(*messages_text);  // the summary's prompt reads them
+    messages_text.reset();
+  }
   RequestInfo info = AnthropicRequestInfo(client_body, options);  // before the messages go
   // The messages are written as they are converted, the rest of the body after them, and each
   // client message is freed once written: for a long conversation a document of the upstream
   // messages beside the client's took most of the memory of the request.
   std::string text = "{\"messages\":[";
+  // About the size of what the client wrote: growing by doubling held two copies at the end.
+  if (messages_text) text.reserve(messages_text->size() + 1024);
   std::string system;
   bool first = true;
   auto write = [&](Json message) {
@@ -677,7 +685,12 @@ Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOp
     first = false;
     AppendJson(message, text);
   };
-  if (auto given = client_body.find("messages"); given != client_body.end() && given->is_array()) {
+  if (messages_text) {
+    ForEachJsonElement(*messages_text, [&](std::string_view message) {
+      ConvertMessage(ReadJson(message), system, write);
+    });
+  } else if (auto given = client_body.find("messages");
+             given != client_body.end() && given->is_array()) {
     for (Json& message : *given) {
       ConvertMessage(message, system, write);
       message = nullptr;
@@ -698,6 +711,21 @@ Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
   PinModel(body, options);
   RequestInfo info = MessagesRequestInfo(body, "anthropic", options.record_prompt);
   return RequestTranslation{std::move(body), std::move(info)};
+}
+
+Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
+                                                     std::string_view messages_text,
+                                                     const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  if (options.record_prompt) {
+    client_body["messages"] = ReadJsonArray(messages_text);  // the summary's prompt reads them
+    return RequestTextOf(AnthropicMessagesRequest(client_body, options));
+  }
+  PinModel(client_body, options);
+  RequestInfo info = MessagesRequestInfo(client_body, "anthropic", options.record_prompt);
+  return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
+                     std::move(info)};
 }
 
 Translated<RequestTranslation> AnthropicCountTokensRequest(const Json& client_body,

@@ -19,12 +19,20 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options);
 // The same with the body written as JSON text (WriteJson of AnthropicRequest's body), message
 // by message: a document of a long conversation's upstream messages took more memory than the
-// client's. Consumes the conversation: every element of `client_body`'s messages is null after.
-Translated<RequestText> AnthropicRequestText(Json& client_body, const ProviderOptions& options);
+// client's. The messages are `messages_text` when given (ReadJsonKeepingArrayText's array_text,
+// read one at a time), else those of `client_body`, which are consumed (null after).
+Translated<RequestText> AnthropicRequestText(Json& client_body,
+                                             std::optional<std::string_view> messages_text,
+                                             const ProviderOptions& options);
 // Messages client -> Anthropic upstream: the body is forwarded as sent (model pinned by the
 // provider when it has one).
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
                                                         const ProviderOptions& options);
+// The same written as JSON text, for a body whose messages are still `messages_text`
+// (ReadJsonKeepingArrayText's array_text): each is read and written on its own.
+Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
+                                                     std::string_view messages_text,
+                                                     const ProviderOptions& options);
 // /v1/messages/count_tokens: forwarded as sent; the summary has no prompt.
 Translated<RequestTranslation> AnthropicCountTokensRequest(const Json& client_body,
                                                            const ProviderOptions& options);

@@ -515,8 +515,20 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     call.info.request_model = model;
     call.info.streaming = call.streaming;
   } else {
-    Json body = ReadJson(request.body);
-    std::string().swap(request.body);  // freed: not held through the translation
+    // A large chat request keeps its messages as the client wrote them, read one at a time as
+    // they are written upstream; not when an override replaces them.
+    bool messages_as_text =
+        request.body.size() >= kMessagesAsTextFromBytes &&
+        (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages) &&
+        !(setup.ai != nullptr &&
+          std::any_of(setup.ai->overrides.begin(), setup.ai->overrides.end(),
+                      [](const model::FieldDefault& field) { return field.field == "messages"; }));
+    JsonKeepingArrayText read = messages_as_text
+                                    ? ReadJsonKeepingArrayText(request.body, "messages")
+                                    : JsonKeepingArrayText{ReadJson(request.body), std::nullopt};
+    // Freed when nothing points into it: not held through the translation.
+    if (!read.array_text) std::string().swap(request.body);
+    Json& body = read.document;
     if (body.is_discarded() || !body.is_object()) {
       return RequestFailure(std::move(call), 400,
                             "failed to parse request: body is not a JSON object");
@@ -583,7 +595,8 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     call.wire = *wire;
     call.options.model = model;
     Translated<RequestText> translated =
-        TranslateRequestText(call.input, call.wire, body, call.options);
+        TranslateRequestText(call.input, call.wire, body, read.array_text, call.options);
+    std::string().swap(request.body);
     // Kept for the one response translation that reads it (Bedrock's tool names): a long
     // conversation's document is most of the memory of the call.
     if (call.wire == WireFormat::kBedrockConverse) call.client_body = std::move(body);

@@ -88,6 +88,11 @@ struct LlmCall {
   Json client_body;
 };
 
+// Chat bodies from this size keep their messages as text through the translation
+// (ReadJsonKeepingArrayText, read one message at a time): the document of a long conversation
+// took seven times the memory of its text. Smaller ones are read whole, which is faster.
+inline constexpr std::size_t kMessagesAsTextFromBytes = 64 * 1024;
+
 // Classifies, resolves the model, translates and addresses the request (llm-dataplane.md
 // 2.3): pure, so the same call can be sent to the provider, a --provider-url stand-in or the
 // in-process mock.

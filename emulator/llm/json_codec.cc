@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -20,16 +21,25 @@ namespace agw::llm {
 namespace {
 
 // Builds nlohmann values from Boost.JSON's parse events, placing each value where
-// nlohmann's own DOM parser would.
+// nlohmann's own DOM parser would. With a `deferred_member`, an array that is the value of that
+// top-level member is checked but not built: an empty array holds its place.
 class JsonBuilder : public JsonEventHandler {
  public:
   // `text_size`: the size of the document, which decides how objects are given room.
-  explicit JsonBuilder(std::size_t text_size)
-      : object_room_(text_size <= kSmallDocument ? kMembersReserved : 0) {}
+  explicit JsonBuilder(std::size_t text_size, std::string_view deferred_member = {})
+      : object_room_(text_size <= kSmallDocument ? kMembersReserved : 0),
+        deferred_member_(deferred_member) {}
 
   Json TakeRoot() { return std::move(root_); }
+  // Whether the deferred member's (last) value was an array, and how many elements it had.
+  bool deferred() const { return deferred_; }
+  std::size_t deferred_elements() const { return deferred_elements_; }
 
   bool on_object_begin(ErrorCode&) {
+    if (Skipped()) {
+      ++skipping_;
+      return true;
+    }
     Json& slot = NextSlot();
     slot = Json::object();
     // Room for a typical object's members at once: growing 1, 2, 4, 8 was four allocations
@@ -41,25 +51,45 @@ class JsonBuilder : public JsonEventHandler {
     return true;
   }
   bool on_object_end(std::size_t, ErrorCode&) {
+    if (skipping_ != 0) {
+      --skipping_;
+      return true;
+    }
     open_.pop_back();
     return true;
   }
   bool on_array_begin(ErrorCode&) {
+    if (Skipped()) {
+      ++skipping_;
+      return true;
+    }
+    bool defer = !deferred_member_.empty() && open_.size() == 1 && key_ == deferred_member_;
     Json& slot = NextSlot();
     slot = Json::array();
+    if (defer) {
+      deferred_ = true;
+      deferred_elements_ = 0;
+      skipping_ = 1;
+      return true;
+    }
     open_.push_back(&slot);
     return true;
   }
   bool on_array_end(std::size_t, ErrorCode&) {
+    if (skipping_ != 0) {
+      --skipping_;
+      return true;
+    }
     open_.pop_back();
     return true;
   }
 
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
-    text_.append(part.data(), part.size());
+    if (skipping_ == 0) text_.append(part.data(), part.size());
     return true;
   }
   bool on_string(Text part, std::size_t, ErrorCode&) {
+    if (Skipped()) return true;
     if (text_.empty()) {
       NextSlot() = std::string(part.data(), part.size());
     } else {
@@ -78,6 +108,7 @@ class JsonBuilder : public JsonEventHandler {
     // nlohmann keeps every integer written without a minus sign unsigned.
     bool negative = number_.empty() ? part.starts_with('-') : number_.front() == '-';
     number_.clear();
+    if (Skipped()) return true;
     if (negative) {
       NextSlot() = value;
     } else {
@@ -87,6 +118,7 @@ class JsonBuilder : public JsonEventHandler {
   }
   bool on_uint64(uint64_t value, Text, ErrorCode&) {
     number_.clear();
+    if (Skipped()) return true;
     NextSlot() = value;
     return true;
   }
@@ -108,20 +140,30 @@ class JsonBuilder : public JsonEventHandler {
       return false;
     }
     number_.clear();
+    if (Skipped()) return true;
     NextSlot() = value;
     return true;
   }
 
   bool on_bool(bool value, ErrorCode&) {
-    NextSlot() = value;
+    if (!Skipped()) NextSlot() = value;
     return true;
   }
   bool on_null(ErrorCode&) {
-    NextSlot() = nullptr;
+    if (!Skipped()) NextSlot() = nullptr;
     return true;
   }
 
  private:
+  // Whether the value starting now is inside the deferred array (and is not built); counts the
+  // array's own elements.
+  bool Skipped() {
+    if (skipping_ == 0) return false;
+    if (skipping_ == 1) ++deferred_elements_;
+    key_.clear();
+    return true;
+  }
+
   // Where the value being read goes: the root, the end of the open array, or the open
   // object's member named by the last key (operator[]: a repeated key keeps its first place).
   Json& NextSlot() {
@@ -134,6 +176,10 @@ class JsonBuilder : public JsonEventHandler {
     }
     auto& members = parent.get_ref<Json::object_t&>();
     if (members.size() == members.capacity()) Grow(members);
+    // A later value of the deferred member replaces the array (an array defers again).
+    if (open_.size() == 1 && !deferred_member_.empty() && key_ == deferred_member_) {
+      deferred_ = false;
+    }
     Json& member = members[key_];
     key_.clear();
     return member;
@@ -154,6 +200,10 @@ class JsonBuilder : public JsonEventHandler {
   static constexpr std::size_t kMembersReserved = 8;
 
   std::size_t object_room_;
+  std::string_view deferred_member_;
+  bool deferred_ = false;
+  std::size_t deferred_elements_ = 0;
+  std::size_t skipping_ = 0;  // open arrays and objects of the deferred array, itself included
   Json root_;
   std::vector<Json*> open_;  // the arrays and objects being filled, innermost last
   std::string text_;
@@ -485,6 +535,158 @@ std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
   boost::json::basic_parser<StringPathReader> parser(JsonParseOptions(), paths);
   if (ParseWhole(parser, text)) return std::nullopt;
   return std::move(parser.handler().values());
+}
+
+namespace {
+
+constexpr std::string_view kJsonWhitespace = " \t\n\r";
+
+size_t SkipWhitespace(std::string_view text, size_t at) {
+  size_t next = text.find_first_not_of(kJsonWhitespace, at);
+  return next == std::string_view::npos ? text.size() : next;
+}
+
+// One past the end of the value that starts at text[at], in a document Boost.JSON has read
+// whole; npos when the text is not what that reading saw.
+size_t SkipValue(std::string_view text, size_t at) {
+  auto skip_string = [&](size_t quote) {
+    for (size_t at = quote + 1;;) {
+      at = text.find_first_of("\"\\", at);
+      if (at == std::string_view::npos) return at;
+      if (text[at] == '"') return at + 1;
+      at += 2;  // an escape: the byte after the backslash cannot end the string
+    }
+  };
+  if (at >= text.size()) return std::string_view::npos;
+  char first = text[at];
+  if (first == '"') return skip_string(at);
+  if (first != '[' && first != '{') {
+    size_t end = text.find_first_of(",]}", at);
+    end = end == std::string_view::npos ? text.size() : end;
+    while (end > at && kJsonWhitespace.find(text[end - 1]) != std::string_view::npos) --end;
+    return end;
+  }
+  size_t depth = 0;
+  for (size_t next = at; next < text.size();) {
+    next = text.find_first_of("\"[]{}", next);
+    if (next == std::string_view::npos) return next;
+    char byte = text[next];
+    if (byte == '"') {
+      next = skip_string(next);
+      if (next == std::string_view::npos) return next;
+      continue;
+    }
+    ++next;
+    if (byte == '[' || byte == '{') {
+      ++depth;
+    } else if (--depth == 0) {
+      return next;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The value of the last top-level member named `member` in the object `text`, if an array, as
+// written; nullopt otherwise (and for text that is not an object).
+std::optional<std::string_view> LastMemberArray(std::string_view text, std::string_view member) {
+  size_t at = SkipWhitespace(text, 0);
+  if (at >= text.size() || text[at] != '{') return std::nullopt;
+  std::optional<std::string_view> found;
+  at = SkipWhitespace(text, at + 1);
+  while (at < text.size() && text[at] == '"') {
+    size_t key_end = SkipValue(text, at);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    std::string_view key = text.substr(at + 1, key_end - at - 2);
+    bool named = key == member;
+    if (!named && key.find('\\') != std::string_view::npos) {
+      Json decoded = ReadJson(text.substr(at, key_end - at));  // a name written with escapes
+      named = decoded.is_string() && decoded.get_ref<const std::string&>() == member;
+    }
+    at = SkipWhitespace(text, key_end);
+    if (at >= text.size() || text[at] != ':') return std::nullopt;
+    at = SkipWhitespace(text, at + 1);
+    size_t value_end = SkipValue(text, at);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    if (named) {
+      found = text[at] == '[' ? std::optional(text.substr(at, value_end - at)) : std::nullopt;
+    }
+    at = SkipWhitespace(text, value_end);
+    if (at >= text.size() || (text[at] != ',' && text[at] != '}')) return std::nullopt;
+    if (text[at] == ',') at = SkipWhitespace(text, at + 1);
+  }
+  return found;
+}
+
+}  // namespace
+
+JsonKeepingArrayText ReadJsonKeepingArrayText(std::string_view text, std::string_view member) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  std::string_view document = text;
+  if (document.starts_with(kByteOrderMark)) document.remove_prefix(kByteOrderMark.size());
+  boost::json::basic_parser<JsonBuilder> parser(JsonParseOptions(), document.size(), member);
+  if (!member.empty() && !ParseWhole(parser, document) && parser.handler().deferred()) {
+    std::optional<std::string_view> array = LastMemberArray(document, member);
+    size_t elements = 0;
+    if (array) ForEachJsonElement(*array, [&](std::string_view) { ++elements; });
+    // Always equal: the scan reads the text Boost.JSON accepted. Should it ever not be, the
+    // whole document is read the ordinary way.
+    if (array && elements == parser.handler().deferred_elements()) {
+      return {parser.handler().TakeRoot(), array};
+    }
+  }
+  return {ReadJson(text), std::nullopt};
+}
+
+void ForEachJsonElement(std::string_view array_text,
+                        const std::function<void(std::string_view)>& visit) {
+  if (array_text.empty() || array_text.front() != '[') return;
+  size_t at = SkipWhitespace(array_text, 1);
+  // Every step moves on or stops, whatever the text: a scan that disagreed with the parser
+  // must end the reading, never loop.
+  while (at < array_text.size() && array_text[at] != ']') {
+    size_t end = SkipValue(array_text, at);
+    if (end == std::string_view::npos || end <= at) return;
+    visit(array_text.substr(at, end - at));
+    at = SkipWhitespace(array_text, end);
+    if (at >= array_text.size() || (array_text[at] != ',' && array_text[at] != ']')) return;
+    if (array_text[at] == ',') at = SkipWhitespace(array_text, at + 1);
+  }
+}
+
+Json ReadJsonArray(std::string_view array_text) {
+  Json array = Json::array();
+  ForEachJsonElement(array_text,
+                     [&](std::string_view element) { array.push_back(ReadJson(element)); });
+  return array;
+}
+
+std::string WriteJsonWithArrayText(const Json& object, std::string_view member,
+                                   std::string_view array_text) {
+  std::string out;
+  // About the size of what the client wrote: growing by doubling held two copies at the end.
+  out.reserve(array_text.size() + 1024);
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : object.get_ref<const Json::object_t&>()) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(key, out);
+    out.push_back(':');
+    if (key != member) {
+      AppendJson(value, out);
+      continue;
+    }
+    out.push_back('[');
+    bool first_element = true;
+    ForEachJsonElement(array_text, [&](std::string_view element) {
+      if (!first_element) out.push_back(',');
+      first_element = false;
+      AppendJson(ReadJson(element), out);
+    });
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
 }
 
 void AppendJson(const Json& value, std::string& out) {

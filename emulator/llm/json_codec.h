@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -25,6 +26,32 @@ inline constexpr size_t kMaxJsonDepth = 128;
 // skipped; non-negative integers unsigned), or a discarded value when `text` is not exactly one
 // JSON document or nests deeper than kMaxJsonDepth.
 Json ReadJson(std::string_view text);
+
+// A JSON object read with the array of one top-level member left as the text it was written in
+// (a chat request's `messages`): the document of a long conversation took seven times the memory
+// of its text, and the translations that matter for it need one message at a time.
+struct JsonKeepingArrayText {
+  // ReadJson's value, but with an empty array as the member's value (in the member's place)
+  // when `array_text` is set.
+  Json document;
+  // The member's array as written: a view into the text read, which must outlive it. nullopt
+  // when the document is not an object, has no such member, or its (last) value is no array.
+  std::optional<std::string_view> array_text;
+};
+JsonKeepingArrayText ReadJsonKeepingArrayText(std::string_view text, std::string_view member);
+
+// Calls `visit` with the text of each element of `array_text` (an array_text of
+// ReadJsonKeepingArrayText), in order: ReadJson(element) is the element's value.
+void ForEachJsonElement(std::string_view array_text,
+                        const std::function<void(std::string_view)>& visit);
+
+// The value of `array_text` (an array_text of ReadJsonKeepingArrayText), read whole.
+Json ReadJsonArray(std::string_view array_text);
+
+// WriteJson of the object `object` with the elements of `array_text` (an array_text of
+// ReadJsonKeepingArrayText, read and written one at a time) as the value of its member `member`.
+std::string WriteJsonWithArrayText(const Json& object, std::string_view member,
+                                   std::string_view array_text);
 
 // The same text as value.dump(), faster: compact, UTF-8 kept as is, control characters, `"` and
 // `\` escaped. Strings that are not valid UTF-8 throw as dump() does.

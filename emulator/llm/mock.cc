@@ -18,6 +18,13 @@ void Take(Prompt& prompt, const std::string& text, bool user) {
   if (user) prompt.last_user = text;
 }
 
+// Takes the entries of a prompt (prompt.h: {role, content} objects), in order.
+void TakeEntries(Prompt& prompt, const Json& entries) {
+  for (const Json& entry : entries) {
+    Take(prompt, entry.value("content", ""), entry.value("role", "") == "user");
+  }
+}
+
 // Reads the prompt from an upstream body in any of the chat wire formats: through the shared
 // prompt extraction (prompt.h) where one exists, by hand for Converse and embeddings bodies.
 Prompt ReadPrompt(const Json& body, WireFormat wire) {
@@ -35,9 +42,7 @@ Prompt ReadPrompt(const Json& body, WireFormat wire) {
     default: break;
   }
   if (messages.is_array()) {
-    for (const Json& message : messages) {
-      Take(prompt, message.value("content", ""), message.value("role", "") == "user");
-    }
+    TakeEntries(prompt, messages);
     return prompt;
   }
   if (wire == WireFormat::kOpenAIEmbeddings) {
@@ -279,8 +284,22 @@ int64_t EstimateTokens(std::string_view text) {
 }
 
 MockResponse MockProviderResponse(const LlmCall& call) {
-  Json body = ReadJson(call.body);
+  // A long conversation is read one message at a time, as PlanCall reads it: the system prompt
+  // from the rest of the body, then each message's entry (the same as the whole body's, in order).
+  bool chat = call.wire == WireFormat::kOpenAICompletions ||
+              call.wire == WireFormat::kAnthropicMessages;
+  JsonKeepingArrayText read = chat && call.body.size() >= kMessagesAsTextFromBytes
+                                  ? ReadJsonKeepingArrayText(call.body, "messages")
+                                  : JsonKeepingArrayText{ReadJson(call.body), std::nullopt};
+  const Json& body = read.document;
   Prompt prompt = ReadPrompt(body, call.wire);
+  if (read.array_text) {
+    ForEachJsonElement(*read.array_text, [&](std::string_view message) {
+      Json one_message = Json::object();
+      one_message["messages"] = Json::array({ReadJson(message)});
+      TakeEntries(prompt, CompletionsPrompt(one_message));
+    });
+  }
   std::string model = call.info.request_model.empty() ? "mock-model" : call.info.request_model;
   std::string answer = prompt.last_user.empty() ? "(mock: no user message)" : prompt.last_user;
   Usage usage{EstimateTokens(prompt.all_text), EstimateTokens(answer)};

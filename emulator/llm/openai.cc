@@ -31,6 +31,21 @@ Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_
   return out;
 }
 
+Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
+                                                          std::string_view messages_text,
+                                                          const ProviderOptions& options) {
+  if (!client_body.is_object())
+    return tl::unexpected<std::string>("request body is not a JSON object");
+  if (options.record_prompt) {
+    client_body["messages"] = ReadJsonArray(messages_text);  // the summary's prompt reads them
+    return RequestTextOf(CompletionsPassthroughRequest(client_body, options));
+  }
+  RequestInfo info = CompletionsRequestInfo(client_body, "", options.record_prompt);
+  OverrideModel(client_body, options);  // after: the summary has the model the client asked for
+  return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
+                     std::move(info)};
+}
+
 Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
                                                  const ProviderOptions& options) {
   if (!client_body.is_object())

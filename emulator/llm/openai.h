@@ -13,6 +13,11 @@ namespace agw::llm {
 // Chat Completions client, OpenAI upstream: the body passes unchanged except for the model.
 Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_body,
                                                              const ProviderOptions& options);
+// The same written as JSON text, for a body whose messages are still `messages_text`
+// (ReadJsonKeepingArrayText's array_text): each is read and written on its own.
+Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
+                                                          std::string_view messages_text,
+                                                          const ProviderOptions& options);
 
 // Embeddings, OpenAI-compatible on both sides (OpenAI, Azure, Gemini's compat endpoint, ...).
 Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,

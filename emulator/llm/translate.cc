@@ -337,6 +337,11 @@ class GuardedStream : public StreamTranslator {
 
 }  // namespace
 
+Translated<RequestText> RequestTextOf(Translated<RequestTranslation> translated) {
+  if (!translated) return tl::unexpected(std::move(translated.error()));
+  return RequestText{WriteJson(translated->body), std::move(translated->info)};
+}
+
 void NoteCaughtException(const std::exception& error) {
 #ifdef AGW_FUZZ_ABORT_ON_CAUGHT
   std::fprintf(stderr, "exception caught at the agw_llm boundary: %s\n", error.what());
@@ -359,15 +364,24 @@ Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wi
 }
 
 Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             std::optional<std::string_view> messages_text,
                                              const ProviderOptions& options) {
   try {
     if (input == InputFormat::kCompletions && wire == WireFormat::kAnthropicMessages &&
         !OnVertex(options)) {
-      return AnthropicRequestText(body, options);
+      return AnthropicRequestText(body, messages_text, options);
     }
-    Translated<RequestTranslation> translated = RequestFor(input, wire, body, options);
-    if (!translated) return tl::unexpected(std::move(translated.error()));
-    return RequestText{WriteJson(translated->body), std::move(translated->info)};
+    if (messages_text) {
+      if (input == InputFormat::kCompletions && wire == WireFormat::kOpenAICompletions) {
+        return CompletionsPassthroughRequestText(body, *messages_text, options);
+      }
+      if (input == InputFormat::kMessages && wire == WireFormat::kAnthropicMessages &&
+          !OnVertex(options)) {
+        return AnthropicMessagesRequestText(body, *messages_text, options);
+      }
+      body["messages"] = ReadJsonArray(*messages_text);
+    }
+    return RequestTextOf(RequestFor(input, wire, body, options));
   } catch (const std::exception& error) {
     NoteCaughtException(error);
     return tl::unexpected(std::string("failed to parse request: ") + error.what());

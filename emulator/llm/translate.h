@@ -36,10 +36,13 @@ std::string_view WireFormatName(WireFormat format);
 Translated<RequestTranslation> TranslateRequest(InputFormat input, WireFormat wire,
                                                 const Json& body, const ProviderOptions& options);
 // TranslateRequest with the body written as the JSON text that is sent (WriteJson of its body),
-// by the translations that can write it without a whole document of it first. Those may
-// consume `body` as they go (Completions to Anthropic Messages: its messages); the others leave
-// it as it was.
+// by the translations that can write it without a whole document of it first. `messages_text`,
+// when given, is the request's `messages` as ReadJsonKeepingArrayText left it (`body` holds an
+// empty array in its place): the chat translations that go message by message read it one
+// message at a time (Completions to OpenAI or Anthropic, Messages to Anthropic); for the others
+// it is read into `body` first. `body` may be changed or consumed.
 Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire, Json& body,
+                                             std::optional<std::string_view> messages_text,
                                              const ProviderOptions& options);
 // `client_body` is the request as the client sent it (after model resolution): some response
 // translations restore what the request translation renamed (Bedrock tool names).

@@ -42,4 +42,7 @@ struct ResponseTranslation {
 template <typename T>
 using Translated = tl::expected<T, std::string>;
 
+// A translated request with its body written as text (WriteJson), or its error.
+Translated<RequestText> RequestTextOf(Translated<RequestTranslation> translated);
+
 }  // namespace agw::llm

@@ -334,13 +334,13 @@ TEST_CASE("Completions requests map tools, limits and roles onto Messages") {
   CHECK(AnthropicRequest(none, {})->body["tool_choice"] == Json{{"type", "none"}});
 
   // What the data plane sends: the same body, written message by message.
-  auto text = AnthropicRequestText(request, pinned);
+  auto text = AnthropicRequestText(request, std::nullopt, pinned);
   REQUIRE(text);
   CHECK(text->body == WriteJson(body));
   std::string none_body = WriteJson(AnthropicRequest(none, {})->body);
-  CHECK(AnthropicRequestText(none, {})->body == none_body);
+  CHECK(AnthropicRequestText(none, std::nullopt, {})->body == none_body);
   Json not_an_object = Json::array();
-  CHECK_FALSE(AnthropicRequestText(not_an_object, {}));
+  CHECK_FALSE(AnthropicRequestText(not_an_object, std::nullopt, {}));
 }
 
 TEST_CASE("Messages requests map onto Completions with model-dependent rules") {

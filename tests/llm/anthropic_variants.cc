@@ -47,18 +47,25 @@ Runner StreamRunner(StreamFactory make) {
 }
 
 // The Completions goldens pin the text the data plane sends too: AnthropicRequestText writes
-// the bytes of the document AnthropicRequest builds, with the same summary.
+// the bytes of the document AnthropicRequest builds, with the same summary, from the document
+// and from messages kept as text (ReadJsonKeepingArrayText, how `run` reads a large body).
 Result CompletionsToAnthropicPayload(const Fixture& fixture) {
   Json request = fixture.Parsed();
   Translated<RequestTranslation> translated = AnthropicRequest(request, ProviderOptions{});
-  Translated<RequestText> text = AnthropicRequestText(request, ProviderOptions{});
-  if (translated.has_value() != text.has_value()) {
-    return tl::unexpected(
-        std::string("AnthropicRequestText fails where AnthropicRequest does not"));
-  }
-  if (translated && (text->body != WriteJson(translated->body) ||
-                     RequestSummaryJson(text->info) != RequestSummaryJson(translated->info))) {
-    return tl::unexpected("AnthropicRequestText wrote " + text->body);
+  JsonKeepingArrayText kept = ReadJsonKeepingArrayText(fixture.bytes, "messages");
+  for (auto [from, text] :
+       {std::pair("the document", AnthropicRequestText(request, std::nullopt, ProviderOptions{})),
+        std::pair("messages kept as text",
+                  AnthropicRequestText(kept.document, kept.array_text, ProviderOptions{}))}) {
+    if (translated.has_value() != text.has_value()) {
+      return tl::unexpected(std::string("AnthropicRequestText from ") + from +
+                            " fails where AnthropicRequest does not");
+    }
+    if (translated && (text->body != WriteJson(translated->body) ||
+                       RequestSummaryJson(text->info) != RequestSummaryJson(translated->info))) {
+      return tl::unexpected(std::string("AnthropicRequestText from ") + from + " wrote " +
+                            text->body);
+    }
   }
   return Payload(translated);
 }

@@ -3,9 +3,16 @@
 #include "emulator/llm/call.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "emulator/llm/anthropic.h"
 #include "emulator/llm/json_codec.h"
+#include "emulator/llm/mock.h"
+#include "emulator/llm/prompt.h"
+#include "emulator/llm/translate.h"
+#include "tests/support/paths.h"
 
 namespace agw::llm {
 namespace {
@@ -386,6 +393,138 @@ TEST_CASE("Detect and Gemini countTokens pass the body through whatever wire for
                           WireFormat::kGeminiCountTokens, WireFormat::kAnthropicMessages}) {
     CHECK(IsPassthrough(InputFormat::kDetect, wire));
     CHECK(IsPassthrough(InputFormat::kGeminiCountTokens, wire));
+  }
+}
+
+}  // namespace
+}  // namespace agw::llm
+
+namespace agw::llm {
+namespace {
+
+std::string FileText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("Messages kept as text translate to every wire exactly as the whole document does") {
+  // The oracle is the document path the goldens check: for each chat request of agentgateway's
+  // fixtures, every wire format and provider, with and without prompts in the summary.
+  std::filesystem::path requests = std::filesystem::path(test::kSharedDir) /
+                                   "upstream-testdata/agentgateway-llm-fixtures/requests";
+  struct Provider {
+    std::string kind, model;
+  };
+  const std::vector<Provider> providers = {{"openai", ""},
+                                           {"anthropic", "claude-pinned"},
+                                           {"vertexai", "claude-sonnet-4"},
+                                           {"bedrock", "anthropic.claude-3-haiku"},
+                                           {"gemini", "gemini-2.5-flash"}};
+  const std::vector<WireFormat> wires = {
+      WireFormat::kOpenAICompletions, WireFormat::kOpenAIResponses, WireFormat::kAnthropicMessages,
+      WireFormat::kBedrockConverse, WireFormat::kGeminiNative};
+  size_t translated = 0, files = 0;
+  for (auto [directory, input] : {std::pair("completions", InputFormat::kCompletions),
+                                  std::pair("policies", InputFormat::kCompletions),
+                                  std::pair("messages", InputFormat::kMessages)}) {
+    for (const auto& entry : std::filesystem::directory_iterator(requests / directory)) {
+      if (entry.path().extension() != ".json") continue;
+      std::string text = FileText(entry.path());
+      ++files;
+      for (const Provider& provider : providers) {
+        for (WireFormat wire : wires) {
+          for (bool record_prompt : {false, true}) {
+            INFO(entry.path().filename().string()
+                 << " to " << WireFormatName(wire) << " on " << provider.kind
+                 << (record_prompt ? ", with prompts" : ""));
+            ProviderOptions options;
+            options.provider = provider.kind;
+            options.model = provider.model;
+            options.region = "us-east-1";
+            options.project = "p";
+            options.record_prompt = record_prompt;
+            Json whole = ReadJson(text);
+            JsonKeepingArrayText kept = ReadJsonKeepingArrayText(text, "messages");
+            if (!kept.array_text) continue;  // a request without messages (policies/)
+            auto expected = TranslateRequestText(input, wire, whole, std::nullopt, options);
+            auto actual =
+                TranslateRequestText(input, wire, kept.document, kept.array_text, options);
+            REQUIRE(actual.has_value() == expected.has_value());
+            if (!expected) {
+              CHECK(actual.error() == expected.error());
+              continue;
+            }
+            CHECK(actual->body == expected->body);
+            CHECK(RequestSummaryJson(actual->info) == RequestSummaryJson(expected->info));
+            ++translated;
+          }
+        }
+      }
+    }
+  }
+  CHECK(files >= 10);
+  CHECK(translated >= 200);  // most pairs translate: the comparison is not of errors alone
+}
+
+// A conversation of about 100 KB: past the size from which PlanCall keeps messages as text.
+std::string LongConversation(const char* model) {
+  Json body = {{"model", model}, {"messages", Json::array()}, {"temperature", 0.5}};
+  body["messages"].push_back({{"role", "system"}, {"content", "be brief"}});
+  for (int i = 0; i < 2000; ++i) {
+    body["messages"].push_back({{"role", i % 2 == 0 ? "user" : "assistant"},
+                                {"content", "turn " + std::to_string(i) + " \u00e9\"\\"}});
+  }
+  body["messages"].push_back(
+      {{"role", "user"}, {"content", Json::array({{{"type", "text"}, {"text", "last"}}})}});
+  return body.dump(1);  // with whitespace, as clients often write it
+}
+
+TEST_CASE("PlanCall sends a long conversation to OpenAI and Anthropic exactly as a short one") {
+  std::string text = LongConversation("gpt-4o-mini");
+  REQUIRE(text.size() > 64 * 1024);
+
+  model::LLMProvider openai = Provider("openai", "gpt-4o-mini");
+  LlmCall to_openai = PlanCall({&openai, nullptr, "sk"}, Chat("/v1/chat/completions", text));
+  REQUIRE_FALSE(to_openai.local);
+  CHECK(to_openai.body == WriteJson(ReadJson(text)));
+
+  model::LLMProvider anthropic = Provider("anthropic", "claude-pinned");
+  LlmCall to_anthropic = PlanCall({&anthropic, nullptr, "sk"}, Chat("/v1/chat/completions", text));
+  REQUIRE_FALSE(to_anthropic.local);
+  Json client = ReadJson(text);
+  client["model"] = "claude-pinned";
+  ProviderOptions options;
+  options.model = "claude-pinned";
+  CHECK(to_anthropic.body == WriteJson(AnthropicRequest(client, options)->body));
+  CHECK(to_anthropic.info.request_model == "claude-pinned");
+}
+
+TEST_CASE("The mock providers read a long conversation's prompt as the whole body's") {
+  // The oracle: the prompt that prompt.h reads from the whole upstream body.
+  std::string text = LongConversation("m");
+  for (const char* kind : {"openai", "anthropic"}) {
+    INFO(kind);
+    model::LLMProvider provider = Provider(kind, "pinned");
+    LlmCall call = PlanCall({&provider, nullptr, "sk"}, Chat("/v1/chat/completions", text));
+    REQUIRE(call.body.size() >= kMessagesAsTextFromBytes);
+    Json upstream = ReadJson(call.body);
+    Json prompt = call.wire == WireFormat::kAnthropicMessages ? MessagesPrompt(upstream)
+                                                              : CompletionsPrompt(upstream);
+    std::string all_text;
+    for (const Json& entry : prompt) all_text += entry.value("content", "");
+    MockResponse mock = MockProviderResponse(call);
+    REQUIRE(mock.status == 200);
+    Json answer = ReadJson(mock.body);
+    if (call.wire == WireFormat::kAnthropicMessages) {
+      CHECK(answer["content"][0]["text"] == "last");
+      CHECK(answer["usage"]["input_tokens"] == EstimateTokens(all_text));
+    } else {
+      CHECK(answer["choices"][0]["message"]["content"] == "last");
+      CHECK(answer["usage"]["prompt_tokens"] == EstimateTokens(all_text));
+    }
+    CHECK(EstimateTokens(all_text) > 5000);  // every message was counted, the system one too
   }
 }
 

@@ -56,6 +56,29 @@ void CheckSameReading(const std::string& text) {
   REQUIRE(WriteJson(actual) == expected.dump());
 }
 
+// ReadJsonKeepingArrayText reads `text` as ReadJson does, with `messages` left as text when it
+// is a top-level array: read back into the document (or written out with
+// WriteJsonWithArrayText), the kept text gives exactly ReadJson's value and text. Returns
+// whether the messages were kept.
+bool CheckSameKeptReading(const std::string& text) {
+  INFO("text: " << text);
+  Json whole = ReadJson(text);
+  JsonKeepingArrayText kept = ReadJsonKeepingArrayText(text, "messages");
+  if (!kept.array_text) {
+    REQUIRE(kept.document.is_discarded() == whole.is_discarded());
+    if (!whole.is_discarded()) REQUIRE(Identical(kept.document, whole));
+    return false;
+  }
+  REQUIRE(whole.is_object());
+  REQUIRE(kept.document["messages"] == Json::array());  // the place holder, in its place
+  REQUIRE(kept.array_text->data() >= text.data());      // a view into the text read
+  REQUIRE(kept.array_text->data() + kept.array_text->size() <= text.data() + text.size());
+  REQUIRE(WriteJsonWithArrayText(kept.document, "messages", *kept.array_text) == WriteJson(whole));
+  kept.document["messages"] = ReadJsonArray(*kept.array_text);
+  REQUIRE(Identical(kept.document, whole));
+  return true;
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
@@ -404,6 +427,85 @@ TEST_CASE("Utf8Lossy replaces each maximal ill-formed subpart with one U+FFFD") 
   CHECK(Utf8Lossy("\xF0\x9F\x98") == "\uFFFD");
   CHECK(Utf8Lossy("\xE0\x80\xAF") == "\uFFFD\uFFFD\uFFFD");  // E0 80: no valid prefix
   CHECK(Utf8Lossy("\xFF\xC3\xA9") == "\uFFFD\xC3\xA9");
+}
+
+}  // namespace
+}  // namespace agw::llm
+
+namespace agw::llm {
+namespace {
+
+TEST_CASE("ReadJsonKeepingArrayText keeps a top-level messages array as text, and only that") {
+  struct Case {
+    const char* text;
+    bool kept;
+  };
+  for (auto [text, kept] : std::initializer_list<Case>{
+           {R"({"messages":[]})", true},
+           {R"({ "model" : "m" , "messages" : [ ] , "n" : 1 })", true},
+           {"{\"messages\":[1 , \"a]\" ,{\"x\":\"[\\\"}\"}, [[]], -1.5e3,true ,null,{}]}", true},
+           {R"({"messages":["\\"],"b":"\\\"]"})", true},  // a string ending in a backslash
+           {R"({"messages":["a\"b]"],"after":[1]})", true},
+           {R"({"messages":[{"role":"user","content":"hi"}],"stream":true})", true},
+           {R"({"messag\u0065s":[1,2]})", true},            // a name written with an escape
+           {R"({"messages":"x","messages":[1,2]})", true},  // the last value: the first place
+           {R"({"messages":[1],"messages":[2,3],"z":0})", true},
+           {R"({"messages":[1],"messages":"x"})", false},  // the last value is no array
+           {R"({"messages":[1],"messag\u0065s":{}})", false},
+           {R"({"a":{"messages":[1]}})", false},  // not at the top
+           {R"([{"messages":[1]}])", false},
+           {R"({"other":[1]})", false},
+           {R"({"messages":null})", false},
+           {"\xEF\xBB\xBF{\"messages\":[\"bom\"]}", true},
+           {" \t\r\n{\"messages\":[\n1\r\n,\t2 ]}\n", true},
+           {R"({"messages":[1e400]})", false},                    // refused, as ReadJson refuses it
+           {R"({"messages":[1e-99999999999999999999]})", false},  // read by nlohmann's path
+           {R"({"messages":[1,]})", false},
+           {R"({"messages":[1])", false},
+           {R"({"messages":["\ud800"]})", false},
+           {"{\"messages\":[\"\xff\"]}", false},
+           {"", false},
+           {"{}", false},
+       }) {
+    INFO("text: " << text);
+    CHECK(CheckSameKeptReading(text) == kept);
+  }
+  // Nesting inside the kept array counts from the top of the document.
+  auto nested = [](size_t depth) {
+    return R"({"messages":)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  CHECK(CheckSameKeptReading(nested(kMaxJsonDepth - 1)));
+  CHECK(ReadJsonKeepingArrayText(nested(kMaxJsonDepth), "messages").document.is_discarded());
+}
+
+TEST_CASE("ReadJsonKeepingArrayText agrees with ReadJson on random, large and damaged documents") {
+  std::mt19937_64 random(20261206);
+  size_t kept = 0;
+  for (int i = 0; i < 2000; ++i) {
+    Json messages = Json::array();
+    for (size_t n = random() % 6; n > 0; --n) messages.push_back(RandomValue(random, 1));
+    Json document = Json::object();
+    document["model"] = "m";
+    document["messages"] = messages;
+    Json more = RandomValue(random, 3);  // more members, "messages" among them at times
+    if (more.is_object()) document.update(more);
+    kept += CheckSameKeptReading(document.dump());
+    kept += CheckSameKeptReading(document.dump(2));
+  }
+  CHECK(kept > 2000);
+  for (size_t first_size : {size_t{2000}, size_t{300 * 1024}}) {
+    for (size_t members : {size_t{0}, size_t{9}, size_t{40}}) {
+      CHECK(CheckSameKeptReading(GrowingObject(random, first_size, members)));
+    }
+  }
+  static const char kNoise[] = "{}[]\":,\\ \n0-1.5e+truefalsenull\x01\x80\xc3\xa9u";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = "{\"messages\":" + RandomValue(random, 2).dump() + "}";
+    if (text.size() > 4096) continue;
+    size_t at = random() % text.size();
+    text[at] = kNoise[random() % (sizeof(kNoise) - 1)];
+    CheckSameKeptReading(text);
+  }
 }
 
 }  // namespace
