@@ -7,9 +7,9 @@
 #   scripts/fuzz.sh [--seconds N] [--jobs N] [target...]
 #     (default: every target, 30 s each, one at a time; --jobs 2 runs two at once)
 #
-# Prints one line per target, `fuzz <target>: <execs> execs in <secs> s, <cov> edges, clean`, and
-# exits non-zero when any target finds something (crash, sanitizer report, leak, timeout, out of
-# memory); the reproducer is then in build-fuzz/artifacts/<target>/ and the log in
+# Prints one line per target, `fuzz <target>: <execs> execs in <secs> s (<cpu> CPU s), <cov> edges,
+# clean`, and exits non-zero when any target finds something (crash, sanitizer report, leak,
+# timeout, out of memory); the reproducer is then in build-fuzz/artifacts/<target>/ and the log in
 # build-fuzz/logs/<target>.log. Replay one with: build-fuzz/fuzzers/<target> <file>.
 # Installs nothing: scripts/install-deps.sh brings clang-14 and libfuzzer-14-dev.
 set -euo pipefail
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --seconds=*) seconds=${1#*=}; shift ;;
     --jobs) jobs=${2:?--jobs needs a value}; shift 2 ;;
     --jobs=*) jobs=${1#*=}; shift ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown flag $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -46,7 +46,7 @@ declare -A dictionary=(
   [session_fuzz]=http
 )
 all_targets=(manifest_fuzz cel_parser_fuzz sse_fuzz eventstream_fuzz llm_request_fuzz
-             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz)
+             llm_response_fuzz llm_stream_fuzz llm_plan_fuzz session_fuzz)
 if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
 for target in "${targets[@]}"; do
   if [ -z "${max_len[$target]:-}" ]; then
@@ -183,17 +183,21 @@ run_target() {
   local seeds=("testdata/fuzz/$target")
   if [ -d "$generated/$target" ]; then seeds+=("$generated/$target"); fi
   # The first corpus directory takes the inputs that found new coverage; the seeds are read only.
-  local rc=0
-  "$out/fuzzers/$target" "$corpus" "${seeds[@]}" \
+  # bash's `time` gives the CPU seconds the target used (user + system, its threads included):
+  # the figure that says how much fuzzing a target had when other work shared the cores.
+  local rc=0 TIMEFORMAT='%U %S'
+  { time "$out/fuzzers/$target" "$corpus" "${seeds[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="${max_len[$target]}" \
     -dict="testdata/fuzz/${dictionary[$target]}.dict" -artifact_prefix="$artifacts/" \
-    -print_final_stats=1 >"$log" 2>&1 || rc=$?
-  local execs edges took finding
+    -print_final_stats=1 >"$log" 2>&1 || rc=$?; } 2>"$out/logs/$target.cpu"
+  local execs edges took finding cpu
+  cpu=$(awk '{ printf "%d", $1 + $2 }' "$out/logs/$target.cpu")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   edges=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
   if [ "$rc" -eq 0 ]; then
-    echo "fuzz $target: ${execs:-0} execs in ${took:-$seconds} s, ${edges:-0} edges, clean"
+    echo "fuzz $target: ${execs:-0} execs in ${took:-$seconds} s (${cpu:-0} CPU s)," \
+      "${edges:-0} edges, clean"
   else
     finding=$(grep -a -m 1 -E 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|runtime error:|exception caught' "$log" ||
       true)
