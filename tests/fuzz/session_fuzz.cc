@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -192,15 +193,34 @@ struct Harness {
     port = static_cast<std::uint16_t>(server->listeners()[0].local_port);
   }
 
+  // A connection to the emulator from a source address of its own: each closed connection
+  // holds its address pair in TIME_WAIT for a minute, and at ~800 inputs a second one source
+  // address runs out of ports. 127.0.0.2 to 127.255.255.254 in turn, 28,000 ports each.
+  int Connect() const {
+    static std::uint32_t next_source = 0;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in source{};
+      source.sin_family = AF_INET;
+      source.sin_addr.s_addr = htonl(0x7F000002u + (next_source++ % 0x00FFFFFCu));
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(port);
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) == 0 &&
+          ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+        return fd;
+      }
+      ::close(fd);
+    }
+    std::fprintf(stderr, "session_fuzz: the emulator does not accept connections\n");
+    std::abort();  // a listener that stopped accepting is a finding
+  }
+
   // Sends `bytes` on a fresh connection, ends the sending side, and reads until the emulator
   // closes (or 3 s pass, which only a hang would take).
   void Serve(const std::uint8_t* data, std::size_t size) const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) std::abort();
+    int fd = Connect();
     timeval send_timeout{2, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
     std::size_t sent = 0;
