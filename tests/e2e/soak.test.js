@@ -46,7 +46,10 @@ const kGoodPerSecondFloor = 10;
 //   (17.3 MiB 3 s after). With the parsed messages freed as they are written: 59.4 MiB on the
 //   Anthropic route, 121 MiB on the OpenAI one (a second document, the upstream body). With
 //   the messages kept as text (ReadJsonKeepingArrayText): one body 26.3 MiB (Anthropic) and
-//   21.5 MiB (OpenAI) peak; four at once 82.6 and 52.5 MiB; 10.8 and 16.7 MiB 3 s after.
+//   21.5 MiB (OpenAI) peak; four at once 82.6 and 52.5 MiB, 10.8 and 16.7 MiB 3 s after (21.5
+//   MiB on a loaded machine: bodies left in glibc's arenas). With allocations of 1 MiB and more
+//   always mapped (Server::Start): four at once 64.7 and 43.3 MiB, 10.9 MiB 3 s after, with
+//   both cores busy.
 const kItem9PeakBytes = 60 * 1000 * 1000;
 const kItem9SettleBytes = 10 * kMiB;
 
