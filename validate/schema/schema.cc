@@ -1,0 +1,222 @@
+#include "validate/schema/schema.h"
+
+#include <re2/re2.h>
+
+#include <utility>
+
+namespace agw::schema {
+namespace {
+
+// Compiles nodes, remembering the JSON path of the node being read for error messages.
+class Compiler {
+ public:
+  tl::expected<Schema, std::string> Compile(const Json& node, const std::string& path) {
+    if (!node.is_object()) return Fail(path, "a schema must be an object");
+    Schema schema;
+    for (const auto& [key, value] : node.items()) {
+      std::string at = path + "." + key;
+      if (auto done = Keyword(schema, key, value, at); !done) return tl::unexpected(done.error());
+    }
+    return schema;
+  }
+
+ private:
+  using Status = tl::expected<void, std::string>;
+
+  static tl::unexpected<std::string> Fail(const std::string& path, std::string_view problem) {
+    return tl::unexpected(path + ": " + std::string(problem));
+  }
+
+  static Status Flag(bool& out, const Json& value, const std::string& at) {
+    if (!value.is_boolean()) return Fail(at, "must be a boolean");
+    out = value.get<bool>();
+    return {};
+  }
+  static Status Count(std::optional<std::int64_t>& out, const Json& value, const std::string& at) {
+    if (!value.is_number_integer()) return Fail(at, "must be an integer");
+    out = value.get<std::int64_t>();
+    return {};
+  }
+  static Status Number(std::optional<double>& out, const Json& value, const std::string& at) {
+    if (!value.is_number()) return Fail(at, "must be a number");
+    out = value.get<double>();
+    return {};
+  }
+  static Status Text(std::string& out, const Json& value, const std::string& at) {
+    if (!value.is_string()) return Fail(at, "must be a string");
+    out = value.get<std::string>();
+    return {};
+  }
+  static Status Texts(std::vector<std::string>& out, const Json& value, const std::string& at) {
+    if (!value.is_array()) return Fail(at, "must be a list of strings");
+    for (const Json& item : value) {
+      if (!item.is_string()) return Fail(at, "must be a list of strings");
+      out.push_back(item.get<std::string>());
+    }
+    return {};
+  }
+
+  Status Child(std::unique_ptr<Schema>& out, const Json& value, const std::string& at) {
+    auto child = Compile(value, at);
+    if (!child) return tl::unexpected(child.error());
+    out = std::make_unique<Schema>(std::move(*child));
+    return {};
+  }
+  Status Children(std::vector<Schema>& out, const Json& value, const std::string& at) {
+    if (!value.is_array()) return Fail(at, "must be a list of schemas");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      auto child = Compile(value[i], at + "[" + std::to_string(i) + "]");
+      if (!child) return tl::unexpected(child.error());
+      out.push_back(std::move(*child));
+    }
+    return {};
+  }
+
+  static Status TypeOf(Schema& schema, const Json& value, const std::string& at) {
+    static const std::pair<std::string_view, Schema::Type> kTypes[] = {
+        {"object", Schema::Type::kObject}, {"array", Schema::Type::kArray},
+        {"string", Schema::Type::kString}, {"integer", Schema::Type::kInteger},
+        {"number", Schema::Type::kNumber}, {"boolean", Schema::Type::kBoolean}};
+    if (!value.is_string()) return Fail(at, "must be a string");
+    for (const auto& [name, type] : kTypes) {
+      if (value.get_ref<const std::string&>() == name) {
+        schema.type = type;
+        return {};
+      }
+    }
+    return Fail(at, "unknown type \"" + value.get<std::string>() + "\"");
+  }
+
+  Status Rules(Schema& schema, const Json& value, const std::string& at) {
+    if (!value.is_array()) return Fail(at, "must be a list of rules");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& entry = value[i];
+      std::string entry_at = at + "[" + std::to_string(i) + "]";
+      if (!entry.is_object()) return Fail(entry_at, "a rule must be an object");
+      ValidationRule rule;
+      for (const auto& [key, field] : entry.items()) {
+        std::string field_at = entry_at + "." + key;
+        Status done;
+        if (key == "rule") {
+          done = Text(rule.rule, field, field_at);
+        } else if (key == "message") {
+          done = Text(rule.message, field, field_at);
+        } else if (key == "messageExpression") {
+          done = Text(rule.message_expression, field, field_at);
+        } else if (key == "reason") {
+          done = Text(rule.reason, field, field_at);
+        } else if (key == "fieldPath") {
+          done = Text(rule.field_path, field, field_at);
+        } else if (key == "optionalOldSelf") {
+          done = Flag(rule.optional_old_self, field, field_at);
+        }
+        if (!done) return done;
+      }
+      if (rule.rule.empty()) return Fail(entry_at, "a rule needs `rule`");
+      schema.rules.push_back(std::move(rule));
+    }
+    return {};
+  }
+
+  Status Keyword(Schema& schema, const std::string& key, const Json& value, const std::string& at) {
+    if (key == "type") return TypeOf(schema, value, at);
+    if (key == "nullable") return Flag(schema.nullable, value, at);
+    if (key == "x-kubernetes-int-or-string") return Flag(schema.int_or_string, value, at);
+    if (key == "x-kubernetes-preserve-unknown-fields") {
+      return Flag(schema.preserve_unknown_fields, value, at);
+    }
+    if (key == "x-kubernetes-embedded-resource") return Flag(schema.embedded_resource, value, at);
+    if (key == "format") return Text(schema.format, value, at);
+    if (key == "properties") {
+      if (!value.is_object()) return Fail(at, "must map names to schemas");
+      for (const auto& [name, property] : value.items()) {
+        auto child = Compile(property, at + "." + name);
+        if (!child) return tl::unexpected(child.error());
+        schema.properties.emplace(name, std::move(*child));
+      }
+      return {};
+    }
+    if (key == "additionalProperties") {
+      if (value.is_boolean()) {
+        schema.additional_properties_allowed = value.get<bool>();
+        return {};
+      }
+      schema.additional_properties_allowed = true;
+      return Child(schema.additional_properties, value, at);
+    }
+    if (key == "required") return Texts(schema.required, value, at);
+    if (key == "minProperties") return Count(schema.min_properties, value, at);
+    if (key == "maxProperties") return Count(schema.max_properties, value, at);
+    if (key == "items") return Child(schema.items, value, at);
+    if (key == "minItems") return Count(schema.min_items, value, at);
+    if (key == "maxItems") return Count(schema.max_items, value, at);
+    if (key == "x-kubernetes-list-type") return Text(schema.list_type, value, at);
+    if (key == "x-kubernetes-list-map-keys") return Texts(schema.list_map_keys, value, at);
+    if (key == "minLength") return Count(schema.min_length, value, at);
+    if (key == "maxLength") return Count(schema.max_length, value, at);
+    if (key == "pattern") {
+      if (auto done = Text(schema.pattern, value, at); !done) return done;
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto regex = std::make_shared<const RE2>(schema.pattern, options);
+      if (!regex->ok()) return Fail(at, "pattern does not compile: " + regex->error());
+      schema.pattern_regex = std::move(regex);
+      return {};
+    }
+    if (key == "minimum") return Number(schema.minimum, value, at);
+    if (key == "maximum") return Number(schema.maximum, value, at);
+    if (key == "multipleOf") return Number(schema.multiple_of, value, at);
+    if (key == "exclusiveMinimum") return Flag(schema.exclusive_minimum, value, at);
+    if (key == "exclusiveMaximum") return Flag(schema.exclusive_maximum, value, at);
+    if (key == "enum") {
+      if (!value.is_array()) return Fail(at, "must be a list");
+      schema.enum_values.assign(value.begin(), value.end());
+      return {};
+    }
+    if (key == "default") {
+      schema.default_value = value;
+      return {};
+    }
+    if (key == "allOf") return Children(schema.all_of, value, at);
+    if (key == "anyOf") return Children(schema.any_of, value, at);
+    if (key == "oneOf") return Children(schema.one_of, value, at);
+    if (key == "not") return Child(schema.not_schema, value, at);
+    if (key == "x-kubernetes-validations") return Rules(schema, value, at);
+    // description, example, externalDocs, title, x-kubernetes-map-type and the like do not
+    // take part in validation.
+    return {};
+  }
+};
+
+}  // namespace
+
+const Schema* Schema::Property(std::string_view name) const {
+  auto found = properties.find(name);
+  return found == properties.end() ? nullptr : &found->second;
+}
+
+std::string_view Schema::TypeName() const {
+  switch (type) {
+    case Type::kObject:
+      return "object";
+    case Type::kArray:
+      return "array";
+    case Type::kString:
+      return "string";
+    case Type::kInteger:
+      return "integer";
+    case Type::kNumber:
+      return "number";
+    case Type::kBoolean:
+      return "boolean";
+    case Type::kUnset:
+      break;
+  }
+  return "";
+}
+
+tl::expected<Schema, std::string> CompileSchema(const Json& node) {
+  return Compiler().Compile(node, "openAPIV3Schema");
+}
+
+}  // namespace agw::schema

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tl/expected.hpp>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace agw::schema {
+
+using Json = nlohmann::ordered_json;
+
+// One `x-kubernetes-validations` entry, kept as written for the CEL evaluator.
+struct ValidationRule {
+  std::string rule;
+  std::string message;
+  std::string message_expression;
+  std::string reason;      // FieldValueInvalid (default), FieldValueForbidden, ...
+  std::string field_path;  // where the error is reported, relative to the node
+  bool optional_old_self = false;
+};
+
+// One node of a CRD's structural OpenAPI v3 schema, compiled once for validation: the
+// keywords the API server enforces on custom resources (apiextensions-apiserver), with the
+// documentation (`description`, `example`, `externalDocs`) left out. Immutable after
+// CompileSchema; safe to share between threads.
+struct Schema {
+  enum class Type : std::uint8_t { kUnset, kObject, kArray, kString, kInteger, kNumber, kBoolean };
+
+  Type type = Type::kUnset;
+  bool nullable = false;
+  bool int_or_string = false;            // x-kubernetes-int-or-string
+  bool preserve_unknown_fields = false;  // x-kubernetes-preserve-unknown-fields
+  bool embedded_resource = false;        // x-kubernetes-embedded-resource
+  std::string format;                    // as written; which formats are checked is the validator's
+
+  // Objects. Properties by name: the validator visits them in this (sorted) order, since the
+  // API server's own order is that of a Go map, different on every request.
+  std::map<std::string, Schema, std::less<>> properties;
+  // The schema of keys not in `properties`: null when additionalProperties is absent or a
+  // boolean (see additional_properties_allowed).
+  std::unique_ptr<Schema> additional_properties;
+  // additionalProperties: true (any value) or a schema; false when absent or `false`.
+  bool additional_properties_allowed = false;
+  std::vector<std::string> required;  // in the schema's order, the order errors come in
+  std::optional<std::int64_t> min_properties, max_properties;
+
+  // Arrays.
+  std::unique_ptr<Schema> items;
+  std::optional<std::int64_t> min_items, max_items;
+  std::string list_type;                   // x-kubernetes-list-type: "", atomic, set or map
+  std::vector<std::string> list_map_keys;  // x-kubernetes-list-map-keys
+
+  // Strings. `pattern` is an unanchored RE2 search, as Go's regexp.MatchString; compiled once.
+  std::optional<std::int64_t> min_length, max_length;
+  std::string pattern;
+  std::shared_ptr<const re2::RE2> pattern_regex;  // null when there is no pattern
+
+  // Numbers.
+  std::optional<double> minimum, maximum, multiple_of;
+  bool exclusive_minimum = false, exclusive_maximum = false;
+
+  // Any type.
+  std::vector<Json> enum_values;
+  std::optional<Json> default_value;
+  std::vector<Schema> all_of, any_of, one_of;
+  std::unique_ptr<Schema> not_schema;
+  std::vector<ValidationRule> rules;
+
+  Schema() = default;
+  Schema(Schema&&) = default;
+  Schema& operator=(Schema&&) = default;
+
+  // The property `name`, or null.
+  const Schema* Property(std::string_view name) const;
+  // The OpenAPI type name of `type` ("object", "string", ...; "" when unset).
+  std::string_view TypeName() const;
+};
+
+// Compiles one schema node (an openAPIV3Schema or any node below it) from its JSON form. Fails
+// with a message naming the JSON path of a keyword of the wrong shape or a pattern RE2 cannot
+// compile (the API server would not have accepted such a CRD either).
+tl::expected<Schema, std::string> CompileSchema(const Json& node);
+
+}  // namespace agw::schema

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "validate/manifest/value.h"
+#include "validate/schema/field_error.h"
+#include "validate/schema/schema.h"
+
+// What the API server does with a custom resource and its CRD version's schema before any CEL
+// rule runs, step by step (apiextensions-apiserver on create, Kubernetes 1.32/1.33): find the
+// fields strict decoding rejects, prune nulls and apply defaults, then check the structural
+// schema (kube-openapi) and the list-type invariants. Each step is a pure function of the schema
+// and the object; the caller runs them in this order.
+namespace agw::schema {
+
+// A field that `kubectl apply` (fieldValidation=Strict) rejects as unknown.
+struct UnknownField {
+  std::string path;  // "spec.rules[0].timeoutz"; map keys are written ".key"
+  manifest::Position position;
+};
+
+// The unknown fields of `object` against `root`, in the server's order: those of the root's
+// metadata first (by name), then every other one sorted byte-wise by path. A field is unknown
+// when its object's schema has neither a property nor additionalProperties for it (and does
+// not preserve unknown fields), including every key of an object given where the schema wants
+// a scalar or a list. Their subtrees are not visited.
+std::vector<UnknownField> FindUnknownFields(const Schema& root, const manifest::Value& object);
+
+// The message of a strict decoding failure: `<Kind> in version "<v>" cannot be handled as a
+// <Kind>: strict decoding error: unknown field "a", unknown field "b"`.
+std::string StrictDecodingMessage(std::string_view kind, std::string_view version,
+                                  const std::vector<UnknownField>& unknown);
+
+// Removes the nulls the API server removes (object members whose schema is not nullable and
+// has no default), then applies the schema's defaults top-down: a property with a default is
+// set when absent (or null and not nullable), inside array items too, and inside values just
+// defaulted. Inserted values take the position of the object that received them.
+void ApplyDefaults(const Schema& root, manifest::Value& object);
+
+// The structural schema check of kube-openapi, as field errors in the server's order for one
+// node (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), with sibling
+// properties and map keys in name order (the server's own order there is random). Errors with
+// the same text are reported once.
+std::vector<FieldError> ValidateStructure(const Schema& root, const manifest::Value& object);
+
+// `x-kubernetes-list-type: set` and `map` uniqueness: a Duplicate value error at the second of
+// two equal items (for a map list, equal in its key fields).
+std::vector<FieldError> ValidateListTypes(const Schema& root, const manifest::Value& object);
+
+}  // namespace agw::schema
