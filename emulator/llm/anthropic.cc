@@ -718,12 +718,8 @@ Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
                                                      const ProviderOptions& options) {
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
-  if (options.record_prompt) {
-    client_body["messages"] = ReadJsonArray(messages_text);  // the summary's prompt reads them
-    return RequestTextOf(AnthropicMessagesRequest(client_body, options));
-  }
   PinModel(client_body, options);
-  RequestInfo info = MessagesRequestInfo(client_body, "anthropic", options.record_prompt);
+  RequestInfo info = MessagesRequestInfo(client_body, "anthropic", /*with_prompt=*/false);
   return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
                      std::move(info)};
 }

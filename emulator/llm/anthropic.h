@@ -29,7 +29,8 @@ Translated<RequestText> AnthropicRequestText(Json& client_body,
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
                                                         const ProviderOptions& options);
 // The same written as JSON text, for a body whose messages are still `messages_text`
-// (ReadJsonKeepingArrayText's array_text): each is read and written on its own.
+// (ReadJsonKeepingArrayText's array_text): each is read and written on its own. The summary
+// has no prompt, whatever options.record_prompt says.
 Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
                                                      std::string_view messages_text,
                                                      const ProviderOptions& options);

@@ -36,11 +36,7 @@ Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
                                                           const ProviderOptions& options) {
   if (!client_body.is_object())
     return tl::unexpected<std::string>("request body is not a JSON object");
-  if (options.record_prompt) {
-    client_body["messages"] = ReadJsonArray(messages_text);  // the summary's prompt reads them
-    return RequestTextOf(CompletionsPassthroughRequest(client_body, options));
-  }
-  RequestInfo info = CompletionsRequestInfo(client_body, "", options.record_prompt);
+  RequestInfo info = CompletionsRequestInfo(client_body, "", /*with_prompt=*/false);
   OverrideModel(client_body, options);  // after: the summary has the model the client asked for
   return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
                      std::move(info)};

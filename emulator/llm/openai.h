@@ -14,7 +14,9 @@ namespace agw::llm {
 Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_body,
                                                              const ProviderOptions& options);
 // The same written as JSON text, for a body whose messages are still `messages_text`
-// (ReadJsonKeepingArrayText's array_text): each is read and written on its own.
+// (ReadJsonKeepingArrayText's array_text): each is read and written on its own. The summary
+// has no prompt, whatever options.record_prompt says (TranslateRequestText reads the messages
+// back into the document when a prompt is wanted).
 Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
                                                           std::string_view messages_text,
                                                           const ProviderOptions& options);

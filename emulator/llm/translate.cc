@@ -372,11 +372,14 @@ Translated<RequestText> TranslateRequestText(InputFormat input, WireFormat wire,
       return AnthropicRequestText(body, messages_text, options);
     }
     if (messages_text) {
-      if (input == InputFormat::kCompletions && wire == WireFormat::kOpenAICompletions) {
+      // The passthroughs write the messages one by one; a summary with the prompt, and every
+      // other translation, reads them back into the document first.
+      if (input == InputFormat::kCompletions && wire == WireFormat::kOpenAICompletions &&
+          !options.record_prompt) {
         return CompletionsPassthroughRequestText(body, *messages_text, options);
       }
       if (input == InputFormat::kMessages && wire == WireFormat::kAnthropicMessages &&
-          !OnVertex(options)) {
+          !OnVertex(options) && !options.record_prompt) {
         return AnthropicMessagesRequestText(body, *messages_text, options);
       }
       body["messages"] = ReadJsonArray(*messages_text);

@@ -4,7 +4,6 @@
 // sent to the data plane, so these errors make a policy PartiallyValid, not Invalid.
 
 #include <algorithm>
-#include <cstdio>
 
 #include "validate/cel/parser.h"
 #include "validate/resolve/resolver.h"
@@ -14,51 +13,6 @@ namespace agw::resolve::internal {
 using manifest::Value;
 
 bool IsCel(std::string_view expression) { return cel::Parse(expression).has_value(); }
-
-std::string GoQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    unsigned char byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-          out += buffer;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 void CheckCel(const Value* value, const std::string& path, const std::string& what,
               std::vector<Problem>& problems) {

@@ -9,6 +9,7 @@
 
 #include "validate/resolve/index.h"
 #include "validate/resolve/resolve.h"
+#include "validate/schema/field_error.h"
 
 namespace agw::resolve::internal {
 
@@ -221,8 +222,7 @@ void BackendPolicyRefs(const model::BackendPolicies& policies,
 // controller's message does; each failure is "<what> is not a valid CEL expression: <expr>".
 // The controller's isCEL: `expression` parses in an empty cel-go environment.
 bool IsCel(std::string_view expression);
-// Go's %q of `text`.
-std::string GoQuote(std::string_view text);
+using schema::GoQuote;  // Go's %q of a string
 // One CEL field; absent and null fields are not checked.
 void CheckCel(const manifest::Value* value, const std::string& path, const std::string& what,
               std::vector<Problem>& problems);

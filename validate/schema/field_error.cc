@@ -130,23 +130,8 @@ std::string GoSyntax(const manifest::Value& value) {
 }  // namespace
 
 std::string GoValue(const manifest::Value& value) {
-  using Type = manifest::Value::Type;
-  switch (value.type()) {
-    case Type::kNull:
-      return "\"null\"";
-    case Type::kBool:
-      return value.bool_value() ? "true" : "false";
-    case Type::kInt:
-      return std::to_string(value.int_value());
-    case Type::kFloat:
-      return GoFloat(value.float_value());
-    case Type::kString:
-      return GoQuote(value.text());
-    case Type::kSequence:
-    case Type::kMap:
-      return GoSyntax(value);
-  }
-  return "";
+  // A nil bad value prints as the string "null"; anything else as its Go syntax.
+  return value.is_null() ? "\"null\"" : GoSyntax(value);
 }
 
 std::string FieldError::Body() const {

@@ -29,6 +29,17 @@ struct Result {
   bool valid() const { return errors.empty(); }
 };
 
+FieldError MakeError(FieldError::Type type, const std::string& path, std::string value,
+                     std::string detail, const Value& at) {
+  FieldError error;
+  error.type = type;
+  error.path = path;
+  error.value = std::move(value);
+  error.detail = std::move(detail);
+  error.position = at.position();
+  return error;
+}
+
 std::string ChildName(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
@@ -124,13 +135,10 @@ class StructuralValidator {
 
   static Result TypeError(const Value& data, const std::string& path, const std::string& expected,
                           const std::string& actual) {
-    FieldError error;
-    error.type = FieldError::Type::kTypeInvalid;
-    error.path = path;
-    error.value = GoQuote(actual);
-    error.detail = path + " in body must be of type " + expected + ": " + GoQuote(actual);
-    error.position = data.position();
-    return {{std::move(error)}, 0};
+    return {
+        {MakeError(FieldError::Type::kTypeInvalid, path, GoQuote(actual),
+                   path + " in body must be of type " + expected + ": " + GoQuote(actual), data)},
+        0};
   }
 
   // kube-openapi's typeValidator: 1 to the match count when the type is right.
@@ -166,12 +174,8 @@ class StructuralValidator {
   }
 
   static FieldError Composite(const Value& data, const std::string& path, std::string message) {
-    FieldError error;
-    error.type = FieldError::Type::kInvalid;
-    error.value = "\"\"";
-    error.detail = GoQuote(path) + " " + std::move(message);
-    error.position = data.position();
-    return error;  // a nil field path: these are plain errors in kube-openapi
+    // A nil field path: these are plain errors in kube-openapi.
+    return MakeError(FieldError::Type::kInvalid, "", "\"\"", GoQuote(path) + " " + message, data);
   }
 
   // allOf, anyOf, oneOf and not, in that order of messages: anyOf, oneOf, allOf, not.
@@ -265,13 +269,11 @@ class StructuralValidator {
 
   static Result CheckFormat(const Schema& schema, const Value& data, const std::string& path) {
     if (FormatAccepts(schema.format, data.text())) return {};
-    FieldError error;
-    error.type = FieldError::Type::kTypeInvalid;
-    error.path = path;
-    error.value = GoQuote(data.text());
-    error.detail = path + " in body must be of type " + schema.format + ": " + GoQuote(data.text());
-    error.position = data.position();
-    return {{std::move(error)}, 0};
+    return {
+        {MakeError(FieldError::Type::kTypeInvalid, path, GoQuote(data.text()),
+                   path + " in body must be of type " + schema.format + ": " + GoQuote(data.text()),
+                   data)},
+        0};
   }
 
   // multipleOf, minimum, maximum. Integer data compares with (and prints) the bounds cut to
@@ -291,25 +293,20 @@ class StructuralValidator {
       double value = data.float_value();
       return value < limit ? -1 : value > limit ? 1 : 0;
     };
-    auto fail = [&](std::string detail) {
-      FieldError error;
-      error.path = path;
-      error.value = integer ? std::to_string(data.int_value()) : GoFloat(data.float_value());
-      error.detail = path + " in body " + std::move(detail);
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+    auto fail = [&](const std::string& detail) {
+      result.errors.push_back(
+          MakeError(FieldError::Type::kInvalid, path,
+                    integer ? std::to_string(data.int_value()) : GoFloat(data.float_value()),
+                    path + " in body " + detail, data));
     };
     if (schema.multiple_of) {
       double factor = *schema.multiple_of;
       double quotient = data.float_value() / factor;
       if (factor <= 0 || (integer && static_cast<std::int64_t>(factor) <= 0)) {
-        FieldError error;
-        error.path = path;
-        error.value = "\"\"";
-        error.detail =
-            "factor MultipleOf declared for " + path + " must be positive: " + bound(factor);
-        error.position = data.position();
-        result.errors.push_back(std::move(error));
+        result.errors.push_back(MakeError(
+            FieldError::Type::kInvalid, path, "\"\"",
+            "factor MultipleOf declared for " + path + " must be positive: " + bound(factor),
+            data));
       } else if (std::trunc(quotient) != quotient) {
         fail("should be a multiple of " + bound(factor));
       }
@@ -343,22 +340,15 @@ class StructuralValidator {
     }
     auto count = static_cast<std::int64_t>(data.items().size());
     if (schema.min_items && count < *schema.min_items) {
-      FieldError error;
-      error.path = path;
-      error.value = std::to_string(count);
-      error.detail =
-          path + " in body should have at least " + std::to_string(*schema.min_items) + " items";
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+      result.errors.push_back(MakeError(
+          FieldError::Type::kInvalid, path, std::to_string(count),
+          path + " in body should have at least " + std::to_string(*schema.min_items) + " items",
+          data));
     }
     if (schema.max_items && count > *schema.max_items) {
-      FieldError error;
-      error.type = FieldError::Type::kTooMany;
-      error.path = path;
-      error.value = std::to_string(count);
-      error.detail = "must have at most " + std::to_string(*schema.max_items) + " items";
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+      result.errors.push_back(
+          MakeError(FieldError::Type::kTooMany, path, std::to_string(count),
+                    "must have at most " + std::to_string(*schema.max_items) + " items", data));
     }
     return result;
   }
@@ -388,22 +378,15 @@ class StructuralValidator {
     Result result;
     auto count = static_cast<std::int64_t>(data.entries().size());
     if (schema.min_properties && count < *schema.min_properties) {
-      FieldError error;
-      error.path = path;
-      error.value = std::to_string(count);
-      error.detail = path + " in body should have at least " +
-                     std::to_string(*schema.min_properties) + " properties";
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+      result.errors.push_back(MakeError(FieldError::Type::kInvalid, path, std::to_string(count),
+                                        path + " in body should have at least " +
+                                            std::to_string(*schema.min_properties) + " properties",
+                                        data));
     }
     if (schema.max_properties && count > *schema.max_properties) {
-      FieldError error;
-      error.type = FieldError::Type::kTooMany;
-      error.path = path;
-      error.value = std::to_string(count);
-      error.detail = "must have at most " + std::to_string(*schema.max_properties) + " items";
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+      result.errors.push_back(MakeError(
+          FieldError::Type::kTooMany, path, std::to_string(count),
+          "must have at most " + std::to_string(*schema.max_properties) + " items", data));
     }
     // Keys and properties in name order (the server's order is that of a Go map: random).
     std::vector<const manifest::MapEntry*> entries;
@@ -425,11 +408,8 @@ class StructuralValidator {
     }
     for (const std::string& name : schema.required) {
       if (data.Find(name) != nullptr) continue;
-      FieldError error;
-      error.type = FieldError::Type::kRequired;
-      error.path = ChildName(path, name);
-      error.position = data.position();
-      result.errors.push_back(std::move(error));
+      result.errors.push_back(
+          MakeError(FieldError::Type::kRequired, ChildName(path, name), "", "", data));
     }
     return result;
   }
