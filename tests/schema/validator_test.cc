@@ -63,6 +63,9 @@ Checked Check(std::string_view set_name, const std::string& yaml) {
   }
   ApplyDefaults(*version->schema, object);
   checked.defaulted = object.ToJson();
+  for (const FieldError& error : ValidateObjectMeta(object, crd->namespaced)) {
+    checked.errors.push_back(error.Render());
+  }
   for (const FieldError& error : ValidateStructure(*version->schema, object)) {
     checked.errors.push_back(error.Render());
   }
@@ -207,6 +210,71 @@ TEST_CASE("Each structural check in the server's words") {
     CHECK(checked.errors == Strings{"spec.rules[0].filters[0].requestHeaderModifier.remove[2]: "
                                     "Duplicate value: \"X-A\""});
   }
+}
+
+std::vector<std::string> MetaErrors(const std::string& metadata, bool namespaced = true) {
+  manifest::Manifest manifest;
+  manifest::DiagnosticSink sink;
+  manifest::LoadText(manifest, "m.yaml",
+                     "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n" + metadata, {},
+                     sink);
+  REQUIRE(manifest.resources.size() == 1);
+  std::vector<std::string> errors;
+  for (const FieldError& error : ValidateObjectMeta(manifest.resources[0].object, namespaced)) {
+    errors.push_back(error.Render());
+  }
+  return errors;
+}
+
+TEST_CASE("ObjectMeta: names, namespaces, labels and annotations in the server's words") {
+  CHECK(MetaErrors("metadata: {name: ok, namespace: default, labels: {app: web}}\n").empty());
+  CHECK(
+      MetaErrors("metadata: {name: Foo}\n") ==
+      Strings{"metadata.name: Invalid value: \"Foo\": a lowercase RFC 1123 subdomain must "
+              "consist of lower case alphanumeric characters, '-' or '.', and must start and "
+              "end with an alphanumeric character (e.g. 'example.com', regex used for "
+              "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"});
+  CHECK(MetaErrors("metadata: {name: " + std::string(254, 'a') + "}\n") ==
+        Strings{"metadata.name: Invalid value: \"" + std::string(254, 'a') +
+                "\": must be no more than 253 characters"});
+  // kubectl apply needs a name; a generated one (kubectl create) is the server's to make.
+  manifest::Value generated = manifest::Value::FromJson(
+      Json::parse(R"({"kind":"HTTPRoute","metadata":{"generateName":"web-"}})"), {});
+  CHECK(ValidateObjectMeta(generated, true).empty());
+  manifest::Value nameless =
+      manifest::Value::FromJson(Json::parse(R"({"kind":"HTTPRoute","metadata":{}})"), {});
+  REQUIRE(ValidateObjectMeta(nameless, true).size() == 1);
+  CHECK(ValidateObjectMeta(nameless, true)[0].Render() ==
+        "metadata.name: Required value: name or generateName is required");
+  CHECK(MetaErrors("metadata: {name: a, namespace: team.a}\n") ==
+        Strings{"metadata.namespace: Invalid value: \"team.a\": must not contain dots"});
+  CHECK(MetaErrors("metadata: {name: a, namespace: Team}\n") ==
+        Strings{"metadata.namespace: Invalid value: \"Team\": a lowercase RFC 1123 label must "
+                "consist of lower case alphanumeric characters or '-', and must start and end "
+                "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+                "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"});
+  CHECK(MetaErrors("metadata: {name: a, namespace: Team}\n", /*namespaced=*/false).empty());
+  CHECK(
+      MetaErrors(
+          "metadata: {name: a, labels: {\"bad key\": \"-x\", \"a/b/c\": ok, \"/x\": ok}}\n") ==
+      Strings{"metadata.labels: Invalid value: \"/x\": prefix part must be non-empty",
+              "metadata.labels: Invalid value: \"a/b/c\": a qualified name must consist of "
+              "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+              "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+              "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS "
+              "subdomain prefix and '/' (e.g. 'example.com/MyName')",
+              "metadata.labels: Invalid value: \"bad key\": name part must consist of alphanumeric "
+              "characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+              "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+              "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+              "metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or "
+              "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+              "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+              "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"});
+  CHECK(MetaErrors("metadata: {name: a, annotations: {Example.COM/Key: v}}\n").empty());
+  CHECK(
+      MetaErrors("metadata: {name: a, annotations: {k: " + std::string(300 * 1024, 'v') + "}}\n") ==
+      Strings{"metadata.annotations: Too long: may not be more than 262144 bytes"});
 }
 
 TEST_CASE("Defaults are applied top-down as the API server applies them") {

@@ -38,6 +38,12 @@ std::string StrictDecodingMessage(std::string_view kind, std::string_view versio
 // defaulted. Inserted values take the position of the object that received them.
 void ApplyDefaults(const Schema& root, manifest::Value& object);
 
+// The API server's ObjectMeta checks of a custom resource, which come before the schema's:
+// metadata.name (present, a DNS-1123 subdomain of at most 253 characters), metadata.namespace
+// when written and `namespaced` (a DNS-1123 label), label keys and values, annotation keys and
+// their total size (256 KiB). Labels and annotations in key order.
+std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool namespaced);
+
 // The structural schema check of kube-openapi, as field errors in the server's order for one
 // node (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), with sibling
 // properties and map keys in name order (the server's own order there is random). Errors with
