@@ -64,16 +64,9 @@ bool IsCidr(std::string_view text) {
   return ParseDottedQuad(address) && prefix <= 32;
 }
 
-bool Matches(std::string_view text, const char* pattern) {
-  static thread_local std::map<const char*, std::unique_ptr<RE2>> compiled;
-  auto& regex = compiled[pattern];
-  if (!regex) regex = std::make_unique<RE2>(pattern);
-  return RE2::FullMatch(text, *regex);
-}
-
 bool IsDate(std::string_view text) {
   int year = 0, month = 0, day = 0;
-  if (!Matches(text, R"(\d{4}-\d{2}-\d{2})")) return false;
+  if (!MatchesWhole(text, R"(\d{4}-\d{2}-\d{2})")) return false;
   std::from_chars(text.data(), text.data() + 4, year);
   std::from_chars(text.data() + 5, text.data() + 7, month);
   std::from_chars(text.data() + 8, text.data() + 10, day);
@@ -88,7 +81,7 @@ bool IsDate(std::string_view text) {
 bool IsDateTime(std::string_view text) {
   if (text.size() < 19 || !IsDate(text.substr(0, 10))) return false;
   std::string_view rest = text.substr(10);
-  if (!Matches(
+  if (!MatchesWhole(
           rest,
           R"([Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)?)")) {
     return false;
@@ -113,10 +106,17 @@ bool IsUri(std::string_view text) {
 }
 
 bool IsBase64(std::string_view text) {
-  return text.size() % 4 == 0 && Matches(text, R"([A-Za-z0-9+/]*={0,2})");
+  return text.size() % 4 == 0 && MatchesWhole(text, R"([A-Za-z0-9+/]*={0,2})");
 }
 
 }  // namespace
+
+bool MatchesWhole(std::string_view text, const char* pattern) {
+  static thread_local std::map<const char*, std::unique_ptr<RE2>> compiled;
+  std::unique_ptr<RE2>& regex = compiled[pattern];
+  if (!regex) regex = std::make_unique<RE2>(pattern);
+  return RE2::FullMatch(text, *regex);
+}
 
 bool IsCheckedFormat(std::string_view format) {
   static const std::array<std::string_view, 24> kChecked = {
@@ -137,18 +137,19 @@ bool FormatAccepts(std::string_view format, std::string_view text) {
   if (name == "date") return IsDate(text);
   if (name == "uri") return IsUri(text);
   if (name == "uuid" || name == "uuid3" || name == "uuid4" || name == "uuid5") {
-    return Matches(text, R"((?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+    return MatchesWhole(text,
+                        R"((?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
   }
   if (name == "byte") return IsBase64(text);
   if (name == "hostname") {
     return text.size() <= 255 &&
-           Matches(
+           MatchesWhole(
                text,
                R"([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?)");
   }
-  if (name == "email") return Matches(text, R"([^@\s]+@[^@\s]+)");
-  if (name == "mac") return Matches(text, R"(([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2})");
-  if (name == "hexcolor") return Matches(text, R"(#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}))");
+  if (name == "email") return MatchesWhole(text, R"([^@\s]+@[^@\s]+)");
+  if (name == "mac") return MatchesWhole(text, R"(([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2})");
+  if (name == "hexcolor") return MatchesWhole(text, R"(#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}))");
   return true;
 }
 

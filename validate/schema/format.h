@@ -17,4 +17,8 @@ bool IsCheckedFormat(std::string_view format);
 // bsonobjectid, duration), which no CRD of this project's sets uses, is accepted unchecked.
 bool FormatAccepts(std::string_view format, std::string_view text);
 
+// Whether all of `text` matches the RE2 `pattern` (a string literal: compiled once per thread
+// and kept, keyed by its address).
+bool MatchesWhole(std::string_view text, const char* pattern);
+
 }  // namespace agw::schema

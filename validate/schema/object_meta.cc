@@ -2,13 +2,10 @@
 // resource (pkg/api/validation/objectmeta.go, pkg/apis/meta/v1/validation, and the name rules of
 // pkg/util/validation), with its messages.
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cctype>
-#include <map>
-#include <memory>
 
+#include "validate/schema/format.h"
 #include "validate/schema/validator.h"
 
 namespace agw::schema {
@@ -34,15 +31,8 @@ constexpr char kLabelValueMessage[] =
     "or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 constexpr std::size_t kMaxAnnotationsBytes = 256 * 1024;
 
-bool FullMatch(std::string_view text, const char* pattern) {
-  static thread_local std::map<const char*, std::unique_ptr<RE2>> compiled;
-  auto& regex = compiled[pattern];
-  if (!regex) regex = std::make_unique<RE2>(pattern);
-  return RE2::FullMatch(text, *regex);
-}
-
 bool IsSubdomain(std::string_view text) {
-  return FullMatch(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
+  return MatchesWhole(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
 }
 
 // IsDNS1123Subdomain's messages.
@@ -80,7 +70,7 @@ std::vector<std::string> QualifiedNameProblems(std::string_view key) {
   } else if (name.size() > 63) {
     problems.push_back("name part must be no more than 63 characters");
   }
-  if (!FullMatch(name, R"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])")) {  // empty too
+  if (!MatchesWhole(name, R"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])")) {  // empty too
     problems.push_back(std::string("name part ") + kQualifiedNameRule);
   }
   return problems;
@@ -136,7 +126,7 @@ std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool n
       errors.push_back(Invalid("metadata.namespace", text, "must be no more than 63 characters",
                                namespace_->position()));
     }
-    if (!FullMatch(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?)")) {
+    if (!MatchesWhole(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?)")) {
       errors.push_back(Invalid("metadata.namespace", text,
                                IsSubdomain(text) ? "must not contain dots" : kLabelMessage,
                                namespace_->position()));
@@ -153,7 +143,7 @@ std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool n
       errors.push_back(Invalid("metadata.labels", value, "must be no more than 63 characters",
                                label->value.position()));
     }
-    if (!FullMatch(value, R"((([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?)")) {
+    if (!MatchesWhole(value, R"((([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?)")) {
       errors.push_back(
           Invalid("metadata.labels", value, kLabelValueMessage, label->value.position()));
     }
