@@ -12,6 +12,7 @@
 #include "validate/manifest/file_system.h"
 #include "validate/manifest/loader.h"
 #include "validate/schema/builtin.h"
+#include "validate/schema/catalog.h"
 #include "validate/schema/crd.h"
 
 namespace agw::schema {
@@ -259,6 +260,68 @@ TEST_CASE("The default built-in set is the newest release; main only by name") {
   CHECK(BuiltinVersions("agentgateway") ==
         std::vector<std::string_view>{"v1.4.1", "v1.1.0", "main"});
   CHECK(BuiltinVersions("gateway-api") == std::vector<std::string_view>{"v1.6.1", "v1.4.0"});
+}
+
+TEST_CASE("A catalog holds one built-in set per project, newest release by default") {
+  auto newest = CrdCatalog::WithBuiltinSets("", "");
+  REQUIRE(newest);
+  CHECK(newest->Sources() == std::vector<std::string>{"gateway-api-v1.6.1", "agentgateway-v1.4.1"});
+  REQUIRE(newest->Find("gateway.networking.k8s.io", "HTTPRoute") != nullptr);
+  CHECK(newest->Find("gateway.networking.k8s.io", "HTTPRoute")->source == "gateway-api-v1.6.1");
+  CHECK(newest->Find("gateway.networking.k8s.io", "ListenerSet") != nullptr);
+  CHECK(newest->Find("gateway.networking.k8s.io", "HttpRoute") == nullptr);
+  CHECK(newest->KnowsGroup("agentgateway.dev"));
+  CHECK_FALSE(newest->KnowsGroup("cert-manager.io"));
+  CHECK(newest->KindsOf("agentgateway.dev") ==
+        std::vector<std::string>{"AgentgatewayBackend", "AgentgatewayModel",
+                                 "AgentgatewayParameters", "AgentgatewayPolicy"});
+
+  auto older = CrdCatalog::WithBuiltinSets("v1.4.0", "v1.1.0");
+  REQUIRE(older);
+  CHECK(older->Find("gateway.networking.k8s.io", "ListenerSet") == nullptr);  // from v1.5
+  CHECK(older->Find("agentgateway.dev", "AgentgatewayModel") == nullptr);
+  CHECK(older->Find("agentgateway.dev", "AgentgatewayBackend")->source == "agentgateway-v1.1.0");
+
+  auto missing = CrdCatalog::WithBuiltinSets("v9.9.9", "");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error() == "no built-in gateway-api CRDs v9.9.9 (built in: v1.6.1, v1.4.0)");
+}
+
+TEST_CASE("CRDs from files replace the built-in ones of the same group and kind") {
+  auto catalog = CrdCatalog::WithBuiltinSets("", "");
+  REQUIRE(catalog);
+  manifest::DiskFileSystem files;
+  manifest::DiagnosticSink sink;
+  manifest::LoadOptions options;
+  std::string folder = (CrdsDir() / "agentgateway-main").string();
+  options.paths = {folder};
+  manifest::Manifest crds = manifest::Load(options, files, sink);
+  CHECK(catalog->AddFromManifest(crds).empty());
+  std::shared_ptr<const Crd> backend = catalog->Find("agentgateway.dev", "AgentgatewayBackend");
+  REQUIRE(backend != nullptr);
+  CHECK(backend->source == folder + "/agentgateway.dev_agentgatewaybackends.yaml");
+  CHECK(catalog->Find("gateway.networking.k8s.io", "HTTPRoute")->source == "gateway-api-v1.6.1");
+  CHECK(catalog->Sources().size() == 6);  // two sets, four files
+
+  manifest::Manifest broken;
+  manifest::LoadText(broken, "broken.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {type: objekt}}}}
+)",
+                     {}, sink);
+  CHECK(catalog->AddFromManifest(broken) ==
+        std::vector<std::string>{"broken.yaml: Widget v1: openAPIV3Schema.properties.spec.type: "
+                                 "unknown type \"objekt\""});
+  CHECK(catalog->Find("example.com", "Widget") == nullptr);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "tests/support/paths.h"
 #include "validate/manifest/loader.h"
 #include "validate/schema/builtin.h"
+#include "validate/schema/catalog.h"
 
 namespace agw::schema {
 namespace {
@@ -37,14 +39,23 @@ struct Checked {
   Json defaulted;                      // the object after null pruning and defaults
 };
 
+using FindCrd = std::function<std::shared_ptr<const Crd>(std::string_view kind)>;
+
+Checked Check(const FindCrd& find, const std::string& yaml);
+
 Checked Check(std::string_view set_name, const std::string& yaml) {
+  return Check([&](std::string_view kind) { return BuiltinCrdOf(set_name, kind); }, yaml);
+}
+
+Checked Check(const FindCrd& find, const std::string& yaml) {
   manifest::Manifest manifest;
   manifest::DiagnosticSink sink;
   manifest::LoadText(manifest, "m.yaml", yaml, {}, sink);
   REQUIRE_FALSE(sink.HasErrors());
   REQUIRE(manifest.resources.size() == 1);
   const manifest::Resource& resource = manifest.resources[0];
-  std::shared_ptr<const Crd> crd = BuiltinCrdOf(set_name, resource.id.kind);
+  std::shared_ptr<const Crd> crd = find(resource.id.kind);
+  REQUIRE(crd != nullptr);
   const CrdVersion* version = crd->Version(manifest::VersionOf(resource.api_version));
   REQUIRE(version != nullptr);
   Checked checked;
@@ -338,6 +349,20 @@ std::vector<std::string> Documents(const std::filesystem::path& file) {
 }
 
 TEST_CASE("agentgateway's CRD cases: the schema half") {
+  // The main CRDs two ways: built in, and read from their files as `--crds` will read them.
+  auto catalog = CrdCatalog::WithBuiltinSets("", "main");
+  REQUIRE(catalog);
+  std::string from = GENERATE(as<std::string>{}, "built in", "from files");
+  if (from == "from files") {
+    manifest::DiskFileSystem files;
+    manifest::DiagnosticSink sink;
+    manifest::LoadOptions options;
+    options.paths = {(std::filesystem::path(test::kSharedDir) / "crds/agentgateway-main").string()};
+    REQUIRE(catalog->AddFromManifest(manifest::Load(options, files, sink)).empty());
+    REQUIRE(catalog->Find("agentgateway.dev", "AgentgatewayBackend")->source !=
+            "agentgateway-main");
+  }
+  FindCrd find = [&](std::string_view kind) { return catalog->Find("agentgateway.dev", kind); };
   std::filesystem::path cases =
       std::filesystem::path(test::kSharedDir) / "upstream-testdata/agentgateway-crd-cases";
   std::size_t valid = 0, valid_passed = 0, schema_cases = 0, schema_rejected = 0, cel_cases = 0;
@@ -360,7 +385,7 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
       }
       if (document.find("kind:") == std::string::npos) continue;
       INFO(name << ": " << expected << "\n" << document);
-      Checked checked = Check("agentgateway-main", document);
+      Checked checked = Check(find, document);
       // The harness prefixes each field error with `<Kind>/<name>/<namespace as written>: `.
       std::string prefix = checked.kind + "/" + checked.name + "/" + checked.namespace_ + ": ";
       std::string all = checked.strict_message;
@@ -391,9 +416,10 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
       }
     }
   }
-  WARN("agentgateway CRD cases, schema half: "
-       << valid_passed << "/" << valid << " valid documents pass; " << schema_rejected << "/"
-       << schema_cases << " invalid documents rejected with their message; " << cel_cases
+  WARN("agentgateway CRD cases (main CRDs "
+       << from << "), schema half: " << valid_passed << "/" << valid << " valid documents pass; "
+       << schema_rejected << "/" << schema_cases
+       << " invalid documents rejected with their message; " << cel_cases
        << " invalid documents left to CEL rules");
   CHECK(valid >= 90);
   CHECK(valid_passed == valid);
