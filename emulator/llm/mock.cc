@@ -32,14 +32,23 @@ Prompt ReadPrompt(const Json& body, WireFormat wire) {
   if (!body.is_object()) return prompt;
   Json messages;
   switch (wire) {
-    case WireFormat::kOpenAICompletions: messages = CompletionsPrompt(body); break;
+    case WireFormat::kOpenAICompletions:
+      messages = CompletionsPrompt(body);
+      break;
     case WireFormat::kAnthropicMessages:
     case WireFormat::kAnthropicCountTokens:
-    case WireFormat::kVertexCountTokens: messages = MessagesPrompt(body); break;
-    case WireFormat::kOpenAIResponses: messages = ResponsesPrompt(body); break;
+    case WireFormat::kVertexCountTokens:
+      messages = MessagesPrompt(body);
+      break;
+    case WireFormat::kOpenAIResponses:
+      messages = ResponsesPrompt(body);
+      break;
     case WireFormat::kGeminiNative:
-    case WireFormat::kGeminiCountTokens: messages = GeminiPrompt(body); break;
-    default: break;
+    case WireFormat::kGeminiCountTokens:
+      messages = GeminiPrompt(body);
+      break;
+    default:
+      break;
   }
   if (messages.is_array()) {
     TakeEntries(prompt, messages);
@@ -104,14 +113,15 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
                      {"completion_tokens", usage.output},
                      {"total_tokens", usage.input + usage.output}};
   if (!streaming) {
-    return Json200({{"id", "chatcmpl-mock"},
-                    {"object", "chat.completion"},
-                    {"created", kCreated},
-                    {"model", model},
-                    {"choices", Json::array({{{"index", 0},
-                                              {"message", {{"role", "assistant"}, {"content", answer}}},
-                                              {"finish_reason", "stop"}}})},
-                    {"usage", usage_json}});
+    return Json200(
+        {{"id", "chatcmpl-mock"},
+         {"object", "chat.completion"},
+         {"created", kCreated},
+         {"model", model},
+         {"choices", Json::array({{{"index", 0},
+                                   {"message", {{"role", "assistant"}, {"content", answer}}},
+                                   {"finish_reason", "stop"}}})},
+         {"usage", usage_json}});
   }
   std::string sse;
   auto chunk = [&](Json choices, Json chunk_usage) {
@@ -129,7 +139,8 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
     first = false;
     chunk(Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}), nullptr);
   }
-  chunk(Json::array({{{"index", 0}, {"delta", Json::object()}, {"finish_reason", "stop"}}}), nullptr);
+  chunk(Json::array({{{"index", 0}, {"delta", Json::object()}, {"finish_reason", "stop"}}}),
+        nullptr);
   chunk(Json::array(), usage_json);
   sse += EncodeSseData("[DONE]");
   return {200, "text/event-stream", sse};
@@ -148,23 +159,32 @@ MockResponse AnthropicMessages(const std::string& model, const std::string& answ
                     {"usage", {{"input_tokens", usage.input}, {"output_tokens", usage.output}}}});
   }
   std::string sse;
-  auto event = [&](const char* name, const Json& data) { sse += EncodeSseEvent(name, WriteJson(data)); };
-  event("message_start",
-        {{"type", "message_start"},
-         {"message", {{"id", "msg_mock"}, {"type", "message"}, {"role", "assistant"}, {"model", model},
-                      {"content", Json::array()}, {"stop_reason", nullptr}, {"stop_sequence", nullptr},
-                      {"usage", {{"input_tokens", usage.input}, {"output_tokens", 1}}}}}});
-  event("content_block_start",
-        {{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}});
+  auto event = [&](const char* name, const Json& data) {
+    sse += EncodeSseEvent(name, WriteJson(data));
+  };
+  event("message_start", {{"type", "message_start"},
+                          {"message",
+                           {{"id", "msg_mock"},
+                            {"type", "message"},
+                            {"role", "assistant"},
+                            {"model", model},
+                            {"content", Json::array()},
+                            {"stop_reason", nullptr},
+                            {"stop_sequence", nullptr},
+                            {"usage", {{"input_tokens", usage.input}, {"output_tokens", 1}}}}}});
+  event("content_block_start", {{"type", "content_block_start"},
+                                {"index", 0},
+                                {"content_block", {{"type", "text"}, {"text", ""}}}});
   for (const std::string& piece : Pieces(answer)) {
     event("content_block_delta", {{"type", "content_block_delta"},
                                   {"index", 0},
                                   {"delta", {{"type", "text_delta"}, {"text", piece}}}});
   }
   event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}});
-  event("message_delta", {{"type", "message_delta"},
-                          {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                          {"usage", {{"input_tokens", usage.input}, {"output_tokens", usage.output}}}});
+  event("message_delta",
+        {{"type", "message_delta"},
+         {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+         {"usage", {{"input_tokens", usage.input}, {"output_tokens", usage.output}}}});
   event("message_stop", {{"type", "message_stop"}});
   return {200, "text/event-stream", sse};
 }
@@ -172,7 +192,8 @@ MockResponse AnthropicMessages(const std::string& model, const std::string& answ
 MockResponse GeminiNative(const std::string& model, const std::string& answer, Usage usage,
                           bool streaming) {
   auto candidate = [&](const std::string& text, bool last) {
-    Json c = {{"content", {{"role", "model"}, {"parts", Json::array({{{"text", text}}})}}}, {"index", 0}};
+    Json c = {{"content", {{"role", "model"}, {"parts", Json::array({{{"text", text}}})}}},
+              {"index", 0}};
     if (last) c["finishReason"] = "STOP";
     return c;
   };
@@ -203,10 +224,16 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
   Json usage_json = {{"input_tokens", usage.input},
                      {"output_tokens", usage.output},
                      {"total_tokens", usage.input + usage.output}};
-  Json message = {{"type", "message"}, {"id", "msg_mock"}, {"status", "completed"}, {"role", "assistant"},
-                  {"content", Json::array({{{"type", "output_text"}, {"text", answer}, {"annotations", Json::array()}}})}};
-  Json response = {{"id", "resp_mock"}, {"object", "response"}, {"created_at", kCreated},
-                   {"status", "completed"}, {"model", model}, {"output", Json::array({message})},
+  Json message = {
+      {"type", "message"},
+      {"id", "msg_mock"},
+      {"status", "completed"},
+      {"role", "assistant"},
+      {"content",
+       Json::array({{{"type", "output_text"}, {"text", answer}, {"annotations", Json::array()}}})}};
+  Json response = {{"id", "resp_mock"},      {"object", "response"},
+                   {"created_at", kCreated}, {"status", "completed"},
+                   {"model", model},         {"output", Json::array({message})},
                    {"usage", usage_json}};
   if (!streaming) return Json200(response);
   std::string sse;
@@ -237,21 +264,23 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
 }
 
 MockResponse BedrockConverse(const std::string& answer, Usage usage, bool streaming) {
-  Json usage_json = {{"inputTokens", usage.input}, {"outputTokens", usage.output},
+  Json usage_json = {{"inputTokens", usage.input},
+                     {"outputTokens", usage.output},
                      {"totalTokens", usage.input + usage.output}};
   if (!streaming) {
-    return Json200({{"output", {{"message", {{"role", "assistant"}, {"content", Json::array({{{"text", answer}}})}}}}},
-                    {"stopReason", "end_turn"},
-                    {"usage", usage_json},
-                    {"metrics", {{"latencyMs", 1}}}});
+    return Json200(
+        {{"output",
+          {{"message", {{"role", "assistant"}, {"content", Json::array({{{"text", answer}}})}}}}},
+         {"stopReason", "end_turn"},
+         {"usage", usage_json},
+         {"metrics", {{"latencyMs", 1}}}});
   }
   // ConverseStream: AWS event stream frames, one JSON event each.
   std::string stream;
   auto event = [&](const char* type, const Json& payload) {
-    stream += EncodeEventStreamMessage({{":event-type", type},
-                                        {":content-type", "application/json"},
-                                        {":message-type", "event"}},
-                                       WriteJson(payload));
+    stream += EncodeEventStreamMessage(
+        {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},
+        WriteJson(payload));
   };
   event("messageStart", {{"role", "assistant"}});
   for (const std::string& piece : Pieces(answer)) {
@@ -268,13 +297,15 @@ MockResponse Embeddings(const std::string& model, const Prompt& prompt, Usage us
   Json vector = Json::array();
   for (int i = 0; i < 8; ++i) {
     unsigned sum = 0;
-    for (size_t j = i; j < prompt.all_text.size(); j += 8) sum += static_cast<unsigned char>(prompt.all_text[j]);
+    for (size_t j = i; j < prompt.all_text.size(); j += 8)
+      sum += static_cast<unsigned char>(prompt.all_text[j]);
     vector.push_back(static_cast<double>(sum % 1000) / 1000.0);
   }
-  return Json200({{"object", "list"},
-                  {"data", Json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", vector}}})},
-                  {"model", model},
-                  {"usage", {{"prompt_tokens", usage.input}, {"total_tokens", usage.input}}}});
+  return Json200(
+      {{"object", "list"},
+       {"data", Json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", vector}}})},
+       {"model", model},
+       {"usage", {{"prompt_tokens", usage.input}, {"total_tokens", usage.input}}}});
 }
 
 }  // namespace
@@ -286,8 +317,8 @@ int64_t EstimateTokens(std::string_view text) {
 MockResponse MockProviderResponse(const LlmCall& call) {
   // A long conversation is read one message at a time, as PlanCall reads it: the system prompt
   // from the rest of the body, then each message's entry (the same as the whole body's, in order).
-  bool chat = call.wire == WireFormat::kOpenAICompletions ||
-              call.wire == WireFormat::kAnthropicMessages;
+  bool chat =
+      call.wire == WireFormat::kOpenAICompletions || call.wire == WireFormat::kAnthropicMessages;
   JsonKeepingArrayText read = chat && call.body.size() >= kMessagesAsTextFromBytes
                                   ? ReadJsonKeepingArrayText(call.body, "messages")
                                   : JsonKeepingArrayText{ReadJson(call.body), std::nullopt};
@@ -304,19 +335,29 @@ MockResponse MockProviderResponse(const LlmCall& call) {
   std::string answer = prompt.last_user.empty() ? "(mock: no user message)" : prompt.last_user;
   Usage usage{EstimateTokens(prompt.all_text), EstimateTokens(answer)};
   switch (call.wire) {
-    case WireFormat::kOpenAICompletions: return OpenAICompletions(model, answer, usage, call.streaming);
-    case WireFormat::kAnthropicMessages: return AnthropicMessages(model, answer, usage, call.streaming);
-    case WireFormat::kGeminiNative: return GeminiNative(model, answer, usage, call.streaming);
-    case WireFormat::kOpenAIResponses: return OpenAIResponses(model, answer, usage, call.streaming);
-    case WireFormat::kBedrockConverse: return BedrockConverse(answer, usage, call.streaming);
-    case WireFormat::kOpenAIEmbeddings: return Embeddings(model, prompt, usage);
+    case WireFormat::kOpenAICompletions:
+      return OpenAICompletions(model, answer, usage, call.streaming);
+    case WireFormat::kAnthropicMessages:
+      return AnthropicMessages(model, answer, usage, call.streaming);
+    case WireFormat::kGeminiNative:
+      return GeminiNative(model, answer, usage, call.streaming);
+    case WireFormat::kOpenAIResponses:
+      return OpenAIResponses(model, answer, usage, call.streaming);
+    case WireFormat::kBedrockConverse:
+      return BedrockConverse(answer, usage, call.streaming);
+    case WireFormat::kOpenAIEmbeddings:
+      return Embeddings(model, prompt, usage);
     case WireFormat::kAnthropicCountTokens:
-    case WireFormat::kVertexCountTokens: return Json200({{"input_tokens", usage.input}});
-    case WireFormat::kBedrockCountTokens: return Json200({{"inputTokens", usage.input}});
-    case WireFormat::kGeminiCountTokens: return Json200({{"totalTokens", usage.input}});
+    case WireFormat::kVertexCountTokens:
+      return Json200({{"input_tokens", usage.input}});
+    case WireFormat::kBedrockCountTokens:
+      return Json200({{"inputTokens", usage.input}});
+    case WireFormat::kGeminiCountTokens:
+      return Json200({{"totalTokens", usage.input}});
     default:
-      return {501, "text/plain",
-              "--mock-providers does not answer " + std::string(WireFormatName(call.wire)) + " yet"};
+      return {
+          501, "text/plain",
+          "--mock-providers does not answer " + std::string(WireFormatName(call.wire)) + " yet"};
   }
 }
 
