@@ -1,22 +1,21 @@
 // Behaviour of model::Decode on in-memory manifests: schema defaults, typed fields, the
 // API server's error messages and the positions kept for later findings.
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/loader.h"
 #include "validate/manifest/value.h"
-#include "validate/model/defaults.h"
 #include "validate/model/model.h"
+#include "validate/schema/admission.h"
 
 namespace {
 
@@ -133,13 +132,17 @@ spec:
     CHECK(d.model.http_routes[0].rules[0].backend_refs.size() == 1);
   }
   SECTION("rules: []") {
-    Decoded d = DecodeClean(R"(apiVersion: gateway.networking.k8s.io/v1
+    // Not defaulted; since Gateway API v1.5 the schema then refuses the empty list.
+    Decoded d = DecodeYaml(R"(apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
   name: web
 spec:
   rules: []
 )");
+    REQUIRE(d.sink.diagnostics().size() == 1);
+    CHECK(d.sink.diagnostics()[0].message ==
+          "spec.rules: Invalid value: 0: spec.rules in body should have at least 1 items");
     REQUIRE(d.model.http_routes.size() == 1);
     CHECK(d.model.http_routes[0].rules.empty());
   }
@@ -342,7 +345,7 @@ spec:
   CHECK(backend_mirror.request_mirror->fraction->denominator == 1000);
 }
 
-TEST_CASE("ApplySchemaDefaults stores an HTTPRoute as the API server would") {
+TEST_CASE("Admission stores an HTTPRoute as the API server would") {
   agw::manifest::Manifest manifest;
   DiagnosticSink sink;
   agw::manifest::LoadText(manifest, "route.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
@@ -360,8 +363,12 @@ spec:
                           agw::manifest::LoadOptions{}, sink);
   REQUIRE(sink.diagnostics().empty());
   REQUIRE(manifest.resources.size() == 1);
-  agw::manifest::Value object = manifest.resources[0].object;
-  agw::model::ApplySchemaDefaults("gateway.networking.k8s.io", "HTTPRoute", object);
+  std::vector<agw::schema::AdmittedResource> admitted =
+      agw::schema::Admit(manifest, agw::schema::CrdCatalog::Default(), sink);
+  REQUIRE(sink.diagnostics().empty());
+  REQUIRE(admitted.size() == 1);
+  CHECK(admitted[0].outcome == agw::schema::AdmissionOutcome::kAdmitted);
+  const agw::manifest::Value& object = admitted[0].object;
 
   nlohmann::json expected = nlohmann::json::parse(R"({
     "apiVersion": "gateway.networking.k8s.io/v1",
@@ -712,8 +719,7 @@ spec:
   REQUIRE(first.policies->health.has_value());
   REQUIRE(first.policies->health->eviction.has_value());
   CHECK(first.policies->health->eviction->duration == std::optional<std::string>("3s"));
-  CHECK(first.policies->health->eviction->consecutive_failures ==
-        std::optional<std::int32_t>(3));
+  CHECK(first.policies->health->eviction->consecutive_failures == std::optional<std::int32_t>(3));
   const auto& second = d.model.backends[1];
   REQUIRE(second.policies.has_value());
   REQUIRE(second.policies->health.has_value());
@@ -755,7 +761,8 @@ spec:
 // ---------------------------------------------------------------------------------------------
 // AgentgatewayPolicy
 
-TEST_CASE("An AgentgatewayPolicy's target references, request timeout and backend auth are decoded") {
+TEST_CASE(
+    "An AgentgatewayPolicy's target references, request timeout and backend auth are decoded") {
   Decoded d = DecodeClean(R"(apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
 metadata:
@@ -854,11 +861,12 @@ metadata:
 data:
   good: YWJj
   token: "YWJj!A=="
-)", "secret.yaml");
+)",
+                         "secret.yaml");
   REQUIRE(d.sink.diagnostics().size() == 1);
   const Diagnostic& error = d.sink.diagnostics()[0];
   CHECK(error.severity == agw::manifest::Severity::kError);
-  CHECK(error.code == "invalid-base64");
+  CHECK(error.code == "decoding");
   CHECK(error.field_path == "data[token]");
   CHECK(error.resource == "Secret default/creds");
   CHECK(error.message ==
@@ -913,7 +921,8 @@ TEST_CASE("The byte offset of invalid Secret data follows Go's base64 decoder") 
   }
 }
 
-TEST_CASE("A Service port's targetPort defaults to its port, protocol to TCP and type to ClusterIP") {
+TEST_CASE(
+    "A Service port's targetPort defaults to its port, protocol to TCP and type to ClusterIP") {
   Decoded d = DecodeClean(R"(apiVersion: v1
 kind: Service
 metadata:
@@ -929,7 +938,8 @@ spec:
     targetPort: metrics
     protocol: UDP
     appProtocol: http
-  - port: 443
+  - name: https
+    port: 443
     targetPort: 8443
 )");
   REQUIRE(d.model.services.size() == 1);
@@ -946,7 +956,7 @@ spec:
   CHECK(service.ports[1].target_port == "metrics");
   CHECK(service.ports[1].protocol == "UDP");
   CHECK(service.ports[1].app_protocol == std::optional<std::string>("http"));
-  CHECK_FALSE(service.ports[2].name.has_value());
+  CHECK(service.ports[2].name == std::optional<std::string>("https"));
   CHECK(service.ports[2].target_port == "8443");
 }
 
@@ -960,10 +970,12 @@ metadata:
 spec:
   type: ""
   ports:
-  - port: 80
+  - name: a
+    port: 80
     protocol: ""
     targetPort: 0
-  - port: 81
+  - name: b
+    port: 81
     targetPort: ""
 )");
   REQUIRE(d.model.services.size() == 1);
@@ -989,12 +1001,17 @@ spec:
   - name: http
     protocol: HTTP
     port: "80"
-)", "gateway.yaml");
+)",
+                         "gateway.yaml");
   INFO(Render(d.sink));
-  REQUIRE(d.sink.diagnostics().size() == 1);
+  // The type error, then the server's note that the CEL rules were skipped.
+  REQUIRE(d.sink.diagnostics().size() == 2);
+  CHECK(d.sink.diagnostics()[1].message ==
+        "<nil>: Invalid value: \"null\": some validation rules were not checked because the "
+        "object was invalid; correct the existing errors to complete validation");
   const Diagnostic& error = d.sink.diagnostics()[0];
   CHECK(error.severity == agw::manifest::Severity::kError);
-  CHECK(error.code == "invalid-type");
+  CHECK(error.code == "FieldValueTypeInvalid");
   CHECK(error.message ==
         "spec.listeners[0].port: Invalid value: \"string\": spec.listeners[0].port in body must "
         "be of type integer: \"string\"");
@@ -1020,9 +1037,9 @@ spec:
   - sectionName: http
 )");
   INFO(Render(d.sink));
-  REQUIRE(d.sink.diagnostics().size() == 1);
+  REQUIRE(d.sink.diagnostics().size() == 2);  // and the note that CEL rules were skipped
   const Diagnostic& error = d.sink.diagnostics()[0];
-  CHECK(error.code == "required");
+  CHECK(error.code == "FieldValueRequired");
   CHECK(error.message == "spec.parentRefs[0].name: Required value");
   CHECK(error.field_path == "spec.parentRefs[0].name");
   CHECK(error.resource == "HTTPRoute default/web");
@@ -1052,7 +1069,7 @@ spec: {}
 }
 
 TEST_CASE("A kind the model does not know is carried along in other") {
-  Decoded d = DecodeClean(R"(apiVersion: apps/v1
+  Decoded d = DecodeYaml(R"(apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -1070,6 +1087,10 @@ spec: {}
   CHECK(d.model.other[0]->id.group == "apps");
   CHECK(d.model.other[0]->id.name == "web");
   CHECK(d.model.other[0] == &d.manifest->resources[0]);
+  // The API server's kinds this tool has no schema for are said once to be unchecked.
+  REQUIRE(d.sink.diagnostics().size() == 1);
+  CHECK(d.sink.diagnostics()[0].severity == agw::manifest::Severity::kInfo);
+  CHECK(d.sink.diagnostics()[0].code == "not-checked");
   // v1beta1 is still served for HTTPRoute.
   REQUIRE(d.model.http_routes.size() == 1);
   CHECK(d.model.http_routes[0].api_version == "gateway.networking.k8s.io/v1beta1");
@@ -1091,7 +1112,8 @@ spec:
   - backendRefs:
     - name: svc
       port: 8080
-)", "route.yaml");
+)",
+                         "route.yaml");
   REQUIRE(d.sink.diagnostics().empty());
   REQUIRE(d.model.http_routes.size() == 1);
   const auto& route = d.model.http_routes[0];

@@ -31,6 +31,10 @@ struct Diagnostic {
   std::string resource;    // "Kind namespace/name" when the finding belongs to a resource
   std::string hint;        // optional advice, printed after the source excerpt
   std::vector<Note> notes;
+  // A line that introduces the findings one request would get back from the API server, as
+  // kubectl prints it (`The HTTPRoute "x" is invalid:`): text output prints it once before a
+  // run of consecutive findings that share it.
+  std::string heading;
 };
 
 // Collects findings in the order they were found.

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "validate/model/decode.h"
-#include "validate/model/defaults.h"
 
 namespace agw::model {
 namespace internal {
@@ -76,10 +75,8 @@ const std::map<std::pair<std::string, std::string>, KindHandler>& Handlers() {
         Handler({"v1beta1", "v1"}, &Model::reference_grants, &DecodeReferenceGrant);
     (*h)[{"", "Secret"}] = Handler({"v1"}, &Model::secrets, &DecodeSecret);
     (*h)[{"", "Service"}] = Handler({"v1"}, &Model::services, &DecodeService);
-    (*h)[{"", "Namespace"}] =
-        Handler<Namespace>({"v1"}, &Model::namespaces, nullptr);
-    (*h)[{agw, "AgentgatewayBackend"}] =
-        Handler({"v1alpha1"}, &Model::backends, &DecodeBackend);
+    (*h)[{"", "Namespace"}] = Handler<Namespace>({"v1"}, &Model::namespaces, nullptr);
+    (*h)[{agw, "AgentgatewayBackend"}] = Handler({"v1alpha1"}, &Model::backends, &DecodeBackend);
     (*h)[{agw, "AgentgatewayPolicy"}] = Handler({"v1alpha1"}, &Model::policies, &DecodePolicy);
     return h;
   }();
@@ -94,8 +91,19 @@ std::vector<std::string> ServedVersions(std::string_view group, std::string_view
 }
 
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink) {
+  return Decode(manifest, schema::Admit(manifest, schema::CrdCatalog::Default(), sink), sink);
+}
+
+Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedResource> admitted,
+             manifest::DiagnosticSink& sink) {
   Model model;
-  for (const manifest::Resource& resource : manifest.resources) {
+  for (std::size_t i = 0; i < manifest.resources.size(); ++i) {
+    const manifest::Resource& resource = manifest.resources[i];
+    schema::AdmissionOutcome outcome =
+        i < admitted.size() ? admitted[i].outcome : schema::AdmissionOutcome::kNotChecked;
+    if (outcome == schema::AdmissionOutcome::kUnmapped) {
+      continue;  // kubectl never sends it: reported by Admit
+    }
     auto it = Handlers().find({resource.id.group, resource.id.kind});
     if (it == Handlers().end()) {
       model.other.push_back(&resource);
@@ -103,8 +111,10 @@ Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink)
     }
     const KindHandler& handler = it->second;
     std::string version = manifest::VersionOf(resource.api_version);
-    if (std::find(handler.versions.begin(), handler.versions.end(), version) ==
-        handler.versions.end()) {
+    bool checked = outcome != schema::AdmissionOutcome::kNotChecked;
+    // Versions the CRD serves were mapped by Admit; without a CRD, the model's own list decides.
+    if (!checked && std::find(handler.versions.begin(), handler.versions.end(), version) ==
+                        handler.versions.end()) {
       const manifest::Value* api_version = resource.object.Find("apiVersion");
       manifest::Diagnostic d;
       d.code = "unknown-version";
@@ -122,12 +132,17 @@ Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink)
       sink.Add(std::move(d));
       continue;
     }
-    manifest::Value defaulted = resource.object;
-    ApplySchemaDefaults(resource.id.group, resource.id.kind, defaulted);
+    // The object as the API server stores it (defaults applied), or as written when no schema
+    // checked it.
+    manifest::Value stored =
+        i < admitted.size() ? std::move(admitted[i].object) : manifest::Value(resource.object);
     FieldIndex fields;
-    Reader::Context context{sink, fields, resource.id.ToString()};
-    Reader root(&defaulted, "", context);
+    Reader::Context context{sink, fields, resource.id.ToString(), !checked};
+    Reader root(&stored, "", context);
     handler.decode(root, fields, resource, model);
+    if (outcome == schema::AdmissionOutcome::kRejected) {
+      model.rejected.push_back(resource.id);
+    }
   }
   return model;
 }

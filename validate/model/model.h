@@ -7,6 +7,7 @@
 #include "validate/model/agentgateway.h"
 #include "validate/model/core.h"
 #include "validate/model/gateway_api.h"
+#include "validate/schema/admission.h"
 
 namespace agw::model {
 
@@ -27,11 +28,18 @@ struct Model {
   // Resources of kinds the model does not know (Deployments, ConfigMaps, ...): carried along
   // untouched so later stages can say what was ignored.
   std::vector<const manifest::Resource*> other;
+  // Objects the API server would refuse (schema errors), decoded as far as they go so that
+  // references to them still resolve; the controller never sees them.
+  std::vector<manifest::ResourceId> rejected;
 };
 
-// Decodes every resource of `manifest`, applying the schema defaults first. Wrong JSON types,
-// missing required identity fields and unknown API versions of known kinds are reported to
-// `sink`; the object is still decoded as far as it can be.
+// Decodes every resource of `manifest` from what schema::Admit made of it (`admitted`, one per
+// resource): the stored object, defaults applied. Kinds kubectl cannot map are left out. For
+// objects no schema checked, wrong JSON types, missing required fields and unknown API versions
+// of known kinds are reported to `sink` here; the object is still decoded as far as it can be.
+Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedResource> admitted,
+             manifest::DiagnosticSink& sink);
+// Admits `manifest` against the default catalog (schema::CrdCatalog::Default()), then decodes.
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
 
 // Which API versions of a known kind are served ("gateway.networking.k8s.io", "HTTPRoute")

@@ -49,12 +49,15 @@ bool Reader::Expect(const Value& child, std::string_view child_path, Value::Type
   if (child.type() == type) {
     return true;
   }
+  if (!context_->report_schema_errors) {
+    return false;
+  }
   // kube-openapi: `<path> in body must be of type <type>: "<actual>"`.
   std::string actual(child.JsonTypeName());
   Error("invalid-type", child_path, child.position(),
-        std::string(child_path) + ": Invalid value: \"" + actual + "\": " +
-            std::string(child_path) + " in body must be of type " + std::string(type_name) +
-            ": \"" + actual + "\"");
+        std::string(child_path) + ": Invalid value: \"" + actual +
+            "\": " + std::string(child_path) + " in body must be of type " +
+            std::string(type_name) + ": \"" + actual + "\"");
   return false;
 }
 
@@ -101,6 +104,9 @@ std::string Reader::StringOr(std::string_view key, std::string fallback) const {
 }
 
 void Reader::RequiredError(std::string_view key) const {
+  if (!context_->report_schema_errors) {
+    return;
+  }
   std::string child_path = ChildPath(key);
   Error("required", child_path, position(), child_path + ": Required value");
 }
@@ -131,6 +137,9 @@ std::optional<std::int32_t> Reader::Int32(std::string_view key) const {
   if (*value < std::numeric_limits<std::int32_t>::min() ||
       *value > std::numeric_limits<std::int32_t>::max()) {
     std::string child_path = ChildPath(key);
+    if (!context_->report_schema_errors) {
+      return std::nullopt;
+    }
     Error("invalid-value", child_path, Field(key)->position(),
           child_path + ": Invalid value: " + std::to_string(*value) +
               ": must fit in a 32-bit integer");

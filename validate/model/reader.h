@@ -16,7 +16,7 @@ namespace agw::model {
 using manifest::Value;
 
 // Reads typed fields from a Value, reporting wrong JSON types the way the API server words
-// them and recording every field's position in the object's FieldIndex. A null field is
+// them (unless the schema checks already did) and recording every field's position in the object's FieldIndex. A null field is
 // treated as absent (the API server prunes nulls before defaulting).
 class Reader {
  public:
@@ -24,6 +24,9 @@ class Reader {
     manifest::DiagnosticSink& sink;
     FieldIndex& fields;
     std::string resource;  // "Kind namespace/name", attached to findings
+    // Whether wrong types and missing required fields are reported here: only for objects the
+    // API server's checks (validate/schema) did not see, so that no error is reported twice.
+    bool report_schema_errors = true;
   };
 
   Reader(const Value* value, std::string path, Context& context);

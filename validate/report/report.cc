@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace agw::report {
 namespace {
@@ -113,7 +112,12 @@ std::string SummaryLine(const ReportInput& input) {
 
 std::string RenderText(const ReportInput& input) {
   std::string out;
+  const std::string* heading = nullptr;
   for (const manifest::Diagnostic& finding : input.findings) {
+    if (!finding.heading.empty() && (heading == nullptr || *heading != finding.heading)) {
+      out += finding.heading + "\n";
+    }
+    heading = &finding.heading;
     out += manifest::RenderText(finding);
   }
   out += SummaryLine(input) + "\n";

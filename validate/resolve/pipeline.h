@@ -7,26 +7,31 @@
 #include "validate/manifest/loader.h"
 #include "validate/model/model.h"
 #include "validate/resolve/resolve.h"
+#include "validate/schema/catalog.h"
 
 namespace agw::resolve {
 
-// The whole control-plane chain for one set of inputs: load -> decode -> resolve. Owns
+// The whole control-plane chain for one set of inputs: load -> admit (the API server's checks)
+// -> decode -> resolve. Owns
 // everything that positions, model objects and the resolution point into, so it is kept
 // whole (validate, status and each configuration `run` serves hold one). Not copyable.
 struct Pipeline {
   manifest::Manifest manifest;
   manifest::DiagnosticSink sink;  // every finding, sorted by file and position
   model::Model model;
-  Resolution resolution;          // its findings are moved into `sink`
-  int input_errors = 0;           // loading and decoding errors (before resolution)
+  Resolution resolution;  // its findings are moved into `sink`
+  int input_errors = 0;   // loading, API server and decoding errors (before resolution)
 
   Pipeline() = default;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 };
 
-std::unique_ptr<Pipeline> RunPipeline(const manifest::LoadOptions& load,
-                                      const manifest::FileSystem& file_system,
-                                      const ResolveOptions& options);
+// Runs the chain with the CRDs of `catalog`. The controller's findings about objects the API
+// server would refuse are left out: on a cluster those objects never reach the controller.
+std::unique_ptr<Pipeline> RunPipeline(
+    const manifest::LoadOptions& load, const manifest::FileSystem& file_system,
+    const ResolveOptions& options,
+    const schema::CrdCatalog& catalog = schema::CrdCatalog::Default());
 
 }  // namespace agw::resolve

@@ -29,6 +29,11 @@ tl::expected<CrdCatalog, std::string> CrdCatalog::WithBuiltinSets(
   return catalog;
 }
 
+const CrdCatalog& CrdCatalog::Default() {
+  static const CrdCatalog* catalog = new CrdCatalog(WithBuiltinSets("", "").value_or(CrdCatalog()));
+  return *catalog;
+}
+
 std::vector<std::string> CrdCatalog::AddFromManifest(const manifest::Manifest& manifest) {
   std::vector<std::string> problems;
   for (const manifest::Resource& resource : manifest.resources) {

@@ -26,6 +26,10 @@ class CrdCatalog {
   static tl::expected<CrdCatalog, std::string> WithBuiltinSets(
       std::string_view gateway_api_version, std::string_view agentgateway_version);
 
+  // The newest built-in release of each project (what commands use without version flags);
+  // built once, shared.
+  static const CrdCatalog& Default();
+
   // Adds every CustomResourceDefinition of `manifest` (its other resources are skipped). Returns
   // one message per CRD that does not compile, naming its file.
   std::vector<std::string> AddFromManifest(const manifest::Manifest& manifest);

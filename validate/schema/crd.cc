@@ -121,6 +121,7 @@ tl::expected<Crd, std::string> CrdFromJson(const Json& object, std::string sourc
         return tl::unexpected(crd.source + ": " + crd.kind + " " + version.name + ": " +
                               compiled.error());
       }
+      version.has_rules = compiled->HasRules();
       version.schema = std::make_shared<const Schema>(std::move(*compiled));
     }
     crd.versions.push_back(std::move(version));

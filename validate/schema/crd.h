@@ -19,6 +19,7 @@ struct CrdVersion {
   std::string deprecation_warning;
   bool status_subresource = false;       // the API server drops `status` on create
   std::shared_ptr<const Schema> schema;  // openAPIV3Schema; null when the version has none
+  bool has_rules = false;                // the schema has x-kubernetes-validations rules
 };
 
 // What validation needs of a CustomResourceDefinition: its names, scope and per-version

@@ -28,6 +28,7 @@ struct FieldError {
   std::string value;  // the bad value as rendered ("\"Foo\"", "70000"); unused by some types
   std::string detail;
   manifest::Position position;  // where the finding points in the manifest
+  std::string hint;             // advice beyond the server's words ("did you mean ..."), or ""
 
   // "<path>: <body>", e.g. `spec.listeners[0].port: Invalid value: 70000: spec.listeners[0].port
   // in body should be less than or equal to 65535`.

@@ -29,6 +29,10 @@ constexpr char kLabelValueMessage[] =
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
     "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  "
     "or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+constexpr char kDns1035Message[] =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+    "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 constexpr std::size_t kMaxAnnotationsBytes = 256 * 1024;
 
 bool IsSubdomain(std::string_view text) {
@@ -41,6 +45,36 @@ std::vector<std::string> SubdomainProblems(std::string_view text) {
   if (text.size() > 253) problems.push_back("must be no more than 253 characters");
   if (!IsSubdomain(text)) problems.push_back(kSubdomainMessage);
   return problems;
+}
+
+// IsDNS1123Label's messages.
+std::vector<std::string> LabelProblems(std::string_view text) {
+  std::vector<std::string> problems;
+  if (text.size() > 63) problems.push_back("must be no more than 63 characters");
+  if (!MatchesWhole(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?)")) {
+    problems.push_back(kLabelMessage);
+  }
+  return problems;
+}
+
+// IsDNS1035Label's messages.
+std::vector<std::string> Dns1035Problems(std::string_view text) {
+  std::vector<std::string> problems;
+  if (text.size() > 63) problems.push_back("must be no more than 63 characters");
+  if (!MatchesWhole(text, R"([a-z]([-a-z0-9]*[a-z0-9])?)")) problems.push_back(kDns1035Message);
+  return problems;
+}
+
+std::vector<std::string> NameProblems(std::string_view text, NameRule rule) {
+  switch (rule) {
+    case NameRule::kLabel:
+      return LabelProblems(text);
+    case NameRule::kDns1035Label:
+      return Dns1035Problems(text);
+    case NameRule::kSubdomain:
+      break;
+  }
+  return SubdomainProblems(text);
 }
 
 // IsQualifiedName's messages: an optional DNS subdomain prefix and '/', then a name.
@@ -98,7 +132,8 @@ FieldError Invalid(const std::string& path, std::string_view value, std::string 
 
 }  // namespace
 
-std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool namespaced) {
+std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool namespaced,
+                                           NameRule name_rule) {
   std::vector<FieldError> errors;
   const Value* metadata = object.Find("metadata");
   manifest::Position at = metadata != nullptr ? metadata->position() : object.position();
@@ -114,7 +149,7 @@ std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool n
       errors.push_back(std::move(error));
     }
   } else {
-    for (const std::string& problem : SubdomainProblems(name->text())) {
+    for (const std::string& problem : NameProblems(name->text(), name_rule)) {
       errors.push_back(Invalid("metadata.name", name->text(), problem, name->position()));
     }
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "validate/schema/suggest.h"
 #include "validate/schema/validator.h"
 
 namespace agw::schema {
@@ -29,6 +30,15 @@ constexpr std::array<std::string_view, 15> kObjectMetaFields = {"name",
                                                                 "finalizers",
                                                                 "managedFields"};
 
+// The known field of `schema` closest to `key`, for the hint of an unknown field.
+std::string Suggestion(const Schema* schema, std::string_view key) {
+  if (schema == nullptr) return {};
+  std::vector<std::string_view> names;
+  names.reserve(schema->properties.size());
+  for (const auto& [name, property] : schema->properties) names.push_back(name);
+  return ClosestName(key, names);
+}
+
 std::string Child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
@@ -51,7 +61,7 @@ void Prune(const Value& data, const Schema* schema, bool resource_root, const st
     }
     std::string at = Child(path, entry.key);
     if (schema == nullptr) {
-      unknown.push_back({at, entry.key_position});
+      unknown.push_back({at, entry.key_position, {}});
       continue;
     }
     if (const Schema* property = schema->Property(entry.key)) {
@@ -59,7 +69,7 @@ void Prune(const Value& data, const Schema* schema, bool resource_root, const st
     } else if (schema->additional_properties_allowed) {
       Prune(entry.value, schema->additional_properties.get(), false, at, unknown);
     } else if (!schema->preserve_unknown_fields) {
-      unknown.push_back({at, entry.key_position});
+      unknown.push_back({at, entry.key_position, Suggestion(schema, entry.key)});
     }
   }
 }
@@ -129,7 +139,9 @@ std::vector<UnknownField> FindUnknownFields(const Schema& root, const manifest::
     for (const manifest::MapEntry& entry : meta->entries()) {
       if (std::find(kObjectMetaFields.begin(), kObjectMetaFields.end(), entry.key) ==
           kObjectMetaFields.end()) {
-        metadata.push_back({"metadata." + entry.key, entry.key_position});
+        std::vector<std::string_view> known(kObjectMetaFields.begin(), kObjectMetaFields.end());
+        metadata.push_back(
+            {"metadata." + entry.key, entry.key_position, ClosestName(entry.key, known)});
       }
     }
     std::sort(metadata.begin(), metadata.end(),

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace agw::schema {
@@ -193,6 +194,20 @@ class Compiler {
 const Schema* Schema::Property(std::string_view name) const {
   auto found = properties.find(name);
   return found == properties.end() ? nullptr : &found->second;
+}
+
+bool Schema::HasRules() const {
+  if (!rules.empty()) return true;
+  for (const auto& [name, property] : properties) {
+    if (property.HasRules()) return true;
+  }
+  auto any = [](const std::vector<Schema>& schemas) {
+    return std::any_of(schemas.begin(), schemas.end(),
+                       [](const Schema& schema) { return schema.HasRules(); });
+  };
+  return (additional_properties && additional_properties->HasRules()) ||
+         (items && items->HasRules()) || (not_schema && not_schema->HasRules()) || any(all_of) ||
+         any(any_of) || any(one_of);
 }
 
 std::string_view Schema::TypeName() const {

@@ -83,6 +83,8 @@ struct Schema {
   const Schema* Property(std::string_view name) const;
   // The OpenAPI type name of `type` ("object", "string", ...; "" when unset).
   std::string_view TypeName() const;
+  // Whether this node or any node below it has x-kubernetes-validations rules.
+  bool HasRules() const;
 };
 
 // Compiles one schema node (an openAPIV3Schema or any node below it) from its JSON form. Fails

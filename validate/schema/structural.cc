@@ -5,10 +5,12 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
 #include "validate/schema/format.h"
+#include "validate/schema/suggest.h"
 #include "validate/schema/validator.h"
 
 namespace agw::schema {
@@ -370,7 +372,34 @@ class StructuralValidator {
       error.detail += SupportedValue(value);
     }
     error.position = data.position();
+    error.hint = EnumHint(schema, data);
     return {{std::move(error)}, 0};
+  }
+
+  // "did you mean "PathPrefix"?" for a string close to one of the enum's strings, or one that
+  // a single enum string contains ("Prefix").
+  static std::string EnumHint(const Schema& schema, const Value& data) {
+    if (!data.is_string() || data.text().size() < 3) return {};
+    std::vector<std::string_view> strings;
+    for (const Json& value : schema.enum_values) {
+      if (value.is_string()) strings.push_back(value.get_ref<const std::string&>());
+    }
+    std::string closest = ClosestName(data.text(), strings);
+    if (closest.empty()) {
+      std::string word = Lowered(data.text());
+      for (std::string_view candidate : strings) {
+        if (Lowered(candidate).find(word) == std::string::npos) continue;
+        if (!closest.empty()) return {};  // more than one: no single guess
+        closest = candidate;
+      }
+    }
+    return closest.empty() ? std::string() : "did you mean " + GoQuote(closest) + "?";
+  }
+
+  static std::string Lowered(std::string_view text) {
+    std::string lowered(text);
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lowered;
   }
 
   // min/maxProperties, the keys of additionalProperties, the properties, then required.

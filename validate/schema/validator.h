@@ -18,6 +18,7 @@ namespace agw::schema {
 struct UnknownField {
   std::string path;  // "spec.rules[0].timeoutz"; map keys are written ".key"
   manifest::Position position;
+  std::string suggestion;  // a known field of the same object one or two edits away, or ""
 };
 
 // The unknown fields of `object` against `root`, in the server's order: those of the root's
@@ -42,7 +43,11 @@ void ApplyDefaults(const Schema& root, manifest::Value& object);
 // metadata.name (present, a DNS-1123 subdomain of at most 253 characters), metadata.namespace
 // when written and `namespaced` (a DNS-1123 label), label keys and values, annotation keys and
 // their total size (256 KiB). Labels and annotations in key order.
-std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool namespaced);
+// `name_rule` is the rule for metadata.name: a DNS-1123 subdomain for custom resources, Secrets
+// and ConfigMaps; a DNS-1123 label for Namespaces; a DNS-1035 label for Services.
+enum class NameRule { kSubdomain, kLabel, kDns1035Label };
+std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool namespaced,
+                                           NameRule name_rule = NameRule::kSubdomain);
 
 // The structural schema check of kube-openapi, as field errors in the server's order for one
 // node (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), with sibling
