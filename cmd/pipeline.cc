@@ -29,6 +29,33 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
                      "The controller's AGW_BACKEND_REF_GRANT_MODE: which backend references need "
                      "a ReferenceGrant")
       ->check(CLI::IsMember({"route", "route-and-policy", "none"}));
+  command.add_option("--crds", flags.crds,
+                     "A CustomResourceDefinition file or folder (as Helm installs them; other "
+                     "files are skipped); repeatable. Its kinds are checked against these CRDs, "
+                     "which replace the built-in ones of the same group and kind");
+  auto built_in = [](std::string project) {
+    return CLI::Validator(
+        [project](std::string& version) -> std::string {
+          if (schema::FindBuiltinCrdSet(project, version) != nullptr) return "";
+          std::string known;
+          for (std::string_view name : schema::BuiltinVersions(project)) {
+            known += (known.empty() ? "" : ", ") + std::string(name);
+          }
+          return "no built-in " + project + " CRDs " + version +
+                 " (built in: " + (known.empty() ? "none" : known) + ")";
+        },
+        "VERSION");
+  };
+  command
+      .add_option("--gateway-api-version", flags.gateway_api_version,
+                  "The built-in Gateway API CRDs to check against (default: the newest release "
+                  "built in; `kubectl agentgateway version` lists them)")
+      ->check(built_in("gateway-api"));
+  command
+      .add_option("--agentgateway-version", flags.agentgateway_version,
+                  "The built-in agentgateway CRDs to check against (default: the newest release "
+                  "built in; main only when named)")
+      ->check(built_in("agentgateway"));
 }
 
 manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags) {
@@ -52,9 +79,35 @@ resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
   return options;
 }
 
-std::unique_ptr<Pipeline> RunPipeline(const InputFlags& flags) {
+Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags) {
+  if (flags.crds.empty() && flags.gateway_api_version.empty() &&
+      flags.agentgateway_version.empty()) {
+    return schema::CrdCatalog::Default();
+  }
+  auto catalog =
+      schema::CrdCatalog::WithBuiltinSets(flags.gateway_api_version, flags.agentgateway_version);
+  if (!catalog) {
+    return MakeError(catalog.error());
+  }
   manifest::DiskFileSystem disk;
-  return resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags));
+  std::vector<std::string> problems = catalog->AddFromFiles(flags.crds, disk);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& problem : problems) {
+      message += (message.empty() ? "" : "\nerror: ") + problem;
+    }
+    return MakeError(std::move(message));
+  }
+  return std::move(*catalog);
+}
+
+Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags) {
+  Expected<schema::CrdCatalog> catalog = CatalogFrom(flags);
+  if (!catalog) {
+    return tl::unexpected(catalog.error());
+  }
+  manifest::DiskFileSystem disk;
+  return resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags), *catalog);
 }
 
 bool ReportUnreadable(const Pipeline& pipeline) {

@@ -16,7 +16,12 @@ struct RoutesOptions {
 };
 
 int RunRoutes(const RoutesOptions& options) {
-  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   std::vector<std::string> problems;
   std::unique_ptr<emulator::route::RouteTable> table =
       emulator::route::RouteTable::Compile(pipeline->resolution.config, &problems);

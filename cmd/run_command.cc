@@ -159,7 +159,12 @@ int RunRun(const RunOptions& options) {
     }
   }
 
-  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   if (ReportUnreadable(*pipeline)) {
     return kExitOperational;
   }
@@ -247,7 +252,13 @@ int RunRun(const RunOptions& options) {
     std::string now = InputFingerprint(options.inputs.filenames);
     if (now == fingerprint) continue;
     fingerprint = now;
-    std::unique_ptr<Pipeline> next = RunPipeline(options.inputs);
+    Expected<std::unique_ptr<Pipeline>> ran_again = RunPipeline(options.inputs);
+    if (!ran_again) {
+      std::cerr << "error: " << ran_again.error().message << "\n"
+                << "reload rejected: still serving the last good configuration\n";
+      continue;
+    }
+    std::unique_ptr<Pipeline> next = std::move(*ran_again);
     if (!next->manifest.unreadable.empty() || next->input_errors > 0) {
       ReportUnreadable(*next);
       PrintFindings(*next, std::cerr);

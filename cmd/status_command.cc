@@ -160,7 +160,12 @@ void PrintTable(const std::vector<Entry>& entries) {
 }
 
 int RunStatus(const StatusOptions& options) {
-  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   std::vector<Entry> entries = Collect(pipeline->resolution.status);
   if (options.output == "table") {
     PrintTable(entries);

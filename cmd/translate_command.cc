@@ -642,7 +642,12 @@ int RunTranslate(const TranslateOptions& options) {
     std::cerr << "error: " << read.error().message << "\n";
     return kExitOperational;
   }
-  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   if (ReportUnreadable(*pipeline)) return kExitOperational;
   if (pipeline->input_errors > 0) {
     for (const manifest::Diagnostic& finding : pipeline->sink.diagnostics()) {

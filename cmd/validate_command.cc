@@ -76,7 +76,12 @@ report::ReportInput MakeReportInput(const manifest::Manifest& manifest,
 }
 
 int RunValidate(const ValidateOptions& options) {
-  std::unique_ptr<Pipeline> pipeline = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n";
+    return kExitOperational;
+  }
+  std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   const manifest::Manifest& manifest = pipeline->manifest;
   report::ReportInput input = MakeReportInput(manifest, pipeline->sink.diagnostics());
 

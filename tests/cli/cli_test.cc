@@ -226,16 +226,27 @@ TEST_CASE("Usage errors exit with code 2") {
   CHECK(help.out.find("validate") != std::string::npos);
 }
 
-TEST_CASE("version names the version and the API sets it knows") {
+TEST_CASE("version names the version and the CRD sets built in") {
   CommandResult result = Plugin({"version"});
   CHECK(result.exit_code == 0);
   CHECK(result.out.rfind("kubectl-agentgateway v", 0) == 0);
-  CHECK(result.out.find("Gateway API (standard channel) v1.4.0: GatewayClass Gateway HTTPRoute "
-                        "GRPCRoute ReferenceGrant") != std::string::npos);
-  CHECK(result.out.find("agentgateway v1.4.1: AgentgatewayBackend AgentgatewayPolicy") !=
+  // The newest release of each project is the default; main is built in but never the default.
+  CHECK(result.out.find("* gateway-api v1.6.1: ") != std::string::npos);
+  CHECK(result.out.find("  gateway-api v1.4.0: ") != std::string::npos);
+  CHECK(result.out.find("* agentgateway v1.4.1: ") != std::string::npos);
+  CHECK(result.out.find("  agentgateway main: ") != std::string::npos);
+  CHECK(result.out.find("Kubernetes kinds checked: Secret ConfigMap Service Namespace") !=
         std::string::npos);
   auto json = nlohmann::json::parse(Plugin({"version", "-o", "json"}).out);
-  CHECK(json["apiSets"][0]["kinds"]["HTTPRoute"] == nlohmann::json({"v1", "v1beta1"}));
+  bool found = false;
+  for (const auto& set : json["crdSets"]) {
+    if (set["name"] != "gateway-api-v1.6.1") continue;
+    found = true;
+    CHECK(set["default"] == true);
+    CHECK(set["kinds"]["HTTPRoute"]["group"] == "gateway.networking.k8s.io");
+    CHECK(set["kinds"]["HTTPRoute"]["served"] == nlohmann::json({"v1", "v1beta1"}));
+  }
+  CHECK(found);
 }
 
 TEST_CASE("kubectl finds the plugin on PATH and passes the flags through") {

@@ -53,6 +53,40 @@ std::vector<std::string> CrdCatalog::AddFromManifest(const manifest::Manifest& m
   return problems;
 }
 
+std::vector<std::string> CrdCatalog::AddFromFiles(const std::vector<std::string>& paths,
+                                                  const manifest::FileSystem& file_system) {
+  std::vector<std::string> problems;
+  for (const std::string& path : paths) {
+    manifest::LoadOptions load;
+    load.paths = {path};
+    manifest::DiagnosticSink sink;
+    manifest::Manifest manifest = manifest::Load(load, file_system, sink);
+    for (const Error& error : manifest.unreadable) {
+      problems.push_back("--crds: " + error.message);
+    }
+    for (const manifest::Diagnostic& finding : sink.diagnostics()) {
+      // Errors of a whole document (syntax) lose CRDs; findings about objects do not matter.
+      if (finding.severity != manifest::Severity::kError || !finding.resource.empty()) continue;
+      std::string where = finding.position.file != nullptr
+                              ? finding.position.file->path() + ":" +
+                                    std::to_string(finding.position.line) + ": "
+                              : "";
+      problems.push_back("--crds: " + where + finding.message);
+    }
+    bool found = false;
+    for (const manifest::Resource& resource : manifest.resources) {
+      found = found || resource.id.kind == "CustomResourceDefinition";
+    }
+    for (std::string& problem : AddFromManifest(manifest)) {
+      problems.push_back("--crds: " + std::move(problem));
+    }
+    if (!found && manifest.unreadable.empty()) {
+      problems.push_back("--crds: " + path + " holds no CustomResourceDefinition");
+    }
+  }
+  return problems;
+}
+
 std::shared_ptr<const Crd> CrdCatalog::Find(std::string_view group, std::string_view kind) const {
   auto found = entries_.find(std::pair<std::string, std::string>(group, kind));
   if (found == entries_.end()) return nullptr;

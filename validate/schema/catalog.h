@@ -34,6 +34,13 @@ class CrdCatalog {
   // one message per CRD that does not compile, naming its file.
   std::vector<std::string> AddFromManifest(const manifest::Manifest& manifest);
 
+  // Reads the files and folders of `paths` as `-f` reads them (folders recursively; .yaml, .yml
+  // and .json files) and adds every CustomResourceDefinition they hold; other objects are
+  // skipped. Returns one message per problem: an unreadable path, a file that does not parse,
+  // a path that holds no CRD at all, a CRD that does not compile.
+  std::vector<std::string> AddFromFiles(const std::vector<std::string>& paths,
+                                        const manifest::FileSystem& file_system);
+
   // The CRD of `group`/`kind`, or null when the catalog has none.
   std::shared_ptr<const Crd> Find(std::string_view group, std::string_view kind) const;
   // Whether some CRD of the catalog belongs to `group`.
