@@ -1,9 +1,8 @@
 // kubectl-agentgateway: a kubectl plugin (`kubectl agentgateway ...`) that validates and serves
 // Gateway API + agentgateway manifests offline. This file only dispatches to subcommands.
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cmd/commands.h"
 

@@ -25,9 +25,10 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
                    "Treat referenced Secrets, Services, Gateways and backends that are not in "
                    "the inputs as missing (by default they are assumed to exist on the cluster "
                    "and reported as warnings)");
-  command.add_option("--backend-ref-grant-mode", flags.backend_ref_grant_mode,
-                     "The controller's AGW_BACKEND_REF_GRANT_MODE: which backend references need "
-                     "a ReferenceGrant")
+  command
+      .add_option("--backend-ref-grant-mode", flags.backend_ref_grant_mode,
+                  "The controller's AGW_BACKEND_REF_GRANT_MODE: which backend references need "
+                  "a ReferenceGrant")
       ->check(CLI::IsMember({"route", "route-and-policy", "none"}));
   command.add_option("--crds", flags.crds,
                      "A CustomResourceDefinition file or folder (as Helm installs them; other "

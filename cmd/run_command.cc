@@ -107,11 +107,7 @@ std::string InputFingerprint(const std::vector<std::string>& paths) {
 }
 
 void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
-  for (const manifest::Diagnostic& finding : pipeline.sink.diagnostics()) {
-    if (finding.severity == manifest::Severity::kError) {
-      out << manifest::RenderText(finding);
-    }
-  }
+  out << manifest::RenderText(pipeline.sink.diagnostics(), manifest::Severity::kError);
 }
 
 int RunRun(const RunOptions& options) {

@@ -71,8 +71,7 @@ void PrintVersion() {
 }  // namespace
 
 void AddVersionCommand(CLI::App& app, int& exit_code) {
-  CLI::App* command =
-      app.add_subcommand("version", "Print the version and the CRD sets built in");
+  CLI::App* command = app.add_subcommand("version", "Print the version and the CRD sets built in");
   auto output = std::make_shared<std::string>("text");
   command->add_option("-o,--output", *output, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -635,6 +635,42 @@ TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM")
   CHECK(run.out.find("shutting down\n") != std::string::npos);
 }
 
+TEST_CASE("run --watch keeps serving the last good configuration when an edit is refused") {
+  EchoServerOptions echo_options;
+  echo_options.service = "echo";
+  echo_options.namespace_name = "default";
+  auto echo = EchoServer::Start(echo_options);
+  REQUIRE(echo.has_value());
+  TempDir dir;
+  dir.Write("m.yaml", kRunManifests);
+  RunningPlugin run({"run", "-f", "m.yaml", "--watch", "--port", "80=0", "--admin-port", "-1",
+                     "--threads", "1", "--service", "default/echo:8080=" + (*echo)->address()},
+                    dir.path());
+  bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
+  INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+  REQUIRE(ready);
+  std::smatch port;
+  REQUIRE(std::regex_search(run.out, port, std::regex("-> http://127\\.0\\.0\\.1:([0-9]+)\n")));
+  auto local_port = static_cast<std::uint16_t>(std::stoi(port[1].str()));
+
+  std::string refused = kRunManifests;
+  refused.replace(refused.find("  parentRefs:"), 0, "  timeoutz: 1s\n");
+  dir.Write("m.yaml", refused);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (run.err.find("reload rejected") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    run.ReadUntil("\n\x01", std::chrono::milliseconds(200));  // collect output for a while
+  }
+  CHECK(run.err.find("unknown field \"spec.timeoutz\"") != std::string::npos);
+  CHECK(run.err.find("reload rejected: still serving the last good configuration") !=
+        std::string::npos);
+  ClientRequest request;
+  request.target = "/still/served";
+  auto response = Fetch(local_port, request);
+  REQUIRE(response.has_value());
+  CHECK(response->status == 200);
+}
+
 TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
   TempDir dir;
   dir.Write("bad.yaml",
@@ -655,6 +691,29 @@ TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
         "there) [yaml-syntax]\n"
         " 5 |  namespace: default\n"
         "   | ^\n"
+        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
+        "and run again\n");
+}
+
+// Issue 12: a listener port of 70000 used to be served on 4464 (70000 mod 65536). The API
+// server refuses it, so `run` refuses to start and binds nothing.
+TEST_CASE("run on a manifest the API server refuses exits 1 with the findings") {
+  TempDir dir;
+  std::string manifests = kRunManifests;
+  manifests.replace(manifests.find("port: 80"), 8, "port: 70000");
+  dir.Write("m.yaml", manifests);
+  auto start = std::chrono::steady_clock::now();
+  CommandResult result = RunCommand({kPluginBinary, "run", "-f", "m.yaml", "--admin-port", "-1"},
+                                    "", dir.path(), {}, 10);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.empty());  // never got as far as listening
+  CHECK(result.err ==
+        "The Gateway \"gw\" is invalid:\n"
+        "m.yaml:10:11: error: spec.listeners[0].port: Invalid value: 70000: spec.listeners[0].port "
+        "in body should be less than or equal to 65535 [FieldValueInvalid]\n"
+        " 10 |     port: 70000\n"
+        "    |           ^\n"
         "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
         "and run again\n");
 }

@@ -6,15 +6,14 @@
 // tests/schema/validator_test.cc runs the same cases against the library.
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
@@ -25,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Case {
-  std::string source;    // "agentgateway_policy_invalid.yaml #3"
+  std::string source;  // "agentgateway_policy_invalid.yaml #3"
   bool invalid = false;
   std::string expected;  // the `_err`
   std::string prefix;    // `<Kind>/<name>/<namespace as written>: `, as the harness writes it
@@ -167,8 +166,8 @@ TEST_CASE("agentgateway's CRD cases through validate: built in and with --crds")
       matched = open == std::string::npos
                     ? all.find("strict decoding error: unknown field") != std::string::npos
                     : all.find("unknown field \"" +
-                               c.expected.substr(open + 1, c.expected.size() - open - 2) +
-                               "\"") != std::string::npos;
+                               c.expected.substr(open + 1, c.expected.size() - open - 2) + "\"") !=
+                          std::string::npos;
     }
     if (matched) {
       ++schema_cases;
@@ -180,9 +179,9 @@ TEST_CASE("agentgateway's CRD cases through validate: built in and with --crds")
       CHECK(matched);
     }
   }
-  WARN("agentgateway CRD cases through validate (" << mode << "): " << valid_passed << "/"
-                                                   << valid << " valid documents clean; "
-                                                   << schema_rejected << "/" << schema_cases
+  WARN("agentgateway CRD cases through validate (" << mode << "): " << valid_passed << "/" << valid
+                                                   << " valid documents clean; " << schema_rejected
+                                                   << "/" << schema_cases
                                                    << " invalid documents rejected with their "
                                                       "message; "
                                                    << cel_cases << " left to CEL rules");

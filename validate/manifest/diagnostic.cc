@@ -107,6 +107,23 @@ void AddPosition(nlohmann::ordered_json& out, const Position& position) {
 
 }  // namespace
 
+std::string RenderText(const std::vector<Diagnostic>& diagnostics, Severity severity_at_least) {
+  std::string out;
+  const std::string* heading = nullptr;
+  for (const Diagnostic& finding : diagnostics) {
+    // Severities are declared from the most severe down.
+    if (static_cast<int>(finding.severity) > static_cast<int>(severity_at_least)) {
+      continue;
+    }
+    if (!finding.heading.empty() && (heading == nullptr || *heading != finding.heading)) {
+      out += finding.heading + "\n";
+    }
+    heading = &finding.heading;
+    out += RenderText(finding);
+  }
+  return out;
+}
+
 nlohmann::ordered_json ToJson(const Diagnostic& diagnostic) {
   nlohmann::ordered_json out;
   out["severity"] = SeverityName(diagnostic.severity);

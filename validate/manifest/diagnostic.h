@@ -1,10 +1,9 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "validate/manifest/source.h"
 
@@ -41,8 +40,7 @@ struct Diagnostic {
 class DiagnosticSink {
  public:
   void Add(Diagnostic diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
-  void Error(std::string code, Position position, std::string message,
-             std::string field_path = {});
+  void Error(std::string code, Position position, std::string message, std::string field_path = {});
 
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   std::vector<Diagnostic>& mutable_diagnostics() { return diagnostics_; }
@@ -64,6 +62,11 @@ void SortDiagnostics(std::vector<Diagnostic>& diagnostics,
 //         |     ^
 // followed by notes rendered the same way and "  hint: ..." when there is a hint.
 std::string RenderText(const Diagnostic& diagnostic);
+
+// Each finding as above, with the `heading` of a run of findings that share one printed once
+// before them. `severity_at_least` leaves out less severe findings (kInfo keeps all).
+std::string RenderText(const std::vector<Diagnostic>& diagnostics,
+                       Severity severity_at_least = Severity::kInfo);
 
 // The finding as JSON: severity, code, message, file, line, column, field, resource, hint, notes.
 nlohmann::ordered_json ToJson(const Diagnostic& diagnostic);

@@ -111,15 +111,7 @@ std::string SummaryLine(const ReportInput& input) {
 }
 
 std::string RenderText(const ReportInput& input) {
-  std::string out;
-  const std::string* heading = nullptr;
-  for (const manifest::Diagnostic& finding : input.findings) {
-    if (!finding.heading.empty() && (heading == nullptr || *heading != finding.heading)) {
-      out += finding.heading + "\n";
-    }
-    heading = &finding.heading;
-    out += manifest::RenderText(finding);
-  }
+  std::string out = manifest::RenderText(input.findings);
   out += SummaryLine(input) + "\n";
   return out;
 }

@@ -67,10 +67,10 @@ std::vector<std::string> CrdCatalog::AddFromFiles(const std::vector<std::string>
     for (const manifest::Diagnostic& finding : sink.diagnostics()) {
       // Errors of a whole document (syntax) lose CRDs; findings about objects do not matter.
       if (finding.severity != manifest::Severity::kError || !finding.resource.empty()) continue;
-      std::string where = finding.position.file != nullptr
-                              ? finding.position.file->path() + ":" +
-                                    std::to_string(finding.position.line) + ": "
-                              : "";
+      std::string where =
+          finding.position.file != nullptr
+              ? finding.position.file->path() + ":" + std::to_string(finding.position.line) + ": "
+              : "";
       problems.push_back("--crds: " + where + finding.message);
     }
     bool found = false;

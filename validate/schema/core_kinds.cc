@@ -218,11 +218,14 @@ CoreKindCheck CheckSecret(const Value& object) {
         Error(FieldError::Type::kTooLong, "data", "",
               "may not be more than " + std::to_string(kMaxSecretBytes) + " bytes", at));
   }
-  std::string type = StringOf(Member(&object, "type"));
+  const Value* type_value = Member(&object, "type");
+  std::string type = StringOf(type_value);
+  // A key the type requires is missing: the finding points at the type that requires it.
+  manifest::Position type_at = type_value != nullptr ? type_value->position() : at;
   auto require = [&](std::string_view key) {
     if (sizes.count(std::string(key)) == 0) {
       check.errors.push_back(
-          Error(FieldError::Type::kRequired, "data[" + std::string(key) + "]", "", "", at));
+          Error(FieldError::Type::kRequired, "data[" + std::string(key) + "]", "", "", type_at));
     }
   };
   if (type == "kubernetes.io/tls") {
