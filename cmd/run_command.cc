@@ -155,6 +155,8 @@ int RunRun(const RunOptions& options) {
     }
   }
 
+  // Taken before the inputs are read, so that an edit made while they load is still noticed.
+  std::string fingerprint = options.watch ? InputFingerprint(options.inputs.filenames) : "";
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
   if (!ran) {
     std::cerr << "error: " << ran.error().message << "\n";
@@ -235,7 +237,6 @@ int RunRun(const RunOptions& options) {
             << "Press Ctrl-C to stop.\n"
             << std::flush;
 
-  std::string fingerprint = options.watch ? InputFingerprint(options.inputs.filenames) : "";
   timespec tick{0, 300'000'000};
   for (;;) {
     int signal = sigtimedwait(&signals, nullptr, &tick);

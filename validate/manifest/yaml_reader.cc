@@ -10,11 +10,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "validate/manifest/base64.h"
 #include "validate/manifest/json_stream.h"
@@ -1054,36 +1056,81 @@ std::vector<Document> ParseJsonStream(const SourceFile& file, DiagnosticSink& si
   return builder.TakeDocuments();
 }
 
+// One of kubectl's chunks: its documents and findings appended to `documents` and `sink`.
+void ParseChunk(const SourceFile& file, const Chunk& chunk, DiagnosticSink& sink,
+                std::vector<Document>& documents) {
+  std::string_view text = chunk.text;
+  int first_line = file.PositionAt(chunk.begin).line;
+  if (std::optional<std::size_t> control = FindControlCharacter(text)) {
+    // Chunk offsets are the file's but for the CRs kubectl dropped before LFs.
+    std::string_view before = text.substr(0, *control);
+    std::string normalised = NormaliseLineBreaks(before);
+    int line =
+        first_line + static_cast<int>(std::count(normalised.begin(), normalised.end(), '\n'));
+    std::size_t line_start = normalised.rfind('\n');
+    int column = static_cast<int>(
+        line_start == std::string::npos ? normalised.size() : normalised.size() - line_start - 1);
+    sink.Error("yaml-syntax", Position{&file, line, column + 1},
+               "control characters are not allowed");
+    return;
+  }
+  std::string normalised = NormaliseLineBreaks(text);
+  if (IsBlank(normalised)) {
+    return;
+  }
+  if (auto directive = CheckDirectives(normalised)) {
+    std::string_view before = std::string_view(normalised).substr(0, directive->first);
+    int line = first_line + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    sink.Error("yaml-syntax", Position{&file, line, 1}, directive->second);
+    return;
+  }
+  ParseFirstDocument(file, normalised, first_line, sink, documents);
+}
+
+// Chunks are read independently, so a long stream is read on two cores: the chunks after
+// `kParallelFromBytes` of text go to a second thread, and their documents and findings are
+// appended after the first half's, in the same order as one thread would give them. yaml-cpp
+// reads about 6 MB/s here; 10,000 HTTPRoutes (4 MB) took 0.75 s on one core.
+constexpr std::size_t kParallelFromBytes = 256 * 1024;
+
 std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& sink) {
   std::vector<Document> documents;
   SplitResult split = SplitLikeKubectl(file.text());
-  for (const Chunk& chunk : split.chunks) {
-    std::string_view text = chunk.text;
-    int first_line = file.PositionAt(chunk.begin).line;
-    if (std::optional<std::size_t> control = FindControlCharacter(text)) {
-      // Chunk offsets are the file's but for the CRs kubectl dropped before LFs.
-      std::string_view before = text.substr(0, *control);
-      std::string normalised = NormaliseLineBreaks(before);
-      int line =
-          first_line + static_cast<int>(std::count(normalised.begin(), normalised.end(), '\n'));
-      std::size_t line_start = normalised.rfind('\n');
-      int column = static_cast<int>(
-          line_start == std::string::npos ? normalised.size() : normalised.size() - line_start - 1);
-      sink.Error("yaml-syntax", Position{&file, line, column + 1},
-                 "control characters are not allowed");
-      continue;
+  const std::vector<Chunk>& chunks = split.chunks;
+  std::size_t split_at = chunks.size();
+  if (file.text().size() >= kParallelFromBytes && chunks.size() >= 2 &&
+      std::thread::hardware_concurrency() >= 2) {
+    std::size_t bytes = 0;
+    for (split_at = 0; split_at < chunks.size() && bytes < file.text().size() / 2; ++split_at) {
+      bytes += chunks[split_at].text.size();
     }
-    std::string normalised = NormaliseLineBreaks(text);
-    if (IsBlank(normalised)) {
-      continue;
-    }
-    if (auto directive = CheckDirectives(normalised)) {
-      std::string_view before = std::string_view(normalised).substr(0, directive->first);
-      int line = first_line + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-      sink.Error("yaml-syntax", Position{&file, line, 1}, directive->second);
-      continue;
-    }
-    ParseFirstDocument(file, normalised, first_line, sink, documents);
+  }
+  DiagnosticSink second_sink;
+  std::vector<Document> second_documents;
+  std::exception_ptr second_failure;
+  std::thread second;
+  if (split_at < chunks.size()) {
+    second = std::thread([&] {
+      try {
+        for (std::size_t i = split_at; i < chunks.size(); ++i) {
+          ParseChunk(file, chunks[i], second_sink, second_documents);
+        }
+      } catch (...) {
+        second_failure = std::current_exception();  // rethrown on the caller's thread
+      }
+    });
+  }
+  try {
+    for (std::size_t i = 0; i < split_at; ++i) ParseChunk(file, chunks[i], sink, documents);
+  } catch (...) {
+    if (second.joinable()) second.join();
+    throw;
+  }
+  if (second.joinable()) {
+    second.join();
+    if (second_failure) std::rethrow_exception(second_failure);
+    for (Diagnostic& d : second_sink.mutable_diagnostics()) sink.Add(std::move(d));
+    for (Document& d : second_documents) documents.push_back(std::move(d));
   }
   if (split.bad_separator) {
     std::string rest = split.bad_separator->second;

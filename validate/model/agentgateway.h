@@ -22,8 +22,8 @@ inline constexpr char kAgentgatewayGroup[] = "agentgateway.dev";
 // LocalSecretKeyRef / LocalSecretObjectRef.
 struct LocalSecretRef {
   std::string name;
-  std::string group;            // "" is the core group
-  std::string kind;             // "" means Secret
+  std::string group;               // "" is the core group
+  std::string kind;                // "" means Secret
   std::optional<std::string> key;  // unset: the consumer's default key (e.g. Authorization)
 };
 
@@ -48,8 +48,8 @@ struct CACertificateRef {
 };
 
 struct BackendTLS {
-  std::optional<std::string> certificate_source;  // Inline | SPIFFE
-  std::vector<std::string> mtls_certificate_refs;   // Secret names
+  std::optional<std::string> certificate_source;   // Inline | SPIFFE
+  std::vector<std::string> mtls_certificate_refs;  // Secret names
   std::vector<CACertificateRef> ca_certificate_refs;
   std::optional<std::string> insecure_skip_verify;  // All | Hostname
   std::optional<std::string> sni;

@@ -164,8 +164,8 @@ LLMProvider DecodeProvider(const Reader& r) {
     } else if (kind == "bedrock") {
       provider.region = settings.StringOr("region", "us-east-1");
       if (Reader guardrail = settings.Object("guardrail"); guardrail.present()) {
-        provider.guardrail = std::pair(guardrail.RequiredString("identifier"),
-                                       guardrail.RequiredString("version"));
+        provider.guardrail =
+            std::pair(guardrail.RequiredString("identifier"), guardrail.RequiredString("version"));
       }
     } else if (kind == "custom") {
       if (Reader ref = settings.Object("backendRef"); ref.present()) {

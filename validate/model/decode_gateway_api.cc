@@ -46,8 +46,8 @@ RouteFilter DecodeFilter(const Reader& r) {
     mirror.backend_ref = DecodeBackendObjectReference(x.Object("backendRef"));
     mirror.percent = x.Int32("percent");
     if (Reader f = x.Object("fraction"); f.present()) {
-      mirror.fraction = Fraction{f.Int32("numerator").value_or(0),
-                                 f.Int32("denominator").value_or(100)};
+      mirror.fraction =
+          Fraction{f.Int32("numerator").value_or(0), f.Int32("denominator").value_or(100)};
     }
     filter.request_mirror = std::move(mirror);
   }
@@ -74,9 +74,8 @@ RouteFilter DecodeFilter(const Reader& r) {
     filter.cors = DecodeCors(x);
   }
   if (Reader x = r.Object("extensionRef"); x.present()) {
-    filter.extension_ref =
-        LocalObjectReference{x.RequiredString("group"), x.RequiredString("kind"),
-                             x.RequiredString("name")};
+    filter.extension_ref = LocalObjectReference{x.RequiredString("group"), x.RequiredString("kind"),
+                                                x.RequiredString("name")};
   }
   return filter;
 }
@@ -130,9 +129,9 @@ Listener DecodeListener(const Reader& r, bool port_required = true) {
     GatewayTLSConfig config;
     config.mode = tls.StringOr("mode", "Terminate");
     for (const Reader& ref : tls.Objects("certificateRefs")) {
-      config.certificate_refs.push_back(SecretObjectReference{
-          ref.StringOr("group", ""), ref.StringOr("kind", "Secret"), ref.RequiredString("name"),
-          ref.String("namespace")});
+      config.certificate_refs.push_back(
+          SecretObjectReference{ref.StringOr("group", ""), ref.StringOr("kind", "Secret"),
+                                ref.RequiredString("name"), ref.String("namespace")});
     }
     config.options = tls.StringMap("options");
     listener.tls = std::move(config);
@@ -266,9 +265,9 @@ void DecodeGateway(const Reader& root, Gateway& out) {
     infrastructure.labels = infra.StringMap("labels");
     infrastructure.annotations = infra.StringMap("annotations");
     if (Reader ref = infra.Object("parametersRef"); ref.present()) {
-      infrastructure.parameters_ref = ParametersReference{
-          ref.RequiredString("group"), ref.RequiredString("kind"), ref.RequiredString("name"),
-          std::nullopt};
+      infrastructure.parameters_ref =
+          ParametersReference{ref.RequiredString("group"), ref.RequiredString("kind"),
+                              ref.RequiredString("name"), std::nullopt};
     }
     out.infrastructure = std::move(infrastructure);
   }

@@ -50,9 +50,7 @@ KindHandler Handler(std::vector<std::string> versions, std::vector<T> Model::*me
                        if (decode != nullptr) {
                          decode(root, object);
                        }
-                       // The loader checked metadata.name; findings about the object point there.
-                       fields.Add("metadata.name", resource.position);
-                       object.fields = std::move(fields);
+                       object.fields = fields;
                        (model.*member).push_back(std::move(object));
                      }};
 }
@@ -136,7 +134,7 @@ Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedRes
     // checked it.
     manifest::Value stored =
         i < admitted.size() ? std::move(admitted[i].object) : manifest::Value(resource.object);
-    FieldIndex fields;
+    FieldIndex fields(&resource.object);
     Reader::Context context{sink, fields, resource.id.ToString(), !checked};
     Reader root(&stored, "", context);
     handler.decode(root, fields, resource, model);

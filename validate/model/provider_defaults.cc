@@ -34,10 +34,14 @@ std::string EncodeSegment(std::string_view text) {
 
 std::string OpenAISuffix(UpstreamRoute route) {
   switch (route) {
-    case UpstreamRoute::kResponses: return "/responses";
-    case UpstreamRoute::kEmbeddings: return "/embeddings";
-    case UpstreamRoute::kRerank: return "/rerank";
-    default: return "/chat/completions";
+    case UpstreamRoute::kResponses:
+      return "/responses";
+    case UpstreamRoute::kEmbeddings:
+      return "/embeddings";
+    case UpstreamRoute::kRerank:
+      return "/rerank";
+    default:
+      return "/chat/completions";
   }
 }
 
@@ -55,7 +59,8 @@ std::string GeminiNativePath(std::string_view model, std::string_view method, bo
   return path + ":" + std::string(method);
 }
 
-std::string StripPrefixes(std::string_view model, std::initializer_list<std::string_view> prefixes) {
+std::string StripPrefixes(std::string_view model,
+                          std::initializer_list<std::string_view> prefixes) {
   for (std::string_view prefix : prefixes) {
     if (StartsWith(model, prefix)) return std::string(model.substr(prefix.size()));
   }
@@ -99,10 +104,14 @@ std::string VertexPath(const LLMProvider& provider, UpstreamRoute route, std::st
 std::string BedrockPath(UpstreamRoute route, std::string_view model, bool streaming) {
   std::string m = EncodeSegment(model.empty() ? "{model}" : model);
   switch (route) {
-    case UpstreamRoute::kEmbeddings: return "/model/" + m + "/invoke";
-    case UpstreamRoute::kAnthropicTokenCount: return "/model/" + m + "/count-tokens";
-    case UpstreamRoute::kRerank: return "/rerank";
-    default: return "/model/" + m + (streaming ? "/converse-stream" : "/converse");
+    case UpstreamRoute::kEmbeddings:
+      return "/model/" + m + "/invoke";
+    case UpstreamRoute::kAnthropicTokenCount:
+      return "/model/" + m + "/count-tokens";
+    case UpstreamRoute::kRerank:
+      return "/rerank";
+    default:
+      return "/model/" + m + (streaming ? "/converse-stream" : "/converse");
   }
 }
 
@@ -127,24 +136,28 @@ std::string AzurePath(const LLMProvider& provider, UpstreamRoute route, std::str
   if (version == "v1") return "/openai/v1/" + suffix;
   if (version == "preview") return "/openai/v1/" + suffix + "?api-version=preview";
   if (route == UpstreamRoute::kResponses) return "/openai/responses?api-version=" + version;
-  std::string deployment = provider.deployment_name.value_or(provider.model.value_or(std::string(model)));
+  std::string deployment =
+      provider.deployment_name.value_or(provider.model.value_or(std::string(model)));
   return "/openai/deployments/" + deployment + "/" + suffix + "?api-version=" + version;
 }
 
 std::string CustomPath(const LLMProvider& provider, UpstreamRoute route, std::string_view model,
                        bool streaming) {
   for (const ProviderFormat& format : provider.custom_formats) {
-    bool same = (format.type == "Completions" && route == UpstreamRoute::kCompletions) ||
-                (format.type == "Messages" && route == UpstreamRoute::kMessages) ||
-                (format.type == "Responses" && route == UpstreamRoute::kResponses) ||
-                (format.type == "Embeddings" && route == UpstreamRoute::kEmbeddings) ||
-                (format.type == "Rerank" && route == UpstreamRoute::kRerank) ||
-                (format.type == "AnthropicTokenCount" && route == UpstreamRoute::kAnthropicTokenCount) ||
-                (format.type == "GenerateContent" && route == UpstreamRoute::kGenerateContent);
+    bool same =
+        (format.type == "Completions" && route == UpstreamRoute::kCompletions) ||
+        (format.type == "Messages" && route == UpstreamRoute::kMessages) ||
+        (format.type == "Responses" && route == UpstreamRoute::kResponses) ||
+        (format.type == "Embeddings" && route == UpstreamRoute::kEmbeddings) ||
+        (format.type == "Rerank" && route == UpstreamRoute::kRerank) ||
+        (format.type == "AnthropicTokenCount" && route == UpstreamRoute::kAnthropicTokenCount) ||
+        (format.type == "GenerateContent" && route == UpstreamRoute::kGenerateContent);
     if (same && format.path) return *format.path;
   }
-  if (route == UpstreamRoute::kGenerateContent) return GeminiNativePath(model, "generateContent", streaming);
-  if (route == UpstreamRoute::kGeminiCountTokens) return GeminiNativePath(model, "countTokens", false);
+  if (route == UpstreamRoute::kGenerateContent)
+    return GeminiNativePath(model, "generateContent", streaming);
+  if (route == UpstreamRoute::kGeminiCountTokens)
+    return GeminiNativePath(model, "countTokens", false);
   std::string base = provider.path_prefix ? TrimTrailingSlash(*provider.path_prefix) : "/v1";
   if (route == UpstreamRoute::kMessages) return base + "/messages";
   if (route == UpstreamRoute::kAnthropicTokenCount) return base + "/messages/count_tokens";
@@ -158,15 +171,21 @@ std::string DefaultPath(const LLMProvider& provider, UpstreamRoute route, std::s
   std::string m(model.empty() ? "{model}" : model);
   if (kind == "openai") return "/v1" + OpenAISuffix(route);
   if (kind == "anthropic") {
-    return route == UpstreamRoute::kAnthropicTokenCount ? "/v1/messages/count_tokens" : "/v1/messages";
+    return route == UpstreamRoute::kAnthropicTokenCount ? "/v1/messages/count_tokens"
+                                                        : "/v1/messages";
   }
   if (kind == "gemini") {
     switch (route) {
-      case UpstreamRoute::kGenerateContent: return GeminiNativePath(m, "generateContent", streaming);
-      case UpstreamRoute::kGeminiCountTokens: return GeminiNativePath(m, "countTokens", false);
-      case UpstreamRoute::kEmbeddings: return "/v1beta/openai/embeddings";
-      case UpstreamRoute::kRerank: return "/rerank";
-      default: return "/v1beta/openai/chat/completions";
+      case UpstreamRoute::kGenerateContent:
+        return GeminiNativePath(m, "generateContent", streaming);
+      case UpstreamRoute::kGeminiCountTokens:
+        return GeminiNativePath(m, "countTokens", false);
+      case UpstreamRoute::kEmbeddings:
+        return "/v1beta/openai/embeddings";
+      case UpstreamRoute::kRerank:
+        return "/rerank";
+      default:
+        return "/v1beta/openai/chat/completions";
     }
   }
   if (kind == "vertexai") return VertexPath(provider, route, m, streaming);
@@ -228,8 +247,8 @@ std::string DefaultProviderHost(const LLMProvider& provider, UpstreamRoute route
     return region + "-aiplatform.googleapis.com";
   }
   if (kind == "bedrock") {
-    std::string service = route == UpstreamRoute::kRerank ? "bedrock-agent-runtime."
-                                                          : "bedrock-runtime.";
+    std::string service =
+        route == UpstreamRoute::kRerank ? "bedrock-agent-runtime." : "bedrock-runtime.";
     return service + provider.region.value_or("us-east-1") + ".amazonaws.com";
   }
   if (kind == "azureopenai") {
@@ -241,8 +260,8 @@ std::string DefaultProviderHost(const LLMProvider& provider, UpstreamRoute route
     return endpoint + ".openai.azure.com";
   }
   if (kind == "azure") {
-    std::string suffix = provider.resource_type == "Foundry" ? ".services.ai.azure.com"
-                                                             : ".openai.azure.com";
+    std::string suffix =
+        provider.resource_type == "Foundry" ? ".services.ai.azure.com" : ".openai.azure.com";
     return provider.resource_name.value_or("") + suffix;
   }
   return "";

@@ -27,7 +27,7 @@ struct UpstreamTarget {
   std::string scheme;  // "https" for provider defaults; "http" for a host override without TLS
   std::string host;
   int port = 443;
-  std::string path;  // with the query string
+  std::string path;             // with the query string
   bool path_forwarded = false;  // the client's path is sent unchanged (host override, no prefix)
   bool host_overridden = false;
 
@@ -38,14 +38,15 @@ struct TargetRequest {
   UpstreamRoute route = UpstreamRoute::kCompletions;
   std::string_view path;   // the client's path after route filters
   std::string_view query;  // without '?'
-  std::string_view model;  // the final request model (Gemini, Vertex, Bedrock and Azure paths use it)
+  std::string_view
+      model;  // the final request model (Gemini, Vertex, Bedrock and Azure paths use it)
   bool streaming = false;
   bool tls_policy = false;  // the backend has a TLS policy (a host override is plain HTTP without)
 };
 
 // The default provider host ("api.openai.com", "bedrock-runtime.us-east-1.amazonaws.com", ...).
 std::string DefaultProviderHost(const LLMProvider& provider,
-                                 UpstreamRoute route = UpstreamRoute::kCompletions);
+                                UpstreamRoute route = UpstreamRoute::kCompletions);
 
 // The provider's native chat endpoint class (what an OpenAI chat request is sent to).
 UpstreamRoute NativeChatRoute(const LLMProvider& provider, std::string_view model);

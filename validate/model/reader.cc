@@ -7,11 +7,7 @@ namespace agw::model {
 Reader::Reader(const Value* value, std::string path, Context& context)
     : value_(value != nullptr && value->is_null() ? nullptr : value),
       path_(std::move(path)),
-      context_(&context) {
-  if (value_ != nullptr) {
-    context_->fields.Add(path_, value_->position());
-  }
-}
+      context_(&context) {}
 
 Position Reader::position() const {
   return value_ != nullptr ? value_->position() : context_->fields.Find(path_);
@@ -29,7 +25,6 @@ const Value* Reader::Field(std::string_view key) const {
   if (child == nullptr || child->is_null()) {
     return nullptr;
   }
-  context_->fields.Add(ChildPath(key), child->position());
   return child;
 }
 
@@ -166,7 +161,6 @@ std::vector<std::string> Reader::Strings(std::string_view key) const {
   for (std::size_t i = 0; i < child->items().size(); ++i) {
     const Value& item = child->items()[i];
     std::string item_path = child_path + "[" + std::to_string(i) + "]";
-    context_->fields.Add(item_path, item.position());
     if (Expect(item, item_path, Value::Type::kString, "string")) {
       result.push_back(item.text());
     }
@@ -183,7 +177,6 @@ std::map<std::string, std::string> Reader::StringMap(std::string_view key) const
   }
   for (const manifest::MapEntry& entry : child->entries()) {
     std::string entry_path = child_path + "[" + entry.key + "]";
-    context_->fields.Add(entry_path, entry.value.position());
     if (entry.value.is_null()) {
       continue;
     }

@@ -16,13 +16,13 @@ namespace agw::model {
 using manifest::Value;
 
 // Reads typed fields from a Value, reporting wrong JSON types the way the API server words
-// them (unless the schema checks already did) and recording every field's position in the object's FieldIndex. A null field is
-// treated as absent (the API server prunes nulls before defaulting).
+// them (unless the schema checks already did). A null field is treated as absent (the API
+// server prunes nulls before defaulting).
 class Reader {
  public:
   struct Context {
     manifest::DiagnosticSink& sink;
-    FieldIndex& fields;
+    const FieldIndex& fields;
     std::string resource;  // "Kind namespace/name", attached to findings
     // Whether wrong types and missing required fields are reported here: only for objects the
     // API server's checks (validate/schema) did not see, so that no error is reported twice.

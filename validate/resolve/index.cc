@@ -8,8 +8,8 @@ namespace {
 
 template <typename T>
 void IndexAll(const std::vector<T>& objects,
-              std::map<std::tuple<std::string, std::string, std::string, std::string>,
-                       std::size_t, std::less<>>& positions) {
+              std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t,
+                       std::less<>>& positions) {
   for (std::size_t i = 0; i < objects.size(); ++i) {
     const manifest::ResourceId& id = objects[i].id;
     positions.emplace(std::tuple(id.group, id.kind, id.namespace_, id.name), i);
@@ -47,8 +47,8 @@ const T* ObjectIndex::Find(const std::vector<T>& objects, std::string_view kind,
     return nullptr;
   }
   const std::string& group = objects.front().id.group;
-  auto it = positions_.find(std::tuple(group, std::string(kind), std::string(ns),
-                                       std::string(name)));
+  auto it =
+      positions_.find(std::tuple(group, std::string(kind), std::string(ns), std::string(name)));
   return it == positions_.end() ? nullptr : &objects[it->second];
 }
 
@@ -85,8 +85,7 @@ const model::Namespace* ObjectIndex::FindNamespace(std::string_view name) const 
 }
 
 const manifest::Resource* ObjectIndex::FindOther(std::string_view group, std::string_view kind,
-                                                 std::string_view ns,
-                                                 std::string_view name) const {
+                                                 std::string_view ns, std::string_view name) const {
   auto it = others_.find(
       std::tuple(std::string(group), std::string(kind), std::string(ns), std::string(name)));
   return it == others_.end() ? nullptr : it->second;
@@ -118,8 +117,8 @@ bool ObjectIndex::ReferenceGranted(std::string_view from_group, std::string_view
                                    std::string_view to_kind, std::string_view to_namespace,
                                    std::string_view to_name) const {
   static const std::set<std::string_view> kFromKinds = {
-      "AgentgatewayPolicy", "AgentgatewayBackend", "Gateway",  "HTTPRoute",
-      "GRPCRoute",          "TCPRoute",            "TLSRoute", "ListenerSet"};
+      "AgentgatewayPolicy", "AgentgatewayBackend", "Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute",
+      "TLSRoute",           "ListenerSet"};
   static const std::set<std::string_view> kToKinds = {"Service", "Secret", "AgentgatewayBackend",
                                                       "HTTPRoute"};
   if (kFromKinds.count(from_kind) == 0 || kToKinds.count(to_kind) == 0) {

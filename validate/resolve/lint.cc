@@ -1,11 +1,11 @@
 #include "validate/resolve/lint.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
-
-#include <re2/re2.h>
 
 #include "validate/model/provider_defaults.h"
 #include "validate/resolve/finding.h"
@@ -16,8 +16,8 @@ namespace {
 void Add(Resolution& resolution, const model::ObjectBase& object, manifest::Severity severity,
          std::string code, std::string message, const std::string& field_path,
          std::string hint = {}) {
-  resolution.findings.push_back(MakeFinding(object, severity, std::move(code),
-                                            std::move(message), field_path, std::move(hint)));
+  resolution.findings.push_back(MakeFinding(object, severity, std::move(code), std::move(message),
+                                            field_path, std::move(hint)));
 }
 
 std::string Lower(std::string text) {
@@ -146,7 +146,8 @@ void CollectBackendRefs(const manifest::Value& value, const std::string& ns,
         used.insert({ref_ns && ref_ns->is_string() ? ref_ns->text() : ns, name->text()});
       }
     }
-    for (const manifest::MapEntry& entry : value.entries()) CollectBackendRefs(entry.value, ns, used);
+    for (const manifest::MapEntry& entry : value.entries())
+      CollectBackendRefs(entry.value, ns, used);
   } else if (value.is_sequence()) {
     for (const manifest::Value& item : value.items()) CollectBackendRefs(item, ns, used);
   }
@@ -158,7 +159,8 @@ void CollectPolicyRefs(const model::BackendPolicies& policies, const std::string
        {&policies.tunnel, &policies.mcp, &policies.transformation, &policies.ext_auth}) {
     if (*raw) CollectBackendRefs(**raw, ns, used);
   }
-  if (policies.ai && policies.ai->prompt_guard) CollectBackendRefs(*policies.ai->prompt_guard, ns, used);
+  if (policies.ai && policies.ai->prompt_guard)
+    CollectBackendRefs(*policies.ai->prompt_guard, ns, used);
 }
 
 void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
@@ -207,16 +209,18 @@ bool LooksLikeCredential(std::string value) {
   if (value.rfind("Bearer ", 0) == 0) value = value.substr(7);
   if (value.empty() || value[0] == '$') return false;  // $VAR / ${VAR}: filled in at deploy time
   std::string lower = Lower(value);
-  for (std::string_view word : {"placeholder", "changeme", "change-me", "your-", "your_",
-                                "example", "dummy", "fake", "redacted", "xxxx", "<"}) {
+  for (std::string_view word : {"placeholder", "changeme", "change-me", "your-", "your_", "example",
+                                "dummy", "fake", "redacted", "xxxx", "<"}) {
     if (lower.find(word) != std::string::npos) return false;
   }
   static const RE2 kKnownPrefix(
       R"(^(sk-|sk_|xai-|AIza|gsk_|hf_|ghp_|github_pat_|glpat-|AKIA|ASIA|pplx-|nvapi-|r8_))");
   static const RE2 kOpaqueToken(R"(^[A-Za-z0-9_\-\.=+/]{32,}$)");
   if (RE2::PartialMatch(value, kKnownPrefix) && value.size() >= 20) return true;
-  bool has_digit = std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
-  bool has_alpha = std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isalpha(c); });
+  bool has_digit =
+      std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+  bool has_alpha =
+      std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isalpha(c); });
   return has_digit && has_alpha && RE2::FullMatch(value, kOpaqueToken);
 }
 
@@ -246,11 +250,10 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
     for (const ResolvedRoute& route : listener.routes) {
       if (route.http == nullptr) continue;
       for (const ResolvedRule& rule : route.rules) {
-        bool rewrites = std::any_of(rule.http->filters.begin(), rule.http->filters.end(),
-                                    [](const model::RouteFilter& f) {
-                                      return f.type == "URLRewrite" && f.url_rewrite &&
-                                             f.url_rewrite->path;
-                                    });
+        bool rewrites = std::any_of(
+            rule.http->filters.begin(), rule.http->filters.end(), [](const model::RouteFilter& f) {
+              return f.type == "URLRewrite" && f.url_rewrite && f.url_rewrite->path;
+            });
         for (const ResolvedBackend& backend : rule.backends) {
           const model::AgentgatewayBackend* target = backend.backend;
           if (target == nullptr || !target->ai) continue;
@@ -261,9 +264,11 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
             provider = &target->ai->groups[0].providers[0].provider;
           }
           if (provider == nullptr || provider->kind.empty()) continue;
-          bool has_routes = target->policies && target->policies->ai && !target->policies->ai->routes.empty();
+          bool has_routes =
+              target->policies && target->policies->ai && !target->policies->ai->routes.empty();
           for (const model::HTTPRouteMatch& match : rule.http->matches) {
-            if (!match.path || match.path->type != "PathPrefix" || match.path->value == "/") continue;
+            if (!match.path || match.path->type != "PathPrefix" || match.path->value == "/")
+              continue;
             if (!seen.insert({&match, target}).second) continue;
             const std::string& prefix = match.path->value;
             bool tls = target->policies && target->policies->tls;
@@ -277,13 +282,15 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
                       upstream.host + ":" + std::to_string(upstream.port) +
                       ": AgentgatewayBackend " + backend_name +
                       " overrides host without pathPrefix, so the request path is sent "
-                      "unchanged (" + prefix + "/v1/chat/completions stays " + upstream.path + ")",
+                      "unchanged (" +
+                      prefix + "/v1/chat/completions stays " + upstream.path + ")",
                   match.path_in_object + ".path",
                   "add a URLRewrite ReplacePrefixMatch \"/\" filter, or set pathPrefix or path on "
                   "the provider");
             } else if (!has_routes) {
-              std::string how = provider->path ? " sets path " + *provider->path + ", which replaces"
-                                               : " replaces";
+              std::string how = provider->path
+                                    ? " sets path " + *provider->path + ", which replaces"
+                                    : " replaces";
               Add(resolution, *route.http, manifest::Severity::kInfo, "ai-path-replaced",
                   "requests under " + prefix + " are sent to " + upstream.Url() +
                       " as chat completions: AgentgatewayBackend " + backend_name + how +

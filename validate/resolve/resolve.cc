@@ -34,11 +34,9 @@ void Resolver::Report(const model::ObjectBase& object, manifest::Severity severi
                       std::string hint, manifest::Position position) {
   manifest::Diagnostic d = MakeFinding(object, severity, std::move(code), std::move(message),
                                        field_path, std::move(hint), position);
-  for (const manifest::Diagnostic& existing : out_.findings) {
-    if (existing.resource == d.resource && existing.code == d.code &&
-        existing.message == d.message && existing.field_path == d.field_path) {
-      return;  // the same finding reached twice (e.g. once per listener)
-    }
+  std::string key = d.resource + '\x1f' + d.code + '\x1f' + d.message + '\x1f' + d.field_path;
+  if (!reported_.insert(std::move(key)).second) {
+    return;  // the same finding reached twice (e.g. once per listener)
   }
   out_.findings.push_back(std::move(d));
 }
@@ -82,7 +80,8 @@ std::optional<std::string> CheckGoDuration(const std::string& text) {
     }
     s.remove_prefix(digits + fraction);
     std::size_t unit = 0;
-    while (unit < s.size() && s[unit] != '.' && !std::isdigit(static_cast<unsigned char>(s[unit]))) {
+    while (unit < s.size() && s[unit] != '.' &&
+           !std::isdigit(static_cast<unsigned char>(s[unit]))) {
       ++unit;
     }
     if (unit == 0) {

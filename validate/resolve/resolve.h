@@ -39,8 +39,8 @@ struct ResolvedBackend {
   std::string namespace_;
   std::string name;
   std::optional<std::int32_t> port;
-  const model::Service* service = nullptr;               // null when not in the manifest set
-  const model::AgentgatewayBackend* backend = nullptr;   // null when not in the manifest set
+  const model::Service* service = nullptr;              // null when not in the manifest set
+  const model::AgentgatewayBackend* backend = nullptr;  // null when not in the manifest set
   const model::HTTPBackendRef* ref = nullptr;
   std::string problem;  // why it is invalid
 };

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "validate/resolve/index.h"
 #include "validate/resolve/resolve.h"
@@ -188,6 +189,8 @@ class Resolver {
   const ResolveOptions& options_;
   ObjectIndex index_;
   Resolution& out_;
+  // What Report has added, to drop a finding reached twice without rescanning them all.
+  std::unordered_set<std::string> reported_;
   // Gateways the controller owns, with their status (index into out_.status.gateways).
   std::map<const model::Gateway*, std::size_t> owned_gateways_;
   // Route attachments per (gateway, listener): the routes counted in attachedRoutes.

@@ -59,7 +59,8 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
   std::string listener_host = listener.hostname.value_or("");
   std::string host = listener_host.empty() ? "*" : listener_host;
   std::vector<std::string> namespaces = AllowedNamespaces(local_namespace, listener);
-  std::vector<std::string> route_hosts = hostnames.empty() ? std::vector<std::string>{"*"} : hostnames;
+  std::vector<std::string> route_hosts =
+      hostnames.empty() ? std::vector<std::string>{"*"} : hostnames;
   bool any_host = false;
   bool allowed = false;
   for (const std::string& route_host : route_hosts) {
@@ -99,8 +100,7 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
   return std::nullopt;
 }
 
-ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route,
-                                            const std::string& kind,
+ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route, const std::string& kind,
                                             const model::BackendObjectReference& ref,
                                             const std::string& field_path,
                                             std::optional<Problem>& soft,
@@ -118,8 +118,8 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route,
     return resolved;
   }
   if (ns != route.metadata.namespace_ && GrantRequiredForRoutes() &&
-      !index_.ReferenceGranted(model::kGatewayApiGroup, kind, route.metadata.namespace_,
-                               ref.group, ref.kind, ns, ref.name)) {
+      !index_.ReferenceGranted(model::kGatewayApiGroup, kind, route.metadata.namespace_, ref.group,
+                               ref.kind, ns, ref.name)) {
     resolved.problem = "backendRef " + ns + "/" + ref.name + " not accessible to a " + kind +
                        " in namespace \"" + route.metadata.namespace_ +
                        "\" (missing a ReferenceGrant?)";
@@ -138,18 +138,18 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route,
       return resolved;
     }
     if (!ref.port) {
-      hard = Problem{"BackendError",
-                     "failed to build backend destination: " +
-                         GoConditionString("UnsupportedValue",
-                                           "port is required in Service backendRef"),
-                     field_path};
+      hard = Problem{
+          "BackendError",
+          "failed to build backend destination: " +
+              GoConditionString("UnsupportedValue", "port is required in Service backendRef"),
+          field_path};
       return resolved;
     }
     resolved.service = index_.FindService(ns, ref.name);
     if (resolved.service == nullptr &&
         TreatAsMissing(route, "Service " + ns + "/" + ref.name, field_path + ".name")) {
-      resolved.problem = "backend(" + ref.name + "." + ns + ".svc." + options_.cluster_domain +
-                         ") not found";
+      resolved.problem =
+          "backend(" + ref.name + "." + ns + ".svc." + options_.cluster_domain + ") not found";
       soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
       return resolved;
     }
@@ -177,8 +177,8 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route,
     resolved.kind = ResolvedBackend::Kind::kInferencePool;
     return resolved;
   }
-  resolved.problem = "referencing unsupported backendRef: group \"" + ref.group + "\" kind \"" +
-                     ref.kind + "\"";
+  resolved.problem =
+      "referencing unsupported backendRef: group \"" + ref.group + "\" kind \"" + ref.kind + "\"";
   soft = Problem{"InvalidKind", resolved.problem, field_path + ".kind"};
   return resolved;
 }
@@ -248,7 +248,8 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
             match.path->type != "RegularExpression") {
           hard = Problem{"InvalidMatch",
                          "failed to process route matches: path match Error: unsupported Path "
-                         "match type \"" + match.path->type + "\"",
+                         "match type \"" +
+                             match.path->type + "\"",
                          match.path_in_object + ".path.type"};
         }
       }
@@ -312,8 +313,8 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
     if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
       if (parent.group == model::kGatewayApiGroup && parent.kind == "HTTPRoute") {
         RouteParentStatus entry;
-        entry.parent_ref = {key.group, key.kind, key.namespace_, key.name, parent.section_name,
-                            parent.port};
+        entry.parent_ref = {key.group,           key.kind,   key.namespace_, key.name,
+                            parent.section_name, parent.port};
         entry.controller_name = options_.controller_name;
         if (DelegatesTo(key.namespace_, key.name, route)) {
           entry.conditions.push_back({"Accepted", "True", "Accepted", ""});
@@ -431,13 +432,12 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         for (ResolvedListener& programmed : out_.config.listeners) {
           if (programmed.key != listener_key) continue;
           // One route per "<ns>/<route>.<NN>.<listener>" key: two parentRefs that reach the
-          // same listener program it there once.
+          // same listener program it there once. Routes are programmed one after another, so
+          // an earlier copy of this one can only be the listener's last.
           const model::ObjectBase* self = &route;
-          if (std::any_of(programmed.routes.begin(), programmed.routes.end(),
-                          [&](const ResolvedRoute& r) {
-                            return static_cast<const model::ObjectBase*>(r.http) == self ||
-                                   static_cast<const model::ObjectBase*>(r.grpc) == self;
-                          })) {
+          if (!programmed.routes.empty() &&
+              (static_cast<const model::ObjectBase*>(programmed.routes.back().http) == self ||
+               static_cast<const model::ObjectBase*>(programmed.routes.back().grpc) == self)) {
             continue;
           }
           ResolvedRoute copy = resolved;
@@ -485,7 +485,7 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
              "not accepted by " + key.kind + " " + key.namespace_ + "/" + key.name + ": " +
                  denial.message,
              denial.field_path.rfind(parent->path, 0) == 0 ? denial.field_path
-                                                            : std::string(parent->path));
+                                                           : std::string(parent->path));
     }
     if (conversion) {
       entry.conditions.push_back({"ResolvedRefs", "False",

@@ -16,7 +16,10 @@ class RE2;
 
 namespace agw::schema {
 
-using Json = nlohmann::ordered_json;
+// CRDs are read as nlohmann::json (keys sorted, as Go serialises maps): parsing them with
+// ordered_json, whose objects find keys by linear search, took 20 ms for the 200 KB compact
+// AgentgatewayBackend CRD against 2 ms.
+using Json = nlohmann::json;
 
 // One `x-kubernetes-validations` entry, kept as written for the CEL evaluator.
 struct ValidationRule {
@@ -70,7 +73,7 @@ struct Schema {
 
   // Any type.
   std::vector<Json> enum_values;
-  std::optional<Json> default_value;
+  std::optional<nlohmann::ordered_json> default_value;  // what manifest::Value::FromJson reads
   std::vector<Schema> all_of, any_of, one_of;
   std::unique_ptr<Schema> not_schema;
   std::vector<ValidationRule> rules;
