@@ -83,7 +83,8 @@ int RunValidate(const ValidateOptions& options) {
   }
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   const manifest::Manifest& manifest = pipeline->manifest;
-  report::ReportInput input = MakeReportInput(manifest, pipeline->sink.diagnostics());
+  report::ReportInput input =
+      MakeReportInput(manifest, std::move(pipeline->sink.mutable_diagnostics()));
 
   // Flags were checked by CLI11, so these parse.
   std::cout << report::Render(*report::ParseFormat(options.output), input);

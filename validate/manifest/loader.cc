@@ -27,8 +27,7 @@ std::string GroupOf(std::string_view api_version) {
 
 std::string VersionOf(std::string_view api_version) {
   std::size_t slash = api_version.find('/');
-  return std::string(slash == std::string_view::npos ? api_version
-                                                      : api_version.substr(slash + 1));
+  return std::string(slash == std::string_view::npos ? api_version : api_version.substr(slash + 1));
 }
 
 bool IsClusterScoped(std::string_view group, std::string_view kind) {
@@ -274,7 +273,9 @@ void LoadText(Manifest& manifest, std::string path, std::string text, const Load
   manifest.files.push_back(std::make_unique<SourceFile>(std::move(path), std::move(text)));
   const SourceFile& file = *manifest.files.back();
   DocumentLoader loader(manifest, options, sink);
-  for (Document& document : ParseDocuments(file, sink)) {
+  std::vector<Document> documents = ParseDocuments(file, sink);
+  manifest.resources.reserve(manifest.resources.size() + documents.size());
+  for (Document& document : documents) {
     loader.AddDocument(std::move(document.root));
   }
 }

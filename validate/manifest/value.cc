@@ -13,7 +13,7 @@ Value Value::Null(Position position) {
 Value Value::Bool(bool value, std::string text, Position position) {
   Value v;
   v.type_ = Type::kBool;
-  v.bool_ = value;
+  v.scalar_.boolean = value;
   v.text_ = std::move(text);
   v.position_ = position;
   return v;
@@ -22,7 +22,7 @@ Value Value::Bool(bool value, std::string text, Position position) {
 Value Value::Int(std::int64_t value, std::string text, Position position) {
   Value v;
   v.type_ = Type::kInt;
-  v.int_ = value;
+  v.scalar_.integer = value;
   v.text_ = std::move(text);
   v.position_ = position;
   return v;
@@ -31,7 +31,7 @@ Value Value::Int(std::int64_t value, std::string text, Position position) {
 Value Value::Float(double value, std::string text, Position position) {
   Value v;
   v.type_ = Type::kFloat;
-  v.float_ = value;
+  v.scalar_.number = value;
   v.text_ = std::move(text);
   v.position_ = position;
   return v;
@@ -63,7 +63,7 @@ const MapEntry* Value::FindEntry(std::string_view key) const {
   if (type_ != Type::kMap) {
     return nullptr;
   }
-  for (const MapEntry& entry : entries_) {
+  for (const MapEntry& entry : entries()) {
     if (entry.key == key) {
       return &entry;
     }
@@ -85,8 +85,9 @@ Value& Value::Set(std::string key, Value value, Position key_position) {
     *existing = std::move(value);
     return *existing;
   }
-  entries_.push_back(MapEntry{std::move(key), key_position, std::move(value)});
-  return entries_.back().value;
+  std::vector<MapEntry>& entries = mutable_entries();
+  entries.push_back(MapEntry{std::move(key), key_position, std::move(value)});
+  return entries.back().value;
 }
 
 std::string_view Value::JsonTypeName() const {
@@ -114,23 +115,23 @@ nlohmann::ordered_json Value::ToJson() const {
     case Type::kNull:
       return nullptr;
     case Type::kBool:
-      return bool_;
+      return scalar_.boolean;
     case Type::kInt:
-      return int_;
+      return scalar_.integer;
     case Type::kFloat:
-      return float_;
+      return scalar_.number;
     case Type::kString:
       return text_;
     case Type::kSequence: {
       auto array = nlohmann::ordered_json::array();
-      for (const Value& item : items_) {
+      for (const Value& item : items()) {
         array.push_back(item.ToJson());
       }
       return array;
     }
     case Type::kMap: {
       auto object = nlohmann::ordered_json::object();
-      for (const MapEntry& entry : entries_) {
+      for (const MapEntry& entry : entries()) {
         object[entry.key] = entry.value.ToJson();
       }
       return object;

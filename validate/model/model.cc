@@ -89,16 +89,33 @@ std::vector<std::string> ServedVersions(std::string_view group, std::string_view
 }
 
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink) {
-  return Decode(manifest, schema::Admit(manifest, schema::CrdCatalog::Default(), sink), sink);
+  return Decode(manifest, schema::CrdCatalog::Default(), sink);
 }
 
-Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedResource> admitted,
+Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
              manifest::DiagnosticSink& sink) {
   Model model;
-  for (std::size_t i = 0; i < manifest.resources.size(); ++i) {
-    const manifest::Resource& resource = manifest.resources[i];
-    schema::AdmissionOutcome outcome =
-        i < admitted.size() ? admitted[i].outcome : schema::AdmissionOutcome::kNotChecked;
+  // Vectors sized once: growing them by doubling held up to twice the objects at a time.
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> counts;
+  for (const manifest::Resource& resource : manifest.resources) {
+    ++counts[{resource.id.group, resource.id.kind}];
+  }
+  auto count = [&](std::string_view group, std::string_view kind) {
+    auto found = counts.find({group, kind});
+    return found == counts.end() ? 0 : found->second;
+  };
+  model.http_routes.reserve(count(kGatewayApiGroup, "HTTPRoute"));
+  model.grpc_routes.reserve(count(kGatewayApiGroup, "GRPCRoute"));
+  model.gateways.reserve(count(kGatewayApiGroup, "Gateway"));
+  model.backends.reserve(count(kAgentgatewayGroup, "AgentgatewayBackend"));
+  model.policies.reserve(count(kAgentgatewayGroup, "AgentgatewayPolicy"));
+  model.secrets.reserve(count("", "Secret"));
+  model.services.reserve(count("", "Service"));
+  schema::Admitter admitter(catalog, sink);
+  for (const manifest::Resource& resource : manifest.resources) {
+    // One resource at a time: the stored object is dropped once decoded.
+    schema::AdmittedResource admitted = admitter.Admit(resource);
+    schema::AdmissionOutcome outcome = admitted.outcome;
     if (outcome == schema::AdmissionOutcome::kUnmapped) {
       continue;  // kubectl never sends it: reported by Admit
     }
@@ -132,8 +149,7 @@ Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedRes
     }
     // The object as the API server stores it (defaults applied), or as written when no schema
     // checked it.
-    manifest::Value stored =
-        i < admitted.size() ? std::move(admitted[i].object) : manifest::Value(resource.object);
+    manifest::Value stored = std::move(admitted.object);
     FieldIndex fields(&resource.object);
     Reader::Context context{sink, fields, resource.id.ToString(), !checked};
     Reader root(&stored, "", context);

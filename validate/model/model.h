@@ -33,13 +33,14 @@ struct Model {
   std::vector<manifest::ResourceId> rejected;
 };
 
-// Decodes every resource of `manifest` from what schema::Admit made of it (`admitted`, one per
-// resource): the stored object, defaults applied. Kinds kubectl cannot map are left out. For
-// objects no schema checked, wrong JSON types, missing required fields and unknown API versions
-// of known kinds are reported to `sink` here; the object is still decoded as far as it can be.
-Model Decode(const manifest::Manifest& manifest, std::vector<schema::AdmittedResource> admitted,
+// Admits each resource of `manifest` against `catalog` (schema::Admitter, which reports what the
+// API server would say to `sink`) and decodes the object as the server stores it, defaults
+// applied. Kinds kubectl cannot map are left out. For objects no schema checked, wrong JSON
+// types, missing required fields and unknown API versions of known kinds are reported here; the
+// object is still decoded as far as it can be.
+Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
              manifest::DiagnosticSink& sink);
-// Admits `manifest` against the default catalog (schema::CrdCatalog::Default()), then decodes.
+// The same with the default catalog (schema::CrdCatalog::Default()).
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
 
 // Which API versions of a known kind are served ("gateway.networking.k8s.io", "HTTPRoute")

@@ -11,9 +11,7 @@ std::unique_ptr<Pipeline> RunPipeline(const manifest::LoadOptions& load,
                                       const schema::CrdCatalog& catalog) {
   auto pipeline = std::make_unique<Pipeline>();
   pipeline->manifest = manifest::Load(load, file_system, pipeline->sink);
-  pipeline->model =
-      model::Decode(pipeline->manifest, schema::Admit(pipeline->manifest, catalog, pipeline->sink),
-                    pipeline->sink);
+  pipeline->model = model::Decode(pipeline->manifest, catalog, pipeline->sink);
   pipeline->input_errors = pipeline->sink.Count(manifest::Severity::kError);
   pipeline->resolution = Resolve(pipeline->model, options);
   std::set<std::string> rejected;
