@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 namespace agw::manifest {
 
@@ -107,8 +108,8 @@ void AddPosition(nlohmann::ordered_json& out, const Position& position) {
 
 }  // namespace
 
-std::string RenderText(const std::vector<Diagnostic>& diagnostics, Severity severity_at_least) {
-  std::string out;
+void WriteText(const std::vector<Diagnostic>& diagnostics, std::ostream& out,
+               Severity severity_at_least) {
   const std::string* heading = nullptr;
   for (const Diagnostic& finding : diagnostics) {
     // Severities are declared from the most severe down.
@@ -116,12 +117,17 @@ std::string RenderText(const std::vector<Diagnostic>& diagnostics, Severity seve
       continue;
     }
     if (!finding.heading.empty() && (heading == nullptr || *heading != finding.heading)) {
-      out += finding.heading + "\n";
+      out << finding.heading << "\n";
     }
     heading = &finding.heading;
-    out += RenderText(finding);
+    out << RenderText(finding);
   }
-  return out;
+}
+
+std::string RenderText(const std::vector<Diagnostic>& diagnostics, Severity severity_at_least) {
+  std::ostringstream out;
+  WriteText(diagnostics, out, severity_at_least);
+  return out.str();
 }
 
 nlohmann::ordered_json ToJson(const Diagnostic& diagnostic) {

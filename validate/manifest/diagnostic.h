@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,9 @@ std::string RenderText(const Diagnostic& diagnostic);
 // before them. `severity_at_least` leaves out less severe findings (kInfo keeps all).
 std::string RenderText(const std::vector<Diagnostic>& diagnostics,
                        Severity severity_at_least = Severity::kInfo);
+// The same, written to `out` one finding at a time.
+void WriteText(const std::vector<Diagnostic>& diagnostics, std::ostream& out,
+               Severity severity_at_least = Severity::kInfo);
 
 // The finding as JSON: severity, code, message, file, line, column, field, resource, hint, notes.
 nlohmann::ordered_json ToJson(const Diagnostic& diagnostic);

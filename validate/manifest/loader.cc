@@ -270,7 +270,9 @@ class DocumentLoader {
 
 void LoadText(Manifest& manifest, std::string path, std::string text, const LoadOptions& options,
               DiagnosticSink& sink) {
-  manifest.files.push_back(std::make_unique<SourceFile>(std::move(path), std::move(text)));
+  manifest.files.push_back(std::make_unique<SourceFile>(std::move(path), text));
+  // The SourceFile holds the decoded text; the bytes read are not needed while parsing.
+  std::string().swap(text);
   const SourceFile& file = *manifest.files.back();
   DocumentLoader loader(manifest, options, sink);
   std::vector<Document> documents = ParseDocuments(file, sink);

@@ -110,6 +110,11 @@ std::string SummaryLine(const ReportInput& input) {
   return out;
 }
 
+void WriteText(const ReportInput& input, std::ostream& out) {
+  manifest::WriteText(input.findings, out);
+  out << SummaryLine(input) << "\n";
+}
+
 std::string RenderText(const ReportInput& input) {
   std::string out = manifest::RenderText(input.findings);
   out += SummaryLine(input) + "\n";

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,8 +44,10 @@ std::vector<std::string> FormatNames();
 // No trailing newline. Every format that ends with a summary uses this one.
 std::string SummaryLine(const ReportInput& input);
 
-// GCC-style findings (manifest::RenderText), then the summary line.
+// GCC-style findings (manifest::RenderText, headings included), then the summary line.
 std::string RenderText(const ReportInput& input);
+// The same, written to `out` one finding at a time.
+void WriteText(const ReportInput& input, std::ostream& out);
 
 // {"findings": [manifest::ToJson...], "summary": {files, resources, errors, warnings},
 //  "unreadable": [message...]}, indented by 2, newline-terminated.
