@@ -120,9 +120,11 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* command = app.add_subcommand(
       "validate",
-      "Check manifests offline: YAML/JSON syntax, object identity, the typed fields of Gateway\n"
-      "API and agentgateway kinds, and what the agentgateway controller would report: route\n"
-      "attachment, references, ReferenceGrants, Secrets, policy targets (see `status`).\n"
+      "Check manifests offline: YAML/JSON syntax, object identity, what the Kubernetes API\n"
+      "server would refuse (kinds and versions, unknown fields, the CRD OpenAPI schemas built\n"
+      "in or given with --crds, ObjectMeta, Secrets and Services), and what the agentgateway\n"
+      "controller would report: route attachment, references, ReferenceGrants, Secrets, policy\n"
+      "targets (see `status`). CEL rules of the CRDs are not checked yet.\n"
       "Exit code 0 clean, 1 findings (see --fail-on), 2 usage, 3 an input could not be read\n"
       "or a --report file could not be written.");
   AddInputFlags(*command, options->inputs);

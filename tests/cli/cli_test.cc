@@ -226,6 +226,24 @@ TEST_CASE("Usage errors exit with code 2") {
   CHECK(help.out.find("validate") != std::string::npos);
 }
 
+TEST_CASE(
+    "CRD flags: an unknown built-in version is a usage error, a --crds path without CRDs "
+    "an operational one") {
+  CommandResult version =
+      Plugin({"validate", "-f", "testdata/examples/", "--gateway-api-version", "v9.9.9"});
+  CHECK(version.exit_code == 2);
+  CHECK(version.err.find("no built-in gateway-api CRDs v9.9.9 (built in: v1.6.1, v1.4.0)") !=
+        std::string::npos);
+  CommandResult no_crds =
+      Plugin({"validate", "-f", "testdata/examples/", "--crds", "testdata/examples/local-llm"});
+  CHECK(no_crds.exit_code == 3);
+  CHECK(no_crds.err ==
+        "error: --crds: testdata/examples/local-llm holds no CustomResourceDefinition\n");
+  CommandResult missing = Plugin({"validate", "-f", "testdata/examples/", "--crds", "nowhere"});
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.err.rfind("error: --crds: ", 0) == 0);
+}
+
 TEST_CASE("version names the version and the CRD sets built in") {
   CommandResult result = Plugin({"version"});
   CHECK(result.exit_code == 0);

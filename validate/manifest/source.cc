@@ -14,6 +14,8 @@ SourceFile::SourceFile(std::string path, std::string_view bytes) : path_(std::mo
   DecodedText decoded = DecodeAsKubectlReads(bytes);
   text_ = std::move(decoded.text);
   replacements_ = std::move(decoded.replacements);
+  // Sized once (LF count is a close upper bound in practice): a large file has 100,000 lines.
+  line_starts_.reserve(static_cast<std::size_t>(std::count(text_.begin(), text_.end(), '\n')) + 1);
   line_starts_.push_back(0);
   for (std::size_t i = 0; i < text_.size();) {
     std::size_t length = LineBreakLength(text_, i);

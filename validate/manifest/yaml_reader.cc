@@ -1100,6 +1100,7 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
   std::vector<Document> documents;
   SplitResult split = SplitLikeKubectl(file.text());
   const std::vector<Chunk>& chunks = split.chunks;
+  documents.reserve(chunks.size());
   std::size_t split_at = chunks.size();
   if (file.text().size() >= kParallelFromBytes && chunks.size() >= 2 &&
       std::thread::hardware_concurrency() >= 2) {
