@@ -3,19 +3,36 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <utility>
 
 namespace agw::schema {
 namespace {
 
+// Where the compiler is, as a chain of segments written out only for an error message (building
+// the path string of every keyword was half the time of compiling a CRD).
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view name;  // a member; unused for an index
+  std::size_t index = 0;
+  bool is_index = false;
+
+  std::string ToString() const {
+    std::string before = parent != nullptr ? parent->ToString() : std::string();
+    if (is_index) return before + "[" + std::to_string(index) + "]";
+    return before.empty() ? std::string(name) : before + "." + std::string(name);
+  }
+};
+
 // Compiles nodes, remembering the JSON path of the node being read for error messages.
 class Compiler {
  public:
-  tl::expected<Schema, std::string> Compile(const Json& node, const std::string& path) {
+  tl::expected<Schema, std::string> Compile(const Json& node, const Path& path) {
     if (!node.is_object()) return Fail(path, "a schema must be an object");
     Schema schema;
     for (const auto& [key, value] : node.items()) {
-      std::string at = path + "." + key;
+      Path at{&path, key};
       if (auto done = Keyword(schema, key, value, at); !done) return tl::unexpected(done.error());
     }
     return schema;
@@ -24,31 +41,31 @@ class Compiler {
  private:
   using Status = tl::expected<void, std::string>;
 
-  static tl::unexpected<std::string> Fail(const std::string& path, std::string_view problem) {
-    return tl::unexpected(path + ": " + std::string(problem));
+  static tl::unexpected<std::string> Fail(const Path& path, std::string_view problem) {
+    return tl::unexpected(path.ToString() + ": " + std::string(problem));
   }
 
-  static Status Flag(bool& out, const Json& value, const std::string& at) {
+  static Status Flag(bool& out, const Json& value, const Path& at) {
     if (!value.is_boolean()) return Fail(at, "must be a boolean");
     out = value.get<bool>();
     return {};
   }
-  static Status Count(std::optional<std::int64_t>& out, const Json& value, const std::string& at) {
+  static Status Count(std::optional<std::int64_t>& out, const Json& value, const Path& at) {
     if (!value.is_number_integer()) return Fail(at, "must be an integer");
     out = value.get<std::int64_t>();
     return {};
   }
-  static Status Number(std::optional<double>& out, const Json& value, const std::string& at) {
+  static Status Number(std::optional<double>& out, const Json& value, const Path& at) {
     if (!value.is_number()) return Fail(at, "must be a number");
     out = value.get<double>();
     return {};
   }
-  static Status Text(std::string& out, const Json& value, const std::string& at) {
+  static Status Text(std::string& out, const Json& value, const Path& at) {
     if (!value.is_string()) return Fail(at, "must be a string");
     out = value.get<std::string>();
     return {};
   }
-  static Status Texts(std::vector<std::string>& out, const Json& value, const std::string& at) {
+  static Status Texts(std::vector<std::string>& out, const Json& value, const Path& at) {
     if (!value.is_array()) return Fail(at, "must be a list of strings");
     for (const Json& item : value) {
       if (!item.is_string()) return Fail(at, "must be a list of strings");
@@ -57,23 +74,23 @@ class Compiler {
     return {};
   }
 
-  Status Child(std::unique_ptr<Schema>& out, const Json& value, const std::string& at) {
+  Status Child(std::unique_ptr<Schema>& out, const Json& value, const Path& at) {
     auto child = Compile(value, at);
     if (!child) return tl::unexpected(child.error());
     out = std::make_unique<Schema>(std::move(*child));
     return {};
   }
-  Status Children(std::vector<Schema>& out, const Json& value, const std::string& at) {
+  Status Children(std::vector<Schema>& out, const Json& value, const Path& at) {
     if (!value.is_array()) return Fail(at, "must be a list of schemas");
     for (std::size_t i = 0; i < value.size(); ++i) {
-      auto child = Compile(value[i], at + "[" + std::to_string(i) + "]");
+      auto child = Compile(value[i], Path{&at, {}, i, true});
       if (!child) return tl::unexpected(child.error());
       out.push_back(std::move(*child));
     }
     return {};
   }
 
-  static Status TypeOf(Schema& schema, const Json& value, const std::string& at) {
+  static Status TypeOf(Schema& schema, const Json& value, const Path& at) {
     static const std::pair<std::string_view, Schema::Type> kTypes[] = {
         {"object", Schema::Type::kObject}, {"array", Schema::Type::kArray},
         {"string", Schema::Type::kString}, {"integer", Schema::Type::kInteger},
@@ -88,15 +105,15 @@ class Compiler {
     return Fail(at, "unknown type \"" + value.get<std::string>() + "\"");
   }
 
-  Status Rules(Schema& schema, const Json& value, const std::string& at) {
+  Status Rules(Schema& schema, const Json& value, const Path& at) {
     if (!value.is_array()) return Fail(at, "must be a list of rules");
     for (std::size_t i = 0; i < value.size(); ++i) {
       const Json& entry = value[i];
-      std::string entry_at = at + "[" + std::to_string(i) + "]";
+      Path entry_at{&at, {}, i, true};
       if (!entry.is_object()) return Fail(entry_at, "a rule must be an object");
       ValidationRule rule;
       for (const auto& [key, field] : entry.items()) {
-        std::string field_at = entry_at + "." + key;
+        Path field_at{&entry_at, key};
         Status done;
         if (key == "rule") {
           done = Text(rule.rule, field, field_at);
@@ -119,7 +136,7 @@ class Compiler {
     return {};
   }
 
-  Status Keyword(Schema& schema, const std::string& key, const Json& value, const std::string& at) {
+  Status Keyword(Schema& schema, const std::string& key, const Json& value, const Path& at) {
     if (key == "type") return TypeOf(schema, value, at);
     if (key == "nullable") return Flag(schema.nullable, value, at);
     if (key == "x-kubernetes-int-or-string") return Flag(schema.int_or_string, value, at);
@@ -131,7 +148,7 @@ class Compiler {
     if (key == "properties") {
       if (!value.is_object()) return Fail(at, "must map names to schemas");
       for (const auto& [name, property] : value.items()) {
-        auto child = Compile(property, at + "." + name);
+        auto child = Compile(property, Path{&at, name});
         if (!child) return tl::unexpected(child.error());
         schema.properties.emplace(name, std::move(*child));
       }
@@ -157,11 +174,15 @@ class Compiler {
     if (key == "maxLength") return Count(schema.max_length, value, at);
     if (key == "pattern") {
       if (auto done = Text(schema.pattern, value, at); !done) return done;
-      RE2::Options options;
-      options.set_log_errors(false);
-      auto regex = std::make_shared<const RE2>(schema.pattern, options);
+      // A CRD repeats its patterns (names, durations) under many parents: compile each once.
+      std::shared_ptr<const RE2>& regex = patterns_[schema.pattern];
+      if (!regex) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        regex = std::make_shared<const RE2>(schema.pattern, options);
+      }
       if (!regex->ok()) return Fail(at, "pattern does not compile: " + regex->error());
-      schema.pattern_regex = std::move(regex);
+      schema.pattern_regex = regex;
       return {};
     }
     if (key == "minimum") return Number(schema.minimum, value, at);
@@ -187,6 +208,8 @@ class Compiler {
     // take part in validation.
     return {};
   }
+
+  std::map<std::string, std::shared_ptr<const RE2>> patterns_;
 };
 
 }  // namespace
@@ -231,7 +254,7 @@ std::string_view Schema::TypeName() const {
 }
 
 tl::expected<Schema, std::string> CompileSchema(const Json& node) {
-  return Compiler().Compile(node, "openAPIV3Schema");
+  return Compiler().Compile(node, Path{nullptr, "openAPIV3Schema"});
 }
 
 }  // namespace agw::schema
