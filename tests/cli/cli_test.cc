@@ -607,16 +607,22 @@ spec:
   - backendRefs: [{name: echo, port: 8080}]
 )";
 
-TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM") {
-  EchoServerOptions echo_options;
-  echo_options.service = "echo";
-  echo_options.namespace_name = "default";
-  auto echo = EchoServer::Start(echo_options);
+// An echo backend standing in for the Service default/echo of kRunManifests.
+std::unique_ptr<EchoServer> StartEchoService() {
+  EchoServerOptions options;
+  options.service = "echo";
+  options.namespace_name = "default";
+  auto echo = EchoServer::Start(options);
   REQUIRE(echo.has_value());
+  return std::move(*echo);
+}
+
+TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM") {
+  std::unique_ptr<EchoServer> echo = StartEchoService();
   TempDir dir;
   dir.Write("m.yaml", kRunManifests);
   RunningPlugin run({"run", "-f", "m.yaml", "--port", "80=0", "--admin-port", "0", "--threads", "1",
-                     "--service", "default/echo:8080=" + (*echo)->address()},
+                     "--service", "default/echo:8080=" + echo->address()},
                     dir.path());
   bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
   INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
@@ -654,15 +660,11 @@ TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM")
 }
 
 TEST_CASE("run --watch keeps serving the last good configuration when an edit is refused") {
-  EchoServerOptions echo_options;
-  echo_options.service = "echo";
-  echo_options.namespace_name = "default";
-  auto echo = EchoServer::Start(echo_options);
-  REQUIRE(echo.has_value());
+  std::unique_ptr<EchoServer> echo = StartEchoService();
   TempDir dir;
   dir.Write("m.yaml", kRunManifests);
   RunningPlugin run({"run", "-f", "m.yaml", "--watch", "--port", "80=0", "--admin-port", "-1",
-                     "--threads", "1", "--service", "default/echo:8080=" + (*echo)->address()},
+                     "--threads", "1", "--service", "default/echo:8080=" + echo->address()},
                     dir.path());
   bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
   INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);

@@ -5,6 +5,8 @@
 // produce must be rejected with a message containing it; the rest are CEL rules (issue 13).
 // tests/schema/validator_test.cc runs the same cases against the library.
 
+#include "tests/support/crd_cases.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -29,25 +31,6 @@ struct Case {
   std::string expected;  // the `_err`
   std::string prefix;    // `<Kind>/<name>/<namespace as written>: `, as the harness writes it
 };
-
-std::vector<std::string> Documents(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> documents;
-  std::string current, line;
-  std::istringstream lines(text.str());
-  while (std::getline(lines, line)) {
-    if (line == "---") {
-      documents.push_back(current);
-      current.clear();
-    } else {
-      current += line + "\n";
-    }
-  }
-  documents.push_back(current);
-  return documents;
-}
 
 std::string TopLevel(const std::string& document, const std::string& key) {
   std::size_t at = document.find("\n" + key + ":");
@@ -75,43 +58,23 @@ std::string MetadataField(const std::string& document, const std::string& key) {
 // namespace gets one of its own, so that documents reusing a name are not duplicates.
 std::map<std::string, Case> WriteCases(const TempDir& dir) {
   std::map<std::string, Case> cases;
-  fs::path folder = fs::path(kSharedDir) / "upstream-testdata/agentgateway-crd-cases";
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
   int count = 0;
-  for (const fs::path& file : files) {
-    std::string name = file.filename().string();
-    int index = 0;
-    for (std::string document : Documents(file)) {
-      ++index;
-      Case c;
-      c.source = name + " #" + std::to_string(index);
-      c.invalid = name.ends_with("_invalid.yaml");
-      std::size_t err = document.starts_with("_err:") ? 0 : document.find("\n_err:");
-      if (err != std::string::npos) {
-        if (err != 0) ++err;
-        std::size_t end = document.find('\n', err);
-        c.expected = document.substr(err + 5, end - err - 5);
-        document.erase(err, end + 1 - err);
-        c.expected.erase(0, c.expected.find_first_not_of(' '));
-        if (c.expected.size() >= 2 && (c.expected.front() == '\'' || c.expected.front() == '"')) {
-          c.expected = c.expected.substr(1, c.expected.size() - 2);
-        }
-      }
-      if (document.find("kind:") == std::string::npos) continue;
-      document = "\n" + document;
-      std::string namespace_ = MetadataField(document, "namespace");
-      c.prefix = TopLevel(document, "kind") + "/" + MetadataField(document, "name") + "/" +
-                 namespace_ + ": ";
-      if (namespace_.empty()) {
-        std::size_t metadata = document.find("\nmetadata:\n");
-        REQUIRE(metadata != std::string::npos);
-        document.insert(metadata + 11, "  namespace: case-" + std::to_string(count) + "\n");
-      }
-      std::string path = "case-" + std::to_string(count++) + ".yaml";
-      cases[dir.Write(path, document.substr(1))] = c;
+  for (const CrdCase& source : ReadCrdCases()) {
+    Case c;
+    c.source = source.file + " #" + std::to_string(source.index);
+    c.invalid = source.invalid;
+    c.expected = source.expected;
+    std::string document = "\n" + source.document;
+    std::string namespace_ = MetadataField(document, "namespace");
+    c.prefix = TopLevel(document, "kind") + "/" + MetadataField(document, "name") + "/" +
+               namespace_ + ": ";
+    if (namespace_.empty()) {
+      std::size_t metadata = document.find("\nmetadata:\n");
+      REQUIRE(metadata != std::string::npos);
+      document.insert(metadata + 11, "  namespace: case-" + std::to_string(count) + "\n");
     }
+    std::string path = "case-" + std::to_string(count++) + ".yaml";
+    cases[dir.Write(path, document.substr(1))] = c;
   }
   return cases;
 }

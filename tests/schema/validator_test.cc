@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/crd_cases.h"
 #include "tests/support/paths.h"
 #include "validate/manifest/loader.h"
 #include "validate/schema/builtin.h"
@@ -329,25 +330,6 @@ TEST_CASE("Go's renderings of bad values") {
 // whose `_err` these checks can produce is rejected with a message containing it. The others
 // are CEL rules (issue 13). The harness writes unknown fields as `unknown fields [a.b]`; the
 // server's strict decoding says `unknown field "a.b"`: those cases match on the paths.
-std::vector<std::string> Documents(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> documents;
-  std::string current, line;
-  std::istringstream lines(text.str());
-  while (std::getline(lines, line)) {
-    if (line == "---") {
-      documents.push_back(current);
-      current.clear();
-    } else {
-      current += line + "\n";
-    }
-  }
-  documents.push_back(current);
-  return documents;
-}
-
 TEST_CASE("agentgateway's CRD cases: the schema half") {
   // The main CRDs two ways: built in, and read from their files as `--crds` will read them.
   auto catalog = CrdCatalog::WithBuiltinSets("", "main");
@@ -363,57 +345,40 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
             "agentgateway-main");
   }
   FindCrd find = [&](std::string_view kind) { return catalog->Find("agentgateway.dev", kind); };
-  std::filesystem::path cases =
-      std::filesystem::path(test::kSharedDir) / "upstream-testdata/agentgateway-crd-cases";
   std::size_t valid = 0, valid_passed = 0, schema_cases = 0, schema_rejected = 0, cel_cases = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(cases)) {
-    std::string name = entry.path().filename().string();
-    bool invalid = name.ends_with("_invalid.yaml");
-    for (std::string document : Documents(entry.path())) {
-      std::string expected;
-      std::size_t err = document.starts_with("_err:") ? 0 : document.find("\n_err:");
-      if (err != std::string::npos) {
-        if (err != 0) ++err;
-        std::size_t end = document.find('\n', err);
-        expected = document.substr(err + 5, end - err - 5);
-        document.erase(err, end + 1 - err);
-        // The YAML scalar: trimmed, and unquoted when quoted.
-        expected.erase(0, expected.find_first_not_of(' '));
-        if (expected.size() >= 2 && (expected.front() == '\'' || expected.front() == '"')) {
-          expected = expected.substr(1, expected.size() - 2);
-        }
-      }
-      if (document.find("kind:") == std::string::npos) continue;
-      INFO(name << ": " << expected << "\n" << document);
-      Checked checked = Check(find, document);
-      // The harness prefixes each field error with `<Kind>/<name>/<namespace as written>: `.
-      std::string prefix = checked.kind + "/" + checked.name + "/" + checked.namespace_ + ": ";
-      std::string all = checked.strict_message;
-      for (const std::string& error : checked.errors) all += "\n" + prefix + error;
-      if (!invalid) {
-        ++valid;
-        CHECK(all.empty());
-        if (all.empty()) ++valid_passed;
-        continue;
-      }
-      bool unknown_case = expected.starts_with("unknown fields");
-      bool matched =
-          unknown_case ? !checked.unknown.empty() : all.find(expected) != std::string::npos;
-      if (unknown_case && expected.find('[') != std::string::npos) {
-        std::string path = expected.substr(expected.find('[') + 1);
-        path.pop_back();
-        matched = std::find(checked.unknown.begin(), checked.unknown.end(), path) !=
-                  checked.unknown.end();
-      }
-      if (matched) {
-        ++schema_cases;
-        ++schema_rejected;
-      } else if (all.empty()) {
-        ++cel_cases;  // nothing before CEL rejects it: a rule's message (issue 13)
-      } else {
-        ++schema_cases;  // rejected, but not with the expected words
-        CHECK(all.find(expected) != std::string::npos);
-      }
+  for (const test::CrdCase& c : test::ReadCrdCases()) {
+    const std::string& expected = c.expected;
+    const std::string& document = c.document;
+    bool invalid = c.invalid;
+    INFO(c.file << " #" << c.index << ": " << expected << "\n" << document);
+    Checked checked = Check(find, document);
+    // The harness prefixes each field error with `<Kind>/<name>/<namespace as written>: `.
+    std::string prefix = checked.kind + "/" + checked.name + "/" + checked.namespace_ + ": ";
+    std::string all = checked.strict_message;
+    for (const std::string& error : checked.errors) all += "\n" + prefix + error;
+    if (!invalid) {
+      ++valid;
+      CHECK(all.empty());
+      if (all.empty()) ++valid_passed;
+      continue;
+    }
+    bool unknown_case = expected.starts_with("unknown fields");
+    bool matched =
+        unknown_case ? !checked.unknown.empty() : all.find(expected) != std::string::npos;
+    if (unknown_case && expected.find('[') != std::string::npos) {
+      std::string path = expected.substr(expected.find('[') + 1);
+      path.pop_back();
+      matched =
+          std::find(checked.unknown.begin(), checked.unknown.end(), path) != checked.unknown.end();
+    }
+    if (matched) {
+      ++schema_cases;
+      ++schema_rejected;
+    } else if (all.empty()) {
+      ++cel_cases;  // nothing before CEL rejects it: a rule's message (issue 13)
+    } else {
+      ++schema_cases;  // rejected, but not with the expected words
+      CHECK(all.find(expected) != std::string::npos);
     }
   }
   WARN("agentgateway CRD cases (main CRDs "
