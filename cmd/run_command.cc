@@ -107,7 +107,7 @@ std::string InputFingerprint(const std::vector<std::string>& paths) {
 }
 
 void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
-  out << manifest::RenderText(pipeline.sink.diagnostics(), manifest::Severity::kError);
+  manifest::WriteText(pipeline.sink.diagnostics(), out, manifest::Severity::kError);
 }
 
 int RunRun(const RunOptions& options) {

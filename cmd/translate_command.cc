@@ -650,7 +650,7 @@ int RunTranslate(const TranslateOptions& options) {
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   if (ReportUnreadable(*pipeline)) return kExitOperational;
   if (pipeline->input_errors > 0) {
-    std::cerr << manifest::RenderText(pipeline->sink.diagnostics(), manifest::Severity::kError);
+    manifest::WriteText(pipeline->sink.diagnostics(), std::cerr, manifest::Severity::kError);
     std::cerr << "error: the manifests have " << pipeline->input_errors
               << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
     return kExitFindings;

@@ -86,11 +86,6 @@ const std::map<std::pair<std::string, std::string>, KindHandler>& Handlers() {
 
 }  // namespace
 
-std::vector<std::string> ServedVersions(std::string_view group, std::string_view kind) {
-  auto it = Handlers().find({std::string(group), std::string(kind)});
-  return it == Handlers().end() ? std::vector<std::string>{} : it->second.versions;
-}
-
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink) {
   return Decode(manifest, schema::CrdCatalog::Default(), sink);
 }

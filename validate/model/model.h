@@ -43,8 +43,4 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
 // The same with the default catalog (schema::CrdCatalog::Default()).
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
 
-// Which API versions of a known kind are served ("gateway.networking.k8s.io", "HTTPRoute")
-// -> {"v1", "v1beta1"}; empty for kinds the model does not know.
-std::vector<std::string> ServedVersions(std::string_view group, std::string_view kind);
-
 }  // namespace agw::model
