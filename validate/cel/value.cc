@@ -1,0 +1,241 @@
+#include "validate/cel/value.h"
+
+#include <cmath>
+
+namespace agw::cel {
+namespace {
+
+bool IsNumber(const Value& v) {
+  return v.kind() == Value::Kind::kInt || v.kind() == Value::Kind::kUint ||
+         v.kind() == Value::Kind::kDouble;
+}
+
+int Sign(bool less, bool greater) { return less ? -1 : greater ? 1 : 0; }
+
+// int64 against double by mathematical value; nullopt for NaN. Doubles at or beyond 2^63 are
+// above every int64, those below -2^63 below; in between the double is compared with the int
+// converted exactly when possible and by its truncation otherwise.
+std::optional<int> CompareIntDouble(std::int64_t i, double d) {
+  if (std::isnan(d)) return std::nullopt;
+  if (d >= 9223372036854775808.0) return -1;
+  if (d < -9223372036854775808.0) return 1;
+  double whole = std::trunc(d);
+  auto t = static_cast<std::int64_t>(whole);
+  if (i != t) return Sign(i<t, i> t);
+  // Equal integer parts: the fraction decides.
+  return Sign(d > whole, d < whole);
+}
+
+std::optional<int> CompareUintDouble(std::uint64_t u, double d) {
+  if (std::isnan(d)) return std::nullopt;
+  if (d < 0) return 1;
+  if (d >= 18446744073709551616.0) return -1;
+  double whole = std::trunc(d);
+  auto t = static_cast<std::uint64_t>(whole);
+  if (u != t) return Sign(u<t, u> t);
+  return Sign(d > whole, d < whole);
+}
+
+std::optional<int> CompareNumbers(const Value& a, const Value& b) {
+  using K = Value::Kind;
+  if (a.kind() == K::kInt && b.kind() == K::kInt) {
+    return Sign(a.int_value() < b.int_value(), a.int_value() > b.int_value());
+  }
+  if (a.kind() == K::kUint && b.kind() == K::kUint) {
+    return Sign(a.uint_value() < b.uint_value(), a.uint_value() > b.uint_value());
+  }
+  if (a.kind() == K::kDouble && b.kind() == K::kDouble) {
+    double x = a.double_value(), y = b.double_value();
+    if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+    return Sign(x<y, x> y);
+  }
+  if (a.kind() == K::kInt && b.kind() == K::kUint) {
+    if (a.int_value() < 0) return -1;
+    auto x = static_cast<std::uint64_t>(a.int_value());
+    return Sign(x<b.uint_value(), x> b.uint_value());
+  }
+  if (a.kind() == K::kUint && b.kind() == K::kInt) {
+    std::optional<int> flipped = CompareNumbers(b, a);
+    return flipped ? std::optional<int>(-*flipped) : std::nullopt;
+  }
+  if (a.kind() == K::kInt) return CompareIntDouble(a.int_value(), b.double_value());
+  if (a.kind() == K::kUint) return CompareUintDouble(a.uint_value(), b.double_value());
+  std::optional<int> flipped = CompareNumbers(b, a);  // a is the double
+  return flipped ? std::optional<int>(-*flipped) : std::nullopt;
+}
+
+bool EqualValues(const Value& a, const Value& b);
+
+bool EqualMaps(const ValueMap& a, const ValueMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [key, value] : a) {
+    const Value* other = FindInMap(b, key);
+    if (other == nullptr || !EqualValues(value, *other)) return false;
+  }
+  return true;
+}
+
+// Equality of two values that are not errors.
+bool EqualValues(const Value& a, const Value& b) {
+  using K = Value::Kind;
+  if (IsNumber(a) && IsNumber(b)) {
+    std::optional<int> order = CompareNumbers(a, b);
+    return order && *order == 0;
+  }
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case K::kNull:
+      return true;
+    case K::kBool:
+      return a.bool_value() == b.bool_value();
+    case K::kString:
+    case K::kBytes:
+    case K::kType:
+      return a.text() == b.text();
+    case K::kList: {
+      const ValueList& x = a.list();
+      const ValueList& y = b.list();
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (!EqualValues(x[i], y[i])) return false;
+      }
+      return true;
+    }
+    case K::kMap:
+      return EqualMaps(a.map(), b.map());
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Value Value::Bool(bool value) {
+  Value v;
+  v.kind_ = Kind::kBool;
+  v.data_ = value;
+  return v;
+}
+
+Value Value::Int(std::int64_t value) {
+  Value v;
+  v.kind_ = Kind::kInt;
+  v.data_ = value;
+  return v;
+}
+
+Value Value::Uint(std::uint64_t value) {
+  Value v;
+  v.kind_ = Kind::kUint;
+  v.data_ = value;
+  return v;
+}
+
+Value Value::Double(double value) {
+  Value v;
+  v.kind_ = Kind::kDouble;
+  v.data_ = value;
+  return v;
+}
+
+Value Value::String(std::string value) {
+  Value v;
+  v.kind_ = Kind::kString;
+  v.data_ = std::move(value);
+  return v;
+}
+
+Value Value::Bytes(std::string value) {
+  Value v = String(std::move(value));
+  v.kind_ = Kind::kBytes;
+  return v;
+}
+
+Value Value::List(ValueList items) {
+  Value v;
+  v.kind_ = Kind::kList;
+  v.data_ = std::make_shared<const ValueList>(std::move(items));
+  return v;
+}
+
+Value Value::Map(ValueMap entries) {
+  Value v;
+  v.kind_ = Kind::kMap;
+  v.data_ = std::make_shared<const ValueMap>(std::move(entries));
+  return v;
+}
+
+Value Value::Type(std::string name) {
+  Value v = String(std::move(name));
+  v.kind_ = Kind::kType;
+  return v;
+}
+
+Value Value::Error(std::string message) {
+  Value v = String(std::move(message));
+  v.kind_ = Kind::kError;
+  return v;
+}
+
+std::string_view Value::TypeName() const {
+  switch (kind_) {
+    case Kind::kNull:
+      return "null_type";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kUint:
+      return "uint";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kString:
+      return "string";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kList:
+      return "list";
+    case Kind::kMap:
+      return "map";
+    case Kind::kType:
+      return "type";
+    case Kind::kError:
+      break;
+  }
+  return "error";
+}
+
+Value Equals(const Value& a, const Value& b) {
+  if (a.is_error()) return a;
+  if (b.is_error()) return b;
+  return Value::Bool(EqualValues(a, b));
+}
+
+std::optional<int> Compare(const Value& a, const Value& b) {
+  using K = Value::Kind;
+  if (IsNumber(a) && IsNumber(b)) return CompareNumbers(a, b);
+  if (a.kind() != b.kind()) return std::nullopt;
+  switch (a.kind()) {
+    case K::kBool:
+      return Sign(!a.bool_value() && b.bool_value(), a.bool_value() && !b.bool_value());
+    case K::kString:
+    case K::kBytes: {
+      int order = a.text().compare(b.text());
+      return Sign(order<0, order> 0);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+const Value* FindInMap(const ValueMap& map, const Value& key) {
+  for (const auto& [candidate, value] : map) {
+    bool numbers = IsNumber(candidate) && IsNumber(key);
+    if ((numbers || candidate.kind() == key.kind()) && EqualValues(candidate, key)) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace agw::cel

@@ -1,0 +1,94 @@
+#pragma once
+
+// CEL runtime values and the spec's equality and ordering over them, the base of the evaluator
+// (issue 13). Knows nothing of manifests or JSON libraries: the schema walk converts documents
+// into these, and the emulator will build them from requests.
+//
+// Lists and maps share their elements (shared_ptr<const ...>), so copying a Value is cheap and a
+// Value is immutable once built. Thread-compatible.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace agw::cel {
+
+class Value;
+using ValueList = std::vector<Value>;
+// Map entries in insertion order; keys are bool, int, uint or string values.
+using ValueMap = std::vector<std::pair<Value, Value>>;
+
+class Value {
+ public:
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kUint,
+    kDouble,
+    kString,
+    kBytes,
+    kList,
+    kMap,
+    kType,
+    kError
+  };
+
+  Value() = default;  // null
+  static Value Bool(bool value);
+  static Value Int(std::int64_t value);
+  static Value Uint(std::uint64_t value);
+  static Value Double(double value);
+  static Value String(std::string value);  // UTF-8
+  static Value Bytes(std::string value);
+  static Value List(ValueList items);
+  static Value Map(ValueMap entries);
+  // A type value, named as CEL names types: "int", "list", "null_type", "type", ...
+  static Value Type(std::string name);
+  // An evaluation error carried as a value, as CEL propagates errors ("no such overload").
+  static Value Error(std::string message);
+
+  Kind kind() const { return kind_; }
+  bool is_error() const { return kind_ == Kind::kError; }
+
+  bool bool_value() const { return std::get<bool>(data_); }
+  std::int64_t int_value() const { return std::get<std::int64_t>(data_); }
+  std::uint64_t uint_value() const { return std::get<std::uint64_t>(data_); }
+  double double_value() const { return std::get<double>(data_); }
+  // String, bytes, type name or error message.
+  const std::string& text() const { return std::get<std::string>(data_); }
+  const ValueList& list() const { return *std::get<std::shared_ptr<const ValueList>>(data_); }
+  const ValueMap& map() const { return *std::get<std::shared_ptr<const ValueMap>>(data_); }
+
+  // The name of this value's CEL type: "null_type", "bool", "int", "uint", "double", "string",
+  // "bytes", "list", "map", "type"; "error" for an error.
+  std::string_view TypeName() const;
+
+ private:
+  Kind kind_ = Kind::kNull;
+  std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
+               std::shared_ptr<const ValueList>, std::shared_ptr<const ValueMap>>
+      data_;
+};
+
+// `a == b` as the CEL spec defines it, with heterogeneous equality: numbers of different types
+// compare by their mathematical value (NaN equals nothing), lists element by element, maps by
+// their key sets and the values under each key; values of different types are not equal. An
+// error operand makes the result that error.
+Value Equals(const Value& a, const Value& b);
+
+// The order of `a` and `b` for `<`, `<=`, `>`, `>=`: -1, 0 or 1. Numbers compare across int, uint
+// and double by value; strings by code point (byte order of UTF-8); bytes by byte; false before
+// true. Nullopt when the types cannot be ordered (CEL's "no such overload") or a double is NaN.
+std::optional<int> Compare(const Value& a, const Value& b);
+
+// The value under `key` in a map value, with numeric keys matched across int, uint and double
+// (`{1: 'a'}[1u]`); null when absent.
+const Value* FindInMap(const ValueMap& map, const Value& key);
+
+}  // namespace agw::cel
