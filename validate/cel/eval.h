@@ -1,0 +1,42 @@
+#pragma once
+
+// The CEL evaluator, first slice (issue 13): constants, variables, field selection and has(),
+// indexing, list and map literals, the comprehensions the macros expand into, the operators
+// (arithmetic with overflow and division errors, heterogeneous comparison, `in`, `&&`/`||` with
+// CEL's error absorption, the conditional), size, the string predicates and type(). Errors are
+// values (Value::Error), as CEL propagates them. Not yet: conversions, matches, timestamps and
+// durations, the Kubernetes libraries.
+//
+// Pure: Evaluate reads the expression and the variables and allocates only its result.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "validate/cel/ast.h"
+#include "validate/cel/value.h"
+
+namespace agw::cel {
+
+// Variables by name; a comprehension adds its own on top of its parent's. Borrows `parent`.
+class Activation {
+ public:
+  Activation() = default;
+  explicit Activation(const Activation* parent) : parent_(parent) {}
+
+  void Bind(std::string name, Value value) {
+    vars_.emplace_back(std::move(name), std::move(value));
+  }
+  // The innermost binding of `name`, or null.
+  const Value* Find(std::string_view name) const;
+
+ private:
+  const Activation* parent_ = nullptr;
+  std::vector<std::pair<std::string, Value>> vars_;
+};
+
+// Evaluates `expr` with the variables of `activation`.
+Value Evaluate(const Expr& expr, const Activation& activation);
+
+}  // namespace agw::cel
