@@ -118,9 +118,10 @@ TEST_CASE("CEL conformance cases through the parser and the evaluator") {
   }
   WARN("CEL conformance: " << passed << "/" << total << " cases" << groups);
   CHECK(total == 1086);
-  // Measured: 632 with the first slice of the evaluator. An expected error counts as passed when
-  // evaluation fails at all; the suite's error messages are not compared yet.
-  CHECK(passed >= 632);
+  // Measured: 912 (timestamps and durations, string formatting and quoting not implemented
+  // yet). An expected error counts as passed when evaluation fails at all; the suite's error
+  // messages are not compared yet.
+  CHECK(passed >= 912);
 }
 
 }  // namespace

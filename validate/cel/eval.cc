@@ -1,6 +1,12 @@
 #include "validate/cel/eval.h"
 
+#include <re2/re2.h>
+
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace agw::cel {
@@ -17,6 +23,171 @@ std::int64_t CodePoints(std::string_view text) {
   std::int64_t count = 0;
   for (unsigned char c : text) count += (c & 0xC0) != 0x80;
   return count;
+}
+
+// The byte offset of code point `index` in `text` (text.size() for the end); nullopt past it.
+std::optional<std::size_t> ByteOffset(std::string_view text, std::int64_t index) {
+  if (index < 0) return std::nullopt;
+  std::size_t offset = 0;
+  for (std::int64_t seen = 0; seen < index; ++seen) {
+    if (offset >= text.size()) return std::nullopt;
+    ++offset;
+    while (offset < text.size() && (static_cast<unsigned char>(text[offset]) & 0xC0) == 0x80) {
+      ++offset;
+    }
+  }
+  return offset;
+}
+
+// Whether `text` is valid UTF-8 (string(bytes) requires it).
+bool ValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xE  ? 2
+                : (c >> 3) == 0x1E ? 3
+                                   : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+// Go's strconv.FormatFloat(d, 'g', -1, 64)-like shortest text, as CEL's string(double) prints.
+std::string DoubleText(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, d);
+    if (std::strtod(buffer, nullptr) == d) break;
+  }
+  return buffer;
+}
+
+Value Convert(std::string_view f, const Value& x) {
+  if (f == "dyn") return x;
+  if (f == "int") {
+    switch (x.kind()) {
+      case K::kInt:
+        return x;
+      case K::kUint:
+        if (x.uint_value() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+          return Value::Error("range error");
+        }
+        return Value::Int(static_cast<std::int64_t>(x.uint_value()));
+      case K::kDouble: {
+        double d = x.double_value();
+        if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0)) {
+          return Value::Error("range error");
+        }
+        return Value::Int(static_cast<std::int64_t>(d));
+      }
+      case K::kString: {
+        const std::string& t = x.text();
+        char* end = nullptr;
+        errno = 0;
+        long long v = std::strtoll(t.c_str(), &end, 10);
+        if (t.empty() || *end != '\0' || errno == ERANGE ||
+            std::isspace(static_cast<unsigned char>(t[0]))) {
+          return Value::Error("invalid int: " + t);
+        }
+        return Value::Int(v);
+      }
+      default:
+        return NoOverload(f);
+    }
+  }
+  if (f == "uint") {
+    switch (x.kind()) {
+      case K::kUint:
+        return x;
+      case K::kInt:
+        if (x.int_value() < 0) return Value::Error("range error");
+        return Value::Uint(static_cast<std::uint64_t>(x.int_value()));
+      case K::kDouble: {
+        double d = x.double_value();
+        if (!(d > -1.0 && d < 18446744073709551616.0)) return Value::Error("range error");
+        return Value::Uint(static_cast<std::uint64_t>(d));
+      }
+      case K::kString: {
+        const std::string& t = x.text();
+        char* end = nullptr;
+        errno = 0;
+        unsigned long long v = std::strtoull(t.c_str(), &end, 10);
+        if (t.empty() || *end != '\0' || errno == ERANGE ||
+            !std::isdigit(static_cast<unsigned char>(t[0]))) {
+          return Value::Error("invalid uint: " + t);
+        }
+        return Value::Uint(v);
+      }
+      default:
+        return NoOverload(f);
+    }
+  }
+  if (f == "double") {
+    switch (x.kind()) {
+      case K::kDouble:
+        return x;
+      case K::kInt:
+        return Value::Double(static_cast<double>(x.int_value()));
+      case K::kUint:
+        return Value::Double(static_cast<double>(x.uint_value()));
+      case K::kString: {
+        const std::string& t = x.text();
+        char* end = nullptr;
+        double v = std::strtod(t.c_str(), &end);
+        if (t.empty() || *end != '\0') return Value::Error("invalid double: " + t);
+        return Value::Double(v);
+      }
+      default:
+        return NoOverload(f);
+    }
+  }
+  if (f == "string") {
+    switch (x.kind()) {
+      case K::kString:
+        return x;
+      case K::kInt:
+        return Value::String(std::to_string(x.int_value()));
+      case K::kUint:
+        return Value::String(std::to_string(x.uint_value()));
+      case K::kDouble:
+        return Value::String(DoubleText(x.double_value()));
+      case K::kBool:
+        return Value::String(x.bool_value() ? "true" : "false");
+      case K::kBytes:
+        if (!ValidUtf8(x.text())) return Value::Error("invalid UTF-8 in bytes");
+        return Value::String(x.text());
+      default:
+        return NoOverload(f);
+    }
+  }
+  if (f == "bytes") {
+    if (x.kind() == K::kBytes) return x;
+    if (x.kind() == K::kString) return Value::Bytes(x.text());
+    return NoOverload(f);
+  }
+  if (f == "bool") {
+    if (x.kind() == K::kBool) return x;
+    if (x.kind() == K::kString) {
+      static constexpr std::string_view kTrue[] = {"1", "t", "T", "true", "TRUE", "True"};
+      static constexpr std::string_view kFalse[] = {"0", "f", "F", "false", "FALSE", "False"};
+      for (std::string_view t : kTrue) {
+        if (x.text() == t) return Value::Bool(true);
+      }
+      for (std::string_view t : kFalse) {
+        if (x.text() == t) return Value::Bool(false);
+      }
+      return Value::Error("invalid bool: " + x.text());
+    }
+    return NoOverload(f);
+  }
+  return Value::Error("no matching overload for '" + std::string(f) + "'");
 }
 
 // Whether a value may serve as a list index, and which.
@@ -269,6 +440,29 @@ class Evaluator {
         return NoOverload(f);
       }
       if (f == "type") return Value::Type(std::string(x.TypeName()));
+      if (f == "dyn" || f == "int" || f == "uint" || f == "double" || f == "string" ||
+          f == "bytes" || f == "bool") {
+        return Convert(f, x);
+      }
+      if (x.kind() == K::kString) {
+        if (f == "lowerAscii" || f == "upperAscii") {
+          std::string out = x.text();
+          for (char& c : out) {
+            if (f == "lowerAscii" && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (f == "upperAscii" && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+          }
+          return Value::String(std::move(out));
+        }
+        if (f == "trim") {
+          std::string_view t = x.text();
+          const std::string_view space = " \t\n\v\f\r";
+          std::size_t begin = t.find_first_not_of(space);
+          if (begin == std::string_view::npos) return Value::String("");
+          std::size_t end = t.find_last_not_of(space);
+          return Value::String(std::string(t.substr(begin, end - begin + 1)));
+        }
+      }
+      if (f == "join" && x.kind() == K::kList) return Join(x.list(), "");
     }
     if (args.size() == 2) {
       const Value& a = args[0];
@@ -325,9 +519,146 @@ class Evaluator {
         if (f == "contains") return Value::Bool(a.text().find(b.text()) != std::string::npos);
         if (f == "startsWith") return Value::Bool(a.text().starts_with(b.text()));
         if (f == "endsWith") return Value::Bool(a.text().ends_with(b.text()));
+        if (f == "matches") return Matches(a.text(), b.text());
+        if (f == "indexOf" || f == "lastIndexOf")
+          return IndexOfText(f, a.text(), b.text(), std::nullopt);
+        if (f == "split") return Split(a.text(), b.text(), -1);
+      }
+      if (a.kind() == K::kString && b.kind() == K::kInt) {
+        if (f == "charAt") {
+          std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
+          if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          std::optional<std::size_t> end = ByteOffset(a.text(), b.int_value() + 1);
+          return Value::String(a.text().substr(*begin, end ? *end - *begin : 0));
+        }
+        if (f == "substring") {
+          std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
+          if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          return Value::String(a.text().substr(*begin));
+        }
+      }
+      if (f == "join" && a.kind() == K::kList && b.kind() == K::kString)
+        return Join(a.list(), b.text());
+    }
+    if (args.size() == 3 && args[0].kind() == K::kString) {
+      const Value& a = args[0];
+      const Value& b = args[1];
+      const Value& c = args[2];
+      if (f == "substring" && b.kind() == K::kInt && c.kind() == K::kInt) {
+        std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
+        std::optional<std::size_t> end = ByteOffset(a.text(), c.int_value());
+        if (!begin || !end || c.int_value() < b.int_value()) {
+          return Value::Error("index out of range");
+        }
+        return Value::String(a.text().substr(*begin, *end - *begin));
+      }
+      if ((f == "indexOf" || f == "lastIndexOf") && b.kind() == K::kString && c.kind() == K::kInt) {
+        return IndexOfText(f, a.text(), b.text(), c.int_value());
+      }
+      if (f == "split" && b.kind() == K::kString && c.kind() == K::kInt) {
+        return Split(a.text(), b.text(), c.int_value());
+      }
+      if (f == "replace" && b.kind() == K::kString && c.kind() == K::kString) {
+        return Replace(a.text(), b.text(), c.text(), -1);
       }
     }
+    if (args.size() == 4 && f == "replace" && args[0].kind() == K::kString &&
+        args[1].kind() == K::kString && args[2].kind() == K::kString && args[3].kind() == K::kInt) {
+      return Replace(args[0].text(), args[1].text(), args[2].text(), args[3].int_value());
+    }
     return Value::Error("no matching overload for '" + f + "'");
+  }
+
+  static Value Matches(const std::string& text, const std::string& pattern) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    RE2 regex(pattern, options);
+    if (!regex.ok()) return Value::Error("invalid regular expression: " + regex.error());
+    return Value::Bool(RE2::PartialMatch(text, regex));
+  }
+
+  // indexOf/lastIndexOf in code points, optionally from code point `from`.
+  static Value IndexOfText(std::string_view f, std::string_view text, std::string_view needle,
+                           std::optional<std::int64_t> from) {
+    std::int64_t length = CodePoints(text);
+    if (from && (*from < 0 || *from > length)) {
+      return Value::Error("index out of range: " + std::to_string(*from));
+    }
+    std::size_t found = std::string_view::npos;
+    if (f == "indexOf") {
+      std::size_t start = from ? *ByteOffset(text, *from) : 0;
+      found = text.find(needle, start);
+    } else {
+      std::size_t limit = from ? *ByteOffset(text, *from) : text.size();
+      found = text.rfind(needle, limit);
+    }
+    if (found == std::string_view::npos) return Value::Int(-1);
+    return Value::Int(CodePoints(text.substr(0, found)));
+  }
+
+  static Value Split(std::string_view text, std::string_view separator, std::int64_t limit) {
+    ValueList parts;
+    if (limit == 0) return Value::List(std::move(parts));
+    if (separator.empty()) {
+      for (std::size_t i = 0; i < text.size();) {
+        std::size_t next = *ByteOffset(text.substr(i), 1) + i;
+        if (limit > 0 && static_cast<std::int64_t>(parts.size()) == limit - 1) {
+          parts.push_back(Value::String(std::string(text.substr(i))));
+          return Value::List(std::move(parts));
+        }
+        parts.push_back(Value::String(std::string(text.substr(i, next - i))));
+        i = next;
+      }
+      return Value::List(std::move(parts));
+    }
+    std::size_t start = 0;
+    while (true) {
+      if (limit > 0 && static_cast<std::int64_t>(parts.size()) == limit - 1) break;
+      std::size_t at = text.find(separator, start);
+      if (at == std::string_view::npos) break;
+      parts.push_back(Value::String(std::string(text.substr(start, at - start))));
+      start = at + separator.size();
+    }
+    parts.push_back(Value::String(std::string(text.substr(start))));
+    return Value::List(std::move(parts));
+  }
+
+  static Value Replace(std::string_view text, std::string_view from, std::string_view to,
+                       std::int64_t limit) {
+    std::string out;
+    std::size_t start = 0;
+    std::int64_t done = 0;
+    while (limit < 0 || done < limit) {
+      std::size_t at = from.empty() ? (start <= text.size() ? start : std::string_view::npos)
+                                    : text.find(from, start);
+      if (at == std::string_view::npos) break;
+      out.append(text.substr(start, at - start));
+      out.append(to);
+      ++done;
+      if (from.empty()) {
+        if (at >= text.size()) {
+          start = text.size() + 1;
+          break;
+        }
+        std::size_t next = *ByteOffset(text.substr(at), 1) + at;
+        out.append(text.substr(at, next - at));
+        start = next;
+      } else {
+        start = at + from.size();
+      }
+    }
+    if (start <= text.size()) out.append(text.substr(start));
+    return Value::String(std::move(out));
+  }
+
+  static Value Join(const ValueList& items, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].kind() != K::kString) return NoOverload("join");
+      if (i > 0) out.append(separator);
+      out.append(items[i].text());
+    }
+    return Value::String(std::move(out));
   }
 };
 

@@ -1,11 +1,13 @@
 #pragma once
 
-// The CEL evaluator, first slice (issue 13): constants, variables, field selection and has(),
+// The CEL evaluator, first slices (issue 13): constants, variables, field selection and has(),
 // indexing, list and map literals, the comprehensions the macros expand into, the operators
 // (arithmetic with overflow and division errors, heterogeneous comparison, `in`, `&&`/`||` with
-// CEL's error absorption, the conditional), size, the string predicates and type(). Errors are
-// values (Value::Error), as CEL propagates them. Not yet: conversions, matches, timestamps and
-// durations, the Kubernetes libraries.
+// CEL's error absorption, the conditional), size, type(), the conversions (dyn, int, uint,
+// double, string, bytes, bool), matches (RE2), and of the strings extension charAt, indexOf,
+// lastIndexOf, lowerAscii, upperAscii, replace, split, substring, trim and join. Errors are
+// values (Value::Error), as CEL propagates them. Not yet: timestamps and durations, format,
+// quote and reverse, the Kubernetes libraries (url, ip, quantity, lists, sets, regex).
 //
 // Pure: Evaluate reads the expression and the variables and allocates only its result.
 
