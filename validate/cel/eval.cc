@@ -268,7 +268,11 @@ Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
 
 class Evaluator {
  public:
+  explicit Evaluator(std::uint64_t step_limit) : steps_left_(step_limit) {}
+
   Value Eval(const Expr& expr, const Activation& vars) {
+    if (steps_left_ == 0) return Value::Error("operation cancelled: actual cost limit exceeded");
+    --steps_left_;
     switch (expr.kind) {
       case Expr::Kind::kConstant:
         return FromConstant(expr.constant);
@@ -313,6 +317,8 @@ class Evaluator {
   }
 
  private:
+  std::uint64_t steps_left_;
+
   static Value FromConstant(const Constant& c) {
     switch (c.kind) {
       case Constant::Kind::kNull:
@@ -671,8 +677,8 @@ const Value* Activation::Find(std::string_view name) const {
   return parent_ != nullptr ? parent_->Find(name) : nullptr;
 }
 
-Value Evaluate(const Expr& expr, const Activation& activation) {
-  return Evaluator().Eval(expr, activation);
+Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions& options) {
+  return Evaluator(options.step_limit).Eval(expr, activation);
 }
 
 }  // namespace agw::cel

@@ -11,6 +11,7 @@
 //
 // Pure: Evaluate reads the expression and the variables and allocates only its result.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,7 +39,13 @@ class Activation {
   std::vector<std::pair<std::string, Value>> vars_;
 };
 
+struct EvalOptions {
+  // How many expression nodes one evaluation may visit before it stops with the API server's
+  // "operation cancelled: actual cost limit exceeded": nested macros over long lists multiply.
+  std::uint64_t step_limit = 1'000'000;
+};
+
 // Evaluates `expr` with the variables of `activation`.
-Value Evaluate(const Expr& expr, const Activation& activation);
+Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions& options = {});
 
 }  // namespace agw::cel
