@@ -2,12 +2,13 @@
 
 #include <re2/re2.h>
 
-#include <cctype>
-#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <optional>
+#include <type_traits>
 
 namespace agw::cel {
 namespace {
@@ -69,6 +70,20 @@ std::string DoubleText(double d) {
   return buffer;
 }
 
+// Go's strconv.ParseInt/ParseUint in base 10, as int() and uint() read strings: an optional
+// sign ('+', or '-' for signed types), digits only, in range.
+template <typename T>
+std::optional<T> ParseInteger(std::string_view text) {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (text.empty() || text[0] == '+' || (text[0] == '-' && std::is_unsigned_v<T>)) {
+    return std::nullopt;
+  }
+  T value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 Value Convert(std::string_view f, const Value& x) {
   if (f == "dyn") return x;
   if (f == "int") {
@@ -88,15 +103,8 @@ Value Convert(std::string_view f, const Value& x) {
         return Value::Int(static_cast<std::int64_t>(d));
       }
       case K::kString: {
-        const std::string& t = x.text();
-        char* end = nullptr;
-        errno = 0;
-        long long v = std::strtoll(t.c_str(), &end, 10);
-        if (t.empty() || *end != '\0' || errno == ERANGE ||
-            std::isspace(static_cast<unsigned char>(t[0]))) {
-          return Value::Error("invalid int: " + t);
-        }
-        return Value::Int(v);
+        std::optional<std::int64_t> v = ParseInteger<std::int64_t>(x.text());
+        return v ? Value::Int(*v) : Value::Error("invalid int: " + x.text());
       }
       default:
         return NoOverload(f);
@@ -115,15 +123,8 @@ Value Convert(std::string_view f, const Value& x) {
         return Value::Uint(static_cast<std::uint64_t>(d));
       }
       case K::kString: {
-        const std::string& t = x.text();
-        char* end = nullptr;
-        errno = 0;
-        unsigned long long v = std::strtoull(t.c_str(), &end, 10);
-        if (t.empty() || *end != '\0' || errno == ERANGE ||
-            !std::isdigit(static_cast<unsigned char>(t[0]))) {
-          return Value::Error("invalid uint: " + t);
-        }
-        return Value::Uint(v);
+        std::optional<std::uint64_t> v = ParseInteger<std::uint64_t>(x.text());
+        return v ? Value::Uint(*v) : Value::Error("invalid uint: " + x.text());
       }
       default:
         return NoOverload(f);
