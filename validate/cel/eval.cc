@@ -208,45 +208,41 @@ std::optional<std::int64_t> IndexOf(const Value& index) {
   return std::nullopt;
 }
 
-Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
-  if (a.kind() == K::kInt && b.kind() == K::kInt) {
-    std::int64_t x = a.int_value(), y = b.int_value(), r = 0;
-    bool overflow = false;
-    if (function == op::kAdd) {
-      overflow = __builtin_add_overflow(x, y, &r);
-    } else if (function == op::kSubtract) {
-      overflow = __builtin_sub_overflow(x, y, &r);
-    } else if (function == op::kMultiply) {
-      overflow = __builtin_mul_overflow(x, y, &r);
-    } else if (function == op::kDivide || function == op::kModulo) {
-      if (y == 0)
-        return Value::Error(function == op::kDivide ? "divide by zero" : "modulus by zero");
-      if (x == std::numeric_limits<std::int64_t>::min() && y == -1) {
-        overflow = function == op::kDivide;
-        r = 0;
-      } else {
-        r = function == op::kDivide ? x / y : x % y;
+// +, -, *, / and % on two int64 or two uint64 operands, with CEL's overflow and zero errors.
+template <typename T>
+Value IntegerArithmetic(std::string_view function, T x, T y) {
+  T r = 0;
+  bool overflow = false;
+  if (function == op::kAdd) {
+    overflow = __builtin_add_overflow(x, y, &r);
+  } else if (function == op::kSubtract) {
+    overflow = __builtin_sub_overflow(x, y, &r);
+  } else if (function == op::kMultiply) {
+    overflow = __builtin_mul_overflow(x, y, &r);
+  } else {
+    if (y == 0) return Value::Error(function == op::kDivide ? "divide by zero" : "modulus by zero");
+    if constexpr (std::is_signed_v<T>) {
+      // The one quotient that does not fit; the remainder is 0.
+      if (x == std::numeric_limits<T>::min() && y == -1) {
+        if (function == op::kDivide) return Value::Error("integer overflow");
+        return Value::Int(0);
       }
     }
-    if (overflow) return Value::Error("integer overflow");
-    return Value::Int(r);
+    r = function == op::kDivide ? x / y : x % y;
+  }
+  if constexpr (std::is_signed_v<T>) {
+    return overflow ? Value::Error("integer overflow") : Value::Int(r);
+  } else {
+    return overflow ? Value::Error("unsigned integer overflow") : Value::Uint(r);
+  }
+}
+
+Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
+  if (a.kind() == K::kInt && b.kind() == K::kInt) {
+    return IntegerArithmetic(function, a.int_value(), b.int_value());
   }
   if (a.kind() == K::kUint && b.kind() == K::kUint) {
-    std::uint64_t x = a.uint_value(), y = b.uint_value(), r = 0;
-    bool overflow = false;
-    if (function == op::kAdd) {
-      overflow = __builtin_add_overflow(x, y, &r);
-    } else if (function == op::kSubtract) {
-      overflow = __builtin_sub_overflow(x, y, &r);
-    } else if (function == op::kMultiply) {
-      overflow = __builtin_mul_overflow(x, y, &r);
-    } else {
-      if (y == 0)
-        return Value::Error(function == op::kDivide ? "divide by zero" : "modulus by zero");
-      r = function == op::kDivide ? x / y : x % y;
-    }
-    if (overflow) return Value::Error("unsigned integer overflow");
-    return Value::Uint(r);
+    return IntegerArithmetic(function, a.uint_value(), b.uint_value());
   }
   if (a.kind() == K::kDouble && b.kind() == K::kDouble && function != op::kModulo) {
     double x = a.double_value(), y = b.double_value();
