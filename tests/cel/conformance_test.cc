@@ -21,7 +21,8 @@ using Json = nlohmann::json;
 // A value in the suite's JSON form: {"int": "1"}, {"list": [...]}, {"map": [[k, v], ...]}.
 std::optional<Value> FromCase(const Json& json) {
   if (!json.is_object() || json.size() != 1) return std::nullopt;
-  const auto& [kind, value] = *json.items().begin();
+  const std::string& kind = json.begin().key();
+  const Json& value = json.begin().value();
   if (kind == "null") return Value();
   if (kind == "bool") return Value::Bool(value.get<bool>());
   if (kind == "int") return Value::Int(std::stoll(value.get<std::string>()));

@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <limits>
 #include <optional>
+#include <span>
 #include <type_traits>
+
+#include "validate/cel/library.h"
 
 namespace agw::cel {
 namespace {
@@ -338,16 +341,48 @@ class Evaluator {
 
   static Value Ident(std::string_view name, const Activation& vars) {
     if (const Value* value = vars.Find(name)) return *value;
-    static constexpr std::string_view kTypes[] = {"bool",  "int",  "uint", "double",    "string",
-                                                  "bytes", "list", "map",  "null_type", "type"};
+    static constexpr std::string_view kTypes[] = {"bool",
+                                                  "int",
+                                                  "uint",
+                                                  "double",
+                                                  "string",
+                                                  "bytes",
+                                                  "list",
+                                                  "map",
+                                                  "null_type",
+                                                  "type",
+                                                  "google.protobuf.Duration",
+                                                  "google.protobuf.Timestamp",
+                                                  "optional_type"};
     for (std::string_view type : kTypes) {
       if (name == type) return Value::Type(std::string(type));
     }
     return Value::Error("undeclared reference to '" + std::string(name) + "' (in container '')");
   }
 
+  // "a.b.c" for a chain of field selections on an identifier that no variable binds (a
+  // qualified type or function name, such as google.protobuf.Duration or sets.contains); "" for
+  // anything else.
+  static std::string QualifiedName(const Expr& expr, const Activation& vars) {
+    if (expr.kind == Expr::Kind::kIdent) {
+      return vars.Find(expr.name) == nullptr ? expr.name : std::string();
+    }
+    if (expr.kind == Expr::Kind::kSelect && !expr.test_only) {
+      std::string prefix = QualifiedName(*expr.target, vars);
+      return prefix.empty() ? prefix : prefix + "." + expr.name;
+    }
+    return {};
+  }
+
   Value Select(const Expr& expr, const Activation& vars) {
     Value operand = Eval(*expr.target, vars);
+    if (operand.is_error() && !expr.test_only) {
+      std::string name = QualifiedName(expr, vars);
+      if (!name.empty()) {
+        Value qualified = Ident(name, vars);
+        if (!qualified.is_error()) return qualified;
+      }
+    }
     if (operand.is_error()) return operand;
     if (operand.kind() != K::kMap) return NoOverload("select " + expr.name);
     const Value* field = FindInMap(operand.map(), Value::String(expr.name));
@@ -407,6 +442,17 @@ class Evaluator {
     }
     std::vector<Value> args;
     if (expr.target) {
+      // `optional.of(x)`, `sets.contains(a, b)`: a namespaced global function, not a member call.
+      std::string space = QualifiedName(*expr.target, vars);
+      if (!space.empty()) {
+        for (const ExprPtr& arg : expr.args) args.push_back(Eval(*arg, vars));
+        for (const Value& arg : args) {
+          if (arg.is_error()) return arg;
+        }
+        std::string qualified = space + "." + f;
+        if (std::optional<Value> found = CallLibraries(qualified, args)) return std::move(*found);
+        return Value::Error("no matching overload for '" + qualified + "'");
+      }
       args.push_back(Eval(*expr.target, vars));
     }
     for (const ExprPtr& arg : expr.args) args.push_back(Eval(*arg, vars));
@@ -416,7 +462,27 @@ class Evaluator {
     for (const Value& arg : args) {
       if (arg.is_error()) return arg;
     }
-    return Function(f, args);
+    Value result = Function(f, args);
+    if (result.is_error() && IsOverloadError(result)) {
+      if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
+    }
+    return result;
+  }
+
+  static bool IsOverloadError(const Value& error) {
+    return error.text().starts_with("no such overload") ||
+           error.text().starts_with("no matching overload");
+  }
+
+  static std::optional<Value> CallLibraries(std::string_view f, std::span<const Value> args) {
+    using Library = std::optional<Value> (*)(std::string_view, std::span<const Value>);
+    static constexpr Library kLibraries[] = {library::CallTime,  library::CallUrl,
+                                             library::CallNet,   library::CallQuantity,
+                                             library::CallLists, library::CallStringFormat};
+    for (Library call : kLibraries) {
+      if (std::optional<Value> result = call(f, args)) return result;
+    }
+    return std::nullopt;
   }
 
   static Value Function(const std::string& f, const std::vector<Value>& args) {

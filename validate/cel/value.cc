@@ -103,6 +103,18 @@ bool EqualValues(const Value& a, const Value& b) {
     }
     case K::kMap:
       return EqualMaps(a.map(), b.map());
+    case K::kDuration:
+      return a.duration_nanos() == b.duration_nanos();
+    case K::kTimestamp:
+      return a.timestamp().seconds == b.timestamp().seconds &&
+             a.timestamp().nanos == b.timestamp().nanos;
+    case K::kOptional:
+      if (a.optional_value() == nullptr || b.optional_value() == nullptr) {
+        return a.optional_value() == b.optional_value();
+      }
+      return EqualValues(*a.optional_value(), *b.optional_value());
+    case K::kOpaque:
+      return a.opaque().TypeName() == b.opaque().TypeName() && a.opaque().Equals(b.opaque());
     default:
       return false;
   }
@@ -171,6 +183,35 @@ Value Value::Type(std::string name) {
   return v;
 }
 
+Value Value::Duration(std::int64_t nanoseconds) {
+  Value v;
+  v.kind_ = Kind::kDuration;
+  v.data_ = nanoseconds;
+  return v;
+}
+
+Value Value::TimestampOf(Timestamp time) {
+  Value v;
+  v.kind_ = Kind::kTimestamp;
+  v.data_ = time;
+  return v;
+}
+
+Value Value::Optional(std::optional<Value> value) {
+  Value v;
+  v.kind_ = Kind::kOptional;
+  v.data_ =
+      value ? std::make_shared<const Value>(std::move(*value)) : std::shared_ptr<const Value>();
+  return v;
+}
+
+Value Value::Opaque(std::shared_ptr<const OpaqueValue> value) {
+  Value v;
+  v.kind_ = Kind::kOpaque;
+  v.data_ = std::move(value);
+  return v;
+}
+
 Value Value::Error(std::string message) {
   Value v = String(std::move(message));
   v.kind_ = Kind::kError;
@@ -199,6 +240,14 @@ std::string_view Value::TypeName() const {
       return "map";
     case Kind::kType:
       return "type";
+    case Kind::kDuration:
+      return "google.protobuf.Duration";
+    case Kind::kTimestamp:
+      return "google.protobuf.Timestamp";
+    case Kind::kOptional:
+      return "optional_type";
+    case Kind::kOpaque:
+      return opaque().TypeName();
     case Kind::kError:
       break;
   }
@@ -222,6 +271,14 @@ std::optional<int> Compare(const Value& a, const Value& b) {
     case K::kBytes: {
       int order = a.text().compare(b.text());
       return Sign(order<0, order> 0);
+    }
+    case K::kDuration:
+      return Sign(a.duration_nanos() < b.duration_nanos(), a.duration_nanos() > b.duration_nanos());
+    case K::kTimestamp: {
+      const Timestamp& x = a.timestamp();
+      const Timestamp& y = b.timestamp();
+      if (x.seconds != y.seconds) return Sign(x.seconds<y.seconds, x.seconds> y.seconds);
+      return Sign(x.nanos<y.nanos, x.nanos> y.nanos);
     }
     default:
       return std::nullopt;

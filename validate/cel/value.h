@@ -19,6 +19,22 @@
 namespace agw::cel {
 
 class Value;
+
+// A value of a type defined by a library (the Kubernetes URL, IP, CIDR and Quantity types):
+// immutable, compared with Equals, named by TypeName as `type()` names it.
+class OpaqueValue {
+ public:
+  virtual ~OpaqueValue() = default;
+  virtual std::string_view TypeName() const = 0;
+  virtual bool Equals(const OpaqueValue& other) const = 0;
+};
+
+// A point in time: seconds since the Unix epoch (UTC) and nanoseconds within the second.
+struct Timestamp {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;  // 0..999,999,999
+};
+
 using ValueList = std::vector<Value>;
 // Map entries in insertion order; keys are bool, int, uint or string values.
 using ValueMap = std::vector<std::pair<Value, Value>>;
@@ -36,6 +52,10 @@ class Value {
     kList,
     kMap,
     kType,
+    kDuration,   // nanoseconds, as cel-go's time.Duration
+    kTimestamp,  // Timestamp
+    kOptional,   // optional.of(x) or optional.none()
+    kOpaque,     // OpaqueValue
     kError
   };
 
@@ -50,6 +70,11 @@ class Value {
   static Value Map(ValueMap entries);
   // A type value, named as CEL names types: "int", "list", "null_type", "type", ...
   static Value Type(std::string name);
+  static Value Duration(std::int64_t nanoseconds);
+  static Value TimestampOf(Timestamp time);
+  // optional.of(value), or optional.none() for nullopt.
+  static Value Optional(std::optional<Value> value);
+  static Value Opaque(std::shared_ptr<const OpaqueValue> value);
   // An evaluation error carried as a value, as CEL propagates errors ("no such overload").
   static Value Error(std::string message);
 
@@ -58,6 +83,13 @@ class Value {
 
   bool bool_value() const { return std::get<bool>(data_); }
   std::int64_t int_value() const { return std::get<std::int64_t>(data_); }
+  std::int64_t duration_nanos() const { return std::get<std::int64_t>(data_); }
+  const Timestamp& timestamp() const { return std::get<Timestamp>(data_); }
+  // The value of optional.of(x); null for optional.none().
+  const Value* optional_value() const {
+    return std::get<std::shared_ptr<const Value>>(data_).get();
+  }
+  const OpaqueValue& opaque() const { return *std::get<std::shared_ptr<const OpaqueValue>>(data_); }
   std::uint64_t uint_value() const { return std::get<std::uint64_t>(data_); }
   double double_value() const { return std::get<double>(data_); }
   // String, bytes, type name or error message.
@@ -66,13 +98,15 @@ class Value {
   const ValueMap& map() const { return *std::get<std::shared_ptr<const ValueMap>>(data_); }
 
   // The name of this value's CEL type: "null_type", "bool", "int", "uint", "double", "string",
-  // "bytes", "list", "map", "type"; "error" for an error.
+  // "bytes", "list", "map", "type", "google.protobuf.Duration", "google.protobuf.Timestamp",
+  // "optional_type", an opaque type's own name; "error" for an error.
   std::string_view TypeName() const;
 
  private:
   Kind kind_ = Kind::kNull;
   std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
-               std::shared_ptr<const ValueList>, std::shared_ptr<const ValueMap>>
+               std::shared_ptr<const ValueList>, std::shared_ptr<const ValueMap>, Timestamp,
+               std::shared_ptr<const Value>, std::shared_ptr<const OpaqueValue>>
       data_;
 };
 
@@ -84,7 +118,8 @@ Value Equals(const Value& a, const Value& b);
 
 // The order of `a` and `b` for `<`, `<=`, `>`, `>=`: -1, 0 or 1. Numbers compare across int, uint
 // and double by value; strings by code point (byte order of UTF-8); bytes by byte; false before
-// true. Nullopt when the types cannot be ordered (CEL's "no such overload") or a double is NaN.
+// true; durations and timestamps in time order. Nullopt when the types cannot be ordered (CEL's "no
+// such overload") or a double is NaN.
 std::optional<int> Compare(const Value& a, const Value& b);
 
 // The value under `key` in a map value, with numeric keys matched across int, uint and double

@@ -1,0 +1,43 @@
+#pragma once
+
+// The function libraries beyond the core the evaluator (eval.cc) implements itself. The
+// evaluator calls them, in this order, for a call its core has no overload for; each answers
+// nullopt when it has no function `function` taking these arguments, and the evaluator then
+// reports "no matching overload". A member call passes its receiver as args[0].
+//
+// Internal to agw_cel: callers use Evaluate.
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "validate/cel/value.h"
+
+namespace agw::cel::library {
+
+// duration() and timestamp() (conversions from strings and ints, and back), their arithmetic
+// and accessors (getHours, getFullYear, ... with an optional time zone). time.cc
+std::optional<Value> CallTime(std::string_view function, std::span<const Value> args);
+
+// The Kubernetes URL library: url, isURL, getScheme, getHost, getHostname, getPort,
+// getEscapedPath, getQuery. kubernetes_url.cc
+std::optional<Value> CallUrl(std::string_view function, std::span<const Value> args);
+
+// The Kubernetes IP and CIDR libraries: isIP, ip, family, isUnspecified, isLoopback,
+// isLinkLocalMulticast, isLinkLocalUnicast, isGlobalUnicast, isCIDR, cidr, containsIP,
+// containsCIDR, masked, prefixLength. kubernetes_net.cc
+std::optional<Value> CallNet(std::string_view function, std::span<const Value> args);
+
+// The Kubernetes quantity library: quantity, isQuantity, sign, isInteger, asInteger,
+// asApproximateFloat, add, sub, isLessThan, isGreaterThan, compareTo. kubernetes_quantity.cc
+std::optional<Value> CallQuantity(std::string_view function, std::span<const Value> args);
+
+// The Kubernetes lists, sets and regex libraries: isSorted, sum, min, max, indexOf and
+// lastIndexOf on lists; sets.contains, sets.equivalent, sets.intersects; find, findAll.
+// kubernetes_lists.cc
+std::optional<Value> CallLists(std::string_view function, std::span<const Value> args);
+
+// The strings extension's format, quote and reverse. strings_format.cc
+std::optional<Value> CallStringFormat(std::string_view function, std::span<const Value> args);
+
+}  // namespace agw::cel::library
