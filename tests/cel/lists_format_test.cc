@@ -1,0 +1,1 @@
+// Filled in by the library work of issue 13.
