@@ -1,0 +1,17 @@
+#pragma once
+
+// Go text the Kubernetes libraries quote in their error messages, shared by the URL and the IP
+// libraries. Internal to agw_cel; defined in kubernetes_net.cc.
+
+#include <string>
+#include <string_view>
+
+namespace agw::cel::library::go {
+
+// strconv.Quote: double quotes, Go's escapes, invalid UTF-8 as \x escapes.
+std::string Quote(std::string_view s);
+
+// The error net/netip.ParseAddr gives for `s`; sets *is_ipv4 when `s` was read as IPv4.
+std::string NetipParseAddrError(std::string_view s, bool* is_ipv4);
+
+}  // namespace agw::cel::library::go
