@@ -143,6 +143,57 @@ void Append(std::string& out, const Expr& expr) {
 
 }  // namespace
 
+Function FunctionOf(std::string_view name) {
+  static constexpr std::pair<std::string_view, Function> kCore[] = {
+      {op::kConditional, Function::kConditional},
+      {op::kLogicalAnd, Function::kLogicalAnd},
+      {op::kLogicalOr, Function::kLogicalOr},
+      {op::kLogicalNot, Function::kLogicalNot},
+      {op::kEquals, Function::kEquals},
+      {op::kNotEquals, Function::kNotEquals},
+      {op::kLess, Function::kLess},
+      {op::kLessEquals, Function::kLessEquals},
+      {op::kGreater, Function::kGreater},
+      {op::kGreaterEquals, Function::kGreaterEquals},
+      {op::kIn, Function::kIn},
+      {op::kAdd, Function::kAdd},
+      {op::kSubtract, Function::kSubtract},
+      {op::kMultiply, Function::kMultiply},
+      {op::kDivide, Function::kDivide},
+      {op::kModulo, Function::kModulo},
+      {op::kNegate, Function::kNegate},
+      {op::kIndex, Function::kIndex},
+      {op::kNotStrictlyFalse, Function::kNotStrictlyFalse},
+      {"size", Function::kSize},
+      {"type", Function::kType},
+      {"dyn", Function::kDyn},
+      {"int", Function::kInt},
+      {"uint", Function::kUint},
+      {"double", Function::kDouble},
+      {"string", Function::kString},
+      {"bytes", Function::kBytes},
+      {"bool", Function::kBool},
+      {"contains", Function::kContains},
+      {"startsWith", Function::kStartsWith},
+      {"endsWith", Function::kEndsWith},
+      {"matches", Function::kMatches},
+      {"charAt", Function::kCharAt},
+      {"indexOf", Function::kIndexOf},
+      {"lastIndexOf", Function::kLastIndexOf},
+      {"lowerAscii", Function::kLowerAscii},
+      {"upperAscii", Function::kUpperAscii},
+      {"replace", Function::kReplace},
+      {"split", Function::kSplit},
+      {"substring", Function::kSubstring},
+      {"trim", Function::kTrim},
+      {"join", Function::kJoin},
+  };
+  for (const auto& [core, function] : kCore) {
+    if (core == name) return function;
+  }
+  return Function::kOther;
+}
+
 std::string ToDebugString(const Expr& expr) {
   std::string out;
   Append(out, expr);

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +18,7 @@ namespace agw::cel {
 namespace {
 
 using K = Value::Kind;
+using Fn = Function;
 
 Value NoOverload(std::string_view function) {
   return Value::Error("no such overload: " + std::string(function));
@@ -59,6 +61,42 @@ bool ValidUtf8(std::string_view text) {
     i += static_cast<std::size_t>(extra) + 1;
   }
   return true;
+}
+
+// The code point at byte `at` of UTF-8 `text` and its length (an invalid byte reads as itself).
+std::pair<char32_t, std::size_t> CodePointAt(std::string_view text, std::size_t at) {
+  auto c = static_cast<unsigned char>(text[at]);
+  std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+  if (c < 0x80 || at + length > text.size()) return {c, 1};
+  char32_t point = c & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    point = (point << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
+  }
+  return {point, length};
+}
+
+// Go's unicode.IsSpace, which the strings extension's trim() strips.
+bool IsUnicodeSpace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+std::string TrimUnicodeSpace(std::string_view text) {
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    auto [point, length] = CodePointAt(text, begin);
+    if (!IsUnicodeSpace(point)) break;
+    begin += length;
+  }
+  std::size_t end = text.size();
+  while (end > begin) {
+    std::size_t start = end - 1;
+    while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+    if (!IsUnicodeSpace(CodePointAt(text, start).first)) break;
+    end = start;
+  }
+  return std::string(text.substr(begin, end - begin));
 }
 
 // Go's strconv.FormatFloat(d, 'g', -1, 64)-like shortest text, as CEL's string(double) prints.
@@ -266,11 +304,34 @@ Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
   return NoOverload(function);
 }
 
+// The variables an expression sees: the caller's Activation at the root, and one frame per
+// comprehension variable above it, bound by reference for the duration of the loop (a copy of
+// the Activation per iteration was a third of the evaluation time of list rules).
+struct Scope {
+  const Scope* parent = nullptr;
+  std::string_view name;
+  const Value* value = nullptr;
+  const Activation* variables = nullptr;  // the root frame only
+
+  const Value* Find(std::string_view wanted) const {
+    for (const Scope* frame = this; frame != nullptr; frame = frame->parent) {
+      if (frame->variables != nullptr) return frame->variables->Find(wanted);
+      if (frame->name == wanted) return frame->value;
+    }
+    return nullptr;
+  }
+  bool HasDottedNames() const {
+    const Scope* frame = this;
+    while (frame->parent != nullptr) frame = frame->parent;
+    return frame->variables != nullptr && frame->variables->HasDottedNames();
+  }
+};
+
 class Evaluator {
  public:
   explicit Evaluator(std::uint64_t step_limit) : steps_left_(step_limit) {}
 
-  Value Eval(const Expr& expr, const Activation& vars) {
+  Value Eval(const Expr& expr, const Scope& vars) {
     if (steps_left_ == 0) return Value::Error("operation cancelled: actual cost limit exceeded");
     --steps_left_;
     switch (expr.kind) {
@@ -339,7 +400,7 @@ class Evaluator {
     return Value();
   }
 
-  static Value Ident(std::string_view name, const Activation& vars) {
+  static Value Ident(std::string_view name, const Scope& vars) {
     if (const Value* value = vars.Find(name)) return *value;
     static constexpr std::string_view kTypes[] = {"bool",
                                                   "int",
@@ -363,7 +424,7 @@ class Evaluator {
   // "a.b.c" for a chain of field selections on an identifier that no variable binds (a
   // qualified type or function name, such as google.protobuf.Duration or sets.contains); "" for
   // anything else.
-  static std::string QualifiedName(const Expr& expr, const Activation& vars) {
+  static std::string QualifiedName(const Expr& expr, const Scope& vars) {
     if (expr.kind == Expr::Kind::kIdent) {
       return vars.Find(expr.name) == nullptr ? expr.name : std::string();
     }
@@ -374,7 +435,23 @@ class Evaluator {
     return {};
   }
 
-  Value Select(const Expr& expr, const Activation& vars) {
+  // "a.b.c" for a chain of field selections on an identifier, bound or not; "" otherwise.
+  static std::string DottedName(const Expr& expr) {
+    if (expr.kind == Expr::Kind::kIdent) return expr.name;
+    if (expr.kind == Expr::Kind::kSelect && !expr.test_only) {
+      std::string prefix = DottedName(*expr.target);
+      return prefix.empty() ? prefix : prefix + "." + expr.name;
+    }
+    return {};
+  }
+
+  Value Select(const Expr& expr, const Scope& vars) {
+    // A variable named with dots (`a.b.c`) wins over selecting from a shorter one (`a.b`), as
+    // cel-go resolves the longest qualified name first.
+    if (!expr.test_only && expr.target->kind != Expr::Kind::kCall && vars.HasDottedNames()) {
+      std::string name = DottedName(expr);
+      if (const Value* bound = name.empty() ? nullptr : vars.Find(name)) return *bound;
+    }
     Value operand = Eval(*expr.target, vars);
     if (operand.is_error() && !expr.test_only) {
       std::string name = QualifiedName(expr, vars);
@@ -385,38 +462,45 @@ class Evaluator {
     }
     if (operand.is_error()) return operand;
     if (operand.kind() != K::kMap) return NoOverload("select " + expr.name);
-    const Value* field = FindInMap(operand.map(), Value::String(expr.name));
+    const Value* field = nullptr;
+    for (const auto& [key, value] : operand.map()) {
+      if (key.kind() == K::kString && key.text() == expr.name) {
+        field = &value;
+        break;
+      }
+    }
     if (expr.test_only) return Value::Bool(field != nullptr);
     if (field == nullptr) return Value::Error("no such key: " + expr.name);
     return *field;
   }
 
-  Value Comprehend(const Comprehension& c, const Activation& vars) {
+  Value Comprehend(const Comprehension& c, const Scope& vars) {
     Value range = Eval(*c.iter_range, vars);
     if (range.is_error()) return range;
-    ValueList elements;
+    ValueList keys;
+    const ValueList* elements = nullptr;
     if (range.kind() == K::kList) {
-      elements = range.list();
+      elements = &range.list();
     } else if (range.kind() == K::kMap) {
-      for (const auto& [key, value] : range.map()) elements.push_back(key);
+      keys.reserve(range.map().size());
+      for (const auto& [key, value] : range.map()) keys.push_back(key);
+      elements = &keys;
     } else {
       return NoOverload("comprehension over " + std::string(range.TypeName()));
     }
-    Activation scope(&vars);
-    scope.Bind(c.accu_var, Eval(*c.accu_init, vars));
-    for (const Value& element : elements) {
-      Activation step(&scope);
-      step.Bind(c.iter_var, element);
+    Value accumulator = Eval(*c.accu_init, vars);
+    Scope accumulator_scope{&vars, c.accu_var, &accumulator};
+    for (const Value& element : *elements) {
+      Scope step{&accumulator_scope, c.iter_var, &element};
       Value condition = Eval(*c.loop_condition, step);
       if (condition.kind() == K::kBool && !condition.bool_value()) break;
       Value next = Eval(*c.loop_step, step);
-      scope = Activation(&vars);
-      scope.Bind(c.accu_var, std::move(next));
+      accumulator = std::move(next);
     }
-    return Eval(*c.result, scope);
+    return Eval(*c.result, accumulator_scope);
   }
 
-  Value Logical(const Expr& expr, const Activation& vars, bool is_and) {
+  Value Logical(const Expr& expr, const Scope& vars, bool is_and) {
     // CEL's commutative short circuit: a decisive operand wins over an error in the other.
     Value left = Eval(*expr.args[0], vars);
     if (left.kind() == K::kBool && left.bool_value() != is_and) return left;
@@ -430,17 +514,19 @@ class Evaluator {
     return Value::Bool(is_and);
   }
 
-  Value Call(const Expr& expr, const Activation& vars) {
+  Value Call(const Expr& expr, const Scope& vars) {
     const std::string& f = expr.name;
-    if (f == op::kLogicalAnd || f == op::kLogicalOr)
-      return Logical(expr, vars, f == op::kLogicalAnd);
-    if (f == op::kConditional) {
+    const Fn id = expr.function;
+    if (id == Fn::kLogicalAnd || id == Fn::kLogicalOr)
+      return Logical(expr, vars, id == Fn::kLogicalAnd);
+    if (id == Fn::kConditional) {
       Value condition = Eval(*expr.args[0], vars);
       if (condition.is_error()) return condition;
       if (condition.kind() != K::kBool) return NoOverload(f);
       return Eval(*expr.args[condition.bool_value() ? 1 : 2], vars);
     }
-    std::vector<Value> args;
+    // Calls have one to three arguments: keep them off the heap.
+    boost::container::small_vector<Value, 3> args;
     if (expr.target) {
       // `optional.of(x)`, `sets.contains(a, b)`: a namespaced global function, not a member call.
       std::string space = QualifiedName(*expr.target, vars);
@@ -456,13 +542,20 @@ class Evaluator {
       args.push_back(Eval(*expr.target, vars));
     }
     for (const ExprPtr& arg : expr.args) args.push_back(Eval(*arg, vars));
-    if (f == op::kNotStrictlyFalse) {
+    if (id == Fn::kNotStrictlyFalse) {
       return args[0].kind() == K::kBool ? args[0] : Value::Bool(true);
     }
     for (const Value& arg : args) {
       if (arg.is_error()) return arg;
     }
-    Value result = Function(f, args);
+    if (expr.regex && args.size() == 2 && args[0].kind() == K::kString) {
+      return Value::Bool(RE2::PartialMatch(args[0].text(), *expr.regex));
+    }
+    if (id == Fn::kOther) {
+      if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
+      return Value::Error("no matching overload for '" + f + "'");
+    }
+    Value result = Function(id, f, args);
     if (result.is_error() && IsOverloadError(result)) {
       if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
     }
@@ -485,13 +578,13 @@ class Evaluator {
     return std::nullopt;
   }
 
-  static Value Function(const std::string& f, const std::vector<Value>& args) {
+  static Value Function(Fn id, const std::string& f, std::span<const Value> args) {
     if (args.size() == 1) {
       const Value& x = args[0];
-      if (f == op::kLogicalNot) {
+      if (id == Fn::kLogicalNot) {
         return x.kind() == K::kBool ? Value::Bool(!x.bool_value()) : NoOverload(f);
       }
-      if (f == op::kNegate) {
+      if (id == Fn::kNegate) {
         if (x.kind() == K::kInt) {
           if (x.int_value() == std::numeric_limits<std::int64_t>::min()) {
             return Value::Error("integer overflow");
@@ -501,47 +594,41 @@ class Evaluator {
         if (x.kind() == K::kDouble) return Value::Double(-x.double_value());
         return NoOverload(f);
       }
-      if (f == "size") {
+      if (id == Fn::kSize) {
         if (x.kind() == K::kString) return Value::Int(CodePoints(x.text()));
         if (x.kind() == K::kBytes) return Value::Int(static_cast<std::int64_t>(x.text().size()));
         if (x.kind() == K::kList) return Value::Int(static_cast<std::int64_t>(x.list().size()));
         if (x.kind() == K::kMap) return Value::Int(static_cast<std::int64_t>(x.map().size()));
         return NoOverload(f);
       }
-      if (f == "type") return Value::Type(std::string(x.TypeName()));
-      if (f == "dyn" || f == "int" || f == "uint" || f == "double" || f == "string" ||
-          f == "bytes" || f == "bool") {
+      if (id == Fn::kType) return Value::Type(std::string(x.TypeName()));
+      if (id == Fn::kDyn || id == Fn::kInt || id == Fn::kUint || id == Fn::kDouble ||
+          id == Fn::kString || id == Fn::kBytes || id == Fn::kBool) {
         return Convert(f, x);
       }
       if (x.kind() == K::kString) {
-        if (f == "lowerAscii" || f == "upperAscii") {
+        if (id == Fn::kLowerAscii || id == Fn::kUpperAscii) {
           std::string out = x.text();
           for (char& c : out) {
-            if (f == "lowerAscii" && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            if (f == "upperAscii" && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+            if (id == Fn::kLowerAscii && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (id == Fn::kUpperAscii && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
           }
           return Value::String(std::move(out));
         }
-        if (f == "trim") {
-          std::string_view t = x.text();
-          const std::string_view space = " \t\n\v\f\r";
-          std::size_t begin = t.find_first_not_of(space);
-          if (begin == std::string_view::npos) return Value::String("");
-          std::size_t end = t.find_last_not_of(space);
-          return Value::String(std::string(t.substr(begin, end - begin + 1)));
-        }
+        if (id == Fn::kTrim) return Value::String(TrimUnicodeSpace(x.text()));
       }
-      if (f == "join" && x.kind() == K::kList) return Join(x.list(), "");
+      if (id == Fn::kJoin && x.kind() == K::kList) return Join(x.list(), "");
     }
     if (args.size() == 2) {
       const Value& a = args[0];
       const Value& b = args[1];
-      if (f == op::kEquals) return Equals(a, b);
-      if (f == op::kNotEquals) {
+      if (id == Fn::kEquals) return Equals(a, b);
+      if (id == Fn::kNotEquals) {
         Value equal = Equals(a, b);
         return equal.is_error() ? equal : Value::Bool(!equal.bool_value());
       }
-      if (f == op::kLess || f == op::kLessEquals || f == op::kGreater || f == op::kGreaterEquals) {
+      if (id == Fn::kLess || id == Fn::kLessEquals || id == Fn::kGreater ||
+          id == Fn::kGreaterEquals) {
         std::optional<int> order = Compare(a, b);
         if (!order) {
           // NaN against a number orders as false under every operator.
@@ -549,16 +636,16 @@ class Evaluator {
                          (b.kind() == K::kDouble || b.kind() == K::kInt || b.kind() == K::kUint);
           return numbers ? Value::Bool(false) : NoOverload(f);
         }
-        if (f == op::kLess) return Value::Bool(*order < 0);
-        if (f == op::kLessEquals) return Value::Bool(*order <= 0);
-        if (f == op::kGreater) return Value::Bool(*order > 0);
+        if (id == Fn::kLess) return Value::Bool(*order < 0);
+        if (id == Fn::kLessEquals) return Value::Bool(*order <= 0);
+        if (id == Fn::kGreater) return Value::Bool(*order > 0);
         return Value::Bool(*order >= 0);
       }
-      if (f == op::kAdd || f == op::kSubtract || f == op::kMultiply || f == op::kDivide ||
-          f == op::kModulo) {
+      if (id == Fn::kAdd || id == Fn::kSubtract || id == Fn::kMultiply || id == Fn::kDivide ||
+          id == Fn::kModulo) {
         return Arithmetic(f, a, b);
       }
-      if (f == op::kIn) {
+      if (id == Fn::kIn) {
         if (b.kind() == K::kList) {
           for (const Value& item : b.list()) {
             Value equal = Equals(a, item);
@@ -569,7 +656,7 @@ class Evaluator {
         if (b.kind() == K::kMap) return Value::Bool(FindInMap(b.map(), a) != nullptr);
         return NoOverload(f);
       }
-      if (f == op::kIndex) {
+      if (id == Fn::kIndex) {
         if (a.kind() == K::kList) {
           std::optional<std::int64_t> index = IndexOf(b);
           if (!index) return NoOverload(f);
@@ -585,35 +672,35 @@ class Evaluator {
         return NoOverload(f);
       }
       if (a.kind() == K::kString && b.kind() == K::kString) {
-        if (f == "contains") return Value::Bool(a.text().find(b.text()) != std::string::npos);
-        if (f == "startsWith") return Value::Bool(a.text().starts_with(b.text()));
-        if (f == "endsWith") return Value::Bool(a.text().ends_with(b.text()));
-        if (f == "matches") return Matches(a.text(), b.text());
-        if (f == "indexOf" || f == "lastIndexOf")
+        if (id == Fn::kContains) return Value::Bool(a.text().find(b.text()) != std::string::npos);
+        if (id == Fn::kStartsWith) return Value::Bool(a.text().starts_with(b.text()));
+        if (id == Fn::kEndsWith) return Value::Bool(a.text().ends_with(b.text()));
+        if (id == Fn::kMatches) return Matches(a.text(), b.text());
+        if (id == Fn::kIndexOf || id == Fn::kLastIndexOf)
           return IndexOfText(f, a.text(), b.text(), std::nullopt);
-        if (f == "split") return Split(a.text(), b.text(), -1);
+        if (id == Fn::kSplit) return Split(a.text(), b.text(), -1);
       }
       if (a.kind() == K::kString && b.kind() == K::kInt) {
-        if (f == "charAt") {
+        if (id == Fn::kCharAt) {
           std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
           if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
           std::optional<std::size_t> end = ByteOffset(a.text(), b.int_value() + 1);
           return Value::String(a.text().substr(*begin, end ? *end - *begin : 0));
         }
-        if (f == "substring") {
+        if (id == Fn::kSubstring) {
           std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
           if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
           return Value::String(a.text().substr(*begin));
         }
       }
-      if (f == "join" && a.kind() == K::kList && b.kind() == K::kString)
+      if (id == Fn::kJoin && a.kind() == K::kList && b.kind() == K::kString)
         return Join(a.list(), b.text());
     }
     if (args.size() == 3 && args[0].kind() == K::kString) {
       const Value& a = args[0];
       const Value& b = args[1];
       const Value& c = args[2];
-      if (f == "substring" && b.kind() == K::kInt && c.kind() == K::kInt) {
+      if (id == Fn::kSubstring && b.kind() == K::kInt && c.kind() == K::kInt) {
         std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
         std::optional<std::size_t> end = ByteOffset(a.text(), c.int_value());
         if (!begin || !end || c.int_value() < b.int_value()) {
@@ -621,17 +708,18 @@ class Evaluator {
         }
         return Value::String(a.text().substr(*begin, *end - *begin));
       }
-      if ((f == "indexOf" || f == "lastIndexOf") && b.kind() == K::kString && c.kind() == K::kInt) {
+      if ((id == Fn::kIndexOf || id == Fn::kLastIndexOf) && b.kind() == K::kString &&
+          c.kind() == K::kInt) {
         return IndexOfText(f, a.text(), b.text(), c.int_value());
       }
-      if (f == "split" && b.kind() == K::kString && c.kind() == K::kInt) {
+      if (id == Fn::kSplit && b.kind() == K::kString && c.kind() == K::kInt) {
         return Split(a.text(), b.text(), c.int_value());
       }
-      if (f == "replace" && b.kind() == K::kString && c.kind() == K::kString) {
+      if (id == Fn::kReplace && b.kind() == K::kString && c.kind() == K::kString) {
         return Replace(a.text(), b.text(), c.text(), -1);
       }
     }
-    if (args.size() == 4 && f == "replace" && args[0].kind() == K::kString &&
+    if (args.size() == 4 && id == Fn::kReplace && args[0].kind() == K::kString &&
         args[1].kind() == K::kString && args[2].kind() == K::kString && args[3].kind() == K::kInt) {
       return Replace(args[0].text(), args[1].text(), args[2].text(), args[3].int_value());
     }
@@ -741,7 +829,9 @@ const Value* Activation::Find(std::string_view name) const {
 }
 
 Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions& options) {
-  return Evaluator(options.step_limit).Eval(expr, activation);
+  Scope root;
+  root.variables = &activation;
+  return Evaluator(options.step_limit).Eval(expr, root);
 }
 
 }  // namespace agw::cel

@@ -4,6 +4,8 @@
 
 #include "validate/cel/parser.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -155,8 +157,20 @@ class Parser {
                   ExprPtr target = nullptr) {
     ExprPtr expr = NewExpr(Expr::Kind::kCall, offset);
     expr->name = std::move(function);
+    expr->function = FunctionOf(expr->name);
     expr->args = std::move(args);
     expr->target = std::move(target);
+    if (expr->function == Function::kMatches && !expr->args.empty()) {
+      const Expr& pattern = *expr->args.back();
+      if (pattern.kind == Expr::Kind::kConstant &&
+          pattern.constant.kind == Constant::Kind::kString) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        auto regex = std::make_shared<const RE2>(pattern.constant.string_value, options);
+        // A pattern that does not compile is reported by each evaluation, as cel-go does.
+        if (regex->ok()) expr->regex = std::move(regex);
+      }
+    }
     return expr;
   }
   template <typename... Args>

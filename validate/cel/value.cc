@@ -12,28 +12,23 @@ bool IsNumber(const Value& v) {
 
 int Sign(bool less, bool greater) { return less ? -1 : greater ? 1 : 0; }
 
-// int64 against double by mathematical value; nullopt for NaN. Doubles at or beyond 2^63 are
-// above every int64, those below -2^63 below; in between the double is compared with the int
-// converted exactly when possible and by its truncation otherwise.
+// int64 and uint64 against double as cel-go compares them: a double beyond the integer type's
+// range orders outside it; otherwise the integer is converted to double and the two compared
+// (lossy above 2^53, as in cel-go, where int64 max equals 9223372036854775807.0). Nullopt for NaN.
 std::optional<int> CompareIntDouble(std::int64_t i, double d) {
   if (std::isnan(d)) return std::nullopt;
-  if (d >= 9223372036854775808.0) return -1;
   if (d < -9223372036854775808.0) return 1;
-  double whole = std::trunc(d);
-  auto t = static_cast<std::int64_t>(whole);
-  if (i != t) return Sign(i<t, i> t);
-  // Equal integer parts: the fraction decides.
-  return Sign(d > whole, d < whole);
+  if (d > 9223372036854775807.0) return -1;
+  auto x = static_cast<double>(i);
+  return Sign(x<d, x> d);
 }
 
 std::optional<int> CompareUintDouble(std::uint64_t u, double d) {
   if (std::isnan(d)) return std::nullopt;
   if (d < 0) return 1;
-  if (d >= 18446744073709551616.0) return -1;
-  double whole = std::trunc(d);
-  auto t = static_cast<std::uint64_t>(whole);
-  if (u != t) return Sign(u<t, u> t);
-  return Sign(d > whole, d < whole);
+  if (d > 18446744073709551615.0) return -1;
+  auto x = static_cast<double>(u);
+  return Sign(x<d, x> d);
 }
 
 std::optional<int> CompareNumbers(const Value& a, const Value& b) {
