@@ -121,10 +121,10 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "validate",
       "Check manifests offline: YAML/JSON syntax, object identity, what the Kubernetes API\n"
-      "server would refuse (kinds and versions, unknown fields, the CRD OpenAPI schemas built\n"
-      "in or given with --crds, ObjectMeta, Secrets and Services), and what the agentgateway\n"
-      "controller would report: route attachment, references, ReferenceGrants, Secrets, policy\n"
-      "targets (see `status`). CEL rules of the CRDs are not checked yet.\n"
+      "server would refuse (kinds and versions, unknown fields, the CRD OpenAPI schemas and\n"
+      "CEL rules built in or given with --crds, ObjectMeta, Secrets and Services), and what\n"
+      "the agentgateway controller would report: route attachment, references,\n"
+      "ReferenceGrants, Secrets, policy targets (see `status`).\n"
       "Exit code 0 clean, 1 findings (see --fail-on), 2 usage, 3 an input could not be read\n"
       "or a --report file could not be written.");
   AddInputFlags(*command, options->inputs);

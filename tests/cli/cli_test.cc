@@ -691,6 +691,41 @@ TEST_CASE("run --watch keeps serving the last good configuration when an edit is
   CHECK(response->status == 200);
 }
 
+// Issue 13: the same for an edit only a CEL rule of the CRD refuses (a Service backendRef
+// without a port).
+TEST_CASE("run --watch keeps serving the last good configuration when an edit breaks a CEL rule") {
+  std::unique_ptr<EchoServer> echo = StartEchoService();
+  TempDir dir;
+  dir.Write("m.yaml", kRunManifests);
+  RunningPlugin run({"run", "-f", "m.yaml", "--watch", "--port", "80=0", "--admin-port", "-1",
+                     "--threads", "1", "--service", "default/echo:8080=" + echo->address()},
+                    dir.path());
+  bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", std::chrono::seconds(10));
+  INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+  REQUIRE(ready);
+  std::smatch port;
+  REQUIRE(std::regex_search(run.out, port, std::regex("-> http://127\\.0\\.0\\.1:([0-9]+)\n")));
+  auto local_port = static_cast<std::uint16_t>(std::stoi(port[1].str()));
+
+  std::string refused = kRunManifests;
+  refused.replace(refused.find("{name: echo, port: 8080}"), 24, "{name: echo}");
+  dir.Write("m.yaml", refused);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (run.err.find("reload rejected") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    run.ReadUntil("\n\x01", std::chrono::milliseconds(200));  // collect output for a while
+  }
+  CHECK(run.err.find("spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port "
+                     "for Service reference [FieldValueInvalid]") != std::string::npos);
+  CHECK(run.err.find("reload rejected: still serving the last good configuration") !=
+        std::string::npos);
+  ClientRequest request;
+  request.target = "/still/served";
+  auto response = Fetch(local_port, request);
+  REQUIRE(response.has_value());
+  CHECK(response->status == 200);
+}
+
 TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
   TempDir dir;
   dir.Write("bad.yaml",
@@ -734,6 +769,27 @@ TEST_CASE("run on a manifest the API server refuses exits 1 with the findings") 
         "in body should be less than or equal to 65535 [FieldValueInvalid]\n"
         " 10 |     port: 70000\n"
         "    |           ^\n"
+        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
+        "and run again\n");
+}
+
+// Issue 13: a rule of the HTTPRoute CRD (x-kubernetes-validations), not its schema, refuses a
+// Service backendRef without a port; `run` refuses it as the API server would.
+TEST_CASE("run on a manifest a CEL rule of the CRD refuses exits 1 with the rule's message") {
+  TempDir dir;
+  std::string manifests = kRunManifests;
+  manifests.replace(manifests.find("{name: echo, port: 8080}"), 24, "{name: echo}");
+  dir.Write("m.yaml", manifests);
+  CommandResult result = RunCommand({kPluginBinary, "run", "-f", "m.yaml", "--admin-port", "-1"},
+                                    "", dir.path(), {}, 10);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.empty());  // never got as far as listening
+  CHECK(result.err ==
+        "The HTTPRoute \"echo\" is invalid:\n"
+        "m.yaml:19:19: error: spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have "
+        "port for Service reference [FieldValueInvalid]\n"
+        " 19 |   - backendRefs: [{name: echo}]\n"
+        "    |                   ^\n"
         "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
         "and run again\n");
 }

@@ -15,6 +15,7 @@ namespace {
 
 using manifest::Diagnostic;
 using manifest::Severity;
+using test::InputErrors;
 using test::Join;
 using test::kGateway;
 using test::kService;
@@ -143,7 +144,13 @@ spec:
     backendRefs:
     - name: svc
       port: 8080
-)"}));
+)"}),
+             {}, InputErrors::kAllowed);
+  // The HTTPRoute CRD's rule refuses this pair; the controller still sees it with older CRDs.
+  REQUIRE(r.decode_findings().size() == 1);
+  CHECK(r.decode_findings()[0].message.ends_with(
+      "sectionName must be specified when parentRefs includes 2 or more references to the same "
+      "parent"));
   INFO(r.AllFindings());
   CHECK(r.Findings("shadowed-rule").empty());
 }
@@ -508,10 +515,11 @@ TEST_CASE("ai-path-replaced: a path override is named in the message") {
 TEST_CASE("ai-path-replaced: a pathPrefix replaces the provider's /v1 base") {
   Resolved r(Join({kGateway,
                    AiBackend("openai", "      openai:\n        model: gpt-4o\n"
+                                       "      host: llm.internal\n      port: 8080\n"
                                        "      pathPrefix: /api/v2\n"),
                    AiRoute("/openai", "openai")}));
   CHECK(r.Finding("ai-path-replaced").message ==
-        "requests under /openai are sent to https://api.openai.com/api/v2/chat/completions as "
+        "requests under /openai are sent to http://llm.internal:8080/api/v2/chat/completions as "
         "chat completions: AgentgatewayBackend default/openai replaces the request path, so the "
         "/openai prefix is not forwarded");
 }

@@ -239,9 +239,10 @@ AdmittedResource Admitter::AdmitCustom(const Resource& resource, const Crd& crd)
   std::vector<FieldError> errors = ValidateObjectMeta(admitted.object, crd.namespaced);
   Append(errors, ValidateStructure(schema, admitted.object));
   Append(errors, ValidateListTypes(schema, admitted.object));
-  if (status) admitted.object.mutable_entries().push_back(std::move(*status));
   bool blocks_cel = std::any_of(errors.begin(), errors.end(),
                                 [](const FieldError& error) { return error.BlocksCel(); });
+  if (!blocks_cel && version->has_rules) Append(errors, ValidateRules(schema, admitted.object));
+  if (status) admitted.object.mutable_entries().push_back(std::move(*status));
   if (blocks_cel && version->has_rules) {
     FieldError skipped;
     skipped.value = "\"null\"";

@@ -13,7 +13,7 @@
 
 // What `kubectl apply` and the API server make of each resource before any controller sees it:
 // the REST mapping of its kind and version, strict decoding (unknown fields), defaulting, and the
-// checks of ObjectMeta, the CRD's structural schema and its list types (CEL rules: not yet).
+// checks of ObjectMeta, the CRD's structural schema, its list types and its CEL rules.
 namespace agw::schema {
 
 enum class AdmissionOutcome {

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "validate/cel/parser.h"
+
 namespace agw::schema {
 namespace {
 
@@ -35,6 +37,7 @@ class Compiler {
       Path at{&path, key};
       if (auto done = Keyword(schema, key, value, at); !done) return tl::unexpected(done.error());
     }
+    schema.rules_below = !schema.rules.empty() || RulesBelow(schema);
     return schema;
   }
 
@@ -105,6 +108,53 @@ class Compiler {
     return Fail(at, "unknown type \"" + value.get<std::string>() + "\"");
   }
 
+  static bool RulesBelow(const Schema& schema) {
+    for (const auto& [name, property] : schema.properties) {
+      if (property.rules_below) return true;
+    }
+    auto any = [](const std::vector<Schema>& schemas) {
+      return std::any_of(schemas.begin(), schemas.end(),
+                         [](const Schema& child) { return child.rules_below; });
+    };
+    return (schema.additional_properties && schema.additional_properties->rules_below) ||
+           (schema.items && schema.items->rules_below) ||
+           (schema.not_schema && schema.not_schema->rules_below) || any(schema.all_of) ||
+           any(schema.any_of) || any(schema.one_of);
+  }
+
+  static bool ReadsOldSelf(const cel::Expr& expr) {
+    if (expr.kind == cel::Expr::Kind::kIdent && expr.name == "oldSelf") return true;
+    auto reads = [](const cel::ExprPtr& child) { return child && ReadsOldSelf(*child); };
+    if (reads(expr.target)) return true;
+    for (const cel::ExprPtr& arg : expr.args) {
+      if (reads(arg)) return true;
+    }
+    for (const cel::Entry& entry : expr.entries) {
+      if (reads(entry.key) || reads(entry.value)) return true;
+    }
+    if (const cel::Comprehension* c = expr.comprehension.get()) {
+      return reads(c->iter_range) || reads(c->accu_init) || reads(c->loop_condition) ||
+             reads(c->loop_step) || reads(c->result);
+    }
+    return false;
+  }
+
+  // The parsed `source`, shared by every rule of the CRD with the same text (the
+  // AgentgatewayBackend CRD repeats `duration(self) >= duration('1s')` 156 times).
+  std::shared_ptr<const cel::Ast> Program(const std::string& source, std::string& error) {
+    auto [slot, added] = programs_.try_emplace(source);
+    if (added) {
+      auto parsed = cel::Parse(source);
+      if (parsed) {
+        slot->second.ast = std::make_shared<const cel::Ast>(std::move(*parsed));
+      } else {
+        slot->second.error = parsed.error().ToString();
+      }
+    }
+    error = slot->second.error;
+    return slot->second.ast;
+  }
+
   Status Rules(Schema& schema, const Json& value, const Path& at) {
     if (!value.is_array()) return Fail(at, "must be a list of rules");
     for (std::size_t i = 0; i < value.size(); ++i) {
@@ -131,6 +181,15 @@ class Compiler {
         if (!done) return done;
       }
       if (rule.rule.empty()) return Fail(entry_at, "a rule needs `rule`");
+      rule.program = Program(rule.rule, rule.compile_error);
+      rule.uses_old_self = rule.program && ReadsOldSelf(*rule.program->root);
+      if (!rule.message_expression.empty()) {
+        std::string message_error;
+        rule.message_program = Program(rule.message_expression, message_error);
+        if (!message_error.empty() && rule.compile_error.empty()) {
+          rule.compile_error = "messageExpression: " + message_error;
+        }
+      }
       schema.rules.push_back(std::move(rule));
     }
     return {};
@@ -209,7 +268,13 @@ class Compiler {
     return {};
   }
 
+  struct ParsedRule {
+    std::shared_ptr<const cel::Ast> ast;
+    std::string error;
+  };
+
   std::map<std::string, std::shared_ptr<const RE2>> patterns_;
+  std::map<std::string, ParsedRule> programs_;
 };
 
 }  // namespace
@@ -219,19 +284,7 @@ const Schema* Schema::Property(std::string_view name) const {
   return found == properties.end() ? nullptr : &found->second;
 }
 
-bool Schema::HasRules() const {
-  if (!rules.empty()) return true;
-  for (const auto& [name, property] : properties) {
-    if (property.HasRules()) return true;
-  }
-  auto any = [](const std::vector<Schema>& schemas) {
-    return std::any_of(schemas.begin(), schemas.end(),
-                       [](const Schema& schema) { return schema.HasRules(); });
-  };
-  return (additional_properties && additional_properties->HasRules()) ||
-         (items && items->HasRules()) || (not_schema && not_schema->HasRules()) || any(all_of) ||
-         any(any_of) || any(one_of);
-}
+bool Schema::HasRules() const { return rules_below; }
 
 std::string_view Schema::TypeName() const {
   switch (type) {

@@ -10,6 +10,8 @@
 #include <tl/expected.hpp>
 #include <vector>
 
+#include "validate/cel/ast.h"
+
 namespace re2 {
 class RE2;
 }
@@ -29,6 +31,13 @@ struct ValidationRule {
   std::string reason;      // FieldValueInvalid (default), FieldValueForbidden, ...
   std::string field_path;  // where the error is reported, relative to the node
   bool optional_old_self = false;
+
+  // Parsed once with the schema; identical texts share one tree. Null, with `compile_error`
+  // set, when the text does not parse.
+  std::shared_ptr<const cel::Ast> program;
+  std::shared_ptr<const cel::Ast> message_program;  // of message_expression, when set
+  std::string compile_error;
+  bool uses_old_self = false;  // a transition rule: skipped on create
 };
 
 // One node of a CRD's structural OpenAPI v3 schema, compiled once for validation: the
@@ -77,6 +86,7 @@ struct Schema {
   std::vector<Schema> all_of, any_of, one_of;
   std::unique_ptr<Schema> not_schema;
   std::vector<ValidationRule> rules;
+  bool rules_below = false;  // this node or one below it has rules (set by CompileSchema)
 
   Schema() = default;
   Schema(Schema&&) = default;

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "validate/cel/value.h"
 #include "validate/manifest/value.h"
 #include "validate/schema/field_error.h"
 #include "validate/schema/schema.h"
@@ -58,5 +60,19 @@ std::vector<FieldError> ValidateStructure(const Schema& root, const manifest::Va
 // `x-kubernetes-list-type: set` and `map` uniqueness: a Duplicate value error at the second of
 // two equal items (for a map list, equal in its key fields).
 std::vector<FieldError> ValidateListTypes(const Schema& root, const manifest::Value& object);
+
+// The `x-kubernetes-validations` rules of `root` against `object` (defaults applied), as the API
+// server runs them on create, once the checks above found nothing that blocks them: each node's
+// rules with `self` bound to the node (typed by its schema; the root shows apiVersion, kind and
+// metadata.name/generateName), a node's rules before its children's, array items in order;
+// transition rules (oldSelf) skipped. A false rule is `<path>: Invalid value: "<schema type>":
+// <message>` (or its messageExpression, reason and fieldPath); a runtime error
+// `<error> evaluating rule: <message>`. Positions are those of the nodes the rules sit on.
+// `observer`, when set, sees every rule evaluated, with `self` and the result (tests compare the
+// results with another CEL evaluator).
+using RuleObserver = std::function<void(const ValidationRule& rule, const cel::Value& self,
+                                        const cel::Value& result)>;
+std::vector<FieldError> ValidateRules(const Schema& root, const manifest::Value& object,
+                                      const RuleObserver& observer = {});
 
 }  // namespace agw::schema
