@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm ci --prefix tests/sarif --no-audit --no-fund  # Ajv + the SARIF schema, for the SARIF test
 npm ci --prefix tests/e2e --no-audit --no-fund    # the openai and Anthropic SDKs, for tests/e2e
+npm ci --prefix tests/cel/differential --no-audit --no-fund  # @bufbuild/cel, for the CEL differential test
 shared_dir=${AGW_SHARED_DIR:-$(cd .. && pwd)/shared}
 # ccache, where the machine has it, only saves time: a clean machine builds without it.
 launcher=()
