@@ -35,32 +35,17 @@ int Unhex(char c) {
   return 0;
 }
 
+// RFC 3986's sub-delims, which net/url leaves as they are in hosts and valid paths.
+bool IsSubDelim(unsigned char c) {
+  return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
 // net/url's shouldEscape.
 bool ShouldEscape(unsigned char c, Mode mode) {
   if (IsAlnum(c)) return false;
-  if (mode == Mode::kHost || mode == Mode::kZone) {
-    switch (c) {
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case ':':
-      case '[':
-      case ']':
-      case '<':
-      case '>':
-      case '"':
-        return false;
-      default:
-        break;
-    }
+  if ((mode == Mode::kHost || mode == Mode::kZone) &&
+      (IsSubDelim(c) || c == ':' || c == '[' || c == ']' || c == '<' || c == '>' || c == '"')) {
+    return false;
   }
   switch (c) {
     case '-':
@@ -171,27 +156,8 @@ std::string Escape(std::string_view s, Mode mode) {
 bool ValidEncoded(std::string_view s, Mode mode) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case ':':
-      case '@':
-      case '[':
-      case ']':
-      case '%':
-        break;
-      default:
-        if (ShouldEscape(c, mode)) return false;
-    }
+    bool as_is = IsSubDelim(c) || c == ':' || c == '@' || c == '[' || c == ']' || c == '%';
+    if (!as_is && ShouldEscape(c, mode)) return false;
   }
   return true;
 }

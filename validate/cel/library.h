@@ -7,8 +7,10 @@
 //
 // Internal to agw_cel: callers use Evaluate.
 
+#include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "validate/cel/value.h"
@@ -18,6 +20,10 @@ namespace agw::cel::library {
 // duration() and timestamp() (conversions from strings and ints, and back), their arithmetic
 // and accessors (getHours, getFullYear, ... with an optional time zone). time.cc
 std::optional<Value> CallTime(std::string_view function, std::span<const Value> args);
+// cel-go's string() of a duration ("1.5s", "3600s") and of a timestamp (RFC 3339 in UTC, no
+// trailing zeros in the fraction), which format() prints too. time.cc
+std::string DurationText(std::int64_t nanos);
+std::string TimestampText(const Timestamp& time);
 
 // The Kubernetes URL library: url, isURL, getScheme, getHost, getHostname, getPort,
 // getEscapedPath, getQuery. kubernetes_url.cc

@@ -229,65 +229,6 @@ std::string IntegerText(const Value& v, unsigned base, bool upper = false) {
   return IntegerText(magnitude, i < 0, base, upper);
 }
 
-void AppendPadded(std::string& out, std::int64_t value, int width) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
-  if (value < 0) out += '-';
-  if (static_cast<int>(digits.size()) < width) {
-    out.append(static_cast<std::size_t>(width) - digits.size(), '0');
-  }
-  out += digits;
-}
-
-// Go's time.RFC3339Nano in UTC: the fraction without trailing zeros, none when whole.
-std::string TimestampText(const Timestamp& time) {
-  std::int64_t days = time.seconds / 86400;
-  std::int64_t second_of_day = time.seconds % 86400;
-  if (second_of_day < 0) {
-    second_of_day += 86400;
-    --days;
-  }
-  // Days since 1970-01-01 to a proleptic Gregorian date, counting 400-year eras from
-  // 0000-03-01 so that the leap day falls at the end of each year.
-  std::int64_t shifted = days + 719468;
-  std::int64_t era = (shifted >= 0 ? shifted : shifted - 146096) / 146097;
-  std::int64_t day_of_era = shifted - era * 146097;
-  std::int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  std::int64_t month_index = (5 * day_of_year + 2) / 153;  // 0 = March
-  std::int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
-  std::int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
-  std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  std::string out;
-  AppendPadded(out, year, 4);
-  out += '-';
-  AppendPadded(out, month, 2);
-  out += '-';
-  AppendPadded(out, day, 2);
-  out += 'T';
-  AppendPadded(out, second_of_day / 3600, 2);
-  out += ':';
-  AppendPadded(out, second_of_day / 60 % 60, 2);
-  out += ':';
-  AppendPadded(out, second_of_day % 60, 2);
-  if (time.nanos > 0) {
-    std::string fraction;
-    AppendPadded(fraction, time.nanos, 9);
-    fraction.erase(fraction.find_last_not_of('0') + 1);
-    out += '.';
-    out += fraction;
-  }
-  out += 'Z';
-  return out;
-}
-
-// Go's Duration.Seconds() printed shortest, with an "s": 1h45m47s is "6347s", 1.5s "1.5s".
-std::string DurationText(std::int64_t nanos) {
-  double seconds =
-      static_cast<double>(nanos / 1'000'000'000) + static_cast<double>(nanos % 1'000'000'000) / 1e9;
-  return ShortestFixed(seconds) + "s";
-}
-
 std::string ClauseError(std::string_view clause_text, std::string_view type) {
   return std::string(clause_text) + ", was given " + std::string(type);
 }

@@ -199,7 +199,7 @@ double DurationIn(std::int64_t nanos, std::int64_t unit) {
 
 // cel-go's string(duration): the seconds as the shortest decimal that reads back as the same
 // float64 (strconv.FormatFloat(s, 'f', -1, 64)), then "s".
-std::string DurationText(std::int64_t nanos) {
+std::string GoDurationText(std::int64_t nanos) {
   double seconds = DurationIn(nanos, kNanosPerSecond);
   char buffer[64];
   auto [end, error] =
@@ -290,7 +290,7 @@ void AppendPadded(std::string& out, std::int64_t value, int width) {
 
 // Go's Time.Format(time.RFC3339Nano) in UTC: the fraction without trailing zeros, none for a
 // whole second.
-std::string TimestampText(const Timestamp& t) {
+std::string GoTimestampText(const Timestamp& t) {
   std::int64_t days = FloorDiv(t.seconds, kSecondsPerDay);
   std::int64_t second_of_day = t.seconds - days * kSecondsPerDay;
   CivilDate date = CivilFromDays(days);
@@ -904,8 +904,8 @@ std::optional<Value> Convert(std::string_view f, const Value& x) {
     return Value::TimestampOf(*t);
   }
   if (f == "string") {
-    if (x.kind() == K::kDuration) return Value::String(DurationText(x.duration_nanos()));
-    if (x.kind() == K::kTimestamp) return Value::String(TimestampText(x.timestamp()));
+    if (x.kind() == K::kDuration) return Value::String(GoDurationText(x.duration_nanos()));
+    if (x.kind() == K::kTimestamp) return Value::String(GoTimestampText(x.timestamp()));
     return std::nullopt;
   }
   if (f == "int") {
@@ -916,6 +916,10 @@ std::optional<Value> Convert(std::string_view f, const Value& x) {
 }
 
 }  // namespace
+
+std::string DurationText(std::int64_t nanos) { return GoDurationText(nanos); }
+
+std::string TimestampText(const Timestamp& time) { return GoTimestampText(time); }
 
 std::optional<Value> CallTime(std::string_view function, std::span<const Value> args) {
   if (args.empty()) return std::nullopt;
