@@ -42,6 +42,8 @@ inline constexpr char kDivide[] = "_/_";
 inline constexpr char kModulo[] = "_%_";
 inline constexpr char kNegate[] = "-_";
 inline constexpr char kIndex[] = "_[_]";
+inline constexpr char kOptionalSelect[] = "_?._";  // a.?b, with the field name as a string
+inline constexpr char kOptionalIndex[] = "_[?_]";  // a[?k]
 // Used by the all/exists expansions: false only for `false`, true for errors and unknowns.
 inline constexpr char kNotStrictlyFalse[] = "@not_strictly_false";
 }  // namespace op

@@ -461,6 +461,17 @@ class Evaluator {
       }
     }
     if (operand.is_error()) return operand;
+    if (operand.kind() == K::kOptional && !expr.test_only) {
+      // Selecting on an optional (`a.?b.c`) selects inside it: none stays none, an absent field
+      // gives none.
+      const Value* held = operand.optional_value();
+      if (held == nullptr) return operand;
+      if (held->kind() != K::kMap) return NoOverload("select " + expr.name);
+      for (const auto& [key, value] : held->map()) {
+        if (key.kind() == K::kString && key.text() == expr.name) return Value::Optional(value);
+      }
+      return Value::Optional(std::nullopt);
+    }
     if (operand.kind() != K::kMap) return NoOverload("select " + expr.name);
     const Value* field = nullptr;
     for (const auto& [key, value] : operand.map()) {
@@ -569,9 +580,9 @@ class Evaluator {
 
   static std::optional<Value> CallLibraries(std::string_view f, std::span<const Value> args) {
     using Library = std::optional<Value> (*)(std::string_view, std::span<const Value>);
-    static constexpr Library kLibraries[] = {library::CallTime,  library::CallUrl,
-                                             library::CallNet,   library::CallQuantity,
-                                             library::CallLists, library::CallStringFormat};
+    static constexpr Library kLibraries[] = {
+        library::CallTime,  library::CallUrl,      library::CallNet,         library::CallQuantity,
+        library::CallLists, library::CallOptional, library::CallStringFormat};
     for (Library call : kLibraries) {
       if (std::optional<Value> result = call(f, args)) return result;
     }

@@ -43,6 +43,11 @@ std::optional<Value> CallQuantity(std::string_view function, std::span<const Val
 // kubernetes_lists.cc
 std::optional<Value> CallLists(std::string_view function, std::span<const Value> args);
 
+// cel-go's optional types: optional.of, optional.none, optional.ofNonZeroValue, hasValue,
+// value, orValue, or, and `_?._` / `_[?_]` (what the parser makes of a.?b and a[?k]).
+// optional.cc
+std::optional<Value> CallOptional(std::string_view function, std::span<const Value> args);
+
 // The strings extension's format, quote and reverse. strings_format.cc
 std::optional<Value> CallStringFormat(std::string_view function, std::span<const Value> args);
 

@@ -455,26 +455,42 @@ class Parser {
       const Token& op_token = Advance();
       std::size_t offset = op_token.offset;
       if (op_token.kind == TokenKind::kLBracket) {
-        if (At(TokenKind::kQuestion)) {
+        bool optional = At(TokenKind::kQuestion);
+        if (optional && !options_.enable_optional_syntax) {
           return Fail(offset, "unsupported syntax '[?'");
         }
+        if (optional) Advance();
         ExprPtr index = ParseExpr();
         if (!index || !Expect(TokenKind::kRBracket)) {
           return nullptr;
         }
         int children = std::max(Height(expr.get()), Height(index.get()));
-        expr = NewCallOf(offset, op::kIndex, std::move(expr), std::move(index));
+        expr = NewCallOf(offset, optional ? op::kOptionalIndex : op::kIndex, std::move(expr),
+                         std::move(index));
         if (!SetCountedHeight(*expr, children)) {
           return nullptr;
         }
         continue;
       }
-      if (At(TokenKind::kQuestion)) {
+      bool optional = At(TokenKind::kQuestion);
+      if (optional && !options_.enable_optional_syntax) {
         return Fail(offset, "unsupported syntax '.?'");
       }
+      if (optional) Advance();
       std::optional<std::string> field = ParseFieldName();
       if (!field) {
         return nullptr;
+      }
+      if (optional) {
+        ExprPtr name = NewExpr(Expr::Kind::kConstant, offset);
+        name->constant.kind = Constant::Kind::kString;
+        name->constant.string_value = std::move(*field);
+        int children = Height(expr.get());
+        expr = NewCallOf(offset, op::kOptionalSelect, std::move(expr), std::move(name));
+        if (!SetCountedHeight(*expr, children)) {
+          return nullptr;
+        }
+        continue;
       }
       bool quoted = tokens_[pos_ - 1].kind == TokenKind::kEscapedIdent;
       std::string name = std::move(*field);

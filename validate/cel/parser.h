@@ -3,9 +3,9 @@
 // The CEL parser: what cel-go's `cel.NewEnv().Parse(expr)` accepts. Syntax only (no type or
 // variable checking); the standard macros are expanded (has, all, exists, exists_one and
 // existsOne, map with 2 or 3 arguments, filter); the optional syntax (`a.?b`, `a[?b]`, `[?x]`,
-// `{?k: v}`) and backquoted identifiers are not enabled, so they are errors; the reserved words
-// (as, break, const, continue, else, for, function, if, import, let, loop, package, namespace,
-// return, var, void, while) cannot be identifiers.
+// `{?k: v}`) and backquoted identifiers are off unless ParseOptions enables them; the reserved
+// words (as, break, const, continue, else, for, function, if, import, let, loop, package,
+// namespace, return, var, void, while) cannot be identifiers.
 //
 // Pure and thread-compatible: Parse keeps no state between calls.
 
@@ -27,6 +27,10 @@ struct ParseOptions {
   // Backquoted field names (`a.`b-c``, `Msg{`f.g`: 1}`): cel-go's EnableIdentEscapeSyntax,
   // off in cel.NewEnv(); the CEL conformance suite turns it on for its quoted-field cases.
   bool enable_quoted_identifiers = false;
+  // Optional field selection and indexing (`a.?b`, `a[?k]`): cel-go's OptionalTypes, which the
+  // Kubernetes CEL environment enables for CRD rules. Parsed as calls of `_?._` (operand, field
+  // name as a string) and `_[?_]`. Optional list and map entries (`[?x]`, `{?k: v}`) stay errors.
+  bool enable_optional_syntax = false;
 };
 
 struct ParseError {

@@ -144,7 +144,9 @@ class Compiler {
   std::shared_ptr<const cel::Ast> Program(const std::string& source, std::string& error) {
     auto [slot, added] = programs_.try_emplace(source);
     if (added) {
-      auto parsed = cel::Parse(source);
+      cel::ParseOptions options;
+      options.enable_optional_syntax = true;  // the Kubernetes CEL environment's OptionalTypes
+      auto parsed = cel::Parse(source, options);
       if (parsed) {
         slot->second.ast = std::make_shared<const cel::Ast>(std::move(*parsed));
       } else {
