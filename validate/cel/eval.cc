@@ -232,6 +232,24 @@ Value Convert(std::string_view f, const Value& x) {
   return Value::Error("no matching overload for '" + std::string(f) + "'");
 }
 
+// A map key as Go's %v prints it in cel-go's "no such key" error.
+std::string KeyText(const Value& key) {
+  switch (key.kind()) {
+    case K::kString:
+      return key.text();
+    case K::kInt:
+      return std::to_string(key.int_value());
+    case K::kUint:
+      return std::to_string(key.uint_value());
+    case K::kBool:
+      return key.bool_value() ? "true" : "false";
+    case K::kDouble:
+      return DoubleText(key.double_value());
+    default:
+      return std::string(key.TypeName());
+  }
+}
+
 // Whether a value may serve as a list index, and which.
 std::optional<std::int64_t> IndexOf(const Value& index) {
   if (index.kind() == K::kInt) return index.int_value();
@@ -261,7 +279,9 @@ Value IntegerArithmetic(std::string_view function, T x, T y) {
   } else if (function == op::kMultiply) {
     overflow = __builtin_mul_overflow(x, y, &r);
   } else {
-    if (y == 0) return Value::Error(function == op::kDivide ? "divide by zero" : "modulus by zero");
+    if (y == 0) {
+      return Value::Error(function == op::kDivide ? "division by zero" : "modulus by zero");
+    }
     if constexpr (std::is_signed_v<T>) {
       // The one quotient that does not fit; the remainder is 0.
       if (x == std::numeric_limits<T>::min() && y == -1) {
@@ -645,7 +665,11 @@ class Evaluator {
           // NaN against a number orders as false under every operator.
           bool numbers = (a.kind() == K::kDouble || a.kind() == K::kInt || a.kind() == K::kUint) &&
                          (b.kind() == K::kDouble || b.kind() == K::kInt || b.kind() == K::kUint);
-          return numbers ? Value::Bool(false) : NoOverload(f);
+          if (numbers) return Value::Bool(false);
+          // cel-go's comparison of an orderable value with another type says no more than this.
+          bool orderable = a.kind() != K::kList && a.kind() != K::kMap && a.kind() != K::kNull &&
+                           a.kind() != K::kType;
+          return orderable ? Value::Error("no such overload") : NoOverload(f);
         }
         if (id == Fn::kLess) return Value::Bool(*order < 0);
         if (id == Fn::kLessEquals) return Value::Bool(*order <= 0);
@@ -678,7 +702,7 @@ class Evaluator {
         }
         if (a.kind() == K::kMap) {
           if (const Value* found = FindInMap(a.map(), b)) return *found;
-          return Value::Error("no such key");
+          return Value::Error("no such key: " + KeyText(b));
         }
         return NoOverload(f);
       }

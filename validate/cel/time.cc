@@ -3,6 +3,8 @@
 // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z, and the accessors take an optional
 // time zone, an IANA name read from the system's TZif files or a fixed "[+-]hh:mm" offset.
 
+#include "validate/cel/time.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -953,3 +955,17 @@ std::optional<Value> CallTime(std::string_view function, std::span<const Value> 
 }
 
 }  // namespace agw::cel::library
+
+namespace agw::cel {
+
+std::optional<std::int64_t> ParseGoDuration(std::string_view text) {
+  return library::ParseDuration(text);
+}
+
+std::optional<Timestamp> ParseTimestamp(std::string_view text) {
+  std::optional<Timestamp> time = library::ParseRfc3339(text);
+  if (!time || !library::InRange(time->seconds)) return std::nullopt;
+  return time;
+}
+
+}  // namespace agw::cel

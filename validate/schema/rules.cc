@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "validate/cel/eval.h"
+#include "validate/cel/time.h"
+#include "validate/manifest/base64.h"
 #include "validate/schema/validator.h"
 
 namespace agw::schema {
@@ -120,9 +122,35 @@ cel::Value Untyped(const Value& value) {
   return Scalar(value);
 }
 
+// A string of format duration, date, date-time or byte as the CEL type the server gives it;
+// an error value when it does not read as one (the schema check reports such a value first).
+cel::Value FormattedString(const Schema& schema, const Value& value) {
+  const std::string& text = value.text();
+  if (schema.format == "duration") {
+    std::optional<std::int64_t> nanos = cel::ParseGoDuration(text);
+    if (nanos) return cel::Value::Duration(*nanos);
+    return cel::Value::Error("Invalid duration " + text);
+  }
+  if (schema.format == "date-time" || schema.format == "date") {
+    std::optional<cel::Timestamp> time =
+        cel::ParseTimestamp(schema.format == "date" ? text + "T00:00:00Z" : text);
+    if (time && (schema.format == "date-time" || text.size() == 10)) {
+      return cel::Value::TimestampOf(*time);
+    }
+    return cel::Value::Error("Invalid " + schema.format + " formatted value " + text);
+  }
+  if (schema.format == "byte") {
+    manifest::Base64Result decoded = manifest::DecodeBase64(text);
+    if (!decoded.error_offset) return cel::Value::Bytes(std::move(decoded.bytes));
+    return cel::Value::Error("Invalid byte formatted value " + text);
+  }
+  return Scalar(value);
+}
+
 // `value` as CEL sees it under `schema`: objects with properties as objects whose fields are
 // the escaped property names (other keys are invisible), objects with additionalProperties as
-// maps, integers as int, numbers as double. The root of a resource (and an embedded resource)
+// maps, integers as int, numbers as double, strings of format duration, date, date-time and
+// byte as durations, timestamps and bytes. The root of a resource (and an embedded resource)
 // shows apiVersion, kind and of its metadata only name and generateName.
 cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
   if (value.is_null()) return cel::Value();
@@ -185,6 +213,9 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
       return Scalar(value);
     case Schema::Type::kNumber:
       if (value.is_int()) return cel::Value::Double(static_cast<double>(value.int_value()));
+      return Scalar(value);
+    case Schema::Type::kString:
+      if (value.is_string() && !schema.format.empty()) return FormattedString(schema, value);
       return Scalar(value);
     default:
       return Untyped(value);
@@ -318,7 +349,8 @@ class RuleWalker {
         continue;
       }
       if (result.kind() == cel::Value::Kind::kBool && result.bool_value()) continue;
-      Fail(rule, types, value, activation, path);
+      // Message expressions never see oldSelf on create, even for optionalOldSelf rules.
+      Fail(rule, types, value, vars, path);
       if (stopped_) return;
     }
   }
@@ -330,9 +362,9 @@ class RuleWalker {
     const Value* at = &value;
     if (!rule.field_path.empty()) {
       std::string suffix = FollowFieldPath(rule.field_path, types, at);
-      where = where.empty()             ? suffix
-              : suffix.starts_with('[') ? where + suffix
-                                        : where + "." + suffix;
+      // The server appends the normalized path as one child segment, so a map key right below
+      // the node prints as `spec.labels.[k]`.
+      where = where.empty() ? suffix : where + "." + suffix;
     }
     std::string detail;
     if (rule.message_program) {
