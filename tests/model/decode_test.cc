@@ -295,7 +295,8 @@ spec:
     - type: RequestRedirect
       requestRedirect:
         statusCode: 301
-    backendRefs:
+  # A redirect and backendRefs in one rule break a CEL rule of the CRD: the mirror goes here.
+  - backendRefs:
     - name: svc
       port: 80
       filters:
@@ -310,7 +311,7 @@ spec:
 )");
   REQUIRE(d.model.http_routes.size() == 1);
   const auto& rules = d.model.http_routes[0].rules;
-  REQUIRE(rules.size() == 2);
+  REQUIRE(rules.size() == 3);
 
   REQUIRE(rules[0].filters.size() == 2);
   const auto& redirect = rules[0].filters[0];
@@ -334,10 +335,10 @@ spec:
   REQUIRE(rules[1].filters.size() == 1);
   REQUIRE(rules[1].filters[0].request_redirect.has_value());
   CHECK(rules[1].filters[0].request_redirect->status_code == 301);
-  REQUIRE(rules[1].backend_refs.size() == 1);
-  REQUIRE(rules[1].backend_refs[0].filters.size() == 1);
-  const auto& backend_mirror = rules[1].backend_refs[0].filters[0];
-  CHECK(backend_mirror.path == "spec.rules[1].backendRefs[0].filters[0]");
+  REQUIRE(rules[2].backend_refs.size() == 1);
+  REQUIRE(rules[2].backend_refs[0].filters.size() == 1);
+  const auto& backend_mirror = rules[2].backend_refs[0].filters[0];
+  CHECK(backend_mirror.path == "spec.rules[2].backendRefs[0].filters[0]");
   REQUIRE(backend_mirror.request_mirror.has_value());
   CHECK(backend_mirror.request_mirror->backend_ref.kind == "Service");
   REQUIRE(backend_mirror.request_mirror->fraction.has_value());

@@ -850,13 +850,13 @@ TEST_CASE("No matching route plans a 404") {
 
 TEST_CASE("Rule timeouts are parsed into the plan") {
   Config config(std::string(kGateway) +
-                Route("timeouts", R"(  - timeouts: {request: 500ms, backendRequest: 1m30s}
+                Route("timeouts", R"(  - timeouts: {request: 1m30s, backendRequest: 500ms}
     backendRefs:
     - {name: svc, port: 8080}
 )"));
   Plan plan = config.PlanFor(Get("/"));
-  CHECK(plan.request_timeout == milliseconds(500));
-  CHECK(plan.backend_timeout == milliseconds(90'000));
+  CHECK(plan.request_timeout == milliseconds(90'000));
+  CHECK(plan.backend_timeout == milliseconds(500));
 }
 
 TEST_CASE("Durations follow the Gateway API subset of Go's syntax") {

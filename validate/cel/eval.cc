@@ -317,6 +317,30 @@ Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
     if (a.kind() == K::kBytes) return Value::Bytes(a.text() + b.text());
     if (a.kind() == K::kList) {
       ValueList items = a.list();
+      if (a.list_type() == Value::ListType::kSet) {
+        for (const Value& item : b.list()) {
+          bool present = std::any_of(items.begin(), items.end(), [&](const Value& mine) {
+            Value equal = Equals(mine, item);
+            return equal.kind() == K::kBool && equal.bool_value();
+          });
+          if (!present) items.push_back(item);
+        }
+        return Value::SetList(std::move(items));
+      }
+      if (a.list_type() == Value::ListType::kMap) {
+        const std::vector<std::string>& keys = a.list_keys();
+        std::size_t own = items.size();
+        for (const Value& item : b.list()) {
+          // Only the left side's own items are replaced; the right side's are assumed unique.
+          const Value* same = FindByListKeys(std::span<const Value>(items.data(), own), item, keys);
+          if (same != nullptr) {
+            items[static_cast<std::size_t>(same - items.data())] = item;
+          } else {
+            items.push_back(item);
+          }
+        }
+        return Value::MapList(std::move(items), keys);
+      }
       items.insert(items.end(), b.list().begin(), b.list().end());
       return Value::List(std::move(items));
     }

@@ -1,5 +1,6 @@
 #include "validate/cel/value.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace agw::cel {
@@ -61,6 +62,37 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
 
 bool EqualValues(const Value& a, const Value& b);
 
+// The value of field `name` of a map item, or null.
+const Value* FieldNamed(const Value& item, std::string_view name) {
+  if (item.kind() != Value::Kind::kMap) return nullptr;
+  for (const auto& [key, value] : item.map()) {
+    if (key.kind() == Value::Kind::kString && key.text() == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const Value* FindByListKeys(std::span<const Value> items, const Value& item,
+                            const std::vector<std::string>& keys) {
+  for (const Value& candidate : items) {
+    bool same = true;
+    for (const std::string& key : keys) {
+      const Value* mine = FieldNamed(item, key);
+      const Value* theirs = FieldNamed(candidate, key);
+      if ((mine == nullptr) != (theirs == nullptr) ||
+          (mine != nullptr && !EqualValues(*mine, *theirs))) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return &candidate;
+  }
+  return nullptr;
+}
+
+namespace {
+
 bool EqualMaps(const ValueMap& a, const ValueMap& b) {
   if (a.size() != b.size()) return false;
   for (const auto& [key, value] : a) {
@@ -91,6 +123,21 @@ bool EqualValues(const Value& a, const Value& b) {
       const ValueList& x = a.list();
       const ValueList& y = b.list();
       if (x.size() != y.size()) return false;
+      if (a.list_type() == Value::ListType::kSet || b.list_type() == Value::ListType::kSet) {
+        return std::all_of(x.begin(), x.end(), [&](const Value& item) {
+          return std::any_of(y.begin(), y.end(),
+                             [&](const Value& other) { return EqualValues(item, other); });
+        });
+      }
+      if (a.list_type() == Value::ListType::kMap || b.list_type() == Value::ListType::kMap) {
+        const std::vector<std::string>& keys =
+            a.list_type() == Value::ListType::kMap ? a.list_keys() : b.list_keys();
+        for (const Value& item : x) {
+          const Value* other = FindByListKeys(y, item, keys);
+          if (other == nullptr || !EqualValues(item, *other)) return false;
+        }
+        return true;
+      }
       for (std::size_t i = 0; i < x.size(); ++i) {
         if (!EqualValues(x[i], y[i])) return false;
       }
@@ -161,7 +208,22 @@ Value Value::Bytes(std::string value) {
 Value Value::List(ValueList items) {
   Value v;
   v.kind_ = Kind::kList;
-  v.data_ = std::make_shared<const ValueList>(std::move(items));
+  v.data_ = std::make_shared<const ListData>(ListData{std::move(items), ListType::kAtomic, {}});
+  return v;
+}
+
+Value Value::SetList(ValueList items) {
+  Value v;
+  v.kind_ = Kind::kList;
+  v.data_ = std::make_shared<const ListData>(ListData{std::move(items), ListType::kSet, {}});
+  return v;
+}
+
+Value Value::MapList(ValueList items, std::vector<std::string> keys) {
+  Value v;
+  v.kind_ = Kind::kList;
+  v.data_ =
+      std::make_shared<const ListData>(ListData{std::move(items), ListType::kMap, std::move(keys)});
   return v;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,6 +68,13 @@ class Value {
   static Value String(std::string value);  // UTF-8
   static Value Bytes(std::string value);
   static Value List(ValueList items);
+  // A list of `x-kubernetes-list-type: set`: equal to another whatever the order, and `+` adds
+  // only the items it lacks (k8s.io/apiserver/pkg/cel/common values.go).
+  static Value SetList(ValueList items);
+  // A list of `x-kubernetes-list-type: map` keyed by the fields `keys`: equal to another when
+  // the items with the same keys are equal, and `+` replaces the items whose keys the right
+  // side has (in place) and appends the others.
+  static Value MapList(ValueList items, std::vector<std::string> keys);
   static Value Map(ValueMap entries);
   // A type value, named as CEL names types: "int", "list", "null_type", "type", ...
   static Value Type(std::string name);
@@ -94,7 +102,13 @@ class Value {
   double double_value() const { return std::get<double>(data_); }
   // String, bytes, type name or error message.
   const std::string& text() const { return std::get<std::string>(data_); }
-  const ValueList& list() const { return *std::get<std::shared_ptr<const ValueList>>(data_); }
+  const ValueList& list() const { return std::get<std::shared_ptr<const ListData>>(data_)->items; }
+  enum class ListType : std::uint8_t { kAtomic, kSet, kMap };
+  ListType list_type() const { return std::get<std::shared_ptr<const ListData>>(data_)->type; }
+  // The key fields of a map list; empty for the others.
+  const std::vector<std::string>& list_keys() const {
+    return std::get<std::shared_ptr<const ListData>>(data_)->keys;
+  }
   const ValueMap& map() const { return *std::get<std::shared_ptr<const ValueMap>>(data_); }
 
   // The name of this value's CEL type: "null_type", "bool", "int", "uint", "double", "string",
@@ -104,8 +118,13 @@ class Value {
 
  private:
   Kind kind_ = Kind::kNull;
+  struct ListData {
+    ValueList items;
+    ListType type = ListType::kAtomic;
+    std::vector<std::string> keys;
+  };
   std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
-               std::shared_ptr<const ValueList>, std::shared_ptr<const ValueMap>, Timestamp,
+               std::shared_ptr<const ListData>, std::shared_ptr<const ValueMap>, Timestamp,
                std::shared_ptr<const Value>, std::shared_ptr<const OpaqueValue>>
       data_;
 };
@@ -125,5 +144,10 @@ std::optional<int> Compare(const Value& a, const Value& b);
 // The value under `key` in a map value, with numeric keys matched across int, uint and double
 // (`{1: 'a'}[1u]`); null when absent.
 const Value* FindInMap(const ValueMap& map, const Value& key);
+
+// The item of `items` whose fields `keys` equal those of `item` (a field absent from both
+// counts as equal), or null: how a map list finds an item's counterpart.
+const Value* FindByListKeys(std::span<const Value> items, const Value& item,
+                            const std::vector<std::string>& keys);
 
 }  // namespace agw::cel

@@ -204,6 +204,10 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
       cel::ValueList items;
       items.reserve(value.items().size());
       for (const Value& item : value.items()) items.push_back(ToCel(*schema.items, item, false));
+      if (schema.list_type == "set") return cel::Value::SetList(std::move(items));
+      if (schema.list_type == "map") {
+        return cel::Value::MapList(std::move(items), schema.list_map_keys);
+      }
       return cel::Value::List(std::move(items));
     }
     case Schema::Type::kInteger:
