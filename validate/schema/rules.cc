@@ -319,14 +319,19 @@ class RuleWalker {
     // for an optional one, and the other transition rules do not run.
     optional_old_self.Bind("oldSelf", cel::Value::Optional(std::nullopt));
     for (const ValidationRule& rule : rules.rules) {
-      if (!rule.compile_error.empty()) {
-        Add(FieldError::Type::kInvalid, path, types, "rule compile error: " + rule.compile_error,
-            value);
+      const cel::Ast* program = rule.program->ast();
+      const cel::Ast* message_program =
+          rule.message_program ? rule.message_program->ast() : nullptr;
+      if (program == nullptr || (rule.message_program && message_program == nullptr)) {
+        std::string error = program == nullptr
+                                ? rule.program->error()
+                                : "messageExpression: " + rule.message_program->error();
+        Add(FieldError::Type::kInvalid, path, types, "rule compile error: " + error, value);
         continue;
       }
-      if (rule.uses_old_self && !rule.optional_old_self) continue;
+      if (rule.program->reads_old_self() && !rule.optional_old_self) continue;
       const cel::Activation& activation = rule.optional_old_self ? optional_old_self : vars;
-      cel::Value result = cel::Evaluate(*rule.program->root, activation);
+      cel::Value result = cel::Evaluate(*program->root, activation);
       if (observer_) observer_(rule, self, result);
       if (result.is_error()) {
         const std::string& message = result.text();
@@ -371,8 +376,9 @@ class RuleWalker {
       where = where.empty() ? suffix : where + "." + suffix;
     }
     std::string detail;
-    if (rule.message_program) {
-      cel::Value message = cel::Evaluate(*rule.message_program->root, activation);
+    if (const cel::Ast* message_program =
+            rule.message_program ? rule.message_program->ast() : nullptr) {
+      cel::Value message = cel::Evaluate(*message_program->root, activation);
       if (message.is_error() &&
           message.text().starts_with("operation cancelled: actual cost limit exceeded")) {
         errors_.push_back(Made(FieldError::Type::kInvalid, where, types,

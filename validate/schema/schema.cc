@@ -122,39 +122,12 @@ class Compiler {
            any(schema.any_of) || any(schema.one_of);
   }
 
-  static bool ReadsOldSelf(const cel::Expr& expr) {
-    if (expr.kind == cel::Expr::Kind::kIdent && expr.name == "oldSelf") return true;
-    auto reads = [](const cel::ExprPtr& child) { return child && ReadsOldSelf(*child); };
-    if (reads(expr.target)) return true;
-    for (const cel::ExprPtr& arg : expr.args) {
-      if (reads(arg)) return true;
-    }
-    for (const cel::Entry& entry : expr.entries) {
-      if (reads(entry.key) || reads(entry.value)) return true;
-    }
-    if (const cel::Comprehension* c = expr.comprehension.get()) {
-      return reads(c->iter_range) || reads(c->accu_init) || reads(c->loop_condition) ||
-             reads(c->loop_step) || reads(c->result);
-    }
-    return false;
-  }
-
-  // The parsed `source`, shared by every rule of the CRD with the same text (the
+  // The program of `source`, shared by every rule of the CRD with the same text (the
   // AgentgatewayBackend CRD repeats `duration(self) >= duration('1s')` 156 times).
-  std::shared_ptr<const cel::Ast> Program(const std::string& source, std::string& error) {
-    auto [slot, added] = programs_.try_emplace(source);
-    if (added) {
-      cel::ParseOptions options;
-      options.enable_optional_syntax = true;  // the Kubernetes CEL environment's OptionalTypes
-      auto parsed = cel::Parse(source, options);
-      if (parsed) {
-        slot->second.ast = std::make_shared<const cel::Ast>(std::move(*parsed));
-      } else {
-        slot->second.error = parsed.error().ToString();
-      }
-    }
-    error = slot->second.error;
-    return slot->second.ast;
+  std::shared_ptr<const RuleProgram> Program(const std::string& source) {
+    std::shared_ptr<const RuleProgram>& program = programs_[source];
+    if (!program) program = std::make_shared<const RuleProgram>(source);
+    return program;
   }
 
   Status Rules(Schema& schema, const Json& value, const Path& at) {
@@ -183,14 +156,9 @@ class Compiler {
         if (!done) return done;
       }
       if (rule.rule.empty()) return Fail(entry_at, "a rule needs `rule`");
-      rule.program = Program(rule.rule, rule.compile_error);
-      rule.uses_old_self = rule.program && ReadsOldSelf(*rule.program->root);
+      rule.program = Program(rule.rule);
       if (!rule.message_expression.empty()) {
-        std::string message_error;
-        rule.message_program = Program(rule.message_expression, message_error);
-        if (!message_error.empty() && rule.compile_error.empty()) {
-          rule.compile_error = "messageExpression: " + message_error;
-        }
+        rule.message_program = Program(rule.message_expression);
       }
       schema.rules.push_back(std::move(rule));
     }
@@ -270,16 +238,57 @@ class Compiler {
     return {};
   }
 
-  struct ParsedRule {
-    std::shared_ptr<const cel::Ast> ast;
-    std::string error;
-  };
-
   std::map<std::string, std::shared_ptr<const RE2>> patterns_;
-  std::map<std::string, ParsedRule> programs_;
+  std::map<std::string, std::shared_ptr<const RuleProgram>> programs_;
 };
 
+bool ReadsOldSelf(const cel::Expr& expr) {
+  if (expr.kind == cel::Expr::Kind::kIdent && expr.name == "oldSelf") return true;
+  auto reads = [](const cel::ExprPtr& child) { return child && ReadsOldSelf(*child); };
+  if (reads(expr.target)) return true;
+  for (const cel::ExprPtr& arg : expr.args) {
+    if (reads(arg)) return true;
+  }
+  for (const cel::Entry& entry : expr.entries) {
+    if (reads(entry.key) || reads(entry.value)) return true;
+  }
+  if (const cel::Comprehension* c = expr.comprehension.get()) {
+    return reads(c->iter_range) || reads(c->accu_init) || reads(c->loop_condition) ||
+           reads(c->loop_step) || reads(c->result);
+  }
+  return false;
+}
+
 }  // namespace
+
+void RuleProgram::ParseOnce() const {
+  std::call_once(parsed_, [this] {
+    cel::ParseOptions options;
+    options.enable_optional_syntax = true;  // the Kubernetes CEL environment's OptionalTypes
+    auto parsed = cel::Parse(source_, options);
+    if (!parsed) {
+      error_ = parsed.error().ToString();
+      return;
+    }
+    ast_ = std::make_unique<const cel::Ast>(std::move(*parsed));
+    reads_old_self_ = ReadsOldSelf(*ast_->root);
+  });
+}
+
+const cel::Ast* RuleProgram::ast() const {
+  ParseOnce();
+  return ast_.get();
+}
+
+const std::string& RuleProgram::error() const {
+  ParseOnce();
+  return error_;
+}
+
+bool RuleProgram::reads_old_self() const {
+  ParseOnce();
+  return reads_old_self_;
+}
 
 const Schema* Schema::Property(std::string_view name) const {
   auto found = properties.find(name);

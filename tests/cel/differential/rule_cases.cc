@@ -544,7 +544,7 @@ void CollectRules(const schema::BuiltinCrdSet& set, std::set<std::string>& rules
         const Schema* node = stack.back();
         stack.pop_back();
         for (const schema::ValidationRule& rule : node->rules) {
-          if (rule.uses_old_self && !rule.optional_old_self) {
+          if (rule.program->reads_old_self() && !rule.optional_old_self) {
             transition_rules.insert(rule.rule);
           } else {
             rules.insert(rule.rule);
