@@ -43,6 +43,10 @@ std::optional<Value> CallQuantity(std::string_view function, std::span<const Val
 // kubernetes_lists.cc
 std::optional<Value> CallLists(std::string_view function, std::span<const Value> args);
 
+// The Kubernetes format library (k8s.io/apiserver/pkg/cel/library format.go): format.named,
+// format.dns1123Label and the other named formats, and validate(). kubernetes_format.cc
+std::optional<Value> CallFormatLibrary(std::string_view function, std::span<const Value> args);
+
 // cel-go's optional types: optional.of, optional.none, optional.ofNonZeroValue, hasValue,
 // value, orValue, or, and `_?._` / `_[?_]` (what the parser makes of a.?b and a[?k]).
 // optional.cc

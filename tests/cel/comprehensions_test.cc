@@ -1,0 +1,1 @@
+// Filled in by the two-variable comprehension work of issue 13.

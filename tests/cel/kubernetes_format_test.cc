@@ -1,0 +1,1 @@
+// Filled in by the format library work of issue 13.
