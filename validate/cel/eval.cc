@@ -624,9 +624,10 @@ class Evaluator {
 
   static std::optional<Value> CallLibraries(std::string_view f, std::span<const Value> args) {
     using Library = std::optional<Value> (*)(std::string_view, std::span<const Value>);
-    static constexpr Library kLibraries[] = {
-        library::CallTime,  library::CallUrl,      library::CallNet,         library::CallQuantity,
-        library::CallLists, library::CallOptional, library::CallStringFormat};
+    static constexpr Library kLibraries[] = {library::CallTime,     library::CallUrl,
+                                             library::CallNet,      library::CallQuantity,
+                                             library::CallLists,    library::CallFormatLibrary,
+                                             library::CallOptional, library::CallStringFormat};
     for (Library call : kLibraries) {
       if (std::optional<Value> result = call(f, args)) return result;
     }
