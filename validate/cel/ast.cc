@@ -126,6 +126,9 @@ void Append(std::string& out, const Expr& expr) {
     case Expr::Kind::kComprehension: {
       const Comprehension& c = *expr.comprehension;
       out += "__comprehension__(" + c.iter_var + ", ";
+      if (!c.iter_var2.empty()) {
+        out += c.iter_var2 + ", ";
+      }
       Append(out, *c.iter_range);
       out += ", " + c.accu_var + ", ";
       Append(out, *c.accu_init);
@@ -187,6 +190,7 @@ Function FunctionOf(std::string_view name) {
       {"substring", Function::kSubstring},
       {"trim", Function::kTrim},
       {"join", Function::kJoin},
+      {kMapInsert, Function::kMapInsert},
   };
   for (const auto& [core, function] : kCore) {
     if (core == name) return function;

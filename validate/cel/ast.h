@@ -3,8 +3,8 @@
 // The parsed form of a CEL expression, shaped like cel-go's `ast.Expr` (and the CEL spec's
 // syntax.proto): constants, identifiers, field selections, calls (operators are calls to
 // functions named like `_+_`), list and map literals, message construction, and the
-// comprehensions that the macros (has, all, exists, exists_one/existsOne, map, filter) expand
-// into.
+// comprehensions that the macros (has, all, exists, exists_one/existsOne, map, filter, and the
+// two-variable forms of cel-go's ext.TwoVarComprehensions) expand into.
 //
 // Values own their children; an Ast is movable and not copyable.
 
@@ -52,6 +52,11 @@ inline constexpr char kNotStrictlyFalse[] = "@not_strictly_false";
 // cannot shadow it.
 inline constexpr char kAccumulatorName[] = "@result";
 
+// The function transformMap and transformMapEntry steps call (cel-go ext/comprehensions.go):
+// `cel.@mapInsert(map, key, value)` adds one entry, `cel.@mapInsert(map, entries)` all entries of
+// a map, and either fails on a key the map already has. Not writable in source (no '@' token).
+inline constexpr char kMapInsert[] = "cel.@mapInsert";
+
 // The functions the evaluator's core implements, resolved by the parser when it builds a call
 // so that evaluation compares no names; kOther for the rest (the libraries, dispatched by name).
 enum class Function : std::uint8_t {
@@ -98,6 +103,7 @@ enum class Function : std::uint8_t {
   kSubstring,
   kTrim,
   kJoin,
+  kMapInsert,  // evaluated by the comprehension whose step it is
 };
 
 // The core function called `name`, or Function::kOther.
@@ -126,9 +132,12 @@ struct Entry {
 };
 
 // A fold over `iter_range`: accu = accu_init; for each element bound to iter_var, while
-// loop_condition holds, accu = loop_step; the value is `result`.
+// loop_condition holds, accu = loop_step; the value is `result`. With `iter_var2` set (cel-go's
+// IterVar2), iter_var is a list's index (int) or a map's key, and iter_var2 the element or the
+// value under that key.
 struct Comprehension {
   std::string iter_var;
+  std::string iter_var2;  // "" for the one-variable comprehensions
   ExprPtr iter_range;
   std::string accu_var;
   ExprPtr accu_init;
@@ -165,7 +174,9 @@ struct Ast {
 
 // A compact rendering for tests and debugging: `_+_(a, 1)`, `a.b`, `has(a.b)`, `x.f(1)`,
 // `[1, 2]`, `{"k": v}`, `T{f: 1}`, `__comprehension__(x, range, @result, init, cond, step,
-// result)`. Strings are double-quoted with escapes, bytes prefixed with b, uints suffixed u.
+// result)` (`__comprehension__(i, v, range, ...)` with two variables, as cel-go's debug printer
+// puts IterVar2 after IterVar). Strings are double-quoted with escapes, bytes prefixed with b,
+// uints suffixed u.
 std::string ToDebugString(const Expr& expr);
 
 }  // namespace agw::cel

@@ -532,27 +532,82 @@ class Evaluator {
   Value Comprehend(const Comprehension& c, const Scope& vars) {
     Value range = Eval(*c.iter_range, vars);
     if (range.is_error()) return range;
-    ValueList keys;
-    const ValueList* elements = nullptr;
-    if (range.kind() == K::kList) {
-      elements = &range.list();
-    } else if (range.kind() == K::kMap) {
-      keys.reserve(range.map().size());
-      for (const auto& [key, value] : range.map()) keys.push_back(key);
-      elements = &keys;
-    } else {
+    if (range.kind() != K::kList && range.kind() != K::kMap) {
       return NoOverload("comprehension over " + std::string(range.TypeName()));
     }
     Value accumulator = Eval(*c.accu_init, vars);
     Scope accumulator_scope{&vars, c.accu_var, &accumulator};
-    for (const Value& element : *elements) {
-      Scope step{&accumulator_scope, c.iter_var, &element};
-      Value condition = Eval(*c.loop_condition, step);
-      if (condition.kind() == K::kBool && !condition.bool_value()) break;
-      Value next = Eval(*c.loop_step, step);
-      accumulator = std::move(next);
+    // One iteration with the variables bound to `first` and, for a two-variable comprehension,
+    // `second`; false once the loop condition stops the loop.
+    auto iterate = [&](const Value& first, const Value& second) {
+      Scope first_scope{&accumulator_scope, c.iter_var, &first};
+      Scope second_scope{&first_scope, c.iter_var2, &second};
+      const Scope& scope = c.iter_var2.empty() ? first_scope : second_scope;
+      Value condition = Eval(*c.loop_condition, scope);
+      if (condition.kind() == K::kBool && !condition.bool_value()) return false;
+      accumulator = Eval(*c.loop_step, scope);
+      return true;
+    };
+    if (range.kind() == K::kList) {
+      const ValueList& items = range.list();
+      Value index;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        // One variable takes the element; two take the index and the element.
+        if (c.iter_var2.empty()) {
+          if (!iterate(items[i], index)) break;
+          continue;
+        }
+        index = Value::Int(static_cast<std::int64_t>(i));
+        if (!iterate(index, items[i])) break;
+      }
+    } else {
+      for (const auto& [key, value] : range.map()) {
+        if (!iterate(key, value)) break;
+      }
     }
     return Eval(*c.result, accumulator_scope);
+  }
+
+  // A comprehension's loop step. Only the expansions of transformMap and transformMapEntry call
+  // cel.@mapInsert (it has no source syntax), as the whole step or as the true branch of the
+  // filter's conditional, so those two shapes are evaluated here; any other step goes to Eval.
+  // cel.@mapInsert(map, key, value) and cel.@mapInsert(map, entries): cel-go's
+  // types.InsertMapKeyValue, which refuses a key the map already has.
+  static Value MapInsert(std::span<const Value> args) {
+    for (const Value& arg : args) {
+      if (arg.is_error()) return arg;
+    }
+    bool entries = args.size() == 2 && args[1].kind() == K::kMap;
+    if (args[0].kind() != K::kMap || (!entries && args.size() != 3)) return NoOverload(kMapInsert);
+    ValueMap map = args[0].map();
+    auto insert = [&map](const Value& key, const Value& value) -> std::optional<Value> {
+      if (FindInMap(map, key) == nullptr) {
+        map.emplace_back(key, value);
+        return std::nullopt;
+      }
+      // Go's %v of the key, as cel-go prints it: strings unquoted, numbers in decimal.
+      std::string text;
+      if (key.kind() == K::kString) {
+        text = key.text();
+      } else if (key.kind() == K::kInt) {
+        text = std::to_string(key.int_value());
+      } else if (key.kind() == K::kUint) {
+        text = std::to_string(key.uint_value());
+      } else if (key.kind() == K::kBool) {
+        text = key.bool_value() ? "true" : "false";
+      } else {
+        text = std::string(key.TypeName());
+      }
+      return Value::Error("insert failed: key " + text + " already exists");
+    };
+    if (!entries) {
+      if (std::optional<Value> error = insert(args[1], args[2])) return std::move(*error);
+      return Value::Map(std::move(map));
+    }
+    for (const auto& [key, value] : args[1].map()) {
+      if (std::optional<Value> error = insert(key, value)) return std::move(*error);
+    }
+    return Value::Map(std::move(map));
   }
 
   Value Logical(const Expr& expr, const Scope& vars, bool is_and) {
@@ -606,6 +661,8 @@ class Evaluator {
     if (expr.regex && args.size() == 2 && args[0].kind() == K::kString) {
       return Value::Bool(RE2::PartialMatch(args[0].text(), *expr.regex));
     }
+    // Only the expansions of transformMap and transformMapEntry call it.
+    if (id == Fn::kMapInsert) return MapInsert(args);
     if (id == Fn::kOther) {
       if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
       return Value::Error("no matching overload for '" + f + "'");

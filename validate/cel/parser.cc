@@ -1,6 +1,7 @@
 // A recursive-descent parser for the CEL grammar (cel-spec doc/langdef.md; cel-go
 // parser/gen/CEL.g4), producing the AST cel-go's visitor (parser/parser.go) builds from the
-// ANTLR parse tree, macros expanded as parser/macro.go does.
+// ANTLR parse tree, macros expanded as parser/macro.go (and, when enabled, cel-go's
+// ext/comprehensions.go) does.
 
 #include "validate/cel/parser.h"
 
@@ -36,10 +37,14 @@ struct Macro {
   bool receiver;
   int min_args;
   int max_args;
+  // cel-go ext.TwoVarComprehensions: the first two arguments name the iteration variables.
+  bool two_var = false;
 };
 
-// cel-go parser.AllMacros (cel.StandardMacros), which cel.NewEnv() installs.
-constexpr std::array<Macro, 7> kMacros = {{
+// cel-go parser.AllMacros (cel.StandardMacros), which cel.NewEnv() installs, then the macros of
+// ext.TwoVarComprehensions, which ParseOptions::enable_two_var_comprehensions adds. cel-go keys
+// macros by name, argument count and receiver, so `l.all(i, v, p)` is a plain call without them.
+constexpr std::array<Macro, 14> kMacros = {{
     {"has", false, 1, 1},
     {"all", true, 2, 2},
     {"exists", true, 2, 2},
@@ -47,6 +52,13 @@ constexpr std::array<Macro, 7> kMacros = {{
     {"existsOne", true, 2, 2},
     {"map", true, 2, 3},
     {"filter", true, 2, 2},
+    {"all", true, 3, 3, true},
+    {"exists", true, 3, 3, true},
+    {"existsOne", true, 3, 3, true},
+    {"exists_one", true, 3, 3, true},
+    {"transformList", true, 3, 4, true},
+    {"transformMap", true, 3, 4, true},
+    {"transformMapEntry", true, 3, 4, true},
 }};
 
 class Parser {
@@ -848,6 +860,9 @@ class Parser {
 
   const Macro* FindMacro(std::string_view name, bool receiver, std::size_t args) const {
     for (const Macro& macro : kMacros) {
+      if (macro.two_var && !options_.enable_two_var_comprehensions) {
+        continue;
+      }
       if (macro.name == name && macro.receiver == receiver &&
           static_cast<int>(args) >= macro.min_args && static_cast<int>(args) <= macro.max_args) {
         return &macro;
@@ -876,63 +891,128 @@ class Parser {
       SetHeight(*test, height);
       return test;
     }
-    std::string_view name = macro->name;
-    if (args[0]->kind != Expr::Kind::kIdent) {
-      return Fail(args[0]->offset, name == "map" || name == "filter"
-                                       ? "argument is not an identifier"
-                                       : "argument must be a simple name");
-    }
-    std::string iter_var = args[0]->name;
-    // cel-go rejects both its hidden accumulator name and the traditional `__result__`.
-    if (iter_var == kAccumulatorName || iter_var == "__result__") {
-      return Fail(args[0]->offset, "iteration variable overwrites accumulator variable");
-    }
-    auto accu = [&]() { return NewIdent(offset, kAccumulatorName); };
     auto comprehension = std::make_unique<Comprehension>();
-    comprehension->iter_var = iter_var;
+    if (macro->two_var ? !TwoIterVars(args, *comprehension)
+                       : !OneIterVar(macro->name, args, *comprehension)) {
+      return nullptr;
+    }
     comprehension->iter_range = std::move(target);
     comprehension->accu_var = kAccumulatorName;
-    if (name == "all" || name == "exists") {
-      bool all = name == "all";
-      comprehension->accu_init = NewBool(offset, all);
-      comprehension->loop_condition = NewCallOf(
-          offset, op::kNotStrictlyFalse, all ? accu() : NewCallOf(offset, op::kLogicalNot, accu()));
-      comprehension->loop_step =
-          NewCallOf(offset, all ? op::kLogicalAnd : op::kLogicalOr, accu(), std::move(args[1]));
-      comprehension->result = accu();
-    } else if (name == "exists_one" || name == "existsOne") {
-      comprehension->accu_init = NewInt(offset, 0);
-      comprehension->loop_condition = NewBool(offset, true);
-      comprehension->loop_step =
-          NewCallOf(offset, op::kConditional, std::move(args[1]),
-                    NewCallOf(offset, op::kAdd, accu(), NewInt(offset, 1)), accu());
-      comprehension->result = NewCallOf(offset, op::kEquals, accu(), NewInt(offset, 1));
-    } else {  // map, filter
-      ExprPtr filter;
-      ExprPtr element;
-      if (name == "filter") {
-        filter = std::move(args[1]);
-        element = std::move(args[0]);
-      } else if (args.size() == 3) {
-        filter = std::move(args[1]);
-        element = std::move(args[2]);
-      } else {
-        element = std::move(args[1]);
-      }
-      std::vector<ExprPtr> single;
-      single.push_back(std::move(element));
-      ExprPtr step = NewCallOf(offset, op::kAdd, accu(), NewList(offset, std::move(single)));
-      if (filter) {
-        step = NewCallOf(offset, op::kConditional, std::move(filter), std::move(step), accu());
-      }
-      comprehension->accu_init = NewList(offset, {});
-      comprehension->loop_condition = NewBool(offset, true);
-      comprehension->loop_step = std::move(step);
-      comprehension->result = accu();
+    std::size_t vars = macro->two_var ? 2 : 1;
+    if (!ExpandMacro(offset, macro->name, std::move(args), vars, *comprehension)) {
+      return nullptr;
     }
     ExprPtr expr = NewExpr(Expr::Kind::kComprehension, offset);
     expr->comprehension = std::move(comprehension);
     return expr;
+  }
+
+  // cel-go rejects both its hidden accumulator name and the traditional `__result__`.
+  static bool IsAccumulatorName(const std::string& name) {
+    return name == kAccumulatorName || name == "__result__";
+  }
+
+  // The variable of all, exists, exists_one/existsOne, map and filter (cel-go parser/macro.go).
+  bool OneIterVar(std::string_view macro, const std::vector<ExprPtr>& args,
+                  Comprehension& comprehension) {
+    if (args[0]->kind != Expr::Kind::kIdent) {
+      Fail(args[0]->offset, macro == "map" || macro == "filter" ? "argument is not an identifier"
+                                                                : "argument must be a simple name");
+      return false;
+    }
+    if (IsAccumulatorName(args[0]->name)) {
+      Fail(args[0]->offset, "iteration variable overwrites accumulator variable");
+      return false;
+    }
+    comprehension.iter_var = args[0]->name;
+    return true;
+  }
+
+  // The two variables of a two-variable macro, checked in cel-go's order (ext/comprehensions.go
+  // extractIterVars): each a simple name, then distinct, then neither the accumulator.
+  bool TwoIterVars(const std::vector<ExprPtr>& args, Comprehension& comprehension) {
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (args[i]->kind != Expr::Kind::kIdent) {
+        Fail(args[i]->offset, "argument must be a simple name");
+        return false;
+      }
+    }
+    const std::string& first = args[0]->name;
+    const std::string& second = args[1]->name;
+    if (first == second) {
+      Fail(args[1]->offset, "duplicate variable name: " + first);
+      return false;
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (IsAccumulatorName(args[i]->name)) {
+        Fail(args[i]->offset, "iteration variable overwrites accumulator variable");
+        return false;
+      }
+    }
+    comprehension.iter_var = first;
+    comprehension.iter_var2 = second;
+    return true;
+  }
+
+  // Fills in the accumulator, loop condition, step and result of `macro`, whose arguments after
+  // the `vars` iteration variables are the predicate, or the optional filter and the transform.
+  bool ExpandMacro(std::size_t offset, std::string_view macro, std::vector<ExprPtr> args,
+                   std::size_t vars, Comprehension& comprehension) {
+    auto accu = [&]() { return NewIdent(offset, kAccumulatorName); };
+    if (macro == "all" || macro == "exists") {
+      bool all = macro == "all";
+      comprehension.accu_init = NewBool(offset, all);
+      comprehension.loop_condition = NewCallOf(
+          offset, op::kNotStrictlyFalse, all ? accu() : NewCallOf(offset, op::kLogicalNot, accu()));
+      comprehension.loop_step =
+          NewCallOf(offset, all ? op::kLogicalAnd : op::kLogicalOr, accu(), std::move(args[vars]));
+      comprehension.result = accu();
+      return true;
+    }
+    if (macro == "exists_one" || macro == "existsOne") {
+      comprehension.accu_init = NewInt(offset, 0);
+      comprehension.loop_condition = NewBool(offset, true);
+      comprehension.loop_step =
+          NewCallOf(offset, op::kConditional, std::move(args[vars]),
+                    NewCallOf(offset, op::kAdd, accu(), NewInt(offset, 1)), accu());
+      comprehension.result = NewCallOf(offset, op::kEquals, accu(), NewInt(offset, 1));
+      return true;
+    }
+    // map, filter, transformList, transformMap, transformMapEntry: an optional filter before
+    // the transform, except that filter keeps the element itself.
+    ExprPtr filter;
+    ExprPtr transform;
+    if (macro == "filter") {
+      filter = std::move(args[1]);
+      transform = std::move(args[0]);
+    } else if (args.size() == vars + 2) {
+      filter = std::move(args[vars]);
+      transform = std::move(args[vars + 1]);
+    } else {
+      transform = std::move(args[vars]);
+    }
+    ExprPtr step;
+    if (macro == "transformMap") {
+      // cel.@mapInsert(@result, key, transform): the key is the first variable.
+      step = NewCallOf(offset, kMapInsert, accu(), NewIdent(offset, comprehension.iter_var),
+                       std::move(transform));
+      comprehension.accu_init = NewExpr(Expr::Kind::kMap, offset);
+    } else if (macro == "transformMapEntry") {
+      step = NewCallOf(offset, kMapInsert, accu(), std::move(transform));
+      comprehension.accu_init = NewExpr(Expr::Kind::kMap, offset);
+    } else {
+      std::vector<ExprPtr> single;
+      single.push_back(std::move(transform));
+      step = NewCallOf(offset, op::kAdd, accu(), NewList(offset, std::move(single)));
+      comprehension.accu_init = NewList(offset, {});
+    }
+    if (filter) {
+      step = NewCallOf(offset, op::kConditional, std::move(filter), std::move(step), accu());
+    }
+    comprehension.loop_condition = NewBool(offset, true);
+    comprehension.loop_step = std::move(step);
+    comprehension.result = accu();
+    return true;
   }
 
   std::string_view source_;

@@ -2,7 +2,10 @@
 
 // The CEL parser: what cel-go's `cel.NewEnv().Parse(expr)` accepts. Syntax only (no type or
 // variable checking); the standard macros are expanded (has, all, exists, exists_one and
-// existsOne, map with 2 or 3 arguments, filter); the optional syntax (`a.?b`, `a[?b]`, `[?x]`,
+// existsOne, map with 2 or 3 arguments, filter); the two-variable comprehension macros (all,
+// exists, existsOne and exists_one with 3 arguments, transformList, transformMap and
+// transformMapEntry with 3 or 4) are off unless ParseOptions enables them; the optional syntax
+// (`a.?b`, `a[?b]`, `[?x]`,
 // `{?k: v}`) and backquoted identifiers are off unless ParseOptions enables them; the reserved
 // words (as, break, const, continue, else, for, function, if, import, let, loop, package,
 // namespace, return, var, void, while) cannot be identifiers.
@@ -31,6 +34,13 @@ struct ParseOptions {
   // Kubernetes CEL environment enables for CRD rules. Parsed as calls of `_?._` (operand, field
   // name as a string) and `_[?_]`. Optional list and map entries (`[?x]`, `{?k: v}`) stay errors.
   bool enable_optional_syntax = false;
+  // cel-go's ext.TwoVarComprehensions, which the Kubernetes CEL environment enables for CRD rules
+  // from compatibility version 1.32: `l.all(i, v, p)`, `m.exists(k, v, p)`, existsOne and
+  // exists_one with 3 arguments, `transformList(i, v, [filter,] t)`, `transformMap(k, v,
+  // [filter,] t)` (a map from each key to t) and `transformMapEntry(k, v, [filter,] {key: t})`.
+  // The variables are a list's index and element, or a map's key and value. Off, these are
+  // plain method calls, as in cel.NewEnv().
+  bool enable_two_var_comprehensions = false;
 };
 
 struct ParseError {

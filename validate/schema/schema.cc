@@ -265,6 +265,7 @@ void RuleProgram::ParseOnce() const {
   std::call_once(parsed_, [this] {
     cel::ParseOptions options;
     options.enable_optional_syntax = true;  // the Kubernetes CEL environment's OptionalTypes
+    options.enable_two_var_comprehensions = true;
     auto parsed = cel::Parse(source_, options);
     if (!parsed) {
       error_ = parsed.error().ToString();
