@@ -2,10 +2,9 @@
 // rules and routes that can never be selected, listeners and backends nothing uses, credentials
 // committed in Secrets, and AI backends that replace or forward the path a route matched.
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "tests/resolve/fixture.h"
 #include "validate/resolve/resolve.h"
@@ -66,8 +65,8 @@ TEST_CASE("shadowed-rule: a rule whose match an earlier rule of the same route a
         "spec.rules[2].matches[0] (PathPrefix /api, method GET) never receives requests: "
         "spec.rules[1].matches[0] matches the same requests and comes first");
   // A match is a block mapping: it starts at its first key.
-  CHECK(LineColumn(d) ==
-        r.After("method: GET\n    backendRefs:\n    - name: svc\n      port: 8080\n  - matches:\n    - "));
+  CHECK(LineColumn(d) == r.After("method: GET\n    backendRefs:\n    - name: svc\n      port: "
+                                 "8080\n  - matches:\n    - "));
   CHECK(r.Findings("duplicate-match").empty());
 }
 
@@ -126,7 +125,9 @@ TEST_CASE("shadowed-rule: header names compare case-insensitively and order does
         "spec.rules[0].matches[0] matches the same requests and comes first");
 }
 
-TEST_CASE("shadowed-rule: a rule reached through two parentRefs to one listener does not shadow itself", "[!mayfail]") {
+TEST_CASE(
+    "shadowed-rule: a rule reached through two parentRefs to one listener does not shadow itself",
+    "[!mayfail]") {
   Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
@@ -167,7 +168,9 @@ constexpr std::string_view kApiRule = R"(  hostnames:
         value: /api
 )";
 
-TEST_CASE("duplicate-match: of two routes with the same match and hostname, the one with the higher route key is warned") {
+TEST_CASE(
+    "duplicate-match: of two routes with the same match and hostname, the one with the higher "
+    "route key is warned") {
   // Loaded "b" first: the order in the manifest does not matter, the route key does.
   Resolved r(Join({kGateway, Route("b", kApiRule), Route("a", kApiRule)}));
   Diagnostic d = r.Finding("duplicate-match");
@@ -181,6 +184,22 @@ TEST_CASE("duplicate-match: of two routes with the same match and hostname, the 
         "equal matches are ordered by route namespace/name, then rule index (not by creation "
         "time)");
   CHECK(r.Findings("shadowed-rule").empty());
+}
+
+// Issue 13: a route the API server refuses (here a CEL rule of the HTTPRoute CRD: a Service
+// backendRef needs a port) never reaches the cluster, so it claims no match from a valid one.
+TEST_CASE("duplicate-match: a route the API server refuses claims nothing") {
+  Resolved r(Join({kGateway, kService,
+                   Route("a", std::string(kApiRule) + "    backendRefs:\n    - name: svc\n"),
+                   Route("b", std::string(kApiRule) +
+                                  "    backendRefs:\n    - name: svc\n      port: 8080\n")}),
+             {}, InputErrors::kAllowed);
+  REQUIRE(r.decode_findings().size() == 1);
+  CHECK(r.decode_findings()[0].message ==
+        "spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port for Service "
+        "reference");
+  INFO(r.AllFindings());
+  CHECK(r.Findings("duplicate-match").empty());
 }
 
 TEST_CASE("duplicate-match: route keys compare as plain strings, so web-v2 wins over web") {
@@ -311,7 +330,9 @@ TEST_CASE("unused-backend: an AgentgatewayBackend no route references") {
   CHECK(d.resource == "AgentgatewayBackend default/mcp");
   CHECK(d.message == "no route or policy uses AgentgatewayBackend default/mcp");
   CHECK(d.field_path == "metadata.name");
-  CHECK(d.hint == "the controller programs a backend only for Gateways whose routes or policies reference it");
+  CHECK(
+      d.hint ==
+      "the controller programs a backend only for Gateways whose routes or policies reference it");
 }
 
 TEST_CASE("unused-backend: the finding points at the value of metadata.name", "") {
@@ -332,7 +353,8 @@ spec:
   CHECK(LineColumn(d) == r.After("  name: "));
 }
 
-TEST_CASE("unused-backend: not reported for a backend a route references, also from another namespace") {
+TEST_CASE(
+    "unused-backend: not reported for a backend a route references, also from another namespace") {
   Resolved r(Join({kGateway, kStaticBackend, R"(apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
@@ -349,7 +371,9 @@ spec:
   CHECK(r.Findings("unused-backend").empty());
 }
 
-TEST_CASE("unused-backend: a backend referenced from another namespace by a same-named ref is still unused here") {
+TEST_CASE(
+    "unused-backend: a backend referenced from another namespace by a same-named ref is still "
+    "unused here") {
   // The route's ref has no namespace: it names apps/mcp, not default/mcp.
   Resolved r(Join({kStaticBackend, R"(apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -394,8 +418,8 @@ spec:
 // literal-api-key
 
 // 40 letters and digits.
-const std::string kRealLooking = "sk-proj-" + std::string("A1b2C3d4E5f6G7h8I9j0") +
-                                 std::string("K1l2M3n4O5p6Q7r8S9t0");
+const std::string kRealLooking =
+    "sk-proj-" + std::string("A1b2C3d4E5f6G7h8I9j0") + std::string("K1l2M3n4O5p6Q7r8S9t0");
 
 std::string Secret(std::string_view name, std::string_view body) {
   return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + std::string(name) + "\n" +
@@ -403,7 +427,8 @@ std::string Secret(std::string_view name, std::string_view body) {
 }
 
 TEST_CASE("literal-api-key: a real-looking key in stringData is reported without quoting it") {
-  Resolved r(Join({Secret("openai-secret", "stringData:\n  Authorization: " + kRealLooking + "\n")}));
+  Resolved r(
+      Join({Secret("openai-secret", "stringData:\n  Authorization: " + kRealLooking + "\n")}));
   Diagnostic d = r.Finding("literal-api-key");
   CHECK(d.severity == Severity::kWarning);
   CHECK(d.resource == "Secret default/openai-secret");
@@ -422,26 +447,30 @@ TEST_CASE("literal-api-key: a Bearer-prefixed real-looking key is reported") {
   CHECK(r.Findings("literal-api-key").size() == 1);
 }
 
-TEST_CASE("literal-api-key: an opaque token of 32+ letters and digits is reported even without a known prefix") {
-  Resolved r(Join({Secret("s", "stringData:\n  token: 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc\n")}));
+TEST_CASE(
+    "literal-api-key: an opaque token of 32+ letters and digits is reported even without a known "
+    "prefix") {
+  Resolved r(
+      Join({Secret("s", "stringData:\n  token: 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc\n")}));
   CHECK(r.Finding("literal-api-key").field_path == "stringData[token]");
 }
 
 TEST_CASE("literal-api-key: a key in base64 data is reported at data[<key>]", "") {
   // base64 of kRealLooking.
-  Resolved r(Join({Secret("s", "data:\n  Authorization: "
-                               "c2stcHJvai1BMWIyQzNkNEU1ZjZHN2g4STlqMEsxbDJNM240TzVwNlE3cjhTOXQw\n")}));
+  Resolved r(Join({Secret("s",
+                          "data:\n  Authorization: "
+                          "c2stcHJvai1BMWIyQzNkNEU1ZjZHN2g4STlqMEsxbDJNM240TzVwNlE3cjhTOXQw\n")}));
   Diagnostic d = r.Finding("literal-api-key");
   CHECK(d.field_path == "data[Authorization]");
   CHECK(LineColumn(d) == r.After("  Authorization: "));
 }
 
 TEST_CASE("literal-api-key: placeholders and short values are not reported") {
-  std::string value = GENERATE(as<std::string>{}, "$OPENAI_API_KEY", "${X}",
-                               "Bearer sk-ant-demo-placeholder-key", "\"Bearer $ANTHROPIC_KEY\"",
-                               "test", "changeme", "sk-short",
-                               "your-api-key-goes-here-0123456789abcdef",
-                               "sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  std::string value =
+      GENERATE(as<std::string>{}, "$OPENAI_API_KEY", "${X}", "Bearer sk-ant-demo-placeholder-key",
+               "\"Bearer $ANTHROPIC_KEY\"", "test", "changeme", "sk-short",
+               "your-api-key-goes-here-0123456789abcdef",
+               "sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
   INFO(value);
   Resolved r(Join({Secret("s", "stringData:\n  Authorization: " + value + "\n")}));
   CHECK(r.Findings("literal-api-key").empty());
@@ -466,14 +495,17 @@ std::string AiBackend(std::string_view name, std::string_view provider,
 
 std::string AiRoute(std::string_view prefix, std::string_view backend,
                     std::string_view filters = "") {
-  return Route("llm", "  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n"
-                      "        value: " +
-                          std::string(prefix) + "\n" + std::string(filters) +
-                          "    backendRefs:\n    - name: " + std::string(backend) +
-                          "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n");
+  return Route("llm",
+               "  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n"
+               "        value: " +
+                   std::string(prefix) + "\n" + std::string(filters) +
+                   "    backendRefs:\n    - name: " + std::string(backend) +
+                   "\n      group: agentgateway.dev\n      kind: AgentgatewayBackend\n");
 }
 
-TEST_CASE("ai-path-replaced: an OpenAI backend sends every request under the prefix to chat completions") {
+TEST_CASE(
+    "ai-path-replaced: an OpenAI backend sends every request under the prefix to chat "
+    "completions") {
   Resolved r(Join({kGateway, AiBackend("openai", "      openai:\n        model: gpt-4o-mini\n"),
                    AiRoute("/openai", "openai")}));
   Diagnostic d = r.Finding("ai-path-replaced");
@@ -489,9 +521,9 @@ TEST_CASE("ai-path-replaced: an OpenAI backend sends every request under the pre
 }
 
 TEST_CASE("ai-path-replaced: an Anthropic backend sends them to the messages API") {
-  Resolved r(Join({kGateway,
-                   AiBackend("claude", "      anthropic:\n        model: claude-sonnet-4-5\n"),
-                   AiRoute("/anthropic", "claude")}));
+  Resolved r(
+      Join({kGateway, AiBackend("claude", "      anthropic:\n        model: claude-sonnet-4-5\n"),
+            AiRoute("/anthropic", "claude")}));
   CHECK(r.Finding("ai-path-replaced").message ==
         "requests under /anthropic are sent to https://api.anthropic.com/v1/messages as chat "
         "completions: AgentgatewayBackend default/claude replaces the request path, so the "
@@ -514,9 +546,10 @@ TEST_CASE("ai-path-replaced: a path override is named in the message") {
 
 TEST_CASE("ai-path-replaced: a pathPrefix replaces the provider's /v1 base") {
   Resolved r(Join({kGateway,
-                   AiBackend("openai", "      openai:\n        model: gpt-4o\n"
-                                       "      host: llm.internal\n      port: 8080\n"
-                                       "      pathPrefix: /api/v2\n"),
+                   AiBackend("openai",
+                             "      openai:\n        model: gpt-4o\n"
+                             "      host: llm.internal\n      port: 8080\n"
+                             "      pathPrefix: /api/v2\n"),
                    AiRoute("/openai", "openai")}));
   CHECK(r.Finding("ai-path-replaced").message ==
         "requests under /openai are sent to http://llm.internal:8080/api/v2/chat/completions as "
@@ -524,7 +557,9 @@ TEST_CASE("ai-path-replaced: a pathPrefix replaces the provider's /v1 base") {
         "/openai prefix is not forwarded");
 }
 
-TEST_CASE("ai-path-replaced: not reported for the catch-all prefix / or when the backend has a routes map") {
+TEST_CASE(
+    "ai-path-replaced: not reported for the catch-all prefix / or when the backend has a routes "
+    "map") {
   SECTION("PathPrefix /") {
     Resolved r(Join({kGateway, AiBackend("openai", "      openai:\n        model: gpt-4o\n"),
                      AiRoute("/", "openai")}));
@@ -582,8 +617,8 @@ spec:
 }
 
 TEST_CASE("ai-path-forwarded: not reported when the rule rewrites the path") {
-  Resolved r(Join({kGateway, AiBackend("local", kLocalProvider),
-                   AiRoute("/local", "local", R"(    filters:
+  Resolved r(
+      Join({kGateway, AiBackend("local", kLocalProvider), AiRoute("/local", "local", R"(    filters:
     - type: URLRewrite
       urlRewrite:
         path:
@@ -596,9 +631,9 @@ TEST_CASE("ai-path-forwarded: not reported when the rule rewrites the path") {
 }
 
 TEST_CASE("ai-path-forwarded: a host override with a pathPrefix is replaced, not forwarded") {
-  Resolved r(Join({kGateway,
-                   AiBackend("local", std::string(kLocalProvider) + "      pathPrefix: /v1\n"),
-                   AiRoute("/local", "local")}));
+  Resolved r(
+      Join({kGateway, AiBackend("local", std::string(kLocalProvider) + "      pathPrefix: /v1\n"),
+            AiRoute("/local", "local")}));
   CHECK(r.Findings("ai-path-forwarded").empty());
   CHECK(r.Finding("ai-path-replaced").message ==
         "requests under /local are sent to http://host.docker.internal:8090/v1/chat/completions "

@@ -63,7 +63,11 @@ std::string Describe(const model::HTTPRouteMatch& match) {
   return text;
 }
 
-void LintShadowedMatches(Resolution& resolution) {
+// Rules no request can reach. A route the API server would refuse is left out: it never
+// reaches the cluster, so it takes no requests from the others.
+void LintShadowedMatches(const model::Model& model, Resolution& resolution) {
+  std::set<std::string> refused;
+  for (const manifest::ResourceId& id : model.rejected) refused.insert(id.ToString());
   for (const ResolvedListener& listener : resolution.config.listeners) {
     struct Claim {
       const model::HTTPRoute* route;
@@ -73,7 +77,7 @@ void LintShadowedMatches(Resolution& resolution) {
     // (hostname, signature) -> claims; the smallest route key wins the tie.
     std::map<std::pair<std::string, std::string>, std::vector<Claim>> claims;
     for (const ResolvedRoute& route : listener.routes) {
-      if (route.http == nullptr) continue;
+      if (route.http == nullptr || refused.count(route.http->id.ToString()) > 0) continue;
       std::vector<std::string> hosts = route.http->hostnames;
       if (hosts.empty()) hosts.push_back("");
       for (const ResolvedRule& rule : route.rules) {
@@ -308,7 +312,7 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
 }  // namespace
 
 void Lint(const model::Model& model, const ObjectIndex& index, Resolution& resolution) {
-  LintShadowedMatches(resolution);
+  LintShadowedMatches(model, resolution);
   LintUnusedListeners(resolution);
   LintUnusedBackends(model, resolution);
   LintCommittedCredentials(model, resolution);
