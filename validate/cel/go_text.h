@@ -8,6 +8,10 @@
 
 namespace agw::cel::library::go {
 
+// Go's backslash escape of `c` for \a \b \f \n \r \t \v, '\\' and '"', appended to `out`;
+// false, with nothing appended, for any other character.
+bool AppendBackslashEscape(std::string& out, char32_t c);
+
 // strconv.Quote: double quotes, Go's escapes, invalid UTF-8 as \x escapes.
 std::string Quote(std::string_view s);
 

@@ -48,6 +48,19 @@ std::pair<std::optional<char32_t>, std::size_t> DecodeRune(std::string_view s) {
   return {r, n};
 }
 
+bool AppendBackslashEscape(std::string& out, char32_t c) {
+  static constexpr std::pair<char32_t, const char*> kEscapes[] = {
+      {'\a', "\\a"}, {'\b', "\\b"}, {'\f', "\\f"},  {'\n', "\\n"}, {'\r', "\\r"},
+      {'\t', "\\t"}, {'\v', "\\v"}, {'\\', "\\\\"}, {'"', "\\\""}};
+  for (const auto& [character, escape] : kEscapes) {
+    if (c == character) {
+      out += escape;
+      return true;
+    }
+  }
+  return false;
+}
+
 // strconv.Quote: the form every Go error here uses for the text it quotes (%q).
 std::string Quote(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -63,42 +76,18 @@ std::string Quote(std::string_view s) {
       continue;
     }
     char32_t r = *rune;
-    if (r == '"' || r == '\\') {
-      out += '\\';
-      out += static_cast<char>(r);
-    } else if (r >= 0x20 && r < 0x7F) {
+    if (AppendBackslashEscape(out, r)) {
+      i += width;
+      continue;
+    }
+    if (r >= 0x20 && r < 0x7F) {
       out += static_cast<char>(r);
     } else if (r >= 0x80 && IsPrintNonAscii(r)) {
       out.append(s.substr(i, width));
     } else {
-      switch (r) {
-        case '\a':
-          out += "\\a";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\v':
-          out += "\\v";
-          break;
-        default: {
-          int digits = r < 0x80 ? 2 : r < 0x10000 ? 4 : 8;
-          out += digits == 2 ? "\\x" : digits == 4 ? "\\u" : "\\U";
-          for (int d = digits - 1; d >= 0; --d) out += kHex[(r >> (4 * d)) & 15];
-        }
-      }
+      int digits = r < 0x80 ? 2 : r < 0x10000 ? 4 : 8;
+      out += digits == 2 ? "\\x" : digits == 4 ? "\\u" : "\\U";
+      for (int d = digits - 1; d >= 0; --d) out += kHex[(r >> (4 * d)) & 15];
     }
     i += width;
   }

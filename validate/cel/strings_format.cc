@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "validate/cel/go_text.h"
 #include "validate/cel/library.h"
 
 namespace agw::cel::library {
@@ -105,40 +106,12 @@ std::vector<char32_t> Runes(std::string_view text) {
   return runes;
 }
 
+// cel-go's strings.quote: Go's backslash escapes; everything else, invalid UTF-8 included (read
+// as U+FFFD), as it is.
 std::string Quote(std::string_view text) {
   std::string out = "\"";
   for (char32_t c : Runes(text)) {
-    switch (c) {
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      default:
-        AppendRune(out, c);
-    }
+    if (!go::AppendBackslashEscape(out, c)) AppendRune(out, c);
   }
   out += '"';
   return out;
