@@ -7,42 +7,20 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/cel/eval_support.h"
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
 namespace agw::cel {
 namespace {
 
-ParseOptions TwoVar() {
-  ParseOptions options;
-  options.enable_two_var_comprehensions = true;
-  options.enable_optional_syntax = true;  // as in the Kubernetes environment
-  return options;
-}
+using test::ErrorOf;
+using test::IsTrue;
+using test::KubernetesParseOptions;
+using test::Run;
 
-Value Run(const std::string& text, const Activation& vars = Activation(),
-          const EvalOptions& eval = {}) {
-  auto ast = Parse(text, TwoVar());
-  INFO(text << (ast ? std::string() : " does not parse: " + ast.error().ToString()));
-  REQUIRE(ast);
-  return Evaluate(*ast->root, vars, eval);
-}
-
-bool IsTrue(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text << (result.is_error() ? " failed: " + result.text() : std::string()));
-  REQUIRE(result.kind() == Value::Kind::kBool);
-  return result.bool_value();
-}
-
-std::string ErrorOf(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text);
-  REQUIRE(result.is_error());
-  return result.text();
-}
-
-std::string Expand(const std::string& text, const ParseOptions& options = TwoVar()) {
+std::string Expand(const std::string& text,
+                   const ParseOptions& options = KubernetesParseOptions()) {
   auto ast = Parse(text, options);
   return ast ? ToDebugString(*ast->root) : "ERROR " + ast.error().ToString();
 }

@@ -6,38 +6,17 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/cel/eval_support.h"
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
 namespace agw::cel {
 namespace {
 
-Value Run(const std::string& text, const Activation& vars = Activation()) {
-  auto ast = Parse(text);
-  REQUIRE(ast);
-  return Evaluate(*ast->root, vars);
-}
-
-bool IsTrue(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text << (result.is_error() ? " failed: " + result.text() : std::string()));
-  REQUIRE(result.kind() == Value::Kind::kBool);
-  return result.bool_value();
-}
-
-std::string Text(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text << (result.is_error() ? " failed: " + result.text() : std::string()));
-  REQUIRE(result.kind() == Value::Kind::kString);
-  return result.text();
-}
-
-std::string ErrorOf(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text);
-  REQUIRE(result.is_error());
-  return result.text();
-}
+using test::ErrorOf;
+using test::IsTrue;
+using test::Run;
+using test::Text;
 
 Value Strings(std::initializer_list<const char*> items) {
   ValueList list;

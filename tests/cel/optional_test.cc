@@ -5,27 +5,15 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/cel/eval_support.h"
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
 namespace agw::cel {
 namespace {
 
-Value Run(const std::string& text, const Activation& vars = Activation()) {
-  ParseOptions options;
-  options.enable_optional_syntax = true;
-  auto ast = Parse(text, options);
-  INFO(text << (ast ? std::string() : " does not parse: " + ast.error().ToString()));
-  REQUIRE(ast);
-  return Evaluate(*ast->root, vars);
-}
-
-bool IsTrue(const std::string& text, const Activation& vars = Activation()) {
-  Value result = Run(text, vars);
-  INFO(text << (result.is_error() ? " failed: " + result.text() : std::string()));
-  REQUIRE(result.kind() == Value::Kind::kBool);
-  return result.bool_value();
-}
+using test::IsTrue;
+using test::Run;
 
 Activation WithSelf() {
   Activation vars;
