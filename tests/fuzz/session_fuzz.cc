@@ -50,7 +50,7 @@ spec:
   - matches: [{path: {type: RegularExpression, value: "/re/[a-z]+/[0-9]{1,4}"}}]
     filters:
     - type: URLRewrite
-      urlRewrite: {hostname: rewritten.example, path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}
+      urlRewrite: {hostname: rewritten.example, path: {type: ReplaceFullPath, replaceFullPath: /x}}
     backendRefs: [{name: upstream, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /web}, queryParams: [{name: q, value: "1"}], method: POST}]
     timeouts: {request: 1s}
