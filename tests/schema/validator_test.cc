@@ -16,6 +16,7 @@
 #include "validate/manifest/loader.h"
 #include "validate/schema/builtin.h"
 #include "validate/schema/catalog.h"
+#include "validate/schema/format.h"
 
 namespace agw::schema {
 namespace {
@@ -306,6 +307,20 @@ TEST_CASE("Defaults are applied top-down as the API server applies them") {
         Json::parse(R"([{"matches":[{"path":{"type":"PathPrefix","value":"/"}}]}])"));
   Checked empty_rules = Check("gateway-api-v1.4.0", std::string(kRoute) + "  rules: []\n");
   CHECK(empty_rules.defaulted["spec"]["rules"] == Json::array());  // an empty list stays empty
+}
+
+// kube-openapi's strfmt checks of "uuid", "uuid4" and "byte" (govalidator.IsBase64).
+TEST_CASE("Formats uuid and byte as strfmt checks them") {
+  CHECK(FormatAccepts("uuid", "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"));
+  CHECK(FormatAccepts("uuid", "0A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D"));  // dashes are optional
+  CHECK_FALSE(FormatAccepts("uuid", "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5"));
+  CHECK(FormatAccepts("uuid4", "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"));
+  CHECK_FALSE(FormatAccepts("uuid4", "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"));  // version 6
+  CHECK(FormatAccepts("byte", "aGk="));
+  CHECK(FormatAccepts("byte", "aGVsbG8h"));
+  CHECK_FALSE(FormatAccepts("byte", ""));
+  CHECK_FALSE(FormatAccepts("byte", "aGk"));
+  CHECK_FALSE(FormatAccepts("byte", "a=Gk"));
 }
 
 TEST_CASE("Go's renderings of bad values") {

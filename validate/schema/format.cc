@@ -105,8 +105,11 @@ bool IsUri(std::string_view text) {
   return !text.starts_with(':');  // "missing protocol scheme"
 }
 
+// govalidator.IsBase64, which strfmt's "byte" uses: whole groups of four, padding only at the
+// end, and at least one group (the empty string is not base64 there).
 bool IsBase64(std::string_view text) {
-  return text.size() % 4 == 0 && MatchesWhole(text, R"([A-Za-z0-9+/]*={0,2})");
+  return MatchesWhole(
+      text, R"((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4}))");
 }
 
 }  // namespace
@@ -136,9 +139,22 @@ bool FormatAccepts(std::string_view format, std::string_view text) {
   if (name == "datetime") return IsDateTime(text);
   if (name == "date") return IsDate(text);
   if (name == "uri") return IsUri(text);
-  if (name == "uuid" || name == "uuid3" || name == "uuid4" || name == "uuid5") {
+  // strfmt's patterns: dashes optional, any case, the version digit (and variant) checked for
+  // uuid3, uuid4 and uuid5.
+  if (name == "uuid") {
     return MatchesWhole(text,
-                        R"((?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+                        R"((?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})");
+  }
+  if (name == "uuid3") {
+    return MatchesWhole(text,
+                        R"((?i)[0-9a-f]{8}-?[0-9a-f]{4}-?3[0-9a-f]{3}-?[0-9a-f]{4}-?[0-9a-f]{12})");
+  }
+  if (name == "uuid4" || name == "uuid5") {
+    return MatchesWhole(
+        text,
+        name == "uuid4"
+            ? R"((?i)[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12})"
+            : R"((?i)[0-9a-f]{8}-?[0-9a-f]{4}-?5[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12})");
   }
   if (name == "byte") return IsBase64(text);
   if (name == "hostname") {
