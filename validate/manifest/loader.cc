@@ -89,7 +89,7 @@ void ExpandPath(const std::string& path, bool is_root, const LoadOptions& option
       errors.push_back(Error{"the path \"" + path + "\" does not exist"});
       return;
     case FileSystem::Kind::kFile:
-      if (is_root || HasManifestExtension(path)) {
+      if (is_root || options.any_extension || HasManifestExtension(path)) {
         files.push_back(path);
       }
       return;

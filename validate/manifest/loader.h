@@ -50,6 +50,9 @@ struct LoadOptions {
   // object that names a different one is an error, as with kubectl apply.
   std::string namespace_ = "default";
   bool namespace_explicit = false;
+  // Read every file of a directory, whatever its name: `kubectl diff` hands KUBECTL_EXTERNAL_DIFF
+  // two folders of objects named <group>.<version>.<kind>.<namespace>.<name>, with no extension.
+  bool any_extension = false;
 };
 
 // Everything loaded from the inputs. Owns the source text that Positions point into, so it
