@@ -16,6 +16,7 @@ void AddStatusCommand(CLI::App& app, int& exit_code);
 void AddRoutesCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code);
 void AddTranslateCommand(CLI::App& app, int& exit_code);
+void AddDiffCommand(CLI::App& app, int& exit_code);
 void AddVersionCommand(CLI::App& app, int& exit_code);
 
 }  // namespace agw::cmd

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   agw::cmd::AddRoutesCommand(app, exit_code);
   agw::cmd::AddRunCommand(app, exit_code);
   agw::cmd::AddTranslateCommand(app, exit_code);
+  agw::cmd::AddDiffCommand(app, exit_code);
   agw::cmd::AddVersionCommand(app, exit_code);
 
   try {
