@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cmd/commands.h"
+#include "cmd/json_output.h"
 #include "cmd/pipeline.h"
 #include "validate/diff/resource_diff.h"
 #include "validate/manifest/file_system.h"
@@ -19,6 +20,7 @@ struct DiffOptions {
   InputFlags inputs;  // -f: the new side
   std::vector<std::string> against;
   std::vector<std::string> positional;  // OLD NEW, as KUBECTL_EXTERNAL_DIFF passes them
+  std::string output = "text";          // text, json or markdown
 };
 
 // One side loaded; the manifest owns the text that findings point into.
@@ -54,6 +56,108 @@ std::unique_ptr<LoadedSide> LoadSide(manifest::LoadOptions load, const std::stri
   return loaded;
 }
 
+const char* KindName(diff::ResourceChangeKind kind) {
+  switch (kind) {
+    case diff::ResourceChangeKind::kAdded:
+      return "added";
+    case diff::ResourceChangeKind::kRemoved:
+      return "removed";
+    case diff::ResourceChangeKind::kChanged:
+      return "changed";
+    case diff::ResourceChangeKind::kUnchanged:
+      break;
+  }
+  return "unchanged";
+}
+
+const char* FieldKindName(diff::FieldChangeKind kind) {
+  return kind == diff::FieldChangeKind::kAdded     ? "added"
+         : kind == diff::FieldChangeKind::kRemoved ? "removed"
+                                                   : "changed";
+}
+
+std::string Summary(const diff::ResourceDiff& diff) {
+  return std::to_string(diff.added) + " added, " + std::to_string(diff.removed) + " removed, " +
+         std::to_string(diff.changed) + " changed, " + std::to_string(diff.unchanged) +
+         " unchanged";
+}
+
+// Every object that differs, with its fields; values as the text form shows them (JSON text of
+// scalars, summaries of collections), absent for a missing side and for Secret values.
+std::string RenderJson(const diff::ResourceDiff& diff) {
+  nlohmann::ordered_json resources = nlohmann::ordered_json::array();
+  for (const diff::ResourceChange& resource : diff.resources) {
+    if (resource.kind == diff::ResourceChangeKind::kUnchanged) continue;
+    nlohmann::ordered_json entry;
+    entry["change"] = KindName(resource.kind);
+    entry["group"] = resource.id.group;
+    entry["kind"] = resource.id.kind;
+    entry["namespace"] = resource.id.namespace_;
+    entry["name"] = resource.id.name;
+    nlohmann::ordered_json fields = nlohmann::ordered_json::array();
+    for (const diff::FieldChange& field : resource.fields) {
+      nlohmann::ordered_json item;
+      item["path"] = field.path;
+      item["change"] = FieldKindName(field.kind);
+      if (field.sensitive) {
+        item["sensitive"] = true;
+      } else {
+        if (!field.old_value.empty()) item["old"] = field.old_value;
+        if (!field.new_value.empty()) item["new"] = field.new_value;
+      }
+      fields.push_back(std::move(item));
+    }
+    if (resource.kind == diff::ResourceChangeKind::kChanged) entry["fields"] = std::move(fields);
+    resources.push_back(std::move(entry));
+  }
+  nlohmann::ordered_json out;
+  out["differences"] = diff.HasDifferences();
+  out["summary"] = {{"added", diff.added},
+                    {"removed", diff.removed},
+                    {"changed", diff.changed},
+                    {"unchanged", diff.unchanged}};
+  out["resources"] = std::move(resources);
+  return DumpJson(out) + "\n";
+}
+
+// A value inside a Markdown table cell: as code (a double-backtick span when it holds a
+// backtick), with pipes escaped and line breaks as spaces.
+std::string Cell(const std::string& text) {
+  std::string fence = text.find('`') == std::string::npos ? "`" : "`` ";
+  std::string out = fence;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out + (fence == "`" ? "`" : " ``");
+}
+
+// For a pull-request comment: the summary, then each object that differs, its field changes
+// in a collapsed table.
+std::string RenderMarkdown(const diff::ResourceDiff& diff) {
+  std::string out = "#### kubectl agentgateway diff: " + Summary(diff) + "\n";
+  for (const diff::ResourceChange& resource : diff.resources) {
+    if (resource.kind == diff::ResourceChangeKind::kUnchanged) continue;
+    std::string title = std::string(KindName(resource.kind)) + ": " + Cell(resource.id.ToString());
+    if (resource.kind != diff::ResourceChangeKind::kChanged) {
+      out += "\n- " + title + "\n";
+      continue;
+    }
+    out += "\n<details><summary>" + title + " (" + std::to_string(resource.fields.size()) +
+           (resource.fields.size() == 1 ? " field" : " fields") +
+           ")</summary>\n\n| field | old | new |\n| --- | --- | --- |\n";
+    for (const diff::FieldChange& field : resource.fields) {
+      std::string old_value = field.sensitive ? "(hidden)" : field.old_value;
+      std::string new_value = field.sensitive ? "(hidden)" : field.new_value;
+      out += "| " + Cell(field.path) + " | " +
+             (old_value.empty() ? std::string("(none)") : Cell(old_value)) + " | " +
+             (new_value.empty() ? std::string("(none)") : Cell(new_value)) + " |\n";
+    }
+    out += "\n</details>\n";
+  }
+  return out;
+}
+
 std::string FieldLine(const diff::FieldChange& field) {
   if (field.sensitive) {
     const char* what = field.kind == diff::FieldChangeKind::kAdded     ? "added"
@@ -85,10 +189,7 @@ std::string RenderText(const diff::ResourceDiff& diff) {
       out += "    " + FieldLine(field) + "\n";
     }
   }
-  out += std::to_string(diff.added) + " added, " + std::to_string(diff.removed) + " removed, " +
-         std::to_string(diff.changed) + " changed, " + std::to_string(diff.unchanged) +
-         " unchanged\n";
-  return out;
+  return out + Summary(diff) + "\n";
 }
 
 int RunDiff(const DiffOptions& options) {
@@ -121,7 +222,13 @@ int RunDiff(const DiffOptions& options) {
     return kExitOperational;
   }
   diff::ResourceDiff diff = diff::DiffResources(old_side->side, new_side->side);
-  std::cout << RenderText(diff);
+  if (options.output == "json") {
+    std::cout << RenderJson(diff);
+  } else if (options.output == "markdown") {
+    std::cout << RenderMarkdown(diff);
+  } else {
+    std::cout << RenderText(diff);
+  }
   return diff.HasDifferences() ? kExitFindings : kExitClean;
 }
 
@@ -141,6 +248,11 @@ void AddDiffCommand(CLI::App& app, int& exit_code) {
                       "File, directory or - (stdin) holding the old manifests; repeatable");
   command->add_option("paths", options->positional, "OLD NEW: two files or directories")
       ->expected(0, 2);
+  command
+      ->add_option("-o,--output", options->output,
+                   "Output format: text, json, or markdown (a pull-request comment with the field "
+                   "changes of each object collapsed)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
   command->callback([options, &exit_code] { exit_code = RunDiff(*options); });
 }
 

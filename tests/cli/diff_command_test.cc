@@ -84,6 +84,67 @@ TEST_CASE("diff OLD NEW reads kubectl diff's folders and shows only the real cha
   CHECK(result.exit_code == 1);
 }
 
+TEST_CASE("diff -o json and -o markdown give the same differences for tools and reviews") {
+  TempDir dir;
+  dir.Write("old/route.yaml", Route(""));
+  dir.Write("new/route.yaml",
+            Route("      weight: 3\n") + "---\n" + std::string(kSecret) + "new|token\n");
+  CommandResult json =
+      RunCommand({kPluginBinary, "diff", "old", "new", "-o", "json"}, "", dir.path());
+  CHECK(json.err == "");
+  CHECK(json.exit_code == 1);
+  CHECK(json.out ==
+        "{\n"
+        "  \"differences\": true,\n"
+        "  \"summary\": {\n"
+        "    \"added\": 1,\n"
+        "    \"removed\": 0,\n"
+        "    \"changed\": 1,\n"
+        "    \"unchanged\": 0\n"
+        "  },\n"
+        "  \"resources\": [\n"
+        "    {\n"
+        "      \"change\": \"added\",\n"
+        "      \"group\": \"\",\n"
+        "      \"kind\": \"Secret\",\n"
+        "      \"namespace\": \"default\",\n"
+        "      \"name\": \"key\"\n"
+        "    },\n"
+        "    {\n"
+        "      \"change\": \"changed\",\n"
+        "      \"group\": \"gateway.networking.k8s.io\",\n"
+        "      \"kind\": \"HTTPRoute\",\n"
+        "      \"namespace\": \"default\",\n"
+        "      \"name\": \"web\",\n"
+        "      \"fields\": [\n"
+        "        {\n"
+        "          \"path\": \"spec.rules[0].backendRefs[0].weight\",\n"
+        "          \"change\": \"changed\",\n"
+        "          \"old\": \"1\",\n"
+        "          \"new\": \"3\"\n"
+        "        }\n"
+        "      ]\n"
+        "    }\n"
+        "  ]\n"
+        "}\n");
+  CHECK(json.out.find("token") == std::string::npos);
+  CommandResult markdown =
+      RunCommand({kPluginBinary, "diff", "old", "new", "-o", "markdown"}, "", dir.path());
+  CHECK(markdown.exit_code == 1);
+  CHECK(markdown.out ==
+        "#### kubectl agentgateway diff: 1 added, 0 removed, 1 changed, 0 unchanged\n"
+        "\n"
+        "- added: `Secret default/key`\n"
+        "\n"
+        "<details><summary>changed: `HTTPRoute default/web` (1 field)</summary>\n"
+        "\n"
+        "| field | old | new |\n"
+        "| --- | --- | --- |\n"
+        "| `spec.rules[0].backendRefs[0].weight` | `1` | `3` |\n"
+        "\n"
+        "</details>\n");
+}
+
 TEST_CASE("diff exits 2 or more on usage errors and unreadable inputs") {
   TempDir dir;
   dir.Write("old/route.yaml", Route(""));
