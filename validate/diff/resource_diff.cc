@@ -122,22 +122,6 @@ void Normalise(Value& object, const ResourceId& id) {
 
 bool IsAbsent(const Value* value) { return value == nullptr || value->is_null(); }
 
-bool ScalarsEqual(const Value& a, const Value& b) {
-  if (a.is_number() && b.is_number()) {
-    if (a.is_int() && b.is_int()) return a.int_value() == b.int_value();
-    return a.float_value() == b.float_value();
-  }
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Value::Type::kNull:
-      return true;
-    case Value::Type::kBool:
-      return a.bool_value() == b.bool_value();
-    default:
-      return a.text() == b.text();
-  }
-}
-
 bool DeepEqual(const Value& a, const Value& b, int depth) {
   if (depth > kMaxDepth) return false;
   if (a.is_map() && b.is_map()) {
@@ -162,7 +146,7 @@ bool DeepEqual(const Value& a, const Value& b, int depth) {
     }
     return true;
   }
-  if (a.is_scalar() && b.is_scalar()) return ScalarsEqual(a, b);
+  if (a.is_scalar() && b.is_scalar()) return manifest::SameJson(a, b);
   return false;
 }
 
@@ -197,7 +181,7 @@ class Walker {
     } else if (old_value.is_sequence() && new_value.is_sequence()) {
       CompareLists(old_value, new_value, schema, path, depth);
     } else if (!(old_value.is_scalar() && new_value.is_scalar() &&
-                 ScalarsEqual(old_value, new_value))) {
+                 manifest::SameJson(old_value, new_value))) {
       Changed(path, &old_value, &new_value);
     }
   }

@@ -1,5 +1,7 @@
 #include "validate/manifest/value.h"
 
+#include <algorithm>
+
 namespace agw::manifest {
 
 Value Value::Null(Position position) {
@@ -167,6 +169,35 @@ Value Value::FromJson(const nlohmann::ordered_json& json, Position position) {
     }
     default:
       return Null(position);
+  }
+}
+
+bool SameJson(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.int_value() == b.int_value();
+    return a.float_value() == b.float_value();
+  }
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Value::Type::kNull:
+      return true;
+    case Value::Type::kBool:
+      return a.bool_value() == b.bool_value();
+    case Value::Type::kString:
+      return a.text() == b.text();
+    case Value::Type::kSequence:
+      return std::equal(a.items().begin(), a.items().end(), b.items().begin(), b.items().end(),
+                        SameJson);
+    case Value::Type::kMap: {
+      if (a.entries().size() != b.entries().size()) return false;
+      for (const MapEntry& entry : a.entries()) {
+        const Value* other = b.Find(entry.key);
+        if (other == nullptr || !SameJson(entry.value, *other)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

@@ -154,4 +154,8 @@ inline void Value::ShrinkToFit() {
 }
 inline void Value::Push(Value value) { mutable_items().push_back(std::move(value)); }
 
+// Equal as the decoded JSON values the API server compares: maps by their keys, whatever the
+// order; an integer and a float of the same value are equal (YAML 1.0 reaches the server as 1).
+bool SameJson(const Value& a, const Value& b);
+
 }  // namespace agw::manifest

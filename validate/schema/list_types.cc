@@ -10,37 +10,6 @@ namespace {
 
 using manifest::Value;
 
-// Equal as the decoded JSON values the server compares: maps by their keys, whatever the
-// order; an integer and a float of the same value are equal (YAML 1.0 reaches the server as 1).
-bool SameValue(const Value& a, const Value& b) {
-  if (a.is_number() && b.is_number()) {
-    if (a.is_int() && b.is_int()) return a.int_value() == b.int_value();
-    return a.float_value() == b.float_value();
-  }
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Value::Type::kNull:
-      return true;
-    case Value::Type::kBool:
-      return a.bool_value() == b.bool_value();
-    case Value::Type::kString:
-      return a.text() == b.text();
-    case Value::Type::kSequence:
-      return std::equal(a.items().begin(), a.items().end(), b.items().begin(), b.items().end(),
-                        SameValue);
-    case Value::Type::kMap: {
-      if (a.entries().size() != b.entries().size()) return false;
-      for (const manifest::MapEntry& entry : a.entries()) {
-        const Value* other = b.Find(entry.key);
-        if (other == nullptr || !SameValue(entry.value, *other)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
 // The key fields an item of a map list has (absent ones left out), as a map value.
 Value KeyOf(const Value& item, const std::vector<std::string>& keys) {
   Value key = Value::Map(item.position());
@@ -65,7 +34,7 @@ void Walk(const Value& data, const Schema& schema, const std::string& path,
     if (schema.list_type == "set") {
       for (std::size_t i = 1; i < items.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
-          if (SameValue(items[j], items[i])) {
+          if (manifest::SameJson(items[j], items[i])) {
             duplicate(i, items[i]);
             break;
           }
@@ -76,8 +45,9 @@ void Walk(const Value& data, const Schema& schema, const std::string& path,
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (!items[i].is_map()) continue;
         Value key = KeyOf(items[i], schema.list_map_keys);
-        bool seen = std::any_of(keys.begin(), keys.end(),
-                                [&](const Value& earlier) { return SameValue(earlier, key); });
+        bool seen = std::any_of(keys.begin(), keys.end(), [&](const Value& earlier) {
+          return manifest::SameJson(earlier, key);
+        });
         if (seen) {
           duplicate(i, key);
         } else {
