@@ -383,6 +383,79 @@ TEST_CASE("A messageExpression cannot read oldSelf on create") {
         Errors{R"~(6:6 spec.s: Invalid value: "string": oldSelf unseen)~"});
 }
 
+// The transition rule errors of `new_yaml` replacing `old_yaml` (one document each), as
+// "line:col <rendered error>" (positions in the new document).
+std::vector<std::string> TransitionErrors(std::string_view schema_json, const std::string& old_yaml,
+                                          const std::string& new_yaml) {
+  auto schema = CompileSchema(Json::parse(schema_json));
+  REQUIRE(schema);
+  // Two manifests: one object with one name is a duplicate within a manifest.
+  manifest::Manifest old_manifest;
+  manifest::Manifest new_manifest;
+  manifest::DiagnosticSink sink;
+  manifest::LoadText(old_manifest, "old.yaml", old_yaml, {}, sink);
+  manifest::LoadText(new_manifest, "new.yaml", new_yaml, {}, sink);
+  REQUIRE_FALSE(sink.HasErrors());
+  REQUIRE(old_manifest.resources.size() == 1);
+  REQUIRE(new_manifest.resources.size() == 1);
+  std::vector<std::string> out;
+  for (const FieldError& error : ValidateTransitions(*schema, new_manifest.resources[0].object,
+                                                     old_manifest.resources[0].object)) {
+    out.push_back(std::to_string(error.position.line) + ":" +
+                  std::to_string(error.position.column) + " " + error.Render());
+  }
+  return out;
+}
+
+TEST_CASE("On update transition rules see the old value and only they run") {
+  std::string schema = SpecSchema(R"~(
+    "s": {"type":"string","x-kubernetes-validations":[
+      {"rule":"self == oldSelf","message":"Value is immutable"},
+      {"rule":"self == 'x'","message":"a create rule: not run here"},
+      {"rule":"oldSelf.hasValue() && self != oldSelf.value()","optionalOldSelf":true,
+       "messageExpression":"'was ' + oldSelf"}]},
+    "count": {"type":"integer","x-kubernetes-validations":[
+      {"rule":"self >= oldSelf","message":"may only grow"}]})~");
+  std::string before = std::string(kHead) + "spec:\n  s: v\n  count: 3\n";
+  // A messageExpression runs in the activation without optionalOldSelf, where oldSelf is the
+  // plain old value on update.
+  CHECK(TransitionErrors(schema, before, before) ==
+        Errors{R"~(6:6 spec.s: Invalid value: "string": was v)~"});
+  CHECK(TransitionErrors(schema, before, std::string(kHead) + "spec:\n  s: w\n  count: 2\n") ==
+        Errors{R"~(6:6 spec.s: Invalid value: "string": Value is immutable)~",
+               R"~(7:10 spec.count: Invalid value: "integer": may only grow)~"});
+}
+
+TEST_CASE("On update a field the old object lacks runs no transition rule") {
+  std::string schema = SpecSchema(R"~(
+    "s": {"type":"string","x-kubernetes-validations":[
+      {"rule":"self == oldSelf","message":"Value is immutable"}]})~");
+  CHECK(TransitionErrors(schema, std::string(kHead) + "spec: {}\n",
+                         std::string(kHead) + "spec:\n  s: new\n")
+            .empty());
+}
+
+TEST_CASE("On update map-list items correlate by key and other lists do not correlate") {
+  std::string schema = SpecSchema(R"~(
+    "byName": {"type":"array","x-kubernetes-list-type":"map",
+      "x-kubernetes-list-map-keys":["name"],
+      "items":{"type":"object","properties":{"name":{"type":"string"},
+        "port":{"type":"integer","x-kubernetes-validations":[
+          {"rule":"self == oldSelf","message":"port is immutable"}]}}}},
+    "atomic": {"type":"array",
+      "items":{"type":"object","properties":{"port":{"type":"integer",
+        "x-kubernetes-validations":[{"rule":"self == oldSelf","message":"never seen"}]}}}})~");
+  std::string before = std::string(kHead) +
+                       "spec:\n  byName:\n  - name: a\n    port: 1\n  - name: b\n    port: 2\n"
+                       "  atomic:\n  - port: 1\n";
+  // Reordered: items are found by name, so only b's port change is refused.
+  std::string after = std::string(kHead) +
+                      "spec:\n  byName:\n  - name: b\n    port: 5\n  - name: a\n    port: 1\n"
+                      "  - name: c\n    port: 9\n  atomic:\n  - port: 7\n";
+  CHECK(TransitionErrors(schema, before, after) ==
+        Errors{R"~(8:11 spec.byName[0].port: Invalid value: "integer": port is immutable)~"});
+}
+
 TEST_CASE("A node's rules come before its children's and array items in order") {
   std::string schema = SpecSchema(
       R"~("items": {"type":"array",

@@ -247,46 +247,84 @@ std::string RuleName(const ValidationRule& rule) {
   return TrimSpace(rule.message.empty() ? rule.rule : rule.message);
 }
 
+// The item of `old_items` that a map-list item correlates with: the one with equal values in
+// every x-kubernetes-list-map-keys field (the API server's correlation on update).
+const Value* CorrelatedItem(const Schema& types, const Value& item, const Value* old_items) {
+  if (old_items == nullptr || !old_items->is_sequence() || types.list_type != "map" ||
+      types.list_map_keys.empty() || !item.is_map()) {
+    return nullptr;
+  }
+  for (const Value& candidate : old_items->items()) {
+    if (!candidate.is_map()) continue;
+    bool same = std::all_of(types.list_map_keys.begin(), types.list_map_keys.end(),
+                            [&](const std::string& key) {
+                              const Value* mine = item.Find(key);
+                              const Value* theirs = candidate.Find(key);
+                              if (mine == nullptr || theirs == nullptr) return mine == theirs;
+                              return manifest::SameJson(*mine, *theirs);
+                            });
+    if (same) return &candidate;
+  }
+  return nullptr;
+}
+
 class RuleWalker {
  public:
-  RuleWalker(std::vector<FieldError>& errors, const RuleObserver& observer)
-      : errors_(errors), observer_(observer) {}
+  RuleWalker(std::vector<FieldError>& errors, const RuleObserver& observer,
+             bool transitions_only = false)
+      : errors_(errors), observer_(observer), transitions_only_(transitions_only) {}
 
   // `rules` holds the rules to run (the node's schema, or one of its allOf branches), `types`
   // the schema the value is typed by. `self` is the node's converted value when an ancestor
-  // already converted it.
+  // already converted it. `old` is the value the node correlates with in the old object (on
+  // update): the same field, map key, or map-list item with the same keys; null when none.
   void Visit(const Schema& rules, const Schema& types, const Value& value, const cel::Value* self,
-             const PathLink* path, bool resource_root) {
+             const PathLink* path, bool resource_root, const Value* old = nullptr) {
     if (stopped_ || value.is_null() || !rules.rules_below) return;
+    if (transitions_only_ && (old == nullptr || !rules.transition_rules_below)) return;
+    // Converting a node costs; on update only the nodes with transition rules need it.
+    bool runs_rules = transitions_only_
+                          ? std::any_of(rules.rules.begin(), rules.rules.end(),
+                                        [](const ValidationRule& rule) {
+                                          return rule.rule.find("oldSelf") != std::string::npos;
+                                        })
+                          : !rules.rules.empty();
     cel::Value converted;
-    if (self == nullptr && (!rules.rules.empty() || !rules.all_of.empty())) {
+    if (self == nullptr && (runs_rules || (!transitions_only_ && !rules.all_of.empty()))) {
       converted = ToCel(types, value, resource_root);
       self = &converted;
     }
-    if (!rules.rules.empty()) RunRules(rules, types, value, *self, path);
+    if (runs_rules) RunRules(rules, types, value, *self, path, old, resource_root);
     for (const Schema& branch : rules.all_of) {
-      Visit(branch, types, value, self, path, resource_root);
+      Visit(branch, types, value, self, path, resource_root, old);
     }
+    auto old_field = [old](const std::string& key) -> const Value* {
+      return old != nullptr && old->is_map() ? old->Find(key) : nullptr;
+    };
     if (value.is_map()) {
       if (rules.additional_properties && types.additional_properties) {
         for (const manifest::MapEntry& entry : value.entries()) {
           PathLink child{path, PathLink::Kind::kKey, entry.key};
           Visit(*rules.additional_properties, *types.additional_properties, entry.value,
-                FieldOf(self, entry.key), &child, false);
+                FieldOf(self, entry.key), &child, false, old_field(entry.key));
         }
       }
       if (!rules.properties.empty()) {
         for (const manifest::MapEntry& entry : value.entries()) {
           const Schema* rule_child = rules.Property(entry.key);
           const Schema* type_child = types.Property(entry.key);
-          if (rule_child == nullptr || type_child == nullptr || !rule_child->rules_below) continue;
+          if (rule_child == nullptr || type_child == nullptr || !rule_child->rules_below ||
+              (transitions_only_ && !rule_child->transition_rules_below)) {
+            continue;
+          }
           PathLink child{path, PathLink::Kind::kField, entry.key};
           const cel::Value* child_self = nullptr;
           if (self != nullptr) {
             std::string name = EscapedName(entry.key);
             child_self = FieldOf(self, name);
           }
-          Visit(*rule_child, *type_child, entry.value, child_self, &child, false);
+          Visit(*rule_child, *type_child, entry.value, child_self, &child, false,
+                old_field(entry.key));
         }
       }
     } else if (value.is_sequence() && rules.items && types.items) {
@@ -295,7 +333,8 @@ class RuleWalker {
       for (std::size_t i = 0; i < value.items().size(); ++i) {
         PathLink child{path, PathLink::Kind::kIndex, {}, i};
         const cel::Value* item = items != nullptr && i < items->size() ? &(*items)[i] : nullptr;
-        Visit(*rules.items, *types.items, value.items()[i], item, &child, false);
+        Visit(*rules.items, *types.items, value.items()[i], item, &child, false,
+              CorrelatedItem(types, value.items()[i], old));
       }
     }
   }
@@ -304,6 +343,8 @@ class RuleWalker {
   std::vector<FieldError>& errors_;
   const RuleObserver& observer_;
   bool stopped_ = false;  // the cost limit ended validation
+  // Only the rules that read oldSelf, against the correlated old values (ValidateTransitions).
+  bool transitions_only_ = false;
 
   void Add(FieldError::Type type, const PathLink* path, const Schema& types, std::string detail,
            const Value& at) {
@@ -311,14 +352,25 @@ class RuleWalker {
   }
 
   void RunRules(const Schema& rules, const Schema& types, const Value& value,
-                const cel::Value& self, const PathLink* path) {
+                const cel::Value& self, const PathLink* path, const Value* old,
+                bool resource_root) {
     cel::Activation vars;
     vars.Bind("self", self);
     cel::Activation optional_old_self(&vars);
     // On create there is no old object: `oldSelf` is optional.none() for the rules that ask
     // for an optional one, and the other transition rules do not run.
     optional_old_self.Bind("oldSelf", cel::Value::Optional(std::nullopt));
+    // On update (transitions_only_, `old` set) oldSelf is the correlated old value, for the
+    // rule and its messageExpression alike.
+    cel::Value old_self;
+    cel::Activation with_old_self(&vars);
+    if (transitions_only_ && old != nullptr) {
+      old_self = ToCel(types, *old, resource_root);
+      with_old_self.Bind("oldSelf", old_self);
+      optional_old_self.Bind("oldSelf", cel::Value::Optional(old_self));
+    }
     for (const ValidationRule& rule : rules.rules) {
+      if (transitions_only_ && !rule.program->reads_old_self()) continue;
       const cel::Ast* program = rule.program->ast();
       const cel::Ast* message_program =
           rule.message_program ? rule.message_program->ast() : nullptr;
@@ -329,8 +381,12 @@ class RuleWalker {
         Add(FieldError::Type::kInvalid, path, types, "rule compile error: " + error, value);
         continue;
       }
-      if (rule.program->reads_old_self() && !rule.optional_old_self) continue;
-      const cel::Activation& activation = rule.optional_old_self ? optional_old_self : vars;
+      if (rule.program->reads_old_self() && !rule.optional_old_self && !transitions_only_) {
+        continue;
+      }
+      const cel::Activation& activation = rule.optional_old_self ? optional_old_self
+                                          : transitions_only_    ? with_old_self
+                                                                 : vars;
       cel::Value result = cel::Evaluate(*program->root, activation);
       if (observer_) observer_(rule, self, result);
       if (result.is_error()) {
@@ -359,7 +415,7 @@ class RuleWalker {
       }
       if (result.kind() == cel::Value::Kind::kBool && result.bool_value()) continue;
       // Message expressions never see oldSelf on create, even for optionalOldSelf rules.
-      Fail(rule, types, value, vars, path);
+      Fail(rule, types, value, transitions_only_ ? with_old_self : vars, path);
       if (stopped_) return;
     }
   }
@@ -469,6 +525,14 @@ std::vector<FieldError> ValidateRules(const Schema& root, const manifest::Value&
                                       const RuleObserver& observer) {
   std::vector<FieldError> errors;
   RuleWalker(errors, observer).Visit(root, root, object, nullptr, nullptr, true);
+  return errors;
+}
+
+std::vector<FieldError> ValidateTransitions(const Schema& root, const manifest::Value& object,
+                                            const manifest::Value& old_object) {
+  std::vector<FieldError> errors;
+  RuleWalker(errors, {}, /*transitions_only=*/true)
+      .Visit(root, root, object, nullptr, nullptr, true, &old_object);
   return errors;
 }
 

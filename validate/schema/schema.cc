@@ -37,7 +37,14 @@ class Compiler {
       Path at{&path, key};
       if (auto done = Keyword(schema, key, value, at); !done) return tl::unexpected(done.error());
     }
-    schema.rules_below = !schema.rules.empty() || RulesBelow(schema);
+    schema.rules_below = !schema.rules.empty() || Below(schema, &Schema::rules_below);
+    // Textual, so that no rule is parsed for it: a rule that reads oldSelf names it.
+    schema.transition_rules_below =
+        std::any_of(schema.rules.begin(), schema.rules.end(),
+                    [](const ValidationRule& rule) {
+                      return rule.rule.find("oldSelf") != std::string::npos;
+                    }) ||
+        Below(schema, &Schema::transition_rules_below);
     return schema;
   }
 
@@ -108,17 +115,18 @@ class Compiler {
     return Fail(at, "unknown type \"" + value.get<std::string>() + "\"");
   }
 
-  static bool RulesBelow(const Schema& schema) {
+  // Whether some child of `schema` has `flag` set.
+  static bool Below(const Schema& schema, bool Schema::*flag) {
     for (const auto& [name, property] : schema.properties) {
-      if (property.rules_below) return true;
+      if (property.*flag) return true;
     }
-    auto any = [](const std::vector<Schema>& schemas) {
+    auto any = [flag](const std::vector<Schema>& schemas) {
       return std::any_of(schemas.begin(), schemas.end(),
-                         [](const Schema& child) { return child.rules_below; });
+                         [flag](const Schema& child) { return child.*flag; });
     };
-    return (schema.additional_properties && schema.additional_properties->rules_below) ||
-           (schema.items && schema.items->rules_below) ||
-           (schema.not_schema && schema.not_schema->rules_below) || any(schema.all_of) ||
+    return (schema.additional_properties && (*schema.additional_properties).*flag) ||
+           (schema.items && (*schema.items).*flag) ||
+           (schema.not_schema && (*schema.not_schema).*flag) || any(schema.all_of) ||
            any(schema.any_of) || any(schema.one_of);
   }
 

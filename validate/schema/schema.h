@@ -110,6 +110,8 @@ struct Schema {
   std::unique_ptr<Schema> not_schema;
   std::vector<ValidationRule> rules;
   bool rules_below = false;  // this node or one below it has rules (set by CompileSchema)
+  // A rule of this node or one below it mentions oldSelf (a transition rule).
+  bool transition_rules_below = false;
 
   Schema() = default;
   Schema(Schema&&) = default;

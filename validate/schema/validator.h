@@ -75,4 +75,13 @@ using RuleObserver = std::function<void(const ValidationRule& rule, const cel::V
 std::vector<FieldError> ValidateRules(const Schema& root, const manifest::Value& object,
                                       const RuleObserver& observer = {});
 
+// The transition rules of `root` (those that read oldSelf) as the API server runs them when
+// `object` replaces `old_object` (both as stored, defaults applied): each rule with oldSelf bound
+// to the correlated old value (the same field or map key; for x-kubernetes-list-type map, the
+// item with the same keys; other lists do not correlate), skipped where nothing correlates;
+// optionalOldSelf rules see optional.of(old). Errors as ValidateRules words them. The rules
+// without oldSelf are ValidateRules' business.
+std::vector<FieldError> ValidateTransitions(const Schema& root, const manifest::Value& object,
+                                            const manifest::Value& old_object);
+
 }  // namespace agw::schema
