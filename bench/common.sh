@@ -75,3 +75,41 @@ free_port() {
   echo "error: no free port found" >&2
   exit 1
 }
+
+# 10,000 HTTPRoutes over 50 namespaces, each with a hostname, a path and a header match and one
+# backendRef, with their Gateway (routes from every namespace allowed) into ROUTES_FILE; the
+# 1,000 Services they send to into SERVICES_FILE.
+generate_routes_10k() {  # ROUTES_FILE SERVICES_FILE
+  awk 'BEGIN {
+    print "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\n" \
+          "spec:\n  gatewayClassName: agentgateway\n  listeners:\n  - name: http\n" \
+          "    protocol: HTTP\n    port: 80\n    allowedRoutes:\n      namespaces:\n        from: All"
+    for (i = 0; i < 10000; i++) {
+      printf "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n" \
+             "  name: route-%d\n  namespace: team-%d\nspec:\n  parentRefs:\n  - name: gw\n" \
+             "    namespace: default\n  hostnames:\n  - app-%d.example.com\n  rules:\n" \
+             "  - matches:\n    - path:\n        type: PathPrefix\n        value: /v1/chat-%d\n" \
+             "      headers:\n      - name: x-tenant\n        value: tenant-%d\n    backendRefs:\n" \
+             "    - name: svc-%d\n      port: 8080\n      weight: 1\n", i, i % 50, i, i, i % 7, i % 20
+    }
+  }' > "$1"
+  awk 'BEGIN {
+    for (n = 0; n < 50; n++) for (s = 0; s < 20; s++)
+      printf "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-%d\n  namespace: team-%d\n" \
+             "spec:\n  ports:\n  - port: 8080\n", s, n
+  }' > "$2"
+}
+
+# Runs COMMAND... once; prints "<wall ms> <peak KiB>". Needs GNU time and `work`.
+measure_command() {  # COMMAND...
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$work/time" "$@" >/dev/null 2>&1 || true
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000000 )) $(cat "$work/time")"
+}
+
+# "min / median / max" of the numbers on stdin.
+spread() {
+  sort -n | awk '{ v[NR] = $1 } END { printf "%d / %d / %d", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}

@@ -47,26 +47,7 @@ if [ ! -x /usr/bin/time ]; then
   exit 2
 fi
 
-# 10,000 HTTPRoutes over 50 namespaces, each with a hostname, a path and a header match and one
-# backendRef; the Gateway allows routes from every namespace.
-awk 'BEGIN {
-  print "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\n" \
-        "spec:\n  gatewayClassName: agentgateway\n  listeners:\n  - name: http\n" \
-        "    protocol: HTTP\n    port: 80\n    allowedRoutes:\n      namespaces:\n        from: All"
-  for (i = 0; i < 10000; i++) {
-    printf "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n" \
-           "  name: route-%d\n  namespace: team-%d\nspec:\n  parentRefs:\n  - name: gw\n" \
-           "    namespace: default\n  hostnames:\n  - app-%d.example.com\n  rules:\n" \
-           "  - matches:\n    - path:\n        type: PathPrefix\n        value: /v1/chat-%d\n" \
-           "      headers:\n      - name: x-tenant\n        value: tenant-%d\n    backendRefs:\n" \
-           "    - name: svc-%d\n      port: 8080\n      weight: 1\n", i, i % 50, i, i, i % 7, i % 20
-  }
-}' > "$work/routes.yaml"
-awk 'BEGIN {
-  for (n = 0; n < 50; n++) for (s = 0; s < 20; s++)
-    printf "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-%d\n  namespace: team-%d\n" \
-           "spec:\n  ports:\n  - port: 8080\n", s, n
-}' > "$work/services.yaml"
+generate_routes_10k "$work/routes.yaml" "$work/services.yaml"
 mkdir -p "$work/routes-10k"
 cat "$work/routes.yaml" "$work/services.yaml" > "$work/routes-10k/all.yaml"
 
@@ -75,16 +56,7 @@ cases=("examples|$repo/testdata/examples/|30|" "routes-10k|$work/routes-10k/|100
 
 # One run: prints "<wall ms> <peak KiB>".
 measure() {  # BINARY INPUT
-  local start end
-  start=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/time" "$1" validate -f "$2" >/dev/null 2>&1 || true
-  end=$(date +%s%N)
-  echo "$(( (end - start) / 1000000 )) $(cat "$work/time")"
-}
-
-# "min / median / max" of the numbers on stdin.
-spread() {
-  sort -n | awk '{ v[NR] = $1 } END { printf "%d / %d / %d", v[1], v[int((NR + 1) / 2)], v[NR] }'
+  measure_command "$1" validate -f "$2"
 }
 
 wait_for_quiet_machine

@@ -2,16 +2,25 @@
 // (validate/diff/resource_diff.h), with kubectl diff's exit codes: 0 no difference, 1 differences,
 // 2 or more on error.
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cmd/commands.h"
 #include "cmd/json_output.h"
 #include "cmd/pipeline.h"
+#include "validate/cluster/live_objects.h"
+#include "validate/diff/behavior_diff.h"
+#include "validate/diff/render.h"
 #include "validate/diff/resource_diff.h"
 #include "validate/manifest/file_system.h"
+#include "validate/manifest/git_file_system.h"
 
 namespace agw::cmd {
 namespace {
@@ -21,180 +30,143 @@ struct DiffOptions {
   std::vector<std::string> against;
   std::vector<std::string> positional;  // OLD NEW, as KUBECTL_EXTERNAL_DIFF passes them
   std::string output = "text";          // text, json or markdown
+  std::string color = "auto";           // auto, always or never
+  ClusterFlags cluster;                 // without --against: the live objects of this cluster
+  bool prune = false;                   // with -l: live objects the manifests no longer hold
+  std::string selector;
 };
 
-// One side loaded; the manifest owns the text that findings point into.
-struct LoadedSide {
-  manifest::Manifest manifest;
-  diff::Side side;
+// One side through the whole control-plane chain: what the API server stores (resource diff)
+// and what the controller makes of it (behaviour diff).
+struct ComparedSide {
+  std::unique_ptr<resolve::Pipeline> pipeline;
+  diff::Side stored;
+  diff::Behavior behavior;
+  std::string messages;  // what to tell the user on stderr
+  bool usable = false;   // false: unreadable inputs or YAML that does not parse
 };
 
-// Loads and stores one side. Prints what went wrong and returns null when it cannot be compared.
-std::unique_ptr<LoadedSide> LoadSide(manifest::LoadOptions load, const std::string& label,
-                                     const schema::CrdCatalog& catalog) {
-  auto loaded = std::make_unique<LoadedSide>();
+// Loads, admits and resolves one side. Thread-safe (the two sides load in parallel), so it
+// writes nothing itself: its messages are printed by the caller, in order.
+void LoadSide(const manifest::LoadOptions& load, const std::string& label, const InputFlags& flags,
+              const schema::CrdCatalog& catalog, const manifest::FileSystem& files,
+              ComparedSide& side) {
+  side.pipeline = resolve::RunPipeline(load, files, ResolveOptionsFrom(flags), catalog,
+                                       /*keep_stored_objects=*/true);
+  resolve::Pipeline& pipeline = *side.pipeline;
+  for (const Error& error : pipeline.manifest.unreadable) {
+    side.messages += "error: " + error.message + "\n";
+  }
+  if (!pipeline.manifest.unreadable.empty()) return;
+  if (pipeline.load_errors > 0) {
+    side.messages += manifest::RenderText(pipeline.sink.diagnostics(), manifest::Severity::kError);
+    return;
+  }
+  if (int errors = pipeline.input_errors; errors > 0) {
+    side.messages += "warning: " + label + ": the API server would refuse these objects (" +
+                     std::to_string(errors) + (errors == 1 ? " error" : " errors") +
+                     "); `kubectl agentgateway validate` says why\n";
+  }
+  side.stored = diff::StoreSide(pipeline.manifest, std::move(pipeline.stored_objects), catalog);
+  side.behavior = diff::DescribeBehavior(pipeline.model, pipeline.resolution);
+  side.usable = true;
+}
+
+bool UseColor(const std::string& setting) {
+  if (setting == "always") return true;
+  if (setting == "never") return false;
+  const char* term = std::getenv("TERM");
+  return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr &&
+         (term == nullptr || std::string_view(term) != "dumb");
+}
+
+// Whether git can read every `git:REF:PATH` of `paths`; prints why not.
+bool VerifyGitInputs(const std::vector<std::string>& paths,
+                     const manifest::GitAwareFileSystem& files) {
+  for (const std::string& path : paths) {
+    if (!manifest::GitAwareFileSystem::IsGitPath(path)) continue;
+    if (Expected<void> verified = files.Verify(path); !verified) {
+      std::cerr << "error: " << verified.error().message << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Loads both sides from files, one thread each: they are independent and YAML parsing
+// dominates their cost.
+bool LoadBothSides(const manifest::LoadOptions& old_load, const manifest::LoadOptions& new_load,
+                   const InputFlags& flags, const schema::CrdCatalog& catalog,
+                   ComparedSide& old_side, ComparedSide& new_side) {
   manifest::DiskFileSystem disk;
-  manifest::DiagnosticSink load_sink;
-  loaded->manifest = manifest::Load(load, disk, load_sink);
-  for (const Error& error : loaded->manifest.unreadable) {
-    std::cerr << "error: " << error.message << "\n";
+  manifest::GitAwareFileSystem files(disk);
+  if (!VerifyGitInputs(old_load.paths, files) || !VerifyGitInputs(new_load.paths, files)) {
+    return false;
   }
-  if (load_sink.HasErrors()) {
-    manifest::SortDiagnostics(load_sink.mutable_diagnostics(), loaded->manifest.FileOrder());
-    std::cerr << manifest::RenderText(load_sink.diagnostics(), manifest::Severity::kError);
-  }
-  if (!loaded->manifest.unreadable.empty() || load_sink.HasErrors()) {
-    return nullptr;
-  }
-  manifest::DiagnosticSink admission_sink;
-  loaded->side = diff::StoreSide(loaded->manifest, catalog, admission_sink);
-  if (int errors = admission_sink.Count(manifest::Severity::kError); errors > 0) {
-    std::cerr << "warning: " << label << ": the API server would refuse these objects (" << errors
-              << (errors == 1 ? " error" : " errors")
-              << "); `kubectl agentgateway validate` says why\n";
-  }
-  return loaded;
-}
-
-const char* KindName(diff::ResourceChangeKind kind) {
-  switch (kind) {
-    case diff::ResourceChangeKind::kAdded:
-      return "added";
-    case diff::ResourceChangeKind::kRemoved:
-      return "removed";
-    case diff::ResourceChangeKind::kChanged:
-      return "changed";
-    case diff::ResourceChangeKind::kUnchanged:
-      break;
-  }
-  return "unchanged";
-}
-
-const char* FieldKindName(diff::FieldChangeKind kind) {
-  return kind == diff::FieldChangeKind::kAdded     ? "added"
-         : kind == diff::FieldChangeKind::kRemoved ? "removed"
-                                                   : "changed";
-}
-
-std::string Summary(const diff::ResourceDiff& diff) {
-  return std::to_string(diff.added) + " added, " + std::to_string(diff.removed) + " removed, " +
-         std::to_string(diff.changed) + " changed, " + std::to_string(diff.unchanged) +
-         " unchanged";
-}
-
-// Every object that differs, with its fields; values as the text form shows them (JSON text of
-// scalars, summaries of collections), absent for a missing side and for Secret values.
-std::string RenderJson(const diff::ResourceDiff& diff) {
-  nlohmann::ordered_json resources = nlohmann::ordered_json::array();
-  for (const diff::ResourceChange& resource : diff.resources) {
-    if (resource.kind == diff::ResourceChangeKind::kUnchanged) continue;
-    nlohmann::ordered_json entry;
-    entry["change"] = KindName(resource.kind);
-    entry["group"] = resource.id.group;
-    entry["kind"] = resource.id.kind;
-    entry["namespace"] = resource.id.namespace_;
-    entry["name"] = resource.id.name;
-    nlohmann::ordered_json fields = nlohmann::ordered_json::array();
-    for (const diff::FieldChange& field : resource.fields) {
-      nlohmann::ordered_json item;
-      item["path"] = field.path;
-      item["change"] = FieldKindName(field.kind);
-      if (field.sensitive) {
-        item["sensitive"] = true;
-      } else {
-        if (!field.old_value.empty()) item["old"] = field.old_value;
-        if (!field.new_value.empty()) item["new"] = field.new_value;
-      }
-      fields.push_back(std::move(item));
+  std::exception_ptr failure;
+  std::thread old_loader([&] {
+    try {
+      LoadSide(old_load, "old", flags, catalog, files, old_side);
+    } catch (...) {
+      failure = std::current_exception();  // rethrown on this thread, after the join
     }
-    if (resource.kind == diff::ResourceChangeKind::kChanged) entry["fields"] = std::move(fields);
-    resources.push_back(std::move(entry));
+  });
+  try {
+    LoadSide(new_load, "new", flags, catalog, files, new_side);
+  } catch (...) {
+    old_loader.join();
+    throw;
   }
-  nlohmann::ordered_json out;
-  out["differences"] = diff.HasDifferences();
-  out["summary"] = {{"added", diff.added},
-                    {"removed", diff.removed},
-                    {"changed", diff.changed},
-                    {"unchanged", diff.unchanged}};
-  out["resources"] = std::move(resources);
-  return DumpJson(out) + "\n";
+  old_loader.join();
+  if (failure) std::rethrow_exception(failure);
+  std::cerr << old_side.messages << new_side.messages;
+  return old_side.usable && new_side.usable;
 }
 
-// A value inside a Markdown table cell: as code (a double-backtick span when it holds a
-// backtick), with pipes escaped and line breaks as spaces.
-std::string Cell(const std::string& text) {
-  std::string fence = text.find('`') == std::string::npos ? "`" : "`` ";
-  std::string out = fence;
-  for (char c : text) {
-    if (c == '|') out += '\\';
-    out += c == '\n' ? ' ' : c;
+// The new side from files, the old side from the objects the cluster holds for them (and with
+// --prune, the live objects of the same kinds that match -l).
+bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& options,
+                        const schema::CrdCatalog& catalog, ComparedSide& live_side,
+                        ComparedSide& new_side) {
+  Expected<cluster::ClusterClient> client =
+      ConnectCluster(options.cluster, options.inputs.namespace_);
+  if (!client) {
+    std::cerr << "error: " << client.error().message << "\n";
+    return false;
   }
-  return out + (fence == "`" ? "`" : " ``");
-}
-
-// For a pull-request comment: the summary, then each object that differs, its field changes
-// in a collapsed table.
-std::string RenderMarkdown(const diff::ResourceDiff& diff) {
-  std::string out = "#### kubectl agentgateway diff: " + Summary(diff) + "\n";
-  for (const diff::ResourceChange& resource : diff.resources) {
-    if (resource.kind == diff::ResourceChangeKind::kUnchanged) continue;
-    std::string title = std::string(KindName(resource.kind)) + ": " + Cell(resource.id.ToString());
-    if (resource.kind != diff::ResourceChangeKind::kChanged) {
-      out += "\n- " + title + "\n";
-      continue;
-    }
-    out += "\n<details><summary>" + title + " (" + std::to_string(resource.fields.size()) +
-           (resource.fields.size() == 1 ? " field" : " fields") +
-           ")</summary>\n\n| field | old | new |\n| --- | --- | --- |\n";
-    for (const diff::FieldChange& field : resource.fields) {
-      std::string old_value = field.sensitive ? "(hidden)" : field.old_value;
-      std::string new_value = field.sensitive ? "(hidden)" : field.new_value;
-      out += "| " + Cell(field.path) + " | " +
-             (old_value.empty() ? std::string("(none)") : Cell(old_value)) + " | " +
-             (new_value.empty() ? std::string("(none)") : Cell(new_value)) + " |\n";
-    }
-    out += "\n</details>\n";
+  // As kubectl apply: objects that name no namespace go to the context's.
+  if (!new_load.namespace_explicit) new_load.namespace_ = client->connection.namespace_;
+  manifest::DiskFileSystem disk;
+  manifest::GitAwareFileSystem files(disk);
+  if (!VerifyGitInputs(new_load.paths, files)) return false;
+  LoadSide(new_load, "new", options.inputs, catalog, files, new_side);
+  std::cerr << new_side.messages;
+  if (!new_side.usable) return false;
+  Expected<cluster::LiveObjects> live = cluster::FetchLiveObjects(
+      *client->api, new_side.pipeline->manifest.resources, options.prune ? options.selector : "");
+  if (!live) {
+    std::cerr << "error: " << live.error().message << "\n";
+    return false;
   }
-  return out;
-}
-
-std::string FieldLine(const diff::FieldChange& field) {
-  if (field.sensitive) {
-    const char* what = field.kind == diff::FieldChangeKind::kAdded     ? "added"
-                       : field.kind == diff::FieldChangeKind::kRemoved ? "removed"
-                                                                       : "changed";
-    return field.path + ": " + what;
+  for (const std::string& note : live->notes) std::cerr << "warning: " << note << "\n";
+  manifest::InMemoryFileSystem live_files;
+  manifest::LoadOptions live_load = new_load;
+  live_load.paths.clear();
+  live_load.any_extension = true;
+  live_load.namespace_explicit = false;
+  for (cluster::LiveObject& object : live->objects) {
+    live_load.paths.push_back(object.label);
+    live_files.AddFile(object.label, std::move(object.json));
   }
-  auto or_none = [](const std::string& value) { return value.empty() ? "(none)" : value; };
-  return field.path + ": " + or_none(field.old_value) + " → " + or_none(field.new_value);
-}
-
-std::string RenderText(const diff::ResourceDiff& diff) {
-  std::string out;
-  for (const diff::ResourceChange& resource : diff.resources) {
-    switch (resource.kind) {
-      case diff::ResourceChangeKind::kUnchanged:
-        continue;
-      case diff::ResourceChangeKind::kAdded:
-        out += "+ " + resource.id.ToString() + "\n";
-        break;
-      case diff::ResourceChangeKind::kRemoved:
-        out += "- " + resource.id.ToString() + "\n";
-        break;
-      case diff::ResourceChangeKind::kChanged:
-        out += "~ " + resource.id.ToString() + "\n";
-        break;
-    }
-    for (const diff::FieldChange& field : resource.fields) {
-      out += "    " + FieldLine(field) + "\n";
-    }
-  }
-  return out + Summary(diff) + "\n";
+  LoadSide(live_load, "live", options.inputs, catalog, live_files, live_side);
+  std::cerr << live_side.messages;
+  return live_side.usable;
 }
 
 int RunDiff(const DiffOptions& options) {
   manifest::LoadOptions new_load = LoadOptionsFrom(options.inputs);
   manifest::LoadOptions old_load = new_load;
+  bool against_cluster = false;
   if (options.positional.size() == 2 && options.inputs.filenames.empty() &&
       options.against.empty()) {
     old_load.paths = {options.positional[0]};
@@ -204,11 +176,15 @@ int RunDiff(const DiffOptions& options) {
              !options.against.empty()) {
     old_load.paths = options.against;
   } else if (options.positional.empty() && !options.inputs.filenames.empty()) {
-    std::cerr << "error: comparing with the live cluster is not supported yet: give the old "
-                 "manifests with --against\n";
-    return kExitUsage;
+    against_cluster = true;
   } else {
-    std::cerr << "error: give either -f NEW... --against OLD... or two paths, OLD NEW\n";
+    std::cerr << "error: give -f NEW... (compared with the cluster), -f NEW... --against "
+                 "OLD..., or two paths, OLD NEW\n";
+    return kExitUsage;
+  }
+  if (options.prune && (!against_cluster || options.selector.empty())) {
+    std::cerr << "error: --prune compares with the live cluster and needs -l SELECTOR, as "
+                 "kubectl apply --prune does\n";
     return kExitUsage;
   }
   Expected<schema::CrdCatalog> catalog = CatalogFrom(options.inputs);
@@ -216,20 +192,26 @@ int RunDiff(const DiffOptions& options) {
     std::cerr << "error: " << catalog.error().message << "\n";
     return kExitOperational;
   }
-  std::unique_ptr<LoadedSide> old_side = LoadSide(old_load, "old", *catalog);
-  std::unique_ptr<LoadedSide> new_side = LoadSide(new_load, "new", *catalog);
-  if (old_side == nullptr || new_side == nullptr) {
+  ComparedSide old_side;
+  ComparedSide new_side;
+  bool loaded =
+      against_cluster
+          ? LoadAgainstCluster(new_load, options, *catalog, old_side, new_side)
+          : LoadBothSides(old_load, new_load, options.inputs, *catalog, old_side, new_side);
+  if (!loaded) {
     return kExitOperational;
   }
-  diff::ResourceDiff diff = diff::DiffResources(old_side->side, new_side->side);
+  diff::ResourceDiff resources = diff::DiffResources(old_side.stored, new_side.stored);
+  diff::BehaviorDiff behavior = diff::DiffBehavior(old_side.behavior, new_side.behavior);
+  diff::DiffReport report{resources, behavior};
   if (options.output == "json") {
-    std::cout << RenderJson(diff);
+    std::cout << DumpJson(diff::RenderJson(report)) << "\n";
   } else if (options.output == "markdown") {
-    std::cout << RenderMarkdown(diff);
+    std::cout << diff::RenderMarkdown(report);
   } else {
-    std::cout << RenderText(diff);
+    std::cout << diff::RenderText(report, UseColor(options.color));
   }
-  return diff.HasDifferences() ? kExitFindings : kExitClean;
+  return report.HasDifferences() ? kExitFindings : kExitClean;
 }
 
 }  // namespace
@@ -238,21 +220,39 @@ void AddDiffCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<DiffOptions>();
   CLI::App* command = app.add_subcommand(
       "diff",
-      "Show what would change on the API server if the -f manifests replaced the --against "
-      "ones: objects added, removed and changed, field by field, with schema defaults applied "
-      "and server-owned fields ignored. `diff OLD NEW` does the same (usable as "
-      "KUBECTL_EXTERNAL_DIFF). Exit 0: no difference, 1: differences, 2 or more: error");
+      "Show what would change if the -f manifests were applied: to the live objects of the "
+      "cluster in the kubeconfig context, or with --against to other manifests. Objects added, "
+      "removed and changed, field by field (schema defaults applied, server-owned fields "
+      "ignored, Secret values hidden, updates the CRDs' transition rules refuse), then which "
+      "requests go elsewhere, which status conditions flip and which policies attach or "
+      "detach. `diff OLD NEW` compares two folders (usable as KUBECTL_EXTERNAL_DIFF). Exit 0: "
+      "no difference, 1: differences, 2 or more: error");
   AddInputFlags(*command, options->inputs);
   command->get_option("--filename")->required(false);
   command->add_option("--against", options->against,
-                      "File, directory or - (stdin) holding the old manifests; repeatable");
-  command->add_option("paths", options->positional, "OLD NEW: two files or directories")
+                      "File, directory, - (stdin) or git:REF:PATH (read from a commit with git, "
+                      "e.g. git:origin/main:manifests/) holding the old manifests; repeatable");
+  command
+      ->add_option("paths", options->positional,
+                   "OLD NEW: two files or directories (git:REF:PATH works here too)")
       ->expected(0, 2);
   command
       ->add_option("-o,--output", options->output,
                    "Output format: text, json, or markdown (a pull-request comment with the field "
                    "changes of each object collapsed)")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
+  command
+      ->add_option("--color", options->color,
+                   "Colour the text output: auto (when stdout is a terminal and NO_COLOR is "
+                   "unset), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  AddClusterFlags(*command, options->cluster);
+  command->add_flag("--prune", options->prune,
+                    "With -l, also show the live objects of the manifests' kinds and namespaces "
+                    "that match the selector but are no longer in the manifests (what kubectl "
+                    "apply --prune would delete)");
+  command->add_option("-l,--selector", options->selector,
+                      "Label selector for --prune, e.g. app=llm-gateway");
   command->callback([options, &exit_code] { exit_code = RunDiff(*options); });
 }
 

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "cmd/version.h"
+#include "validate/cluster/live_objects.h"
 #include "validate/manifest/file_system.h"
 
 namespace agw::cmd {
@@ -80,15 +82,77 @@ resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
   return options;
 }
 
-Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags) {
+void AddClusterFlags(CLI::App& command, ClusterFlags& flags) {
+  command.add_option("--kubeconfig", flags.kubeconfig,
+                     "Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)");
+  command.add_option("--context", flags.context, "The kubeconfig context to use");
+  command.add_option("--cluster", flags.cluster, "The kubeconfig cluster to use");
+  command.add_option("--user", flags.user, "The kubeconfig user to use");
+}
+
+Expected<cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
+                                                const std::string& namespace_) {
+  cluster::ConnectOptions options;
+  options.kubeconfig.explicit_path = flags.kubeconfig;
+  options.overrides.context = flags.context;
+  options.overrides.cluster = flags.cluster;
+  options.overrides.user = flags.user;
+  options.overrides.namespace_ = namespace_;
+  options.transport.user_agent = std::string("kubectl-agentgateway/") + kVersion;
+  return cluster::ConnectFromEnvironment(std::move(options));
+}
+
+namespace {
+
+// Adds the cluster's CRDs of the groups the built-in catalog knows (the kinds this tool
+// models); other groups stay unchecked, as without the flag.
+Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& catalog) {
+  Expected<cluster::ClusterClient> client = ConnectCluster(flags, "");
+  if (!client) return tl::unexpected(client.error());
+  std::vector<std::string> groups;
+  for (const char* group : {"gateway.networking.k8s.io", "gateway.networking.x-k8s.io",
+                            "agentgateway.dev", "inference.networking.k8s.io"}) {
+    groups.emplace_back(group);
+  }
+  Expected<std::vector<std::string>> crds = cluster::FetchCrds(*client->api, groups);
+  if (!crds) return tl::unexpected(crds.error());
+  if (crds->empty()) {
+    return MakeError("the cluster of context \"" + client->connection.context +
+                     "\" has no Gateway API or agentgateway CRDs installed");
+  }
+  manifest::Manifest manifest;
+  manifest::DiagnosticSink sink;
+  for (std::string& crd : *crds) {
+    manifest::LoadText(manifest, "cluster:" + client->connection.context, std::move(crd), {}, sink);
+  }
+  std::vector<std::string> problems = catalog.AddFromManifest(manifest);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& problem : problems) {
+      message += (message.empty() ? "" : "\nerror: ") + problem;
+    }
+    return MakeError(std::move(message));
+  }
+  return {};
+}
+
+}  // namespace
+
+Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags, const ClusterFlags* cluster) {
+  bool from_cluster = flags.from_cluster && cluster != nullptr;
   if (flags.crds.empty() && flags.gateway_api_version.empty() &&
-      flags.agentgateway_version.empty()) {
+      flags.agentgateway_version.empty() && !from_cluster) {
     return schema::CrdCatalog::Default();
   }
   auto catalog =
       schema::CrdCatalog::WithBuiltinSets(flags.gateway_api_version, flags.agentgateway_version);
   if (!catalog) {
     return MakeError(catalog.error());
+  }
+  if (from_cluster) {
+    if (Expected<void> added = AddClusterCrds(*cluster, *catalog); !added) {
+      return tl::unexpected(added.error());
+    }
   }
   manifest::DiskFileSystem disk;
   std::vector<std::string> problems = catalog->AddFromFiles(flags.crds, disk);
@@ -102,8 +166,9 @@ Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags) {
   return std::move(*catalog);
 }
 
-Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags) {
-  Expected<schema::CrdCatalog> catalog = CatalogFrom(flags);
+Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags,
+                                                const ClusterFlags* cluster) {
+  Expected<schema::CrdCatalog> catalog = CatalogFrom(flags, cluster);
   if (!catalog) {
     return tl::unexpected(catalog.error());
   }

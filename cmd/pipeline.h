@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "validate/cluster/connect.h"
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/error.h"
 #include "validate/manifest/loader.h"
@@ -25,7 +26,23 @@ struct InputFlags {
   std::vector<std::string> crds;    // --crds: CRD files or folders, replacing built-in kinds
   std::string gateway_api_version;  // "" picks the newest built-in release
   std::string agentgateway_version;
+  bool from_cluster = false;  // --from-cluster: the CRDs installed in the cluster (validate)
 };
+
+// How commands that read a cluster find it, as kubectl's flags say.
+struct ClusterFlags {
+  std::string kubeconfig;
+  std::string context;
+  std::string cluster;
+  std::string user;
+};
+
+void AddClusterFlags(CLI::App& command, ClusterFlags& flags);
+
+// Connects to the cluster of the kubeconfig context (nothing is sent until the first call).
+// `namespace_` is -n when given. Errors name the kubeconfig, context and server.
+Expected<cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
+                                                const std::string& namespace_);
 
 void AddInputFlags(CLI::App& command, InputFlags& flags);
 
@@ -33,10 +50,14 @@ using Pipeline = resolve::Pipeline;
 
 // Runs load -> admit -> decode -> resolve with the options the flags describe. Fails when a
 // --crds path cannot be read or holds a CRD that does not compile.
-Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags);
+Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags,
+                                                const ClusterFlags* cluster = nullptr);
 
-// The CRDs the flags select: the built-in sets at the chosen versions, then --crds.
-Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags);
+// The CRDs the flags select: the built-in sets at the chosen versions, then --crds, then with
+// --from-cluster the cluster's CRDs of the Gateway API and agentgateway groups (through
+// `cluster`, which is then required).
+Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags,
+                                         const ClusterFlags* cluster = nullptr);
 
 // The options the flags describe, for commands that run the pipeline more than once (run).
 manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags);

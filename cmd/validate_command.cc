@@ -24,6 +24,7 @@ struct ReportFile {
 
 struct ValidateOptions {
   InputFlags inputs;
+  ClusterFlags cluster;
   std::string output = "text";
   std::vector<std::string> reports;  // "FORMAT=FILE", checked by ParseReportFile
   std::string fail_on = "error";
@@ -76,7 +77,7 @@ report::ReportInput MakeReportInput(const manifest::Manifest& manifest,
 }
 
 int RunValidate(const ValidateOptions& options) {
-  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs, &options.cluster);
   if (!ran) {
     std::cerr << "error: " << ran.error().message << "\n";
     return kExitOperational;
@@ -128,6 +129,11 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
       "Exit code 0 clean, 1 findings (see --fail-on), 2 usage, 3 an input could not be read\n"
       "or a --report file could not be written.");
   AddInputFlags(*command, options->inputs);
+  command->add_flag("--from-cluster", options->inputs.from_cluster,
+                    "Check against the Gateway API and agentgateway CRDs installed in the cluster "
+                    "of the kubeconfig context (read with the API server's discovery and list "
+                    "calls) instead of the built-in ones; --crds still applies on top");
+  AddClusterFlags(*command, options->cluster);
   command
       ->add_option("-o,--output", options->output,
                    "Output format on stdout: text, json, sarif (SARIF 2.1.0), github (GitHub "

@@ -125,7 +125,8 @@ TEST_CASE("diff -o json and -o markdown give the same differences for tools and 
         "        }\n"
         "      ]\n"
         "    }\n"
-        "  ]\n"
+        "  ],\n"
+        "  \"behavior\": []\n"
         "}\n");
   CHECK(json.out.find("token") == std::string::npos);
   CommandResult markdown =
@@ -133,6 +134,8 @@ TEST_CASE("diff -o json and -o markdown give the same differences for tools and 
   CHECK(markdown.exit_code == 1);
   CHECK(markdown.out ==
         "#### kubectl agentgateway diff: 1 added, 0 removed, 1 changed, 0 unchanged\n"
+        "\n"
+        "**Resources**\n"
         "\n"
         "- added: `Secret default/key`\n"
         "\n"
@@ -149,8 +152,16 @@ TEST_CASE("diff exits 2 or more on usage errors and unreadable inputs") {
   TempDir dir;
   dir.Write("old/route.yaml", Route(""));
   CommandResult usage = RunCommand({kPluginBinary, "diff", "old"}, "", dir.path());
-  CHECK(usage.err == "error: give either -f NEW... --against OLD... or two paths, OLD NEW\n");
+  CHECK(usage.err ==
+        "error: give -f NEW... (compared with the cluster), -f NEW... --against OLD..., or two "
+        "paths, OLD NEW\n");
   CHECK(usage.exit_code == 2);
+  CommandResult prune =
+      RunCommand({kPluginBinary, "diff", "old", "old", "--prune", "-l", "a=b"}, "", dir.path());
+  CHECK(prune.err ==
+        "error: --prune compares with the live cluster and needs -l SELECTOR, as kubectl apply "
+        "--prune does\n");
+  CHECK(prune.exit_code == 2);
   CommandResult missing = RunCommand({kPluginBinary, "diff", "old", "gone"}, "", dir.path());
   CHECK(missing.err == "error: the path \"gone\" does not exist\n");
   CHECK(missing.out == "");

@@ -9,6 +9,7 @@
 
 #include "validate/manifest/base64.h"
 #include "validate/schema/admission.h"
+#include "validate/schema/validator.h"
 
 namespace agw::diff {
 namespace {
@@ -313,12 +314,12 @@ class Walker {
 
 }  // namespace
 
-Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
-               manifest::DiagnosticSink& sink) {
+Side StoreSide(const manifest::Manifest& manifest, std::vector<manifest::Value> stored_objects,
+               const schema::CrdCatalog& catalog) {
   Side side;
   side.objects.reserve(manifest.resources.size());
-  schema::Admitter admitter(catalog, sink);
-  for (const manifest::Resource& resource : manifest.resources) {
+  for (std::size_t i = 0; i < manifest.resources.size(); ++i) {
+    const manifest::Resource& resource = manifest.resources[i];
     StoredObject stored;
     stored.id = resource.id;
     std::shared_ptr<const schema::Crd> crd = catalog.Find(resource.id.group, resource.id.kind);
@@ -330,11 +331,23 @@ Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& cat
         stored.schema = version->schema;
       }
     }
-    stored.object = admitter.Admit(resource).object;
+    stored.object =
+        i < stored_objects.size() ? std::move(stored_objects[i]) : manifest::Value(resource.object);
     Normalise(stored.object, stored.id);
     side.objects.push_back(std::move(stored));
   }
   return side;
+}
+
+Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
+               manifest::DiagnosticSink& sink) {
+  std::vector<manifest::Value> stored_objects;
+  stored_objects.reserve(manifest.resources.size());
+  schema::Admitter admitter(catalog, sink);
+  for (const manifest::Resource& resource : manifest.resources) {
+    stored_objects.push_back(admitter.Admit(resource).object);
+  }
+  return StoreSide(manifest, std::move(stored_objects), catalog);
 }
 
 ResourceDiff DiffResources(const Side& old_side, const Side& new_side) {
@@ -360,6 +373,14 @@ ResourceDiff DiffResources(const Side& old_side, const Side& new_side) {
           .Compare(old_object->object, new_object->object, schema, "", 0);
       change.kind =
           change.fields.empty() ? ResourceChangeKind::kUnchanged : ResourceChangeKind::kChanged;
+      // What kubectl apply would hear back: transition rules (oldSelf) hold trivially for an
+      // object that does not change, so only changed objects are checked.
+      if (schema != nullptr && change.kind == ResourceChangeKind::kChanged) {
+        for (const schema::FieldError& error :
+             schema::ValidateTransitions(*schema, new_object->object, old_object->object)) {
+          change.refused.push_back(error.Render());
+        }
+      }
       ++(change.fields.empty() ? diff.unchanged : diff.changed);
     }
     diff.resources.push_back(std::move(change));

@@ -38,6 +38,12 @@ struct Side {
 Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
                manifest::DiagnosticSink& sink);
 
+// The same for objects already admitted (resolve::Pipeline::stored_objects, index for index
+// with `manifest.resources`): scoped, normalised and paired with their schemas, not admitted
+// again. Takes the stored objects over.
+Side StoreSide(const manifest::Manifest& manifest, std::vector<manifest::Value> stored_objects,
+               const schema::CrdCatalog& catalog);
+
 enum class FieldChangeKind { kAdded, kRemoved, kChanged };
 
 struct FieldChange {
@@ -59,6 +65,9 @@ struct ResourceChange {
   ResourceChangeKind kind = ResourceChangeKind::kUnchanged;
   manifest::ResourceId id;
   std::vector<FieldChange> fields;  // only for kChanged, in the new object's field order
+  // Why the API server would refuse this update, in its words (`spec.controllerName: Invalid
+  // value: "string": Value is immutable`): the CRD's transition rules, which see the old object.
+  std::vector<std::string> refused;
 };
 
 struct ResourceDiff {
@@ -74,7 +83,9 @@ struct ResourceDiff {
 // Matches the objects of both sides by (group, kind, namespace, name) and compares each pair
 // field by field. Lists of x-kubernetes-list-type map are matched item by item by their
 // x-kubernetes-list-map-keys (reordering them is no change); other lists by index. A null
-// field counts as absent. Pure: values in, a value out.
+// field counts as absent. A changed object is checked against its CRD's transition rules
+// (schema::ValidateTransitions), as the API server checks an update. Pure: values in, a value
+// out.
 ResourceDiff DiffResources(const Side& old_side, const Side& new_side);
 
 }  // namespace agw::diff

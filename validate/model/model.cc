@@ -116,19 +116,26 @@ void Reserve(const manifest::Manifest& manifest, std::size_t begin, std::size_t 
 
 // Admits and decodes resources [begin, end) of `manifest` into `model`.
 void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::size_t end,
-                 const schema::CrdCatalog& catalog, manifest::DiagnosticSink& sink, Model& model) {
+                 const schema::CrdCatalog& catalog, manifest::DiagnosticSink& sink, Model& model,
+                 std::vector<manifest::Value>* stored_objects) {
   schema::Admitter admitter(catalog, sink);
   for (std::size_t i = begin; i < end; ++i) {
     const manifest::Resource& resource = manifest.resources[i];
     // One resource at a time: the stored object is dropped once decoded.
     schema::AdmittedResource admitted = admitter.Admit(resource);
     schema::AdmissionOutcome outcome = admitted.outcome;
+    // The slot is written whatever happens next; each index by one thread only.
+    auto keep_stored = [&] {
+      if (stored_objects != nullptr) (*stored_objects)[i] = std::move(admitted.object);
+    };
     if (outcome == schema::AdmissionOutcome::kUnmapped) {
+      keep_stored();
       continue;  // kubectl never sends it: reported by Admit
     }
     auto it = Handlers().find({resource.id.group, resource.id.kind});
     if (it == Handlers().end()) {
       model.other.push_back(&resource);
+      keep_stored();
       continue;
     }
     const KindHandler& handler = it->second;
@@ -152,6 +159,7 @@ void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::siz
       }
       d.hint = "served versions: " + served;
       sink.Add(std::move(d));
+      keep_stored();
       continue;
     }
     // The object as the API server stores it (defaults applied), or as written when no schema
@@ -161,6 +169,8 @@ void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::siz
     Reader::Context context{sink, fields, resource.id.ToString(), !checked};
     Reader root(&stored, "", context);
     handler.decode(root, fields, resource, model);
+    // The model holds copies, never pointers into `stored`, so it can be handed over.
+    if (stored_objects != nullptr) (*stored_objects)[i] = std::move(stored);
     if (outcome == schema::AdmissionOutcome::kRejected) {
       model.rejected.push_back(resource.id);
     }
@@ -181,12 +191,16 @@ constexpr std::size_t kParallelFromResources = 2000;
 }  // namespace
 
 Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
-             manifest::DiagnosticSink& sink) {
+             manifest::DiagnosticSink& sink, std::vector<manifest::Value>* stored_objects) {
   std::size_t count = manifest.resources.size();
+  if (stored_objects != nullptr) {
+    stored_objects->clear();
+    stored_objects->resize(count);
+  }
   Model model;
   Reserve(manifest, 0, count, model);
   if (count < kParallelFromResources || std::thread::hardware_concurrency() < 2) {
-    DecodeRange(manifest, 0, count, catalog, sink, model);
+    DecodeRange(manifest, 0, count, catalog, sink, model, stored_objects);
     return model;
   }
   std::size_t half = count / 2;
@@ -196,13 +210,13 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
   std::exception_ptr second_failure;
   std::thread worker([&] {
     try {
-      DecodeRange(manifest, half, count, catalog, second_sink, second);
+      DecodeRange(manifest, half, count, catalog, second_sink, second, stored_objects);
     } catch (...) {
       second_failure = std::current_exception();  // rethrown on the caller's thread
     }
   });
   try {
-    DecodeRange(manifest, 0, half, catalog, sink, model);
+    DecodeRange(manifest, 0, half, catalog, sink, model, stored_objects);
   } catch (...) {
     worker.join();
     throw;

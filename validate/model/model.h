@@ -37,9 +37,12 @@ struct Model {
 // API server would say to `sink`) and decodes the object as the server stores it, defaults
 // applied. Kinds kubectl cannot map are left out. For objects no schema checked, wrong JSON
 // types, missing required fields and unknown API versions of known kinds are reported here; the
-// object is still decoded as far as it can be.
+// object is still decoded as far as it can be. When `stored_objects` is not null it receives
+// every resource's object as the server stores it (as written where no schema applies), index
+// for index with `manifest.resources`: what `diff` compares, without admitting twice.
 Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catalog,
-             manifest::DiagnosticSink& sink);
+             manifest::DiagnosticSink& sink,
+             std::vector<manifest::Value>* stored_objects = nullptr);
 // The same with the default catalog (schema::CrdCatalog::Default()).
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
 

@@ -20,7 +20,11 @@ struct Pipeline {
   manifest::DiagnosticSink sink;  // every finding, sorted by file and position
   model::Model model;
   Resolution resolution;  // its findings are moved into `sink`
+  int load_errors = 0;    // reading and parsing errors (syntax, identity, duplicates)
   int input_errors = 0;   // loading, API server and decoding errors (before resolution)
+  // Each resource as the API server stores it, index for index with manifest.resources; only
+  // when RunPipeline was asked to keep them (diff compares them).
+  std::vector<manifest::Value> stored_objects;
 
   Pipeline() = default;
   Pipeline(const Pipeline&) = delete;
@@ -32,6 +36,7 @@ struct Pipeline {
 std::unique_ptr<Pipeline> RunPipeline(
     const manifest::LoadOptions& load, const manifest::FileSystem& file_system,
     const ResolveOptions& options,
-    const schema::CrdCatalog& catalog = schema::CrdCatalog::Default());
+    const schema::CrdCatalog& catalog = schema::CrdCatalog::Default(),
+    bool keep_stored_objects = false);
 
 }  // namespace agw::resolve
