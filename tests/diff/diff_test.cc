@@ -131,6 +131,39 @@ spec:
   CHECK_FALSE(diff.HasDifferences());
 }
 
+TEST_CASE("A set-typed list in another order is no change and gained items are") {
+  auto policy = [](const std::string& origins) {
+    return "apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata:\n"
+           "  name: cors\nspec:\n  targetRefs:\n  - group: gateway.networking.k8s.io\n"
+           "    kind: HTTPRoute\n    name: web\n  traffic:\n    cors:\n      allowOrigins:\n" +
+           origins;
+  };
+  std::string two = "      - https://a.example.com\n      - https://b.example.com\n";
+  std::string swapped = "      - https://b.example.com\n      - https://a.example.com\n";
+  CHECK_FALSE(Diff(policy(two), policy(swapped)).HasDifferences());
+  ResourceDiff gained = Diff(policy(two), policy(swapped + "      - https://c.example.com\n"));
+  CHECK(Lines(gained) ==
+        "~ AgentgatewayPolicy default/cors\n"
+        "  added spec.traffic.cors.allowOrigins[2]:  | \"https://c.example.com\"\n");
+}
+
+TEST_CASE("A Service as the server stores it equals its manifest") {
+  std::string manifest =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: llm\nspec:\n  selector:\n"
+      "    app: llm\n  ports:\n  - port: 8080\n";
+  std::string live =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: llm\n  namespace: default\n"
+      "  uid: 1f2e\n  resourceVersion: \"42\"\nspec:\n  type: ClusterIP\n"
+      "  clusterIP: 10.96.12.7\n  clusterIPs:\n  - 10.96.12.7\n  ipFamilies:\n  - IPv4\n"
+      "  ipFamilyPolicy: SingleStack\n  internalTrafficPolicy: Cluster\n"
+      "  sessionAffinity: None\n  selector:\n    app: llm\n  ports:\n  - port: 8080\n"
+      "    protocol: TCP\n    targetPort: 8080\nstatus:\n  loadBalancer: {}\n";
+  CHECK_FALSE(Diff(live, manifest).HasDifferences());
+  std::string retargeted = manifest + "    targetPort: 9090\n";
+  CHECK(Lines(Diff(live, retargeted)) ==
+        "~ Service default/llm\n  changed spec.ports[0].targetPort: 8080 | 9090\n");
+}
+
 TEST_CASE("A listener change inside a reordered list names the item by its new index") {
   std::string changed = R"(apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -90,6 +90,40 @@ void FoldSecret(Value& object) {
   }
 }
 
+// What the API server fills in on a Service that the manifest leaves out (SetDefaults_Service,
+// SetDefaults_ServicePort) and what it allocates (cluster IPs, IP families): both sides compare
+// as stored, and an allocation is not something a manifest change does.
+void DefaultService(Value& object) {
+  Value* spec = object.FindMutable("spec");
+  if (spec == nullptr || !spec->is_map()) return;
+  for (std::string_view allocated : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"}) {
+    Erase(*spec, allocated);
+  }
+  auto default_string = [](Value& map, const char* key, const char* value) {
+    const Value* current = map.Find(key);
+    if (current == nullptr || current->is_null()) {
+      map.Set(key, Value::String(value, map.position()));
+    }
+  };
+  default_string(*spec, "type", "ClusterIP");
+  default_string(*spec, "sessionAffinity", "None");
+  const Value* type = spec->Find("type");
+  if (type != nullptr && type->is_scalar() && type->text() != "ExternalName") {
+    default_string(*spec, "internalTrafficPolicy", "Cluster");
+  }
+  Value* ports = spec->FindMutable("ports");
+  if (ports == nullptr || !ports->is_sequence()) return;
+  for (Value& port : ports->mutable_items()) {
+    if (!port.is_map()) continue;
+    default_string(port, "protocol", "TCP");
+    const Value* target = port.Find("targetPort");
+    const Value* number = port.Find("port");
+    if ((target == nullptr || target->is_null()) && number != nullptr) {
+      port.Set("targetPort", *number);
+    }
+  }
+}
+
 void Normalise(Value& object, const ResourceId& id) {
   Erase(object, "status");
   Value* metadata = object.FindMutable("metadata");
@@ -118,6 +152,9 @@ void Normalise(Value& object, const ResourceId& id) {
   }
   if (IsSecret(id)) {
     FoldSecret(object);
+  }
+  if (id.group.empty() && id.kind == "Service") {
+    DefaultService(object);
   }
 }
 
@@ -241,6 +278,24 @@ class Walker {
         }
         return;
       }
+    }
+    if (schema != nullptr && schema->list_type == "set") {
+      // A set's order means nothing to the server: only items gained or lost are changes.
+      auto holds = [](const Value& list, const Value& item) {
+        return std::any_of(list.items().begin(), list.items().end(),
+                           [&](const Value& other) { return manifest::SameJson(other, item); });
+      };
+      for (std::size_t j = 0; j < new_list.items().size(); ++j) {
+        if (!holds(old_list, new_list.items()[j])) {
+          Changed(path + "[" + std::to_string(j) + "]", nullptr, &new_list.items()[j]);
+        }
+      }
+      for (std::size_t i = 0; i < old_list.items().size(); ++i) {
+        if (!holds(new_list, old_list.items()[i])) {
+          Changed(path + "[" + std::to_string(i) + "]", &old_list.items()[i], nullptr);
+        }
+      }
+      return;
     }
     std::size_t common = std::min(old_list.items().size(), new_list.items().size());
     for (std::size_t i = 0; i < common; ++i) {

@@ -82,7 +82,8 @@ struct ResourceDiff {
 
 // Matches the objects of both sides by (group, kind, namespace, name) and compares each pair
 // field by field. Lists of x-kubernetes-list-type map are matched item by item by their
-// x-kubernetes-list-map-keys (reordering them is no change); other lists by index. A null
+// x-kubernetes-list-map-keys (reordering them is no change), lists of type set by their items
+// (order is no change); other lists by index. A null
 // field counts as absent. A changed object is checked against its CRD's transition rules
 // (schema::ValidateTransitions), as the API server checks an update. Pure: values in, a value
 // out.
