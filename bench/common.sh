@@ -106,7 +106,9 @@ measure_command() {  # COMMAND...
   start=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$work/time" "$@" >/dev/null 2>&1 || true
   end=$(date +%s%N)
-  echo "$(( (end - start) / 1000000 )) $(cat "$work/time")"
+  # GNU time writes "Command exited with non-zero status N" first when the command fails (diff
+  # exits 1 on differences): the peak memory is the last line.
+  echo "$(( (end - start) / 1000000 )) $(tail -n 1 "$work/time")"
 }
 
 # "min / median / max" of the numbers on stdin.

@@ -4,23 +4,14 @@
 #include <memory>
 #include <string>
 
+#include "tests/resolve/fixture.h"
 #include "validate/manifest/file_system.h"
 #include "validate/resolve/pipeline.h"
 
 namespace agw::diff {
 namespace {
 
-constexpr char kGateway[] = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    protocol: HTTP
-    port: 8080
-)";
+using resolve::test::kGateway;  // one HTTP listener, port 80
 
 std::string Backend(const std::string& name, const std::string& provider,
                     const std::string& model) {
@@ -71,7 +62,7 @@ std::string Base() {
          Secret("claude-key", "one") + Route("anthropic", "/anthropic", {"claude"});
 }
 
-constexpr char kListener[] = "Gateway default/gw, listener http (port 8080)";
+constexpr char kListener[] = "Gateway default/gw, listener http (port 80)";
 
 TEST_CASE("The same manifests behave the same") {
   CHECK_FALSE(DiffBehavior(BehaviorOf(Base()), BehaviorOf(Base())).HasDifferences());
@@ -156,7 +147,7 @@ TEST_CASE("A sectionName typo removes the route entry and flips Accepted") {
   // one, keyed by the misspelt section, is not Accepted.
   CHECK(lines ==
         std::vector<std::string>{
-            "11 Gateway default/gw, listener http (port 8080) | */anthropic/* | route: HTTPRoute "
+            "11 Gateway default/gw, listener http (port 80) | */anthropic/* | route: HTTPRoute "
             "default/anthropic rule 0 -> ",
             "20 HTTPRoute default/anthropic, parent Gateway default/gw (section htp) | Accepted | "
             "Accepted:  -> False (NoMatchingParent): sectionName \"htp\" not found"});
