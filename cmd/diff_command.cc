@@ -160,7 +160,9 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   }
   LoadSide(live_load, "live", options.inputs, catalog, live_files, live_side);
   std::cerr << live_side.messages;
-  return live_side.usable;
+  if (!live_side.usable) return false;
+  diff::KeepUnappliedLiveFields(live_side.stored, new_side.stored);
+  return true;
 }
 
 int RunDiff(const DiffOptions& options) {

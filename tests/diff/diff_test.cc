@@ -164,6 +164,34 @@ TEST_CASE("A Service as the server stores it equals its manifest") {
         "~ Service default/llm\n  changed spec.ports[0].targetPort: 8080 | 9090\n");
 }
 
+TEST_CASE("Against live objects only what the last apply set can be removed") {
+  // Live: label `team` came from the last `kubectl apply`, label `owner` and the finalizer from
+  // someone else. The manifests now hold neither label.
+  std::string live = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels:
+    team: llm
+    owner: platform
+  finalizers:
+  - example.com/keep
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","labels":{"team":"llm"}},"data":{"a":"1"}}'
+data:
+  a: "1"
+)";
+  std::string desired =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+      "data:\n  a: \"1\"\n";
+  Side live_side = Store(live);
+  Side desired_side = Store(desired);
+  KeepUnappliedLiveFields(live_side, desired_side);
+  CHECK(Lines(DiffResources(live_side, desired_side)) ==
+        "~ ConfigMap default/settings\n"
+        "  removed metadata.labels[team]: \"llm\" | \n");
+}
+
 TEST_CASE("A listener change inside a reordered list names the item by its new index") {
   std::string changed = R"(apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -124,6 +124,42 @@ void DefaultService(Value& object) {
   }
 }
 
+std::optional<Value> LastApplied(const Value& object) {
+  const Value* metadata = object.Find("metadata");
+  const Value* annotations = metadata != nullptr ? metadata->Find("annotations") : nullptr;
+  const Value* text =
+      annotations != nullptr && annotations->is_map() ? annotations->Find(kLastApplied) : nullptr;
+  if (text == nullptr || !text->is_scalar()) return std::nullopt;
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(text->text(), nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  return Value::FromJson(json, text->position());
+}
+
+// Copies into `desired` the fields of `live` that `desired` lacks and `applied` (the
+// last-applied configuration at this level, or null) does not hold: applying keeps them. Follows
+// maps present on both sides, and maps that were applied but are now absent (applying removes
+// only the keys it once set).
+void KeepUnapplied(const Value& live, Value& desired, const Value* applied, int depth) {
+  if (depth > kMaxDepth || !live.is_map() || !desired.is_map()) return;
+  for (const MapEntry& entry : live.entries()) {
+    const Value* was_applied =
+        applied != nullptr && applied->is_map() ? applied->Find(entry.key) : nullptr;
+    Value* wanted = desired.FindMutable(entry.key);
+    if (wanted == nullptr || wanted->is_null()) {
+      if (was_applied == nullptr) {
+        desired.Set(entry.key, entry.value);
+      } else if (entry.value.is_map() && was_applied->is_map()) {
+        Value kept = Value::Map(entry.value.position());
+        KeepUnapplied(entry.value, kept, was_applied, depth + 1);
+        if (!kept.entries().empty()) desired.Set(entry.key, std::move(kept));
+      }
+      continue;
+    }
+    KeepUnapplied(entry.value, *wanted, was_applied, depth + 1);
+  }
+}
+
 void Normalise(Value& object, const ResourceId& id) {
   Erase(object, "status");
   Value* metadata = object.FindMutable("metadata");
@@ -388,6 +424,7 @@ Side StoreSide(const manifest::Manifest& manifest, std::vector<manifest::Value> 
     }
     stored.object =
         i < stored_objects.size() ? std::move(stored_objects[i]) : manifest::Value(resource.object);
+    stored.last_applied = LastApplied(stored.object);
     Normalise(stored.object, stored.id);
     side.objects.push_back(std::move(stored));
   }
@@ -403,6 +440,18 @@ Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& cat
     stored_objects.push_back(admitter.Admit(resource).object);
   }
   return StoreSide(manifest, std::move(stored_objects), catalog);
+}
+
+void KeepUnappliedLiveFields(const Side& live, Side& desired) {
+  std::map<ResourceId, const StoredObject*> live_by_id;
+  for (const StoredObject& object : live.objects) live_by_id[object.id] = &object;
+  for (StoredObject& object : desired.objects) {
+    auto found = live_by_id.find(object.id);
+    if (found == live_by_id.end()) continue;
+    const StoredObject& current = *found->second;
+    const Value* applied = current.last_applied ? &*current.last_applied : nullptr;
+    KeepUnapplied(current.object, object.object, applied, 0);
+  }
 }
 
 ResourceDiff DiffResources(const Side& old_side, const Side& new_side) {

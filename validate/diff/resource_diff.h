@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct StoredObject {
   // The schema of its kind and version (for list-map keys and map-typed fields); null for kinds
   // without a CRD here, which are compared as written.
   std::shared_ptr<const schema::Schema> schema;
+  // The kubectl.kubernetes.io/last-applied-configuration annotation, parsed (a live object's
+  // record of what `kubectl apply` last sent); null when absent or not JSON.
+  std::optional<manifest::Value> last_applied;
 };
 
 // One manifest set, in load order.
@@ -43,6 +47,14 @@ Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& cat
 // again. Takes the stored objects over.
 Side StoreSide(const manifest::Manifest& manifest, std::vector<manifest::Value> stored_objects,
                const schema::CrdCatalog& catalog);
+
+// Makes each `desired` object the object `kubectl apply` would leave on the cluster, given the
+// `live` one: applying removes only the fields the last-applied configuration held, so a field of
+// the live object that the desired object lacks and the last-applied configuration never held (a
+// controller's finalizer, another team's annotation or label) is copied into the desired object.
+// Maps are followed field by field; lists are replaced whole. Desired objects that are not live
+// are left alone.
+void KeepUnappliedLiveFields(const Side& live, Side& desired);
 
 enum class FieldChangeKind { kAdded, kRemoved, kChanged };
 
