@@ -300,6 +300,17 @@ void CheckCredentials(const FakeApiServer& server, const std::string& user,
   }
 }
 
+// GatewayClass `agentgateway` handed to `controller`, as a manifest.
+std::string GatewayClassYaml(const std::string& controller) {
+  return "apiVersion: gateway.networking.k8s.io/v1\n"
+         "kind: GatewayClass\n"
+         "metadata:\n"
+         "  name: agentgateway\n"
+         "spec:\n"
+         "  controllerName: " +
+         controller + "\n";
+}
+
 TEST_CASE("diff against the live cluster with a client certificate shows only the real change") {
   auto server = StartServer(FakeApiAuth::kClientCertificate);
   AddObjects(*server, MultipleProvidersLive());
@@ -633,13 +644,7 @@ TEST_CASE("diff says the API server would refuse a change of the live GatewayCla
                      R"({"conditions":)" + Conditions({"Accepted"}) + "}", 1)});
   TempDir dir;
   std::string kubeconfig = TokenKubeconfig(dir, *server, "class-token-6");
-  dir.Write("manifests/gatewayclass.yaml",
-            "apiVersion: gateway.networking.k8s.io/v1\n"
-            "kind: GatewayClass\n"
-            "metadata:\n"
-            "  name: agentgateway\n"
-            "spec:\n"
-            "  controllerName: example.com/other-controller\n");
+  dir.Write("manifests/gatewayclass.yaml", GatewayClassYaml("example.com/other-controller"));
   CommandResult result =
       Run(dir, {"diff", "-f", "manifests", "--kubeconfig", kubeconfig, "--color", "never"});
   CHECK(result.err == "");
@@ -679,13 +684,7 @@ TEST_CASE("diff keeps live fields that the manifests never set as kubectl apply 
   TempDir dir;
   std::string kubeconfig = TokenKubeconfig(dir, *server, "merge-token-4");
   CopyExample("multiple-providers", fs::path(dir.path()) / "manifests");
-  dir.Write("manifests/gatewayclass.yaml",
-            "apiVersion: gateway.networking.k8s.io/v1\n"
-            "kind: GatewayClass\n"
-            "metadata:\n"
-            "  name: agentgateway\n"
-            "spec:\n"
-            "  controllerName: agentgateway.dev/agentgateway\n");
+  dir.Write("manifests/gatewayclass.yaml", GatewayClassYaml("agentgateway.dev/agentgateway"));
   CommandResult result = Run(dir, {"diff", "-f", "manifests", "--kubeconfig", kubeconfig});
   CHECK(result.err == "");
   CHECK(result.out == "0 added, 0 removed, 0 changed, 8 unchanged\n");
