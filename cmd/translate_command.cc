@@ -15,6 +15,7 @@
 #include "cmd/commands.h"
 #include "cmd/json_output.h"
 #include "cmd/pipeline.h"
+#include "emulator/gateway/answer.h"
 #include "emulator/io/ai_backends.h"
 #include "emulator/llm/call.h"
 #include "emulator/llm/json_codec.h"
@@ -270,15 +271,6 @@ std::string ResponseContentType(const llm::LlmCall& call, std::string_view bytes
   return "application/json";
 }
 
-// The route's response header edits and CORS headers, as `run` adds them to an LLM answer.
-route::HeaderList ClientHeaders(const route::Plan& plan) {
-  route::HeaderList headers;
-  plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers) {
-    route::SetHeader(headers, header.first, header.second);
-  }
-  return headers;
-}
 
 // Translates a provider answer as `run` does: a streamed 2xx event stream through the stream
 // translator, anything else buffered.
@@ -297,9 +289,9 @@ Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int
         "buffered answer");
   }
   Answer answer;
-  answer.headers = ClientHeaders(plan);
+  answer.headers = emulator::gateway::LlmResponseHeaders({}, plan);
   std::unique_ptr<llm::StreamTranslator> translator;
-  if (call.streaming && status >= 200 && status < 300 && event_stream) {
+  if (emulator::gateway::TranslatesStream(call, status, content_type)) {
     translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
   }
   if (translator) {

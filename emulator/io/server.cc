@@ -26,6 +26,7 @@
 #include <sstream>
 #include <thread>
 
+#include "emulator/gateway/answer.h"
 #include "emulator/io/bounded_parser.h"
 #include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
@@ -83,22 +84,7 @@ constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
 // The most an upstream's response head (and its trailer section) may take.
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 
-bool IsHopByHop(std::string_view name) {
-  // string_views, not C strings: no strlen per comparison on every header of every request.
-  static constexpr std::string_view kHopByHop[] = {"connection",
-                                                   "keep-alive",
-                                                   "proxy-connection",
-                                                   "te",
-                                                   "trailer",
-                                                   "transfer-encoding",
-                                                   "upgrade",
-                                                   "proxy-authenticate",
-                                                   "proxy-authorization"};
-  for (std::string_view hop : kHopByHop) {
-    if (route::HeaderNameEquals(name, hop)) return true;
-  }
-  return false;
-}
+using gateway::IsHopByHop;
 
 std::string StatusLine(int status) {
   std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
@@ -799,22 +785,7 @@ std::string SizedHead(int status, route::HeaderList headers, const std::string& 
   return HeaderBlock(status, headers);
 }
 
-// Client headers for an LLM response: the upstream's, minus framing, plus the route's edits.
-route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
-  route::HeaderList headers;
-  for (const auto& [name, value] : upstream) {
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length") ||
-        route::HeaderNameEquals(name, "content-type") ||
-        route::HeaderNameEquals(name, "content-encoding")) {
-      continue;
-    }
-    headers.emplace_back(name, value);
-  }
-  plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers)
-    route::SetHeader(headers, header.first, header.second);
-  return headers;
-}
+using gateway::LlmResponseHeaders;
 
 // Answers the client from a complete upstream response held in memory (a buffered provider
 // answer, or a --mock-providers one): streamed through the translator when the call streams.
@@ -826,11 +797,8 @@ Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call
   LlmResult result;
   result.upstream_status = status;
   boost::system::error_code ec;
-  bool event_stream =
-      content_type.find("text/event-stream") != std::string_view::npos ||
-      content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
   std::unique_ptr<llm::StreamTranslator> translator;
-  if (call.streaming && status >= 200 && status < 300 && event_stream) {
+  if (gateway::TranslatesStream(call, status, content_type)) {
     translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
   }
   route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
@@ -877,24 +845,15 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   auto& response = parser->get();
   int status = static_cast<int>(response.result_int());
   result.upstream_status = status;
-  std::optional<std::chrono::milliseconds> retry_after;
-  if (status == 429) {
-    std::string_view text = response[http::field::retry_after];
-    int seconds = 0;
-    auto parsed = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (parsed.ec == std::errc() && parsed.ptr == text.data() + text.size()) {
-      retry_after = std::chrono::seconds(seconds);
-    }
-  }
+  std::optional<std::chrono::milliseconds> retry_after =
+      gateway::RetryAfter(status, response[http::field::retry_after]);
   std::string content_type(response[http::field::content_type]);
   route::HeaderList upstream_headers;
   for (const auto& field : response.base()) {
     upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   std::unique_ptr<llm::StreamTranslator> translator;
-  bool event_stream = content_type.find("text/event-stream") != std::string::npos ||
-                      content_type.find("application/vnd.amazon.eventstream") != std::string::npos;
-  if (call.streaming && status >= 200 && status < 300 && event_stream) {
+  if (gateway::TranslatesStream(call, status, content_type)) {
     llm::ProviderOptions options = call.options;
     options.request_id = std::string(response["x-amzn-requestid"]);
     translator = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
@@ -1413,14 +1372,8 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   record.upstream_status = result.upstream_status;
   const llm::ResponseInfo& info = result.info;
   if (info.provider_model) record.gen_ai_response_model = *info.provider_model;
-  // Logs and metrics count input tokens with cache reads and writes, as agentgateway does.
-  if (info.input_tokens) {
-    std::int64_t input = *info.input_tokens;
-    bool excludes_cache = call.wire == llm::WireFormat::kAnthropicMessages ||
-                          call.wire == llm::WireFormat::kBedrockConverse;
-    if (excludes_cache)
-      input += info.cached_input_tokens.value_or(0) + info.cache_creation_input_tokens.value_or(0);
-    record.gen_ai_input_tokens = input;
+  if (std::optional<std::int64_t> input = gateway::ReportedInputTokens(info, call.wire)) {
+    record.gen_ai_input_tokens = *input;
   }
   record.gen_ai_output_tokens = info.output_tokens;
   Metrics::GenAi gen_ai;

@@ -1,0 +1,78 @@
+#include "emulator/gateway/answer.h"
+
+#include <charconv>
+
+namespace agw::emulator::gateway {
+
+bool IsEventStream(std::string_view content_type) {
+  return content_type.find("text/event-stream") != std::string_view::npos ||
+         content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
+}
+
+bool TranslatesStream(const llm::LlmCall& call, int upstream_status,
+                      std::string_view content_type) {
+  return call.streaming && upstream_status >= 200 && upstream_status < 300 &&
+         IsEventStream(content_type);
+}
+
+bool IsHopByHop(std::string_view name) {
+  // string_views, not C strings: no strlen per comparison on every header of every request.
+  static constexpr std::string_view kHopByHop[] = {"connection",
+                                                   "keep-alive",
+                                                   "proxy-connection",
+                                                   "te",
+                                                   "trailer",
+                                                   "transfer-encoding",
+                                                   "upgrade",
+                                                   "proxy-authenticate",
+                                                   "proxy-authorization"};
+  for (std::string_view hop : kHopByHop) {
+    if (route::HeaderNameEquals(name, hop)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
+  route::HeaderList headers;
+  for (const auto& [name, value] : upstream) {
+    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length") ||
+        route::HeaderNameEquals(name, "content-type") ||
+        route::HeaderNameEquals(name, "content-encoding")) {
+      continue;
+    }
+    headers.emplace_back(name, value);
+  }
+  plan.response_headers.Apply(headers);
+  for (const auto& header : plan.cors_response_headers) {
+    route::SetHeader(headers, header.first, header.second);
+  }
+  return headers;
+}
+
+std::optional<std::chrono::milliseconds> RetryAfter(int status, std::string_view header) {
+  if (status != 429 || header.empty()) {
+    return std::nullopt;
+  }
+  int seconds = 0;
+  auto parsed = std::from_chars(header.data(), header.data() + header.size(), seconds);
+  if (parsed.ec != std::errc() || parsed.ptr != header.data() + header.size() || seconds < 0) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(seconds);
+}
+
+std::optional<std::int64_t> ReportedInputTokens(const llm::ResponseInfo& info,
+                                                llm::WireFormat wire) {
+  if (!info.input_tokens) {
+    return std::nullopt;
+  }
+  std::int64_t input = *info.input_tokens;
+  if (wire == llm::WireFormat::kAnthropicMessages || wire == llm::WireFormat::kBedrockConverse) {
+    input += info.cached_input_tokens.value_or(0) + info.cache_creation_input_tokens.value_or(0);
+  }
+  return input;
+}
+
+}  // namespace agw::emulator::gateway

@@ -1,0 +1,80 @@
+// The LLM answer rules `run` and `translate` share (emulator/gateway/answer.h), without sockets.
+
+#include "emulator/gateway/answer.h"
+
+#include <catch2/catch.hpp>
+
+namespace agw::emulator::gateway {
+namespace {
+
+llm::LlmCall StreamingCall(bool streaming) {
+  llm::LlmCall call;
+  call.streaming = streaming;
+  return call;
+}
+
+TEST_CASE("SSE and Bedrock event streams are event streams and JSON is not") {
+  CHECK(IsEventStream("text/event-stream"));
+  CHECK(IsEventStream("text/event-stream; charset=utf-8"));
+  CHECK(IsEventStream("application/vnd.amazon.eventstream"));
+  CHECK_FALSE(IsEventStream("application/json"));
+  CHECK_FALSE(IsEventStream(""));
+}
+
+TEST_CASE("Only a 2xx event stream answering a streaming call is translated as a stream") {
+  CHECK(TranslatesStream(StreamingCall(true), 200, "text/event-stream"));
+  CHECK(TranslatesStream(StreamingCall(true), 299, "application/vnd.amazon.eventstream"));
+  // A provider that ignored `stream: true`, an error, and a client that did not ask for one.
+  CHECK_FALSE(TranslatesStream(StreamingCall(true), 200, "application/json"));
+  CHECK_FALSE(TranslatesStream(StreamingCall(true), 429, "text/event-stream"));
+  CHECK_FALSE(TranslatesStream(StreamingCall(true), 199, "text/event-stream"));
+  CHECK_FALSE(TranslatesStream(StreamingCall(false), 200, "text/event-stream"));
+}
+
+TEST_CASE("Retry-After counts only for a 429 and only in whole seconds") {
+  CHECK(RetryAfter(429, "7") == std::chrono::milliseconds(7000));
+  CHECK(RetryAfter(429, "0") == std::chrono::milliseconds(0));
+  CHECK_FALSE(RetryAfter(503, "7"));
+  CHECK_FALSE(RetryAfter(429, ""));
+  CHECK_FALSE(RetryAfter(429, "Wed, 21 Oct 2026 07:28:00 GMT"));
+  CHECK_FALSE(RetryAfter(429, "1.5"));
+  CHECK_FALSE(RetryAfter(429, "-3"));
+  CHECK_FALSE(RetryAfter(429, "99999999999999999999"));
+}
+
+TEST_CASE("The client gets the provider's headers without framing plus the route's edits") {
+  route::HeaderList upstream = {{"Content-Type", "application/json"},
+                                {"content-length", "42"},
+                                {"Content-Encoding", "gzip"},
+                                {"Transfer-Encoding", "chunked"},
+                                {"Connection", "keep-alive"},
+                                {"x-request-id", "abc"},
+                                {"anthropic-ratelimit-requests-remaining", "9"}};
+  route::Plan plan;
+  plan.response_headers.set.push_back({"x-gateway", "agw"});
+  plan.response_headers.remove.push_back("x-request-id");
+  plan.cors_response_headers = {{"access-control-allow-origin", "https://app.example.com"}};
+  CHECK(LlmResponseHeaders(upstream, plan) ==
+        route::HeaderList{{"anthropic-ratelimit-requests-remaining", "9"},
+                          {"x-gateway", "agw"},
+                          {"access-control-allow-origin", "https://app.example.com"}});
+  // `translate` has no provider headers: only the route's.
+  CHECK(LlmResponseHeaders({}, plan) ==
+        route::HeaderList{{"x-gateway", "agw"},
+                          {"access-control-allow-origin", "https://app.example.com"}});
+}
+
+TEST_CASE("Reported input tokens add cache reads and writes where the usage leaves them out") {
+  llm::ResponseInfo info;
+  CHECK_FALSE(ReportedInputTokens(info, llm::WireFormat::kAnthropicMessages));
+  info.input_tokens = 10;
+  info.cached_input_tokens = 100;
+  info.cache_creation_input_tokens = 5;
+  CHECK(ReportedInputTokens(info, llm::WireFormat::kAnthropicMessages) == 115);
+  CHECK(ReportedInputTokens(info, llm::WireFormat::kBedrockConverse) == 115);
+  // OpenAI's prompt_tokens already include the cached ones.
+  CHECK(ReportedInputTokens(info, llm::WireFormat::kOpenAICompletions) == 10);
+}
+
+}  // namespace
+}  // namespace agw::emulator::gateway
