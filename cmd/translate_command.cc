@@ -271,7 +271,6 @@ std::string ResponseContentType(const llm::LlmCall& call, std::string_view bytes
   return "application/json";
 }
 
-
 // Translates a provider answer as `run` does: a streamed 2xx event stream through the stream
 // translator, anything else buffered.
 Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int status,
@@ -681,7 +680,7 @@ int RunTranslate(const TranslateOptions& options) {
   } else if (plan.upstream) {
     const resolve::ResolvedBackend& backend = *plan.upstream->backend;
     run.backend = BackendName(backend);
-    if (backend.backend != nullptr && backend.backend->ai) {
+    if (emulator::gateway::ServesLlm(backend)) {
       if (auto done = DryRunAi(plan, inputs.body, inputs.response, options.response_status,
                                pipeline->model, inputs.ai, options.provider, run);
           !done) {

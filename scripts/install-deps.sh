@@ -16,6 +16,7 @@ packages=(
   libexpected-dev         # tl::expected for operational errors
   openssl curl            # tests: certificates for HTTPS listeners, and a TLS client
   clang-14 libfuzzer-14-dev  # scripts/fuzz.sh: libFuzzer targets built with ASan and UBSan
+  clang-format-14         # scripts/check-format.sh: the formatting check CI runs
 )
 # nodejs + npm: tests only, to check SARIF output against the SARIF 2.1.0 JSON schema with Ajv
 # (tests/sarif/). A machine that already has a Node.js with its own npm keeps it: NodeSource's

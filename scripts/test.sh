@@ -15,6 +15,7 @@ if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCH
 cmake -S . -B build -G Ninja -DAGW_SHARED_DIR="$shared_dir" "${launcher[@]}"
 cmake --build build
 status=0
+bash scripts/check-format.sh 2>&1 | tee build/format.log || status=1
 AGW_CONFORMANCE_REPORT="$PWD/build/conformance-report.txt" \
 AGW_LLM_FIXTURES_REPORT="$PWD/build/llm-fixtures-report.txt" \
   ctest --test-dir build --output-on-failure --timeout 300 2>&1 | tee build/ctest.log ||
@@ -29,5 +30,6 @@ AGW_SHARED_DIR="$shared_dir" bash scripts/fuzz.sh --seconds "${AGW_FUZZ_SECONDS:
 cat build/conformance-report.txt 2>/dev/null || true
 cat build/llm-fixtures-report.txt 2>/dev/null || true
 grep -E "^fuzz [a-z_]+: " build/fuzz.log || true
+cat build/format.log
 grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1 || true
 exit "$status"

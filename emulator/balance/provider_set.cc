@@ -57,8 +57,8 @@ void ProviderSet::Finish(Pick pick, bool healthy, double seconds, Clock::time_po
   if (provider.pending > 0) --provider.pending;
   double health_before = provider.health;
   if (healthy) {
-    provider.latency = provider.has_latency ? kAlpha * seconds + (1 - kAlpha) * provider.latency
-                                            : seconds;
+    provider.latency =
+        provider.has_latency ? kAlpha * seconds + (1 - kAlpha) * provider.latency : seconds;
     provider.has_latency = true;
     provider.health = kAlpha * 1.0 + (1 - kAlpha) * provider.health;
     provider.consecutive_failures = 0;

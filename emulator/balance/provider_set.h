@@ -14,10 +14,10 @@ using Clock = std::chrono::steady_clock;
 // When an unhealthy answer takes a provider out of rotation (an AI backend's `policies.health`).
 // Without a health policy nothing is ever evicted.
 struct EvictionPolicy {
-  std::chrono::milliseconds duration{0};     // 0: Retry-After when given, else 3s
-  std::optional<int> consecutive_failures;   // evict when this many failures in a row
-  std::optional<double> health_threshold;    // evict when the health EWMA was below (0..1)
-  std::optional<double> restore_health;      // health after the eviction ends (0..1)
+  std::chrono::milliseconds duration{0};    // 0: Retry-After when given, else 3s
+  std::optional<int> consecutive_failures;  // evict when this many failures in a row
+  std::optional<double> health_threshold;   // evict when the health EWMA was below (0..1)
+  std::optional<double> restore_health;     // health after the eviction ends (0..1)
 };
 
 // The providers of one AI backend as agentgateway balances them (llm-dataplane.md 9): groups

@@ -4,6 +4,11 @@
 
 namespace agw::emulator::gateway {
 
+bool ServesLlm(const resolve::ResolvedBackend& backend) {
+  return backend.kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
+         backend.backend != nullptr && backend.backend->ai.has_value();
+}
+
 bool IsEventStream(std::string_view content_type) {
   return content_type.find("text/event-stream") != std::string_view::npos ||
          content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;

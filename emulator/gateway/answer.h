@@ -8,11 +8,17 @@
 #include "emulator/llm/call.h"
 #include "emulator/llm/llm_info.h"
 #include "emulator/route/plan.h"
+#include "validate/resolve/resolve.h"
 
 // The per-request rules for an LLM answer that `run` (emulator/io) and `translate` (cmd) share:
 // whether a provider's answer is translated as a stream, which headers reach the client, what a
 // 429 asks the balancer to wait, how tokens are counted. Pure: values in, values out.
 namespace agw::emulator::gateway {
+
+// Whether requests to `backend` take the LLM path (provider planning, translation, provider
+// groups): an AgentgatewayBackend in the inputs with `spec.ai`. Every other backend is proxied
+// as it is. The one answer to that question for run, translate and the plain proxy.
+bool ServesLlm(const resolve::ResolvedBackend& backend);
 
 // Whether `content_type` labels an event stream: SSE (`text/event-stream`) or Bedrock's binary
 // `application/vnd.amazon.eventstream`.

@@ -61,11 +61,13 @@ Credential ResolveCredential(const model::BackendAuth& auth, const std::string& 
       return {std::nullopt, "Secret " + secret_name + " has no key " + key};
     }
     std::string value = NormalizeCredential(entry->second);
-    if (auto variable = EnvironmentReference(value)) return ReadEnv(*variable, "Secret " + secret_name);
+    if (auto variable = EnvironmentReference(value))
+      return ReadEnv(*variable, "Secret " + secret_name);
     return {value, ""};
   }
-  return {std::nullopt, "Secret " + secret_name + " is not in the manifests (supply it with --secret " +
-                            secret_name + "=ENV_VAR)"};
+  return {std::nullopt, "Secret " + secret_name +
+                            " is not in the manifests (supply it with --secret " + secret_name +
+                            "=ENV_VAR)"};
 }
 
 // A Go duration as the CRD writes them ("3s", "500ms", "1m30s"); nullopt when malformed.
@@ -88,7 +90,8 @@ void ApplyHealth(const model::Health& health, AiProvider& provider) {
   balance::EvictionPolicy policy;
   if (health.eviction) {
     const model::BackendEviction& eviction = *health.eviction;
-    policy.duration = ParseDuration(eviction.duration.value_or("3s")).value_or(std::chrono::seconds(3));
+    policy.duration =
+        ParseDuration(eviction.duration.value_or("3s")).value_or(std::chrono::seconds(3));
     if (eviction.consecutive_failures) policy.consecutive_failures = *eviction.consecutive_failures;
     if (eviction.health_threshold) policy.health_threshold = *eviction.health_threshold / 100.0;
     if (eviction.restore_health) policy.restore_health = *eviction.restore_health / 100.0;
@@ -109,12 +112,14 @@ void ApplyHealth(const model::Health& health, AiProvider& provider) {
 // strongest layer that sets it.
 AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
                         const std::vector<const model::BackendPolicies*>& layers,
-                        const std::string& ns, const model::Model& model, const AiOptions& options) {
+                        const std::string& ns, const model::Model& model,
+                        const AiOptions& options) {
   AiProvider result;
   result.name = std::move(name);
   result.setup.provider = &provider;
   auto pick = [&](auto member) {
-    using Field = typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
+    using Field =
+        typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
     const Field* found = nullptr;
     for (const model::BackendPolicies* layer : layers) {
       if (layer->*member) found = &*(layer->*member);
@@ -126,10 +131,11 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
     result.setup.tls_policy = true;
     result.setup.tls_sni = tls->sni.value_or("");
   }
-  if (const model::Health* health = pick(&model::BackendPolicies::health)) ApplyHealth(*health, result);
+  if (const model::Health* health = pick(&model::BackendPolicies::health))
+    ApplyHealth(*health, result);
   if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
     Credential credential = ResolveCredential(*auth, ns, model, options);
-    result.credential_source = auth->key ? "auth.key"
+    result.credential_source = auth->key          ? "auth.key"
                                : auth->secret_ref ? "Secret " + ns + "/" + auth->secret_ref->name
                                                   : "";
     result.setup.api_key = std::move(credential.value);
@@ -146,8 +152,12 @@ bool AiProvider::Unhealthy(int status) const {
   if (unhealthy_operator.empty()) return status >= 500;
   const std::string& op = unhealthy_operator;
   int code = unhealthy_code;
-  return op == ">=" ? status >= code : op == "<=" ? status <= code : op == ">" ? status > code
-         : op == "<" ? status < code : op == "==" ? status == code : status != code;
+  return op == ">="   ? status >= code
+         : op == "<=" ? status <= code
+         : op == ">"  ? status > code
+         : op == "<"  ? status < code
+         : op == "==" ? status == code
+                      : status != code;
 }
 
 Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
@@ -163,10 +173,11 @@ Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
   bool tls = match[1].str() == "https";
   std::string host = match[2].str();
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  parsed.endpoint = Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80),
-                             tls, ""};
+  parsed.endpoint =
+      Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80), tls, ""};
   parsed.path_prefix = match[5].str();
-  while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/') parsed.path_prefix.pop_back();
+  while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/')
+    parsed.path_prefix.pop_back();
   provider_urls[spec.substr(0, equals)] = std::move(parsed);
   return {};
 }
@@ -199,8 +210,8 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
   }
   if (backend.policies) layers.push_back(&*backend.policies);
   if (backend.ai->provider) {
-    plan.tiers.push_back({MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns,
-                                       model, options)});
+    plan.tiers.push_back(
+        {MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns, model, options)});
   }
   for (const model::PriorityGroup& group : backend.ai->groups) {
     std::vector<AiProvider> tier;
@@ -226,8 +237,8 @@ ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& 
                                  const AiProvider& provider, const AiOptions& options) {
   ProviderConnection connection;
   const model::UpstreamTarget& target = call.target;
-  connection.endpoint = Endpoint{target.host, target.port, target.scheme == "https",
-                                 provider.setup.tls_sni};
+  connection.endpoint =
+      Endpoint{target.host, target.port, target.scheme == "https", provider.setup.tls_sni};
   std::string backend_name = backend.backend.substr(backend.backend.find('/') + 1);
   for (const std::string& key : {backend.backend, backend_name + "/" + provider.name, backend_name,
                                  provider.setup.provider->kind}) {
@@ -262,9 +273,10 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
   signing.headers = {{"content-type", "application/json"}};
   signing.body = call.body;
-  llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region,
-                                              "bedrock", std::chrono::system_clock::now());
-  for (const auto& [name, value] : signature.headers) route::SetHeader(outgoing.headers, name, value);
+  llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region, "bedrock",
+                                              std::chrono::system_clock::now());
+  for (const auto& [name, value] : signature.headers)
+    route::SetHeader(outgoing.headers, name, value);
   outgoing.signed_with_sigv4 = true;
   return outgoing;
 }

@@ -145,11 +145,7 @@ Destination ResolveDestination(const resolve::ResolvedBackend& backend, const mo
       }
       return Destination{endpoint, 0, {}};
     }
-    if (target->ai) {
-      return Destination{std::nullopt, 501,
-                         "AI backend " + backend.namespace_ + "/" + backend.name +
-                             ": provider translation is not part of this build yet\n"};
-    }
+    // AI backends never get here: gateway::ServesLlm sends them down the LLM path.
     return Destination{std::nullopt, 501,
                        "AgentgatewayBackend " + backend.namespace_ + "/" + backend.name +
                            ": this backend type is not emulated\n"};

@@ -27,19 +27,19 @@ std::string Labels(const std::string& gateway, const std::string& route,
 }
 
 // agentgateway's buckets: token counts in powers of 4, durations doubling from 10 ms.
-constexpr double kTokenBounds[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144,
-                                   1048576, 4194304, 16777216, 67108864};
-constexpr double kGenAiSecondBounds[] = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+constexpr double kTokenBounds[] = {1,     4,     16,     64,      256,     1024,     4096,
+                                   16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+constexpr double kGenAiSecondBounds[] = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                          1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 
 constexpr double kFirstTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
-                                       0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
-constexpr double kPerTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
-                                     0.25, 0.5, 0.75, 1.0, 2.5};
+                                        0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
+constexpr double kPerTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08,
+                                      0.1,   0.25,  0.5,  0.75, 1.0,  2.5};
 
 template <std::size_t N>
-void Observe(const double (&bounds)[N],
-             std::vector<std::uint64_t>& buckets, std::uint64_t& count, double& sum, double value) {
+void Observe(const double (&bounds)[N], std::vector<std::uint64_t>& buckets, std::uint64_t& count,
+             double& sum, double value) {
   if (buckets.empty()) buckets.assign(N, 0);
   for (std::size_t i = 0; i < N; ++i) {
     if (value <= bounds[i]) ++buckets[i];
@@ -63,12 +63,11 @@ void WriteHistogram(std::ostringstream& out, const std::string& name, const std:
 }  // namespace
 
 void Metrics::RecordGenAi(const GenAi& exchange) {
-  std::string labels = "gateway=\"" + Escape(exchange.gateway) + "\",route=\"" +
-                       Escape(exchange.route) + "\",gen_ai_operation_name=\"" +
-                       Escape(exchange.operation) + "\",gen_ai_system=\"" +
-                       Escape(exchange.provider) + "\",gen_ai_request_model=\"" +
-                       Escape(exchange.request_model) + "\",gen_ai_response_model=\"" +
-                       Escape(exchange.response_model) + "\"";
+  std::string labels =
+      "gateway=\"" + Escape(exchange.gateway) + "\",route=\"" + Escape(exchange.route) +
+      "\",gen_ai_operation_name=\"" + Escape(exchange.operation) + "\",gen_ai_system=\"" +
+      Escape(exchange.provider) + "\",gen_ai_request_model=\"" + Escape(exchange.request_model) +
+      "\",gen_ai_response_model=\"" + Escape(exchange.response_model) + "\"";
   std::lock_guard<std::mutex> lock(mutex_);
   auto& by_type = token_usage_[labels];
   auto observe = [&](const char* type, const std::optional<std::int64_t>& tokens) {
@@ -82,11 +81,11 @@ void Metrics::RecordGenAi(const GenAi& exchange) {
   observe("input_cache_read", exchange.cache_read_tokens);
   observe("input_cache_write", exchange.cache_write_tokens);
   Histogram& duration = gen_ai_durations_[labels];
-  Observe(kGenAiSecondBounds, duration.buckets, duration.count, duration.sum,
-          exchange.seconds);
+  Observe(kGenAiSecondBounds, duration.buckets, duration.count, duration.sum, exchange.seconds);
   if (exchange.first_token_seconds) {
     Histogram& first = time_to_first_token_[labels];
-    Observe(kFirstTokenBounds, first.buckets, first.count, first.sum, *exchange.first_token_seconds);
+    Observe(kFirstTokenBounds, first.buckets, first.count, first.sum,
+            *exchange.first_token_seconds);
     if (exchange.output_tokens && *exchange.output_tokens > 0) {
       Histogram& per_token = time_per_output_token_[labels];
       Observe(kPerTokenBounds, per_token.buckets, per_token.count, per_token.sum,
@@ -102,9 +101,9 @@ Metrics::Metrics(std::size_t shards) {
   }
 }
 
-void Metrics::Record(std::size_t shard_index, const std::string& gateway,
-                     const std::string& route, const std::string& backend, int status,
-                     double seconds, std::uint64_t request_bytes, std::uint64_t response_bytes) {
+void Metrics::Record(std::size_t shard_index, const std::string& gateway, const std::string& route,
+                     const std::string& backend, int status, double seconds,
+                     std::uint64_t request_bytes, std::uint64_t response_bytes) {
   Shard& shard = *shards_[shard_index % shards_.size()];
   std::lock_guard<std::mutex> lock(shard.mutex);
   ++shard.requests[{gateway, route, backend, status}];
@@ -126,7 +125,8 @@ std::string Metrics::Prometheus() const {
     for (const auto& [key, histogram] : shard->durations) {
       Histogram& merged = durations[key];
       if (merged.buckets.empty()) merged.buckets.assign(histogram.buckets.size(), 0);
-      for (std::size_t i = 0; i < histogram.buckets.size(); ++i) merged.buckets[i] += histogram.buckets[i];
+      for (std::size_t i = 0; i < histogram.buckets.size(); ++i)
+        merged.buckets[i] += histogram.buckets[i];
       merged.count += histogram.count;
       merged.sum += histogram.sum;
     }
@@ -174,7 +174,8 @@ std::string Metrics::Prometheus() const {
     out << "agentgateway_response_bytes_total{" << Labels(gateway, route, backend) << "} "
         << bytes.second << "\n";
   }
-  out << "# HELP agentgateway_gen_ai_client_token_usage Tokens used per LLM request, by token type.\n"
+  out << "# HELP agentgateway_gen_ai_client_token_usage Tokens used per LLM request, by token "
+         "type.\n"
       << "# TYPE agentgateway_gen_ai_client_token_usage histogram\n";
   for (const auto& [labels, by_type] : token_usage_) {
     for (const auto& [type, histogram] : by_type) {
@@ -189,13 +190,15 @@ std::string Metrics::Prometheus() const {
     WriteHistogram(out, "agentgateway_gen_ai_server_request_duration", labels, kGenAiSecondBounds,
                    histogram.buckets, histogram.count, histogram.sum);
   }
-  out << "# HELP agentgateway_gen_ai_server_time_to_first_token Time to the first streamed bytes of an LLM answer in seconds.\n"
+  out << "# HELP agentgateway_gen_ai_server_time_to_first_token Time to the first streamed bytes "
+         "of an LLM answer in seconds.\n"
       << "# TYPE agentgateway_gen_ai_server_time_to_first_token histogram\n";
   for (const auto& [labels, histogram] : time_to_first_token_) {
     WriteHistogram(out, "agentgateway_gen_ai_server_time_to_first_token", labels, kFirstTokenBounds,
                    histogram.buckets, histogram.count, histogram.sum);
   }
-  out << "# HELP agentgateway_gen_ai_server_time_per_output_token Time per output token after the first, in seconds.\n"
+  out << "# HELP agentgateway_gen_ai_server_time_per_output_token Time per output token after the "
+         "first, in seconds.\n"
       << "# TYPE agentgateway_gen_ai_server_time_per_output_token histogram\n";
   for (const auto& [labels, histogram] : time_per_output_token_) {
     WriteHistogram(out, "agentgateway_gen_ai_server_time_per_output_token", labels, kPerTokenBounds,

@@ -18,8 +18,8 @@ class Metrics {
   // One shard per worker thread, so recording never waits on another thread; a scrape merges.
   explicit Metrics(std::size_t shards = 1);
   void Record(std::size_t shard, const std::string& gateway, const std::string& route,
-              const std::string& backend, int status, double seconds,
-              std::uint64_t request_bytes, std::uint64_t response_bytes);
+              const std::string& backend, int status, double seconds, std::uint64_t request_bytes,
+              std::uint64_t response_bytes);
   // One LLM exchange: token usage by type and the exchange's duration, with agentgateway's
   // gen_ai label set.
   struct GenAi {

@@ -1026,10 +1026,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   record.request_bytes = message.body().size();
 
   std::optional<route::DirectResponse> direct = plan.direct;
-  bool llm_backend =
-      !direct && plan.upstream &&
-      plan.upstream->backend->kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
-      plan.upstream->backend->backend != nullptr && plan.upstream->backend->backend->ai;
+  bool llm_backend = !direct && plan.upstream && gateway::ServesLlm(*plan.upstream->backend);
   Destination destination;
   if (llm_backend) {
     record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;

@@ -44,7 +44,8 @@ Expected<void> UseSelfSigned(ssl::context& context, const std::string& hostname)
                                reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
     X509_set_issuer_name(certificate, subject);
     std::string san = "DNS:" + (hostname.empty() ? std::string("localhost") : hostname);
-    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+    X509_EXTENSION* extension =
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
     ok = extension != nullptr && X509_add_ext(certificate, extension, -1) == 1;
     X509_EXTENSION_free(extension);
     ok = ok && X509_sign(certificate, key, EVP_sha256()) > 0 &&
@@ -78,7 +79,8 @@ Expected<std::unique_ptr<ServerTls>> ServerTls::Make(const std::vector<Listener>
     const model::Secret* secret = FindSecret(model, ns, ref.name);
     auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
     if (secret == nullptr) {
       if (auto made = UseSelfSigned(*context, listener.hostname.value_or("")); !made) {
         return tl::unexpected(made.error());

@@ -1,10 +1,9 @@
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "validate/manifest/error.h"
 #include "validate/model/model.h"

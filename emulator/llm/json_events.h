@@ -1,11 +1,10 @@
 #pragma once
 
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse_options.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
-
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/parse_options.hpp>
 
 #include "emulator/llm/json_codec.h"
 

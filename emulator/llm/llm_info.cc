@@ -4,15 +4,24 @@ namespace agw::llm {
 
 std::string_view InputFormatName(InputFormat format) {
   switch (format) {
-    case InputFormat::kCompletions: return "Completions";
-    case InputFormat::kMessages: return "Messages";
-    case InputFormat::kResponses: return "Responses";
-    case InputFormat::kEmbeddings: return "Embeddings";
-    case InputFormat::kCountTokens: return "CountTokens";
-    case InputFormat::kDetect: return "Detect";
-    case InputFormat::kRerank: return "Rerank";
-    case InputFormat::kGemini: return "Gemini";
-    case InputFormat::kGeminiCountTokens: return "GeminiCountTokens";
+    case InputFormat::kCompletions:
+      return "Completions";
+    case InputFormat::kMessages:
+      return "Messages";
+    case InputFormat::kResponses:
+      return "Responses";
+    case InputFormat::kEmbeddings:
+      return "Embeddings";
+    case InputFormat::kCountTokens:
+      return "CountTokens";
+    case InputFormat::kDetect:
+      return "Detect";
+    case InputFormat::kRerank:
+      return "Rerank";
+    case InputFormat::kGemini:
+      return "Gemini";
+    case InputFormat::kGeminiCountTokens:
+      return "GeminiCountTokens";
   }
   return "Completions";
 }

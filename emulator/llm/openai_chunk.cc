@@ -50,8 +50,17 @@ class ChunkFactsReader : public JsonEventHandler {
 
   // The member (or element) the current value is, within the innermost open frame.
   enum class Slot {
-    kNone, kModel, kServiceTier, kUsage, kChoices, kChoice, kIndex, kFinishReason, kDelta,
-    kContent, kToolCalls
+    kNone,
+    kModel,
+    kServiceTier,
+    kUsage,
+    kChoices,
+    kChoice,
+    kIndex,
+    kFinishReason,
+    kDelta,
+    kContent,
+    kToolCalls
   };
 
   Slot CurrentSlot() const {
@@ -95,8 +104,12 @@ class ChunkFactsReader : public JsonEventHandler {
     if (kind == Kind::kString) text = std::move(text_);
     text_.clear();
     switch (CurrentSlot()) {
-      case Slot::kModel: facts_.model = std::move(text); break;
-      case Slot::kServiceTier: facts_.service_tier = std::move(text); break;
+      case Slot::kModel:
+        facts_.model = std::move(text);
+        break;
+      case Slot::kServiceTier:
+        facts_.service_tier = std::move(text);
+        break;
       case Slot::kUsage:
         if (kind == Kind::kContainer && opening_object_) return GiveUp(ec);
         break;
@@ -104,7 +117,9 @@ class ChunkFactsReader : public JsonEventHandler {
         facts_.has_choices = false;
         facts_.choices.clear();
         break;
-      case Slot::kChoice: facts_.choices.emplace_back(); break;
+      case Slot::kChoice:
+        facts_.choices.emplace_back();
+        break;
       case Slot::kIndex:
         if (kind == Kind::kInteger) {
           CurrentChoice().index = integer_;
@@ -112,13 +127,20 @@ class ChunkFactsReader : public JsonEventHandler {
           CurrentChoice().index.reset();
         }
         break;
-      case Slot::kFinishReason: CurrentChoice().finish_reason = std::move(text); break;
-      case Slot::kDelta: CurrentChoice().content.reset(); break;
-      case Slot::kContent: CurrentChoice().content = std::move(text); break;
+      case Slot::kFinishReason:
+        CurrentChoice().finish_reason = std::move(text);
+        break;
+      case Slot::kDelta:
+        CurrentChoice().content.reset();
+        break;
+      case Slot::kContent:
+        CurrentChoice().content = std::move(text);
+        break;
       case Slot::kToolCalls:
         if (kind == Kind::kContainer) return GiveUp(ec);
         break;
-      case Slot::kNone: break;
+      case Slot::kNone:
+        break;
     }
     key_.clear();
     return true;

@@ -53,7 +53,6 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-
 // Services other than S3 sign the path as sent, encoded once more.
 std::string CanonicalUri(std::string_view path) {
   if (path.empty()) return "/";

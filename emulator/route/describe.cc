@@ -10,7 +10,8 @@ using Json = nlohmann::ordered_json;
 // Entries of a listener in lookup order: exact hosts, wildcard hosts, then any host.
 std::vector<const RouteEntry*> Ordered(const ListenerRoutes& listener) {
   std::vector<const RouteEntry*> entries;
-  for (const auto& [host, list] : listener.exact) for (const auto& e : list) entries.push_back(&e);
+  for (const auto& [host, list] : listener.exact)
+    for (const auto& e : list) entries.push_back(&e);
   // The data plane walks a host's parent domains from the longest, so a longer wildcard
   // suffix is tried first.
   std::vector<const std::pair<const std::string, std::vector<RouteEntry>>*> wildcards;
@@ -93,10 +94,9 @@ std::string DescribeTable(const RouteTable& table) {
       }
       int n = 0;
       for (const RouteEntry* e : entries) {
-        out += "  " + std::to_string(++n) + ". " + (e->hostname.empty() ? "*" : e->hostname) +
-               " " + DescribeMatch(*e->match) + "\n     -> HTTPRoute " + RouteName(*e) +
-               " rule " + std::to_string(e->rule->index) + ": " + DescribeBackends(*e->rule) +
-               "\n";
+        out += "  " + std::to_string(++n) + ". " + (e->hostname.empty() ? "*" : e->hostname) + " " +
+               DescribeMatch(*e->match) + "\n     -> HTTPRoute " + RouteName(*e) + " rule " +
+               std::to_string(e->rule->index) + ": " + DescribeBackends(*e->rule) + "\n";
       }
     }
   }

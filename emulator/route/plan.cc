@@ -1,9 +1,9 @@
 #include "emulator/route/plan.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <re2/re2.h>
 
 namespace agw::emulator::route {
 namespace {
@@ -96,7 +96,8 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
         if (headers == "*" && credentials) {
           headers = GetHeader(request.headers, "access-control-request-headers").value_or("");
         }
-        if (!headers.empty()) response.headers.emplace_back("access-control-allow-headers", headers);
+        if (!headers.empty())
+          response.headers.emplace_back("access-control-allow-headers", headers);
       }
       if (!cors.expose_headers.empty()) {
         response.headers.emplace_back("access-control-expose-headers", Join(cors.expose_headers));
@@ -112,7 +113,8 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
                          cors.allow_origins.end();
   plan.cors_response_headers.emplace_back("access-control-allow-origin",
                                           wildcard_origin && !credentials ? "*" : *origin);
-  if (credentials) plan.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
+  if (credentials)
+    plan.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
   if (!cors.expose_headers.empty()) {
     plan.cors_response_headers.emplace_back("access-control-expose-headers",
                                             Join(cors.expose_headers));
@@ -132,7 +134,8 @@ DirectResponse Redirect(const model::HTTPRequestRedirectFilter& redirect, const 
     port = listener_port;
   }
   bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  std::string path = redirect.path ? RewritePath(*redirect.path, entry, request.path) : request.path;
+  std::string path =
+      redirect.path ? RewritePath(*redirect.path, entry, request.path) : request.path;
   std::string location = scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port)) +
                          path + (request.query.empty() ? "" : "?" + request.query);
   DirectResponse response;
@@ -153,7 +156,8 @@ void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::strin
     if (mirror.percent) {
       target.fraction = *mirror.percent / 100.0;
     } else if (mirror.fraction && mirror.fraction->denominator > 0) {
-      target.fraction = static_cast<double>(mirror.fraction->numerator) / mirror.fraction->denominator;
+      target.fraction =
+          static_cast<double>(mirror.fraction->numerator) / mirror.fraction->denominator;
     }
     if (target.fraction > 0) plan.mirrors.push_back(std::move(target));
   }
@@ -194,10 +198,14 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   while (!input.empty()) {
     if (!re2::RE2::Consume(&input, kComponent, &number, &unit)) return std::nullopt;
     std::int64_t n = std::stoll(number);
-    if (unit == "h") total += n * 3600000;
-    else if (unit == "m") total += n * 60000;
-    else if (unit == "s") total += n * 1000;
-    else total += n;
+    if (unit == "h")
+      total += n * 3600000;
+    else if (unit == "m")
+      total += n * 60000;
+    else if (unit == "s")
+      total += n * 1000;
+    else
+      total += n;
   }
   return std::chrono::milliseconds(total);
 }
@@ -243,12 +251,14 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
 
   if (rule.timeouts) {
     if (rule.timeouts->request) plan.request_timeout = ParseDuration(*rule.timeouts->request);
-    if (rule.timeouts->backend_request) plan.backend_timeout = ParseDuration(*rule.timeouts->backend_request);
+    if (rule.timeouts->backend_request)
+      plan.backend_timeout = ParseDuration(*rule.timeouts->backend_request);
   }
 
   // Weighted choice; weight 0 never chosen (controller.md 9.3).
   std::int64_t total = 0;
-  for (const resolve::ResolvedBackend& backend : entry.rule->backends) total += std::max(0, backend.weight);
+  for (const resolve::ResolvedBackend& backend : entry.rule->backends)
+    total += std::max(0, backend.weight);
   if (total == 0) {
     plan.direct = TextResponse(500, "no valid backends\n");
     return plan;

@@ -53,11 +53,11 @@ struct Plan {
   std::optional<DirectResponse> direct;
   std::optional<UpstreamRequest> upstream;
   std::vector<MirrorTarget> mirrors;
-  HeaderEdits response_headers;           // applied to the upstream response
-  HeaderList cors_response_headers;       // added to the response of an allowed CORS request
+  HeaderEdits response_headers;      // applied to the upstream response
+  HeaderList cors_response_headers;  // added to the response of an allowed CORS request
   std::optional<std::chrono::milliseconds> request_timeout;  // 0 means none
   std::optional<std::chrono::milliseconds> backend_timeout;
-  std::string route;    // "ns/name" or "" when no route matched
+  std::string route;  // "ns/name" or "" when no route matched
   int rule_index = -1;
 };
 

@@ -1,8 +1,8 @@
 #include "emulator/route/table.h"
 
-#include <algorithm>
-
 #include <re2/re2.h>
+
+#include <algorithm>
 
 namespace agw::emulator::route {
 namespace {
@@ -118,14 +118,16 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
           const model::HTTPPathMatch path = match.path.value_or(model::HTTPPathMatch{});
           if (path.type == "Exact") {
             compiled.path_kind = CompiledMatch::PathKind::kExact;
-            compiled.path = path.value.empty() || path.value[0] != '/' ? "/" + path.value : path.value;
+            compiled.path =
+                path.value.empty() || path.value[0] != '/' ? "/" + path.value : path.value;
           } else if (path.type == "RegularExpression") {
             compiled.path_kind = CompiledMatch::PathKind::kRegex;
             compiled.path = path.value;
             compiled.path_regex = CompileRegex(path.value, error);
           } else {
             compiled.path_kind = CompiledMatch::PathKind::kPrefix;
-            std::string value = path.value.empty() || path.value[0] != '/' ? "/" + path.value : path.value;
+            std::string value =
+                path.value.empty() || path.value[0] != '/' ? "/" + path.value : path.value;
             compiled.path = TrimTrailingSlashes(value);
           }
           compiled.method = match.method;
@@ -163,8 +165,10 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
         }
       }
     }
-    for (auto& [host, entries] : routes.exact) std::stable_sort(entries.begin(), entries.end(), Precedes);
-    for (auto& [host, entries] : routes.wildcard) std::stable_sort(entries.begin(), entries.end(), Precedes);
+    for (auto& [host, entries] : routes.exact)
+      std::stable_sort(entries.begin(), entries.end(), Precedes);
+    for (auto& [host, entries] : routes.wildcard)
+      std::stable_sort(entries.begin(), entries.end(), Precedes);
     std::stable_sort(routes.any_host.begin(), routes.any_host.end(), Precedes);
     table->listeners_[Bind{listener.gateway, listener.listener->port}].push_back(std::move(routes));
   }
@@ -208,7 +212,8 @@ Decision RouteTable::Match(const Bind& bind, const Request& request) const {
       chosen = &listener;
       break;
     } else if (name.rfind("*.", 0) == 0 && host.size() > name.size() - 1 &&
-               host.compare(host.size() - (name.size() - 1), name.size() - 1, name.substr(1)) == 0 &&
+               host.compare(host.size() - (name.size() - 1), name.size() - 1, name.substr(1)) ==
+                   0 &&
                name.size() > best_wildcard) {
       best_wildcard = name.size();
       chosen = &listener;

@@ -25,7 +25,8 @@ struct Fixture {
   }
 };
 
-TEST_CASE("Within a tier, power of two choices spreads requests and favours the healthier provider") {
+TEST_CASE(
+    "Within a tier, power of two choices spreads requests and favours the healthier provider") {
   Fixture f;
   ProviderSet set({2});
   std::map<std::size_t, int> served;
@@ -42,7 +43,8 @@ TEST_CASE("Within a tier, power of two choices spreads requests and favours the 
   CHECK(served[1] > 0);  // chosen when both draws land on it
 }
 
-TEST_CASE("Without a health policy a failing provider is never evicted, so the next tier stays idle") {
+TEST_CASE(
+    "Without a health policy a failing provider is never evicted, so the next tier stays idle") {
   Fixture f;
   ProviderSet set({1, 1});
   for (int i = 0; i < 10; ++i) {

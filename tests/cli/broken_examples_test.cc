@@ -3,11 +3,10 @@
 // ReferenceGrant), must produce the controller's finding at the right place. The whole output
 // is pinned in testdata/cli/broken/ (AGW_UPDATE_GOLDEN=1 rewrites it; review the diff).
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
-#include <catch2/catch.hpp>
 
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
@@ -49,58 +48,72 @@ void Apply(const fs::path& folder, const Mutation& mutation) {
 std::vector<BrokenCase> Cases() {
   const std::string strict = "--strict-refs";
   return {
-      {"multi-llm-providers", "wrong-section",
+      {"multi-llm-providers",
+       "wrong-section",
        {{"routes.yaml", "sectionName: llm-providers", "sectionName: llm-provider"}},
        {},
        "NoMatchingParent"},
-      {"multi-llm-providers", "missing-secret",
+      {"multi-llm-providers",
+       "missing-secret",
        {{"secrets.yaml", "name: xai-secret", "name: xai-secret-old"}},
        {strict},
        "TranslationError"},
-      {"multi-llm-providers", "cross-namespace",
+      {"multi-llm-providers",
+       "cross-namespace",
        {{"routes.yaml", "- name: openai\n          namespace: agentgateway-system",
          "- name: openai\n          namespace: llm-backends"}},
        {},
        "RefNotPermitted"},
-      {"multiple-providers", "wrong-section",
+      {"multiple-providers",
+       "wrong-section",
        {{"routes.yaml", "    - name: ai-gateway\n      namespace: multiple-providers\n",
-         "    - name: ai-gateway\n      namespace: multiple-providers\n      sectionName: https\n"}},
+         "    - name: ai-gateway\n      namespace: multiple-providers\n      sectionName: "
+         "https\n"}},
        {},
        "NoMatchingParent"},
-      {"multiple-providers", "missing-secret",
+      {"multiple-providers",
+       "missing-secret",
        {{"secrets.yaml", "name: anthropic-secret", "name: anthropic-key"}},
        {strict},
        "TranslationError"},
-      {"multiple-providers", "cross-namespace",
-       {{"routes.yaml", "name: anthropic-backend", "name: anthropic-backend\n          namespace: shared"}},
+      {"multiple-providers",
+       "cross-namespace",
+       {{"routes.yaml", "name: anthropic-backend",
+         "name: anthropic-backend\n          namespace: shared"}},
        {},
        "RefNotPermitted"},
-      {"local-llm", "wrong-section",
+      {"local-llm",
+       "wrong-section",
        {{"local-llm.yaml", "    - name: agentgateway-proxy\n      namespace: local-llm\n",
          "    - name: agentgateway-proxy\n      namespace: local-llm\n      sectionName: https\n"}},
        {},
        "NoMatchingParent"},
-      {"local-llm", "missing-secret",
+      {"local-llm",
+       "missing-secret",
        {{"local-llm.yaml", "        model: gemma-4-12b-it-Q5_K_M.gguf\n---",
          "        model: gemma-4-12b-it-Q5_K_M.gguf\n  policies:\n    auth:\n      secretRef:\n"
          "        name: llama-key\n---"}},
        {strict},
        "TranslationError"},
-      {"local-llm", "cross-namespace",
+      {"local-llm",
+       "cross-namespace",
        {{"local-llm.yaml", "        - name: local-llm\n          namespace: local-llm",
          "        - name: local-llm\n          namespace: models"}},
        {},
        "RefNotPermitted"},
-      {"gemini-anthropic", "wrong-section",
+      {"gemini-anthropic",
+       "wrong-section",
        {{"routes.yaml", "    - name: agentgateway\n      namespace: default\n",
          "    - name: agentgateway\n      namespace: default\n      sectionName: https\n"}},
        {},
        "NoMatchingParent"},
-      {"gemini-anthropic", "missing-secret",
+      {"gemini-anthropic",
+       "missing-secret",
        {{"secrets.yaml", "name: gemini-secret", "name: gemini-key"}},
        {strict},
        "TranslationError"},
-      {"gemini-anthropic", "cross-namespace",
+      {"gemini-anthropic",
+       "cross-namespace",
        {{"routes.yaml", "        - name: anthropic\n          namespace: default",
          "        - name: anthropic\n          namespace: ai"}},
        {},
@@ -118,8 +131,8 @@ TEST_CASE("A broken copy of each tutorial yields the controller's finding") {
     for (const Mutation& mutation : broken.mutations) {
       Apply(folder, mutation);
     }
-    std::vector<std::string> argv = {kPluginBinary, "validate", "-f", broken.example,
-                                     "--gateway-class", "enterprise-agentgateway"};
+    std::vector<std::string> argv = {kPluginBinary,  "validate",        "-f",
+                                     broken.example, "--gateway-class", "enterprise-agentgateway"};
     argv.insert(argv.end(), broken.extra_flags.begin(), broken.extra_flags.end());
     CommandResult result = RunCommand(argv, "", dir.path());
     CHECK(result.exit_code == 1);

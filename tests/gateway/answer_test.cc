@@ -13,6 +13,24 @@ llm::LlmCall StreamingCall(bool streaming) {
   return call;
 }
 
+TEST_CASE("Only an AgentgatewayBackend with spec.ai takes the LLM path") {
+  model::AgentgatewayBackend ai_backend;
+  ai_backend.ai.emplace();
+  model::AgentgatewayBackend static_backend;
+  static_backend.static_.emplace();
+  resolve::ResolvedBackend backend;
+  backend.kind = resolve::ResolvedBackend::Kind::kAgentgatewayBackend;
+  backend.backend = &ai_backend;
+  CHECK(ServesLlm(backend));
+  backend.backend = &static_backend;
+  CHECK_FALSE(ServesLlm(backend));
+  backend.backend = nullptr;  // not in the inputs: answered 500 by the plain path
+  CHECK_FALSE(ServesLlm(backend));
+  backend.kind = resolve::ResolvedBackend::Kind::kService;
+  backend.backend = &ai_backend;
+  CHECK_FALSE(ServesLlm(backend));
+}
+
 TEST_CASE("SSE and Bedrock event streams are event streams and JSON is not") {
   CHECK(IsEventStream("text/event-stream"));
   CHECK(IsEventStream("text/event-stream; charset=utf-8"));

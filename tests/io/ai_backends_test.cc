@@ -36,8 +36,10 @@ spec:
 )";
 
 std::string Secret(const std::string& value) {
-  return std::string(kBackend) + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: openai-secret, namespace: ai}\n"
-         "stringData:\n  Authorization: \"" + value + "\"\n";
+  return std::string(kBackend) +
+         "---\napiVersion: v1\nkind: Secret\nmetadata: {name: openai-secret, namespace: ai}\n"
+         "stringData:\n  Authorization: \"" +
+         value + "\"\n";
 }
 
 const AiProvider& Only(const AiBackendPlan& plan) {
@@ -68,7 +70,8 @@ TEST_CASE("A Secret value written $VAR or ${VAR} is read from the environment") 
   CHECK(Only(plan).problem == "Secret ai/openai-secret refers to $AGW_TEST_KEY, which is not set");
 }
 
-TEST_CASE("The --secret flag supplies a Secret that is not in the manifests; its absence is named") {
+TEST_CASE(
+    "The --secret flag supplies a Secret that is not in the manifests; its absence is named") {
   auto pipeline = Load(kBackend);
   AiBackendPlan missing = PlanAiBackend(pipeline->model.backends.at(0), pipeline->model, {});
   CHECK(Only(missing).problem ==
@@ -91,8 +94,8 @@ TEST_CASE("The --provider-url flag replaces the provider's address, most specifi
   REQUIRE(options.AddProviderUrl("ai/openai=https://127.0.0.1:9443/prefix/").has_value());
   CHECK_FALSE(options.AddProviderUrl("openai=ftp://x").has_value());
   AiBackendPlan plan = PlanAiBackend(backend, pipeline->model, options);
-  llm::LlmCall call = llm::PlanCall(Only(plan).setup, {"POST", "/v1/chat/completions", "", {},
-                                                       R"({"model":"x","messages":[]})"});
+  llm::LlmCall call = llm::PlanCall(
+      Only(plan).setup, {"POST", "/v1/chat/completions", "", {}, R"({"model":"x","messages":[]})"});
   ProviderConnection connection = ConnectionFor(call, plan, Only(plan), options);
   CHECK(connection.overridden);
   CHECK(connection.endpoint.host == "127.0.0.1");
@@ -113,7 +116,9 @@ TEST_CASE("The --provider-url flag replaces the provider's address, most specifi
   CHECK(cloud.endpoint.tls);
 }
 
-TEST_CASE("A group provider's policies win over the backend's, the backend's over an AgentgatewayPolicy") {
+TEST_CASE(
+    "A group provider's policies win over the backend's, the backend's over an "
+    "AgentgatewayPolicy") {
   auto pipeline = Load(R"(apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayBackend
 metadata: {name: pool, namespace: ai}

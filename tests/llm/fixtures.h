@@ -8,11 +8,10 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <string>
-#include <tuple>
-
 #include <nlohmann/json.hpp>
+#include <string>
 #include <tl/expected.hpp>
+#include <tuple>
 
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/stream.h"

@@ -2,7 +2,10 @@
 // compares the result with the snapshot structurally (object key order is not significant on
 // the wire; ids and timestamps the gateway generates are matched by shape).
 
+#include "tests/llm/fixtures.h"
+
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -10,10 +13,7 @@
 #include <sstream>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "emulator/llm/sse.h"
-#include "tests/llm/fixtures.h"
 #include "tests/support/paths.h"
 
 namespace agw::llm::test {
@@ -130,7 +130,8 @@ void Compare(const Json& expected, const Json& actual, const std::string& path,
              std::vector<std::string>& differences) {
   if (expected.is_string()) {
     const std::string& want = expected.get_ref<const std::string&>();
-    if ((want == "[id]" || want == "[date]") && !actual.is_null() && !actual.is_structured()) return;
+    if ((want == "[id]" || want == "[date]") && !actual.is_null() && !actual.is_structured())
+      return;
     if (IsGeneratedIdPattern(want) && actual.is_string()) {
       std::string prefix = want.substr(0, want.size() - 3);
       if (actual.get_ref<const std::string&>().rfind(prefix, 0) == 0) return;
@@ -187,7 +188,8 @@ std::pair<std::string, std::string> SplitStreamPayload(const std::string& payloa
     // An empty summary: snapshot files end it with a newline, runners may not.
     std::string_view trimmed = payload;
     while (trimmed.ends_with('\n')) trimmed.remove_suffix(1);
-    if (trimmed.ends_with("\n{}")) return {std::string(trimmed.substr(0, trimmed.size() - 2)), "{}"};
+    if (trimmed.ends_with("\n{}"))
+      return {std::string(trimmed.substr(0, trimmed.size() - 2)), "{}"};
     return {payload, "{}"};
   }
   return {payload.substr(0, summary + 1), payload.substr(summary + 1)};
@@ -233,9 +235,9 @@ std::vector<std::string> ComparePayload(const std::string& variant, const std::s
 // The input a snapshot names: `<stem>.json`, `<stem>.bin` (eventstream) or `<stem>`.
 fs::path FindInput(const fs::path& dir, const std::string& stem, const std::string& variant) {
   bool streaming = variant.ends_with("-streaming");
-  std::vector<std::string> candidates = streaming
-      ? std::vector<std::string>{stem + ".bin", stem + ".json", stem}
-      : std::vector<std::string>{stem + ".json", stem + ".bin", stem};
+  std::vector<std::string> candidates =
+      streaming ? std::vector<std::string>{stem + ".bin", stem + ".json", stem}
+                : std::vector<std::string>{stem + ".json", stem + ".bin", stem};
   for (const std::string& name : candidates) {
     if (fs::is_regular_file(dir / name)) return dir / name;
   }
@@ -278,7 +280,9 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
     fixture.group = snap.parent_path().filename().string();
     fixture.kind = snap.parent_path().parent_path().filename().string();
     Outcome outcome{fs::relative(snap, root).string(),
-                    fixture.kind + "/" + fixture.variant, Outcome::kNoRunner, {}};
+                    fixture.kind + "/" + fixture.variant,
+                    Outcome::kNoRunner,
+                    {}};
     fixture.input = FindInput(snap.parent_path(), fixture.stem, fixture.variant);
     const Runner* runner = registry.Find(fixture);
     if (runner == nullptr || fixture.input.empty()) {
@@ -325,8 +329,10 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
     report << "  " << variant << ": " << counts.first << "/" << counts.second << "\n";
   }
   for (const Outcome& outcome : outcomes) {
-    if (outcome.result == Outcome::kNoRunner) report << "  not translated yet: " << outcome.snapshot << "\n";
-    if (outcome.result == Outcome::kKnownGap) report << "  known gap: " << outcome.snapshot << " (" << outcome.notes.front() << ")\n";
+    if (outcome.result == Outcome::kNoRunner)
+      report << "  not translated yet: " << outcome.snapshot << "\n";
+    if (outcome.result == Outcome::kKnownGap)
+      report << "  known gap: " << outcome.snapshot << " (" << outcome.notes.front() << ")\n";
   }
   std::cout << report.str();
   // scripts/test.sh prints the pass count at the end of the run.

@@ -3,7 +3,6 @@
 #include "emulator/llm/openai_chunk.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -80,7 +79,8 @@ TEST_CASE("Chunks with repeated, null, mistyped and nested members read the same
       size_t members = random() % 4;
       for (size_t m = 0; m < members; ++m) {
         if (m > 0) out += ",";
-        out += "\"" + pick({"content", "role", "content", "refusal", "tool_calls"}) + "\":" + value();
+        out +=
+            "\"" + pick({"content", "role", "content", "refusal", "tool_calls"}) + "\":" + value();
       }
       return out + "}";
     };

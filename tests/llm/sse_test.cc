@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "emulator/llm/sse.h"
+
+#include <catch2/catch.hpp>
 
 namespace agw::llm {
 namespace {
@@ -15,10 +15,10 @@ std::vector<SseEvent> FeedInPieces(std::string_view text, size_t piece) {
 }
 
 TEST_CASE("SSE events survive being cut at every byte, with any line ending") {
-  for (std::string_view text : {
-           std::string_view("event: a\ndata: {\"x\":1}\n\ndata: two\ndata: lines\n\n"),
-           std::string_view("event: a\r\ndata: {\"x\":1}\r\n\r\ndata: two\r\ndata: lines\r\n\r\n"),
-           std::string_view("event: a\rdata: {\"x\":1}\r\rdata: two\rdata: lines\r\r")}) {
+  for (std::string_view text :
+       {std::string_view("event: a\ndata: {\"x\":1}\n\ndata: two\ndata: lines\n\n"),
+        std::string_view("event: a\r\ndata: {\"x\":1}\r\n\r\ndata: two\r\ndata: lines\r\n\r\n"),
+        std::string_view("event: a\rdata: {\"x\":1}\r\rdata: two\rdata: lines\r\r")}) {
     for (size_t piece = 1; piece <= text.size(); ++piece) {
       std::vector<SseEvent> events = FeedInPieces(text, piece);
       REQUIRE(events.size() == 2);

@@ -2,7 +2,6 @@
 // reaches the typed model.
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "tests/support/paths.h"

@@ -2,12 +2,11 @@
 
 #include "validate/report/report.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
-#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/paths.h"
 

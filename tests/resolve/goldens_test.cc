@@ -2,13 +2,12 @@
 // manifest loading, model decoding and resolution, and compares status object by object:
 // condition types, statuses, reasons and messages exactly.
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "tests/support/paths.h"
 #include "validate/manifest/loader.h"
@@ -59,7 +58,8 @@ struct DirectoryCounts {
 };
 
 // Kinds this tool computes status for.
-const std::set<std::string> kModelledKinds = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute",
+const std::set<std::string> kModelledKinds = {"GatewayClass",        "Gateway",
+                                              "HTTPRoute",           "GRPCRoute",
                                               "AgentgatewayBackend", "AgentgatewayPolicy"};
 
 std::map<std::string, Json> ComputedStatus(const Resolution& resolution) {
@@ -99,7 +99,8 @@ CaseResult RunCase(const fs::path& path, const std::string& defaults, const Reso
 
   manifest::SourceFile expected_file("expected", expected_text);
   manifest::DiagnosticSink expected_sink;
-  std::vector<manifest::Document> documents = manifest::ParseDocuments(expected_file, expected_sink);
+  std::vector<manifest::Document> documents =
+      manifest::ParseDocuments(expected_file, expected_sink);
   REQUIRE(documents.size() == 1);
   Json expected = documents[0].root.ToJson();
   std::set<std::string> seen;
@@ -131,8 +132,8 @@ CaseResult RunCase(const fs::path& path, const std::string& defaults, const Reso
     std::string kind = key.substr(0, key.find(' '));
     if (dumped_kinds.count(kind) != 0 && seen.count(key) == 0) {
       ++result.objects;
-      result.failures.push_back(key + ": status computed, but the controller writes none: " +
-                                json.dump());
+      result.failures.push_back(
+          key + ": status computed, but the controller writes none: " + json.dump());
     }
   }
   return result;
@@ -200,7 +201,8 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
   int total_objects = 0, total_passed = 0;
   std::string summary;
   for (const GoldenSet& set : sets) {
-    DirectoryCounts counts = RunDirectory(set.root, set.directory, set.dumped_kinds, options, report);
+    DirectoryCounts counts =
+        RunDirectory(set.root, set.directory, set.dumped_kinds, options, report);
     summary += "  " + set.directory + ": " + std::to_string(counts.objects_passed) + "/" +
                std::to_string(counts.objects) + " objects, " + std::to_string(counts.cases_passed) +
                "/" + std::to_string(counts.cases) + " cases\n";

@@ -1,8 +1,8 @@
 #include "validate/manifest/yaml_writer.h"
 
-#include "validate/manifest/yaml_reader.h"
-
 #include <yaml-cpp/emitter.h>
+
+#include "validate/manifest/yaml_reader.h"
 
 namespace agw::manifest {
 namespace {

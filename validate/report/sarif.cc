@@ -3,7 +3,6 @@
 // are written; section numbers below are the OASIS standard's.
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "validate/report/report.h"
