@@ -20,6 +20,10 @@ bool TranslatesStream(const llm::LlmCall& call, int upstream_status,
          IsEventStream(content_type);
 }
 
+bool RetriesOnFreshConnection(bool reused_connection, bool client_got_bytes, int error_status) {
+  return reused_connection && !client_got_bytes && error_status == 503;
+}
+
 bool IsHopByHop(std::string_view name) {
   // string_views, not C strings: no strlen per comparison on every header of every request.
   static constexpr std::string_view kHopByHop[] = {"connection",

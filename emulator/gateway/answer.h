@@ -29,6 +29,12 @@ bool IsEventStream(std::string_view content_type);
 // (errors, and a provider that ignored `stream: true`).
 bool TranslatesStream(const llm::LlmCall& call, int upstream_status, std::string_view content_type);
 
+// Whether an upstream exchange is tried once more on a fresh connection: only when it ran on a
+// kept-alive connection (which the peer may have closed meanwhile), nothing reached the client
+// yet, and it failed with the gateway's 503 for a connection that broke (a timeout, 504, is
+// never retried: the time is spent).
+bool RetriesOnFreshConnection(bool reused_connection, bool client_got_bytes, int error_status);
+
 // A hop-by-hop header (RFC 9110 section 7.6.1, plus proxy-connection): never forwarded.
 bool IsHopByHop(std::string_view name);
 

@@ -731,6 +731,42 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
   co_return ConnectResult{};
 }
 
+bool ClientGotBytes(const Exchange& exchange) { return exchange.header_sent; }
+
+// Runs `exchange(stream)` on the kept-alive connection to `endpoint` when `upstream` holds one,
+// else on a fresh one; a kept-alive connection the peer closed meanwhile gets one more try on a
+// fresh connection (gateway::RetriesOnFreshConnection). `Result` is Exchange or LlmResult.
+template <typename Result, typename ExchangeFn>
+Awaitable<Result> OnUpstream(Executor executor, const Endpoint& endpoint,
+                             const UpstreamLimits& limits, ClientTls& client_tls,
+                             Upstream& upstream, ExchangeFn exchange) {
+  std::string key = endpoint.ToString();
+  Result result;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
+    if (fresh) {
+      ConnectResult connected =
+          co_await ConnectUpstream(executor, endpoint, limits, client_tls, upstream);
+      if (connected.status != 0) {
+        result.error_status = connected.status;
+        result.error = std::move(connected.error);
+        break;
+      }
+    }
+    if (upstream.tls) {
+      result = co_await exchange(*upstream.tls);
+    } else {
+      result = co_await exchange(*upstream.plain);
+    }
+    if (!result.upstream_reusable) upstream = Upstream{};
+    if (!gateway::RetriesOnFreshConnection(!fresh, ClientGotBytes(result), result.error_status)) {
+      break;
+    }
+    upstream = Upstream{};
+  }
+  co_return result;
+}
+
 RequestBytes UpstreamRequestBytes(const route::UpstreamRequest& request, std::string_view body,
                                   bool keep_alive) {
   std::string out;
@@ -775,6 +811,8 @@ struct LlmResult {
   std::optional<Clock::time_point> first_bytes;  // streamed: when translated bytes first left
   std::string cut_short;  // why a stream the client got was incomplete, for the error log
 };
+
+bool ClientGotBytes(const LlmResult& result) { return result.status != 0; }
 
 // The head of a response that carries `body_size` bytes of `content_type`.
 std::string SizedHead(int status, route::HeaderList headers, const std::string& content_type,
@@ -1071,36 +1109,15 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   } else {
     const Endpoint& endpoint = *destination.endpoint;
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
-    std::string key = endpoint.ToString();
-    Exchange exchange;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
-      if (fresh) {
-        ConnectResult connected = co_await ConnectUpstream(stream.get_executor(), endpoint, limits,
-                                                           client_tls_, upstream);
-        if (connected.status != 0) {
-          exchange.error_status = connected.status;
-          exchange.error = std::move(connected.error);
-          break;
-        }
-      }
-      RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
-      if (upstream.tls) {
-        exchange = co_await Relay(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
-                                  plan, request.method == "HEAD", message.version() >= 11, limits);
-      } else {
-        exchange = co_await Relay(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
-                                  plan, request.method == "HEAD", message.version() >= 11, limits);
-      }
-      if (!exchange.upstream_reusable) upstream = Upstream{};
-      // A kept-alive upstream connection may have been closed by the peer meanwhile: retry
-      // once on a fresh one, but only when nothing reached the client and no timeout hit.
-      if (!fresh && !exchange.header_sent && exchange.error_status == 503) {
-        upstream = Upstream{};
-        continue;
-      }
-      break;
-    }
+    RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
+    bool head = request.method == "HEAD";
+    bool http11 = message.version() >= 11;
+    Exchange exchange =
+        co_await OnUpstream<Exchange>(stream.get_executor(), endpoint, limits, client_tls_,
+                                      upstream, [&](auto& connection) -> Awaitable<Exchange> {
+                                        return Relay(connection, upstream.buffer, upstream.chunk,
+                                                     stream, bytes, plan, head, http11, limits);
+                                      });
     if (exchange.close_delimited) keep_alive = false;
     record.upstream_status = exchange.status;
     record.response_bytes = exchange.bytes;
@@ -1323,32 +1340,13 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     outgoing.headers = std::move(prepared.headers);
     RequestBytes bytes = UpstreamRequestBytes(outgoing, call.body, true);
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
-    std::string key = connection.endpoint.ToString();
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool fresh = upstream.key != key || (!upstream.plain && !upstream.tls);
-      if (fresh) {
-        ConnectResult connected = co_await ConnectUpstream(
-            stream.get_executor(), connection.endpoint, limits, client_tls_, upstream);
-        if (connected.status != 0) {
-          result.error_status = connected.status;
-          result.error = std::move(connected.error);
-          break;
-        }
-      }
-      if (upstream.tls) {
-        result =
-            co_await ExchangeLlm(*upstream.tls, upstream.buffer, upstream.chunk, stream, bytes,
-                                 call, plan, chunked_ok, limits, options_.max_request_body * 8);
-      } else {
-        result =
-            co_await ExchangeLlm(*upstream.plain, upstream.buffer, upstream.chunk, stream, bytes,
-                                 call, plan, chunked_ok, limits, options_.max_request_body * 8);
-      }
-      if (!result.upstream_reusable) upstream = Upstream{};
-      // A kept-alive connection the provider closed meanwhile: retry once on a fresh one.
-      if (!fresh && result.status == 0 && result.error_status == 503) continue;
-      break;
-    }
+    std::size_t max_body = options_.max_request_body * 8;
+    result = co_await OnUpstream<LlmResult>(
+        stream.get_executor(), connection.endpoint, limits, client_tls_, upstream,
+        [&](auto& provider_connection) -> Awaitable<LlmResult> {
+          return ExchangeLlm(provider_connection, upstream.buffer, upstream.chunk, stream, bytes,
+                             call, plan, chunked_ok, limits, max_body);
+        });
   }
   Clock::time_point finished = Clock::now();
   providers->Finish(*pick, !provider.Unhealthy(result.upstream_status),

@@ -49,6 +49,14 @@ TEST_CASE("Only a 2xx event stream answering a streaming call is translated as a
   CHECK_FALSE(TranslatesStream(StreamingCall(false), 200, "text/event-stream"));
 }
 
+TEST_CASE("Only a broken kept-alive connection before any answer bytes is retried") {
+  CHECK(RetriesOnFreshConnection(true, false, 503));
+  CHECK_FALSE(RetriesOnFreshConnection(false, false, 503));  // already a fresh connection
+  CHECK_FALSE(RetriesOnFreshConnection(true, true, 503));    // the client has bytes
+  CHECK_FALSE(RetriesOnFreshConnection(true, false, 504));   // a timeout spent the time
+  CHECK_FALSE(RetriesOnFreshConnection(true, false, 0));     // it worked
+}
+
 TEST_CASE("Retry-After counts only for a 429 and only in whole seconds") {
   CHECK(RetryAfter(429, "7") == std::chrono::milliseconds(7000));
   CHECK(RetryAfter(429, "0") == std::chrono::milliseconds(0));
