@@ -7,6 +7,14 @@ namespace agw::test {
 
 namespace {
 
+std::string Trim(std::string_view text) {
+  std::size_t begin = text.find_first_not_of(' ');
+  std::size_t end = text.find_last_not_of(' ');
+  return begin == std::string_view::npos ? "" : std::string(text.substr(begin, end - begin + 1));
+}
+
+}  // namespace
+
 std::vector<std::string> Split(std::string_view text, char separator) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -20,14 +28,6 @@ std::vector<std::string> Split(std::string_view text, char separator) {
   }
   return parts;
 }
-
-std::string Trim(std::string_view text) {
-  std::size_t begin = text.find_first_not_of(' ');
-  std::size_t end = text.find_last_not_of(' ');
-  return begin == std::string_view::npos ? "" : std::string(text.substr(begin, end - begin + 1));
-}
-
-}  // namespace
 
 std::optional<std::vector<LabelRequirement>> ParseLabelSelector(const std::string& selector) {
   std::vector<std::string> parts;

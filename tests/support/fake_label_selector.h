@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agw::test {
@@ -15,6 +16,9 @@ struct LabelRequirement {
   std::string op;  // "exists", "!exists", "=", "!=", "in", "notin"
   std::vector<std::string> values;
 };
+
+// `text` cut at every `separator` (empty pieces kept): the fake server's path and query helper.
+std::vector<std::string> Split(std::string_view text, char separator);
 
 // Nullopt when the selector does not parse. "" selects everything.
 std::optional<std::vector<LabelRequirement>> ParseLabelSelector(const std::string& selector);
