@@ -227,8 +227,10 @@ void AddDiffCommand(CLI::App& app, int& exit_code) {
       "removed and changed, field by field (schema defaults applied, server-owned fields "
       "ignored, Secret values hidden, updates the CRDs' transition rules refuse), then which "
       "requests go elsewhere, which status conditions flip and which policies attach or "
-      "detach. `diff OLD NEW` compares two folders (usable as KUBECTL_EXTERNAL_DIFF). Exit 0: "
-      "no difference, 1: differences, 2 or more: error");
+      "detach. `diff OLD NEW` compares two folders (usable as KUBECTL_EXTERNAL_DIFF). -f and "
+      "--against also take git:REF:PATH; against the cluster, objects that name no namespace go "
+      "to the context's namespace unless -n says otherwise. Exit 0: no difference, 1: "
+      "differences, 2 or more: error");
   AddInputFlags(*command, options->inputs);
   command->get_option("--filename")->required(false);
   command->add_option("--against", options->against,
