@@ -252,31 +252,12 @@ UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan&
   return upstream;
 }
 
-bool LooksLikeSse(std::string_view bytes) {
-  size_t start = bytes.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) return false;
-  bytes.remove_prefix(start);
-  return bytes.rfind("data:", 0) == 0 || bytes.rfind("event:", 0) == 0;
-}
-
-// What the provider's answer would have been labelled, from its bytes: SSE, a Bedrock event
-// stream (binary frames), or JSON.
-std::string ResponseContentType(const llm::LlmCall& call, std::string_view bytes) {
-  if (LooksLikeSse(bytes)) return "text/event-stream";
-  size_t start = bytes.find_first_not_of(" \t\r\n");
-  bool json_like = start != std::string_view::npos && (bytes[start] == '{' || bytes[start] == '[');
-  if (call.wire == llm::WireFormat::kBedrockConverse && !json_like && !bytes.empty()) {
-    return "application/vnd.amazon.eventstream";
-  }
-  return "application/json";
-}
-
 // Translates a provider answer as `run` does: a streamed 2xx event stream through the stream
 // translator, anything else buffered.
 Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int status,
                           const std::string& bytes, llm::ResponseInfo& info,
                           std::vector<std::string>& notes) {
-  std::string content_type = ResponseContentType(call, bytes);
+  std::string content_type = emulator::gateway::RecordedContentType(call.wire, bytes);
   bool event_stream = content_type != "application/json";
   if (event_stream && !call.streaming) {
     notes.push_back(

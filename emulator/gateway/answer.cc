@@ -14,6 +14,22 @@ bool IsEventStream(std::string_view content_type) {
          content_type.find("application/vnd.amazon.eventstream") != std::string_view::npos;
 }
 
+std::string RecordedContentType(llm::WireFormat wire, std::string_view bytes) {
+  std::size_t start = bytes.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) {
+    return "application/json";
+  }
+  std::string_view text = bytes.substr(start);
+  if (text.rfind("data:", 0) == 0 || text.rfind("event:", 0) == 0) {
+    return "text/event-stream";
+  }
+  bool json_like = text.front() == '{' || text.front() == '[';
+  if (wire == llm::WireFormat::kBedrockConverse && !json_like) {
+    return "application/vnd.amazon.eventstream";
+  }
+  return "application/json";
+}
+
 bool TranslatesStream(const llm::LlmCall& call, int upstream_status,
                       std::string_view content_type) {
   return call.streaming && upstream_status >= 200 && upstream_status < 300 &&

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "emulator/llm/call.h"
@@ -23,6 +24,11 @@ bool ServesLlm(const resolve::ResolvedBackend& backend);
 // Whether `content_type` labels an event stream: SSE (`text/event-stream`) or Bedrock's binary
 // `application/vnd.amazon.eventstream`.
 bool IsEventStream(std::string_view content_type);
+
+// The content type a provider's answer held only as bytes (a `translate --response` file) would
+// have carried: SSE when it starts with `data:` or `event:`, Bedrock's binary event stream for a
+// Bedrock Converse call whose bytes are not JSON, else JSON.
+std::string RecordedContentType(llm::WireFormat wire, std::string_view bytes);
 
 // Whether the answer to `call` is translated event by event: the client asked for a stream and
 // the provider answered 2xx with an event stream. Otherwise it is read whole and translated

@@ -39,6 +39,21 @@ TEST_CASE("SSE and Bedrock event streams are event streams and JSON is not") {
   CHECK_FALSE(IsEventStream(""));
 }
 
+TEST_CASE("A recorded answer is labelled SSE Bedrock event stream or JSON from its bytes") {
+  using llm::WireFormat;
+  CHECK(RecordedContentType(WireFormat::kOpenAICompletions, "data: {}\n\n") == "text/event-stream");
+  CHECK(RecordedContentType(WireFormat::kAnthropicMessages, "\n event: message_start\n") ==
+        "text/event-stream");
+  CHECK(RecordedContentType(WireFormat::kOpenAICompletions, " {\"id\":1}") == "application/json");
+  CHECK(RecordedContentType(WireFormat::kBedrockConverse, std::string("\0\0\0\x42", 4)) ==
+        "application/vnd.amazon.eventstream");
+  CHECK(RecordedContentType(WireFormat::kBedrockConverse, "{\"output\":{}}") == "application/json");
+  // Binary bytes are only a Bedrock event stream for a Bedrock call.
+  CHECK(RecordedContentType(WireFormat::kOpenAICompletions, std::string("\0\x01", 2)) ==
+        "application/json");
+  CHECK(RecordedContentType(WireFormat::kBedrockConverse, "") == "application/json");
+}
+
 TEST_CASE("Only a 2xx event stream answering a streaming call is translated as a stream") {
   CHECK(TranslatesStream(StreamingCall(true), 200, "text/event-stream"));
   CHECK(TranslatesStream(StreamingCall(true), 299, "application/vnd.amazon.eventstream"));
