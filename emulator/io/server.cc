@@ -26,6 +26,7 @@
 #include <sstream>
 #include <thread>
 
+#include "emulator/gateway/access_log.h"
 #include "emulator/gateway/answer.h"
 #include "emulator/io/bounded_parser.h"
 #include "emulator/io/metrics.h"
@@ -152,24 +153,7 @@ struct Upstream {
   std::vector<char> chunk;
 };
 
-struct AccessRecord {
-  std::string gateway;
-  std::string method;
-  std::string target;
-  std::string route;
-  std::string backend;
-  int status = 0;
-  int upstream_status = 0;
-  std::uint64_t request_bytes = 0;
-  std::uint64_t response_bytes = 0;
-  double seconds = 0;
-  // LLM exchanges only.
-  std::string gen_ai_provider;
-  std::string gen_ai_request_model;
-  std::string gen_ai_response_model;
-  std::optional<std::int64_t> gen_ai_input_tokens;
-  std::optional<std::int64_t> gen_ai_output_tokens;
-};
+using gateway::AccessRecord;
 
 class Server::Impl {
  public:
@@ -1412,69 +1396,7 @@ Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_byte
 
 void Server::Impl::Log(const AccessRecord& record) {
   if (options_.access_log == nullptr) return;
-  std::string line;
-  if (options_.json_log) {
-    Json json;
-    json["time"] = Timestamp();
-    json["gateway"] = record.gateway;
-    json["method"] = record.method;
-    json["path"] = record.target;
-    json["route"] = record.route;
-    json["backend"] = record.backend;
-    json["status"] = record.status;
-    json["upstream_status"] = record.upstream_status;
-    json["duration_ms"] = std::round(record.seconds * 1e6) / 1e3;
-    json["request_bytes"] = record.request_bytes;
-    json["response_bytes"] = record.response_bytes;
-    if (!record.gen_ai_provider.empty()) {
-      json["gen_ai.provider.name"] = record.gen_ai_provider;
-      json["gen_ai.request.model"] = record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty())
-        json["gen_ai.response.model"] = record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens)
-        json["gen_ai.usage.input_tokens"] = *record.gen_ai_input_tokens;
-      if (record.gen_ai_output_tokens)
-        json["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
-    }
-    line = json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
-  } else {
-    // Appended, not streamed: an ostringstream per line showed in perf (locale facets, printf).
-    // to_chars with a precision formats exactly as printf's %.2f.
-    char duration[32];
-    auto formatted = std::to_chars(duration, duration + sizeof(duration), record.seconds * 1e3,
-                                   std::chars_format::fixed, 2);
-    line.reserve(160 + record.target.size());
-    line += Timestamp();
-    line += ' ';
-    line += record.gateway;
-    line += " \"";
-    line += record.method;
-    line += ' ';
-    line += record.target;
-    line += "\" ";
-    line += std::to_string(record.status);
-    line += " route=";
-    line += record.route.empty() ? std::string_view("-") : std::string_view(record.route);
-    line += " backend=";
-    line += record.backend.empty() ? std::string_view("-") : std::string_view(record.backend);
-    line += " upstream_status=";
-    line += record.upstream_status ? std::to_string(record.upstream_status) : "-";
-    line += " duration_ms=";
-    line.append(duration, formatted.ptr);
-    line += " bytes=";
-    line += std::to_string(record.response_bytes);
-    if (!record.gen_ai_provider.empty()) {
-      line += " gen_ai.provider=" + record.gen_ai_provider;
-      line += " gen_ai.request.model=" + record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty())
-        line += " gen_ai.response.model=" + record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens)
-        line += " gen_ai.usage.input_tokens=" + std::to_string(*record.gen_ai_input_tokens);
-      if (record.gen_ai_output_tokens)
-        line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
-    }
-    line += '\n';
-  }
+  std::string line = gateway::AccessLogLine(record, Timestamp(), options_.json_log);
   std::lock_guard<std::mutex> lock(log_mutex_);
   log_pending_ += line;
   if (log_pending_.size() >= 16 * 1024) {

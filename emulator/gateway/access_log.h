@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// What `run` writes to its access log for each request, and how: one line of text (the
+// default) or one JSON object per line (--log-format json). Pure: the time comes in as text.
+namespace agw::emulator::gateway {
+
+struct AccessRecord {
+  std::string gateway;
+  std::string method;
+  std::string target;
+  std::string route;
+  std::string backend;
+  int status = 0;
+  int upstream_status = 0;
+  std::uint64_t request_bytes = 0;
+  std::uint64_t response_bytes = 0;
+  double seconds = 0;
+  // LLM exchanges only.
+  std::string gen_ai_provider;
+  std::string gen_ai_request_model;
+  std::string gen_ai_response_model;
+  std::optional<std::int64_t> gen_ai_input_tokens;
+  std::optional<std::int64_t> gen_ai_output_tokens;
+};
+
+// The line for `record` logged at `timestamp` (RFC 3339, UTC), ending in '\n'. Text:
+// `<time> <gateway> "<method> <target>" <status> route=… backend=… upstream_status=…
+// duration_ms=… bytes=…` then the gen_ai fields of an LLM exchange; `-` for what is empty. JSON:
+// the same facts under the names agentgateway's logs use (`gen_ai.usage.input_tokens`, ...), with
+// invalid UTF-8 replaced.
+std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp, bool json);
+
+}  // namespace agw::emulator::gateway
