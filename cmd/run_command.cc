@@ -192,7 +192,7 @@ int RunRun(const RunOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  emulator::io::AiOptions server_ai = server.ai;
+  emulator::gateway::AiOptions server_ai = server.ai;
   auto started = emulator::io::Server::Start(snapshot, std::move(server));
   if (!started) {
     std::cerr << "error: " << started.error().message << "\n";
@@ -217,8 +217,8 @@ int RunRun(const RunOptions& options) {
   if (!options.mock_providers) {
     const model::Model& model = snapshot->pipeline->model;
     for (const model::AgentgatewayBackend& backend : model.backends) {
-      for (const auto& tier : emulator::io::PlanAiBackend(backend, model, server_ai).tiers) {
-        for (const emulator::io::AiProvider& provider : tier) {
+      for (const auto& tier : emulator::gateway::PlanAiBackend(backend, model, server_ai).tiers) {
+        for (const emulator::gateway::AiProvider& provider : tier) {
           if (!provider.problem.empty()) {
             std::cout << "  warning: AI backend " << backend.metadata.namespace_ << "/"
                       << backend.metadata.name

@@ -15,8 +15,8 @@
 #include "cmd/commands.h"
 #include "cmd/json_output.h"
 #include "cmd/pipeline.h"
+#include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/answer.h"
-#include "emulator/io/ai_backends.h"
 #include "emulator/llm/call.h"
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/translate.h"
@@ -29,7 +29,7 @@ namespace agw::cmd {
 namespace {
 
 namespace route = emulator::route;
-namespace io = emulator::io;
+namespace gateway = emulator::gateway;
 using Json = nlohmann::ordered_json;
 
 struct TranslateOptions {
@@ -174,7 +174,7 @@ class Redactor {
   // `key` is the backend's credential ("" for none); `source` says where it comes from.
   Redactor(std::string key, const std::string& source)
       : key_(std::move(key)), source_(source.empty() ? "" : "<redacted: from " + source + ">") {}
-  explicit Redactor(const io::AiProvider& provider)
+  explicit Redactor(const gateway::AiProvider& provider)
       : Redactor(provider.setup.api_key.value_or(""), provider.credential_source) {}
 
   void RedactHeaders(route::HeaderList& headers, bool sigv4) const {
@@ -220,10 +220,12 @@ class Redactor {
 };
 
 // The request as `run` writes it: host first, the call's headers, content-length last.
-UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan& ai,
-                              const io::AiProvider& provider, const io::AiOptions& ai_options,
-                              const std::string& method, std::vector<std::string>& notes) {
-  io::OutgoingRequest outgoing = io::MakeOutgoingRequest(call, ai, provider, ai_options, method);
+UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const gateway::AiBackendPlan& ai,
+                              const gateway::AiProvider& provider,
+                              const gateway::AiOptions& ai_options, const std::string& method,
+                              std::vector<std::string>& notes) {
+  gateway::OutgoingRequest outgoing =
+      gateway::MakeOutgoingRequest(call, ai, provider, ai_options, method);
   UpstreamCall upstream;
   upstream.method = method;
   upstream.url = (outgoing.connection.endpoint.tls ? "https://" : "http://") + outgoing.authority +
@@ -257,7 +259,7 @@ UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const io::AiBackendPlan&
 Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int status,
                           const std::string& bytes, llm::ResponseInfo& info,
                           std::vector<std::string>& notes) {
-  std::string content_type = emulator::gateway::RecordedContentType(call.wire, bytes);
+  std::string content_type = gateway::RecordedContentType(call.wire, bytes);
   bool event_stream = content_type != "application/json";
   if (event_stream && !call.streaming) {
     notes.push_back(
@@ -269,9 +271,9 @@ Answer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int
         "buffered answer");
   }
   Answer answer;
-  answer.headers = emulator::gateway::LlmResponseHeaders({}, plan);
+  answer.headers = gateway::LlmResponseHeaders({}, plan);
   std::unique_ptr<llm::StreamTranslator> translator;
-  if (emulator::gateway::TranslatesStream(call, status, content_type)) {
+  if (gateway::TranslatesStream(call, status, content_type)) {
     translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
   }
   if (translator) {
@@ -311,7 +313,7 @@ Answer FromDirect(const route::DirectResponse& direct) {
   return answer;
 }
 
-Json ProviderJson(const io::AiProvider& provider, const io::AiBackendPlan& ai,
+Json ProviderJson(const gateway::AiProvider& provider, const gateway::AiBackendPlan& ai,
                   const llm::LlmCall& call) {
   Json json;
   json["name"] = provider.name;
@@ -333,20 +335,20 @@ Json ProviderJson(const io::AiProvider& provider, const io::AiBackendPlan& ai,
 
 // Chooses the provider: --provider by name, else the first of the first priority tier (`run`
 // picks one of that tier at random).
-const io::AiProvider* PickProvider(const io::AiBackendPlan& ai, const std::string& wanted,
-                                   std::vector<std::string>& notes) {
+const gateway::AiProvider* PickProvider(const gateway::AiBackendPlan& ai, const std::string& wanted,
+                                        std::vector<std::string>& notes) {
   if (!wanted.empty()) {
     for (const auto& tier : ai.tiers) {
-      for (const io::AiProvider& provider : tier) {
+      for (const gateway::AiProvider& provider : tier) {
         if (provider.name == wanted) return &provider;
       }
     }
     return nullptr;
   }
-  const std::vector<io::AiProvider>& tier = ai.tiers.front();
+  const std::vector<gateway::AiProvider>& tier = ai.tiers.front();
   if (tier.size() > 1) {
     std::string names;
-    for (const io::AiProvider& provider : tier) {
+    for (const gateway::AiProvider& provider : tier) {
       names += (names.empty() ? "" : ", ") + provider.name;
     }
     notes.push_back("the gateway picks one of " + names + " at random; showing " +
@@ -358,16 +360,17 @@ const io::AiProvider* PickProvider(const io::AiBackendPlan& ai, const std::strin
 // Follows an AI backend from the planned route to the provider and back.
 Expected<void> DryRunAi(const route::Plan& plan, const std::string& body,
                         const std::optional<std::string>& response, int response_status,
-                        const model::Model& model, const io::AiOptions& ai_options,
+                        const model::Model& model, const gateway::AiOptions& ai_options,
                         const std::string& wanted_provider, DryRun& run) {
-  io::AiBackendPlan ai = io::PlanAiBackend(*plan.upstream->backend->backend, model, ai_options);
+  gateway::AiBackendPlan ai =
+      gateway::PlanAiBackend(*plan.upstream->backend->backend, model, ai_options);
   if (ai.tiers.empty() || ai.tiers.front().empty()) {
     run.gateway_answer =
         TextAnswer(500, "text/plain", "AI backend " + ai.backend + " has no provider\n");
     run.gateway_answer_reason = "the AI backend has no provider";
     return {};
   }
-  const io::AiProvider* provider = PickProvider(ai, wanted_provider, run.notes);
+  const gateway::AiProvider* provider = PickProvider(ai, wanted_provider, run.notes);
   if (provider == nullptr) {
     return MakeError("--provider " + wanted_provider + ": AI backend " + ai.backend +
                      " has no provider of that name");
@@ -429,7 +432,7 @@ std::string BackendName(const resolve::ResolvedBackend& backend) {
 
 struct Inputs {
   route::HeaderList headers;
-  io::AiOptions ai;
+  gateway::AiOptions ai;
   std::string body;
   std::optional<std::string> response;
 };
@@ -661,7 +664,7 @@ int RunTranslate(const TranslateOptions& options) {
   } else if (plan.upstream) {
     const resolve::ResolvedBackend& backend = *plan.upstream->backend;
     run.backend = BackendName(backend);
-    if (emulator::gateway::ServesLlm(backend)) {
+    if (gateway::ServesLlm(backend)) {
       if (auto done = DryRunAi(plan, inputs.body, inputs.response, options.response_status,
                                pipeline->model, inputs.ai, options.provider, run);
           !done) {

@@ -154,6 +154,16 @@ struct Upstream {
 };
 
 using gateway::AccessRecord;
+using gateway::AiBackendPlan;
+using gateway::AiProvider;
+using gateway::Destination;
+using gateway::Endpoint;
+using gateway::MakeOutgoingRequest;
+using gateway::OutgoingRequest;
+using gateway::PlanAiBackend;
+using gateway::ProviderConnection;
+using gateway::ResolveDestination;
+using gateway::ResolveMirror;
 
 class Server::Impl {
  public:

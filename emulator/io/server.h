@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "emulator/io/ai_backends.h"
-#include "emulator/io/endpoints.h"
+#include "emulator/gateway/ai_backends.h"
+#include "emulator/gateway/endpoints.h"
 #include "emulator/route/table.h"
 #include "validate/manifest/error.h"
 #include "validate/resolve/pipeline.h"
@@ -31,7 +31,7 @@ struct Snapshot {
   // use: a snapshot's manifests do not change, and planning per request read every Secret and
   // policy again.
   struct AiBackend {
-    AiBackendPlan plan;
+    gateway::AiBackendPlan plan;
     std::shared_ptr<balance::ProviderSet> providers;  // shared with later snapshots
   };
   mutable std::mutex ai_backends_mutex;
@@ -46,8 +46,8 @@ struct ServerOptions {
   // Gateway listener port -> local port ("--port 80=8080"); 0 picks a free port. Ports not in
   // the map are served on the same number.
   std::map<int, int> port_map;
-  ServiceMap services;
-  AiOptions ai;
+  gateway::ServiceMap services;
+  gateway::AiOptions ai;
   std::size_t max_request_body = 10 * 1024 * 1024;
   std::size_t max_header_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};

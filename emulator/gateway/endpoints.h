@@ -10,7 +10,7 @@
 #include "validate/manifest/error.h"
 #include "validate/resolve/pipeline.h"
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 
 // Where a backend is reached from this machine.
 struct Endpoint {
@@ -59,4 +59,4 @@ Destination ResolveDestination(const resolve::ResolvedBackend& backend, const mo
 Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
                           const ServiceMap& services, std::uint64_t pick = 0);
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -1,7 +1,7 @@
 // How `run` finds an AI provider's key and address: Secrets (with $VAR references), --secret,
 // --provider-url, policy layers.
 
-#include "emulator/io/ai_backends.h"
+#include "emulator/gateway/ai_backends.h"
 
 #include <stdlib.h>
 
@@ -10,7 +10,7 @@
 #include "validate/manifest/file_system.h"
 #include "validate/resolve/pipeline.h"
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 namespace {
 
 std::unique_ptr<resolve::Pipeline> Load(const std::string& yaml) {
@@ -156,4 +156,4 @@ spec:
 }
 
 }  // namespace
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -1,9 +1,9 @@
-#include "emulator/io/ai_backends.h"
+#include "emulator/gateway/ai_backends.h"
 
 #include <cstdlib>
 #include <regex>
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 namespace {
 
 std::string Trim(std::string text) {
@@ -281,4 +281,4 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   return outgoing;
 }
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -1,4 +1,4 @@
-#include "emulator/io/endpoints.h"
+#include "emulator/gateway/endpoints.h"
 
 #include <algorithm>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include "validate/manifest/source.h"
 #include "validate/manifest/yaml_reader.h"
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 namespace {
 
 std::optional<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
@@ -158,4 +158,4 @@ Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model&
   return ServiceDestination(mirror.namespace_, mirror.name, mirror.port, model, services, pick);
 }
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "emulator/balance/provider_set.h"
-#include "emulator/io/endpoints.h"
+#include "emulator/gateway/endpoints.h"
 #include "emulator/llm/call.h"
 #include "emulator/llm/sigv4.h"
 #include "validate/manifest/error.h"
 #include "validate/model/model.h"
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 
 // How `run` reaches AI providers from this machine.
 struct AiOptions {
@@ -90,4 +90,4 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
 ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
                                  const AiProvider& provider, const AiOptions& options);
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway
