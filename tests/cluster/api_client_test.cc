@@ -227,5 +227,11 @@ TEST_CASE("Served versions of a group come preferred first") {
   CHECK(QueryEscape("a=b,c in (x y)") == "a%3Db%2Cc+in+%28x+y%29");
 }
 
+TEST_CASE("Percent-encoding keeps alphanumerics and the given bytes and encodes the rest") {
+  CHECK(PercentEncode("my ns/ü", "-._~") == "my%20ns%2F%C3%BC");
+  CHECK(PercentEncode("scopes/a b", "!#$&'*+-.^_`|~", true) == "scopes%2Fa+b");
+  CHECK(PercentEncode(std::string("a\0b", 3), "-") == "a%00b");
+}
+
 }  // namespace
 }  // namespace agw::cluster

@@ -92,20 +92,7 @@ std::string NotServed(const GroupVersionKind& gvk) {
          " (is the CRD installed?)";
 }
 
-std::string EscapeSegment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EscapeSegment(std::string_view text) { return PercentEncode(text, "-._~"); }
 
 std::string DiscoveryPath(const GroupVersionKind& gvk) {
   return gvk.group.empty() ? "/api/" + EscapeSegment(gvk.version)
@@ -144,13 +131,15 @@ GroupVersionKind GroupVersionKind::Of(std::string_view api_version, std::string 
   return gvk;
 }
 
-std::string QueryEscape(std::string_view text) {
+std::string PercentEncode(std::string_view text, std::string_view also_unreserved,
+                          bool space_as_plus) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(text.size());
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (std::isalnum(c) || also_unreserved.find(static_cast<char>(c)) != std::string_view::npos) {
       out += static_cast<char>(c);
-    } else if (c == ' ') {
+    } else if (c == ' ' && space_as_plus) {
       out += '+';
     } else {
       out += '%';
@@ -160,6 +149,8 @@ std::string QueryEscape(std::string_view text) {
   }
   return out;
 }
+
+std::string QueryEscape(std::string_view text) { return PercentEncode(text, "-._~", true); }
 
 std::string ObjectPath(const GroupVersionKind& gvk, const ApiResource& resource,
                        std::string_view namespace_, std::string_view name) {

@@ -113,6 +113,11 @@ class ApiClient {
 std::string ObjectPath(const GroupVersionKind& gvk, const ApiResource& resource,
                        std::string_view namespace_, std::string_view name);
 
+// `text` with every byte that is not alphanumeric or in `also_unreserved` written as %XX
+// (uppercase hex); a space as '+' when `space_as_plus`.
+std::string PercentEncode(std::string_view text, std::string_view also_unreserved,
+                          bool space_as_plus = false);
+
 // Go's url.QueryEscape (space as '+').
 std::string QueryEscape(std::string_view text);
 

@@ -34,20 +34,7 @@ std::string Size(std::size_t bytes) {
 
 // Percent-encodes an Impersonate-Extra-<key> header name's key, as client-go does for
 // characters outside the token set.
-std::string EscapeHeaderKey(const std::string& key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || std::strchr("!#$&'*+-.^_`|~", c) != nullptr) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EscapeHeaderKey(const std::string& key) { return PercentEncode(key, "!#$&'*+-.^_`|~"); }
 
 class CurlTransport : public Transport {
  public:
