@@ -63,6 +63,10 @@ std::string_view StringOr(const Json& object, std::string_view key, std::string_
   return value.is_string() ? std::string_view(value.get_ref<const std::string&>()) : fallback;
 }
 
+std::string StringValueOr(const Json& object, std::string_view key, std::string_view fallback) {
+  return std::string(StringOr(object, key, fallback));
+}
+
 double AsFloat32(double value) { return static_cast<double>(static_cast<float>(value)); }
 
 Json ParseToolArguments(std::string_view arguments) {

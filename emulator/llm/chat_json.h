@@ -64,6 +64,8 @@ const Json& Member(const Json& object, std::string_view key);
 // The string member `key`, or `fallback` when it is absent or not a string; borrows from
 // `object`.
 std::string_view StringOr(const Json& object, std::string_view key, std::string_view fallback = {});
+// The same as an owned string, for values kept after `object` is gone.
+std::string StringValueOr(const Json& object, std::string_view key, std::string_view fallback = {});
 
 // The gateway keeps sampling parameters as 32-bit floats; its summaries show them widened back.
 double AsFloat32(double value);

@@ -12,10 +12,7 @@ namespace {
 using chat::Member;
 using chat::Object;
 
-// An owned copy of chat::StringOr, for the prompt entries built from it.
-std::string StringOr(const Json& object, std::string_view key, std::string_view fallback = {}) {
-  return std::string(chat::StringOr(object, key, fallback));
-}
+using chat::StringValueOr;
 
 Json PromptEntry(std::string role, std::string content) {
   return Object("role", std::move(role), "content", std::move(content));
@@ -46,8 +43,8 @@ Json ChatMessagesPrompt(const Json& request) {
   if (!messages.is_array()) return prompt;
   for (const Json& message : messages) {
     if (!message.is_object()) continue;
-    prompt.push_back(
-        PromptEntry(StringOr(message, "role"), ChatContentText(Member(message, "content"), " ")));
+    prompt.push_back(PromptEntry(StringValueOr(message, "role"),
+                                 ChatContentText(Member(message, "content"), " ")));
   }
   return prompt;
 }
@@ -57,10 +54,10 @@ std::string ResponsesPartsText(const Json& parts, std::initializer_list<std::str
   std::string text;
   bool first = true;
   for (const Json& part : parts) {
-    std::string type = StringOr(part, "type");
+    std::string type = StringValueOr(part, "type");
     if (std::find(types.begin(), types.end(), type) == types.end()) continue;
     if (!first) text.push_back('\n');
-    text.append(StringOr(part, "text"));
+    text.append(StringValueOr(part, "text"));
     first = false;
   }
   return text;
@@ -79,7 +76,7 @@ std::string GeminiContentText(const Json& content, std::string_view separator) {
   for (const Json& part : parts) {
     if (!part.contains("text")) continue;
     if (!first) text.append(separator);
-    text.append(StringOr(part, "text"));
+    text.append(StringValueOr(part, "text"));
     first = false;
   }
   return text;
@@ -165,7 +162,7 @@ Json ResponsesPrompt(const Json& request) {
     return prompt;
   }
   for (const Json& item : input) {
-    std::string role = StringOr(item, "role");
+    std::string role = StringValueOr(item, "role");
     if (!IsChatRole(role)) continue;
     const Json& content = Member(item, "content");
     if (content.is_string()) {
@@ -187,7 +184,7 @@ Json GeminiPrompt(const Json& request) {
   const Json& contents = Member(request, "contents");
   if (!contents.is_array()) return prompt;
   for (const Json& content : contents) {
-    std::string role = StringOr(content, "role", "user");
+    std::string role = StringValueOr(content, "role", "user");
     prompt.push_back(PromptEntry(role == "model" ? "assistant" : std::move(role),
                                  GeminiContentText(content, " ")));
   }

@@ -25,16 +25,8 @@ namespace {
 
 using chat::Member;
 
-std::string StringOr(const Json& object, const char* key, std::string fallback = "") {
-  const Json& value = Member(object, key);
-  return value.is_string() ? value.get<std::string>() : fallback;
-}
-
-std::optional<int64_t> IntAt(const Json& object, const char* key) {
-  const Json& value = Member(object, key);
-  if (!value.is_number_integer()) return std::nullopt;
-  return value.get<int64_t>();
-}
+using chat::IntAt;
+using chat::StringValueOr;
 
 std::optional<std::string> OptionalString(const Json& object, const char* key) {
   const Json& value = Member(object, key);
@@ -70,9 +62,9 @@ std::string TextOfParts(const Json& parts, std::initializer_list<std::string_vie
   std::vector<std::string> texts;
   if (!parts.is_array()) return {};
   for (const Json& part : parts) {
-    std::string type = StringOr(part, "type");
+    std::string type = StringValueOr(part, "type");
     if (std::find(types.begin(), types.end(), type) != types.end()) {
-      texts.push_back(StringOr(part, text_key));
+      texts.push_back(StringValueOr(part, text_key));
     }
   }
   return Join(texts, "\n");
@@ -106,13 +98,14 @@ std::optional<Json> OutputMessages(Json parts, const std::optional<std::string>&
 
 // A Responses output item that is a tool call, as a logged part.
 std::optional<Json> ToolCallPartOfItem(const Json& item) {
-  std::string type = StringOr(item, "type");
+  std::string type = StringValueOr(item, "type");
   if (type == "function_call") {
-    return ToolCallPart(StringOr(item, "call_id"), StringOr(item, "name"),
-                        StringOr(item, "arguments"));
+    return ToolCallPart(StringValueOr(item, "call_id"), StringValueOr(item, "name"),
+                        StringValueOr(item, "arguments"));
   }
   if (type == "custom_tool_call") {
-    return ToolCallPart(StringOr(item, "call_id"), StringOr(item, "name"), StringOr(item, "input"));
+    return ToolCallPart(StringValueOr(item, "call_id"), StringValueOr(item, "name"),
+                        StringValueOr(item, "input"));
   }
   return std::nullopt;
 }
@@ -122,16 +115,16 @@ std::optional<Json> ToolCallPartOfItem(const Json& item) {
 
 void RecordResponsesUsage(const Json& usage, ResponseInfo& info) {
   if (!usage.is_object()) return;
-  info.input_tokens = IntAt(usage, "input_tokens");
-  info.output_tokens = IntAt(usage, "output_tokens");
-  info.total_tokens = IntAt(usage, "total_tokens");
+  info.input_tokens = IntAt(usage, {"input_tokens"});
+  info.output_tokens = IntAt(usage, {"output_tokens"});
+  info.total_tokens = IntAt(usage, {"total_tokens"});
   if (!info.total_tokens && info.input_tokens && info.output_tokens) {
     info.total_tokens = *info.input_tokens + *info.output_tokens;
   }
   const Json& input_details = Member(usage, "input_tokens_details");
-  info.cached_input_tokens = IntAt(input_details, "cached_tokens");
-  info.cache_creation_input_tokens = IntAt(input_details, "cache_write_tokens");
-  info.reasoning_tokens = IntAt(Member(usage, "output_tokens_details"), "reasoning_tokens");
+  info.cached_input_tokens = IntAt(input_details, {"cached_tokens"});
+  info.cache_creation_input_tokens = IntAt(input_details, {"cache_write_tokens"});
+  info.reasoning_tokens = IntAt(Member(usage, "output_tokens_details"), {"reasoning_tokens"});
 }
 
 ResponseInfo ResponsesObjectInfo(const Json& response) {
@@ -180,7 +173,7 @@ void FlushAssistantText(Json& parts, Json& items) {
 }
 
 tl::expected<Json, std::string> InputImage(const Json& source) {
-  std::string type = StringOr(source, "type");
+  std::string type = StringValueOr(source, "type");
   Json part = Json{{"type", "input_image"}};
   if (type == "base64") {
     auto media_type = OptionalString(source, "media_type");
@@ -204,7 +197,7 @@ tl::expected<Json, std::string> InputImage(const Json& source) {
 
 tl::expected<Json, std::string> TextBlockPart(const Json& block, const char* type) {
   if (!Member(block, "citations").is_null()) return CannotRepresent("text citations");
-  Json part = Json{{"type", type}, {"text", StringOr(block, "text")}};
+  Json part = Json{{"type", type}, {"text", StringValueOr(block, "text")}};
   return part;
 }
 
@@ -223,9 +216,10 @@ tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
   std::vector<std::string> texts;
   bool any_breakpoint = false;
   for (const Json& item : content) {
-    if (StringOr(item, "type") != "text") return CannotRepresent("non-text tool_result content");
+    if (StringValueOr(item, "type") != "text")
+      return CannotRepresent("non-text tool_result content");
     if (!Member(item, "citations").is_null()) return CannotRepresent("tool_result citations");
-    texts.push_back(StringOr(item, "text"));
+    texts.push_back(StringValueOr(item, "text"));
     Json part = InputText(texts.back());
     AddCacheBreakpoint(part, item);
     any_breakpoint = any_breakpoint || part.contains("prompt_cache_breakpoint");
@@ -247,7 +241,7 @@ Json ContentBlocks(const Json& content) {
 tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& items) {
   Json parts = Json::array();
   for (const Json& block : ContentBlocks(content)) {
-    std::string type = StringOr(block, "type");
+    std::string type = StringValueOr(block, "type");
     if (type == "text") {
       auto part = TextBlockPart(block, "input_text");
       if (!part) return tl::unexpected(part.error());
@@ -265,7 +259,7 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
       bool is_error =
           Member(block, "is_error").is_boolean() && Member(block, "is_error").get<bool>();
       items.push_back(Json{{"type", "function_call_output"},
-                           {"call_id", StringOr(block, "tool_use_id")},
+                           {"call_id", StringValueOr(block, "tool_use_id")},
                            {"output", std::move(*output)},
                            {"status", is_error ? "incomplete" : "completed"}});
     } else {
@@ -279,7 +273,7 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
 tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, Json& items) {
   Json parts = Json::array();
   for (const Json& block : ContentBlocks(content)) {
-    std::string type = StringOr(block, "type");
+    std::string type = StringValueOr(block, "type");
     if (type == "text") {
       auto part = TextBlockPart(block, "output_text");
       if (!part) return tl::unexpected(part.error());
@@ -288,11 +282,11 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
     } else if (type == "tool_use") {
       FlushAssistantText(parts, items);
       const Json& input = Member(block, "input");
-      std::string id = StringOr(block, "id");
+      std::string id = StringValueOr(block, "id");
       items.push_back(Json{{"type", "function_call"},
                            {"id", id},
                            {"call_id", id},
-                           {"name", StringOr(block, "name")},
+                           {"name", StringValueOr(block, "name")},
                            {"arguments", input.is_null() ? "{}" : WriteJson(input)},
                            {"status", "completed"}});
     } else if (type == "thinking" || type == "redacted_thinking") {
@@ -308,7 +302,8 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
 tl::expected<void, std::string> TranslateSystemMessage(const Json& content, Json& items) {
   Json parts = Json::array();
   for (const Json& block : ContentBlocks(content)) {
-    if (StringOr(block, "type") != "text") return CannotRepresent("messages system content block");
+    if (StringValueOr(block, "type") != "text")
+      return CannotRepresent("messages system content block");
     auto part = TextBlockPart(block, "input_text");
     if (!part) return tl::unexpected(part.error());
     AddCacheBreakpoint(*part, block);
@@ -332,7 +327,7 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
   if (cached) {
     Json parts = Json::array();
     for (const Json& block : system) {
-      Json part = InputText(StringOr(block, "text"));
+      Json part = InputText(StringValueOr(block, "text"));
       AddCacheBreakpoint(part, block);
       parts.push_back(std::move(part));
     }
@@ -340,14 +335,14 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
     return;
   }
   std::vector<std::string> texts;
-  for (const Json& block : system) texts.push_back(StringOr(block, "text"));
+  for (const Json& block : system) texts.push_back(StringValueOr(block, "text"));
   instructions = Join(texts, "\n");
 }
 
 tl::expected<Json, std::string> TranslateReasoning(const Json& body) {
   const Json& thinking = Member(body, "thinking");
   const Json& effort = Member(Member(body, "output_config"), "effort");
-  std::string type = StringOr(thinking, "type");
+  std::string type = StringValueOr(thinking, "type");
   if (type == "adaptive" || type == "enabled") {
     return Json{{"effort", effort.is_string() ? effort : Json("high")}};
   }
@@ -362,7 +357,7 @@ Json TranslateTools(const Json& tools) {
   for (const Json& tool : tools) {
     // Server tools (web search, ...) have a `type` and no schema; Responses cannot run them.
     if (!Member(tool, "input_schema").is_object()) continue;
-    Json function = Json{{"type", "function"}, {"name", StringOr(tool, "name")}};
+    Json function = Json{{"type", "function"}, {"name", StringValueOr(tool, "name")}};
     CopyIfPresent(tool, "description", function);
     function["parameters"] = Member(tool, "input_schema");
     out.push_back(std::move(function));
@@ -376,11 +371,11 @@ std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
   if (const Json& disable = Member(choice, "disable_parallel_tool_use"); disable.is_boolean()) {
     parallel = !disable.get<bool>();
   }
-  std::string type = StringOr(choice, "type");
+  std::string type = StringValueOr(choice, "type");
   if (type == "auto") return {"auto", parallel};
   if (type == "any") return {"required", parallel};
   if (type == "tool")
-    return {Json{{"type", "function"}, {"name", StringOr(choice, "name")}}, parallel};
+    return {Json{{"type", "function"}, {"name", StringValueOr(choice, "name")}}, parallel};
   if (type == "none") return {"none", Json()};
   return {Json(), Json()};
 }
@@ -391,8 +386,8 @@ std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
 Json TextParts(const Json& parts) {
   Json out = Json::array();
   for (const Json& part : parts) {
-    if (StringOr(part, "type") != "input_text") continue;
-    Json text = Json{{"type", "text"}, {"text", StringOr(part, "text")}};
+    if (StringValueOr(part, "type") != "input_text") continue;
+    Json text = Json{{"type", "text"}, {"text", StringValueOr(part, "text")}};
     CopyIfPresent(part, "prompt_cache_breakpoint", text);
     out.push_back(std::move(text));
   }
@@ -412,7 +407,7 @@ Json AssistantContent(const Json& content) {
 }
 
 void AppendToolCall(Json& messages, Json tool_call) {
-  if (!messages.empty() && StringOr(messages.back(), "role") == "assistant" &&
+  if (!messages.empty() && StringValueOr(messages.back(), "role") == "assistant" &&
       messages.back().contains("tool_calls")) {
     messages.back()["tool_calls"].push_back(std::move(tool_call));
     return;
@@ -428,9 +423,9 @@ Json FunctionToolCall(const std::string& id, const std::string& name,
 }
 
 void TranslateInputItem(const Json& item, Json& messages) {
-  std::string type = StringOr(item, "type", "message");
+  std::string type = StringValueOr(item, "type", "message");
   if (type == "message") {
-    std::string role = StringOr(item, "role");
+    std::string role = StringValueOr(item, "role");
     const Json& content = Member(item, "content");
     if (role == "user") {
       messages.push_back(Json{{"role", "user"}, {"content", ChatContent(content)}});
@@ -442,23 +437,25 @@ void TranslateInputItem(const Json& item, Json& messages) {
       messages.push_back(std::move(message));
     }
   } else if (type == "function_call") {
-    AppendToolCall(messages, FunctionToolCall(StringOr(item, "call_id"), StringOr(item, "name"),
-                                              StringOr(item, "arguments")));
+    AppendToolCall(messages,
+                   FunctionToolCall(StringValueOr(item, "call_id"), StringValueOr(item, "name"),
+                                    StringValueOr(item, "arguments")));
   } else if (type == "custom_tool_call") {
     // Custom tool input is free text; chat tools take JSON, so it travels as a JSON string.
-    AppendToolCall(messages, FunctionToolCall(StringOr(item, "id"), StringOr(item, "name"),
-                                              WriteJson(Member(item, "input"))));
+    AppendToolCall(messages,
+                   FunctionToolCall(StringValueOr(item, "id"), StringValueOr(item, "name"),
+                                    WriteJson(Member(item, "input"))));
   } else if (type == "function_call_output") {
     const Json& output = Member(item, "output");
     std::string text =
         output.is_string() ? output.get<std::string>() : TextOfParts(output, {"input_text"});
-    messages.push_back(
-        Json{{"role", "tool"}, {"content", text}, {"tool_call_id", StringOr(item, "call_id")}});
+    messages.push_back(Json{
+        {"role", "tool"}, {"content", text}, {"tool_call_id", StringValueOr(item, "call_id")}});
   } else if (type == "custom_tool_call_output") {
     const Json& output = Member(item, "output");
     if (!output.is_string()) return;
     messages.push_back(
-        Json{{"role", "tool"}, {"content", output}, {"tool_call_id", StringOr(item, "id")}});
+        Json{{"role", "tool"}, {"content", output}, {"tool_call_id", StringValueOr(item, "id")}});
   }
   // Item references, reasoning and hosted-tool items have no chat equivalent.
 }
@@ -466,8 +463,8 @@ void TranslateInputItem(const Json& item, Json& messages) {
 Json ChatTools(const Json& tools) {
   Json out = Json::array();
   for (const Json& tool : tools) {
-    if (StringOr(tool, "type") != "function") continue;
-    Json function = Json{{"name", StringOr(tool, "name")}};
+    if (StringValueOr(tool, "type") != "function") continue;
+    Json function = Json{{"name", StringValueOr(tool, "name")}};
     CopyIfPresent(tool, "description", function);
     CopyIfPresent(tool, "parameters", function);
     CopyIfPresent(tool, "strict", function);
@@ -481,20 +478,20 @@ Json ChatToolChoice(const Json& choice) {
     std::string mode = choice.get<std::string>();
     return mode == "auto" || mode == "required" || mode == "none" ? choice : Json();
   }
-  if (StringOr(choice, "type") == "function") {
-    return Json{{"type", "function"}, {"function", Json{{"name", StringOr(choice, "name")}}}};
+  if (StringValueOr(choice, "type") == "function") {
+    return Json{{"type", "function"}, {"function", Json{{"name", StringValueOr(choice, "name")}}}};
   }
   return Json();  // hosted, MCP and custom tool choices have no chat equivalent
 }
 
 Json ChatResponseFormat(const Json& text) {
   const Json& format = Member(text, "format");
-  std::string type = StringOr(format, "type");
+  std::string type = StringValueOr(format, "type");
   if (type == "json_object") return Json{{"type", "json_object"}};
   if (type != "json_schema") return Json();
   Json schema = Json::object();
   CopyIfPresent(format, "description", schema);
-  schema["name"] = StringOr(format, "name");
+  schema["name"] = StringValueOr(format, "name");
   CopyIfPresent(format, "schema", schema);
   CopyIfPresent(format, "strict", schema);
   return Json{{"type", "json_schema"}, {"json_schema", std::move(schema)}};
@@ -504,7 +501,7 @@ Json ChatResponseFormat(const Json& text) {
 // Responses object -> Messages response.
 
 std::optional<std::string> StopReasonForIncomplete(const Json& details) {
-  std::string reason = StringOr(details, "reason");
+  std::string reason = StringValueOr(details, "reason");
   if (reason.empty() || reason == "max_output_tokens" || reason == "max_tokens") {
     return "max_tokens";
   }
@@ -514,13 +511,13 @@ std::optional<std::string> StopReasonForIncomplete(const Json& details) {
 
 // Anthropic reports input tokens without the cached ones; zero cache counts are left out.
 Json MessagesUsage(const Json& usage) {
-  int64_t input = IntAt(usage, "input_tokens").value_or(0);
+  int64_t input = IntAt(usage, {"input_tokens"}).value_or(0);
   const Json& details = Member(usage, "input_tokens_details");
-  int64_t written = IntAt(details, "cache_write_tokens").value_or(0);
-  int64_t read = IntAt(details, "cached_tokens").value_or(0);
+  int64_t written = IntAt(details, {"cache_write_tokens"}).value_or(0);
+  int64_t read = IntAt(details, {"cached_tokens"}).value_or(0);
   Json out = Json::object();
   out["input_tokens"] = std::max<int64_t>(0, input - written - read);
-  out["output_tokens"] = IntAt(usage, "output_tokens").value_or(0);
+  out["output_tokens"] = IntAt(usage, {"output_tokens"}).value_or(0);
   if (written > 0) out["cache_creation_input_tokens"] = written;
   if (read > 0) out["cache_read_input_tokens"] = read;
   return out;
@@ -530,21 +527,21 @@ Json MessagesUsage(const Json& usage) {
 ResponseInfo MessagesResponseInfo(const Json& message) {
   ResponseInfo info;
   const Json& usage = Member(message, "usage");
-  info.input_tokens = IntAt(usage, "input_tokens");
-  info.output_tokens = IntAt(usage, "output_tokens");
+  info.input_tokens = IntAt(usage, {"input_tokens"});
+  info.output_tokens = IntAt(usage, {"output_tokens"});
   if (info.input_tokens && info.output_tokens) {
     info.total_tokens = *info.input_tokens + *info.output_tokens;
   }
-  info.cache_creation_input_tokens = IntAt(usage, "cache_creation_input_tokens");
-  info.cached_input_tokens = IntAt(usage, "cache_read_input_tokens");
+  info.cache_creation_input_tokens = IntAt(usage, {"cache_creation_input_tokens"});
+  info.cached_input_tokens = IntAt(usage, {"cache_read_input_tokens"});
   info.service_tier = OptionalString(usage, "service_tier");
   info.provider_model = OptionalString(message, "model");
   Json parts = Json::array();
   for (const Json& block : Member(message, "content")) {
-    if (StringOr(block, "type") != "tool_use") continue;
+    if (StringValueOr(block, "type") != "tool_use") continue;
     parts.push_back(Json{{"type", "tool_call"},
-                         {"id", StringOr(block, "id")},
-                         {"name", StringOr(block, "name")},
+                         {"id", StringValueOr(block, "id")},
+                         {"name", StringValueOr(block, "name")},
                          {"arguments", Member(block, "input")}});
   }
   info.output_messages = OutputMessages(std::move(parts), OptionalString(message, "stop_reason"));
@@ -555,32 +552,32 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
                                                  bool& saw_refusal) {
   Json content = Json::array();
   for (const Json& item : Member(response, "output")) {
-    std::string type = StringOr(item, "type");
+    std::string type = StringValueOr(item, "type");
     if (type == "message") {
-      if (StringOr(item, "status") == "in_progress") {
+      if (StringValueOr(item, "status") == "in_progress") {
         return Unsupported("unsupported conversion: in-progress responses message");
       }
       for (const Json& part : Member(item, "content")) {
-        std::string part_type = StringOr(part, "type");
+        std::string part_type = StringValueOr(part, "type");
         if (part_type == "output_text") {
           bool annotated =
               !Member(part, "annotations").empty() || !Member(part, "logprobs").empty();
           if (annotated) {
             return Unsupported("unsupported conversion: responses annotations/logprobs");
           }
-          content.push_back(Json{{"type", "text"}, {"text", StringOr(part, "text")}});
+          content.push_back(Json{{"type", "text"}, {"text", StringValueOr(part, "text")}});
         } else if (part_type == "refusal") {
           saw_refusal = true;
-          content.push_back(Json{{"type", "text"}, {"text", StringOr(part, "refusal")}});
+          content.push_back(Json{{"type", "text"}, {"text", StringValueOr(part, "refusal")}});
         }
       }
     } else if (type == "function_call") {
       if (!Member(item, "namespace").is_null() || !Member(item, "caller").is_null() ||
-          StringOr(item, "status") == "in_progress") {
+          StringValueOr(item, "status") == "in_progress") {
         return Unsupported("unsupported conversion: responses function call " +
-                           StringOr(item, "call_id"));
+                           StringValueOr(item, "call_id"));
       }
-      Json input = ParseOrNull(StringOr(item, "arguments"));
+      Json input = ParseOrNull(StringValueOr(item, "arguments"));
       if (!input.is_object()) {
         return Unsupported(
             "unsupported conversion: responses function call arguments are not a "
@@ -588,8 +585,8 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
       }
       saw_tool_call = true;
       content.push_back(Json{{"type", "tool_use"},
-                             {"id", StringOr(item, "call_id")},
-                             {"name", StringOr(item, "name")},
+                             {"id", StringValueOr(item, "call_id")},
+                             {"name", StringValueOr(item, "name")},
                              {"input", std::move(input)}});
     } else if (type != "reasoning") {
       // Reasoning is dropped: Messages clients cannot replay OpenAI's reasoning items.
@@ -605,39 +602,39 @@ tl::expected<Json, std::string> MessageContentOf(const Json& response, bool& saw
 // Gemini's compat endpoint reports completion_tokens 0 when the answer was cut short; the
 // total still counts what was generated.
 int64_t CompletionOutputTokens(const Json& usage) {
-  int64_t completion = IntAt(usage, "completion_tokens").value_or(0);
-  int64_t total = IntAt(usage, "total_tokens").value_or(0);
+  int64_t completion = IntAt(usage, {"completion_tokens"}).value_or(0);
+  int64_t total = IntAt(usage, {"total_tokens"}).value_or(0);
   if (completion == 0 && total > 0) {
-    return std::max<int64_t>(0, total - IntAt(usage, "prompt_tokens").value_or(0));
+    return std::max<int64_t>(0, total - IntAt(usage, {"prompt_tokens"}).value_or(0));
   }
   return completion;
 }
 
 std::optional<int64_t> CacheWriteTokens(const Json& usage) {
-  if (auto written = IntAt(Member(usage, "prompt_tokens_details"), "cache_write_tokens")) {
+  if (auto written = IntAt(Member(usage, "prompt_tokens_details"), {"cache_write_tokens"})) {
     return written;
   }
-  return IntAt(usage, "cache_creation_input_tokens");
+  return IntAt(usage, {"cache_creation_input_tokens"});
 }
 
 // `streamed` events spell an absent cache write count as null; buffered bodies leave it out.
 Json ResponsesUsageFromChat(const Json& usage, bool streamed) {
   Json input_details = Json::object();
   input_details["cached_tokens"] =
-      IntAt(Member(usage, "prompt_tokens_details"), "cached_tokens").value_or(0);
+      IntAt(Member(usage, "prompt_tokens_details"), {"cached_tokens"}).value_or(0);
   if (auto written = CacheWriteTokens(usage)) {
     input_details["cache_write_tokens"] = *written;
   } else if (streamed) {
     input_details["cache_write_tokens"] = nullptr;
   }
   Json out = Json::object();
-  out["input_tokens"] = IntAt(usage, "prompt_tokens").value_or(0);
+  out["input_tokens"] = IntAt(usage, {"prompt_tokens"}).value_or(0);
   out["input_tokens_details"] = std::move(input_details);
   out["output_tokens"] = CompletionOutputTokens(usage);
   out["output_tokens_details"] =
       Json{{"reasoning_tokens",
-            IntAt(Member(usage, "completion_tokens_details"), "reasoning_tokens").value_or(0)}};
-  out["total_tokens"] = IntAt(usage, "total_tokens").value_or(0);
+            IntAt(Member(usage, "completion_tokens_details"), {"reasoning_tokens"}).value_or(0)}};
+  out["total_tokens"] = IntAt(usage, {"total_tokens"}).value_or(0);
   return out;
 }
 
@@ -750,7 +747,7 @@ class ResponsesPassthroughStream : public InspectingStream {
     }
     Json data = ParseOrNull(event.data);
     if (!data.is_object()) return;
-    std::string type = StringOr(data, "type");
+    std::string type = StringValueOr(data, "type");
     if (type.rfind("response.", 0) != 0) {
       // Not a Responses event (keepalives, vendor extensions): read it the detect way.
       ReadDetectedUsage(data, info_);
@@ -759,10 +756,10 @@ class ResponsesPassthroughStream : public InspectingStream {
     if (type == "response.created") {
       RecordResponse(Member(data, "response"));
     } else if (type == "response.output_text.delta") {
-      completion_ += StringOr(data, "delta");
+      completion_ += StringValueOr(data, "delta");
     } else if (type == "response.output_item.done") {
       if (auto part = ToolCallPartOfItem(Member(data, "item"))) {
-        tool_calls_[IntAt(data, "output_index").value_or(0)] = std::move(*part);
+        tool_calls_[IntAt(data, {"output_index"}).value_or(0)] = std::move(*part);
       }
     } else if (type == "response.completed" || type == "response.incomplete") {
       const Json& response = Member(data, "response");
@@ -844,7 +841,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 
   void Start(const Json& chunk, std::string& out) {
     started_ = true;
-    model_ = StringOr(chunk, "model");
+    model_ = StringValueOr(chunk, "model");
     info_.provider_model = model_;
     if (auto tier = OptionalString(chunk, "service_tier")) info_.service_tier = tier;
     Json created = Event("response.created");
@@ -888,12 +885,12 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
   }
 
   void TakeToolCall(const Json& tool_call, std::string& out) {
-    int64_t index = IntAt(tool_call, "index").value_or(0);
+    int64_t index = IntAt(tool_call, {"index"}).value_or(0);
     const Json& function = Member(tool_call, "function");
     LoggedToolCall& logged = logged_tool_calls_[index];
     if (auto id = OptionalString(tool_call, "id")) logged.id = *id;
     if (auto name = OptionalString(function, "name")) logged.name = *name;
-    std::string arguments = StringOr(function, "arguments");
+    std::string arguments = StringValueOr(function, "arguments");
     logged.arguments += arguments;
 
     auto [entry, is_new] = tool_calls_.try_emplace(index);
@@ -976,14 +973,14 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
   void RecordLog(const std::string& status) {
     info_.completion = std::vector<std::string>{completion_};
     if (pending_usage_.is_object()) {
-      info_.input_tokens = IntAt(pending_usage_, "prompt_tokens");
+      info_.input_tokens = IntAt(pending_usage_, {"prompt_tokens"});
       info_.output_tokens = CompletionOutputTokens(pending_usage_);
-      info_.total_tokens = IntAt(pending_usage_, "total_tokens");
+      info_.total_tokens = IntAt(pending_usage_, {"total_tokens"});
       info_.cached_input_tokens =
-          IntAt(Member(pending_usage_, "prompt_tokens_details"), "cached_tokens");
+          IntAt(Member(pending_usage_, "prompt_tokens_details"), {"cached_tokens"});
       info_.cache_creation_input_tokens = CacheWriteTokens(pending_usage_);
       info_.reasoning_tokens =
-          IntAt(Member(pending_usage_, "completion_tokens_details"), "reasoning_tokens");
+          IntAt(Member(pending_usage_, "completion_tokens_details"), {"reasoning_tokens"});
     }
     Json parts = Json::array();
     for (const auto& [index, call] : logged_tool_calls_) {
@@ -1018,9 +1015,9 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
     }
     Json data = ParseOrNull(event.data);
     if (!data.is_object()) return;
-    std::string type = StringOr(data, "type");
-    int64_t output_index = IntAt(data, "output_index").value_or(0);
-    std::pair<int64_t, int64_t> text_key{output_index, IntAt(data, "content_index").value_or(0)};
+    std::string type = StringValueOr(data, "type");
+    int64_t output_index = IntAt(data, {"output_index"}).value_or(0);
+    std::pair<int64_t, int64_t> text_key{output_index, IntAt(data, {"content_index"}).value_or(0)};
 
     if (type == "response.created") {
       RecordResponse(Member(data, "response"));
@@ -1028,26 +1025,26 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
     } else if (type == "response.output_item.added") {
       StartMessage(out);
       const Json& item = Member(data, "item");
-      if (StringOr(item, "type") == "function_call") {
+      if (StringValueOr(item, "type") == "function_call") {
         OpenToolBlock(output_index, OptionalString(item, "call_id"), OptionalString(item, "name"),
                       out);
       }
     } else if (type == "response.content_part.added") {
       StartMessage(out);
-      std::string part_type = StringOr(Member(data, "part"), "type");
+      std::string part_type = StringValueOr(Member(data, "part"), "type");
       if (part_type == "refusal") pending_stop_ = "refusal";
       if (part_type == "output_text" || part_type == "refusal") OpenTextBlock(text_key, out);
     } else if (type == "response.output_text.delta") {
       StartMessage(out);
       int64_t index = OpenTextBlock(text_key, out);
-      std::string text = StringOr(data, "delta");
+      std::string text = StringValueOr(data, "delta");
       completion_ += text;
       EmitTextDelta(index, text, out);
     } else if (type == "response.refusal.delta") {
       saw_refusal_ = true;
       pending_stop_ = "refusal";
       int64_t index = OpenTextBlock(text_key, out);
-      std::string text = StringOr(data, "delta");
+      std::string text = StringValueOr(data, "delta");
       completion_ += text;
       if (!text.empty()) EmitTextDelta(index, text, out);
     } else if (type == "response.refusal.done") {
@@ -1061,7 +1058,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
       int64_t index =
           OpenToolBlock(output_index, OptionalString(data, "item_id"), std::nullopt, out);
       ToolBlock& block = tool_blocks_[output_index];
-      std::string delta = StringOr(data, "delta");
+      std::string delta = StringValueOr(data, "delta");
       block.arguments += delta;
       block.emitted_arguments = true;
       EmitJsonDelta(index, delta, out);
@@ -1069,7 +1066,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
       StartMessage(out);
       int64_t index = OpenToolBlock(output_index, OptionalString(data, "item_id"),
                                     OptionalString(data, "name"), out);
-      CompleteArguments(output_index, index, StringOr(data, "arguments"), out);
+      CompleteArguments(output_index, index, StringValueOr(data, "arguments"), out);
     } else if (type == "response.output_item.done") {
       TakeOutputItemDone(Member(data, "item"), output_index, out);
     } else if (type == "response.completed") {
@@ -1087,7 +1084,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
       EmitError("api_error", "responses stream failed", out);
     } else if (type == "error") {
       FinishMessage(out);
-      EmitError(StringOr(data, "code", "api_error"), StringOr(data, "message"), out);
+      EmitError(StringValueOr(data, "code", "api_error"), StringValueOr(data, "message"), out);
     }
   }
 
@@ -1238,11 +1235,11 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
 
   void TakeContentPartDone(const Json& data, const TextKey& key, std::string& out) {
     const Json& part = Member(data, "part");
-    if (StringOr(part, "type") == "refusal") {
+    if (StringValueOr(part, "type") == "refusal") {
       saw_refusal_ = true;
       pending_stop_ = "refusal";
       int64_t index = OpenTextBlock(key, out);
-      std::string refusal = StringOr(part, "refusal");
+      std::string refusal = StringValueOr(part, "refusal");
       if (!refusal.empty()) {
         completion_ += refusal;
         EmitTextDelta(index, refusal, out);
@@ -1252,14 +1249,15 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   }
 
   void TakeOutputItemDone(const Json& item, int64_t output_index, std::string& out) {
-    std::string type = StringOr(item, "type");
+    std::string type = StringValueOr(item, "type");
     if (type == "function_call") {
       saw_tool_call_ = true;
       int64_t index = OpenToolBlock(output_index, OptionalString(item, "call_id"),
                                     OptionalString(item, "name"), out);
-      CompleteArguments(output_index, index, StringOr(item, "arguments"), out);
-      logged_tool_calls_[output_index] = ToolCallPart(
-          StringOr(item, "call_id"), StringOr(item, "name"), StringOr(item, "arguments"));
+      CompleteArguments(output_index, index, StringValueOr(item, "arguments"), out);
+      logged_tool_calls_[output_index] =
+          ToolCallPart(StringValueOr(item, "call_id"), StringValueOr(item, "name"),
+                       StringValueOr(item, "arguments"));
       CloseToolBlock(output_index, out);
     } else if (type == "message") {
       CloseTextBlocksWhere([output_index](const TextKey& key) { return key.first == output_index; },
@@ -1313,7 +1311,7 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
   Json input = Json::array();
   TranslateSystemPrompt(Member(client_body, "system"), instructions, input);
   for (const Json& message : Member(client_body, "messages")) {
-    std::string role = StringOr(message, "role");
+    std::string role = StringValueOr(message, "role");
     const Json& content = Member(message, "content");
     tl::expected<void, std::string> translated =
         role == "assistant" ? TranslateAssistantMessage(content, input)
@@ -1368,7 +1366,7 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   Json response = ParseOrNull(upstream_body);
   if (!response.is_object())
     return tl::unexpected<std::string>("responses body is not a JSON object");
-  std::string status = StringOr(response, "status");
+  std::string status = StringValueOr(response, "status");
   if (!Member(response, "error").is_null() || status == "failed") {
     return tl::unexpected<std::string>("unsupported conversion: a failed responses body");
   }
@@ -1392,11 +1390,11 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   if (auto tier = OptionalString(response, "service_tier")) usage["service_tier"] = *tier;
 
   Json message = Json::object();
-  message["id"] = StringOr(response, "id");
+  message["id"] = StringValueOr(response, "id");
   message["type"] = "message";
   message["role"] = "assistant";
   message["content"] = std::move(*content);
-  message["model"] = StringOr(response, "model");
+  message["model"] = StringValueOr(response, "model");
   message["stop_reason"] = *stop_reason;
   message["stop_sequence"] = nullptr;
   message["usage"] = std::move(usage);
@@ -1414,8 +1412,9 @@ std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator() {
 std::string ResponsesToMessagesError(int status, std::string_view upstream_body) {
   Json body = ParseOrNull(upstream_body);
   const Json& error = Member(body, "error");
-  std::string type = StringOr(error, "type", chat::AnthropicErrorType(status));
-  std::string message = error.is_object() ? StringOr(error, "message") : Utf8Lossy(upstream_body);
+  std::string type = StringValueOr(error, "type", chat::AnthropicErrorType(status));
+  std::string message =
+      error.is_object() ? StringValueOr(error, "message") : Utf8Lossy(upstream_body);
   Json translated = Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}};
   return WriteJson(translated);
 }
@@ -1483,12 +1482,13 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
         MessageItem(RandomId("msg_"), Json::array({OutputTextPart(content)}), "completed"));
   }
   for (const Json& tool_call : Member(message, "tool_calls")) {
-    if (StringOr(tool_call, "type", "function") != "function") continue;
+    if (StringValueOr(tool_call, "type", "function") != "function") continue;
     const Json& function = Member(tool_call, "function");
-    output.push_back(FunctionCallItem(StringOr(tool_call, "id"), StringOr(function, "name"),
-                                      StringOr(function, "arguments"), "completed"));
+    output.push_back(FunctionCallItem(StringValueOr(tool_call, "id"),
+                                      StringValueOr(function, "name"),
+                                      StringValueOr(function, "arguments"), "completed"));
   }
-  Outcome outcome = OutcomeOfFinishReason(StringOr(choice, "finish_reason", "stop"));
+  Outcome outcome = OutcomeOfFinishReason(StringValueOr(choice, "finish_reason", "stop"));
   const Json& usage = Member(completion, "usage");
   Json response = ResponsesObject(
       RandomId("resp_"), std::string(request_model), chat::UnixNow(), outcome, std::move(output),
@@ -1513,7 +1513,7 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
   Json translated = Json::object();
   translated["event_id"] = nullptr;
   translated["error"] = Json{{"type", chat::GoogleErrorType(*google_status)},
-                             {"message", StringOr(error, "message")},
+                             {"message", StringValueOr(error, "message")},
                              {"code", *google_status}};
   return WriteJson(translated);
 }
