@@ -45,8 +45,9 @@ class ServiceMap {
 };
 
 // Resolves what the data plane forwards to. `error` holds the response the gateway gives when
-// a backend cannot be reached from here (an unmapped Service: 503 with how to map it; an AI
-// backend: served by the LLM layer, not yet part of this build: 501).
+// a backend cannot be reached from here (an unmapped Service: 503 with how to map it; an
+// AgentgatewayBackend type that is not emulated: 501). AI backends never get here: they take
+// the LLM path (ServesLlm).
 struct Destination {
   std::optional<Endpoint> endpoint;
   int error_status = 0;

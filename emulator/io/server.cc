@@ -28,11 +28,11 @@
 
 #include "emulator/gateway/access_log.h"
 #include "emulator/gateway/answer.h"
+#include "emulator/gateway/decision.h"
+#include "emulator/gateway/llm_exchange.h"
+#include "emulator/gateway/metrics.h"
 #include "emulator/io/bounded_parser.h"
-#include "emulator/io/metrics.h"
 #include "emulator/io/tls_listeners.h"
-#include "emulator/llm/mock.h"
-#include "emulator/llm/stream_end.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 
@@ -156,14 +156,8 @@ struct Upstream {
 using gateway::AccessRecord;
 using gateway::AiBackendPlan;
 using gateway::AiProvider;
-using gateway::Destination;
 using gateway::Endpoint;
-using gateway::MakeOutgoingRequest;
 using gateway::OutgoingRequest;
-using gateway::PlanAiBackend;
-using gateway::ProviderConnection;
-using gateway::ResolveDestination;
-using gateway::ResolveMirror;
 
 class Server::Impl {
  public:
@@ -234,7 +228,7 @@ class Server::Impl {
   std::vector<BoundListener> listeners_;
   std::unique_ptr<Acceptor> admin_acceptor_;
   int admin_port_ = -1;
-  Metrics metrics_;
+  gateway::Metrics metrics_;
   std::mutex log_mutex_;
   std::mutex error_log_mutex_;
   std::string log_pending_;
@@ -246,24 +240,10 @@ class Server::Impl {
   bool finished_ = false;
   ClientTls client_tls_;
   std::vector<std::unique_ptr<ServerTls>> listener_tls_;  // per listener; null for plain HTTP
-  // Health of each AI backend's providers, kept across requests (and reloads that keep the
-  // backend's group shape), keyed by "namespace/name#tier sizes".
-  std::mutex balance_mutex_;
-  std::map<std::string, std::shared_ptr<balance::ProviderSet>> provider_sets_;
-  std::shared_ptr<balance::ProviderSet> ProviderSetFor(const AiBackendPlan& plan);
+  gateway::ProviderHealth provider_health_;
 
   friend class Server;
 };
-
-std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline) {
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->table = route::RouteTable::Compile(pipeline->resolution.config, &snapshot->problems);
-  for (const route::Bind& bind : snapshot->table->Binds()) {
-    snapshot->binds.emplace(bind.ToString(), bind);
-  }
-  snapshot->pipeline = std::move(pipeline);
-  return snapshot;
-}
 
 namespace {
 
@@ -768,24 +748,17 @@ RequestBytes UpstreamRequestBytes(const route::UpstreamRequest& request, std::st
   out += request.method;
   out += ' ';
   out += request.path_and_query;
-  out += " HTTP/1.1\r\nhost: ";
-  out += request.authority;
-  out += "\r\n";
-  for (const auto& [name, value] : request.headers) {
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "host") ||
-        route::HeaderNameEquals(name, "content-length")) {
-      continue;
-    }
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+  out += " HTTP/1.1\r\n";
+  gateway::VisitWireHeaders(request.method, request.authority, request.headers, body.size(),
+                            [&out](std::string_view name, std::string_view value) {
+                              out += name;
+                              out += ": ";
+                              out += value;
+                              out += "\r\n";
+                            });
+  if (!keep_alive) {
+    out += "connection: close\r\n";
   }
-  if (!body.empty() || request.method == "POST" || request.method == "PUT" ||
-      request.method == "PATCH") {
-    out += "content-length: " + std::to_string(body.size()) + "\r\n";
-  }
-  if (!keep_alive) out += "connection: close\r\n";
   out += "\r\n";
   return RequestBytes{std::move(out), body};
 }
@@ -817,42 +790,30 @@ std::string SizedHead(int status, route::HeaderList headers, const std::string& 
   return HeaderBlock(status, headers);
 }
 
-using gateway::LlmResponseHeaders;
-
-// Answers the client from a complete upstream response held in memory (a buffered provider
-// answer, or a --mock-providers one): streamed through the translator when the call streams.
+// Answers the client from the provider's whole answer held in memory (a buffered answer, or a
+// --mock-providers one); a stream goes out whole, with its length.
 template <typename Client>
-Awaitable<LlmResult> AnswerLlmFromBytes(Client& client, const llm::LlmCall& call, int status,
-                                        std::string_view content_type, const std::string& body,
-                                        const route::HeaderList& upstream_headers,
-                                        const route::Plan& plan) {
+Awaitable<LlmResult> AnswerWhole(Client& client, gateway::LlmAnswer& answer,
+                                 std::string_view body) {
   LlmResult result;
-  result.upstream_status = status;
+  result.upstream_status = answer.upstream_status();
   boost::system::error_code ec;
-  std::unique_ptr<llm::StreamTranslator> translator;
-  if (gateway::TranslatesStream(call, status, content_type)) {
-    translator = llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
+  std::string out;
+  std::string head;
+  if (answer.streams()) {
+    answer.Feed(body, out);
+    answer.Finish(out);
+    result.status = answer.upstream_status();
+    head = SizedHead(result.status, answer.StreamHead(), "", out.size());
+  } else {
+    gateway::LlmAnswer::Whole whole = answer.Buffered(body);
+    result.status = whole.status;
+    out = std::move(whole.body);
+    head = SizedHead(result.status, std::move(whole.headers), "", out.size());
   }
-  route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
-  if (translator) {
-    std::string out;
-    translator->Feed(body, out);
-    translator->Finish(out);
-    result.info = translator->info();
-    result.status = status;
-    result.bytes = out.size();
-    // The whole stream is already here: it goes out with its length.
-    co_await WriteAll(client, SizedHead(status, headers, "text/event-stream", out.size()), out, ec);
-    result.client_ok = !ec;
-    co_return result;
-  }
-  llm::ClientResponse answer = llm::AnswerBuffered(call, status, content_type, body);
-  result.info = answer.info;
-  result.status = answer.status;
-  result.bytes = answer.body.size();
-  co_await WriteAll(client,
-                    SizedHead(answer.status, headers, answer.content_type, answer.body.size()),
-                    answer.body, ec);
+  result.info = answer.info();
+  result.bytes = out.size();
+  co_await WriteAll(client, head, out, ec);
   result.client_ok = !ec;
   co_return result;
 }
@@ -879,29 +840,23 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   result.upstream_status = status;
   std::optional<std::chrono::milliseconds> retry_after =
       gateway::RetryAfter(status, response[http::field::retry_after]);
-  std::string content_type(response[http::field::content_type]);
   route::HeaderList upstream_headers;
   for (const auto& field : response.base()) {
     upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  std::unique_ptr<llm::StreamTranslator> translator;
-  if (gateway::TranslatesStream(call, status, content_type)) {
-    llm::ProviderOptions options = call.options;
-    options.request_id = std::string(response["x-amzn-requestid"]);
-    translator = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
-  }
+  gateway::LlmAnswer answer(call, plan, status, std::move(upstream_headers));
+  bool streams = answer.streams();
   // A stream ended by the connection's close is complete only if its last event came.
-  std::optional<llm::StreamEndWatcher> end_watcher;
-  if (translator && !parser->content_length() && !parser->chunked()) end_watcher.emplace(call.wire);
+  if (streams && !parser->content_length() && !parser->chunked()) {
+    answer.WatchForEnd();
+  }
   chunk.resize(kRelayChunk);
   std::string body;
-  bool header_sent = false;
   // A streamed answer's head, held back while the first body bytes came with it: head and
   // first events then leave in one write (a stream whose events are late gets its head at once).
   std::string held_head;
-  if (translator) {
-    route::HeaderList headers = LlmResponseHeaders(upstream_headers, plan);
-    route::SetHeader(headers, "content-type", "text/event-stream");
+  if (streams) {
+    route::HeaderList headers = answer.StreamHead();
     if (chunked_ok) {
       headers.emplace_back("transfer-encoding", "chunked");
     } else {
@@ -916,13 +871,10 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         co_return result;
       }
     }
-    header_sent = true;
     result.status = status;
-  }
-  if (!translator) {
+  } else if (auto length = parser->content_length()) {
     // The announced length at once: appending 16 KB in chunks doubled the string's room.
-    if (auto length = parser->content_length())
-      body.reserve(std::min<std::uint64_t>(*length, max_body));
+    body.reserve(std::min<std::uint64_t>(*length, max_body));
   }
   std::string out;
   while (!parser->is_done()) {
@@ -930,15 +882,18 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     response.body().size = chunk.size();
     limits.Arm(beast::get_lowest_layer(upstream));
     co_await http::async_read_some(upstream, buffer, *parser, net::redirect_error(kUse, ec));
-    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
     std::size_t n = chunk.size() - response.body().size;
     std::string_view data(chunk.data(), n);
-    if (translator) {
-      if (end_watcher) end_watcher->Feed(data);
-      translator->Feed(data, out);
+    if (streams) {
+      answer.Feed(data, out);
       // The end of the body goes out below with the stream's last events: one write.
       if (!parser->is_done() && (!out.empty() || !held_head.empty())) {
-        if (!out.empty() && !result.first_bytes) result.first_bytes = Clock::now();
+        if (!out.empty() && !result.first_bytes) {
+          result.first_bytes = Clock::now();
+        }
         result.bytes += out.size();
         boost::system::error_code write_ec;
         // No `?:` temporaries inside this co_await: g++ 12 destroys them twice, a double free
@@ -960,8 +915,10 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
       }
     }
     if (ec) {
-      if (ec == http::error::end_of_stream || ec == net::error::eof) break;
-      if (header_sent) {
+      if (ec == http::error::end_of_stream || ec == net::error::eof) {
+        break;
+      }
+      if (streams) {
         result.client_ok = false;  // a cut stream must not look complete
         co_return result;
       }
@@ -972,34 +929,37 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     }
   }
   result.upstream_reusable = parser->is_done() && parser->keep_alive();
-  if (end_watcher && !end_watcher->ended()) {
+  if (std::optional<std::string_view> missing = answer.MissingEnd()) {
     // What was translated still goes out, but the stream is not closed as a complete one: no
     // closing events, no end chunk; the client's connection is closed instead.
     if (!out.empty() || !held_head.empty()) {
       result.bytes += out.size();
       co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, ec, held_head);
     }
-    result.info = translator->info();
+    result.info = answer.info();
     result.client_ok = false;
-    result.cut_short =
-        "the provider's stream ended before its " + std::string(end_watcher->awaited());
+    result.cut_short = "the provider's stream ended before its " + std::string(*missing);
     co_return result;
   }
-  if (translator) {
-    translator->Finish(out);
-    if (!out.empty() && !result.first_bytes) result.first_bytes = Clock::now();
+  if (streams) {
+    answer.Finish(out);
+    if (!out.empty() && !result.first_bytes) {
+      result.first_bytes = Clock::now();
+    }
     result.bytes += out.size();
-    result.info = translator->info();
+    result.info = answer.info();
     co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec, held_head);
-    if (ec) result.client_ok = false;
+    if (ec) {
+      result.client_ok = false;
+    }
     co_return result;
   }
-  LlmResult answered =
-      co_await AnswerLlmFromBytes(client, call, status, content_type, body, upstream_headers, plan);
+  LlmResult answered = co_await AnswerWhole(client, answer, body);
   answered.upstream_reusable = result.upstream_reusable;
   answered.retry_after = retry_after;
   co_return answered;
 }
+
 Awaitable<void> CloseClient(Stream& stream) {
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -1046,62 +1006,43 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   std::shared_ptr<const Snapshot> snapshot = Current();
   // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
   // or port that is gone has no listener (404, like a request to a port nobody serves).
-  route::Decision decision;
-  if (auto it = snapshot->binds.find(bound.key); it != snapshot->binds.end()) {
-    decision = snapshot->table->Match(it->second, request);
-  }
-  route::Plan plan = route::MakePlan(decision, request, bound.gateway_port, worker.random);
+  auto bind = snapshot->binds.find(bound.key);
+  gateway::RequestDecision decision =
+      gateway::Decide(*snapshot, bind == snapshot->binds.end() ? nullptr : &bind->second, request,
+                      bound.gateway_port, &options_.services, worker.random);
+  const route::Plan& plan = decision.plan;
 
   record.method = request.method;
   record.target = request.PathAndQuery();
   record.route = plan.route;
+  record.backend = decision.backend;
   record.request_bytes = message.body().size();
 
-  std::optional<route::DirectResponse> direct = plan.direct;
-  bool llm_backend = !direct && plan.upstream && gateway::ServesLlm(*plan.upstream->backend);
-  Destination destination;
-  if (llm_backend) {
-    record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
-  } else if (!direct && plan.upstream) {
-    destination = ResolveDestination(*plan.upstream->backend, snapshot->pipeline->model,
-                                     options_.services, worker.random());
-    record.backend = plan.upstream->backend->namespace_ + "/" + plan.upstream->backend->name;
-    if (!destination.endpoint) {
-      direct = route::DirectResponse{
-          destination.error_status, {{"content-type", "text/plain"}}, destination.error};
-    }
-  }
-  if (!direct && !llm_backend) {
-    for (const route::MirrorTarget& mirror : plan.mirrors) {
-      if (mirror.fraction < 1.0 &&
-          std::uniform_real_distribution<double>(0, 1)(worker.random) >= mirror.fraction) {
-        continue;
-      }
-      Destination target =
-          ResolveMirror(mirror, snapshot->pipeline->model, options_.services, worker.random());
-      if (target.endpoint) {
-        RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), false);
-        bytes.head += bytes.body;  // the mirror outlives this request: it owns a copy
-        Spawn(stream.get_executor(), Mirror(*target.endpoint, std::move(bytes.head)), "a mirror");
-      }
+  using Action = gateway::RequestDecision::Action;
+  if (decision.action == Action::kForward) {
+    for (const Endpoint& mirror : decision.mirrors) {
+      RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), false);
+      bytes.head += bytes.body;  // the mirror outlives this request: it owns a copy
+      Spawn(stream.get_executor(), Mirror(mirror, std::move(bytes.head)), "a mirror");
     }
   }
 
-  if (direct) {
-    route::HeaderList headers = direct->headers;
-    headers.emplace_back("content-length", std::to_string(direct->body.size()));
+  if (decision.action == Action::kAnswer) {
+    const route::DirectResponse& direct = decision.answer;
+    route::HeaderList headers = direct.headers;
+    headers.emplace_back("content-length", std::to_string(direct.body.size()));
     if (!keep_alive) headers.emplace_back("connection", "close");
-    std::string response = HeaderBlock(direct->status, headers) +
-                           (request.method == "HEAD" ? std::string() : direct->body);
+    std::string response = HeaderBlock(direct.status, headers) +
+                           (request.method == "HEAD" ? std::string() : direct.body);
     beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
     co_await WriteAll(stream, response, ec);
-    record.status = direct->status;
-    record.response_bytes = direct->body.size();
-  } else if (llm_backend) {
+    record.status = direct.status;
+    record.response_bytes = direct.body.size();
+  } else if (decision.action == Action::kLlm) {
     co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()),
                       message.version() >= 11, keep_alive, start, *snapshot, record, ec);
   } else {
-    const Endpoint& endpoint = *destination.endpoint;
+    const Endpoint& endpoint = *decision.endpoint;
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
     RequestBytes bytes = UpstreamRequestBytes(*plan.upstream, message.body(), true);
     bool head = request.method == "HEAD";
@@ -1253,80 +1194,50 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
   co_await CloseClient(stream);
 }
 
-std::shared_ptr<balance::ProviderSet> Server::Impl::ProviderSetFor(const AiBackendPlan& plan) {
-  std::vector<std::size_t> sizes;
-  std::string key = plan.backend + "#";
-  for (const auto& tier : plan.tiers) {
-    sizes.push_back(tier.size());
-    key += std::to_string(tier.size()) + ",";
-  }
-  std::lock_guard<std::mutex> lock(balance_mutex_);
-  std::shared_ptr<balance::ProviderSet>& set = provider_sets_[key];
-  if (!set) set = std::make_shared<balance::ProviderSet>(sizes);
-  return set;
-}
-
 template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
                                        const route::Plan& plan, std::string body, bool chunked_ok,
                                        bool& keep_alive, Clock::time_point start,
                                        const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
-  const model::AgentgatewayBackend& backend = *plan.upstream->backend->backend;
-  std::shared_ptr<const Snapshot::AiBackend> state;
-  {
-    std::lock_guard<std::mutex> lock(snapshot.ai_backends_mutex);
-    std::shared_ptr<const Snapshot::AiBackend>& cached = snapshot.ai_backends[&backend];
-    if (!cached) {
-      AiBackendPlan made = PlanAiBackend(backend, snapshot.pipeline->model, options_.ai);
-      std::shared_ptr<balance::ProviderSet> providers = ProviderSetFor(made);
-      cached = std::make_shared<const Snapshot::AiBackend>(
-          Snapshot::AiBackend{std::move(made), std::move(providers)});
-    }
-    state = cached;
-  }
+  std::shared_ptr<const Snapshot::AiBackend> state =
+      snapshot.AiBackendFor(*plan.upstream->backend->backend, options_.ai, provider_health_);
   const AiBackendPlan& ai = state->plan;
-  balance::ProviderSet* providers = state->providers.get();
+  balance::ProviderSet& providers = *state->providers;
   auto answer_text = [&](int status, const std::string& text) -> Awaitable<void> {
     record.status = status;
     record.response_bytes = text.size();
     co_await WriteAll(stream, SizedHead(status, {}, "text/plain", text.size()), text, ec);
   };
-  std::optional<balance::ProviderSet::Pick> pick = providers->Select(Clock::now(), worker.random);
+  std::optional<balance::ProviderSet::Pick> pick = providers.Select(Clock::now(), worker.random);
   if (!pick) {
     co_await answer_text(503, "no healthy backends\n");
     co_return;
   }
   const AiProvider& provider = ai.tiers[pick->tier][pick->index];
-  if (ai.tiers.size() > 1 || ai.tiers.front().size() > 1) record.backend += "/" + provider.name;
-
-  llm::ClientRequest request;
-  request.method = plan.upstream->method;
-  route::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
-  request.headers = plan.upstream->headers;
-  request.body = std::move(body);
-  llm::LlmCall call = llm::PlanCall(provider.setup, std::move(request));
-  record.gen_ai_provider = call.provider_id;
-  record.gen_ai_request_model = call.info.request_model;
-  LlmResult result;
-  if (call.local) {
-    providers->Finish(*pick, true, 0, Clock::now(), std::nullopt);
-    record.status = call.local->status;
-    record.response_bytes = call.local->body.size();
-    co_await WriteAll(
-        stream,
-        SizedHead(call.local->status, {}, call.local->content_type, call.local->body.size()),
-        call.local->body, ec);
+  if (ai.tiers.size() > 1 || ai.tiers.front().size() > 1) {
+    record.backend += "/" + provider.name;
+  }
+  gateway::LlmDecision decision =
+      gateway::DecideLlm(ai, provider, plan, std::move(body), options_.ai);
+  const llm::LlmCall& call = decision.call;
+  gateway::RecordGenAi(call, {}, record);
+  if (decision.answer) {
+    providers.Finish(*pick, true, 0, Clock::now(), std::nullopt);
+    const route::DirectResponse& answer = *decision.answer;
+    record.status = answer.status;
+    record.response_bytes = answer.body.size();
+    std::string head = SizedHead(answer.status, answer.headers, "", answer.body.size());
+    co_await WriteAll(stream, head, answer.body, ec);
     co_return;
   }
-  if (options_.ai.mock_providers) {
-    llm::MockResponse mock = llm::MockProviderResponse(call);
-    result = co_await AnswerLlmFromBytes(stream, call, mock.status, mock.content_type, mock.body,
-                                         {}, plan);
+  LlmResult result;
+  if (decision.mock) {
+    gateway::LlmAnswer answer(call, plan, decision.mock->status,
+                              {{"content-type", decision.mock->content_type}});
+    result = co_await AnswerWhole(stream, answer, decision.mock->body);
   } else {
-    OutgoingRequest prepared =
-        MakeOutgoingRequest(call, ai, provider, options_.ai, plan.upstream->method);
-    const ProviderConnection& connection = prepared.connection;
+    OutgoingRequest& prepared = *decision.upstream;
     route::UpstreamRequest outgoing;
     outgoing.method = plan.upstream->method;
     outgoing.path_and_query = std::move(prepared.path_and_query);
@@ -1336,51 +1247,43 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     UpstreamLimits limits = UpstreamLimits::For(plan, start, options_.upstream_timeout);
     std::size_t max_body = options_.max_request_body * 8;
     result = co_await OnUpstream<LlmResult>(
-        stream.get_executor(), connection.endpoint, limits, client_tls_, upstream,
+        stream.get_executor(), prepared.connection.endpoint, limits, client_tls_, upstream,
         [&](auto& provider_connection) -> Awaitable<LlmResult> {
           return ExchangeLlm(provider_connection, upstream.buffer, upstream.chunk, stream, bytes,
                              call, plan, chunked_ok, limits, max_body);
         });
   }
   Clock::time_point finished = Clock::now();
-  providers->Finish(*pick, !provider.Unhealthy(result.upstream_status),
-                    std::chrono::duration<double>(finished - start).count(), finished,
-                    provider.eviction, result.retry_after);
+  providers.Finish(*pick, !provider.Unhealthy(result.upstream_status),
+                   std::chrono::duration<double>(finished - start).count(), finished,
+                   provider.eviction, result.retry_after);
   if (result.status == 0 && result.client_ok) {
     co_await answer_text(result.error_status, result.error + "\n");
   } else {
     record.status = result.status;
     record.response_bytes = result.bytes;
-    if (!result.client_ok) ec = net::error::connection_aborted;
+    if (!result.client_ok) {
+      ec = net::error::connection_aborted;
+    }
   }
-  if (result.close_client) keep_alive = false;
+  if (result.close_client) {
+    keep_alive = false;
+  }
   if (!result.cut_short.empty()) {
     LogError(record.method + " " + record.target + ": " + result.cut_short +
              "; the client's stream was closed incomplete");
   }
   record.upstream_status = result.upstream_status;
-  const llm::ResponseInfo& info = result.info;
-  if (info.provider_model) record.gen_ai_response_model = *info.provider_model;
-  if (std::optional<std::int64_t> input = gateway::ReportedInputTokens(info, call.wire)) {
-    record.gen_ai_input_tokens = *input;
-  }
-  record.gen_ai_output_tokens = info.output_tokens;
-  Metrics::GenAi gen_ai;
-  gen_ai.gateway = record.gateway;
-  gen_ai.route = record.route.empty() ? "-" : record.route;
-  gen_ai.operation = call.input == llm::InputFormat::kEmbeddings ? "embeddings" : "chat";
-  gen_ai.provider = call.provider_id;
-  gen_ai.request_model = record.gen_ai_request_model;
-  gen_ai.response_model = record.gen_ai_response_model;
-  gen_ai.input_tokens = record.gen_ai_input_tokens;
-  gen_ai.output_tokens = record.gen_ai_output_tokens;
-  gen_ai.cache_read_tokens = info.cached_input_tokens;
-  gen_ai.cache_write_tokens = info.cache_creation_input_tokens;
-  gen_ai.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  gateway::RecordGenAi(call, result.info, record);
+  std::optional<double> first_token_seconds;
   if (result.first_bytes) {
-    gen_ai.first_token_seconds = std::chrono::duration<double>(*result.first_bytes - start).count();
+    first_token_seconds = std::chrono::duration<double>(*result.first_bytes - start).count();
   }
-  if (result.upstream_status >= 200 && result.upstream_status < 300) metrics_.RecordGenAi(gen_ai);
+  if (result.upstream_status >= 200 && result.upstream_status < 300) {
+    metrics_.RecordGenAi(gateway::GenAiMetrics(
+        call, result.info, record, std::chrono::duration<double>(Clock::now() - start).count(),
+        first_token_seconds));
+  }
 }
 
 Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_bytes) {

@@ -11,35 +11,16 @@
 
 #include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/endpoints.h"
+#include "emulator/gateway/snapshot.h"
 #include "emulator/route/table.h"
 #include "validate/manifest/error.h"
 #include "validate/resolve/pipeline.h"
 
 namespace agw::emulator::io {
 
-// One configuration the emulator serves: the control-plane result and the route table built
-// from it. Immutable once built; connections hold it while they use it, so a reload never
-// pulls it from under a request.
-struct Snapshot {
-  std::unique_ptr<resolve::Pipeline> pipeline;
-  std::unique_ptr<route::RouteTable> table;
-  std::vector<std::string> problems;  // matches the route table had to leave out
-  // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
-  // finds its bind in this one by name (the model objects are rebuilt on every reload).
-  std::map<std::string, route::Bind> binds;
-  // AI backend plans (providers, keys, policies) with their providers' health, made on first
-  // use: a snapshot's manifests do not change, and planning per request read every Secret and
-  // policy again.
-  struct AiBackend {
-    gateway::AiBackendPlan plan;
-    std::shared_ptr<balance::ProviderSet> providers;  // shared with later snapshots
-  };
-  mutable std::mutex ai_backends_mutex;
-  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>> ai_backends;
-};
-
-// Builds a Snapshot from a finished pipeline.
-std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline);
+// The snapshot a server serves, and how one is made: the per-request core's (emulator/gateway).
+using gateway::MakeSnapshot;
+using gateway::Snapshot;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";

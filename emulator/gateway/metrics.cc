@@ -1,8 +1,8 @@
-#include "emulator/io/metrics.h"
+#include "emulator/gateway/metrics.h"
 
 #include <sstream>
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 namespace {
 
 constexpr double kBounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -207,4 +207,4 @@ std::string Metrics::Prometheus() const {
   return out.str();
 }
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-namespace agw::emulator::io {
+namespace agw::emulator::gateway {
 
 // Request counters and latency histograms, exported in the Prometheus text format. Safe to
 // record from every connection thread.
@@ -62,4 +62,4 @@ class Metrics {
   std::map<std::string, Histogram> time_per_output_token_;
 };
 
-}  // namespace agw::emulator::io
+}  // namespace agw::emulator::gateway

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "emulator/gateway/endpoints.h"
+#include "emulator/gateway/snapshot.h"
+#include "emulator/route/plan.h"
+#include "emulator/route/request.h"
+#include "emulator/route/table.h"
+
+// What the gateway does with one request, decided before a byte goes anywhere: `run`'s sessions
+// (emulator/io) carry the decision out, `translate` renders it. Pure: the snapshot, the request
+// and a random source in, a value out.
+namespace agw::emulator::gateway {
+
+struct RequestDecision {
+  enum class Action {
+    kAnswer,   // the gateway answers by itself (`answer`): no route, a redirect, 503, ...
+    kForward,  // proxied as it is to `endpoint` (a Service or a static backend)
+    kLlm,      // an AI backend: planned and translated by the LLM path (DecideLlm)
+  };
+  Action action = Action::kAnswer;
+  route::Decision match;         // the route table's answer: listener and route entry
+  route::Plan plan;              // the route's filters applied and the weighted backend chosen
+  route::DirectResponse answer;  // kAnswer
+  std::string answer_reason;     // kAnswer: why, in words ("no route matches", ...)
+  // kForward: where the request goes, and the mirrors drawn to get a copy this time (a
+  // mirror's `percent` is sampled here; mirrors without a local address are left out). Empty
+  // when the decision was made without a ServiceMap (see Decide).
+  std::optional<Endpoint> endpoint;
+  std::vector<Endpoint> mirrors;
+  std::string backend;  // "namespace/name" of the chosen backend; empty when there is none
+};
+
+// Decides `request`, arrived on `bind` of `snapshot` (null: the listener's Gateway or port is
+// gone after a reload, answered as a port nobody serves). `gateway_port` is the Gateway
+// listener port (a redirect keeps it). With `services`, the backends of forwarded requests are
+// resolved to local addresses (an unmapped Service becomes the 503 answer that names the flag);
+// without, they are not (a dry run shows the request as it would be forwarded). `random` draws
+// the weighted backend, the endpoint of a Service and the mirror samples, in that order.
+RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
+                       const route::Request& request, int gateway_port, const ServiceMap* services,
+                       std::mt19937_64& random);
+
+}  // namespace agw::emulator::gateway

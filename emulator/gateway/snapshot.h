@@ -1,0 +1,60 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulator/balance/provider_set.h"
+#include "emulator/gateway/ai_backends.h"
+#include "emulator/route/table.h"
+#include "validate/resolve/pipeline.h"
+
+namespace agw::emulator::gateway {
+
+// The health of every AI backend's providers, kept across requests and across reloads that keep
+// a backend's group shape (a reload must not forget that a provider was evicted). Thread-safe.
+class ProviderHealth {
+ public:
+  // The provider set of `plan`'s backend, keyed by "namespace/name#tier sizes": a backend whose
+  // groups changed shape starts afresh.
+  std::shared_ptr<balance::ProviderSet> For(const AiBackendPlan& plan);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<balance::ProviderSet>> sets_;
+};
+
+// One configuration the gateway serves: the control-plane result and the route table built
+// from it. Immutable once built (but for the AI backend plans made on first use); requests hold
+// it while they use it, so a reload never pulls it from under a request.
+struct Snapshot {
+  std::unique_ptr<resolve::Pipeline> pipeline;
+  std::unique_ptr<route::RouteTable> table;
+  std::vector<std::string> problems;  // matches the route table had to leave out
+  // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
+  // finds its bind in this one by name (the model objects are rebuilt on every reload).
+  std::map<std::string, route::Bind> binds;
+
+  // An AI backend's plan (providers, keys, policies) with its providers' health.
+  struct AiBackend {
+    AiBackendPlan plan;
+    std::shared_ptr<balance::ProviderSet> providers;  // shared with later snapshots
+  };
+  // Made on first use and kept: a snapshot's manifests do not change, and planning per request
+  // read every Secret and policy again.
+  std::shared_ptr<const AiBackend> AiBackendFor(const model::AgentgatewayBackend& backend,
+                                                const AiOptions& options,
+                                                ProviderHealth& health) const;
+
+ private:
+  mutable std::mutex ai_backends_mutex_;
+  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>>
+      ai_backends_;
+};
+
+// Builds a Snapshot from a finished pipeline.
+std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline);
+
+}  // namespace agw::emulator::gateway
