@@ -117,6 +117,7 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
   AiProvider result;
   result.name = std::move(name);
   result.setup.provider = &provider;
+  result.setup.stamper = options.stamper;
   auto pick = [&](auto member) {
     using Field =
         typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
@@ -273,10 +274,13 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
   signing.headers = {{"content-type", "application/json"}};
   signing.body = call.body;
-  llm::SigV4Signature signature = llm::SignV4(signing, *credentials, call.options.region, "bedrock",
-                                              std::chrono::system_clock::now());
-  for (const auto& [name, value] : signature.headers)
+  std::chrono::system_clock::time_point now{
+      std::chrono::milliseconds(options.stamper.UnixMillis())};
+  llm::SigV4Signature signature =
+      llm::SignV4(signing, *credentials, call.options.region, "bedrock", now);
+  for (const auto& [name, value] : signature.headers) {
     route::SetHeader(outgoing.headers, name, value);
+  }
   outgoing.signed_with_sigv4 = true;
   return outgoing;
 }

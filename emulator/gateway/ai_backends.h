@@ -29,6 +29,9 @@ struct AiOptions {
   std::map<std::string, ProviderUrl> provider_urls;  // parsed once, used on every request
   // "--secret NS/NAME=ENV_VAR": the Secret's `Authorization` comes from the environment.
   std::map<std::string, std::string> secret_env;
+  // The clock and ids of translations and SigV4 signatures: the wall clock and random ids,
+  // pinned by tests that compare two runs.
+  llm::Stamper stamper = llm::SystemStamper();
 
   Expected<void> AddProviderUrl(const std::string& spec);
   Expected<void> AddSecret(const std::string& spec);

@@ -426,8 +426,8 @@ class AnthropicPassthroughStream : public chat::SseJsonStream {
 // Anthropic events -> OpenAI chunks (llm-dataplane.md 6.2).
 class AnthropicToCompletionsStream : public chat::SseJsonStream {
  public:
-  AnthropicToCompletionsStream()
-      : SseJsonStream(/*forwards_upstream=*/false), created_(chat::UnixNow()) {}
+  explicit AnthropicToCompletionsStream(const Stamper& stamper)
+      : SseJsonStream(/*forwards_upstream=*/false), created_(stamper.UnixSeconds()) {}
   const ResponseInfo& info() const override { return usage_.info(); }
 
  protected:
@@ -766,7 +766,8 @@ ResponseInfo AnthropicResponseInfo(const Json& body) {
   return info;
 }
 
-Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body) {
+Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body,
+                                                  const Stamper& stamper) {
   std::optional<Json> parsed = chat::ParseJson(upstream_body);
   if (!parsed || !parsed->is_object()) {
     return tl::unexpected<std::string>("failed to parse response: not an Anthropic message");
@@ -781,7 +782,7 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   }
   Json body =
       Object("id", StringAt(upstream, {"id"}).value_or(""), "object", "chat.completion", "created",
-             chat::UnixNow(), "model", StringAt(upstream, {"model"}).value_or(""));
+             stamper.UnixSeconds(), "model", StringAt(upstream, {"model"}).value_or(""));
   if (auto tier = StringAt(upstream, {"usage", "service_tier"})) body["service_tier"] = *tier;
   body["choices"] = Json::array({std::move(choice)});
   const Json* usage = Find(upstream, {"usage"});
@@ -811,8 +812,8 @@ Translated<CountTokensResult> AnthropicCountTokensResponse(std::string_view upst
   return CountTokensResult{std::move(*parsed), *count};
 }
 
-std::unique_ptr<StreamTranslator> MakeAnthropicStreamTranslator() {
-  return std::make_unique<AnthropicToCompletionsStream>();
+std::unique_ptr<StreamTranslator> MakeAnthropicStreamTranslator(const Stamper& stamper) {
+  return std::make_unique<AnthropicToCompletionsStream>(stamper);
 }
 
 std::unique_ptr<StreamTranslator> MakeAnthropicPassthroughStream() {

@@ -38,8 +38,10 @@ Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
 Translated<RequestTranslation> AnthropicCountTokensRequest(const Json& client_body,
                                                            const ProviderOptions& options);
 
-// Anthropic response -> the chat.completion a Completions client is owed.
-Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body);
+// Anthropic response -> the chat.completion a Completions client is owed, `created` from
+// `stamper`.
+Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body,
+                                                  const Stamper& stamper);
 // Anthropic response to a Messages client: body unchanged, usage read from it.
 Translated<ResponseTranslation> AnthropicPassthroughResponse(std::string_view upstream_body);
 // Usage of an Anthropic Messages response body.
@@ -53,8 +55,9 @@ struct CountTokensResult {
 };
 Translated<CountTokensResult> AnthropicCountTokensResponse(std::string_view upstream_body);
 
-// Anthropic SSE -> OpenAI chat.completion.chunk SSE, `data: [DONE]` after a normal end.
-std::unique_ptr<StreamTranslator> MakeAnthropicStreamTranslator();
+// Anthropic SSE -> OpenAI chat.completion.chunk SSE, `data: [DONE]` after a normal end. Every
+// chunk's `created` is the time `stamper` gives when the translator is made.
+std::unique_ptr<StreamTranslator> MakeAnthropicStreamTranslator(const Stamper& stamper);
 // Anthropic SSE to a Messages client: bytes forwarded unchanged, usage collected.
 std::unique_ptr<StreamTranslator> MakeAnthropicPassthroughStream();
 

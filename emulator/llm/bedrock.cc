@@ -1,9 +1,7 @@
 #include "emulator/llm/bedrock.h"
 
 #include <cctype>
-#include <chrono>
 #include <map>
-#include <random>
 #include <set>
 
 #include "emulator/llm/bedrock_internal.h"
@@ -30,14 +28,6 @@ std::optional<int64_t> IntAt(const Json& object, std::string_view key) {
   return value != nullptr ? chat::AsCount(*value) : std::nullopt;
 }
 
-std::string RandomHex(int digits) {
-  static thread_local std::mt19937_64 engine{std::random_device{}()};
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < digits; ++i) out.push_back(kDigits[engine() & 0xF]);
-  return out;
-}
-
 std::string HexOf(uint64_t value) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -46,12 +36,6 @@ std::string HexOf(uint64_t value) {
     value >>= 4;
   } while (value != 0);
   return out;
-}
-
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string CompletionsFinishReason(std::string_view stop_reason) {
@@ -179,12 +163,9 @@ std::string Hex(uint64_t value, int digits) {
   return out;
 }
 
-struct Failure {
-  std::string message;
-};
-
-[[noreturn]] void Unsupported(const std::string& what) {
-  throw Failure{"unsupported conversion: " + what};
+// A request Converse cannot carry: the translation fails with this message.
+tl::unexpected<std::string> Unsupported(std::string_view what) {
+  return tl::unexpected("unsupported conversion: " + std::string(what));
 }
 
 // A `data:<media type>;base64,<data>` URL split in its parts.
@@ -201,21 +182,31 @@ std::optional<std::pair<std::string, std::string>> ParseDataUrl(std::string_view
                         std::string(url.substr(comma + 1)));
 }
 
-Json ImageBlock(std::string_view media_type, std::string data) {
-  if (media_type.rfind("image/", 0) != 0 || media_type.size() == 6) {
-    Unsupported("bedrock image inputs must use a non-empty image/* media type");
-  }
+// Converse names an image's format by the subtype of an `image/<subtype>` media type.
+bool IsImageMediaType(std::string_view media_type) {
+  return media_type.rfind("image/", 0) == 0 && media_type.size() > 6;
+}
+
+// The image block for a media type IsImageMediaType accepts.
+Json ImageBlockOf(std::string_view media_type, std::string data) {
   return {{"image", {{"format", media_type.substr(6)}, {"source", {{"bytes", std::move(data)}}}}}};
 }
 
-Json ImageBlockFromUrl(std::string_view url) {
+Translated<Json> ImageBlock(std::string_view media_type, std::string data) {
+  if (!IsImageMediaType(media_type)) {
+    return Unsupported("bedrock image inputs must use a non-empty image/* media type");
+  }
+  return ImageBlockOf(media_type, std::move(data));
+}
+
+Translated<Json> ImageBlockFromUrl(std::string_view url) {
   if (url.rfind("data:", 0) != 0) {
-    Unsupported(
+    return Unsupported(
         "bedrock image inputs must be base64 data URLs; remote URLs and file_ids are "
         "unsupported");
   }
   auto parsed = ParseDataUrl(url);
-  if (!parsed) Unsupported("bedrock image data URLs must be base64-encoded");
+  if (!parsed) return Unsupported("bedrock image data URLs must be base64-encoded");
   return ImageBlock(parsed->first, std::move(parsed->second));
 }
 
@@ -347,12 +338,12 @@ RequestInfo PromptlessInfo(InputFormat format, const Json& body) {
   return info;
 }
 
+// Runs `build`, which reports what it cannot translate as an error; nlohmann's exceptions
+// (a member of an unexpected type, `at` on a missing key) become errors here, the adapter.
 template <typename Build>
 Translated<RequestTranslation> Guarded(Build build) {
   try {
     return build();
-  } catch (const Failure& failure) {
-    return tl::unexpected(failure.message);
   } catch (const nlohmann::json::exception& error) {
     return tl::unexpected(std::string("failed to parse request: ") + error.what());
   }
@@ -362,7 +353,7 @@ Translated<RequestTranslation> Guarded(Build build) {
 
 bool Marked(const Json& part) { return Find(part, "prompt_cache_breakpoint") != nullptr; }
 
-Json CompletionsUserContent(const Json* content, CacheBudget& cache) {
+Translated<Json> CompletionsUserContent(const Json* content, CacheBudget& cache) {
   Json blocks = Json::array();
   if (content == nullptr) return blocks;
   if (content->is_string()) {
@@ -379,7 +370,9 @@ Json CompletionsUserContent(const Json* content, CacheBudget& cache) {
       cache.MaybeAppend(blocks, Marked(part));
     } else if (type == "image_url") {
       const Json* image = Find(part, "image_url");
-      blocks.push_back(ImageBlockFromUrl(image != nullptr ? StringAt(*image, "url") : ""));
+      Translated<Json> block = ImageBlockFromUrl(image != nullptr ? StringAt(*image, "url") : "");
+      if (!block) return tl::unexpected(std::move(block.error()));
+      blocks.push_back(std::move(*block));
       cache.MaybeAppend(blocks, Marked(part));
     }
     // input_audio and file parts have no Converse equivalent here.
@@ -484,15 +477,18 @@ void RegisterCompletionsToolNames(const Json& body, BedrockToolNames& names) {
   }
 }
 
-const Json& MessageList(const Json& body) {
+// The request's `messages` array, or the error of a request without one.
+Translated<const Json*> MessageList(const Json& body) {
   const Json* messages = Find(body, "messages");
-  if (messages == nullptr || !messages->is_array()) throw Failure{"missing field: messages"};
-  return *messages;
+  if (messages == nullptr || !messages->is_array()) {
+    return tl::unexpected(std::string("missing field: messages"));
+  }
+  return messages;
 }
 
-Json CompletionsSystem(const Json& body, CacheBudget& cache) {
+Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
   std::vector<std::pair<std::string, bool>> parts;  // text, marked for caching
-  for (const Json& message : MessageList(body)) {
+  for (const Json& message : messages) {
     std::string role = StringAt(message, "role");
     if (role != "system" && role != "developer") continue;
     const Json* content = Find(message, "content");
@@ -550,20 +546,24 @@ std::optional<Json> CompletionsToolChoice(const Json& body, BedrockToolNames& na
   return Json{{"tool", {{"name", names.Register(StringAt(*function, "name"))}}}};
 }
 
-Json CompletionsToConverse(const Json& body, const BedrockRequestContext& context) {
+Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestContext& context) {
   BedrockToolNames names;
   RegisterCompletionsToolNames(body, names);
   CacheBudget cache;
   Json request = Json::object();
-  Json system = CompletionsSystem(body, cache);
+  Translated<const Json*> list = MessageList(body);
+  if (!list) return tl::unexpected(std::move(list.error()));
+  Json system = CompletionsSystem(**list, cache);
 
   Json messages = Json::array();
-  for (const Json& message : MessageList(body)) {
+  for (const Json& message : **list) {
     std::string role = StringAt(message, "role");
     Json content;
     std::string bedrock_role = "user";
     if (role == "user") {
-      content = CompletionsUserContent(Find(message, "content"), cache);
+      Translated<Json> user = CompletionsUserContent(Find(message, "content"), cache);
+      if (!user) return tl::unexpected(std::move(user.error()));
+      content = std::move(*user);
     } else if (role == "assistant") {
       content = CompletionsAssistantContent(message, names, cache);
       bedrock_role = "assistant";
@@ -644,19 +644,21 @@ bool IsCustomTool(const Json& tool) {
   return type.empty() || type == "custom";
 }
 
-std::optional<Json> MessagesImageBlock(const Json& source, bool required) {
-  std::string media_type = StringAt(source, "media_type");
-  std::string data = StringAt(source, "data");
-  if (media_type.empty() || Find(source, "data") == nullptr) {
-    if (!required) return std::nullopt;
-    Unsupported(
+// An image content block's base64 `source` as a Converse image.
+Translated<Json> MessagesImageBlock(const Json& source) {
+  if (StringAt(source, "media_type").empty() || Find(source, "data") == nullptr) {
+    return Unsupported(
         "bedrock image source must be base64 (media_type + data); URL image sources are "
         "unsupported");
   }
-  if (!required && (media_type.rfind("image/", 0) != 0 || media_type.size() == 6)) {
-    return std::nullopt;
-  }
-  return ImageBlock(media_type, std::move(data));
+  return ImageBlock(StringAt(source, "media_type"), StringAt(source, "data"));
+}
+
+// The same inside a tool result, where an image Converse cannot take is left out instead.
+std::optional<Json> ToolResultImageBlock(const Json& source) {
+  std::string media_type = StringAt(source, "media_type");
+  if (Find(source, "data") == nullptr || !IsImageMediaType(media_type)) return std::nullopt;
+  return ImageBlockOf(media_type, StringAt(source, "data"));
 }
 
 Json ToolResultBlock(const Json& block, bool& marked) {
@@ -673,7 +675,7 @@ Json ToolResultBlock(const Json& block, bool& marked) {
       } else if (type == "image") {
         const Json* source = Find(part, "source");
         std::optional<Json> image =
-            source != nullptr ? MessagesImageBlock(*source, false) : std::nullopt;
+            source != nullptr ? ToolResultImageBlock(*source) : std::nullopt;
         if (!image) continue;
         marked = marked || HasCacheControl(part);
         results.push_back(std::move(*image));
@@ -691,14 +693,18 @@ Json ToolResultBlock(const Json& block, bool& marked) {
             {"status", std::move(status)}}}};
 }
 
-// One Anthropic content block -> a Converse block; nullopt for blocks Converse cannot carry.
-std::optional<Json> MessagesBlock(const Json& block, BedrockToolNames& names, bool& marked) {
+// One Anthropic content block -> a Converse block; nullopt for blocks Converse leaves out, an
+// error for an image it cannot take.
+Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolNames& names,
+                                              bool& marked) {
   std::string type = StringAt(block, "type");
   marked = HasCacheControl(block);
   if (type == "text") return Json{{"text", StringAt(block, "text")}};
   if (type == "image") {
     const Json* source = Find(block, "source");
-    return MessagesImageBlock(source != nullptr ? *source : Json::object(), true);
+    Translated<Json> image = MessagesImageBlock(source != nullptr ? *source : Json::object());
+    if (!image) return tl::unexpected(std::move(image.error()));
+    return std::move(*image);
   }
   if (type == "tool_use") {
     const Json* input = Find(block, "input");
@@ -718,7 +724,8 @@ std::optional<Json> MessagesBlock(const Json& block, BedrockToolNames& names, bo
   return std::nullopt;  // redacted thinking, documents, server tool results, ...
 }
 
-Json MessagesContentBlocks(const Json* content, BedrockToolNames& names, CacheBudget& cache) {
+Translated<Json> MessagesContentBlocks(const Json* content, BedrockToolNames& names,
+                                       CacheBudget& cache) {
   Json blocks = Json::array();
   if (content != nullptr && content->is_string()) {
     blocks.push_back({{"text", *content}});
@@ -727,9 +734,10 @@ Json MessagesContentBlocks(const Json* content, BedrockToolNames& names, CacheBu
   if (content == nullptr || !content->is_array()) return blocks;
   for (const Json& block : *content) {
     bool marked = false;
-    std::optional<Json> converted = MessagesBlock(block, names, marked);
-    if (!converted) continue;
-    blocks.push_back(std::move(*converted));
+    Translated<std::optional<Json>> converted = MessagesBlock(block, names, marked);
+    if (!converted) return tl::unexpected(std::move(converted.error()));
+    if (!*converted) continue;
+    blocks.push_back(std::move(**converted));
     cache.MaybeAppend(blocks, marked);
   }
   return blocks;
@@ -778,7 +786,7 @@ std::vector<std::string> AllowedBetas(std::string_view header) {
   return betas;
 }
 
-Json MessagesToConverse(const Json& body, const BedrockRequestContext& context) {
+Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContext& context) {
   BedrockToolNames names;
   RegisterMessagesToolNames(body, names);
   CacheBudget cache;
@@ -801,8 +809,10 @@ Json MessagesToConverse(const Json& body, const BedrockRequestContext& context) 
   if (!tools.empty()) tool_choice = MessagesToolChoice(body, thinking_enabled, names);
 
   Json system = MessagesSystem(body, cache);
+  Translated<const Json*> list = MessageList(body);
+  if (!list) return tl::unexpected(std::move(list.error()));
   Json messages = Json::array();
-  for (const Json& message : MessageList(body)) {
+  for (const Json& message : **list) {
     std::string role = StringAt(message, "role");
     if (role == "system") {
       if (const Json* content = Find(message, "content"); content && content->is_array()) {
@@ -814,9 +824,10 @@ Json MessagesToConverse(const Json& body, const BedrockRequestContext& context) 
       }
       continue;
     }
+    Translated<Json> content = MessagesContentBlocks(Find(message, "content"), names, cache);
+    if (!content) return tl::unexpected(std::move(content.error()));
     messages.push_back(
-        {{"role", role == "assistant" ? "assistant" : "user"},
-         {"content", MessagesContentBlocks(Find(message, "content"), names, cache)}});
+        {{"role", role == "assistant" ? "assistant" : "user"}, {"content", std::move(*content)}});
   }
 
   Json request = {{"messages", std::move(messages)}};
@@ -943,18 +954,22 @@ class ResponsesContentConverter {
  public:
   explicit ResponsesContentConverter(CacheBudget& cache) : cache_(cache) {}
 
-  Json Blocks(const Json& parts, bool user) {
+  Translated<Json> Blocks(const Json& parts, bool user) {
     Json blocks = Json::array();
     for (const Json& part : parts) {
       std::string type = StringAt(part, "type");
       if (type == "input_text" || type == "output_text") {
         blocks.push_back({{"text", StringAt(part, "text")}});
-      } else if (type == "input_image") {
-        if (!user) Unsupported("bedrock image inputs are only supported on user messages");
-        blocks.push_back(ImageBlockFromUrl(StringAt(part, "image_url")));
-      } else if (type == "input_file") {
-        if (!user) Unsupported("bedrock document inputs are only supported on user messages");
-        blocks.push_back(Document(part));
+      } else if (type == "input_image" || type == "input_file") {
+        bool image = type == "input_image";
+        if (!user) {
+          return Unsupported(image ? "bedrock image inputs are only supported on user messages"
+                                   : "bedrock document inputs are only supported on user messages");
+        }
+        Translated<Json> block =
+            image ? ImageBlockFromUrl(StringAt(part, "image_url")) : Document(part);
+        if (!block) return tl::unexpected(std::move(block.error()));
+        blocks.push_back(std::move(*block));
       } else {
         continue;
       }
@@ -963,15 +978,15 @@ class ResponsesContentConverter {
     return blocks;
   }
 
-  Json SystemBlocks(const Json& parts) {
+  Translated<Json> SystemBlocks(const Json& parts) {
     Json blocks = Json::array();
     for (const Json& part : parts) {
       std::string type = StringAt(part, "type");
       if (type == "input_image") {
-        Unsupported("bedrock image inputs are only supported on user messages");
+        return Unsupported("bedrock image inputs are only supported on user messages");
       }
       if (type == "input_file") {
-        Unsupported("bedrock document inputs are only supported on user messages");
+        return Unsupported("bedrock document inputs are only supported on user messages");
       }
       blocks.push_back({{"text", StringAt(part, "text")}});
       cache_.MaybeAppend(blocks, Marked(part));
@@ -980,7 +995,7 @@ class ResponsesContentConverter {
   }
 
  private:
-  Json Document(const Json& part) {
+  Translated<Json> Document(const Json& part) {
     std::optional<std::string> media_type;
     std::string bytes;
     std::string file_data = StringAt(part, "file_data");
@@ -989,16 +1004,17 @@ class ResponsesContentConverter {
       const std::string& source = !file_data.empty() ? file_data : file_url;
       if (source.rfind("data:", 0) == 0) {
         auto parsed = ParseDataUrl(source);
-        if (!parsed) Unsupported("bedrock file data URLs must be base64-encoded");
+        if (!parsed) return Unsupported("bedrock file data URLs must be base64-encoded");
         media_type = parsed->first;
         bytes = std::move(parsed->second);
       } else {
         bytes = source;  // raw base64; the filename says the format
       }
     } else if (!file_url.empty()) {
-      Unsupported("bedrock file inputs must be base64 data URLs; remote URLs are unsupported");
+      return Unsupported(
+          "bedrock file inputs must be base64 data URLs; remote URLs are unsupported");
     } else {
-      Unsupported(
+      return Unsupported(
           "bedrock file inputs must supply file_data or a base64 data URL in file_url; file_id "
           "is unsupported");
     }
@@ -1007,14 +1023,14 @@ class ResponsesContentConverter {
     if (media_type) format = DocumentFormatForMediaType(*media_type);
     if (!format) format = DocumentFormatForFilename(filename);
     if (!format) {
-      Unsupported(
+      return Unsupported(
           "bedrock document format could not be determined; provide a filename with a supported "
           "extension (pdf, csv, doc, docx, xls, xlsx, html, txt, md)");
     }
-    return {{"document",
-             {{"format", *format},
-              {"name", UniqueName(DocumentName(filename))},
-              {"source", {{"bytes", std::move(bytes)}}}}}};
+    return Json{{"document",
+                 {{"format", *format},
+                  {"name", UniqueName(DocumentName(filename))},
+                  {"source", {{"bytes", std::move(bytes)}}}}}};
   }
 
   // Converse requires document names to be unique within a request.
@@ -1085,7 +1101,7 @@ std::optional<Json> ResponsesToolChoice(const Json& body, BedrockToolNames& name
   return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
 }
 
-Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context) {
+Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestContext& context) {
   BedrockToolNames names;
   RegisterResponsesToolNames(body, names);
   Json tools = Json::array();
@@ -1135,7 +1151,9 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
         if (content != nullptr && content->is_string()) {
           system.push_back({{"text", *content}});
         } else if (content != nullptr && content->is_array()) {
-          for (Json& block : converter.SystemBlocks(*content)) system.push_back(std::move(block));
+          Translated<Json> blocks = converter.SystemBlocks(*content);
+          if (!blocks) return tl::unexpected(std::move(blocks.error()));
+          for (Json& block : *blocks) system.push_back(std::move(block));
         }
         continue;
       }
@@ -1144,7 +1162,10 @@ Json ResponsesToConverse(const Json& body, const BedrockRequestContext& context)
       if (content != nullptr && content->is_string()) {
         blocks = Json::array({{{"text", *content}}});
       } else {
-        blocks = converter.Blocks(content != nullptr ? *content : chat::EmptyArray(), user);
+        Translated<Json> converted =
+            converter.Blocks(content != nullptr ? *content : chat::EmptyArray(), user);
+        if (!converted) return tl::unexpected(std::move(converted.error()));
+        blocks = std::move(*converted);
       }
       // Earlier assistant output without any text carries nothing to replay.
       if (!user && blocks.empty()) continue;
@@ -1233,19 +1254,21 @@ std::string EffectiveModel(const Json& body, const ProviderOptions& provider) {
   return provider.model.empty() ? StringAt(body, "model") : provider.model;
 }
 
-Json EmbeddingsToInvoke(const Json& body, const std::string& model) {
+Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) {
   const Json& input = body.at("input");
   std::optional<int64_t> dimensions = IntAt(body, "dimensions");
   if (model.find("nova") != std::string::npos) {
-    if (!input.is_string())
-      throw Failure{"failed to parse request: Nova requires a single string input"};
+    if (!input.is_string()) {
+      return tl::unexpected(
+          std::string("failed to parse request: Nova requires a single string input"));
+    }
     std::string purpose = StringAt(body, "embedding_purpose");
     std::string truncation = StringAt(body, "truncation_mode");
     Json params = {{"embeddingPurpose", purpose.empty() ? "GENERIC_INDEX" : purpose}};
     if (dimensions) params["embeddingDimension"] = *dimensions;
     params["text"] = {{"truncationMode", truncation.empty() ? "END" : truncation},
                       {"value", input}};
-    return {{"taskType", "SINGLE_EMBEDDING"}, {"singleEmbeddingParams", std::move(params)}};
+    return Json{{"taskType", "SINGLE_EMBEDDING"}, {"singleEmbeddingParams", std::move(params)}};
   }
   if (model.find("cohere") != std::string::npos) {
     Json texts = input.is_array() ? input : Json::array({input});
@@ -1261,8 +1284,10 @@ Json EmbeddingsToInvoke(const Json& body, const std::string& model) {
     }
     return request;
   }
-  if (!input.is_string())
-    throw Failure{"failed to parse request: Titan requires a single string input"};
+  if (!input.is_string()) {
+    return tl::unexpected(
+        std::string("failed to parse request: Titan requires a single string input"));
+  }
   Json request = {{"inputText", input}};
   if (dimensions) request["dimensions"] = *dimensions;
   if (const Json* normalize = Find(body, "normalize"); normalize && normalize->is_boolean()) {
@@ -1278,10 +1303,10 @@ std::string DocumentText(const Json& document) {
   return document.is_string() ? document.get<std::string>() : StringAt(document, "text");
 }
 
-Json RerankToBedrock(const Json& body, const ProviderOptions& provider) {
+Translated<Json> RerankToBedrock(const Json& body, const ProviderOptions& provider) {
   const Json& documents = body.at("documents");
   if (!documents.is_array() || documents.empty()) {
-    throw Failure{"missing field: rerank documents"};
+    return tl::unexpected(std::string("missing field: rerank documents"));
   }
   std::string model = EffectiveModel(body, provider);
   std::string arn = model.rfind("arn:", 0) == 0
@@ -1303,15 +1328,16 @@ Json RerankToBedrock(const Json& body, const ProviderOptions& provider) {
   }
   Json model_configuration = {{"modelArn", arn}};
   if (!extra.empty()) model_configuration["additionalModelRequestFields"] = std::move(extra);
-  return {{"queries",
-           Json::array({{{"type", "TEXT"}, {"textQuery", {{"text", StringAt(body, "query")}}}}})},
-          {"sources", std::move(sources)},
-          {"rerankingConfiguration",
-           {{"type", "BEDROCK_RERANKING_MODEL"},
-            {"bedrockRerankingConfiguration",
-             {{"modelConfiguration", std::move(model_configuration)},
-              {"numberOfResults",
-               IntAt(body, "top_n").value_or(static_cast<int64_t>(documents.size()))}}}}}};
+  return Json{
+      {"queries",
+       Json::array({{{"type", "TEXT"}, {"textQuery", {{"text", StringAt(body, "query")}}}}})},
+      {"sources", std::move(sources)},
+      {"rerankingConfiguration",
+       {{"type", "BEDROCK_RERANKING_MODEL"},
+        {"bedrockRerankingConfiguration",
+         {{"modelConfiguration", std::move(model_configuration)},
+          {"numberOfResults",
+           IntAt(body, "top_n").value_or(static_cast<int64_t>(documents.size()))}}}}}};
 }
 
 }  // namespace
@@ -1373,18 +1399,21 @@ BedrockToolNames BedrockToolNamesFor(const Json& client_body, InputFormat client
 Translated<RequestTranslation> CompletionsToBedrockRequest(const Json& client_body,
                                                            const ProviderOptions& provider,
                                                            const BedrockRequestContext& context) {
-  return Guarded([&] {
-    return RequestTranslation{
-        CompletionsToConverse(client_body, context),
-        CompletionsRequestInfo(client_body, "bedrock", provider.record_prompt)};
+  return Guarded([&]() -> Translated<RequestTranslation> {
+    Translated<Json> converse = CompletionsToConverse(client_body, context);
+    if (!converse) return tl::unexpected(std::move(converse.error()));
+    return RequestTranslation{std::move(*converse), CompletionsRequestInfo(client_body, "bedrock",
+                                                                           provider.record_prompt)};
   });
 }
 
 Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const ProviderOptions& provider,
                                                         const BedrockRequestContext& context) {
-  return Guarded([&] {
-    return RequestTranslation{MessagesToConverse(client_body, context),
+  return Guarded([&]() -> Translated<RequestTranslation> {
+    Translated<Json> converse = MessagesToConverse(client_body, context);
+    if (!converse) return tl::unexpected(std::move(converse.error()));
+    return RequestTranslation{std::move(*converse),
                               MessagesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
 }
@@ -1392,8 +1421,10 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
 Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body,
                                                          const ProviderOptions& provider,
                                                          const BedrockRequestContext& context) {
-  return Guarded([&] {
-    return RequestTranslation{ResponsesToConverse(client_body, context),
+  return Guarded([&]() -> Translated<RequestTranslation> {
+    Translated<Json> converse = ResponsesToConverse(client_body, context);
+    if (!converse) return tl::unexpected(std::move(converse.error()));
+    return RequestTranslation{std::move(*converse),
                               ResponsesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
 }
@@ -1401,7 +1432,7 @@ Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body
 Translated<RequestTranslation> CountTokensToBedrockRequest(const Json& client_body,
                                                            const ProviderOptions& provider,
                                                            std::string_view anthropic_version) {
-  return Guarded([&] {
+  return Guarded([&]() -> Translated<RequestTranslation> {
     std::string invoke_body = WriteJson(InvokeModelBody(client_body, anthropic_version));
     Json body = {{"input", {{"invokeModel", {{"body", Base64(invoke_body)}}}}}};
     return RequestTranslation{std::move(body),
@@ -1411,30 +1442,35 @@ Translated<RequestTranslation> CountTokensToBedrockRequest(const Json& client_bo
 
 Translated<RequestTranslation> EmbeddingsToBedrockRequest(const Json& client_body,
                                                           const ProviderOptions& provider) {
-  return Guarded([&] {
+  return Guarded([&]() -> Translated<RequestTranslation> {
     RequestInfo info = PromptlessInfo(InputFormat::kEmbeddings, client_body);
     PutInt(info.params, "dimensions", client_body, "dimensions");
     if (std::string encoding = StringAt(client_body, "encoding_format"); !encoding.empty()) {
       info.params["encoding_format"] = encoding;
     }
-    return RequestTranslation{
-        EmbeddingsToInvoke(client_body, EffectiveModel(client_body, provider)), std::move(info)};
+    Translated<Json> invoke =
+        EmbeddingsToInvoke(client_body, EffectiveModel(client_body, provider));
+    if (!invoke) return tl::unexpected(std::move(invoke.error()));
+    return RequestTranslation{std::move(*invoke), std::move(info)};
   });
 }
 
 Translated<RequestTranslation> RerankToBedrockRequest(const Json& client_body,
                                                       const ProviderOptions& provider) {
-  return Guarded([&] {
-    return RequestTranslation{RerankToBedrock(client_body, provider),
+  return Guarded([&]() -> Translated<RequestTranslation> {
+    Translated<Json> rerank = RerankToBedrock(client_body, provider);
+    if (!rerank) return tl::unexpected(std::move(rerank.error()));
+    return RequestTranslation{std::move(*rerank),
                               PromptlessInfo(InputFormat::kRerank, client_body)};
   });
 }
 
 Translated<RequestTranslation> RerankToCohereRequest(const Json& client_body,
                                                      const ProviderOptions& provider) {
-  return Guarded([&] {
+  return Guarded([&]() -> Translated<RequestTranslation> {
     if (!client_body.at("query").is_string() || !client_body.at("documents").is_array()) {
-      throw Failure{"failed to parse request: rerank needs a query and documents"};
+      return tl::unexpected(
+          std::string("failed to parse request: rerank needs a query and documents"));
     }
     RequestInfo info = PromptlessInfo(InputFormat::kRerank, client_body);
     info.provider = "cohere";

@@ -70,25 +70,30 @@ Translated<RequestTranslation> RerankToCohereRequest(const Json& client_body,
                                                      const ProviderOptions& provider);
 
 // Converse response -> the chat client's response. `model` is the request model, which
-// Converse does not echo.
+// Converse does not echo. The ids and times Converse does not give (`created`, `bedrock-<unix
+// millis>`, `msg_<hex millis><8 hex>`, `resp_`/`msg_` + 16 hex) come from `stamper`.
 Translated<ResponseTranslation> BedrockToCompletionsResponse(
-    std::string_view upstream_body, std::string_view model,
+    std::string_view upstream_body, std::string_view model, const Stamper& stamper,
     const BedrockToolNames& tool_names = {});
 Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstream_body,
                                                           std::string_view model,
+                                                          const Stamper& stamper,
                                                           const BedrockToolNames& tool_names = {});
 Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upstream_body,
                                                            std::string_view model,
+                                                           const Stamper& stamper,
                                                            const BedrockToolNames& tool_names = {});
 
 // ConverseStream (AWS event stream) -> the chat client's SSE. `message_id` is the upstream
-// x-amzn-requestid (Completions chunk ids); empty picks a random one.
+// x-amzn-requestid (Completions chunk ids); empty draws 16 hex digits from `stamper`, which
+// also gives `created` and the generated `msg_`, `resp_` and `call_` ids.
 std::unique_ptr<StreamTranslator> MakeBedrockToCompletionsStreamTranslator(
-    std::string model, std::string message_id, BedrockToolNames tool_names = {});
+    std::string model, std::string message_id, const Stamper& stamper,
+    BedrockToolNames tool_names = {});
 std::unique_ptr<StreamTranslator> MakeBedrockToMessagesStreamTranslator(
-    std::string model, BedrockToolNames tool_names = {});
+    std::string model, const Stamper& stamper, BedrockToolNames tool_names = {});
 std::unique_ptr<StreamTranslator> MakeBedrockToResponsesStreamTranslator(
-    std::string model, BedrockToolNames tool_names = {});
+    std::string model, const Stamper& stamper, BedrockToolNames tool_names = {});
 
 // InvokeModel embeddings response -> OpenAI embeddings. Cohere and Nova report the input token
 // count only in the x-amzn-bedrock-input-token-count header.

@@ -18,10 +18,8 @@ using chat::Find;
 std::string StringAt(const Json& object, std::string_view key);
 std::optional<int64_t> IntAt(const Json& object, std::string_view key);
 
-// Random lowercase hex, for generated ids; and a number in lowercase hex without padding.
-std::string RandomHex(int digits);
+// A number in lowercase hex without padding (Messages ids carry the time this way).
 std::string HexOf(uint64_t value);
-int64_t NowMillis();
 
 // Converse stop reason -> each client's vocabulary.
 std::string CompletionsFinishReason(std::string_view stop_reason);

@@ -16,9 +16,7 @@ using bedrock_internal::Find;
 using bedrock_internal::HexOf;
 using bedrock_internal::IntAt;
 using bedrock_internal::MessagesStopReason;
-using bedrock_internal::NowMillis;
 using bedrock_internal::OutputMessages;
-using bedrock_internal::RandomHex;
 using bedrock_internal::ReadConverseUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
@@ -99,6 +97,7 @@ Translated<ResponseTranslation> TranslateConverse(std::string_view body, Build b
 
 Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view upstream_body,
                                                              std::string_view model,
+                                                             const Stamper& stamper,
                                                              const BedrockToolNames& tool_names) {
   return TranslateConverse(upstream_body, [&](const ConverseResult& converse) {
     Json message = {{"role", "assistant"}};
@@ -125,10 +124,11 @@ Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view up
 
     std::string finish_reason = CompletionsFinishReason(converse.stop_reason);
     Json usage = CompletionsUsage(converse.usage != nullptr ? *converse.usage : Json::object());
+    int64_t now_millis = stamper.UnixMillis();
     Json body = {
-        {"id", "bedrock-" + std::to_string(NowMillis())},
+        {"id", "bedrock-" + std::to_string(now_millis)},
         {"object", "chat.completion"},
-        {"created", NowMillis() / 1000},
+        {"created", now_millis / 1000},
         {"model", model},
         {"choices",
          Json::array(
@@ -146,6 +146,7 @@ Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view up
 
 Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstream_body,
                                                           std::string_view model,
+                                                          const Stamper& stamper,
                                                           const BedrockToolNames& tool_names) {
   return TranslateConverse(upstream_body, [&](const ConverseResult& converse) {
     Json content = Json::array();
@@ -187,7 +188,7 @@ Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstr
       info.cached_input_tokens = read;
     }
     std::string stop_reason = MessagesStopReason(converse.stop_reason);
-    Json body = {{"id", "msg_" + HexOf(NowMillis()) + RandomHex(8)},
+    Json body = {{"id", "msg_" + HexOf(stamper.UnixMillis()) + stamper.Hex(8)},
                  {"type", "message"},
                  {"role", "assistant"},
                  {"content", std::move(content)},
@@ -204,6 +205,7 @@ Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstr
 
 Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upstream_body,
                                                            std::string_view model,
+                                                           const Stamper& stamper,
                                                            const BedrockToolNames& tool_names) {
   return TranslateConverse(upstream_body, [&](const ConverseResult& converse) {
     std::string status = ResponsesStatus(converse.stop_reason);
@@ -236,16 +238,16 @@ Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upst
     Json output = Json::array();
     if (!parts.empty()) {
       output.push_back({{"type", "message"},
-                        {"id", "msg_" + RandomHex(16)},
+                        {"id", stamper.Id("msg_")},
                         {"role", "assistant"},
                         {"status", item_status},
                         {"content", std::move(parts)}});
     }
     for (Json& call : function_calls) output.push_back(std::move(call));
 
-    Json body = {{"id", "resp_" + RandomHex(16)},
+    Json body = {{"id", stamper.Id("resp_")},
                  {"object", "response"},
-                 {"created_at", NowMillis() / 1000},
+                 {"created_at", stamper.UnixSeconds()},
                  {"model", model},
                  {"status", status},
                  {"output", std::move(output)}};

@@ -18,9 +18,7 @@ using bedrock_internal::Find;
 using bedrock_internal::HexOf;
 using bedrock_internal::IntAt;
 using bedrock_internal::MessagesStopReason;
-using bedrock_internal::NowMillis;
 using bedrock_internal::OutputMessages;
-using bedrock_internal::RandomHex;
 using bedrock_internal::ReadConverseUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
@@ -111,11 +109,12 @@ const Json* StartedToolUse(const Json& event) {
 
 class CompletionsStream : public ConverseStreamTranslator {
  public:
-  CompletionsStream(std::string model, std::string id, BedrockToolNames names)
+  CompletionsStream(std::string model, std::string id, const Stamper& stamper,
+                    BedrockToolNames names)
       : model_(std::move(model)),
-        id_(id.empty() ? RandomHex(16) : std::move(id)),
+        id_(id.empty() ? stamper.Hex(16) : std::move(id)),
         names_(std::move(names)),
-        created_(NowMillis() / 1000) {}
+        created_(stamper.UnixSeconds()) {}
 
  private:
   void OnEvent(std::string_view type, const Json& event, std::string& out) override {
@@ -224,13 +223,13 @@ class CompletionsStream : public ConverseStreamTranslator {
 
 class MessagesStream : public ConverseStreamTranslator {
  public:
-  MessagesStream(std::string model, BedrockToolNames names)
-      : model_(std::move(model)), names_(std::move(names)) {}
+  MessagesStream(std::string model, const Stamper& stamper, BedrockToolNames names)
+      : model_(std::move(model)), names_(std::move(names)), stamper_(stamper) {}
 
  private:
   void OnEvent(std::string_view type, const Json& event, std::string& out) override {
     if (type == "messageStart") {
-      Json message = {{"id", "msg_" + HexOf(NowMillis()) + RandomHex(8)},
+      Json message = {{"id", "msg_" + HexOf(stamper_.UnixMillis()) + stamper_.Hex(8)},
                       {"type", "message"},
                       {"role", "assistant"},
                       {"content", Json::array()},
@@ -353,6 +352,7 @@ class MessagesStream : public ConverseStreamTranslator {
 
   std::string model_;
   BedrockToolNames names_;
+  const Stamper stamper_;  // the message id is made when the message starts
   std::set<int64_t> open_blocks_;
   std::string stop_reason_;
 };
@@ -361,12 +361,13 @@ class MessagesStream : public ConverseStreamTranslator {
 
 class ResponsesStream : public ConverseStreamTranslator {
  public:
-  ResponsesStream(std::string model, BedrockToolNames names)
+  ResponsesStream(std::string model, const Stamper& stamper, BedrockToolNames names)
       : model_(std::move(model)),
         names_(std::move(names)),
-        response_id_("resp_" + RandomHex(16)),
-        message_id_("msg_" + RandomHex(16)),
-        created_at_(NowMillis() / 1000) {}
+        stamper_(stamper),
+        response_id_(stamper.Id("resp_")),
+        message_id_(stamper.Id("msg_")),
+        created_at_(stamper.UnixSeconds()) {}
 
  private:
   struct ToolCall {
@@ -421,7 +422,7 @@ class ResponsesStream : public ConverseStreamTranslator {
       return;
     }
     // The message item is output 0; tool calls follow in the order they start.
-    ToolCall call{"call_" + RandomHex(16), names_.Restore(StringAt(*tool_use, "name")), "",
+    ToolCall call{stamper_.Id("call_"), names_.Restore(StringAt(*tool_use, "name")), "",
                   next_output_index_++};
     tool_log_.Start(block, StringAt(*tool_use, "toolUseId"), call.name);
     Emit({{"type", "response.output_item.added"},
@@ -555,6 +556,7 @@ class ResponsesStream : public ConverseStreamTranslator {
 
   std::string model_;
   BedrockToolNames names_;
+  const Stamper stamper_;  // tool call item ids are drawn as the calls start
   std::string response_id_;
   std::string message_id_;
   int64_t created_at_;
@@ -623,19 +625,20 @@ class DetectObserver : public StreamTranslator {
 }  // namespace
 
 std::unique_ptr<StreamTranslator> MakeBedrockToCompletionsStreamTranslator(
-    std::string model, std::string message_id, BedrockToolNames tool_names) {
-  return std::make_unique<CompletionsStream>(std::move(model), std::move(message_id),
+    std::string model, std::string message_id, const Stamper& stamper,
+    BedrockToolNames tool_names) {
+  return std::make_unique<CompletionsStream>(std::move(model), std::move(message_id), stamper,
                                              std::move(tool_names));
 }
 
 std::unique_ptr<StreamTranslator> MakeBedrockToMessagesStreamTranslator(
-    std::string model, BedrockToolNames tool_names) {
-  return std::make_unique<MessagesStream>(std::move(model), std::move(tool_names));
+    std::string model, const Stamper& stamper, BedrockToolNames tool_names) {
+  return std::make_unique<MessagesStream>(std::move(model), stamper, std::move(tool_names));
 }
 
 std::unique_ptr<StreamTranslator> MakeBedrockToResponsesStreamTranslator(
-    std::string model, BedrockToolNames tool_names) {
-  return std::make_unique<ResponsesStream>(std::move(model), std::move(tool_names));
+    std::string model, const Stamper& stamper, BedrockToolNames tool_names) {
+  return std::make_unique<ResponsesStream>(std::move(model), stamper, std::move(tool_names));
 }
 
 std::unique_ptr<StreamTranslator> MakeBedrockDetectStreamObserver() {

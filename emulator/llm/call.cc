@@ -484,6 +484,7 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   call.options.project = provider.project_id.value_or("");
   call.options.provider = provider.kind;
   call.options.record_prompt = false;  // read by no part of the data plane; a copy of every message
+  call.options.stamper = setup.stamper;
   static const std::vector<std::pair<std::string, std::string>> kNoRoutes;
   call.route = ResolveRouteType(setup.ai != nullptr ? setup.ai->routes : kNoRoutes, request.path);
   call.input = InputFor(call.route);

@@ -52,6 +52,8 @@ struct ProviderSetup {
   bool auth_location_explicit = false;
   bool tls_policy = false;
   std::string tls_sni;
+  // The time and ids the call's translations stamp (`run`: the wall clock and random ids).
+  Stamper stamper = SystemStamper();
 };
 
 struct ClientRequest {

@@ -1,7 +1,5 @@
 #include "emulator/llm/chat_json.h"
 
-#include <chrono>
-
 #include "emulator/llm/json_codec.h"
 
 namespace agw::llm::chat {
@@ -153,12 +151,6 @@ std::optional<Json> ParseJson(std::string_view text) {
   Json parsed = ReadJson(text);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
-}
-
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace agw::llm::chat

@@ -126,6 +126,4 @@ std::optional<int64_t> ThinkingBudget(std::string_view effort);
 // Parses a JSON body; nullopt when it is not JSON.
 std::optional<Json> ParseJson(std::string_view text);
 
-int64_t UnixNow();
-
 }  // namespace agw::llm::chat

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -854,12 +853,6 @@ bool PromptBlocked(const Json& response) {
   return Find(Member(response, "promptFeedback"), "blockReason") != nullptr;
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The tool calls of a response as the log records them: the message, with arguments parsed.
 Json OutputMessage(const Json& tool_calls, std::string_view finish_reason) {
   Json content = Json::array();
@@ -916,8 +909,8 @@ Translated<Json> ParseBody(std::string_view body) {
 // chunk) is shown only on the terminal chunk so clients see one final total.
 class GeminiStreamTranslator : public StreamTranslator {
  public:
-  explicit GeminiStreamTranslator(std::string request_model)
-      : request_model_(std::move(request_model)), created_(chat::UnixNow()) {}
+  GeminiStreamTranslator(std::string request_model, const Stamper& stamper)
+      : request_model_(std::move(request_model)), created_(stamper.UnixSeconds()) {}
 
   void Feed(std::string_view upstream_bytes, std::string& out) override {
     parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Translate(event, out); });
@@ -1159,12 +1152,14 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
                             CompletionsRequestInfo(client_body, "", options.record_prompt)};
 }
 
-Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
+Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body,
+                                               const Stamper& stamper) {
   Translated<Json> parsed = ParseBody(upstream_body);
   if (!parsed) return tl::unexpected(parsed.error());
   const Json& upstream = *parsed;
+  int64_t now_millis = stamper.UnixMillis();
   std::string id(StringOr(upstream, "responseId"));
-  if (id.empty()) id = "vertex-gemini-" + std::to_string(NowMillis());
+  if (id.empty()) id = "vertex-gemini-" + std::to_string(now_millis);
 
   Json choices = Json::array();
   const Json* candidates = Find(upstream, "candidates");
@@ -1180,7 +1175,7 @@ Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
   }
   Json body = {{"id", id},
                {"object", "chat.completion"},
-               {"created", chat::UnixNow()},
+               {"created", now_millis / 1000},
                {"model", StringOr(upstream, "modelVersion")},
                {"choices", choices}};
   ResponseInfo info;
@@ -1197,8 +1192,9 @@ Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body) {
   return ResponseTranslation{std::move(body), std::move(info)};
 }
 
-std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request_model) {
-  return std::make_unique<GeminiStreamTranslator>(std::move(request_model));
+std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request_model,
+                                                             const Stamper& stamper) {
+  return std::make_unique<GeminiStreamTranslator>(std::move(request_model), stamper);
 }
 
 std::string GeminiError(int /*status*/, std::string_view upstream_body) {

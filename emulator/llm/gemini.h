@@ -21,12 +21,18 @@ namespace agw::llm {
 Translated<RequestTranslation> GeminiRequest(const Json& client_body,
                                              const ProviderOptions& options);
 
-// generateContent response -> OpenAI chat.completion (one choice per candidate).
-Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body);
+// generateContent response -> OpenAI chat.completion (one choice per candidate). `created`,
+// and the id of a response without a responseId (`vertex-gemini-<unix millis>`), come from
+// `stamper`.
+Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body,
+                                               const Stamper& stamper);
 
 // streamGenerateContent?alt=sse -> OpenAI chat.completion.chunk SSE ending in `[DONE]`.
-// `request_model` stands in for chunks that carry no modelVersion.
-std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request_model);
+// `request_model` stands in for chunks that carry no modelVersion. `created` (and the id of a
+// stream without a responseId, `vertex-gemini-<unix seconds>`) is the time `stamper` gives
+// when the translator is made.
+std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request_model,
+                                                             const Stamper& stamper);
 
 // A Google error body (`{"error":{code,message,status}}` or a one-element array of it) as the
 // OpenAI error an OpenAI client expects; a body that is not a Google error is returned as is.

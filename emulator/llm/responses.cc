@@ -1,11 +1,8 @@
 #include "emulator/llm/responses.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <utility>
 #include <vector>
@@ -37,14 +34,6 @@ std::optional<std::string> OptionalString(const Json& object, const char* key) {
 Json ParseOrNull(std::string_view text) {
   Json parsed = ReadJson(text);
   return parsed.is_discarded() ? Json() : parsed;
-}
-
-// Generated ids have upstream's shape: a prefix and 16 hex digits.
-std::string RandomId(std::string_view prefix) {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(engine()));
-  return std::string(prefix) + hex;
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -162,10 +151,10 @@ void FlushInputMessage(const char* role, Json& parts, Json& items) {
   parts = Json::array();
 }
 
-void FlushAssistantText(Json& parts, Json& items) {
+void FlushAssistantText(Json& parts, Json& items, const Stamper& stamper) {
   if (parts.empty()) return;
   items.push_back(Json{{"type", "message"},
-                       {"id", RandomId("msg_")},
+                       {"id", stamper.Id("msg_")},
                        {"role", "assistant"},
                        {"content", std::move(parts)},
                        {"status", "completed"}});
@@ -270,7 +259,8 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
   return {};
 }
 
-tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, Json& items) {
+tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, Json& items,
+                                                          const Stamper& stamper) {
   Json parts = Json::array();
   for (const Json& block : ContentBlocks(content)) {
     std::string type = StringValueOr(block, "type");
@@ -280,7 +270,7 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
       (*part)["annotations"] = Json::array();
       parts.push_back(std::move(*part));
     } else if (type == "tool_use") {
-      FlushAssistantText(parts, items);
+      FlushAssistantText(parts, items, stamper);
       const Json& input = Member(block, "input");
       std::string id = StringValueOr(block, "id");
       items.push_back(Json{{"type", "function_call"},
@@ -295,7 +285,7 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
       return CannotRepresent("messages assistant content block '" + type + "'");
     }
   }
-  FlushAssistantText(parts, items);
+  FlushAssistantText(parts, items, stamper);
   return {};
 }
 
@@ -796,10 +786,11 @@ class ResponsesPassthroughStream : public InspectingStream {
 // "event", as agentgateway does.
 class CompletionsToResponsesStream : public SseStreamTranslator {
  public:
-  CompletionsToResponsesStream()
-      : response_id_(RandomId("resp_")),
-        message_id_(RandomId("msg_")),
-        created_at_(chat::UnixNow()) {}
+  explicit CompletionsToResponsesStream(const Stamper& stamper)
+      : stamper_(stamper),
+        response_id_(stamper.Id("resp_")),
+        message_id_(stamper.Id("msg_")),
+        created_at_(stamper.UnixSeconds()) {}
 
  protected:
   void OnEvent(const SseEvent& event, std::string& out) override {
@@ -896,7 +887,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
     auto [entry, is_new] = tool_calls_.try_emplace(index);
     ToolCall& call = entry->second;
     if (is_new) {
-      call.item_id = RandomId("call_");
+      call.item_id = stamper_.Id("call_");
       call.output_index = next_output_index_++;
     }
     if (auto name = OptionalString(function, "name")) call.name = *name;
@@ -989,6 +980,7 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
     info_.output_messages = OutputMessages(std::move(parts), status);
   }
 
+  const Stamper stamper_;  // the ids of tool calls are drawn as they arrive
   const std::string response_id_;
   const std::string message_id_;
   const int64_t created_at_;
@@ -1007,6 +999,9 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 
 // Responses events -> Anthropic Messages events.
 class ResponsesToMessagesStream : public SseStreamTranslator {
+ public:
+  explicit ResponsesToMessagesStream(const Stamper& stamper) : stamper_(stamper) {}
+
  protected:
   void OnEvent(const SseEvent& event, std::string& out) override {
     if (event.data == "[DONE]") {
@@ -1117,7 +1112,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   void StartMessage(std::string& out) {
     if (started_) return;
     started_ = true;
-    Json message = Json{{"id", response_id_.value_or(RandomId("msg_"))},
+    Json message = Json{{"id", response_id_ ? *response_id_ : stamper_.Id("msg_")},
                         {"type", "message"},
                         {"role", "assistant"},
                         {"content", Json::array()},
@@ -1299,6 +1294,7 @@ class ResponsesToMessagesStream : public SseStreamTranslator {
   std::set<TextKey> open_text_blocks_;
   std::map<int64_t, ToolBlock> tool_blocks_;  // by output index
   std::map<int64_t, Json> logged_tool_calls_;
+  const Stamper stamper_;  // the message id when the upstream response has none
 };
 
 }  // namespace
@@ -1314,7 +1310,7 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
     std::string role = StringValueOr(message, "role");
     const Json& content = Member(message, "content");
     tl::expected<void, std::string> translated =
-        role == "assistant" ? TranslateAssistantMessage(content, input)
+        role == "assistant" ? TranslateAssistantMessage(content, input, options.stamper)
         : role == "system"  ? TranslateSystemMessage(content, input)
                             : TranslateUserMessage(content, input);
     if (!translated) return tl::unexpected(translated.error());
@@ -1405,8 +1401,8 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   return out;
 }
 
-std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator() {
-  return std::make_unique<ResponsesToMessagesStream>();
+std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator(const Stamper& stamper) {
+  return std::make_unique<ResponsesToMessagesStream>(stamper);
 }
 
 std::string ResponsesToMessagesError(int status, std::string_view upstream_body) {
@@ -1468,7 +1464,8 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
 }
 
 Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view upstream_body,
-                                                               std::string_view request_model) {
+                                                               std::string_view request_model,
+                                                               const Stamper& stamper) {
   Json completion = ParseOrNull(upstream_body);
   if (!completion.is_object())
     return tl::unexpected<std::string>("completions body is not a JSON object");
@@ -1479,7 +1476,7 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
   Json output = Json::array();
   if (const Json& content = Member(message, "content"); content.is_string()) {
     output.push_back(
-        MessageItem(RandomId("msg_"), Json::array({OutputTextPart(content)}), "completed"));
+        MessageItem(stamper.Id("msg_"), Json::array({OutputTextPart(content)}), "completed"));
   }
   for (const Json& tool_call : Member(message, "tool_calls")) {
     if (StringValueOr(tool_call, "type", "function") != "function") continue;
@@ -1490,17 +1487,19 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
   }
   Outcome outcome = OutcomeOfFinishReason(StringValueOr(choice, "finish_reason", "stop"));
   const Json& usage = Member(completion, "usage");
+  std::string response_id = stamper.Id("resp_");
   Json response = ResponsesObject(
-      RandomId("resp_"), std::string(request_model), chat::UnixNow(), outcome, std::move(output),
-      usage.is_object() ? ResponsesUsageFromChat(usage, false) : Json());
+      std::move(response_id), std::string(request_model), stamper.UnixSeconds(), outcome,
+      std::move(output), usage.is_object() ? ResponsesUsageFromChat(usage, false) : Json());
   ResponseTranslation out;
   out.info = ResponsesObjectInfo(response);
   out.body = std::move(response);
   return out;
 }
 
-std::unique_ptr<StreamTranslator> MakeCompletionsToResponsesStreamTranslator() {
-  return std::make_unique<CompletionsToResponsesStream>();
+std::unique_ptr<StreamTranslator> MakeCompletionsToResponsesStreamTranslator(
+    const Stamper& stamper) {
+  return std::make_unique<CompletionsToResponsesStream>(stamper);
 }
 
 std::string CompletionsToResponsesError(int status, std::string_view upstream_body) {

@@ -14,11 +14,13 @@
 
 namespace agw::llm {
 
-// Messages client, Responses upstream.
+// Messages client, Responses upstream. Assistant text in the history becomes message items whose
+// `msg_` ids are drawn from options.stamper.
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
                                                           const ProviderOptions& options);
 Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view upstream_body);
-std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator();
+// The stream's message id is the upstream response's id, else one drawn from `stamper`.
+std::unique_ptr<StreamTranslator> MakeResponsesToMessagesStreamTranslator(const Stamper& stamper);
 // An OpenAI-shaped upstream error as the Anthropic error the Messages client expects (type from
 // the upstream error, else from the status). A body that is not JSON becomes the message;
 // agentgateway answers 502 there instead.
@@ -28,9 +30,13 @@ std::string ResponsesToMessagesError(int status, std::string_view upstream_body)
 // client asked for: the Responses object reports it, not the upstream's model.
 Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_body,
                                                              const ProviderOptions& options);
+// The response's `resp_`, `msg_` (and, streamed, `call_`) ids and its `created_at` come from
+// `stamper`.
 Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view upstream_body,
-                                                               std::string_view request_model);
-std::unique_ptr<StreamTranslator> MakeCompletionsToResponsesStreamTranslator();
+                                                               std::string_view request_model,
+                                                               const Stamper& stamper);
+std::unique_ptr<StreamTranslator> MakeCompletionsToResponsesStreamTranslator(
+    const Stamper& stamper);
 // Google-shaped errors become OpenAI errors; OpenAI errors pass unchanged.
 std::string CompletionsToResponsesError(int status, std::string_view upstream_body);
 

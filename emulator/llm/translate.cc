@@ -173,11 +173,11 @@ Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
     if (input == InputFormat::kCompletions)
-      return BedrockToCompletionsResponse(upstream_body, options.model, names);
+      return BedrockToCompletionsResponse(upstream_body, options.model, options.stamper, names);
     if (input == InputFormat::kMessages)
-      return BedrockToMessagesResponse(upstream_body, options.model, names);
+      return BedrockToMessagesResponse(upstream_body, options.model, options.stamper, names);
     if (input == InputFormat::kResponses)
-      return BedrockToResponsesResponse(upstream_body, options.model, names);
+      return BedrockToResponsesResponse(upstream_body, options.model, options.stamper, names);
   }
   if (wire == W::kBedrockEmbeddings) return BedrockEmbeddingsResponse(upstream_body, options.model);
   if (wire == W::kBedrockRerank) return BedrockRerankResponse(upstream_body);
@@ -189,8 +189,8 @@ Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return CompletionsPassthroughResponse(upstream_body);
-      if (wire == W::kAnthropicMessages) return AnthropicResponse(upstream_body);
-      if (wire == W::kGeminiNative) return GeminiResponse(upstream_body);
+      if (wire == W::kAnthropicMessages) return AnthropicResponse(upstream_body, options.stamper);
+      if (wire == W::kGeminiNative) return GeminiResponse(upstream_body, options.stamper);
       break;
     case InputFormat::kMessages:
       if (wire == W::kAnthropicMessages) return AnthropicPassthroughResponse(upstream_body);
@@ -200,7 +200,7 @@ Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
     case InputFormat::kResponses:
       if (wire == W::kOpenAIResponses) return ResponsesPassthroughResponse(upstream_body);
       if (wire == W::kOpenAICompletions)
-        return CompletionsToResponsesResponse(upstream_body, options.model);
+        return CompletionsToResponsesResponse(upstream_body, options.model, options.stamper);
       break;
     case InputFormat::kGemini:
       if (wire == W::kGeminiNative) return GeminiNativeResponse(upstream_body);
@@ -237,29 +237,39 @@ std::unique_ptr<StreamTranslator> StreamFor(InputFormat input, WireFormat wire,
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
     if (input == InputFormat::kCompletions) {
       return MakeBedrockToCompletionsStreamTranslator(options.model, options.request_id,
-                                                      std::move(names));
+                                                      options.stamper, std::move(names));
     }
-    if (input == InputFormat::kMessages)
-      return MakeBedrockToMessagesStreamTranslator(options.model, std::move(names));
-    if (input == InputFormat::kResponses)
-      return MakeBedrockToResponsesStreamTranslator(options.model, std::move(names));
+    if (input == InputFormat::kMessages) {
+      return MakeBedrockToMessagesStreamTranslator(options.model, options.stamper,
+                                                   std::move(names));
+    }
+    if (input == InputFormat::kResponses) {
+      return MakeBedrockToResponsesStreamTranslator(options.model, options.stamper,
+                                                    std::move(names));
+    }
   }
   if (input == InputFormat::kDetect && options.provider == "bedrock")
     return MakeBedrockDetectStreamObserver();
   switch (input) {
     case InputFormat::kCompletions:
       if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();
-      if (wire == W::kAnthropicMessages) return MakeAnthropicStreamTranslator();
-      if (wire == W::kGeminiNative) return MakeGeminiStreamTranslator(options.model);
+      if (wire == W::kAnthropicMessages) return MakeAnthropicStreamTranslator(options.stamper);
+      if (wire == W::kGeminiNative) {
+        return MakeGeminiStreamTranslator(options.model, options.stamper);
+      }
       break;
     case InputFormat::kMessages:
       if (wire == W::kAnthropicMessages) return MakeAnthropicPassthroughStream();
       if (wire == W::kOpenAICompletions) return MakeCompletionsStreamTranslator();
-      if (wire == W::kOpenAIResponses) return MakeResponsesToMessagesStreamTranslator();
+      if (wire == W::kOpenAIResponses) {
+        return MakeResponsesToMessagesStreamTranslator(options.stamper);
+      }
       break;
     case InputFormat::kResponses:
       if (wire == W::kOpenAIResponses) return MakeResponsesPassthroughStreamTranslator();
-      if (wire == W::kOpenAICompletions) return MakeCompletionsToResponsesStreamTranslator();
+      if (wire == W::kOpenAICompletions) {
+        return MakeCompletionsToResponsesStreamTranslator(options.stamper);
+      }
       break;
     case InputFormat::kGemini:
       if (wire == W::kGeminiNative) return MakeGeminiNativeStreamTranslator();

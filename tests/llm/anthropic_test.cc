@@ -25,6 +25,11 @@ struct StreamRun {
 
 using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
 
+// The translator as `run` makes it: the wall clock and fresh random ids.
+std::unique_ptr<StreamTranslator> AnthropicToCompletionsStream() {
+  return MakeAnthropicStreamTranslator(SystemStamper());
+}
+
 StreamRun RunStream(StreamFactory make, std::string_view bytes, size_t slice) {
   std::unique_ptr<StreamTranslator> stream = make();
   StreamRun run;
@@ -83,8 +88,8 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
     StreamFactory make;
   };
   for (const Case& c : {
-           Case{"anthropic/stream_basic.json", &MakeAnthropicStreamTranslator},
-           Case{"anthropic/stream_tool.json", &MakeAnthropicStreamTranslator},
+           Case{"anthropic/stream_basic.json", &AnthropicToCompletionsStream},
+           Case{"anthropic/stream_tool.json", &AnthropicToCompletionsStream},
            Case{"anthropic/stream_thinking.json", &MakeAnthropicPassthroughStream},
            Case{"anthropic/stream_message_delta_usage.json", &MakeAnthropicPassthroughStream},
            Case{"completions/stream.json", &MakeCompletionsStreamTranslator},
@@ -96,7 +101,7 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
     std::string bytes = ReadFixture(c.fixture);
     REQUIRE(!bytes.empty());
     StreamRun whole = RunStream(c.make, bytes, bytes.size());
-    if (c.make == &MakeAnthropicStreamTranslator) CheckChunksWrittenAsDocuments(whole.out);
+    if (c.make == &AnthropicToCompletionsStream) CheckChunksWrittenAsDocuments(whole.out);
     for (size_t slice : {size_t{1}, size_t{2}, size_t{3}, size_t{13}}) {
       StreamRun cut = RunStream(c.make, bytes, slice);
       CHECK(WithoutCreated(cut.out) == WithoutCreated(whole.out));
@@ -114,7 +119,7 @@ TEST_CASE("Passthrough streams forward the upstream bytes unchanged") {
 }
 
 TEST_CASE("An Anthropic stream is translated event by event, [DONE] only at the end") {
-  std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
+  std::unique_ptr<StreamTranslator> stream = AnthropicToCompletionsStream();
   std::string out;
   stream->Feed(
       "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
@@ -137,7 +142,7 @@ TEST_CASE("An Anthropic stream is translated event by event, [DONE] only at the 
 TEST_CASE("Only a tool call's block start and end make chunks") {
   // Block starts and ends are read without a document unless they may be a tool call's: the
   // last of repeated `type` members decides, as it does for the document.
-  std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
+  std::unique_ptr<StreamTranslator> stream = AnthropicToCompletionsStream();
   std::string out;
   auto feed = [&](const Json& event) {
     stream->Feed("event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n",
@@ -172,7 +177,7 @@ TEST_CASE("Only a tool call's block start and end make chunks") {
 
 TEST_CASE("Text chunks after the first are the first chunk's words around the new text") {
   // An id and model that hold the words the chunk is cut at, and texts that need escaping.
-  std::unique_ptr<StreamTranslator> stream = MakeAnthropicStreamTranslator();
+  std::unique_ptr<StreamTranslator> stream = AnthropicToCompletionsStream();
   std::string out;
   Json start = {{"type", "message_start"},
                 {"message",

@@ -19,6 +19,14 @@ using RequestFunction = Translated<RequestTranslation> (*)(const Json&, const Pr
 using ResponseFunction = Translated<ResponseTranslation> (*)(std::string_view);
 using StreamFactory = std::unique_ptr<StreamTranslator> (*)();
 
+// The translations as `run` makes them: the wall clock and fresh random ids.
+Translated<ResponseTranslation> AnthropicResponseNow(std::string_view body) {
+  return AnthropicResponse(body, SystemStamper());
+}
+std::unique_ptr<StreamTranslator> AnthropicStreamNow() {
+  return MakeAnthropicStreamTranslator(SystemStamper());
+}
+
 Result Payload(const Translated<RequestTranslation>& translated) {
   if (!translated) return tl::unexpected(translated.error());
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
@@ -103,7 +111,7 @@ void RegisterAnthropicVariants(Registry& registry) {
 
   registry.Add("response", "anthropic", CountTokensPayload, "anthropic");
   registry.Add("response", "messages-messages", ResponseRunner(AnthropicPassthroughResponse));
-  registry.Add("response", "messages-completions", ResponseRunner(AnthropicResponse));
+  registry.Add("response", "messages-completions", ResponseRunner(AnthropicResponseNow));
   registry.Add("response", "messages-detect", ResponseRunner(DetectResponse));
   registry.Add("response", "completions-completions",
                ResponseRunner(CompletionsPassthroughResponse));
@@ -112,8 +120,7 @@ void RegisterAnthropicVariants(Registry& registry) {
 
   registry.Add("response", "messages-messages-streaming",
                StreamRunner(MakeAnthropicPassthroughStream));
-  registry.Add("response", "messages-completions-streaming",
-               StreamRunner(MakeAnthropicStreamTranslator));
+  registry.Add("response", "messages-completions-streaming", StreamRunner(AnthropicStreamNow));
   registry.Add("response", "messages-detect-streaming", StreamRunner(MakeDetectStreamTranslator));
   registry.Add("response", "completions-completions-streaming",
                StreamRunner(MakeCompletionsPassthroughStream));

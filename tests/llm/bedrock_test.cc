@@ -215,12 +215,13 @@ TEST_CASE("tool names Converse would reject are renamed and restored") {
                {{{"toolUse",
                   {{"toolUseId", "t1"}, {"name", renamed}, {"input", Json::object()}}}}})}}}}},
       {"stopReason", "tool_use"}};
-  auto response = BedrockToCompletionsResponse(upstream.dump(), "m", names);
+  auto response = BedrockToCompletionsResponse(upstream.dump(), "m", SystemStamper(), names);
   REQUIRE(response);
   CHECK(response->body["choices"][0]["message"]["tool_calls"][0]["function"]["name"] ==
         "weather.get");
   auto unrenamed = BedrockToCompletionsResponse(
-      upstream.dump().replace(upstream.dump().find(renamed), renamed.size(), second), "m", names);
+      upstream.dump().replace(upstream.dump().find(renamed), renamed.size(), second), "m",
+      SystemStamper(), names);
   REQUIRE(unrenamed);
   CHECK(unrenamed->body["choices"][0]["message"]["tool_calls"][0]["function"]["name"] ==
         "weather_get");
@@ -252,6 +253,113 @@ TEST_CASE("remote image URLs cannot be sent to Converse") {
   CHECK_THAT(translated.error(), Catch::StartsWith("unsupported conversion: bedrock image inputs"));
 }
 
+TEST_CASE("Bedrock requests Converse cannot carry fail with the whole message") {
+  const std::string kUnsupported = "unsupported conversion: bedrock ";
+  auto completions = [](const char* content) {
+    return std::string(R"({"model":"m","messages":[{"role":"user","content":[)") + content + "]}]}";
+  };
+  auto responses = [](const char* role, const char* content) {
+    return std::string(R"({"model":"m","input":[{"role":")") + role + R"(","content":[)" + content +
+           "]}]}";
+  };
+  struct Named {
+    std::string body;
+    Translated<RequestTranslation> (*translate)(const Json&, const ProviderOptions&,
+                                                const BedrockRequestContext&);
+    std::string error;
+  };
+  const std::vector<Named> cases = {
+      {R"({"model":"m"})", CompletionsToBedrockRequest, "missing field: messages"},
+      {R"({"model":"m","max_tokens":5})", MessagesToBedrockRequest, "missing field: messages"},
+      {completions(R"({"type":"image_url","image_url":{"url":"https://x/cat.png"}})"),
+       CompletionsToBedrockRequest,
+       kUnsupported +
+           "image inputs must be base64 data URLs; remote URLs and file_ids are unsupported"},
+      {completions(R"({"type":"image_url","image_url":{"url":"data:image/png,abc"}})"),
+       CompletionsToBedrockRequest, kUnsupported + "image data URLs must be base64-encoded"},
+      {completions(R"({"type":"image_url","image_url":{"url":"data:text/plain;base64,YQ=="}})"),
+       CompletionsToBedrockRequest,
+       kUnsupported + "image inputs must use a non-empty image/* media type"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
+          {"type":"image","source":{"type":"url","url":"https://x/cat.png"}}]}]})",
+       MessagesToBedrockRequest,
+       kUnsupported +
+           "image source must be base64 (media_type + data); URL image sources are unsupported"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
+          {"type":"image","source":{"type":"base64","media_type":"image/","data":"YQ=="}}]}]})",
+       MessagesToBedrockRequest,
+       kUnsupported + "image inputs must use a non-empty image/* media type"},
+      {responses("assistant", R"({"type":"input_image","image_url":"data:image/png;base64,YQ=="})"),
+       ResponsesToBedrockRequest,
+       kUnsupported + "image inputs are only supported on user messages"},
+      {responses("assistant", R"({"type":"input_file","file_data":"YQ==","filename":"a.pdf"})"),
+       ResponsesToBedrockRequest,
+       kUnsupported + "document inputs are only supported on user messages"},
+      {responses("system", R"({"type":"input_image","image_url":"data:image/png;base64,YQ=="})"),
+       ResponsesToBedrockRequest,
+       kUnsupported + "image inputs are only supported on user messages"},
+      {responses("developer", R"({"type":"input_file","file_data":"YQ==","filename":"a.pdf"})"),
+       ResponsesToBedrockRequest,
+       kUnsupported + "document inputs are only supported on user messages"},
+      {responses("user", R"({"type":"input_image","image_url":"https://x/cat.png"})"),
+       ResponsesToBedrockRequest,
+       kUnsupported +
+           "image inputs must be base64 data URLs; remote URLs and file_ids are unsupported"},
+      {responses("user", R"({"type":"input_file","file_url":"https://x/a.pdf"})"),
+       ResponsesToBedrockRequest,
+       kUnsupported + "file inputs must be base64 data URLs; remote URLs are unsupported"},
+      {responses("user", R"({"type":"input_file","file_id":"file-1"})"), ResponsesToBedrockRequest,
+       kUnsupported +
+           "file inputs must supply file_data or a base64 data URL in file_url; file_id is "
+           "unsupported"},
+      {responses("user", R"({"type":"input_file","file_data":"data:application/pdf,YQ=="})"),
+       ResponsesToBedrockRequest, kUnsupported + "file data URLs must be base64-encoded"},
+      {responses("user", R"({"type":"input_file","file_data":"YQ==","filename":"a.bin"})"),
+       ResponsesToBedrockRequest,
+       kUnsupported +
+           "document format could not be determined; provide a filename with a supported "
+           "extension (pdf, csv, doc, docx, xls, xlsx, html, txt, md)"},
+  };
+  for (const Named& c : cases) {
+    INFO(c.body);
+    Translated<RequestTranslation> translated = c.translate(Json::parse(c.body), {}, {});
+    REQUIRE_FALSE(translated);
+    CHECK(translated.error() == c.error);
+  }
+
+  // A tool result image Converse cannot take is left out instead.
+  auto tool_result = MessagesToBedrockRequest(
+      Json::parse(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
+          {"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"ok"},
+           {"type":"image","source":{"type":"url","url":"https://x/cat.png"}}]}]}]})"),
+      {});
+  REQUIRE(tool_result);
+  CHECK(tool_result->body["messages"][0]["content"][0]["toolResult"]["content"] ==
+        Json::parse(R"([{"text":"ok"}])"));
+
+  ProviderOptions titan{"amazon.titan-embed-text-v2:0", "us-west-2", ""};
+  ProviderOptions nova{"amazon.nova-2-multimodal-embeddings-v1:0", "us-west-2", ""};
+  auto embeddings_error = [](const char* body, const ProviderOptions& options) {
+    auto translated = EmbeddingsToBedrockRequest(Json::parse(body), options);
+    return translated ? std::string("(translated)") : translated.error();
+  };
+  CHECK(embeddings_error(R"({"input":["a","b"]})", titan) ==
+        "failed to parse request: Titan requires a single string input");
+  CHECK(embeddings_error(R"({"input":["a","b"]})", nova) ==
+        "failed to parse request: Nova requires a single string input");
+  // nlohmann's own exceptions become errors at the translation's adapter.
+  CHECK(embeddings_error(R"({"model":"m"})", titan) ==
+        "failed to parse request: [json.exception.out_of_range.403] key 'input' not found");
+
+  auto rerank = RerankToBedrockRequest(Json::parse(R"({"query":"q","documents":[]})"),
+                                       {"cohere.rerank-v3-5:0", "us-west-2", ""});
+  REQUIRE_FALSE(rerank);
+  CHECK(rerank.error() == "missing field: rerank documents");
+  auto cohere = RerankToCohereRequest(Json::parse(R"({"query":1,"documents":[]})"), {});
+  REQUIRE_FALSE(cohere);
+  CHECK(cohere.error() == "failed to parse request: rerank needs a query and documents");
+}
+
 // Blanks what differs between two runs: generated ids and timestamps.
 std::string Stable(const std::string& sse) {
   static const std::regex kVolatile(
@@ -263,9 +371,9 @@ TEST_CASE("ConverseStream translates the same whether bytes come one by one or a
   for (const char* fixture : {"basic.bin", "tool.bin", "reasoning.bin"}) {
     std::string upstream = test::ReadUpstreamFixture(std::string("response/bedrock/") + fixture);
     auto make = [](int kind) -> std::unique_ptr<StreamTranslator> {
-      if (kind == 0) return MakeBedrockToCompletionsStreamTranslator("m", "id");
-      if (kind == 1) return MakeBedrockToMessagesStreamTranslator("m");
-      return MakeBedrockToResponsesStreamTranslator("m");
+      if (kind == 0) return MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
+      if (kind == 1) return MakeBedrockToMessagesStreamTranslator("m", SystemStamper());
+      return MakeBedrockToResponsesStreamTranslator("m", SystemStamper());
     };
     for (int kind = 0; kind < 3; ++kind) {
       auto whole = make(kind);
@@ -289,7 +397,7 @@ TEST_CASE("ConverseStream translates the same whether bytes come one by one or a
 
 TEST_CASE("nothing is sent before an event is complete, and each event as soon as it is") {
   std::string start = Encode(Event("messageStart", R"({"role":"assistant"})"));
-  auto translator = MakeBedrockToCompletionsStreamTranslator("m", "id");
+  auto translator = MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
   std::string out;
   translator->Feed(std::string_view(start).substr(0, start.size() - 1), out);
   CHECK(out.empty());
@@ -304,11 +412,11 @@ TEST_CASE("AWS exceptions in a stream become error events for Messages and Respo
                                    {":message-type", "exception"}},
                                   R"({"message":"Too many requests"})"};
   std::string bytes = Encode(exception);
-  auto messages = MakeBedrockToMessagesStreamTranslator("m");
+  auto messages = MakeBedrockToMessagesStreamTranslator("m", SystemStamper());
   std::string out;
   messages->Feed(bytes, out);
   CHECK_THAT(out, Catch::StartsWith("event: error\ndata: "));
-  auto completions = MakeBedrockToCompletionsStreamTranslator("m", "id");
+  auto completions = MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
   std::string completions_out;
   completions->Feed(bytes, completions_out);
   CHECK(completions_out.empty());
@@ -317,7 +425,7 @@ TEST_CASE("AWS exceptions in a stream become error events for Messages and Respo
 TEST_CASE("a broken ConverseStream ends without [DONE]") {
   std::string bad = Encode(Event("messageStart", "{}"));
   bad[9] ^= 1;
-  auto translator = MakeBedrockToCompletionsStreamTranslator("m", "id");
+  auto translator = MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
   std::string out;
   translator->Feed(bad, out);
   translator->Finish(out);
@@ -327,15 +435,15 @@ TEST_CASE("a broken ConverseStream ends without [DONE]") {
 TEST_CASE("upstream bodies of the wrong shape fail the translation instead of throwing") {
   for (const char* body : {"not json", "[]", R"({"output":{}})",
                            R"({"output":{"message":{"content":[{"text":7}]}},"stopReason":1})"}) {
-    CHECK_FALSE(BedrockToCompletionsResponse(body, "m"));
-    CHECK_FALSE(BedrockToMessagesResponse(body, "m"));
-    CHECK_FALSE(BedrockToResponsesResponse(body, "m"));
+    CHECK_FALSE(BedrockToCompletionsResponse(body, "m", SystemStamper()));
+    CHECK_FALSE(BedrockToMessagesResponse(body, "m", SystemStamper()));
+    CHECK_FALSE(BedrockToResponsesResponse(body, "m", SystemStamper()));
   }
   CHECK_FALSE(BedrockEmbeddingsResponse(R"({"embeddings":{"int8":[[1]]}})", "cohere.embed-v4"));
   CHECK_FALSE(BedrockRerankResponse(R"({"results":[7]})"));
   CHECK_FALSE(CompletionsToBedrockRequest(Json::parse(R"({"model":"m"})"), {}));
 
-  auto translator = MakeBedrockToMessagesStreamTranslator("m");
+  auto translator = MakeBedrockToMessagesStreamTranslator("m", SystemStamper());
   std::string out;
   translator->Feed(
       Encode(Event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":7}})")), out);

@@ -139,24 +139,27 @@ void RegisterRequests(Registry& registry) {
 
 void RegisterResponses(Registry& registry) {
   registry.Add("response", "bedrock-completions", [](const Fixture& f) {
-    return Response(BedrockToCompletionsResponse(f.bytes, kRequestModel));
+    return Response(BedrockToCompletionsResponse(f.bytes, kRequestModel, SystemStamper()));
   });
   registry.Add("response", "bedrock-messages", [](const Fixture& f) {
-    return Response(BedrockToMessagesResponse(f.bytes, kRequestModel));
+    return Response(BedrockToMessagesResponse(f.bytes, kRequestModel, SystemStamper()));
   });
   registry.Add("response", "bedrock-responses", [](const Fixture& f) {
-    return Response(BedrockToResponsesResponse(f.bytes, kRequestModel));
+    return Response(BedrockToResponsesResponse(f.bytes, kRequestModel, SystemStamper()));
   });
   registry.Add("response", "bedrock-completions-streaming", [](const Fixture& f) {
     // The golden's upstream x-amzn-requestid.
-    return Stream(
-        MakeBedrockToCompletionsStreamTranslator(std::string(kRequestModel), "request_id"), f);
+    return Stream(MakeBedrockToCompletionsStreamTranslator(std::string(kRequestModel), "request_id",
+                                                           SystemStamper()),
+                  f);
   });
   registry.Add("response", "bedrock-messages-streaming", [](const Fixture& f) {
-    return Stream(MakeBedrockToMessagesStreamTranslator(std::string(kRequestModel)), f);
+    return Stream(
+        MakeBedrockToMessagesStreamTranslator(std::string(kRequestModel), SystemStamper()), f);
   });
   registry.Add("response", "bedrock-responses-streaming", [](const Fixture& f) {
-    return Stream(MakeBedrockToResponsesStreamTranslator(std::string(kRequestModel)), f);
+    return Stream(
+        MakeBedrockToResponsesStreamTranslator(std::string(kRequestModel), SystemStamper()), f);
   });
   registry.Add(
       "response", "bedrock",

@@ -124,7 +124,8 @@ TEST_CASE("Thought signatures ride in tool call ids both ways") {
   Translated<ResponseTranslation> response = GeminiResponse(R"({"responseId":"r1",
     "candidates":[{"content":{"parts":[
       {"functionCall":{"name":"f","args":{}},"thoughtSignature":"c2ln"},
-      {"functionCall":{"name":"g","args":{"y":2}}}]},"finishReason":"STOP"}]})");
+      {"functionCall":{"name":"g","args":{"y":2}}}]},"finishReason":"STOP"}]})",
+                                                            SystemStamper());
   REQUIRE(response);
   const Json& calls = response->body["choices"][0]["message"]["tool_calls"];
   CHECK(calls[0]["id"] == "call_r1_0__thought__c2ln");
@@ -154,7 +155,8 @@ TEST_CASE("Generation settings: cached content, Gemini 3 thinking levels, finish
       R"({"candidates":[{"content":{"parts":[{"text":"par"}]},"finishReason":"MAX_TOKENS"},
                         {"content":{"parts":[{"text":"no"}]},"finishReason":"SAFETY"}],
           "usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,
-                           "cachedContentTokenCount":1}})");
+                           "cachedContentTokenCount":1}})",
+      SystemStamper());
   REQUIRE(truncated);
   CHECK(truncated->body["choices"][0]["finish_reason"] == "length");
   CHECK(truncated->body["choices"][1]["finish_reason"] == "content_filter");
@@ -196,10 +198,10 @@ constexpr std::string_view kTextStream =
     "\"thoughtsTokenCount\":3,\"totalTokenCount\":9}}\r\n\r\n";
 
 TEST_CASE("Gemini streams translate the same however the bytes are cut") {
-  auto whole = MakeGeminiStreamTranslator("fallback");
+  auto whole = MakeGeminiStreamTranslator("fallback", SystemStamper());
   std::string expected = test::FeedInSlices(*whole, kTextStream, kTextStream.size());
   for (size_t slice = 1; slice < 40; ++slice) {
-    auto translator = MakeGeminiStreamTranslator("fallback");
+    auto translator = MakeGeminiStreamTranslator("fallback", SystemStamper());
     std::string out = test::FeedInSlices(*translator, kTextStream, slice);
     // `created` is the translator's clock; compare everything else.
     std::vector<Json> got = DataEvents(out);
@@ -230,7 +232,7 @@ TEST_CASE("Gemini streams translate the same however the bytes are cut") {
 }
 
 TEST_CASE("A stream blocked at the prompt ends with content_filter") {
-  auto translator = MakeGeminiStreamTranslator("gemini-2.5-pro");
+  auto translator = MakeGeminiStreamTranslator("gemini-2.5-pro", SystemStamper());
   std::string out = test::FeedInSlices(
       *translator, "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\n\n", 3);
   std::vector<Json> events = DataEvents(out);

@@ -87,12 +87,14 @@ void RegisterGeminiVariants(Registry& registry) {
 
   registry.Add(
       "response", "vertex-gemini-completions",
-      [](const Fixture& fixture) { return ResponseResult(GeminiResponse(fixture.bytes)); },
+      [](const Fixture& fixture) {
+        return ResponseResult(GeminiResponse(fixture.bytes, SystemStamper()));
+      },
       "vertex-gemini");
   registry.Add(
       "response", "vertex-gemini-completions-streaming",
       [](const Fixture& fixture) {
-        auto translator = MakeGeminiStreamTranslator("input-model");
+        auto translator = MakeGeminiStreamTranslator("input-model", SystemStamper());
         return StreamResult(*translator, fixture.bytes);
       },
       "vertex-gemini");

@@ -38,20 +38,20 @@ TEST_CASE("Translated Responses streams do not depend on how the upstream bytes 
   const std::string chat =
       test::ReadUpstreamFixture("response/completions/stream_tool_empty_content.json");
   const std::string responses = test::ReadUpstreamFixture("response/responses/stream.json");
-  auto whole = MakeCompletionsToResponsesStreamTranslator();
-  auto bytewise = MakeCompletionsToResponsesStreamTranslator();
+  auto whole = MakeCompletionsToResponsesStreamTranslator(SystemStamper());
+  auto bytewise = MakeCompletionsToResponsesStreamTranslator(SystemStamper());
   CHECK(WithoutGeneratedIds(test::FeedInSlices(*bytewise, chat, 1)) ==
         WithoutGeneratedIds(test::FeedInSlices(*whole, chat, chat.size())));
 
-  auto messages_whole = MakeResponsesToMessagesStreamTranslator();
-  auto messages_bytewise = MakeResponsesToMessagesStreamTranslator();
+  auto messages_whole = MakeResponsesToMessagesStreamTranslator(SystemStamper());
+  auto messages_bytewise = MakeResponsesToMessagesStreamTranslator(SystemStamper());
   CHECK(test::FeedInSlices(*messages_bytewise, responses, 1) ==
         test::FeedInSlices(*messages_whole, responses, responses.size()));
 }
 
 TEST_CASE("A translated stream sends each event as soon as its upstream event is complete") {
   const std::string chat = test::ReadUpstreamFixture("response/completions/stream.json");
-  auto translator = MakeCompletionsToResponsesStreamTranslator();
+  auto translator = MakeCompletionsToResponsesStreamTranslator(SystemStamper());
   std::string client;
   size_t first_event_end = chat.find("\n\n") + 2;
   translator->Feed(std::string_view(chat).substr(0, first_event_end - 1), client);
@@ -67,7 +67,7 @@ TEST_CASE("A chat stream cut off before [DONE] still ends the Responses stream")
       "data: "
       "{\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
       "\"finish_reason\":\"length\"}]}\n\n";
-  auto translator = MakeCompletionsToResponsesStreamTranslator();
+  auto translator = MakeCompletionsToResponsesStreamTranslator(SystemStamper());
   std::string client = test::FeedInSlices(*translator, chunk, chunk.size());
   CHECK(client.find("\"type\":\"response.incomplete\"") != std::string::npos);
   CHECK(client.find("\"reason\":\"max_tokens\"") != std::string::npos);
@@ -127,7 +127,7 @@ TEST_CASE("A content-filtered chat answer is a failed Responses object") {
   auto translated = CompletionsToResponsesResponse(
       R"({"choices":[{"index":0,"message":{"role":"assistant","content":""},
           "finish_reason":"content_filter"}]})",
-      "client-model");
+      "client-model", SystemStamper());
   REQUIRE(translated);
   CHECK(translated->body["status"] == "failed");
   CHECK(translated->body["error"] ==

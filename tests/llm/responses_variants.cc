@@ -72,13 +72,15 @@ void RegisterResponses(Registry& registry) {
   registry.Add(
       "response", "completions-responses",
       [](const Fixture& fixture) {
-        return Response(CompletionsToResponsesResponse(fixture.bytes, "input-model"));
+        return Response(
+            CompletionsToResponsesResponse(fixture.bytes, "input-model", SystemStamper()));
       },
       "completions");
   registry.Add(
       "response", "completions-responses-streaming",
       [](const Fixture& fixture) {
-        return ResponsesStream(MakeCompletionsToResponsesStreamTranslator(), fixture.bytes);
+        return ResponsesStream(MakeCompletionsToResponsesStreamTranslator(SystemStamper()),
+                               fixture.bytes);
       },
       "completions");
   registry.Add(
@@ -99,7 +101,7 @@ void RegisterResponses(Registry& registry) {
   registry.Add(
       "response", "responses-messages-streaming",
       [](const Fixture& fixture) {
-        auto translator = MakeResponsesToMessagesStreamTranslator();
+        auto translator = MakeResponsesToMessagesStreamTranslator(SystemStamper());
         return Result(StreamPayload(FeedInSlices(*translator, fixture.bytes), Json::object()));
       },
       "responses");
