@@ -10,6 +10,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/sse_stream.h"
 
 namespace agw::llm {
 namespace {
@@ -326,10 +327,13 @@ QuickEvent ReadQuickEvent(std::string_view data) {
   return event;
 }
 
-// What the gateway learns from an Anthropic event stream, whether it translates it or not.
+// What the gateway learns from an Anthropic event stream, whether it translates it or not,
+// written into the stream's `info` (which must outlive this).
 class AnthropicStreamUsage {
  public:
-  AnthropicStreamUsage() { info_.completion = std::vector<std::string>{""}; }
+  explicit AnthropicStreamUsage(ResponseInfo& info) : info_(info) {
+    info_.completion = std::vector<std::string>{""};
+  }
 
   void Observe(const Json& event) {
     std::string type = StringAt(event, {"type"}).value_or("");
@@ -374,8 +378,6 @@ class AnthropicStreamUsage {
   // Observe for a content_block_stop event, which needs nothing of the event.
   void ObserveBlockStop() { UpdateOutputMessages(); }
 
-  const ResponseInfo& info() const { return info_; }
-
  private:
   // Later events restate the counters they carry; the last value wins.
   void TakeUsage(const Json& usage) {
@@ -397,15 +399,14 @@ class AnthropicStreamUsage {
     }
   }
 
-  ResponseInfo info_;
+  ResponseInfo& info_;
   std::map<int64_t, chat::StreamedToolCall> tools_;  // by content block index
   std::optional<std::string> stop_reason_;
 };
 
-class AnthropicPassthroughStream : public chat::SseJsonStream {
+class AnthropicPassthroughStream : public SseJsonStream {
  public:
-  AnthropicPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
-  const ResponseInfo& info() const override { return usage_.info(); }
+  AnthropicPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true), usage_(info_) {}
 
  protected:
   bool OnEventText(const SseEvent& event, std::string&) override {
@@ -424,11 +425,12 @@ class AnthropicPassthroughStream : public chat::SseJsonStream {
 };
 
 // Anthropic events -> OpenAI chunks (llm-dataplane.md 6.2).
-class AnthropicToCompletionsStream : public chat::SseJsonStream {
+class AnthropicToCompletionsStream : public SseJsonStream {
  public:
   explicit AnthropicToCompletionsStream(const Stamper& stamper)
-      : SseJsonStream(/*forwards_upstream=*/false), created_(stamper.UnixSeconds()) {}
-  const ResponseInfo& info() const override { return usage_.info(); }
+      : SseJsonStream(/*forwards_upstream=*/false),
+        usage_(info_),
+        created_(stamper.UnixSeconds()) {}
 
  protected:
   bool OnEventText(const SseEvent& event, std::string& out) override {

@@ -94,22 +94,6 @@ std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToo
   return Json::array({ToolCallOutputMessage(std::move(parts), finish_reason)});
 }
 
-void SseJsonStream::Feed(std::string_view upstream_bytes, std::string& out) {
-  if (forwards_upstream_) out.append(upstream_bytes);
-  parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Deliver(event, out); });
-}
-
-void SseJsonStream::Finish(std::string& out) {
-  parser_.Finish([&](const SseEvent& event) { Deliver(event, out); });
-  OnEnd(out);
-}
-
-void SseJsonStream::Deliver(const SseEvent& event, std::string& out) {
-  if (OnEventText(event, out)) return;
-  std::optional<Json> data = ParseJson(event.data);
-  OnEvent(event, data && data->is_object() ? &*data : nullptr, out);
-}
-
 std::string AnthropicErrorType(int status) {
   switch (status) {
     case 400:

@@ -13,8 +13,6 @@
 #include <utility>
 
 #include "emulator/llm/llm_info.h"
-#include "emulator/llm/sse.h"
-#include "emulator/llm/stream.h"
 
 namespace agw::llm::chat {
 
@@ -88,31 +86,6 @@ struct StreamedToolCall {
 // index; nullopt when there were none.
 std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
                                              const std::optional<std::string>& finish_reason);
-
-// A translator of an upstream SSE stream: every event reaches OnEvent as it completes, with
-// its data parsed when that is a JSON object (nullptr otherwise), and OnEnd follows the last
-// event of a stream that ended normally. A passthrough stream (`forwards_upstream`) copies the
-// upstream bytes to the client before reading them; the others write only what they emit.
-class SseJsonStream : public StreamTranslator {
- public:
-  void Feed(std::string_view upstream_bytes, std::string& out) final;
-  void Finish(std::string& out) final;
-
- protected:
-  explicit SseJsonStream(bool forwards_upstream) : forwards_upstream_(forwards_upstream) {}
-
-  virtual void OnEvent(const SseEvent& event, const Json* data, std::string& out) = 0;
-  // A chance to take an event from its text without parsing it into a Json (which costs more
-  // than the rest of a passthrough stream): true when taken, and OnEvent is then not called.
-  virtual bool OnEventText(const SseEvent& event, std::string& out) { return false; }
-  virtual void OnEnd(std::string& out) {}
-
- private:
-  void Deliver(const SseEvent& event, std::string& out);
-
-  SseParser parser_;
-  bool forwards_upstream_;
-};
 
 // Anthropic's error type for an HTTP status, when the upstream named none.
 std::string AnthropicErrorType(int status);

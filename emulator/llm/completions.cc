@@ -11,6 +11,7 @@
 #include "emulator/llm/openai_chunk.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/sse_stream.h"
 
 namespace agw::llm {
 namespace {
@@ -319,10 +320,9 @@ void TakeOpenAIUsage(const Json& usage, ResponseInfo& info) {
 // ---- streams ----
 
 // Usage and output the gateway collects from OpenAI chunks it passes through unchanged.
-class CompletionsPassthroughStream : public chat::SseJsonStream {
+class CompletionsPassthroughStream : public SseJsonStream {
  public:
   CompletionsPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
-  const ResponseInfo& info() const override { return info_; }
 
  protected:
   bool OnEventText(const SseEvent& event, std::string&) override {
@@ -375,17 +375,15 @@ class CompletionsPassthroughStream : public chat::SseJsonStream {
     }
   }
 
-  ResponseInfo info_;
   std::map<int64_t, chat::StreamedToolCall> tools_;  // by OpenAI tool index
   std::optional<std::string> finish_reason_;
 };
 
 // OpenAI chunks -> Anthropic events (llm-dataplane.md 6.3). Blocks are opened lazily: a text
 // block on the first non-empty content, a tool_use block once the tool's name is known.
-class CompletionsToMessagesStream : public chat::SseJsonStream {
+class CompletionsToMessagesStream : public SseJsonStream {
  public:
   CompletionsToMessagesStream() : SseJsonStream(/*forwards_upstream=*/false) {}
-  const ResponseInfo& info() const override { return info_; }
 
  protected:
   void OnEvent(const SseEvent& event, const Json* chunk, std::string& out) override {
@@ -518,7 +516,6 @@ class CompletionsToMessagesStream : public chat::SseJsonStream {
     out.append(EncodeSseEvent(event["type"].get<std::string>(), WriteJson(event)));
   }
 
-  ResponseInfo info_;
   bool started_ = false;
   bool finished_ = false;
   int64_t next_block_ = 0;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "emulator/llm/chat_json.h"
+#include "emulator/llm/sse_stream.h"
 
 namespace agw::llm {
 namespace {
@@ -36,18 +37,14 @@ void SetIfFound(std::optional<T>& field, std::optional<T> value) {
   if (value) field = std::move(value);
 }
 
-class DetectStream : public chat::SseJsonStream {
+class DetectStream : public SseJsonStream {
  public:
   DetectStream() : SseJsonStream(/*forwards_upstream=*/true) {}
-  const ResponseInfo& info() const override { return info_; }
 
  protected:
   void OnEvent(const SseEvent&, const Json* data, std::string&) override {
     if (data != nullptr) ReadDetectedUsage(*data, info_);
   }
-
- private:
-  ResponseInfo info_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/sse_stream.h"
 
 namespace agw::llm {
 
@@ -907,32 +908,25 @@ Translated<Json> ParseBody(std::string_view body) {
 // Gemini SSE chunks -> OpenAI chunks, one out per chunk in. Role goes on the first chunk only,
 // function calls arrive whole and get sequential indices, and usage (cumulative on every Gemini
 // chunk) is shown only on the terminal chunk so clients see one final total.
-class GeminiStreamTranslator : public StreamTranslator {
+class GeminiStreamTranslator : public SseJsonStream {
  public:
   GeminiStreamTranslator(std::string request_model, const Stamper& stamper)
-      : request_model_(std::move(request_model)), created_(stamper.UnixSeconds()) {}
+      : SseJsonStream(/*forwards_upstream=*/false),
+        request_model_(std::move(request_model)),
+        created_(stamper.UnixSeconds()) {}
 
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Translate(event, out); });
-  }
-
-  void Finish(std::string& out) override {
-    parser_.Finish([&](const SseEvent& event) { Translate(event, out); });
-    // Gemini ends its streams without a sentinel; OpenAI clients wait for one.
-    out.append(EncodeSseData("[DONE]"));
-  }
-
-  const ResponseInfo& info() const override { return info_; }
-
- private:
-  void Translate(const SseEvent& event, std::string& out) {
-    Json chunk = ReadJson(event.data);
-    if (chunk.is_discarded() || !chunk.is_object()) return;  // an unreadable chunk is skipped
-    Record(chunk);
-    std::optional<Json> translated = TranslateChunk(chunk);
+ protected:
+  void OnEvent(const SseEvent&, const Json* chunk, std::string& out) override {
+    if (chunk == nullptr) return;  // an unreadable chunk is skipped
+    Record(*chunk);
+    std::optional<Json> translated = TranslateChunk(*chunk);
     if (translated) out.append(EncodeSseData(WriteJson(*translated)));
   }
 
+  // Gemini ends its streams without a sentinel; OpenAI clients wait for one.
+  void OnEnd(std::string& out) override { out.append(EncodeSseData("[DONE]")); }
+
+ private:
   void Record(const Json& chunk) {
     if (std::string_view model = StringOr(chunk, "modelVersion");
         !model.empty() && !info_.provider_model) {
@@ -1013,8 +1007,6 @@ class GeminiStreamTranslator : public StreamTranslator {
 
   std::string request_model_;
   int64_t created_;
-  SseParser parser_;
-  ResponseInfo info_;
   std::string id_;
   std::string model_;
   bool role_sent_ = false;
@@ -1024,23 +1016,14 @@ class GeminiStreamTranslator : public StreamTranslator {
 };
 
 // Native clients get Gemini's own bytes; the chunks are only read for usage.
-class GeminiNativeStreamTranslator : public StreamTranslator {
+class GeminiNativeStreamTranslator : public SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Record(event); });
-  }
+  GeminiNativeStreamTranslator() : SseJsonStream(/*forwards_upstream=*/true) {}
 
-  void Finish(std::string& out) override {
-    parser_.Finish([&](const SseEvent& event) { Record(event); });
-  }
-
-  const ResponseInfo& info() const override { return info_; }
-
- private:
-  void Record(const SseEvent& event) {
-    Json chunk = ReadJson(event.data);
-    if (chunk.is_discarded() || !chunk.is_object()) return;
+ protected:
+  void OnEvent(const SseEvent&, const Json* object, std::string&) override {
+    if (object == nullptr) return;
+    const Json& chunk = *object;
     if (std::string_view model = StringOr(chunk, "modelVersion");
         !model.empty() && !info_.provider_model) {
       info_.provider_model = std::string(model);
@@ -1055,9 +1038,6 @@ class GeminiNativeStreamTranslator : public StreamTranslator {
     if (!info_.completion) info_.completion = std::vector<std::string>{""};
     info_.completion->front() += text;
   }
-
-  SseParser parser_;
-  ResponseInfo info_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 #include "emulator/llm/sse.h"
+#include "emulator/llm/sse_stream.h"
 
 namespace agw::llm {
 
@@ -689,54 +690,19 @@ Json FunctionCallItem(const std::string& id, const std::string& name, std::strin
 // ---------------------------------------------------------------------------------------------
 // Streams.
 
-// Feeds upstream bytes to an SSE parser and hands each event to `OnEvent`.
-class SseStreamTranslator : public StreamTranslator {
+// Responses events forwarded as received, read for usage and the logged output.
+class ResponsesPassthroughStream : public SseJsonStream {
  public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    parser_.Feed(upstream_bytes, [&](const SseEvent& event) { OnEvent(event, out); });
-  }
-  void Finish(std::string& out) override {
-    parser_.Finish([&](const SseEvent& event) { OnEvent(event, out); });
-    OnEnd(out);
-  }
-  const ResponseInfo& info() const override { return info_; }
+  ResponsesPassthroughStream() : SseJsonStream(/*forwards_upstream=*/true) {}
 
  protected:
-  virtual void OnEvent(const SseEvent& event, std::string& out) = 0;
-  virtual void OnEnd(std::string& out) {}
-
-  ResponseInfo info_;
-
- private:
-  SseParser parser_;
-};
-
-// Passthrough streams forward every byte as received and only read the events.
-class InspectingStream : public SseStreamTranslator {
- public:
-  void Feed(std::string_view upstream_bytes, std::string& out) override {
-    out.append(upstream_bytes);
-    SseStreamTranslator::Feed(upstream_bytes, scratch_);
-    scratch_.clear();
-  }
-  void Finish(std::string& out) override {
-    SseStreamTranslator::Finish(scratch_);
-    scratch_.clear();
-  }
-
- private:
-  std::string scratch_;
-};
-
-class ResponsesPassthroughStream : public InspectingStream {
- protected:
-  void OnEvent(const SseEvent& event, std::string&) override {
-    if (event.data == "[DONE]") {
+  void OnEvent(const SseEvent& event, const Json* object, std::string&) override {
+    if (IsDone(event)) {
       FlushLog(std::nullopt);
       return;
     }
-    Json data = ParseOrNull(event.data);
-    if (!data.is_object()) return;
+    if (object == nullptr) return;
+    const Json& data = *object;
     std::string type = StringValueOr(data, "type");
     if (type.rfind("response.", 0) != 0) {
       // Not a Responses event (keepalives, vendor extensions): read it the detect way.
@@ -784,22 +750,23 @@ class ResponsesPassthroughStream : public InspectingStream {
 
 // Chat Completions chunks -> Responses events. Every event is sent under the SSE event name
 // "event", as agentgateway does.
-class CompletionsToResponsesStream : public SseStreamTranslator {
+class CompletionsToResponsesStream : public SseJsonStream {
  public:
   explicit CompletionsToResponsesStream(const Stamper& stamper)
-      : stamper_(stamper),
+      : SseJsonStream(/*forwards_upstream=*/false),
+        stamper_(stamper),
         response_id_(stamper.Id("resp_")),
         message_id_(stamper.Id("msg_")),
         created_at_(stamper.UnixSeconds()) {}
 
  protected:
-  void OnEvent(const SseEvent& event, std::string& out) override {
-    if (event.data == "[DONE]") {
+  void OnEvent(const SseEvent& event, const Json* object, std::string& out) override {
+    if (IsDone(event)) {
       Flush(out);
       return;
     }
-    Json chunk = ParseOrNull(event.data);
-    if (!chunk.is_object()) return;
+    if (object == nullptr) return;
+    const Json& chunk = *object;
     if (!started_) Start(chunk, out);
     if (const Json& usage = Member(chunk, "usage"); usage.is_object()) pending_usage_ = usage;
     const Json& choices = Member(chunk, "choices");
@@ -998,18 +965,19 @@ class CompletionsToResponsesStream : public SseStreamTranslator {
 };
 
 // Responses events -> Anthropic Messages events.
-class ResponsesToMessagesStream : public SseStreamTranslator {
+class ResponsesToMessagesStream : public SseJsonStream {
  public:
-  explicit ResponsesToMessagesStream(const Stamper& stamper) : stamper_(stamper) {}
+  explicit ResponsesToMessagesStream(const Stamper& stamper)
+      : SseJsonStream(/*forwards_upstream=*/false), stamper_(stamper) {}
 
  protected:
-  void OnEvent(const SseEvent& event, std::string& out) override {
-    if (event.data == "[DONE]") {
+  void OnEvent(const SseEvent& event, const Json* object, std::string& out) override {
+    if (IsDone(event)) {
       FinishMessage(out);
       return;
     }
-    Json data = ParseOrNull(event.data);
-    if (!data.is_object()) return;
+    if (object == nullptr) return;
+    const Json& data = *object;
     std::string type = StringValueOr(data, "type");
     int64_t output_index = IntAt(data, {"output_index"}).value_or(0);
     std::pair<int64_t, int64_t> text_key{output_index, IntAt(data, {"content_index"}).value_or(0)};
