@@ -1,14 +1,11 @@
-#include <signal.h>
-#include <sys/stat.h>
-
-#include <filesystem>
+#include <algorithm>
 #include <iostream>
 #include <memory>
-#include <set>
-#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/pipeline.h"
+#include "emulator/gateway/startup_notes.h"
+#include "emulator/io/serve_loop.h"
 #include "emulator/io/server.h"
 #include "validate/manifest/diagnostic.h"
 
@@ -31,83 +28,50 @@ struct RunOptions {
   std::vector<std::string> secrets;        // "ns/name=ENV_VAR"
 };
 
-// A ready-to-paste request for every rule that sends to an AI backend, so a user can try the
-// emulator at once. PathPrefix matches only (the tutorials' shape).
-void PrintAiExamples(const emulator::io::Snapshot& snapshot,
+// A ready-to-paste request for every AI route, so a user can try the emulator at once.
+void PrintAiExamples(const emulator::gateway::Snapshot& snapshot,
                      const std::vector<emulator::io::BoundListener>& listeners, std::ostream& out) {
   bool header = false;
-  std::set<std::string> printed;
-  for (const resolve::ResolvedListener& listener : snapshot.pipeline->resolution.config.listeners) {
-    const emulator::io::BoundListener* bound = nullptr;
-    for (const auto& candidate : listeners) {
-      if (candidate.gateway ==
-              listener.gateway->metadata.namespace_ + "/" + listener.gateway->metadata.name &&
-          candidate.gateway_port == listener.listener->port) {
-        bound = &candidate;
-      }
+  for (const emulator::gateway::AiRouteExample& example :
+       emulator::gateway::AiRouteExamples(snapshot)) {
+    auto bound = std::find_if(listeners.begin(), listeners.end(), [&](const auto& listener) {
+      return listener.gateway == example.gateway && listener.gateway_port == example.gateway_port;
+    });
+    if (bound == listeners.end()) {
+      continue;
     }
-    if (bound == nullptr) continue;
-    for (const resolve::ResolvedRoute& route : listener.routes) {
-      if (route.http == nullptr) continue;
-      std::string host;
-      if (!route.http->hostnames.empty() &&
-          route.http->hostnames[0].find('*') == std::string::npos) {
-        host = route.http->hostnames[0];
-      }
-      for (const resolve::ResolvedRule& rule : route.rules) {
-        if (rule.http == nullptr || rule.backends.empty() || rule.backends[0].backend == nullptr ||
-            !rule.backends[0].backend->ai) {
-          continue;
-        }
-        std::string path = "/";
-        for (const model::HTTPRouteMatch& match : rule.http->matches) {
-          if (match.path && match.path->type != "RegularExpression") path = match.path->value;
-        }
-        std::ostringstream line;
-        line << "  curl -s" << (bound->tls ? "k https://" : " http://") << bound->address << ":"
-             << bound->local_port << path << (host.empty() ? "" : " -H 'host: " + host + "'")
-             << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
-                "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
-        if (!printed.insert(line.str()).second) continue;
-        if (!header) {
-          out << "Try (AI routes):\n";
-          header = true;
-        }
-        out << line.str();
-      }
+    if (!header) {
+      out << "Try (AI routes):\n";
+      header = true;
     }
+    out << "  curl -s" << (bound->tls ? "k https://" : " http://") << bound->address << ":"
+        << bound->local_port << example.path
+        << (example.host.empty() ? "" : " -H 'host: " + example.host + "'")
+        << " -H 'content-type: application/json' -d '{\"model\":\"any\",\"messages\":"
+           "[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n";
   }
-}
-
-// A fingerprint of the inputs (every file under them, with size and modification time), to
-// notice edits, new files and deletions.
-std::string InputFingerprint(const std::vector<std::string>& paths) {
-  namespace fs = std::filesystem;
-  std::string fingerprint;
-  auto add = [&](const fs::path& path) {
-    std::error_code ec;
-    auto time = fs::last_write_time(path, ec);
-    auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
-    fingerprint += path.string() + ":" + std::to_string(size) + ":" +
-                   std::to_string(time.time_since_epoch().count()) + "\n";
-  };
-  for (const std::string& input : paths) {
-    if (input == "-") continue;
-    std::error_code ec;
-    if (fs::is_directory(input, ec)) {
-      for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end;
-           it.increment(ec)) {
-        add(it->path());
-      }
-    } else {
-      add(input);
-    }
-  }
-  return fingerprint;
 }
 
 void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
   manifest::WriteText(pipeline.sink.diagnostics(), out, manifest::Severity::kError);
+}
+
+// The inputs read again for --watch, their findings reported; null when they are rejected.
+std::shared_ptr<const emulator::gateway::Snapshot> Reload(const InputFlags& inputs) {
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(inputs);
+  if (!ran) {
+    std::cerr << "error: " << ran.error().message << "\n"
+              << "reload rejected: still serving the last good configuration\n";
+    return nullptr;
+  }
+  std::unique_ptr<Pipeline> next = std::move(*ran);
+  if (!next->manifest.unreadable.empty() || next->input_errors > 0) {
+    ReportUnreadable(*next);
+    PrintFindings(*next, std::cerr);
+    std::cerr << "reload rejected: still serving the last good configuration\n";
+    return nullptr;
+  }
+  return emulator::gateway::MakeSnapshot(std::move(next));
 }
 
 int RunRun(const RunOptions& options) {
@@ -155,8 +119,12 @@ int RunRun(const RunOptions& options) {
     }
   }
 
-  // Taken before the inputs are read, so that an edit made while they load is still noticed.
-  std::string fingerprint = options.watch ? InputFingerprint(options.inputs.filenames) : "";
+  emulator::io::ServeLoop loop;
+  if (options.watch) {
+    // Made before the inputs are read, so that an edit made while they load is still noticed.
+    loop.watcher.emplace(options.inputs.filenames);
+    loop.reload = [&options] { return Reload(options.inputs); };
+  }
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
   if (!ran) {
     std::cerr << "error: " << ran.error().message << "\n";
@@ -175,7 +143,7 @@ int RunRun(const RunOptions& options) {
   }
   std::size_t resources = pipeline->manifest.resources.size();
   std::size_t files = pipeline->manifest.files.size();
-  auto snapshot = emulator::io::MakeSnapshot(std::move(pipeline));
+  auto snapshot = emulator::gateway::MakeSnapshot(std::move(pipeline));
   for (const std::string& problem : snapshot->problems) {
     std::cerr << "warning: " << problem << "\n";
   }
@@ -185,12 +153,7 @@ int RunRun(const RunOptions& options) {
     return kExitFindings;
   }
 
-  // Signals go to the thread that waits for them, not to the server's worker threads.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  emulator::io::BlockStopSignals();
 
   emulator::gateway::AiOptions server_ai = server.ai;
   auto started = emulator::io::Server::Start(snapshot, std::move(server));
@@ -203,32 +166,26 @@ int RunRun(const RunOptions& options) {
             << " file(s)\n";
   for (const emulator::io::BoundListener& listener : running->listeners()) {
     std::string names;
-    for (const std::string& name : listener.listener_names)
+    for (const std::string& name : listener.listener_names) {
       names += (names.empty() ? "" : ", ") + name;
+    }
     std::cout << "  Gateway " << listener.gateway << " port " << listener.gateway_port
               << " (listener " << names << ") -> " << (listener.tls ? "https" : "http") << "://"
               << listener.address << ":" << listener.local_port << "\n";
-    for (const std::string& note : listener.notes) std::cout << "    note: " << note << "\n";
+    for (const std::string& note : listener.notes) {
+      std::cout << "    note: " << note << "\n";
+    }
   }
   if (running->admin_port() >= 0) {
     std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
               << " (/healthz /config_dump /routes /metrics)\n";
   }
   if (!options.mock_providers) {
-    const model::Model& model = snapshot->pipeline->model;
-    for (const model::AgentgatewayBackend& backend : model.backends) {
-      for (const auto& tier : emulator::gateway::PlanAiBackend(backend, model, server_ai).tiers) {
-        for (const emulator::gateway::AiProvider& provider : tier) {
-          if (!provider.problem.empty()) {
-            std::cout << "  warning: AI backend " << backend.metadata.namespace_ << "/"
-                      << backend.metadata.name
-                      << " calls its provider without a key: " << provider.problem << "\n";
-          }
-        }
-      }
+    for (const std::string& warning :
+         emulator::gateway::MissingCredentialWarnings(*snapshot, server_ai)) {
+      std::cout << "  warning: " << warning << "\n";
     }
-  }
-  if (options.mock_providers) {
+  } else {
     std::cout << "  AI providers are mocked in-process (--mock-providers): answers echo the last "
                  "user message\n";
   }
@@ -237,37 +194,8 @@ int RunRun(const RunOptions& options) {
             << "Press Ctrl-C to stop.\n"
             << std::flush;
 
-  timespec tick{0, 300'000'000};
-  for (;;) {
-    int signal = sigtimedwait(&signals, nullptr, &tick);
-    if (signal == SIGINT || signal == SIGTERM) {
-      std::cout << "shutting down\n" << std::flush;
-      running->Shutdown();
-      return kExitClean;
-    }
-    if (!options.watch) continue;
-    std::string now = InputFingerprint(options.inputs.filenames);
-    if (now == fingerprint) continue;
-    fingerprint = now;
-    Expected<std::unique_ptr<Pipeline>> ran_again = RunPipeline(options.inputs);
-    if (!ran_again) {
-      std::cerr << "error: " << ran_again.error().message << "\n"
-                << "reload rejected: still serving the last good configuration\n";
-      continue;
-    }
-    std::unique_ptr<Pipeline> next = std::move(*ran_again);
-    if (!next->manifest.unreadable.empty() || next->input_errors > 0) {
-      ReportUnreadable(*next);
-      PrintFindings(*next, std::cerr);
-      std::cerr << "reload rejected: still serving the last good configuration\n";
-      continue;
-    }
-    for (const std::string& unserved :
-         running->Reload(emulator::io::MakeSnapshot(std::move(next)))) {
-      std::cerr << "warning: " << unserved << " is new; restart `run` to serve it\n";
-    }
-    std::cout << "reloaded\n" << std::flush;
-  }
+  emulator::io::ServeUntilStopped(*running, std::move(loop), std::cout, std::cerr);
+  return kExitClean;
 }
 
 }  // namespace

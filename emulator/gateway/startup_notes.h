@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emulator/gateway/ai_backends.h"
+#include "emulator/gateway/snapshot.h"
+
+// What `run` tells the user when it starts, decided from the snapshot: requests to try, and AI
+// backends that will call their provider without a credential.
+namespace agw::emulator::gateway {
+
+// A request that reaches an AI backend: one per distinct (listener port, path, host) of the rules
+// whose first backend is an AI backend. The path is the rule's last non-regex path match (the
+// tutorials' PathPrefix shape), else "/"; the host is the route's first hostname unless it is a
+// wildcard (empty: any host).
+struct AiRouteExample {
+  std::string gateway;  // "namespace/name"
+  int gateway_port = 0;
+  std::string path;
+  std::string host;
+};
+std::vector<AiRouteExample> AiRouteExamples(const Snapshot& snapshot);
+
+// "AI backend NS/NAME calls its provider without a key: <why>", once per provider whose
+// credential is missing.
+std::vector<std::string> MissingCredentialWarnings(const Snapshot& snapshot,
+                                                   const AiOptions& options);
+
+}  // namespace agw::emulator::gateway
