@@ -625,7 +625,12 @@ ClientResponse Answer(const LlmCall& call, int upstream_status,
   ClientResponse response;
   response.status = upstream_status;
   response.content_type = std::string(upstream_content_type);
-  if (upstream_status < 200 || upstream_status >= 300) {
+  bool error = upstream_status < 200 || upstream_status >= 300;
+  if (error && call.wire == WireFormat::kRaw) {
+    response.body = std::string(body);  // raw routes take no answer apart, errors included
+    return response;
+  }
+  if (error) {
     std::optional<std::string> translated =
         TranslateError(call.input, call.wire, upstream_status, body);
     if (!translated) {

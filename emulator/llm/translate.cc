@@ -84,6 +84,11 @@ std::string_view WireFormatName(WireFormat format) {
 }
 
 bool IsPassthrough(InputFormat input, WireFormat wire) {
+  // Passthrough and Realtime routes send the client's bytes unparsed and hand the answer back
+  // the same way, whatever the client's format was taken to be.
+  if (wire == WireFormat::kRaw) {
+    return true;
+  }
   switch (input) {
     case InputFormat::kRerank:
       return wire == WireFormat::kCohereRerank;

@@ -528,5 +528,26 @@ TEST_CASE("The mock providers read a long conversation's prompt as the whole bod
   }
 }
 
+TEST_CASE("A Passthrough route hands the provider's answer back unparsed and errors too") {
+  model::LLMProvider provider = Provider("openai");
+  model::BackendAI ai;
+  ai.routes = {{"*", "Passthrough"}};
+  LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/files", R"({"purpose":"batch"})"));
+  REQUIRE_FALSE(call.local);
+  std::string listing = R"({"object":"list","data":[{"id":"file-1"}]})";
+  ClientResponse ok = AnswerBuffered(call, 200, "application/json", listing);
+  CHECK(ok.status == 200);
+  CHECK(ok.content_type == "application/json");
+  CHECK(ok.body == listing);
+  ClientResponse not_json = AnswerBuffered(call, 200, "application/octet-stream", "\x01raw");
+  CHECK(not_json.status == 200);
+  CHECK(not_json.body == "\x01raw");
+  std::string error =
+      R"({"error":{"message":"No such File object: file-9","type":"invalid_request_error"}})";
+  ClientResponse missing = AnswerBuffered(call, 404, "application/json", error);
+  CHECK(missing.status == 404);
+  CHECK(missing.body == error);
+}
+
 }  // namespace
 }  // namespace agw::llm
