@@ -25,14 +25,26 @@ bool IsCredentialHeader(std::string_view name) {
   return false;
 }
 
+// Where `run` connects for `outgoing`: the provider, its --provider-url stand-in, or the
+// backend's host/port override. Not the Host header: a host override is sent with the bare host
+// name (agentgateway's auto-hostname) while the connection goes to host:port.
+std::string ConnectionUrl(const OutgoingRequest& outgoing) {
+  const Endpoint& endpoint = outgoing.connection.endpoint;
+  std::string url = endpoint.tls ? "https://" : "http://";
+  url += endpoint.host.find(':') == std::string::npos ? endpoint.host : "[" + endpoint.host + "]";
+  if (endpoint.port != (endpoint.tls ? 443 : 80)) {
+    url += ":" + std::to_string(endpoint.port);
+  }
+  return url + outgoing.path_and_query;
+}
+
 // The request `run` writes for `outgoing`: its head fields as WireHeaders orders them.
 UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const OutgoingRequest& outgoing,
                               const AiProvider& provider, const std::string& method,
                               std::vector<std::string>& notes) {
   UpstreamCall upstream;
   upstream.method = method;
-  upstream.url = (outgoing.connection.endpoint.tls ? "https://" : "http://") + outgoing.authority +
-                 outgoing.path_and_query;
+  upstream.url = ConnectionUrl(outgoing);
   upstream.headers = WireHeaders(method, outgoing.authority, outgoing.headers, call.body.size());
   bool sigv4 = outgoing.signed_with_sigv4;
   if (outgoing.needs_signature && !sigv4) {
