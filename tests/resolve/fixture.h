@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/resolve/manifests.h"
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/loader.h"
 #include "validate/model/model.h"
@@ -119,7 +120,9 @@ class Resolved {
   // The codes of all findings, in the order they were found.
   std::vector<std::string> Codes() const {
     std::vector<std::string> codes;
-    for (const manifest::Diagnostic& d : resolution_.findings) codes.push_back(d.code);
+    for (const manifest::Diagnostic& d : resolution_.findings) {
+      codes.push_back(d.code);
+    }
     return codes;
   }
 
@@ -127,41 +130,53 @@ class Resolved {
 
   const GatewayStatus& Gateway(std::string_view name) const {
     for (const GatewayStatus& s : resolution_.status.gateways) {
-      if (s.object->metadata.name == name) return s;
+      if (s.object->metadata.name == name) {
+        return s;
+      }
     }
     FAIL("no status for Gateway " << name);
     throw;
   }
   const RouteStatus& Route(std::string_view kind, std::string_view name) const {
     for (const RouteStatus& s : resolution_.status.routes) {
-      if (s.kind == kind && s.object->metadata.name == name) return s;
+      if (s.kind == kind && s.object->metadata.name == name) {
+        return s;
+      }
     }
     FAIL("no status for " << kind << " " << name);
     throw;
   }
   bool HasRouteStatus(std::string_view name) const {
     for (const RouteStatus& s : resolution_.status.routes) {
-      if (s.object->metadata.name == name) return true;
+      if (s.object->metadata.name == name) {
+        return true;
+      }
     }
     return false;
   }
   const BackendStatus& Backend(std::string_view name) const {
     for (const BackendStatus& s : resolution_.status.backends) {
-      if (s.object->metadata.name == name) return s;
+      if (s.object->metadata.name == name) {
+        return s;
+      }
     }
     FAIL("no status for AgentgatewayBackend " << name);
     throw;
   }
   const PolicyStatus& Policy(std::string_view name) const {
     for (const PolicyStatus& s : resolution_.status.policies) {
-      if (s.object->metadata.name == name) return s;
+      if (s.object->metadata.name == name) {
+        return s;
+      }
     }
     FAIL("no status for AgentgatewayPolicy " << name);
     throw;
   }
   const ResolvedListener& Listener(std::string_view key) const {
     for (const ResolvedListener& l : resolution_.config.listeners) {
-      if (l.key == key) return l;
+      if (l.key == key) {
+        return l;
+      }
     }
     FAIL("no programmed listener " << key);
     throw;
@@ -191,30 +206,10 @@ inline std::string Describe(const Condition& c) {
 
 inline std::vector<std::string> Describe(const std::vector<Condition>& conditions) {
   std::vector<std::string> out;
-  for (const Condition& c : conditions) out.push_back(Describe(c));
+  for (const Condition& c : conditions) {
+    out.push_back(Describe(c));
+  }
   return out;
 }
-
-// The Gateway most tests attach to: class agentgateway (implied), one HTTP listener.
-inline constexpr std::string_view kGateway = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-)";
-
-inline constexpr std::string_view kService = R"(apiVersion: v1
-kind: Service
-metadata:
-  name: svc
-spec:
-  ports:
-  - port: 8080
-)";
 
 }  // namespace agw::resolve::test

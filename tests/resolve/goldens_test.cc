@@ -67,8 +67,12 @@ std::map<std::string, Json> ComputedStatus(const Resolution& resolution) {
   auto key = [](const std::string& kind, const model::ObjectBase& object) {
     return kind + " " + object.metadata.namespace_ + "/" + object.metadata.name;
   };
-  for (const auto& s : resolution.status.gateways) computed[key("Gateway", *s.object)] = ToJson(s);
-  for (const auto& s : resolution.status.routes) computed[key(s.kind, *s.object)] = ToJson(s);
+  for (const auto& s : resolution.status.gateways) {
+    computed[key("Gateway", *s.object)] = ToJson(s);
+  }
+  for (const auto& s : resolution.status.routes) {
+    computed[key(s.kind, *s.object)] = ToJson(s);
+  }
   for (const auto& s : resolution.status.backends) {
     computed[key("AgentgatewayBackend", *s.object)] = ToJson(s);
   }
@@ -212,7 +216,9 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
   }
   if (const char* path = std::getenv("AGW_GOLDEN_REPORT")) {
     std::ofstream out(path);
-    for (const std::string& line : report) out << line << "\n";
+    for (const std::string& line : report) {
+      out << line << "\n";
+    }
   }
   WARN("controller goldens: " << total_passed << "/" << total_objects << " objects match\n"
                               << summary << "(set AGW_GOLDEN_REPORT=file for the differences)");

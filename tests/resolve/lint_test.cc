@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/resolve/fixture.h"
+#include "tests/resolve/manifests.h"
 #include "validate/resolve/resolve.h"
 
 namespace agw::resolve {
@@ -14,17 +15,23 @@ namespace {
 
 using manifest::Diagnostic;
 using manifest::Severity;
+using test::BackendRule;
+using test::GatewayYaml;
+using test::HttpListener;
+using test::HttpRoute;
 using test::InputErrors;
 using test::Join;
 using test::kGateway;
 using test::kService;
+using test::kTwoListenerGateway;
 using test::LineColumn;
+using test::ParentRefs;
 using test::Resolved;
+using test::RouteYaml;
 
 // An HTTPRoute `name` on gw with the given `spec` lines after parentRefs.
 std::string Route(std::string_view name, std::string_view rest) {
-  return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: " +
-         std::string(name) + "\nspec:\n  parentRefs:\n  - name: gw\n" + std::string(rest);
+  return RouteYaml("HTTPRoute", name, ParentRefs() + std::string(rest));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,16 +135,9 @@ TEST_CASE("shadowed-rule: header names compare case-insensitively and order does
 TEST_CASE(
     "shadowed-rule: a rule reached through two parentRefs to one listener does not shadow itself",
     "[!mayfail]") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  - name: gw
-    sectionName: http
-  rules:
+  Resolved r(Join({kGateway, kService,
+                   HttpRoute(ParentRefs("  - name: gw\n  - name: gw\n    sectionName: http\n") +
+                             R"(  rules:
   - matches:
     - path:
         type: PathPrefix
@@ -145,7 +145,7 @@ spec:
     backendRefs:
     - name: svc
       port: 8080
-)"}),
+)")}),
              {}, InputErrors::kAllowed);
   // The HTTPRoute CRD's rule refuses this pair; the controller still sees it with older CRDs.
   REQUIRE(r.decode_findings().size() == 1);
@@ -243,22 +243,9 @@ TEST_CASE("duplicate-match: not reported for routes with different hostnames") {
 }
 
 TEST_CASE("duplicate-match: not reported for routes on different listeners") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-  - name: admin
-    port: 9000
-    protocol: HTTP
-)",
-                   Route("a", "    sectionName: http\n" + std::string(kApiRule)),
-                   Route("b", "    sectionName: admin\n" + std::string(kApiRule))}));
+  Resolved r(
+      Join({kTwoListenerGateway, Route("a", "    sectionName: http\n" + std::string(kApiRule)),
+            Route("b", "    sectionName: admin\n" + std::string(kApiRule))}));
   CHECK(r.Findings("duplicate-match").empty());
 }
 
@@ -266,21 +253,7 @@ spec:
 // unused-listener
 
 TEST_CASE("unused-listener: a listener no route attaches to, at its name") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-  - name: admin
-    port: 9000
-    protocol: HTTP
-)",
-                   Route("web", "    sectionName: http\n")}));
+  Resolved r(Join({kTwoListenerGateway, Route("web", "    sectionName: http\n")}));
   Diagnostic d = r.Finding("unused-listener");
   CHECK(d.severity == Severity::kWarning);
   CHECK(d.resource == "Gateway default/gw");
@@ -296,17 +269,7 @@ TEST_CASE("unused-listener: a route that is not accepted does not count as using
 }
 
 TEST_CASE("unused-listener: not reported for Gateways the controller does not own") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: istio
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-)"}));
+  Resolved r(Join({GatewayYaml(HttpListener(), "istio")}));
   CHECK(r.Findings("unused-listener").empty());
 }
 
@@ -355,19 +318,12 @@ spec:
 
 TEST_CASE(
     "unused-backend: not reported for a backend a route references, also from another namespace") {
-  Resolved r(Join({kGateway, kStaticBackend, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-  namespace: apps
-spec:
-  rules:
-  - backendRefs:
-    - name: mcp
-      namespace: default
-      group: agentgateway.dev
-      kind: AgentgatewayBackend
-)"}));
+  Resolved r(Join({kGateway, kStaticBackend,
+                   RouteYaml("HTTPRoute", "web",
+                             BackendRule("    - name: mcp\n      namespace: default\n"
+                                         "      group: agentgateway.dev\n"
+                                         "      kind: AgentgatewayBackend\n"),
+                             "apps")}));
   CHECK(r.Findings("unused-backend").empty());
 }
 
@@ -375,18 +331,11 @@ TEST_CASE(
     "unused-backend: a backend referenced from another namespace by a same-named ref is still "
     "unused here") {
   // The route's ref has no namespace: it names apps/mcp, not default/mcp.
-  Resolved r(Join({kStaticBackend, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-  namespace: apps
-spec:
-  rules:
-  - backendRefs:
-    - name: mcp
-      group: agentgateway.dev
-      kind: AgentgatewayBackend
-)"}));
+  Resolved r(
+      Join({kStaticBackend, RouteYaml("HTTPRoute", "web",
+                                      BackendRule("    - name: mcp\n      group: agentgateway.dev\n"
+                                                  "      kind: AgentgatewayBackend\n"),
+                                      "apps")}));
   CHECK(r.Finding("unused-backend").resource == "AgentgatewayBackend default/mcp");
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/resolve/fixture.h"
+#include "tests/resolve/manifests.h"
 #include "validate/resolve/status.h"
 
 namespace agw::resolve {
@@ -17,14 +18,26 @@ namespace {
 
 using manifest::Diagnostic;
 using manifest::Severity;
+using test::BackendRule;
 using test::ConditionOf;
 using test::Describe;
+using test::GatewayClassYaml;
+using test::GatewayYaml;
+using test::HttpListener;
+using test::HttpRoute;
 using test::InputErrors;
 using test::Join;
 using test::kGateway;
+using test::kRulesToSvc;
 using test::kService;
+using test::kTwoListenerGateway;
 using test::LineColumn;
+using test::NamespaceYaml;
+using test::ParentRefs;
 using test::Resolved;
+using test::RouteYaml;
+using test::ServiceReferenceGrant;
+using test::ServiceYaml;
 
 using Strings = std::vector<std::string>;
 
@@ -34,18 +47,7 @@ ResolveOptions Strict() {
   return options;
 }
 
-constexpr std::string_view kRouteToSvc = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)";
+const std::string kRouteToSvc = HttpRoute(ParentRefs() + kRulesToSvc);
 
 // ---------------------------------------------------------------------------------------------
 // Which Gateways are ours
@@ -53,18 +55,7 @@ spec:
 TEST_CASE(
     "A Gateway of a class neither in the manifest set nor implied gets no status and an info "
     "finding") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: istio
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-)",
-                   kRouteToSvc, kService}));
+  Resolved r(Join({GatewayYaml(HttpListener(), "istio"), kRouteToSvc, kService}));
   CHECK(r->status.gateways.empty());
   CHECK(r->config.listeners.empty());
   CHECK(r->status.routes.empty());  // its routes have no parent the controller owns
@@ -82,18 +73,7 @@ spec:
 TEST_CASE("A Gateway of an implied class gets status") {
   ResolveOptions options;
   options.implied_gateway_classes = {"enterprise-agentgateway"};
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: enterprise-agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-)",
-                   kRouteToSvc, kService}),
+  Resolved r(Join({GatewayYaml(HttpListener(), "enterprise-agentgateway"), kRouteToSvc, kService}),
              options);
   CHECK(r.Findings("foreign-gateway-class").empty());
   const GatewayStatus& gw = r.Gateway("gw");
@@ -116,14 +96,7 @@ TEST_CASE("The default implied class is no longer implied when the options repla
 TEST_CASE(
     "A GatewayClass object with another controllerName makes its Gateways foreign, even under an "
     "implied name") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: agentgateway
-spec:
-  controllerName: example.com/other-controller
-)",
-                   kGateway}));
+  Resolved r(Join({GatewayClassYaml("agentgateway", "example.com/other-controller"), kGateway}));
   CHECK(r->status.gateways.empty());
   CHECK(r->status.gateway_classes.empty());
   Diagnostic d = r.Finding("foreign-gateway-class");
@@ -138,24 +111,8 @@ spec:
 TEST_CASE(
     "A GatewayClass object with our controllerName is accepted, whatever its name, and owns its "
     "Gateways") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: my-class
-spec:
-  controllerName: agentgateway.dev/agentgateway
-)",
-                   R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: my-class
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-)"}));
+  Resolved r(Join({GatewayClassYaml("my-class", "agentgateway.dev/agentgateway"),
+                   GatewayYaml(HttpListener(), "my-class")}));
   REQUIRE(r->status.gateway_classes.size() == 1);
   const GatewayClassStatus& gc = r->status.gateway_classes[0];
   CHECK(gc.object->metadata.name == "my-class");
@@ -171,19 +128,8 @@ spec:
 TEST_CASE(
     "A parentRef whose sectionName names no listener is not accepted, with NoMatchingParent at the "
     "sectionName") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-    sectionName: x
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(Join({kGateway, kService,
+                   HttpRoute(ParentRefs("  - name: gw\n    sectionName: x\n") + kRulesToSvc)}));
   const RouteStatus& route = r.Route("HTTPRoute", "web");
   REQUIRE(route.parents.size() == 1);
   CHECK(route.parents[0].parent_ref.section_name == std::optional<std::string>("x"));
@@ -204,19 +150,8 @@ spec:
 TEST_CASE(
     "A parentRef whose port matches no listener is not accepted, with NoMatchingParent at the "
     "port") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-    port: 8080
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(Join(
+      {kGateway, kService, HttpRoute(ParentRefs("  - name: gw\n    port: 8080\n") + kRulesToSvc)}));
   const RouteStatus& route = r.Route("HTTPRoute", "web");
   REQUIRE(route.parents.size() == 1);
   CHECK(route.parents[0].parent_ref.port == std::optional<std::int32_t>(8080));
@@ -229,32 +164,8 @@ spec:
 }
 
 TEST_CASE("A route whose hostnames do not overlap the listener's is NoMatchingListenerHostname") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-    hostname: a.example.com
-)",
-                   kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  hostnames:
-  - b.example.com
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(Join({GatewayYaml(HttpListener("http", 80, "    hostname: a.example.com\n")), kService,
+                   HttpRoute(ParentRefs() + "  hostnames:\n  - b.example.com\n" + kRulesToSvc)}));
   const RouteStatus& route = r.Route("HTTPRoute", "web");
   REQUIRE(route.parents.size() == 1);
   CHECK(Describe(route.parents[0].conditions)[0] ==
@@ -268,32 +179,9 @@ spec:
 }
 
 TEST_CASE("A wildcard listener hostname accepts a route hostname under it") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-    hostname: "*.example.com"
-)",
-                   kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  hostnames:
-  - api.example.com
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(
+      Join({GatewayYaml(HttpListener("http", 80, "    hostname: \"*.example.com\"\n")), kService,
+            HttpRoute(ParentRefs() + "  hostnames:\n  - api.example.com\n" + kRulesToSvc)}));
   CHECK(Describe(r.Route("HTTPRoute", "web").parents[0].conditions)[0] ==
         "Accepted True Accepted: ");
 }
@@ -301,20 +189,10 @@ spec:
 TEST_CASE(
     "A route in a namespace the listener does not allow is NotAllowedByListeners, not a hostname "
     "mismatch") {
-  Resolved r(Join({kGateway, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-  namespace: apps
-spec:
-  parentRefs:
-  - name: gw
-    namespace: default
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(
+      Join({kGateway, RouteYaml("HTTPRoute", "web",
+                                ParentRefs("  - name: gw\n    namespace: default\n") + kRulesToSvc,
+                                "apps")}));
   const RouteStatus& route = r.Route("HTTPRoute", "web");
   REQUIRE(route.parents.size() == 1);
   CHECK(route.parents[0].parent_ref.namespace_ == std::optional<std::string>("default"));
@@ -333,40 +211,16 @@ spec:
 TEST_CASE(
     "allowedRoutes from Selector admits the namespaces whose labels match, including the implicit "
     "name label") {
-  std::string namespaces = Join({R"(apiVersion: v1
-kind: Namespace
-metadata:
-  name: team-a
-  labels:
-    team: a
-)",
-                                 R"(apiVersion: v1
-kind: Namespace
-metadata:
-  name: team-b
-)"});
+  std::string namespaces =
+      Join({NamespaceYaml("team-a", "    team: a\n"), NamespaceYaml("team-b")});
   auto gateway = [](std::string_view selector) {
-    return std::string(R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-    allowedRoutes:
-      namespaces:
-        from: Selector
-        selector:
-          matchLabels:
-)") + std::string(selector);
+    return GatewayYaml(HttpListener("http", 80,
+                                    "    allowedRoutes:\n      namespaces:\n        from: "
+                                    "Selector\n        selector:\n          matchLabels:\n" +
+                                        std::string(selector)));
   };
   auto route = [](std::string_view ns) {
-    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\n"
-           "  namespace: " +
-           std::string(ns) + "\nspec:\n  parentRefs:\n  - name: gw\n    namespace: default\n";
+    return RouteYaml("HTTPRoute", "web", ParentRefs("  - name: gw\n    namespace: default\n"), ns);
   };
   SECTION("by a label of the Namespace object") {
     Resolved r(
@@ -404,32 +258,9 @@ spec:
 
 TEST_CASE(
     "A GRPCRoute cannot attach to a listener whose allowedRoutes.kinds lists only HTTPRoute") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-    allowedRoutes:
-      kinds:
-      - kind: HTTPRoute
-)",
-                   kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: GRPCRoute
-metadata:
-  name: grpc
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(Join({GatewayYaml(HttpListener(
+                       "http", 80, "    allowedRoutes:\n      kinds:\n      - kind: HTTPRoute\n")),
+                   kService, RouteYaml("GRPCRoute", "grpc", ParentRefs() + kRulesToSvc)}));
   const ListenerStatus& listener = r.Gateway("gw").listeners.at(0);
   REQUIRE(listener.supported_kinds.size() == 1);
   CHECK(listener.supported_kinds[0].group == "gateway.networking.k8s.io");
@@ -448,35 +279,10 @@ spec:
 }
 
 TEST_CASE("Two parentRefs to one Gateway get identical conditions, aggregated over its listeners") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-  - name: admin
-    port: 9000
-    protocol: HTTP
-)",
-                   kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-    sectionName: http
-  - name: gw
-    sectionName: missing
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}));
+  Resolved r(Join({kTwoListenerGateway, kService,
+                   HttpRoute(ParentRefs("  - name: gw\n    sectionName: http\n"
+                                        "  - name: gw\n    sectionName: missing\n") +
+                             kRulesToSvc)}));
   const RouteStatus& route = r.Route("HTTPRoute", "web");
   REQUIRE(route.parents.size() == 2);
   // Sorted by group/kind/name/section: "http" before "missing".
@@ -492,49 +298,13 @@ spec:
 }
 
 TEST_CASE("attachedRoutes counts each route once per listener it is accepted on") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  gatewayClassName: agentgateway
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-  - name: admin
-    port: 9000
-    protocol: HTTP
-)",
-                   kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: everywhere
-spec:
-  parentRefs:
-  - name: gw
-    sectionName: http
-  - name: gw
-    sectionName: admin
-)",
-                   R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: admin-only
-spec:
-  parentRefs:
-  - name: gw
-    port: 9000
-)",
-                   R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: nowhere
-spec:
-  parentRefs:
-  - name: gw
-    sectionName: nope
-)"}));
+  Resolved r(Join(
+      {kTwoListenerGateway, kService,
+       RouteYaml("HTTPRoute", "everywhere",
+                 ParentRefs("  - name: gw\n    sectionName: http\n"
+                            "  - name: gw\n    sectionName: admin\n")),
+       RouteYaml("HTTPRoute", "admin-only", ParentRefs("  - name: gw\n    port: 9000\n")),
+       RouteYaml("HTTPRoute", "nowhere", ParentRefs("  - name: gw\n    sectionName: nope\n"))}));
   const GatewayStatus& gw = r.Gateway("gw");
   REQUIRE(gw.listeners.size() == 2);
   CHECK(gw.listeners[0].name == "http");
@@ -549,20 +319,9 @@ spec:
 TEST_CASE("A route whose two parentRefs reach the same listener is programmed there once",
           "[!mayfail]") {
   // The controller keys routes by "<ns>/<route>.<NN>.<listener>": one route per listener.
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  - name: gw
-    sectionName: http
-  rules:
-  - backendRefs:
-    - name: svc
-      port: 8080
-)"}),
+  Resolved r(Join({kGateway, kService,
+                   HttpRoute(ParentRefs("  - name: gw\n  - name: gw\n    sectionName: http\n") +
+                             kRulesToSvc)}),
              {}, InputErrors::kAllowed);
   // The HTTPRoute CRD's rule refuses this pair; the controller still sees it with older CRDs.
   REQUIRE(r.decode_findings().size() == 1);
@@ -597,18 +356,8 @@ TEST_CASE("A route to a Gateway missing from the manifest set gets no parent sta
 // ---------------------------------------------------------------------------------------------
 // backendRefs
 
-constexpr std::string_view kRouteToMissing = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: missing
-      port: 8080
-)";
+const std::string kRouteToMissing =
+    HttpRoute(ParentRefs() + BackendRule("    - name: missing\n      port: 8080\n"));
 
 TEST_CASE(
     "With strict refs a missing Service is BackendNotFound, and the route is still programmed") {
@@ -636,20 +385,11 @@ TEST_CASE(
 }
 
 TEST_CASE("With strict refs a missing AgentgatewayBackend is BackendNotFound") {
-  Resolved r(Join({kGateway, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: llm
-      group: agentgateway.dev
-      kind: AgentgatewayBackend
-)"}),
-             Strict());
+  Resolved r(
+      Join({kGateway,
+            HttpRoute(ParentRefs() + BackendRule("    - name: llm\n      group: agentgateway.dev\n"
+                                                 "      kind: AgentgatewayBackend\n"))}),
+      Strict());
   CHECK(Describe(r.Route("HTTPRoute", "web").parents.at(0).conditions.at(1)) ==
         "ResolvedRefs False BackendNotFound: Backend not found: default/llm");
   CHECK(r.Finding("BackendNotFound").field_path == "spec.rules[0].backendRefs[0].name");
@@ -675,18 +415,9 @@ TEST_CASE("Without strict refs a missing Service is a not-in-manifest-set warnin
 
 TEST_CASE(
     "A Service backendRef named by hostname is a hard BackendError that drops the route's rules") {
-  Resolved r(Join({kGateway, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: svc.default.svc.cluster.local
-      port: 8080
-)"}));
+  Resolved r(Join(
+      {kGateway, HttpRoute(ParentRefs() + BackendRule("    - name: svc.default.svc.cluster.local\n"
+                                                      "      port: 8080\n"))}));
   const std::string message =
       "failed to build backend destination: &{Accepted False UnsupportedValue service name "
       "invalid; the name of the Service must be used, not the hostname.}";
@@ -703,17 +434,7 @@ spec:
 }
 
 TEST_CASE("A Service backendRef without a port is a hard BackendError") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: svc
-)"}),
+  Resolved r(Join({kGateway, kService, HttpRoute(ParentRefs() + BackendRule("    - name: svc\n"))}),
              {}, InputErrors::kAllowed);
   // The HTTPRoute CRD's rule refuses it first; the controller's check holds for older CRDs.
   REQUIRE(r.decode_findings().size() == 1);
@@ -727,29 +448,10 @@ spec:
   CHECK(r.Listener("default/gw.http").routes.empty());
 }
 
-constexpr std::string_view kCrossNamespaceRoute = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: svc
-      namespace: other
-      port: 8080
-)";
+const std::string kCrossNamespaceRoute = HttpRoute(
+    ParentRefs() + BackendRule("    - name: svc\n      namespace: other\n      port: 8080\n"));
 
-constexpr std::string_view kServiceInOther = R"(apiVersion: v1
-kind: Service
-metadata:
-  name: svc
-  namespace: other
-spec:
-  ports:
-  - port: 8080
-)";
+const std::string kServiceInOther = ServiceYaml("svc", 8080, "other");
 
 TEST_CASE("A cross-namespace backendRef without a ReferenceGrant is RefNotPermitted") {
   Resolved r(Join({kGateway, kServiceInOther, kCrossNamespaceRoute}), Strict());
@@ -771,23 +473,7 @@ TEST_CASE("A cross-namespace backendRef without a ReferenceGrant is RefNotPermit
 TEST_CASE(
     "A ReferenceGrant from HTTPRoutes of the route's namespace permits a cross-namespace "
     "backendRef") {
-  auto grant = [](std::string_view from_namespace, std::string_view to_name) {
-    return std::string(R"(apiVersion: gateway.networking.k8s.io/v1beta1
-kind: ReferenceGrant
-metadata:
-  name: allow
-  namespace: other
-spec:
-  from:
-  - group: gateway.networking.k8s.io
-    kind: HTTPRoute
-    namespace: )") +
-           std::string(from_namespace) + R"(
-  to:
-  - group: ""
-    kind: Service
-)" + std::string(to_name);
-  };
+  auto grant = ServiceReferenceGrant;
   SECTION("for all Services") {
     Resolved r(Join({kGateway, kServiceInOther, kCrossNamespaceRoute, grant("default", "")}),
                Strict());
@@ -826,19 +512,9 @@ TEST_CASE("With grant mode none a cross-namespace backendRef needs no ReferenceG
 }
 
 TEST_CASE("A backendRef of an unknown kind is InvalidKind at the kind field") {
-  Resolved r(Join({kGateway, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
-  - backendRefs:
-    - name: thing
-      group: example.com
-      kind: Widget
-)"}));
+  Resolved r(Join({kGateway, HttpRoute(ParentRefs() +
+                                       BackendRule("    - name: thing\n      group: example.com\n"
+                                                   "      kind: Widget\n"))}));
   const std::string message =
       "referencing unsupported backendRef: group \"example.com\" kind \"Widget\"";
   CHECK(Describe(r.Route("HTTPRoute", "web").parents.at(0).conditions.at(1)) ==
@@ -852,9 +528,8 @@ spec:
 
 TEST_CASE("The last soft backendRef error of a route is the one reported") {
   auto route = [](std::string_view first, std::string_view second) {
-    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\n"
-           "spec:\n  parentRefs:\n  - name: gw\n  rules:\n  - backendRefs:\n" +
-           std::string(first) + "  - backendRefs:\n" + std::string(second);
+    return HttpRoute(ParentRefs() + BackendRule(first) + "  - backendRefs:\n" +
+                     std::string(second));
   };
   constexpr std::string_view kMissing = "    - name: missing\n      port: 8080\n";
   constexpr std::string_view kWidget =
@@ -877,14 +552,7 @@ TEST_CASE("The last soft backendRef error of a route is the one reported") {
 // Filters and timeouts
 
 TEST_CASE("An ExtensionRef filter is a hard IncompatibleFilters error naming its group and kind") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
+  Resolved r(Join({kGateway, kService, HttpRoute(ParentRefs() + R"(  rules:
   - filters:
     - type: ExtensionRef
       extensionRef:
@@ -894,7 +562,7 @@ spec:
     backendRefs:
     - name: svc
       port: 8080
-)"}));
+)")}));
   CHECK(Describe(r.Route("HTTPRoute", "web").parents.at(0).conditions) ==
         Strings{"Accepted True Accepted: ",
                 "ResolvedRefs False IncompatibleFilters: unsupported ExtensionRef: "
@@ -906,14 +574,7 @@ spec:
 }
 
 TEST_CASE("Two RequestRedirect filters in one rule are IncompatibleFilters") {
-  Resolved r(Join({kGateway, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
+  Resolved r(Join({kGateway, HttpRoute(ParentRefs() + R"(  rules:
   - filters:
     - type: RequestRedirect
       requestRedirect:
@@ -921,7 +582,7 @@ spec:
     - type: RequestRedirect
       requestRedirect:
         hostname: example.com
-)"}),
+)")}),
              {}, InputErrors::kAllowed);
   // The HTTPRoute CRD's rule refuses it first; the controller's check holds for older CRDs.
   REQUIRE(r.decode_findings().size() == 1);
@@ -941,20 +602,13 @@ spec:
 // The Gateway API schema's pattern refuses such a value first; the controller's own check still
 // holds for objects that reached it some other way (an older CRD, an edit of the stored object).
 TEST_CASE("A timeout Go cannot parse is a hard TranslationError with Go's message") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
+  Resolved r(Join({kGateway, kService, HttpRoute(ParentRefs() + R"(  rules:
   - timeouts:
       request: 1d
     backendRefs:
     - name: svc
       port: 8080
-)"}),
+)")}),
              {}, InputErrors::kAllowed);
   REQUIRE(r.decode_findings().size() == 1);
   CHECK(r.decode_findings()[0].message ==
@@ -973,21 +627,14 @@ spec:
 }
 
 TEST_CASE("Route timeouts Go can parse resolve cleanly") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-  rules:
+  Resolved r(Join({kGateway, kService, HttpRoute(ParentRefs() + R"(  rules:
   - timeouts:
       request: 1h30m
       backendRequest: 500ms
     backendRefs:
     - name: svc
       port: 8080
-)"}));
+)")}));
   CHECK(Describe(r.Route("HTTPRoute", "web").parents.at(0).conditions.at(1)) ==
         "ResolvedRefs True ResolvedRefs: ");
   CHECK(r->findings.empty());
@@ -1209,15 +856,7 @@ TEST_CASE("A policy targeting an HTTPRoute outside the manifest set (not strict)
 }
 
 TEST_CASE("A policy targeting an HTTPRoute attached to no Gateway is Pending") {
-  Resolved r(Join({R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gone
-)",
-                   Policy("HTTPRoute", "web")}),
+  Resolved r(Join({HttpRoute(ParentRefs("  - name: gone\n")), Policy("HTTPRoute", "web")}),
              Strict());
   const PolicyStatus& policy = r.Policy("pol");
   REQUIRE(policy.ancestors.size() == 1);
@@ -1281,14 +920,7 @@ TEST_CASE("A policy whose CEL does not parse is PartiallyValid, naming the field
 }
 
 TEST_CASE("Valid CEL in every checked field leaves a policy Valid") {
-  const std::string otel = R"(apiVersion: v1
-kind: Service
-metadata:
-  name: otel
-spec:
-  ports:
-  - port: 4317
-)";
+  const std::string otel = ServiceYaml("otel", 4317);
   Resolved r(Join({kGateway, otel, Policy("Gateway", "gw", R"(  frontend:
     accessLog:
       filter: 'response.code >= 400'
@@ -1394,16 +1026,8 @@ TEST_CASE("A route status renders as the API server shows it") {
 }
 
 TEST_CASE("A route status keeps sectionName and port in the parentRef as written") {
-  Resolved r(Join({kGateway, kService, R"(apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gw
-    sectionName: http
-    port: 80
-)"}));
+  Resolved r(Join({kGateway, kService,
+                   HttpRoute(ParentRefs("  - name: gw\n    sectionName: http\n    port: 80\n"))}));
   nlohmann::ordered_json ref = ToJson(r.Route("HTTPRoute", "web"))["parents"][0]["parentRef"];
   CHECK(
       ref.dump() ==
