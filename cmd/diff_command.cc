@@ -57,7 +57,9 @@ void LoadSide(const manifest::LoadOptions& load, const std::string& label, const
   for (const Error& error : pipeline.manifest.unreadable) {
     side.messages += "error: " + error.message + "\n";
   }
-  if (!pipeline.manifest.unreadable.empty()) return;
+  if (!pipeline.manifest.unreadable.empty()) {
+    return;
+  }
   if (pipeline.load_errors > 0) {
     side.messages += manifest::RenderText(pipeline.sink.diagnostics(), manifest::Severity::kError);
     return;
@@ -73,8 +75,12 @@ void LoadSide(const manifest::LoadOptions& load, const std::string& label, const
 }
 
 bool UseColor(const std::string& setting) {
-  if (setting == "always") return true;
-  if (setting == "never") return false;
+  if (setting == "always") {
+    return true;
+  }
+  if (setting == "never") {
+    return false;
+  }
   const char* term = std::getenv("TERM");
   return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr &&
          (term == nullptr || std::string_view(term) != "dumb");
@@ -84,7 +90,9 @@ bool UseColor(const std::string& setting) {
 bool VerifyGitInputs(const std::vector<std::string>& paths,
                      const manifest::GitAwareFileSystem& files) {
   for (const std::string& path : paths) {
-    if (!manifest::GitAwareFileSystem::IsGitPath(path)) continue;
+    if (!manifest::GitAwareFileSystem::IsGitPath(path)) {
+      continue;
+    }
     if (Expected<void> verified = files.Verify(path); !verified) {
       std::cerr << "error: " << verified.error().message << "\n";
       return false;
@@ -118,7 +126,9 @@ bool LoadBothSides(const manifest::LoadOptions& old_load, const manifest::LoadOp
     throw;
   }
   old_loader.join();
-  if (failure) std::rethrow_exception(failure);
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
   std::cerr << old_side.messages << new_side.messages;
   return old_side.usable && new_side.usable;
 }
@@ -135,20 +145,28 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
     return false;
   }
   // As kubectl apply: objects that name no namespace go to the context's.
-  if (!new_load.namespace_explicit) new_load.namespace_ = client->connection.namespace_;
+  if (!new_load.namespace_explicit) {
+    new_load.namespace_ = client->connection.namespace_;
+  }
   manifest::DiskFileSystem disk;
   manifest::GitAwareFileSystem files(disk);
-  if (!VerifyGitInputs(new_load.paths, files)) return false;
+  if (!VerifyGitInputs(new_load.paths, files)) {
+    return false;
+  }
   LoadSide(new_load, "new", options.inputs, catalog, files, new_side);
   std::cerr << new_side.messages;
-  if (!new_side.usable) return false;
+  if (!new_side.usable) {
+    return false;
+  }
   Expected<cluster::LiveObjects> live = cluster::FetchLiveObjects(
       *client->api, new_side.pipeline->manifest.resources, options.prune ? options.selector : "");
   if (!live) {
     std::cerr << "error: " << live.error().message << "\n";
     return false;
   }
-  for (const std::string& note : live->notes) std::cerr << "warning: " << note << "\n";
+  for (const std::string& note : live->notes) {
+    std::cerr << "warning: " << note << "\n";
+  }
   manifest::InMemoryFileSystem live_files;
   manifest::LoadOptions live_load = new_load;
   live_load.paths.clear();
@@ -160,7 +178,9 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   }
   LoadSide(live_load, "live", options.inputs, catalog, live_files, live_side);
   std::cerr << live_side.messages;
-  if (!live_side.usable) return false;
+  if (!live_side.usable) {
+    return false;
+  }
   diff::KeepUnappliedLiveFields(live_side.stored, new_side.stored);
   return true;
 }

@@ -39,7 +39,9 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
   auto built_in = [](std::string project) {
     return CLI::Validator(
         [project](std::string& version) -> std::string {
-          if (schema::FindBuiltinCrdSet(project, version) != nullptr) return "";
+          if (schema::FindBuiltinCrdSet(project, version) != nullptr) {
+            return "";
+          }
           std::string known;
           for (std::string_view name : schema::BuiltinVersions(project)) {
             known += (known.empty() ? "" : ", ") + std::string(name);
@@ -108,14 +110,18 @@ namespace {
 // models); other groups stay unchecked, as without the flag.
 Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& catalog) {
   Expected<cluster::ClusterClient> client = ConnectCluster(flags, "");
-  if (!client) return tl::unexpected(client.error());
+  if (!client) {
+    return tl::unexpected(client.error());
+  }
   std::vector<std::string> groups;
   for (const char* group : {"gateway.networking.k8s.io", "gateway.networking.x-k8s.io",
                             "agentgateway.dev", "inference.networking.k8s.io"}) {
     groups.emplace_back(group);
   }
   Expected<std::vector<std::string>> crds = cluster::FetchCrds(*client->api, groups);
-  if (!crds) return tl::unexpected(crds.error());
+  if (!crds) {
+    return tl::unexpected(crds.error());
+  }
   if (crds->empty()) {
     return MakeError("the cluster of context \"" + client->connection.context +
                      "\" has no Gateway API or agentgateway CRDs installed");

@@ -48,7 +48,9 @@ Expected<std::string> ReadWholeFile(const std::string& path) {
     return contents.str();
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("cannot read " + path);
+  if (!in) {
+    return MakeError("cannot read " + path);
+  }
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
@@ -56,7 +58,9 @@ Expected<std::string> ReadWholeFile(const std::string& path) {
 
 std::string Trim(std::string_view text) {
   size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return "";
+  if (begin == std::string_view::npos) {
+    return "";
+  }
   size_t end = text.find_last_not_of(" \t\r\n");
   return std::string(text.substr(begin, end - begin + 1));
 }
@@ -90,13 +94,19 @@ Expected<void> ParseFlagValues(const TranslateOptions& options, Inputs& inputs) 
     return MakeError("stdin (-) can hold the manifests or one body, not both");
   }
   auto headers = ParseHeaders(options.headers);
-  if (!headers) return tl::unexpected(headers.error());
+  if (!headers) {
+    return tl::unexpected(headers.error());
+  }
   inputs.headers = std::move(*headers);
   for (const std::string& spec : options.provider_urls) {
-    if (auto added = inputs.ai.AddProviderUrl(spec); !added) return added;
+    if (auto added = inputs.ai.AddProviderUrl(spec); !added) {
+      return added;
+    }
   }
   for (const std::string& spec : options.secrets) {
-    if (auto added = inputs.ai.AddSecret(spec); !added) return added;
+    if (auto added = inputs.ai.AddSecret(spec); !added) {
+      return added;
+    }
   }
   return {};
 }
@@ -104,11 +114,15 @@ Expected<void> ParseFlagValues(const TranslateOptions& options, Inputs& inputs) 
 // Reads the request and response files (an operational error when one cannot be read).
 Expected<void> ReadBodies(const TranslateOptions& options, Inputs& inputs) {
   auto body = ReadWholeFile(options.request_file);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) {
+    return tl::unexpected(body.error());
+  }
   inputs.body = std::move(*body);
   if (!options.response_file.empty()) {
     auto response = ReadWholeFile(options.response_file);
-    if (!response) return tl::unexpected(response.error());
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
     inputs.response = std::move(*response);
   }
   return {};
@@ -130,7 +144,9 @@ int RunTranslate(const TranslateOptions& options) {
     return kExitOperational;
   }
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
-  if (ReportUnreadable(*pipeline)) return kExitOperational;
+  if (ReportUnreadable(*pipeline)) {
+    return kExitOperational;
+  }
   if (pipeline->input_errors > 0) {
     manifest::WriteText(pipeline->sink.diagnostics(), std::cerr, manifest::Severity::kError);
     std::cerr << "error: the manifests have " << pipeline->input_errors

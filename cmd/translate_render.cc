@@ -14,19 +14,25 @@ using Json = nlohmann::ordered_json;
 
 std::string PrettyBody(const std::string& body) {
   Json parsed = llm::ReadJson(body);
-  if (parsed.is_discarded() || body.empty()) return body;
+  if (parsed.is_discarded() || body.empty()) {
+    return body;
+  }
   return DumpJson(parsed);
 }
 
 Json BodyJson(const std::string& body) {
   Json parsed = llm::ReadJson(body);
-  if (parsed.is_discarded() || body.empty()) return body;
+  if (parsed.is_discarded() || body.empty()) {
+    return body;
+  }
   return parsed;
 }
 
 Json HeadersJson(const route::HeaderList& headers) {
   Json json = Json::array();
-  for (const auto& [name, value] : headers) json.push_back(Json::array({name, value}));
+  for (const auto& [name, value] : headers) {
+    json.push_back(Json::array({name, value}));
+  }
   return json;
 }
 
@@ -64,8 +70,12 @@ Json RenderDryRunJson(const gateway::DryRun& run, const route::Request& request)
     json["gateway_response"] = AnswerJson(*run.gateway_answer);
     json["gateway_response"]["reason"] = run.gateway_answer_reason;
   }
-  if (run.client_response) json["client_response"] = AnswerJson(*run.client_response);
-  if (run.usage) json["usage"] = *run.usage;
+  if (run.client_response) {
+    json["client_response"] = AnswerJson(*run.client_response);
+  }
+  if (run.usage) {
+    json["usage"] = *run.usage;
+  }
   json["notes"] = run.notes;
   return json;
 }
@@ -75,13 +85,17 @@ namespace {
 void PrintIndented(std::ostream& out, const std::string& text) {
   std::istringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) out << (line.empty() ? "" : "  ") << line << "\n";
+  while (std::getline(lines, line)) {
+    out << (line.empty() ? "" : "  ") << line << "\n";
+  }
 }
 
 void PrintMessage(std::ostream& out, const std::string& first_line,
                   const route::HeaderList& headers, const std::string& body) {
   out << "  " << first_line << "\n";
-  for (const auto& [name, value] : headers) out << "  " << name << ": " << value << "\n";
+  for (const auto& [name, value] : headers) {
+    out << "  " << name << ": " << value << "\n";
+  }
   if (!body.empty()) {
     out << "\n";
     PrintIndented(out, PrettyBody(body));
@@ -100,7 +114,9 @@ std::string RenderDryRunText(const gateway::DryRun& run, const route::Request& r
     out << "Route:     HTTPRoute " << run.route << " rule " << run.rule << " (listener "
         << run.listener << ", match " << run.match << ")\n";
   }
-  if (!run.backend.empty()) out << "Backend:   " << run.backend << "\n";
+  if (!run.backend.empty()) {
+    out << "Backend:   " << run.backend << "\n";
+  }
   if (run.provider) {
     const Json& provider = *run.provider;
     out << "Provider:  " << provider["name"].get<std::string>() << " ("
@@ -118,7 +134,9 @@ std::string RenderDryRunText(const gateway::DryRun& run, const route::Request& r
           << (provider.contains("credential_problem") ? " (not resolved)" : "") << "\n";
     }
   }
-  for (const std::string& note : run.notes) out << "Note:      " << note << "\n";
+  for (const std::string& note : run.notes) {
+    out << "Note:      " << note << "\n";
+  }
   if (run.gateway_answer) {
     out << "\nGateway response (" << run.gateway_answer_reason << "; nothing is sent upstream):\n";
     PrintMessage(out, std::to_string(run.gateway_answer->status), run.gateway_answer->headers,

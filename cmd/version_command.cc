@@ -35,9 +35,13 @@ nlohmann::ordered_json VersionJson() {
       auto& entry = kinds[std::string(crd.kind)];
       entry["group"] = crd.group;
       entry["served"] = nlohmann::ordered_json::array();
-      if (!loaded) continue;
+      if (!loaded) {
+        continue;
+      }
       for (const schema::CrdVersion& version : (*loaded)->versions) {
-        if (version.served) entry["served"].push_back(version.name);
+        if (version.served) {
+          entry["served"].push_back(version.name);
+        }
       }
     }
     item["kinds"] = std::move(kinds);
@@ -45,7 +49,9 @@ nlohmann::ordered_json VersionJson() {
   }
   json["crdSets"] = std::move(sets);
   json["coreKinds"] = nlohmann::ordered_json::array();
-  for (std::string_view kind : kCoreKinds) json["coreKinds"].push_back(kind);
+  for (std::string_view kind : kCoreKinds) {
+    json["coreKinds"].push_back(kind);
+  }
   return json;
 }
 
@@ -59,12 +65,16 @@ void PrintVersion() {
                  "--agentgateway-version picks another):\n";
     for (const schema::BuiltinCrdSet& set : schema::BuiltinCrdSets()) {
       std::cout << (IsDefault(set) ? "* " : "  ") << set.project << " " << set.version << ":";
-      for (const schema::BuiltinCrd& crd : set.crds) std::cout << " " << crd.kind;
+      for (const schema::BuiltinCrd& crd : set.crds) {
+        std::cout << " " << crd.kind;
+      }
       std::cout << "\n";
     }
   }
   std::cout << "Kubernetes kinds checked:";
-  for (std::string_view kind : kCoreKinds) std::cout << " " << kind;
+  for (std::string_view kind : kCoreKinds) {
+    std::cout << " " << kind;
+  }
   std::cout << "\n";
 }
 

@@ -77,10 +77,14 @@ int main(int argc, char** argv) {
     std::shared_ptr<const agw::schema::Crd> crd =
         catalog->Find(resource.id.group, resource.id.kind);
     compile_ms += Milliseconds(Clock::now() - start);
-    if (!crd) continue;
+    if (!crd) {
+      continue;
+    }
     const agw::schema::CrdVersion* version =
         crd->Version(agw::manifest::VersionOf(resource.api_version));
-    if (version == nullptr || !version->schema || !version->has_rules) continue;
+    if (version == nullptr || !version->schema || !version->has_rules) {
+      continue;
+    }
     Document document{version->schema.get(), resource.object};
     agw::schema::ApplyDefaults(*document.schema, document.object);
     documents.push_back(std::move(document));
@@ -105,7 +109,9 @@ int main(int argc, char** argv) {
       errors += agw::schema::ValidateRules(*document.schema, document.object).size();
     }
     times.push_back(Milliseconds(Clock::now() - start));
-    if (errors != failures) return 3;  // evaluation must not depend on the run
+    if (errors != failures) {
+      return 3;  // evaluation must not depend on the run
+    }
   }
   std::sort(times.begin(), times.end());
   std::printf(

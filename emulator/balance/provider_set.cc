@@ -10,35 +10,49 @@ constexpr std::chrono::seconds kDefaultEviction{3};
 
 ProviderSet::ProviderSet(std::vector<std::size_t> tier_sizes) {
   for (std::size_t size : tier_sizes) {
-    if (size > 0) tiers_.emplace_back(size);
+    if (size > 0) {
+      tiers_.emplace_back(size);
+    }
   }
 }
 
 bool ProviderSet::InRotation(Provider& provider, Clock::time_point now) {
-  if (!provider.evicted_until) return true;
-  if (now < *provider.evicted_until) return false;
+  if (!provider.evicted_until) {
+    return true;
+  }
+  if (now < *provider.evicted_until) {
+    return false;
+  }
   provider.evicted_until.reset();
-  if (provider.restore_health) provider.health = *provider.restore_health;
+  if (provider.restore_health) {
+    provider.health = *provider.restore_health;
+  }
   return true;
 }
 
 std::optional<ProviderSet::Pick> ProviderSet::Select(Clock::time_point now,
                                                      std::mt19937_64& random) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (tiers_.empty()) return std::nullopt;
+  if (tiers_.empty()) {
+    return std::nullopt;
+  }
   // The first tier with a provider in rotation; when every provider is out, the first tier's
   // evicted providers still serve (selection never fails only because of evictions).
   std::size_t tier = 0;
   std::vector<std::size_t> candidates;
   for (std::size_t t = 0; t < tiers_.size() && candidates.empty(); ++t) {
     for (std::size_t i = 0; i < tiers_[t].size(); ++i) {
-      if (InRotation(tiers_[t][i], now)) candidates.push_back(i);
+      if (InRotation(tiers_[t][i], now)) {
+        candidates.push_back(i);
+      }
     }
     tier = t;
   }
   if (candidates.empty()) {
     tier = 0;
-    for (std::size_t i = 0; i < tiers_[0].size(); ++i) candidates.push_back(i);
+    for (std::size_t i = 0; i < tiers_[0].size(); ++i) {
+      candidates.push_back(i);
+    }
   }
   std::uniform_int_distribution<std::size_t> uniform(0, candidates.size() - 1);
   std::size_t first = candidates[uniform(random)];
@@ -54,7 +68,9 @@ void ProviderSet::Finish(Pick pick, bool healthy, double seconds, Clock::time_po
                          std::optional<std::chrono::milliseconds> retry_after) {
   std::lock_guard<std::mutex> lock(mutex_);
   Provider& provider = tiers_.at(pick.tier).at(pick.index);
-  if (provider.pending > 0) --provider.pending;
+  if (provider.pending > 0) {
+    --provider.pending;
+  }
   double health_before = provider.health;
   if (healthy) {
     provider.latency =
@@ -67,7 +83,9 @@ void ProviderSet::Finish(Pick pick, bool healthy, double seconds, Clock::time_po
   }
   provider.health = (1 - kAlpha) * provider.health;
   ++provider.consecutive_failures;
-  if (!policy) return;  // eviction needs a health policy
+  if (!policy) {
+    return;  // eviction needs a health policy
+  }
   bool evict;
   if (!policy->consecutive_failures && !policy->health_threshold) {
     evict = true;  // any unhealthy answer
@@ -76,7 +94,9 @@ void ProviderSet::Finish(Pick pick, bool healthy, double seconds, Clock::time_po
              provider.consecutive_failures >= *policy->consecutive_failures) ||
             (policy->health_threshold && health_before < *policy->health_threshold);
   }
-  if (!evict) return;
+  if (!evict) {
+    return;
+  }
   std::chrono::milliseconds base = policy->duration.count() > 0 ? policy->duration
                                    : retry_after                ? *retry_after
                                                                 : kDefaultEviction;

@@ -25,12 +25,15 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
     if (!record.gen_ai_provider.empty()) {
       object["gen_ai.provider.name"] = record.gen_ai_provider;
       object["gen_ai.request.model"] = record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty())
+      if (!record.gen_ai_response_model.empty()) {
         object["gen_ai.response.model"] = record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens)
+      }
+      if (record.gen_ai_input_tokens) {
         object["gen_ai.usage.input_tokens"] = *record.gen_ai_input_tokens;
-      if (record.gen_ai_output_tokens)
+      }
+      if (record.gen_ai_output_tokens) {
         object["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
+      }
     }
     line = object.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   } else {
@@ -62,12 +65,15 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
     if (!record.gen_ai_provider.empty()) {
       line += " gen_ai.provider=" + record.gen_ai_provider;
       line += " gen_ai.request.model=" + record.gen_ai_request_model;
-      if (!record.gen_ai_response_model.empty())
+      if (!record.gen_ai_response_model.empty()) {
         line += " gen_ai.response.model=" + record.gen_ai_response_model;
-      if (record.gen_ai_input_tokens)
+      }
+      if (record.gen_ai_input_tokens) {
         line += " gen_ai.usage.input_tokens=" + std::to_string(*record.gen_ai_input_tokens);
-      if (record.gen_ai_output_tokens)
+      }
+      if (record.gen_ai_output_tokens) {
         line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
+      }
     }
     line += '\n';
   }

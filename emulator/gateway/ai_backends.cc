@@ -8,7 +8,9 @@ namespace {
 
 std::string Trim(std::string text) {
   size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
+  if (begin == std::string::npos) {
+    return "";
+  }
   size_t end = text.find_last_not_of(" \t\r\n");
   return text.substr(begin, end - begin + 1);
 }
@@ -16,7 +18,9 @@ std::string Trim(std::string text) {
 // The controller's reading of an auth Secret value: trimmed, a leading "Bearer " removed.
 std::string NormalizeCredential(std::string value) {
   value = Trim(std::move(value));
-  if (value.rfind("Bearer ", 0) == 0) value = Trim(value.substr(7));
+  if (value.rfind("Bearer ", 0) == 0) {
+    value = Trim(value.substr(7));
+  }
   return value;
 }
 
@@ -25,7 +29,9 @@ std::string NormalizeCredential(std::string value) {
 std::optional<std::string> EnvironmentReference(const std::string& value) {
   static const std::regex kReference(R"(^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$)");
   std::smatch match;
-  if (std::regex_match(value, match, kReference)) return match[1].str();
+  if (std::regex_match(value, match, kReference)) {
+    return match[1].str();
+  }
   return std::nullopt;
 }
 
@@ -45,24 +51,31 @@ Credential ReadEnv(const std::string& variable, const std::string& what) {
 Credential ResolveCredential(const model::BackendAuth& auth, const std::string& ns,
                              const model::Model& model, const AiOptions& options) {
   if (auth.key) {
-    if (auto variable = EnvironmentReference(*auth.key)) return ReadEnv(*variable, "auth.key");
+    if (auto variable = EnvironmentReference(*auth.key)) {
+      return ReadEnv(*variable, "auth.key");
+    }
     return {NormalizeCredential(*auth.key), ""};
   }
-  if (!auth.secret_ref) return {};
+  if (!auth.secret_ref) {
+    return {};
+  }
   std::string secret_name = ns + "/" + auth.secret_ref->name;
   if (auto supplied = options.secret_env.find(secret_name); supplied != options.secret_env.end()) {
     return ReadEnv(supplied->second, "--secret " + secret_name);
   }
   std::string key = auth.secret_ref->key.value_or("Authorization");
   for (const model::Secret& secret : model.secrets) {
-    if (secret.metadata.namespace_ != ns || secret.metadata.name != auth.secret_ref->name) continue;
+    if (secret.metadata.namespace_ != ns || secret.metadata.name != auth.secret_ref->name) {
+      continue;
+    }
     auto entry = secret.data.find(key);
     if (entry == secret.data.end()) {
       return {std::nullopt, "Secret " + secret_name + " has no key " + key};
     }
     std::string value = NormalizeCredential(entry->second);
-    if (auto variable = EnvironmentReference(value))
+    if (auto variable = EnvironmentReference(value)) {
       return ReadEnv(*variable, "Secret " + secret_name);
+    }
     return {value, ""};
   }
   return {std::nullopt, "Secret " + secret_name +
@@ -76,13 +89,17 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   double total = 0;
   size_t consumed = 0;
   for (std::sregex_iterator it(text.begin(), text.end(), kPart), end; it != end; ++it) {
-    if (static_cast<size_t>(it->position()) != consumed) return std::nullopt;
+    if (static_cast<size_t>(it->position()) != consumed) {
+      return std::nullopt;
+    }
     double value = std::stod((*it)[1].str());
     std::string unit = (*it)[2].str();
     total += value * (unit == "ms" ? 1 : unit == "s" ? 1e3 : unit == "m" ? 6e4 : 3.6e6);
     consumed += it->length();
   }
-  if (consumed == 0 || consumed != text.size()) return std::nullopt;
+  if (consumed == 0 || consumed != text.size()) {
+    return std::nullopt;
+  }
   return std::chrono::milliseconds(static_cast<int64_t>(total));
 }
 
@@ -92,9 +109,15 @@ void ApplyHealth(const model::Health& health, AiProvider& provider) {
     const model::BackendEviction& eviction = *health.eviction;
     policy.duration =
         ParseDuration(eviction.duration.value_or("3s")).value_or(std::chrono::seconds(3));
-    if (eviction.consecutive_failures) policy.consecutive_failures = *eviction.consecutive_failures;
-    if (eviction.health_threshold) policy.health_threshold = *eviction.health_threshold / 100.0;
-    if (eviction.restore_health) policy.restore_health = *eviction.restore_health / 100.0;
+    if (eviction.consecutive_failures) {
+      policy.consecutive_failures = *eviction.consecutive_failures;
+    }
+    if (eviction.health_threshold) {
+      policy.health_threshold = *eviction.health_threshold / 100.0;
+    }
+    if (eviction.restore_health) {
+      policy.restore_health = *eviction.restore_health / 100.0;
+    }
   }
   provider.eviction = policy;
   if (health.unhealthy_condition) {
@@ -123,7 +146,9 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
         typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
     const Field* found = nullptr;
     for (const model::BackendPolicies* layer : layers) {
-      if (layer->*member) found = &*(layer->*member);
+      if (layer->*member) {
+        found = &*(layer->*member);
+      }
     }
     return found;
   };
@@ -132,8 +157,9 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
     result.setup.tls_policy = true;
     result.setup.tls_sni = tls->sni.value_or("");
   }
-  if (const model::Health* health = pick(&model::BackendPolicies::health))
+  if (const model::Health* health = pick(&model::BackendPolicies::health)) {
     ApplyHealth(*health, result);
+  }
   if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
     Credential credential = ResolveCredential(*auth, ns, model, options);
     result.credential_source = auth->key          ? "auth.key"
@@ -149,8 +175,12 @@ AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
 }  // namespace
 
 bool AiProvider::Unhealthy(int status) const {
-  if (status == 0) return true;  // no response at all
-  if (unhealthy_operator.empty()) return status >= 500;
+  if (status == 0) {
+    return true;  // no response at all
+  }
+  if (unhealthy_operator.empty()) {
+    return status >= 500;
+  }
   const std::string& op = unhealthy_operator;
   int code = unhealthy_code;
   return op == ">="   ? status >= code
@@ -173,12 +203,15 @@ Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
   ProviderUrl parsed;
   bool tls = match[1].str() == "https";
   std::string host = match[2].str();
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
   parsed.endpoint =
       Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80), tls, ""};
   parsed.path_prefix = match[5].str();
-  while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/')
+  while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/') {
     parsed.path_prefix.pop_back();
+  }
   provider_urls[spec.substr(0, equals)] = std::move(parsed);
   return {};
 }
@@ -198,10 +231,14 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
   AiBackendPlan plan;
   const std::string& ns = backend.metadata.namespace_;
   plan.backend = ns + "/" + backend.metadata.name;
-  if (!backend.ai) return plan;
+  if (!backend.ai) {
+    return plan;
+  }
   std::vector<const model::BackendPolicies*> layers;
   for (const model::AgentgatewayPolicy& policy : model.policies) {
-    if (policy.metadata.namespace_ != ns || !policy.backend) continue;
+    if (policy.metadata.namespace_ != ns || !policy.backend) {
+      continue;
+    }
     for (const model::PolicyTargetReference& target : policy.target_refs) {
       if (target.kind == "AgentgatewayBackend" && target.name == backend.metadata.name) {
         layers.push_back(&*policy.backend);
@@ -209,7 +246,9 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
       }
     }
   }
-  if (backend.policies) layers.push_back(&*backend.policies);
+  if (backend.policies) {
+    layers.push_back(&*backend.policies);
+  }
   if (backend.ai->provider) {
     plan.tiers.push_back(
         {MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns, model, options)});
@@ -218,10 +257,14 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
     std::vector<AiProvider> tier;
     for (const model::NamedLLMProvider& named : group.providers) {
       std::vector<const model::BackendPolicies*> provider_layers = layers;
-      if (named.policies) provider_layers.push_back(&*named.policies);
+      if (named.policies) {
+        provider_layers.push_back(&*named.policies);
+      }
       tier.push_back(MakeProvider(named.name, named.provider, provider_layers, ns, model, options));
     }
-    if (!tier.empty()) plan.tiers.push_back(std::move(tier));
+    if (!tier.empty()) {
+      plan.tiers.push_back(std::move(tier));
+    }
   }
   return plan;
 }
@@ -229,7 +272,9 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
 std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
   const char* id = std::getenv("AWS_ACCESS_KEY_ID");
   const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') return std::nullopt;
+  if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') {
+    return std::nullopt;
+  }
   const char* token = std::getenv("AWS_SESSION_TOKEN");
   return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
 }
@@ -244,7 +289,9 @@ ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& 
   for (const std::string& key : {backend.backend, backend_name + "/" + provider.name, backend_name,
                                  provider.setup.provider->kind}) {
     auto url = options.provider_urls.find(key);
-    if (url == options.provider_urls.end()) continue;
+    if (url == options.provider_urls.end()) {
+      continue;
+    }
     connection.endpoint = url->second.endpoint;
     connection.path_prefix = url->second.path_prefix;
     connection.overridden = true;
@@ -265,9 +312,13 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   outgoing.path_and_query = connection.path_prefix + call.target.path;
   outgoing.headers = call.headers;
   outgoing.needs_signature = provider.setup.provider->kind == "bedrock" && !provider.setup.api_key;
-  if (!outgoing.needs_signature) return outgoing;
+  if (!outgoing.needs_signature) {
+    return outgoing;
+  }
   std::optional<llm::AwsCredentials> credentials = AwsCredentialsFromEnvironment();
-  if (!credentials) return outgoing;
+  if (!credentials) {
+    return outgoing;
+  }
   llm::SigV4Request signing;
   signing.method = method;
   signing.host = outgoing.authority;

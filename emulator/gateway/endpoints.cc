@@ -23,7 +23,9 @@ std::optional<std::pair<std::string, int>> SplitHostPort(const std::string& text
   try {
     std::size_t used = 0;
     int port = std::stoi(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1 || port < 1 || port > 65535) return std::nullopt;
+    if (used != text.size() - colon - 1 || port < 1 || port > 65535) {
+      return std::nullopt;
+    }
     return std::pair(host, port);
   } catch (...) {
     return std::nullopt;
@@ -80,7 +82,9 @@ Expected<void> ServiceMap::Add(const std::string& spec) {
   bool known = std::any_of(endpoints.begin(), endpoints.end(), [&](const Endpoint& endpoint) {
     return endpoint.host == address->first && endpoint.port == address->second;
   });
-  if (!known) endpoints.push_back(Endpoint{address->first, address->second, false, ""});
+  if (!known) {
+    endpoints.push_back(Endpoint{address->first, address->second, false, ""});
+  }
   return {};
 }
 
@@ -106,12 +110,16 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
         return MakeError(path + ":" + std::to_string(item.position().line) +
                          ": each entry needs `service` and `address`");
       }
-      if (auto added = Add(service->text() + "=" + address->text()); !added) return added;
+      if (auto added = Add(service->text() + "=" + address->text()); !added) {
+        return added;
+      }
     }
     return {};
   }
   for (const manifest::MapEntry& entry : root.entries()) {
-    if (auto added = Add(entry.key + "=" + entry.value.text()); !added) return added;
+    if (auto added = Add(entry.key + "=" + entry.value.text()); !added) {
+      return added;
+    }
   }
   return {};
 }
@@ -119,7 +127,9 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
 std::optional<Endpoint> ServiceMap::Find(const std::string& ns, const std::string& name, int port,
                                          std::uint64_t pick) const {
   auto it = entries_.find(ns + "/" + name + ":" + std::to_string(port));
-  if (it == entries_.end() || it->second.empty()) return std::nullopt;
+  if (it == entries_.end() || it->second.empty()) {
+    return std::nullopt;
+  }
   return it->second[pick % it->second.size()];
 }
 

@@ -10,7 +10,9 @@ constexpr double kBounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 std::string Escape(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+    }
     if (c == '\n') {
       out += "\\n";
       continue;
@@ -40,9 +42,13 @@ constexpr double kPerTokenBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08
 template <std::size_t N>
 void Observe(const double (&bounds)[N], std::vector<std::uint64_t>& buckets, std::uint64_t& count,
              double& sum, double value) {
-  if (buckets.empty()) buckets.assign(N, 0);
+  if (buckets.empty()) {
+    buckets.assign(N, 0);
+  }
   for (std::size_t i = 0; i < N; ++i) {
-    if (value <= bounds[i]) ++buckets[i];
+    if (value <= bounds[i]) {
+      ++buckets[i];
+    }
   }
   ++count;
   sum += value;
@@ -71,7 +77,9 @@ void Metrics::RecordGenAi(const GenAi& exchange) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& by_type = token_usage_[labels];
   auto observe = [&](const char* type, const std::optional<std::int64_t>& tokens) {
-    if (!tokens) return;
+    if (!tokens) {
+      return;
+    }
     Histogram& histogram = by_type[type];
     Observe(kTokenBounds, histogram.buckets, histogram.count, histogram.sum,
             static_cast<double>(*tokens));
@@ -121,12 +129,17 @@ std::string Metrics::Prometheus() const {
   std::map<Key, std::pair<std::uint64_t, std::uint64_t>> bytes_by_key;
   for (const auto& shard : shards_) {
     std::lock_guard<std::mutex> shard_lock(shard->mutex);
-    for (const auto& [key, count] : shard->requests) requests[key] += count;
+    for (const auto& [key, count] : shard->requests) {
+      requests[key] += count;
+    }
     for (const auto& [key, histogram] : shard->durations) {
       Histogram& merged = durations[key];
-      if (merged.buckets.empty()) merged.buckets.assign(histogram.buckets.size(), 0);
-      for (std::size_t i = 0; i < histogram.buckets.size(); ++i)
+      if (merged.buckets.empty()) {
+        merged.buckets.assign(histogram.buckets.size(), 0);
+      }
+      for (std::size_t i = 0; i < histogram.buckets.size(); ++i) {
         merged.buckets[i] += histogram.buckets[i];
+      }
       merged.count += histogram.count;
       merged.sum += histogram.sum;
     }

@@ -252,17 +252,25 @@ Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::
                                            int port) {
   boost::system::error_code ec;
   auto ip = net::ip::make_address(address, ec);
-  if (ec) return MakeError("invalid listen address \"" + address + "\": " + ec.message());
+  if (ec) {
+    return MakeError("invalid listen address \"" + address + "\": " + ec.message());
+  }
   tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
   auto acceptor = std::make_unique<Acceptor>(context.get_executor());
   acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  }
   if (!ec) {
     int one = 1;
     ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   }
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) {
+    acceptor->bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor->listen(net::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     return MakeError(
         "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message() +
@@ -298,14 +306,18 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
       tls_listeners.push_back({bind.gateway, listener.listener->listener});
     }
     auto tls = ServerTls::Make(tls_listeners, snapshot_->pipeline->model, bound.notes);
-    if (!tls) return tl::unexpected(tls.error());
+    if (!tls) {
+      return tl::unexpected(tls.error());
+    }
     bound.tls = *tls != nullptr;
     listener_tls_.push_back(std::move(*tls));
     auto mapped = options_.port_map.find(bind.port);
     int port = mapped == options_.port_map.end() ? bind.port : mapped->second;
     for (std::size_t w = 0; w < workers_.size(); ++w) {
       auto acceptor = Listen(*workers_[w].context, options_.address, port);
-      if (!acceptor) return tl::unexpected(acceptor.error());
+      if (!acceptor) {
+        return tl::unexpected(acceptor.error());
+      }
       if (w == 0) {
         // Port 0 asked for a free port: the other workers join the one the first one got.
         port = (*acceptor)->local_endpoint().port();
@@ -317,7 +329,9 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   }
   if (options_.admin_port >= 0) {
     auto acceptor = Listen(*workers_[0].context, options_.admin_address, options_.admin_port);
-    if (!acceptor) return tl::unexpected(acceptor.error());
+    if (!acceptor) {
+      return tl::unexpected(acceptor.error());
+    }
     admin_acceptor_ = std::move(*acceptor);
     admin_port_ = admin_acceptor_->local_endpoint().port();
   }
@@ -358,7 +372,9 @@ std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> sn
     std::string key = bind.ToString();
     bool served = std::any_of(listeners_.begin(), listeners_.end(),
                               [&](const BoundListener& bound) { return bound.key == key; });
-    if (!served) unserved.push_back(key);
+    if (!served) {
+      unserved.push_back(key);
+    }
   }
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
   snapshot_ = std::move(snapshot);
@@ -368,7 +384,9 @@ std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> sn
 void Server::Impl::Spawn(Executor executor, Awaitable<void> task, std::string what) {
   net::co_spawn(executor, std::move(task),
                 [this, what = std::move(what)](std::exception_ptr error) {
-                  if (!error) return;
+                  if (!error) {
+                    return;
+                  }
                   try {
                     std::rethrow_exception(error);
                   } catch (const std::exception& e) {
@@ -403,7 +421,9 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
     tcp::socket::rebind_executor<Executor>::other socket =
         co_await acceptor.async_accept(net::redirect_error(kUse, ec));
     if (ec) {
-      if (stopping_ || ec == net::error::operation_aborted) co_return;
+      if (stopping_ || ec == net::error::operation_aborted) {
+        co_return;
+      }
       if (IsResourceExhaustion(ec)) {
         // The connections already open keep being served meanwhile; said once per episode.
         if (!accept_paused_.exchange(true)) {
@@ -415,7 +435,9 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
       }
       continue;  // a connection that failed on its own (reset before accept): the next one
     }
-    if (accept_paused_.exchange(false)) LogError("accepting new connections again");
+    if (accept_paused_.exchange(false)) {
+      LogError("accepting new connections again");
+    }
     socket.set_option(tcp::no_delay(true), ec);
     if (listener_tls_[index]) {
       Spawn(acceptor.get_executor(), HandshakeThenServe(worker, Stream(std::move(socket)), index),
@@ -477,7 +499,9 @@ Awaitable<void> WriteBodyPart(Client& client, std::string_view data, bool chunke
       net::buffer(head.data(), head.size()), framed ? size_line.buffer() : net::const_buffer(),
       net::buffer(data.data(), data.size()), framed ? net::buffer("\r\n", 2) : net::const_buffer(),
       chunked && last ? net::buffer("0\r\n\r\n", 5) : net::const_buffer()};
-  if (net::buffer_size(buffers) == 0) co_return;
+  if (net::buffer_size(buffers) == 0) {
+    co_return;
+  }
   co_await net::async_write(client, buffers, net::redirect_error(kUse, ec));
 }
 
@@ -551,16 +575,22 @@ Awaitable<UpstreamFailure> SendAndReadHead(
     parser.emplace();
     parser->body_limit(boost::none);
     parser->header_limit(static_cast<std::uint32_t>(kUpstreamHeaderLimit));
-    if (head_request) parser->skip(true);
+    if (head_request) {
+      parser->skip(true);
+    }
     co_await http::async_read_header(upstream, buffer, *parser, net::redirect_error(kUse, ec));
     if (ec) {
       // Built before co_return: g++ 12 mishandles `?:` temporaries inside coroutine statements.
       UpstreamFailure failure{503, "upstream connection failed: " + ec.message()};
-      if (ec == beast::error::timeout) failure = {504, "upstream request timeout"};
+      if (ec == beast::error::timeout) {
+        failure = {504, "upstream request timeout"};
+      }
       co_return failure;
     }
     unsigned status = parser->get().result_int();
-    if (status < 100 || status >= 200 || status == 101) co_return UpstreamFailure{};
+    if (status < 100 || status >= 200 || status == 101) {
+      co_return UpstreamFailure{};
+    }
   }
 }
 
@@ -589,20 +619,29 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
   route::HeaderList headers;
   for (const auto& field : response.base()) {
     std::string_view name(field.name_string().data(), field.name_string().size());
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length")) continue;
+    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length")) {
+      continue;
+    }
     headers.emplace_back(std::string(name), std::string(field.value()));
   }
   plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers)
+  for (const auto& header : plan.cors_response_headers) {
     route::SetHeader(headers, header.first, header.second);
+  }
   bool no_body = head_request || result.status == 204 || result.status == 304 ||
                  (result.status >= 100 && result.status < 200);
   boost::optional<std::uint64_t> length = parser.content_length();
   bool chunked = !no_body && !length && chunked_ok;
   result.close_delimited = !no_body && !length && !chunked_ok;
-  if (!no_body && length) headers.emplace_back("content-length", std::to_string(*length));
-  if (head_request && length) headers.emplace_back("content-length", std::to_string(*length));
-  if (chunked) headers.emplace_back("transfer-encoding", "chunked");
+  if (!no_body && length) {
+    headers.emplace_back("content-length", std::to_string(*length));
+  }
+  if (head_request && length) {
+    headers.emplace_back("content-length", std::to_string(*length));
+  }
+  if (chunked) {
+    headers.emplace_back("transfer-encoding", "chunked");
+  }
   std::string block = HeaderBlock(result.status, headers);
   // When body bytes came in with the header, the header block leaves with them in one send
   // (measured: 30% more requests/s with 1 KB bodies); otherwise it goes out at once, so a streamed
@@ -628,11 +667,15 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     limits.Arm(beast::get_lowest_layer(upstream));
     co_await http::async_read_some(upstream, upstream_buffer, parser,
                                    net::redirect_error(kUse, ec));
-    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
     std::size_t n = chunk.size() - response.body().size;
     result.bytes += n;
     std::string_view head;
-    if (header_pending) head = block;
+    if (header_pending) {
+      head = block;
+    }
     boost::system::error_code write_ec;
     co_await WriteBodyPart(client, std::string_view(chunk.data(), n), chunked, /*last=*/false,
                            write_ec, head);
@@ -646,14 +689,18 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     }
     if (ec) {
       // The upstream ended a close-delimited body, or broke off: end what we can.
-      if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+      if (ec == http::error::end_of_stream || ec == net::error::eof) {
+        break;
+      }
       result.client_ok = false;  // a truncated response must not look complete
       co_return result;
     }
   }
   if (chunked) {
     co_await WriteBodyPart(client, {}, chunked, /*last=*/true, ec);
-    if (ec) result.client_ok = false;
+    if (ec) {
+      result.client_ok = false;
+    }
   }
   result.upstream_reusable = parser.is_done() && parser.keep_alive();
   co_return result;
@@ -682,7 +729,9 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
     results = co_await resolver.async_resolve("127.0.0.1", std::to_string(endpoint.port),
                                               net::redirect_error(kUse, ec));
   }
-  if (ec) co_return ConnectResult{503, "cannot resolve " + endpoint.host + ": " + ec.message()};
+  if (ec) {
+    co_return ConnectResult{503, "cannot resolve " + endpoint.host + ": " + ec.message()};
+  }
   auto plain = std::make_unique<Stream>(executor);
   limits.Arm(*plain);
   co_await plain->async_connect(results, net::redirect_error(kUse, ec));
@@ -700,7 +749,9 @@ Awaitable<ConnectResult> ConnectUpstream(Executor executor, const Endpoint& endp
   SSL_set_tlsext_host_name(tls->native_handle(), sni.c_str());
   tls->set_verify_callback(ssl::host_name_verification(sni));
   co_await tls->async_handshake(ssl::stream_base::client, net::redirect_error(kUse, ec));
-  if (ec) co_return ConnectResult{503, "TLS handshake with " + key + " failed: " + ec.message()};
+  if (ec) {
+    co_return ConnectResult{503, "TLS handshake with " + key + " failed: " + ec.message()};
+  }
   upstream.tls = std::move(tls);
   co_return ConnectResult{};
 }
@@ -732,7 +783,9 @@ Awaitable<Result> OnUpstream(Executor executor, const Endpoint& endpoint,
     } else {
       result = co_await exchange(*upstream.plain);
     }
-    if (!result.upstream_reusable) upstream = Upstream{};
+    if (!result.upstream_reusable) {
+      upstream = Upstream{};
+    }
     if (!gateway::RetriesOnFreshConnection(!fresh, ClientGotBytes(result), result.error_status)) {
       break;
     }
@@ -784,7 +837,9 @@ bool ClientGotBytes(const LlmResult& result) { return result.status != 0; }
 // The head of a response that carries `body_size` bytes of `content_type`.
 std::string SizedHead(int status, route::HeaderList headers, const std::string& content_type,
                       std::size_t body_size) {
-  if (!content_type.empty()) route::SetHeader(headers, "content-type", content_type);
+  if (!content_type.empty()) {
+    route::SetHeader(headers, "content-type", content_type);
+  }
   route::RemoveHeader(headers, "content-length");
   headers.emplace_back("content-length", std::to_string(body_size));
   return HeaderBlock(status, headers);
@@ -1002,7 +1057,9 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   for (const auto& field : message.base()) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  if (options_.on_request_for_test) options_.on_request_for_test(request);
+  if (options_.on_request_for_test) {
+    options_.on_request_for_test(request);
+  }
   std::shared_ptr<const Snapshot> snapshot = Current();
   // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
   // or port that is gone has no listener (404, like a request to a port nobody serves).
@@ -1031,7 +1088,9 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     const route::DirectResponse& direct = decision.answer;
     route::HeaderList headers = direct.headers;
     headers.emplace_back("content-length", std::to_string(direct.body.size()));
-    if (!keep_alive) headers.emplace_back("connection", "close");
+    if (!keep_alive) {
+      headers.emplace_back("connection", "close");
+    }
     std::string response = HeaderBlock(direct.status, headers) +
                            (request.method == "HEAD" ? std::string() : direct.body);
     beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
@@ -1053,7 +1112,9 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
                                         return Relay(connection, upstream.buffer, upstream.chunk,
                                                      stream, bytes, plan, head, http11, limits);
                                       });
-    if (exchange.close_delimited) keep_alive = false;
+    if (exchange.close_delimited) {
+      keep_alive = false;
+    }
     record.upstream_status = exchange.status;
     record.response_bytes = exchange.bytes;
     if (!exchange.header_sent && exchange.client_ok) {
@@ -1066,7 +1127,9 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
       record.status = exchange.error_status;
     } else {
       record.status = exchange.status;
-      if (!exchange.client_ok) ec = net::error::connection_aborted;
+      if (!exchange.client_ok) {
+        ec = net::error::connection_aborted;
+      }
     }
   }
 }
@@ -1079,7 +1142,9 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
   Upstream upstream;
   boost::system::error_code ec;
   for (;;) {
-    if (stopping_) break;
+    if (stopping_) {
+      break;
+    }
     BoundedRequestParser<http::string_body> parser({options_.max_header_bytes});
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_request_body);
@@ -1106,7 +1171,9 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       if (parser.get().version() >= 11 &&
           beast::iequals(parser.get()[http::field::expect], "100-continue")) {
         co_await WriteAll(stream, std::string("HTTP/1.1 100 Continue\r\n\r\n"), ec);
-        if (ec) break;
+        if (ec) {
+          break;
+        }
       }
       co_await http::async_read(stream, buffer, parser, net::redirect_error(kUse, ec));
     }
@@ -1188,8 +1255,12 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
     // glibc keeps what a request freed in its arenas (the worker threads have their own): a
     // 6 MB chat body parsed into JSON left `run` hundreds of MB large for good. Large bodies are
     // rare and their handling costs far more than the trim.
-    if (record.request_bytes + record.response_bytes >= kTrimAfterBytes) ::malloc_trim(0);
-    if (ec || !keep_alive) break;
+    if (record.request_bytes + record.response_bytes >= kTrimAfterBytes) {
+      ::malloc_trim(0);
+    }
+    if (ec || !keep_alive) {
+      break;
+    }
   }
   co_await CloseClient(stream);
 }
@@ -1293,12 +1364,18 @@ Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_byte
   tcp::resolver resolver(stream.get_executor());
   auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
                                                  net::redirect_error(kUse, ec));
-  if (ec) co_return;
+  if (ec) {
+    co_return;
+  }
   stream.expires_after(std::chrono::seconds(30));
   co_await stream.async_connect(results, net::redirect_error(kUse, ec));
-  if (ec) co_return;
+  if (ec) {
+    co_return;
+  }
   co_await WriteAll(stream, request_bytes, ec);
-  if (ec) co_return;
+  if (ec) {
+    co_return;
+  }
   // The answer is read to keep the mirror's connection orderly, then dropped; its size is bounded
   // like any upstream answer.
   beast::flat_buffer buffer = BoundedReadBuffer(kUpstreamHeaderLimit, kRelayChunk);
@@ -1308,7 +1385,9 @@ Awaitable<void> Server::Impl::Mirror(Endpoint endpoint, std::string request_byte
 }
 
 void Server::Impl::Log(const AccessRecord& record) {
-  if (options_.access_log == nullptr) return;
+  if (options_.access_log == nullptr) {
+    return;
+  }
   std::string line = gateway::AccessLogLine(record, Timestamp(), options_.json_log);
   std::lock_guard<std::mutex> lock(log_mutex_);
   log_pending_ += line;
@@ -1319,14 +1398,18 @@ void Server::Impl::Log(const AccessRecord& record) {
 }
 
 void Server::Impl::LogError(std::string_view line) {
-  if (options_.error_log == nullptr) return;
+  if (options_.error_log == nullptr) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(error_log_mutex_);
   *options_.error_log << "error: " << line << std::endl;
 }
 
 void Server::Impl::FlushLog() {
   std::lock_guard<std::mutex> lock(log_mutex_);
-  if (log_pending_.empty() || options_.access_log == nullptr) return;
+  if (log_pending_.empty() || options_.access_log == nullptr) {
+    return;
+  }
   *options_.access_log << log_pending_ << std::flush;
   log_pending_.clear();
 }
@@ -1347,7 +1430,9 @@ Awaitable<void> Server::Impl::AdminAccept(Acceptor& acceptor) {
     boost::system::error_code ec;
     auto socket = co_await acceptor.async_accept(net::redirect_error(kUse, ec));
     if (ec) {
-      if (stopping_ || ec == net::error::operation_aborted) co_return;
+      if (stopping_ || ec == net::error::operation_aborted) {
+        co_return;
+      }
       continue;
     }
     Spawn(acceptor.get_executor(), AdminSession(Stream(std::move(socket))), "an admin connection");
@@ -1367,13 +1452,23 @@ Json ConfigJson(const Snapshot& snapshot) {
                       {"name", object.metadata.name},
                       {"status", std::move(value)}});
   };
-  for (const auto& s : set.gateways) add("Gateway", *s.object, resolve::ToJson(s));
-  for (const auto& s : set.routes) add(s.kind, *s.object, resolve::ToJson(s));
-  for (const auto& s : set.backends) add("AgentgatewayBackend", *s.object, resolve::ToJson(s));
-  for (const auto& s : set.policies) add("AgentgatewayPolicy", *s.object, resolve::ToJson(s));
+  for (const auto& s : set.gateways) {
+    add("Gateway", *s.object, resolve::ToJson(s));
+  }
+  for (const auto& s : set.routes) {
+    add(s.kind, *s.object, resolve::ToJson(s));
+  }
+  for (const auto& s : set.backends) {
+    add("AgentgatewayBackend", *s.object, resolve::ToJson(s));
+  }
+  for (const auto& s : set.policies) {
+    add("AgentgatewayPolicy", *s.object, resolve::ToJson(s));
+  }
   json["status"] = std::move(status);
   Json files = Json::array();
-  for (const auto& file : snapshot.pipeline->manifest.files) files.push_back(file->path());
+  for (const auto& file : snapshot.pipeline->manifest.files) {
+    files.push_back(file->path());
+  }
   json["files"] = std::move(files);
   // Secrets are deliberately absent: their values never leave the process.
   return json;
@@ -1390,7 +1485,9 @@ Awaitable<void> Server::Impl::AdminSession(Stream stream) {
     parser.body_limit(options_.max_request_body);
     stream.expires_after(options_.idle_timeout);
     co_await http::async_read(stream, buffer, parser, net::redirect_error(kUse, ec));
-    if (ec) break;
+    if (ec) {
+      break;
+    }
     http::request<http::string_body>& request = parser.get();
     std::string target(request.target());
     target = target.substr(0, target.find('?'));
@@ -1420,7 +1517,9 @@ Awaitable<void> Server::Impl::AdminSession(Stream stream) {
                                                 {"content-length", std::to_string(body.size())}}) +
                            body;
     co_await WriteAll(stream, response, ec);
-    if (ec || !request.keep_alive()) break;
+    if (ec || !request.keep_alive()) {
+      break;
+    }
   }
   stream.close();
 }
@@ -1436,9 +1535,15 @@ void Server::Impl::Shutdown(std::chrono::milliseconds grace) {
   for (Worker& worker : workers_) {
     net::post(*worker.context, [&worker, &closed, this] {
       boost::system::error_code ignored;
-      for (auto& acceptor : worker.acceptors) acceptor->close(ignored);
-      if (&worker == &workers_[0] && admin_acceptor_) admin_acceptor_->close(ignored);
-      for (Stream* idle : worker.idle) idle->socket().close(ignored);
+      for (auto& acceptor : worker.acceptors) {
+        acceptor->close(ignored);
+      }
+      if (&worker == &workers_[0] && admin_acceptor_) {
+        admin_acceptor_->close(ignored);
+      }
+      for (Stream* idle : worker.idle) {
+        idle->socket().close(ignored);
+      }
       ++closed;
     });
   }
@@ -1446,9 +1551,13 @@ void Server::Impl::Shutdown(std::chrono::milliseconds grace) {
   while ((closed < workers_.size() || active_ > 0) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  for (Worker& worker : workers_) worker.context->stop();
+  for (Worker& worker : workers_) {
+    worker.context->stop();
+  }
   for (std::thread& thread : threads_) {
-    if (thread.joinable()) thread.join();
+    if (thread.joinable()) {
+      thread.join();
+    }
   }
   FlushLog();
   std::lock_guard<std::mutex> lock(done_mutex_);
@@ -1464,7 +1573,9 @@ void Server::Impl::Wait() {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() {
-  if (impl_) impl_->Shutdown(std::chrono::milliseconds(0));
+  if (impl_) {
+    impl_->Shutdown(std::chrono::milliseconds(0));
+  }
 }
 
 Expected<std::unique_ptr<Server>> Server::Start(std::shared_ptr<const Snapshot> snapshot,

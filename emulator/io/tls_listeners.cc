@@ -12,13 +12,17 @@ namespace {
 const model::Secret* FindSecret(const model::Model& model, const std::string& ns,
                                 const std::string& name) {
   for (const model::Secret& secret : model.secrets) {
-    if (secret.metadata.namespace_ == ns && secret.metadata.name == name) return &secret;
+    if (secret.metadata.namespace_ == ns && secret.metadata.name == name) {
+      return &secret;
+    }
   }
   return nullptr;
 }
 
 bool HostMatches(std::string_view pattern, std::string_view name) {
-  if (pattern.empty()) return true;
+  if (pattern.empty()) {
+    return true;
+  }
   if (pattern.rfind("*.", 0) == 0) {
     std::string_view suffix = pattern.substr(1);  // ".example.com"
     return name.size() > suffix.size() && name.ends_with(suffix);
@@ -30,7 +34,9 @@ bool HostMatches(std::string_view pattern, std::string_view name) {
 // the manifests leave out: clients then connect with -k / verify=False, as against a test cluster.
 Expected<void> UseSelfSigned(ssl::context& context, const std::string& hostname) {
   std::string name = hostname.empty() ? "localhost" : hostname;
-  if (name.rfind("*.", 0) == 0) name = "wildcard" + name.substr(1);
+  if (name.rfind("*.", 0) == 0) {
+    name = "wildcard" + name.substr(1);
+  }
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* certificate = X509_new();
   bool ok = key != nullptr && certificate != nullptr;
@@ -54,7 +60,9 @@ Expected<void> UseSelfSigned(ssl::context& context, const std::string& hostname)
   }
   X509_free(certificate);
   EVP_PKEY_free(key);
-  if (!ok) return MakeError("cannot make a self-signed certificate for " + name);
+  if (!ok) {
+    return MakeError("cannot make a self-signed certificate for " + name);
+  }
   return {};
 }
 
@@ -96,15 +104,21 @@ Expected<std::unique_ptr<ServerTls>> ServerTls::Make(const std::vector<Listener>
     }
     boost::system::error_code ec;
     context->use_certificate_chain(boost::asio::buffer(crt->second), ec);
-    if (ec) return MakeError(where + ": tls.crt is not a PEM certificate (" + ec.message() + ")");
+    if (ec) {
+      return MakeError(where + ": tls.crt is not a PEM certificate (" + ec.message() + ")");
+    }
     context->use_private_key(boost::asio::buffer(key->second), ssl::context::pem, ec);
-    if (ec) return MakeError(where + ": tls.key is not a PEM private key (" + ec.message() + ")");
+    if (ec) {
+      return MakeError(where + ": tls.key is not a PEM private key (" + ec.message() + ")");
+    }
     if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
       return MakeError(where + ": tls.key does not belong to tls.crt");
     }
     tls->contexts_.push_back({listener.hostname.value_or(""), std::move(context)});
   }
-  if (tls->contexts_.empty()) return std::unique_ptr<ServerTls>();
+  if (tls->contexts_.empty()) {
+    return std::unique_ptr<ServerTls>();
+  }
   // Every context may start a handshake that SNI then moves: each gets the callback.
   for (HostContext& host : tls->contexts_) {
     SSL_CTX_set_tlsext_servername_callback(
@@ -118,13 +132,17 @@ Expected<std::unique_ptr<ServerTls>> ServerTls::Make(const std::vector<Listener>
 ssl::context* ServerTls::Select(std::string_view server_name) {
   HostContext* best = nullptr;
   for (HostContext& host : contexts_) {
-    if (!HostMatches(host.hostname, server_name)) continue;
+    if (!HostMatches(host.hostname, server_name)) {
+      continue;
+    }
     auto rank = [](const HostContext& h) {
       bool wildcard = h.hostname.rfind("*.", 0) == 0;
       // exact beats wildcard beats empty; longer wildcards first
       return h.hostname.empty() ? 0 : wildcard ? 1 + static_cast<int>(h.hostname.size()) : 1 << 20;
     };
-    if (best == nullptr || rank(host) > rank(*best)) best = &host;
+    if (best == nullptr || rank(host) > rank(*best)) {
+      best = &host;
+    }
   }
   return best == nullptr ? nullptr : best->context.get();
 }

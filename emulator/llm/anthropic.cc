@@ -31,20 +31,30 @@ bool IsBlank(std::string_view text) {
 Json TextBlock(std::string_view text) { return Object("type", "text", "text", text); }
 
 void PinModel(Json& body, const ProviderOptions& options) {
-  if (!options.model.empty()) body["model"] = options.model;
+  if (!options.model.empty()) {
+    body["model"] = options.model;
+  }
 }
 
 // ---- Completions request -> Messages request ----
 
 // System and developer messages: string content, or their text parts joined with newlines.
 std::string InstructionText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
+  if (content.is_string()) {
+    return content.get<std::string>();
+  }
   std::string text;
-  if (!content.is_array()) return text;
+  if (!content.is_array()) {
+    return text;
+  }
   for (const Json& part : content) {
     std::optional<std::string> part_text = StringAt(part, {"text"});
-    if (!part_text || IsBlank(*part_text)) continue;
-    if (!text.empty()) text.push_back('\n');
+    if (!part_text || IsBlank(*part_text)) {
+      continue;
+    }
+    if (!text.empty()) {
+      text.push_back('\n');
+    }
     text.append(*part_text);
   }
   return text;
@@ -70,17 +80,25 @@ Json UserBlocks(const Json& content) {
   Json blocks = Json::array();
   if (content.is_string()) {
     const std::string& text = content.get_ref<const std::string&>();
-    if (!IsBlank(text)) blocks.push_back(TextBlock(text));
+    if (!IsBlank(text)) {
+      blocks.push_back(TextBlock(text));
+    }
     return blocks;
   }
-  if (!content.is_array()) return blocks;
+  if (!content.is_array()) {
+    return blocks;
+  }
   for (const Json& part : content) {
     std::string type = StringAt(part, {"type"}).value_or("");
     if (type == "text") {
       std::string text = StringAt(part, {"text"}).value_or("");
-      if (!IsBlank(text)) blocks.push_back(TextBlock(text));
+      if (!IsBlank(text)) {
+        blocks.push_back(TextBlock(text));
+      }
     } else if (type == "image_url") {
-      if (auto url = StringAt(part, {"image_url", "url"})) blocks.push_back(ImageBlock(*url));
+      if (auto url = StringAt(part, {"image_url", "url"})) {
+        blocks.push_back(ImageBlock(*url));
+      }
     }
     // input_audio and file parts have no Messages equivalent the gateway maps.
   }
@@ -92,12 +110,18 @@ Json AssistantBlocks(const Json& message) {
   if (const Json* content = Find(message, {"content"})) {
     if (content->is_string()) {
       const std::string& text = content->get_ref<const std::string&>();
-      if (!IsBlank(text)) blocks.push_back(TextBlock(text));
+      if (!IsBlank(text)) {
+        blocks.push_back(TextBlock(text));
+      }
     } else if (content->is_array()) {
       for (const Json& part : *content) {
         std::optional<std::string> text = StringAt(part, {"text"});
-        if (!text) text = StringAt(part, {"refusal"});
-        if (text && !IsBlank(*text)) blocks.push_back(TextBlock(*text));
+        if (!text) {
+          text = StringAt(part, {"refusal"});
+        }
+        if (text && !IsBlank(*text)) {
+          blocks.push_back(TextBlock(*text));
+        }
       }
     }
   }
@@ -124,7 +148,9 @@ Json ToolResultMessage(const Json& message) {
     } else if (value->is_array()) {
       content = Json::array();
       for (const Json& part : *value) {
-        if (auto text = StringAt(part, {"text"})) content.push_back(TextBlock(*text));
+        if (auto text = StringAt(part, {"text"})) {
+          content.push_back(TextBlock(*text));
+        }
       }
     }
   }
@@ -142,8 +168,12 @@ void ConvertMessage(const Json& message, std::string& system, Emit&& emit) {
   const Json* content = Find(message, {"content"});
   if (role == "system" || role == "developer") {
     std::string text = content ? InstructionText(*content) : "";
-    if (IsBlank(text)) return;
-    if (!system.empty()) system.push_back('\n');
+    if (IsBlank(text)) {
+      return;
+    }
+    if (!system.empty()) {
+      system.push_back('\n');
+    }
     system.append(text);
     return;
   }
@@ -153,7 +183,9 @@ void ConvertMessage(const Json& message, std::string& system, Emit&& emit) {
   }
   Json blocks = role == "assistant" ? AssistantBlocks(message)
                                     : (content ? UserBlocks(*content) : Json::array());
-  if (blocks.empty()) return;
+  if (blocks.empty()) {
+    return;
+  }
   // The legacy `function` role carries a result as plain text from the user.
   std::string anthropic_role = role == "assistant" ? "assistant" : "user";
   emit(Object("role", anthropic_role, "content", std::move(blocks)));
@@ -161,12 +193,18 @@ void ConvertMessage(const Json& message, std::string& system, Emit&& emit) {
 
 std::optional<Json> Thinking(const Json& request, int64_t max_tokens) {
   std::optional<std::string> effort = StringAt(request, {"reasoning_effort"});
-  if (!effort) return std::nullopt;
+  if (!effort) {
+    return std::nullopt;
+  }
   std::optional<int64_t> budget = chat::ThinkingBudget(*effort);
-  if (!budget) return std::nullopt;
+  if (!budget) {
+    return std::nullopt;
+  }
   // The budget must stay below max_tokens and above Anthropic's minimum, or thinking is off.
   int64_t capped = std::min(*budget, max_tokens - 1);
-  if (max_tokens <= kMinThinkingBudget || capped < kMinThinkingBudget) return std::nullopt;
+  if (max_tokens <= kMinThinkingBudget || capped < kMinThinkingBudget) {
+    return std::nullopt;
+  }
   return Json{{"type", "enabled"}, {"budget_tokens", capped}};
 }
 
@@ -176,7 +214,9 @@ Json StopSequences(const Json& stop) {
     sequences.push_back(stop);
   } else if (stop.is_array()) {
     for (const Json& item : stop) {
-      if (item.is_string()) sequences.push_back(item);
+      if (item.is_string()) {
+        sequences.push_back(item);
+      }
     }
   }
   return sequences;
@@ -185,7 +225,9 @@ Json StopSequences(const Json& stop) {
 Json Tools(const Json& tools) {
   Json converted = Json::array();
   for (const Json& tool : tools) {
-    if (StringAt(tool, {"type"}).value_or("") != "function") continue;
+    if (StringAt(tool, {"type"}).value_or("") != "function") {
+      continue;
+    }
     Json anthropic_tool = {{"name", StringAt(tool, {"function", "name"}).value_or("")}};
     if (auto description = StringAt(tool, {"function", "description"})) {
       anthropic_tool["description"] = *description;
@@ -208,16 +250,24 @@ std::optional<Json> ToolChoice(const Json& request, bool has_tools) {
   if (const Json* value = Find(request, {"tool_choice"})) {
     if (value->is_string()) {
       const std::string& mode = value->get_ref<const std::string&>();
-      if (mode == "none") return Json{{"type", "none"}};
-      if (mode == "auto") choice = Json{{"type", "auto"}};
-      if (mode == "required") choice = Json{{"type", "any"}};
+      if (mode == "none") {
+        return Json{{"type", "none"}};
+      }
+      if (mode == "auto") {
+        choice = Json{{"type", "auto"}};
+      }
+      if (mode == "required") {
+        choice = Json{{"type", "any"}};
+      }
     } else if (auto name = StringAt(*value, {"function", "name"})) {
       choice = Json{{"type", "tool"}, {"name", *name}};
     }
   } else if (disable_parallel && has_tools) {
     choice = Json{{"type", "auto"}};
   }
-  if (choice && disable_parallel) (*choice)["disable_parallel_tool_use"] = *disable_parallel;
+  if (choice && disable_parallel) {
+    (*choice)["disable_parallel_tool_use"] = *disable_parallel;
+  }
   return choice;
 }
 
@@ -241,8 +291,12 @@ std::string FinishReason(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
     return "length";
   }
-  if (stop_reason == "tool_use") return "tool_calls";
-  if (stop_reason == "refusal") return "content_filter";
+  if (stop_reason == "tool_use") {
+    return "tool_calls";
+  }
+  if (stop_reason == "refusal") {
+    return "content_filter";
+  }
   return "stop";  // end_turn, stop_sequence, pause_turn
 }
 
@@ -257,12 +311,20 @@ Json OpenAIUsage(const Json& usage) {
   std::optional<int64_t> cache_write = IntAt(usage, {"cache_creation_input_tokens"});
   if (cache_read || cache_write) {
     Json details = Json::object();
-    if (cache_read) details["cached_tokens"] = *cache_read;
-    if (cache_write) details["cache_write_tokens"] = *cache_write;
+    if (cache_read) {
+      details["cached_tokens"] = *cache_read;
+    }
+    if (cache_write) {
+      details["cache_write_tokens"] = *cache_write;
+    }
     converted["prompt_tokens_details"] = std::move(details);
   }
-  if (cache_read) converted["cache_read_input_tokens"] = *cache_read;
-  if (cache_write) converted["cache_creation_input_tokens"] = *cache_write;
+  if (cache_read) {
+    converted["cache_read_input_tokens"] = *cache_read;
+  }
+  if (cache_write) {
+    converted["cache_creation_input_tokens"] = *cache_write;
+  }
   return converted;
 }
 
@@ -290,10 +352,16 @@ Json ChatMessage(const Json& content) {
   }
   // Without text the gateway's typed message leaves content out rather than null.
   Json message = Json::object();
-  if (has_text) message["content"] = std::move(text);
+  if (has_text) {
+    message["content"] = std::move(text);
+  }
   message["role"] = "assistant";
-  if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
-  if (reasoning) message["reasoning_content"] = *reasoning;
+  if (!tool_calls.empty()) {
+    message["tool_calls"] = std::move(tool_calls);
+  }
+  if (reasoning) {
+    message["reasoning_content"] = *reasoning;
+  }
   return message;
 }
 
@@ -312,7 +380,9 @@ QuickEvent ReadQuickEvent(std::string_view data) {
   auto strings = ReadJsonStrings(
       data, {{"type"}, {"delta", "type"}, {"delta", "text"}, {"content_block", "type"}});
   QuickEvent event;
-  if (!strings) return event;
+  if (!strings) {
+    return event;
+  }
   const std::optional<std::string>& type = (*strings)[0];
   if (type == "ping" || type == "message_stop") {
     event.kind = QuickEvent::kNothingToDo;
@@ -338,8 +408,12 @@ class AnthropicStreamUsage {
   void Observe(const Json& event) {
     std::string type = StringAt(event, {"type"}).value_or("");
     if (type == "message_start") {
-      if (auto model = StringAt(event, {"message", "model"})) info_.provider_model = model;
-      if (const Json* usage = Find(event, {"message", "usage"})) TakeUsage(*usage);
+      if (auto model = StringAt(event, {"message", "model"})) {
+        info_.provider_model = model;
+      }
+      if (const Json* usage = Find(event, {"message", "usage"})) {
+        TakeUsage(*usage);
+      }
       if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) {
         info_.service_tier = tier;
       }
@@ -366,8 +440,12 @@ class AnthropicStreamUsage {
     } else if (type == "content_block_stop") {
       ObserveBlockStop();
     } else if (type == "message_delta") {
-      if (auto reason = StringAt(event, {"delta", "stop_reason"})) stop_reason_ = reason;
-      if (const Json* usage = Find(event, {"usage"})) TakeUsage(*usage);
+      if (auto reason = StringAt(event, {"delta", "stop_reason"})) {
+        stop_reason_ = reason;
+      }
+      if (const Json* usage = Find(event, {"usage"})) {
+        TakeUsage(*usage);
+      }
       UpdateOutputMessages();
     }
   }
@@ -381,12 +459,18 @@ class AnthropicStreamUsage {
  private:
   // Later events restate the counters they carry; the last value wins.
   void TakeUsage(const Json& usage) {
-    if (auto value = IntAt(usage, {"input_tokens"})) info_.input_tokens = value;
-    if (auto value = IntAt(usage, {"output_tokens"})) info_.output_tokens = value;
+    if (auto value = IntAt(usage, {"input_tokens"})) {
+      info_.input_tokens = value;
+    }
+    if (auto value = IntAt(usage, {"output_tokens"})) {
+      info_.output_tokens = value;
+    }
     if (auto value = IntAt(usage, {"cache_creation_input_tokens"})) {
       info_.cache_creation_input_tokens = value;
     }
-    if (auto value = IntAt(usage, {"cache_read_input_tokens"})) info_.cached_input_tokens = value;
+    if (auto value = IntAt(usage, {"cache_read_input_tokens"})) {
+      info_.cached_input_tokens = value;
+    }
     if (info_.input_tokens && info_.output_tokens) {
       info_.total_tokens = *info_.input_tokens + *info_.output_tokens;
     }
@@ -411,13 +495,19 @@ class AnthropicPassthroughStream : public SseJsonStream {
  protected:
   bool OnEventText(const SseEvent& event, std::string&) override {
     QuickEvent quick = ReadQuickEvent(event.data);
-    if (quick.kind == QuickEvent::kTextDelta) usage_.ObserveText(quick.text);
-    if (quick.kind == QuickEvent::kBlockStop) usage_.ObserveBlockStop();
+    if (quick.kind == QuickEvent::kTextDelta) {
+      usage_.ObserveText(quick.text);
+    }
+    if (quick.kind == QuickEvent::kBlockStop) {
+      usage_.ObserveBlockStop();
+    }
     return quick.kind != QuickEvent::kOther;
   }
 
   void OnEvent(const SseEvent&, const Json* event, std::string&) override {
-    if (event) usage_.Observe(*event);
+    if (event) {
+      usage_.Observe(*event);
+    }
   }
 
  private:
@@ -444,14 +534,18 @@ class AnthropicToCompletionsStream : public SseJsonStream {
       }
     } else if (quick.kind == QuickEvent::kBlockStop) {
       // The end of a tool call's block may owe the client its arguments: the document path.
-      if (!tool_blocks_.empty()) return false;
+      if (!tool_blocks_.empty()) {
+        return false;
+      }
       usage_.ObserveBlockStop();
     }
     return quick.kind != QuickEvent::kOther;
   }
 
   void OnEvent(const SseEvent&, const Json* event, std::string& out) override {
-    if (event) Translate(*event, out);
+    if (event) {
+      Translate(*event, out);
+    }
   }
   void OnEnd(std::string& out) override { out.append(EncodeSseData("[DONE]")); }
 
@@ -468,7 +562,9 @@ class AnthropicToCompletionsStream : public SseJsonStream {
       id_ = StringAt(event, {"message", "id"}).value_or(id_);
       pending_role_ = StringAt(event, {"message", "role"}).value_or("assistant");
       model_ = StringAt(event, {"message", "model"}).value_or(model_);
-      if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) service_tier_ = *tier;
+      if (auto tier = StringAt(event, {"message", "usage", "service_tier"})) {
+        service_tier_ = *tier;
+      }
       chunk_head_.clear();  // id, model and tier are part of the chunk's words
     } else if (type == "content_block_start") {
       StartBlock(event, out);
@@ -483,7 +579,9 @@ class AnthropicToCompletionsStream : public SseJsonStream {
   }
 
   void StartBlock(const Json& event, std::string& out) {
-    if (!IsToolUse(StringAt(event, {"content_block", "type"}).value_or(""))) return;
+    if (!IsToolUse(StringAt(event, {"content_block", "type"}).value_or(""))) {
+      return;
+    }
     int64_t tool_index = next_tool_index_++;
     tool_blocks_[IntAt(event, {"index"}).value_or(0)] = ToolBlock{tool_index, false};
     Json call =
@@ -509,7 +607,9 @@ class AnthropicToCompletionsStream : public SseJsonStream {
     } else if (type == "input_json_delta") {
       std::string partial = StringAt(event, {"delta", "partial_json"}).value_or("");
       auto block = tool_blocks_.find(IntAt(event, {"index"}).value_or(0));
-      if (partial.empty() || block == tool_blocks_.end()) return;
+      if (partial.empty() || block == tool_blocks_.end()) {
+        return;
+      }
       block->second.streamed_arguments = true;
       EmitArguments(block->second.tool_index, partial, out);
     }
@@ -519,7 +619,9 @@ class AnthropicToCompletionsStream : public SseJsonStream {
   // A tool call that streamed no arguments still owes the client valid JSON arguments.
   void StopBlock(const Json& event, std::string& out) {
     auto block = tool_blocks_.find(IntAt(event, {"index"}).value_or(0));
-    if (block == tool_blocks_.end() || block->second.streamed_arguments) return;
+    if (block == tool_blocks_.end() || block->second.streamed_arguments) {
+      return;
+    }
     EmitArguments(block->second.tool_index, "{}", out);
   }
 
@@ -551,7 +653,9 @@ class AnthropicToCompletionsStream : public SseJsonStream {
   // Text deltas are nearly every event of a stream: their choices are written without a
   // document.
   void EmitText(const std::string& text, std::string& out) {
-    if (chunk_head_.empty()) WriteChunkWords();
+    if (chunk_head_.empty()) {
+      WriteChunkWords();
+    }
     out.append(chunk_head_).append("[{\"index\":0,\"delta\":{\"content\":");
     AppendJsonString(text, out);
     out.append("}}]").append(chunk_middle_).append("null}\n\n");
@@ -559,14 +663,18 @@ class AnthropicToCompletionsStream : public SseJsonStream {
 
   // The role announced by message_start rides on the first chunk with a choice.
   void TakeRole(Json& delta) {
-    if (pending_role_) delta["role"] = *pending_role_;
+    if (pending_role_) {
+      delta["role"] = *pending_role_;
+    }
     pending_role_.reset();
   }
 
   // An SSE event of one chunk. The words around its choices and usage change only at
   // message_start: written once, not from a document per chunk (that cost more than the rest).
   void AppendChunk(const Json& choices, const Json& usage, std::string& out) {
-    if (chunk_head_.empty()) WriteChunkWords();
+    if (chunk_head_.empty()) {
+      WriteChunkWords();
+    }
     out.append(chunk_head_);
     AppendJson(choices, out);
     out.append(chunk_middle_);
@@ -611,7 +719,9 @@ Json AnthropicBodyAround(const Json& request, const ProviderOptions& options,
                            .value_or(IntAt(request, {"max_tokens"}).value_or(kDefaultMaxTokens));
 
   Json body = Object("messages", Json::array());
-  if (!system.empty()) body["system"] = system;
+  if (!system.empty()) {
+    body["system"] = system;
+  }
   if (!options.model.empty()) {
     body["model"] = options.model;
   } else if (const Json* model = Find(request, {"model"})) {
@@ -623,25 +733,43 @@ Json AnthropicBodyAround(const Json& request, const ProviderOptions& options,
       body["stop_sequences"] = std::move(sequences);
     }
   }
-  if (const Json* temperature = Find(request, {"temperature"})) body["temperature"] = *temperature;
-  if (const Json* top_p = Find(request, {"top_p"})) body["top_p"] = *top_p;
+  if (const Json* temperature = Find(request, {"temperature"})) {
+    body["temperature"] = *temperature;
+  }
+  if (const Json* top_p = Find(request, {"top_p"})) {
+    body["top_p"] = *top_p;
+  }
   Json tools = Json::array();
   if (const Json* given = Find(request, {"tools"}); given && given->is_array()) {
     tools = Tools(*given);
   }
-  if (auto choice = ToolChoice(request, !tools.empty())) body["tool_choice"] = std::move(*choice);
-  if (!tools.empty()) body["tools"] = std::move(tools);
-  if (auto user = StringAt(request, {"user"})) body["metadata"] = {{"user_id", *user}};
-  if (auto thinking = Thinking(request, max_tokens)) body["thinking"] = std::move(*thinking);
-  if (auto output = OutputFormat(request)) body["output_config"] = std::move(*output);
+  if (auto choice = ToolChoice(request, !tools.empty())) {
+    body["tool_choice"] = std::move(*choice);
+  }
+  if (!tools.empty()) {
+    body["tools"] = std::move(tools);
+  }
+  if (auto user = StringAt(request, {"user"})) {
+    body["metadata"] = {{"user_id", *user}};
+  }
+  if (auto thinking = Thinking(request, max_tokens)) {
+    body["thinking"] = std::move(*thinking);
+  }
+  if (auto output = OutputFormat(request)) {
+    body["output_config"] = std::move(*output);
+  }
   const Json* stream = Find(request, {"stream"});
-  if (stream && stream->is_boolean() && stream->get<bool>()) body["stream"] = true;
+  if (stream && stream->is_boolean() && stream->get<bool>()) {
+    body["stream"] = true;
+  }
   return body;
 }
 
 RequestInfo AnthropicRequestInfo(const Json& request, const ProviderOptions& options) {
   RequestInfo info = CompletionsRequestInfo(request, "anthropic", options.record_prompt);
-  if (!options.model.empty()) info.request_model = options.model;
+  if (!options.model.empty()) {
+    info.request_model = options.model;
+  }
   return info;
 }
 
@@ -649,8 +777,9 @@ RequestInfo AnthropicRequestInfo(const Json& request, const ProviderOptions& opt
 
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
                                                 const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json messages = Json::array();
   std::string system;
   if (const Json* given = Find(client_body, {"messages"}); given && given->is_array()) {
@@ -667,8 +796,9 @@ Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
 Translated<RequestText> AnthropicRequestText(Json& client_body,
                                              std::optional<std::string_view> messages_text,
                                              const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   if (messages_text && options.record_prompt) {
     client_body["messages"] = ReadJsonArray(*messages_text);  // the summary's prompt reads them
     messages_text.reset();
@@ -679,11 +809,15 @@ Translated<RequestText> AnthropicRequestText(Json& client_body,
   // messages beside the client's took most of the memory of the request.
   std::string text = "{\"messages\":[";
   // About the size of what the client wrote: growing by doubling held two copies at the end.
-  if (messages_text) text.reserve(messages_text->size() + 1024);
+  if (messages_text) {
+    text.reserve(messages_text->size() + 1024);
+  }
   std::string system;
   bool first = true;
   auto write = [&](Json message) {
-    if (!first) text.push_back(',');
+    if (!first) {
+      text.push_back(',');
+    }
     first = false;
     AppendJson(message, text);
   };
@@ -707,8 +841,9 @@ Translated<RequestText> AnthropicRequestText(Json& client_body,
 
 Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
                                                         const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json body = client_body;
   PinModel(body, options);
   RequestInfo info = MessagesRequestInfo(body, "anthropic", options.record_prompt);
@@ -718,8 +853,9 @@ Translated<RequestTranslation> AnthropicMessagesRequest(const Json& client_body,
 Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
                                                      std::string_view messages_text,
                                                      const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   PinModel(client_body, options);
   RequestInfo info = MessagesRequestInfo(client_body, "anthropic", /*with_prompt=*/false);
   return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
@@ -728,8 +864,9 @@ Translated<RequestText> AnthropicMessagesRequestText(Json& client_body,
 
 Translated<RequestTranslation> AnthropicCountTokensRequest(const Json& client_body,
                                                            const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json body = client_body;
   PinModel(body, options);
   RequestInfo info;
@@ -754,7 +891,9 @@ ResponseInfo AnthropicResponseInfo(const Json& body) {
   Json parts = Json::array();
   if (const Json* content = Find(body, {"content"}); content && content->is_array()) {
     for (const Json& block : *content) {
-      if (!IsToolUse(StringAt(block, {"type"}).value_or(""))) continue;
+      if (!IsToolUse(StringAt(block, {"type"}).value_or(""))) {
+        continue;
+      }
       const Json* input = Find(block, {"input"});
       parts.push_back(chat::ToolCallPart(StringAt(block, {"id"}).value_or(""),
                                          StringAt(block, {"name"}).value_or(""),
@@ -785,7 +924,9 @@ Translated<ResponseTranslation> AnthropicResponse(std::string_view upstream_body
   Json body =
       Object("id", StringAt(upstream, {"id"}).value_or(""), "object", "chat.completion", "created",
              stamper.UnixSeconds(), "model", StringAt(upstream, {"model"}).value_or(""));
-  if (auto tier = StringAt(upstream, {"usage", "service_tier"})) body["service_tier"] = *tier;
+  if (auto tier = StringAt(upstream, {"usage", "service_tier"})) {
+    body["service_tier"] = *tier;
+  }
   body["choices"] = Json::array({std::move(choice)});
   const Json* usage = Find(upstream, {"usage"});
   body["usage"] = OpenAIUsage(usage ? *usage : chat::EmptyObject());
@@ -799,7 +940,9 @@ Translated<ResponseTranslation> AnthropicPassthroughResponse(std::string_view up
     return tl::unexpected<std::string>("failed to parse response: not an Anthropic message");
   }
   // The gateway types stop_sequence without omitting it, so re-serialising adds the null.
-  if (!parsed->contains("stop_sequence")) (*parsed)["stop_sequence"] = nullptr;
+  if (!parsed->contains("stop_sequence")) {
+    (*parsed)["stop_sequence"] = nullptr;
+  }
   ResponseInfo info = AnthropicResponseInfo(*parsed);
   return ResponseTranslation{std::move(*parsed), std::move(info)};
 }
@@ -807,10 +950,15 @@ Translated<ResponseTranslation> AnthropicPassthroughResponse(std::string_view up
 Translated<CountTokensResult> AnthropicCountTokensResponse(std::string_view upstream_body) {
   std::optional<Json> parsed = chat::ParseJson(upstream_body);
   std::optional<int64_t> count;
-  if (parsed) count = IntAt(*parsed, {"input_tokens"});
-  if (parsed && !count) count = IntAt(*parsed, {"inputTokens"});
-  if (!count)
+  if (parsed) {
+    count = IntAt(*parsed, {"input_tokens"});
+  }
+  if (parsed && !count) {
+    count = IntAt(*parsed, {"inputTokens"});
+  }
+  if (!count) {
     return tl::unexpected<std::string>("failed to parse response: no input_tokens in count_tokens");
+  }
   return CountTokensResult{std::move(*parsed), *count};
 }
 
@@ -826,7 +974,9 @@ std::string AnthropicError(int /*status*/, std::string_view upstream_body) {
   // Every Anthropic error reaches OpenAI clients as invalid_request_error, as upstream does.
   std::string message = Utf8Lossy(upstream_body);
   if (auto parsed = chat::ParseJson(upstream_body)) {
-    if (auto text = StringAt(*parsed, {"error", "message"})) message = *text;
+    if (auto text = StringAt(*parsed, {"error", "message"})) {
+      message = *text;
+    }
   }
   Json error = {{"event_id", nullptr},
                 {"error", {{"type", "invalid_request_error"}, {"message", message}}}};
@@ -837,7 +987,9 @@ std::string AnthropicPassthroughError(int status, std::string_view upstream_body
   if (auto parsed = chat::ParseJson(upstream_body)) {
     bool anthropic_shaped = StringAt(*parsed, {"type"}) && StringAt(*parsed, {"error", "type"}) &&
                             StringAt(*parsed, {"error", "message"});
-    if (anthropic_shaped) return std::string(upstream_body);
+    if (anthropic_shaped) {
+      return std::string(upstream_body);
+    }
   }
   Json error = {
       {"type", "error"},

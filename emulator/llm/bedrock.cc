@@ -42,7 +42,9 @@ std::string CompletionsFinishReason(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
     return "length";
   }
-  if (stop_reason == "tool_use") return "tool_calls";
+  if (stop_reason == "tool_use") {
+    return "tool_calls";
+  }
   if (stop_reason == "content_filtered" || stop_reason == "guardrail_intervened") {
     return "content_filter";
   }
@@ -60,7 +62,9 @@ std::string ResponsesStatus(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
     return "incomplete";
   }
-  if (stop_reason == "content_filtered" || stop_reason == "guardrail_intervened") return "failed";
+  if (stop_reason == "content_filtered" || stop_reason == "guardrail_intervened") {
+    return "failed";
+  }
   return "completed";
 }
 
@@ -73,14 +77,18 @@ Json OutputMessages(const Json& tool_calls, std::string_view finish_reason) {
   Json content = Json::array();
   for (const Json& call : tool_calls) {
     Json arguments = ReadJson(call.value("arguments", std::string()));
-    if (arguments.is_discarded()) arguments = call.value("arguments", std::string());
+    if (arguments.is_discarded()) {
+      arguments = call.value("arguments", std::string());
+    }
     content.push_back({{"type", "tool_call"},
                        {"id", call.value("id", std::string())},
                        {"name", call.value("name", std::string())},
                        {"arguments", std::move(arguments)}});
   }
   Json message = {{"role", "assistant"}, {"content", std::move(content)}};
-  if (!finish_reason.empty()) message["finish_reason"] = finish_reason;
+  if (!finish_reason.empty()) {
+    message["finish_reason"] = finish_reason;
+  }
   return Json::array({std::move(message)});
 }
 
@@ -100,12 +108,20 @@ Json CompletionsUsage(const Json& usage) {
   std::optional<int64_t> cache_write = IntAt(usage, "cacheWriteInputTokens");
   if (cache_read || cache_write) {
     Json details = Json::object();
-    if (cache_read) details["cached_tokens"] = *cache_read;
-    if (cache_write) details["cache_write_tokens"] = *cache_write;
+    if (cache_read) {
+      details["cached_tokens"] = *cache_read;
+    }
+    if (cache_write) {
+      details["cache_write_tokens"] = *cache_write;
+    }
     out["prompt_tokens_details"] = std::move(details);
   }
-  if (cache_read) out["cache_read_input_tokens"] = *cache_read;
-  if (cache_write) out["cache_creation_input_tokens"] = *cache_write;
+  if (cache_read) {
+    out["cache_read_input_tokens"] = *cache_read;
+  }
+  if (cache_write) {
+    out["cache_creation_input_tokens"] = *cache_write;
+  }
   return out;
 }
 
@@ -142,9 +158,13 @@ const std::set<std::string, std::less<>> kAllowedAnthropicBetas = {
 };
 
 bool IsValidToolName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxToolNameLength) return false;
+  if (name.empty() || name.size() > kMaxToolNameLength) {
+    return false;
+  }
   for (unsigned char c : name) {
-    if (!std::isalnum(c) && c != '_' && c != '-') return false;
+    if (!std::isalnum(c) && c != '_' && c != '-') {
+      return false;
+    }
   }
   return true;
 }
@@ -152,14 +172,18 @@ bool IsValidToolName(std::string_view name) {
 // FNV-1a: a stable hash, so a renamed tool keeps its name across requests.
 uint64_t StableHash(std::string_view text) {
   uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  for (unsigned char c : text) {
+    hash = (hash ^ c) * 1099511628211ull;
+  }
   return hash;
 }
 
 std::string Hex(uint64_t value, int digits) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(digits, '0');
-  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[i] = kDigits[value & 0xF];
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) {
+    out[i] = kDigits[value & 0xF];
+  }
   return out;
 }
 
@@ -170,9 +194,13 @@ tl::unexpected<std::string> Unsupported(std::string_view what) {
 
 // A `data:<media type>;base64,<data>` URL split in its parts.
 std::optional<std::pair<std::string, std::string>> ParseDataUrl(std::string_view url) {
-  if (url.rfind("data:", 0) != 0) return std::nullopt;
+  if (url.rfind("data:", 0) != 0) {
+    return std::nullopt;
+  }
   size_t comma = url.find(',');
-  if (comma == std::string_view::npos) return std::nullopt;
+  if (comma == std::string_view::npos) {
+    return std::nullopt;
+  }
   std::string_view meta = url.substr(5, comma - 5);
   constexpr std::string_view kBase64 = ";base64";
   if (meta.size() < kBase64.size() || meta.substr(meta.size() - kBase64.size()) != kBase64) {
@@ -206,7 +234,9 @@ Translated<Json> ImageBlockFromUrl(std::string_view url) {
         "unsupported");
   }
   auto parsed = ParseDataUrl(url);
-  if (!parsed) return Unsupported("bedrock image data URLs must be base64-encoded");
+  if (!parsed) {
+    return Unsupported("bedrock image data URLs must be base64-encoded");
+  }
   return ImageBlock(parsed->first, std::move(parsed->second));
 }
 
@@ -216,7 +246,9 @@ Json CachePoint() { return {{"cachePoint", {{"type", "default"}}}}; }
 class CacheBudget {
  public:
   void MaybeAppend(Json& blocks, bool marked) {
-    if (!marked || used_ >= kMaxCachePoints) return;
+    if (!marked || used_ >= kMaxCachePoints) {
+      return;
+    }
     blocks.push_back(CachePoint());
     ++used_;
   }
@@ -233,7 +265,9 @@ bool IsBlank(std::string_view text) {
 // it (OpenAI sends one `tool` message per parallel tool result).
 void PushOrMerge(Json& messages, std::string_view role, Json content) {
   if (!messages.empty() && messages.back()["role"] == role) {
-    for (Json& block : content) messages.back()["content"].push_back(std::move(block));
+    for (Json& block : content) {
+      messages.back()["content"].push_back(std::move(block));
+    }
     return;
   }
   messages.push_back({{"role", role}, {"content", std::move(content)}});
@@ -249,7 +283,9 @@ Json ToolSpec(std::string name, const Json* description, Json input_schema) {
 // Converse requires a toolConfig whenever the history holds tool blocks; a placeholder avoids
 // offering the model the historical tools again.
 void EnsureToolConfigForHistory(Json& request) {
-  if (request.contains("toolConfig")) return;
+  if (request.contains("toolConfig")) {
+    return;
+  }
   for (const Json& message : request["messages"]) {
     for (const Json& block : message["content"]) {
       if (block.contains("toolUse") || block.contains("toolResult")) {
@@ -267,8 +303,12 @@ Json ThinkingFields(int64_t budget) {
 
 Json JsonSchemaOutputConfig(const Json& schema, const Json* name, const Json* description) {
   Json json_schema = {{"schema", WriteJson(schema)}};
-  if (name != nullptr) json_schema["name"] = *name;
-  if (description != nullptr) json_schema["description"] = *description;
+  if (name != nullptr) {
+    json_schema["name"] = *name;
+  }
+  if (description != nullptr) {
+    json_schema["description"] = *description;
+  }
   return {{"textFormat", {{"type", "json_schema"}, {"structure", {{"jsonSchema", json_schema}}}}}};
 }
 
@@ -279,7 +319,9 @@ std::optional<Json> OutputConfigForFormat(const Json& format) {
     return JsonSchemaOutputConfig({{"type", "object"}, {"additionalProperties", true}}, nullptr,
                                   nullptr);
   }
-  if (type != "json_schema") return std::nullopt;
+  if (type != "json_schema") {
+    return std::nullopt;
+  }
   // Completions nest the schema under `json_schema`; Responses put it beside `type`.
   const Json* holder = Find(format, "json_schema");
   const Json& definition = holder != nullptr ? *holder : format;
@@ -289,7 +331,9 @@ std::optional<Json> OutputConfigForFormat(const Json& format) {
 }
 
 void AddGuardrail(Json& request, const BedrockRequestContext& context) {
-  if (context.guardrail_identifier.empty() || context.guardrail_version.empty()) return;
+  if (context.guardrail_identifier.empty() || context.guardrail_version.empty()) {
+    return;
+  }
   request["guardrailConfig"] = {{"guardrailIdentifier", context.guardrail_identifier},
                                 {"guardrailVersion", context.guardrail_version},
                                 {"trace", "enabled"}};
@@ -297,9 +341,13 @@ void AddGuardrail(Json& request, const BedrockRequestContext& context) {
 
 // x-bedrock-metadata: top-level strings, numbers and booleans become requestMetadata.
 void AddRequestMetadata(Json& request, const BedrockRequestContext& context) {
-  if (context.metadata_header.empty()) return;
+  if (context.metadata_header.empty()) {
+    return;
+  }
   Json header = ReadJson(context.metadata_header);
-  if (!header.is_object()) return;
+  if (!header.is_object()) {
+    return;
+  }
   Json metadata = Json::object();
   for (const auto& [key, value] : header.items()) {
     if (value.is_string()) {
@@ -308,7 +356,9 @@ void AddRequestMetadata(Json& request, const BedrockRequestContext& context) {
       metadata[key] = WriteJson(value);
     }
   }
-  if (!metadata.empty()) request["requestMetadata"] = std::move(metadata);
+  if (!metadata.empty()) {
+    request["requestMetadata"] = std::move(metadata);
+  }
 }
 
 void MergeAdditionalField(Json& request, const std::string& key, Json value) {
@@ -328,7 +378,9 @@ RequestInfo BaseInfo(InputFormat format, const Json& body) {
 }
 
 void PutInt(Json& params, const char* out_key, const Json& body, const char* key) {
-  if (std::optional<int64_t> value = IntAt(body, key)) params[out_key] = *value;
+  if (std::optional<int64_t> value = IntAt(body, key)) {
+    params[out_key] = *value;
+  }
 }
 
 // Summaries of non-chat requests carry no prompt.
@@ -355,23 +407,33 @@ bool Marked(const Json& part) { return Find(part, "prompt_cache_breakpoint") != 
 
 Translated<Json> CompletionsUserContent(const Json* content, CacheBudget& cache) {
   Json blocks = Json::array();
-  if (content == nullptr) return blocks;
-  if (content->is_string()) {
-    if (!IsBlank(content->get_ref<const std::string&>())) blocks.push_back({{"text", *content}});
+  if (content == nullptr) {
     return blocks;
   }
-  if (!content->is_array()) return blocks;
+  if (content->is_string()) {
+    if (!IsBlank(content->get_ref<const std::string&>())) {
+      blocks.push_back({{"text", *content}});
+    }
+    return blocks;
+  }
+  if (!content->is_array()) {
+    return blocks;
+  }
   for (const Json& part : *content) {
     std::string type = StringAt(part, "type");
     if (type == "text") {
       std::string text = StringAt(part, "text");
-      if (IsBlank(text)) continue;
+      if (IsBlank(text)) {
+        continue;
+      }
       blocks.push_back({{"text", text}});
       cache.MaybeAppend(blocks, Marked(part));
     } else if (type == "image_url") {
       const Json* image = Find(part, "image_url");
       Translated<Json> block = ImageBlockFromUrl(image != nullptr ? StringAt(*image, "url") : "");
-      if (!block) return tl::unexpected(std::move(block.error()));
+      if (!block) {
+        return tl::unexpected(std::move(block.error()));
+      }
       blocks.push_back(std::move(*block));
       cache.MaybeAppend(blocks, Marked(part));
     }
@@ -397,14 +459,20 @@ Json CompletionsAssistantContent(const Json& message, BedrockToolNames& names, C
   }
   if (const Json* content = Find(message, "content")) {
     if (content->is_string()) {
-      if (!IsBlank(content->get_ref<const std::string&>())) blocks.push_back({{"text", *content}});
+      if (!IsBlank(content->get_ref<const std::string&>())) {
+        blocks.push_back({{"text", *content}});
+      }
     } else if (content->is_array()) {
       for (const Json& part : *content) {
         std::string type = StringAt(part, "type");
         std::string text = StringAt(part, type == "refusal" ? "refusal" : "text");
-        if ((type != "text" && type != "refusal") || IsBlank(text)) continue;
+        if ((type != "text" && type != "refusal") || IsBlank(text)) {
+          continue;
+        }
         blocks.push_back({{"text", text}});
-        if (type == "text") cache.MaybeAppend(blocks, Marked(part));
+        if (type == "text") {
+          cache.MaybeAppend(blocks, Marked(part));
+        }
       }
     }
   }
@@ -439,7 +507,9 @@ Json CompletionsToolContent(const Json& message, CacheBudget& cache) {
     }
   }
   Json blocks = Json::array();
-  if (results.empty()) return blocks;
+  if (results.empty()) {
+    return blocks;
+  }
   // OpenAI tool messages carry no success/error status, so none is claimed.
   blocks.push_back({{"toolResult",
                      {{"toolUseId", StringAt(message, "tool_call_id")},
@@ -452,14 +522,18 @@ Json CompletionsToolContent(const Json& message, CacheBudget& cache) {
 void RegisterCompletionsToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
     for (const Json& tool : *tools) {
-      if (StringAt(tool, "type") != "function") continue;
-      if (const Json* function = Find(tool, "function"))
+      if (StringAt(tool, "type") != "function") {
+        continue;
+      }
+      if (const Json* function = Find(tool, "function")) {
         names.Register(StringAt(*function, "name"));
+      }
     }
   }
   if (const Json* choice = Find(body, "tool_choice"); choice != nullptr && choice->is_object()) {
-    if (const Json* function = Find(*choice, "function"))
+    if (const Json* function = Find(*choice, "function")) {
       names.Register(StringAt(*function, "name"));
+    }
   }
   if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
     for (const Json& message : *messages) {
@@ -470,8 +544,12 @@ void RegisterCompletionsToolNames(const Json& body, BedrockToolNames& names) {
       for (const Json& call : *calls) {
         const Json* function = Find(call, "function");
         const Json* custom = Find(call, "custom");
-        if (function != nullptr) names.Register(StringAt(*function, "name"));
-        if (custom != nullptr) names.Register(StringAt(*custom, "name"));
+        if (function != nullptr) {
+          names.Register(StringAt(*function, "name"));
+        }
+        if (custom != nullptr) {
+          names.Register(StringAt(*custom, "name"));
+        }
       }
     }
   }
@@ -490,21 +568,31 @@ Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
   std::vector<std::pair<std::string, bool>> parts;  // text, marked for caching
   for (const Json& message : messages) {
     std::string role = StringAt(message, "role");
-    if (role != "system" && role != "developer") continue;
+    if (role != "system" && role != "developer") {
+      continue;
+    }
     const Json* content = Find(message, "content");
     if (content != nullptr && content->is_string()) {
-      if (!IsBlank(content->get_ref<const std::string&>())) parts.emplace_back(*content, false);
+      if (!IsBlank(content->get_ref<const std::string&>())) {
+        parts.emplace_back(*content, false);
+      }
     } else if (content != nullptr && content->is_array()) {
       for (const Json& part : *content) {
         std::string text = StringAt(part, "text");
-        if (!IsBlank(text)) parts.emplace_back(text, Marked(part));
+        if (!IsBlank(text)) {
+          parts.emplace_back(text, Marked(part));
+        }
       }
     }
   }
   Json system = Json::array();
-  if (parts.empty()) return system;
+  if (parts.empty()) {
+    return system;
+  }
   bool any_marked = false;
-  for (const auto& part : parts) any_marked = any_marked || part.second;
+  for (const auto& part : parts) {
+    any_marked = any_marked || part.second;
+  }
   if (any_marked) {
     for (const auto& [text, marked] : parts) {
       system.push_back({{"text", text}});
@@ -514,7 +602,9 @@ Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
   }
   std::string joined;
   for (const auto& part : parts) {
-    if (!joined.empty()) joined.push_back('\n');
+    if (!joined.empty()) {
+      joined.push_back('\n');
+    }
     joined += part.first;
   }
   system.push_back({{"text", joined}});
@@ -523,10 +613,16 @@ Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
 
 Json CompletionsInferenceConfig(const Json& body) {
   std::optional<int64_t> max_tokens = IntAt(body, "max_completion_tokens");
-  if (!max_tokens) max_tokens = IntAt(body, "max_tokens");
+  if (!max_tokens) {
+    max_tokens = IntAt(body, "max_tokens");
+  }
   Json config = {{"maxTokens", max_tokens.value_or(kDefaultMaxTokens)}};
-  if (const Json* temperature = Find(body, "temperature")) config["temperature"] = *temperature;
-  if (const Json* top_p = Find(body, "top_p")) config["topP"] = *top_p;
+  if (const Json* temperature = Find(body, "temperature")) {
+    config["temperature"] = *temperature;
+  }
+  if (const Json* top_p = Find(body, "top_p")) {
+    config["topP"] = *top_p;
+  }
   if (const Json* stop = Find(body, "stop")) {
     config["stopSequences"] = stop->is_array() ? *stop : Json::array({*stop});
   }
@@ -535,14 +631,22 @@ Json CompletionsInferenceConfig(const Json& body) {
 
 std::optional<Json> CompletionsToolChoice(const Json& body, BedrockToolNames& names) {
   const Json* choice = Find(body, "tool_choice");
-  if (choice == nullptr) return std::nullopt;
+  if (choice == nullptr) {
+    return std::nullopt;
+  }
   if (choice->is_string()) {
-    if (*choice == "auto") return Json("auto");
-    if (*choice == "required") return Json("any");
+    if (*choice == "auto") {
+      return Json("auto");
+    }
+    if (*choice == "required") {
+      return Json("any");
+    }
     return std::nullopt;
   }
   const Json* function = Find(*choice, "function");
-  if (function == nullptr) return std::nullopt;
+  if (function == nullptr) {
+    return std::nullopt;
+  }
   return Json{{"tool", {{"name", names.Register(StringAt(*function, "name"))}}}};
 }
 
@@ -552,7 +656,9 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
   CacheBudget cache;
   Json request = Json::object();
   Translated<const Json*> list = MessageList(body);
-  if (!list) return tl::unexpected(std::move(list.error()));
+  if (!list) {
+    return tl::unexpected(std::move(list.error()));
+  }
   Json system = CompletionsSystem(**list, cache);
 
   Json messages = Json::array();
@@ -562,7 +668,9 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     std::string bedrock_role = "user";
     if (role == "user") {
       Translated<Json> user = CompletionsUserContent(Find(message, "content"), cache);
-      if (!user) return tl::unexpected(std::move(user.error()));
+      if (!user) {
+        return tl::unexpected(std::move(user.error()));
+      }
       content = std::move(*user);
     } else if (role == "assistant") {
       content = CompletionsAssistantContent(message, names, cache);
@@ -575,10 +683,14 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     } else {
       continue;  // system and developer went into `system`
     }
-    if (!content.empty()) PushOrMerge(messages, bedrock_role, std::move(content));
+    if (!content.empty()) {
+      PushOrMerge(messages, bedrock_role, std::move(content));
+    }
   }
   request["messages"] = std::move(messages);
-  if (!system.empty()) request["system"] = std::move(system);
+  if (!system.empty()) {
+    request["system"] = std::move(system);
+  }
   request["inferenceConfig"] = CompletionsInferenceConfig(body);
   if (const Json* format = Find(body, "response_format")) {
     if (std::optional<Json> output = OutputConfigForFormat(*format)) {
@@ -589,7 +701,9 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     Json specs = Json::array();
     for (const Json& tool : *tools) {
       const Json* function = Find(tool, "function");
-      if (StringAt(tool, "type") != "function" || function == nullptr) continue;
+      if (StringAt(tool, "type") != "function" || function == nullptr) {
+        continue;
+      }
       const Json* parameters = Find(*function, "parameters");
       specs.push_back(ToolSpec(names.Register(StringAt(*function, "name")),
                                Find(*function, "description"),
@@ -604,7 +718,9 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
   }
   AddGuardrail(request, context);
   std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(body, "reasoning_effort"));
-  if (budget) request["additionalModelRequestFields"] = ThinkingFields(*budget);
+  if (budget) {
+    request["additionalModelRequestFields"] = ThinkingFields(*budget);
+  }
   // Anthropic manual thinking is incompatible with custom sampling parameters.
   if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !budget) {
     MergeAdditionalField(request, "top_k", *top_k);
@@ -620,7 +736,9 @@ bool HasCacheControl(const Json& block) { return Find(block, "cache_control") !=
 
 void RegisterMessagesToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
-    for (const Json& tool : *tools) names.Register(StringAt(tool, "name"));
+    for (const Json& tool : *tools) {
+      names.Register(StringAt(tool, "name"));
+    }
   }
   if (const Json* choice = Find(body, "tool_choice");
       choice != nullptr && StringAt(*choice, "type") == "tool") {
@@ -629,9 +747,13 @@ void RegisterMessagesToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
     for (const Json& message : *messages) {
       const Json* content = Find(message, "content");
-      if (content == nullptr || !content->is_array()) continue;
+      if (content == nullptr || !content->is_array()) {
+        continue;
+      }
       for (const Json& block : *content) {
-        if (StringAt(block, "type") == "tool_use") names.Register(StringAt(block, "name"));
+        if (StringAt(block, "type") == "tool_use") {
+          names.Register(StringAt(block, "name"));
+        }
       }
     }
   }
@@ -657,7 +779,9 @@ Translated<Json> MessagesImageBlock(const Json& source) {
 // The same inside a tool result, where an image Converse cannot take is left out instead.
 std::optional<Json> ToolResultImageBlock(const Json& source) {
   std::string media_type = StringAt(source, "media_type");
-  if (Find(source, "data") == nullptr || !IsImageMediaType(media_type)) return std::nullopt;
+  if (Find(source, "data") == nullptr || !IsImageMediaType(media_type)) {
+    return std::nullopt;
+  }
   return ImageBlockOf(media_type, StringAt(source, "data"));
 }
 
@@ -676,7 +800,9 @@ Json ToolResultBlock(const Json& block, bool& marked) {
         const Json* source = Find(part, "source");
         std::optional<Json> image =
             source != nullptr ? ToolResultImageBlock(*source) : std::nullopt;
-        if (!image) continue;
+        if (!image) {
+          continue;
+        }
         marked = marked || HasCacheControl(part);
         results.push_back(std::move(*image));
       }
@@ -699,11 +825,15 @@ Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolName
                                               bool& marked) {
   std::string type = StringAt(block, "type");
   marked = HasCacheControl(block);
-  if (type == "text") return Json{{"text", StringAt(block, "text")}};
+  if (type == "text") {
+    return Json{{"text", StringAt(block, "text")}};
+  }
   if (type == "image") {
     const Json* source = Find(block, "source");
     Translated<Json> image = MessagesImageBlock(source != nullptr ? *source : Json::object());
-    if (!image) return tl::unexpected(std::move(image.error()));
+    if (!image) {
+      return tl::unexpected(std::move(image.error()));
+    }
     return std::move(*image);
   }
   if (type == "tool_use") {
@@ -713,7 +843,9 @@ Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolName
                   {"name", names.Register(StringAt(block, "name"))},
                   {"input", input != nullptr ? *input : Json::object()}}}};
   }
-  if (type == "tool_result") return ToolResultBlock(block, marked);
+  if (type == "tool_result") {
+    return ToolResultBlock(block, marked);
+  }
   if (type == "thinking") {
     marked = false;
     return Json{
@@ -731,12 +863,18 @@ Translated<Json> MessagesContentBlocks(const Json* content, BedrockToolNames& na
     blocks.push_back({{"text", *content}});
     return blocks;
   }
-  if (content == nullptr || !content->is_array()) return blocks;
+  if (content == nullptr || !content->is_array()) {
+    return blocks;
+  }
   for (const Json& block : *content) {
     bool marked = false;
     Translated<std::optional<Json>> converted = MessagesBlock(block, names, marked);
-    if (!converted) return tl::unexpected(std::move(converted.error()));
-    if (!*converted) continue;
+    if (!converted) {
+      return tl::unexpected(std::move(converted.error()));
+    }
+    if (!*converted) {
+      continue;
+    }
     blocks.push_back(std::move(**converted));
     cache.MaybeAppend(blocks, marked);
   }
@@ -754,7 +892,9 @@ Json MessagesSystem(const Json& body, CacheBudget& cache) {
   if (field != nullptr && field->is_string()) {
     system.push_back({{"text", *field}});
   } else if (field != nullptr && field->is_array()) {
-    for (const Json& block : *field) AppendSystemText(system, block, cache);
+    for (const Json& block : *field) {
+      AppendSystemText(system, block, cache);
+    }
   }
   return system;
 }
@@ -764,10 +904,18 @@ std::optional<Json> MessagesToolChoice(const Json& body, bool thinking_enabled,
   const Json* choice = Find(body, "tool_choice");
   std::string type = choice != nullptr ? StringAt(*choice, "type") : "";
   // Bedrock accepts only `any` alongside explicit extended thinking.
-  if (thinking_enabled && type != "any") return Json("any");
-  if (type == "auto") return Json("auto");
-  if (type == "any") return Json("any");
-  if (type == "tool") return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
+  if (thinking_enabled && type != "any") {
+    return Json("any");
+  }
+  if (type == "auto") {
+    return Json("auto");
+  }
+  if (type == "any") {
+    return Json("any");
+  }
+  if (type == "tool") {
+    return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
+  }
   return std::nullopt;
 }
 
@@ -779,9 +927,13 @@ std::vector<std::string> AllowedBetas(std::string_view header) {
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     size_t first = item.find_first_not_of(" \t");
     size_t last = item.find_last_not_of(" \t");
-    if (first == std::string_view::npos) continue;
+    if (first == std::string_view::npos) {
+      continue;
+    }
     item = item.substr(first, last - first + 1);
-    if (kAllowedAnthropicBetas.count(item) != 0) betas.emplace_back(item);
+    if (kAllowedAnthropicBetas.count(item) != 0) {
+      betas.emplace_back(item);
+    }
   }
   return betas;
 }
@@ -798,7 +950,9 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   std::vector<bool> tool_marked;
   if (const Json* list = Find(body, "tools"); list != nullptr && list->is_array()) {
     for (const Json& tool : *list) {
-      if (!IsCustomTool(tool)) continue;
+      if (!IsCustomTool(tool)) {
+        continue;
+      }
       const Json* schema = Find(tool, "input_schema");
       tools.push_back(ToolSpec(names.Register(StringAt(tool, "name")), Find(tool, "description"),
                                schema != nullptr ? *schema : Json(nullptr)));
@@ -806,18 +960,24 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
     }
   }
   std::optional<Json> tool_choice;
-  if (!tools.empty()) tool_choice = MessagesToolChoice(body, thinking_enabled, names);
+  if (!tools.empty()) {
+    tool_choice = MessagesToolChoice(body, thinking_enabled, names);
+  }
 
   Json system = MessagesSystem(body, cache);
   Translated<const Json*> list = MessageList(body);
-  if (!list) return tl::unexpected(std::move(list.error()));
+  if (!list) {
+    return tl::unexpected(std::move(list.error()));
+  }
   Json messages = Json::array();
   for (const Json& message : **list) {
     std::string role = StringAt(message, "role");
     if (role == "system") {
       if (const Json* content = Find(message, "content"); content && content->is_array()) {
         for (const Json& block : *content) {
-          if (StringAt(block, "type") == "text") AppendSystemText(system, block, cache);
+          if (StringAt(block, "type") == "text") {
+            AppendSystemText(system, block, cache);
+          }
         }
       } else if (content != nullptr && content->is_string()) {
         system.push_back({{"text", *content}});
@@ -825,21 +985,30 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
       continue;
     }
     Translated<Json> content = MessagesContentBlocks(Find(message, "content"), names, cache);
-    if (!content) return tl::unexpected(std::move(content.error()));
+    if (!content) {
+      return tl::unexpected(std::move(content.error()));
+    }
     messages.push_back(
         {{"role", role == "assistant" ? "assistant" : "user"}, {"content", std::move(*content)}});
   }
 
   Json request = {{"messages", std::move(messages)}};
-  if (!system.empty()) request["system"] = std::move(system);
+  if (!system.empty()) {
+    request["system"] = std::move(system);
+  }
   Json inference = {{"maxTokens", IntAt(body, "max_tokens").value_or(kDefaultMaxTokens)}};
   // Extended thinking requires temperature, top_p and top_k to be unset.
   if (!thinking_enabled) {
-    if (const Json* temperature = Find(body, "temperature"))
+    if (const Json* temperature = Find(body, "temperature")) {
       inference["temperature"] = *temperature;
-    if (const Json* top_p = Find(body, "top_p")) inference["topP"] = *top_p;
+    }
+    if (const Json* top_p = Find(body, "top_p")) {
+      inference["topP"] = *top_p;
+    }
   }
-  if (const Json* stop = Find(body, "stop_sequences")) inference["stopSequences"] = *stop;
+  if (const Json* stop = Find(body, "stop_sequences")) {
+    inference["stopSequences"] = *stop;
+  }
   request["inferenceConfig"] = std::move(inference);
 
   const Json* output_config = Find(body, "output_config");
@@ -858,7 +1027,9 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
       cache.MaybeAppend(tool_list, tool_marked[i]);
     }
     Json tool_config = {{"tools", std::move(tool_list)}};
-    if (tool_choice) tool_config["tool_choice"] = std::move(*tool_choice);
+    if (tool_choice) {
+      tool_config["tool_choice"] = std::move(*tool_choice);
+    }
     request["toolConfig"] = std::move(tool_config);
   }
   AddGuardrail(request, context);
@@ -867,7 +1038,9 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   if (thinking != nullptr) {
     std::string type = StringAt(*thinking, "type");
     Json fields = {{"type", type}};
-    if (type == "enabled") fields["budget_tokens"] = IntAt(*thinking, "budget_tokens").value_or(0);
+    if (type == "enabled") {
+      fields["budget_tokens"] = IntAt(*thinking, "budget_tokens").value_or(0);
+    }
     MergeAdditionalField(request, "thinking", std::move(fields));
   }
   if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !thinking_enabled) {
@@ -909,7 +1082,9 @@ std::optional<std::string> DocumentFormatForMediaType(std::string_view media_typ
       {"text/x-markdown", "md"},
   };
   auto found = kFormats.find(media_type);
-  if (found == kFormats.end()) return std::nullopt;
+  if (found == kFormats.end()) {
+    return std::nullopt;
+  }
   return found->second;
 }
 
@@ -920,18 +1095,26 @@ std::optional<std::string> DocumentFormatForFilename(std::string_view filename) 
       {"txt", "txt"}, {"text", "txt"},  {"md", "md"},     {"markdown", "md"},
   };
   size_t dot = filename.rfind('.');
-  if (dot == std::string_view::npos) return std::nullopt;
+  if (dot == std::string_view::npos) {
+    return std::nullopt;
+  }
   std::string extension(filename.substr(dot + 1));
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : extension) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   auto found = kExtensions.find(extension);
-  if (found == kExtensions.end()) return std::nullopt;
+  if (found == kExtensions.end()) {
+    return std::nullopt;
+  }
   return found->second;
 }
 
 // Bedrock document names allow alphanumerics, single spaces, hyphens, parentheses and square
 // brackets; the extension is dropped since the format travels separately.
 std::string DocumentName(std::string_view filename) {
-  if (filename.empty()) return "document";
+  if (filename.empty()) {
+    return "document";
+  }
   size_t dot = filename.rfind('.');
   std::string_view stem = dot == std::string_view::npos ? filename : filename.substr(0, dot);
   std::string out;
@@ -946,7 +1129,9 @@ std::string DocumentName(std::string_view filename) {
     }
   }
   size_t first = out.find_first_not_of(' ');
-  if (first == std::string::npos) return "document";
+  if (first == std::string::npos) {
+    return "document";
+  }
   return out.substr(first, out.find_last_not_of(' ') - first + 1);
 }
 
@@ -968,7 +1153,9 @@ class ResponsesContentConverter {
         }
         Translated<Json> block =
             image ? ImageBlockFromUrl(StringAt(part, "image_url")) : Document(part);
-        if (!block) return tl::unexpected(std::move(block.error()));
+        if (!block) {
+          return tl::unexpected(std::move(block.error()));
+        }
         blocks.push_back(std::move(*block));
       } else {
         continue;
@@ -1004,7 +1191,9 @@ class ResponsesContentConverter {
       const std::string& source = !file_data.empty() ? file_data : file_url;
       if (source.rfind("data:", 0) == 0) {
         auto parsed = ParseDataUrl(source);
-        if (!parsed) return Unsupported("bedrock file data URLs must be base64-encoded");
+        if (!parsed) {
+          return Unsupported("bedrock file data URLs must be base64-encoded");
+        }
         media_type = parsed->first;
         bytes = std::move(parsed->second);
       } else {
@@ -1020,8 +1209,12 @@ class ResponsesContentConverter {
     }
     std::string filename = StringAt(part, "filename");
     std::optional<std::string> format;
-    if (media_type) format = DocumentFormatForMediaType(*media_type);
-    if (!format) format = DocumentFormatForFilename(filename);
+    if (media_type) {
+      format = DocumentFormatForMediaType(*media_type);
+    }
+    if (!format) {
+      format = DocumentFormatForFilename(filename);
+    }
     if (!format) {
       return Unsupported(
           "bedrock document format could not be determined; provide a filename with a supported "
@@ -1035,10 +1228,14 @@ class ResponsesContentConverter {
 
   // Converse requires document names to be unique within a request.
   std::string UniqueName(std::string name) {
-    if (used_names_.insert(name).second) return name;
+    if (used_names_.insert(name).second) {
+      return name;
+    }
     for (int i = 2;; ++i) {
       std::string candidate = name + " [" + std::to_string(i) + "]";
-      if (used_names_.insert(candidate).second) return candidate;
+      if (used_names_.insert(candidate).second) {
+        return candidate;
+      }
     }
   }
 
@@ -1049,7 +1246,9 @@ class ResponsesContentConverter {
 void RegisterResponsesToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
     for (const Json& tool : *tools) {
-      if (StringAt(tool, "type") == "function") names.Register(StringAt(tool, "name"));
+      if (StringAt(tool, "type") == "function") {
+        names.Register(StringAt(tool, "name"));
+      }
     }
   }
   if (const Json* choice = Find(body, "tool_choice");
@@ -1068,14 +1267,24 @@ void RegisterResponsesToolNames(const Json& body, BedrockToolNames& names) {
 
 // A function call output's text: a string, or its input_text parts joined by newlines.
 std::string ToolOutputText(const Json* output) {
-  if (output == nullptr) return "";
-  if (output->is_string()) return output->get<std::string>();
+  if (output == nullptr) {
+    return "";
+  }
+  if (output->is_string()) {
+    return output->get<std::string>();
+  }
   std::string text;
-  if (!output->is_array()) return text;
+  if (!output->is_array()) {
+    return text;
+  }
   bool first = true;
   for (const Json& part : *output) {
-    if (StringAt(part, "type") != "input_text") continue;
-    if (!first) text.push_back('\n');
+    if (StringAt(part, "type") != "input_text") {
+      continue;
+    }
+    if (!first) {
+      text.push_back('\n');
+    }
     text += StringAt(part, "text");
     first = false;
   }
@@ -1091,13 +1300,21 @@ Json ToolResult(std::string call_id, std::string text) {
 
 std::optional<Json> ResponsesToolChoice(const Json& body, BedrockToolNames& names) {
   const Json* choice = Find(body, "tool_choice");
-  if (choice == nullptr) return std::nullopt;
-  if (choice->is_string()) {
-    if (*choice == "auto") return Json("auto");
-    if (*choice == "required") return Json("any");
+  if (choice == nullptr) {
     return std::nullopt;
   }
-  if (StringAt(*choice, "type") != "function") return std::nullopt;
+  if (choice->is_string()) {
+    if (*choice == "auto") {
+      return Json("auto");
+    }
+    if (*choice == "required") {
+      return Json("any");
+    }
+    return std::nullopt;
+  }
+  if (StringAt(*choice, "type") != "function") {
+    return std::nullopt;
+  }
   return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
 }
 
@@ -1107,7 +1324,9 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   Json tools = Json::array();
   if (const Json* list = Find(body, "tools"); list != nullptr && list->is_array()) {
     for (const Json& tool : *list) {
-      if (StringAt(tool, "type") != "function") continue;
+      if (StringAt(tool, "type") != "function") {
+        continue;
+      }
       const Json* parameters = Find(tool, "parameters");
       tools.push_back(ToolSpec(names.Register(StringAt(tool, "name")), Find(tool, "description"),
                                parameters != nullptr ? *parameters : Json(nullptr)));
@@ -1135,7 +1354,9 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
         tool_input = {{"input", StringAt(item, "input")}};
       } else {
         tool_input = ReadJson(StringAt(item, "arguments"));
-        if (tool_input.is_discarded()) continue;  // unusable arguments: the call is dropped
+        if (tool_input.is_discarded()) {
+          continue;  // unusable arguments: the call is dropped
+        }
       }
       PushOrMerge(messages, "assistant",
                   Json::array({{{"toolUse",
@@ -1152,8 +1373,12 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
           system.push_back({{"text", *content}});
         } else if (content != nullptr && content->is_array()) {
           Translated<Json> blocks = converter.SystemBlocks(*content);
-          if (!blocks) return tl::unexpected(std::move(blocks.error()));
-          for (Json& block : *blocks) system.push_back(std::move(block));
+          if (!blocks) {
+            return tl::unexpected(std::move(blocks.error()));
+          }
+          for (Json& block : *blocks) {
+            system.push_back(std::move(block));
+          }
         }
         continue;
       }
@@ -1164,11 +1389,15 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
       } else {
         Translated<Json> converted =
             converter.Blocks(content != nullptr ? *content : chat::EmptyArray(), user);
-        if (!converted) return tl::unexpected(std::move(converted.error()));
+        if (!converted) {
+          return tl::unexpected(std::move(converted.error()));
+        }
         blocks = std::move(*converted);
       }
       // Earlier assistant output without any text carries nothing to replay.
-      if (!user && blocks.empty()) continue;
+      if (!user && blocks.empty()) {
+        continue;
+      }
       PushOrMerge(messages, user ? "user" : "assistant", std::move(blocks));
     }
     // Reasoning items, hosted tool calls and the like have no Converse form.
@@ -1179,10 +1408,16 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   }
 
   Json request = {{"messages", std::move(messages)}};
-  if (!system.empty()) request["system"] = std::move(system);
+  if (!system.empty()) {
+    request["system"] = std::move(system);
+  }
   Json inference = {{"maxTokens", IntAt(body, "max_output_tokens").value_or(kDefaultMaxTokens)}};
-  if (const Json* temperature = Find(body, "temperature")) inference["temperature"] = *temperature;
-  if (const Json* top_p = Find(body, "top_p")) inference["topP"] = *top_p;
+  if (const Json* temperature = Find(body, "temperature")) {
+    inference["temperature"] = *temperature;
+  }
+  if (const Json* top_p = Find(body, "top_p")) {
+    inference["topP"] = *top_p;
+  }
   request["inferenceConfig"] = std::move(inference);
   if (const Json* text = Find(body, "text")) {
     if (const Json* format = Find(*text, "format")) {
@@ -1193,7 +1428,9 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   }
   if (!tools.empty()) {
     Json tool_config = {{"tools", std::move(tools)}};
-    if (tool_choice) tool_config["tool_choice"] = std::move(*tool_choice);
+    if (tool_choice) {
+      tool_config["tool_choice"] = std::move(*tool_choice);
+    }
     request["toolConfig"] = std::move(tool_config);
   }
   AddGuardrail(request, context);
@@ -1219,11 +1456,15 @@ std::string Base64(std::string_view bytes) {
     uint32_t n = (uint32_t{static_cast<uint8_t>(bytes[i])} << 16) |
                  (uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8) |
                  uint32_t{static_cast<uint8_t>(bytes[i + 2])};
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(n >> shift) & 0x3F]);
+    for (int shift = 18; shift >= 0; shift -= 6) {
+      out.push_back(kAlphabet[(n >> shift) & 0x3F]);
+    }
   }
   if (i < bytes.size()) {
     uint32_t n = uint32_t{static_cast<uint8_t>(bytes[i])} << 16;
-    if (i + 1 < bytes.size()) n |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
+    if (i + 1 < bytes.size()) {
+      n |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
+    }
     out.push_back(kAlphabet[(n >> 18) & 0x3F]);
     out.push_back(kAlphabet[(n >> 12) & 0x3F]);
     out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 0x3F] : '=');
@@ -1237,13 +1478,19 @@ std::string Base64(std::string_view bytes) {
 Json InvokeModelBody(const Json& body, std::string_view anthropic_version) {
   Json out = Json::object();
   for (const char* key : {"messages", "system"}) {
-    if (body.contains(key)) out[key] = body[key];
+    if (body.contains(key)) {
+      out[key] = body[key];
+    }
   }
   for (const auto& [key, value] : body.items()) {
-    if (key != "model" && !out.contains(key)) out[key] = value;
+    if (key != "model" && !out.contains(key)) {
+      out[key] = value;
+    }
   }
   // count_tokens generates nothing, so the minimum valid max_tokens will do.
-  if (!out.contains("max_tokens")) out["max_tokens"] = 1;
+  if (!out.contains("max_tokens")) {
+    out["max_tokens"] = 1;
+  }
   if (!out.contains("anthropic_version")) {
     out["anthropic_version"] = anthropic_version.empty() ? "2023-06-01" : anthropic_version;
   }
@@ -1265,7 +1512,9 @@ Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) 
     std::string purpose = StringAt(body, "embedding_purpose");
     std::string truncation = StringAt(body, "truncation_mode");
     Json params = {{"embeddingPurpose", purpose.empty() ? "GENERIC_INDEX" : purpose}};
-    if (dimensions) params["embeddingDimension"] = *dimensions;
+    if (dimensions) {
+      params["embeddingDimension"] = *dimensions;
+    }
     params["text"] = {{"truncationMode", truncation.empty() ? "END" : truncation},
                       {"value", input}};
     return Json{{"taskType", "SINGLE_EMBEDDING"}, {"singleEmbeddingParams", std::move(params)}};
@@ -1289,13 +1538,19 @@ Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) 
         std::string("failed to parse request: Titan requires a single string input"));
   }
   Json request = {{"inputText", input}};
-  if (dimensions) request["dimensions"] = *dimensions;
+  if (dimensions) {
+    request["dimensions"] = *dimensions;
+  }
   if (const Json* normalize = Find(body, "normalize"); normalize && normalize->is_boolean()) {
     request["normalize"] = *normalize;
   }
   std::string encoding = StringAt(body, "encoding_format");
-  if (encoding == "base64") request["embeddingTypes"] = Json::array({"binary"});
-  if (encoding == "float") request["embeddingTypes"] = Json::array({"float"});
+  if (encoding == "base64") {
+    request["embeddingTypes"] = Json::array({"binary"});
+  }
+  if (encoding == "float") {
+    request["embeddingTypes"] = Json::array({"float"});
+  }
   return request;
 }
 
@@ -1327,7 +1582,9 @@ Translated<Json> RerankToBedrock(const Json& body, const ProviderOptions& provid
     }
   }
   Json model_configuration = {{"modelArn", arn}};
-  if (!extra.empty()) model_configuration["additionalModelRequestFields"] = std::move(extra);
+  if (!extra.empty()) {
+    model_configuration["additionalModelRequestFields"] = std::move(extra);
+  }
   return Json{
       {"queries",
        Json::array({{{"type", "TEXT"}, {"textQuery", {{"text", StringAt(body, "query")}}}}})},
@@ -1344,10 +1601,14 @@ Translated<Json> RerankToBedrock(const Json& body, const ProviderOptions& provid
 
 std::string BedrockToolNames::Register(std::string_view client_name) {
   std::string original = client_name.empty() ? "tool" : std::string(client_name);
-  if (auto found = forward_.find(original); found != forward_.end()) return found->second;
+  if (auto found = forward_.find(original); found != forward_.end()) {
+    return found->second;
+  }
   auto used = [&](std::string_view candidate) {
     for (const auto& [client, bedrock] : forward_) {
-      if (bedrock == candidate) return true;
+      if (bedrock == candidate) {
+        return true;
+      }
     }
     return false;
   };
@@ -1368,7 +1629,9 @@ std::string BedrockToolNames::Register(std::string_view client_name) {
     }
   }
   forward_.emplace(original, candidate);
-  if (candidate != original) reverse_.emplace(candidate, original);
+  if (candidate != original) {
+    reverse_.emplace(candidate, original);
+  }
   return candidate;
 }
 
@@ -1401,7 +1664,9 @@ Translated<RequestTranslation> CompletionsToBedrockRequest(const Json& client_bo
                                                            const BedrockRequestContext& context) {
   return Guarded([&]() -> Translated<RequestTranslation> {
     Translated<Json> converse = CompletionsToConverse(client_body, context);
-    if (!converse) return tl::unexpected(std::move(converse.error()));
+    if (!converse) {
+      return tl::unexpected(std::move(converse.error()));
+    }
     return RequestTranslation{std::move(*converse), CompletionsRequestInfo(client_body, "bedrock",
                                                                            provider.record_prompt)};
   });
@@ -1412,7 +1677,9 @@ Translated<RequestTranslation> MessagesToBedrockRequest(const Json& client_body,
                                                         const BedrockRequestContext& context) {
   return Guarded([&]() -> Translated<RequestTranslation> {
     Translated<Json> converse = MessagesToConverse(client_body, context);
-    if (!converse) return tl::unexpected(std::move(converse.error()));
+    if (!converse) {
+      return tl::unexpected(std::move(converse.error()));
+    }
     return RequestTranslation{std::move(*converse),
                               MessagesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
@@ -1423,7 +1690,9 @@ Translated<RequestTranslation> ResponsesToBedrockRequest(const Json& client_body
                                                          const BedrockRequestContext& context) {
   return Guarded([&]() -> Translated<RequestTranslation> {
     Translated<Json> converse = ResponsesToConverse(client_body, context);
-    if (!converse) return tl::unexpected(std::move(converse.error()));
+    if (!converse) {
+      return tl::unexpected(std::move(converse.error()));
+    }
     return RequestTranslation{std::move(*converse),
                               ResponsesRequestInfo(client_body, "bedrock", provider.record_prompt)};
   });
@@ -1450,7 +1719,9 @@ Translated<RequestTranslation> EmbeddingsToBedrockRequest(const Json& client_bod
     }
     Translated<Json> invoke =
         EmbeddingsToInvoke(client_body, EffectiveModel(client_body, provider));
-    if (!invoke) return tl::unexpected(std::move(invoke.error()));
+    if (!invoke) {
+      return tl::unexpected(std::move(invoke.error()));
+    }
     return RequestTranslation{std::move(*invoke), std::move(info)};
   });
 }
@@ -1459,7 +1730,9 @@ Translated<RequestTranslation> RerankToBedrockRequest(const Json& client_body,
                                                       const ProviderOptions& provider) {
   return Guarded([&]() -> Translated<RequestTranslation> {
     Translated<Json> rerank = RerankToBedrock(client_body, provider);
-    if (!rerank) return tl::unexpected(std::move(rerank.error()));
+    if (!rerank) {
+      return tl::unexpected(std::move(rerank.error()));
+    }
     return RequestTranslation{std::move(*rerank),
                               PromptlessInfo(InputFormat::kRerank, client_body)};
   });
@@ -1475,7 +1748,9 @@ Translated<RequestTranslation> RerankToCohereRequest(const Json& client_body,
     RequestInfo info = PromptlessInfo(InputFormat::kRerank, client_body);
     info.provider = "cohere";
     Json body = client_body;
-    if (!provider.model.empty()) body["model"] = provider.model;
+    if (!provider.model.empty()) {
+      body["model"] = provider.model;
+    }
     return RequestTranslation{std::move(body), std::move(info)};
   });
 }

@@ -78,8 +78,9 @@ Json ToolCallRecord(const Json& tool_use, const BedrockToolNames& names) {
 Json CollectToolCalls(const Json& content, const BedrockToolNames& names) {
   Json calls = Json::array();
   for (const Json& block : content) {
-    if (const Json* tool_use = Find(block, "toolUse"))
+    if (const Json* tool_use = Find(block, "toolUse")) {
       calls.push_back(ToolCallRecord(*tool_use, names));
+    }
   }
   return calls;
 }
@@ -88,7 +89,9 @@ template <typename Build>
 Translated<ResponseTranslation> TranslateConverse(std::string_view body, Build build) {
   return TranslateBody(body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
     auto converse = ReadConverse(parsed);
-    if (!converse) return tl::unexpected(converse.error());
+    if (!converse) {
+      return tl::unexpected(converse.error());
+    }
     return build(*converse);
   });
 }
@@ -110,7 +113,9 @@ Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view up
       } else if (const Json* reasoning = Find(block, "reasoningContent")) {
         auto [reasoning_text, signature] = ReasoningTextAndSignature(*reasoning);
         message["reasoning_content"] = reasoning_text;
-        if (!signature.empty()) message["reasoning_signature"] = signature;
+        if (!signature.empty()) {
+          message["reasoning_signature"] = signature;
+        }
       } else if (const Json* tool_use = Find(block, "toolUse")) {
         Json record = ToolCallRecord(*tool_use, tool_names);
         tool_calls.push_back(
@@ -119,8 +124,12 @@ Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view up
              {"function", {{"name", record["name"]}, {"arguments", record["arguments"]}}}});
       }
     }
-    if (text) message["content"] = *text;
-    if (!tool_calls.empty()) message["tool_calls"] = tool_calls;
+    if (text) {
+      message["content"] = *text;
+    }
+    if (!tool_calls.empty()) {
+      message["tool_calls"] = tool_calls;
+    }
 
     std::string finish_reason = CompletionsFinishReason(converse.stop_reason);
     Json usage = CompletionsUsage(converse.usage != nullptr ? *converse.usage : Json::object());
@@ -139,7 +148,9 @@ Translated<ResponseTranslation> BedrockToCompletionsResponse(std::string_view up
     ReadConverseUsage(converse.usage != nullptr ? *converse.usage : Json::object(), info);
     info.provider_model = std::string(model);
     Json calls = CollectToolCalls(converse.content, tool_names);
-    if (!calls.empty()) info.output_messages = OutputMessages(calls, finish_reason);
+    if (!calls.empty()) {
+      info.output_messages = OutputMessages(calls, finish_reason);
+    }
     return ResponseTranslation{std::move(body), std::move(info)};
   });
 }
@@ -198,7 +209,9 @@ Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstr
                  {"usage", std::move(usage)}};
     info.provider_model = std::string(model);
     Json calls = CollectToolCalls(converse.content, tool_names);
-    if (!calls.empty()) info.output_messages = OutputMessages(calls, stop_reason);
+    if (!calls.empty()) {
+      info.output_messages = OutputMessages(calls, stop_reason);
+    }
     return ResponseTranslation{std::move(body), std::move(info)};
   });
 }
@@ -243,7 +256,9 @@ Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upst
                         {"status", item_status},
                         {"content", std::move(parts)}});
     }
-    for (Json& call : function_calls) output.push_back(std::move(call));
+    for (Json& call : function_calls) {
+      output.push_back(std::move(call));
+    }
 
     Json body = {{"id", stamper.Id("resp_")},
                  {"object", "response"},
@@ -261,13 +276,17 @@ Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upst
       info.cached_input_tokens = IntAt(*converse.usage, "cacheReadInputTokens").value_or(0);
       info.cache_creation_input_tokens = IntAt(*converse.usage, "cacheWriteInputTokens");
     }
-    if (status == "incomplete") body["incomplete_details"] = {{"reason", "max_tokens"}};
+    if (status == "incomplete") {
+      body["incomplete_details"] = {{"reason", "max_tokens"}};
+    }
     if (status == "failed") {
       body["error"] = {{"code", "content_filter"}, {"message", "Content filtered by guardrails"}};
     }
     info.provider_model = std::string(model);
     Json calls = CollectToolCalls(converse.content, tool_names);
-    if (!calls.empty()) info.output_messages = OutputMessages(calls, status);
+    if (!calls.empty()) {
+      info.output_messages = OutputMessages(calls, status);
+    }
     return ResponseTranslation{std::move(body), std::move(info)};
   });
 }
@@ -277,9 +296,12 @@ namespace {
 // Embedding values travel as f32 through agentgateway.
 Json F32Vector(const Json& values) {
   Json out = Json::array();
-  if (!values.is_array()) return out;
-  for (const Json& value : values)
+  if (!values.is_array()) {
+    return out;
+  }
+  for (const Json& value : values) {
     out.push_back(value.is_number() ? chat::AsFloat32(value.get<double>()) : 0.0);
+  }
   return out;
 }
 
@@ -291,8 +313,9 @@ tl::expected<std::vector<Json>, std::string> EmbeddingVectors(const Json& respon
     if (embeddings == nullptr || !embeddings->is_array()) {
       return tl::unexpected(std::string("failed to parse response: missing embeddings"));
     }
-    for (const Json& entry : *embeddings)
+    for (const Json& entry : *embeddings) {
       vectors.push_back(F32Vector(entry.value("embedding", Json())));
+    }
     return vectors;
   }
   if (model.find("cohere") != std::string::npos) {
@@ -302,8 +325,9 @@ tl::expected<std::vector<Json>, std::string> EmbeddingVectors(const Json& respon
       const Json* floats = Find(*embeddings, "float");
       if (floats == nullptr) {
         std::string types;
-        for (const auto& [type, unused] : embeddings->items())
+        for (const auto& [type, unused] : embeddings->items()) {
           types += (types.empty() ? "" : ", ") + type;
+        }
         return tl::unexpected(
             "failed to parse response: Cohere response did not include float "
             "embeddings; received types: " +
@@ -314,7 +338,9 @@ tl::expected<std::vector<Json>, std::string> EmbeddingVectors(const Json& respon
     if (embeddings == nullptr || !embeddings->is_array()) {
       return tl::unexpected(std::string("failed to parse response: missing embeddings"));
     }
-    for (const Json& entry : *embeddings) vectors.push_back(F32Vector(entry));
+    for (const Json& entry : *embeddings) {
+      vectors.push_back(F32Vector(entry));
+    }
     return vectors;
   }
   const Json* embedding = Find(response, "embedding");
@@ -335,7 +361,9 @@ Translated<ResponseTranslation> BedrockEmbeddingsResponse(
   return TranslateBody(upstream_body, [&](const Json& parsed) -> Translated<ResponseTranslation> {
     std::string model_name(model);
     auto vectors = EmbeddingVectors(parsed, model_name);
-    if (!vectors) return tl::unexpected(vectors.error());
+    if (!vectors) {
+      return tl::unexpected(vectors.error());
+    }
     bool titan = model_name.find("nova") == std::string::npos &&
                  model_name.find("cohere") == std::string::npos;
     int64_t tokens = titan ? IntAt(parsed, "inputTextTokenCount").value_or(0)
@@ -389,7 +417,9 @@ Translated<ResponseTranslation> CohereRerankResponse(std::string_view upstream_b
       const Json* tokens = Find(*meta, "tokens");
       const Json* billed = Find(*meta, "billed_units");
       const Json* input = tokens != nullptr ? Find(*tokens, "input_tokens") : nullptr;
-      if (input == nullptr && billed != nullptr) input = Find(*billed, "total_tokens");
+      if (input == nullptr && billed != nullptr) {
+        input = Find(*billed, "total_tokens");
+      }
       if (std::optional<int64_t> count = input != nullptr ? chat::AsCount(*input) : std::nullopt) {
         // Cohere counts in floats; usage is whole tokens.
         info.input_tokens = count;
@@ -403,7 +433,9 @@ Translated<ResponseTranslation> CohereRerankResponse(std::string_view upstream_b
 ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {
   ResponseInfo info;
   Json parsed = ReadJson(upstream_body);
-  if (parsed.is_discarded()) return info;  // an event stream or other bytes: nothing to read
+  if (parsed.is_discarded()) {
+    return info;  // an event stream or other bytes: nothing to read
+  }
   ReadDetectedUsage(parsed, info);
   return info;
 }

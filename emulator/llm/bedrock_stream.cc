@@ -36,12 +36,18 @@ class ToolCallLog {
   }
   void Append(int64_t block, std::string_view arguments) {
     auto found = calls_.find(block);
-    if (found != calls_.end()) found->second["arguments"].get_ref<std::string&>().append(arguments);
+    if (found != calls_.end()) {
+      found->second["arguments"].get_ref<std::string&>().append(arguments);
+    }
   }
   std::optional<Json> Take(std::string_view finish_reason) {
-    if (order_.empty()) return std::nullopt;
+    if (order_.empty()) {
+      return std::nullopt;
+    }
     Json calls = Json::array();
-    for (int64_t block : order_) calls.push_back(calls_[block]);
+    for (int64_t block : order_) {
+      calls.push_back(calls_[block]);
+    }
     order_.clear();
     calls_.clear();
     return OutputMessages(calls, finish_reason);
@@ -60,7 +66,9 @@ class ConverseStreamTranslator : public StreamTranslator {
                   [&](const EventStreamMessage& message) { Dispatch(message, out); });
   }
   void Finish(std::string& out) override {
-    if (!decoder_.failed()) OnEnd(out);
+    if (!decoder_.failed()) {
+      OnEnd(out);
+    }
   }
   const ResponseInfo& info() const override { return info_; }
 
@@ -134,7 +142,9 @@ class CompletionsStream : public ConverseStreamTranslator {
       Emit(std::move(choice), out);
     } else if (type == "metadata") {
       const Json* usage = Find(event, "usage");
-      if (usage == nullptr) return;
+      if (usage == nullptr) {
+        return;
+      }
       RecordUsage(*usage);
       info_.output_messages = tool_log_.Take(finish_reason_);
       out += EncodeSseData(WriteJson(Chunk(Json::array(), CompletionsUsage(*usage))));
@@ -148,7 +158,9 @@ class CompletionsStream : public ConverseStreamTranslator {
 
   void OnBlockStart(const Json& event, std::string& out) {
     const Json* tool_use = StartedToolUse(event);
-    if (tool_use == nullptr) return;  // text and reasoning need no opening chunk
+    if (tool_use == nullptr) {
+      return;  // text and reasoning need no opening chunk
+    }
     // Bedrock numbers every content block; OpenAI numbers only the tool calls.
     int64_t index = next_tool_index_++;
     tool_index_[BlockIndex(event)] = index;
@@ -162,7 +174,9 @@ class CompletionsStream : public ConverseStreamTranslator {
 
   void OnBlockDelta(const Json& event, std::string& out) {
     const Json* delta = Find(event, "delta");
-    if (delta == nullptr) return;
+    if (delta == nullptr) {
+      return;
+    }
     Json fields = {{"content", nullptr}};
     if (const Json* text = Find(*delta, "text")) {
       completion_ += text->get<std::string>();
@@ -323,7 +337,9 @@ class MessagesStream : public ConverseStreamTranslator {
 
   void OnMetadata(const Json& event, std::string& out) {
     const Json* usage = Find(event, "usage");
-    if (usage != nullptr) RecordUsage(*usage);
+    if (usage != nullptr) {
+      RecordUsage(*usage);
+    }
     if (std::optional<Json> messages = tool_log_.Take(stop_reason_)) {
       info_.output_messages = std::move(messages);
     }
@@ -434,20 +450,28 @@ class ResponsesStream : public ConverseStreamTranslator {
 
   void OnBlockDelta(const Json& event, std::string& out) {
     const Json* delta = Find(event, "delta");
-    if (delta == nullptr) return;
+    if (delta == nullptr) {
+      return;
+    }
     std::optional<std::string> text;
     if (const Json* piece = Find(*delta, "text")) {
       completion_ += piece->get<std::string>();
       text = piece->get<std::string>();
     } else if (const Json* reasoning = Find(*delta, "reasoningContent")) {
       // Reasoning is shown as output text on this path; signatures have nowhere to go.
-      if (const Json* piece = Find(*reasoning, "text")) text = piece->get<std::string>();
-      if (Find(*reasoning, "redactedContent") != nullptr) text = "[REDACTED]";
+      if (const Json* piece = Find(*reasoning, "text")) {
+        text = piece->get<std::string>();
+      }
+      if (Find(*reasoning, "redactedContent") != nullptr) {
+        text = "[REDACTED]";
+      }
     } else if (const Json* tool_use = Find(*delta, "toolUse")) {
       std::string input = StringAt(*tool_use, "input");
       tool_log_.Append(BlockIndex(event), input);
       auto found = tool_calls_.find(BlockIndex(event));
-      if (found == tool_calls_.end()) return;
+      if (found == tool_calls_.end()) {
+        return;
+      }
       found->second.arguments += input;
       Emit({{"type", "response.function_call_arguments.delta"},
             {"item_id", found->second.item_id},
@@ -456,7 +480,9 @@ class ResponsesStream : public ConverseStreamTranslator {
            out);
       return;
     }
-    if (!text) return;
+    if (!text) {
+      return;
+    }
     Emit({{"type", "response.output_text.delta"},
           {"item_id", message_id_},
           {"output_index", 0},
@@ -494,7 +520,9 @@ class ResponsesStream : public ConverseStreamTranslator {
 
   void OnMetadata(const Json& event, std::string& out) {
     const Json* usage = Find(event, "usage");
-    if (usage != nullptr) RecordUsage(*usage);
+    if (usage != nullptr) {
+      RecordUsage(*usage);
+    }
     std::string status = stop_reason_.empty() ? "completed" : ResponsesStatus(stop_reason_);
     std::string item_status =
         stop_reason_.empty() ? "completed" : ResponsesItemStatus(stop_reason_);
@@ -506,7 +534,9 @@ class ResponsesStream : public ConverseStreamTranslator {
     info_.output_messages = tool_log_.Take(status);
 
     Json response = Response(status);
-    if (usage != nullptr) response["usage"] = ResponsesUsage(*usage, /*null_cache_write=*/true);
+    if (usage != nullptr) {
+      response["usage"] = ResponsesUsage(*usage, /*null_cache_write=*/true);
+    }
     std::string type = "response.completed";
     if (status == "incomplete") {
       type = "response.incomplete";
@@ -549,7 +579,9 @@ class ResponsesStream : public ConverseStreamTranslator {
   void Emit(Json fields, std::string& out) {
     Json event = {{"type", fields["type"]}, {"sequence_number", ++sequence_}};
     for (auto& [key, value] : fields.items()) {
-      if (key != "type") event[key] = std::move(value);
+      if (key != "type") {
+        event[key] = std::move(value);
+      }
     }
     out += EncodeSseEvent("event", WriteJson(event));
   }
@@ -571,20 +603,34 @@ class ResponsesStream : public ConverseStreamTranslator {
 
 std::optional<std::string> DecodeBase64(std::string_view text) {
   auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    if (c == '+') {
+      return 62;
+    }
+    if (c == '/') {
+      return 63;
+    }
     return -1;
   };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+  }
   std::string out;
   uint32_t bits = 0;
   int count = 0;
   for (char c : text) {
     int v = value(c);
-    if (v < 0) return std::nullopt;
+    if (v < 0) {
+      return std::nullopt;
+    }
     bits = (bits << 6) | static_cast<uint32_t>(v);
     count += 6;
     if (count >= 8) {
@@ -607,12 +653,16 @@ class DetectObserver : public StreamTranslator {
  private:
   void Observe(const EventStreamMessage& message) {
     Json event = ReadJson(message.payload);
-    if (!event.is_object()) return;
+    if (!event.is_object()) {
+      return;
+    }
     // InvokeModel streams wrap each model event, base64-encoded, in a `bytes` member.
     if (event.size() <= 2 && event.contains("bytes") && event["bytes"].is_string()) {
       if (std::optional<std::string> inner = DecodeBase64(event["bytes"].get<std::string>())) {
         Json unwrapped = ReadJson(*inner);
-        if (!unwrapped.is_discarded()) event = std::move(unwrapped);
+        if (!unwrapped.is_discarded()) {
+          event = std::move(unwrapped);
+        }
       }
     }
     ReadDetectedUsage(event, info_);

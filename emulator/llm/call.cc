@@ -76,12 +76,22 @@ bool CustomSupports(const model::LLMProvider& provider, std::string_view type) {
 // The chat formats a provider accepts for `model`, in agentgateway's terms (2.4).
 std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::string_view model) {
   const std::string& kind = provider.kind;
-  if (kind == "openai") return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
-  if (kind == "anthropic") return {WireFormat::kAnthropicMessages};
-  if (kind == "gemini") return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
-  if (kind == "bedrock") return {WireFormat::kBedrockConverse};
+  if (kind == "openai") {
+    return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
+  }
+  if (kind == "anthropic") {
+    return {WireFormat::kAnthropicMessages};
+  }
+  if (kind == "gemini") {
+    return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
+  }
+  if (kind == "bedrock") {
+    return {WireFormat::kBedrockConverse};
+  }
   if (kind == "vertexai") {
-    if (model::IsVertexAnthropicModel(model)) return {WireFormat::kAnthropicMessages};
+    if (model::IsVertexAnthropicModel(model)) {
+      return {WireFormat::kAnthropicMessages};
+    }
     if (model::IsVertexGeminiModel(model)) {
       return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
     }
@@ -97,9 +107,15 @@ std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::str
   if (CustomSupports(provider, "Completions") || provider.custom_formats.empty()) {
     formats.push_back(WireFormat::kOpenAICompletions);
   }
-  if (CustomSupports(provider, "Messages")) formats.push_back(WireFormat::kAnthropicMessages);
-  if (CustomSupports(provider, "Responses")) formats.push_back(WireFormat::kOpenAIResponses);
-  if (CustomSupports(provider, "GenerateContent")) formats.push_back(WireFormat::kGeminiNative);
+  if (CustomSupports(provider, "Messages")) {
+    formats.push_back(WireFormat::kAnthropicMessages);
+  }
+  if (CustomSupports(provider, "Responses")) {
+    formats.push_back(WireFormat::kOpenAIResponses);
+  }
+  if (CustomSupports(provider, "GenerateContent")) {
+    formats.push_back(WireFormat::kGeminiNative);
+  }
   return formats;
 }
 
@@ -135,20 +151,34 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
   bool vertex_claude = kind == "vertexai" && model::IsVertexAnthropicModel(model);
   switch (input) {
     case InputFormat::kEmbeddings:
-      if (kind == "vertexai") return WireFormat::kVertexEmbeddings;
-      if (kind == "bedrock") return WireFormat::kBedrockEmbeddings;
-      if (kind == "anthropic") return std::nullopt;  // Messages and token counting only
+      if (kind == "vertexai") {
+        return WireFormat::kVertexEmbeddings;
+      }
+      if (kind == "bedrock") {
+        return WireFormat::kBedrockEmbeddings;
+      }
+      if (kind == "anthropic") {
+        return std::nullopt;  // Messages and token counting only
+      }
       return WireFormat::kOpenAIEmbeddings;
     case InputFormat::kRerank:
-      if (kind == "vertexai") return WireFormat::kVertexRerank;
-      if (kind == "bedrock") return WireFormat::kBedrockRerank;
-      if (kind == "anthropic" || kind == "gemini") return std::nullopt;
+      if (kind == "vertexai") {
+        return WireFormat::kVertexRerank;
+      }
+      if (kind == "bedrock") {
+        return WireFormat::kBedrockRerank;
+      }
+      if (kind == "anthropic" || kind == "gemini") {
+        return std::nullopt;
+      }
       return WireFormat::kCohereRerank;
     case InputFormat::kCountTokens:
       if (kind == "anthropic" || (kind == "custom" && CustomSupports(provider, "Messages"))) {
         return WireFormat::kAnthropicCountTokens;
       }
-      if (vertex_claude) return WireFormat::kVertexCountTokens;
+      if (vertex_claude) {
+        return WireFormat::kVertexCountTokens;
+      }
       if (kind == "bedrock" && model.find("anthropic.claude") != std::string_view::npos) {
         return WireFormat::kBedrockCountTokens;
       }
@@ -218,18 +248,26 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
                                                     "streamRawPredict"};
     std::string_view method = last.substr(colon + 1);
     bool known = std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
-    if (known && last_segment(rest) == "models") encoded = last.substr(0, colon);
+    if (known && last_segment(rest) == "models") {
+      encoded = last.substr(0, colon);
+    }
   } else {
     static constexpr std::string_view kActions[] = {"invoke", "invoke-with-response-stream",
                                                     "converse", "converse-stream"};
     if (std::find(std::begin(kActions), std::end(kActions), last) != std::end(kActions)) {
       std::string_view model = last_segment(rest);
-      if (last_segment(rest) == "model") encoded = model;
+      if (last_segment(rest) == "model") {
+        encoded = model;
+      }
     }
   }
-  if (encoded.empty()) return std::nullopt;
+  if (encoded.empty()) {
+    return std::nullopt;
+  }
   std::string model = PercentDecode(encoded);
-  if (model.find("..") != std::string::npos || !IsUtf8(model)) return std::nullopt;
+  if (model.find("..") != std::string::npos || !IsUtf8(model)) {
+    return std::nullopt;
+  }
   return model;
 }
 
@@ -238,16 +276,22 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
 Json FieldValue(const manifest::Value& value) {
   if (value.is_string()) {
     Json parsed = ReadJson(value.text());
-    if (!parsed.is_discarded()) return parsed;
+    if (!parsed.is_discarded()) {
+      return parsed;
+    }
   }
   return value.ToJson();
 }
 
 std::string AliasFor(const std::map<std::string, std::string>& aliases, const std::string& model) {
-  if (auto exact = aliases.find(model); exact != aliases.end()) return exact->second;
+  if (auto exact = aliases.find(model); exact != aliases.end()) {
+    return exact->second;
+  }
   std::vector<std::pair<std::string, std::string>> wildcards;
   for (const auto& [pattern, target] : aliases) {
-    if (pattern.find('*') != std::string::npos) wildcards.emplace_back(pattern, target);
+    if (pattern.find('*') != std::string::npos) {
+      wildcards.emplace_back(pattern, target);
+    }
   }
   std::stable_sort(wildcards.begin(), wildcards.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
@@ -257,12 +301,15 @@ std::string AliasFor(const std::map<std::string, std::string>& aliases, const st
       if (c == '*') {
         expression += ".*";
       } else {
-        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos)
+        if (std::string_view("\\^$.|?+()[]{}").find(c) != std::string_view::npos) {
           expression += '\\';
+        }
         expression += c;
       }
     }
-    if (std::regex_match(model, std::regex(expression))) return target;
+    if (std::regex_match(model, std::regex(expression))) {
+      return target;
+    }
   }
   return model;
 }
@@ -280,17 +327,23 @@ void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
     bool dropped = std::any_of(std::begin(kDropped), std::end(kDropped), [&](std::string_view d) {
       return HeaderNameEquals(header.first, d);
     });
-    if (!dropped) to.push_back(header);
+    if (!dropped) {
+      to.push_back(header);
+    }
   }
 }
 
 // Provider auth and required headers (llm-dataplane.md 3).
 void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::HeaderList& headers) {
   const model::LLMProvider& provider = *setup.provider;
-  if (setup.api_key) SetHeader(headers, "authorization", "Bearer " + *setup.api_key);
+  if (setup.api_key) {
+    SetHeader(headers, "authorization", "Bearer " + *setup.api_key);
+  }
   std::optional<std::string> authorization = GetHeader(headers, "authorization");
   std::string bearer;
-  if (authorization && authorization->rfind("Bearer ", 0) == 0) bearer = authorization->substr(7);
+  if (authorization && authorization->rfind("Bearer ", 0) == 0) {
+    bearer = authorization->substr(7);
+  }
   if (provider.kind == "anthropic") {
     if (!bearer.empty()) {
       if (bearer.rfind("sk-ant-oat", 0) == 0 || setup.auth_location_explicit) {
@@ -338,10 +391,13 @@ tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, 
     body["model"] = *path_model;
   }
   if (setup.ai != nullptr) {
-    for (const model::FieldDefault& field : setup.ai->overrides)
+    for (const model::FieldDefault& field : setup.ai->overrides) {
       body[field.field] = FieldValue(field.value);
+    }
     for (const model::FieldDefault& field : setup.ai->defaults) {
-      if (!body.contains(field.field)) body[field.field] = FieldValue(field.value);
+      if (!body.contains(field.field)) {
+        body[field.field] = FieldValue(field.value);
+      }
     }
   }
   if (!body.contains("model") || !body["model"].is_string()) {
@@ -389,7 +445,9 @@ std::string SerdeUnexpected(const Json& value) {
     } else if (c < 0x20 || c == 0x7f) {
       static constexpr char kHex[] = "0123456789abcdef";
       quoted += "\\u{";
-      if (c >= 0x10) quoted += kHex[c >> 4];
+      if (c >= 0x10) {
+        quoted += kHex[c >> 4];
+      }
       quoted += kHex[c & 0xf];
       quoted += '}';
     } else {
@@ -405,8 +463,12 @@ std::string SerdeUnexpected(const Json& value) {
 // the line and column; ReadJson keeps no positions, so they are left out here).
 tl::expected<bool, std::string> ChatStreaming(const Json& body) {
   auto stream = body.find("stream");
-  if (stream == body.end() || stream->is_null()) return false;
-  if (stream->is_boolean()) return stream->get<bool>();
+  if (stream == body.end() || stream->is_null()) {
+    return false;
+  }
+  if (stream->is_boolean()) {
+    return stream->get<bool>();
+  }
   return tl::unexpected("failed to parse request: invalid type: " + SerdeUnexpected(*stream) +
                         ", expected a boolean");
 }
@@ -423,7 +485,9 @@ int64_t EstimateInputTokens(const Json& body) {
   };
   count(Find(body, "system"));
   if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
-    for (const Json& message : *messages) count(Find(message, "content"));
+    for (const Json& message : *messages) {
+      count(Find(message, "content"));
+    }
   }
   return tokens;
 }
@@ -432,14 +496,18 @@ int64_t EstimateInputTokens(const Json& body) {
 
 std::optional<RouteType> ParseRouteType(std::string_view name) {
   for (const auto& [spelled, type] : kRouteTypes) {
-    if (spelled == name) return type;
+    if (spelled == name) {
+      return type;
+    }
   }
   return std::nullopt;
 }
 
 std::string_view RouteTypeName(RouteType type) {
   for (const auto& [spelled, known] : kRouteTypes) {
-    if (known == type) return spelled;
+    if (known == type) {
+      return spelled;
+    }
   }
   return "Completions";
 }
@@ -447,17 +515,25 @@ std::string_view RouteTypeName(RouteType type) {
 RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>>& routes,
                            std::string_view path) {
   std::vector<const std::pair<std::string, std::string>*> sorted;
-  for (const auto& entry : routes) sorted.push_back(&entry);
+  for (const auto& entry : routes) {
+    sorted.push_back(&entry);
+  }
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
     bool a_star = a->first == "*";
     bool b_star = b->first == "*";
-    if (a_star != b_star) return b_star;
-    if (a->first.size() != b->first.size()) return a->first.size() > b->first.size();
+    if (a_star != b_star) {
+      return b_star;
+    }
+    if (a->first.size() != b->first.size()) {
+      return a->first.size() > b->first.size();
+    }
     return a->first < b->first;
   });
   for (const auto* entry : sorted) {
     if (entry->first == "*" || path.ends_with(entry->first)) {
-      if (std::optional<RouteType> type = ParseRouteType(entry->second)) return *type;
+      if (std::optional<RouteType> type = ParseRouteType(entry->second)) {
+        return *type;
+      }
     }
   }
   return RouteType::kCompletions;
@@ -465,10 +541,18 @@ RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>
 
 std::string ProviderId(const model::LLMProvider& provider) {
   const std::string& kind = provider.kind;
-  if (kind == "gemini") return "gcp.gemini";
-  if (kind == "vertexai") return "gcp.vertex_ai";
-  if (kind == "bedrock") return "aws.bedrock";
-  if (kind == "azureopenai") return "azure";
+  if (kind == "gemini") {
+    return "gcp.gemini";
+  }
+  if (kind == "vertexai") {
+    return "gcp.vertex_ai";
+  }
+  if (kind == "bedrock") {
+    return "aws.bedrock";
+  }
+  if (kind == "azureopenai") {
+    return "azure";
+  }
   return kind;
 }
 
@@ -506,7 +590,9 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     if (call.route == RouteType::kDetect) {
       Json body = ReadJson(call.body);
       if (body.is_object()) {
-        if (body.contains("model") && body["model"].is_string()) model = body["model"];
+        if (body.contains("model") && body["model"].is_string()) {
+          model = body["model"];
+        }
         // Detect reads the body loosely: only a boolean `true` streams.
         auto stream = body.find("stream");
         call.streaming = stream != body.end() && stream->is_boolean() && stream->get<bool>();
@@ -528,14 +614,18 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
                                     ? ReadJsonKeepingArrayText(request.body, "messages")
                                     : JsonKeepingArrayText{ReadJson(request.body), std::nullopt};
     // Freed when nothing points into it: not held through the translation.
-    if (!read.array_text) std::string().swap(request.body);
+    if (!read.array_text) {
+      std::string().swap(request.body);
+    }
     Json& body = read.document;
     if (body.is_discarded() || !body.is_object()) {
       return RequestFailure(std::move(call), 400,
                             "failed to parse request: body is not a JSON object");
     }
     auto resolved = ResolveModel(setup, call.route, request.path, body);
-    if (!resolved) return RequestFailure(std::move(call), 400, resolved.error());
+    if (!resolved) {
+      return RequestFailure(std::move(call), 400, resolved.error());
+    }
     model = *resolved;
     if (call.input == InputFormat::kGemini) {
       call.streaming = request.path.ends_with(":streamGenerateContent");
@@ -548,7 +638,9 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     } else if (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages ||
                call.input == InputFormat::kResponses) {
       tl::expected<bool, std::string> streaming = ChatStreaming(body);
-      if (!streaming) return RequestFailure(std::move(call), 400, streaming.error());
+      if (!streaming) {
+        return RequestFailure(std::move(call), 400, streaming.error());
+      }
       call.streaming = *streaming;
     } else {
       // The other typed requests have no `stream` member: serde ignores it, whatever its type.
@@ -560,8 +652,9 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
         body["stream_options"] = Json{{"include_usage", true}};
       }
       if (IsOpenAIFamily(provider) && model.rfind("gpt-", 0) == 0 && body.contains("max_tokens")) {
-        if (!body.contains("max_completion_tokens"))
+        if (!body.contains("max_completion_tokens")) {
           body["max_completion_tokens"] = body["max_tokens"];
+        }
         body.erase("max_tokens");
       }
     }
@@ -600,8 +693,12 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     std::string().swap(request.body);
     // Kept for the one response translation that reads it (Bedrock's tool names): a long
     // conversation's document is most of the memory of the call.
-    if (call.wire == WireFormat::kBedrockConverse) call.client_body = std::move(body);
-    if (!translated) return RequestFailure(std::move(call), 400, translated.error());
+    if (call.wire == WireFormat::kBedrockConverse) {
+      call.client_body = std::move(body);
+    }
+    if (!translated) {
+      return RequestFailure(std::move(call), 400, translated.error());
+    }
     call.body = std::move(translated->body);
     call.info = std::move(translated->info);
     call.info.streaming = call.streaming;
@@ -615,7 +712,9 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   // Provider host, or with a host override the target's hostname (auto-hostname: no port).
   call.authority = call.target.host;
   CopyClientHeaders(request.headers, call.headers);
-  if (call.wire != WireFormat::kRaw) SetHeader(call.headers, "content-type", "application/json");
+  if (call.wire != WireFormat::kRaw) {
+    SetHeader(call.headers, "content-type", "application/json");
+  }
   ApplyAuthHeaders(setup, call, call.headers);
   return call;
 }

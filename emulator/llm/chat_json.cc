@@ -17,9 +17,13 @@ const Json& EmptyObject() {
 const Json* Find(const Json& json, std::initializer_list<std::string_view> path) {
   const Json* at = &json;
   for (std::string_view key : path) {
-    if (!at->is_object()) return nullptr;
+    if (!at->is_object()) {
+      return nullptr;
+    }
     auto found = at->find(key);
-    if (found == at->end() || found->is_null()) return nullptr;
+    if (found == at->end() || found->is_null()) {
+      return nullptr;
+    }
     at = &*found;
   }
   return at;
@@ -29,29 +33,41 @@ const Json* Find(const Json& json, std::string_view key) { return Find(json, {ke
 
 std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);
-  if (value == nullptr || !value->is_number_integer()) return std::nullopt;
+  if (value == nullptr || !value->is_number_integer()) {
+    return std::nullopt;
+  }
   return value->get<int64_t>();
 }
 
 std::optional<int64_t> AsCount(const Json& value) {
-  if (value.is_number_integer()) return value.get<int64_t>();
-  if (!value.is_number_float()) return std::nullopt;
+  if (value.is_number_integer()) {
+    return value.get<int64_t>();
+  }
+  if (!value.is_number_float()) {
+    return std::nullopt;
+  }
   double number = value.get<double>();
   // 2^63 is exactly representable; every double below it (and at or above -2^63) fits.
-  if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) return std::nullopt;
+  if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) {
+    return std::nullopt;
+  }
   return static_cast<int64_t>(number);
 }
 
 std::optional<std::string> StringAt(const Json& json,
                                     std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);
-  if (value == nullptr || !value->is_string()) return std::nullopt;
+  if (value == nullptr || !value->is_string()) {
+    return std::nullopt;
+  }
   return value->get<std::string>();
 }
 
 const Json& Member(const Json& object, std::string_view key) {
   static const Json kAbsent;
-  if (!object.is_object()) return kAbsent;
+  if (!object.is_object()) {
+    return kAbsent;
+  }
   auto found = object.find(key);
   return found == object.end() ? kAbsent : *found;
 }
@@ -68,9 +84,13 @@ std::string StringValueOr(const Json& object, std::string_view key, std::string_
 double AsFloat32(double value) { return static_cast<double>(static_cast<float>(value)); }
 
 Json ParseToolArguments(std::string_view arguments) {
-  if (arguments.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
+  if (arguments.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Json::object();
+  }
   Json parsed = ReadJson(arguments);
-  if (parsed.is_discarded()) return Json(std::string(arguments));
+  if (parsed.is_discarded()) {
+    return Json(std::string(arguments));
+  }
   return parsed;
 }
 
@@ -80,13 +100,17 @@ Json ToolCallPart(std::string_view id, std::string_view name, Json arguments) {
 
 Json ToolCallOutputMessage(Json parts, const std::optional<std::string>& finish_reason) {
   Json message = Object("role", "assistant", "content", std::move(parts));
-  if (finish_reason) message["finish_reason"] = *finish_reason;
+  if (finish_reason) {
+    message["finish_reason"] = *finish_reason;
+  }
   return message;
 }
 
 std::optional<Json> StreamedToolCallMessages(const std::map<int64_t, StreamedToolCall>& calls,
                                              const std::optional<std::string>& finish_reason) {
-  if (calls.empty()) return std::nullopt;
+  if (calls.empty()) {
+    return std::nullopt;
+  }
   Json parts = Json::array();
   for (const auto& [index, call] : calls) {
     parts.push_back(ToolCallPart(call.id, call.name, ParseToolArguments(call.arguments)));
@@ -114,26 +138,42 @@ std::string GoogleErrorType(std::string_view google_status) {
   if (google_status == "INVALID_ARGUMENT" || google_status == "FAILED_PRECONDITION") {
     return "invalid_request_error";
   }
-  if (google_status == "NOT_FOUND") return "not_found_error";
+  if (google_status == "NOT_FOUND") {
+    return "not_found_error";
+  }
   if (google_status == "PERMISSION_DENIED" || google_status == "UNAUTHENTICATED") {
     return "authentication_error";
   }
-  if (google_status == "RESOURCE_EXHAUSTED") return "rate_limit_error";
+  if (google_status == "RESOURCE_EXHAUSTED") {
+    return "rate_limit_error";
+  }
   return "api_error";
 }
 
 std::optional<int64_t> ThinkingBudget(std::string_view effort) {
-  if (effort == "minimal" || effort == "low") return 1024;
-  if (effort == "medium") return 2048;
-  if (effort == "high") return 4096;
-  if (effort == "xhigh") return 8192;
-  if (effort == "max") return 16384;
+  if (effort == "minimal" || effort == "low") {
+    return 1024;
+  }
+  if (effort == "medium") {
+    return 2048;
+  }
+  if (effort == "high") {
+    return 4096;
+  }
+  if (effort == "xhigh") {
+    return 8192;
+  }
+  if (effort == "max") {
+    return 16384;
+  }
   return std::nullopt;
 }
 
 std::optional<Json> ParseJson(std::string_view text) {
   Json parsed = ReadJson(text);
-  if (parsed.is_discarded()) return std::nullopt;
+  if (parsed.is_discarded()) {
+    return std::nullopt;
+  }
   return parsed;
 }
 

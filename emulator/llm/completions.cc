@@ -26,7 +26,9 @@ bool HasCacheControl(const Json& block) { return Find(block, {"cache_control"}) 
 // Anthropic cache_control has no equivalent and is dropped.
 bool SupportsPromptCacheBreakpoints(std::string_view model) {
   constexpr std::string_view kPrefix = "gpt-";
-  if (model.rfind(kPrefix, 0) != 0) return false;
+  if (model.rfind(kPrefix, 0) != 0) {
+    return false;
+  }
   model.remove_prefix(kPrefix.size());
   auto read_number = [&model]() -> std::optional<int> {
     size_t digits = 0;
@@ -35,12 +37,16 @@ bool SupportsPromptCacheBreakpoints(std::string_view model) {
       value = value * 10 + (model[digits] - '0');
       ++digits;
     }
-    if (digits == 0) return std::nullopt;
+    if (digits == 0) {
+      return std::nullopt;
+    }
     model.remove_prefix(digits);
     return value;
   };
   std::optional<int> major = read_number();
-  if (!major || model.empty() || model.front() != '.') return false;
+  if (!major || model.empty() || model.front() != '.') {
+    return false;
+  }
   model.remove_prefix(1);
   std::optional<int> minor = read_number();
   return minor && std::make_pair(*major, *minor) >= std::make_pair(5, 6);
@@ -49,7 +55,9 @@ bool SupportsPromptCacheBreakpoints(std::string_view model) {
 // gpt-5 and its 5.1/5.2 variants accept reasoning alongside function tools; other gpt models
 // reject the combination, so the gateway turns reasoning off for them.
 bool RejectsReasoningWithTools(std::string_view model) {
-  if (model.rfind("gpt-", 0) != 0) return false;
+  if (model.rfind("gpt-", 0) != 0) {
+    return false;
+  }
   bool reasoning_with_tools = model == "gpt-5" || model.rfind("gpt-5-", 0) == 0 ||
                               model.rfind("gpt-5.1", 0) == 0 || model.rfind("gpt-5.2", 0) == 0;
   return !reasoning_with_tools;
@@ -70,7 +78,9 @@ class MessageConverter {
   }
 
   Json System(const Json& system) const {
-    if (system.is_string()) return Json{{"role", "system"}, {"content", system}};
+    if (system.is_string()) {
+      return Json{{"role", "system"}, {"content", system}};
+    }
     return Json{{"role", "system"}, {"content", TextParts(system)}};
   }
 
@@ -105,13 +115,17 @@ class MessageConverter {
         }
       }
     }
-    if (!parts.empty()) out.push_back(Json{{"role", role}, {"content", std::move(parts)}});
+    if (!parts.empty()) {
+      out.push_back(Json{{"role", role}, {"content", std::move(parts)}});
+    }
   }
 
  private:
   Json TextParts(const Json& blocks) const {
     Json parts = Json::array();
-    if (!blocks.is_array()) return parts;
+    if (!blocks.is_array()) {
+      return parts;
+    }
     for (const Json& block : blocks) {
       if (auto text = StringAt(block, {"text"})) {
         parts.push_back(TextPart(*text, HasCacheControl(block)));
@@ -137,10 +151,16 @@ class MessageConverter {
       }
       // Thinking blocks are the upstream model's own; OpenAI has no place for them.
     }
-    if (parts.empty() && tool_calls.empty()) return;
+    if (parts.empty() && tool_calls.empty()) {
+      return;
+    }
     Json message = {{"role", "assistant"}};
-    if (!parts.empty()) message["content"] = std::move(parts);
-    if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
+    if (!parts.empty()) {
+      message["content"] = std::move(parts);
+    }
+    if (!tool_calls.empty()) {
+      message["tool_calls"] = std::move(tool_calls);
+    }
     out.push_back(std::move(message));
   }
 
@@ -151,7 +171,9 @@ class MessageConverter {
     bool trailing_breakpoint = cache_breakpoints_ && HasCacheControl(block);
     const Json* content = Find(block, {"content"});
     if (content && content->is_string()) {
-      if (!trailing_breakpoint) return *content;
+      if (!trailing_breakpoint) {
+        return *content;
+      }
       return Json::array({TextPart(content->get_ref<const std::string&>(), true)});
     }
     Json parts = Json::array();
@@ -165,7 +187,9 @@ class MessageConverter {
       }
     }
     if (trailing_breakpoint) {
-      if (parts.empty()) parts.push_back(TextPart("", false));
+      if (parts.empty()) {
+        parts.push_back(TextPart("", false));
+      }
       parts.back()["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
     }
     return parts;
@@ -177,7 +201,9 @@ class MessageConverter {
       return "data:" + StringAt(block, {"source", "media_type"}).value_or("") + ";base64," +
              StringAt(block, {"source", "data"}).value_or("");
     }
-    if (source_type == "url") return StringAt(block, {"source", "url"});
+    if (source_type == "url") {
+      return StringAt(block, {"source", "url"});
+    }
     return std::nullopt;
   }
 
@@ -190,9 +216,13 @@ Json FunctionTools(const Json& tools) {
   Json functions = Json::array();
   for (const Json& tool : tools) {
     std::string type = StringAt(tool, {"type"}).value_or("custom");
-    if (type != "custom") continue;
+    if (type != "custom") {
+      continue;
+    }
     Json function = {{"name", StringAt(tool, {"name"}).value_or("")}};
-    if (auto description = StringAt(tool, {"description"})) function["description"] = *description;
+    if (auto description = StringAt(tool, {"description"})) {
+      function["description"] = *description;
+    }
     const Json* schema = Find(tool, {"input_schema"});
     function["parameters"] = schema ? *schema : Json::object();
     functions.push_back(Json{{"type", "function"}, {"function", std::move(function)}});
@@ -202,22 +232,34 @@ Json FunctionTools(const Json& tools) {
 
 void ConvertToolChoice(const Json& choice, Json& body) {
   std::string type = StringAt(choice, {"type"}).value_or("");
-  if (type == "auto") body["tool_choice"] = "auto";
-  if (type == "any") body["tool_choice"] = "required";
-  if (type == "none") body["tool_choice"] = "none";
+  if (type == "auto") {
+    body["tool_choice"] = "auto";
+  }
+  if (type == "any") {
+    body["tool_choice"] = "required";
+  }
+  if (type == "none") {
+    body["tool_choice"] = "none";
+  }
   if (type == "tool") {
     body["tool_choice"] = {{"type", "function"},
                            {"function", {{"name", StringAt(choice, {"name"}).value_or("")}}}};
   }
   const Json* disable = Find(choice, {"disable_parallel_tool_use"});
-  if (disable && disable->is_boolean()) body["parallel_tool_calls"] = !disable->get<bool>();
+  if (disable && disable->is_boolean()) {
+    body["parallel_tool_calls"] = !disable->get<bool>();
+  }
 }
 
 // ---- Completions response -> Messages response ----
 
 std::string StopReason(std::string_view finish_reason) {
-  if (finish_reason == "length") return "max_tokens";
-  if (finish_reason == "tool_calls" || finish_reason == "function_call") return "tool_use";
+  if (finish_reason == "length") {
+    return "max_tokens";
+  }
+  if (finish_reason == "tool_calls" || finish_reason == "function_call") {
+    return "tool_use";
+  }
   return "end_turn";  // stop, content_filter, anything unknown
 }
 
@@ -235,7 +277,9 @@ CacheCounters CacheCountersOf(const Json& usage, bool details_first) {
   counters.read =
       details_first ? (detail_read ? detail_read : top_read) : (top_read ? top_read : detail_read);
   counters.write = IntAt(usage, {"prompt_tokens_details", "cache_write_tokens"});
-  if (!counters.write) counters.write = IntAt(usage, {"cache_creation_input_tokens"});
+  if (!counters.write) {
+    counters.write = IntAt(usage, {"cache_creation_input_tokens"});
+  }
   return counters;
 }
 
@@ -247,8 +291,12 @@ Json AnthropicUsage(const Json& usage) {
   int64_t input = std::max<int64_t>(0, prompt - cache.write.value_or(0) - cache.read.value_or(0));
   Json converted = {{"input_tokens", input},
                     {"output_tokens", IntAt(usage, {"completion_tokens"}).value_or(0)}};
-  if (cache.write) converted["cache_creation_input_tokens"] = *cache.write;
-  if (cache.read) converted["cache_read_input_tokens"] = *cache.read;
+  if (cache.write) {
+    converted["cache_creation_input_tokens"] = *cache.write;
+  }
+  if (cache.read) {
+    converted["cache_read_input_tokens"] = *cache.read;
+  }
   return converted;
 }
 
@@ -275,18 +323,24 @@ std::optional<Json> ToolCallOutputMessages(const Json& content,
                                            const std::optional<std::string>& finish_reason) {
   Json parts = Json::array();
   for (const Json& block : content) {
-    if (StringAt(block, {"type"}).value_or("") != "tool_use") continue;
+    if (StringAt(block, {"type"}).value_or("") != "tool_use") {
+      continue;
+    }
     parts.push_back(chat::ToolCallPart(StringAt(block, {"id"}).value_or(""),
                                        StringAt(block, {"name"}).value_or(""), block["input"]));
   }
-  if (parts.empty()) return std::nullopt;
+  if (parts.empty()) {
+    return std::nullopt;
+  }
   return Json::array({chat::ToolCallOutputMessage(std::move(parts), finish_reason)});
 }
 
 // The gateway types these fields as optional and drops them when null on re-serialisation.
 void DropTypedNulls(Json& body) {
   auto drop_null = [](Json& object, const char* key) {
-    if (object.is_object() && object.contains(key) && object[key].is_null()) object.erase(key);
+    if (object.is_object() && object.contains(key) && object[key].is_null()) {
+      object.erase(key);
+    }
   };
   drop_null(body, "service_tier");
   if (body.contains("usage") && body["usage"].is_object()) {
@@ -298,7 +352,9 @@ void DropTypedNulls(Json& body) {
   }
   if (body.contains("choices") && body["choices"].is_array()) {
     for (Json& choice : body["choices"]) {
-      if (!choice.is_object() || !choice.contains("message")) continue;
+      if (!choice.is_object() || !choice.contains("message")) {
+        continue;
+      }
       drop_null(choice["message"], "content");
       drop_null(choice["message"], "role");
     }
@@ -327,36 +383,63 @@ class CompletionsPassthroughStream : public SseJsonStream {
  protected:
   bool OnEventText(const SseEvent& event, std::string&) override {
     std::optional<ChunkFacts> facts = ReadChunkFacts(event.data);
-    if (!facts) return false;
+    if (!facts) {
+      return false;
+    }
     Take(*facts);
     return true;
   }
 
   void OnEvent(const SseEvent&, const Json* chunk, std::string&) override {
-    if (chunk != nullptr) Take(FactsOfDocument(*chunk));
+    if (chunk != nullptr) {
+      Take(FactsOfDocument(*chunk));
+    }
   }
 
  private:
   void Take(const ChunkFacts& chunk) {
-    if (chunk.model) info_.provider_model = chunk.model;
-    if (chunk.service_tier) info_.service_tier = chunk.service_tier;
-    if (chunk.usage) TakeOpenAIUsage(*chunk.usage, info_);
-    if (!chunk.has_choices) return;
+    if (chunk.model) {
+      info_.provider_model = chunk.model;
+    }
+    if (chunk.service_tier) {
+      info_.service_tier = chunk.service_tier;
+    }
+    if (chunk.usage) {
+      TakeOpenAIUsage(*chunk.usage, info_);
+    }
+    if (!chunk.has_choices) {
+      return;
+    }
     for (const ChunkFacts::Choice& choice : chunk.choices) {
       // agentgateway reads the index as an unsigned 32-bit number; an index no stream has
       // (negative, or past any real `n`) is not allowed to size the completions.
       int64_t index = choice.index.value_or(0);
-      if (index < 0 || index >= kMaxChoices) continue;
-      if (!info_.completion) info_.completion.emplace();
-      if (info_.completion->size() <= static_cast<size_t>(index))
-        info_.completion->resize(index + 1);
-      if (choice.content) (*info_.completion)[index].append(*choice.content);
-      if (index != 0) continue;  // tool calls are logged for the first choice
-      if (choice.finish_reason) finish_reason_ = choice.finish_reason;
-      if (choice.tool_calls && choice.tool_calls->is_array()) {
-        for (const Json& call : *choice.tool_calls) TakeToolCall(call);
+      if (index < 0 || index >= kMaxChoices) {
+        continue;
       }
-      if (finish_reason_) UpdateOutputMessages();
+      if (!info_.completion) {
+        info_.completion.emplace();
+      }
+      if (info_.completion->size() <= static_cast<size_t>(index)) {
+        info_.completion->resize(index + 1);
+      }
+      if (choice.content) {
+        (*info_.completion)[index].append(*choice.content);
+      }
+      if (index != 0) {
+        continue;  // tool calls are logged for the first choice
+      }
+      if (choice.finish_reason) {
+        finish_reason_ = choice.finish_reason;
+      }
+      if (choice.tool_calls && choice.tool_calls->is_array()) {
+        for (const Json& call : *choice.tool_calls) {
+          TakeToolCall(call);
+        }
+      }
+      if (finish_reason_) {
+        UpdateOutputMessages();
+      }
     }
   }
 
@@ -364,8 +447,12 @@ class CompletionsPassthroughStream : public SseJsonStream {
 
   void TakeToolCall(const Json& call) {
     chat::StreamedToolCall& tool = tools_[IntAt(call, {"index"}).value_or(0)];
-    if (auto id = StringAt(call, {"id"})) tool.id = *id;
-    if (auto name = StringAt(call, {"function", "name"})) tool.name = *name;
+    if (auto id = StringAt(call, {"id"})) {
+      tool.id = *id;
+    }
+    if (auto name = StringAt(call, {"function", "name"})) {
+      tool.name = *name;
+    }
     tool.arguments.append(StringAt(call, {"function", "arguments"}).value_or(""));
   }
 
@@ -391,16 +478,26 @@ class CompletionsToMessagesStream : public SseJsonStream {
       Close(out);
       return;
     }
-    if (chunk == nullptr || finished_) return;
-    if (!started_) Start(*chunk, out);
-    if (const Json* usage = Find(*chunk, {"usage"}); usage && usage->is_object()) usage_ = *usage;
+    if (chunk == nullptr || finished_) {
+      return;
+    }
+    if (!started_) {
+      Start(*chunk, out);
+    }
+    if (const Json* usage = Find(*chunk, {"usage"}); usage && usage->is_object()) {
+      usage_ = *usage;
+    }
     if (const Json* choices = Find(*chunk, {"choices"}); choices && choices->is_array()) {
       for (const Json& choice : *choices) {
-        if (IntAt(choice, {"index"}).value_or(0) == 0) TakeChoice(choice, out);
+        if (IntAt(choice, {"index"}).value_or(0) == 0) {
+          TakeChoice(choice, out);
+        }
       }
     }
     // OpenAI sends usage after the finish reason when include_usage is on.
-    if (finish_reason_ && usage_) Close(out);
+    if (finish_reason_ && usage_) {
+      Close(out);
+    }
   }
   void OnEnd(std::string& out) override { Close(out); }
 
@@ -434,21 +531,31 @@ class CompletionsToMessagesStream : public SseJsonStream {
       EmitBlockDelta(*open_block_, Json{{"type", "text_delta"}, {"text", text}}, out);
     }
     if (const Json* calls = Find(choice, {"delta", "tool_calls"}); calls && calls->is_array()) {
-      for (const Json& call : *calls) TakeToolCall(call, out);
+      for (const Json& call : *calls) {
+        TakeToolCall(call, out);
+      }
     }
-    if (auto reason = StringAt(choice, {"finish_reason"})) finish_reason_ = reason;
+    if (auto reason = StringAt(choice, {"finish_reason"})) {
+      finish_reason_ = reason;
+    }
   }
 
   void TakeToolCall(const Json& call, std::string& out) {
     int64_t index = IntAt(call, {"index"}).value_or(0);
     chat::StreamedToolCall& tool = tools_[index];
-    if (auto id = StringAt(call, {"id"})) tool.id = *id;
-    if (auto name = StringAt(call, {"function", "name"})) tool.name = *name;
+    if (auto id = StringAt(call, {"id"})) {
+      tool.id = *id;
+    }
+    if (auto name = StringAt(call, {"function", "name"})) {
+      tool.name = *name;
+    }
     std::string fragment = StringAt(call, {"function", "arguments"}).value_or("");
     tool.arguments.append(fragment);
     auto block = tool_blocks_.find(index);
     if (block == tool_blocks_.end()) {
-      if (tool.name.empty()) return;  // arguments wait until the name is known
+      if (tool.name.empty()) {
+        return;  // arguments wait until the name is known
+      }
       CloseOpenBlock(out);
       block = tool_blocks_.emplace(index, next_block_++).first;
       open_block_ = block->second;
@@ -470,7 +577,9 @@ class CompletionsToMessagesStream : public SseJsonStream {
   }
 
   void Close(std::string& out) {
-    if (!started_ || finished_) return;
+    if (!started_ || finished_) {
+      return;
+    }
     finished_ = true;
     CloseOpenBlock(out);
     std::string stop_reason = StreamStopReason(finish_reason_.value_or("stop"));
@@ -497,12 +606,16 @@ class CompletionsToMessagesStream : public SseJsonStream {
 
   // Streams report content filtering as Anthropic's refusal, unlike buffered answers.
   static std::string StreamStopReason(std::string_view finish_reason) {
-    if (finish_reason == "content_filter") return "refusal";
+    if (finish_reason == "content_filter") {
+      return "refusal";
+    }
     return StopReason(finish_reason);
   }
 
   void CloseOpenBlock(std::string& out) {
-    if (!open_block_) return;
+    if (!open_block_) {
+      return;
+    }
     Emit(Json{{"type", "content_block_stop"}, {"index", *open_block_}}, out);
     open_block_.reset();
     text_block_open_ = false;
@@ -531,25 +644,36 @@ class CompletionsToMessagesStream : public SseJsonStream {
 
 Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
                                                   const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json request = client_body;
-  if (!options.model.empty()) request["model"] = options.model;
+  if (!options.model.empty()) {
+    request["model"] = options.model;
+  }
   std::string model = StringAt(request, {"model"}).value_or("");
   MessageConverter converter(SupportsPromptCacheBreakpoints(model));
 
   Json messages = Json::array();
-  if (const Json* system = Find(request, {"system"})) messages.push_back(converter.System(*system));
+  if (const Json* system = Find(request, {"system"})) {
+    messages.push_back(converter.System(*system));
+  }
   if (const Json* given = Find(request, {"messages"}); given && given->is_array()) {
-    for (const Json& message : *given) converter.Convert(message, messages);
+    for (const Json& message : *given) {
+      converter.Convert(message, messages);
+    }
   }
 
   Json body = {{"messages", std::move(messages)}};
-  if (const Json* value = Find(request, {"model"})) body["model"] = *value;
+  if (const Json* value = Find(request, {"model"})) {
+    body["model"] = *value;
+  }
   if (StringAt(request, {"thinking", "type"}).value_or("") == "adaptive") {
     body["reasoning_effort"] = StringAt(request, {"output_config", "effort"}).value_or("high");
   }
-  if (auto max_tokens = IntAt(request, {"max_tokens"})) body["max_completion_tokens"] = *max_tokens;
+  if (auto max_tokens = IntAt(request, {"max_tokens"})) {
+    body["max_completion_tokens"] = *max_tokens;
+  }
   if (StringAt(request, {"output_config", "format", "type"}).value_or("") == "json_schema") {
     const Json* schema = Find(request, {"output_config", "format", "schema"});
     body["response_format"] = {
@@ -560,17 +684,29 @@ Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
   const Json* stream = Find(request, {"stream"});
   bool streaming = stream && stream->is_boolean() && stream->get<bool>();
   body["stream"] = streaming;
-  if (streaming) body["stream_options"] = {{"include_usage", true}};
-  if (const Json* stop = Find(request, {"stop_sequences"})) body["stop"] = *stop;
-  if (const Json* value = Find(request, {"temperature"})) body["temperature"] = *value;
-  if (const Json* value = Find(request, {"top_p"})) body["top_p"] = *value;
-  if (auto user = StringAt(request, {"metadata", "user_id"})) body["user"] = *user;
+  if (streaming) {
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  if (const Json* stop = Find(request, {"stop_sequences"})) {
+    body["stop"] = *stop;
+  }
+  if (const Json* value = Find(request, {"temperature"})) {
+    body["temperature"] = *value;
+  }
+  if (const Json* value = Find(request, {"top_p"})) {
+    body["top_p"] = *value;
+  }
+  if (auto user = StringAt(request, {"metadata", "user_id"})) {
+    body["user"] = *user;
+  }
   if (const Json* tools = Find(request, {"tools"}); tools && tools->is_array()) {
     if (Json functions = FunctionTools(*tools); !functions.empty()) {
       body["tools"] = std::move(functions);
     }
   }
-  if (const Json* choice = Find(request, {"tool_choice"})) ConvertToolChoice(*choice, body);
+  if (const Json* choice = Find(request, {"tool_choice"})) {
+    ConvertToolChoice(*choice, body);
+  }
   if (body.contains("reasoning_effort") && body.contains("tools") &&
       RejectsReasoningWithTools(model)) {
     body["reasoning_effort"] = "none";
@@ -590,23 +726,31 @@ ResponseInfo CompletionsResponseInfo(const Json& body) {
   const Json* choices = Find(body, {"choices"});
   for (const Json& choice : choices && choices->is_array() ? *choices : chat::EmptyArray()) {
     const Json* calls = Find(choice, {"message", "tool_calls"});
-    if (calls == nullptr || !calls->is_array()) continue;
+    if (calls == nullptr || !calls->is_array()) {
+      continue;
+    }
     Json parts = Json::array();
     for (size_t i = 0; i < calls->size(); ++i) {
       const Json& call = (*calls)[i];
-      if (Find(call, {"function"}) == nullptr) continue;
+      if (Find(call, {"function"}) == nullptr) {
+        continue;
+      }
       parts.push_back(chat::ToolCallPart(
           StringAt(call, {"id"}).value_or("tool_call_" + std::to_string(i)),
           StringAt(call, {"function", "name"}).value_or(""),
           chat::ParseToolArguments(StringAt(call, {"function", "arguments"}).value_or(""))));
     }
-    if (parts.empty()) continue;
+    if (parts.empty()) {
+      continue;
+    }
     Json message =
         chat::ToolCallOutputMessage(std::move(parts), StringAt(choice, {"finish_reason"}));
     message["role"] = StringAt(choice, {"message", "role"}).value_or("assistant");
     messages.push_back(std::move(message));
   }
-  if (!messages.empty()) info.output_messages = std::move(messages);
+  if (!messages.empty()) {
+    info.output_messages = std::move(messages);
+  }
   return info;
 }
 
@@ -636,13 +780,17 @@ Translated<ResponseTranslation> CompletionsResponse(std::string_view upstream_bo
     content.push_back(Json{{"type", "text"}, {"text", *text}});
   }
   if (const Json* calls = Find(choice, {"message", "tool_calls"}); calls && calls->is_array()) {
-    for (const Json& call : *calls) content.push_back(ToolUseBlock(call));
+    for (const Json& call : *calls) {
+      content.push_back(ToolUseBlock(call));
+    }
   }
   std::string stop_reason = StopReason(StringAt(choice, {"finish_reason"}).value_or(""));
   const Json* upstream_usage = Find(upstream, {"usage"});
   Json usage = AnthropicUsage(upstream_usage ? *upstream_usage : chat::EmptyObject());
   std::optional<std::string> tier = StringAt(upstream, {"service_tier"});
-  if (tier) usage["service_tier"] = *tier;
+  if (tier) {
+    usage["service_tier"] = *tier;
+  }
 
   ResponseInfo info;
   TakeAnthropicUsage(usage, info);
@@ -680,8 +828,12 @@ std::string CompletionsError(int status, std::string_view upstream_body) {
   if (std::optional<Json> parsed = chat::ParseJson(upstream_body)) {
     // Google sometimes wraps its error in a one-element array.
     const Json& error = parsed->is_array() && !parsed->empty() ? parsed->front() : *parsed;
-    if (auto given = StringAt(error, {"error", "type"})) type = *given;
-    if (auto given = StringAt(error, {"error", "message"})) message = *given;
+    if (auto given = StringAt(error, {"error", "type"})) {
+      type = *given;
+    }
+    if (auto given = StringAt(error, {"error", "message"})) {
+      message = *given;
+    }
   }
   Json body = {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
   return WriteJson(body);

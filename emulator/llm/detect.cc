@@ -17,7 +17,9 @@ using Path = std::initializer_list<std::string_view>;
 std::optional<int64_t> FirstCount(const Json& body, std::initializer_list<Path> paths) {
   for (Path path : paths) {
     const Json* value = chat::Find(body, path);
-    if (value != nullptr && value->is_number_unsigned()) return value->get<int64_t>();
+    if (value != nullptr && value->is_number_unsigned()) {
+      return value->get<int64_t>();
+    }
     if (value != nullptr && value->is_number_integer() && value->get<int64_t>() >= 0) {
       return value->get<int64_t>();
     }
@@ -27,14 +29,18 @@ std::optional<int64_t> FirstCount(const Json& body, std::initializer_list<Path> 
 
 std::optional<std::string> FirstString(const Json& body, std::initializer_list<Path> paths) {
   for (Path path : paths) {
-    if (auto value = chat::StringAt(body, path)) return value;
+    if (auto value = chat::StringAt(body, path)) {
+      return value;
+    }
   }
   return std::nullopt;
 }
 
 template <typename T>
 void SetIfFound(std::optional<T>& field, std::optional<T> value) {
-  if (value) field = std::move(value);
+  if (value) {
+    field = std::move(value);
+  }
 }
 
 class DetectStream : public SseJsonStream {
@@ -43,7 +49,9 @@ class DetectStream : public SseJsonStream {
 
  protected:
   void OnEvent(const SseEvent&, const Json* data, std::string&) override {
-    if (data != nullptr) ReadDetectedUsage(*data, info_);
+    if (data != nullptr) {
+      ReadDetectedUsage(*data, info_);
+    }
   }
 };
 
@@ -74,7 +82,9 @@ void ReadDetectedUsage(const Json& body, ResponseInfo& info) {
   SetIfFound(info.input_tokens, input);
   SetIfFound(info.output_tokens, output);
   SetIfFound(info.total_tokens, total);
-  if (!total && input && output) info.total_tokens = *input + *output;
+  if (!total && input && output) {
+    info.total_tokens = *input + *output;
+  }
   SetIfFound(info.input_image_tokens,
              FirstCount(body, {{"usage", "input_tokens_details", "image_tokens"}}));
   SetIfFound(info.input_text_tokens,

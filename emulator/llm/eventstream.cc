@@ -13,7 +13,9 @@ constexpr std::array<uint32_t, 256> MakeCrcTable() {
   std::array<uint32_t, 256> table{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    for (int bit = 0; bit < 8; ++bit) {
+      c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
     table[i] = c;
   }
   return table;
@@ -34,7 +36,9 @@ uint16_t ReadU16(std::string_view bytes, size_t at) {
 }
 
 void AppendU32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>(value >> shift));
+  }
 }
 
 void AppendU16(std::string& out, uint16_t value) {
@@ -62,7 +66,9 @@ std::optional<size_t> HeaderValueSize(uint8_t type, std::string_view bytes, size
       return 16;
     case 6:  // byte array
     case 7:  // string
-      if (at + 2 > bytes.size()) return std::nullopt;
+      if (at + 2 > bytes.size()) {
+        return std::nullopt;
+      }
       return 2 + size_t{ReadU16(bytes, at)};
     default:
       return std::nullopt;
@@ -74,12 +80,16 @@ bool ParseHeaders(std::string_view bytes,
   size_t at = 0;
   while (at < bytes.size()) {
     size_t name_size = static_cast<uint8_t>(bytes[at++]);
-    if (at + name_size + 1 > bytes.size()) return false;
+    if (at + name_size + 1 > bytes.size()) {
+      return false;
+    }
     std::string name(bytes.substr(at, name_size));
     at += name_size;
     uint8_t type = static_cast<uint8_t>(bytes[at++]);
     std::optional<size_t> size = HeaderValueSize(type, bytes, at);
-    if (!size || at + *size > bytes.size()) return false;
+    if (!size || at + *size > bytes.size()) {
+      return false;
+    }
     // Strings and byte arrays carry a length prefix that is not part of the value.
     size_t skip = type == 6 || type == 7 ? 2 : 0;
     headers.emplace_back(std::move(name), std::string(bytes.substr(at + skip, *size - skip)));
@@ -92,26 +102,34 @@ bool ParseHeaders(std::string_view bytes,
 
 std::optional<std::string_view> EventStreamMessage::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (key == name) return std::string_view(value);
+    if (key == name) {
+      return std::string_view(value);
+    }
   }
   return std::nullopt;
 }
 
 uint32_t Crc32(std::string_view data, uint32_t crc) {
   crc = ~crc;
-  for (char c : data) crc = kCrcTable[(crc ^ static_cast<uint8_t>(c)) & 0xFF] ^ (crc >> 8);
+  for (char c : data) {
+    crc = kCrcTable[(crc ^ static_cast<uint8_t>(c)) & 0xFF] ^ (crc >> 8);
+  }
   return ~crc;
 }
 
 void EventStreamDecoder::Feed(std::string_view bytes, const Sink& sink) {
-  if (failed()) return;
+  if (failed()) {
+    return;
+  }
   buffer_.append(bytes);
   while (TakeMessage(sink)) {
   }
 }
 
 bool EventStreamDecoder::TakeMessage(const Sink& sink) {
-  if (buffer_.size() < kPreludeBytes) return false;
+  if (buffer_.size() < kPreludeBytes) {
+    return false;
+  }
   std::string_view view = buffer_;
   uint32_t total = ReadU32(view, 0);
   uint32_t headers_size = ReadU32(view, 4);
@@ -124,7 +142,9 @@ bool EventStreamDecoder::TakeMessage(const Sink& sink) {
     Fail("event stream message length " + std::to_string(total) + " is invalid");
     return false;
   }
-  if (view.size() < total) return false;
+  if (view.size() < total) {
+    return false;
+  }
   if (Crc32(view.substr(0, total - kChecksumBytes)) != ReadU32(view, total - kChecksumBytes)) {
     Fail("event stream message checksum mismatch");
     return false;

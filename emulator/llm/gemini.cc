@@ -43,14 +43,20 @@ const Json* FindEither(const Json& object, const char* key, const char* other) {
 
 std::pair<std::string_view, std::string_view> SplitToolCallId(std::string_view id) {
   size_t marker = id.find(kThoughtSignatureMarker);
-  if (marker == std::string_view::npos) return {id, {}};
+  if (marker == std::string_view::npos) {
+    return {id, {}};
+  }
   std::string_view signature = id.substr(marker + kThoughtSignatureMarker.size());
-  if (signature.empty()) return {id, {}};
+  if (signature.empty()) {
+    return {id, {}};
+  }
   return {id.substr(0, marker), signature};
 }
 
 std::string JoinToolCallId(std::string base, std::string_view signature) {
-  if (!signature.empty()) base.append(kThoughtSignatureMarker).append(signature);
+  if (!signature.empty()) {
+    base.append(kThoughtSignatureMarker).append(signature);
+  }
   return base;
 }
 
@@ -76,7 +82,9 @@ std::optional<std::string> MimeFromExtension(std::string_view extension) {
       {"wav", "audio/wav"},   {"mp4", "video/mp4"},       {"mov", "video/quicktime"},
       {"webm", "video/webm"}, {"txt", "text/plain"}};
   auto found = kMimes.find(lower);
-  if (found == kMimes.end()) return std::nullopt;
+  if (found == kMimes.end()) {
+    return std::nullopt;
+  }
   return found->second;
 }
 
@@ -85,7 +93,9 @@ std::optional<std::string> MimeFromName(std::string_view name) {
   size_t slash = name.rfind('/');
   std::string_view last = slash == std::string_view::npos ? name : name.substr(slash + 1);
   size_t dot = last.rfind('.');
-  if (dot == std::string_view::npos) return std::nullopt;
+  if (dot == std::string_view::npos) {
+    return std::nullopt;
+  }
   return MimeFromExtension(last.substr(dot + 1));
 }
 
@@ -93,8 +103,12 @@ std::optional<std::string> MimeFromName(std::string_view name) {
 std::optional<std::string> MimeHint(const Json& holder) {
   for (const char* key : {"format", "mime_type", "content_type"}) {
     std::string_view hint = StringOr(holder, key);
-    if (hint.empty()) continue;
-    if (hint.find('/') != std::string_view::npos) return std::string(hint);
+    if (hint.empty()) {
+      continue;
+    }
+    if (hint.find('/') != std::string_view::npos) {
+      return std::string(hint);
+    }
     return MimeFromExtension(hint);
   }
   return std::nullopt;
@@ -109,17 +123,25 @@ struct DataUrl {
 std::optional<DataUrl> ParseDataUrl(std::string_view url) {
   constexpr std::string_view kPrefix = "data:";
   constexpr std::string_view kBase64 = ";base64";
-  if (url.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  if (url.substr(0, kPrefix.size()) != kPrefix) {
+    return std::nullopt;
+  }
   url.remove_prefix(kPrefix.size());
   size_t comma = url.find(',');
-  if (comma == std::string_view::npos) return std::nullopt;
+  if (comma == std::string_view::npos) {
+    return std::nullopt;
+  }
   std::string_view meta = url.substr(0, comma);
-  if (meta.size() < kBase64.size()) return std::nullopt;
+  if (meta.size() < kBase64.size()) {
+    return std::nullopt;
+  }
   std::string_view tail = meta.substr(meta.size() - kBase64.size());
   bool base64 = std::equal(tail.begin(), tail.end(), kBase64.begin(), [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) == b;
   });
-  if (!base64) return std::nullopt;
+  if (!base64) {
+    return std::nullopt;
+  }
   std::string_view mime = meta.substr(0, meta.find(';'));
   return DataUrl{mime, url.substr(comma + 1)};
 }
@@ -144,7 +166,9 @@ Translated<Json> ImagePart(const Json& image_url) {
   if (StartsWith(url, "gs://")) {
     // Vertex will not guess the type of a gs:// object.
     std::optional<std::string> mime = MimeHint(image_url);
-    if (!mime) mime = MimeFromName(url);
+    if (!mime) {
+      mime = MimeFromName(url);
+    }
     if (!mime) {
       return tl::unexpected("gs:// image_url (" + url +
                             ") has no recognised extension or MIME hint; pass image_url.format "
@@ -166,7 +190,9 @@ Translated<Json> FilePart(const Json& file) {
     return mime ? mime : MimeFromName(filename);
   };
   if (std::optional<DataUrl> inline_data = ParseDataUrl(file_data)) {
-    if (!inline_data->mime.empty()) return InlineDataPart(inline_data->mime, inline_data->data);
+    if (!inline_data->mime.empty()) {
+      return InlineDataPart(inline_data->mime, inline_data->data);
+    }
     std::optional<std::string> mime = hinted_mime();
     if (!mime) {
       return tl::unexpected(std::string(
@@ -176,9 +202,13 @@ Translated<Json> FilePart(const Json& file) {
     return InlineDataPart(*mime, inline_data->data);
   }
   for (std::string_view uri : {file_data, file_id}) {
-    if (!StartsWith(uri, "gs://")) continue;
+    if (!StartsWith(uri, "gs://")) {
+      continue;
+    }
     std::optional<std::string> mime = hinted_mime();
-    if (!mime) mime = MimeFromName(uri);
+    if (!mime) {
+      mime = MimeFromName(uri);
+    }
     if (!mime) {
       return tl::unexpected("gs:// file (" + std::string(uri) +
                             ") has no recognised extension or MIME hint; pass file.filename (or "
@@ -214,12 +244,16 @@ Translated<std::vector<Json>> UserParts(const Json& content) {
     parts.push_back(TextPart(content.get_ref<const std::string&>()));
     return parts;
   }
-  if (!content.is_array()) return parts;
+  if (!content.is_array()) {
+    return parts;
+  }
   for (const Json& item : content) {
     std::string_view type = StringOr(item, "type");
     Translated<Json> part;
     if (type == "text") {
-      if (!item.contains("text") || !item["text"].is_string()) continue;
+      if (!item.contains("text") || !item["text"].is_string()) {
+        continue;
+      }
       part = TextPart(item["text"].get_ref<const std::string&>());
     } else if (type == "image_url") {
       part = ImagePart(Member(item, "image_url"));
@@ -228,7 +262,9 @@ Translated<std::vector<Json>> UserParts(const Json& content) {
     } else {
       continue;
     }
-    if (!part) return tl::unexpected(part.error());
+    if (!part) {
+      return tl::unexpected(part.error());
+    }
     parts.push_back(std::move(*part));
   }
   return parts;
@@ -236,12 +272,20 @@ Translated<std::vector<Json>> UserParts(const Json& content) {
 
 // The text of OpenAI message content: the string, or the text parts run together.
 std::optional<std::string> ContentText(const Json* content) {
-  if (content == nullptr) return std::nullopt;
-  if (content->is_string()) return content->get<std::string>();
-  if (!content->is_array()) return std::nullopt;
+  if (content == nullptr) {
+    return std::nullopt;
+  }
+  if (content->is_string()) {
+    return content->get<std::string>();
+  }
+  if (!content->is_array()) {
+    return std::nullopt;
+  }
   std::string text;
   for (const Json& part : *content) {
-    if (StringOr(part, "type") == "text") text.append(StringOr(part, "text"));
+    if (StringOr(part, "type") == "text") {
+      text.append(StringOr(part, "text"));
+    }
   }
   return text;
 }
@@ -251,12 +295,16 @@ Json FunctionCallPart(const Json& tool_call) {
   Json args = Json::object();
   if (std::string_view arguments = StringOr(function, "arguments"); !arguments.empty()) {
     Json parsed = ReadJson(arguments);
-    if (!parsed.is_discarded()) args = std::move(parsed);
+    if (!parsed.is_discarded()) {
+      args = std::move(parsed);
+    }
   }
   // No id on the wire: Vertex rejects it on functionCall parts.
   Json part = {{"functionCall", {{"name", StringOr(function, "name")}, {"args", args}}}};
   auto [base, signature] = SplitToolCallId(StringOr(tool_call, "id"));
-  if (!signature.empty()) part["thoughtSignature"] = signature;
+  if (!signature.empty()) {
+    part["thoughtSignature"] = signature;
+  }
   return part;
 }
 
@@ -287,24 +335,34 @@ struct PendingContent {
 // (an image alone) gets a " " text part, which Gemini requires.
 void PushContent(std::vector<PendingContent>& contents, std::string_view role,
                  std::vector<PendingPart> parts) {
-  if (parts.empty()) return;
+  if (parts.empty()) {
+    return;
+  }
   PendingContent incoming{std::string(role), std::move(parts)};
   bool responses = incoming.HasFunctionResponse();
   bool needs_filler = role == "user" && !responses && !incoming.HasText();
   if (!contents.empty() && contents.back().role == role &&
       contents.back().HasFunctionResponse() == responses) {
     PendingContent& last = contents.back();
-    if (needs_filler && !last.HasText()) incoming.parts.push_back({TextPart(" "), {}});
-    for (PendingPart& part : incoming.parts) last.parts.push_back(std::move(part));
+    if (needs_filler && !last.HasText()) {
+      incoming.parts.push_back({TextPart(" "), {}});
+    }
+    for (PendingPart& part : incoming.parts) {
+      last.parts.push_back(std::move(part));
+    }
     return;
   }
-  if (needs_filler) incoming.parts.push_back({TextPart(" "), {}});
+  if (needs_filler) {
+    incoming.parts.push_back({TextPart(" "), {}});
+  }
   contents.push_back(std::move(incoming));
 }
 
 std::vector<PendingPart> Pending(std::vector<Json> parts) {
   std::vector<PendingPart> pending;
-  for (Json& part : parts) pending.push_back({std::move(part), {}});
+  for (Json& part : parts) {
+    pending.push_back({std::move(part), {}});
+  }
   return pending;
 }
 
@@ -319,21 +377,27 @@ struct CallSlot {
 void OrderFunctionResponses(std::vector<PendingContent>& contents,
                             const std::map<std::string, CallSlot>& calls) {
   auto slot_of = [&](const PendingPart& part) {
-    if (!part.answers_call) return std::numeric_limits<size_t>::max();
+    if (!part.answers_call) {
+      return std::numeric_limits<size_t>::max();
+    }
     auto found = calls.find(*part.answers_call);
     return found == calls.end() ? std::numeric_limits<size_t>::max() : found->second.index;
   };
   for (PendingContent& content : contents) {
     std::vector<PendingPart> responses;
     for (const PendingPart& part : content.parts) {
-      if (part.IsFunctionResponse()) responses.push_back(part);
+      if (part.IsFunctionResponse()) {
+        responses.push_back(part);
+      }
     }
     std::stable_sort(
         responses.begin(), responses.end(),
         [&](const PendingPart& a, const PendingPart& b) { return slot_of(a) < slot_of(b); });
     auto next = responses.begin();
     for (PendingPart& part : content.parts) {
-      if (part.IsFunctionResponse()) part = *next++;
+      if (part.IsFunctionResponse()) {
+        part = *next++;
+      }
     }
   }
 }
@@ -346,17 +410,23 @@ struct Conversation {
 Translated<Conversation> MessagesToContents(const Json& messages) {
   Conversation out;
   std::map<std::string, CallSlot> calls;
-  if (!messages.is_array()) return out;
+  if (!messages.is_array()) {
+    return out;
+  }
   for (const Json& message : messages) {
     std::string_view role = StringOr(message, "role");
     const Json* content = Find(message, "content");
     if (role == "system" || role == "developer") {
       std::optional<std::string> text = ContentText(content);
-      if (text && !text->empty()) out.system_texts.push_back(std::move(*text));
+      if (text && !text->empty()) {
+        out.system_texts.push_back(std::move(*text));
+      }
     } else if (role == "user") {
       Translated<std::vector<Json>> parts =
           content == nullptr ? std::vector<Json>{} : UserParts(*content);
-      if (!parts) return tl::unexpected(parts.error());
+      if (!parts) {
+        return tl::unexpected(parts.error());
+      }
       PushContent(out.contents, "user", Pending(std::move(*parts)));
     } else if (role == "assistant") {
       std::vector<Json> parts;
@@ -387,7 +457,9 @@ Translated<Conversation> MessagesToContents(const Json& messages) {
       std::string name(StringOr(message, "name"));
       if (std::string_view id = StringOr(message, "tool_call_id"); !id.empty()) {
         call_id = std::string(SplitToolCallId(id).first);
-        if (auto found = calls.find(*call_id); found != calls.end()) name = found->second.name;
+        if (auto found = calls.find(*call_id); found != calls.end()) {
+          name = found->second.name;
+        }
       }
       std::optional<std::string> text = ContentText(content);
       Json response = text ? Json{{"content", *text}} : Json::object();
@@ -403,7 +475,9 @@ Json ContentsJson(const std::vector<PendingContent>& contents) {
   Json json = Json::array();
   for (const PendingContent& content : contents) {
     Json parts = Json::array();
-    for (const PendingPart& part : content.parts) parts.push_back(part.json);
+    for (const PendingPart& part : content.parts) {
+      parts.push_back(part.json);
+    }
     json.push_back({{"role", content.role}, {"parts", std::move(parts)}});
   }
   if (json.empty()) {
@@ -438,13 +512,19 @@ constexpr std::array<std::string_view, 19> kAllowedSchemaKeys = {"type",
 
 template <typename Visit>
 void ForEachChildSchema(Json& node, Visit visit) {
-  if (node.contains("items")) visit(node["items"]);
+  if (node.contains("items")) {
+    visit(node["items"]);
+  }
   if (node.contains("properties") && node["properties"].is_object()) {
-    for (auto& [name, child] : node["properties"].items()) visit(child);
+    for (auto& [name, child] : node["properties"].items()) {
+      visit(child);
+    }
   }
   for (const char* key : {"anyOf", "allOf"}) {
     if (node.contains(key) && node[key].is_array()) {
-      for (Json& child : node[key]) visit(child);
+      for (Json& child : node[key]) {
+        visit(child);
+      }
     }
   }
 }
@@ -454,19 +534,29 @@ void ForEachChildSchema(Json& node, Visit visit) {
 // must end.
 void InlineRefs(Json& node, const Json& defs, std::vector<std::string>& expanding) {
   if (node.is_array()) {
-    for (Json& child : node) InlineRefs(child, defs, expanding);
+    for (Json& child : node) {
+      InlineRefs(child, defs, expanding);
+    }
     return;
   }
-  if (!node.is_object()) return;
+  if (!node.is_object()) {
+    return;
+  }
   if (node.contains("$ref") && node["$ref"].is_string()) {
     std::string ref = node["$ref"].get<std::string>();
     std::string name = ref.substr(ref.rfind('/') + 1);
-    if (std::find(expanding.begin(), expanding.end(), name) != expanding.end()) return;
-    if (!defs.contains(name)) return;
+    if (std::find(expanding.begin(), expanding.end(), name) != expanding.end()) {
+      return;
+    }
+    if (!defs.contains(name)) {
+      return;
+    }
     Json resolved = defs[name];
     if (resolved.is_object()) {
       for (auto& [key, value] : node.items()) {
-        if (key != "$ref") resolved[key] = value;
+        if (key != "$ref") {
+          resolved[key] = value;
+        }
       }
     }
     expanding.push_back(name);
@@ -481,11 +571,21 @@ void InlineRefs(Json& node, const Json& defs, std::vector<std::string>& expandin
 }
 
 std::string_view JsonKindAsSchemaType(const Json& value) {
-  if (value.is_string()) return "string";
-  if (value.is_boolean()) return "boolean";
-  if (value.is_number_float()) return "number";
-  if (value.is_number()) return "integer";
-  if (value.is_array()) return "array";
+  if (value.is_string()) {
+    return "string";
+  }
+  if (value.is_boolean()) {
+    return "boolean";
+  }
+  if (value.is_number_float()) {
+    return "number";
+  }
+  if (value.is_number()) {
+    return "integer";
+  }
+  if (value.is_array()) {
+    return "array";
+  }
   return "object";
 }
 
@@ -494,23 +594,37 @@ bool IsNullSchema(const Json& member) { return StringOr(member, "type") == "null
 // allOf members are merged into the node: properties and required are unioned, other keys
 // keep the first value seen.
 bool FlattenAllOf(Json& node) {
-  if (!node.contains("allOf") || !node["allOf"].is_array()) return false;
+  if (!node.contains("allOf") || !node["allOf"].is_array()) {
+    return false;
+  }
   Json members = std::move(node["allOf"]);
   node.erase("allOf");
   for (Json& member : members) {
-    if (!member.is_object()) continue;
+    if (!member.is_object()) {
+      continue;
+    }
     for (auto& [key, value] : member.items()) {
       if (key == "properties" && value.is_object()) {
         Json& properties = node["properties"];
-        if (properties.is_null()) properties = Json::object();
-        if (!properties.is_object()) continue;
+        if (properties.is_null()) {
+          properties = Json::object();
+        }
+        if (!properties.is_object()) {
+          continue;
+        }
         for (auto& [name, schema] : value.items()) {
-          if (!properties.contains(name)) properties[name] = schema;
+          if (!properties.contains(name)) {
+            properties[name] = schema;
+          }
         }
       } else if (key == "required" && value.is_array()) {
         Json& required = node["required"];
-        if (required.is_null()) required = Json::array();
-        if (!required.is_array()) continue;
+        if (required.is_null()) {
+          required = Json::array();
+        }
+        if (!required.is_array()) {
+          continue;
+        }
         for (const Json& item : value) {
           if (std::find(required.begin(), required.end(), item) == required.end()) {
             required.push_back(item);
@@ -525,22 +639,30 @@ bool FlattenAllOf(Json& node) {
 }
 
 bool ConstToEnum(Json& node) {
-  if (!node.contains("const")) return false;
+  if (!node.contains("const")) {
+    return false;
+  }
   Json value = std::move(node["const"]);
   node.erase("const");
-  if (!node.contains("type")) node["type"] = JsonKindAsSchemaType(value);
+  if (!node.contains("type")) {
+    node["type"] = JsonKindAsSchemaType(value);
+  }
   node["enum"] = Json::array({std::move(value)});
   return true;
 }
 
 // `type: [a, "null"]` -> `type: a, nullable: true`; several non-null types become an anyOf.
 bool SplitTypeList(Json& node) {
-  if (!node.contains("type") || !node["type"].is_array()) return false;
+  if (!node.contains("type") || !node["type"].is_array()) {
+    return false;
+  }
   Json types = std::move(node["type"]);
   node.erase("type");
   Json non_null = Json::array();
   for (const Json& type : types) {
-    if (!type.is_string()) continue;
+    if (!type.is_string()) {
+      continue;
+    }
     if (type == "null") {
       node["nullable"] = true;
     } else {
@@ -551,7 +673,9 @@ bool SplitTypeList(Json& node) {
     node["type"] = non_null[0];
   } else if (non_null.size() > 1) {
     Json any_of = Json::array();
-    for (const Json& type : non_null) any_of.push_back({{"type", type}});
+    for (const Json& type : non_null) {
+      any_of.push_back({{"type", type}});
+    }
     node["anyOf"] = std::move(any_of);
   }
   return true;
@@ -560,19 +684,29 @@ bool SplitTypeList(Json& node) {
 // An anyOf with a null member means nullable; a single remaining member is merged up (the
 // node's own keys win). Real unions are left alone.
 bool CollapseAnyOf(Json& node) {
-  if (!node.contains("anyOf") || !node["anyOf"].is_array()) return false;
+  if (!node.contains("anyOf") || !node["anyOf"].is_array()) {
+    return false;
+  }
   const Json& members = node["anyOf"];
   bool has_null = std::any_of(members.begin(), members.end(), IsNullSchema);
-  if (members.size() != 1 && !has_null) return false;
+  if (members.size() != 1 && !has_null) {
+    return false;
+  }
   Json non_null = Json::array();
   for (const Json& member : members) {
-    if (!IsNullSchema(member)) non_null.push_back(member);
+    if (!IsNullSchema(member)) {
+      non_null.push_back(member);
+    }
   }
   node.erase("anyOf");
-  if (has_null) node["nullable"] = true;
+  if (has_null) {
+    node["nullable"] = true;
+  }
   if (non_null.size() == 1 && non_null[0].is_object()) {
     for (auto& [key, value] : non_null[0].items()) {
-      if (!node.contains(key)) node[key] = value;
+      if (!node.contains(key)) {
+        node[key] = value;
+      }
     }
   } else if (non_null.size() > 1) {
     node["anyOf"] = std::move(non_null);
@@ -582,10 +716,14 @@ bool CollapseAnyOf(Json& node) {
 
 void CleanSchemaNode(Json& node) {
   if (node.is_array()) {
-    for (Json& child : node) CleanSchemaNode(child);
+    for (Json& child : node) {
+      CleanSchemaNode(child);
+    }
     return;
   }
-  if (!node.is_object()) return;
+  if (!node.is_object()) {
+    return;
+  }
   // Each rewrite can surface keywords another one handles (an anyOf member carrying an
   // allOf), so they run until nothing changes; the bound only guards against a bug.
   for (int round = 0; round < 64; ++round) {
@@ -593,10 +731,14 @@ void CleanSchemaNode(Json& node) {
     changed |= ConstToEnum(node);
     changed |= SplitTypeList(node);
     changed |= CollapseAnyOf(node);
-    if (!changed) break;
+    if (!changed) {
+      break;
+    }
   }
   std::string_view type = StringOr(node, "type");
-  if (type == "array" && !node.contains("items")) node["items"] = {{"type", "object"}};
+  if (type == "array" && !node.contains("items")) {
+    node["items"] = {{"type", "object"}};
+  }
   if (node.contains("enum")) {
     // Gemini takes enum on strings only; an untyped enum is taken to be a string one.
     if (!node.contains("type")) {
@@ -626,7 +768,9 @@ Json GeminiSchema(const Json& schema) {
   Json defs = Json::object();
   if (out.is_object()) {
     for (const char* key : {"$defs", "definitions"}) {
-      if (out.contains(key) && out[key].is_object()) defs.update(out[key]);
+      if (out.contains(key) && out[key].is_object()) {
+        defs.update(out[key]);
+      }
       out.erase(key);
     }
   }
@@ -642,10 +786,14 @@ Json GeminiSchema(const Json& schema) {
 Json Tools(const Json& body) {
   Json declarations = Json::array();
   const Json* tools = Find(body, "tools");
-  if (tools == nullptr || !tools->is_array()) return declarations;
+  if (tools == nullptr || !tools->is_array()) {
+    return declarations;
+  }
   for (const Json& tool : *tools) {
     const Json* function = Find(tool, "function");
-    if (function == nullptr) continue;
+    if (function == nullptr) {
+      continue;
+    }
     Json declaration = {{"name", StringOr(*function, "name")}};
     if (const Json* description = Find(*function, "description"); description != nullptr) {
       declaration["description"] = *description;
@@ -655,13 +803,17 @@ Json Tools(const Json& body) {
     }
     declarations.push_back(std::move(declaration));
   }
-  if (declarations.empty()) return declarations;
+  if (declarations.empty()) {
+    return declarations;
+  }
   return Json::array({{{"functionDeclarations", std::move(declarations)}}});
 }
 
 std::optional<Json> ToolConfig(const Json& body) {
   const Json* choice = Find(body, "tool_choice");
-  if (choice == nullptr) return std::nullopt;
+  if (choice == nullptr) {
+    return std::nullopt;
+  }
   Json config;
   if (choice->is_string()) {
     const std::string& mode = choice->get_ref<const std::string&>();
@@ -669,7 +821,9 @@ std::optional<Json> ToolConfig(const Json& body) {
   } else if (choice->is_object()) {
     config["mode"] = "ANY";
     std::string_view name = StringOr(Member(*choice, "function"), "name");
-    if (!name.empty()) config["allowedFunctionNames"] = Json::array({name});
+    if (!name.empty()) {
+      config["allowedFunctionNames"] = Json::array({name});
+    }
   } else {
     return std::nullopt;
   }
@@ -677,8 +831,12 @@ std::optional<Json> ToolConfig(const Json& body) {
 }
 
 std::optional<std::string_view> ThinkingLevel(std::string_view effort) {
-  if (effort == "minimal" || effort == "low" || effort == "medium") return effort;
-  if (effort == "high" || effort == "xhigh" || effort == "max") return "high";
+  if (effort == "minimal" || effort == "low" || effort == "medium") {
+    return effort;
+  }
+  if (effort == "high" || effort == "xhigh" || effort == "max") {
+    return "high";
+  }
   return std::nullopt;
 }
 
@@ -687,22 +845,30 @@ std::optional<Json> ThinkingConfig(const Json& body, std::string_view model) {
     return *explicit_config;
   }
   std::string_view effort = StringOr(body, "reasoning_effort");
-  if (effort.empty()) return std::nullopt;
+  if (effort.empty()) {
+    return std::nullopt;
+  }
   // Gemini 3 takes named levels, Gemini 2.5 token budgets.
   if (model.find("gemini-3") != std::string_view::npos) {
     std::optional<std::string_view> level = ThinkingLevel(effort);
-    if (!level) return std::nullopt;
+    if (!level) {
+      return std::nullopt;
+    }
     return Json{{"thinkingLevel", *level}, {"includeThoughts", true}};
   }
   std::optional<int64_t> budget = chat::ThinkingBudget(effort);
-  if (!budget) return std::nullopt;
+  if (!budget) {
+    return std::nullopt;
+  }
   return Json{{"thinkingBudget", *budget}, {"includeThoughts", true}};
 }
 
 Json GenerationConfig(const Json& body, std::string_view model) {
   Json config = Json::object();
   auto copy = [&](const char* from, const char* to) {
-    if (const Json* value = Find(body, from); value != nullptr) config[to] = *value;
+    if (const Json* value = Find(body, from); value != nullptr) {
+      config[to] = *value;
+    }
   };
   copy("temperature", "temperature");
   copy("top_p", "topP");
@@ -714,13 +880,19 @@ Json GenerationConfig(const Json& body, std::string_view model) {
   }
   if (const Json* stop = Find(body, "stop"); stop != nullptr) {
     Json sequences = Json::array();
-    if (stop->is_string()) sequences.push_back(*stop);
+    if (stop->is_string()) {
+      sequences.push_back(*stop);
+    }
     if (stop->is_array()) {
       for (const Json& item : *stop) {
-        if (item.is_string()) sequences.push_back(item);
+        if (item.is_string()) {
+          sequences.push_back(item);
+        }
       }
     }
-    if (!sequences.empty()) config["stopSequences"] = std::move(sequences);
+    if (!sequences.empty()) {
+      config["stopSequences"] = std::move(sequences);
+    }
   }
   copy("n", "candidateCount");
   copy("seed", "seed");
@@ -731,7 +903,9 @@ Json GenerationConfig(const Json& body, std::string_view model) {
     }
     const Json* schema =
         type == "json_schema" ? Find(Member(*format, "json_schema"), "schema") : nullptr;
-    if (schema != nullptr) config["responseSchema"] = GeminiSchema(*schema);
+    if (schema != nullptr) {
+      config["responseSchema"] = GeminiSchema(*schema);
+    }
   }
   if (std::optional<Json> thinking = ThinkingConfig(body, model)) {
     config["thinkingConfig"] = std::move(*thinking);
@@ -782,7 +956,9 @@ Json OpenAIUsage(const Json& usage) {
   Json json = {{"prompt_tokens", counts.prompt},
                {"completion_tokens", counts.completion},
                {"total_tokens", counts.total}};
-  if (counts.cached) json["prompt_tokens_details"] = {{"cached_tokens", *counts.cached}};
+  if (counts.cached) {
+    json["prompt_tokens_details"] = {{"cached_tokens", *counts.cached}};
+  }
   if (counts.thoughts) {
     json["completion_tokens_details"] = {{"reasoning_tokens", *counts.thoughts}};
   }
@@ -805,7 +981,9 @@ struct DecodedParts {
 DecodedParts DecodeParts(const Json& candidate) {
   DecodedParts out;
   const Json* parts = Find(Member(candidate, "content"), "parts");
-  if (parts == nullptr || !parts->is_array()) return out;
+  if (parts == nullptr || !parts->is_array()) {
+    return out;
+  }
   for (const Json& part : *parts) {
     if (part.contains("text")) {
       bool thought = BoolOr(part, "thought", false);
@@ -837,7 +1015,9 @@ std::string_view MapFinishReason(std::string_view reason) {
       "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
       "IMAGE_RECITATION"};
   // clang-format on
-  if (reason == "MAX_TOKENS") return "length";
+  if (reason == "MAX_TOKENS") {
+    return "length";
+  }
   if (std::find(kFiltered.begin(), kFiltered.end(), reason) != kFiltered.end()) {
     return "content_filter";
   }
@@ -860,7 +1040,9 @@ Json OutputMessage(const Json& tool_calls, std::string_view finish_reason) {
   for (const Json& call : tool_calls) {
     const Json& function = call["function"];
     Json arguments = ReadJson(StringOr(function, "arguments"));
-    if (arguments.is_discarded()) arguments = function["arguments"];
+    if (arguments.is_discarded()) {
+      arguments = function["arguments"];
+    }
     content.push_back({{"type", "tool_call"},
                        {"id", call["id"]},
                        {"name", function["name"]},
@@ -888,8 +1070,12 @@ Json Choice(size_t index, const Json& candidate, const std::string& response_id)
   if (!decoded.text.empty() || (!has_calls && decoded.reasoning.empty())) {
     message["content"] = decoded.text;
   }
-  if (!decoded.reasoning.empty()) message["reasoning_content"] = decoded.reasoning;
-  if (has_calls) message["tool_calls"] = std::move(tool_calls);
+  if (!decoded.reasoning.empty()) {
+    message["reasoning_content"] = decoded.reasoning;
+  }
+  if (has_calls) {
+    message["tool_calls"] = std::move(tool_calls);
+  }
   std::string_view finish = FinishReason(StringOr(candidate, "finishReason"), has_calls);
   return {{"index", index}, {"message", std::move(message)}, {"finish_reason", finish}};
 }
@@ -917,10 +1103,14 @@ class GeminiStreamTranslator : public SseJsonStream {
 
  protected:
   void OnEvent(const SseEvent&, const Json* chunk, std::string& out) override {
-    if (chunk == nullptr) return;  // an unreadable chunk is skipped
+    if (chunk == nullptr) {
+      return;  // an unreadable chunk is skipped
+    }
     Record(*chunk);
     std::optional<Json> translated = TranslateChunk(*chunk);
-    if (translated) out.append(EncodeSseData(WriteJson(*translated)));
+    if (translated) {
+      out.append(EncodeSseData(WriteJson(*translated)));
+    }
   }
 
   // Gemini ends its streams without a sentinel; OpenAI clients wait for one.
@@ -943,7 +1133,9 @@ class GeminiStreamTranslator : public SseJsonStream {
       id_ = response_id.empty() ? "vertex-gemini-" + std::to_string(created_)
                                 : std::string(response_id);
     }
-    if (model_.empty()) model_ = StringOr(chunk, "modelVersion");
+    if (model_.empty()) {
+      model_ = StringOr(chunk, "modelVersion");
+    }
 
     Json delta = {{"content", nullptr}};
     if (!role_sent_) {
@@ -974,19 +1166,29 @@ class GeminiStreamTranslator : public SseJsonStream {
       delta["content"] = decoded.text;
       completion_ += decoded.text;
     }
-    if (!decoded.reasoning.empty()) delta["reasoning_content"] = decoded.reasoning;
+    if (!decoded.reasoning.empty()) {
+      delta["reasoning_content"] = decoded.reasoning;
+    }
     bool has_delta = delta.contains("role") || !decoded.text.empty() ||
                      !decoded.reasoning.empty() || !tool_calls.empty();
-    if (!tool_calls.empty()) delta["tool_calls"] = std::move(tool_calls);
-    if (finish) RecordFinish(*finish);
+    if (!tool_calls.empty()) {
+      delta["tool_calls"] = std::move(tool_calls);
+    }
+    if (finish) {
+      RecordFinish(*finish);
+    }
 
     const Json* usage = Find(chunk, "usageMetadata");
     bool show_usage = usage != nullptr && (finish || !has_delta);
-    if (!has_delta && !finish && !show_usage) return std::nullopt;
+    if (!has_delta && !finish && !show_usage) {
+      return std::nullopt;
+    }
     Json choices = Json::array();
     if (has_delta || finish) {
       Json choice = {{"index", 0}, {"delta", std::move(delta)}};
-      if (finish) choice["finish_reason"] = *finish;
+      if (finish) {
+        choice["finish_reason"] = *finish;
+      }
       choices.push_back(std::move(choice));
     }
     return Json{{"id", id_},
@@ -1001,8 +1203,9 @@ class GeminiStreamTranslator : public SseJsonStream {
 
   void RecordFinish(std::string_view finish) {
     info_.completion = std::vector<std::string>{completion_};
-    if (!tool_calls_.empty())
+    if (!tool_calls_.empty()) {
       info_.output_messages = Json::array({OutputMessage(tool_calls_, finish)});
+    }
   }
 
   std::string request_model_;
@@ -1022,7 +1225,9 @@ class GeminiNativeStreamTranslator : public SseJsonStream {
 
  protected:
   void OnEvent(const SseEvent&, const Json* object, std::string&) override {
-    if (object == nullptr) return;
+    if (object == nullptr) {
+      return;
+    }
     const Json& chunk = *object;
     if (std::string_view model = StringOr(chunk, "modelVersion");
         !model.empty() && !info_.provider_model) {
@@ -1032,10 +1237,16 @@ class GeminiNativeStreamTranslator : public SseJsonStream {
       RecordUsage(*usage, info_);
     }
     const Json* candidates = Find(chunk, "candidates");
-    if (candidates == nullptr || !candidates->is_array() || candidates->empty()) return;
+    if (candidates == nullptr || !candidates->is_array() || candidates->empty()) {
+      return;
+    }
     std::string text = DecodeParts((*candidates)[0]).text;
-    if (text.empty()) return;
-    if (!info_.completion) info_.completion = std::vector<std::string>{""};
+    if (text.empty()) {
+      return;
+    }
+    if (!info_.completion) {
+      info_.completion = std::vector<std::string>{""};
+    }
     info_.completion->front() += text;
   }
 };
@@ -1054,7 +1265,9 @@ Json GeminiParams(const Json& body) {
       params[to] = chat::AsFloat32(value->get<double>());
     }
   }
-  if (const Json* seed = Find(config, "seed"); seed != nullptr) params["seed"] = *seed;
+  if (const Json* seed = Find(config, "seed"); seed != nullptr) {
+    params["seed"] = *seed;
+  }
   if (const Json* max = Find(config, "maxOutputTokens"); max != nullptr) {
     params["max_tokens"] = *max;
   }
@@ -1065,10 +1278,14 @@ Json GeminiParams(const Json& body) {
 std::optional<Json> NativeOutputMessages(const Json& response) {
   Json messages = Json::array();
   const Json* candidates = Find(response, "candidates");
-  if (candidates == nullptr || !candidates->is_array()) return std::nullopt;
+  if (candidates == nullptr || !candidates->is_array()) {
+    return std::nullopt;
+  }
   for (const Json& candidate : *candidates) {
     DecodedParts decoded = DecodeParts(candidate);
-    if (decoded.calls.empty()) continue;
+    if (decoded.calls.empty()) {
+      continue;
+    }
     Json content = Json::array();
     for (const DecodedCall& call : decoded.calls) {
       content.push_back({{"type", "tool_call"},
@@ -1082,7 +1299,9 @@ std::optional<Json> NativeOutputMessages(const Json& response) {
     }
     messages.push_back(std::move(message));
   }
-  if (messages.empty()) return std::nullopt;
+  if (messages.empty()) {
+    return std::nullopt;
+  }
   return messages;
 }
 
@@ -1094,7 +1313,9 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
     return tl::unexpected(std::string("failed to parse request: body is not a JSON object"));
   }
   Translated<Conversation> conversation = MessagesToContents(Member(client_body, "messages"));
-  if (!conversation) return tl::unexpected(conversation.error());
+  if (!conversation) {
+    return tl::unexpected(conversation.error());
+  }
   std::string model =
       options.model.empty() ? std::string(StringOr(client_body, "model")) : options.model;
 
@@ -1102,17 +1323,23 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
   // A cached context already holds the system instruction and tools; Gemini rejects a request
   // that sends them again.
   std::string_view cached_content = StringOr(client_body, "cachedContent");
-  if (cached_content.empty()) cached_content = StringOr(client_body, "cached_content");
+  if (cached_content.empty()) {
+    cached_content = StringOr(client_body, "cached_content");
+  }
   if (cached_content.empty()) {
     if (!conversation->system_texts.empty()) {
       std::string system;
       for (const std::string& text : conversation->system_texts) {
-        if (!system.empty()) system.push_back('\n');
+        if (!system.empty()) {
+          system.push_back('\n');
+        }
         system += text;
       }
       body["systemInstruction"] = {{"parts", Json::array({TextPart(system)})}};
     }
-    if (Json tools = Tools(client_body); !tools.empty()) body["tools"] = std::move(tools);
+    if (Json tools = Tools(client_body); !tools.empty()) {
+      body["tools"] = std::move(tools);
+    }
     if (std::optional<Json> tool_config = ToolConfig(client_body)) {
       body["toolConfig"] = std::move(*tool_config);
     }
@@ -1124,7 +1351,9 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
       safety != nullptr && safety->is_array() && !safety->empty()) {
     body["safetySettings"] = *safety;
   }
-  if (!cached_content.empty()) body["cachedContent"] = cached_content;
+  if (!cached_content.empty()) {
+    body["cachedContent"] = cached_content;
+  }
   if (const Json* labels = Find(client_body, "labels"); labels != nullptr && labels->is_object()) {
     body["labels"] = *labels;
   }
@@ -1135,11 +1364,15 @@ Translated<RequestTranslation> GeminiRequest(const Json& client_body,
 Translated<ResponseTranslation> GeminiResponse(std::string_view upstream_body,
                                                const Stamper& stamper) {
   Translated<Json> parsed = ParseBody(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) {
+    return tl::unexpected(parsed.error());
+  }
   const Json& upstream = *parsed;
   int64_t now_millis = stamper.UnixMillis();
   std::string id(StringOr(upstream, "responseId"));
-  if (id.empty()) id = "vertex-gemini-" + std::to_string(now_millis);
+  if (id.empty()) {
+    id = "vertex-gemini-" + std::to_string(now_millis);
+  }
 
   Json choices = Json::array();
   const Json* candidates = Find(upstream, "candidates");
@@ -1179,13 +1412,19 @@ std::unique_ptr<StreamTranslator> MakeGeminiStreamTranslator(std::string request
 
 std::string GeminiError(int /*status*/, std::string_view upstream_body) {
   Json parsed = ReadJson(upstream_body);
-  if (parsed.is_array() && !parsed.empty()) parsed = parsed[0];
+  if (parsed.is_array() && !parsed.empty()) {
+    parsed = parsed[0];
+  }
   const Json* error = parsed.is_discarded() ? nullptr : Find(parsed, "error");
-  if (error == nullptr || !error->is_object()) return std::string(upstream_body);
+  if (error == nullptr || !error->is_object()) {
+    return std::string(upstream_body);
+  }
   std::string_view google_status = StringOr(*error, "status");
   Json translated = {{"type", chat::GoogleErrorType(google_status)},
                      {"message", StringOr(*error, "message")}};
-  if (!google_status.empty()) translated["code"] = google_status;
+  if (!google_status.empty()) {
+    translated["code"] = google_status;
+  }
   return WriteJson(Json{{"event_id", nullptr}, {"error", std::move(translated)}});
 }
 
@@ -1207,7 +1446,9 @@ Translated<RequestTranslation> GeminiNativeRequest(const Json& client_body,
 
 Translated<ResponseTranslation> GeminiNativeResponse(std::string_view upstream_body) {
   Translated<Json> parsed = ParseBody(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) {
+    return tl::unexpected(parsed.error());
+  }
   ResponseTranslation out;
   out.body = std::move(*parsed);
   if (const Json* candidates = Find(out.body, "candidates");

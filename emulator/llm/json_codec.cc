@@ -46,7 +46,9 @@ class JsonBuilder : public JsonEventHandler {
     // and three moves of every member for each object of a streamed event. Not in a large
     // document, where the room would stay empty: 384 bytes for each 2-member object of a
     // 200,000-message conversation was 77 MB of a 7 MB body.
-    if (object_room_ != 0) slot.get_ref<Json::object_t&>().reserve(object_room_);
+    if (object_room_ != 0) {
+      slot.get_ref<Json::object_t&>().reserve(object_room_);
+    }
     open_.push_back(&slot);
     return true;
   }
@@ -85,11 +87,15 @@ class JsonBuilder : public JsonEventHandler {
   }
 
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
-    if (skipping_ == 0) text_.append(part.data(), part.size());
+    if (skipping_ == 0) {
+      text_.append(part.data(), part.size());
+    }
     return true;
   }
   bool on_string(Text part, std::size_t, ErrorCode&) {
-    if (Skipped()) return true;
+    if (Skipped()) {
+      return true;
+    }
     if (text_.empty()) {
       NextSlot() = std::string(part.data(), part.size());
     } else {
@@ -108,7 +114,9 @@ class JsonBuilder : public JsonEventHandler {
     // nlohmann keeps every integer written without a minus sign unsigned.
     bool negative = number_.empty() ? part.starts_with('-') : number_.front() == '-';
     number_.clear();
-    if (Skipped()) return true;
+    if (Skipped()) {
+      return true;
+    }
     if (negative) {
       NextSlot() = value;
     } else {
@@ -118,7 +126,9 @@ class JsonBuilder : public JsonEventHandler {
   }
   bool on_uint64(uint64_t value, Text, ErrorCode&) {
     number_.clear();
-    if (Skipped()) return true;
+    if (Skipped()) {
+      return true;
+    }
     NextSlot() = value;
     return true;
   }
@@ -140,17 +150,23 @@ class JsonBuilder : public JsonEventHandler {
       return false;
     }
     number_.clear();
-    if (Skipped()) return true;
+    if (Skipped()) {
+      return true;
+    }
     NextSlot() = value;
     return true;
   }
 
   bool on_bool(bool value, ErrorCode&) {
-    if (!Skipped()) NextSlot() = value;
+    if (!Skipped()) {
+      NextSlot() = value;
+    }
     return true;
   }
   bool on_null(ErrorCode&) {
-    if (!Skipped()) NextSlot() = nullptr;
+    if (!Skipped()) {
+      NextSlot() = nullptr;
+    }
     return true;
   }
 
@@ -158,8 +174,12 @@ class JsonBuilder : public JsonEventHandler {
   // Whether the value starting now is inside the deferred array (and is not built); counts the
   // array's own elements.
   bool Skipped() {
-    if (skipping_ == 0) return false;
-    if (skipping_ == 1) ++deferred_elements_;
+    if (skipping_ == 0) {
+      return false;
+    }
+    if (skipping_ == 1) {
+      ++deferred_elements_;
+    }
     key_.clear();
     return true;
   }
@@ -167,7 +187,9 @@ class JsonBuilder : public JsonEventHandler {
   // Where the value being read goes: the root, the end of the open array, or the open
   // object's member named by the last key (operator[]: a repeated key keeps its first place).
   Json& NextSlot() {
-    if (open_.empty()) return root_;
+    if (open_.empty()) {
+      return root_;
+    }
     Json& parent = *open_.back();
     if (parent.is_array()) {
       auto& elements = parent.get_ref<Json::array_t&>();
@@ -175,7 +197,9 @@ class JsonBuilder : public JsonEventHandler {
       return elements.back();
     }
     auto& members = parent.get_ref<Json::object_t&>();
-    if (members.size() == members.capacity()) Grow(members);
+    if (members.size() == members.capacity()) {
+      Grow(members);
+    }
     // A later value of the deferred member replaces the array (an array defers again).
     if (open_.size() == 1 && !deferred_member_.empty() && key_ == deferred_member_) {
       deferred_ = false;
@@ -191,7 +215,9 @@ class JsonBuilder : public JsonEventHandler {
   static void Grow(Json::object_t& members) {
     Json::object_t grown;
     grown.reserve(std::max<std::size_t>(1, 2 * members.size()));
-    for (auto& [name, value] : members) grown.emplace_back(name, std::move(value));
+    for (auto& [name, value] : members) {
+      grown.emplace_back(name, std::move(value));
+    }
     members.swap(grown);
   }
 
@@ -229,7 +255,9 @@ class StringPathReader : public JsonEventHandler {
     return true;
   }
   bool on_array_begin(ErrorCode& ec) {
-    if (depth_ == 0) return Refuse(ec);
+    if (depth_ == 0) {
+      return Refuse(ec);
+    }
     BeginValue();
     Enter(/*object=*/false);
     return true;
@@ -237,14 +265,22 @@ class StringPathReader : public JsonEventHandler {
   bool on_object_end(std::size_t, ErrorCode&) { return Leave(); }
   bool on_array_end(std::size_t, ErrorCode&) { return Leave(); }
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
-    if (followed_ == depth_) text_.append(part.data(), part.size());
+    if (followed_ == depth_) {
+      text_.append(part.data(), part.size());
+    }
     return true;
   }
   bool on_string(Text part, std::size_t, ErrorCode& ec) {
-    if (depth_ == 0) return Refuse(ec);
-    if (followed_ == depth_) text_.append(part.data(), part.size());
+    if (depth_ == 0) {
+      return Refuse(ec);
+    }
+    if (followed_ == depth_) {
+      text_.append(part.data(), part.size());
+    }
     int asked = BeginValue();
-    if (asked >= 0) values_[asked] = std::move(text_);
+    if (asked >= 0) {
+      values_[asked] = std::move(text_);
+    }
     text_.clear();
     return true;
   }
@@ -257,7 +293,9 @@ class StringPathReader : public JsonEventHandler {
 
  private:
   bool Scalar(ErrorCode& ec) {
-    if (depth_ == 0) return Refuse(ec);
+    if (depth_ == 0) {
+      return Refuse(ec);
+    }
     BeginValue();
     return true;
   }
@@ -277,7 +315,9 @@ class StringPathReader : public JsonEventHandler {
     for (const JsonPath& path : paths_) {
       if (path.size() >= names_.size() && std::equal(names_.begin(), names_.end(), path.begin())) {
         values_[index].reset();
-        if (path.size() == names_.size()) ends_here = index;
+        if (path.size() == names_.size()) {
+          ends_here = index;
+        }
       }
       ++index;
     }
@@ -295,11 +335,15 @@ class StringPathReader : public JsonEventHandler {
       }
     }
     ++depth_;
-    if (on_a_path) followed_ = depth_;
+    if (on_a_path) {
+      followed_ = depth_;
+    }
   }
 
   bool Leave() {
-    if (followed_ == depth_) --followed_;
+    if (followed_ == depth_) {
+      --followed_;
+    }
     --depth_;
     key_.clear();
     return true;
@@ -348,13 +392,21 @@ size_t Utf8SequenceLength(std::string_view text, size_t at) {
     return value >= low && value <= high;
   };
   unsigned lead = byte(0);
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead == 0xE0) return continuation(1, 0xA0) && continuation(2) ? 3 : 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return continuation(1) ? 2 : 0;
+  }
+  if (lead == 0xE0) {
+    return continuation(1, 0xA0) && continuation(2) ? 3 : 0;
+  }
   if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
     return continuation(1) && continuation(2) ? 3 : 0;
   }
-  if (lead == 0xED) return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;
-  if (lead == 0xF0) return continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0;
+  if (lead == 0xED) {
+    return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;
+  }
+  if (lead == 0xF0) {
+    return continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0;
+  }
   if (lead >= 0xF1 && lead <= 0xF3) {
     return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
   }
@@ -428,7 +480,9 @@ bool AppendString(std::string_view text, std::string& out) {
       ++at;
     } else if (kind == ByteClass::kMultiByte) {
       size_t length = Utf8SequenceLength(text, at);
-      if (length == 0) return false;
+      if (length == 0) {
+        return false;
+      }
       at += length;
     } else {
       out.append(text.data() + run_start, at - run_start);
@@ -473,9 +527,13 @@ bool AppendValue(const Json& value, std::string& out) {
       out.push_back('[');
       bool first = true;
       for (const Json& element : value.get_ref<const Json::array_t&>()) {
-        if (!first) out.push_back(',');
+        if (!first) {
+          out.push_back(',');
+        }
         first = false;
-        if (!AppendValue(element, out)) return false;
+        if (!AppendValue(element, out)) {
+          return false;
+        }
       }
       out.push_back(']');
       return true;
@@ -484,11 +542,17 @@ bool AppendValue(const Json& value, std::string& out) {
       out.push_back('{');
       bool first = true;
       for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
-        if (!first) out.push_back(',');
+        if (!first) {
+          out.push_back(',');
+        }
         first = false;
-        if (!AppendString(key, out)) return false;
+        if (!AppendString(key, out)) {
+          return false;
+        }
         out.push_back(':');
-        if (!AppendValue(member, out)) return false;
+        if (!AppendValue(member, out)) {
+          return false;
+        }
       }
       out.push_back('}');
       return true;
@@ -505,9 +569,15 @@ bool DeeperThan(const Json& value, size_t limit) {
   while (!pending.empty()) {
     auto [current, depth] = pending.back();
     pending.pop_back();
-    if (!current->is_structured()) continue;
-    if (depth + 1 > limit) return true;
-    for (const Json& child : *current) pending.emplace_back(&child, depth + 1);
+    if (!current->is_structured()) {
+      continue;
+    }
+    if (depth + 1 > limit) {
+      return true;
+    }
+    for (const Json& child : *current) {
+      pending.emplace_back(&child, depth + 1);
+    }
   }
   return false;
 }
@@ -516,11 +586,17 @@ bool DeeperThan(const Json& value, size_t limit) {
 
 Json ReadJson(std::string_view text) {
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
+  if (text.starts_with(kByteOrderMark)) {
+    text.remove_prefix(kByteOrderMark.size());
+  }
   boost::json::basic_parser<JsonBuilder> parser(JsonParseOptions(), text.size());
   boost::json::error_code ec = ParseWhole(parser, text);
-  if (!ec) return parser.handler().TakeRoot();
-  if (ec == boost::json::error::too_deep) return Json(Json::value_t::discarded);
+  if (!ec) {
+    return parser.handler().TakeRoot();
+  }
+  if (ec == boost::json::error::too_deep) {
+    return Json(Json::value_t::discarded);
+  }
   // Boost refuses a few documents nlohmann reads (exponents past its counter, such as
   // 1e-99999999999999999999 read as 0): nlohmann decides those, and bad input is not hot.
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -533,7 +609,9 @@ Json ReadJson(std::string_view text) {
 std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
     std::string_view text, std::initializer_list<JsonPath> paths) {
   boost::json::basic_parser<StringPathReader> parser(JsonParseOptions(), paths);
-  if (ParseWhole(parser, text)) return std::nullopt;
+  if (ParseWhole(parser, text)) {
+    return std::nullopt;
+  }
   return std::move(parser.handler().values());
 }
 
@@ -552,28 +630,42 @@ size_t SkipValue(std::string_view text, size_t at) {
   auto skip_string = [&](size_t quote) {
     for (size_t at = quote + 1;;) {
       at = text.find_first_of("\"\\", at);
-      if (at == std::string_view::npos) return at;
-      if (text[at] == '"') return at + 1;
+      if (at == std::string_view::npos) {
+        return at;
+      }
+      if (text[at] == '"') {
+        return at + 1;
+      }
       at += 2;  // an escape: the byte after the backslash cannot end the string
     }
   };
-  if (at >= text.size()) return std::string_view::npos;
+  if (at >= text.size()) {
+    return std::string_view::npos;
+  }
   char first = text[at];
-  if (first == '"') return skip_string(at);
+  if (first == '"') {
+    return skip_string(at);
+  }
   if (first != '[' && first != '{') {
     size_t end = text.find_first_of(",]}", at);
     end = end == std::string_view::npos ? text.size() : end;
-    while (end > at && kJsonWhitespace.find(text[end - 1]) != std::string_view::npos) --end;
+    while (end > at && kJsonWhitespace.find(text[end - 1]) != std::string_view::npos) {
+      --end;
+    }
     return end;
   }
   size_t depth = 0;
   for (size_t next = at; next < text.size();) {
     next = text.find_first_of("\"[]{}", next);
-    if (next == std::string_view::npos) return next;
+    if (next == std::string_view::npos) {
+      return next;
+    }
     char byte = text[next];
     if (byte == '"') {
       next = skip_string(next);
-      if (next == std::string_view::npos) return next;
+      if (next == std::string_view::npos) {
+        return next;
+      }
       continue;
     }
     ++next;
@@ -590,12 +682,16 @@ size_t SkipValue(std::string_view text, size_t at) {
 // written; nullopt otherwise (and for text that is not an object).
 std::optional<std::string_view> LastMemberArray(std::string_view text, std::string_view member) {
   size_t at = SkipWhitespace(text, 0);
-  if (at >= text.size() || text[at] != '{') return std::nullopt;
+  if (at >= text.size() || text[at] != '{') {
+    return std::nullopt;
+  }
   std::optional<std::string_view> found;
   at = SkipWhitespace(text, at + 1);
   while (at < text.size() && text[at] == '"') {
     size_t key_end = SkipValue(text, at);
-    if (key_end == std::string_view::npos) return std::nullopt;
+    if (key_end == std::string_view::npos) {
+      return std::nullopt;
+    }
     std::string_view key = text.substr(at + 1, key_end - at - 2);
     bool named = key == member;
     if (!named && key.find('\\') != std::string_view::npos) {
@@ -603,16 +699,24 @@ std::optional<std::string_view> LastMemberArray(std::string_view text, std::stri
       named = decoded.is_string() && decoded.get_ref<const std::string&>() == member;
     }
     at = SkipWhitespace(text, key_end);
-    if (at >= text.size() || text[at] != ':') return std::nullopt;
+    if (at >= text.size() || text[at] != ':') {
+      return std::nullopt;
+    }
     at = SkipWhitespace(text, at + 1);
     size_t value_end = SkipValue(text, at);
-    if (value_end == std::string_view::npos) return std::nullopt;
+    if (value_end == std::string_view::npos) {
+      return std::nullopt;
+    }
     if (named) {
       found = text[at] == '[' ? std::optional(text.substr(at, value_end - at)) : std::nullopt;
     }
     at = SkipWhitespace(text, value_end);
-    if (at >= text.size() || (text[at] != ',' && text[at] != '}')) return std::nullopt;
-    if (text[at] == ',') at = SkipWhitespace(text, at + 1);
+    if (at >= text.size() || (text[at] != ',' && text[at] != '}')) {
+      return std::nullopt;
+    }
+    if (text[at] == ',') {
+      at = SkipWhitespace(text, at + 1);
+    }
   }
   return found;
 }
@@ -622,12 +726,16 @@ std::optional<std::string_view> LastMemberArray(std::string_view text, std::stri
 JsonKeepingArrayText ReadJsonKeepingArrayText(std::string_view text, std::string_view member) {
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
   std::string_view document = text;
-  if (document.starts_with(kByteOrderMark)) document.remove_prefix(kByteOrderMark.size());
+  if (document.starts_with(kByteOrderMark)) {
+    document.remove_prefix(kByteOrderMark.size());
+  }
   boost::json::basic_parser<JsonBuilder> parser(JsonParseOptions(), document.size(), member);
   if (!member.empty() && !ParseWhole(parser, document) && parser.handler().deferred()) {
     std::optional<std::string_view> array = LastMemberArray(document, member);
     size_t elements = 0;
-    if (array) ForEachJsonElement(*array, [&](std::string_view) { ++elements; });
+    if (array) {
+      ForEachJsonElement(*array, [&](std::string_view) { ++elements; });
+    }
     // Always equal: the scan reads the text Boost.JSON accepted. Should it ever not be, the
     // whole document is read the ordinary way.
     if (array && elements == parser.handler().deferred_elements()) {
@@ -639,17 +747,25 @@ JsonKeepingArrayText ReadJsonKeepingArrayText(std::string_view text, std::string
 
 void ForEachJsonElement(std::string_view array_text,
                         const std::function<void(std::string_view)>& visit) {
-  if (array_text.empty() || array_text.front() != '[') return;
+  if (array_text.empty() || array_text.front() != '[') {
+    return;
+  }
   size_t at = SkipWhitespace(array_text, 1);
   // Every step moves on or stops, whatever the text: a scan that disagreed with the parser
   // must end the reading, never loop.
   while (at < array_text.size() && array_text[at] != ']') {
     size_t end = SkipValue(array_text, at);
-    if (end == std::string_view::npos || end <= at) return;
+    if (end == std::string_view::npos || end <= at) {
+      return;
+    }
     visit(array_text.substr(at, end - at));
     at = SkipWhitespace(array_text, end);
-    if (at >= array_text.size() || (array_text[at] != ',' && array_text[at] != ']')) return;
-    if (array_text[at] == ',') at = SkipWhitespace(array_text, at + 1);
+    if (at >= array_text.size() || (array_text[at] != ',' && array_text[at] != ']')) {
+      return;
+    }
+    if (array_text[at] == ',') {
+      at = SkipWhitespace(array_text, at + 1);
+    }
   }
 }
 
@@ -668,7 +784,9 @@ std::string WriteJsonWithArrayText(const Json& object, std::string_view member,
   out.push_back('{');
   bool first = true;
   for (const auto& [key, value] : object.get_ref<const Json::object_t&>()) {
-    if (!first) out.push_back(',');
+    if (!first) {
+      out.push_back(',');
+    }
     first = false;
     AppendJsonString(key, out);
     out.push_back(':');
@@ -679,7 +797,9 @@ std::string WriteJsonWithArrayText(const Json& object, std::string_view member,
     out.push_back('[');
     bool first_element = true;
     ForEachJsonElement(array_text, [&](std::string_view element) {
-      if (!first_element) out.push_back(',');
+      if (!first_element) {
+        out.push_back(',');
+      }
       first_element = false;
       AppendJson(ReadJson(element), out);
     });
@@ -719,7 +839,9 @@ namespace {
 size_t Utf8SequenceAt(std::string_view text, size_t at, size_t& bad) {
   auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
   unsigned char lead = byte(at);
-  if (lead < 0x80) return 1;
+  if (lead < 0x80) {
+    return 1;
+  }
   size_t length = 0;
   unsigned char low = 0x80;  // the second byte's range, narrower after E0, ED, F0 and F4
   unsigned char high = 0xBF;
@@ -727,12 +849,20 @@ size_t Utf8SequenceAt(std::string_view text, size_t at, size_t& bad) {
     length = 2;
   } else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
+    if (lead == 0xE0) {
+      low = 0xA0;
+    }
+    if (lead == 0xED) {
+      high = 0x9F;
+    }
   } else if (lead >= 0xF0 && lead <= 0xF4) {
     length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
+    if (lead == 0xF0) {
+      low = 0x90;
+    }
+    if (lead == 0xF4) {
+      high = 0x8F;
+    }
   } else {
     bad = 1;
     return 0;
@@ -740,9 +870,13 @@ size_t Utf8SequenceAt(std::string_view text, size_t at, size_t& bad) {
   size_t i = 1;
   for (; i < length && at + i < text.size(); ++i) {
     unsigned char next = byte(at + i);
-    if (next < (i == 1 ? low : 0x80) || next > (i == 1 ? high : 0xBF)) break;
+    if (next < (i == 1 ? low : 0x80) || next > (i == 1 ? high : 0xBF)) {
+      break;
+    }
   }
-  if (i == length) return length;
+  if (i == length) {
+    return length;
+  }
   bad = i;
   return 0;
 }
@@ -753,14 +887,18 @@ bool IsUtf8(std::string_view text) {
   size_t bad = 0;
   for (size_t at = 0; at < text.size();) {
     size_t length = Utf8SequenceAt(text, at, bad);
-    if (length == 0) return false;
+    if (length == 0) {
+      return false;
+    }
     at += length;
   }
   return true;
 }
 
 std::string Utf8Lossy(std::string_view text) {
-  if (IsUtf8(text)) return std::string(text);
+  if (IsUtf8(text)) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(text.size() + 8);
   size_t bad = 0;

@@ -55,7 +55,9 @@ boost::json::error_code ParseWhole(boost::json::basic_parser<Handler>& parser,
                                    std::string_view text) {
   boost::json::error_code ec;
   std::size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
-  if (!ec && consumed != text.size()) ec = boost::json::error::extra_data;
+  if (!ec && consumed != text.size()) {
+    ec = boost::json::error::extra_data;
+  }
   return ec;
 }
 

@@ -36,7 +36,9 @@ Json RequestSummaryJson(const RequestInfo& info) {
   json["streaming"] = info.streaming;
   json["params"] = info.params;
   // Non-chat requests (embeddings) have no prompt; upstream then omits the key.
-  if (!info.prompt.is_null()) json["prompt"] = info.prompt;
+  if (!info.prompt.is_null()) {
+    json["prompt"] = info.prompt;
+  }
   return json;
 }
 
@@ -44,7 +46,9 @@ namespace {
 
 template <typename T>
 void PutIfSet(Json& json, const char* key, const std::optional<T>& value) {
-  if (value) json[key] = *value;
+  if (value) {
+    json[key] = *value;
+  }
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ struct Prompt {
 
 void Take(Prompt& prompt, const std::string& text, bool user) {
   prompt.all_text += text;
-  if (user) prompt.last_user = text;
+  if (user) {
+    prompt.last_user = text;
+  }
 }
 
 // Takes the entries of a prompt (prompt.h: {role, content} objects), in order.
@@ -29,7 +31,9 @@ void TakeEntries(Prompt& prompt, const Json& entries) {
 // prompt extraction (prompt.h) where one exists, by hand for Converse and embeddings bodies.
 Prompt ReadPrompt(const Json& body, WireFormat wire) {
   Prompt prompt;
-  if (!body.is_object()) return prompt;
+  if (!body.is_object()) {
+    return prompt;
+  }
   Json messages;
   switch (wire) {
     case WireFormat::kOpenAICompletions:
@@ -56,10 +60,14 @@ Prompt ReadPrompt(const Json& body, WireFormat wire) {
   }
   if (wire == WireFormat::kOpenAIEmbeddings) {
     const Json& input = body.contains("input") ? body["input"] : Json();
-    if (input.is_string()) Take(prompt, input.get<std::string>(), true);
+    if (input.is_string()) {
+      Take(prompt, input.get<std::string>(), true);
+    }
     if (input.is_array()) {
       for (const Json& item : input) {
-        if (item.is_string()) Take(prompt, item.get<std::string>(), true);
+        if (item.is_string()) {
+          Take(prompt, item.get<std::string>(), true);
+        }
       }
     }
     return prompt;
@@ -71,7 +79,9 @@ Prompt ReadPrompt(const Json& body, WireFormat wire) {
     }
   }
   for (const Json& message : body.value("messages", Json::array())) {
-    if (!message.is_object()) continue;
+    if (!message.is_object()) {
+      continue;
+    }
     std::string text;
     for (const Json& block : message.value("content", Json::array())) {
       if (block.is_object() && block.contains("text") && block["text"].is_string()) {
@@ -94,7 +104,9 @@ std::vector<std::string> Pieces(const std::string& text) {
       start = i;
     }
   }
-  if (start < text.size() || pieces.empty()) pieces.push_back(text.substr(start));
+  if (start < text.size() || pieces.empty()) {
+    pieces.push_back(text.substr(start));
+  }
   return pieces;
 }
 
@@ -135,7 +147,9 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
   bool first = true;
   for (const std::string& piece : Pieces(answer)) {
     Json delta = {{"content", piece}};
-    if (first) delta = {{"role", "assistant"}, {"content", piece}};
+    if (first) {
+      delta = {{"role", "assistant"}, {"content", piece}};
+    }
     first = false;
     chunk(Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}), nullptr);
   }
@@ -194,7 +208,9 @@ MockResponse GeminiNative(const std::string& model, const std::string& answer, U
   auto candidate = [&](const std::string& text, bool last) {
     Json c = {{"content", {{"role", "model"}, {"parts", Json::array({{{"text", text}}})}}},
               {"index", 0}};
-    if (last) c["finishReason"] = "STOP";
+    if (last) {
+      c["finishReason"] = "STOP";
+    }
     return c;
   };
   Json usage_json = {{"promptTokenCount", usage.input},
@@ -213,7 +229,9 @@ MockResponse GeminiNative(const std::string& model, const std::string& answer, U
     Json chunk = {{"candidates", Json::array({candidate(pieces[i], last)})},
                   {"modelVersion", model},
                   {"responseId", "mock"}};
-    if (last) chunk["usageMetadata"] = usage_json;
+    if (last) {
+      chunk["usageMetadata"] = usage_json;
+    }
     sse += EncodeSseData(WriteJson(chunk));
   }
   return {200, "text/event-stream", sse};
@@ -235,7 +253,9 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
                    {"created_at", kCreated}, {"status", "completed"},
                    {"model", model},         {"output", Json::array({message})},
                    {"usage", usage_json}};
-  if (!streaming) return Json200(response);
+  if (!streaming) {
+    return Json200(response);
+  }
   std::string sse;
   int sequence = 0;
   auto event = [&](const char* type, Json data) {
@@ -297,8 +317,9 @@ MockResponse Embeddings(const std::string& model, const Prompt& prompt, Usage us
   Json vector = Json::array();
   for (int i = 0; i < 8; ++i) {
     unsigned sum = 0;
-    for (size_t j = i; j < prompt.all_text.size(); j += 8)
+    for (size_t j = i; j < prompt.all_text.size(); j += 8) {
       sum += static_cast<unsigned char>(prompt.all_text[j]);
+    }
     vector.push_back(static_cast<double>(sum % 1000) / 1000.0);
   }
   return Json200(

@@ -11,19 +11,24 @@ namespace {
 // Copies `key` into `params` as `as` when the client set it to a number.
 void CopyNumber(const Json& body, const char* key, Json& params, const char* as) {
   auto found = body.find(key);
-  if (found != body.end() && found->is_number()) params[as] = *found;
+  if (found != body.end() && found->is_number()) {
+    params[as] = *found;
+  }
 }
 
 void OverrideModel(Json& body, const ProviderOptions& options) {
-  if (!options.model.empty()) body["model"] = options.model;
+  if (!options.model.empty()) {
+    body["model"] = options.model;
+  }
 }
 
 }  // namespace
 
 Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_body,
                                                              const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   RequestTranslation out;
   out.body = client_body;
   OverrideModel(out.body, options);
@@ -34,8 +39,9 @@ Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_
 Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
                                                           std::string_view messages_text,
                                                           const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   RequestInfo info = CompletionsRequestInfo(client_body, "", /*with_prompt=*/false);
   OverrideModel(client_body, options);  // after: the summary has the model the client asked for
   return RequestText{WriteJsonWithArrayText(client_body, "messages", messages_text),
@@ -44,8 +50,9 @@ Translated<RequestText> CompletionsPassthroughRequestText(Json& client_body,
 
 Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
                                                  const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   RequestTranslation out;
   out.body = client_body;
   OverrideModel(out.body, options);
@@ -62,11 +69,14 @@ Translated<RequestTranslation> EmbeddingsRequest(const Json& client_body,
 
 Translated<ResponseTranslation> EmbeddingsResponse(std::string_view upstream_body) {
   Json body = ReadJson(upstream_body);
-  if (!body.is_object())
+  if (!body.is_object()) {
     return tl::unexpected<std::string>("embeddings response is not a JSON object");
+  }
   ResponseTranslation out;
   // Some OpenAI-compatible servers (Gemini's) omit usage; the client still gets the key.
-  if (!body.contains("usage")) body["usage"] = nullptr;
+  if (!body.contains("usage")) {
+    body["usage"] = nullptr;
+  }
   const Json& usage = body["usage"];
   out.info.input_tokens = chat::IntAt(usage, {"prompt_tokens"});
   out.info.total_tokens = chat::IntAt(usage, {"total_tokens"});

@@ -22,11 +22,15 @@ class ChunkFactsReader : public JsonEventHandler {
   bool on_object_end(std::size_t, ErrorCode&) { return Close(); }
   bool on_array_end(std::size_t, ErrorCode&) { return Close(); }
   bool on_string_part(Text part, std::size_t, ErrorCode&) {
-    if (Wanted()) text_.append(part.data(), part.size());
+    if (Wanted()) {
+      text_.append(part.data(), part.size());
+    }
     return true;
   }
   bool on_string(Text part, std::size_t, ErrorCode& ec) {
-    if (!Wanted()) return Scalar(Kind::kOther, ec);
+    if (!Wanted()) {
+      return Scalar(Kind::kOther, ec);
+    }
     text_.append(part.data(), part.size());
     return Scalar(Kind::kString, ec);
   }
@@ -64,24 +68,44 @@ class ChunkFactsReader : public JsonEventHandler {
   };
 
   Slot CurrentSlot() const {
-    if (frames_.empty()) return Slot::kNone;
+    if (frames_.empty()) {
+      return Slot::kNone;
+    }
     switch (frames_.back()) {
       case Frame::kChunk:
-        if (key_ == "model") return Slot::kModel;
-        if (key_ == "service_tier") return Slot::kServiceTier;
-        if (key_ == "usage") return Slot::kUsage;
-        if (key_ == "choices") return Slot::kChoices;
+        if (key_ == "model") {
+          return Slot::kModel;
+        }
+        if (key_ == "service_tier") {
+          return Slot::kServiceTier;
+        }
+        if (key_ == "usage") {
+          return Slot::kUsage;
+        }
+        if (key_ == "choices") {
+          return Slot::kChoices;
+        }
         return Slot::kNone;
       case Frame::kChoices:
         return Slot::kChoice;
       case Frame::kChoice:
-        if (key_ == "index") return Slot::kIndex;
-        if (key_ == "finish_reason") return Slot::kFinishReason;
-        if (key_ == "delta") return Slot::kDelta;
+        if (key_ == "index") {
+          return Slot::kIndex;
+        }
+        if (key_ == "finish_reason") {
+          return Slot::kFinishReason;
+        }
+        if (key_ == "delta") {
+          return Slot::kDelta;
+        }
         return Slot::kNone;
       case Frame::kDelta:
-        if (key_ == "content") return Slot::kContent;
-        if (key_ == "tool_calls") return Slot::kToolCalls;
+        if (key_ == "content") {
+          return Slot::kContent;
+        }
+        if (key_ == "tool_calls") {
+          return Slot::kToolCalls;
+        }
         return Slot::kNone;
       case Frame::kIgnored:
         return Slot::kNone;
@@ -101,7 +125,9 @@ class ChunkFactsReader : public JsonEventHandler {
   // Records the value that just ended in its slot; false (with `ec`) to give up.
   bool Take(Kind kind, ErrorCode& ec) {
     std::optional<std::string> text;
-    if (kind == Kind::kString) text = std::move(text_);
+    if (kind == Kind::kString) {
+      text = std::move(text_);
+    }
     text_.clear();
     switch (CurrentSlot()) {
       case Slot::kModel:
@@ -111,7 +137,9 @@ class ChunkFactsReader : public JsonEventHandler {
         facts_.service_tier = std::move(text);
         break;
       case Slot::kUsage:
-        if (kind == Kind::kContainer && opening_object_) return GiveUp(ec);
+        if (kind == Kind::kContainer && opening_object_) {
+          return GiveUp(ec);
+        }
         break;
       case Slot::kChoices:
         facts_.has_choices = false;
@@ -137,7 +165,9 @@ class ChunkFactsReader : public JsonEventHandler {
         CurrentChoice().content = std::move(text);
         break;
       case Slot::kToolCalls:
-        if (kind == Kind::kContainer) return GiveUp(ec);
+        if (kind == Kind::kContainer) {
+          return GiveUp(ec);
+        }
         break;
       case Slot::kNone:
         break;
@@ -147,19 +177,25 @@ class ChunkFactsReader : public JsonEventHandler {
   }
 
   bool Scalar(Kind kind, ErrorCode& ec) {
-    if (frames_.empty()) return GiveUp(ec);  // not an object
+    if (frames_.empty()) {
+      return GiveUp(ec);  // not an object
+    }
     return Take(kind, ec);
   }
 
   bool Open(bool object, ErrorCode& ec) {
     if (frames_.empty()) {
-      if (!object) return GiveUp(ec);
+      if (!object) {
+        return GiveUp(ec);
+      }
       frames_.push_back(Frame::kChunk);
       return true;
     }
     Slot slot = CurrentSlot();
     opening_object_ = object;
-    if (!Take(Kind::kContainer, ec)) return false;
+    if (!Take(Kind::kContainer, ec)) {
+      return false;
+    }
     Frame frame = Frame::kIgnored;
     if (slot == Slot::kChoices && !object) {
       facts_.has_choices = true;
@@ -197,10 +233,14 @@ ChunkFacts FactsOfDocument(const Json& chunk) {
   ChunkFacts facts;
   facts.model = StringAt(chunk, {"model"});
   facts.service_tier = StringAt(chunk, {"service_tier"});
-  if (const Json* usage = Find(chunk, {"usage"}); usage && usage->is_object()) facts.usage = usage;
+  if (const Json* usage = Find(chunk, {"usage"}); usage && usage->is_object()) {
+    facts.usage = usage;
+  }
   const Json* choices = Find(chunk, {"choices"});
   facts.has_choices = choices != nullptr && choices->is_array();
-  if (!facts.has_choices) return facts;
+  if (!facts.has_choices) {
+    return facts;
+  }
   for (const Json& choice : *choices) {
     ChunkFacts::Choice& taken = facts.choices.emplace_back();
     taken.index = IntAt(choice, {"index"});
@@ -213,7 +253,9 @@ ChunkFacts FactsOfDocument(const Json& chunk) {
 
 std::optional<ChunkFacts> ReadChunkFacts(std::string_view data) {
   boost::json::basic_parser<ChunkFactsReader> parser(JsonParseOptions());
-  if (ParseWhole(parser, data)) return std::nullopt;
+  if (ParseWhole(parser, data)) {
+    return std::nullopt;
+  }
   return std::move(parser.handler().facts());
 }
 

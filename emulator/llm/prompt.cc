@@ -25,13 +25,21 @@ Json PromptEntry(std::string role, std::string content) {
 // Completions and Messages content: the string itself, or the `text` of every part that has
 // one joined with `separator`; "" when there is no text at all (images, tool calls, results).
 std::string ChatContentText(const Json& content, std::string_view separator) {
-  if (content.is_string()) return content.get<std::string>();
+  if (content.is_string()) {
+    return content.get<std::string>();
+  }
   std::string text;
-  if (!content.is_array()) return text;
+  if (!content.is_array()) {
+    return text;
+  }
   for (const Json& part : content) {
     const Json& part_text = Member(part, "text");
-    if (!part_text.is_string()) continue;
-    if (!text.empty()) text.append(separator);
+    if (!part_text.is_string()) {
+      continue;
+    }
+    if (!text.empty()) {
+      text.append(separator);
+    }
     text.append(part_text.get_ref<const std::string&>());
   }
   return text;
@@ -40,9 +48,13 @@ std::string ChatContentText(const Json& content, std::string_view separator) {
 Json ChatMessagesPrompt(const Json& request) {
   Json prompt = Json::array();
   const Json& messages = Member(request, "messages");
-  if (!messages.is_array()) return prompt;
+  if (!messages.is_array()) {
+    return prompt;
+  }
   for (const Json& message : messages) {
-    if (!message.is_object()) continue;
+    if (!message.is_object()) {
+      continue;
+    }
     prompt.push_back(PromptEntry(StringValueOr(message, "role"),
                                  ChatContentText(Member(message, "content"), " ")));
   }
@@ -55,8 +67,12 @@ std::string ResponsesPartsText(const Json& parts, std::initializer_list<std::str
   bool first = true;
   for (const Json& part : parts) {
     std::string type = StringValueOr(part, "type");
-    if (std::find(types.begin(), types.end(), type) == types.end()) continue;
-    if (!first) text.push_back('\n');
+    if (std::find(types.begin(), types.end(), type) == types.end()) {
+      continue;
+    }
+    if (!first) {
+      text.push_back('\n');
+    }
     text.append(StringValueOr(part, "text"));
     first = false;
   }
@@ -71,11 +87,17 @@ bool IsChatRole(std::string_view role) {
 std::string GeminiContentText(const Json& content, std::string_view separator) {
   std::string text;
   const Json& parts = Member(content, "parts");
-  if (!parts.is_array()) return text;
+  if (!parts.is_array()) {
+    return text;
+  }
   bool first = true;
   for (const Json& part : parts) {
-    if (!part.contains("text")) continue;
-    if (!first) text.append(separator);
+    if (!part.contains("text")) {
+      continue;
+    }
+    if (!first) {
+      text.append(separator);
+    }
     text.append(StringValueOr(part, "text"));
     first = false;
   }
@@ -115,8 +137,12 @@ Json GeminiContent(const PromptMessage& message) {
 
 // Inserts `added` at the front or the end of the array `at`, which is created when missing.
 void InsertAll(Json& at, const Json& added, bool at_front) {
-  if (added.empty()) return;
-  if (!at.is_array()) at = Json::array();
+  if (added.empty()) {
+    return;
+  }
+  if (!at.is_array()) {
+    at = Json::array();
+  }
   at.insert(at_front ? at.begin() : at.end(), added.begin(), added.end());
 }
 
@@ -132,10 +158,14 @@ void AddGeminiPrompts(Json& request, const std::vector<PromptMessage>& prompts, 
   }
   if (!system_parts.empty()) {
     Json& system = request["systemInstruction"];
-    if (!system.is_object()) system = Json::object();
+    if (!system.is_object()) {
+      system = Json::object();
+    }
     InsertAll(system["parts"], system_parts, at_front);
   }
-  if (!contents.empty()) InsertAll(request["contents"], contents, at_front);
+  if (!contents.empty()) {
+    InsertAll(request["contents"], contents, at_front);
+  }
 }
 
 }  // namespace
@@ -147,7 +177,9 @@ Json MessagesPrompt(const Json& request) {
   if (const Json& system = Member(request, "system"); !system.is_null()) {
     prompt.push_back(PromptEntry("system", ChatContentText(system, "\n")));
   }
-  for (Json& entry : ChatMessagesPrompt(request)) prompt.push_back(std::move(entry));
+  for (Json& entry : ChatMessagesPrompt(request)) {
+    prompt.push_back(std::move(entry));
+  }
   return prompt;
 }
 
@@ -163,7 +195,9 @@ Json ResponsesPrompt(const Json& request) {
   }
   for (const Json& item : input) {
     std::string role = StringValueOr(item, "role");
-    if (!IsChatRole(role)) continue;
+    if (!IsChatRole(role)) {
+      continue;
+    }
     const Json& content = Member(item, "content");
     if (content.is_string()) {
       prompt.push_back(PromptEntry(std::move(role), content.get<std::string>()));
@@ -179,10 +213,14 @@ Json GeminiPrompt(const Json& request) {
   Json prompt = Json::array();
   if (const Json& system = Member(request, "systemInstruction"); !system.is_null()) {
     std::string text = GeminiContentText(system, "\n");
-    if (!text.empty()) prompt.push_back(PromptEntry("system", std::move(text)));
+    if (!text.empty()) {
+      prompt.push_back(PromptEntry("system", std::move(text)));
+    }
   }
   const Json& contents = Member(request, "contents");
-  if (!contents.is_array()) return prompt;
+  if (!contents.is_array()) {
+    return prompt;
+  }
   for (const Json& content : contents) {
     std::string role = StringValueOr(content, "role", "user");
     prompt.push_back(PromptEntry(role == "model" ? "assistant" : std::move(role),
@@ -193,11 +231,17 @@ Json GeminiPrompt(const Json& request) {
 
 void EnrichCompletionsPrompt(Json& request, const PromptEnrichment& enrichment) {
   Json messages = Json::array();
-  for (const PromptMessage& message : enrichment.prepend) messages.push_back(PlainMessage(message));
-  if (request.contains("messages") && request["messages"].is_array()) {
-    for (Json& message : request["messages"]) messages.push_back(std::move(message));
+  for (const PromptMessage& message : enrichment.prepend) {
+    messages.push_back(PlainMessage(message));
   }
-  for (const PromptMessage& message : enrichment.append) messages.push_back(PlainMessage(message));
+  if (request.contains("messages") && request["messages"].is_array()) {
+    for (Json& message : request["messages"]) {
+      messages.push_back(std::move(message));
+    }
+  }
+  for (const PromptMessage& message : enrichment.append) {
+    messages.push_back(PlainMessage(message));
+  }
   request["messages"] = std::move(messages);
 }
 
@@ -213,7 +257,9 @@ void EnrichMessagesPrompt(Json& request, const PromptEnrichment& enrichment) {
     }
   }
   if (request.contains("messages") && request["messages"].is_array()) {
-    for (Json& message : request["messages"]) messages.push_back(std::move(message));
+    for (Json& message : request["messages"]) {
+      messages.push_back(std::move(message));
+    }
   }
   for (const PromptMessage& message : enrichment.append) {
     if (message.role == "system") {
@@ -223,7 +269,9 @@ void EnrichMessagesPrompt(Json& request, const PromptEnrichment& enrichment) {
     }
   }
   request["messages"] = std::move(messages);
-  if (system_before.empty() && system_after.empty()) return;
+  if (system_before.empty() && system_after.empty()) {
+    return;
+  }
 
   // A string system prompt becomes one text block so the added blocks can surround it.
   Json system = std::move(system_before);
@@ -231,29 +279,41 @@ void EnrichMessagesPrompt(Json& request, const PromptEnrichment& enrichment) {
     if (existing->is_string()) {
       system.push_back(AnthropicTextBlock(existing->get<std::string>()));
     } else if (existing->is_array()) {
-      for (Json& block : *existing) system.push_back(std::move(block));
+      for (Json& block : *existing) {
+        system.push_back(std::move(block));
+      }
     }
   }
-  for (Json& block : system_after) system.push_back(std::move(block));
+  for (Json& block : system_after) {
+    system.push_back(std::move(block));
+  }
   request["system"] = std::move(system);
 }
 
 void EnrichResponsesPrompt(Json& request, const PromptEnrichment& enrichment) {
   Json items = Json::array();
-  for (const PromptMessage& message : enrichment.prepend) items.push_back(ResponsesItem(message));
+  for (const PromptMessage& message : enrichment.prepend) {
+    items.push_back(ResponsesItem(message));
+  }
   if (auto input = request.find("input"); input != request.end()) {
     if (input->is_string()) {
       items.push_back(ResponsesItem({"user", input->get<std::string>()}));
     } else if (input->is_array()) {
-      for (const Json& item : *input) items.push_back(item);
+      for (const Json& item : *input) {
+        items.push_back(item);
+      }
     }
   }
-  for (const PromptMessage& message : enrichment.append) items.push_back(ResponsesItem(message));
+  for (const PromptMessage& message : enrichment.append) {
+    items.push_back(ResponsesItem(message));
+  }
   request["input"] = std::move(items);
 }
 
 void EnrichGeminiPrompt(Json& request, const PromptEnrichment& enrichment) {
-  if (!request.is_object()) return;
+  if (!request.is_object()) {
+    return;
+  }
   AddGeminiPrompts(request, enrichment.prepend, /*at_front=*/true);
   AddGeminiPrompts(request, enrichment.append, /*at_front=*/false);
 }

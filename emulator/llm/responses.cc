@@ -28,7 +28,9 @@ using chat::StringValueOr;
 
 std::optional<std::string> OptionalString(const Json& object, const char* key) {
   const Json& value = Member(object, key);
-  if (!value.is_string()) return std::nullopt;
+  if (!value.is_string()) {
+    return std::nullopt;
+  }
   return value.get<std::string>();
 }
 
@@ -40,7 +42,9 @@ Json ParseOrNull(std::string_view text) {
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out.append(separator);
+    if (i > 0) {
+      out.append(separator);
+    }
     out.append(parts[i]);
   }
   return out;
@@ -50,7 +54,9 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 std::string TextOfParts(const Json& parts, std::initializer_list<std::string_view> types,
                         const char* text_key = "text") {
   std::vector<std::string> texts;
-  if (!parts.is_array()) return {};
+  if (!parts.is_array()) {
+    return {};
+  }
   for (const Json& part : parts) {
     std::string type = StringValueOr(part, "type");
     if (std::find(types.begin(), types.end(), type) != types.end()) {
@@ -62,7 +68,9 @@ std::string TextOfParts(const Json& parts, std::initializer_list<std::string_vie
 
 void CopyIfPresent(const Json& from, const char* key, Json& to, const char* as = nullptr) {
   const Json& value = Member(from, key);
-  if (!value.is_null()) to[as != nullptr ? as : key] = value;
+  if (!value.is_null()) {
+    to[as != nullptr ? as : key] = value;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,9 +88,13 @@ Json ToolCallPart(const std::string& id, const std::string& name, const std::str
 }
 
 std::optional<Json> OutputMessages(Json parts, const std::optional<std::string>& finish_reason) {
-  if (parts.empty()) return std::nullopt;
+  if (parts.empty()) {
+    return std::nullopt;
+  }
   Json message = Json{{"role", "assistant"}, {"content", std::move(parts)}};
-  if (finish_reason) message["finish_reason"] = *finish_reason;
+  if (finish_reason) {
+    message["finish_reason"] = *finish_reason;
+  }
   return Json::array({std::move(message)});
 }
 
@@ -104,7 +116,9 @@ std::optional<Json> ToolCallPartOfItem(const Json& item) {
 // Usage of a Responses object.
 
 void RecordResponsesUsage(const Json& usage, ResponseInfo& info) {
-  if (!usage.is_object()) return;
+  if (!usage.is_object()) {
+    return;
+  }
   info.input_tokens = IntAt(usage, {"input_tokens"});
   info.output_tokens = IntAt(usage, {"output_tokens"});
   info.total_tokens = IntAt(usage, {"total_tokens"});
@@ -124,7 +138,9 @@ ResponseInfo ResponsesObjectInfo(const Json& response) {
   info.provider_model = OptionalString(response, "model");
   Json parts = Json::array();
   for (const Json& item : Member(response, "output")) {
-    if (auto part = ToolCallPartOfItem(item)) parts.push_back(std::move(*part));
+    if (auto part = ToolCallPartOfItem(item)) {
+      parts.push_back(std::move(*part));
+    }
   }
   info.output_messages = OutputMessages(std::move(parts), OptionalString(response, "status"));
   return info;
@@ -140,20 +156,25 @@ Unsupported CannotRepresent(std::string what) {
 }
 
 void AddCacheBreakpoint(Json& part, const Json& block) {
-  if (!Member(block, "cache_control").is_null())
+  if (!Member(block, "cache_control").is_null()) {
     part["prompt_cache_breakpoint"] = {{"mode", "explicit"}};
+  }
 }
 
 Json InputText(const std::string& text) { return Json{{"type", "input_text"}, {"text", text}}; }
 
 void FlushInputMessage(const char* role, Json& parts, Json& items) {
-  if (parts.empty()) return;
+  if (parts.empty()) {
+    return;
+  }
   items.push_back(Json{{"type", "message"}, {"role", role}, {"content", std::move(parts)}});
   parts = Json::array();
 }
 
 void FlushAssistantText(Json& parts, Json& items, const Stamper& stamper) {
-  if (parts.empty()) return;
+  if (parts.empty()) {
+    return;
+  }
   items.push_back(Json{{"type", "message"},
                        {"id", stamper.Id("msg_")},
                        {"role", "assistant"},
@@ -168,15 +189,21 @@ tl::expected<Json, std::string> InputImage(const Json& source) {
   if (type == "base64") {
     auto media_type = OptionalString(source, "media_type");
     auto data = OptionalString(source, "data");
-    if (!media_type || !data) return CannotRepresent("an incomplete base64 image source");
+    if (!media_type || !data) {
+      return CannotRepresent("an incomplete base64 image source");
+    }
     part["image_url"] = "data:" + *media_type + ";base64," + *data;
   } else if (type == "url") {
     auto url = OptionalString(source, "url");
-    if (!url) return CannotRepresent("an image url source without url");
+    if (!url) {
+      return CannotRepresent("an image url source without url");
+    }
     part["image_url"] = *url;
   } else if (type == "file") {
     auto file_id = OptionalString(source, "file_id");
-    if (!file_id) return CannotRepresent("an image file source without file_id");
+    if (!file_id) {
+      return CannotRepresent("an image file source without file_id");
+    }
     part["file_id"] = *file_id;
   } else {
     return CannotRepresent("image source type '" + type + "'");
@@ -186,7 +213,9 @@ tl::expected<Json, std::string> InputImage(const Json& source) {
 }
 
 tl::expected<Json, std::string> TextBlockPart(const Json& block, const char* type) {
-  if (!Member(block, "citations").is_null()) return CannotRepresent("text citations");
+  if (!Member(block, "citations").is_null()) {
+    return CannotRepresent("text citations");
+  }
   Json part = Json{{"type", type}, {"text", StringValueOr(block, "text")}};
   return part;
 }
@@ -197,7 +226,9 @@ tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
   bool cached = !Member(block, "cache_control").is_null();
   if (content.is_string() || content.is_null()) {
     std::string text = content.is_string() ? content.get<std::string>() : "";
-    if (!cached) return Json(text);
+    if (!cached) {
+      return Json(text);
+    }
     Json part = InputText(text);
     AddCacheBreakpoint(part, block);
     return Json::array({part});
@@ -206,9 +237,12 @@ tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
   std::vector<std::string> texts;
   bool any_breakpoint = false;
   for (const Json& item : content) {
-    if (StringValueOr(item, "type") != "text")
+    if (StringValueOr(item, "type") != "text") {
       return CannotRepresent("non-text tool_result content");
-    if (!Member(item, "citations").is_null()) return CannotRepresent("tool_result citations");
+    }
+    if (!Member(item, "citations").is_null()) {
+      return CannotRepresent("tool_result citations");
+    }
     texts.push_back(StringValueOr(item, "text"));
     Json part = InputText(texts.back());
     AddCacheBreakpoint(part, item);
@@ -216,15 +250,21 @@ tl::expected<Json, std::string> ToolResultOutput(const Json& block) {
     parts.push_back(std::move(part));
   }
   if (cached) {
-    if (parts.empty()) parts.push_back(InputText(""));
+    if (parts.empty()) {
+      parts.push_back(InputText(""));
+    }
     AddCacheBreakpoint(parts.back(), block);
   }
-  if (cached || any_breakpoint) return parts;
+  if (cached || any_breakpoint) {
+    return parts;
+  }
   return Json(Join(texts, "\n"));
 }
 
 Json ContentBlocks(const Json& content) {
-  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
+  if (content.is_string()) {
+    return Json::array({Json{{"type", "text"}, {"text", content}}});
+  }
   return content.is_array() ? content : Json::array();
 }
 
@@ -234,18 +274,24 @@ tl::expected<void, std::string> TranslateUserMessage(const Json& content, Json& 
     std::string type = StringValueOr(block, "type");
     if (type == "text") {
       auto part = TextBlockPart(block, "input_text");
-      if (!part) return tl::unexpected(part.error());
+      if (!part) {
+        return tl::unexpected(part.error());
+      }
       AddCacheBreakpoint(*part, block);
       parts.push_back(std::move(*part));
     } else if (type == "image") {
       auto part = InputImage(Member(block, "source"));
-      if (!part) return tl::unexpected(part.error());
+      if (!part) {
+        return tl::unexpected(part.error());
+      }
       AddCacheBreakpoint(*part, block);
       parts.push_back(std::move(*part));
     } else if (type == "tool_result") {
       FlushInputMessage("user", parts, items);
       auto output = ToolResultOutput(block);
-      if (!output) return tl::unexpected(output.error());
+      if (!output) {
+        return tl::unexpected(output.error());
+      }
       bool is_error =
           Member(block, "is_error").is_boolean() && Member(block, "is_error").get<bool>();
       items.push_back(Json{{"type", "function_call_output"},
@@ -267,7 +313,9 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
     std::string type = StringValueOr(block, "type");
     if (type == "text") {
       auto part = TextBlockPart(block, "output_text");
-      if (!part) return tl::unexpected(part.error());
+      if (!part) {
+        return tl::unexpected(part.error());
+      }
       (*part)["annotations"] = Json::array();
       parts.push_back(std::move(*part));
     } else if (type == "tool_use") {
@@ -293,10 +341,13 @@ tl::expected<void, std::string> TranslateAssistantMessage(const Json& content, J
 tl::expected<void, std::string> TranslateSystemMessage(const Json& content, Json& items) {
   Json parts = Json::array();
   for (const Json& block : ContentBlocks(content)) {
-    if (StringValueOr(block, "type") != "text")
+    if (StringValueOr(block, "type") != "text") {
       return CannotRepresent("messages system content block");
+    }
     auto part = TextBlockPart(block, "input_text");
-    if (!part) return tl::unexpected(part.error());
+    if (!part) {
+      return tl::unexpected(part.error());
+    }
     AddCacheBreakpoint(*part, block);
     parts.push_back(std::move(*part));
   }
@@ -311,7 +362,9 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
     instructions = system;
     return;
   }
-  if (!system.is_array()) return;
+  if (!system.is_array()) {
+    return;
+  }
   bool cached = std::any_of(system.begin(), system.end(), [](const Json& block) {
     return !Member(block, "cache_control").is_null();
   });
@@ -326,7 +379,9 @@ void TranslateSystemPrompt(const Json& system, Json& instructions, Json& items) 
     return;
   }
   std::vector<std::string> texts;
-  for (const Json& block : system) texts.push_back(StringValueOr(block, "text"));
+  for (const Json& block : system) {
+    texts.push_back(StringValueOr(block, "text"));
+  }
   instructions = Join(texts, "\n");
 }
 
@@ -347,7 +402,9 @@ Json TranslateTools(const Json& tools) {
   Json out = Json::array();
   for (const Json& tool : tools) {
     // Server tools (web search, ...) have a `type` and no schema; Responses cannot run them.
-    if (!Member(tool, "input_schema").is_object()) continue;
+    if (!Member(tool, "input_schema").is_object()) {
+      continue;
+    }
     Json function = Json{{"type", "function"}, {"name", StringValueOr(tool, "name")}};
     CopyIfPresent(tool, "description", function);
     function["parameters"] = Member(tool, "input_schema");
@@ -363,11 +420,18 @@ std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
     parallel = !disable.get<bool>();
   }
   std::string type = StringValueOr(choice, "type");
-  if (type == "auto") return {"auto", parallel};
-  if (type == "any") return {"required", parallel};
-  if (type == "tool")
+  if (type == "auto") {
+    return {"auto", parallel};
+  }
+  if (type == "any") {
+    return {"required", parallel};
+  }
+  if (type == "tool") {
     return {Json{{"type", "function"}, {"name", StringValueOr(choice, "name")}}, parallel};
-  if (type == "none") return {"none", Json()};
+  }
+  if (type == "none") {
+    return {"none", Json()};
+  }
   return {Json(), Json()};
 }
 
@@ -377,7 +441,9 @@ std::pair<Json, Json> TranslateToolChoice(const Json& choice) {
 Json TextParts(const Json& parts) {
   Json out = Json::array();
   for (const Json& part : parts) {
-    if (StringValueOr(part, "type") != "input_text") continue;
+    if (StringValueOr(part, "type") != "input_text") {
+      continue;
+    }
     Json text = Json{{"type", "text"}, {"text", StringValueOr(part, "text")}};
     CopyIfPresent(part, "prompt_cache_breakpoint", text);
     out.push_back(std::move(text));
@@ -386,13 +452,17 @@ Json TextParts(const Json& parts) {
 }
 
 Json ChatContent(const Json& content) {
-  if (content.is_string()) return content;
+  if (content.is_string()) {
+    return content;
+  }
   return TextParts(content);
 }
 
 // An assistant turn replayed from an earlier response: output text joined, or no content.
 Json AssistantContent(const Json& content) {
-  if (content.is_string()) return content;
+  if (content.is_string()) {
+    return content;
+  }
   std::string text = TextOfParts(content, {"output_text", "input_text"});
   return text.empty() ? Json() : Json(text);
 }
@@ -424,7 +494,9 @@ void TranslateInputItem(const Json& item, Json& messages) {
       messages.push_back(Json{{"role", "developer"}, {"content", ChatContent(content)}});
     } else if (role == "assistant") {
       Json message = Json{{"role", "assistant"}};
-      if (Json text = AssistantContent(content); !text.is_null()) message["content"] = text;
+      if (Json text = AssistantContent(content); !text.is_null()) {
+        message["content"] = text;
+      }
       messages.push_back(std::move(message));
     }
   } else if (type == "function_call") {
@@ -444,7 +516,9 @@ void TranslateInputItem(const Json& item, Json& messages) {
         {"role", "tool"}, {"content", text}, {"tool_call_id", StringValueOr(item, "call_id")}});
   } else if (type == "custom_tool_call_output") {
     const Json& output = Member(item, "output");
-    if (!output.is_string()) return;
+    if (!output.is_string()) {
+      return;
+    }
     messages.push_back(
         Json{{"role", "tool"}, {"content", output}, {"tool_call_id", StringValueOr(item, "id")}});
   }
@@ -454,7 +528,9 @@ void TranslateInputItem(const Json& item, Json& messages) {
 Json ChatTools(const Json& tools) {
   Json out = Json::array();
   for (const Json& tool : tools) {
-    if (StringValueOr(tool, "type") != "function") continue;
+    if (StringValueOr(tool, "type") != "function") {
+      continue;
+    }
     Json function = Json{{"name", StringValueOr(tool, "name")}};
     CopyIfPresent(tool, "description", function);
     CopyIfPresent(tool, "parameters", function);
@@ -478,8 +554,12 @@ Json ChatToolChoice(const Json& choice) {
 Json ChatResponseFormat(const Json& text) {
   const Json& format = Member(text, "format");
   std::string type = StringValueOr(format, "type");
-  if (type == "json_object") return Json{{"type", "json_object"}};
-  if (type != "json_schema") return Json();
+  if (type == "json_object") {
+    return Json{{"type", "json_object"}};
+  }
+  if (type != "json_schema") {
+    return Json();
+  }
   Json schema = Json::object();
   CopyIfPresent(format, "description", schema);
   schema["name"] = StringValueOr(format, "name");
@@ -496,7 +576,9 @@ std::optional<std::string> StopReasonForIncomplete(const Json& details) {
   if (reason.empty() || reason == "max_output_tokens" || reason == "max_tokens") {
     return "max_tokens";
   }
-  if (reason == "content_filter") return "refusal";
+  if (reason == "content_filter") {
+    return "refusal";
+  }
   return std::nullopt;
 }
 
@@ -509,8 +591,12 @@ Json MessagesUsage(const Json& usage) {
   Json out = Json::object();
   out["input_tokens"] = std::max<int64_t>(0, input - written - read);
   out["output_tokens"] = IntAt(usage, {"output_tokens"}).value_or(0);
-  if (written > 0) out["cache_creation_input_tokens"] = written;
-  if (read > 0) out["cache_read_input_tokens"] = read;
+  if (written > 0) {
+    out["cache_creation_input_tokens"] = written;
+  }
+  if (read > 0) {
+    out["cache_read_input_tokens"] = read;
+  }
   return out;
 }
 
@@ -529,7 +615,9 @@ ResponseInfo MessagesResponseInfo(const Json& message) {
   info.provider_model = OptionalString(message, "model");
   Json parts = Json::array();
   for (const Json& block : Member(message, "content")) {
-    if (StringValueOr(block, "type") != "tool_use") continue;
+    if (StringValueOr(block, "type") != "tool_use") {
+      continue;
+    }
     parts.push_back(Json{{"type", "tool_call"},
                          {"id", StringValueOr(block, "id")},
                          {"name", StringValueOr(block, "name")},
@@ -649,7 +737,9 @@ Json ResponsesObject(const std::string& id, const std::string& model, int64_t cr
                      const Outcome& outcome, Json output, Json usage) {
   Json response = Json::object();
   response["created_at"] = created_at;
-  if (!outcome.error.is_null()) response["error"] = outcome.error;
+  if (!outcome.error.is_null()) {
+    response["error"] = outcome.error;
+  }
   response["id"] = id;
   if (!outcome.incomplete_details.is_null()) {
     response["incomplete_details"] = outcome.incomplete_details;
@@ -658,7 +748,9 @@ Json ResponsesObject(const std::string& id, const std::string& model, int64_t cr
   response["object"] = "response";
   response["output"] = std::move(output);
   response["status"] = outcome.status;
-  if (!usage.is_null()) response["usage"] = std::move(usage);
+  if (!usage.is_null()) {
+    response["usage"] = std::move(usage);
+  }
   return response;
 }
 
@@ -701,7 +793,9 @@ class ResponsesPassthroughStream : public SseJsonStream {
       FlushLog(std::nullopt);
       return;
     }
-    if (object == nullptr) return;
+    if (object == nullptr) {
+      return;
+    }
     const Json& data = *object;
     std::string type = StringValueOr(data, "type");
     if (type.rfind("response.", 0) != 0) {
@@ -736,9 +830,13 @@ class ResponsesPassthroughStream : public SseJsonStream {
       info_.completion = std::vector<std::string>{completion_};
       completion_flushed_ = true;
     }
-    if (info_.output_messages) return;
+    if (info_.output_messages) {
+      return;
+    }
     Json parts = Json::array();
-    for (auto& [index, part] : tool_calls_) parts.push_back(std::move(part));
+    for (auto& [index, part] : tool_calls_) {
+      parts.push_back(std::move(part));
+    }
     tool_calls_.clear();
     info_.output_messages = OutputMessages(std::move(parts), finish_reason);
   }
@@ -765,13 +863,23 @@ class CompletionsToResponsesStream : public SseJsonStream {
       Flush(out);
       return;
     }
-    if (object == nullptr) return;
+    if (object == nullptr) {
+      return;
+    }
     const Json& chunk = *object;
-    if (!started_) Start(chunk, out);
-    if (const Json& usage = Member(chunk, "usage"); usage.is_object()) pending_usage_ = usage;
+    if (!started_) {
+      Start(chunk, out);
+    }
+    if (const Json& usage = Member(chunk, "usage"); usage.is_object()) {
+      pending_usage_ = usage;
+    }
     const Json& choices = Member(chunk, "choices");
-    if (choices.is_array() && !choices.empty()) TakeChoice(choices[0], out);
-    if (pending_finish_ && !pending_usage_.is_null()) Flush(out);
+    if (choices.is_array() && !choices.empty()) {
+      TakeChoice(choices[0], out);
+    }
+    if (pending_finish_ && !pending_usage_.is_null()) {
+      Flush(out);
+    }
   }
 
   // Streams that end without `[DONE]` are closed the same way.
@@ -801,7 +909,9 @@ class CompletionsToResponsesStream : public SseJsonStream {
     started_ = true;
     model_ = StringValueOr(chunk, "model");
     info_.provider_model = model_;
-    if (auto tier = OptionalString(chunk, "service_tier")) info_.service_tier = tier;
+    if (auto tier = OptionalString(chunk, "service_tier")) {
+      info_.service_tier = tier;
+    }
     Json created = Event("response.created");
     created["response"] = ResponsesObject(response_id_, model_, created_at_,
                                           {"in_progress", Json(), Json()}, Json::array(), Json());
@@ -817,7 +927,9 @@ class CompletionsToResponsesStream : public SseJsonStream {
     if (const Json& content = Member(delta, "content"); content.is_string()) {
       TakeText(content.get<std::string>(), out);
     }
-    for (const Json& tool_call : Member(delta, "tool_calls")) TakeToolCall(tool_call, out);
+    for (const Json& tool_call : Member(delta, "tool_calls")) {
+      TakeToolCall(tool_call, out);
+    }
     if (const Json& reason = Member(choice, "finish_reason"); reason.is_string()) {
       pending_finish_ = reason.get<std::string>();
     }
@@ -846,8 +958,12 @@ class CompletionsToResponsesStream : public SseJsonStream {
     int64_t index = IntAt(tool_call, {"index"}).value_or(0);
     const Json& function = Member(tool_call, "function");
     LoggedToolCall& logged = logged_tool_calls_[index];
-    if (auto id = OptionalString(tool_call, "id")) logged.id = *id;
-    if (auto name = OptionalString(function, "name")) logged.name = *name;
+    if (auto id = OptionalString(tool_call, "id")) {
+      logged.id = *id;
+    }
+    if (auto name = OptionalString(function, "name")) {
+      logged.name = *name;
+    }
     std::string arguments = StringValueOr(function, "arguments");
     logged.arguments += arguments;
 
@@ -857,7 +973,9 @@ class CompletionsToResponsesStream : public SseJsonStream {
       call.item_id = stamper_.Id("call_");
       call.output_index = next_output_index_++;
     }
-    if (auto name = OptionalString(function, "name")) call.name = *name;
+    if (auto name = OptionalString(function, "name")) {
+      call.name = *name;
+    }
     call.arguments += arguments;
     if (is_new) {
       Json added = Event("response.output_item.added");
@@ -875,7 +993,9 @@ class CompletionsToResponsesStream : public SseJsonStream {
   }
 
   void Flush(std::string& out) {
-    if (!started_ || flushed_) return;
+    if (!started_ || flushed_) {
+      return;
+    }
     flushed_ = true;
     Outcome outcome = OutcomeOfFinishReason(pending_finish_.value_or("stop"));
     RecordLog(outcome.status);
@@ -894,7 +1014,9 @@ class CompletionsToResponsesStream : public SseJsonStream {
   // Tool calls close in the order they were opened.
   void CloseToolCalls(std::string& out) {
     std::vector<const ToolCall*> calls;
-    for (const auto& [index, call] : tool_calls_) calls.push_back(&call);
+    for (const auto& [index, call] : tool_calls_) {
+      calls.push_back(&call);
+    }
     std::sort(calls.begin(), calls.end(), [](const ToolCall* a, const ToolCall* b) {
       return a->output_index < b->output_index;
     });
@@ -976,7 +1098,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
       FinishMessage(out);
       return;
     }
-    if (object == nullptr) return;
+    if (object == nullptr) {
+      return;
+    }
     const Json& data = *object;
     std::string type = StringValueOr(data, "type");
     int64_t output_index = IntAt(data, {"output_index"}).value_or(0);
@@ -995,8 +1119,12 @@ class ResponsesToMessagesStream : public SseJsonStream {
     } else if (type == "response.content_part.added") {
       StartMessage(out);
       std::string part_type = StringValueOr(Member(data, "part"), "type");
-      if (part_type == "refusal") pending_stop_ = "refusal";
-      if (part_type == "output_text" || part_type == "refusal") OpenTextBlock(text_key, out);
+      if (part_type == "refusal") {
+        pending_stop_ = "refusal";
+      }
+      if (part_type == "output_text" || part_type == "refusal") {
+        OpenTextBlock(text_key, out);
+      }
     } else if (type == "response.output_text.delta") {
       StartMessage(out);
       int64_t index = OpenTextBlock(text_key, out);
@@ -1009,7 +1137,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
       int64_t index = OpenTextBlock(text_key, out);
       std::string text = StringValueOr(data, "delta");
       completion_ += text;
-      if (!text.empty()) EmitTextDelta(index, text, out);
+      if (!text.empty()) {
+        EmitTextDelta(index, text, out);
+      }
     } else if (type == "response.refusal.done") {
       saw_refusal_ = true;
       pending_stop_ = "refusal";
@@ -1078,7 +1208,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
   }
 
   void StartMessage(std::string& out) {
-    if (started_) return;
+    if (started_) {
+      return;
+    }
     started_ = true;
     Json message = Json{{"id", response_id_ ? *response_id_ : stamper_.Id("msg_")},
                         {"type", "message"},
@@ -1117,7 +1249,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
   }
 
   void CloseTextBlock(const TextKey& key, std::string& out) {
-    if (open_text_blocks_.erase(key) == 0) return;
+    if (open_text_blocks_.erase(key) == 0) {
+      return;
+    }
     EmitBlockStop(text_blocks_.at(key), out);
   }
 
@@ -1126,32 +1260,46 @@ class ResponsesToMessagesStream : public SseJsonStream {
   void CloseTextBlocksWhere(Predicate predicate, std::string& out) {
     std::vector<std::pair<int64_t, TextKey>> open;
     for (const TextKey& key : open_text_blocks_) {
-      if (predicate(key)) open.emplace_back(text_blocks_.at(key), key);
+      if (predicate(key)) {
+        open.emplace_back(text_blocks_.at(key), key);
+      }
     }
     std::sort(open.begin(), open.end());
-    for (const auto& [index, key] : open) CloseTextBlock(key, out);
+    for (const auto& [index, key] : open) {
+      CloseTextBlock(key, out);
+    }
   }
 
   void CloseToolBlock(int64_t output_index, std::string& out) {
     auto found = tool_blocks_.find(output_index);
-    if (found == tool_blocks_.end() || !found->second.open) return;
+    if (found == tool_blocks_.end() || !found->second.open) {
+      return;
+    }
     found->second.open = false;
-    if (found->second.index) EmitBlockStop(*found->second.index, out);
+    if (found->second.index) {
+      EmitBlockStop(*found->second.index, out);
+    }
   }
 
   void CloseAllToolBlocks(std::string& out) {
     std::vector<std::pair<int64_t, int64_t>> open;  // block index, output index
     for (const auto& [output_index, block] : tool_blocks_) {
-      if (block.index) open.emplace_back(*block.index, output_index);
+      if (block.index) {
+        open.emplace_back(*block.index, output_index);
+      }
     }
     std::sort(open.begin(), open.end());
-    for (const auto& [index, output_index] : open) CloseToolBlock(output_index, out);
+    for (const auto& [index, output_index] : open) {
+      CloseToolBlock(output_index, out);
+    }
   }
 
   int64_t OpenTextBlock(const TextKey& key, std::string& out) {
     CloseAllToolBlocks(out);
     auto [entry, is_new] = text_blocks_.try_emplace(key, next_block_index_);
-    if (is_new) ++next_block_index_;
+    if (is_new) {
+      ++next_block_index_;
+    }
     if (open_text_blocks_.insert(key).second) {
       Emit("content_block_start",
            Json{{"type", "content_block_start"},
@@ -1167,9 +1315,15 @@ class ResponsesToMessagesStream : public SseJsonStream {
     CloseTextBlocksWhere([](const TextKey&) { return true; }, out);
     saw_tool_call_ = true;
     ToolBlock& block = tool_blocks_[output_index];
-    if (!block.index) block.index = next_block_index_++;
-    if (!block.id) block.id = std::move(id);
-    if (!block.name || block.name->empty()) block.name = std::move(name);
+    if (!block.index) {
+      block.index = next_block_index_++;
+    }
+    if (!block.id) {
+      block.id = std::move(id);
+    }
+    if (!block.name || block.name->empty()) {
+      block.name = std::move(name);
+    }
     if (!block.open) {
       block.open = true;
       Json tool_use = Json{{"type", "tool_use"},
@@ -1189,7 +1343,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
   void CompleteArguments(int64_t output_index, int64_t index, const std::string& arguments,
                          std::string& out) {
     ToolBlock& block = tool_blocks_[output_index];
-    if (block.arguments.empty()) block.arguments = arguments;
+    if (block.arguments.empty()) {
+      block.arguments = arguments;
+    }
     if (!block.emitted_arguments && !arguments.empty()) {
       block.emitted_arguments = true;
       EmitJsonDelta(index, arguments, out);
@@ -1229,7 +1385,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
   }
 
   void FinishMessage(std::string& out) {
-    if (stopped_) return;
+    if (stopped_) {
+      return;
+    }
     StartMessage(out);
     std::string stop_reason = pending_stop_.value_or(saw_tool_call_ ? "tool_use" : "end_turn");
     CloseTextBlocksWhere([](const TextKey&) { return true; }, out);
@@ -1244,7 +1402,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
 
     info_.completion = std::vector<std::string>{completion_};
     Json parts = Json::array();
-    for (auto& [index, part] : logged_tool_calls_) parts.push_back(std::move(part));
+    for (auto& [index, part] : logged_tool_calls_) {
+      parts.push_back(std::move(part));
+    }
     info_.output_messages = OutputMessages(std::move(parts), stop_reason);
   }
 
@@ -1269,8 +1429,9 @@ class ResponsesToMessagesStream : public SseJsonStream {
 
 Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_body,
                                                           const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json instructions;
   Json input = Json::array();
   TranslateSystemPrompt(Member(client_body, "system"), instructions, input);
@@ -1281,10 +1442,14 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
         role == "assistant" ? TranslateAssistantMessage(content, input, options.stamper)
         : role == "system"  ? TranslateSystemMessage(content, input)
                             : TranslateUserMessage(content, input);
-    if (!translated) return tl::unexpected(translated.error());
+    if (!translated) {
+      return tl::unexpected(translated.error());
+    }
   }
   auto reasoning = TranslateReasoning(client_body);
-  if (!reasoning) return tl::unexpected(reasoning.error());
+  if (!reasoning) {
+    return tl::unexpected(reasoning.error());
+  }
 
   Json body = Json::object();
   body["input"] = std::move(input);
@@ -1299,7 +1464,9 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
   if (instructions.is_string() && !instructions.get<std::string>().empty()) {
     body["instructions"] = instructions;
   }
-  if (!reasoning->is_null()) body["reasoning"] = *reasoning;
+  if (!reasoning->is_null()) {
+    body["reasoning"] = *reasoning;
+  }
   if (const Json& format = Member(Member(client_body, "output_config"), "format");
       format.is_object()) {
     body["text"] = Json{{"format", Json{{"type", "json_schema"},
@@ -1316,7 +1483,9 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
   auto [choice, parallel] = TranslateToolChoice(Member(client_body, "tool_choice"));
   if (!choice.is_null()) {
     body["tool_choice"] = std::move(choice);
-    if (!parallel.is_null()) body["parallel_tool_calls"] = std::move(parallel);
+    if (!parallel.is_null()) {
+      body["parallel_tool_calls"] = std::move(parallel);
+    }
   }
   // stop_sequences and top_k have no Responses equivalent and are dropped.
 
@@ -1328,8 +1497,9 @@ Translated<RequestTranslation> MessagesToResponsesRequest(const Json& client_bod
 
 Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view upstream_body) {
   Json response = ParseOrNull(upstream_body);
-  if (!response.is_object())
+  if (!response.is_object()) {
     return tl::unexpected<std::string>("responses body is not a JSON object");
+  }
   std::string status = StringValueOr(response, "status");
   if (!Member(response, "error").is_null() || status == "failed") {
     return tl::unexpected<std::string>("unsupported conversion: a failed responses body");
@@ -1340,18 +1510,23 @@ Translated<ResponseTranslation> ResponsesToMessagesResponse(std::string_view ups
   bool saw_tool_call = false;
   bool saw_refusal = false;
   auto content = MessageContentOf(response, saw_tool_call, saw_refusal);
-  if (!content) return tl::unexpected(content.error());
+  if (!content) {
+    return tl::unexpected(content.error());
+  }
 
   std::optional<std::string> stop_reason;
   if (status == "incomplete") {
     stop_reason = StopReasonForIncomplete(Member(response, "incomplete_details"));
-    if (!stop_reason)
+    if (!stop_reason) {
       return tl::unexpected<std::string>("unsupported conversion: incomplete responses reason");
+    }
   } else {
     stop_reason = saw_tool_call ? "tool_use" : saw_refusal ? "refusal" : "end_turn";
   }
   Json usage = MessagesUsage(Member(response, "usage"));
-  if (auto tier = OptionalString(response, "service_tier")) usage["service_tier"] = *tier;
+  if (auto tier = OptionalString(response, "service_tier")) {
+    usage["service_tier"] = *tier;
+  }
 
   Json message = Json::object();
   message["id"] = StringValueOr(response, "id");
@@ -1385,8 +1560,9 @@ std::string ResponsesToMessagesError(int status, std::string_view upstream_body)
 
 Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_body,
                                                              const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   Json messages = Json::array();
   if (auto instructions = OptionalString(client_body, "instructions")) {
     messages.push_back(Json{{"role", "developer"}, {"content", *instructions}});
@@ -1396,20 +1572,25 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
     messages.push_back(Json{{"role", "user"},
                             {"content", Json::array({Json{{"type", "text"}, {"text", input}}})}});
   } else {
-    for (const Json& item : input) TranslateInputItem(item, messages);
+    for (const Json& item : input) {
+      TranslateInputItem(item, messages);
+    }
   }
 
   Json body = Json::object();
   body["messages"] = std::move(messages);
-  if (const Json& tools = Member(client_body, "tools"); tools.is_array())
+  if (const Json& tools = Member(client_body, "tools"); tools.is_array()) {
     body["tools"] = ChatTools(tools);
+  }
   if (Json choice = ChatToolChoice(Member(client_body, "tool_choice")); !choice.is_null()) {
     body["tool_choice"] = std::move(choice);
   }
   bool stream =
       Member(client_body, "stream").is_boolean() && Member(client_body, "stream").get<bool>();
   // The usage-only final chunk is what the Responses `response.completed` event reports.
-  if (stream) body["stream_options"] = Json{{"include_usage", true}};
+  if (stream) {
+    body["stream_options"] = Json{{"include_usage", true}};
+  }
   if (auto effort = OptionalString(Member(client_body, "reasoning"), "effort");
       effort && *effort != "none") {
     body["reasoning_effort"] = *effort;
@@ -1419,7 +1600,9 @@ Translated<RequestTranslation> ResponsesToCompletionsRequest(const Json& client_
   }
   body["stream"] = stream;
   body["model"] = options.model.empty() ? Member(client_body, "model") : Json(options.model);
-  if (body["model"].is_null()) body.erase("model");
+  if (body["model"].is_null()) {
+    body.erase("model");
+  }
   CopyIfPresent(client_body, "temperature", body);
   CopyIfPresent(client_body, "top_p", body);
   CopyIfPresent(client_body, "max_output_tokens", body, "max_completion_tokens");
@@ -1435,8 +1618,9 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
                                                                std::string_view request_model,
                                                                const Stamper& stamper) {
   Json completion = ParseOrNull(upstream_body);
-  if (!completion.is_object())
+  if (!completion.is_object()) {
     return tl::unexpected<std::string>("completions body is not a JSON object");
+  }
   const Json& choices = Member(completion, "choices");
   const Json& choice = choices.is_array() && !choices.empty() ? choices[0] : Json();
   const Json& message = Member(choice, "message");
@@ -1447,7 +1631,9 @@ Translated<ResponseTranslation> CompletionsToResponsesResponse(std::string_view 
         MessageItem(stamper.Id("msg_"), Json::array({OutputTextPart(content)}), "completed"));
   }
   for (const Json& tool_call : Member(message, "tool_calls")) {
-    if (StringValueOr(tool_call, "type", "function") != "function") continue;
+    if (StringValueOr(tool_call, "type", "function") != "function") {
+      continue;
+    }
     const Json& function = Member(tool_call, "function");
     output.push_back(FunctionCallItem(StringValueOr(tool_call, "id"),
                                       StringValueOr(function, "name"),
@@ -1476,7 +1662,9 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
   const Json& envelope = body.is_array() && !body.empty() ? body[0] : body;
   const Json& error = Member(envelope, "error");
   auto google_status = OptionalString(error, "status");
-  if (!error.is_object() || !google_status) return std::string(upstream_body);
+  if (!error.is_object() || !google_status) {
+    return std::string(upstream_body);
+  }
   Json translated = Json::object();
   translated["event_id"] = nullptr;
   translated["error"] = Json{{"type", chat::GoogleErrorType(*google_status)},
@@ -1487,19 +1675,23 @@ std::string CompletionsToResponsesError(int status, std::string_view upstream_bo
 
 Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_body,
                                                            const ProviderOptions& options) {
-  if (!client_body.is_object())
+  if (!client_body.is_object()) {
     return tl::unexpected<std::string>("request body is not a JSON object");
+  }
   RequestTranslation out;
   out.body = client_body;
-  if (!options.model.empty()) out.body["model"] = options.model;
+  if (!options.model.empty()) {
+    out.body["model"] = options.model;
+  }
   out.info = ResponsesRequestInfo(client_body, "", options.record_prompt);
   return out;
 }
 
 Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view upstream_body) {
   Json response = ParseOrNull(upstream_body);
-  if (!response.is_object())
+  if (!response.is_object()) {
     return tl::unexpected<std::string>("responses body is not a JSON object");
+  }
   ResponseTranslation out;
   out.info = ResponsesObjectInfo(response);
   out.body = std::move(response);

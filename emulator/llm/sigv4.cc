@@ -55,7 +55,9 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
 
 // Services other than S3 sign the path as sent, encoded once more.
 std::string CanonicalUri(std::string_view path) {
-  if (path.empty()) return "/";
+  if (path.empty()) {
+    return "/";
+  }
   return UriEncode(path, /*keep_slash=*/true);
 }
 
@@ -65,7 +67,9 @@ std::string CanonicalQuery(std::string_view query) {
     size_t amp = query.find('&');
     std::string_view param = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (param.empty()) continue;
+    if (param.empty()) {
+      continue;
+    }
     size_t eq = param.find('=');
     std::string_view key = param.substr(0, eq);
     std::string_view value =
@@ -76,7 +80,9 @@ std::string CanonicalQuery(std::string_view query) {
   std::sort(params.begin(), params.end());
   std::string out;
   for (const auto& [key, value] : params) {
-    if (!out.empty()) out.push_back('&');
+    if (!out.empty()) {
+      out.push_back('&');
+    }
     out.append(key).append("=").append(value);
   }
   return out;
@@ -98,7 +104,9 @@ std::string CanonicalHeaderValue(std::string_view value) {
       pending_space = !out.empty();
       continue;
     }
-    if (pending_space) out.push_back(' ');
+    if (pending_space) {
+      out.push_back(' ');
+    }
     pending_space = false;
     out.push_back(c);
   }
@@ -156,7 +164,9 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
     }
     add(key, value);
   }
-  for (const auto& [name, value] : result.headers) add(name, value);
+  for (const auto& [name, value] : result.headers) {
+    add(name, value);
+  }
   std::sort(signed_headers.begin(), signed_headers.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -164,7 +174,9 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
   std::string signed_names;
   for (const auto& [name, value] : signed_headers) {
     canonical_headers.append(name).append(":").append(value).append("\n");
-    if (!signed_names.empty()) signed_names.push_back(';');
+    if (!signed_names.empty()) {
+      signed_names.push_back(';');
+    }
     signed_names.append(name);
   }
 
@@ -191,9 +203,15 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
 namespace {
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 

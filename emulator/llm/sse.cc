@@ -13,7 +13,9 @@ size_t LineEnd(std::string_view bytes, size_t from) {
   const void* newline = std::memchr(begin, '\n', length);
   size_t until = newline ? static_cast<const char*>(newline) - begin : length;
   const void* carriage_return = std::memchr(begin, '\r', until);
-  if (carriage_return) return from + (static_cast<const char*>(carriage_return) - begin);
+  if (carriage_return) {
+    return from + (static_cast<const char*>(carriage_return) - begin);
+  }
   return newline ? from + until : std::string_view::npos;
 }
 
@@ -60,17 +62,23 @@ void SseParser::TakeLine(std::string_view line, const Sink& sink) {
     Dispatch(sink);
     return;
   }
-  if (line.front() == ':') return;  // comment
+  if (line.front() == ':') {
+    return;  // comment
+  }
   std::string_view field = line;
   std::string_view value;
   if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     field = line.substr(0, colon);
     value = line.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
   }
   has_fields_ = true;
   if (field == "data") {
-    if (has_data_) pending_.data.push_back('\n');
+    if (has_data_) {
+      pending_.data.push_back('\n');
+    }
     pending_.data.append(value);
     has_data_ = true;
   } else if (field == "event") {
@@ -81,7 +89,9 @@ void SseParser::TakeLine(std::string_view line, const Sink& sink) {
 }
 
 void SseParser::Dispatch(const Sink& sink) {
-  if (has_fields_) sink(pending_);
+  if (has_fields_) {
+    sink(pending_);
+  }
   // Cleared, not replaced: the strings keep their capacity for the next event.
   pending_.event.clear();
   pending_.data.clear();

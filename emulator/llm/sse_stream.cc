@@ -5,7 +5,9 @@
 namespace agw::llm {
 
 void SseJsonStream::Feed(std::string_view upstream_bytes, std::string& out) {
-  if (forwards_upstream_) out.append(upstream_bytes);
+  if (forwards_upstream_) {
+    out.append(upstream_bytes);
+  }
   parser_.Feed(upstream_bytes, [&](const SseEvent& event) { Deliver(event, out); });
 }
 
@@ -19,7 +21,9 @@ void SseJsonStream::Deliver(const SseEvent& event, std::string& out) {
     OnEvent(event, nullptr, out);
     return;
   }
-  if (OnEventText(event, out)) return;
+  if (OnEventText(event, out)) {
+    return;
+  }
   // Parsed in place and lent out: the document is never copied.
   Json data = ReadJson(event.data);
   OnEvent(event, data.is_object() ? &data : nullptr, out);

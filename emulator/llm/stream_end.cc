@@ -8,7 +8,9 @@ namespace {
 // The `type` member of an event's JSON data, when it is a string.
 std::string TypeOf(std::string_view data) {
   auto strings = ReadJsonStrings(data, {{"type"}});
-  if (!strings || !(*strings)[0]) return "";
+  if (!strings || !(*strings)[0]) {
+    return "";
+  }
   return *(*strings)[0];
 }
 
@@ -37,7 +39,9 @@ StreamEndWatcher::StreamEndWatcher(WireFormat wire) : wire_(wire) {
 }
 
 void StreamEndWatcher::Feed(std::string_view upstream_bytes) {
-  if (ended_) return;
+  if (ended_) {
+    return;
+  }
   if (wire_ == WireFormat::kBedrockConverse) {
     event_stream_.Feed(upstream_bytes, [this](const EventStreamMessage& message) {
       if (message.Header(":event-type") == std::optional<std::string_view>("messageStop")) {
@@ -50,7 +54,9 @@ void StreamEndWatcher::Feed(std::string_view upstream_bytes) {
 }
 
 void StreamEndWatcher::OnEvent(const SseEvent& event) {
-  if (ended_) return;  // events after the end (a late ping) do not undo it
+  if (ended_) {
+    return;  // events after the end (a late ping) do not undo it
+  }
   switch (wire_) {
     case WireFormat::kAnthropicMessages:
       ended_ = event.event == "message_stop" || TypeOf(event.data) == "message_stop";

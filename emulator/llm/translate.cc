@@ -39,7 +39,9 @@ std::string Unsupported(InputFormat input, WireFormat wire) {
 Translated<ResponseTranslation> Unchanged(std::string_view body) {
   ResponseTranslation translation;
   translation.body = ReadJson(body);
-  if (translation.body.is_discarded()) translation.body = Json(std::string(body));
+  if (translation.body.is_discarded()) {
+    translation.body = Json(std::string(body));
+  }
   return translation;
 }
 
@@ -110,22 +112,42 @@ Translated<RequestTranslation> RequestFor(InputFormat input, WireFormat wire, co
                                           const ProviderOptions& options) {
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
-    if (input == InputFormat::kCompletions) return CompletionsToBedrockRequest(body, options);
-    if (input == InputFormat::kMessages) return MessagesToBedrockRequest(body, options);
-    if (input == InputFormat::kResponses) return ResponsesToBedrockRequest(body, options);
+    if (input == InputFormat::kCompletions) {
+      return CompletionsToBedrockRequest(body, options);
+    }
+    if (input == InputFormat::kMessages) {
+      return MessagesToBedrockRequest(body, options);
+    }
+    if (input == InputFormat::kResponses) {
+      return ResponsesToBedrockRequest(body, options);
+    }
   }
-  if (wire == W::kBedrockCountTokens) return CountTokensToBedrockRequest(body, options);
-  if (wire == W::kBedrockEmbeddings) return EmbeddingsToBedrockRequest(body, options);
-  if (wire == W::kBedrockRerank) return RerankToBedrockRequest(body, options);
+  if (wire == W::kBedrockCountTokens) {
+    return CountTokensToBedrockRequest(body, options);
+  }
+  if (wire == W::kBedrockEmbeddings) {
+    return EmbeddingsToBedrockRequest(body, options);
+  }
+  if (wire == W::kBedrockRerank) {
+    return RerankToBedrockRequest(body, options);
+  }
   switch (input) {
     case InputFormat::kCompletions:
-      if (wire == W::kOpenAICompletions) return CompletionsPassthroughRequest(body, options);
-      if (wire == W::kGeminiNative) return GeminiRequest(body, options);
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsPassthroughRequest(body, options);
+      }
+      if (wire == W::kGeminiNative) {
+        return GeminiRequest(body, options);
+      }
       if (wire == W::kAnthropicMessages) {
         Translated<RequestTranslation> anthropic = AnthropicRequest(body, options);
-        if (!anthropic || !OnVertex(options)) return anthropic;
+        if (!anthropic || !OnVertex(options)) {
+          return anthropic;
+        }
         Translated<RequestTranslation> vertex = VertexMessagesRequest(anthropic->body, options);
-        if (vertex) vertex->info = std::move(anthropic->info);
+        if (vertex) {
+          vertex->info = std::move(anthropic->info);
+        }
         return vertex;
       }
       break;
@@ -134,27 +156,49 @@ Translated<RequestTranslation> RequestFor(InputFormat input, WireFormat wire, co
         return OnVertex(options) ? VertexMessagesRequest(body, options)
                                  : AnthropicMessagesRequest(body, options);
       }
-      if (wire == W::kOpenAICompletions) return CompletionsRequest(body, options);
-      if (wire == W::kOpenAIResponses) return MessagesToResponsesRequest(body, options);
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsRequest(body, options);
+      }
+      if (wire == W::kOpenAIResponses) {
+        return MessagesToResponsesRequest(body, options);
+      }
       break;
     case InputFormat::kResponses:
-      if (wire == W::kOpenAIResponses) return ResponsesPassthroughRequest(body, options);
-      if (wire == W::kOpenAICompletions) return ResponsesToCompletionsRequest(body, options);
+      if (wire == W::kOpenAIResponses) {
+        return ResponsesPassthroughRequest(body, options);
+      }
+      if (wire == W::kOpenAICompletions) {
+        return ResponsesToCompletionsRequest(body, options);
+      }
       break;
     case InputFormat::kGemini:
-      if (wire == W::kGeminiNative) return GeminiNativeRequest(body, options);
+      if (wire == W::kGeminiNative) {
+        return GeminiNativeRequest(body, options);
+      }
       break;
     case InputFormat::kEmbeddings:
-      if (wire == W::kOpenAIEmbeddings) return EmbeddingsRequest(body, options);
-      if (wire == W::kVertexEmbeddings) return VertexEmbeddingsRequest(body, options);
+      if (wire == W::kOpenAIEmbeddings) {
+        return EmbeddingsRequest(body, options);
+      }
+      if (wire == W::kVertexEmbeddings) {
+        return VertexEmbeddingsRequest(body, options);
+      }
       break;
     case InputFormat::kCountTokens:
-      if (wire == W::kAnthropicCountTokens) return AnthropicCountTokensRequest(body, options);
-      if (wire == W::kVertexCountTokens) return VertexCountTokensRequest(body, options);
+      if (wire == W::kAnthropicCountTokens) {
+        return AnthropicCountTokensRequest(body, options);
+      }
+      if (wire == W::kVertexCountTokens) {
+        return VertexCountTokensRequest(body, options);
+      }
       break;
     case InputFormat::kRerank:
-      if (wire == W::kVertexRerank) return VertexRerankRequest(body, options);
-      if (wire == W::kCohereRerank) return RerankToCohereRequest(body, options);
+      if (wire == W::kVertexRerank) {
+        return VertexRerankRequest(body, options);
+      }
+      if (wire == W::kCohereRerank) {
+        return RerankToCohereRequest(body, options);
+      }
       break;
     case InputFormat::kGeminiCountTokens:
       if (wire == W::kGeminiCountTokens) {
@@ -177,15 +221,22 @@ Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
   using W = WireFormat;
   if (wire == W::kBedrockConverse) {
     BedrockToolNames names = BedrockToolNamesFor(client_body, input);
-    if (input == InputFormat::kCompletions)
+    if (input == InputFormat::kCompletions) {
       return BedrockToCompletionsResponse(upstream_body, options.model, options.stamper, names);
-    if (input == InputFormat::kMessages)
+    }
+    if (input == InputFormat::kMessages) {
       return BedrockToMessagesResponse(upstream_body, options.model, options.stamper, names);
-    if (input == InputFormat::kResponses)
+    }
+    if (input == InputFormat::kResponses) {
       return BedrockToResponsesResponse(upstream_body, options.model, options.stamper, names);
+    }
   }
-  if (wire == W::kBedrockEmbeddings) return BedrockEmbeddingsResponse(upstream_body, options.model);
-  if (wire == W::kBedrockRerank) return BedrockRerankResponse(upstream_body);
+  if (wire == W::kBedrockEmbeddings) {
+    return BedrockEmbeddingsResponse(upstream_body, options.model);
+  }
+  if (wire == W::kBedrockRerank) {
+    return BedrockRerankResponse(upstream_body);
+  }
   if (input == InputFormat::kDetect && options.provider == "bedrock") {
     ResponseTranslation observed;
     observed.info = BedrockDetectResponseInfo(upstream_body);
@@ -193,35 +244,61 @@ Translated<ResponseTranslation> ResponseFor(InputFormat input, WireFormat wire,
   }
   switch (input) {
     case InputFormat::kCompletions:
-      if (wire == W::kOpenAICompletions) return CompletionsPassthroughResponse(upstream_body);
-      if (wire == W::kAnthropicMessages) return AnthropicResponse(upstream_body, options.stamper);
-      if (wire == W::kGeminiNative) return GeminiResponse(upstream_body, options.stamper);
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsPassthroughResponse(upstream_body);
+      }
+      if (wire == W::kAnthropicMessages) {
+        return AnthropicResponse(upstream_body, options.stamper);
+      }
+      if (wire == W::kGeminiNative) {
+        return GeminiResponse(upstream_body, options.stamper);
+      }
       break;
     case InputFormat::kMessages:
-      if (wire == W::kAnthropicMessages) return AnthropicPassthroughResponse(upstream_body);
-      if (wire == W::kOpenAICompletions) return CompletionsResponse(upstream_body);
-      if (wire == W::kOpenAIResponses) return ResponsesToMessagesResponse(upstream_body);
+      if (wire == W::kAnthropicMessages) {
+        return AnthropicPassthroughResponse(upstream_body);
+      }
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsResponse(upstream_body);
+      }
+      if (wire == W::kOpenAIResponses) {
+        return ResponsesToMessagesResponse(upstream_body);
+      }
       break;
     case InputFormat::kResponses:
-      if (wire == W::kOpenAIResponses) return ResponsesPassthroughResponse(upstream_body);
-      if (wire == W::kOpenAICompletions)
+      if (wire == W::kOpenAIResponses) {
+        return ResponsesPassthroughResponse(upstream_body);
+      }
+      if (wire == W::kOpenAICompletions) {
         return CompletionsToResponsesResponse(upstream_body, options.model, options.stamper);
+      }
       break;
     case InputFormat::kGemini:
-      if (wire == W::kGeminiNative) return GeminiNativeResponse(upstream_body);
+      if (wire == W::kGeminiNative) {
+        return GeminiNativeResponse(upstream_body);
+      }
       break;
     case InputFormat::kEmbeddings:
-      if (wire == W::kOpenAIEmbeddings) return EmbeddingsResponse(upstream_body);
-      if (wire == W::kVertexEmbeddings)
+      if (wire == W::kOpenAIEmbeddings) {
+        return EmbeddingsResponse(upstream_body);
+      }
+      if (wire == W::kVertexEmbeddings) {
         return VertexEmbeddingsResponse(upstream_body, options.model);
+      }
       break;
     case InputFormat::kRerank:
-      if (wire == W::kVertexRerank) return VertexRerankResponse(upstream_body);
-      if (wire == W::kCohereRerank) return CohereRerankResponse(upstream_body);
+      if (wire == W::kVertexRerank) {
+        return VertexRerankResponse(upstream_body);
+      }
+      if (wire == W::kCohereRerank) {
+        return CohereRerankResponse(upstream_body);
+      }
       break;
     case InputFormat::kCountTokens: {
       Translated<CountTokensResult> counted = AnthropicCountTokensResponse(upstream_body);
-      if (!counted) return tl::unexpected(counted.error());
+      if (!counted) {
+        return tl::unexpected(counted.error());
+      }
       ResponseTranslation translation;
       translation.body = std::move(counted->body);
       return translation;
@@ -253,31 +330,44 @@ std::unique_ptr<StreamTranslator> StreamFor(InputFormat input, WireFormat wire,
                                                     std::move(names));
     }
   }
-  if (input == InputFormat::kDetect && options.provider == "bedrock")
+  if (input == InputFormat::kDetect && options.provider == "bedrock") {
     return MakeBedrockDetectStreamObserver();
+  }
   switch (input) {
     case InputFormat::kCompletions:
-      if (wire == W::kOpenAICompletions) return MakeCompletionsPassthroughStream();
-      if (wire == W::kAnthropicMessages) return MakeAnthropicStreamTranslator(options.stamper);
+      if (wire == W::kOpenAICompletions) {
+        return MakeCompletionsPassthroughStream();
+      }
+      if (wire == W::kAnthropicMessages) {
+        return MakeAnthropicStreamTranslator(options.stamper);
+      }
       if (wire == W::kGeminiNative) {
         return MakeGeminiStreamTranslator(options.model, options.stamper);
       }
       break;
     case InputFormat::kMessages:
-      if (wire == W::kAnthropicMessages) return MakeAnthropicPassthroughStream();
-      if (wire == W::kOpenAICompletions) return MakeCompletionsStreamTranslator();
+      if (wire == W::kAnthropicMessages) {
+        return MakeAnthropicPassthroughStream();
+      }
+      if (wire == W::kOpenAICompletions) {
+        return MakeCompletionsStreamTranslator();
+      }
       if (wire == W::kOpenAIResponses) {
         return MakeResponsesToMessagesStreamTranslator(options.stamper);
       }
       break;
     case InputFormat::kResponses:
-      if (wire == W::kOpenAIResponses) return MakeResponsesPassthroughStreamTranslator();
+      if (wire == W::kOpenAIResponses) {
+        return MakeResponsesPassthroughStreamTranslator();
+      }
       if (wire == W::kOpenAICompletions) {
         return MakeCompletionsToResponsesStreamTranslator(options.stamper);
       }
       break;
     case InputFormat::kGemini:
-      if (wire == W::kGeminiNative) return MakeGeminiNativeStreamTranslator();
+      if (wire == W::kGeminiNative) {
+        return MakeGeminiNativeStreamTranslator();
+      }
       break;
     case InputFormat::kDetect:
       return MakeDetectStreamTranslator();
@@ -295,21 +385,35 @@ std::optional<std::string> ErrorFor(InputFormat input, WireFormat wire, int stat
   }
   switch (input) {
     case InputFormat::kCompletions:
-      if (wire == W::kAnthropicMessages) return AnthropicError(status, upstream_body);
-      if (wire == W::kGeminiNative) return GeminiError(status, upstream_body);
+      if (wire == W::kAnthropicMessages) {
+        return AnthropicError(status, upstream_body);
+      }
+      if (wire == W::kGeminiNative) {
+        return GeminiError(status, upstream_body);
+      }
       break;
     case InputFormat::kMessages:
-      if (wire == W::kAnthropicMessages) return AnthropicPassthroughError(status, upstream_body);
-      if (wire == W::kOpenAICompletions) return CompletionsError(status, upstream_body);
-      if (wire == W::kOpenAIResponses) return ResponsesToMessagesError(status, upstream_body);
+      if (wire == W::kAnthropicMessages) {
+        return AnthropicPassthroughError(status, upstream_body);
+      }
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsError(status, upstream_body);
+      }
+      if (wire == W::kOpenAIResponses) {
+        return ResponsesToMessagesError(status, upstream_body);
+      }
       break;
     case InputFormat::kResponses:
-      if (wire == W::kOpenAICompletions) return CompletionsToResponsesError(status, upstream_body);
+      if (wire == W::kOpenAICompletions) {
+        return CompletionsToResponsesError(status, upstream_body);
+      }
       break;
     case InputFormat::kEmbeddings:
       return EmbeddingsError(status, upstream_body);
     case InputFormat::kRerank:
-      if (wire == W::kVertexRerank) return VertexRerankError(status, upstream_body);
+      if (wire == W::kVertexRerank) {
+        return VertexRerankError(status, upstream_body);
+      }
       break;
     default:
       break;
@@ -335,7 +439,9 @@ class GuardedStream : public StreamTranslator {
  private:
   template <typename Step>
   void Guard(std::string& out, const Step& step) {
-    if (failed_) return;
+    if (failed_) {
+      return;
+    }
     size_t sent = out.size();
     try {
       step();
@@ -353,7 +459,9 @@ class GuardedStream : public StreamTranslator {
 }  // namespace
 
 Translated<RequestText> RequestTextOf(Translated<RequestTranslation> translated) {
-  if (!translated) return tl::unexpected(std::move(translated.error()));
+  if (!translated) {
+    return tl::unexpected(std::move(translated.error()));
+  }
   return RequestText{WriteJson(translated->body), std::move(translated->info)};
 }
 
@@ -423,7 +531,9 @@ std::unique_ptr<StreamTranslator> MakeStreamTranslator(InputFormat input, WireFo
                                                        const Json& client_body) {
   try {
     std::unique_ptr<StreamTranslator> translator = StreamFor(input, wire, options, client_body);
-    if (translator == nullptr) return nullptr;
+    if (translator == nullptr) {
+      return nullptr;
+    }
     return std::make_unique<GuardedStream>(std::move(translator));
   } catch (const std::exception& error) {
     NoteCaughtException(error);

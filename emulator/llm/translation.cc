@@ -33,7 +33,9 @@ std::string Stamper::Id(std::string_view prefix) const {
 
 std::string Stamper::Hex(int digits) const {
   std::string out;
-  if (digits <= 0) return out;
+  if (digits <= 0) {
+    return out;
+  }
   out.reserve(static_cast<size_t>(digits));
   for (int left = digits; left > 0; left -= 16) {
     AppendHex(random ? random() : 0, std::min(left, 16), out);

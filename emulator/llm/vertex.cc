@@ -39,12 +39,18 @@ Translated<Json> RequireObject(const Json& body) {
 // Vertex rejects cache_control's `scope`, which Anthropic's own API accepts.
 void RemoveCacheControlScope(Json& node) {
   if (node.is_array()) {
-    for (Json& child : node) RemoveCacheControlScope(child);
+    for (Json& child : node) {
+      RemoveCacheControlScope(child);
+    }
     return;
   }
-  if (!node.is_object()) return;
+  if (!node.is_object()) {
+    return;
+  }
   for (auto& [key, value] : node.items()) {
-    if (key == "cache_control" && value.is_object()) value.erase("scope");
+    if (key == "cache_control" && value.is_object()) {
+      value.erase("scope");
+    }
     RemoveCacheControlScope(value);
   }
 }
@@ -70,7 +76,9 @@ Translated<Json> ParseObject(std::string_view body) {
 Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
                                                      const ProviderOptions& options) {
   Translated<Json> checked = RequireObject(client_body);
-  if (!checked) return tl::unexpected(checked.error());
+  if (!checked) {
+    return tl::unexpected(checked.error());
+  }
   RequestTranslation out;
   out.info = MessagesRequestInfo(client_body, "", options.record_prompt);
 
@@ -85,11 +93,15 @@ Translated<RequestTranslation> VertexMessagesRequest(const Json& client_body,
 Translated<RequestTranslation> VertexCountTokensRequest(const Json& client_body,
                                                         const ProviderOptions& options) {
   Translated<Json> checked = RequireObject(client_body);
-  if (!checked) return tl::unexpected(checked.error());
+  if (!checked) {
+    return tl::unexpected(checked.error());
+  }
   RequestTranslation out;
   out.info = SummaryWithoutPrompt(InputFormat::kCountTokens, client_body);
   out.body = client_body;
-  if (!options.model.empty()) out.body["model"] = options.model;
+  if (!options.model.empty()) {
+    out.body["model"] = options.model;
+  }
   out.body.erase("output_format");
   out.body["anthropic_version"] = kVertexAnthropicVersion;
   RemoveCacheControlScope(out.body);
@@ -99,9 +111,13 @@ Translated<RequestTranslation> VertexCountTokensRequest(const Json& client_body,
 Translated<RequestTranslation> VertexEmbeddingsRequest(const Json& client_body,
                                                        const ProviderOptions& /*options*/) {
   Translated<Json> checked = RequireObject(client_body);
-  if (!checked) return tl::unexpected(checked.error());
+  if (!checked) {
+    return tl::unexpected(checked.error());
+  }
   Json inputs = Member(client_body, "input");
-  if (inputs.is_string()) inputs = Json::array({inputs});
+  if (inputs.is_string()) {
+    inputs = Json::array({inputs});
+  }
   if (!inputs.is_array() || inputs.empty() ||
       !std::all_of(inputs.begin(), inputs.end(), [](const Json& i) { return i.is_string(); })) {
     return tl::unexpected(
@@ -112,7 +128,9 @@ Translated<RequestTranslation> VertexEmbeddingsRequest(const Json& client_body,
   Json instances = Json::array();
   for (const Json& input : inputs) {
     Json instance = {{"content", input}, {"task_type", task.empty() ? "RETRIEVAL_QUERY" : task}};
-    if (!title.empty()) instance["title"] = title;
+    if (!title.empty()) {
+      instance["title"] = title;
+    }
     instances.push_back(std::move(instance));
   }
 
@@ -125,11 +143,15 @@ Translated<RequestTranslation> VertexEmbeddingsRequest(const Json& client_body,
   if (client_body.contains("auto_truncate")) {
     parameters["autoTruncate"] = client_body["auto_truncate"];
   }
-  if (!parameters.empty()) out.body["parameters"] = std::move(parameters);
+  if (!parameters.empty()) {
+    out.body["parameters"] = std::move(parameters);
+  }
 
   out.info = SummaryWithoutPrompt(InputFormat::kEmbeddings, client_body);
   for (const char* key : {"encoding_format", "dimensions"}) {
-    if (client_body.contains(key)) out.info.params[key] = client_body[key];
+    if (client_body.contains(key)) {
+      out.info.params[key] = client_body[key];
+    }
   }
   return out;
 }
@@ -137,13 +159,17 @@ Translated<RequestTranslation> VertexEmbeddingsRequest(const Json& client_body,
 Translated<ResponseTranslation> VertexEmbeddingsResponse(std::string_view upstream_body,
                                                          std::string_view model) {
   Translated<Json> parsed = ParseObject(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) {
+    return tl::unexpected(parsed.error());
+  }
   Json data = Json::array();
   int64_t tokens = 0;
   for (const Json& prediction : ArrayMember(*parsed, "predictions")) {
     const Json& embeddings = Member(prediction, "embeddings");
     const Json& token_count = Member(Member(embeddings, "statistics"), "token_count");
-    if (token_count.is_number_integer()) tokens += token_count.get<int64_t>();
+    if (token_count.is_number_integer()) {
+      tokens += token_count.get<int64_t>();
+    }
     data.push_back({{"index", data.size()},
                     {"object", "embedding"},
                     {"embedding", ArrayMember(embeddings, "values")}});
@@ -162,7 +188,9 @@ Translated<ResponseTranslation> VertexEmbeddingsResponse(std::string_view upstre
 Translated<RequestTranslation> VertexRerankRequest(const Json& client_body,
                                                    const ProviderOptions& options) {
   Translated<Json> checked = RequireObject(client_body);
-  if (!checked) return tl::unexpected(checked.error());
+  if (!checked) {
+    return tl::unexpected(checked.error());
+  }
   Json records = Json::array();
   for (const Json& document : ArrayMember(client_body, "documents")) {
     std::string content(document.is_string() ? document.get<std::string>()
@@ -173,7 +201,9 @@ Translated<RequestTranslation> VertexRerankRequest(const Json& client_body,
   out.body = {{"model", options.model.empty() ? StringOr(client_body, "model") : options.model},
               {"query", StringOr(client_body, "query")},
               {"records", std::move(records)}};
-  if (client_body.contains("top_n")) out.body["topN"] = client_body["top_n"];
+  if (client_body.contains("top_n")) {
+    out.body["topN"] = client_body["top_n"];
+  }
   // Clients that do not ask for the documents back get scores and ids only.
   out.body["ignoreRecordDetailsInResponse"] = !BoolOr(client_body, "return_documents", false);
   out.info = SummaryWithoutPrompt(InputFormat::kRerank, client_body);
@@ -182,7 +212,9 @@ Translated<RequestTranslation> VertexRerankRequest(const Json& client_body,
 
 Translated<ResponseTranslation> VertexRerankResponse(std::string_view upstream_body) {
   Translated<Json> parsed = ParseObject(upstream_body);
-  if (!parsed) return tl::unexpected(parsed.error());
+  if (!parsed) {
+    return tl::unexpected(parsed.error());
+  }
   Json results = Json::array();
   for (const Json& record : ArrayMember(*parsed, "records")) {
     std::string_view id = StringOr(record, "id");
@@ -195,7 +227,9 @@ Translated<ResponseTranslation> VertexRerankResponse(std::string_view upstream_b
     Json result = {
         {"index", index},
         {"relevance_score", Member(record, "score").is_number() ? record["score"] : Json(1.0)}};
-    if (record.contains("content")) result["document"] = {{"text", record["content"]}};
+    if (record.contains("content")) {
+      result["document"] = {{"text", record["content"]}};
+    }
     results.push_back(std::move(result));
   }
   ResponseTranslation out;

@@ -10,18 +10,27 @@ using Json = nlohmann::ordered_json;
 // Entries of a listener in lookup order: exact hosts, wildcard hosts, then any host.
 std::vector<const RouteEntry*> Ordered(const ListenerRoutes& listener) {
   std::vector<const RouteEntry*> entries;
-  for (const auto& [host, list] : listener.exact)
-    for (const auto& e : list) entries.push_back(&e);
+  for (const auto& [host, list] : listener.exact) {
+    for (const auto& e : list) {
+      entries.push_back(&e);
+    }
+  }
   // The data plane walks a host's parent domains from the longest, so a longer wildcard
   // suffix is tried first.
   std::vector<const std::pair<const std::string, std::vector<RouteEntry>>*> wildcards;
-  for (const auto& bucket : listener.wildcard) wildcards.push_back(&bucket);
+  for (const auto& bucket : listener.wildcard) {
+    wildcards.push_back(&bucket);
+  }
   std::stable_sort(wildcards.begin(), wildcards.end(),
                    [](const auto* a, const auto* b) { return a->first.size() > b->first.size(); });
   for (const auto* bucket : wildcards) {
-    for (const auto& e : bucket->second) entries.push_back(&e);
+    for (const auto& e : bucket->second) {
+      entries.push_back(&e);
+    }
   }
-  for (const auto& e : listener.any_host) entries.push_back(&e);
+  for (const auto& e : listener.any_host) {
+    entries.push_back(&e);
+  }
   return entries;
 }
 
@@ -33,7 +42,9 @@ std::string RouteName(const RouteEntry& entry) {
 
 std::string DescribeMatch(const model::HTTPRouteMatch& match) {
   std::string text = match.path ? match.path->type + " " + match.path->value : "PathPrefix /";
-  if (match.method) text += " method=" + *match.method;
+  if (match.method) {
+    text += " method=" + *match.method;
+  }
   for (const model::ValueMatch& header : match.headers) {
     text += " header:" + header.name + (header.type == "Exact" ? "=" : "~") + header.value;
   }
@@ -48,7 +59,9 @@ std::string DescribeBackends(const resolve::ResolvedRule& rule) {
     return "(no backends: 500)";
   }
   int total = 0;
-  for (const auto& backend : rule.backends) total += std::max(0, backend.weight);
+  for (const auto& backend : rule.backends) {
+    total += std::max(0, backend.weight);
+  }
   std::string text;
   for (const resolve::ResolvedBackend& backend : rule.backends) {
     std::string what;

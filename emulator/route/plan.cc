@@ -17,7 +17,9 @@ DirectResponse TextResponse(int status, std::string body) {
 }
 
 std::string TrimTrailingSlashes(std::string path) {
-  while (!path.empty() && path.back() == '/') path.pop_back();
+  while (!path.empty() && path.back() == '/') {
+    path.pop_back();
+  }
   return path;
 }
 
@@ -47,7 +49,9 @@ std::string RewritePath(const model::HTTPPathModifier& modifier, const RouteEntr
 // Origin matching for CORS: "*" matches any origin; a "*." in the host part covers labels.
 bool OriginAllowed(const std::vector<std::string>& allowed, const std::string& origin) {
   for (const std::string& pattern : allowed) {
-    if (pattern == "*" || pattern == origin) return true;
+    if (pattern == "*" || pattern == origin) {
+      return true;
+    }
     std::size_t star = pattern.find("://*.");
     if (star != std::string::npos) {
       std::string scheme = pattern.substr(0, star + 3);
@@ -63,13 +67,17 @@ bool OriginAllowed(const std::vector<std::string>& allowed, const std::string& o
 
 std::string Join(const std::vector<std::string>& values) {
   std::string out;
-  for (const std::string& value : values) out += (out.empty() ? "" : ",") + value;
+  for (const std::string& value : values) {
+    out += (out.empty() ? "" : ",") + value;
+  }
   return out;
 }
 
 void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& plan) {
   std::optional<std::string> origin = GetHeader(request.headers, "origin");
-  if (!origin) return;
+  if (!origin) {
+    return;
+  }
   bool allowed = OriginAllowed(cors.allow_origins, *origin);
   bool credentials = cors.allow_credentials.value_or(false);
   bool preflight = request.method == "OPTIONS" &&
@@ -83,7 +91,9 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
                              cors.allow_origins.end();
       response.headers.emplace_back("access-control-allow-origin",
                                     wildcard_origin && !credentials ? "*" : *origin);
-      if (credentials) response.headers.emplace_back("access-control-allow-credentials", "true");
+      if (credentials) {
+        response.headers.emplace_back("access-control-allow-credentials", "true");
+      }
       if (!cors.allow_methods.empty()) {
         std::string methods = Join(cors.allow_methods);
         if (methods == "*" && credentials) {
@@ -96,8 +106,9 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
         if (headers == "*" && credentials) {
           headers = GetHeader(request.headers, "access-control-request-headers").value_or("");
         }
-        if (!headers.empty())
+        if (!headers.empty()) {
           response.headers.emplace_back("access-control-allow-headers", headers);
+        }
       }
       if (!cors.expose_headers.empty()) {
         response.headers.emplace_back("access-control-expose-headers", Join(cors.expose_headers));
@@ -108,13 +119,16 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
     plan.direct = std::move(response);
     return;
   }
-  if (!allowed) return;
+  if (!allowed) {
+    return;
+  }
   bool wildcard_origin = std::find(cors.allow_origins.begin(), cors.allow_origins.end(), "*") !=
                          cors.allow_origins.end();
   plan.cors_response_headers.emplace_back("access-control-allow-origin",
                                           wildcard_origin && !credentials ? "*" : *origin);
-  if (credentials)
+  if (credentials) {
     plan.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
+  }
   if (!cors.expose_headers.empty()) {
     plan.cors_response_headers.emplace_back("access-control-expose-headers",
                                             Join(cors.expose_headers));
@@ -147,7 +161,9 @@ DirectResponse Redirect(const model::HTTPRequestRedirectFilter& redirect, const 
 void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::string& route_namespace,
                 Plan& plan) {
   for (const model::RouteFilter& filter : filters) {
-    if (filter.type != "RequestMirror" || !filter.request_mirror) continue;
+    if (filter.type != "RequestMirror" || !filter.request_mirror) {
+      continue;
+    }
     const model::HTTPRequestMirrorFilter& mirror = *filter.request_mirror;
     MirrorTarget target;
     target.namespace_ = mirror.backend_ref.namespace_.value_or(route_namespace);
@@ -159,7 +175,9 @@ void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::strin
       target.fraction =
           static_cast<double>(mirror.fraction->numerator) / mirror.fraction->denominator;
     }
-    if (target.fraction > 0) plan.mirrors.push_back(std::move(target));
+    if (target.fraction > 0) {
+      plan.mirrors.push_back(std::move(target));
+    }
   }
 }
 
@@ -172,9 +190,15 @@ void HeaderEdits::Append(const model::HTTPHeaderFilter& filter) {
 }
 
 void HeaderEdits::Apply(HeaderList& headers) const {
-  for (const model::HTTPHeader& header : set) SetHeader(headers, Lower(header.name), header.value);
-  for (const model::HTTPHeader& header : add) AddHeader(headers, Lower(header.name), header.value);
-  for (const std::string& name : remove) RemoveHeader(headers, name);
+  for (const model::HTTPHeader& header : set) {
+    SetHeader(headers, Lower(header.name), header.value);
+  }
+  for (const model::HTTPHeader& header : add) {
+    AddHeader(headers, Lower(header.name), header.value);
+  }
+  for (const std::string& name : remove) {
+    RemoveHeader(headers, name);
+  }
 }
 
 std::string ReplacePrefix(const std::string& path, const std::string& prefix,
@@ -190,22 +214,29 @@ std::string ReplacePrefix(const std::string& path, const std::string& prefix,
 
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
   static const re2::RE2 kComponent(R"(([0-9]+)(h|ms|m|s))");
-  if (text == "0") return std::chrono::milliseconds(0);
+  if (text == "0") {
+    return std::chrono::milliseconds(0);
+  }
   re2::StringPiece input(text);
   std::int64_t total = 0;
   std::string number, unit;
-  if (text.empty()) return std::nullopt;
+  if (text.empty()) {
+    return std::nullopt;
+  }
   while (!input.empty()) {
-    if (!re2::RE2::Consume(&input, kComponent, &number, &unit)) return std::nullopt;
+    if (!re2::RE2::Consume(&input, kComponent, &number, &unit)) {
+      return std::nullopt;
+    }
     std::int64_t n = std::stoll(number);
-    if (unit == "h")
+    if (unit == "h") {
       total += n * 3600000;
-    else if (unit == "m")
+    } else if (unit == "m") {
       total += n * 60000;
-    else if (unit == "s")
+    } else if (unit == "s") {
       total += n * 1000;
-    else
+    } else {
       total += n;
+    }
   }
   return std::chrono::milliseconds(total);
 }
@@ -239,26 +270,36 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
       plan.direct = Redirect(*filter.request_redirect, entry, request, listener_port);
       return plan;
     } else if (filter.type == "URLRewrite" && filter.url_rewrite) {
-      if (filter.url_rewrite->hostname) upstream.authority = *filter.url_rewrite->hostname;
-      if (filter.url_rewrite->path) path = RewritePath(*filter.url_rewrite->path, entry, path);
+      if (filter.url_rewrite->hostname) {
+        upstream.authority = *filter.url_rewrite->hostname;
+      }
+      if (filter.url_rewrite->path) {
+        path = RewritePath(*filter.url_rewrite->path, entry, path);
+      }
     } else if (filter.type == "CORS" && filter.cors) {
       ApplyCors(*filter.cors, request, plan);
-      if (plan.direct) return plan;
+      if (plan.direct) {
+        return plan;
+      }
     }
   }
   request_edits.Apply(upstream.headers);
   AddMirrors(rule.filters, route.metadata.namespace_, plan);
 
   if (rule.timeouts) {
-    if (rule.timeouts->request) plan.request_timeout = ParseDuration(*rule.timeouts->request);
-    if (rule.timeouts->backend_request)
+    if (rule.timeouts->request) {
+      plan.request_timeout = ParseDuration(*rule.timeouts->request);
+    }
+    if (rule.timeouts->backend_request) {
       plan.backend_timeout = ParseDuration(*rule.timeouts->backend_request);
+    }
   }
 
   // Weighted choice; weight 0 never chosen (controller.md 9.3).
   std::int64_t total = 0;
-  for (const resolve::ResolvedBackend& backend : entry.rule->backends)
+  for (const resolve::ResolvedBackend& backend : entry.rule->backends) {
     total += std::max(0, backend.weight);
+  }
   if (total == 0) {
     plan.direct = TextResponse(500, "no valid backends\n");
     return plan;

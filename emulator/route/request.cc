@@ -105,7 +105,9 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
     std::size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
+    if (pair.empty()) {
+      continue;
+    }
     std::size_t equals = pair.find('=');
     std::string name = PercentDecode(pair.substr(0, equals));
     std::string value =
@@ -128,16 +130,30 @@ int TransferEncodingStatus(std::string_view values) {
     std::string_view item = values.substr(0, comma);
     values = comma == std::string_view::npos ? std::string_view() : values.substr(comma + 1);
     item = item.substr(0, item.find(';'));  // transfer parameters do not change the coding
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item.empty()) continue;  // empty list elements are allowed and ignored (RFC 9110 §5.6.1)
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+      item.remove_suffix(1);
+    }
+    if (item.empty()) {
+      continue;  // empty list elements are allowed and ignored (RFC 9110 §5.6.1)
+    }
     std::string coding(item);
-    for (char& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : coding) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
     codings.push_back(std::move(coding));
   }
-  if (codings.empty()) return 0;
-  if (codings.back() != "chunked") return 400;
-  if (std::count(codings.begin(), codings.end(), "chunked") > 1) return 400;
+  if (codings.empty()) {
+    return 0;
+  }
+  if (codings.back() != "chunked") {
+    return 400;
+  }
+  if (std::count(codings.begin(), codings.end(), "chunked") > 1) {
+    return 400;
+  }
   return codings.size() == 1 ? 0 : 501;
 }
 

@@ -32,11 +32,21 @@ bool ValueMatches(const CompiledMatch::ValueMatch& match, const std::string& val
 bool Precedes(const RouteEntry& a, const RouteEntry& b) {
   const CompiledMatch& x = a.compiled;
   const CompiledMatch& y = b.compiled;
-  if (x.path_kind != y.path_kind) return x.path_kind < y.path_kind;
-  if (x.path.size() != y.path.size()) return x.path.size() > y.path.size();
-  if (x.method.has_value() != y.method.has_value()) return x.method.has_value();
-  if (x.headers.size() != y.headers.size()) return x.headers.size() > y.headers.size();
-  if (x.query.size() != y.query.size()) return x.query.size() > y.query.size();
+  if (x.path_kind != y.path_kind) {
+    return x.path_kind < y.path_kind;
+  }
+  if (x.path.size() != y.path.size()) {
+    return x.path.size() > y.path.size();
+  }
+  if (x.method.has_value() != y.method.has_value()) {
+    return x.method.has_value();
+  }
+  if (x.headers.size() != y.headers.size()) {
+    return x.headers.size() > y.headers.size();
+  }
+  if (x.query.size() != y.query.size()) {
+    return x.query.size() > y.query.size();
+  }
   return a.rule->key < b.rule->key;
 }
 
@@ -55,7 +65,9 @@ bool CompiledMatch::Matches(const Request& request) const {
   const std::string& request_path = request.path.empty() ? std::string("/") : request.path;
   switch (path_kind) {
     case PathKind::kExact:
-      if (request_path != path) return false;
+      if (request_path != path) {
+        return false;
+      }
       break;
     case PathKind::kPrefix: {
       // Both sides compared without trailing '/': "/foo" matches "/foo", "/foo/" and "/foo/bar",
@@ -69,7 +81,9 @@ bool CompiledMatch::Matches(const Request& request) const {
       break;
     }
     case PathKind::kRegex:
-      if (!path_regex || !re2::RE2::FullMatch(request_path, *path_regex)) return false;
+      if (!path_regex || !re2::RE2::FullMatch(request_path, *path_regex)) {
+        return false;
+      }
       break;
   }
   if (method && request.method != *method) {
@@ -77,14 +91,18 @@ bool CompiledMatch::Matches(const Request& request) const {
   }
   for (const ValueMatch& header : headers) {
     std::optional<std::string> value = GetHeader(request.headers, header.name);
-    if (!value || !ValueMatches(header, *value)) return false;
+    if (!value || !ValueMatches(header, *value)) {
+      return false;
+    }
   }
   if (!query.empty()) {
     auto params = ParseQuery(request.query);
     for (const ValueMatch& param : query) {
       auto it = std::find_if(params.begin(), params.end(),
                              [&](const auto& p) { return p.first == param.name; });
-      if (it == params.end() || !ValueMatches(param, it->second)) return false;
+      if (it == params.end() || !ValueMatches(param, it->second)) {
+        return false;
+      }
     }
   }
   return true;
@@ -133,12 +151,16 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
           compiled.method = match.method;
           for (const model::ValueMatch& header : match.headers) {
             CompiledMatch::ValueMatch value{header.name, header.value, nullptr};
-            if (header.type == "RegularExpression") value.regex = CompileRegex(header.value, error);
+            if (header.type == "RegularExpression") {
+              value.regex = CompileRegex(header.value, error);
+            }
             compiled.headers.push_back(std::move(value));
           }
           for (const model::ValueMatch& param : match.query_params) {
             CompiledMatch::ValueMatch value{param.name, param.value, nullptr};
-            if (param.type == "RegularExpression") value.regex = CompileRegex(param.value, error);
+            if (param.type == "RegularExpression") {
+              value.regex = CompileRegex(param.value, error);
+            }
             compiled.query.push_back(std::move(value));
           }
           if (!error.empty()) {
@@ -165,10 +187,12 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
         }
       }
     }
-    for (auto& [host, entries] : routes.exact)
+    for (auto& [host, entries] : routes.exact) {
       std::stable_sort(entries.begin(), entries.end(), Precedes);
-    for (auto& [host, entries] : routes.wildcard)
+    }
+    for (auto& [host, entries] : routes.wildcard) {
       std::stable_sort(entries.begin(), entries.end(), Precedes);
+    }
     std::stable_sort(routes.any_host.begin(), routes.any_host.end(), Precedes);
     table->listeners_[Bind{listener.gateway, listener.listener->port}].push_back(std::move(routes));
   }
@@ -181,7 +205,9 @@ std::string Bind::ToString() const {
 
 std::vector<Bind> RouteTable::Binds() const {
   std::vector<Bind> binds;
-  for (const auto& [bind, listeners] : listeners_) binds.push_back(bind);
+  for (const auto& [bind, listeners] : listeners_) {
+    binds.push_back(bind);
+  }
   std::sort(binds.begin(), binds.end(), [](const Bind& a, const Bind& b) {
     return std::tie(a.gateway->id.namespace_, a.gateway->id.name, a.port) <
            std::tie(b.gateway->id.namespace_, b.gateway->id.name, b.port);
@@ -207,7 +233,9 @@ Decision RouteTable::Match(const Bind& bind, const Request& request) const {
   for (const ListenerRoutes& listener : listeners) {
     const std::string& name = listener.hostname;
     if (name.empty()) {
-      if (empty == nullptr) empty = &listener;
+      if (empty == nullptr) {
+        empty = &listener;
+      }
     } else if (name == host) {
       chosen = &listener;
       break;
@@ -219,7 +247,9 @@ Decision RouteTable::Match(const Bind& bind, const Request& request) const {
       chosen = &listener;
     }
   }
-  if (chosen == nullptr) chosen = empty;
+  if (chosen == nullptr) {
+    chosen = empty;
+  }
   if (chosen == nullptr) {
     decision.outcome = Decision::Outcome::kNoListener;
     return decision;

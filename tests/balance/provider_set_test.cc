@@ -30,15 +30,21 @@ TEST_CASE(
   Fixture f;
   ProviderSet set({2});
   std::map<std::size_t, int> served;
-  for (int i = 0; i < 400; ++i) ++served[f.Serve(set).index];
+  for (int i = 0; i < 400; ++i) {
+    ++served[f.Serve(set).index];
+  }
   CHECK(served[0] > 100);
   CHECK(served[1] > 100);
 
   // Provider 1 fails often (no health policy: it stays in rotation, but scores lower).
   ProviderSet degraded({2});
-  for (int i = 0; i < 5; ++i) degraded.Finish({0, 1}, false, 0, f.now, std::nullopt);
+  for (int i = 0; i < 5; ++i) {
+    degraded.Finish({0, 1}, false, 0, f.now, std::nullopt);
+  }
   served.clear();
-  for (int i = 0; i < 400; ++i) ++served[f.Serve(degraded).index];
+  for (int i = 0; i < 400; ++i) {
+    ++served[f.Serve(degraded).index];
+  }
   CHECK(served[0] > 250);
   CHECK(served[1] > 0);  // chosen when both draws land on it
 }
@@ -77,7 +83,9 @@ TEST_CASE("consecutiveFailures counts the current failure; evictions back off mu
   EvictionPolicy policy;
   policy.duration = 10s;
   policy.consecutive_failures = 3;
-  for (int i = 0; i < 2; ++i) set.Finish(f.Select(set), false, 0, f.now, policy);
+  for (int i = 0; i < 2; ++i) {
+    set.Finish(f.Select(set), false, 0, f.now, policy);
+  }
   CHECK_FALSE(set.Evicted({0, 0}, f.now));
   set.Finish(f.Select(set), false, 0, f.now, policy);
   CHECK(set.Evicted({0, 0}, f.now));

@@ -20,33 +20,57 @@ using Json = nlohmann::json;
 
 // A value in the suite's JSON form: {"int": "1"}, {"list": [...]}, {"map": [[k, v], ...]}.
 std::optional<Value> FromCase(const Json& json) {
-  if (!json.is_object() || json.size() != 1) return std::nullopt;
+  if (!json.is_object() || json.size() != 1) {
+    return std::nullopt;
+  }
   const std::string& kind = json.begin().key();
   const Json& value = json.begin().value();
-  if (kind == "null") return Value();
-  if (kind == "bool") return Value::Bool(value.get<bool>());
-  if (kind == "int") return Value::Int(std::stoll(value.get<std::string>()));
-  if (kind == "uint") return Value::Uint(std::stoull(value.get<std::string>()));
+  if (kind == "null") {
+    return Value();
+  }
+  if (kind == "bool") {
+    return Value::Bool(value.get<bool>());
+  }
+  if (kind == "int") {
+    return Value::Int(std::stoll(value.get<std::string>()));
+  }
+  if (kind == "uint") {
+    return Value::Uint(std::stoull(value.get<std::string>()));
+  }
   if (kind == "double") {
-    if (value.is_string()) return Value::Double(std::stod(value.get<std::string>()));
+    if (value.is_string()) {
+      return Value::Double(std::stod(value.get<std::string>()));
+    }
     return Value::Double(value.get<double>());
   }
-  if (kind == "string") return Value::String(value.get<std::string>());
-  if (kind == "bytes") return Value::Bytes(manifest::DecodeBase64(value.get<std::string>()).bytes);
-  if (kind == "type") return Value::Type(value.get<std::string>());
+  if (kind == "string") {
+    return Value::String(value.get<std::string>());
+  }
+  if (kind == "bytes") {
+    return Value::Bytes(manifest::DecodeBase64(value.get<std::string>()).bytes);
+  }
+  if (kind == "type") {
+    return Value::Type(value.get<std::string>());
+  }
   if (kind == "duration" && value.is_string()) {
     // "123.321456789s", the protobuf JSON form, which duration() reads.
     auto ast = Parse("duration(" + Json(value.get<std::string>()).dump() + ")");
-    if (!ast) return std::nullopt;
+    if (!ast) {
+      return std::nullopt;
+    }
     Value duration = Evaluate(*ast->root, Activation());
-    if (duration.is_error()) return std::nullopt;
+    if (duration.is_error()) {
+      return std::nullopt;
+    }
     return duration;
   }
   if (kind == "list") {
     ValueList items;
     for (const Json& item : value) {
       std::optional<Value> v = FromCase(item);
-      if (!v) return std::nullopt;
+      if (!v) {
+        return std::nullopt;
+      }
       items.push_back(std::move(*v));
     }
     return Value::List(std::move(items));
@@ -56,7 +80,9 @@ std::optional<Value> FromCase(const Json& json) {
     for (const Json& pair : value) {
       std::optional<Value> k = FromCase(pair[0]);
       std::optional<Value> v = FromCase(pair[1]);
-      if (!k || !v) return std::nullopt;
+      if (!k || !v) {
+        return std::nullopt;
+      }
       entries.emplace_back(std::move(*k), std::move(*v));
     }
     return Value::Map(std::move(entries));
@@ -65,7 +91,9 @@ std::optional<Value> FromCase(const Json& json) {
 }
 
 bool Same(const Value& actual, const Value& expected) {
-  if (actual.kind() != expected.kind()) return false;
+  if (actual.kind() != expected.kind()) {
+    return false;
+  }
   if (actual.kind() == Value::Kind::kDouble && std::isnan(expected.double_value())) {
     return std::isnan(actual.double_value());
   }
@@ -117,7 +145,9 @@ TEST_CASE("CEL conformance cases through the parser and the evaluator") {
         vars.Bind(name, std::move(*bound));
       }
     }
-    if (!bindings_ok) continue;
+    if (!bindings_ok) {
+      continue;
+    }
     Value result = Evaluate(*ast->root, vars);
     bool ok = false;
     if (expect_error) {

@@ -20,14 +20,18 @@ using test::Text;
 
 Value Strings(std::initializer_list<const char*> items) {
   ValueList list;
-  for (const char* item : items) list.push_back(Value::String(item));
+  for (const char* item : items) {
+    list.push_back(Value::String(item));
+  }
   return Value::List(std::move(list));
 }
 
 // {"weight": w} or {"priority": p} objects, as a schema walk builds them from a manifest.
 Value Objects(const char* field, std::initializer_list<Value> values) {
   ValueList list;
-  for (const Value& v : values) list.push_back(Value::Map({{Value::String(field), v}}));
+  for (const Value& v : values) {
+    list.push_back(Value::Map({{Value::String(field), v}}));
+  }
   return Value::List(std::move(list));
 }
 

@@ -415,7 +415,9 @@ TEST_CASE("The lexer names what it could not match") {
   tokens = Lex("a.b(1u, 2.0, 'x', b'y') != -3");
   REQUIRE(tokens);
   std::vector<TokenKind> kinds;
-  for (const Token& token : *tokens) kinds.push_back(token.kind);
+  for (const Token& token : *tokens) {
+    kinds.push_back(token.kind);
+  }
   CHECK(kinds == std::vector<TokenKind>{
                      TokenKind::kIdent, TokenKind::kDot, TokenKind::kIdent, TokenKind::kLParen,
                      TokenKind::kUint, TokenKind::kComma, TokenKind::kFloat, TokenKind::kComma,

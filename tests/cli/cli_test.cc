@@ -258,7 +258,9 @@ TEST_CASE("version names the version and the CRD sets built in") {
   auto json = nlohmann::json::parse(Plugin({"version", "-o", "json"}).out);
   bool found = false;
   for (const auto& set : json["crdSets"]) {
-    if (set["name"] != "gateway-api-v1.6.1") continue;
+    if (set["name"] != "gateway-api-v1.6.1") {
+      continue;
+    }
     found = true;
     CHECK(set["default"] == true);
     CHECK(set["kinds"]["HTTPRoute"]["group"] == "gateway.networking.k8s.io");
@@ -509,13 +511,19 @@ class RunningPlugin {
     if (pid_ == 0) {
       dup2(out[1], 1);
       dup2(err[1], 2);
-      for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
+      for (int fd : {out[0], out[1], err[0], err[1]}) {
+        close(fd);
+      }
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      if (chdir(cwd.c_str()) != 0) _exit(126);
+      if (chdir(cwd.c_str()) != 0) {
+        _exit(126);
+      }
       std::vector<char*> argv = {const_cast<char*>(kPluginBinary)};
-      for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+      for (const std::string& arg : args) {
+        argv.push_back(const_cast<char*>(arg.c_str()));
+      }
       argv.push_back(nullptr);
       execv(kPluginBinary, argv.data());
       _exit(127);
@@ -540,13 +548,23 @@ class RunningPlugin {
     while (out.find(text) == std::string::npos) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || (!out_open_ && !err_open_)) return false;
+      if (left.count() <= 0 || (!out_open_ && !err_open_)) {
+        return false;
+      }
       std::vector<pollfd> fds;
-      if (out_open_) fds.push_back({out_, POLLIN, 0});
-      if (err_open_) fds.push_back({err_, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) continue;
+      if (out_open_) {
+        fds.push_back({out_, POLLIN, 0});
+      }
+      if (err_open_) {
+        fds.push_back({err_, POLLIN, 0});
+      }
+      if (poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) {
+        continue;
+      }
       for (const pollfd& p : fds) {
-        if (p.revents == 0) continue;
+        if (p.revents == 0) {
+          continue;
+        }
         char buffer[4096];
         ssize_t n = read(p.fd, buffer, sizeof(buffer));
         if (n <= 0) {

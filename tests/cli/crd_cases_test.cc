@@ -34,7 +34,9 @@ struct Case {
 
 std::string TopLevel(const std::string& document, const std::string& key) {
   std::size_t at = document.find("\n" + key + ":");
-  if (at == std::string::npos) return {};
+  if (at == std::string::npos) {
+    return {};
+  }
   at += key.size() + 2;
   std::size_t end = document.find('\n', at);
   std::string value = document.substr(at, end - at);
@@ -44,9 +46,13 @@ std::string TopLevel(const std::string& document, const std::string& key) {
 
 std::string MetadataField(const std::string& document, const std::string& key) {
   std::size_t metadata = document.find("\nmetadata:\n");
-  if (metadata == std::string::npos) return {};
+  if (metadata == std::string::npos) {
+    return {};
+  }
   std::size_t at = document.find("\n  " + key + ":", metadata);
-  if (at == std::string::npos) return {};
+  if (at == std::string::npos) {
+    return {};
+  }
   at += key.size() + 4;
   std::size_t end = document.find('\n', at);
   std::string value = document.substr(at, end - at);
@@ -102,7 +108,9 @@ TEST_CASE("agentgateway's CRD cases through validate: built in and with --crds")
   nlohmann::json report = nlohmann::json::parse(result.out);
   std::map<std::string, std::vector<std::string>> messages;  // file -> the server's messages
   for (const auto& finding : report["findings"]) {
-    if (!IsServerFinding(finding["code"])) continue;
+    if (!IsServerFinding(finding["code"])) {
+      continue;
+    }
     std::string message = finding["message"];
     if (finding["code"] != "strict-decoding") {
       message = cases[finding["file"]].prefix + message;
@@ -113,12 +121,16 @@ TEST_CASE("agentgateway's CRD cases through validate: built in and with --crds")
   for (const auto& [file, c] : cases) {
     const std::vector<std::string>& found = messages[file];
     std::string all;
-    for (const std::string& message : found) all += message + "\n";
+    for (const std::string& message : found) {
+      all += message + "\n";
+    }
     INFO(c.source << ": expected " << c.expected << "\n" << all);
     if (!c.invalid) {
       ++valid;
       CHECK(found.empty());
-      if (found.empty()) ++valid_passed;
+      if (found.empty()) {
+        ++valid_passed;
+      }
       continue;
     }
     // The harness writes unknown fields as `unknown fields [a.b]`, the server
@@ -133,8 +145,12 @@ TEST_CASE("agentgateway's CRD cases through validate: built in and with --crds")
                           std::string::npos;
     }
     ++invalid;
-    if (matched) ++rejected;
-    if (found.empty()) ++unrejected;
+    if (matched) {
+      ++rejected;
+    }
+    if (found.empty()) {
+      ++unrejected;
+    }
     CHECK(matched);
   }
   WARN("agentgateway CRD cases through validate ("

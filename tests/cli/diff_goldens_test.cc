@@ -26,7 +26,9 @@ std::string ReadAll(const fs::path& path) {
 
 // Applies the edits of `node` (a case's `edits` or `old_edits`) to the files under `side`.
 void ApplyEdits(const YAML::Node& edits, const fs::path& side) {
-  if (!edits) return;
+  if (!edits) {
+    return;
+  }
   for (const YAML::Node& edit : edits) {
     fs::path file = side / edit["file"].as<std::string>();
     INFO("edit of " << file);
@@ -60,8 +62,9 @@ void CopyExample(const std::string& example, const fs::path& to) {
   fs::create_directories(to);
   for (const fs::directory_entry& entry :
        fs::directory_iterator(fs::path(kSourceDir) / "testdata/examples" / example)) {
-    if (entry.path().extension() == ".yaml")
+    if (entry.path().extension() == ".yaml") {
       fs::copy_file(entry.path(), to / entry.path().filename());
+    }
   }
 }
 
@@ -69,7 +72,9 @@ std::vector<std::string> CaseNames() {
   std::vector<std::string> names;
   for (const fs::directory_entry& entry :
        fs::directory_iterator(fs::path(kSourceDir) / "testdata/cli/diff")) {
-    if (fs::exists(entry.path() / "case.yaml")) names.push_back(entry.path().filename().string());
+    if (fs::exists(entry.path() / "case.yaml")) {
+      names.push_back(entry.path().filename().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -92,7 +97,9 @@ TEST_CASE("diff goldens built from the tutorial examples match") {
 
       std::vector<std::string> argv = {kPluginBinary, "diff", "old", "new", "--color", "never"};
       if (spec["flags"]) {
-        for (const YAML::Node& flag : spec["flags"]) argv.push_back(flag.as<std::string>());
+        for (const YAML::Node& flag : spec["flags"]) {
+          argv.push_back(flag.as<std::string>());
+        }
       }
       CommandResult text = RunCommand(argv, "", dir.path());
       INFO(text.err);

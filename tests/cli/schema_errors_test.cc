@@ -28,25 +28,35 @@ std::vector<std::string> ExtraArgs(const fs::path& input) {
   std::string first;
   std::getline(in, first);
   std::vector<std::string> args;
-  if (!first.starts_with("# args: ")) return args;
+  if (!first.starts_with("# args: ")) {
+    return args;
+  }
   std::istringstream words(first.substr(8));
-  for (std::string word; words >> word;) args.push_back(word);
+  for (std::string word; words >> word;) {
+    args.push_back(word);
+  }
   return args;
 }
 
 TEST_CASE("Each API server check and each mistake of issue 12 renders as pinned") {
   fs::path inputs = fs::path(kSourceDir) / "testdata/cli/schema/inputs";
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(inputs)) files.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(inputs)) {
+    files.push_back(entry.path());
+  }
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 19);
   for (const fs::path& input : files) {
     std::string relative = "testdata/cli/schema/inputs/" + input.filename().string();
     std::vector<std::string> args = {kPluginBinary, "validate", "-f", relative};
-    for (std::string& arg : ExtraArgs(input)) args.push_back(std::move(arg));
+    for (std::string& arg : ExtraArgs(input)) {
+      args.push_back(std::move(arg));
+    }
     CommandResult result = RunCommand(args, "", kSourceDir);
     std::string command = "$ kubectl agentgateway validate -f " + relative;
-    for (std::size_t i = 4; i < args.size(); ++i) command += " " + args[i];
+    for (std::size_t i = 4; i < args.size(); ++i) {
+      command += " " + args[i];
+    }
     std::string transcript = command + "\n" + result.out + result.err + "exit code " +
                              std::to_string(result.exit_code) + "\n";
     SECTION(input.stem().string()) {

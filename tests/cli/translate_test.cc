@@ -62,7 +62,9 @@ Json ParseOutput(const CommandResult& result) {
 // The value of header `name` in a JSON [[name, value], ...] list ("" when absent).
 std::string HeaderValue(const Json& headers, const std::string& name) {
   for (const Json& header : headers) {
-    if (header[0] == name) return header[1].get<std::string>();
+    if (header[0] == name) {
+      return header[1].get<std::string>();
+    }
   }
   return "";
 }
@@ -220,7 +222,9 @@ TEST_CASE("translate redacts a Gemini key and keeps it out of every output") {
   CHECK(!json["upstream_request"]["body"].contains("model"));
   bool redacted = false;
   for (const Json& header : json["upstream_request"]["headers"]) {
-    if (header[1] == "<redacted: from Secret default/gemini-secret>") redacted = true;
+    if (header[1] == "<redacted: from Secret default/gemini-secret>") {
+      redacted = true;
+    }
   }
   CHECK(redacted);
   CheckGolden("gemini-anthropic-gemini.json", result.out);
@@ -397,7 +401,9 @@ TEST_CASE("translate prints the gateway's own 400 for a request without a model"
 // `args` with the request body on stdin, against testdata/translate/manifests/ai-backends.yaml.
 CommandResult TranslateStdin(std::vector<std::string> more, const std::string& body) {
   std::vector<std::string> args = {kPluginBinary, "translate"};
-  for (const std::string& arg : AiBackends({"--request", "-"})) args.push_back(arg);
+  for (const std::string& arg : AiBackends({"--request", "-"})) {
+    args.push_back(arg);
+  }
   args.insert(args.end(), more.begin(), more.end());
   return RunCommand(args, body, kSourceDir, {"OPENAI_API_KEY="});
 }

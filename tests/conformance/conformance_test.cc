@@ -91,7 +91,9 @@ Headers StringMap(const YAML::Node& node) {
 std::vector<std::string> StringList(const YAML::Node& node) {
   std::vector<std::string> out;
   if (node && node.IsSequence()) {
-    for (const auto& item : node) out.push_back(item.as<std::string>());
+    for (const auto& item : node) {
+      out.push_back(item.as<std::string>());
+    }
   }
   return out;
 }
@@ -133,14 +135,18 @@ std::string NamespaceOf(const YAML::Node& doc) {
 std::map<std::string, std::string> Labels(const YAML::Node& node) {
   std::map<std::string, std::string> out;
   if (node && node.IsMap()) {
-    for (const auto& item : node) out[item.first.as<std::string>()] = item.second.as<std::string>();
+    for (const auto& item : node) {
+      out[item.first.as<std::string>()] = item.second.as<std::string>();
+    }
   }
   return out;
 }
 
 void ReadCluster(const std::string& text, Cluster& cluster) {
   for (const YAML::Node& doc : YAML::LoadAll(text)) {
-    if (!doc.IsMap()) continue;
+    if (!doc.IsMap()) {
+      continue;
+    }
     const std::string kind = Scalar(doc["kind"]);
     if (kind == "Deployment") {
       const YAML::Node pod = doc["spec"]["template"];
@@ -148,14 +154,22 @@ void ReadCluster(const std::string& text, Cluster& cluster) {
       bool grpc = false;
       int http_port = 3000;
       for (const auto& container : pod["spec"]["containers"]) {
-        if (Scalar(container["image"]).find("echo-basic") == std::string::npos) continue;
+        if (Scalar(container["image"]).find("echo-basic") == std::string::npos) {
+          continue;
+        }
         echo = true;
         for (const auto& env : container["env"]) {
-          if (Scalar(env["name"]) == "GRPC_ECHO_SERVER") grpc = true;
-          if (Scalar(env["name"]) == "HTTP_PORT") http_port = std::stoi(Scalar(env["value"]));
+          if (Scalar(env["name"]) == "GRPC_ECHO_SERVER") {
+            grpc = true;
+          }
+          if (Scalar(env["name"]) == "HTTP_PORT") {
+            http_port = std::stoi(Scalar(env["value"]));
+          }
         }
       }
-      if (!echo || grpc) continue;
+      if (!echo || grpc) {
+        continue;
+      }
       EchoDeployment deployment;
       deployment.namespace_ = NamespaceOf(doc);
       deployment.name = Scalar(doc["metadata"]["name"]);
@@ -233,8 +247,12 @@ struct Case {
 
   std::string Describe() const {
     std::string out = method + " " + path;
-    if (!host.empty()) out += " Host: " + host;
-    if (!kind.empty()) out = kind + " " + out;
+    if (!host.empty()) {
+      out += " Host: " + host;
+    }
+    if (!kind.empty()) {
+      out = kind + " " + out;
+    }
     return out;
   }
 };
@@ -246,7 +264,9 @@ Case ParseCase(const YAML::Node& node, const std::string& default_gateway) {
   c.gateway = Scalar(node["gateway"], default_gateway);
   c.port = node["port"] ? node["port"].as<int>() : 0;
   c.skip = Scalar(node["skip"]);
-  if (c.kind == "delete") return c;
+  if (c.kind == "delete") {
+    return c;
+  }
   const YAML::Node request = node["request"];
   c.method = Scalar(request["method"], "GET");
   c.path = Scalar(request["path"]);
@@ -260,7 +280,9 @@ Case ParseCase(const YAML::Node& node, const std::string& default_gateway) {
   }
   if (expect["status"]) {
     c.statuses.clear();
-    for (const auto& status : expect["status"]) c.statuses.push_back(status.as<int>());
+    for (const auto& status : expect["status"]) {
+      c.statuses.push_back(status.as<int>());
+    }
   }
   c.backend = Scalar(expect["backend"]);
   c.namespace_ = Scalar(expect["namespace"]);
@@ -346,7 +368,9 @@ struct RoundTrip {
   // The values of request header `name` at the backend (name compared case-insensitively).
   std::optional<std::vector<std::string>> Header(const std::string& name) const {
     for (const auto& [key, values] : headers) {
-      if (EqualsIgnoreCase(key, name)) return values;
+      if (EqualsIgnoreCase(key, name)) {
+        return values;
+      }
     }
     return std::nullopt;
   }
@@ -354,13 +378,17 @@ struct RoundTrip {
 
 std::string Join(const std::vector<std::string>& values, const std::string& separator = ",") {
   std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i == 0 ? "" : separator) + values[i];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out += (i == 0 ? "" : separator) + values[i];
+  }
   return out;
 }
 
 std::optional<std::string> ResponseHeader(const ClientResponse& response, const std::string& name) {
   std::vector<std::string> values = response.HeaderValues(name);
-  if (values.empty()) return std::nullopt;
+  if (values.empty()) {
+    return std::nullopt;
+  }
   return Join(values);
 }
 
@@ -371,12 +399,18 @@ std::string Compare(const Case& c, const RoundTrip& trip) {
   auto expects = [&](int code) {
     return std::find(c.statuses.begin(), c.statuses.end(), code) != c.statuses.end();
   };
-  if ((status == 408 || status == 504) && (expects(408) || expects(504))) return "";
+  if ((status == 408 || status == 504) && (expects(408) || expects(504))) {
+    return "";
+  }
   if (!expects(status)) {
     std::string body = trip.response.body.substr(0, 200);
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) {
+      body.pop_back();
+    }
     std::string wanted;
-    for (int code : c.statuses) wanted += (wanted.empty() ? "" : "|") + std::to_string(code);
+    for (int code : c.statuses) {
+      wanted += (wanted.empty() ? "" : "|") + std::to_string(code);
+    }
     return "expected status " + wanted + ", got " + std::to_string(status) +
            (body.empty() ? "" : " (" + body + ")");
   }
@@ -401,7 +435,9 @@ std::string Compare(const Case& c, const RoundTrip& trip) {
     }
     for (const auto& [name, value] : expected.headers) {
       auto actual = trip.Header(name);
-      if (!actual) return "expected request header " + name + " at the backend, it is missing";
+      if (!actual) {
+        return "expected request header " + name + " at the backend, it is missing";
+      }
       if (Join(*actual) != value) {
         return "expected request header " + name + ": " + value + ", backend saw " + Join(*actual);
       }
@@ -413,7 +449,9 @@ std::string Compare(const Case& c, const RoundTrip& trip) {
     }
     for (const auto& [name, value] : c.response_headers) {
       auto actual = ResponseHeader(trip.response, name);
-      if (!actual) return "expected response header " + name + ", it is missing";
+      if (!actual) {
+        return "expected response header " + name + ", it is missing";
+      }
       if (*actual != value) {
         return "expected response header " + name + ": " + value + ", got " + *actual;
       }
@@ -459,12 +497,16 @@ class Harness {
   // Reads the test's manifests (after base/manifests.yaml), starts the echo pods and the server.
   static tl::expected<std::unique_ptr<Harness>, std::string> Start(const YAML::Node& file) {
     auto harness = std::unique_ptr<Harness>(new Harness());
-    if (auto started = harness->Open(file); !started) return tl::unexpected(started.error());
+    if (auto started = harness->Open(file); !started) {
+      return tl::unexpected(started.error());
+    }
     return harness;
   }
 
   ~Harness() {
-    if (server_) server_->Shutdown(0ms);
+    if (server_) {
+      server_->Shutdown(0ms);
+    }
   }
 
   // The local port serving `port` of Gateway `gateway` ("ns/name"); 0 for the first listener's.
@@ -494,7 +536,9 @@ class Harness {
       const EchoDeployment& deployment = *key;
       auto label = deployment.labels.find("app");
       if (deployment.namespace_ == ns && label != deployment.labels.end() && label->second == app) {
-        for (const auto& pod : pods) out.push_back(pod.get());
+        for (const auto& pod : pods) {
+          out.push_back(pod.get());
+        }
       }
     }
     return out;
@@ -519,9 +563,13 @@ class Harness {
       }
       text = kept;
     }
-    if (!found) return tl::unexpected(kind + " " + ns + "/" + name + " is not in the manifests");
+    if (!found) {
+      return tl::unexpected(kind + " " + ns + "/" + name + " is not in the manifests");
+    }
     auto snapshot = Build();
-    if (!snapshot) return tl::unexpected(snapshot.error());
+    if (!snapshot) {
+      return tl::unexpected(snapshot.error());
+    }
     server_->Reload(*snapshot);
     return {};
   }
@@ -529,7 +577,9 @@ class Harness {
   // Sends the case's request once (keep-alive off, 10 s timeout) and captures the echo.
   tl::expected<RoundTrip, std::string> Send(const Case& c) const {
     auto address = Address(c.gateway, c.port);
-    if (!address) return tl::unexpected(address.error());
+    if (!address) {
+      return tl::unexpected(address.error());
+    }
     auto [gateway_port, local_port] = *address;
     ClientRequest request;
     request.method = c.method;
@@ -547,7 +597,9 @@ class Harness {
     request.headers.emplace_back("X-Echo-Set-Header", Join(set));
     request.close = true;
     auto response = Fetch(static_cast<std::uint16_t>(local_port), request, 10s);
-    if (!response) return tl::unexpected("request failed: " + response.error());
+    if (!response) {
+      return tl::unexpected("request failed: " + response.error());
+    }
     RoundTrip trip;
     trip.response = std::move(*response);
     trip.method = c.method;
@@ -562,7 +614,9 @@ class Harness {
         trip.pod = body.value("pod", "");
         if (body.contains("headers") && body["headers"].is_object()) {
           for (const auto& [name, values] : body["headers"].items()) {
-            for (const auto& value : values) trip.headers[name].push_back(value.get<std::string>());
+            for (const auto& value : values) {
+              trip.headers[name].push_back(value.get<std::string>());
+            }
           }
         }
       }
@@ -573,9 +627,13 @@ class Harness {
   // Send + Compare: "" on success.
   std::string Check(const Case& c, RoundTrip* trip_out = nullptr) const {
     auto trip = Send(c);
-    if (!trip) return trip.error();
+    if (!trip) {
+      return trip.error();
+    }
     std::string error = Compare(c, *trip);
-    if (trip_out != nullptr) *trip_out = std::move(*trip);
+    if (trip_out != nullptr) {
+      *trip_out = std::move(*trip);
+    }
     return error;
   }
 
@@ -608,10 +666,14 @@ class Harness {
 
   tl::expected<void, std::string> Open(const YAML::Node& file) {
     std::vector<std::string> names = {"base/manifests.yaml"};
-    for (const auto& manifest : file["manifests"]) names.push_back(manifest.as<std::string>());
+    for (const auto& manifest : file["manifests"]) {
+      names.push_back(manifest.as<std::string>());
+    }
     for (const std::string& name : names) {
       std::ifstream in(TestdataDir() / name, std::ios::binary);
-      if (!in) return tl::unexpected("cannot read " + (TestdataDir() / name).string());
+      if (!in) {
+        return tl::unexpected("cannot read " + (TestdataDir() / name).string());
+      }
       std::ostringstream text;
       text << in.rdbuf();
       files_.emplace_back((TestdataDir() / name).string(), text.str());
@@ -645,12 +707,18 @@ class Harness {
           selected = it != manual_endpoints.end() &&
                      it->second == deployment.namespace_ + "/" + deployment.name;
         }
-        if (!selected) continue;
+        if (!selected) {
+          continue;
+        }
         for (const ServiceDef::Port& port : service.ports) {
           // Only the echo's plain HTTP port is served in process (not h2c 3001 or TLS 8443).
-          if (port.target_port != std::to_string(deployment.http_port)) continue;
+          if (port.target_port != std::to_string(deployment.http_port)) {
+            continue;
+          }
           auto pods = StartPods(deployment);
-          if (!pods) return tl::unexpected(pods.error());
+          if (!pods) {
+            return tl::unexpected(pods.error());
+          }
           for (const EchoServer* pod : *pods) {
             std::string spec = service.namespace_ + "/" + service.name + ":" +
                                std::to_string(port.port) + "=" + pod->address();
@@ -663,15 +731,21 @@ class Harness {
     }
 
     auto snapshot = Build();
-    if (!snapshot) return tl::unexpected(snapshot.error());
+    if (!snapshot) {
+      return tl::unexpected(snapshot.error());
+    }
     for (const auto& [gateway, ports] : cluster_.gateway_ports) {
-      for (int port : ports) options.port_map[port] = 0;  // every Gateway:port on a free port
+      for (int port : ports) {
+        options.port_map[port] = 0;  // every Gateway:port on a free port
+      }
     }
     options.admin_port = -1;
     options.access_log = nullptr;
     options.threads = 2;
     auto server = emulator::io::Server::Start(*snapshot, std::move(options));
-    if (!server) return tl::unexpected("server: " + server.error().message);
+    if (!server) {
+      return tl::unexpected("server: " + server.error().message);
+    }
     server_ = std::move(*server);
     return {};
   }
@@ -686,12 +760,16 @@ class Harness {
         options.namespace_name = deployment.namespace_;
         options.replica = replica;
         auto pod = EchoServer::Start(options);
-        if (!pod) return tl::unexpected("echo " + deployment.name + ": " + pod.error());
+        if (!pod) {
+          return tl::unexpected("echo " + deployment.name + ": " + pod.error());
+        }
         pods.push_back(std::move(*pod));
       }
     }
     std::vector<const EchoServer*> out;
-    for (const auto& pod : pods) out.push_back(pod.get());
+    for (const auto& pod : pods) {
+      out.push_back(pod.get());
+    }
     return out;
   }
 
@@ -714,7 +792,9 @@ class Harness {
           errors += manifest::RenderText(diagnostic);
         }
       }
-      for (const auto& error : pipeline->manifest.unreadable) errors += error.message + "\n";
+      for (const auto& error : pipeline->manifest.unreadable) {
+        errors += error.message + "\n";
+      }
       return tl::unexpected("the manifests do not load:\n" + errors);
     }
     return emulator::io::MakeSnapshot(std::move(pipeline));
@@ -738,12 +818,16 @@ std::string RunConcurrently(int count, int concurrency, const std::function<std:
         std::string error = task();
         if (!error.empty()) {
           std::lock_guard<std::mutex> lock(mutex);
-          if (first_error.empty()) first_error = error;
+          if (first_error.empty()) {
+            first_error = error;
+          }
         }
       }
     });
   }
-  for (std::thread& thread : threads) thread.join();
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
   return first_error;
 }
 
@@ -751,7 +835,9 @@ std::string RunConcurrently(int count, int concurrency, const std::function<std:
 // segments).
 std::string BackendOfPod(const std::string& pod) {
   std::size_t last = pod.rfind('-');
-  if (last == std::string::npos || last == 0) return "";
+  if (last == std::string::npos || last == 0) {
+    return "";
+  }
   std::size_t second = pod.rfind('-', last - 1);
   return second == std::string::npos ? "" : pod.substr(0, second);
 }
@@ -774,7 +860,9 @@ std::string CheckWeights(const Harness& harness, const Case& c, std::string* not
     std::map<std::string, int> seen;
     error = RunConcurrently(requests, concurrency, [&]() -> std::string {
       RoundTrip trip;
-      if (std::string e = harness.Check(single, &trip); !e.empty()) return e;
+      if (std::string e = harness.Check(single, &trip); !e.empty()) {
+        return e;
+      }
       std::string backend = BackendOfPod(trip.pod);
       if (weights.count(backend) == 0) {
         return "request was handled by an unexpected pod " + trip.pod;
@@ -786,7 +874,9 @@ std::string CheckWeights(const Harness& harness, const Case& c, std::string* not
     if (error.empty()) {
       int non_zero = 0;
       for (const auto& [backend, weight] : weights) {
-        if (weight > 0) ++non_zero;
+        if (weight > 0) {
+          ++non_zero;
+        }
         double share = static_cast<double>(seen[backend]) / requests;
         if (std::abs(share - weight) > tolerance) {
           std::ostringstream out;
@@ -796,14 +886,18 @@ std::string CheckWeights(const Harness& harness, const Case& c, std::string* not
         }
       }
       int seen_backends = 0;
-      for (const auto& [backend, n] : seen) seen_backends += n > 0 ? 1 : 0;
+      for (const auto& [backend, n] : seen) {
+        seen_backends += n > 0 ? 1 : 0;
+      }
       if (error.empty() && seen_backends != non_zero) {
         error = "saw " + std::to_string(seen_backends) + " backends, expected " +
                 std::to_string(non_zero);
       }
     }
     if (error.empty()) {
-      if (attempt > 0) *note = "passed on attempt " + std::to_string(attempt + 1);
+      if (attempt > 0) {
+        *note = "passed on attempt " + std::to_string(attempt + 1);
+      }
       return "";
     }
   }
@@ -820,7 +914,9 @@ std::string CheckBackendHeaderMatchesPod(const Harness& harness, const Case& c) 
   single.namespace_.clear();
   for (int i = 0; i < requests; ++i) {
     auto trip = harness.Send(single);
-    if (!trip) return trip.error();
+    if (!trip) {
+      return trip.error();
+    }
     if (trip->response.status != 200 || !trip->echoed) {
       return "request " + std::to_string(i) + ": status " + std::to_string(trip->response.status);
     }
@@ -839,7 +935,9 @@ std::string CheckBackendHeaderMatchesPod(const Harness& harness, const Case& c) 
 
 std::size_t CountRequests(const std::vector<const EchoServer*>& pods, const std::string& uri) {
   std::size_t total = 0;
-  for (const EchoServer* pod : pods) total += pod->CountRequestsTo(uri);
+  for (const EchoServer* pod : pods) {
+    total += pod->CountRequestsTo(uri);
+  }
   return total;
 }
 
@@ -851,7 +949,9 @@ std::size_t SettledCount(const std::vector<const EchoServer*>& pods, const std::
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
     std::size_t now = CountRequests(pods, uri);
-    if (now == count) break;
+    if (now == count) {
+      break;
+    }
     count = now;
   }
   return count;
@@ -865,11 +965,15 @@ std::string CheckMirror(const Harness& harness, const Case& c, std::string* note
     auto pods = harness.PodsLabelled(Scalar(mirror["namespace"]), Scalar(mirror["name"]));
     before.emplace_back(Scalar(mirror["name"]), CountRequests(pods, uri));
   }
-  if (std::string error = harness.CheckConsistently(c, note); !error.empty()) return error;
+  if (std::string error = harness.CheckConsistently(c, note); !error.empty()) {
+    return error;
+  }
   std::size_t i = 0;
   for (const auto& mirror : c.node["mirroredTo"]) {
     auto pods = harness.PodsLabelled(Scalar(mirror["namespace"]), Scalar(mirror["name"]));
-    if (pods.empty()) return "no pods labelled app=" + Scalar(mirror["name"]);
+    if (pods.empty()) {
+      return "no pods labelled app=" + Scalar(mirror["name"]);
+    }
     auto deadline = std::chrono::steady_clock::now() + kMirrorWait;
     while (CountRequests(pods, uri) <= before[i].second &&
            std::chrono::steady_clock::now() < deadline) {
@@ -891,7 +995,9 @@ std::string CheckMirror(const Harness& harness, const Case& c, std::string* note
 // httproute-request-percentage-mirror.go, toleranceStdDevs). When every batch misses the v1.4.0
 // band this check falls back to that one and says so in `note`.
 std::string CheckPercentageMirror(const Harness& harness, const Case& c, std::string* note) {
-  if (std::string error = harness.Check(c); !error.empty()) return error;
+  if (std::string error = harness.Check(c); !error.empty()) {
+    return error;
+  }
   const int requests = c.node["requests"].as<int>(500);
   const int concurrency = c.node["concurrency"].as<int>(10);
   const double tolerance = c.node["tolerance"].as<double>(0.05);
@@ -899,7 +1005,9 @@ std::string CheckPercentageMirror(const Harness& harness, const Case& c, std::st
   const YAML::Node mirror = c.node["mirroredTo"][0];
   const double percent = mirror["percent"].as<double>();
   auto pods = harness.PodsLabelled(Scalar(mirror["namespace"]), Scalar(mirror["name"]));
-  if (pods.empty()) return "no pods labelled app=" + Scalar(mirror["name"]);
+  if (pods.empty()) {
+    return "no pods labelled app=" + Scalar(mirror["name"]);
+  }
   const double p = percent / 100.0;
   const double expected = requests * p;
   const double sigma_margin = 3.0 * std::sqrt(requests * p * (1 - p));
@@ -951,12 +1059,16 @@ TestResult RunTestFile(const fs::path& path) {
   result.name = file["test"].as<std::string>();
   const std::string gateway = Scalar(file["gateway"]);
   std::vector<Case> cases;
-  for (const auto& node : file["cases"]) cases.push_back(ParseCase(node, gateway));
+  for (const auto& node : file["cases"]) {
+    cases.push_back(ParseCase(node, gateway));
+  }
 
   auto harness = Harness::Start(file);
   if (!harness) {
     for (const Case& c : cases) {
-      if (c.kind == "delete") continue;
+      if (c.kind == "delete") {
+        continue;
+      }
       if (!c.skip.empty()) {
         ++result.skipped;
       } else {
@@ -1012,7 +1124,9 @@ std::set<std::string> OnlyTests() {
     std::stringstream list(value);
     std::string name;
     while (std::getline(list, name, ',')) {
-      if (!name.empty()) only.insert(name);
+      if (!name.empty()) {
+        only.insert(name);
+      }
     }
   }
   return only;
@@ -1116,21 +1230,29 @@ TEST_CASE("The ported Gateway API v1.4.0 conformance tests pass against the emul
                                  : fs::path(kSourceDir) / "tests/conformance/cases";
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(cases_dir)) {
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+    if (entry.path().extension() == ".yaml") {
+      files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   const std::set<std::string> only = OnlyTests();
 
   std::vector<TestResult> results;
   for (const fs::path& file : files) {
-    if (!only.empty() && only.count(file.stem().string()) == 0) continue;
+    if (!only.empty() && only.count(file.stem().string()) == 0) {
+      continue;
+    }
     TestResult result = RunTestFile(file);
     std::ostringstream line;
     line << (result.ok() ? "PASS " : "FAIL ") << result.name << " (" << result.passed << "/"
          << result.passed + result.failed << " cases"
          << (result.skipped > 0 ? ", " + std::to_string(result.skipped) + " skipped" : "") << ")";
-    for (const std::string& failure : result.failures) line << "\n  " << failure;
-    for (const std::string& note : result.notes) line << "\n  note: " << note;
+    for (const std::string& failure : result.failures) {
+      line << "\n  " << failure;
+    }
+    for (const std::string& note : result.notes) {
+      line << "\n  note: " << note;
+    }
     WARN(line.str());
     results.push_back(std::move(result));
   }

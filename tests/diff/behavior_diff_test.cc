@@ -33,7 +33,9 @@ std::string Route(const std::string& name, const std::string& prefix,
       "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
       "metadata:\n  name: " +
       name + "\nspec:\n  parentRefs:\n  - name: gw\n";
-  if (!section.empty()) text += "    sectionName: " + section + "\n";
+  if (!section.empty()) {
+    text += "    sectionName: " + section + "\n";
+  }
   text +=
       "  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n        value: " + prefix +
       "\n    backendRefs:\n";
@@ -41,7 +43,9 @@ std::string Route(const std::string& name, const std::string& prefix,
     std::size_t colon = backend.find(':');
     text += "    - group: agentgateway.dev\n      kind: AgentgatewayBackend\n      name: " +
             backend.substr(0, colon) + "\n";
-    if (colon != std::string::npos) text += "      weight: " + backend.substr(colon + 1) + "\n";
+    if (colon != std::string::npos) {
+      text += "      weight: " + backend.substr(colon + 1) + "\n";
+    }
   }
   return text;
 }

@@ -773,7 +773,9 @@ std::vector<Case> Cases() {
 
 std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) text += manifest::RenderText(d) + "\n";
+  for (const manifest::Diagnostic& d : diagnostics) {
+    text += manifest::RenderText(d) + "\n";
+  }
   return text;
 }
 
@@ -819,7 +821,9 @@ class AwsEnvironment {
  public:
   explicit AwsEnvironment(bool set) {
     for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
-      if (const char* value = std::getenv(name)) saved_.emplace_back(name, value);
+      if (const char* value = std::getenv(name)) {
+        saved_.emplace_back(name, value);
+      }
       ::unsetenv(name);
     }
     if (set) {
@@ -831,7 +835,9 @@ class AwsEnvironment {
     for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
       ::unsetenv(name);
     }
-    for (const auto& [name, value] : saved_) ::setenv(name.c_str(), value.c_str(), 1);
+    for (const auto& [name, value] : saved_) {
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
   }
 
  private:
@@ -840,14 +846,18 @@ class AwsEnvironment {
 
 bool IsCredential(const std::string& name) {
   for (const char* credential : {"authorization", "x-api-key", "x-goog-api-key", "api-key"}) {
-    if (route::HeaderNameEquals(name, credential)) return true;
+    if (route::HeaderNameEquals(name, credential)) {
+      return true;
+    }
   }
   return false;
 }
 
 std::string Show(const Headers& headers) {
   std::string text;
-  for (const auto& [name, value] : headers) text += "  " + name + ": " + value + "\n";
+  for (const auto& [name, value] : headers) {
+    text += "  " + name + ": " + value + "\n";
+  }
   return text;
 }
 
@@ -894,7 +904,9 @@ void RunCase(const Case& c) {
   for (const auto& field : arriving.headers) {
     // The client writes Content-Length itself for a body, after the other fields (where
     // ArrivingRequest puts it too).
-    if (!c.body.empty() && route::HeaderNameEquals(field.first, "content-length")) continue;
+    if (!c.body.empty() && route::HeaderNameEquals(field.first, "content-length")) {
+      continue;
+    }
     client.headers.push_back(field);
   }
 
@@ -951,7 +963,9 @@ void RunCase(const Case& c) {
   auto dry = gateway::RunDry(*dry_snapshot, *bind, input, dry_ai);
   INFO((dry ? "" : dry.error().message));
   REQUIRE(dry.has_value());
-  for (const std::string& note : dry->notes) UNSCOPED_INFO("translate note: " << note);
+  for (const std::string& note : dry->notes) {
+    UNSCOPED_INFO("translate note: " << note);
+  }
 
   // The upstream request.
   if (c.gateway_answers) {

@@ -52,7 +52,9 @@ class Socket {
   int fd() const { return fd_; }
   Socket& operator=(Socket&&) = delete;
   ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
   }
 
   static Socket Connect(std::uint16_t port) {
@@ -69,7 +71,9 @@ class Socket {
   bool Send(std::string_view data) {
     while (!data.empty()) {
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
+      if (n <= 0) {
+        return false;
+      }
       data.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
@@ -83,15 +87,23 @@ class Socket {
                  std::chrono::milliseconds timeout) {
     Clock::time_point deadline = Clock::now() + timeout;
     for (;;) {
-      if (done(buffer)) return Read::kDone;
+      if (done(buffer)) {
+        return Read::kDone;
+      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return Read::kTimeout;
+      if (left.count() <= 0) {
+        return Read::kTimeout;
+      }
       pollfd p{fd_, POLLIN, 0};
       int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (ready == 0) return Read::kTimeout;
+      if (ready == 0) {
+        return Read::kTimeout;
+      }
       char chunk[16384];
       ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return Read::kClosed;
+      if (n <= 0) {
+        return Read::kClosed;
+      }
       buffer.append(chunk, static_cast<std::size_t>(n));
     }
   }
@@ -130,7 +142,9 @@ std::string Dechunk(std::string_view body, bool& complete) {
   complete = false;
   for (;;) {
     std::size_t line_end = body.find("\r\n");
-    if (line_end == std::string_view::npos) return out;
+    if (line_end == std::string_view::npos) {
+      return out;
+    }
     std::size_t size = std::stoul(std::string(body.substr(0, line_end)), nullptr, 16);
     if (size == 0) {
       complete = body.substr(line_end + 2, 2) == "\r\n";
@@ -156,7 +170,9 @@ struct RawResponse {
   std::optional<std::string> Header(const std::string& name) const {
     std::regex field("\r\n" + name + ": ([^\r]*)", std::regex::icase);
     std::smatch match;
-    if (!std::regex_search(head, match, field)) return std::nullopt;
+    if (!std::regex_search(head, match, field)) {
+      return std::nullopt;
+    }
     return match[1].str();
   }
   bool Complete() const {
@@ -172,7 +188,9 @@ struct RawResponse {
 RawResponse Parse(const std::string& data) {
   RawResponse response;
   std::size_t end = data.find("\r\n\r\n");
-  if (end == std::string::npos || data.rfind("HTTP/1.1 ", 0) != 0) return response;
+  if (end == std::string::npos || data.rfind("HTTP/1.1 ", 0) != 0) {
+    return response;
+  }
   response.head = data.substr(0, end);
   response.body = data.substr(end + 4);
   response.status = std::stoi(data.substr(9, 3));
@@ -202,7 +220,9 @@ class TinyUpstream {
     thread_ = std::thread([this] {
       for (;;) {
         int fd = ::accept(listen_fd_, nullptr, nullptr);
-        if (fd < 0) return;
+        if (fd < 0) {
+          return;
+        }
         Socket connection(fd);
         handler_(connection);
       }
@@ -386,13 +406,17 @@ kind: AgentgatewayBackend
 metadata: {name: NAME, namespace: default}
 spec:
 )";
-  for (size_t at; (at = yaml.find("NAME")) != std::string::npos;) yaml.replace(at, 4, name);
+  for (size_t at; (at = yaml.find("NAME")) != std::string::npos;) {
+    yaml.replace(at, 4, name);
+  }
   return yaml + std::string(spec);
 }
 
 std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) text += manifest::RenderText(d) + "\n";
+  for (const manifest::Diagnostic& d : diagnostics) {
+    text += manifest::RenderText(d) + "\n";
+  }
   return text;
 }
 
@@ -597,7 +621,9 @@ TEST_CASE(
   std::string metrics;
   for (int i = 0;
        i < 100 && metrics.find("gen_ai_server_request_duration_count") == std::string::npos; ++i) {
-    if (i > 0) std::this_thread::sleep_for(20ms);
+    if (i > 0) {
+      std::this_thread::sleep_for(20ms);
+    }
     metrics = Get(static_cast<std::uint16_t>(emulator.server->admin_port()), "/metrics").body;
   }
   INFO(metrics);
@@ -910,7 +936,9 @@ TEST_CASE(
   TinyUpstream provider([&](Socket& connection) {
     std::unique_ptr<SSL, decltype(&SSL_free)> tls(SSL_new(server.get()), &SSL_free);
     SSL_set_fd(tls.get(), connection.fd());
-    if (SSL_accept(tls.get()) != 1) return;
+    if (SSL_accept(tls.get()) != 1) {
+      return;
+    }
     ++handshakes;
     std::string request;
     char buffer[4096];
@@ -918,7 +946,9 @@ TEST_CASE(
                 (n = SSL_read(tls.get(), buffer, sizeof(buffer))) > 0;) {
       request.append(buffer, static_cast<std::size_t>(n));
     }
-    if (request.rfind("POST /v1/chat/completions ", 0) == 0) ++requests;
+    if (request.rfind("POST /v1/chat/completions ", 0) == 0) {
+      ++requests;
+    }
     std::string response = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
                            std::to_string(answer.size()) + "\r\nconnection: close\r\n\r\n" + answer;
     SSL_write(tls.get(), response.data(), static_cast<int>(response.size()));
@@ -1136,7 +1166,9 @@ TEST_CASE("A request body reaches the upstream, a chunked one with its length") 
             return head != std::string::npos && data.size() >= head + 4 + 5;
           },
           5s);
-      if (end != Socket::Read::kDone) return;
+      if (end != Socket::Read::kDone) {
+        return;
+      }
       {
         std::lock_guard<std::mutex> lock(mutex);
         seen.push_back(request);
@@ -1202,8 +1234,9 @@ TEST_CASE(
   CheckStillServing(emulator.port);
   // 200 fields of 1 KB were accepted: the count is bounded like hyper's header count.
   std::string many;
-  for (int i = 0; i < 200; ++i)
+  for (int i = 0; i < 200; ++i) {
     many += "X-T" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+  }
   CHECK(Parse(SendReading(emulator.port, ChunkedWithTrailer(many))).status == 431);
   // A trailer section that never ends fills the read buffer and stops there.
   CHECK(Parse(SendReading(emulator.port,
@@ -1304,7 +1337,9 @@ TEST_CASE("A request whose handling throws gets a 500 and a log line; the server
   std::ostringstream errors;
   options.error_log = &errors;
   options.on_request_for_test = [](const route::Request& request) {
-    if (request.path == "/echo/throw") throw std::length_error("field value too large");
+    if (request.path == "/echo/throw") {
+      throw std::length_error("field value too large");
+    }
   };
   Emulator emulator = Start(std::move(options));
   RawResponse response =
@@ -1341,7 +1376,9 @@ TEST_CASE("An upstream's 100 Continue is not taken for its response") {
   TinyUpstream tiny([](Socket& connection) {
     for (;;) {
       std::string request;
-      if (connection.ReadUntil(request, HasHead, 5s) != Socket::Read::kDone) return;
+      if (connection.ReadUntil(request, HasHead, 5s) != Socket::Read::kDone) {
+        return;
+      }
       connection.Send("HTTP/1.1 100 Continue\r\n\r\n");
       std::this_thread::sleep_for(50ms);
       connection.Send("HTTP/1.1 201 Created\r\ncontent-length: 4\r\n\r\ndone");
@@ -1526,7 +1563,9 @@ TEST_CASE("A reload changes routing for new requests while an in-flight request 
   std::thread client([&] { in_flight = test::FetchAll(emulator.port, requests, 10s); });
   bool started = echo_a->WaitForRequestsTo("/echo/in-flight?delay=1s", 1, 5s);
   std::vector<std::string> unserved;
-  if (started) unserved = emulator.server->Reload(SnapshotOf(RouteTo("echo-b")));
+  if (started) {
+    unserved = emulator.server->Reload(SnapshotOf(RouteTo("echo-b")));
+  }
   ClientResponse after = Get(emulator.port, "/echo/after");
   client.join();
   REQUIRE(started);
@@ -1745,7 +1784,9 @@ TEST_CASE("The admin listener serves /healthz, /routes, /config_dump and /metric
   CHECK(table[0]["listener"] == "http");
   CHECK(table[0]["port"] == 80);
   std::vector<std::string> route_names;
-  for (const auto& entry : table[0]["routes"]) route_names.push_back(entry["route"]);
+  for (const auto& entry : table[0]["routes"]) {
+    route_names.push_back(entry["route"]);
+  }
   // Longer prefixes first (/unmapped, /refused); /echo, /tiny and /slow tie on length and
   // break the tie by route key; /llm last.
   CHECK(route_names == std::vector<std::string>{"default/others", "default/others", "default/echo",
@@ -1765,8 +1806,12 @@ TEST_CASE("The admin listener serves /healthz, /routes, /config_dump and /metric
 
   CHECK(Get(admin, "/nope").status == 404);
 
-  for (int i = 0; i < 3; ++i) CHECK(Get(emulator.port, "/echo/counted").status == 200);
-  for (int i = 0; i < 2; ++i) CHECK(Get(emulator.port, "/nothing").status == 404);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Get(emulator.port, "/echo/counted").status == 200);
+  }
+  for (int i = 0; i < 2; ++i) {
+    CHECK(Get(emulator.port, "/nothing").status == 404);
+  }
   CHECK(Get(emulator.port, "/unmapped").status == 503);
   const std::string ok =
       "agentgateway_requests_total{gateway=\"default/gw\",route=\"default/echo\","
@@ -1832,7 +1877,9 @@ TEST_CASE("HTTPS listeners terminate TLS with their certificateRefs, chosen by S
     auto indent = [](const std::string& pem) {
       std::string out;
       std::istringstream lines(pem);
-      for (std::string line; std::getline(lines, line);) out += "    " + line + "\n";
+      for (std::string line; std::getline(lines, line);) {
+        out += "    " + line + "\n";
+      }
       return out;
     };
     auto read = [&](const std::string& name) {
@@ -1921,12 +1968,15 @@ std::unique_ptr<TinyUpstream> FakeProvider(int status, std::string who, std::ato
         request,
         [](const std::string& data) {
           std::size_t head = data.find("\r\n\r\n");
-          if (head == std::string::npos) return false;
+          if (head == std::string::npos) {
+            return false;
+          }
           std::smatch length;
           std::string headers = data.substr(0, head);
           if (!std::regex_search(headers, length,
-                                 std::regex("content-length: (\\d+)", std::regex::icase)))
+                                 std::regex("content-length: (\\d+)", std::regex::icase))) {
             return true;
+          }
           return data.size() >= head + 4 + std::stoul(length[1].str());
         },
         5s);

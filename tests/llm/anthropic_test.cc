@@ -45,7 +45,9 @@ std::vector<Json> DataEvents(const std::string& sse) {
   while ((at = sse.find("data: ", at)) != std::string::npos) {
     size_t end = sse.find('\n', at);
     std::string data = sse.substr(at + 6, end - at - 6);
-    if (data != "[DONE]") events.push_back(Json::parse(data));
+    if (data != "[DONE]") {
+      events.push_back(Json::parse(data));
+    }
     at = end;
   }
   return events;
@@ -73,7 +75,9 @@ void CheckChunksWrittenAsDocuments(const std::string& sse) {
     Json chunk = Json::parse(data);
     CHECK(data == chunk.dump());
     std::vector<std::string> keys;
-    for (const auto& member : chunk.items()) keys.push_back(member.key());
+    for (const auto& member : chunk.items()) {
+      keys.push_back(member.key());
+    }
     CHECK(keys == std::vector<std::string>{"id", "choices", "created", "model", "service_tier",
                                            "system_fingerprint", "object", "usage"});
     ++chunks;
@@ -101,7 +105,9 @@ TEST_CASE("Streams give the same bytes and usage whether cut at every byte or no
     std::string bytes = ReadFixture(c.fixture);
     REQUIRE(!bytes.empty());
     StreamRun whole = RunStream(c.make, bytes, bytes.size());
-    if (c.make == &AnthropicToCompletionsStream) CheckChunksWrittenAsDocuments(whole.out);
+    if (c.make == &AnthropicToCompletionsStream) {
+      CheckChunksWrittenAsDocuments(whole.out);
+    }
     for (size_t slice : {size_t{1}, size_t{2}, size_t{3}, size_t{13}}) {
       StreamRun cut = RunStream(c.make, bytes, slice);
       CHECK(WithoutCreated(cut.out) == WithoutCreated(whole.out));
@@ -199,7 +205,9 @@ TEST_CASE("Text chunks after the first are the first chunk's words around the ne
   for (size_t i = 0; i < texts.size(); ++i) {
     Json expected = chunks[0];
     expected["choices"][0]["delta"] = {{"content", texts[i]}};
-    if (i == 0) expected["choices"][0]["delta"]["role"] = "assistant";
+    if (i == 0) {
+      expected["choices"][0]["delta"]["role"] = "assistant";
+    }
     CHECK(chunks[i].dump() == expected.dump());
   }
   CHECK(chunks[1]["id"] == "msg_\"content\":\"\"");

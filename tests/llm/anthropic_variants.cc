@@ -28,7 +28,9 @@ std::unique_ptr<StreamTranslator> AnthropicStreamNow() {
 }
 
 Result Payload(const Translated<RequestTranslation>& translated) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
 }
 
@@ -41,7 +43,9 @@ Runner RequestRunner(RequestFunction translate) {
 Runner ResponseRunner(ResponseFunction translate) {
   return [translate](const Fixture& fixture) -> Result {
     auto translated = translate(fixture.bytes);
-    if (!translated) return tl::unexpected(translated.error());
+    if (!translated) {
+      return tl::unexpected(translated.error());
+    }
     return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
   };
 }
@@ -88,7 +92,9 @@ Result EnrichedMessagesPayload(const Fixture& fixture) {
 // The snapshot shows the forwarded body beside the count the gateway read from it.
 Result CountTokensPayload(const Fixture& fixture) {
   auto counted = AnthropicCountTokensResponse(fixture.bytes);
-  if (!counted) return tl::unexpected(counted.error());
+  if (!counted) {
+    return tl::unexpected(counted.error());
+  }
   Json payload = counted->body;
   payload["token_count"] = counted->input_tokens;
   return payload.dump(2);

@@ -60,7 +60,9 @@ TEST_CASE("the encoder reproduces Bedrock's own framing") {
   std::vector<EventStreamMessage> messages = DecodeAll(recorded, recorded.size(), decoder);
   REQUIRE(messages.size() == 12);
   std::string reencoded;
-  for (const EventStreamMessage& message : messages) reencoded += Encode(message);
+  for (const EventStreamMessage& message : messages) {
+    reencoded += Encode(message);
+  }
   CHECK(reencoded == recorded);
 }
 
@@ -103,7 +105,9 @@ const AwsCredentials kExampleCredentials = {"AKIDEXAMPLE",
 
 std::string Header(const SigV4Signature& signature, std::string_view name) {
   for (const auto& [key, value] : signature.headers) {
-    if (key == name) return value;
+    if (key == name) {
+      return value;
+    }
   }
   return "";
 }
@@ -371,8 +375,12 @@ TEST_CASE("ConverseStream translates the same whether bytes come one by one or a
   for (const char* fixture : {"basic.bin", "tool.bin", "reasoning.bin"}) {
     std::string upstream = test::ReadUpstreamFixture(std::string("response/bedrock/") + fixture);
     auto make = [](int kind) -> std::unique_ptr<StreamTranslator> {
-      if (kind == 0) return MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
-      if (kind == 1) return MakeBedrockToMessagesStreamTranslator("m", SystemStamper());
+      if (kind == 0) {
+        return MakeBedrockToCompletionsStreamTranslator("m", "id", SystemStamper());
+      }
+      if (kind == 1) {
+        return MakeBedrockToMessagesStreamTranslator("m", SystemStamper());
+      }
       return MakeBedrockToResponsesStreamTranslator("m", SystemStamper());
     };
     for (int kind = 0; kind < 3; ++kind) {

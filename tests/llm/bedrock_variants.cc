@@ -18,12 +18,16 @@ ProviderOptions ClaudeProvider() {
 constexpr std::string_view kRequestModel = "input-model";
 
 Result Request(const Translated<RequestTranslation>& translated) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
 }
 
 Result Response(const Translated<ResponseTranslation>& translated) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
@@ -38,8 +42,12 @@ std::string Base64(std::string_view bytes) {
   std::string out;
   for (size_t i = 0; i < bytes.size(); i += 3) {
     uint32_t n = uint32_t{static_cast<uint8_t>(bytes[i])} << 16;
-    if (i + 1 < bytes.size()) n |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
-    if (i + 2 < bytes.size()) n |= uint32_t{static_cast<uint8_t>(bytes[i + 2])};
+    if (i + 1 < bytes.size()) {
+      n |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
+    }
+    if (i + 2 < bytes.size()) {
+      n |= uint32_t{static_cast<uint8_t>(bytes[i + 2])};
+    }
     out.push_back(kAlphabet[(n >> 18) & 63]);
     out.push_back(kAlphabet[(n >> 12) & 63]);
     out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
@@ -71,11 +79,21 @@ std::string LossyUtf8(std::string_view bytes) {
       uint8_t next = byte(i + valid);
       uint8_t low = 0x80;
       uint8_t high = 0xBF;
-      if (valid == 1 && lead == 0xE0) low = 0xA0;
-      if (valid == 1 && lead == 0xED) high = 0x9F;
-      if (valid == 1 && lead == 0xF0) low = 0x90;
-      if (valid == 1 && lead == 0xF4) high = 0x8F;
-      if (next < low || next > high) break;
+      if (valid == 1 && lead == 0xE0) {
+        low = 0xA0;
+      }
+      if (valid == 1 && lead == 0xED) {
+        high = 0x9F;
+      }
+      if (valid == 1 && lead == 0xF0) {
+        low = 0x90;
+      }
+      if (valid == 1 && lead == 0xF4) {
+        high = 0x8F;
+      }
+      if (next < low || next > high) {
+        break;
+      }
       ++valid;
     }
     if (length != 0 && valid == length) {
@@ -178,13 +196,17 @@ void RegisterResponses(Registry& registry) {
   registry.Add("response", "bedrock-detect", [](const Fixture& f) -> Result {
     // Detect forwards the body untouched; the golden shows non-JSON bodies as text.
     Json body = Json::parse(f.bytes, nullptr, false);
-    if (body.is_discarded()) body = LossyUtf8(f.bytes);
+    if (body.is_discarded()) {
+      body = LossyUtf8(f.bytes);
+    }
     return ResponsePayload(body, ResponseInfoJson(BedrockDetectResponseInfo(f.bytes)));
   });
   registry.Add("response", "bedrock-detect-streaming", [](const Fixture& f) -> Result {
     std::unique_ptr<StreamTranslator> observer = MakeBedrockDetectStreamObserver();
     std::string forwarded = FeedInSlices(*observer, f.bytes);
-    if (forwarded != f.bytes) return tl::unexpected(std::string("detect changed the bytes"));
+    if (forwarded != f.bytes) {
+      return tl::unexpected(std::string("detect changed the bytes"));
+    }
     // Binary streams are recorded as base64.
     return StreamPayload("base64: " + Base64(forwarded), ResponseInfoJson(observer->info()));
   });

@@ -149,7 +149,9 @@ TEST_CASE(
   // message at a time, the rest after.
   std::string body = R"({"messages":[)";
   for (int i = 0; i < 1000; ++i) {
-    if (i != 0) body += ',';
+    if (i != 0) {
+      body += ',';
+    }
     body += i % 3 == 0 ? R"({"role":"system","content":"s)" + std::to_string(i) + R"("})"
                        : R"({"role":"user","content":"m)" + std::to_string(i) + R"("})";
   }
@@ -430,7 +432,9 @@ TEST_CASE("Messages kept as text translate to every wire exactly as the whole do
                                   std::pair("policies", InputFormat::kCompletions),
                                   std::pair("messages", InputFormat::kMessages)}) {
     for (const auto& entry : std::filesystem::directory_iterator(requests / directory)) {
-      if (entry.path().extension() != ".json") continue;
+      if (entry.path().extension() != ".json") {
+        continue;
+      }
       std::string text = FileText(entry.path());
       ++files;
       for (const Provider& provider : providers) {
@@ -447,7 +451,9 @@ TEST_CASE("Messages kept as text translate to every wire exactly as the whole do
             options.record_prompt = record_prompt;
             Json whole = ReadJson(text);
             JsonKeepingArrayText kept = ReadJsonKeepingArrayText(text, "messages");
-            if (!kept.array_text) continue;  // a request without messages (policies/)
+            if (!kept.array_text) {
+              continue;  // a request without messages (policies/)
+            }
             auto expected = TranslateRequestText(input, wire, whole, std::nullopt, options);
             auto actual =
                 TranslateRequestText(input, wire, kept.document, kept.array_text, options);
@@ -513,7 +519,9 @@ TEST_CASE("The mock providers read a long conversation's prompt as the whole bod
     Json prompt = call.wire == WireFormat::kAnthropicMessages ? MessagesPrompt(upstream)
                                                               : CompletionsPrompt(upstream);
     std::string all_text;
-    for (const Json& entry : prompt) all_text += entry.value("content", "");
+    for (const Json& entry : prompt) {
+      all_text += entry.value("content", "");
+    }
     MockResponse mock = MockProviderResponse(call);
     REQUIRE(mock.status == 200);
     Json answer = ReadJson(mock.body);

@@ -43,7 +43,9 @@ void Registry::KnownGap(std::string snapshot, std::string reason) {
 const Runner* Registry::Find(const Fixture& fixture) const {
   for (const std::string& group : {fixture.group, std::string()}) {
     auto found = runners_.find({fixture.kind, fixture.variant, group});
-    if (found != runners_.end()) return &found->second;
+    if (found != runners_.end()) {
+      return &found->second;
+    }
   }
   return nullptr;
 }
@@ -115,9 +117,13 @@ std::string ReadFile(const fs::path& path) {
 std::string SnapshotPayload(const std::string& text) {
   size_t first = text.find("---\n");
   size_t second = text.find("\n---\n", first + 3);
-  if (first != 0 || second == std::string::npos) return text;
+  if (first != 0 || second == std::string::npos) {
+    return text;
+  }
   std::string payload = text.substr(second + 5);
-  if (!payload.empty() && payload.back() == '\n') payload.pop_back();
+  if (!payload.empty() && payload.back() == '\n') {
+    payload.pop_back();
+  }
   return payload;
 }
 
@@ -130,11 +136,14 @@ void Compare(const Json& expected, const Json& actual, const std::string& path,
              std::vector<std::string>& differences) {
   if (expected.is_string()) {
     const std::string& want = expected.get_ref<const std::string&>();
-    if ((want == "[id]" || want == "[date]") && !actual.is_null() && !actual.is_structured())
+    if ((want == "[id]" || want == "[date]") && !actual.is_null() && !actual.is_structured()) {
       return;
+    }
     if (IsGeneratedIdPattern(want) && actual.is_string()) {
       std::string prefix = want.substr(0, want.size() - 3);
-      if (actual.get_ref<const std::string&>().rfind(prefix, 0) == 0) return;
+      if (actual.get_ref<const std::string&>().rfind(prefix, 0) == 0) {
+        return;
+      }
     }
   }
   if ((path.ends_with("/created") || path.ends_with("/created_at")) && expected == 123 &&
@@ -183,13 +192,18 @@ std::vector<SseEvent> ParseEvents(const std::string& text) {
 // Splits a streaming payload into the SSE text and the trailing pretty-printed JSON summary.
 std::pair<std::string, std::string> SplitStreamPayload(const std::string& payload) {
   size_t summary = payload.rfind("\n{\n");
-  if (payload.rfind("{\n", 0) == 0 && summary == std::string::npos) return {"", payload};
+  if (payload.rfind("{\n", 0) == 0 && summary == std::string::npos) {
+    return {"", payload};
+  }
   if (summary == std::string::npos) {
     // An empty summary: snapshot files end it with a newline, runners may not.
     std::string_view trimmed = payload;
-    while (trimmed.ends_with('\n')) trimmed.remove_suffix(1);
-    if (trimmed.ends_with("\n{}"))
+    while (trimmed.ends_with('\n')) {
+      trimmed.remove_suffix(1);
+    }
+    if (trimmed.ends_with("\n{}")) {
       return {std::string(trimmed.substr(0, trimmed.size() - 2)), "{}"};
+    }
     return {payload, "{}"};
   }
   return {payload.substr(0, summary + 1), payload.substr(summary + 1)};
@@ -197,7 +211,9 @@ std::pair<std::string, std::string> SplitStreamPayload(const std::string& payloa
 
 Json ParseOrString(const std::string& text) {
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Json(text);
+  if (parsed.is_discarded()) {
+    return Json(text);
+  }
   return parsed;
 }
 
@@ -224,7 +240,9 @@ std::vector<std::string> CompareStream(const std::string& expected, const std::s
 
 std::vector<std::string> ComparePayload(const std::string& variant, const std::string& expected,
                                         const std::string& actual) {
-  if (variant.ends_with("-streaming")) return CompareStream(expected, actual);
+  if (variant.ends_with("-streaming")) {
+    return CompareStream(expected, actual);
+  }
   std::vector<std::string> differences;
   Json want = ParseOrString(expected);
   Json got = ParseOrString(actual);
@@ -239,7 +257,9 @@ fs::path FindInput(const fs::path& dir, const std::string& stem, const std::stri
       streaming ? std::vector<std::string>{stem + ".bin", stem + ".json", stem}
                 : std::vector<std::string>{stem + ".json", stem + ".bin", stem};
   for (const std::string& name : candidates) {
-    if (fs::is_regular_file(dir / name)) return dir / name;
+    if (fs::is_regular_file(dir / name)) {
+      return dir / name;
+    }
   }
   return {};
 }
@@ -265,7 +285,9 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
 
   std::vector<fs::path> snapshots;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.path().extension() == ".snap") snapshots.push_back(entry.path());
+    if (entry.path().extension() == ".snap") {
+      snapshots.push_back(entry.path());
+    }
   }
   std::sort(snapshots.begin(), snapshots.end());
   REQUIRE(snapshots.size() > 200);
@@ -305,10 +327,14 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
     const std::string* gap = registry.GapReason(outcome.snapshot);
     if (outcome.notes.empty()) {
       outcome.result = Outcome::kPassed;
-      if (gap != nullptr) outcome.notes.push_back("listed as a known gap but passes: " + *gap);
+      if (gap != nullptr) {
+        outcome.notes.push_back("listed as a known gap but passes: " + *gap);
+      }
     } else {
       outcome.result = gap != nullptr ? Outcome::kKnownGap : Outcome::kFailed;
-      if (gap != nullptr) outcome.notes.insert(outcome.notes.begin(), "known gap: " + *gap);
+      if (gap != nullptr) {
+        outcome.notes.insert(outcome.notes.begin(), "known gap: " + *gap);
+      }
     }
     outcomes.push_back(std::move(outcome));
   }
@@ -329,10 +355,12 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
     report << "  " << variant << ": " << counts.first << "/" << counts.second << "\n";
   }
   for (const Outcome& outcome : outcomes) {
-    if (outcome.result == Outcome::kNoRunner)
+    if (outcome.result == Outcome::kNoRunner) {
       report << "  not translated yet: " << outcome.snapshot << "\n";
-    if (outcome.result == Outcome::kKnownGap)
+    }
+    if (outcome.result == Outcome::kKnownGap) {
       report << "  known gap: " << outcome.snapshot << " (" << outcome.notes.front() << ")\n";
+    }
   }
   std::cout << report.str();
   // scripts/test.sh prints the pass count at the end of the run.
@@ -344,9 +372,13 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
   for (const Outcome& outcome : outcomes) {
     bool must_pass = outcome.result == Outcome::kFailed ||
                      (outcome.result == Outcome::kPassed && !outcome.notes.empty());
-    if (!must_pass) continue;
+    if (!must_pass) {
+      continue;
+    }
     std::string detail;
-    for (size_t i = 0; i < outcome.notes.size() && i < 12; ++i) detail += "\n  " + outcome.notes[i];
+    for (size_t i = 0; i < outcome.notes.size() && i < 12; ++i) {
+      detail += "\n  " + outcome.notes[i];
+    }
     FAIL_CHECK(outcome.snapshot << detail);
   }
 }

@@ -15,13 +15,17 @@ namespace {
 using Result = tl::expected<std::string, std::string>;
 
 Result RequestResult(Translated<RequestTranslation> translated, std::string provider) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   translated->info.provider = std::move(provider);
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
 }
 
 Result ResponseResult(const Translated<ResponseTranslation>& translated) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 
@@ -39,7 +43,9 @@ Result VertexGeminiRequest(const Fixture& fixture) {
 
 Result GeminiNativeRequestRunner(const Fixture& fixture) {
   Json body = fixture.Parsed();
-  if (fixture.group == "policies") EnrichGeminiPrompt(body, GoldenPromptEnrichment());
+  if (fixture.group == "policies") {
+    EnrichGeminiPrompt(body, GoldenPromptEnrichment());
+  }
   return RequestResult(GeminiNativeRequest(body, ProviderOptions{}), "gemini-native");
 }
 

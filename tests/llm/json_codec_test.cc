@@ -20,20 +20,30 @@ Json ParseWithNlohmann(std::string_view text) { return Json::parse(text, nullptr
 
 // Equal as values and in the type of every number (operator== says 1u == 1 and 1 == 1.0).
 bool Identical(const Json& a, const Json& b) {
-  if (a.type() != b.type()) return false;
+  if (a.type() != b.type()) {
+    return false;
+  }
   if (a.is_array()) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size()) {
+      return false;
+    }
     for (size_t i = 0; i < a.size(); ++i) {
-      if (!Identical(a[i], b[i])) return false;
+      if (!Identical(a[i], b[i])) {
+        return false;
+      }
     }
     return true;
   }
   if (a.is_object()) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size()) {
+      return false;
+    }
     auto left = a.begin();
     auto right = b.begin();
     for (; left != a.end(); ++left, ++right) {
-      if (left.key() != right.key() || !Identical(left.value(), right.value())) return false;
+      if (left.key() != right.key() || !Identical(left.value(), right.value())) {
+        return false;
+      }
     }
     return true;
   }
@@ -51,7 +61,9 @@ void CheckSameReading(const std::string& text) {
   Json expected = ParseWithNlohmann(text);
   Json actual = ReadJson(text);
   REQUIRE(actual.is_discarded() == expected.is_discarded());
-  if (expected.is_discarded()) return;
+  if (expected.is_discarded()) {
+    return;
+  }
   REQUIRE(Identical(actual, expected));
   REQUIRE(WriteJson(actual) == expected.dump());
 }
@@ -66,7 +78,9 @@ bool CheckSameKeptReading(const std::string& text) {
   JsonKeepingArrayText kept = ReadJsonKeepingArrayText(text, "messages");
   if (!kept.array_text) {
     REQUIRE(kept.document.is_discarded() == whole.is_discarded());
-    if (!whole.is_discarded()) REQUIRE(Identical(kept.document, whole));
+    if (!whole.is_discarded()) {
+      REQUIRE(Identical(kept.document, whole));
+    }
     return false;
   }
   REQUIRE(whole.is_object());
@@ -97,18 +111,24 @@ Json RandomValue(std::mt19937_64& random, int depth) {
       return random() % 2 == 0;
     case 2: {
       static const int64_t kIntegers[] = {0, -1, 1, INT64_MIN, INT64_MAX, -42, 1700000000};
-      if (random() % 3 == 0) return kIntegers[random() % std::size(kIntegers)];
+      if (random() % 3 == 0) {
+        return kIntegers[random() % std::size(kIntegers)];
+      }
       return static_cast<int64_t>(random()) >> (random() % 63);
     }
     case 3: {
-      if (random() % 4 == 0) return UINT64_MAX - random() % 1000;
+      if (random() % 4 == 0) {
+        return UINT64_MAX - random() % 1000;
+      }
       return static_cast<uint64_t>(random() >> (random() % 64));
     }
     case 4: {
       static const double kDoubles[] = {
           0.0, -0.0,          0.1,     1.5,  1e-300, 4.9e-324, 1.7976931348623157e308,
           0.7, 123456789.125, -2.5e-7, 1e21, 3.0};
-      if (random() % 2 == 0) return kDoubles[random() % std::size(kDoubles)];
+      if (random() % 2 == 0) {
+        return kDoubles[random() % std::size(kDoubles)];
+      }
       double value;
       do {
         uint64_t bits = random();
@@ -140,14 +160,20 @@ Json RandomValue(std::mt19937_64& random, int depth) {
                                       "{}[],:"};
       std::string text;
       size_t pieces = random() % 12;
-      for (size_t i = 0; i < pieces; ++i) text += kPieces[random() % std::size(kPieces)];
-      if (random() % 10 == 0) text.append(16 * 1024 + random() % 100, 'x');
+      for (size_t i = 0; i < pieces; ++i) {
+        text += kPieces[random() % std::size(kPieces)];
+      }
+      if (random() % 10 == 0) {
+        text.append(16 * 1024 + random() % 100, 'x');
+      }
       return text;
     }
     case 6: {
       Json array = Json::array();
       size_t size = random() % 5;
-      for (size_t i = 0; i < size; ++i) array.push_back(RandomValue(random, depth + 1));
+      for (size_t i = 0; i < size; ++i) {
+        array.push_back(RandomValue(random, depth + 1));
+      }
       return array;
     }
     default: {
@@ -167,7 +193,9 @@ TEST_CASE("ReadJson and WriteJson agree with nlohmann on every JSON file of the 
   std::filesystem::path shared(test::kSharedDir);
   size_t files = 0, lines = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(shared)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file()) {
+      continue;
+    }
     std::string extension = entry.path().extension().string();
     if (extension == ".json") {
       CheckSameReading(ReadFile(entry.path()));
@@ -203,7 +231,9 @@ std::string GrowingObject(std::mt19937_64& random, size_t first_size, size_t mem
   std::string text = "{\"messages\":[";
   for (size_t written = 0; written < first_size;) {
     std::string element = RandomValue(random, 1).dump();
-    if (written != 0) text += ',';
+    if (written != 0) {
+      text += ',';
+    }
     text += element;
     written += element.size() + 1;
   }
@@ -234,7 +264,9 @@ TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents"
   size_t refused = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string text = RandomValue(random, 2).dump();
-    if (text.size() > 4096) continue;
+    if (text.size() > 4096) {
+      continue;
+    }
     size_t edits = 1 + random() % 3;
     for (size_t e = 0; e < edits && !text.empty(); ++e) {
       size_t at = random() % text.size();
@@ -250,7 +282,9 @@ TEST_CASE("ReadJson refuses exactly what nlohmann refuses, on damaged documents"
       }
     }
     CheckSameReading(text);
-    if (ParseWithNlohmann(text).is_discarded()) ++refused;
+    if (ParseWithNlohmann(text).is_discarded()) {
+      ++refused;
+    }
   }
   CHECK(refused > 5000);  // the damage did produce invalid documents to compare on
 }
@@ -354,7 +388,9 @@ TEST_CASE("AppendJsonString writes a string as WriteJson writes it as a value") 
   std::mt19937_64 random(3);
   for (int i = 0; i < 500; ++i) {
     Json value = RandomValue(random, 5);
-    if (!value.is_string()) continue;
+    if (!value.is_string()) {
+      continue;
+    }
     std::string out = "data: ";
     AppendJsonString(value.get_ref<const std::string&>(), out);
     REQUIRE(out == "data: " + value.dump());
@@ -365,12 +401,18 @@ TEST_CASE("AppendJsonString writes a string as WriteJson writes it as a value") 
 std::optional<std::string> StringInDocument(const Json& document, JsonPath path) {
   const Json* at = &document;
   for (std::string_view name : path) {
-    if (!at->is_object()) return std::nullopt;
+    if (!at->is_object()) {
+      return std::nullopt;
+    }
     auto found = at->find(name);
-    if (found == at->end() || found->is_null()) return std::nullopt;
+    if (found == at->end() || found->is_null()) {
+      return std::nullopt;
+    }
     at = &*found;
   }
-  if (!at->is_string()) return std::nullopt;
+  if (!at->is_string()) {
+    return std::nullopt;
+  }
   return at->get<std::string>();
 }
 
@@ -384,7 +426,9 @@ TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or l
       std::string object = "{";
       size_t members = random() % 4;
       for (size_t m = 0; m < members; ++m) {
-        if (m > 0) object += ",";
+        if (m > 0) {
+          object += ",";
+        }
         object += "\"" + pick({"type", "delta", "text", "index", "x"}) + "\":" + value(depth + 1);
       }
       return object + "}";
@@ -395,7 +439,9 @@ TEST_CASE("ReadJsonStrings reads the strings a document holds at the paths, or l
   size_t read = 0;
   for (int i = 0; i < 5000; ++i) {
     std::string text = random() % 20 == 0 ? value(3) : value(0);
-    if (random() % 10 == 0) text = "{" + text.substr(std::min<size_t>(1, text.size()));
+    if (random() % 10 == 0) {
+      text = "{" + text.substr(std::min<size_t>(1, text.size()));
+    }
     INFO("text: " << text);
     auto strings = ReadJsonStrings(text, {{"type"}, {"delta", "type"}, {"delta", "text"}, {"x"}});
     Json document = ReadJson(text);
@@ -483,12 +529,16 @@ TEST_CASE("ReadJsonKeepingArrayText agrees with ReadJson on random, large and da
   size_t kept = 0;
   for (int i = 0; i < 2000; ++i) {
     Json messages = Json::array();
-    for (size_t n = random() % 6; n > 0; --n) messages.push_back(RandomValue(random, 1));
+    for (size_t n = random() % 6; n > 0; --n) {
+      messages.push_back(RandomValue(random, 1));
+    }
     Json document = Json::object();
     document["model"] = "m";
     document["messages"] = messages;
     Json more = RandomValue(random, 3);  // more members, "messages" among them at times
-    if (more.is_object()) document.update(more);
+    if (more.is_object()) {
+      document.update(more);
+    }
     kept += CheckSameKeptReading(document.dump());
     kept += CheckSameKeptReading(document.dump(2));
   }
@@ -501,7 +551,9 @@ TEST_CASE("ReadJsonKeepingArrayText agrees with ReadJson on random, large and da
   static const char kNoise[] = "{}[]\":,\\ \n0-1.5e+truefalsenull\x01\x80\xc3\xa9u";
   for (int i = 0; i < 20000; ++i) {
     std::string text = "{\"messages\":" + RandomValue(random, 2).dump() + "}";
-    if (text.size() > 4096) continue;
+    if (text.size() > 4096) {
+      continue;
+    }
     size_t at = random() % text.size();
     text[at] = kNoise[random() % (sizeof(kNoise) - 1)];
     CheckSameKeptReading(text);

@@ -18,7 +18,9 @@ namespace {
 bool CheckSameFacts(const std::string& data) {
   INFO("chunk: " << data);
   std::optional<ChunkFacts> fast = ReadChunkFacts(data);
-  if (!fast) return false;
+  if (!fast) {
+    return false;
+  }
   Json document = ReadJson(data);
   REQUIRE(document.is_object());
   ChunkFacts expected = FactsOfDocument(document);
@@ -42,20 +44,28 @@ TEST_CASE("Chunks of the shared OpenAI streams read the same with and without a 
   size_t chunks = 0, fast = 0;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(std::filesystem::path(test::kSharedDir))) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file()) {
+      continue;
+    }
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream content;
     content << in.rdbuf();
     std::string text = content.str();
-    if (text.find("chat.completion.chunk") == std::string::npos) continue;
+    if (text.find("chat.completion.chunk") == std::string::npos) {
+      continue;
+    }
     // Fixture files hold streams as SSE text or as JSON strings of it: take every data line.
     Json whole = ReadJson(text);
     std::string sse = whole.is_string() ? whole.get<std::string>() : text;
     std::istringstream lines(sse);
     for (std::string line; std::getline(lines, line);) {
-      if (!line.starts_with("data: ")) continue;
+      if (!line.starts_with("data: ")) {
+        continue;
+      }
       ++chunks;
-      if (CheckSameFacts(line.substr(6))) ++fast;
+      if (CheckSameFacts(line.substr(6))) {
+        ++fast;
+      }
     }
   }
   CHECK(chunks > 0);
@@ -78,18 +88,24 @@ TEST_CASE("Chunks with repeated, null, mistyped and nested members read the same
       std::string out = "{";
       size_t members = random() % 4;
       for (size_t m = 0; m < members; ++m) {
-        if (m > 0) out += ",";
+        if (m > 0) {
+          out += ",";
+        }
         out +=
             "\"" + pick({"content", "role", "content", "refusal", "tool_calls"}) + "\":" + value();
       }
       return out + "}";
     };
     auto choice = [&] {
-      if (random() % 8 == 0) return value();
+      if (random() % 8 == 0) {
+        return value();
+      }
       std::string out = "{";
       size_t members = random() % 5;
       for (size_t m = 0; m < members; ++m) {
-        if (m > 0) out += ",";
+        if (m > 0) {
+          out += ",";
+        }
         std::string key = pick({"index", "delta", "finish_reason", "logprobs", "delta"});
         out += "\"" + key + "\":" + (key == "delta" && random() % 3 != 0 ? delta() : value());
       }
@@ -98,20 +114,26 @@ TEST_CASE("Chunks with repeated, null, mistyped and nested members read the same
     std::string chunk = "{";
     size_t members = random() % 6;
     for (size_t m = 0; m < members; ++m) {
-      if (m > 0) chunk += ",";
+      if (m > 0) {
+        chunk += ",";
+      }
       std::string key = pick({"id", "model", "service_tier", "choices", "usage", "choices"});
       chunk += "\"" + key + "\":";
       if (key == "choices" && random() % 4 != 0) {
         chunk += "[";
         size_t count = random() % 3;
-        for (size_t c = 0; c < count; ++c) chunk += (c > 0 ? "," : "") + choice();
+        for (size_t c = 0; c < count; ++c) {
+          chunk += (c > 0 ? "," : "") + choice();
+        }
         chunk += "]";
       } else {
         chunk += value();
       }
     }
     chunk += "}";
-    if (CheckSameFacts(chunk)) ++fast;
+    if (CheckSameFacts(chunk)) {
+      ++fast;
+    }
   }
   CHECK(fast > 1000);  // most of them took the fast path, so the comparison means something
 }

@@ -16,13 +16,17 @@ namespace {
 using Result = tl::expected<std::string, std::string>;
 
 Result Request(Translated<RequestTranslation> translated, const std::string& provider) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   translated->info.provider = provider;
   return RequestPayload(translated->body, RequestSummaryJson(translated->info));
 }
 
 Result Response(Translated<ResponseTranslation> translated) {
-  if (!translated) return tl::unexpected(translated.error());
+  if (!translated) {
+    return tl::unexpected(translated.error());
+  }
   return ResponsePayload(translated->body, ResponseInfoJson(translated->info));
 }
 

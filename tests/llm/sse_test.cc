@@ -9,7 +9,9 @@ std::vector<SseEvent> FeedInPieces(std::string_view text, size_t piece) {
   std::vector<SseEvent> events;
   SseParser parser;
   auto sink = [&](const SseEvent& event) { events.push_back(event); };
-  for (size_t at = 0; at < text.size(); at += piece) parser.Feed(text.substr(at, piece), sink);
+  for (size_t at = 0; at < text.size(); at += piece) {
+    parser.Feed(text.substr(at, piece), sink);
+  }
   parser.Finish(sink);
   return events;
 }

@@ -36,7 +36,9 @@ ProviderOptions PinnedOptions() {
 std::vector<std::string> PinnedIds(std::initializer_list<std::string_view> prefixes) {
   Stamper mirror = Pinned();
   std::vector<std::string> ids;
-  for (std::string_view prefix : prefixes) ids.push_back(mirror.Id(prefix));
+  for (std::string_view prefix : prefixes) {
+    ids.push_back(mirror.Id(prefix));
+  }
   return ids;
 }
 
@@ -91,15 +93,21 @@ TEST_CASE("Copies of a fixed stamper on two threads draw the sequence without re
   std::vector<std::uint64_t> first;
   std::vector<std::uint64_t> second;
   std::thread other([copy = stamper, &second] {
-    for (int i = 0; i < kDraws; ++i) second.push_back(copy.random());
+    for (int i = 0; i < kDraws; ++i) {
+      second.push_back(copy.random());
+    }
   });
-  for (int i = 0; i < kDraws; ++i) first.push_back(stamper.random());
+  for (int i = 0; i < kDraws; ++i) {
+    first.push_back(stamper.random());
+  }
   other.join();
   std::set<std::uint64_t> drawn(first.begin(), first.end());
   drawn.insert(second.begin(), second.end());
   Stamper fresh = FixedStamper(kMillis, kSeed);
   std::set<std::uint64_t> sequence;
-  for (int i = 0; i < 2 * kDraws; ++i) sequence.insert(fresh.random());
+  for (int i = 0; i < 2 * kDraws; ++i) {
+    sequence.insert(fresh.random());
+  }
   CHECK(drawn.size() == 2 * kDraws);
   CHECK(drawn == sequence);
 }

@@ -9,7 +9,9 @@ namespace {
 // Feeds `stream` to a watcher in pieces of `piece` bytes.
 bool Ended(WireFormat wire, const std::string& stream, std::size_t piece) {
   StreamEndWatcher watcher(wire);
-  for (std::size_t at = 0; at < stream.size(); at += piece) watcher.Feed(stream.substr(at, piece));
+  for (std::size_t at = 0; at < stream.size(); at += piece) {
+    watcher.Feed(stream.substr(at, piece));
+  }
   return watcher.ended();
 }
 

@@ -27,7 +27,9 @@ class RecordingStream : public SseJsonStream {
 
  protected:
   bool OnEventText(const SseEvent& event, std::string& out) override {
-    if (event.event != "quick") return false;
+    if (event.event != "quick") {
+      return false;
+    }
     calls.push_back("text " + event.data);
     out.append("T");
     return true;
@@ -90,7 +92,9 @@ Fed FeedAll(const Make& make, std::string_view upstream, size_t piece) {
 std::string WithCrlf(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '\n') out.push_back('\r');
+    if (c == '\n') {
+      out.push_back('\r');
+    }
     out.push_back(c);
   }
   return out;
@@ -100,7 +104,9 @@ std::string WithCrlf(std::string_view text) {
 // Finish alone).
 std::vector<std::string> Shapes(const std::string& upstream) {
   std::string unclosed = upstream;
-  while (!unclosed.empty() && unclosed.back() == '\n') unclosed.pop_back();
+  while (!unclosed.empty() && unclosed.back() == '\n') {
+    unclosed.pop_back();
+  }
   return {upstream, WithCrlf(upstream), unclosed};
 }
 

@@ -41,7 +41,9 @@ spec:
 
 std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) text += manifest::RenderText(d) + "\n";
+  for (const manifest::Diagnostic& d : diagnostics) {
+    text += manifest::RenderText(d) + "\n";
+  }
   return text;
 }
 
@@ -65,7 +67,9 @@ class Config {
 
   Bind BindOn(int port) const {
     for (const Bind& bind : table_->Binds()) {
-      if (bind.port == port) return bind;
+      if (bind.port == port) {
+        return bind;
+      }
     }
     FAIL("no bind on port " << port);
     throw;
@@ -95,7 +99,9 @@ class Config {
   // The listener the request lands on ("no listener" when none).
   std::string ListenerOf(const Request& request, int port = 80) const {
     Decision decision = Match(request, port);
-    if (decision.listener == nullptr) return "no listener";
+    if (decision.listener == nullptr) {
+      return "no listener";
+    }
     return decision.listener->listener->listener->name;
   }
 
@@ -131,7 +137,9 @@ std::string Route(const std::string& name, const std::string& rules,
   std::string text = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n";
   text += "metadata:\n  name: " + name + "\n  namespace: " + ns + "\n";
   text += "spec:\n  parentRefs:\n  - name: gw\n    namespace: default\n";
-  if (!hostnames.empty()) text += "  hostnames: " + hostnames + "\n";
+  if (!hostnames.empty()) {
+    text += "  hostnames: " + hostnames + "\n";
+  }
   return text + "  rules:\n" + rules;
 }
 
@@ -708,7 +716,9 @@ TEST_CASE("RequestHeaderModifier sets, adds and removes whatever the name's case
   CHECK(Header(plan, "keep") == "me");
   int set_entries = 0;
   for (const auto& [name, value] : plan.upstream->headers) {
-    if (HeaderNameEquals(name, "x-header-set")) ++set_entries;
+    if (HeaderNameEquals(name, "x-header-set")) {
+      ++set_entries;
+    }
   }
   CHECK(set_entries == 1);
 }

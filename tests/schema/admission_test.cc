@@ -66,7 +66,9 @@ TEST_CASE("With the default CRDs the same routes are checked, each as the server
   // spec is required by the HTTPRoute schema: the second route lacks it.
   CHECK(admitted.resources[1].outcome == AdmissionOutcome::kRejected);
   std::vector<std::string> messages;
-  for (const manifest::Diagnostic& d : admitted.sink.diagnostics()) messages.push_back(d.message);
+  for (const manifest::Diagnostic& d : admitted.sink.diagnostics()) {
+    messages.push_back(d.message);
+  }
   CHECK(messages == std::vector<std::string>{
                         "HTTPRoute in version \"v1\" cannot be handled as a HTTPRoute: strict "
                         "decoding error: unknown field \"spec.timeoutz\"",

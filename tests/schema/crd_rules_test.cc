@@ -16,28 +16,52 @@ namespace agw::schema {
 namespace {
 
 void CollectRules(const Schema& schema, std::vector<const ValidationRule*>& rules) {
-  for (const ValidationRule& rule : schema.rules) rules.push_back(&rule);
-  for (const auto& [name, property] : schema.properties) CollectRules(property, rules);
-  if (schema.additional_properties) CollectRules(*schema.additional_properties, rules);
-  if (schema.items) CollectRules(*schema.items, rules);
-  if (schema.not_schema) CollectRules(*schema.not_schema, rules);
+  for (const ValidationRule& rule : schema.rules) {
+    rules.push_back(&rule);
+  }
+  for (const auto& [name, property] : schema.properties) {
+    CollectRules(property, rules);
+  }
+  if (schema.additional_properties) {
+    CollectRules(*schema.additional_properties, rules);
+  }
+  if (schema.items) {
+    CollectRules(*schema.items, rules);
+  }
+  if (schema.not_schema) {
+    CollectRules(*schema.not_schema, rules);
+  }
   for (const auto* list : {&schema.all_of, &schema.any_of, &schema.one_of}) {
-    for (const Schema& child : *list) CollectRules(child, rules);
+    for (const Schema& child : *list) {
+      CollectRules(child, rules);
+    }
   }
 }
 
 void CollectCalls(const cel::Expr& expr, std::set<std::string>& functions) {
-  if (expr.kind == cel::Expr::Kind::kCall) functions.insert(expr.name);
-  if (expr.target) CollectCalls(*expr.target, functions);
-  for (const cel::ExprPtr& arg : expr.args) CollectCalls(*arg, functions);
+  if (expr.kind == cel::Expr::Kind::kCall) {
+    functions.insert(expr.name);
+  }
+  if (expr.target) {
+    CollectCalls(*expr.target, functions);
+  }
+  for (const cel::ExprPtr& arg : expr.args) {
+    CollectCalls(*arg, functions);
+  }
   for (const cel::Entry& entry : expr.entries) {
-    if (entry.key) CollectCalls(*entry.key, functions);
-    if (entry.value) CollectCalls(*entry.value, functions);
+    if (entry.key) {
+      CollectCalls(*entry.key, functions);
+    }
+    if (entry.value) {
+      CollectCalls(*entry.value, functions);
+    }
   }
   if (const cel::Comprehension* c = expr.comprehension.get()) {
     for (const cel::ExprPtr* part :
          {&c->iter_range, &c->accu_init, &c->loop_condition, &c->loop_step, &c->result}) {
-      if (*part) CollectCalls(**part, functions);
+      if (*part) {
+        CollectCalls(**part, functions);
+      }
     }
   }
 }
@@ -51,7 +75,9 @@ TEST_CASE("The CEL parser reads every rule of every built-in CRD") {
       auto crd = LoadBuiltinCrd(set, builtin);
       REQUIRE(crd);
       for (const CrdVersion& version : (*crd)->versions) {
-        if (!version.schema) continue;
+        if (!version.schema) {
+          continue;
+        }
         std::vector<const ValidationRule*> rules;
         CollectRules(*version.schema, rules);
         for (const ValidationRule* rule : rules) {
@@ -68,7 +94,9 @@ TEST_CASE("The CEL parser reads every rule of every built-in CRD") {
     }
   }
   std::string inventory;
-  for (const std::string& name : functions) inventory += " " + name;
+  for (const std::string& name : functions) {
+    inventory += " " + name;
+  }
   WARN("CEL rules of the built-in CRDs: " << parsed << "/" << rules_seen
                                           << " parse; functions and operators used:" << inventory);
   for (const auto& [rule, error] : failures) {

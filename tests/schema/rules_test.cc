@@ -25,7 +25,9 @@ constexpr char kHead[] = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n 
 // rules `spec_rules` (a JSON array, or empty).
 std::string SpecSchema(std::string_view properties, std::string_view spec_rules = {}) {
   std::string spec = R"~({"type":"object","properties":{)~" + std::string(properties) + "}";
-  if (!spec_rules.empty()) spec += R"~(,"x-kubernetes-validations":)~" + std::string(spec_rules);
+  if (!spec_rules.empty()) {
+    spec += R"~(,"x-kubernetes-validations":)~" + std::string(spec_rules);
+  }
   return R"~({"type":"object","properties":{"apiVersion":{"type":"string"},)~"
          R"~("kind":{"type":"string"},"metadata":{"type":"object"},"spec":)~" +
          spec + "}}}";
@@ -497,7 +499,9 @@ TEST_CASE("A rule that does not parse is a compile error at its node and the oth
 
 TEST_CASE("A rule over its cost limit stops validation with the server's words") {
   std::string list = "[";
-  for (int i = 0; i < 200; ++i) list += (i > 0 ? ", " : "") + std::to_string(i);
+  for (int i = 0; i < 200; ++i) {
+    list += (i > 0 ? ", " : "") + std::to_string(i);
+  }
   list += "]";
   std::string schema = SpecSchema(R"~(
     "list": {"type":"array","items":{"type":"integer"},"x-kubernetes-validations":[

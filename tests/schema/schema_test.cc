@@ -25,13 +25,19 @@ std::filesystem::path CrdsDir() { return std::filesystem::path(test::kSharedDir)
 std::string Fingerprint(const Schema& schema) {
   std::string out = "{" + std::string(schema.TypeName());
   auto flag = [&](bool on, const char* name) {
-    if (on) out += std::string(" ") + name;
+    if (on) {
+      out += std::string(" ") + name;
+    }
   };
   auto count = [&](const std::optional<std::int64_t>& value, const char* name) {
-    if (value) out += std::string(" ") + name + "=" + std::to_string(*value);
+    if (value) {
+      out += std::string(" ") + name + "=" + std::to_string(*value);
+    }
   };
   auto number = [&](const std::optional<double>& value, const char* name) {
-    if (value) out += std::string(" ") + name + "=" + std::to_string(*value);
+    if (value) {
+      out += std::string(" ") + name + "=" + std::to_string(*value);
+    }
   };
   flag(schema.nullable, "nullable");
   flag(schema.int_or_string, "int-or-string");
@@ -40,11 +46,21 @@ std::string Fingerprint(const Schema& schema) {
   flag(schema.additional_properties_allowed, "additional");
   flag(schema.exclusive_minimum, "exclusive-min");
   flag(schema.exclusive_maximum, "exclusive-max");
-  if (!schema.format.empty()) out += " format=" + schema.format;
-  if (!schema.pattern.empty()) out += " pattern=" + schema.pattern;
-  if (!schema.list_type.empty()) out += " list=" + schema.list_type;
-  for (const std::string& key : schema.list_map_keys) out += " key=" + key;
-  for (const std::string& name : schema.required) out += " required=" + name;
+  if (!schema.format.empty()) {
+    out += " format=" + schema.format;
+  }
+  if (!schema.pattern.empty()) {
+    out += " pattern=" + schema.pattern;
+  }
+  if (!schema.list_type.empty()) {
+    out += " list=" + schema.list_type;
+  }
+  for (const std::string& key : schema.list_map_keys) {
+    out += " key=" + key;
+  }
+  for (const std::string& name : schema.required) {
+    out += " required=" + name;
+  }
   count(schema.min_properties, "minProperties");
   count(schema.max_properties, "maxProperties");
   count(schema.min_items, "minItems");
@@ -54,8 +70,12 @@ std::string Fingerprint(const Schema& schema) {
   number(schema.minimum, "minimum");
   number(schema.maximum, "maximum");
   number(schema.multiple_of, "multipleOf");
-  for (const Json& value : schema.enum_values) out += " enum=" + value.dump();
-  if (schema.default_value) out += " default=" + schema.default_value->dump();
+  for (const Json& value : schema.enum_values) {
+    out += " enum=" + value.dump();
+  }
+  if (schema.default_value) {
+    out += " default=" + schema.default_value->dump();
+  }
   for (const ValidationRule& rule : schema.rules) {
     out += " rule=" + rule.rule + "|" + rule.message + "|" + rule.message_expression + "|" +
            rule.reason + "|" + rule.field_path + (rule.optional_old_self ? "|old" : "");
@@ -63,12 +83,24 @@ std::string Fingerprint(const Schema& schema) {
   for (const auto& [name, property] : schema.properties) {
     out += " ." + name + "=" + Fingerprint(property);
   }
-  if (schema.additional_properties) out += " *=" + Fingerprint(*schema.additional_properties);
-  if (schema.items) out += " []=" + Fingerprint(*schema.items);
-  for (const Schema& branch : schema.all_of) out += " allOf=" + Fingerprint(branch);
-  for (const Schema& branch : schema.any_of) out += " anyOf=" + Fingerprint(branch);
-  for (const Schema& branch : schema.one_of) out += " oneOf=" + Fingerprint(branch);
-  if (schema.not_schema) out += " not=" + Fingerprint(*schema.not_schema);
+  if (schema.additional_properties) {
+    out += " *=" + Fingerprint(*schema.additional_properties);
+  }
+  if (schema.items) {
+    out += " []=" + Fingerprint(*schema.items);
+  }
+  for (const Schema& branch : schema.all_of) {
+    out += " allOf=" + Fingerprint(branch);
+  }
+  for (const Schema& branch : schema.any_of) {
+    out += " anyOf=" + Fingerprint(branch);
+  }
+  for (const Schema& branch : schema.one_of) {
+    out += " oneOf=" + Fingerprint(branch);
+  }
+  if (schema.not_schema) {
+    out += " not=" + Fingerprint(*schema.not_schema);
+  }
   return out + "}";
 }
 
@@ -79,7 +111,9 @@ std::string Fingerprint(const Crd& crd) {
     out += " " + version.name + (version.served ? "+served" : "") +
            (version.storage ? "+storage" : "") + (version.status_subresource ? "+status" : "") +
            (version.deprecated ? "+deprecated:" + version.deprecation_warning : "");
-    if (version.schema) out += "=" + Fingerprint(*version.schema);
+    if (version.schema) {
+      out += "=" + Fingerprint(*version.schema);
+    }
   }
   return out;
 }
@@ -95,7 +129,9 @@ std::map<std::string, Json> ReadCrdFolder(const std::filesystem::path& folder) {
   REQUIRE_FALSE(sink.HasErrors());
   std::map<std::string, Json> crds;
   for (const manifest::Resource& resource : manifest.resources) {
-    if (resource.id.kind != "CustomResourceDefinition") continue;
+    if (resource.id.kind != "CustomResourceDefinition") {
+      continue;
+    }
     Json object = resource.object.ToJson();
     std::string kind = object["spec"]["names"]["kind"].get<std::string>();
     crds[kind] = std::move(object);
@@ -105,19 +141,27 @@ std::map<std::string, Json> ReadCrdFolder(const std::filesystem::path& folder) {
 
 // Whether a `description` (or other documentation) keyword is left on any schema node.
 bool HasDocumentation(const Json& node) {
-  if (!node.is_object()) return false;
+  if (!node.is_object()) {
+    return false;
+  }
   for (const auto& [key, value] : node.items()) {
-    if (key == "description" || key == "example" || key == "externalDocs") return true;
+    if (key == "description" || key == "example" || key == "externalDocs") {
+      return true;
+    }
     if (key == "properties" && value.is_object()) {
       for (const auto& [name, property] : value.items()) {
-        if (HasDocumentation(property)) return true;
+        if (HasDocumentation(property)) {
+          return true;
+        }
       }
     } else if ((key == "items" || key == "additionalProperties" || key == "not") &&
                HasDocumentation(value)) {
       return true;
     } else if ((key == "allOf" || key == "anyOf" || key == "oneOf") && value.is_array()) {
       for (const Json& branch : value) {
-        if (HasDocumentation(branch)) return true;
+        if (HasDocumentation(branch)) {
+          return true;
+        }
       }
     }
   }
@@ -128,7 +172,9 @@ TEST_CASE("Every CRD of the shared sets compiles, and its compact form to the sa
   REQUIRE(std::filesystem::is_directory(CrdsDir()));
   std::size_t crds = 0, compact_bytes = 0, original_bytes = 0;
   for (const auto& entry : std::filesystem::directory_iterator(CrdsDir())) {
-    if (!entry.is_directory()) continue;
+    if (!entry.is_directory()) {
+      continue;
+    }
     for (const auto& [kind, object] : ReadCrdFolder(entry.path())) {
       INFO(entry.path().filename().string() << " " << kind);
       auto original = CrdFromJson(object, "yaml");
@@ -224,7 +270,9 @@ TEST_CASE("CompileSchema names the keyword it cannot read") {
 TEST_CASE("The built-in sets are the CRD folders the build was given") {
   std::set<std::string> folders;
   for (const auto& entry : std::filesystem::directory_iterator(CrdsDir())) {
-    if (entry.is_directory()) folders.insert(entry.path().filename().string());
+    if (entry.is_directory()) {
+      folders.insert(entry.path().filename().string());
+    }
   }
   std::set<std::string> built_in;
   for (const BuiltinCrdSet& set : BuiltinCrdSets()) {

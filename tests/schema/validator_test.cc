@@ -23,9 +23,13 @@ namespace {
 
 std::shared_ptr<const Crd> BuiltinCrdOf(std::string_view set_name, std::string_view kind) {
   for (const BuiltinCrdSet& set : BuiltinCrdSets()) {
-    if (set.name != set_name) continue;
+    if (set.name != set_name) {
+      continue;
+    }
     for (const BuiltinCrd& crd : set.crds) {
-      if (crd.kind == kind) return *LoadBuiltinCrd(set, crd);
+      if (crd.kind == kind) {
+        return *LoadBuiltinCrd(set, crd);
+      }
     }
   }
   FAIL("no built-in " << kind << " in " << set_name);
@@ -70,7 +74,9 @@ Checked Check(const FindCrd& find, const std::string& yaml) {
   }
   manifest::Value object = resource.object;
   std::vector<UnknownField> unknown = FindUnknownFields(*version->schema, object);
-  for (const UnknownField& field : unknown) checked.unknown.push_back(field.path);
+  for (const UnknownField& field : unknown) {
+    checked.unknown.push_back(field.path);
+  }
   if (!unknown.empty()) {
     checked.strict_message = StrictDecodingMessage(crd->kind, version->name, unknown);
   }
@@ -181,7 +187,9 @@ TEST_CASE("Each structural check in the server's words") {
   }
   SECTION("pattern, minLength, maxLength, maxItems") {
     std::string many;
-    for (int i = 0; i < 17; ++i) many += std::string(i == 0 ? "" : ", ") + "h" + std::to_string(i);
+    for (int i = 0; i < 17; ++i) {
+      many += std::string(i == 0 ? "" : ", ") + "h" + std::to_string(i);
+    }
     Checked pattern =
         Check("gateway-api-v1.4.0", std::string(kRoute) + "  hostnames: [Foo.com, \"\"]\n");
     CHECK(pattern.errors ==
@@ -370,11 +378,15 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
     // The harness prefixes each field error with `<Kind>/<name>/<namespace as written>: `.
     std::string prefix = checked.kind + "/" + checked.name + "/" + checked.namespace_ + ": ";
     std::string all = checked.strict_message;
-    for (const std::string& error : checked.errors) all += "\n" + prefix + error;
+    for (const std::string& error : checked.errors) {
+      all += "\n" + prefix + error;
+    }
     if (!invalid) {
       ++valid;
       CHECK(all.empty());
-      if (all.empty()) ++valid_passed;
+      if (all.empty()) {
+        ++valid_passed;
+      }
       continue;
     }
     bool unknown_case = expected.starts_with("unknown fields");

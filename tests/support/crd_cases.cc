@@ -51,7 +51,9 @@ std::vector<CrdCase> ReadCrdCases() {
       // `_err:` may follow comment lines.
       std::size_t err = document.starts_with("_err:") ? 0 : document.find("\n_err:");
       if (err != std::string::npos) {
-        if (err != 0) ++err;
+        if (err != 0) {
+          ++err;
+        }
         std::size_t end = document.find('\n', err);
         c.expected = document.substr(err + 5, end - err - 5);
         document.erase(err, end + 1 - err);
@@ -61,7 +63,9 @@ std::vector<CrdCase> ReadCrdCases() {
           c.expected = c.expected.substr(1, c.expected.size() - 2);
         }
       }
-      if (document.find("kind:") == std::string::npos) continue;
+      if (document.find("kind:") == std::string::npos) {
+        continue;
+      }
       c.document = std::move(document);
       cases.push_back(std::move(c));
     }

@@ -27,15 +27,21 @@ bool NameIs(std::string_view a, std::string_view b) {
 }
 
 std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
   return text;
 }
 
 bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
+    if (n <= 0) {
+      return false;
+    }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
@@ -48,7 +54,9 @@ std::optional<std::string> Dechunk(std::string_view data, std::size_t& used) {
   std::size_t at = 0;
   for (;;) {
     std::size_t line_end = data.find("\r\n", at);
-    if (line_end == std::string_view::npos) return std::nullopt;
+    if (line_end == std::string_view::npos) {
+      return std::nullopt;
+    }
     std::size_t size = 0;
     std::string_view digits = data.substr(at, line_end - at);
     digits = digits.substr(0, digits.find(';'));
@@ -56,11 +64,15 @@ std::optional<std::string> Dechunk(std::string_view data, std::size_t& used) {
     at = line_end + 2;
     if (size == 0) {
       std::size_t end = data.find("\r\n\r\n", at - 2);
-      if (end == std::string_view::npos) return std::nullopt;
+      if (end == std::string_view::npos) {
+        return std::nullopt;
+      }
       used = end + 4;
       return out;
     }
-    if (data.size() < at + size + 2) return std::nullopt;
+    if (data.size() < at + size + 2) {
+      return std::nullopt;
+    }
     out.append(data.substr(at, size));
     at += size + 2;
   }
@@ -69,7 +81,9 @@ std::optional<std::string> Dechunk(std::string_view data, std::size_t& used) {
 // Takes one whole request off the front of `buffer`, if it is all there.
 std::optional<RecordedRequest> TakeRequest(std::string& buffer) {
   std::size_t head_end = buffer.find("\r\n\r\n");
-  if (head_end == std::string::npos) return std::nullopt;
+  if (head_end == std::string::npos) {
+    return std::nullopt;
+  }
   std::string_view head(buffer.data(), head_end);
   RecordedRequest request;
   std::size_t line_end = head.find("\r\n");
@@ -86,7 +100,9 @@ std::optional<RecordedRequest> TakeRequest(std::string& buffer) {
     std::string_view field = head.substr(
         start, line_end == std::string_view::npos ? std::string_view::npos : line_end - start);
     std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos) continue;
+    if (colon == std::string_view::npos) {
+      continue;
+    }
     std::string name(field.substr(0, colon));
     std::string value(Trim(field.substr(colon + 1)));
     if (NameIs(name, "content-length")) {
@@ -103,11 +119,15 @@ std::optional<RecordedRequest> TakeRequest(std::string& buffer) {
   std::size_t used = 0;
   if (chunked) {
     std::optional<std::string> whole = Dechunk(body, used);
-    if (!whole) return std::nullopt;
+    if (!whole) {
+      return std::nullopt;
+    }
     request.body = std::move(*whole);
   } else {
     used = length.value_or(0);
-    if (body.size() < used) return std::nullopt;
+    if (body.size() < used) {
+      return std::nullopt;
+    }
     request.body = std::string(body.substr(0, used));
   }
   buffer.erase(0, head_end + 4 + used);
@@ -130,7 +150,9 @@ tl::expected<std::unique_ptr<FakeProvider>, std::string> FakeProvider::Start(
     ProviderAnswer answer) {
   std::unique_ptr<FakeProvider> provider(new FakeProvider(std::move(answer)));
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return tl::unexpected<std::string>("socket failed");
+  if (fd < 0) {
+    return tl::unexpected<std::string>("socket failed");
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -157,7 +179,9 @@ FakeProvider::~FakeProvider() {
     std::lock_guard<std::mutex> lock(mutex_);
     connections.swap(connections_);
   }
-  for (std::thread& connection : connections) connection.join();
+  for (std::thread& connection : connections) {
+    connection.join();
+  }
 }
 
 std::vector<RecordedRequest> FakeProvider::Requests() const {
@@ -168,7 +192,9 @@ std::vector<RecordedRequest> FakeProvider::Requests() const {
 void FakeProvider::Accept() {
   for (;;) {
     int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) return;
+    if (fd < 0) {
+      return;
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
       ::close(fd);
@@ -201,14 +227,20 @@ void FakeProvider::Serve(int fd) {
         sent = SendAll(fd, head + "content-length: " + std::to_string(answer_.body.size()) +
                                "\r\n\r\n" + answer_.body);
       }
-      if (!sent) break;
+      if (!sent) {
+        break;
+      }
       continue;
     }
     pollfd ready{fd, POLLIN, 0};
-    if (::poll(&ready, 1, kPollMillis) <= 0) continue;
+    if (::poll(&ready, 1, kPollMillis) <= 0) {
+      continue;
+    }
     char chunk[16384];
     ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-    if (n <= 0) break;
+    if (n <= 0) {
+      break;
+    }
     buffer.append(chunk, static_cast<std::size_t>(n));
   }
   ::close(fd);

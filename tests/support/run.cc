@@ -68,9 +68,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   char buffer[65536];
   while (out_open || err_open) {
     std::vector<pollfd> fds;
-    if (out_open) fds.push_back({out_pipe[0], POLLIN, 0});
-    if (err_open) fds.push_back({err_pipe[0], POLLIN, 0});
-    if (in_fd >= 0) fds.push_back({in_fd, POLLOUT, 0});
+    if (out_open) {
+      fds.push_back({out_pipe[0], POLLIN, 0});
+    }
+    if (err_open) {
+      fds.push_back({err_pipe[0], POLLIN, 0});
+    }
+    if (in_fd >= 0) {
+      fds.push_back({in_fd, POLLOUT, 0});
+    }
     int remaining = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          deadline - std::chrono::steady_clock::now())
                                          .count());
@@ -82,10 +88,14 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
       continue;
     }
     for (const pollfd& p : fds) {
-      if (p.revents == 0) continue;
+      if (p.revents == 0) {
+        continue;
+      }
       if (p.fd == in_fd) {
         ssize_t n = write(in_fd, input.data() + written, input.size() - written);
-        if (n > 0) written += static_cast<std::size_t>(n);
+        if (n > 0) {
+          written += static_cast<std::size_t>(n);
+        }
         if (n < 0 || written == input.size()) {
           close(in_fd);
           in_fd = -1;
@@ -94,14 +104,20 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
       }
       ssize_t n = read(p.fd, buffer, sizeof(buffer));
       if (n <= 0) {
-        if (p.fd == out_pipe[0]) out_open = false;
-        if (p.fd == err_pipe[0]) err_open = false;
+        if (p.fd == out_pipe[0]) {
+          out_open = false;
+        }
+        if (p.fd == err_pipe[0]) {
+          err_open = false;
+        }
         continue;
       }
       (p.fd == out_pipe[0] ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
     }
   }
-  if (in_fd >= 0) close(in_fd);
+  if (in_fd >= 0) {
+    close(in_fd);
+  }
   close(out_pipe[0]);
   close(err_pipe[0]);
   int status = 0;

@@ -193,7 +193,9 @@ Function FunctionOf(std::string_view name) {
       {kMapInsert, Function::kMapInsert},
   };
   for (const auto& [core, function] : kCore) {
-    if (core == name) return function;
+    if (core == name) {
+      return function;
+    }
   }
   return Function::kOther;
 }

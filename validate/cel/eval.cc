@@ -27,16 +27,22 @@ Value NoOverload(std::string_view function) {
 // The number of code points of UTF-8 `text`.
 std::int64_t CodePoints(std::string_view text) {
   std::int64_t count = 0;
-  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  for (unsigned char c : text) {
+    count += (c & 0xC0) != 0x80;
+  }
   return count;
 }
 
 // The byte offset of code point `index` in `text` (text.size() for the end); nullopt past it.
 std::optional<std::size_t> ByteOffset(std::string_view text, std::int64_t index) {
-  if (index < 0) return std::nullopt;
+  if (index < 0) {
+    return std::nullopt;
+  }
   std::size_t offset = 0;
   for (std::int64_t seen = 0; seen < index; ++seen) {
-    if (offset >= text.size()) return std::nullopt;
+    if (offset >= text.size()) {
+      return std::nullopt;
+    }
     ++offset;
     while (offset < text.size() && (static_cast<unsigned char>(text[offset]) & 0xC0) == 0x80) {
       ++offset;
@@ -54,9 +60,13 @@ bool ValidUtf8(std::string_view text) {
                 : (c >> 4) == 0xE  ? 2
                 : (c >> 3) == 0x1E ? 3
                                    : -1;
-    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) return false;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) {
+      return false;
+    }
     for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+        return false;
+      }
     }
     i += static_cast<std::size_t>(extra) + 1;
   }
@@ -67,7 +77,9 @@ bool ValidUtf8(std::string_view text) {
 std::pair<char32_t, std::size_t> CodePointAt(std::string_view text, std::size_t at) {
   auto c = static_cast<unsigned char>(text[at]);
   std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-  if (c < 0x80 || at + length > text.size()) return {c, 1};
+  if (c < 0x80 || at + length > text.size()) {
+    return {c, 1};
+  }
   char32_t point = c & (0x7F >> length);
   for (std::size_t k = 1; k < length; ++k) {
     point = (point << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
@@ -86,14 +98,20 @@ std::string TrimUnicodeSpace(std::string_view text) {
   std::size_t begin = 0;
   while (begin < text.size()) {
     auto [point, length] = CodePointAt(text, begin);
-    if (!IsUnicodeSpace(point)) break;
+    if (!IsUnicodeSpace(point)) {
+      break;
+    }
     begin += length;
   }
   std::size_t end = text.size();
   while (end > begin) {
     std::size_t start = end - 1;
-    while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
-    if (!IsUnicodeSpace(CodePointAt(text, start).first)) break;
+    while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
+      --start;
+    }
+    if (!IsUnicodeSpace(CodePointAt(text, start).first)) {
+      break;
+    }
     end = start;
   }
   return std::string(text.substr(begin, end - begin));
@@ -101,12 +119,18 @@ std::string TrimUnicodeSpace(std::string_view text) {
 
 // Go's strconv.FormatFloat(d, 'g', -1, 64)-like shortest text, as CEL's string(double) prints.
 std::string DoubleText(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(d)) {
+    return "NaN";
+  }
+  if (std::isinf(d)) {
+    return d > 0 ? "+Inf" : "-Inf";
+  }
   char buffer[32];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", precision, d);
-    if (std::strtod(buffer, nullptr) == d) break;
+    if (std::strtod(buffer, nullptr) == d) {
+      break;
+    }
   }
   return buffer;
 }
@@ -115,18 +139,24 @@ std::string DoubleText(double d) {
 // sign ('+', or '-' for signed types), digits only, in range.
 template <typename T>
 std::optional<T> ParseInteger(std::string_view text) {
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (!text.empty() && text[0] == '+') {
+    text.remove_prefix(1);
+  }
   if (text.empty() || text[0] == '+' || (text[0] == '-' && std::is_unsigned_v<T>)) {
     return std::nullopt;
   }
   T value{};
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
   return value;
 }
 
 Value Convert(std::string_view f, const Value& x) {
-  if (f == "dyn") return x;
+  if (f == "dyn") {
+    return x;
+  }
   if (f == "int") {
     switch (x.kind()) {
       case K::kInt:
@@ -156,11 +186,15 @@ Value Convert(std::string_view f, const Value& x) {
       case K::kUint:
         return x;
       case K::kInt:
-        if (x.int_value() < 0) return Value::Error("range error");
+        if (x.int_value() < 0) {
+          return Value::Error("range error");
+        }
         return Value::Uint(static_cast<std::uint64_t>(x.int_value()));
       case K::kDouble: {
         double d = x.double_value();
-        if (!(d > -1.0 && d < 18446744073709551616.0)) return Value::Error("range error");
+        if (!(d > -1.0 && d < 18446744073709551616.0)) {
+          return Value::Error("range error");
+        }
         return Value::Uint(static_cast<std::uint64_t>(d));
       }
       case K::kString: {
@@ -183,7 +217,9 @@ Value Convert(std::string_view f, const Value& x) {
         const std::string& t = x.text();
         char* end = nullptr;
         double v = std::strtod(t.c_str(), &end);
-        if (t.empty() || *end != '\0') return Value::Error("invalid double: " + t);
+        if (t.empty() || *end != '\0') {
+          return Value::Error("invalid double: " + t);
+        }
         return Value::Double(v);
       }
       default:
@@ -203,27 +239,39 @@ Value Convert(std::string_view f, const Value& x) {
       case K::kBool:
         return Value::String(x.bool_value() ? "true" : "false");
       case K::kBytes:
-        if (!ValidUtf8(x.text())) return Value::Error("invalid UTF-8 in bytes");
+        if (!ValidUtf8(x.text())) {
+          return Value::Error("invalid UTF-8 in bytes");
+        }
         return Value::String(x.text());
       default:
         return NoOverload(f);
     }
   }
   if (f == "bytes") {
-    if (x.kind() == K::kBytes) return x;
-    if (x.kind() == K::kString) return Value::Bytes(x.text());
+    if (x.kind() == K::kBytes) {
+      return x;
+    }
+    if (x.kind() == K::kString) {
+      return Value::Bytes(x.text());
+    }
     return NoOverload(f);
   }
   if (f == "bool") {
-    if (x.kind() == K::kBool) return x;
+    if (x.kind() == K::kBool) {
+      return x;
+    }
     if (x.kind() == K::kString) {
       static constexpr std::string_view kTrue[] = {"1", "t", "T", "true", "TRUE", "True"};
       static constexpr std::string_view kFalse[] = {"0", "f", "F", "false", "FALSE", "False"};
       for (std::string_view t : kTrue) {
-        if (x.text() == t) return Value::Bool(true);
+        if (x.text() == t) {
+          return Value::Bool(true);
+        }
       }
       for (std::string_view t : kFalse) {
-        if (x.text() == t) return Value::Bool(false);
+        if (x.text() == t) {
+          return Value::Bool(false);
+        }
       }
       return Value::Error("invalid bool: " + x.text());
     }
@@ -252,7 +300,9 @@ std::string KeyText(const Value& key) {
 
 // Whether a value may serve as a list index, and which.
 std::optional<std::int64_t> IndexOf(const Value& index) {
-  if (index.kind() == K::kInt) return index.int_value();
+  if (index.kind() == K::kInt) {
+    return index.int_value();
+  }
   if (index.kind() == K::kUint) {
     if (index.uint_value() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return std::nullopt;
@@ -261,7 +311,9 @@ std::optional<std::int64_t> IndexOf(const Value& index) {
   }
   if (index.kind() == K::kDouble) {
     double d = index.double_value();
-    if (std::trunc(d) != d || std::abs(d) > 9.0e15) return std::nullopt;
+    if (std::trunc(d) != d || std::abs(d) > 9.0e15) {
+      return std::nullopt;
+    }
     return static_cast<std::int64_t>(d);
   }
   return std::nullopt;
@@ -285,7 +337,9 @@ Value IntegerArithmetic(std::string_view function, T x, T y) {
     if constexpr (std::is_signed_v<T>) {
       // The one quotient that does not fit; the remainder is 0.
       if (x == std::numeric_limits<T>::min() && y == -1) {
-        if (function == op::kDivide) return Value::Error("integer overflow");
+        if (function == op::kDivide) {
+          return Value::Error("integer overflow");
+        }
         return Value::Int(0);
       }
     }
@@ -307,14 +361,24 @@ Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
   }
   if (a.kind() == K::kDouble && b.kind() == K::kDouble && function != op::kModulo) {
     double x = a.double_value(), y = b.double_value();
-    if (function == op::kAdd) return Value::Double(x + y);
-    if (function == op::kSubtract) return Value::Double(x - y);
-    if (function == op::kMultiply) return Value::Double(x * y);
+    if (function == op::kAdd) {
+      return Value::Double(x + y);
+    }
+    if (function == op::kSubtract) {
+      return Value::Double(x - y);
+    }
+    if (function == op::kMultiply) {
+      return Value::Double(x * y);
+    }
     return Value::Double(x / y);
   }
   if (function == op::kAdd && a.kind() == b.kind()) {
-    if (a.kind() == K::kString) return Value::String(a.text() + b.text());
-    if (a.kind() == K::kBytes) return Value::Bytes(a.text() + b.text());
+    if (a.kind() == K::kString) {
+      return Value::String(a.text() + b.text());
+    }
+    if (a.kind() == K::kBytes) {
+      return Value::Bytes(a.text() + b.text());
+    }
     if (a.kind() == K::kList) {
       ValueList items = a.list();
       if (a.list_type() == Value::ListType::kSet) {
@@ -323,7 +387,9 @@ Value Arithmetic(std::string_view function, const Value& a, const Value& b) {
             Value equal = Equals(mine, item);
             return equal.kind() == K::kBool && equal.bool_value();
           });
-          if (!present) items.push_back(item);
+          if (!present) {
+            items.push_back(item);
+          }
         }
         return Value::SetList(std::move(items));
       }
@@ -359,14 +425,20 @@ struct Scope {
 
   const Value* Find(std::string_view wanted) const {
     for (const Scope* frame = this; frame != nullptr; frame = frame->parent) {
-      if (frame->variables != nullptr) return frame->variables->Find(wanted);
-      if (frame->name == wanted) return frame->value;
+      if (frame->variables != nullptr) {
+        return frame->variables->Find(wanted);
+      }
+      if (frame->name == wanted) {
+        return frame->value;
+      }
     }
     return nullptr;
   }
   bool HasDottedNames() const {
     const Scope* frame = this;
-    while (frame->parent != nullptr) frame = frame->parent;
+    while (frame->parent != nullptr) {
+      frame = frame->parent;
+    }
     return frame->variables != nullptr && frame->variables->HasDottedNames();
   }
 };
@@ -376,7 +448,9 @@ class Evaluator {
   explicit Evaluator(std::uint64_t step_limit) : steps_left_(step_limit) {}
 
   Value Eval(const Expr& expr, const Scope& vars) {
-    if (steps_left_ == 0) return Value::Error("operation cancelled: actual cost limit exceeded");
+    if (steps_left_ == 0) {
+      return Value::Error("operation cancelled: actual cost limit exceeded");
+    }
     --steps_left_;
     switch (expr.kind) {
       case Expr::Kind::kConstant:
@@ -392,7 +466,9 @@ class Evaluator {
         items.reserve(expr.args.size());
         for (const ExprPtr& arg : expr.args) {
           Value item = Eval(*arg, vars);
-          if (item.is_error()) return item;
+          if (item.is_error()) {
+            return item;
+          }
           items.push_back(std::move(item));
         }
         return Value::List(std::move(items));
@@ -401,14 +477,20 @@ class Evaluator {
         ValueMap entries;
         for (const Entry& entry : expr.entries) {
           Value key = Eval(*entry.key, vars);
-          if (key.is_error()) return key;
+          if (key.is_error()) {
+            return key;
+          }
           if (key.kind() != K::kBool && key.kind() != K::kInt && key.kind() != K::kUint &&
               key.kind() != K::kString) {
             return Value::Error("unsupported key type");
           }
           Value value = Eval(*entry.value, vars);
-          if (value.is_error()) return value;
-          if (FindInMap(entries, key) != nullptr) return Value::Error("Failed with repeated key");
+          if (value.is_error()) {
+            return value;
+          }
+          if (FindInMap(entries, key) != nullptr) {
+            return Value::Error("Failed with repeated key");
+          }
           entries.emplace_back(std::move(key), std::move(value));
         }
         return Value::Map(std::move(entries));
@@ -445,7 +527,9 @@ class Evaluator {
   }
 
   static Value Ident(std::string_view name, const Scope& vars) {
-    if (const Value* value = vars.Find(name)) return *value;
+    if (const Value* value = vars.Find(name)) {
+      return *value;
+    }
     static constexpr std::string_view kTypes[] = {"bool",
                                                   "int",
                                                   "uint",
@@ -460,7 +544,9 @@ class Evaluator {
                                                   "google.protobuf.Timestamp",
                                                   "optional_type"};
     for (std::string_view type : kTypes) {
-      if (name == type) return Value::Type(std::string(type));
+      if (name == type) {
+        return Value::Type(std::string(type));
+      }
     }
     return Value::Error("undeclared reference to '" + std::string(name) + "' (in container '')");
   }
@@ -481,7 +567,9 @@ class Evaluator {
 
   // "a.b.c" for a chain of field selections on an identifier, bound or not; "" otherwise.
   static std::string DottedName(const Expr& expr) {
-    if (expr.kind == Expr::Kind::kIdent) return expr.name;
+    if (expr.kind == Expr::Kind::kIdent) {
+      return expr.name;
+    }
     if (expr.kind == Expr::Kind::kSelect && !expr.test_only) {
       std::string prefix = DottedName(*expr.target);
       return prefix.empty() ? prefix : prefix + "." + expr.name;
@@ -494,29 +582,43 @@ class Evaluator {
     // cel-go resolves the longest qualified name first.
     if (!expr.test_only && expr.target->kind != Expr::Kind::kCall && vars.HasDottedNames()) {
       std::string name = DottedName(expr);
-      if (const Value* bound = name.empty() ? nullptr : vars.Find(name)) return *bound;
+      if (const Value* bound = name.empty() ? nullptr : vars.Find(name)) {
+        return *bound;
+      }
     }
     Value operand = Eval(*expr.target, vars);
     if (operand.is_error() && !expr.test_only) {
       std::string name = QualifiedName(expr, vars);
       if (!name.empty()) {
         Value qualified = Ident(name, vars);
-        if (!qualified.is_error()) return qualified;
+        if (!qualified.is_error()) {
+          return qualified;
+        }
       }
     }
-    if (operand.is_error()) return operand;
+    if (operand.is_error()) {
+      return operand;
+    }
     if (operand.kind() == K::kOptional && !expr.test_only) {
       // Selecting on an optional (`a.?b.c`) selects inside it: none stays none, an absent field
       // gives none.
       const Value* held = operand.optional_value();
-      if (held == nullptr) return operand;
-      if (held->kind() != K::kMap) return NoOverload("select " + expr.name);
+      if (held == nullptr) {
+        return operand;
+      }
+      if (held->kind() != K::kMap) {
+        return NoOverload("select " + expr.name);
+      }
       for (const auto& [key, value] : held->map()) {
-        if (key.kind() == K::kString && key.text() == expr.name) return Value::Optional(value);
+        if (key.kind() == K::kString && key.text() == expr.name) {
+          return Value::Optional(value);
+        }
       }
       return Value::Optional(std::nullopt);
     }
-    if (operand.kind() != K::kMap) return NoOverload("select " + expr.name);
+    if (operand.kind() != K::kMap) {
+      return NoOverload("select " + expr.name);
+    }
     const Value* field = nullptr;
     for (const auto& [key, value] : operand.map()) {
       if (key.kind() == K::kString && key.text() == expr.name) {
@@ -524,14 +626,20 @@ class Evaluator {
         break;
       }
     }
-    if (expr.test_only) return Value::Bool(field != nullptr);
-    if (field == nullptr) return Value::Error("no such key: " + expr.name);
+    if (expr.test_only) {
+      return Value::Bool(field != nullptr);
+    }
+    if (field == nullptr) {
+      return Value::Error("no such key: " + expr.name);
+    }
     return *field;
   }
 
   Value Comprehend(const Comprehension& c, const Scope& vars) {
     Value range = Eval(*c.iter_range, vars);
-    if (range.is_error()) return range;
+    if (range.is_error()) {
+      return range;
+    }
     if (range.kind() != K::kList && range.kind() != K::kMap) {
       return NoOverload("comprehension over " + std::string(range.TypeName()));
     }
@@ -544,7 +652,9 @@ class Evaluator {
       Scope second_scope{&first_scope, c.iter_var2, &second};
       const Scope& scope = c.iter_var2.empty() ? first_scope : second_scope;
       Value condition = Eval(*c.loop_condition, scope);
-      if (condition.kind() == K::kBool && !condition.bool_value()) return false;
+      if (condition.kind() == K::kBool && !condition.bool_value()) {
+        return false;
+      }
       accumulator = Eval(*c.loop_step, scope);
       return true;
     };
@@ -554,15 +664,21 @@ class Evaluator {
       for (std::size_t i = 0; i < items.size(); ++i) {
         // One variable takes the element; two take the index and the element.
         if (c.iter_var2.empty()) {
-          if (!iterate(items[i], index)) break;
+          if (!iterate(items[i], index)) {
+            break;
+          }
           continue;
         }
         index = Value::Int(static_cast<std::int64_t>(i));
-        if (!iterate(index, items[i])) break;
+        if (!iterate(index, items[i])) {
+          break;
+        }
       }
     } else {
       for (const auto& [key, value] : range.map()) {
-        if (!iterate(key, value)) break;
+        if (!iterate(key, value)) {
+          break;
+        }
       }
     }
     return Eval(*c.result, accumulator_scope);
@@ -575,10 +691,14 @@ class Evaluator {
   // types.InsertMapKeyValue, which refuses a key the map already has.
   static Value MapInsert(std::span<const Value> args) {
     for (const Value& arg : args) {
-      if (arg.is_error()) return arg;
+      if (arg.is_error()) {
+        return arg;
+      }
     }
     bool entries = args.size() == 2 && args[1].kind() == K::kMap;
-    if (args[0].kind() != K::kMap || (!entries && args.size() != 3)) return NoOverload(kMapInsert);
+    if (args[0].kind() != K::kMap || (!entries && args.size() != 3)) {
+      return NoOverload(kMapInsert);
+    }
     ValueMap map = args[0].map();
     auto insert = [&map](const Value& key, const Value& value) -> std::optional<Value> {
       if (FindInMap(map, key) == nullptr) {
@@ -601,11 +721,15 @@ class Evaluator {
       return Value::Error("insert failed: key " + text + " already exists");
     };
     if (!entries) {
-      if (std::optional<Value> error = insert(args[1], args[2])) return std::move(*error);
+      if (std::optional<Value> error = insert(args[1], args[2])) {
+        return std::move(*error);
+      }
       return Value::Map(std::move(map));
     }
     for (const auto& [key, value] : args[1].map()) {
-      if (std::optional<Value> error = insert(key, value)) return std::move(*error);
+      if (std::optional<Value> error = insert(key, value)) {
+        return std::move(*error);
+      }
     }
     return Value::Map(std::move(map));
   }
@@ -613,11 +737,19 @@ class Evaluator {
   Value Logical(const Expr& expr, const Scope& vars, bool is_and) {
     // CEL's commutative short circuit: a decisive operand wins over an error in the other.
     Value left = Eval(*expr.args[0], vars);
-    if (left.kind() == K::kBool && left.bool_value() != is_and) return left;
+    if (left.kind() == K::kBool && left.bool_value() != is_and) {
+      return left;
+    }
     Value right = Eval(*expr.args[1], vars);
-    if (right.kind() == K::kBool && right.bool_value() != is_and) return right;
-    if (left.is_error()) return left;
-    if (right.is_error()) return right;
+    if (right.kind() == K::kBool && right.bool_value() != is_and) {
+      return right;
+    }
+    if (left.is_error()) {
+      return left;
+    }
+    if (right.is_error()) {
+      return right;
+    }
     if (left.kind() != K::kBool || right.kind() != K::kBool) {
       return NoOverload(is_and ? op::kLogicalAnd : op::kLogicalOr);
     }
@@ -627,12 +759,17 @@ class Evaluator {
   Value Call(const Expr& expr, const Scope& vars) {
     const std::string& f = expr.name;
     const Fn id = expr.function;
-    if (id == Fn::kLogicalAnd || id == Fn::kLogicalOr)
+    if (id == Fn::kLogicalAnd || id == Fn::kLogicalOr) {
       return Logical(expr, vars, id == Fn::kLogicalAnd);
+    }
     if (id == Fn::kConditional) {
       Value condition = Eval(*expr.args[0], vars);
-      if (condition.is_error()) return condition;
-      if (condition.kind() != K::kBool) return NoOverload(f);
+      if (condition.is_error()) {
+        return condition;
+      }
+      if (condition.kind() != K::kBool) {
+        return NoOverload(f);
+      }
       return Eval(*expr.args[condition.bool_value() ? 1 : 2], vars);
     }
     // Calls have one to three arguments: keep them off the heap.
@@ -641,35 +778,51 @@ class Evaluator {
       // `optional.of(x)`, `sets.contains(a, b)`: a namespaced global function, not a member call.
       std::string space = QualifiedName(*expr.target, vars);
       if (!space.empty()) {
-        for (const ExprPtr& arg : expr.args) args.push_back(Eval(*arg, vars));
+        for (const ExprPtr& arg : expr.args) {
+          args.push_back(Eval(*arg, vars));
+        }
         for (const Value& arg : args) {
-          if (arg.is_error()) return arg;
+          if (arg.is_error()) {
+            return arg;
+          }
         }
         std::string qualified = space + "." + f;
-        if (std::optional<Value> found = CallLibraries(qualified, args)) return std::move(*found);
+        if (std::optional<Value> found = CallLibraries(qualified, args)) {
+          return std::move(*found);
+        }
         return Value::Error("no matching overload for '" + qualified + "'");
       }
       args.push_back(Eval(*expr.target, vars));
     }
-    for (const ExprPtr& arg : expr.args) args.push_back(Eval(*arg, vars));
+    for (const ExprPtr& arg : expr.args) {
+      args.push_back(Eval(*arg, vars));
+    }
     if (id == Fn::kNotStrictlyFalse) {
       return args[0].kind() == K::kBool ? args[0] : Value::Bool(true);
     }
     for (const Value& arg : args) {
-      if (arg.is_error()) return arg;
+      if (arg.is_error()) {
+        return arg;
+      }
     }
     if (expr.regex && args.size() == 2 && args[0].kind() == K::kString) {
       return Value::Bool(RE2::PartialMatch(args[0].text(), *expr.regex));
     }
     // Only the expansions of transformMap and transformMapEntry call it.
-    if (id == Fn::kMapInsert) return MapInsert(args);
+    if (id == Fn::kMapInsert) {
+      return MapInsert(args);
+    }
     if (id == Fn::kOther) {
-      if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
+      if (std::optional<Value> found = CallLibraries(f, args)) {
+        return std::move(*found);
+      }
       return Value::Error("no matching overload for '" + f + "'");
     }
     Value result = Function(id, f, args);
     if (result.is_error() && IsOverloadError(result)) {
-      if (std::optional<Value> found = CallLibraries(f, args)) return std::move(*found);
+      if (std::optional<Value> found = CallLibraries(f, args)) {
+        return std::move(*found);
+      }
     }
     return result;
   }
@@ -686,7 +839,9 @@ class Evaluator {
                                              library::CallLists,    library::CallFormatLibrary,
                                              library::CallOptional, library::CallStringFormat};
     for (Library call : kLibraries) {
-      if (std::optional<Value> result = call(f, args)) return result;
+      if (std::optional<Value> result = call(f, args)) {
+        return result;
+      }
     }
     return std::nullopt;
   }
@@ -704,17 +859,29 @@ class Evaluator {
           }
           return Value::Int(-x.int_value());
         }
-        if (x.kind() == K::kDouble) return Value::Double(-x.double_value());
+        if (x.kind() == K::kDouble) {
+          return Value::Double(-x.double_value());
+        }
         return NoOverload(f);
       }
       if (id == Fn::kSize) {
-        if (x.kind() == K::kString) return Value::Int(CodePoints(x.text()));
-        if (x.kind() == K::kBytes) return Value::Int(static_cast<std::int64_t>(x.text().size()));
-        if (x.kind() == K::kList) return Value::Int(static_cast<std::int64_t>(x.list().size()));
-        if (x.kind() == K::kMap) return Value::Int(static_cast<std::int64_t>(x.map().size()));
+        if (x.kind() == K::kString) {
+          return Value::Int(CodePoints(x.text()));
+        }
+        if (x.kind() == K::kBytes) {
+          return Value::Int(static_cast<std::int64_t>(x.text().size()));
+        }
+        if (x.kind() == K::kList) {
+          return Value::Int(static_cast<std::int64_t>(x.list().size()));
+        }
+        if (x.kind() == K::kMap) {
+          return Value::Int(static_cast<std::int64_t>(x.map().size()));
+        }
         return NoOverload(f);
       }
-      if (id == Fn::kType) return Value::Type(std::string(x.TypeName()));
+      if (id == Fn::kType) {
+        return Value::Type(std::string(x.TypeName()));
+      }
       if (id == Fn::kDyn || id == Fn::kInt || id == Fn::kUint || id == Fn::kDouble ||
           id == Fn::kString || id == Fn::kBytes || id == Fn::kBool) {
         return Convert(f, x);
@@ -723,19 +890,29 @@ class Evaluator {
         if (id == Fn::kLowerAscii || id == Fn::kUpperAscii) {
           std::string out = x.text();
           for (char& c : out) {
-            if (id == Fn::kLowerAscii && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            if (id == Fn::kUpperAscii && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+            if (id == Fn::kLowerAscii && c >= 'A' && c <= 'Z') {
+              c = static_cast<char>(c - 'A' + 'a');
+            }
+            if (id == Fn::kUpperAscii && c >= 'a' && c <= 'z') {
+              c = static_cast<char>(c - 'a' + 'A');
+            }
           }
           return Value::String(std::move(out));
         }
-        if (id == Fn::kTrim) return Value::String(TrimUnicodeSpace(x.text()));
+        if (id == Fn::kTrim) {
+          return Value::String(TrimUnicodeSpace(x.text()));
+        }
       }
-      if (id == Fn::kJoin && x.kind() == K::kList) return Join(x.list(), "");
+      if (id == Fn::kJoin && x.kind() == K::kList) {
+        return Join(x.list(), "");
+      }
     }
     if (args.size() == 2) {
       const Value& a = args[0];
       const Value& b = args[1];
-      if (id == Fn::kEquals) return Equals(a, b);
+      if (id == Fn::kEquals) {
+        return Equals(a, b);
+      }
       if (id == Fn::kNotEquals) {
         Value equal = Equals(a, b);
         return equal.is_error() ? equal : Value::Bool(!equal.bool_value());
@@ -747,15 +924,23 @@ class Evaluator {
           // NaN against a number orders as false under every operator.
           bool numbers = (a.kind() == K::kDouble || a.kind() == K::kInt || a.kind() == K::kUint) &&
                          (b.kind() == K::kDouble || b.kind() == K::kInt || b.kind() == K::kUint);
-          if (numbers) return Value::Bool(false);
+          if (numbers) {
+            return Value::Bool(false);
+          }
           // cel-go's comparison of an orderable value with another type says no more than this.
           bool orderable = a.kind() != K::kList && a.kind() != K::kMap && a.kind() != K::kNull &&
                            a.kind() != K::kType;
           return orderable ? Value::Error("no such overload") : NoOverload(f);
         }
-        if (id == Fn::kLess) return Value::Bool(*order < 0);
-        if (id == Fn::kLessEquals) return Value::Bool(*order <= 0);
-        if (id == Fn::kGreater) return Value::Bool(*order > 0);
+        if (id == Fn::kLess) {
+          return Value::Bool(*order < 0);
+        }
+        if (id == Fn::kLessEquals) {
+          return Value::Bool(*order <= 0);
+        }
+        if (id == Fn::kGreater) {
+          return Value::Bool(*order > 0);
+        }
         return Value::Bool(*order >= 0);
       }
       if (id == Fn::kAdd || id == Fn::kSubtract || id == Fn::kMultiply || id == Fn::kDivide ||
@@ -766,52 +951,76 @@ class Evaluator {
         if (b.kind() == K::kList) {
           for (const Value& item : b.list()) {
             Value equal = Equals(a, item);
-            if (equal.kind() == K::kBool && equal.bool_value()) return Value::Bool(true);
+            if (equal.kind() == K::kBool && equal.bool_value()) {
+              return Value::Bool(true);
+            }
           }
           return Value::Bool(false);
         }
-        if (b.kind() == K::kMap) return Value::Bool(FindInMap(b.map(), a) != nullptr);
+        if (b.kind() == K::kMap) {
+          return Value::Bool(FindInMap(b.map(), a) != nullptr);
+        }
         return NoOverload(f);
       }
       if (id == Fn::kIndex) {
         if (a.kind() == K::kList) {
           std::optional<std::int64_t> index = IndexOf(b);
-          if (!index) return NoOverload(f);
+          if (!index) {
+            return NoOverload(f);
+          }
           if (*index < 0 || *index >= static_cast<std::int64_t>(a.list().size())) {
             return Value::Error("index out of bounds: " + std::to_string(*index));
           }
           return a.list()[static_cast<std::size_t>(*index)];
         }
         if (a.kind() == K::kMap) {
-          if (const Value* found = FindInMap(a.map(), b)) return *found;
+          if (const Value* found = FindInMap(a.map(), b)) {
+            return *found;
+          }
           return Value::Error("no such key: " + KeyText(b));
         }
         return NoOverload(f);
       }
       if (a.kind() == K::kString && b.kind() == K::kString) {
-        if (id == Fn::kContains) return Value::Bool(a.text().find(b.text()) != std::string::npos);
-        if (id == Fn::kStartsWith) return Value::Bool(a.text().starts_with(b.text()));
-        if (id == Fn::kEndsWith) return Value::Bool(a.text().ends_with(b.text()));
-        if (id == Fn::kMatches) return Matches(a.text(), b.text());
-        if (id == Fn::kIndexOf || id == Fn::kLastIndexOf)
+        if (id == Fn::kContains) {
+          return Value::Bool(a.text().find(b.text()) != std::string::npos);
+        }
+        if (id == Fn::kStartsWith) {
+          return Value::Bool(a.text().starts_with(b.text()));
+        }
+        if (id == Fn::kEndsWith) {
+          return Value::Bool(a.text().ends_with(b.text()));
+        }
+        if (id == Fn::kMatches) {
+          return Matches(a.text(), b.text());
+        }
+        if (id == Fn::kIndexOf || id == Fn::kLastIndexOf) {
           return IndexOfText(f, a.text(), b.text(), std::nullopt);
-        if (id == Fn::kSplit) return Split(a.text(), b.text(), -1);
+        }
+        if (id == Fn::kSplit) {
+          return Split(a.text(), b.text(), -1);
+        }
       }
       if (a.kind() == K::kString && b.kind() == K::kInt) {
         if (id == Fn::kCharAt) {
           std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
-          if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          if (!begin) {
+            return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          }
           std::optional<std::size_t> end = ByteOffset(a.text(), b.int_value() + 1);
           return Value::String(a.text().substr(*begin, end ? *end - *begin : 0));
         }
         if (id == Fn::kSubstring) {
           std::optional<std::size_t> begin = ByteOffset(a.text(), b.int_value());
-          if (!begin) return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          if (!begin) {
+            return Value::Error("index out of range: " + std::to_string(b.int_value()));
+          }
           return Value::String(a.text().substr(*begin));
         }
       }
-      if (id == Fn::kJoin && a.kind() == K::kList && b.kind() == K::kString)
+      if (id == Fn::kJoin && a.kind() == K::kList && b.kind() == K::kString) {
         return Join(a.list(), b.text());
+      }
     }
     if (args.size() == 3 && args[0].kind() == K::kString) {
       const Value& a = args[0];
@@ -847,7 +1056,9 @@ class Evaluator {
     RE2::Options options;
     options.set_log_errors(false);
     RE2 regex(pattern, options);
-    if (!regex.ok()) return Value::Error("invalid regular expression: " + regex.error());
+    if (!regex.ok()) {
+      return Value::Error("invalid regular expression: " + regex.error());
+    }
     return Value::Bool(RE2::PartialMatch(text, regex));
   }
 
@@ -866,13 +1077,17 @@ class Evaluator {
       std::size_t limit = from ? *ByteOffset(text, *from) : text.size();
       found = text.rfind(needle, limit);
     }
-    if (found == std::string_view::npos) return Value::Int(-1);
+    if (found == std::string_view::npos) {
+      return Value::Int(-1);
+    }
     return Value::Int(CodePoints(text.substr(0, found)));
   }
 
   static Value Split(std::string_view text, std::string_view separator, std::int64_t limit) {
     ValueList parts;
-    if (limit == 0) return Value::List(std::move(parts));
+    if (limit == 0) {
+      return Value::List(std::move(parts));
+    }
     if (separator.empty()) {
       for (std::size_t i = 0; i < text.size();) {
         std::size_t next = *ByteOffset(text.substr(i), 1) + i;
@@ -887,9 +1102,13 @@ class Evaluator {
     }
     std::size_t start = 0;
     while (true) {
-      if (limit > 0 && static_cast<std::int64_t>(parts.size()) == limit - 1) break;
+      if (limit > 0 && static_cast<std::int64_t>(parts.size()) == limit - 1) {
+        break;
+      }
       std::size_t at = text.find(separator, start);
-      if (at == std::string_view::npos) break;
+      if (at == std::string_view::npos) {
+        break;
+      }
       parts.push_back(Value::String(std::string(text.substr(start, at - start))));
       start = at + separator.size();
     }
@@ -905,7 +1124,9 @@ class Evaluator {
     while (limit < 0 || done < limit) {
       std::size_t at = from.empty() ? (start <= text.size() ? start : std::string_view::npos)
                                     : text.find(from, start);
-      if (at == std::string_view::npos) break;
+      if (at == std::string_view::npos) {
+        break;
+      }
       out.append(text.substr(start, at - start));
       out.append(to);
       ++done;
@@ -921,15 +1142,21 @@ class Evaluator {
         start = at + from.size();
       }
     }
-    if (start <= text.size()) out.append(text.substr(start));
+    if (start <= text.size()) {
+      out.append(text.substr(start));
+    }
     return Value::String(std::move(out));
   }
 
   static Value Join(const ValueList& items, std::string_view separator) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (items[i].kind() != K::kString) return NoOverload("join");
-      if (i > 0) out.append(separator);
+      if (items[i].kind() != K::kString) {
+        return NoOverload("join");
+      }
+      if (i > 0) {
+        out.append(separator);
+      }
       out.append(items[i].text());
     }
     return Value::String(std::move(out));
@@ -940,7 +1167,9 @@ class Evaluator {
 
 const Value* Activation::Find(std::string_view name) const {
   for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
-    if (it->first == name) return &it->second;
+    if (it->first == name) {
+      return &it->second;
+    }
   }
   return parent_ != nullptr ? parent_->Find(name) : nullptr;
 }

@@ -47,10 +47,14 @@ bool IsTrue(const Value& v) { return v.kind() == K::kBool && v.bool_value(); }
 Value IsSorted(const ValueList& items) {
   const Value* previous = nullptr;
   for (const Value& item : items) {
-    if (!Orderable(item)) return NoOverload("isSorted");
+    if (!Orderable(item)) {
+      return NoOverload("isSorted");
+    }
     if (previous != nullptr) {
       std::optional<int> order = Compare(*previous, item);
-      if (order && *order > 0) return Value::Bool(false);
+      if (order && *order > 0) {
+        return Value::Bool(false);
+      }
     }
     previous = &item;
   }
@@ -61,15 +65,21 @@ Value IsSorted(const ValueList& items) {
 Value Extreme(std::string_view function, const ValueList& items, int prefer) {
   const Value* best = nullptr;
   for (const Value& item : items) {
-    if (!Orderable(item)) return NoOverload(function);
+    if (!Orderable(item)) {
+      return NoOverload(function);
+    }
     if (best == nullptr) {
       best = &item;
       continue;
     }
     std::optional<int> order = Compare(*best, item);
-    if (order && *order == prefer) best = &item;
+    if (order && *order == prefer) {
+      best = &item;
+    }
   }
-  if (best == nullptr) return Value::Error(std::string(function) + " called on empty list");
+  if (best == nullptr) {
+    return Value::Error(std::string(function) + " called on empty list");
+  }
   return *best;
 }
 
@@ -77,7 +87,9 @@ Value Extreme(std::string_view function, const ValueList& items, int prefer) {
 // errors. The API server starts from the zero of the list's declared element type; without
 // declared types an empty list sums to int 0, which equals 0u, 0.0 and compares with either.
 Value Sum(const ValueList& items) {
-  if (items.empty()) return Value::Int(0);
+  if (items.empty()) {
+    return Value::Int(0);
+  }
   K kind = items[0].kind();
   if (kind != K::kInt && kind != K::kUint && kind != K::kDouble && kind != K::kDuration) {
     return NoOverload("sum");
@@ -86,7 +98,9 @@ Value Sum(const ValueList& items) {
   std::uint64_t uint_sum = 0;
   double double_sum = 0;
   for (const Value& item : items) {
-    if (item.kind() != kind) return NoOverload("sum");
+    if (item.kind() != kind) {
+      return NoOverload("sum");
+    }
     switch (kind) {
       case K::kInt:
         if (__builtin_add_overflow(int_sum, item.int_value(), &int_sum)) {
@@ -107,9 +121,15 @@ Value Sum(const ValueList& items) {
         double_sum += item.double_value();
     }
   }
-  if (kind == K::kInt) return Value::Int(int_sum);
-  if (kind == K::kDuration) return Value::Duration(int_sum);
-  if (kind == K::kUint) return Value::Uint(uint_sum);
+  if (kind == K::kInt) {
+    return Value::Int(int_sum);
+  }
+  if (kind == K::kDuration) {
+    return Value::Duration(int_sum);
+  }
+  if (kind == K::kUint) {
+    return Value::Uint(uint_sum);
+  }
   return Value::Double(double_sum);
 }
 
@@ -117,7 +137,9 @@ Value IndexOf(const ValueList& items, const Value& wanted, bool last) {
   std::size_t n = items.size();
   for (std::size_t k = 0; k < n; ++k) {
     std::size_t i = last ? n - 1 - k : k;
-    if (IsTrue(Equals(items[i], wanted))) return Value::Int(static_cast<std::int64_t>(i));
+    if (IsTrue(Equals(items[i], wanted))) {
+      return Value::Int(static_cast<std::int64_t>(i));
+    }
   }
   return Value::Int(-1);
 }
@@ -125,23 +147,33 @@ Value IndexOf(const ValueList& items, const Value& wanted, bool last) {
 // Whether `list` holds an element equal to `wanted` under CEL's heterogeneous equality.
 bool Holds(const ValueList& list, const Value& wanted) {
   for (const Value& item : list) {
-    if (IsTrue(Equals(item, wanted))) return true;
+    if (IsTrue(Equals(item, wanted))) {
+      return true;
+    }
   }
   return false;
 }
 
 bool ContainsAll(const ValueList& list, const ValueList& sublist) {
   for (const Value& item : sublist) {
-    if (!Holds(list, item)) return false;
+    if (!Holds(list, item)) {
+      return false;
+    }
   }
   return true;
 }
 
 Value Sets(std::string_view function, const ValueList& a, const ValueList& b) {
-  if (function == "sets.contains") return Value::Bool(ContainsAll(a, b));
-  if (function == "sets.equivalent") return Value::Bool(ContainsAll(a, b) && ContainsAll(b, a));
+  if (function == "sets.contains") {
+    return Value::Bool(ContainsAll(a, b));
+  }
+  if (function == "sets.equivalent") {
+    return Value::Bool(ContainsAll(a, b) && ContainsAll(b, a));
+  }
   for (const Value& item : a) {
-    if (Holds(b, item)) return Value::Bool(true);
+    if (Holds(b, item)) {
+      return Value::Bool(true);
+    }
   }
   return Value::Bool(false);
 }
@@ -155,9 +187,13 @@ std::size_t RuneWidth(std::string_view text, std::size_t at) {
                       : (c >> 4) == 0xE  ? 3
                       : (c >> 3) == 0x1E ? 4
                                          : 1;
-  if (at + width > text.size()) return 1;
+  if (at + width > text.size()) {
+    return 1;
+  }
   for (std::size_t k = 1; k < width; ++k) {
-    if ((static_cast<unsigned char>(text[at + k]) & 0xC0) != 0x80) return 1;
+    if ((static_cast<unsigned char>(text[at + k]) & 0xC0) != 0x80) {
+      return 1;
+    }
   }
   return width;
 }
@@ -170,7 +206,9 @@ Value FindAll(const std::string& text, const std::string& pattern, std::int64_t 
   RE2::Options options;
   options.set_log_errors(false);
   RE2 regex(pattern, options);
-  if (!regex.ok()) return Value::Error("Illegal regex: " + regex.error());
+  if (!regex.ok()) {
+    return Value::Error("Illegal regex: " + regex.error());
+  }
   ValueList found;
   std::size_t position = 0;
   std::optional<std::size_t> previous_end;
@@ -178,7 +216,9 @@ Value FindAll(const std::string& text, const std::string& pattern, std::int64_t 
   while ((limit < 0 || static_cast<std::int64_t>(found.size()) < limit) &&
          position <= text.size()) {
     re2::StringPiece match;
-    if (!regex.Match(text, position, text.size(), RE2::UNANCHORED, &match, 1)) break;
+    if (!regex.Match(text, position, text.size(), RE2::UNANCHORED, &match, 1)) {
+      break;
+    }
     auto begin = static_cast<std::size_t>(match.data() - text.data());
     std::size_t end = begin + match.size();
     bool accept = true;
@@ -190,30 +230,48 @@ Value FindAll(const std::string& text, const std::string& pattern, std::int64_t 
     }
     previous_end = end;
     if (accept) {
-      if (first_only) return Value::String(std::string(match));
+      if (first_only) {
+        return Value::String(std::string(match));
+      }
       found.push_back(Value::String(std::string(match)));
     }
   }
-  if (first_only) return Value::String("");
+  if (first_only) {
+    return Value::String("");
+  }
   return Value::List(std::move(found));
 }
 
 }  // namespace
 
 std::optional<Value> CallLists(std::string_view function, std::span<const Value> args) {
-  if (args.empty()) return std::nullopt;
+  if (args.empty()) {
+    return std::nullopt;
+  }
   const Value& target = args[0];
   if (target.kind() == K::kList) {
     const ValueList& items = target.list();
     if (args.size() == 1) {
-      if (function == "isSorted") return IsSorted(items);
-      if (function == "sum") return Sum(items);
-      if (function == "min") return Extreme(function, items, 1);
-      if (function == "max") return Extreme(function, items, -1);
+      if (function == "isSorted") {
+        return IsSorted(items);
+      }
+      if (function == "sum") {
+        return Sum(items);
+      }
+      if (function == "min") {
+        return Extreme(function, items, 1);
+      }
+      if (function == "max") {
+        return Extreme(function, items, -1);
+      }
     }
     if (args.size() == 2) {
-      if (function == "indexOf") return IndexOf(items, args[1], false);
-      if (function == "lastIndexOf") return IndexOf(items, args[1], true);
+      if (function == "indexOf") {
+        return IndexOf(items, args[1], false);
+      }
+      if (function == "lastIndexOf") {
+        return IndexOf(items, args[1], true);
+      }
       if ((function == "sets.contains" || function == "sets.equivalent" ||
            function == "sets.intersects") &&
           args[1].kind() == K::kList) {

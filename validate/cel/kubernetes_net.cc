@@ -18,11 +18,21 @@ namespace go {
 // unprintable that can plausibly appear in manifests: C1 controls, the Unicode spaces other
 // than U+0020, format characters, private use and noncharacters.
 bool IsPrintNonAscii(char32_t r) {
-  if (r < 0xA0 || r == 0xA0 || r == 0xAD) return false;
-  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F)) return false;
-  if ((r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF) return false;
-  if ((r >= 0xE000 && r <= 0xF8FF) || (r >= 0xFFF0 && r <= 0xFFFB) || r >= 0xF0000) return false;
-  if ((r & 0xFFFE) == 0xFFFE) return false;
+  if (r < 0xA0 || r == 0xA0 || r == 0xAD) {
+    return false;
+  }
+  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F)) {
+    return false;
+  }
+  if ((r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF) {
+    return false;
+  }
+  if ((r >= 0xE000 && r <= 0xF8FF) || (r >= 0xFFF0 && r <= 0xFFFB) || r >= 0xF0000) {
+    return false;
+  }
+  if ((r & 0xFFFE) == 0xFFFE) {
+    return false;
+  }
   return true;
 }
 
@@ -31,18 +41,34 @@ bool IsPrintNonAscii(char32_t r) {
 std::pair<std::optional<char32_t>, std::size_t> DecodeRune(std::string_view s) {
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   unsigned char c = b(0);
-  if (c < 0x80) return {c, 1};
+  if (c < 0x80) {
+    return {c, 1};
+  }
   std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (n == 0 || c > 0xF4 || s.size() < n) return {std::nullopt, 1};
+  if (n == 0 || c > 0xF4 || s.size() < n) {
+    return {std::nullopt, 1};
+  }
   unsigned char lo = 0x80, hi = 0xBF;
-  if (c == 0xE0) lo = 0xA0;
-  if (c == 0xED) hi = 0x9F;
-  if (c == 0xF0) lo = 0x90;
-  if (c == 0xF4) hi = 0x8F;
-  if (b(1) < lo || b(1) > hi) return {std::nullopt, 1};
+  if (c == 0xE0) {
+    lo = 0xA0;
+  }
+  if (c == 0xED) {
+    hi = 0x9F;
+  }
+  if (c == 0xF0) {
+    lo = 0x90;
+  }
+  if (c == 0xF4) {
+    hi = 0x8F;
+  }
+  if (b(1) < lo || b(1) > hi) {
+    return {std::nullopt, 1};
+  }
   char32_t r = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
   for (std::size_t i = 1; i < n; ++i) {
-    if (i > 1 && (b(i) < 0x80 || b(i) > 0xBF)) return {std::nullopt, 1};
+    if (i > 1 && (b(i) < 0x80 || b(i) > 0xBF)) {
+      return {std::nullopt, 1};
+    }
     r = (r << 6) | (b(i) & 0x3F);
   }
   return {r, n};
@@ -87,7 +113,9 @@ std::string Quote(std::string_view s) {
     } else {
       int digits = r < 0x80 ? 2 : r < 0x10000 ? 4 : 8;
       out += digits == 2 ? "\\x" : digits == 4 ? "\\u" : "\\U";
-      for (int d = digits - 1; d >= 0; --d) out += kHex[(r >> (4 * d)) & 15];
+      for (int d = digits - 1; d >= 0; --d) {
+        out += kHex[(r >> (4 * d)) & 15];
+      }
     }
     i += width;
   }
@@ -109,9 +137,13 @@ struct Addr {
     return static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
   }
   bool Is4In6() const {
-    if (is4) return false;
+    if (is4) {
+      return false;
+    }
     for (int i = 0; i < 10; ++i) {
-      if (bytes[i] != 0) return false;
+      if (bytes[i] != 0) {
+        return false;
+      }
     }
     return bytes[10] == 0xFF && bytes[11] == 0xFF;
   }
@@ -126,7 +158,9 @@ struct Addr {
 
 std::string AddrError(std::string_view in, std::string_view msg, std::string_view at = {}) {
   std::string out = "ParseAddr(" + go::Quote(in) + "): " + std::string(msg);
-  if (!at.empty()) out += " (at " + go::Quote(at) + ")";
+  if (!at.empty()) {
+    out += " (at " + go::Quote(at) + ")";
+  }
   return out;
 }
 
@@ -138,15 +172,21 @@ std::optional<std::string> ParseIpv4Fields(std::string_view in, std::size_t begi
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c >= '0' && c <= '9') {
-      if (digits == 1 && val == 0) return AddrError(in, "IPv4 field has octet with leading zero");
+      if (digits == 1 && val == 0) {
+        return AddrError(in, "IPv4 field has octet with leading zero");
+      }
       val = val * 10 + (c - '0');
       ++digits;
-      if (val > 255) return AddrError(in, "IPv4 field has value >255");
+      if (val > 255) {
+        return AddrError(in, "IPv4 field has value >255");
+      }
     } else if (c == '.') {
       if (i == 0 || i == s.size() - 1 || s[i - 1] == '.') {
         return AddrError(in, "IPv4 field must have at least one digit", s.substr(i));
       }
-      if (pos == 3) return AddrError(in, "IPv4 address too long");
+      if (pos == 3) {
+        return AddrError(in, "IPv4 address too long");
+      }
       out[pos++] = static_cast<std::uint8_t>(val);
       val = 0;
       digits = 0;
@@ -154,15 +194,23 @@ std::optional<std::string> ParseIpv4Fields(std::string_view in, std::size_t begi
       return AddrError(in, "unexpected character", s.substr(i));
     }
   }
-  if (pos < 3) return AddrError(in, "IPv4 address too short");
+  if (pos < 3) {
+    return AddrError(in, "IPv4 address too short");
+  }
   out[3] = static_cast<std::uint8_t>(val);
   return std::nullopt;
 }
 
 int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -172,13 +220,17 @@ tl::expected<Addr, std::string> ParseIpv6(std::string_view in) {
   if (std::size_t percent = s.find('%'); percent != std::string_view::npos) {
     addr.zone = std::string(s.substr(percent + 1));
     s = s.substr(0, percent);
-    if (addr.zone.empty()) return tl::unexpected(AddrError(in, "zone must be a non-empty string"));
+    if (addr.zone.empty()) {
+      return tl::unexpected(AddrError(in, "zone must be a non-empty string"));
+    }
   }
   int ellipsis = -1;
   if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
     ellipsis = 0;
     s.remove_prefix(2);
-    if (s.empty()) return addr;
+    if (s.empty()) {
+      return addr;
+    }
   }
   int i = 0;
   while (i < 16) {
@@ -186,10 +238,16 @@ tl::expected<Addr, std::string> ParseIpv6(std::string_view in) {
     std::uint32_t acc = 0;
     for (; off < s.size(); ++off) {
       int d = HexDigit(s[off]);
-      if (d < 0) break;
+      if (d < 0) {
+        break;
+      }
       acc = (acc << 4) + static_cast<std::uint32_t>(d);
-      if (off > 3) return tl::unexpected(AddrError(in, "each group must have 4 or less digits", s));
-      if (acc > 0xFFFF) return tl::unexpected(AddrError(in, "IPv6 field has value >=2^16", s));
+      if (off > 3) {
+        return tl::unexpected(AddrError(in, "each group must have 4 or less digits", s));
+      }
+      if (acc > 0xFFFF) {
+        return tl::unexpected(AddrError(in, "IPv6 field has value >=2^16", s));
+      }
     }
     if (off == 0) {
       return tl::unexpected(
@@ -216,25 +274,41 @@ tl::expected<Addr, std::string> ParseIpv6(std::string_view in) {
     addr.bytes[i + 1] = static_cast<std::uint8_t>(acc);
     i += 2;
     s.remove_prefix(off);
-    if (s.empty()) break;
-    if (s[0] != ':') return tl::unexpected(AddrError(in, "unexpected character, want colon", s));
+    if (s.empty()) {
+      break;
+    }
+    if (s[0] != ':') {
+      return tl::unexpected(AddrError(in, "unexpected character, want colon", s));
+    }
     if (s.size() == 1) {
       return tl::unexpected(AddrError(in, "colon must be followed by more characters", s));
     }
     s.remove_prefix(1);
     if (s[0] == ':') {
-      if (ellipsis >= 0) return tl::unexpected(AddrError(in, "multiple :: in address", s));
+      if (ellipsis >= 0) {
+        return tl::unexpected(AddrError(in, "multiple :: in address", s));
+      }
       ellipsis = i;
       s.remove_prefix(1);
-      if (s.empty()) break;
+      if (s.empty()) {
+        break;
+      }
     }
   }
-  if (!s.empty()) return tl::unexpected(AddrError(in, "trailing garbage after address", s));
+  if (!s.empty()) {
+    return tl::unexpected(AddrError(in, "trailing garbage after address", s));
+  }
   if (i < 16) {
-    if (ellipsis < 0) return tl::unexpected(AddrError(in, "address string too short"));
+    if (ellipsis < 0) {
+      return tl::unexpected(AddrError(in, "address string too short"));
+    }
     int n = 16 - i;
-    for (int j = i - 1; j >= ellipsis; --j) addr.bytes[j + n] = addr.bytes[j];
-    for (int j = ellipsis; j < ellipsis + n; ++j) addr.bytes[j] = 0;
+    for (int j = i - 1; j >= ellipsis; --j) {
+      addr.bytes[j + n] = addr.bytes[j];
+    }
+    for (int j = ellipsis; j < ellipsis + n; ++j) {
+      addr.bytes[j] = 0;
+    }
   } else if (ellipsis >= 0) {
     return tl::unexpected(AddrError(in, "the :: must expand to at least one field of zeros"));
   }
@@ -252,8 +326,12 @@ tl::expected<Addr, std::string> ParseAddr(std::string_view s) {
       }
       return addr;
     }
-    if (c == ':') return ParseIpv6(s);
-    if (c == '%') return tl::unexpected(AddrError(s, "missing IPv6 address"));
+    if (c == ':') {
+      return ParseIpv6(s);
+    }
+    if (c == '%') {
+      return tl::unexpected(AddrError(s, "missing IPv6 address"));
+    }
   }
   return tl::unexpected(AddrError(s, "unable to parse IP"));
 }
@@ -263,7 +341,9 @@ std::string AddrString(const Addr& addr) {
   std::string out;
   if (addr.is4) {
     for (int i = 12; i < 16; ++i) {
-      if (i > 12) out += '.';
+      if (i > 12) {
+        out += '.';
+      }
       out += std::to_string(addr.bytes[i]);
     }
     return out;
@@ -271,7 +351,9 @@ std::string AddrString(const Addr& addr) {
   if (addr.Is4In6()) {
     out = "::ffff:";
     for (int i = 12; i < 16; ++i) {
-      if (i > 12) out += '.';
+      if (i > 12) {
+        out += '.';
+      }
       out += std::to_string(addr.bytes[i]);
     }
   } else {
@@ -279,7 +361,9 @@ std::string AddrString(const Addr& addr) {
     int zero_start = -1, zero_end = -1;
     for (int i = 0; i < 8; ++i) {
       int j = i;
-      while (j < 8 && addr.Group(j) == 0) ++j;
+      while (j < 8 && addr.Group(j) == 0) {
+        ++j;
+      }
       if (j - i >= 2 && j - i > zero_end - zero_start) {
         zero_start = i;
         zero_end = j;
@@ -290,7 +374,9 @@ std::string AddrString(const Addr& addr) {
       if (i == zero_start) {
         out += "::";
         i = zero_end;
-        if (i >= 8) break;
+        if (i >= 8) {
+          break;
+        }
       } else if (i > 0) {
         out += ':';
       }
@@ -305,7 +391,9 @@ std::string AddrString(const Addr& addr) {
       }
     }
   }
-  if (!addr.zone.empty()) out += "%" + addr.zone;
+  if (!addr.zone.empty()) {
+    out += "%" + addr.zone;
+  }
   return out;
 }
 
@@ -338,23 +426,39 @@ tl::expected<Prefix, std::string> ParseCidr(std::string_view raw) {
                           std::string("netip.ParsePrefix(") + go::Quote(raw) + "): " + msg);
   };
   std::size_t slash = raw.rfind('/');
-  if (slash == std::string_view::npos) return fail("no '/'");
+  if (slash == std::string_view::npos) {
+    return fail("no '/'");
+  }
   auto addr = ParseAddr(raw.substr(0, slash));
-  if (!addr) return fail(addr.error());
-  if (!addr->is4 && !addr->zone.empty()) return fail("IPv6 zones cannot be present in a prefix");
+  if (!addr) {
+    return fail(addr.error());
+  }
+  if (!addr->is4 && !addr->zone.empty()) {
+    return fail("IPv6 zones cannot be present in a prefix");
+  }
   std::string_view bits_text = raw.substr(slash + 1);
   std::string bad_bits = "bad bits after slash: " + go::Quote(bits_text);
   // strconv.Atoi would take a sign or leading zeros; ParsePrefix refuses both.
-  if (bits_text.size() > 1 && (bits_text[0] < '1' || bits_text[0] > '9')) return fail(bad_bits);
-  if (bits_text.empty() || bits_text.size() > 19) return fail(bad_bits);
+  if (bits_text.size() > 1 && (bits_text[0] < '1' || bits_text[0] > '9')) {
+    return fail(bad_bits);
+  }
+  if (bits_text.empty() || bits_text.size() > 19) {
+    return fail(bad_bits);
+  }
   std::uint64_t bits = 0;
   for (char c : bits_text) {
-    if (c < '0' || c > '9') return fail(bad_bits);
+    if (c < '0' || c > '9') {
+      return fail(bad_bits);
+    }
     bits = bits * 10 + static_cast<std::uint64_t>(c - '0');
   }
   // Beyond int64 Atoi fails; below it the length is merely out of range.
-  if (bits > 9223372036854775807u) return fail(bad_bits);
-  if (bits > static_cast<std::uint64_t>(addr->BitLen())) return fail("prefix length out of range");
+  if (bits > 9223372036854775807u) {
+    return fail(bad_bits);
+  }
+  if (bits > static_cast<std::uint64_t>(addr->BitLen())) {
+    return fail("prefix length out of range");
+  }
   if (addr->Is4In6()) {
     return tl::unexpected("IPv4-mapped IPv6 address " + go::Quote(raw) + " is not allowed");
   }
@@ -365,16 +469,22 @@ Addr Masked(const Addr& addr, int bits) {
   Addr out = addr;
   int first = addr.is4 ? 12 : 0;
   for (int i = 0; i < addr.BitLen(); ++i) {
-    if (i >= bits) out.bytes[first + i / 8] &= static_cast<std::uint8_t>(~(0x80 >> (i % 8)));
+    if (i >= bits) {
+      out.bytes[first + i / 8] &= static_cast<std::uint8_t>(~(0x80 >> (i % 8)));
+    }
   }
   return out;
 }
 
 // netip.Prefix.Contains.
 bool Contains(const Prefix& prefix, const Addr& ip) {
-  if (!ip.zone.empty() || ip.is4 != prefix.addr.is4) return false;
+  if (!ip.zone.empty() || ip.is4 != prefix.addr.is4) {
+    return false;
+  }
   for (int i = 0; i < prefix.bits; ++i) {
-    if (ip.Bit(i) != prefix.addr.Bit(i)) return false;
+    if (ip.Bit(i) != prefix.addr.Bit(i)) {
+      return false;
+    }
   }
   return true;
 }
@@ -408,12 +518,16 @@ class CidrValue : public OpaqueValue {
 };
 
 const IpValue* AsIp(const Value& v) {
-  if (v.kind() != Value::Kind::kOpaque) return nullptr;
+  if (v.kind() != Value::Kind::kOpaque) {
+    return nullptr;
+  }
   return dynamic_cast<const IpValue*>(&v.opaque());
 }
 
 const CidrValue* AsCidr(const Value& v) {
-  if (v.kind() != Value::Kind::kOpaque) return nullptr;
+  if (v.kind() != Value::Kind::kOpaque) {
+    return nullptr;
+  }
   return dynamic_cast<const CidrValue*>(&v.opaque());
 }
 
@@ -425,7 +539,9 @@ Value CidrOf(Prefix prefix) {
 
 Value StringToIp(const std::string& text) {
   auto addr = ParseIp(text);
-  if (!addr) return Value::Error(addr.error());
+  if (!addr) {
+    return Value::Error(addr.error());
+  }
   return IpOf(std::move(*addr));
 }
 
@@ -440,29 +556,49 @@ Value StringToCidr(const std::string& text) {
 
 std::optional<Value> CallOnIp(std::string_view f, const Addr& a) {
   auto is_loopback = [&] {
-    if (a.is4) return a.bytes[12] == 127;
+    if (a.is4) {
+      return a.bytes[12] == 127;
+    }
     for (int i = 0; i < 15; ++i) {
-      if (a.bytes[i] != 0) return false;
+      if (a.bytes[i] != 0) {
+        return false;
+      }
     }
     return a.bytes[15] == 1;
   };
   auto is_link_local_unicast = [&] {
-    if (a.is4) return a.bytes[12] == 169 && a.bytes[13] == 254;
+    if (a.is4) {
+      return a.bytes[12] == 169 && a.bytes[13] == 254;
+    }
     return (a.Group(0) & 0xFFC0) == 0xFE80;
   };
   auto is_unspecified = [&] {
     for (std::uint8_t b : a.bytes) {
-      if (b != 0) return false;
+      if (b != 0) {
+        return false;
+      }
     }
     return a.zone.empty();
   };
-  if (f == "string") return Value::String(AddrString(a));
-  if (f == "family") return Value::Int(a.is4 ? 4 : 6);
-  if (f == "isUnspecified") return Value::Bool(is_unspecified());
-  if (f == "isLoopback") return Value::Bool(is_loopback());
-  if (f == "isLinkLocalUnicast") return Value::Bool(is_link_local_unicast());
+  if (f == "string") {
+    return Value::String(AddrString(a));
+  }
+  if (f == "family") {
+    return Value::Int(a.is4 ? 4 : 6);
+  }
+  if (f == "isUnspecified") {
+    return Value::Bool(is_unspecified());
+  }
+  if (f == "isLoopback") {
+    return Value::Bool(is_loopback());
+  }
+  if (f == "isLinkLocalUnicast") {
+    return Value::Bool(is_link_local_unicast());
+  }
   if (f == "isLinkLocalMulticast") {
-    if (a.is4) return Value::Bool(a.bytes[12] == 224 && a.bytes[13] == 0 && a.bytes[14] == 0);
+    if (a.is4) {
+      return Value::Bool(a.bytes[12] == 224 && a.bytes[13] == 0 && a.bytes[14] == 0);
+    }
     return Value::Bool((a.Group(0) & 0xFF0F) == 0xFF02);
   }
   if (f == "isGlobalUnicast") {
@@ -477,21 +613,35 @@ std::optional<Value> CallOnIp(std::string_view f, const Addr& a) {
 
 std::optional<Value> CallOnCidr(std::string_view f, const Prefix& p, std::span<const Value> rest) {
   if (rest.empty()) {
-    if (f == "string") return Value::String(AddrString(p.addr) + "/" + std::to_string(p.bits));
-    if (f == "ip") return IpOf(p.addr);
-    if (f == "prefixLength") return Value::Int(p.bits);
-    if (f == "masked") return CidrOf(Prefix{Masked(p.addr, p.bits), p.bits});
+    if (f == "string") {
+      return Value::String(AddrString(p.addr) + "/" + std::to_string(p.bits));
+    }
+    if (f == "ip") {
+      return IpOf(p.addr);
+    }
+    if (f == "prefixLength") {
+      return Value::Int(p.bits);
+    }
+    if (f == "masked") {
+      return CidrOf(Prefix{Masked(p.addr, p.bits), p.bits});
+    }
     return std::nullopt;
   }
-  if (rest.size() != 1) return std::nullopt;
+  if (rest.size() != 1) {
+    return std::nullopt;
+  }
   const Value& other = rest[0];
   if (f == "containsIP") {
-    if (const IpValue* ip = AsIp(other)) return Value::Bool(Contains(p, ip->addr()));
+    if (const IpValue* ip = AsIp(other)) {
+      return Value::Bool(Contains(p, ip->addr()));
+    }
     if (other.kind() == Value::Kind::kString) {
       // The library passes the parse result on unchecked, so a bad string reports the
       // overload error of the IP overload rather than the parse error.
       auto addr = ParseIp(other.text());
-      if (!addr) return Value::Error("no such overload");
+      if (!addr) {
+        return Value::Error("no such overload");
+      }
       return Value::Bool(Contains(p, *addr));
     }
     return std::nullopt;
@@ -503,7 +653,9 @@ std::optional<Value> CallOnCidr(std::string_view f, const Prefix& p, std::span<c
       inner = &cidr->prefix();
     } else if (other.kind() == Value::Kind::kString) {
       parsed = StringToCidr(other.text());
-      if (parsed.is_error()) return parsed;
+      if (parsed.is_error()) {
+        return parsed;
+      }
       inner = &AsCidr(parsed)->prefix();
     } else {
       return std::nullopt;
@@ -525,7 +677,9 @@ namespace go {
 // netip.ParseAddr's error text for `s`, or "" when it parses; sets *is_ipv4 on success.
 std::string NetipParseAddrError(std::string_view s, bool* is_ipv4) {
   auto addr = ParseAddr(s);
-  if (!addr) return addr.error();
+  if (!addr) {
+    return addr.error();
+  }
   *is_ipv4 = addr->is4;
   return "";
 }
@@ -533,27 +687,42 @@ std::string NetipParseAddrError(std::string_view s, bool* is_ipv4) {
 }  // namespace go
 
 std::optional<Value> CallNet(std::string_view function, std::span<const Value> args) {
-  if (args.empty()) return std::nullopt;
+  if (args.empty()) {
+    return std::nullopt;
+  }
   const Value& first = args[0];
   if (first.kind() == Value::Kind::kString && args.size() == 1) {
     const std::string& text = first.text();
-    if (function == "isIP") return Value::Bool(ParseIp(text).has_value());
-    if (function == "ip") return StringToIp(text);
+    if (function == "isIP") {
+      return Value::Bool(ParseIp(text).has_value());
+    }
+    if (function == "ip") {
+      return StringToIp(text);
+    }
     if (function == "ip.isCanonical") {
       auto addr = ParseIp(text);
-      if (!addr) return Value::Error(addr.error());
+      if (!addr) {
+        return Value::Error(addr.error());
+      }
       return Value::Bool(AddrString(*addr) == text);
     }
-    if (function == "isCIDR") return Value::Bool(ParseCidr(text).has_value());
-    if (function == "cidr") return StringToCidr(text);
+    if (function == "isCIDR") {
+      return Value::Bool(ParseCidr(text).has_value());
+    }
+    if (function == "cidr") {
+      return StringToCidr(text);
+    }
     return std::nullopt;
   }
   if (const IpValue* ip = AsIp(first)) {
-    if (args.size() != 1) return std::nullopt;
+    if (args.size() != 1) {
+      return std::nullopt;
+    }
     return CallOnIp(function, ip->addr());
   }
-  if (const CidrValue* cidr = AsCidr(first))
+  if (const CidrValue* cidr = AsCidr(first)) {
     return CallOnCidr(function, cidr->prefix(), args.subspan(1));
+  }
   return std::nullopt;
 }
 

@@ -48,7 +48,9 @@ struct Decimal {
 
 Decimal Normalize(bool negative, std::string digits, std::int64_t exponent) {
   std::size_t lead = digits.find_first_not_of('0');
-  if (lead == std::string::npos) return Decimal{};
+  if (lead == std::string::npos) {
+    return Decimal{};
+  }
   digits.erase(0, lead);
   std::size_t last = digits.find_last_not_of('0');
   exponent += static_cast<std::int64_t>(digits.size() - 1 - last);
@@ -68,17 +70,23 @@ Decimal FromScaled(std::int64_t value, std::int64_t exponent) {
 
 // The order of |a| and |b|.
 int CompareMagnitude(const Decimal& a, const Decimal& b) {
-  if (a.IsZero() || b.IsZero()) return a.IsZero() == b.IsZero() ? 0 : a.IsZero() ? -1 : 1;
+  if (a.IsZero() || b.IsZero()) {
+    return a.IsZero() == b.IsZero() ? 0 : a.IsZero() ? -1 : 1;
+  }
   std::int64_t a_top = a.exponent + static_cast<std::int64_t>(a.digits.size());
   std::int64_t b_top = b.exponent + static_cast<std::int64_t>(b.digits.size());
-  if (a_top != b_top) return a_top < b_top ? -1 : 1;
+  if (a_top != b_top) {
+    return a_top < b_top ? -1 : 1;
+  }
   // With no trailing zeros, digit strings of the same magnitude order as text.
   int order = a.digits.compare(b.digits);
   return order < 0 ? -1 : order > 0 ? 1 : 0;
 }
 
 int Compare(const Decimal& a, const Decimal& b) {
-  if (a.Sign() != b.Sign()) return a.Sign() < b.Sign() ? -1 : 1;
+  if (a.Sign() != b.Sign()) {
+    return a.Sign() < b.Sign() ? -1 : 1;
+  }
   int magnitude = CompareMagnitude(a, b);
   return a.negative ? -magnitude : magnitude;
 }
@@ -86,17 +94,25 @@ int Compare(const Decimal& a, const Decimal& b) {
 // The digit of `d` at the place 10^place.
 int DigitAt(const Decimal& d, std::int64_t place) {
   std::int64_t index = static_cast<std::int64_t>(d.digits.size()) - 1 - (place - d.exponent);
-  if (index < 0 || index >= static_cast<std::int64_t>(d.digits.size())) return 0;
+  if (index < 0 || index >= static_cast<std::int64_t>(d.digits.size())) {
+    return 0;
+  }
   return d.digits[static_cast<std::size_t>(index)] - '0';
 }
 
 tl::expected<Decimal, std::string> Add(const Decimal& a, const Decimal& b) {
-  if (a.IsZero()) return b;
-  if (b.IsZero()) return a;
+  if (a.IsZero()) {
+    return b;
+  }
+  if (b.IsZero()) {
+    return a;
+  }
   std::int64_t low = std::min(a.exponent, b.exponent);
   std::int64_t high = std::max(a.exponent + static_cast<std::int64_t>(a.digits.size()),
                                b.exponent + static_cast<std::int64_t>(b.digits.size()));
-  if (high - low > kMaxDigits) return tl::unexpected(std::string(kTooLarge));
+  if (high - low > kMaxDigits) {
+    return tl::unexpected(std::string(kTooLarge));
+  }
   bool same_sign = a.negative == b.negative;
   // Subtraction takes the smaller magnitude from the larger, which keeps its sign.
   const Decimal& big = same_sign || CompareMagnitude(a, b) >= 0 ? a : b;
@@ -114,7 +130,9 @@ tl::expected<Decimal, std::string> Add(const Decimal& a, const Decimal& b) {
 }
 
 Decimal Negate(Decimal d) {
-  if (!d.IsZero()) d.negative = !d.negative;
+  if (!d.IsZero()) {
+    d.negative = !d.negative;
+  }
   return d;
 }
 
@@ -146,15 +164,21 @@ std::string MultiplyDigits(const std::string& a, const std::string& b) {
     }
   }
   std::string out;
-  for (int d : product) out += static_cast<char>('0' + d);
+  for (int d : product) {
+    out += static_cast<char>('0' + d);
+  }
   return out;
 }
 
 // v × 10^power when that fits an int64 (the resource package's positiveScaleInt64).
 std::optional<std::int64_t> ScaleUp(std::int64_t v, std::int64_t power) {
-  if (v == 0) return 0;
+  if (v == 0) {
+    return 0;
+  }
   for (std::int64_t i = 0; i < power; ++i) {
-    if (i >= 19 || __builtin_mul_overflow(v, 10, &v)) return std::nullopt;
+    if (i >= 19 || __builtin_mul_overflow(v, 10, &v)) {
+      return std::nullopt;
+    }
   }
   return v;
 }
@@ -177,7 +201,9 @@ struct Amount {
   int Sign() const { return is_dec ? dec.Sign() : value == 0 ? 0 : value < 0 ? -1 : 1; }
   // Quantity.ToDec / AsDec.
   Amount AsDec() const {
-    if (is_dec) return *this;
+    if (is_dec) {
+      return *this;
+    }
     Amount out;
     out.is_dec = true;
     out.dec = Exact();
@@ -195,18 +221,26 @@ Amount Int64Amount(std::int64_t value, std::int32_t scale) {
 
 // int64Amount.Add: nullopt when the int64 form would overflow.
 std::optional<Amount> AddInt64(const Amount& a, const Amount& b) {
-  if (b.value == 0) return a;
-  if (a.value == 0) return b;
+  if (b.value == 0) {
+    return a;
+  }
+  if (a.value == 0) {
+    return b;
+  }
   std::int64_t sum = 0;
   if (a.scale == b.scale) {
-    if (__builtin_add_overflow(a.value, b.value, &sum)) return std::nullopt;
+    if (__builtin_add_overflow(a.value, b.value, &sum)) {
+      return std::nullopt;
+    }
     return Int64Amount(sum, a.scale);
   }
   const Amount& coarse = a.scale > b.scale ? a : b;
   const Amount& fine = a.scale > b.scale ? b : a;
   std::optional<std::int64_t> scaled =
       ScaleUp(coarse.value, static_cast<std::int64_t>(coarse.scale) - fine.scale);
-  if (!scaled || __builtin_add_overflow(*scaled, fine.value, &sum)) return std::nullopt;
+  if (!scaled || __builtin_add_overflow(*scaled, fine.value, &sum)) {
+    return std::nullopt;
+  }
   return Int64Amount(sum, fine.scale);
 }
 
@@ -214,7 +248,9 @@ std::optional<Amount> AddInt64(const Amount& a, const Amount& b) {
 tl::expected<Amount, std::string> AddDec(const Amount& a, const Amount& b) {
   Amount x = a.AsDec(), y = b.AsDec();
   auto sum = Add(x.dec, y.dec);
-  if (!sum) return tl::unexpected(sum.error());
+  if (!sum) {
+    return tl::unexpected(sum.error());
+  }
   x.dec = std::move(*sum);
   x.dec_scale = std::max(x.dec_scale, y.dec_scale);
   return x;
@@ -223,7 +259,9 @@ tl::expected<Amount, std::string> AddDec(const Amount& a, const Amount& b) {
 // Quantity.Add.
 tl::expected<Amount, std::string> QuantityAdd(const Amount& q, const Amount& y) {
   if (!q.is_dec && !y.is_dec) {
-    if (std::optional<Amount> sum = AddInt64(q, y)) return *sum;
+    if (std::optional<Amount> sum = AddInt64(q, y)) {
+      return *sum;
+    }
   }
   return AddDec(q, y);
 }
@@ -231,7 +269,9 @@ tl::expected<Amount, std::string> QuantityAdd(const Amount& q, const Amount& y) 
 // Quantity.Sub.
 tl::expected<Amount, std::string> QuantitySub(const Amount& q, const Amount& y) {
   if (!q.is_dec && !y.is_dec && y.value != kMinInt64) {
-    if (std::optional<Amount> sum = AddInt64(q, Int64Amount(-y.value, y.scale))) return *sum;
+    if (std::optional<Amount> sum = AddInt64(q, Int64Amount(-y.value, y.scale))) {
+      return *sum;
+    }
   }
   Amount negated = y.AsDec();
   negated.dec = Negate(negated.dec);
@@ -241,13 +281,21 @@ tl::expected<Amount, std::string> QuantitySub(const Amount& q, const Amount& y) 
 // Quantity.Mul.
 tl::expected<Amount, std::string> QuantityMul(const Amount& q, std::int64_t y) {
   if (!q.is_dec) {
-    if (q.value == 0) return q;
-    if (y == 0) return Int64Amount(0, 0);
+    if (q.value == 0) {
+      return q;
+    }
+    if (y == 0) {
+      return Int64Amount(0, 0);
+    }
     std::int64_t product = 0;
     if (!__builtin_mul_overflow(q.value, y, &product)) {
-      if (q.scale == 0) return Int64Amount(product, 0);
+      if (q.scale == 0) {
+        return Int64Amount(product, 0);
+      }
       // A positive scale must still fit when applied; a negative one must divide evenly.
-      if (q.scale > 0 && ScaleUp(product, q.scale)) return Int64Amount(product, q.scale);
+      if (q.scale > 0 && ScaleUp(product, q.scale)) {
+        return Int64Amount(product, q.scale);
+      }
       if (q.scale < 0) {
         std::int64_t divisor = 1;
         bool exact = true;
@@ -255,7 +303,9 @@ tl::expected<Amount, std::string> QuantityMul(const Amount& q, std::int64_t y) {
           exact = i < 18 && product % (divisor * 10) == 0;
           divisor *= exact ? 10 : 1;
         }
-        if (exact) return Int64Amount(product, q.scale);
+        if (exact) {
+          return Int64Amount(product, q.scale);
+        }
       }
     }
   }
@@ -282,8 +332,12 @@ double GoPow10(std::int64_t n) {
                                       1e160, 1e192, 1e224, 1e256, 1e288};
   static constexpr double kNeg32[] = {1e-00,  1e-32,  1e-64,  1e-96,  1e-128, 1e-160,
                                       1e-192, 1e-224, 1e-256, 1e-288, 1e-320};
-  if (n >= 0 && n <= 308) return kPos32[n / 32] * kTab[n % 32];
-  if (n < 0 && n >= -323) return kNeg32[-n / 32] / kTab[-n % 32];
+  if (n >= 0 && n <= 308) {
+    return kPos32[n / 32] * kTab[n % 32];
+  }
+  if (n < 0 && n >= -323) {
+    return kNeg32[-n / 32] / kTab[-n % 32];
+  }
   return n > 0 ? std::numeric_limits<double>::infinity() : 0.0;
 }
 
@@ -296,21 +350,29 @@ double ApproximateFloat(const Amount& q) {
       // The unscaled integer rounded to the nearest double, as big.Float's Float64 rounds.
       std::string text = q.dec.digits + "e" + std::to_string(q.dec.exponent + q.dec_scale);
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), base);
-      if (ec == std::errc::result_out_of_range) base = std::numeric_limits<double>::infinity();
-      if (q.dec.negative) base = -base;
+      if (ec == std::errc::result_out_of_range) {
+        base = std::numeric_limits<double>::infinity();
+      }
+      if (q.dec.negative) {
+        base = -base;
+      }
     }
     exponent = -q.dec_scale;
   } else {
     base = static_cast<double>(q.value);
     exponent = q.scale;
   }
-  if (exponent == 0) return base;
+  if (exponent == 0) {
+    return base;
+  }
   return base * GoPow10(exponent);
 }
 
 // resource.Quantity.AsInt64.
 std::optional<std::int64_t> AsInt64(const Amount& q) {
-  if (q.is_dec || q.scale < 0) return std::nullopt;
+  if (q.is_dec || q.scale < 0) {
+    return std::nullopt;
+  }
   return ScaleUp(q.value, q.scale);
 }
 
@@ -328,15 +390,21 @@ std::optional<Suffix> InterpretSuffix(std::string_view s) {
   static constexpr std::pair<std::string_view, int> kBinary[] = {
       {"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
   for (auto [text, exponent] : kDecimal) {
-    if (s == text) return Suffix{10, exponent, false};
+    if (s == text) {
+      return Suffix{10, exponent, false};
+    }
   }
   for (auto [text, exponent] : kBinary) {
-    if (s == text) return Suffix{2, exponent, true};
+    if (s == text) {
+      return Suffix{2, exponent, true};
+    }
   }
   if (s.size() > 1 && (s[0] == 'e' || s[0] == 'E')) {
     // strconv.ParseInt(s[1:], 10, 64), then narrowed to int32 as Go's conversion wraps.
     std::string_view number = s.substr(1);
-    if (number[0] == '+') number.remove_prefix(1);
+    if (number[0] == '+') {
+      number.remove_prefix(1);
+    }
     std::int64_t parsed = 0;
     auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), parsed);
     if (ec != std::errc() || end != number.data() + number.size() || number.empty() ||
@@ -353,8 +421,12 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // resource.ParseQuantity.
 tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
   using tl::unexpected;
-  if (str.empty()) return unexpected(std::string(kFormatWrong));
-  if (str == "0") return Amount{};
+  if (str.empty()) {
+    return unexpected(std::string(kFormatWrong));
+  }
+  if (str == "0") {
+    return Amount{};
+  }
 
   // parseQuantityString: sign, digits, optional fraction, then the suffix's letters, sign and
   // digits. A string of only a sign and zeros is zero, whatever follows is not looked at.
@@ -364,12 +436,20 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
     positive = str[0] == '+';
     ++pos;
   }
-  while (pos < end && str[pos] == '0') ++pos;
-  if (pos >= end) return Amount{};
+  while (pos < end && str[pos] == '0') {
+    ++pos;
+  }
+  if (pos >= end) {
+    return Amount{};
+  }
   std::size_t num_begin = pos;
-  while (pos < end && IsDigit(str[pos])) ++pos;
+  while (pos < end && IsDigit(str[pos])) {
+    ++pos;
+  }
   std::string num(str.substr(num_begin, pos - num_begin));
-  if (num.empty()) num = "0";
+  if (num.empty()) {
+    num = "0";
+  }
   std::string denom;
   std::string_view suffix;
   std::string_view value;
@@ -379,7 +459,9 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
     done = true;
   } else if (str[pos] == '.') {
     std::size_t denom_begin = ++pos;
-    while (pos < end && IsDigit(str[pos])) ++pos;
+    while (pos < end && IsDigit(str[pos])) {
+      ++pos;
+    }
     denom = std::string(str.substr(denom_begin, pos - denom_begin));
     if (pos >= end) {
       value = str;
@@ -390,15 +472,25 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
     value = str.substr(0, pos);
     std::size_t suffix_begin = pos;
     static constexpr std::string_view kLetters = "eEinumkKMGTP";
-    while (pos < end && kLetters.find(str[pos]) != std::string_view::npos) ++pos;
-    if (pos < end && (str[pos] == '-' || str[pos] == '+')) ++pos;
-    while (pos < end && IsDigit(str[pos])) ++pos;
-    if (pos < end) return unexpected(std::string(kFormatWrong));
+    while (pos < end && kLetters.find(str[pos]) != std::string_view::npos) {
+      ++pos;
+    }
+    if (pos < end && (str[pos] == '-' || str[pos] == '+')) {
+      ++pos;
+    }
+    while (pos < end && IsDigit(str[pos])) {
+      ++pos;
+    }
+    if (pos < end) {
+      return unexpected(std::string(kFormatWrong));
+    }
     suffix = str.substr(suffix_begin);
   }
 
   std::optional<Suffix> parsed_suffix = InterpretSuffix(suffix);
-  if (!parsed_suffix) return unexpected(std::string(kSuffixError));
+  if (!parsed_suffix) {
+    return unexpected(std::string(kSuffixError));
+  }
   const Suffix& sfx = *parsed_suffix;
 
   // The int64 fast path, when the digits surely fit.
@@ -438,11 +530,15 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
       point = static_cast<std::int64_t>(unscaled.size());
     }
   }
-  if (unscaled.empty()) return unexpected(std::string(kNumericError));
+  if (unscaled.empty()) {
+    return unexpected(std::string(kNumericError));
+  }
   std::int32_t inf_scale =
       point < 0 ? 0 : Wrap32(static_cast<std::int64_t>(unscaled.size()) - point);
   if (sfx.binary) {
-    for (int i = 0; i < sfx.exponent / 10; ++i) unscaled = MultiplySmall(unscaled, 1024);
+    for (int i = 0; i < sfx.exponent / 10; ++i) {
+      unscaled = MultiplySmall(unscaled, 1024);
+    }
   } else {
     inf_scale = Wrap32(static_cast<std::int64_t>(inf_scale) + Wrap32(-std::int64_t{sfx.exponent}));
   }
@@ -460,7 +556,9 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
       }
       // Everything dropped ends in a nonzero digit, so rounding up adds one nano.
       auto rounded = Add(Normalize(false, kept, -9), Decimal{false, "1", -9});
-      if (!rounded) return unexpected(rounded.error());
+      if (!rounded) {
+        return unexpected(rounded.error());
+      }
       out.dec = std::move(*rounded);
     }
     if (sfx.binary && Compare(out.dec, FromScaled(kMaxInt64, 0)) > 0) {
@@ -468,7 +566,9 @@ tl::expected<Amount, std::string> ParseQuantity(std::string_view str) {
       out.dec_scale = 0;
     }
   }
-  if (!positive) out.dec = Negate(out.dec);
+  if (!positive) {
+    out.dec = Negate(out.dec);
+  }
   return out;
 }
 
@@ -488,56 +588,96 @@ class QuantityValue : public OpaqueValue {
 };
 
 const Amount* AsQuantity(const Value& v) {
-  if (v.kind() != Value::Kind::kOpaque) return nullptr;
+  if (v.kind() != Value::Kind::kOpaque) {
+    return nullptr;
+  }
   const auto* q = dynamic_cast<const QuantityValue*>(&v.opaque());
   return q == nullptr ? nullptr : &q->amount();
 }
 
 Value QuantityOf(tl::expected<Amount, std::string> amount) {
-  if (!amount) return Value::Error(amount.error());
+  if (!amount) {
+    return Value::Error(amount.error());
+  }
   return Value::Opaque(std::make_shared<const QuantityValue>(std::move(*amount)));
 }
 
 }  // namespace
 
 std::optional<Value> CallQuantity(std::string_view function, std::span<const Value> args) {
-  if (args.empty() || args.size() > 2) return std::nullopt;
+  if (args.empty() || args.size() > 2) {
+    return std::nullopt;
+  }
   const Value& first = args[0];
   if (first.kind() == Value::Kind::kString) {
-    if (args.size() != 1) return std::nullopt;
-    if (function == "quantity") return QuantityOf(ParseQuantity(first.text()));
-    if (function == "isQuantity") return Value::Bool(ParseQuantity(first.text()).has_value());
+    if (args.size() != 1) {
+      return std::nullopt;
+    }
+    if (function == "quantity") {
+      return QuantityOf(ParseQuantity(first.text()));
+    }
+    if (function == "isQuantity") {
+      return Value::Bool(ParseQuantity(first.text()).has_value());
+    }
     return std::nullopt;
   }
   const Amount* q = AsQuantity(first);
-  if (q == nullptr) return std::nullopt;
+  if (q == nullptr) {
+    return std::nullopt;
+  }
   if (args.size() == 1) {
-    if (function == "sign") return Value::Int(q->Sign());
-    if (function == "isInteger") return Value::Bool(AsInt64(*q).has_value());
+    if (function == "sign") {
+      return Value::Int(q->Sign());
+    }
+    if (function == "isInteger") {
+      return Value::Bool(AsInt64(*q).has_value());
+    }
     if (function == "asInteger") {
       std::optional<std::int64_t> v = AsInt64(*q);
-      if (!v) return Value::Error("cannot convert value to integer");
+      if (!v) {
+        return Value::Error("cannot convert value to integer");
+      }
       return Value::Int(*v);
     }
-    if (function == "asApproximateFloat") return Value::Double(ApproximateFloat(*q));
+    if (function == "asApproximateFloat") {
+      return Value::Double(ApproximateFloat(*q));
+    }
     return std::nullopt;
   }
   const Value& second = args[1];
   if (second.kind() == Value::Kind::kInt) {
     Amount other = Int64Amount(second.int_value(), 0);
-    if (function == "add") return QuantityOf(QuantityAdd(*q, other));
-    if (function == "sub") return QuantityOf(QuantitySub(*q, other));
-    if (function == "mul") return QuantityOf(QuantityMul(*q, second.int_value()));
+    if (function == "add") {
+      return QuantityOf(QuantityAdd(*q, other));
+    }
+    if (function == "sub") {
+      return QuantityOf(QuantitySub(*q, other));
+    }
+    if (function == "mul") {
+      return QuantityOf(QuantityMul(*q, second.int_value()));
+    }
     return std::nullopt;
   }
   const Amount* y = AsQuantity(second);
-  if (y == nullptr) return std::nullopt;
-  if (function == "add") return QuantityOf(QuantityAdd(*q, *y));
-  if (function == "sub") return QuantityOf(QuantitySub(*q, *y));
+  if (y == nullptr) {
+    return std::nullopt;
+  }
+  if (function == "add") {
+    return QuantityOf(QuantityAdd(*q, *y));
+  }
+  if (function == "sub") {
+    return QuantityOf(QuantitySub(*q, *y));
+  }
   int order = Compare(q->Exact(), y->Exact());
-  if (function == "isLessThan") return Value::Bool(order < 0);
-  if (function == "isGreaterThan") return Value::Bool(order > 0);
-  if (function == "compareTo") return Value::Int(order);
+  if (function == "isLessThan") {
+    return Value::Bool(order < 0);
+  }
+  if (function == "isGreaterThan") {
+    return Value::Bool(order > 0);
+  }
+  if (function == "compareTo") {
+    return Value::Int(order);
+  }
   return std::nullopt;
 }
 

@@ -29,9 +29,15 @@ bool IsHex(char c) {
 }
 
 int Unhex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return 0;
 }
 
@@ -42,7 +48,9 @@ bool IsSubDelim(unsigned char c) {
 
 // net/url's shouldEscape.
 bool ShouldEscape(unsigned char c, Mode mode) {
-  if (IsAlnum(c)) return false;
+  if (IsAlnum(c)) {
+    return false;
+  }
   if ((mode == Mode::kHost || mode == Mode::kZone) &&
       (IsSubDelim(c) || c == ':' || c == '[' || c == ']' || c == '<' || c == '>' || c == '"')) {
     return false;
@@ -79,7 +87,9 @@ bool ShouldEscape(unsigned char c, Mode mode) {
     default:
       break;
   }
-  if (mode == Mode::kFragment && (c == '!' || c == '(' || c == ')' || c == '*')) return false;
+  if (mode == Mode::kFragment && (c == '!' || c == '(' || c == ')' || c == '*')) {
+    return false;
+  }
   return true;
 }
 
@@ -117,7 +127,9 @@ Result Unescape(std::string_view s, Mode mode) {
       ++i;
     }
   }
-  if (!changes) return std::string(s);
+  if (!changes) {
+    return std::string(s);
+  }
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -157,16 +169,24 @@ bool ValidEncoded(std::string_view s, Mode mode) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     bool as_is = IsSubDelim(c) || c == ':' || c == '@' || c == '[' || c == ']' || c == '%';
-    if (!as_is && ShouldEscape(c, mode)) return false;
+    if (!as_is && ShouldEscape(c, mode)) {
+      return false;
+    }
   }
   return true;
 }
 
 bool ValidOptionalPort(std::string_view port) {
-  if (port.empty()) return true;
-  if (port[0] != ':') return false;
+  if (port.empty()) {
+    return true;
+  }
+  if (port[0] != ':') {
+    return false;
+  }
   for (char c : port.substr(1)) {
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') {
+      return false;
+    }
   }
   return true;
 }
@@ -174,7 +194,9 @@ bool ValidOptionalPort(std::string_view port) {
 bool ValidUserinfo(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if (IsAlnum(c)) continue;
+    if (IsAlnum(c)) {
+      continue;
+    }
     switch (c) {
       case '-':
       case '.':
@@ -223,16 +245,22 @@ struct Url {
   std::string EscapedPath() const {
     if (!raw_path.empty() && ValidEncoded(raw_path, Mode::kPath)) {
       Result p = Unescape(raw_path, Mode::kPath);
-      if (p && *p == path) return raw_path;
+      if (p && *p == path) {
+        return raw_path;
+      }
     }
-    if (path == "*") return "*";
+    if (path == "*") {
+      return "*";
+    }
     return Escape(path, Mode::kPath);
   }
 
   std::string EscapedFragment() const {
     if (!raw_fragment.empty() && ValidEncoded(raw_fragment, Mode::kFragment)) {
       Result f = Unescape(raw_fragment, Mode::kFragment);
-      if (f && *f == fragment) return raw_fragment;
+      if (f && *f == fragment) {
+        return raw_fragment;
+      }
     }
     return Escape(fragment, Mode::kFragment);
   }
@@ -240,30 +268,46 @@ struct Url {
   // url.URL.String, which the URL type's equality compares.
   std::string String() const {
     std::string buf;
-    if (!scheme.empty()) buf += scheme + ":";
+    if (!scheme.empty()) {
+      buf += scheme + ":";
+    }
     if (!opaque.empty()) {
       buf += opaque;
     } else {
       if ((!scheme.empty() || !host.empty() || has_user) &&
           !(omit_host && host.empty() && !has_user)) {
-        if (!host.empty() || !path.empty() || has_user) buf += "//";
+        if (!host.empty() || !path.empty() || has_user) {
+          buf += "//";
+        }
         if (has_user) {
           buf += Escape(username, Mode::kUserPassword);
-          if (password_set) buf += ":" + Escape(password, Mode::kUserPassword);
+          if (password_set) {
+            buf += ":" + Escape(password, Mode::kUserPassword);
+          }
           buf += "@";
         }
-        if (!host.empty()) buf += Escape(host, Mode::kHost);
+        if (!host.empty()) {
+          buf += Escape(host, Mode::kHost);
+        }
       }
       std::string escaped = EscapedPath();
-      if (!escaped.empty() && escaped[0] != '/' && !host.empty()) buf += '/';
+      if (!escaped.empty() && escaped[0] != '/' && !host.empty()) {
+        buf += '/';
+      }
       if (buf.empty()) {
         std::string_view segment = std::string_view(escaped).substr(0, escaped.find('/'));
-        if (segment.find(':') != std::string_view::npos) buf += "./";
+        if (segment.find(':') != std::string_view::npos) {
+          buf += "./";
+        }
       }
       buf += escaped;
     }
-    if (force_query || !raw_query.empty()) buf += "?" + raw_query;
-    if (!fragment.empty()) buf += "#" + EscapedFragment();
+    if (force_query || !raw_query.empty()) {
+      buf += "?" + raw_query;
+    }
+    if (!fragment.empty()) {
+      buf += "#" + EscapedFragment();
+    }
     return buf;
   }
 
@@ -275,7 +319,9 @@ struct Url {
       port = h.substr(colon + 1);
       h.resize(colon);
     }
-    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
+      h = h.substr(1, h.size() - 2);
+    }
     return {h, port};
   }
 };
@@ -283,34 +329,50 @@ struct Url {
 // net/url's parseHost (host[:port]).
 Result ParseHost(std::string_view host) {
   if (std::size_t open = host.rfind('['); open != std::string_view::npos) {
-    if (open > 0) return tl::unexpected(std::string("invalid IP-literal"));
+    if (open > 0) {
+      return tl::unexpected(std::string("invalid IP-literal"));
+    }
     std::size_t close = host.rfind(']');
-    if (close == std::string_view::npos) return tl::unexpected(std::string("missing ']' in host"));
+    if (close == std::string_view::npos) {
+      return tl::unexpected(std::string("missing ']' in host"));
+    }
     std::string_view colon_port = host.substr(close + 1);
     if (!ValidOptionalPort(colon_port)) {
       return tl::unexpected("invalid port " + go::Quote(colon_port) + " after host");
     }
     Result port = Unescape(colon_port, Mode::kHost);
-    if (!port) return port;
+    if (!port) {
+      return port;
+    }
     std::string_view hostname = host.substr(1, close - 1);
     std::string unescaped;
     // %25 starts an RFC 6874 zone, which may %-encode more than a host may.
     if (std::size_t zone = hostname.find("%25"); zone != std::string_view::npos) {
       Result head = Unescape(hostname.substr(0, zone), Mode::kHost);
-      if (!head) return head;
+      if (!head) {
+        return head;
+      }
       Result tail = Unescape(hostname.substr(zone), Mode::kZone);
-      if (!tail) return tail;
+      if (!tail) {
+        return tail;
+      }
       unescaped = *head + *tail;
     } else {
       Result all = Unescape(hostname, Mode::kHost);
-      if (!all) return all;
+      if (!all) {
+        return all;
+      }
       unescaped = *all;
     }
     // Only an IPv6 address may stand in brackets.
     bool is_ipv4 = false;
     std::string error = go::NetipParseAddrError(unescaped, &is_ipv4);
-    if (!error.empty()) return tl::unexpected("invalid host: " + error);
-    if (is_ipv4) return tl::unexpected(std::string("invalid IP-literal"));
+    if (!error.empty()) {
+      return tl::unexpected("invalid host: " + error);
+    }
+    if (is_ipv4) {
+      return tl::unexpected(std::string("invalid IP-literal"));
+    }
     return "[" + unescaped + "]" + *port;
   }
   if (std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
@@ -325,19 +387,29 @@ Result ParseHost(std::string_view host) {
 std::optional<std::string> ParseAuthority(std::string_view authority, Url& url) {
   std::size_t at = authority.rfind('@');
   Result host = ParseHost(at == std::string_view::npos ? authority : authority.substr(at + 1));
-  if (!host) return host.error();
+  if (!host) {
+    return host.error();
+  }
   url.host = *host;
-  if (at == std::string_view::npos) return std::nullopt;
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
   std::string_view userinfo = authority.substr(0, at);
-  if (!ValidUserinfo(userinfo)) return "net/url: invalid userinfo";
+  if (!ValidUserinfo(userinfo)) {
+    return "net/url: invalid userinfo";
+  }
   url.has_user = true;
   std::size_t colon = userinfo.find(':');
   Result username = Unescape(userinfo.substr(0, colon), Mode::kUserPassword);
-  if (!username) return username.error();
+  if (!username) {
+    return username.error();
+  }
   url.username = *username;
   if (colon != std::string_view::npos) {
     Result password = Unescape(userinfo.substr(colon + 1), Mode::kUserPassword);
-    if (!password) return password.error();
+    if (!password) {
+      return password.error();
+    }
     url.password = *password;
     url.password_set = true;
   }
@@ -352,7 +424,9 @@ tl::expected<Url, std::string> ParseInner(std::string_view raw, bool via_request
       return unexpected(std::string("net/url: invalid control character in URL"));
     }
   }
-  if (raw.empty() && via_request) return unexpected(std::string("empty url"));
+  if (raw.empty() && via_request) {
+    return unexpected(std::string("empty url"));
+  }
   Url url;
   if (raw == "*") {
     url.path = "*";
@@ -364,16 +438,24 @@ tl::expected<Url, std::string> ParseInner(std::string_view raw, bool via_request
     char c = raw[i];
     bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     bool other = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-    if (letter) continue;
+    if (letter) {
+      continue;
+    }
     if (other) {
-      if (i == 0) break;
+      if (i == 0) {
+        break;
+      }
       continue;
     }
     if (c == ':') {
-      if (i == 0) return unexpected(std::string("missing protocol scheme"));
+      if (i == 0) {
+        return unexpected(std::string("missing protocol scheme"));
+      }
       url.scheme = std::string(raw.substr(0, i));
       for (char& s : url.scheme) {
-        if (s >= 'A' && s <= 'Z') s = static_cast<char>(s - 'A' + 'a');
+        if (s >= 'A' && s <= 'Z') {
+          s = static_cast<char>(s - 'A' + 'a');
+        }
       }
       rest = raw.substr(i + 1);
     }
@@ -392,7 +474,9 @@ tl::expected<Url, std::string> ParseInner(std::string_view raw, bool via_request
       url.opaque = std::string(rest);
       return url;
     }
-    if (via_request) return unexpected(std::string("invalid URI for request"));
+    if (via_request) {
+      return unexpected(std::string("invalid URI for request"));
+    }
     std::string_view segment = rest.substr(0, rest.find('/'));
     if (segment.find(':') != std::string_view::npos) {
       return unexpected(std::string("first path segment in URL cannot contain colon"));
@@ -406,12 +490,16 @@ tl::expected<Url, std::string> ParseInner(std::string_view raw, bool via_request
       rest = authority.substr(slash);
       authority = authority.substr(0, slash);
     }
-    if (auto error = ParseAuthority(authority, url)) return unexpected(*error);
+    if (auto error = ParseAuthority(authority, url)) {
+      return unexpected(*error);
+    }
   } else if (!url.scheme.empty() && rest.starts_with("/")) {
     url.omit_host = true;
   }
   Result path = Unescape(rest, Mode::kPath);
-  if (!path) return unexpected(path.error());
+  if (!path) {
+    return unexpected(path.error());
+  }
   url.path = *path;
   url.raw_path = Escape(url.path, Mode::kPath) == rest ? "" : std::string(rest);
   return url;
@@ -424,7 +512,9 @@ std::string ParseError(std::string_view raw, const std::string& why) {
 // url.ParseRequestURI's error, or nullopt when it accepts `raw`.
 std::optional<std::string> RequestUriError(std::string_view raw) {
   auto url = ParseInner(raw, true);
-  if (!url) return ParseError(raw, url.error());
+  if (!url) {
+    return ParseError(raw, url.error());
+  }
   return std::nullopt;
 }
 
@@ -433,11 +523,17 @@ tl::expected<Url, std::string> Parse(std::string_view raw) {
   std::size_t hash = raw.find('#');
   std::string_view before = raw.substr(0, hash);
   auto url = ParseInner(before, false);
-  if (!url) return tl::unexpected(ParseError(before, url.error()));
-  if (hash == std::string_view::npos || hash + 1 == raw.size()) return url;
+  if (!url) {
+    return tl::unexpected(ParseError(before, url.error()));
+  }
+  if (hash == std::string_view::npos || hash + 1 == raw.size()) {
+    return url;
+  }
   std::string_view frag = raw.substr(hash + 1);
   Result fragment = Unescape(frag, Mode::kFragment);
-  if (!fragment) return tl::unexpected(ParseError(raw, fragment.error()));
+  if (!fragment) {
+    return tl::unexpected(ParseError(raw, fragment.error()));
+  }
   url->fragment = *fragment;
   url->raw_fragment = Escape(url->fragment, Mode::kFragment) == frag ? "" : std::string(frag);
   return url;
@@ -449,22 +545,34 @@ Value Query(std::string_view query) {
   std::vector<ValueList> values;
   // Go refuses to split a query of more than 10,000 parameters at all.
   std::size_t parameters = 1;
-  for (char c : query) parameters += c == '&' ? 1 : 0;
-  if (parameters > 10000) return Value::Map({});
+  for (char c : query) {
+    parameters += c == '&' ? 1 : 0;
+  }
+  if (parameters > 10000) {
+    return Value::Map({});
+  }
   std::vector<std::string> keys;
   while (!query.empty()) {
     std::size_t amp = query.find('&');
     std::string_view part = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (part.find(';') != std::string_view::npos || part.empty()) continue;
+    if (part.find(';') != std::string_view::npos || part.empty()) {
+      continue;
+    }
     std::size_t eq = part.find('=');
     Result key = Unescape(part.substr(0, eq), Mode::kQueryComponent);
-    if (!key) continue;
+    if (!key) {
+      continue;
+    }
     Result value = Unescape(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1),
                             Mode::kQueryComponent);
-    if (!value) continue;
+    if (!value) {
+      continue;
+    }
     std::size_t index = 0;
-    while (index < keys.size() && keys[index] != *key) ++index;
+    while (index < keys.size() && keys[index] != *key) {
+      ++index;
+    }
     if (index == keys.size()) {
       keys.push_back(*key);
       values.emplace_back();
@@ -495,29 +603,53 @@ class UrlValue : public OpaqueValue {
 }  // namespace
 
 std::optional<Value> CallUrl(std::string_view function, std::span<const Value> args) {
-  if (args.size() != 1) return std::nullopt;
+  if (args.size() != 1) {
+    return std::nullopt;
+  }
   const Value& arg = args[0];
   if (arg.kind() == Value::Kind::kString) {
-    if (function == "isURL") return Value::Bool(!RequestUriError(arg.text()).has_value());
-    if (function != "url") return std::nullopt;
+    if (function == "isURL") {
+      return Value::Bool(!RequestUriError(arg.text()).has_value());
+    }
+    if (function != "url") {
+      return std::nullopt;
+    }
     std::optional<std::string> error = RequestUriError(arg.text());
     if (!error) {
       auto url = Parse(arg.text());
-      if (url) return Value::Opaque(std::make_shared<const UrlValue>(std::move(*url)));
+      if (url) {
+        return Value::Opaque(std::make_shared<const UrlValue>(std::move(*url)));
+      }
       error = url.error();
     }
     return Value::Error("URL parse error during conversion from string: " + *error);
   }
-  if (arg.kind() != Value::Kind::kOpaque) return std::nullopt;
+  if (arg.kind() != Value::Kind::kOpaque) {
+    return std::nullopt;
+  }
   const auto* value = dynamic_cast<const UrlValue*>(&arg.opaque());
-  if (value == nullptr) return std::nullopt;
+  if (value == nullptr) {
+    return std::nullopt;
+  }
   const Url& url = value->url();
-  if (function == "getScheme") return Value::String(url.scheme);
-  if (function == "getHost") return Value::String(url.host);
-  if (function == "getHostname") return Value::String(url.SplitHostPort().first);
-  if (function == "getPort") return Value::String(url.SplitHostPort().second);
-  if (function == "getEscapedPath") return Value::String(url.EscapedPath());
-  if (function == "getQuery") return Query(url.raw_query);
+  if (function == "getScheme") {
+    return Value::String(url.scheme);
+  }
+  if (function == "getHost") {
+    return Value::String(url.host);
+  }
+  if (function == "getHostname") {
+    return Value::String(url.SplitHostPort().first);
+  }
+  if (function == "getPort") {
+    return Value::String(url.SplitHostPort().second);
+  }
+  if (function == "getEscapedPath") {
+    return Value::String(url.EscapedPath());
+  }
+  if (function == "getQuery") {
+    return Query(url.raw_query);
+  }
   return std::nullopt;
 }
 

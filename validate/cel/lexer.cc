@@ -13,8 +13,12 @@ bool IsIdentPart(char c) { return IsIdentStart(c) || IsDigit(c); }
 bool IsOctalDigit(char c) { return c >= '0' && c <= '7'; }
 
 int HexValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (IsDigit(c)) {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
   return c - 'A' + 10;
 }
 
@@ -76,9 +80,15 @@ std::size_t EscapeLength(std::string_view s, std::size_t pos) {
     }
     return 2 + digits;
   };
-  if (c == 'x' || c == 'X') return hex_run(2);
-  if (c == 'u') return hex_run(4);
-  if (c == 'U') return hex_run(8);
+  if (c == 'x' || c == 'X') {
+    return hex_run(2);
+  }
+  if (c == 'u') {
+    return hex_run(4);
+  }
+  if (c == 'U') {
+    return hex_run(8);
+  }
   if (c >= '0' && c <= '3') {
     if (pos + 4 <= s.size() && IsOctalDigit(s[pos + 2]) && IsOctalDigit(s[pos + 3])) {
       return 4;
@@ -292,13 +302,19 @@ class Lexer {
       case '>':
         return n == '=' ? Simple(TokenKind::kGe, 2) : Simple(TokenKind::kGt, 1);
       case '=':
-        if (n == '=') return Simple(TokenKind::kEq, 2);
+        if (n == '=') {
+          return Simple(TokenKind::kEq, 2);
+        }
         break;
       case '&':
-        if (n == '&') return Simple(TokenKind::kAnd, 2);
+        if (n == '&') {
+          return Simple(TokenKind::kAnd, 2);
+        }
         break;
       case '|':
-        if (n == '|') return Simple(TokenKind::kOr, 2);
+        if (n == '|') {
+          return Simple(TokenKind::kOr, 2);
+        }
         break;
       default:
         break;
@@ -313,33 +329,53 @@ class Lexer {
   std::optional<Token> LexNumber() {
     std::size_t start = pos_;
     auto exponent_end = [&](std::size_t at) -> std::size_t {  // 0 when no exponent at `at`
-      if (At(at) != 'e' && At(at) != 'E') return 0;
+      if (At(at) != 'e' && At(at) != 'E') {
+        return 0;
+      }
       std::size_t i = at + 1;
-      if (At(i) == '+' || At(i) == '-') ++i;
-      if (!IsDigit(At(i))) return 0;
-      while (IsDigit(At(i))) ++i;
+      if (At(i) == '+' || At(i) == '-') {
+        ++i;
+      }
+      if (!IsDigit(At(i))) {
+        return 0;
+      }
+      while (IsDigit(At(i))) {
+        ++i;
+      }
       return i;
     };
     if (s_[start] == '.') {
       std::size_t i = start + 1;
-      while (IsDigit(At(i))) ++i;
-      if (std::size_t e = exponent_end(i)) i = e;
+      while (IsDigit(At(i))) {
+        ++i;
+      }
+      if (std::size_t e = exponent_end(i)) {
+        i = e;
+      }
       return Simple(TokenKind::kFloat, i - start);
     }
     if (s_[start] == '0' && At(start + 1) == 'x' && IsHexDigit(At(start + 2))) {
       std::size_t i = start + 2;
-      while (IsHexDigit(At(i))) ++i;
+      while (IsHexDigit(At(i))) {
+        ++i;
+      }
       if (At(i) == 'u' || At(i) == 'U') {
         return Simple(TokenKind::kUint, i + 1 - start);
       }
       return Simple(TokenKind::kInt, i - start);
     }
     std::size_t i = start;
-    while (IsDigit(At(i))) ++i;
+    while (IsDigit(At(i))) {
+      ++i;
+    }
     if (At(i) == '.' && IsDigit(At(i + 1))) {
       std::size_t j = i + 1;
-      while (IsDigit(At(j))) ++j;
-      if (std::size_t e = exponent_end(j)) j = e;
+      while (IsDigit(At(j))) {
+        ++j;
+      }
+      if (std::size_t e = exponent_end(j)) {
+        j = e;
+      }
       return Simple(TokenKind::kFloat, j - start);
     }
     if (std::size_t e = exponent_end(i)) {

@@ -46,7 +46,9 @@ bool IsZeroValue(const Value& v) {
 // optional operand is looked into, none staying none.
 std::optional<Value> OptionalEntry(const Value& operand, const Value& key, bool by_index) {
   if (operand.kind() == K::kOptional) {
-    if (operand.optional_value() == nullptr) return operand;
+    if (operand.optional_value() == nullptr) {
+      return operand;
+    }
     return OptionalEntry(*operand.optional_value(), key, by_index);
   }
   if (operand.kind() == K::kMap) {
@@ -55,7 +57,9 @@ std::optional<Value> OptionalEntry(const Value& operand, const Value& key, bool 
   }
   if (by_index && operand.kind() == K::kList && key.kind() == K::kInt) {
     std::int64_t index = key.int_value();
-    if (index < 0 || index >= static_cast<std::int64_t>(operand.list().size())) return None();
+    if (index < 0 || index >= static_cast<std::int64_t>(operand.list().size())) {
+      return None();
+    }
     return Value::Optional(operand.list()[static_cast<std::size_t>(index)]);
   }
   return std::nullopt;
@@ -64,21 +68,31 @@ std::optional<Value> OptionalEntry(const Value& operand, const Value& key, bool 
 }  // namespace
 
 std::optional<Value> CallOptional(std::string_view function, std::span<const Value> args) {
-  if (function == "optional.none" && args.empty()) return None();
-  if (args.size() == 1 && function == "optional.of") return Value::Optional(args[0]);
+  if (function == "optional.none" && args.empty()) {
+    return None();
+  }
+  if (args.size() == 1 && function == "optional.of") {
+    return Value::Optional(args[0]);
+  }
   if (args.size() == 1 && function == "optional.ofNonZeroValue") {
     return IsZeroValue(args[0]) ? None() : Value::Optional(args[0]);
   }
   if (args.size() == 2 && (function == "_?._" || function == "_[?_]")) {
     return OptionalEntry(args[0], args[1], function == "_[?_]");
   }
-  if (args.empty() || args[0].kind() != K::kOptional) return std::nullopt;
+  if (args.empty() || args[0].kind() != K::kOptional) {
+    return std::nullopt;
+  }
   const Value* held = args[0].optional_value();
-  if (args.size() == 1 && function == "hasValue") return Value::Bool(held != nullptr);
+  if (args.size() == 1 && function == "hasValue") {
+    return Value::Bool(held != nullptr);
+  }
   if (args.size() == 1 && function == "value") {
     return held != nullptr ? *held : Value::Error("optional.none() dereference");
   }
-  if (args.size() == 2 && function == "orValue") return held != nullptr ? *held : args[1];
+  if (args.size() == 2 && function == "orValue") {
+    return held != nullptr ? *held : args[1];
+  }
   if (args.size() == 2 && function == "or" && args[1].kind() == K::kOptional) {
     return held != nullptr ? args[0] : args[1];
   }

@@ -180,7 +180,9 @@ class Parser {
         options.set_log_errors(false);
         auto regex = std::make_shared<const RE2>(pattern.constant.string_value, options);
         // A pattern that does not compile is reported by each evaluation, as cel-go does.
-        if (regex->ok()) expr->regex = std::move(regex);
+        if (regex->ok()) {
+          expr->regex = std::move(regex);
+        }
       }
     }
     return expr;
@@ -471,7 +473,9 @@ class Parser {
         if (optional && !options_.enable_optional_syntax) {
           return Fail(offset, "unsupported syntax '[?'");
         }
-        if (optional) Advance();
+        if (optional) {
+          Advance();
+        }
         ExprPtr index = ParseExpr();
         if (!index || !Expect(TokenKind::kRBracket)) {
           return nullptr;
@@ -488,7 +492,9 @@ class Parser {
       if (optional && !options_.enable_optional_syntax) {
         return Fail(offset, "unsupported syntax '.?'");
       }
-      if (optional) Advance();
+      if (optional) {
+        Advance();
+      }
       std::optional<std::string> field = ParseFieldName();
       if (!field) {
         return nullptr;

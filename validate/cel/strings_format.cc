@@ -47,7 +47,9 @@ constexpr char32_t kRuneError = 0xFFFD;
 Rune DecodeRune(std::string_view text, std::size_t at) {
   auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   unsigned char lead = byte(at);
-  if (lead < 0x80) return {lead, 1};
+  if (lead < 0x80) {
+    return {lead, 1};
+  }
   std::size_t length = 0;
   char32_t value = 0;
   unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
@@ -57,22 +59,34 @@ Rune DecodeRune(std::string_view text, std::size_t at) {
   } else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
     value = lead & 0x0F;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
+    if (lead == 0xE0) {
+      low = 0xA0;
+    }
+    if (lead == 0xED) {
+      high = 0x9F;
+    }
   } else if (lead >= 0xF0 && lead <= 0xF4) {
     length = 4;
     value = lead & 0x07;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
+    if (lead == 0xF0) {
+      low = 0x90;
+    }
+    if (lead == 0xF4) {
+      high = 0x8F;
+    }
   } else {
     return {kRuneError, 1};
   }
-  if (at + length > text.size()) return {kRuneError, 1};
+  if (at + length > text.size()) {
+    return {kRuneError, 1};
+  }
   for (std::size_t k = 1; k < length; ++k) {
     unsigned char next = byte(at + k);
     unsigned char min = k == 1 ? low : 0x80;
     unsigned char max = k == 1 ? high : 0xBF;
-    if (next < min || next > max) return {kRuneError, 1};
+    if (next < min || next > max) {
+      return {kRuneError, 1};
+    }
     value = (value << 6) | (next & 0x3F);
   }
   return {value, length};
@@ -111,7 +125,9 @@ std::vector<char32_t> Runes(std::string_view text) {
 std::string Quote(std::string_view text) {
   std::string out = "\"";
   for (char32_t c : Runes(text)) {
-    if (!go::AppendBackslashEscape(out, c)) AppendRune(out, c);
+    if (!go::AppendBackslashEscape(out, c)) {
+      AppendRune(out, c);
+    }
   }
   out += '"';
   return out;
@@ -121,14 +137,20 @@ std::string Reverse(std::string_view text) {
   std::vector<char32_t> runes = Runes(text);
   std::string out;
   out.reserve(text.size());
-  for (auto it = runes.rbegin(); it != runes.rend(); ++it) AppendRune(out, *it);
+  for (auto it = runes.rbegin(); it != runes.rend(); ++it) {
+    AppendRune(out, *it);
+  }
   return out;
 }
 
 // NaN and the infinities as the formatter spells them, for every numeric clause.
 std::optional<std::string> SpecialDouble(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  if (std::isnan(d)) {
+    return "NaN";
+  }
+  if (std::isinf(d)) {
+    return d > 0 ? "Infinity" : "-Infinity";
+  }
   return std::nullopt;
 }
 
@@ -138,7 +160,9 @@ std::string ShortestFixed(double d) {
   char buffer[64];
   auto [end, error] =
       std::to_chars(buffer, buffer + sizeof(buffer), d, std::chars_format::scientific);
-  if (error != std::errc()) return "NaN";
+  if (error != std::errc()) {
+    return "NaN";
+  }
   std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
   std::string out;
   if (!text.empty() && text[0] == '-') {
@@ -148,11 +172,15 @@ std::string ShortestFixed(double d) {
   std::size_t e = text.find('e');
   std::string digits;
   for (char c : text.substr(0, e)) {
-    if (c != '.') digits.push_back(c);
+    if (c != '.') {
+      digits.push_back(c);
+    }
   }
   int exponent = 0;
   std::string_view exponent_text = text.substr(e + 1);
-  if (!exponent_text.empty() && exponent_text[0] == '+') exponent_text.remove_prefix(1);
+  if (!exponent_text.empty() && exponent_text[0] == '+') {
+    exponent_text.remove_prefix(1);
+  }
   std::from_chars(exponent_text.data(), exponent_text.data() + exponent_text.size(), exponent);
   // The value is 0.<digits> * 10^(exponent + 1); `point` digits stand before the decimal point.
   int point = exponent + 1;
@@ -175,7 +203,9 @@ std::string ShortestFixed(double d) {
 std::string PrintDouble(char conversion, int precision, double d) {
   char pattern[] = {'%', '.', '*', conversion, '\0'};
   int size = std::snprintf(nullptr, 0, pattern, precision, d);
-  if (size < 0) return {};
+  if (size < 0) {
+    return {};
+  }
   std::string out(static_cast<std::size_t>(size) + 1, '\0');
   std::snprintf(out.data(), out.size(), pattern, precision, d);
   out.resize(static_cast<std::size_t>(size));
@@ -189,12 +219,16 @@ std::string IntegerText(std::uint64_t magnitude, bool negative, unsigned base, b
     reversed.push_back(digits[magnitude % base]);
     magnitude /= base;
   } while (magnitude != 0);
-  if (negative) reversed.push_back('-');
+  if (negative) {
+    reversed.push_back('-');
+  }
   return {reversed.rbegin(), reversed.rend()};
 }
 
 std::string IntegerText(const Value& v, unsigned base, bool upper = false) {
-  if (v.kind() == K::kUint) return IntegerText(v.uint_value(), false, base, upper);
+  if (v.kind() == K::kUint) {
+    return IntegerText(v.uint_value(), false, base, upper);
+  }
   std::int64_t i = v.int_value();
   // The magnitude of INT64_MIN does not fit an int64; computed in unsigned arithmetic.
   std::uint64_t magnitude =
@@ -207,7 +241,9 @@ std::string ClauseError(std::string_view clause_text, std::string_view type) {
 }
 
 Text FormatString(const Value& v, int depth) {
-  if (depth > kMaxNesting) return tl::make_unexpected(std::string("value nested too deeply"));
+  if (depth > kMaxNesting) {
+    return tl::make_unexpected(std::string("value nested too deeply"));
+  }
   switch (v.kind()) {
     case K::kBool:
       return v.bool_value() ? "true" : "false";
@@ -215,7 +251,9 @@ Text FormatString(const Value& v, int depth) {
     case K::kUint:
       return IntegerText(v, 10);
     case K::kDouble:
-      if (std::optional<std::string> special = SpecialDouble(v.double_value())) return *special;
+      if (std::optional<std::string> special = SpecialDouble(v.double_value())) {
+        return *special;
+      }
       return ShortestFixed(v.double_value());
     case K::kString:
     case K::kBytes:
@@ -232,8 +270,12 @@ Text FormatString(const Value& v, int depth) {
       bool first = true;
       for (const Value& item : v.list()) {
         Text text = FormatString(item, depth + 1);
-        if (!text) return text;
-        if (!first) out += ", ";
+        if (!text) {
+          return text;
+        }
+        if (!first) {
+          out += ", ";
+        }
         first = false;
         out += *text;
       }
@@ -244,9 +286,13 @@ Text FormatString(const Value& v, int depth) {
       std::vector<std::pair<std::string, std::string>> entries;
       for (const auto& [key, value] : v.map()) {
         Text key_text = FormatString(key, depth + 1);
-        if (!key_text) return key_text;
+        if (!key_text) {
+          return key_text;
+        }
         Text value_text = FormatString(value, depth + 1);
-        if (!value_text) return value_text;
+        if (!value_text) {
+          return value_text;
+        }
         entries.emplace_back(std::move(*key_text), std::move(*value_text));
       }
       // Keys in the byte order of their printed text, as cel-go sorts them.
@@ -254,7 +300,9 @@ Text FormatString(const Value& v, int depth) {
                        [](const auto& a, const auto& b) { return a.first < b.first; });
       std::string out = "{";
       for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i > 0) out += ", ";
+        if (i > 0) {
+          out += ", ";
+        }
         out += entries[i].first;
         out += ": ";
         out += entries[i].second;
@@ -279,7 +327,9 @@ Text FormatFloating(const Value& v, char conversion, int precision) {
     d = static_cast<double>(v.uint_value());
   } else if (v.kind() == K::kDouble) {
     d = v.double_value();
-    if (std::optional<std::string> special = SpecialDouble(d)) return *special;
+    if (std::optional<std::string> special = SpecialDouble(d)) {
+      return *special;
+    }
   } else {
     return tl::make_unexpected(ClauseError(
         conversion == 'f' ? "fixed-point clause can only be used on ints, uints, and doubles"
@@ -295,9 +345,13 @@ Text FormatClause(char clause, int precision, const Value& v) {
     case 's':
       return FormatString(v, 0);
     case 'd':
-      if (integer) return IntegerText(v, 10);
+      if (integer) {
+        return IntegerText(v, 10);
+      }
       if (v.kind() == K::kDouble) {
-        if (std::optional<std::string> special = SpecialDouble(v.double_value())) return *special;
+        if (std::optional<std::string> special = SpecialDouble(v.double_value())) {
+          return *special;
+        }
         return ShortestFixed(v.double_value());
       }
       return tl::make_unexpected(
@@ -306,17 +360,25 @@ Text FormatClause(char clause, int precision, const Value& v) {
     case 'e':
       return FormatFloating(v, clause, precision);
     case 'b':
-      if (integer) return IntegerText(v, 2);
-      if (v.kind() == K::kBool) return v.bool_value() ? "1" : "0";
+      if (integer) {
+        return IntegerText(v, 2);
+      }
+      if (v.kind() == K::kBool) {
+        return v.bool_value() ? "1" : "0";
+      }
       return tl::make_unexpected(
           ClauseError("only ints, uints, and bools can be formatted as binary", v.TypeName()));
     case 'o':
-      if (integer) return IntegerText(v, 8);
+      if (integer) {
+        return IntegerText(v, 8);
+      }
       return tl::make_unexpected(
           ClauseError("octal clause can only be used on ints and uints", v.TypeName()));
     default: {  // 'x' or 'X'
       bool upper = clause == 'X';
-      if (integer) return IntegerText(v, 16, upper);
+      if (integer) {
+        return IntegerText(v, 16, upper);
+      }
       if (v.kind() == K::kString || v.kind() == K::kBytes) {
         const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
         std::string out;
@@ -346,7 +408,9 @@ tl::expected<Clause, std::string> ParseClause(std::string_view clause) {
   std::size_t i = 0;
   if (clause[0] == '.') {
     i = 1;
-    while (i < clause.size() && clause[i] >= '0' && clause[i] <= '9') ++i;
+    while (i < clause.size() && clause[i] >= '0' && clause[i] <= '9') {
+      ++i;
+    }
     if (i >= clause.size()) {
       return tl::make_unexpected(
           std::string("error while parsing precision: could not find end of precision specifier"));
@@ -397,11 +461,17 @@ Value Format(std::string_view pattern, const ValueList& args) {
     if (next_arg >= args.size()) {
       return Value::Error("index " + std::to_string(next_arg) + " out of range");
     }
-    if (i + 1 >= pattern.size()) return Value::Error("unexpected end of string");
+    if (i + 1 >= pattern.size()) {
+      return Value::Error("unexpected end of string");
+    }
     tl::expected<Clause, std::string> clause = ParseClause(pattern.substr(i + 1));
-    if (!clause) return Value::Error("could not parse formatting clause: " + clause.error());
+    if (!clause) {
+      return Value::Error("could not parse formatting clause: " + clause.error());
+    }
     Text text = FormatClause(clause->conversion, clause->precision, args[next_arg]);
-    if (!text) return Value::Error("error during formatting: " + text.error());
+    if (!text) {
+      return Value::Error("error during formatting: " + text.error());
+    }
     out += *text;
     i += 1 + clause->length;
     ++next_arg;
@@ -417,8 +487,12 @@ std::optional<Value> CallStringFormat(std::string_view function, std::span<const
     return Format(args[0].text(), args[1].list());
   }
   if (args.size() == 1 && args[0].kind() == K::kString) {
-    if (function == "strings.quote") return Value::String(Quote(args[0].text()));
-    if (function == "reverse") return Value::String(Reverse(args[0].text()));
+    if (function == "strings.quote") {
+      return Value::String(Quote(args[0].text()));
+    }
+    if (function == "reverse") {
+      return Value::String(Reverse(args[0].text()));
+    }
   }
   return std::nullopt;
 }

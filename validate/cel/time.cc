@@ -115,17 +115,27 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
     negative = text[0] == '-';
     text.remove_prefix(1);
   }
-  if (text == "0") return 0;
-  if (text.empty()) return std::nullopt;
+  if (text == "0") {
+    return 0;
+  }
+  if (text.empty()) {
+    return std::nullopt;
+  }
   std::uint64_t total = 0;
   while (!text.empty()) {  // each pass consumes at least one byte
-    if (text[0] != '.' && !IsDigit(text[0])) return std::nullopt;
+    if (text[0] != '.' && !IsDigit(text[0])) {
+      return std::nullopt;
+    }
     std::uint64_t whole = 0;
     std::size_t i = 0;
     for (; i < text.size() && IsDigit(text[i]); ++i) {
-      if (whole > kTwoTo63 / 10) return std::nullopt;
+      if (whole > kTwoTo63 / 10) {
+        return std::nullopt;
+      }
       whole = whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
-      if (whole > kTwoTo63) return std::nullopt;
+      if (whole > kTwoTo63) {
+        return std::nullopt;
+      }
     }
     bool has_whole = i > 0;
     text.remove_prefix(i);
@@ -137,7 +147,9 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
       text.remove_prefix(1);
       bool saturated = false;
       for (i = 0; i < text.size() && IsDigit(text[i]); ++i) {
-        if (saturated) continue;
+        if (saturated) {
+          continue;
+        }
         if (fraction > (kTwoTo63 - 1) / 10) {
           saturated = true;
           continue;
@@ -153,7 +165,9 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
       has_fraction = i > 0;
       text.remove_prefix(i);
     }
-    if (!has_whole && !has_fraction) return std::nullopt;
+    if (!has_whole && !has_fraction) {
+      return std::nullopt;
+    }
     std::size_t unit_length = 0;
     while (unit_length < text.size() && text[unit_length] != '.' && !IsDigit(text[unit_length])) {
       ++unit_length;
@@ -176,19 +190,29 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
     } else {
       return std::nullopt;  // also a missing unit
     }
-    if (whole > kTwoTo63 / nanos_per_unit) return std::nullopt;
+    if (whole > kTwoTo63 / nanos_per_unit) {
+      return std::nullopt;
+    }
     std::uint64_t value = whole * nanos_per_unit;
     if (fraction > 0) {
       // Go scales the fraction in float64, which is exact to the nanosecond for one hour.
       value += static_cast<std::uint64_t>(static_cast<double>(fraction) *
                                           (static_cast<double>(nanos_per_unit) / scale));
-      if (value > kTwoTo63) return std::nullopt;
+      if (value > kTwoTo63) {
+        return std::nullopt;
+      }
     }
     total += value;
-    if (total > kTwoTo63) return std::nullopt;
+    if (total > kTwoTo63) {
+      return std::nullopt;
+    }
   }
-  if (negative) return static_cast<std::int64_t>(0 - total);  // 2^63 wraps to the minimum
-  if (total > kTwoTo63 - 1) return std::nullopt;
+  if (negative) {
+    return static_cast<std::int64_t>(0 - total);  // 2^63 wraps to the minimum
+  }
+  if (total > kTwoTo63 - 1) {
+    return std::nullopt;
+  }
   return static_cast<std::int64_t>(total);
 }
 
@@ -206,7 +230,9 @@ std::string GoDurationText(std::int64_t nanos) {
   char buffer[64];
   auto [end, error] =
       std::to_chars(buffer, buffer + sizeof(buffer), seconds, std::chars_format::fixed);
-  if (error != std::errc()) return "0s";  // cannot happen: |seconds| < 1e10
+  if (error != std::errc()) {
+    return "0s";  // cannot happen: |seconds| < 1e10
+  }
   return std::string(buffer, end) + "s";
 }
 
@@ -214,10 +240,14 @@ std::string GoDurationText(std::int64_t nanos) {
 
 // Exactly `count` digits at `pos`, advancing it; nullopt otherwise.
 std::optional<int> FixedDigits(std::string_view text, std::size_t& pos, std::size_t count) {
-  if (text.size() - pos < count) return std::nullopt;
+  if (text.size() - pos < count) {
+    return std::nullopt;
+  }
   int value = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    if (!IsDigit(text[pos + i])) return std::nullopt;
+    if (!IsDigit(text[pos + i])) {
+      return std::nullopt;
+    }
     value = value * 10 + (text[pos + i] - '0');
   }
   pos += count;
@@ -225,7 +255,9 @@ std::optional<int> FixedDigits(std::string_view text, std::size_t& pos, std::siz
 }
 
 bool Expect(std::string_view text, std::size_t& pos, char c) {
-  if (pos >= text.size() || text[pos] != c) return false;
+  if (pos >= text.size() || text[pos] != c) {
+    return false;
+  }
   ++pos;
   return true;
 }
@@ -237,44 +269,70 @@ bool Expect(std::string_view text, std::size_t& pos, char c) {
 std::optional<Timestamp> ParseRfc3339(std::string_view text) {
   std::size_t pos = 0;
   std::optional<int> year = FixedDigits(text, pos, 4);
-  if (!year || !Expect(text, pos, '-')) return std::nullopt;
+  if (!year || !Expect(text, pos, '-')) {
+    return std::nullopt;
+  }
   std::optional<int> month = FixedDigits(text, pos, 2);
-  if (!month || *month < 1 || *month > 12 || !Expect(text, pos, '-')) return std::nullopt;
+  if (!month || *month < 1 || *month > 12 || !Expect(text, pos, '-')) {
+    return std::nullopt;
+  }
   std::optional<int> day = FixedDigits(text, pos, 2);
   if (!day || *day < 1 || *day > DaysInMonth(*year, *month) || !Expect(text, pos, 'T')) {
     return std::nullopt;
   }
   std::optional<int> hour = FixedDigits(text, pos, 2);
-  if (!hour) hour = FixedDigits(text, pos, 1);
-  if (!hour || *hour > 23 || !Expect(text, pos, ':')) return std::nullopt;
+  if (!hour) {
+    hour = FixedDigits(text, pos, 1);
+  }
+  if (!hour || *hour > 23 || !Expect(text, pos, ':')) {
+    return std::nullopt;
+  }
   std::optional<int> minute = FixedDigits(text, pos, 2);
-  if (!minute || *minute > 59 || !Expect(text, pos, ':')) return std::nullopt;
+  if (!minute || *minute > 59 || !Expect(text, pos, ':')) {
+    return std::nullopt;
+  }
   std::optional<int> second = FixedDigits(text, pos, 2);
-  if (!second || *second > 59) return std::nullopt;
+  if (!second || *second > 59) {
+    return std::nullopt;
+  }
   std::int32_t nanos = 0;
   if (pos + 1 < text.size() && (text[pos] == '.' || text[pos] == ',') && IsDigit(text[pos + 1])) {
     ++pos;
     int digits = 0;
     for (; pos < text.size() && IsDigit(text[pos]); ++pos, ++digits) {
-      if (digits < 9) nanos = nanos * 10 + (text[pos] - '0');
+      if (digits < 9) {
+        nanos = nanos * 10 + (text[pos] - '0');
+      }
     }
-    for (; digits < 9; ++digits) nanos *= 10;
+    for (; digits < 9; ++digits) {
+      nanos *= 10;
+    }
   }
   std::int64_t offset = 0;
   if (Expect(text, pos, 'Z')) {
     // UTC
   } else {
-    if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
+    if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) {
+      return std::nullopt;
+    }
     bool west = text[pos] == '-';
     ++pos;
     std::optional<int> offset_hours = FixedDigits(text, pos, 2);
-    if (!offset_hours || *offset_hours > 24 || !Expect(text, pos, ':')) return std::nullopt;
+    if (!offset_hours || *offset_hours > 24 || !Expect(text, pos, ':')) {
+      return std::nullopt;
+    }
     std::optional<int> offset_minutes = FixedDigits(text, pos, 2);
-    if (!offset_minutes || *offset_minutes > 60) return std::nullopt;
+    if (!offset_minutes || *offset_minutes > 60) {
+      return std::nullopt;
+    }
     offset = (*offset_hours * 60 + *offset_minutes) * 60;
-    if (west) offset = -offset;
+    if (west) {
+      offset = -offset;
+    }
   }
-  if (pos != text.size()) return std::nullopt;
+  if (pos != text.size()) {
+    return std::nullopt;
+  }
   std::int64_t local =
       DaysFromCivil(*year, *month, *day) * kSecondsPerDay + *hour * 3600 + *minute * 60 + *second;
   return Timestamp{local - offset, nanos};
@@ -286,7 +344,9 @@ bool InRange(std::int64_t unix_seconds) {
 
 void AppendPadded(std::string& out, std::int64_t value, int width) {
   std::string digits = std::to_string(value);
-  if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
+  if (static_cast<int>(digits.size()) < width) {
+    out.append(width - digits.size(), '0');
+  }
   out += digits;
 }
 
@@ -358,9 +418,13 @@ std::optional<std::int64_t> TzNumber(std::string_view& s, std::int64_t max) {
   std::int64_t value = 0;
   for (; i < s.size() && IsDigit(s[i]); ++i) {
     value = value * 10 + (s[i] - '0');
-    if (value > max) return std::nullopt;
+    if (value > max) {
+      return std::nullopt;
+    }
   }
-  if (i == 0) return std::nullopt;
+  if (i == 0) {
+    return std::nullopt;
+  }
   s.remove_prefix(i);
   return value;
 }
@@ -369,13 +433,19 @@ std::optional<std::int64_t> TzNumber(std::string_view& s, std::int64_t max) {
 bool TzName(std::string_view& s) {
   if (!s.empty() && s[0] == '<') {
     std::size_t close = s.find('>');
-    if (close == std::string_view::npos) return false;
+    if (close == std::string_view::npos) {
+      return false;
+    }
     s.remove_prefix(close + 1);
     return true;
   }
   std::size_t i = 0;
-  while (i < s.size() && !IsDigit(s[i]) && s[i] != ',' && s[i] != '-' && s[i] != '+') ++i;
-  if (i < 3) return false;
+  while (i < s.size() && !IsDigit(s[i]) && s[i] != ',' && s[i] != '-' && s[i] != '+') {
+    ++i;
+  }
+  if (i < 3) {
+    return false;
+  }
   s.remove_prefix(i);
   return true;
 }
@@ -388,13 +458,19 @@ std::optional<std::int64_t> TzOffset(std::string_view& s) {
     s.remove_prefix(1);
   }
   std::optional<std::int64_t> hours = TzNumber(s, 24 * 7);
-  if (!hours) return std::nullopt;
+  if (!hours) {
+    return std::nullopt;
+  }
   std::int64_t seconds = *hours * 3600;
   for (std::int64_t unit : {60, 1}) {
-    if (s.empty() || s[0] != ':') break;
+    if (s.empty() || s[0] != ':') {
+      break;
+    }
     s.remove_prefix(1);
     std::optional<std::int64_t> part = TzNumber(s, 59);
-    if (!part) return std::nullopt;
+    if (!part) {
+      return std::nullopt;
+    }
     seconds += *part * unit;
   }
   return negative ? -seconds : seconds;
@@ -405,33 +481,45 @@ std::optional<RuleDay> TzRule(std::string_view& s) {
   if (!s.empty() && s[0] == 'J') {
     s.remove_prefix(1);
     std::optional<std::int64_t> day = TzNumber(s, 365);
-    if (!day || *day < 1) return std::nullopt;
+    if (!day || *day < 1) {
+      return std::nullopt;
+    }
     rule.kind = 'J';
     rule.day = static_cast<int>(*day);
   } else if (!s.empty() && s[0] == 'M') {
     s.remove_prefix(1);
     std::optional<std::int64_t> month = TzNumber(s, 12);
-    if (!month || *month < 1 || s.empty() || s[0] != '.') return std::nullopt;
+    if (!month || *month < 1 || s.empty() || s[0] != '.') {
+      return std::nullopt;
+    }
     s.remove_prefix(1);
     std::optional<std::int64_t> week = TzNumber(s, 5);
-    if (!week || *week < 1 || s.empty() || s[0] != '.') return std::nullopt;
+    if (!week || *week < 1 || s.empty() || s[0] != '.') {
+      return std::nullopt;
+    }
     s.remove_prefix(1);
     std::optional<std::int64_t> day = TzNumber(s, 6);
-    if (!day) return std::nullopt;
+    if (!day) {
+      return std::nullopt;
+    }
     rule.kind = 'M';
     rule.month = static_cast<int>(*month);
     rule.week = static_cast<int>(*week);
     rule.day = static_cast<int>(*day);
   } else {
     std::optional<std::int64_t> day = TzNumber(s, 365);
-    if (!day) return std::nullopt;
+    if (!day) {
+      return std::nullopt;
+    }
     rule.kind = 'D';
     rule.day = static_cast<int>(*day);
   }
   if (!s.empty() && s[0] == '/') {
     s.remove_prefix(1);
     std::optional<std::int64_t> time = TzOffset(s);
-    if (!time) return std::nullopt;
+    if (!time) {
+      return std::nullopt;
+    }
     rule.time = *time;
   }
   return rule;
@@ -440,30 +528,48 @@ std::optional<RuleDay> TzRule(std::string_view& s) {
 // Parses a TZ string the way Go's tzset does; nullopt for one it would not use.
 std::optional<PosixZone> ParsePosixZone(std::string_view s) {
   PosixZone zone;
-  if (!TzName(s)) return std::nullopt;
+  if (!TzName(s)) {
+    return std::nullopt;
+  }
   std::optional<std::int64_t> std_offset = TzOffset(s);
-  if (!std_offset) return std::nullopt;
+  if (!std_offset) {
+    return std::nullopt;
+  }
   // POSIX counts hours west of UTC.
   zone.std_offset = -*std_offset;
-  if (s.empty() || s[0] == ',') return zone;
-  if (!TzName(s)) return std::nullopt;
+  if (s.empty() || s[0] == ',') {
+    return zone;
+  }
+  if (!TzName(s)) {
+    return std::nullopt;
+  }
   zone.has_dst = true;
   if (s.empty() || s[0] == ',') {
     zone.dst_offset = zone.std_offset + 3600;
   } else {
     std::optional<std::int64_t> dst_offset = TzOffset(s);
-    if (!dst_offset) return std::nullopt;
+    if (!dst_offset) {
+      return std::nullopt;
+    }
     zone.dst_offset = -*dst_offset;
   }
   // Without rules tzcode assumes the US ones.
-  if (s.empty()) s = ",M3.2.0,M11.1.0";
-  if (s[0] != ',' && s[0] != ';') return std::nullopt;
+  if (s.empty()) {
+    s = ",M3.2.0,M11.1.0";
+  }
+  if (s[0] != ',' && s[0] != ';') {
+    return std::nullopt;
+  }
   s.remove_prefix(1);
   std::optional<RuleDay> start = TzRule(s);
-  if (!start || s.empty() || s[0] != ',') return std::nullopt;
+  if (!start || s.empty() || s[0] != ',') {
+    return std::nullopt;
+  }
   s.remove_prefix(1);
   std::optional<RuleDay> end = TzRule(s);
-  if (!end || !s.empty()) return std::nullopt;
+  if (!end || !s.empty()) {
+    return std::nullopt;
+  }
   zone.start = *start;
   zone.end = *end;
   return zone;
@@ -481,14 +587,18 @@ std::int64_t RuleSeconds(std::int64_t year, const RuleDay& rule, std::int64_t of
     std::int64_t first = DaysFromCivil(year, rule.month, 1);
     int day = (rule.day - Weekday(first) + 7) % 7;  // zero-based day of the month
     int length = DaysInMonth(year, rule.month);
-    for (int week = 1; week < rule.week && day + 7 < length; ++week) day += 7;
+    for (int week = 1; week < rule.week && day + 7 < length; ++week) {
+      day += 7;
+    }
     day_of_year = first - DaysFromCivil(year, 1, 1) + day;
   }
   return day_of_year * kSecondsPerDay + rule.time - offset;
 }
 
 std::int64_t PosixOffsetAt(const PosixZone& zone, std::int64_t unix_seconds) {
-  if (!zone.has_dst) return zone.std_offset;
+  if (!zone.has_dst) {
+    return zone.std_offset;
+  }
   std::int64_t year = CivilFromDays(FloorDiv(unix_seconds, kSecondsPerDay)).year;
   std::int64_t second_of_year = unix_seconds - DaysFromCivil(year, 1, 1) * kSecondsPerDay;
   std::int64_t start = RuleSeconds(year, zone.start, zone.std_offset);
@@ -513,11 +623,15 @@ std::size_t FirstTypeIndex(const Zone& zone) {
   }
   if (!zone.transition_types.empty() && zone.types[zone.transition_types[0]].is_dst) {
     for (std::size_t i = zone.transition_types[0]; i-- > 0;) {
-      if (!zone.types[i].is_dst) return i;
+      if (!zone.types[i].is_dst) {
+        return i;
+      }
     }
   }
   for (std::size_t i = 0; i < zone.types.size(); ++i) {
-    if (!zone.types[i].is_dst) return i;
+    if (!zone.types[i].is_dst) {
+      return i;
+    }
   }
   return 0;
 }
@@ -526,7 +640,9 @@ std::int64_t ZoneOffsetAt(const Zone& zone, std::int64_t unix_seconds) {
   if (zone.transitions.empty()) {
     return zone.footer ? PosixOffsetAt(*zone.footer, unix_seconds) : zone.types[0].offset;
   }
-  if (unix_seconds < zone.transitions.front()) return zone.types[FirstTypeIndex(zone)].offset;
+  if (unix_seconds < zone.transitions.front()) {
+    return zone.types[FirstTypeIndex(zone)].offset;
+  }
   auto after = std::upper_bound(zone.transitions.begin(), zone.transitions.end(), unix_seconds);
   auto index = static_cast<std::size_t>(after - zone.transitions.begin()) - 1;
   if (index + 1 == zone.transitions.size() && zone.footer) {
@@ -545,35 +661,47 @@ class TzifReader {
   std::string_view rest() const { return data_.substr(pos_); }
 
   std::int64_t Signed(int bytes) {
-    if (!Has(static_cast<std::size_t>(bytes))) return 0;
+    if (!Has(static_cast<std::size_t>(bytes))) {
+      return 0;
+    }
     std::uint64_t value = 0;
     for (int i = 0; i < bytes; ++i) {
       value = value << 8 | static_cast<unsigned char>(data_[pos_++]);
     }
-    if (bytes == 4) return static_cast<std::int32_t>(static_cast<std::uint32_t>(value));
+    if (bytes == 4) {
+      return static_cast<std::int32_t>(static_cast<std::uint32_t>(value));
+    }
     return static_cast<std::int64_t>(value);
   }
 
   std::uint32_t Unsigned32() { return static_cast<std::uint32_t>(Signed(4)); }
 
   std::uint8_t Byte() {
-    if (!Has(1)) return 0;
+    if (!Has(1)) {
+      return 0;
+    }
     return static_cast<unsigned char>(data_[pos_++]);
   }
 
   void Skip(std::uint64_t bytes) {
-    if (Has(bytes)) pos_ += static_cast<std::size_t>(bytes);
+    if (Has(bytes)) {
+      pos_ += static_cast<std::size_t>(bytes);
+    }
   }
 
   bool Literal(std::string_view text) {
-    if (!Has(text.size()) || data_.substr(pos_, text.size()) != text) return ok_ = false;
+    if (!Has(text.size()) || data_.substr(pos_, text.size()) != text) {
+      return ok_ = false;
+    }
     pos_ += text.size();
     return true;
   }
 
  private:
   bool Has(std::uint64_t bytes) {
-    if (!ok_ || bytes > remaining()) ok_ = false;
+    if (!ok_ || bytes > remaining()) {
+      ok_ = false;
+    }
     return ok_;
   }
 
@@ -587,7 +715,9 @@ struct TzifCounts {
 };
 
 std::optional<TzifCounts> ReadTzifHeader(TzifReader& in, char& version) {
-  if (!in.Literal("TZif")) return std::nullopt;
+  if (!in.Literal("TZif")) {
+    return std::nullopt;
+  }
   version = static_cast<char>(in.Byte());
   in.Skip(15);
   TzifCounts c{in.Unsigned32(), in.Unsigned32(), in.Unsigned32(),
@@ -615,27 +745,37 @@ std::optional<Zone> ParseTzif(std::string_view data) {
   TzifReader in(data);
   char version = 0;
   std::optional<TzifCounts> counts = ReadTzifHeader(in, version);
-  if (!counts) return std::nullopt;
+  if (!counts) {
+    return std::nullopt;
+  }
   int time_bytes = 4;
   if (version != '\0') {
     in.Skip(TzifBlockSize(*counts, 4));
     char second_version = 0;
     counts = ReadTzifHeader(in, second_version);
-    if (!counts) return std::nullopt;
+    if (!counts) {
+      return std::nullopt;
+    }
     time_bytes = 8;
   }
-  if (TzifBlockSize(*counts, time_bytes) > in.remaining()) return std::nullopt;
+  if (TzifBlockSize(*counts, time_bytes) > in.remaining()) {
+    return std::nullopt;
+  }
   Zone zone;
   zone.transitions.reserve(counts->time);
   for (std::uint32_t i = 0; i < counts->time; ++i) {
     std::int64_t when = in.Signed(time_bytes);
-    if (!zone.transitions.empty() && when <= zone.transitions.back()) return std::nullopt;
+    if (!zone.transitions.empty() && when <= zone.transitions.back()) {
+      return std::nullopt;
+    }
     zone.transitions.push_back(when);
   }
   zone.transition_types.reserve(counts->time);
   for (std::uint32_t i = 0; i < counts->time; ++i) {
     std::uint8_t type = in.Byte();
-    if (type >= counts->type) return std::nullopt;
+    if (type >= counts->type) {
+      return std::nullopt;
+    }
     zone.transition_types.push_back(type);
   }
   for (std::uint32_t i = 0; i < counts->type; ++i) {
@@ -650,7 +790,9 @@ std::optional<Zone> ParseTzif(std::string_view data) {
   }
   in.Skip(std::uint64_t{counts->chars} + std::uint64_t{counts->leap} * (time_bytes + 4) +
           counts->is_std + counts->is_ut);
-  if (!in.ok()) return std::nullopt;
+  if (!in.ok()) {
+    return std::nullopt;
+  }
   if (time_bytes == 8) {
     std::string_view footer = in.rest();
     if (footer.size() > 2 && footer[0] == '\n') {
@@ -666,7 +808,9 @@ std::optional<Zone> ParseTzif(std::string_view data) {
 // Reads at most kMaxZoneFileBytes of `path`; nullopt if it cannot be read or is bigger.
 std::optional<std::string> ReadSmallFile(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return std::nullopt;
+  if (file == nullptr) {
+    return std::nullopt;
+  }
   std::string data;
   char chunk[16 * 1024];
   bool failed = false;
@@ -677,10 +821,14 @@ std::optional<std::string> ReadSmallFile(const std::string& path) {
       failed = true;
       break;
     }
-    if (got < sizeof(chunk)) break;
+    if (got < sizeof(chunk)) {
+      break;
+    }
   }
   std::fclose(file);
-  if (failed) return std::nullopt;
+  if (failed) {
+    return std::nullopt;
+  }
   return data;
 }
 
@@ -704,7 +852,9 @@ std::shared_ptr<const Zone> LoadZone(std::string_view name) {
   static auto* cache = new std::map<std::string, std::shared_ptr<const Zone>, std::less<>>;
   static std::size_t misses = 0;
   std::lock_guard<std::mutex> lock(*mutex);
-  if (auto found = cache->find(name); found != cache->end()) return found->second;
+  if (auto found = cache->find(name); found != cache->end()) {
+    return found->second;
+  }
   std::shared_ptr<const Zone> zone;
   if (PlausibleZoneName(name)) {
     std::optional<std::string> data = ReadSmallFile(std::string(kZoneInfoDir) + std::string(name));
@@ -727,14 +877,18 @@ std::variant<std::int64_t, Value> GoAtoi(std::string_view text) {
   auto error = [&](std::string_view reason) {
     std::string quoted = "\"";
     for (char c : text) {
-      if (c == '"' || c == '\\') quoted += '\\';
+      if (c == '"' || c == '\\') {
+        quoted += '\\';
+      }
       quoted += c;
     }
     return Value::Error("strconv.Atoi: parsing " + quoted + "\": " + std::string(reason));
   };
   std::string_view digits = text;
   bool negative = !digits.empty() && digits[0] == '-';
-  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    digits.remove_prefix(1);
+  }
   if (digits.empty() || !std::all_of(digits.begin(), digits.end(), IsDigit)) {
     return error("invalid syntax");
   }
@@ -755,20 +909,28 @@ std::variant<std::int64_t, Value> OffsetAt(std::string_view zone, std::int64_t u
   std::size_t colon = zone.find(':');
   if (colon == std::string_view::npos) {
     // "Local" would be the machine's zone; validation runs as if on a UTC server.
-    if (zone.empty() || zone == "UTC" || zone == "Local") return std::int64_t{0};
+    if (zone.empty() || zone == "UTC" || zone == "Local") {
+      return std::int64_t{0};
+    }
     if (zone.find("..") != zone.npos || zone[0] == '/' || zone[0] == '\\') {
       return Value::Error("time: invalid location name");
     }
     std::shared_ptr<const Zone> loaded = LoadZone(zone);
-    if (!loaded) return Value::Error("unknown time zone " + std::string(zone));
+    if (!loaded) {
+      return Value::Error("unknown time zone " + std::string(zone));
+    }
     return ZoneOffsetAt(*loaded, unix_seconds);
   }
   std::string_view hours_text = zone.substr(0, colon);
   std::string_view minutes_text = zone.substr(colon + 1);
   std::variant<std::int64_t, Value> hours = GoAtoi(hours_text);
-  if (const Value* error = std::get_if<Value>(&hours)) return *error;
+  if (const Value* error = std::get_if<Value>(&hours)) {
+    return *error;
+  }
   std::variant<std::int64_t, Value> minutes = GoAtoi(minutes_text);
-  if (const Value* error = std::get_if<Value>(&minutes)) return *error;
+  if (const Value* error = std::get_if<Value>(&minutes)) {
+    return *error;
+  }
   std::int64_t h = std::get<std::int64_t>(hours);
   std::int64_t m = std::get<std::int64_t>(minutes);
   if (m < 0 || m > 59) {
@@ -798,8 +960,12 @@ Value AddDuration(const Timestamp& t, std::int64_t nanos) {
     sub_second -= kNanosPerSecond;
     carry = 1;
   }
-  if (__builtin_add_overflow(seconds, carry, &seconds)) return IntegerOverflow();
-  if (!InRange(seconds)) return TimestampOverflow();
+  if (__builtin_add_overflow(seconds, carry, &seconds)) {
+    return IntegerOverflow();
+  }
+  if (!InRange(seconds)) {
+    return TimestampOverflow();
+  }
   return Value::TimestampOf({seconds, static_cast<std::int32_t>(sub_second)});
 }
 
@@ -823,8 +989,12 @@ std::optional<Value> Arithmetic(std::string_view f, const Value& a, const Value&
     return overflow ? IntegerOverflow() : Value::Duration(result);
   }
   if (a.kind() == K::kTimestamp && b.kind() == K::kDuration) {
-    if (add) return AddDuration(a.timestamp(), b.duration_nanos());
-    if (b.duration_nanos() == std::numeric_limits<std::int64_t>::min()) return IntegerOverflow();
+    if (add) {
+      return AddDuration(a.timestamp(), b.duration_nanos());
+    }
+    if (b.duration_nanos() == std::numeric_limits<std::int64_t>::min()) {
+      return IntegerOverflow();
+    }
     return AddDuration(a.timestamp(), -b.duration_nanos());
   }
   if (add && a.kind() == K::kDuration && b.kind() == K::kTimestamp) {
@@ -861,30 +1031,56 @@ Value TimestampAccessor(std::string_view f, const Timestamp& t, const Value* zon
   std::int64_t offset = 0;
   if (zone != nullptr) {
     std::variant<std::int64_t, Value> found = OffsetAt(zone->text(), t.seconds);
-    if (const Value* error = std::get_if<Value>(&found)) return *error;
+    if (const Value* error = std::get_if<Value>(&found)) {
+      return *error;
+    }
     offset = std::get<std::int64_t>(found);
   }
   std::int64_t local = 0;
-  if (__builtin_add_overflow(t.seconds, offset, &local)) return IntegerOverflow();
+  if (__builtin_add_overflow(t.seconds, offset, &local)) {
+    return IntegerOverflow();
+  }
   std::int64_t days = FloorDiv(local, kSecondsPerDay);
   std::int64_t second_of_day = local - days * kSecondsPerDay;
-  if (f == "getHours") return Value::Int(second_of_day / 3600);
-  if (f == "getMinutes") return Value::Int(second_of_day / 60 % 60);
-  if (f == "getSeconds") return Value::Int(second_of_day % 60);
-  if (f == "getMilliseconds") return Value::Int(t.nanos / 1'000'000);
-  if (f == "getDayOfWeek") return Value::Int(Weekday(days));
+  if (f == "getHours") {
+    return Value::Int(second_of_day / 3600);
+  }
+  if (f == "getMinutes") {
+    return Value::Int(second_of_day / 60 % 60);
+  }
+  if (f == "getSeconds") {
+    return Value::Int(second_of_day % 60);
+  }
+  if (f == "getMilliseconds") {
+    return Value::Int(t.nanos / 1'000'000);
+  }
+  if (f == "getDayOfWeek") {
+    return Value::Int(Weekday(days));
+  }
   CivilDate date = CivilFromDays(days);
-  if (f == "getFullYear") return Value::Int(date.year);
-  if (f == "getMonth") return Value::Int(date.month - 1);
-  if (f == "getDate") return Value::Int(date.day);
-  if (f == "getDayOfMonth") return Value::Int(date.day - 1);
+  if (f == "getFullYear") {
+    return Value::Int(date.year);
+  }
+  if (f == "getMonth") {
+    return Value::Int(date.month - 1);
+  }
+  if (f == "getDate") {
+    return Value::Int(date.day);
+  }
+  if (f == "getDayOfMonth") {
+    return Value::Int(date.day - 1);
+  }
   return Value::Int(days - DaysFromCivil(date.year, 1, 1));  // getDayOfYear, zero-based
 }
 
 std::optional<Value> Convert(std::string_view f, const Value& x) {
   if (f == "duration") {
-    if (x.kind() == K::kDuration) return x;
-    if (x.kind() != K::kString) return std::nullopt;
+    if (x.kind() == K::kDuration) {
+      return x;
+    }
+    if (x.kind() != K::kString) {
+      return std::nullopt;
+    }
     std::optional<std::int64_t> nanos = ParseDuration(x.text());
     if (!nanos) {
       return Value::Error("type conversion error from 'string' to 'google.protobuf.Duration'");
@@ -892,27 +1088,43 @@ std::optional<Value> Convert(std::string_view f, const Value& x) {
     return Value::Duration(*nanos);
   }
   if (f == "timestamp") {
-    if (x.kind() == K::kTimestamp) return x;
+    if (x.kind() == K::kTimestamp) {
+      return x;
+    }
     if (x.kind() == K::kInt) {
-      if (!InRange(x.int_value())) return TimestampOverflow();
+      if (!InRange(x.int_value())) {
+        return TimestampOverflow();
+      }
       return Value::TimestampOf({x.int_value(), 0});
     }
-    if (x.kind() != K::kString) return std::nullopt;
+    if (x.kind() != K::kString) {
+      return std::nullopt;
+    }
     std::optional<Timestamp> t = ParseRfc3339(x.text());
     if (!t) {
       return Value::Error("type conversion error from 'string' to 'google.protobuf.Timestamp'");
     }
-    if (!InRange(t->seconds)) return TimestampOverflow();
+    if (!InRange(t->seconds)) {
+      return TimestampOverflow();
+    }
     return Value::TimestampOf(*t);
   }
   if (f == "string") {
-    if (x.kind() == K::kDuration) return Value::String(GoDurationText(x.duration_nanos()));
-    if (x.kind() == K::kTimestamp) return Value::String(GoTimestampText(x.timestamp()));
+    if (x.kind() == K::kDuration) {
+      return Value::String(GoDurationText(x.duration_nanos()));
+    }
+    if (x.kind() == K::kTimestamp) {
+      return Value::String(GoTimestampText(x.timestamp()));
+    }
     return std::nullopt;
   }
   if (f == "int") {
-    if (x.kind() == K::kDuration) return Value::Int(x.duration_nanos());
-    if (x.kind() == K::kTimestamp) return Value::Int(x.timestamp().seconds);
+    if (x.kind() == K::kDuration) {
+      return Value::Int(x.duration_nanos());
+    }
+    if (x.kind() == K::kTimestamp) {
+      return Value::Int(x.timestamp().seconds);
+    }
   }
   return std::nullopt;
 }
@@ -924,7 +1136,9 @@ std::string DurationText(std::int64_t nanos) { return GoDurationText(nanos); }
 std::string TimestampText(const Timestamp& time) { return GoTimestampText(time); }
 
 std::optional<Value> CallTime(std::string_view function, std::span<const Value> args) {
-  if (args.empty()) return std::nullopt;
+  if (args.empty()) {
+    return std::nullopt;
+  }
   const Value& x = args[0];
   if (args.size() == 1) {
     if (function == "duration" || function == "timestamp" || function == "string" ||
@@ -946,7 +1160,9 @@ std::optional<Value> CallTime(std::string_view function, std::span<const Value> 
     return Arithmetic(function, x, args[1]);
   }
   if (x.kind() == K::kTimestamp && IsTimestampAccessor(function)) {
-    if (args.size() == 1) return TimestampAccessor(function, x.timestamp(), nullptr);
+    if (args.size() == 1) {
+      return TimestampAccessor(function, x.timestamp(), nullptr);
+    }
     if (args.size() == 2 && args[1].kind() == K::kString) {
       return TimestampAccessor(function, x.timestamp(), &args[1]);
     }
@@ -964,7 +1180,9 @@ std::optional<std::int64_t> ParseGoDuration(std::string_view text) {
 
 std::optional<Timestamp> ParseTimestamp(std::string_view text) {
   std::optional<Timestamp> time = library::ParseRfc3339(text);
-  if (!time || !library::InRange(time->seconds)) return std::nullopt;
+  if (!time || !library::InRange(time->seconds)) {
+    return std::nullopt;
+  }
   return time;
 }
 

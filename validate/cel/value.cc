@@ -17,17 +17,29 @@ int Sign(bool less, bool greater) { return less ? -1 : greater ? 1 : 0; }
 // range orders outside it; otherwise the integer is converted to double and the two compared
 // (lossy above 2^53, as in cel-go, where int64 max equals 9223372036854775807.0). Nullopt for NaN.
 std::optional<int> CompareIntDouble(std::int64_t i, double d) {
-  if (std::isnan(d)) return std::nullopt;
-  if (d < -9223372036854775808.0) return 1;
-  if (d > 9223372036854775807.0) return -1;
+  if (std::isnan(d)) {
+    return std::nullopt;
+  }
+  if (d < -9223372036854775808.0) {
+    return 1;
+  }
+  if (d > 9223372036854775807.0) {
+    return -1;
+  }
   auto x = static_cast<double>(i);
   return Sign(x<d, x> d);
 }
 
 std::optional<int> CompareUintDouble(std::uint64_t u, double d) {
-  if (std::isnan(d)) return std::nullopt;
-  if (d < 0) return 1;
-  if (d > 18446744073709551615.0) return -1;
+  if (std::isnan(d)) {
+    return std::nullopt;
+  }
+  if (d < 0) {
+    return 1;
+  }
+  if (d > 18446744073709551615.0) {
+    return -1;
+  }
   auto x = static_cast<double>(u);
   return Sign(x<d, x> d);
 }
@@ -42,11 +54,15 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
   }
   if (a.kind() == K::kDouble && b.kind() == K::kDouble) {
     double x = a.double_value(), y = b.double_value();
-    if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+    if (std::isnan(x) || std::isnan(y)) {
+      return std::nullopt;
+    }
     return Sign(x<y, x> y);
   }
   if (a.kind() == K::kInt && b.kind() == K::kUint) {
-    if (a.int_value() < 0) return -1;
+    if (a.int_value() < 0) {
+      return -1;
+    }
     auto x = static_cast<std::uint64_t>(a.int_value());
     return Sign(x<b.uint_value(), x> b.uint_value());
   }
@@ -54,8 +70,12 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
     std::optional<int> flipped = CompareNumbers(b, a);
     return flipped ? std::optional<int>(-*flipped) : std::nullopt;
   }
-  if (a.kind() == K::kInt) return CompareIntDouble(a.int_value(), b.double_value());
-  if (a.kind() == K::kUint) return CompareUintDouble(a.uint_value(), b.double_value());
+  if (a.kind() == K::kInt) {
+    return CompareIntDouble(a.int_value(), b.double_value());
+  }
+  if (a.kind() == K::kUint) {
+    return CompareUintDouble(a.uint_value(), b.double_value());
+  }
   std::optional<int> flipped = CompareNumbers(b, a);  // a is the double
   return flipped ? std::optional<int>(-*flipped) : std::nullopt;
 }
@@ -64,9 +84,13 @@ bool EqualValues(const Value& a, const Value& b);
 
 // The value of field `name` of a map item, or null.
 const Value* FieldNamed(const Value& item, std::string_view name) {
-  if (item.kind() != Value::Kind::kMap) return nullptr;
+  if (item.kind() != Value::Kind::kMap) {
+    return nullptr;
+  }
   for (const auto& [key, value] : item.map()) {
-    if (key.kind() == Value::Kind::kString && key.text() == name) return &value;
+    if (key.kind() == Value::Kind::kString && key.text() == name) {
+      return &value;
+    }
   }
   return nullptr;
 }
@@ -86,7 +110,9 @@ const Value* FindByListKeys(std::span<const Value> items, const Value& item,
         break;
       }
     }
-    if (same) return &candidate;
+    if (same) {
+      return &candidate;
+    }
   }
   return nullptr;
 }
@@ -94,10 +120,14 @@ const Value* FindByListKeys(std::span<const Value> items, const Value& item,
 namespace {
 
 bool EqualMaps(const ValueMap& a, const ValueMap& b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size()) {
+    return false;
+  }
   for (const auto& [key, value] : a) {
     const Value* other = FindInMap(b, key);
-    if (other == nullptr || !EqualValues(value, *other)) return false;
+    if (other == nullptr || !EqualValues(value, *other)) {
+      return false;
+    }
   }
   return true;
 }
@@ -109,7 +139,9 @@ bool EqualValues(const Value& a, const Value& b) {
     std::optional<int> order = CompareNumbers(a, b);
     return order && *order == 0;
   }
-  if (a.kind() != b.kind()) return false;
+  if (a.kind() != b.kind()) {
+    return false;
+  }
   switch (a.kind()) {
     case K::kNull:
       return true;
@@ -122,7 +154,9 @@ bool EqualValues(const Value& a, const Value& b) {
     case K::kList: {
       const ValueList& x = a.list();
       const ValueList& y = b.list();
-      if (x.size() != y.size()) return false;
+      if (x.size() != y.size()) {
+        return false;
+      }
       if (a.list_type() == Value::ListType::kSet || b.list_type() == Value::ListType::kSet) {
         return std::all_of(x.begin(), x.end(), [&](const Value& item) {
           return std::any_of(y.begin(), y.end(),
@@ -134,12 +168,16 @@ bool EqualValues(const Value& a, const Value& b) {
             a.list_type() == Value::ListType::kMap ? a.list_keys() : b.list_keys();
         for (const Value& item : x) {
           const Value* other = FindByListKeys(y, item, keys);
-          if (other == nullptr || !EqualValues(item, *other)) return false;
+          if (other == nullptr || !EqualValues(item, *other)) {
+            return false;
+          }
         }
         return true;
       }
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!EqualValues(x[i], y[i])) return false;
+        if (!EqualValues(x[i], y[i])) {
+          return false;
+        }
       }
       return true;
     }
@@ -312,15 +350,23 @@ std::string_view Value::TypeName() const {
 }
 
 Value Equals(const Value& a, const Value& b) {
-  if (a.is_error()) return a;
-  if (b.is_error()) return b;
+  if (a.is_error()) {
+    return a;
+  }
+  if (b.is_error()) {
+    return b;
+  }
   return Value::Bool(EqualValues(a, b));
 }
 
 std::optional<int> Compare(const Value& a, const Value& b) {
   using K = Value::Kind;
-  if (IsNumber(a) && IsNumber(b)) return CompareNumbers(a, b);
-  if (a.kind() != b.kind()) return std::nullopt;
+  if (IsNumber(a) && IsNumber(b)) {
+    return CompareNumbers(a, b);
+  }
+  if (a.kind() != b.kind()) {
+    return std::nullopt;
+  }
   switch (a.kind()) {
     case K::kBool:
       return Sign(!a.bool_value() && b.bool_value(), a.bool_value() && !b.bool_value());
@@ -334,7 +380,9 @@ std::optional<int> Compare(const Value& a, const Value& b) {
     case K::kTimestamp: {
       const Timestamp& x = a.timestamp();
       const Timestamp& y = b.timestamp();
-      if (x.seconds != y.seconds) return Sign(x.seconds<y.seconds, x.seconds> y.seconds);
+      if (x.seconds != y.seconds) {
+        return Sign(x.seconds<y.seconds, x.seconds> y.seconds);
+      }
       return Sign(x.nanos<y.nanos, x.nanos> y.nanos);
     }
     default:

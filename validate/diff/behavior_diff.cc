@@ -19,7 +19,9 @@ std::string NamespacedName(const std::string& namespace_, const std::string& nam
 std::string Join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const std::string& item : items) {
-    if (!out.empty()) out += separator;
+    if (!out.empty()) {
+      out += separator;
+    }
     out += item;
   }
   return out;
@@ -71,16 +73,22 @@ std::string GrpcRequestShape(const std::string& host, const model::GRPCRouteMatc
 
 std::string DescribeHeaders(const model::HTTPHeaderFilter& filter) {
   std::vector<std::string> parts;
-  for (const model::HTTPHeader& header : filter.set)
+  for (const model::HTTPHeader& header : filter.set) {
     parts.push_back(header.name + "=" + header.value);
-  for (const model::HTTPHeader& header : filter.add)
+  }
+  for (const model::HTTPHeader& header : filter.add) {
     parts.push_back(header.name + "+=" + header.value);
-  for (const std::string& name : filter.remove) parts.push_back("-" + name);
+  }
+  for (const std::string& name : filter.remove) {
+    parts.push_back("-" + name);
+  }
   return Join(parts, " ");
 }
 
 std::string DescribePathModifier(const model::HTTPPathModifier& modifier) {
-  if (modifier.type == "ReplaceFullPath") return "path " + modifier.replace_full_path.value_or("");
+  if (modifier.type == "ReplaceFullPath") {
+    return "path " + modifier.replace_full_path.value_or("");
+  }
   return "prefix " + modifier.replace_prefix_match.value_or("");
 }
 
@@ -91,15 +99,27 @@ std::string DescribeFilter(const model::RouteFilter& filter) {
   } else if (filter.response_header_modifier) {
     text += " " + DescribeHeaders(*filter.response_header_modifier);
   } else if (filter.url_rewrite) {
-    if (filter.url_rewrite->hostname) text += " host " + *filter.url_rewrite->hostname;
-    if (filter.url_rewrite->path) text += " " + DescribePathModifier(*filter.url_rewrite->path);
+    if (filter.url_rewrite->hostname) {
+      text += " host " + *filter.url_rewrite->hostname;
+    }
+    if (filter.url_rewrite->path) {
+      text += " " + DescribePathModifier(*filter.url_rewrite->path);
+    }
   } else if (filter.request_redirect) {
     const model::HTTPRequestRedirectFilter& redirect = *filter.request_redirect;
     text += " " + std::to_string(redirect.status_code);
-    if (redirect.scheme) text += " scheme " + *redirect.scheme;
-    if (redirect.hostname) text += " host " + *redirect.hostname;
-    if (redirect.port) text += " port " + std::to_string(*redirect.port);
-    if (redirect.path) text += " " + DescribePathModifier(*redirect.path);
+    if (redirect.scheme) {
+      text += " scheme " + *redirect.scheme;
+    }
+    if (redirect.hostname) {
+      text += " host " + *redirect.hostname;
+    }
+    if (redirect.port) {
+      text += " port " + std::to_string(*redirect.port);
+    }
+    if (redirect.path) {
+      text += " " + DescribePathModifier(*redirect.path);
+    }
   } else if (filter.request_mirror) {
     const model::BackendObjectReference& ref = filter.request_mirror->backend_ref;
     text += " to " + ref.kind + " " + ref.name;
@@ -119,7 +139,9 @@ std::string DescribeFilter(const model::RouteFilter& filter) {
 
 std::string DescribeFilters(const std::vector<model::RouteFilter>& filters) {
   std::vector<std::string> parts;
-  for (const model::RouteFilter& filter : filters) parts.push_back(DescribeFilter(filter));
+  for (const model::RouteFilter& filter : filters) {
+    parts.push_back(DescribeFilter(filter));
+  }
   return Join(parts, "; ");
 }
 
@@ -157,7 +179,9 @@ class DestinationWriter {
   void Rule(const std::string& route_namespace, const ResolvedRule& rule,
             const std::vector<model::RouteFilter>& filters,
             const std::vector<model::HTTPBackendRef>& backend_refs) {
-    if (!filters.empty()) Add("filters", DescribeFilters(filters));
+    if (!filters.empty()) {
+      Add("filters", DescribeFilters(filters));
+    }
     if (rule.backends.empty()) {
       bool redirects = std::any_of(filters.begin(), filters.end(), [](const auto& filter) {
         return filter.type == "RequestRedirect";
@@ -166,7 +190,9 @@ class DestinationWriter {
       return;
     }
     int total = 0;
-    for (const ResolvedBackend& backend : rule.backends) total += std::max(0, backend.weight);
+    for (const ResolvedBackend& backend : rule.backends) {
+      total += std::max(0, backend.weight);
+    }
     std::vector<std::string> names;
     for (const ResolvedBackend& backend : rule.backends) {
       std::string label = Label(route_namespace, backend);
@@ -305,8 +331,9 @@ class DestinationWriter {
 
 std::string DescribeTimeouts(const model::HTTPRouteRule& rule) {
   std::vector<std::string> parts;
-  if (rule.timeouts && rule.timeouts->request)
+  if (rule.timeouts && rule.timeouts->request) {
     parts.push_back("request " + *rule.timeouts->request);
+  }
   if (rule.timeouts && rule.timeouts->backend_request) {
     parts.push_back("backendRequest " + *rule.timeouts->backend_request);
   }
@@ -314,9 +341,13 @@ std::string DescribeTimeouts(const model::HTTPRouteRule& rule) {
 }
 
 std::string DescribeRetry(const model::HTTPRouteRule& rule) {
-  if (!rule.retry) return "";
+  if (!rule.retry) {
+    return "";
+  }
   std::vector<std::string> codes;
-  for (std::int32_t code : rule.retry->codes) codes.push_back(std::to_string(code));
+  for (std::int32_t code : rule.retry->codes) {
+    codes.push_back(std::to_string(code));
+  }
   return std::to_string(rule.retry->attempts.value_or(1)) + " attempts" +
          (codes.empty() ? "" : " on " + Join(codes, ",")) +
          (rule.retry->backoff ? " backoff " + *rule.retry->backoff : "");
@@ -331,7 +362,9 @@ void AddRoutes(const resolve::ResolvedListener& listener, const SecretIndex& sec
                   std::map<std::pair<std::string, std::string>, std::string>& winners) {
     auto key = std::make_pair(listener_name, std::move(request));
     auto winner = winners.find(key);
-    if (winner != winners.end() && winner->second <= rule_key) return;
+    if (winner != winners.end() && winner->second <= rule_key) {
+      return;
+    }
     winners[key] = rule_key;
     entry.listener = listener_name;
     entry.request = key.second;
@@ -345,7 +378,9 @@ void AddRoutes(const resolve::ResolvedListener& listener, const SecretIndex& sec
     const std::vector<std::string>& hostnames =
         route.http != nullptr ? route.http->hostnames : route.grpc->hostnames;
     std::vector<std::string> hosts = hostnames;
-    if (hosts.empty()) hosts.push_back(listener_host);
+    if (hosts.empty()) {
+      hosts.push_back(listener_host);
+    }
     for (const ResolvedRule& rule : route.rules) {
       RouteBehavior entry;
       DestinationWriter writer(entry.destination, secrets);
@@ -364,7 +399,9 @@ void AddRoutes(const resolve::ResolvedListener& listener, const SecretIndex& sec
         }
         writer.Rule(object.metadata.namespace_, rule, rule.http->filters, rule.http->backend_refs);
         std::vector<model::HTTPRouteMatch> matches = rule.http->matches;
-        if (matches.empty()) matches.emplace_back();
+        if (matches.empty()) {
+          matches.emplace_back();
+        }
         for (const std::string& host : hosts) {
           for (const model::HTTPRouteMatch& match : matches) {
             keep(RequestShape(host, match), rule.key, entry, winners);
@@ -373,7 +410,9 @@ void AddRoutes(const resolve::ResolvedListener& listener, const SecretIndex& sec
       } else if (rule.grpc != nullptr) {
         writer.Rule(object.metadata.namespace_, rule, rule.grpc->filters, rule.grpc->backend_refs);
         std::vector<model::GRPCRouteMatch> matches = rule.grpc->matches;
-        if (matches.empty()) matches.emplace_back();
+        if (matches.empty()) {
+          matches.emplace_back();
+        }
         for (const std::string& host : hosts) {
           for (const model::GRPCRouteMatch& match : matches) {
             keep(GrpcRequestShape(host, match), rule.key, entry, winners);
@@ -386,10 +425,16 @@ void AddRoutes(const resolve::ResolvedListener& listener, const SecretIndex& sec
 
 std::string ReferenceName(const resolve::StatusReference& ref) {
   std::string text = ref.kind.value_or("Gateway") + " ";
-  if (ref.namespace_) text += *ref.namespace_ + "/";
+  if (ref.namespace_) {
+    text += *ref.namespace_ + "/";
+  }
   text += ref.name;
-  if (ref.section_name) text += " (section " + *ref.section_name + ")";
-  if (ref.port) text += " (port " + std::to_string(*ref.port) + ")";
+  if (ref.section_name) {
+    text += " (section " + *ref.section_name + ")";
+  }
+  if (ref.port) {
+    text += " (port " + std::to_string(*ref.port) + ")";
+  }
   return text;
 }
 
@@ -415,15 +460,23 @@ std::vector<std::string> PolicyTargets(const model::AgentgatewayPolicy& policy) 
   const std::string& namespace_ = policy.metadata.namespace_;
   for (const model::PolicyTargetReference& ref : policy.target_refs) {
     std::string text = ref.kind + " " + NamespacedName(namespace_, ref.name);
-    if (ref.section_name) text += " (section " + *ref.section_name + ")";
-    if (ref.port) text += " (port " + std::to_string(*ref.port) + ")";
+    if (ref.section_name) {
+      text += " (section " + *ref.section_name + ")";
+    }
+    if (ref.port) {
+      text += " (port " + std::to_string(*ref.port) + ")";
+    }
     targets.push_back(std::move(text));
   }
   for (const model::PolicyTargetSelector& selector : policy.target_selectors) {
     std::vector<std::string> labels;
-    for (const auto& [key, value] : selector.match_labels) labels.push_back(key + "=" + value);
+    for (const auto& [key, value] : selector.match_labels) {
+      labels.push_back(key + "=" + value);
+    }
     std::string text = selector.kind + " in " + namespace_ + " with labels " + Join(labels, ",");
-    if (selector.section_name) text += " (section " + *selector.section_name + ")";
+    if (selector.section_name) {
+      text += " (section " + *selector.section_name + ")";
+    }
     targets.push_back(std::move(text));
   }
   return targets;
@@ -459,7 +512,9 @@ void AddStatus(const resolve::StatusSet& status, Behavior& behavior) {
       std::string ancestor_name = ReferenceName(ancestor.ancestor_ref);
       AddConditions(name + ", ancestor " + ancestor_name, ancestor.conditions, behavior);
       const resolve::Condition* condition = resolve::FindCondition(ancestor.conditions, "Attached");
-      if (condition == nullptr || !condition->is_true()) continue;
+      if (condition == nullptr || !condition->is_true()) {
+        continue;
+      }
       // Status names the Gateway as the ancestor; a reviewer wants the targets too.
       for (const std::string& target : targets) {
         attached.push_back(target == ancestor_name ? target : target + " on " + ancestor_name);
@@ -476,8 +531,12 @@ AttributeChange ChangeOf(const Attribute* old_attribute, const Attribute* new_at
   change.name = either->name;
   change.sensitive = either->sensitive;
   if (!change.sensitive) {
-    if (old_attribute != nullptr) change.old_value = old_attribute->value;
-    if (new_attribute != nullptr) change.new_value = new_attribute->value;
+    if (old_attribute != nullptr) {
+      change.old_value = old_attribute->value;
+    }
+    if (new_attribute != nullptr) {
+      change.new_value = new_attribute->value;
+    }
   }
   return change;
 }
@@ -485,7 +544,9 @@ AttributeChange ChangeOf(const Attribute* old_attribute, const Attribute* new_at
 std::vector<AttributeChange> Whole(const std::vector<Attribute>& attributes, bool is_new) {
   std::vector<AttributeChange> details;
   for (const Attribute& attribute : attributes) {
-    if (attribute.sensitive) continue;  // a fingerprint says nothing on its own
+    if (attribute.sensitive) {
+      continue;  // a fingerprint says nothing on its own
+    }
     details.push_back(is_new ? ChangeOf(nullptr, &attribute) : ChangeOf(&attribute, nullptr));
   }
   return details;
@@ -495,7 +556,9 @@ std::vector<AttributeChange> Whole(const std::vector<Attribute>& attributes, boo
 std::vector<AttributeChange> Compare(const std::vector<Attribute>& old_attributes,
                                      const std::vector<Attribute>& new_attributes) {
   std::map<std::string_view, const Attribute*> old_by_name;
-  for (const Attribute& attribute : old_attributes) old_by_name[attribute.name] = &attribute;
+  for (const Attribute& attribute : old_attributes) {
+    old_by_name[attribute.name] = &attribute;
+  }
   std::set<std::string_view> seen;
   std::vector<AttributeChange> details;
   for (const Attribute& attribute : new_attributes) {
@@ -508,7 +571,9 @@ std::vector<AttributeChange> Compare(const std::vector<Attribute>& old_attribute
     }
   }
   for (const Attribute& attribute : old_attributes) {
-    if (seen.count(attribute.name) == 0) details.push_back(ChangeOf(&attribute, nullptr));
+    if (seen.count(attribute.name) == 0) {
+      details.push_back(ChangeOf(&attribute, nullptr));
+    }
   }
   return details;
 }
@@ -589,7 +654,9 @@ BehaviorDiff DiffBehavior(const Behavior& old_side, const Behavior& new_side) {
                              const ConditionBehavior* new_condition) {
     AttributeChange change;
     change.name = (new_condition ? new_condition : old_condition)->type;
-    if (old_condition) change.old_value = StatusText(*old_condition);
+    if (old_condition) {
+      change.old_value = StatusText(*old_condition);
+    }
     if (new_condition) {
       change.new_value = StatusText(*new_condition);
       if (!Healthy(*new_condition) && !new_condition->message.empty()) {
@@ -624,8 +691,12 @@ BehaviorDiff DiffBehavior(const Behavior& old_side, const Behavior& new_side) {
     return found == side.attachments.end() ? kNone : found->second;
   };
   std::set<std::string> policies;
-  for (const auto& [policy, ancestors] : old_side.attachments) policies.insert(policy);
-  for (const auto& [policy, ancestors] : new_side.attachments) policies.insert(policy);
+  for (const auto& [policy, ancestors] : old_side.attachments) {
+    policies.insert(policy);
+  }
+  for (const auto& [policy, ancestors] : new_side.attachments) {
+    policies.insert(policy);
+  }
   for (const std::string& policy : policies) {
     const std::vector<std::string>& before = attached(old_side, policy);
     const std::vector<std::string>& after = attached(new_side, policy);

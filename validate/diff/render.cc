@@ -12,7 +12,9 @@ struct Palette {
   std::string added, removed, changed, heading, reset;
 
   explicit Palette(bool color) {
-    if (!color) return;
+    if (!color) {
+      return;
+    }
     added = "\033[32m";
     removed = "\033[31m";
     changed = "\033[33m";
@@ -70,12 +72,16 @@ char Sign(BehaviorChangeKind kind) {
 std::string OrNone(const std::string& value) { return value.empty() ? "(none)" : value; }
 
 std::string FieldLine(const FieldChange& field) {
-  if (field.sensitive) return field.path + ": " + FieldKindName(field.kind);
+  if (field.sensitive) {
+    return field.path + ": " + FieldKindName(field.kind);
+  }
   return field.path + ": " + OrNone(field.old_value) + " → " + OrNone(field.new_value);
 }
 
 std::string DetailLine(const AttributeChange& detail) {
-  if (detail.sensitive) return detail.name + ": changed";
+  if (detail.sensitive) {
+    return detail.name + ": changed";
+  }
   return detail.name + ": " + OrNone(detail.old_value) + " → " + OrNone(detail.new_value);
 }
 
@@ -108,7 +114,9 @@ std::vector<std::string> DestinationLines(const std::vector<AttributeChange>& de
 
 std::string ValueOf(const std::vector<AttributeChange>& details, const std::string& name) {
   for (const AttributeChange& detail : details) {
-    if (detail.name == name) return detail.new_value.empty() ? detail.old_value : detail.new_value;
+    if (detail.name == name) {
+      return detail.new_value.empty() ? detail.old_value : detail.new_value;
+    }
   }
   return "";
 }
@@ -230,7 +238,9 @@ std::string RenderText(const DiffReport& report, bool color) {
 Json RenderJson(const DiffReport& report) {
   Json resources = Json::array();
   for (const ResourceChange& resource : report.resources.resources) {
-    if (resource.kind == ResourceChangeKind::kUnchanged) continue;
+    if (resource.kind == ResourceChangeKind::kUnchanged) {
+      continue;
+    }
     Json entry;
     entry["change"] = ResourceKindName(resource.kind);
     entry["group"] = resource.id.group;
@@ -246,13 +256,19 @@ Json RenderJson(const DiffReport& report) {
         if (field.sensitive) {
           item["sensitive"] = true;
         } else {
-          if (!field.old_value.empty()) item["old"] = field.old_value;
-          if (!field.new_value.empty()) item["new"] = field.new_value;
+          if (!field.old_value.empty()) {
+            item["old"] = field.old_value;
+          }
+          if (!field.new_value.empty()) {
+            item["new"] = field.new_value;
+          }
         }
         fields.push_back(std::move(item));
       }
       entry["fields"] = std::move(fields);
-      if (!resource.refused.empty()) entry["refused"] = resource.refused;
+      if (!resource.refused.empty()) {
+        entry["refused"] = resource.refused;
+      }
     }
     resources.push_back(std::move(entry));
   }
@@ -262,7 +278,9 @@ Json RenderJson(const DiffReport& report) {
     entry["section"] = SectionName(change.section);
     entry["change"] = BehaviorKindName(change.kind);
     entry["scope"] = change.scope;
-    if (!change.subject.empty()) entry["subject"] = change.subject;
+    if (!change.subject.empty()) {
+      entry["subject"] = change.subject;
+    }
     Json details = Json::array();
     for (const AttributeChange& detail : change.details) {
       Json item;
@@ -270,12 +288,18 @@ Json RenderJson(const DiffReport& report) {
       if (detail.sensitive) {
         item["sensitive"] = true;
       } else {
-        if (!detail.old_value.empty()) item["old"] = detail.old_value;
-        if (!detail.new_value.empty()) item["new"] = detail.new_value;
+        if (!detail.old_value.empty()) {
+          item["old"] = detail.old_value;
+        }
+        if (!detail.new_value.empty()) {
+          item["new"] = detail.new_value;
+        }
       }
       details.push_back(std::move(item));
     }
-    if (!details.empty()) entry["details"] = std::move(details);
+    if (!details.empty()) {
+      entry["details"] = std::move(details);
+    }
     behavior.push_back(std::move(entry));
   }
   const ResourceDiff& diff = report.resources;
@@ -298,14 +322,18 @@ std::string Code(const std::string& text) {
   std::string fence = text.find('`') == std::string::npos ? "`" : "`` ";
   std::string out = fence;
   for (char c : text) {
-    if (c == '|') out += '\\';
+    if (c == '|') {
+      out += '\\';
+    }
     out += c == '\n' ? ' ' : c;
   }
   return out + (fence == "`" ? "`" : " ``");
 }
 
 std::string MarkdownDetail(const AttributeChange& detail) {
-  if (detail.sensitive) return detail.name + ": changed";
+  if (detail.sensitive) {
+    return detail.name + ": changed";
+  }
   return detail.name + ": " + (detail.old_value.empty() ? "(none)" : Code(detail.old_value)) +
          " → " + (detail.new_value.empty() ? "(none)" : Code(detail.new_value));
 }
@@ -318,7 +346,9 @@ std::string RenderMarkdown(const DiffReport& report) {
   auto section = [&](std::initializer_list<BehaviorSection> wanted, const char* heading) {
     bool first = true;
     for (const BehaviorChange& change : changes) {
-      if (std::find(wanted.begin(), wanted.end(), change.section) == wanted.end()) continue;
+      if (std::find(wanted.begin(), wanted.end(), change.section) == wanted.end()) {
+        continue;
+      }
       if (first) {
         out += std::string("\n**") + heading + "**\n\n";
         first = false;
@@ -362,7 +392,9 @@ std::string RenderMarkdown(const DiffReport& report) {
 
   bool first_resource = true;
   for (const ResourceChange& resource : report.resources.resources) {
-    if (resource.kind == ResourceChangeKind::kUnchanged) continue;
+    if (resource.kind == ResourceChangeKind::kUnchanged) {
+      continue;
+    }
     if (first_resource) {
       out += "\n**Resources**\n";
       first_resource = false;

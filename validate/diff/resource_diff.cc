@@ -48,8 +48,12 @@ std::string EncodeBase64(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (std::size_t i = 0; i < bytes.size(); i += 3) {
     std::uint32_t group = static_cast<std::uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) group |= static_cast<std::uint8_t>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) group |= static_cast<std::uint8_t>(bytes[i + 2]);
+    if (i + 1 < bytes.size()) {
+      group |= static_cast<std::uint8_t>(bytes[i + 1]) << 8;
+    }
+    if (i + 2 < bytes.size()) {
+      group |= static_cast<std::uint8_t>(bytes[i + 2]);
+    }
     out += kAlphabet[(group >> 18) & 63];
     out += kAlphabet[(group >> 12) & 63];
     out += i + 1 < bytes.size() ? kAlphabet[(group >> 6) & 63] : '=';
@@ -95,7 +99,9 @@ void FoldSecret(Value& object) {
 // as stored, and an allocation is not something a manifest change does.
 void DefaultService(Value& object) {
   Value* spec = object.FindMutable("spec");
-  if (spec == nullptr || !spec->is_map()) return;
+  if (spec == nullptr || !spec->is_map()) {
+    return;
+  }
   for (std::string_view allocated : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"}) {
     Erase(*spec, allocated);
   }
@@ -112,9 +118,13 @@ void DefaultService(Value& object) {
     default_string(*spec, "internalTrafficPolicy", "Cluster");
   }
   Value* ports = spec->FindMutable("ports");
-  if (ports == nullptr || !ports->is_sequence()) return;
+  if (ports == nullptr || !ports->is_sequence()) {
+    return;
+  }
   for (Value& port : ports->mutable_items()) {
-    if (!port.is_map()) continue;
+    if (!port.is_map()) {
+      continue;
+    }
     default_string(port, "protocol", "TCP");
     const Value* target = port.Find("targetPort");
     const Value* number = port.Find("port");
@@ -129,10 +139,14 @@ std::optional<Value> LastApplied(const Value& object) {
   const Value* annotations = metadata != nullptr ? metadata->Find("annotations") : nullptr;
   const Value* text =
       annotations != nullptr && annotations->is_map() ? annotations->Find(kLastApplied) : nullptr;
-  if (text == nullptr || !text->is_scalar()) return std::nullopt;
+  if (text == nullptr || !text->is_scalar()) {
+    return std::nullopt;
+  }
   nlohmann::ordered_json json =
       nlohmann::ordered_json::parse(text->text(), nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::nullopt;
+  if (!json.is_object()) {
+    return std::nullopt;
+  }
   return Value::FromJson(json, text->position());
 }
 
@@ -141,7 +155,9 @@ std::optional<Value> LastApplied(const Value& object) {
 // maps present on both sides, and maps that were applied but are now absent (applying removes
 // only the keys it once set).
 void KeepUnapplied(const Value& live, Value& desired, const Value* applied, int depth) {
-  if (depth > kMaxDepth || !live.is_map() || !desired.is_map()) return;
+  if (depth > kMaxDepth || !live.is_map() || !desired.is_map()) {
+    return;
+  }
   for (const MapEntry& entry : live.entries()) {
     const Value* was_applied =
         applied != nullptr && applied->is_map() ? applied->Find(entry.key) : nullptr;
@@ -152,7 +168,9 @@ void KeepUnapplied(const Value& live, Value& desired, const Value* applied, int 
       } else if (entry.value.is_map() && was_applied->is_map()) {
         Value kept = Value::Map(entry.value.position());
         KeepUnapplied(entry.value, kept, was_applied, depth + 1);
-        if (!kept.entries().empty()) desired.Set(entry.key, std::move(kept));
+        if (!kept.entries().empty()) {
+          desired.Set(entry.key, std::move(kept));
+        }
       }
       continue;
     }
@@ -197,30 +215,42 @@ void Normalise(Value& object, const ResourceId& id) {
 bool IsAbsent(const Value* value) { return value == nullptr || value->is_null(); }
 
 bool DeepEqual(const Value& a, const Value& b, int depth) {
-  if (depth > kMaxDepth) return false;
+  if (depth > kMaxDepth) {
+    return false;
+  }
   if (a.is_map() && b.is_map()) {
     // Null fields count as absent on either side.
     for (const MapEntry& entry : a.entries()) {
       const Value* other = b.Find(entry.key);
-      if (IsAbsent(other) != entry.value.is_null()) return false;
+      if (IsAbsent(other) != entry.value.is_null()) {
+        return false;
+      }
       if (other != nullptr && !entry.value.is_null() &&
           !DeepEqual(entry.value, *other, depth + 1)) {
         return false;
       }
     }
     for (const MapEntry& entry : b.entries()) {
-      if (!entry.value.is_null() && IsAbsent(a.Find(entry.key))) return false;
+      if (!entry.value.is_null() && IsAbsent(a.Find(entry.key))) {
+        return false;
+      }
     }
     return true;
   }
   if (a.is_sequence() && b.is_sequence()) {
-    if (a.items().size() != b.items().size()) return false;
+    if (a.items().size() != b.items().size()) {
+      return false;
+    }
     for (std::size_t i = 0; i < a.items().size(); ++i) {
-      if (!DeepEqual(a.items()[i], b.items()[i], depth + 1)) return false;
+      if (!DeepEqual(a.items()[i], b.items()[i], depth + 1)) {
+        return false;
+      }
     }
     return true;
   }
-  if (a.is_scalar() && b.is_scalar()) return manifest::SameJson(a, b);
+  if (a.is_scalar() && b.is_scalar()) {
+    return manifest::SameJson(a, b);
+  }
   return false;
 }
 
@@ -247,7 +277,9 @@ class Walker {
   void Compare(const Value& old_value, const Value& new_value, const schema::Schema* schema,
                const std::string& path, int depth) {
     if (depth > kMaxDepth) {
-      if (!DeepEqual(old_value, new_value, 0)) Changed(path, &old_value, &new_value);
+      if (!DeepEqual(old_value, new_value, 0)) {
+        Changed(path, &old_value, &new_value);
+      }
       return;
     }
     if (old_value.is_map() && new_value.is_map()) {
@@ -270,7 +302,9 @@ class Walker {
       const Value* old_child = old_map.Find(entry.key);
       std::string child_path = ChildPath(path, entry.key, schema);
       if (entry.value.is_null()) {
-        if (!IsAbsent(old_child)) Changed(child_path, old_child, nullptr);
+        if (!IsAbsent(old_child)) {
+          Changed(child_path, old_child, nullptr);
+        }
       } else if (IsAbsent(old_child)) {
         Changed(child_path, nullptr, &entry.value);
       } else {
@@ -366,7 +400,9 @@ class Walker {
   }
 
   static const schema::Schema* ChildSchema(const schema::Schema* schema, std::string_view key) {
-    if (schema == nullptr) return nullptr;
+    if (schema == nullptr) {
+      return nullptr;
+    }
     if (const schema::Schema* property = schema->Property(key); property != nullptr) {
       return property;
     }
@@ -381,7 +417,9 @@ class Walker {
         path == "metadata.labels" || path == "metadata.annotations" ||
         (schema == nullptr && (path == "data" || path == "binaryData")) ||
         (schema != nullptr && schema->properties.empty() && schema->additional_properties_allowed);
-    if (keyed) return path + "[" + key + "]";
+    if (keyed) {
+      return path + "[" + key + "]";
+    }
     return path.empty() ? key : path + "." + key;
   }
 
@@ -393,8 +431,12 @@ class Walker {
     change.path = path;
     change.sensitive = secret_ && (path == "data" || path.starts_with("data["));
     if (!change.sensitive) {
-      if (old_value != nullptr) change.old_value = Summary(*old_value);
-      if (new_value != nullptr) change.new_value = Summary(*new_value);
+      if (old_value != nullptr) {
+        change.old_value = Summary(*old_value);
+      }
+      if (new_value != nullptr) {
+        change.new_value = Summary(*new_value);
+      }
     }
     out_.push_back(std::move(change));
   }
@@ -415,7 +457,9 @@ Side StoreSide(const manifest::Manifest& manifest, std::vector<manifest::Value> 
     stored.id = resource.id;
     std::shared_ptr<const schema::Crd> crd = catalog.Find(resource.id.group, resource.id.kind);
     if (crd != nullptr) {
-      if (!crd->namespaced) stored.id.namespace_.clear();
+      if (!crd->namespaced) {
+        stored.id.namespace_.clear();
+      }
       if (const schema::CrdVersion* version =
               crd->Version(manifest::VersionOf(resource.api_version));
           version != nullptr) {
@@ -444,10 +488,14 @@ Side StoreSide(const manifest::Manifest& manifest, const schema::CrdCatalog& cat
 
 void KeepUnappliedLiveFields(const Side& live, Side& desired) {
   std::map<ResourceId, const StoredObject*> live_by_id;
-  for (const StoredObject& object : live.objects) live_by_id[object.id] = &object;
+  for (const StoredObject& object : live.objects) {
+    live_by_id[object.id] = &object;
+  }
   for (StoredObject& object : desired.objects) {
     auto found = live_by_id.find(object.id);
-    if (found == live_by_id.end()) continue;
+    if (found == live_by_id.end()) {
+      continue;
+    }
     const StoredObject& current = *found->second;
     const Value* applied = current.last_applied ? &*current.last_applied : nullptr;
     KeepUnapplied(current.object, object.object, applied, 0);
@@ -456,8 +504,12 @@ void KeepUnappliedLiveFields(const Side& live, Side& desired) {
 
 ResourceDiff DiffResources(const Side& old_side, const Side& new_side) {
   std::map<ResourceId, std::pair<const StoredObject*, const StoredObject*>> pairs;
-  for (const StoredObject& object : old_side.objects) pairs[object.id].first = &object;
-  for (const StoredObject& object : new_side.objects) pairs[object.id].second = &object;
+  for (const StoredObject& object : old_side.objects) {
+    pairs[object.id].first = &object;
+  }
+  for (const StoredObject& object : new_side.objects) {
+    pairs[object.id].second = &object;
+  }
 
   ResourceDiff diff;
   for (const auto& [id, pair] : pairs) {

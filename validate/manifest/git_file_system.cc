@@ -25,8 +25,12 @@ Expected<GitPath> Split(const std::string& path) {
                      "git:origin/main:manifests/");
   }
   GitPath split{std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
-  while (split.path.size() > 1 && split.path.back() == '/') split.path.pop_back();
-  if (split.path == "." || split.path == "/") split.path.clear();
+  while (split.path.size() > 1 && split.path.back() == '/') {
+    split.path.pop_back();
+  }
+  if (split.path == "." || split.path == "/") {
+    split.path.clear();
+  }
   if (split.ref.front() == '-') {
     return MakeError("\"" + path + "\": a git ref cannot start with '-'");
   }
@@ -54,7 +58,9 @@ Expected<GitAwareFileSystem::GitOutput> GitAwareFileSystem::Git(
   spec.max_stdout_bytes = std::size_t{64} << 20;  // the loader's own limit on one file
   SubprocessRunner runner;
   Expected<ProcessResult> ran = runner.Run(spec);
-  if (!ran) return tl::unexpected(ran.error());
+  if (!ran) {
+    return tl::unexpected(ran.error());
+  }
   switch (ran->outcome) {
     case ProcessResult::Outcome::kExited:
       return GitOutput{ran->exit_code, std::move(ran->stdout_text), std::move(ran->stderr_tail)};
@@ -74,10 +80,14 @@ Expected<GitAwareFileSystem::GitOutput> GitAwareFileSystem::Git(
 
 Expected<void> GitAwareFileSystem::Verify(const std::string& path) const {
   Expected<GitPath> split = Split(path);
-  if (!split) return tl::unexpected(split.error());
+  if (!split) {
+    return tl::unexpected(split.error());
+  }
   Expected<GitOutput> ran =
       Git({"rev-parse", "--verify", "--quiet", "--end-of-options", split->ref + "^{commit}"});
-  if (!ran) return MakeError(path + ": " + ran.error().message);
+  if (!ran) {
+    return MakeError(path + ": " + ran.error().message);
+  }
   if (ran->exit_code != 0) {
     std::string why = ran->error_text.empty() ? "unknown revision \"" + split->ref + "\""
                                               : FirstLine(ran->error_text);
@@ -87,22 +97,38 @@ Expected<void> GitAwareFileSystem::Verify(const std::string& path) const {
 }
 
 FileSystem::Kind GitAwareFileSystem::Stat(const std::string& path) const {
-  if (!IsGitPath(path)) return disk_.Stat(path);
+  if (!IsGitPath(path)) {
+    return disk_.Stat(path);
+  }
   Expected<GitPath> split = Split(path);
-  if (!split) return Kind::kMissing;
+  if (!split) {
+    return Kind::kMissing;
+  }
   Expected<GitOutput> ran = Git({"cat-file", "-t", split->Object()});
-  if (!ran || ran->exit_code != 0) return Kind::kMissing;
-  if (ran->output == "tree\n") return Kind::kDirectory;
-  if (ran->output == "blob\n") return Kind::kFile;
+  if (!ran || ran->exit_code != 0) {
+    return Kind::kMissing;
+  }
+  if (ran->output == "tree\n") {
+    return Kind::kDirectory;
+  }
+  if (ran->output == "blob\n") {
+    return Kind::kFile;
+  }
   return Kind::kMissing;
 }
 
 Expected<std::string> GitAwareFileSystem::ReadFile(const std::string& path) const {
-  if (!IsGitPath(path)) return disk_.ReadFile(path);
+  if (!IsGitPath(path)) {
+    return disk_.ReadFile(path);
+  }
   Expected<GitPath> split = Split(path);
-  if (!split) return tl::unexpected(split.error());
+  if (!split) {
+    return tl::unexpected(split.error());
+  }
   Expected<GitOutput> ran = Git({"cat-file", "blob", split->Object()});
-  if (!ran) return MakeError("cannot read " + path + ": " + ran.error().message);
+  if (!ran) {
+    return MakeError("cannot read " + path + ": " + ran.error().message);
+  }
   if (ran->exit_code != 0) {
     return MakeError("cannot read " + path + ": " + FirstLine(ran->error_text));
   }
@@ -111,11 +137,17 @@ Expected<std::string> GitAwareFileSystem::ReadFile(const std::string& path) cons
 
 Expected<std::vector<std::string>> GitAwareFileSystem::ListDirectory(
     const std::string& path) const {
-  if (!IsGitPath(path)) return disk_.ListDirectory(path);
+  if (!IsGitPath(path)) {
+    return disk_.ListDirectory(path);
+  }
   Expected<GitPath> split = Split(path);
-  if (!split) return tl::unexpected(split.error());
+  if (!split) {
+    return tl::unexpected(split.error());
+  }
   Expected<GitOutput> ran = Git({"ls-tree", "--name-only", "-z", split->Object()});
-  if (!ran) return MakeError("cannot list " + path + ": " + ran.error().message);
+  if (!ran) {
+    return MakeError("cannot list " + path + ": " + ran.error().message);
+  }
   if (ran->exit_code != 0) {
     return MakeError("cannot list " + path + ": " + FirstLine(ran->error_text));
   }
@@ -124,8 +156,12 @@ Expected<std::vector<std::string>> GitAwareFileSystem::ListDirectory(
   const std::string& names = ran->output;
   for (std::size_t start = 0; start < names.size();) {
     std::size_t end = names.find('\0', start);
-    if (end == std::string::npos) end = names.size();
-    if (end > start) entries.push_back(prefix + names.substr(start, end - start));
+    if (end == std::string::npos) {
+      end = names.size();
+    }
+    if (end > start) {
+      entries.push_back(prefix + names.substr(start, end - start));
+    }
     start = end + 1;
   }
   return entries;

@@ -125,7 +125,9 @@ class Scanner {
         if (At(close)) {
           ++i_;
           open.pop_back();
-          if (handler_ != nullptr) handler_->OnEnd();
+          if (handler_ != nullptr) {
+            handler_->OnEnd();
+          }
         } else if (c == '{') {
           if (!ScanKey()) {
             return false;
@@ -151,7 +153,9 @@ class Scanner {
         if (text_[i_] == close) {
           ++i_;
           open.pop_back();
-          if (handler_ != nullptr) handler_->OnEnd();
+          if (handler_ != nullptr) {
+            handler_->OnEnd();
+          }
           continue;
         }
         if (text_[i_] != ',') {
@@ -178,7 +182,9 @@ class Scanner {
     if (!ScanString()) {
       return false;
     }
-    if (handler_ != nullptr) handler_->OnKey(start, Decode(start));
+    if (handler_ != nullptr) {
+      handler_->OnKey(start, Decode(start));
+    }
     SkipSpace();
     if (!At(':')) {
       return Fail("after object key");

@@ -80,10 +80,14 @@ std::size_t KeyEnd(std::string_view content) {
   if (content[0] == '"' || content[0] == '\'') {
     char quote = content[0];
     for (i = 1; i < content.size() && content[i] != quote; ++i) {
-      if (quote == '"' && content[i] == '\\') ++i;
+      if (quote == '"' && content[i] == '\\') {
+        ++i;
+      }
     }
     ++i;
-    while (i < content.size() && content[i] == ' ') ++i;
+    while (i < content.size() && content[i] == ' ') {
+      ++i;
+    }
     return i < content.size() && content[i] == ':' ? i + 1 : std::string_view::npos;
   }
   for (; i < content.size(); ++i) {

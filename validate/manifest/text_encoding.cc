@@ -20,13 +20,27 @@ struct LeadByte {
 };
 
 LeadByte Classify(unsigned char lead) {
-  if (lead >= 0xC2 && lead <= 0xDF) return {1, 0x80, 0xBF};
-  if (lead == 0xE0) return {2, 0xA0, 0xBF};
-  if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) return {2, 0x80, 0xBF};
-  if (lead == 0xED) return {2, 0x80, 0x9F};  // no surrogates
-  if (lead == 0xF0) return {3, 0x90, 0xBF};
-  if (lead >= 0xF1 && lead <= 0xF3) return {3, 0x80, 0xBF};
-  if (lead == 0xF4) return {3, 0x80, 0x8F};  // nothing above U+10FFFF
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return {1, 0x80, 0xBF};
+  }
+  if (lead == 0xE0) {
+    return {2, 0xA0, 0xBF};
+  }
+  if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
+    return {2, 0x80, 0xBF};
+  }
+  if (lead == 0xED) {
+    return {2, 0x80, 0x9F};  // no surrogates
+  }
+  if (lead == 0xF0) {
+    return {3, 0x90, 0xBF};
+  }
+  if (lead >= 0xF1 && lead <= 0xF3) {
+    return {3, 0x80, 0xBF};
+  }
+  if (lead == 0xF4) {
+    return {3, 0x80, 0x8F};  // nothing above U+10FFFF
+  }
   return {0, 0, 0};
 }
 

@@ -174,10 +174,14 @@ Value Value::FromJson(const nlohmann::ordered_json& json, Position position) {
 
 bool SameJson(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
-    if (a.is_int() && b.is_int()) return a.int_value() == b.int_value();
+    if (a.is_int() && b.is_int()) {
+      return a.int_value() == b.int_value();
+    }
     return a.float_value() == b.float_value();
   }
-  if (a.type() != b.type()) return false;
+  if (a.type() != b.type()) {
+    return false;
+  }
   switch (a.type()) {
     case Value::Type::kNull:
       return true;
@@ -189,10 +193,14 @@ bool SameJson(const Value& a, const Value& b) {
       return std::equal(a.items().begin(), a.items().end(), b.items().begin(), b.items().end(),
                         SameJson);
     case Value::Type::kMap: {
-      if (a.entries().size() != b.entries().size()) return false;
+      if (a.entries().size() != b.entries().size()) {
+        return false;
+      }
       for (const MapEntry& entry : a.entries()) {
         const Value* other = b.Find(entry.key);
-        if (other == nullptr || !SameJson(entry.value, *other)) return false;
+        if (other == nullptr || !SameJson(entry.value, *other)) {
+          return false;
+        }
       }
       return true;
     }

@@ -136,14 +136,18 @@ inline const std::vector<Value>& Value::items() const {
   return children_ ? children_->items : kNoItems;
 }
 inline std::vector<Value>& Value::mutable_items() {
-  if (!children_) children_ = std::make_unique<Children>();
+  if (!children_) {
+    children_ = std::make_unique<Children>();
+  }
   return children_->items;
 }
 inline const std::vector<MapEntry>& Value::entries() const {
   return children_ ? children_->entries : kNoEntries;
 }
 inline std::vector<MapEntry>& Value::mutable_entries() {
-  if (!children_) children_ = std::make_unique<Children>();
+  if (!children_) {
+    children_ = std::make_unique<Children>();
+  }
   return children_->entries;
 }
 inline void Value::ShrinkToFit() {

@@ -55,8 +55,12 @@ std::string_view TrimSpace(std::string_view text) {
   auto is_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
   };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_space(text.back())) {
+    text.remove_suffix(1);
+  }
   return text;
 }
 
@@ -140,7 +144,9 @@ bool IsBlank(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t end = text.find('\n', i);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
     std::string_view line = text.substr(i, end - i);
     std::size_t first = line.find_first_not_of(" \t\r");
     if (first != std::string_view::npos && line[first] != '#') {
@@ -159,7 +165,9 @@ std::optional<std::pair<std::size_t, std::string>> CheckDirectives(std::string_v
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t end = text.find('\n', i);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
     std::string_view line = text.substr(i, end - i);
     std::size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') {
@@ -659,7 +667,9 @@ class TreeBuilder : public YAML::EventHandler {
     }
     std::size_t characters = 0;
     for (std::size_t i = offset; i < end->colon; ++i) {
-      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++characters;
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) {
+        ++characters;
+      }
     }
     if (end->same_line && characters <= kMaxImplicitKeyLength) {
       return;
@@ -759,7 +769,9 @@ class TreeBuilder : public YAML::EventHandler {
     if (Value* existing = top.value.FindMutable(*name)) {
       MapEntry* entry = nullptr;
       for (MapEntry& candidate : top.value.mutable_entries()) {
-        if (candidate.key == *name) entry = &candidate;
+        if (candidate.key == *name) {
+          entry = &candidate;
+        }
       }
       if (top.merged_keys.erase(*name) == 0) {
         WarnDuplicateKey(sink_, key.position(), *name, entry->key_position);
@@ -1125,16 +1137,26 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
     });
   }
   try {
-    for (std::size_t i = 0; i < split_at; ++i) ParseChunk(file, chunks[i], sink, documents);
+    for (std::size_t i = 0; i < split_at; ++i) {
+      ParseChunk(file, chunks[i], sink, documents);
+    }
   } catch (...) {
-    if (second.joinable()) second.join();
+    if (second.joinable()) {
+      second.join();
+    }
     throw;
   }
   if (second.joinable()) {
     second.join();
-    if (second_failure) std::rethrow_exception(second_failure);
-    for (Diagnostic& d : second_sink.mutable_diagnostics()) sink.Add(std::move(d));
-    for (Document& d : second_documents) documents.push_back(std::move(d));
+    if (second_failure) {
+      std::rethrow_exception(second_failure);
+    }
+    for (Diagnostic& d : second_sink.mutable_diagnostics()) {
+      sink.Add(std::move(d));
+    }
+    for (Document& d : second_documents) {
+      documents.push_back(std::move(d));
+    }
   }
   if (split.bad_separator) {
     std::string rest = split.bad_separator->second;

@@ -126,7 +126,9 @@ void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::siz
     schema::AdmissionOutcome outcome = admitted.outcome;
     // The slot is written whatever happens next; each index by one thread only.
     auto keep_stored = [&] {
-      if (stored_objects != nullptr) (*stored_objects)[i] = std::move(admitted.object);
+      if (stored_objects != nullptr) {
+        (*stored_objects)[i] = std::move(admitted.object);
+      }
     };
     if (outcome == schema::AdmissionOutcome::kUnmapped) {
       keep_stored();
@@ -170,7 +172,9 @@ void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::siz
     Reader root(&stored, "", context);
     handler.decode(root, fields, resource, model);
     // The model holds copies, never pointers into `stored`, so it can be handed over.
-    if (stored_objects != nullptr) (*stored_objects)[i] = std::move(stored);
+    if (stored_objects != nullptr) {
+      (*stored_objects)[i] = std::move(stored);
+    }
     if (outcome == schema::AdmissionOutcome::kRejected) {
       model.rejected.push_back(resource.id);
     }
@@ -180,7 +184,9 @@ void DecodeRange(const manifest::Manifest& manifest, std::size_t begin, std::siz
 template <typename T>
 void Append(std::vector<T>& to, std::vector<T>& from) {
   to.reserve(to.size() + from.size());
-  for (T& item : from) to.push_back(std::move(item));
+  for (T& item : from) {
+    to.push_back(std::move(item));
+  }
 }
 
 // Resources are admitted and decoded independently, so a large manifest set is split in two
@@ -222,10 +228,14 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
     throw;
   }
   worker.join();
-  if (second_failure) std::rethrow_exception(second_failure);
+  if (second_failure) {
+    std::rethrow_exception(second_failure);
+  }
   std::set<std::string> said;
   for (const manifest::Diagnostic& d : sink.diagnostics()) {
-    if (d.code == "not-checked" || d.code == "unknown-group") said.insert(d.message);
+    if (d.code == "not-checked" || d.code == "unknown-group") {
+      said.insert(d.message);
+    }
   }
   for (manifest::Diagnostic& d : second_sink.mutable_diagnostics()) {
     if ((d.code == "not-checked" || d.code == "unknown-group") && said.count(d.message) > 0) {

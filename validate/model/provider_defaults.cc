@@ -55,14 +55,18 @@ std::string GeminiNativePath(std::string_view model, std::string_view method, bo
     }
   }
   std::string path = "/v1beta/" + collection + "/" + EncodeSegment(name);
-  if (method == "generateContent" && streaming) return path + ":streamGenerateContent?alt=sse";
+  if (method == "generateContent" && streaming) {
+    return path + ":streamGenerateContent?alt=sse";
+  }
   return path + ":" + std::string(method);
 }
 
 std::string StripPrefixes(std::string_view model,
                           std::initializer_list<std::string_view> prefixes) {
   for (std::string_view prefix : prefixes) {
-    if (StartsWith(model, prefix)) return std::string(model.substr(prefix.size()));
+    if (StartsWith(model, prefix)) {
+      return std::string(model.substr(prefix.size()));
+    }
   }
   return std::string(model);
 }
@@ -116,16 +120,24 @@ std::string BedrockPath(UpstreamRoute route, std::string_view model, bool stream
 }
 
 bool IsFoundryClaude(const LLMProvider& provider, std::string_view model) {
-  if (provider.resource_type != "Foundry") return false;
+  if (provider.resource_type != "Foundry") {
+    return false;
+  }
   std::string lower;
-  for (char c : model) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : model) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return StartsWith(lower, "claude");
 }
 
 std::string AzurePath(const LLMProvider& provider, UpstreamRoute route, std::string_view model) {
   if (IsFoundryClaude(provider, model)) {
-    if (route == UpstreamRoute::kMessages) return "/anthropic/v1/messages";
-    if (route == UpstreamRoute::kAnthropicTokenCount) return "/anthropic/v1/messages/count_tokens";
+    if (route == UpstreamRoute::kMessages) {
+      return "/anthropic/v1/messages";
+    }
+    if (route == UpstreamRoute::kAnthropicTokenCount) {
+      return "/anthropic/v1/messages/count_tokens";
+    }
   }
   std::string suffix = OpenAISuffix(route).substr(1);
   if (provider.resource_type == "Foundry") {
@@ -133,9 +145,15 @@ std::string AzurePath(const LLMProvider& provider, UpstreamRoute route, std::str
            "/openai/v1/" + suffix;
   }
   std::string version = provider.api_version.value_or("v1");
-  if (version == "v1") return "/openai/v1/" + suffix;
-  if (version == "preview") return "/openai/v1/" + suffix + "?api-version=preview";
-  if (route == UpstreamRoute::kResponses) return "/openai/responses?api-version=" + version;
+  if (version == "v1") {
+    return "/openai/v1/" + suffix;
+  }
+  if (version == "preview") {
+    return "/openai/v1/" + suffix + "?api-version=preview";
+  }
+  if (route == UpstreamRoute::kResponses) {
+    return "/openai/responses?api-version=" + version;
+  }
   std::string deployment =
       provider.deployment_name.value_or(provider.model.value_or(std::string(model)));
   return "/openai/deployments/" + deployment + "/" + suffix + "?api-version=" + version;
@@ -152,15 +170,23 @@ std::string CustomPath(const LLMProvider& provider, UpstreamRoute route, std::st
         (format.type == "Rerank" && route == UpstreamRoute::kRerank) ||
         (format.type == "AnthropicTokenCount" && route == UpstreamRoute::kAnthropicTokenCount) ||
         (format.type == "GenerateContent" && route == UpstreamRoute::kGenerateContent);
-    if (same && format.path) return *format.path;
+    if (same && format.path) {
+      return *format.path;
+    }
   }
-  if (route == UpstreamRoute::kGenerateContent)
+  if (route == UpstreamRoute::kGenerateContent) {
     return GeminiNativePath(model, "generateContent", streaming);
-  if (route == UpstreamRoute::kGeminiCountTokens)
+  }
+  if (route == UpstreamRoute::kGeminiCountTokens) {
     return GeminiNativePath(model, "countTokens", false);
+  }
   std::string base = provider.path_prefix ? TrimTrailingSlash(*provider.path_prefix) : "/v1";
-  if (route == UpstreamRoute::kMessages) return base + "/messages";
-  if (route == UpstreamRoute::kAnthropicTokenCount) return base + "/messages/count_tokens";
+  if (route == UpstreamRoute::kMessages) {
+    return base + "/messages";
+  }
+  if (route == UpstreamRoute::kAnthropicTokenCount) {
+    return base + "/messages/count_tokens";
+  }
   return base + OpenAISuffix(route);
 }
 
@@ -169,7 +195,9 @@ std::string DefaultPath(const LLMProvider& provider, UpstreamRoute route, std::s
                         bool streaming) {
   const std::string& kind = provider.kind;
   std::string m(model.empty() ? "{model}" : model);
-  if (kind == "openai") return "/v1" + OpenAISuffix(route);
+  if (kind == "openai") {
+    return "/v1" + OpenAISuffix(route);
+  }
   if (kind == "anthropic") {
     return route == UpstreamRoute::kAnthropicTokenCount ? "/v1/messages/count_tokens"
                                                         : "/v1/messages";
@@ -188,9 +216,15 @@ std::string DefaultPath(const LLMProvider& provider, UpstreamRoute route, std::s
         return "/v1beta/openai/chat/completions";
     }
   }
-  if (kind == "vertexai") return VertexPath(provider, route, m, streaming);
-  if (kind == "bedrock") return BedrockPath(route, m, streaming);
-  if (kind == "azureopenai" || kind == "azure") return AzurePath(provider, route, m);
+  if (kind == "vertexai") {
+    return VertexPath(provider, route, m, streaming);
+  }
+  if (kind == "bedrock") {
+    return BedrockPath(route, m, streaming);
+  }
+  if (kind == "azureopenai" || kind == "azure") {
+    return AzurePath(provider, route, m);
+  }
   return CustomPath(provider, route, m, streaming);
 }
 
@@ -199,7 +233,9 @@ bool HasV1Base(const LLMProvider& provider) {
 }
 
 std::string WithQuery(std::string path, std::string_view query) {
-  if (query.empty()) return path;
+  if (query.empty()) {
+    return path;
+  }
   path += path.find('?') == std::string::npos ? '?' : '&';
   path += query;
   return path;
@@ -212,8 +248,12 @@ std::string VertexAnthropicModel(std::string_view model) {
   // claude-3-5-sonnet-20241022 -> claude-3-5-sonnet@20241022
   if (name.size() > 9 && name[name.size() - 9] == '-') {
     bool date = true;
-    for (size_t i = name.size() - 8; i < name.size(); ++i) date = date && std::isdigit(name[i]);
-    if (date) name[name.size() - 9] = '@';
+    for (size_t i = name.size() - 8; i < name.size(); ++i) {
+      date = date && std::isdigit(name[i]);
+    }
+    if (date) {
+      name[name.size() - 9] = '@';
+    }
   }
   return name;
 }
@@ -225,7 +265,9 @@ bool IsVertexAnthropicModel(std::string_view model) {
 
 bool IsVertexGeminiModel(std::string_view model) {
   std::string name = StripPrefixes(model, {"publishers/google/models/", "models/", "google/"});
-  if (name.find("embedding") != std::string::npos) return false;
+  if (name.find("embedding") != std::string::npos) {
+    return false;
+  }
   return StartsWith(name, "gemini-") || StartsWith(name, "gemini@");
 }
 
@@ -236,14 +278,26 @@ std::string UpstreamTarget::Url() const {
 
 std::string DefaultProviderHost(const LLMProvider& provider, UpstreamRoute route) {
   const std::string& kind = provider.kind;
-  if (kind == "openai") return "api.openai.com";
-  if (kind == "anthropic") return "api.anthropic.com";
-  if (kind == "gemini") return "generativelanguage.googleapis.com";
+  if (kind == "openai") {
+    return "api.openai.com";
+  }
+  if (kind == "anthropic") {
+    return "api.anthropic.com";
+  }
+  if (kind == "gemini") {
+    return "generativelanguage.googleapis.com";
+  }
   if (kind == "vertexai") {
-    if (route == UpstreamRoute::kRerank) return "discoveryengine.googleapis.com";
+    if (route == UpstreamRoute::kRerank) {
+      return "discoveryengine.googleapis.com";
+    }
     std::string region = provider.region.value_or("global");
-    if (region == "global") return "aiplatform.googleapis.com";
-    if (region == "us" || region == "eu") return "aiplatform." + region + ".rep.googleapis.com";
+    if (region == "global") {
+      return "aiplatform.googleapis.com";
+    }
+    if (region == "us" || region == "eu") {
+      return "aiplatform." + region + ".rep.googleapis.com";
+    }
     return region + "-aiplatform.googleapis.com";
   }
   if (kind == "bedrock") {
@@ -269,11 +323,19 @@ std::string DefaultProviderHost(const LLMProvider& provider, UpstreamRoute route
 
 UpstreamRoute NativeChatRoute(const LLMProvider& provider, std::string_view model) {
   const std::string& kind = provider.kind;
-  if (kind == "anthropic") return UpstreamRoute::kMessages;
-  if (kind == "gemini" || kind == "bedrock") return UpstreamRoute::kGenerateContent;
+  if (kind == "anthropic") {
+    return UpstreamRoute::kMessages;
+  }
+  if (kind == "gemini" || kind == "bedrock") {
+    return UpstreamRoute::kGenerateContent;
+  }
   if (kind == "vertexai") {
-    if (IsVertexAnthropicModel(model)) return UpstreamRoute::kMessages;
-    if (IsVertexGeminiModel(model)) return UpstreamRoute::kGenerateContent;
+    if (IsVertexAnthropicModel(model)) {
+      return UpstreamRoute::kMessages;
+    }
+    if (IsVertexGeminiModel(model)) {
+      return UpstreamRoute::kGenerateContent;
+    }
   }
   if ((kind == "azure" || kind == "azureopenai") && IsFoundryClaude(provider, model)) {
     return UpstreamRoute::kMessages;
@@ -301,7 +363,9 @@ UpstreamTarget ProviderTarget(const LLMProvider& provider, const TargetRequest& 
     std::string path(request.path);
     if (provider.path_prefix) {
       std::string prefix = TrimTrailingSlash(*provider.path_prefix);
-      if (HasV1Base(provider) && (path == "/v1" || StartsWith(path, "/v1/"))) path = path.substr(3);
+      if (HasV1Base(provider) && (path == "/v1" || StartsWith(path, "/v1/"))) {
+        path = path.substr(3);
+      }
       path = prefix + path;
     }
     target.path = WithQuery(path, request.query);

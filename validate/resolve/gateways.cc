@@ -513,7 +513,9 @@ int Resolver::ResolveListenerSets(const model::Gateway& gateway) {
   std::vector<Walked> walk;
   {
     std::vector<std::int32_t> ports;
-    for (const model::Listener& listener : gateway.listeners) ports.push_back(listener.port);
+    for (const model::Listener& listener : gateway.listeners) {
+      ports.push_back(listener.port);
+    }
     std::vector<std::string> errors;
     std::set<std::int32_t> internal = InternalPorts(gateway, ports, errors);
     for (const model::Listener& listener : gateway.listeners) {
@@ -570,8 +572,12 @@ int Resolver::ResolveListenerSets(const model::Gateway& gateway) {
     for (const model::Listener& listener : listener_set->listeners) {
       // DetectListenerPortNumber: HTTP and HTTPS default to 80 and 443.
       std::int32_t port = listener.port;
-      if (port == 0 && listener.protocol == "HTTP") port = 80;
-      if (port == 0 && listener.protocol == "HTTPS") port = 443;
+      if (port == 0 && listener.protocol == "HTTP") {
+        port = 80;
+      }
+      if (port == 0 && listener.protocol == "HTTPS") {
+        port = 443;
+      }
       ListenerSetListener built;
       built.listener = listener;
       built.listener.port = port;
@@ -592,7 +598,9 @@ int Resolver::ResolveListenerSets(const model::Gateway& gateway) {
     std::set<std::int32_t> internal = InternalPorts(*listener_set, ports, errors);
     if (!errors.empty()) {
       std::string joined;
-      for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+      for (const std::string& error : errors) {
+        joined += (joined.empty() ? "" : "; ") + error;
+      }
       Report(*listener_set, manifest::Severity::kError, "Invalid",
              "invalid agentgateway.dev/internal-ports annotation: " + joined,
              "metadata.annotations[agentgateway.dev/internal-ports]");
@@ -709,12 +717,16 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
     }
   }
   std::vector<std::int32_t> ports;
-  for (const model::Listener& listener : gateway.listeners) ports.push_back(listener.port);
+  for (const model::Listener& listener : gateway.listeners) {
+    ports.push_back(listener.port);
+  }
   std::vector<std::string> errors;
   InternalPorts(gateway, ports, errors);
   if (!errors.empty()) {
     std::string joined;
-    for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+    for (const std::string& error : errors) {
+      joined += (joined.empty() ? "" : "; ") + error;
+    }
     accepted = {"Accepted", "False", "Invalid",
                 "invalid agentgateway.dev/internal-ports annotation: " + joined};
     Report(gateway, manifest::Severity::kError, "Invalid", accepted.message,

@@ -34,7 +34,9 @@ std::string MatchSignature(const model::HTTPRouteMatch& match) {
   if (match.path) {
     std::string value = match.path->value;
     if (match.path->type == "PathPrefix") {
-      while (value.size() > 1 && value.back() == '/') value.pop_back();
+      while (value.size() > 1 && value.back() == '/') {
+        value.pop_back();
+      }
     }
     signature += match.path->type + " " + value;
   }
@@ -48,15 +50,23 @@ std::string MatchSignature(const model::HTTPRouteMatch& match) {
   }
   std::sort(headers.begin(), headers.end());
   std::sort(query.begin(), query.end());
-  for (const std::string& h : headers) signature += "|h " + h;
-  for (const std::string& q : query) signature += "|q " + q;
+  for (const std::string& h : headers) {
+    signature += "|h " + h;
+  }
+  for (const std::string& q : query) {
+    signature += "|q " + q;
+  }
   return signature;
 }
 
 std::string Describe(const model::HTTPRouteMatch& match) {
   std::string text = match.path ? match.path->type + " " + match.path->value : "any path";
-  if (match.method) text += ", method " + *match.method;
-  if (!match.headers.empty()) text += ", " + std::to_string(match.headers.size()) + " header(s)";
+  if (match.method) {
+    text += ", method " + *match.method;
+  }
+  if (!match.headers.empty()) {
+    text += ", " + std::to_string(match.headers.size()) + " header(s)";
+  }
   if (!match.query_params.empty()) {
     text += ", " + std::to_string(match.query_params.size()) + " query parameter(s)";
   }
@@ -67,7 +77,9 @@ std::string Describe(const model::HTTPRouteMatch& match) {
 // reaches the cluster, so it takes no requests from the others.
 void LintShadowedMatches(const model::Model& model, Resolution& resolution) {
   std::set<std::string> refused;
-  for (const manifest::ResourceId& id : model.rejected) refused.insert(id.ToString());
+  for (const manifest::ResourceId& id : model.rejected) {
+    refused.insert(id.ToString());
+  }
   for (const ResolvedListener& listener : resolution.config.listeners) {
     struct Claim {
       const model::HTTPRoute* route;
@@ -77,14 +89,20 @@ void LintShadowedMatches(const model::Model& model, Resolution& resolution) {
     // (hostname, signature) -> claims; the smallest route key wins the tie.
     std::map<std::pair<std::string, std::string>, std::vector<Claim>> claims;
     for (const ResolvedRoute& route : listener.routes) {
-      if (route.http == nullptr || refused.count(route.http->id.ToString()) > 0) continue;
+      if (route.http == nullptr || refused.count(route.http->id.ToString()) > 0) {
+        continue;
+      }
       std::vector<std::string> hosts = route.http->hostnames;
-      if (hosts.empty()) hosts.push_back("");
+      if (hosts.empty()) {
+        hosts.push_back("");
+      }
       for (const ResolvedRule& rule : route.rules) {
         std::set<std::string> in_rule;
         for (const model::HTTPRouteMatch& match : rule.http->matches) {
           std::string signature = MatchSignature(match);
-          if (!in_rule.insert(signature).second) continue;  // repeated within one rule
+          if (!in_rule.insert(signature).second) {
+            continue;  // repeated within one rule
+          }
           for (const std::string& host : hosts) {
             claims[{host, signature}].push_back({route.http, &match, rule.key});
           }
@@ -93,13 +111,17 @@ void LintShadowedMatches(const model::Model& model, Resolution& resolution) {
     }
     std::set<const model::HTTPRouteMatch*> reported;
     for (auto& [where, list] : claims) {
-      if (list.size() < 2) continue;
+      if (list.size() < 2) {
+        continue;
+      }
       std::sort(list.begin(), list.end(),
                 [](const Claim& a, const Claim& b) { return a.key < b.key; });
       const Claim& winner = list.front();
       for (std::size_t i = 1; i < list.size(); ++i) {
         const Claim& loser = list[i];
-        if (!reported.insert(loser.match).second) continue;
+        if (!reported.insert(loser.match).second) {
+          continue;
+        }
         std::string host = where.first.empty() ? "" : " for host " + where.first;
         if (loser.route == winner.route) {
           Add(resolution, *loser.route, manifest::Severity::kWarning, "shadowed-rule",
@@ -124,7 +146,9 @@ void LintShadowedMatches(const model::Model& model, Resolution& resolution) {
 void LintUnusedListeners(Resolution& resolution) {
   for (const GatewayStatus& gateway : resolution.status.gateways) {
     for (std::size_t i = 0; i < gateway.listeners.size(); ++i) {
-      if (gateway.listeners[i].attached_routes > 0) continue;
+      if (gateway.listeners[i].attached_routes > 0) {
+        continue;
+      }
       const model::Listener& listener = gateway.object->listeners[i];
       Add(resolution, *gateway.object, manifest::Severity::kWarning, "unused-listener",
           "no route attaches to listener \"" + listener.name + "\" (port " +
@@ -150,10 +174,13 @@ void CollectBackendRefs(const manifest::Value& value, const std::string& ns,
         used.insert({ref_ns && ref_ns->is_string() ? ref_ns->text() : ns, name->text()});
       }
     }
-    for (const manifest::MapEntry& entry : value.entries())
+    for (const manifest::MapEntry& entry : value.entries()) {
       CollectBackendRefs(entry.value, ns, used);
+    }
   } else if (value.is_sequence()) {
-    for (const manifest::Value& item : value.items()) CollectBackendRefs(item, ns, used);
+    for (const manifest::Value& item : value.items()) {
+      CollectBackendRefs(item, ns, used);
+    }
   }
 }
 
@@ -161,10 +188,13 @@ void CollectPolicyRefs(const model::BackendPolicies& policies, const std::string
                        std::set<std::pair<std::string, std::string>>& used) {
   for (const std::optional<manifest::Value>* raw :
        {&policies.tunnel, &policies.mcp, &policies.transformation, &policies.ext_auth}) {
-    if (*raw) CollectBackendRefs(**raw, ns, used);
+    if (*raw) {
+      CollectBackendRefs(**raw, ns, used);
+    }
   }
-  if (policies.ai && policies.ai->prompt_guard)
+  if (policies.ai && policies.ai->prompt_guard) {
     CollectBackendRefs(*policies.ai->prompt_guard, ns, used);
+  }
 }
 
 void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
@@ -178,23 +208,37 @@ void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
       }
     }
   };
-  for (const model::HTTPRoute& route : model.http_routes) collect(route, route.rules);
-  for (const model::GRPCRoute& route : model.grpc_routes) collect(route, route.rules);
+  for (const model::HTTPRoute& route : model.http_routes) {
+    collect(route, route.rules);
+  }
+  for (const model::GRPCRoute& route : model.grpc_routes) {
+    collect(route, route.rules);
+  }
   for (const model::AgentgatewayPolicy& policy : model.policies) {
     const std::string& ns = policy.metadata.namespace_;
-    if (policy.frontend) CollectBackendRefs(*policy.frontend, ns, used);
-    if (policy.backend) CollectPolicyRefs(*policy.backend, ns, used);
+    if (policy.frontend) {
+      CollectBackendRefs(*policy.frontend, ns, used);
+    }
+    if (policy.backend) {
+      CollectPolicyRefs(*policy.backend, ns, used);
+    }
     if (policy.traffic) {
       const model::Traffic& t = *policy.traffic;
       for (const std::optional<manifest::Value>* raw :
            {&t.ext_proc, &t.ext_auth, &t.rate_limit, &t.jwt_authentication, &t.transformation}) {
-        if (*raw) CollectBackendRefs(**raw, ns, used);
+        if (*raw) {
+          CollectBackendRefs(**raw, ns, used);
+        }
       }
     }
   }
   for (const model::AgentgatewayBackend& backend : model.backends) {
-    if (backend.policies) CollectPolicyRefs(*backend.policies, backend.metadata.namespace_, used);
-    if (backend.mcp) CollectBackendRefs(*backend.mcp, backend.metadata.namespace_, used);
+    if (backend.policies) {
+      CollectPolicyRefs(*backend.policies, backend.metadata.namespace_, used);
+    }
+    if (backend.mcp) {
+      CollectBackendRefs(*backend.mcp, backend.metadata.namespace_, used);
+    }
   }
   for (const model::AgentgatewayBackend& backend : model.backends) {
     if (used.count({backend.metadata.namespace_, backend.metadata.name}) == 0) {
@@ -210,17 +254,25 @@ void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
 
 // Whether a Secret value looks like a real credential rather than a placeholder.
 bool LooksLikeCredential(std::string value) {
-  if (value.rfind("Bearer ", 0) == 0) value = value.substr(7);
-  if (value.empty() || value[0] == '$') return false;  // $VAR / ${VAR}: filled in at deploy time
+  if (value.rfind("Bearer ", 0) == 0) {
+    value = value.substr(7);
+  }
+  if (value.empty() || value[0] == '$') {
+    return false;  // $VAR / ${VAR}: filled in at deploy time
+  }
   std::string lower = Lower(value);
   for (std::string_view word : {"placeholder", "changeme", "change-me", "your-", "your_", "example",
                                 "dummy", "fake", "redacted", "xxxx", "<"}) {
-    if (lower.find(word) != std::string::npos) return false;
+    if (lower.find(word) != std::string::npos) {
+      return false;
+    }
   }
   static const RE2 kKnownPrefix(
       R"(^(sk-|sk_|xai-|AIza|gsk_|hf_|ghp_|github_pat_|glpat-|AKIA|ASIA|pplx-|nvapi-|r8_))");
   static const RE2 kOpaqueToken(R"(^[A-Za-z0-9_\-\.=+/]{32,}$)");
-  if (RE2::PartialMatch(value, kKnownPrefix) && value.size() >= 20) return true;
+  if (RE2::PartialMatch(value, kKnownPrefix) && value.size() >= 20) {
+    return true;
+  }
   bool has_digit =
       std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
   bool has_alpha =
@@ -230,9 +282,13 @@ bool LooksLikeCredential(std::string value) {
 
 void LintCommittedCredentials(const model::Model& model, Resolution& resolution) {
   for (const model::Secret& secret : model.secrets) {
-    if (secret.type == "kubernetes.io/tls") continue;  // certificates are reported elsewhere
+    if (secret.type == "kubernetes.io/tls") {
+      continue;  // certificates are reported elsewhere
+    }
     for (const auto& [key, value] : secret.data) {
-      if (key == "tls.crt" || key == "ca.crt" || !LooksLikeCredential(value)) continue;
+      if (key == "tls.crt" || key == "ca.crt" || !LooksLikeCredential(value)) {
+        continue;
+      }
       // stringData wins over data for the same key, as the API server merges them.
       std::string field = secret.fields.Contains("stringData[" + key + "]")
                               ? "stringData[" + key + "]"
@@ -252,7 +308,9 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
   std::set<std::pair<const model::HTTPRouteMatch*, const model::AgentgatewayBackend*>> seen;
   for (const ResolvedListener& listener : resolution.config.listeners) {
     for (const ResolvedRoute& route : listener.routes) {
-      if (route.http == nullptr) continue;
+      if (route.http == nullptr) {
+        continue;
+      }
       for (const ResolvedRule& rule : route.rules) {
         bool rewrites = std::any_of(
             rule.http->filters.begin(), rule.http->filters.end(), [](const model::RouteFilter& f) {
@@ -260,27 +318,36 @@ void LintAiPaths(const ObjectIndex& index, Resolution& resolution) {
             });
         for (const ResolvedBackend& backend : rule.backends) {
           const model::AgentgatewayBackend* target = backend.backend;
-          if (target == nullptr || !target->ai) continue;
+          if (target == nullptr || !target->ai) {
+            continue;
+          }
           const model::LLMProvider* provider = nullptr;
           if (target->ai->provider) {
             provider = &*target->ai->provider;
           } else if (!target->ai->groups.empty() && !target->ai->groups[0].providers.empty()) {
             provider = &target->ai->groups[0].providers[0].provider;
           }
-          if (provider == nullptr || provider->kind.empty()) continue;
+          if (provider == nullptr || provider->kind.empty()) {
+            continue;
+          }
           bool has_routes =
               target->policies && target->policies->ai && !target->policies->ai->routes.empty();
           for (const model::HTTPRouteMatch& match : rule.http->matches) {
-            if (!match.path || match.path->type != "PathPrefix" || match.path->value == "/")
+            if (!match.path || match.path->type != "PathPrefix" || match.path->value == "/") {
               continue;
-            if (!seen.insert({&match, target}).second) continue;
+            }
+            if (!seen.insert({&match, target}).second) {
+              continue;
+            }
             const std::string& prefix = match.path->value;
             bool tls = target->policies && target->policies->tls;
             model::UpstreamTarget upstream = model::ChatTarget(
                 *provider, prefix + "/v1/chat/completions", provider->model.value_or(""), tls);
             std::string backend_name = target->metadata.namespace_ + "/" + target->metadata.name;
             if (upstream.path_forwarded) {
-              if (rewrites) continue;  // the rule's URLRewrite decides what is forwarded
+              if (rewrites) {
+                continue;  // the rule's URLRewrite decides what is forwarded
+              }
               Add(resolution, *route.http, manifest::Severity::kWarning, "ai-path-forwarded",
                   "the " + prefix + " prefix is forwarded to " + upstream.scheme + "://" +
                       upstream.host + ":" + std::to_string(upstream.port) +

@@ -476,12 +476,24 @@ std::vector<PolicyTarget> Resolver::PolicyTargets(const model::AgentgatewayPolic
         }
       }
     };
-    if (selector.kind == "Gateway") select(model_.gateways);
-    if (selector.kind == "ListenerSet") select(model_.listener_sets);
-    if (selector.kind == "HTTPRoute") select(model_.http_routes);
-    if (selector.kind == "GRPCRoute") select(model_.grpc_routes);
-    if (selector.kind == "Service") select(model_.services);
-    if (selector.kind == "AgentgatewayBackend") select(model_.backends);
+    if (selector.kind == "Gateway") {
+      select(model_.gateways);
+    }
+    if (selector.kind == "ListenerSet") {
+      select(model_.listener_sets);
+    }
+    if (selector.kind == "HTTPRoute") {
+      select(model_.http_routes);
+    }
+    if (selector.kind == "GRPCRoute") {
+      select(model_.grpc_routes);
+    }
+    if (selector.kind == "Service") {
+      select(model_.services);
+    }
+    if (selector.kind == "AgentgatewayBackend") {
+      select(model_.backends);
+    }
     if (selector.kind == "InferencePool") {
       for (const manifest::Resource* resource : model_.other) {
         const Value* metadata = resource->object.Find("metadata");
@@ -541,11 +553,15 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     if (target.kind == "HTTPRoute") {
       if (const model::HTTPRoute* r = index_.FindHTTPRoute(ns, target.name)) {
         found = true;
-        for (const auto& rule : r->rules) rule_names.push_back(rule.name);
+        for (const auto& rule : r->rules) {
+          rule_names.push_back(rule.name);
+        }
       }
     } else if (const model::GRPCRoute* r = index_.FindGRPCRoute(ns, target.name)) {
       found = true;
-      for (const auto& rule : r->rules) rule_names.push_back(rule.name);
+      for (const auto& rule : r->rules) {
+        rule_names.push_back(rule.name);
+      }
     }
     if (!found) {
       return missing(target.kind);
@@ -563,16 +579,22 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     }
     if (target.section_name) {
       std::vector<std::string> sections;
-      if (backend->ai && backend->ai->provider) sections.push_back("backend");
+      if (backend->ai && backend->ai->provider) {
+        sections.push_back("backend");
+      }
       if (backend->ai) {
         for (const auto& group : backend->ai->groups) {
-          for (const auto& provider : group.providers) sections.push_back(provider.name);
+          for (const auto& provider : group.providers) {
+            sections.push_back(provider.name);
+          }
         }
       }
       if (backend->mcp) {
         if (const Value* mcp_targets = backend->mcp->Find("targets")) {
           for (const Value& item : mcp_targets->items()) {
-            if (const Value* name = item.Find("name")) sections.push_back(name->text());
+            if (const Value* name = item.Find("name")) {
+              sections.push_back(name->text());
+            }
           }
         }
       }

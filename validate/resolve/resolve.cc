@@ -66,7 +66,9 @@ std::optional<std::string> CheckGoDuration(const std::string& text) {
   }
   while (!s.empty()) {
     std::size_t digits = 0;
-    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) {
+      ++digits;
+    }
     std::size_t fraction = 0;
     if (digits < s.size() && s[digits] == '.') {
       ++fraction;

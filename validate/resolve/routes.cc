@@ -223,8 +223,12 @@ std::optional<Problem> Resolver::CheckRuleFilters(const model::ObjectBase& route
       std::optional<Problem> soft, hard;
       ResolveBackendRef(route, kind, filter.request_mirror->backend_ref,
                         filter.path + ".requestMirror.backendRef", soft, hard);
-      if (hard) return hard;
-      if (soft) return soft;
+      if (hard) {
+        return hard;
+      }
+      if (soft) {
+        return soft;
+      }
     }
   }
   return std::nullopt;
@@ -256,7 +260,9 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
     } else {
       resolved_rule.grpc = &rule;
     }
-    if (hard) break;
+    if (hard) {
+      break;
+    }
     if (std::optional<Problem> problem = CheckRuleFilters(route, kind, FiltersOf(rule), false)) {
       hard = problem;
       break;
@@ -268,19 +274,27 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
       }
       std::optional<Problem> ref_soft;
       ResolvedBackend backend = ResolveBackendRef(route, kind, ref.ref, ref.path, ref_soft, hard);
-      if (hard) break;
-      if (ref_soft) soft = ref_soft;
+      if (hard) {
+        break;
+      }
+      if (ref_soft) {
+        soft = ref_soft;
+      }
       backend.weight = ref.weight;
       backend.ref = &ref;
       resolved_rule.backends.push_back(std::move(backend));
     }
-    if (hard) break;
+    if (hard) {
+      break;
+    }
     if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
       if (rule.timeouts) {
         for (const auto& [value, name, field] :
              {std::tuple(rule.timeouts->request, "request", "request"),
               std::tuple(rule.timeouts->backend_request, "backend request", "backendRequest")}) {
-          if (!value) continue;
+          if (!value) {
+            continue;
+          }
           if (std::optional<std::string> error = CheckGoDuration(*value)) {
             hard = Problem{"TranslationError",
                            std::string("failed to apply builtin route timeout: failed to parse ") +
@@ -430,7 +444,9 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         std::string listener_key =
             gateway->metadata.namespace_ + "/" + gateway->metadata.name + "." + listener.name;
         for (ResolvedListener& programmed : out_.config.listeners) {
-          if (programmed.key != listener_key) continue;
+          if (programmed.key != listener_key) {
+            continue;
+          }
           // One route per "<ns>/<route>.<NN>.<listener>" key: two parentRefs that reach the
           // same listener program it there once. Routes are programmed one after another, so
           // an earlier copy of this one can only be the listener's last.

@@ -42,12 +42,22 @@ Json ConditionsJson(const std::vector<Condition>& conditions) {
 
 Json ReferenceJson(const StatusReference& ref) {
   Json out = Json::object();
-  if (ref.group) out["group"] = *ref.group;
-  if (ref.kind) out["kind"] = *ref.kind;
+  if (ref.group) {
+    out["group"] = *ref.group;
+  }
+  if (ref.kind) {
+    out["kind"] = *ref.kind;
+  }
   out["name"] = ref.name;
-  if (ref.namespace_) out["namespace"] = *ref.namespace_;
-  if (ref.port) out["port"] = *ref.port;
-  if (ref.section_name) out["sectionName"] = *ref.section_name;
+  if (ref.namespace_) {
+    out["namespace"] = *ref.namespace_;
+  }
+  if (ref.port) {
+    out["port"] = *ref.port;
+  }
+  if (ref.section_name) {
+    out["sectionName"] = *ref.section_name;
+  }
   return out;
 }
 

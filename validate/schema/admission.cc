@@ -56,7 +56,9 @@ bool Contains(const auto& list, std::string_view item) {
 }
 
 void Append(std::vector<FieldError>& errors, std::vector<FieldError> more) {
-  for (FieldError& error : more) errors.push_back(std::move(error));
+  for (FieldError& error : more) {
+    errors.push_back(std::move(error));
+  }
 }
 
 // The field error reasons of the API server's `details.causes[].reason`, used as codes.
@@ -131,7 +133,9 @@ void Admitter::UnknownKind(const Resource& resource) {
     d.hint = "did you mean " + closest + "?";
   } else {
     std::string list;
-    for (const std::string& name : kinds) list += (list.empty() ? "" : ", ") + name;
+    for (const std::string& name : kinds) {
+      list += (list.empty() ? "" : ", ") + name;
+    }
     d.hint = "the kinds of " + resource.id.group + " are " + list;
   }
   sink_.Add(std::move(d));
@@ -144,7 +148,9 @@ void Admitter::UnservedVersion(const Resource& resource, const Crd& crd) {
                          FieldPosition(resource, "apiVersion"), "apiVersion");
   std::string served;
   for (const CrdVersion& version : crd.versions) {
-    if (!version.served) continue;
+    if (!version.served) {
+      continue;
+    }
     served += (served.empty() ? "" : ", ") + crd.group + "/" + version.name;
   }
   d.hint = "served versions: " + served + " (CRDs: " + crd.source + ")";
@@ -157,7 +163,9 @@ void Admitter::NotChecked(const Resource& resource) {
   const std::string& group = resource.id.group;
   const std::string& kind = resource.id.kind;
   if (Contains(kKubernetesGroups, group)) {
-    if (!reported_kinds_.insert({group, kind}).second) return;
+    if (!reported_kinds_.insert({group, kind}).second) {
+      return;
+    }
     sink_.Add(Finding(resource, Severity::kInfo, "not-checked",
                       kind + " (" + resource.api_version +
                           ") is not checked: the Kubernetes built-in kinds checked here are "
@@ -165,7 +173,9 @@ void Admitter::NotChecked(const Resource& resource) {
                       FieldPosition(resource, "kind"), "kind"));
     return;
   }
-  if (!reported_groups_.insert(group).second) return;
+  if (!reported_groups_.insert(group).second) {
+    return;
+  }
   Diagnostic d;
   if (Contains(kBuiltinGroups, group)) {
     d = Finding(resource, Severity::kInfo, "not-checked",
@@ -191,7 +201,9 @@ void Admitter::ReportInvalid(const Resource& resource, std::vector<FieldError> e
   std::string heading = "The " + resource.id.kind + " \"" + resource.id.name + "\" is invalid:";
   for (FieldError& error : errors) {
     std::string text = error.Render();
-    if (!seen.insert(text).second) continue;  // the server's aggregate drops repeats
+    if (!seen.insert(text).second) {
+      continue;  // the server's aggregate drops repeats
+    }
     Diagnostic d =
         Finding(resource, Severity::kError, std::string(ReasonOf(error.type)), std::move(text),
                 error.position.line > 0 ? error.position : resource.position, error.path);
@@ -209,14 +221,18 @@ AdmittedResource Admitter::AdmitCustom(const Resource& resource, const Crd& crd)
     return {AdmissionOutcome::kUnmapped, resource.object};
   }
   AdmittedResource admitted{AdmissionOutcome::kAdmitted, resource.object};
-  if (!version->schema) return admitted;
+  if (!version->schema) {
+    return admitted;
+  }
   const Schema& schema = *version->schema;
   std::vector<UnknownField> unknown = FindUnknownFields(schema, resource.object);
   for (const UnknownField& field : unknown) {
     Diagnostic d = Finding(resource, Severity::kError, "strict-decoding",
                            StrictDecodingMessage(resource.id.kind, version_name, {field}),
                            field.position, field.path);
-    if (!field.suggestion.empty()) d.hint = "did you mean " + field.suggestion + "?";
+    if (!field.suggestion.empty()) {
+      d.hint = "did you mean " + field.suggestion + "?";
+    }
     sink_.Add(std::move(d));
   }
   ApplyDefaults(schema, admitted.object);
@@ -241,8 +257,12 @@ AdmittedResource Admitter::AdmitCustom(const Resource& resource, const Crd& crd)
   Append(errors, ValidateListTypes(schema, admitted.object));
   bool blocks_cel = std::any_of(errors.begin(), errors.end(),
                                 [](const FieldError& error) { return error.BlocksCel(); });
-  if (!blocks_cel && version->has_rules) Append(errors, ValidateRules(schema, admitted.object));
-  if (status) admitted.object.mutable_entries().push_back(std::move(*status));
+  if (!blocks_cel && version->has_rules) {
+    Append(errors, ValidateRules(schema, admitted.object));
+  }
+  if (status) {
+    admitted.object.mutable_entries().push_back(std::move(*status));
+  }
   if (blocks_cel && version->has_rules) {
     FieldError skipped;
     skipped.value = "\"null\"";

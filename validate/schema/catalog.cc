@@ -7,7 +7,9 @@ namespace agw::schema {
 tl::expected<CrdCatalog, std::string> CrdCatalog::WithBuiltinSets(
     std::string_view gateway_api_version, std::string_view agentgateway_version) {
   CrdCatalog catalog;
-  if (BuiltinCrdSets().empty()) return catalog;
+  if (BuiltinCrdSets().empty()) {
+    return catalog;
+  }
   for (auto [project, version] :
        {std::pair{std::string_view("gateway-api"), gateway_api_version},
         std::pair{std::string_view("agentgateway"), agentgateway_version}}) {
@@ -37,7 +39,9 @@ const CrdCatalog& CrdCatalog::Default() {
 std::vector<std::string> CrdCatalog::AddFromManifest(const manifest::Manifest& manifest) {
   std::vector<std::string> problems;
   for (const manifest::Resource& resource : manifest.resources) {
-    if (resource.id.kind != "CustomResourceDefinition") continue;
+    if (resource.id.kind != "CustomResourceDefinition") {
+      continue;
+    }
     std::string file = resource.position.file != nullptr ? resource.position.file->path() : "";
     auto crd = CrdFromJson(resource.object.ToJson(), file);
     if (!crd) {
@@ -66,7 +70,9 @@ std::vector<std::string> CrdCatalog::AddFromFiles(const std::vector<std::string>
     }
     for (const manifest::Diagnostic& finding : sink.diagnostics()) {
       // Errors of a whole document (syntax) lose CRDs; findings about objects do not matter.
-      if (finding.severity != manifest::Severity::kError || !finding.resource.empty()) continue;
+      if (finding.severity != manifest::Severity::kError || !finding.resource.empty()) {
+        continue;
+      }
       std::string where =
           finding.position.file != nullptr
               ? finding.position.file->path() + ":" + std::to_string(finding.position.line) + ": "
@@ -89,9 +95,13 @@ std::vector<std::string> CrdCatalog::AddFromFiles(const std::vector<std::string>
 
 std::shared_ptr<const Crd> CrdCatalog::Find(std::string_view group, std::string_view kind) const {
   auto found = entries_.find(std::pair<std::string, std::string>(group, kind));
-  if (found == entries_.end()) return nullptr;
+  if (found == entries_.end()) {
+    return nullptr;
+  }
   const Entry& entry = found->second;
-  if (entry.crd) return entry.crd;
+  if (entry.crd) {
+    return entry.crd;
+  }
   auto loaded = LoadBuiltinCrd(*entry.set, *entry.builtin);
   return loaded ? *loaded : nullptr;  // a built-in CRD always loads (tests/schema)
 }
@@ -104,7 +114,9 @@ bool CrdCatalog::KnowsGroup(std::string_view group) const {
 std::vector<std::string> CrdCatalog::KindsOf(std::string_view group) const {
   std::vector<std::string> kinds;
   for (const auto& [key, entry] : entries_) {
-    if (key.first == group) kinds.push_back(key.second);
+    if (key.first == group) {
+      kinds.push_back(key.second);
+    }
   }
   return kinds;  // the map's order: sorted
 }

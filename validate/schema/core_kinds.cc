@@ -38,8 +38,12 @@ FieldError Error(FieldError::Type type, std::string path, std::string value, std
 // IsConfigMapKey's messages.
 std::vector<std::string> ConfigKeyProblems(std::string_view key) {
   std::vector<std::string> problems;
-  if (key.size() > 253) problems.push_back("must be no more than 253 characters");
-  if (!MatchesWhole(key, "[-._a-zA-Z0-9]+")) problems.push_back(kConfigKeyMessage);
+  if (key.size() > 253) {
+    problems.push_back("must be no more than 253 characters");
+  }
+  if (!MatchesWhole(key, "[-._a-zA-Z0-9]+")) {
+    problems.push_back(kConfigKeyMessage);
+  }
   if (key == ".") {
     problems.push_back("must not be '.'");
   } else if (key == "..") {
@@ -53,12 +57,15 @@ std::vector<std::string> ConfigKeyProblems(std::string_view key) {
 // IsValidPortName's messages (an IANA service name).
 std::vector<std::string> PortNameProblems(std::string_view name) {
   std::vector<std::string> problems;
-  if (name.size() > 15) problems.push_back("must be no more than 15 characters");
+  if (name.size() > 15) {
+    problems.push_back("must be no more than 15 characters");
+  }
   if (!MatchesWhole(name, "[-a-z0-9]+")) {
     problems.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
   }
-  if (!MatchesWhole(name, ".*[a-z].*"))
+  if (!MatchesWhole(name, ".*[a-z].*")) {
     problems.push_back("must contain at least one letter (a-z)");
+  }
   if (name.find("--") != std::string_view::npos) {
     problems.push_back("must not contain consecutive hyphens");
   }
@@ -70,7 +77,9 @@ std::vector<std::string> PortNameProblems(std::string_view name) {
 
 std::vector<std::string> DnsLabelProblems(std::string_view text) {
   std::vector<std::string> problems;
-  if (text.size() > 63) problems.push_back("must be no more than 63 characters");
+  if (text.size() > 63) {
+    problems.push_back("must be no more than 63 characters");
+  }
   if (!MatchesWhole(text, "[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
     problems.push_back(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -89,7 +98,9 @@ class TypedDecoder {
   // `go_field` is "<Go struct>.<json path without indexes>", as Go's UnmarshalTypeError says it.
   void Expect(const Value* value, std::string_view json_type, std::string_view go_field,
               std::string_view go_type, const std::string& path) {
-    if (value == nullptr || value->is_null() || error_) return;
+    if (value == nullptr || value->is_null() || error_) {
+      return;
+    }
     std::string actual = JsonKind(*value);
     bool ok = actual == json_type;
     if (ok && go_type == "int32" && value->is_int()) {
@@ -103,7 +114,9 @@ class TypedDecoder {
       actual = "number " + value->text();
       ok = false;
     }
-    if (ok) return;
+    if (ok) {
+      return;
+    }
     error_ =
         DecodingError{Prefix() + "json: cannot unmarshal " + actual + " into Go struct field " +
                           std::string(go_field) + " of type " + std::string(go_type),
@@ -113,13 +126,17 @@ class TypedDecoder {
   void ExpectStringMap(const Value* map, std::string_view go_field, std::string_view value_type,
                        const std::string& path) {
     Expect(map, "object", go_field, "map[string]" + std::string(value_type), path);
-    if (map == nullptr || !map->is_map()) return;
+    if (map == nullptr || !map->is_map()) {
+      return;
+    }
     for (const manifest::MapEntry& entry : map->entries()) {
       Expect(&entry.value, "string", go_field, value_type, path + "[" + entry.key + "]");
     }
   }
   void Fail(std::string message, std::string path, manifest::Position position) {
-    if (!error_) error_ = DecodingError{Prefix() + message, std::move(path), position};
+    if (!error_) {
+      error_ = DecodingError{Prefix() + message, std::move(path), position};
+    }
   }
   bool failed() const { return error_.has_value(); }
   std::optional<DecodingError> Take() { return std::move(error_); }
@@ -160,7 +177,9 @@ std::string StringOf(const Value* value) {
 }
 
 void CheckKeys(const Value* map, const std::string& path, std::vector<FieldError>& errors) {
-  if (map == nullptr || !map->is_map()) return;
+  if (map == nullptr || !map->is_map()) {
+    return;
+  }
   for (const manifest::MapEntry& entry : map->entries()) {
     for (const std::string& problem : ConfigKeyProblems(entry.key)) {
       errors.push_back(Error(FieldError::Type::kInvalid, path + "[" + entry.key + "]",
@@ -181,7 +200,9 @@ CoreKindCheck CheckSecret(const Value& object) {
   std::map<std::string, std::size_t> sizes;
   if (!decoder.failed() && data != nullptr && data->is_map()) {
     for (const manifest::MapEntry& entry : data->entries()) {
-      if (!entry.value.is_string()) continue;
+      if (!entry.value.is_string()) {
+        continue;
+      }
       manifest::Base64Result decoded = manifest::DecodeBase64(entry.value.text());
       if (decoded.error_offset) {
         decoder.Fail("illegal base64 data at input byte " + std::to_string(*decoded.error_offset),
@@ -204,14 +225,18 @@ CoreKindCheck CheckSecret(const Value& object) {
   // Keys are checked as the server sees them: stringData merged into data.
   Value merged = Value::Map(object.position());
   for (const Value* map : {data, string_data}) {
-    if (map == nullptr || !map->is_map()) continue;
+    if (map == nullptr || !map->is_map()) {
+      continue;
+    }
     for (const manifest::MapEntry& entry : map->entries()) {
       merged.Set(entry.key, entry.value, entry.key_position);
     }
   }
   CheckKeys(&merged, "data", check.errors);
   std::size_t total = 0;
-  for (const auto& [key, size] : sizes) total += size;
+  for (const auto& [key, size] : sizes) {
+    total += size;
+  }
   manifest::Position at = data != nullptr ? data->position() : object.position();
   if (total > kMaxSecretBytes) {
     check.errors.push_back(
@@ -294,7 +319,9 @@ CoreKindCheck CheckService(const Value& object) {
       const Value& port = ports->items()[i];
       std::string path = "spec.ports[" + std::to_string(i) + "]";
       decoder.Expect(&port, "object", "ServiceSpec.spec.ports", "v1.ServicePort", path);
-      if (!port.is_map()) continue;
+      if (!port.is_map()) {
+        continue;
+      }
       port_items.push_back(&port);
       decoder.Expect(port.Find("name"), "string", "ServicePort.spec.ports.name", "string",
                      path + ".name");
@@ -318,7 +345,9 @@ CoreKindCheck CheckService(const Value& object) {
   errors = ValidateObjectMeta(object, true, NameRule::kDns1035Label);
   manifest::Position spec_at = spec != nullptr ? spec->position() : object.position();
   std::string service_type = StringOf(type);
-  if (service_type.empty()) service_type = "ClusterIP";  // SetDefaults_Service
+  if (service_type.empty()) {
+    service_type = "ClusterIP";  // SetDefaults_Service
+  }
   bool headless = StringOf(cluster_ip) == "None";
   if (port_items.empty() && !headless && service_type != "ExternalName") {
     errors.push_back(Error(FieldError::Type::kRequired, "spec.ports", "", "",
@@ -414,10 +443,18 @@ bool IsCheckedCoreKind(std::string_view group, std::string_view kind) {
 }
 
 CoreKindCheck CheckCoreKind(std::string_view kind, const manifest::Value& object) {
-  if (kind == "Secret") return CheckSecret(object);
-  if (kind == "ConfigMap") return CheckConfigMap(object);
-  if (kind == "Service") return CheckService(object);
-  if (kind == "Namespace") return CheckNamespace(object);
+  if (kind == "Secret") {
+    return CheckSecret(object);
+  }
+  if (kind == "ConfigMap") {
+    return CheckConfigMap(object);
+  }
+  if (kind == "Service") {
+    return CheckService(object);
+  }
+  if (kind == "Namespace") {
+    return CheckNamespace(object);
+  }
   return {};
 }
 

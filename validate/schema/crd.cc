@@ -6,7 +6,9 @@ namespace agw::schema {
 namespace {
 
 const Json* Member(const Json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
+  if (!object.is_object()) {
+    return nullptr;
+  }
   auto found = object.find(key);
   return found == object.end() ? nullptr : &*found;
 }
@@ -26,9 +28,15 @@ bool BoolMember(const Json& object, std::string_view key) {
 enum class Holds { kNothing, kSchema, kSchemaList, kSchemaMap, kSchemaOrBool };
 
 Holds KeywordHolds(std::string_view key) {
-  if (key == "items" || key == "not") return Holds::kSchema;
-  if (key == "additionalProperties") return Holds::kSchemaOrBool;
-  if (key == "allOf" || key == "anyOf" || key == "oneOf") return Holds::kSchemaList;
+  if (key == "items" || key == "not") {
+    return Holds::kSchema;
+  }
+  if (key == "additionalProperties") {
+    return Holds::kSchemaOrBool;
+  }
+  if (key == "allOf" || key == "anyOf" || key == "oneOf") {
+    return Holds::kSchemaList;
+  }
   if (key == "properties" || key == "patternProperties" || key == "definitions") {
     return Holds::kSchemaMap;
   }
@@ -40,10 +48,14 @@ bool IsDocumentation(std::string_view key) {
 }
 
 Json CompactSchema(const Json& node) {
-  if (!node.is_object()) return node;
+  if (!node.is_object()) {
+    return node;
+  }
   Json out = Json::object();
   for (const auto& [key, value] : node.items()) {
-    if (IsDocumentation(key)) continue;
+    if (IsDocumentation(key)) {
+      continue;
+    }
     switch (KeywordHolds(key)) {
       case Holds::kSchema:
         out[key] = CompactSchema(value);
@@ -54,7 +66,9 @@ Json CompactSchema(const Json& node) {
       case Holds::kSchemaList: {
         Json list = Json::array();
         if (value.is_array()) {
-          for (const Json& item : value) list.push_back(CompactSchema(item));
+          for (const Json& item : value) {
+            list.push_back(CompactSchema(item));
+          }
         }
         out[key] = std::move(list);
         break;
@@ -62,7 +76,9 @@ Json CompactSchema(const Json& node) {
       case Holds::kSchemaMap: {
         Json map = Json::object();
         if (value.is_object()) {
-          for (const auto& [name, item] : value.items()) map[name] = CompactSchema(item);
+          for (const auto& [name, item] : value.items()) {
+            map[name] = CompactSchema(item);
+          }
         }
         out[key] = std::move(map);
         break;
@@ -79,7 +95,9 @@ Json CompactSchema(const Json& node) {
 
 const CrdVersion* Crd::Version(std::string_view name) const {
   for (const CrdVersion& version : versions) {
-    if (version.name == name) return &version;
+    if (version.name == name) {
+      return &version;
+    }
   }
   return nullptr;
 }
@@ -132,10 +150,14 @@ tl::expected<Crd, std::string> CrdFromJson(const Json& object, std::string sourc
 Json CompactCrd(const Json& crd) {
   Json out = Json::object();
   for (const auto& [key, value] : crd.items()) {
-    if (key == "status") continue;
+    if (key == "status") {
+      continue;
+    }
     if (key == "metadata") {
       Json metadata = Json::object();
-      if (const Json* name = Member(value, "name")) metadata["name"] = *name;
+      if (const Json* name = Member(value, "name")) {
+        metadata["name"] = *name;
+      }
       if (const Json* annotations = Member(value, "annotations")) {
         metadata["annotations"] = *annotations;
       }
@@ -149,11 +171,17 @@ Json CompactCrd(const Json& crd) {
     Json spec = value;
     if (auto versions = spec.find("versions"); versions != spec.end() && versions->is_array()) {
       for (Json& version : *versions) {
-        if (!version.is_object()) continue;
+        if (!version.is_object()) {
+          continue;
+        }
         auto schema = version.find("schema");
-        if (schema == version.end() || !schema->is_object()) continue;
+        if (schema == version.end() || !schema->is_object()) {
+          continue;
+        }
         auto open_api = schema->find("openAPIV3Schema");
-        if (open_api != schema->end()) *open_api = CompactSchema(*open_api);
+        if (open_api != schema->end()) {
+          *open_api = CompactSchema(*open_api);
+        }
       }
     }
     out[key] = std::move(spec);

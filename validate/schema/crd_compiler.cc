@@ -58,14 +58,20 @@ bool CompileSet(const std::filesystem::path& folder, CompiledSet& set) {
   options.recursive = false;
   agw::manifest::Manifest manifest = agw::manifest::Load(options, files, sink);
   bool ok = manifest.unreadable.empty();
-  for (const auto& error : manifest.unreadable) std::cerr << error.message << "\n";
+  for (const auto& error : manifest.unreadable) {
+    std::cerr << error.message << "\n";
+  }
   for (const agw::manifest::Diagnostic& finding : sink.diagnostics()) {
-    if (finding.severity != agw::manifest::Severity::kError) continue;
+    if (finding.severity != agw::manifest::Severity::kError) {
+      continue;
+    }
     std::cerr << agw::manifest::RenderText(finding);
     ok = false;
   }
   for (const agw::manifest::Resource& resource : manifest.resources) {
-    if (resource.id.kind != "CustomResourceDefinition") continue;
+    if (resource.id.kind != "CustomResourceDefinition") {
+      continue;
+    }
     Json compact = agw::schema::CompactCrd(resource.object.ToJson());
     auto crd = agw::schema::CrdFromJson(compact, set.name);
     if (!crd) {
@@ -81,7 +87,9 @@ bool CompileSet(const std::filesystem::path& folder, CompiledSet& set) {
 // A C++ string literal of `text`: a raw string, whose delimiter the JSON cannot contain.
 bool AppendLiteral(const std::string& text, std::string& out) {
   static const std::string kDelimiter = "agwcrd";
-  if (text.find(")" + kDelimiter + "\"") != std::string::npos) return false;
+  if (text.find(")" + kDelimiter + "\"") != std::string::npos) {
+    return false;
+  }
   out += "R\"" + kDelimiter + "(" + text + ")" + kDelimiter + "\"";
   return true;
 }
@@ -102,9 +110,13 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     CompiledSet set;
     ok = CompileSet(argv[i], set) && ok;
-    if (!set.crds.empty()) sets.push_back(std::move(set));
+    if (!set.crds.empty()) {
+      sets.push_back(std::move(set));
+    }
   }
-  if (!ok) return 1;
+  if (!ok) {
+    return 1;
+  }
   std::sort(sets.begin(), sets.end(),
             [](const CompiledSet& a, const CompiledSet& b) { return a.name < b.name; });
 
@@ -138,7 +150,9 @@ int main(int argc, char** argv) {
   std::ifstream existing(argv[1], std::ios::binary);
   std::stringstream old;
   old << existing.rdbuf();
-  if (existing && old.str() == source) return 0;
+  if (existing && old.str() == source) {
+    return 0;
+  }
   std::ofstream out(argv[1], std::ios::binary | std::ios::trunc);
   out << source;
   if (!out) {

@@ -52,9 +52,15 @@ std::string GoQuote(std::string_view text) {
 }
 
 std::string GoFloat(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == 0) return std::signbit(value) ? "-0" : "0";
+  if (std::isnan(value)) {
+    return "NaN";
+  }
+  if (std::isinf(value)) {
+    return value > 0 ? "+Inf" : "-Inf";
+  }
+  if (value == 0) {
+    return std::signbit(value) ? "-0" : "0";
+  }
   // The shortest digits that read back, and their decimal exponent, from to_chars' scientific
   // form ("-1.2345e+06").
   char buffer[64];
@@ -62,7 +68,9 @@ std::string GoFloat(double value) {
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   std::string scientific(buffer, end);
   bool negative = scientific.front() == '-';
-  if (negative) scientific.erase(0, 1);
+  if (negative) {
+    scientific.erase(0, 1);
+  }
   std::size_t e = scientific.find('e');
   std::string digits = scientific.substr(0, e);
   digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
@@ -70,14 +78,22 @@ std::string GoFloat(double value) {
   std::string out = negative ? "-" : "";
   if (exponent < -4 || exponent >= 6) {
     out += digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    if (digits.size() > 1) {
+      out += "." + digits.substr(1);
+    }
     std::string magnitude = std::to_string(std::abs(exponent));
-    if (magnitude.size() < 2) magnitude.insert(0, "0");
+    if (magnitude.size() < 2) {
+      magnitude.insert(0, "0");
+    }
     return out + "e" + (exponent < 0 ? "-" : "+") + magnitude;
   }
-  if (exponent < 0) return out + "0." + std::string(-exponent - 1, '0') + digits;
+  if (exponent < 0) {
+    return out + "0." + std::string(-exponent - 1, '0') + digits;
+  }
   std::size_t whole = static_cast<std::size_t>(exponent) + 1;
-  if (digits.size() <= whole) return out + digits + std::string(whole - digits.size(), '0');
+  if (digits.size() <= whole) {
+    return out + digits + std::string(whole - digits.size(), '0');
+  }
   return out + digits.substr(0, whole) + "." + digits.substr(whole);
 }
 
@@ -101,7 +117,9 @@ std::string GoSyntax(const manifest::Value& value) {
       std::string out = "[]interface {}{";
       bool first = true;
       for (const manifest::Value& item : value.items()) {
-        if (!first) out += ", ";
+        if (!first) {
+          out += ", ";
+        }
         first = false;
         out += GoSyntax(item);
       }
@@ -110,14 +128,18 @@ std::string GoSyntax(const manifest::Value& value) {
     case Type::kMap: {
       // Go prints map keys sorted.
       std::vector<const manifest::MapEntry*> entries;
-      for (const manifest::MapEntry& entry : value.entries()) entries.push_back(&entry);
+      for (const manifest::MapEntry& entry : value.entries()) {
+        entries.push_back(&entry);
+      }
       std::sort(
           entries.begin(), entries.end(),
           [](const manifest::MapEntry* a, const manifest::MapEntry* b) { return a->key < b->key; });
       std::string out = "map[string]interface {}{";
       bool first = true;
       for (const manifest::MapEntry* entry : entries) {
-        if (!first) out += ", ";
+        if (!first) {
+          out += ", ";
+        }
         first = false;
         out += GoQuote(entry->key) + ":" + GoSyntax(entry->value);
       }
@@ -160,7 +182,9 @@ std::string FieldError::Body() const {
       body = "Duplicate value: " + value;
       break;
   }
-  if (!detail.empty()) body += ": " + detail;
+  if (!detail.empty()) {
+    body += ": " + detail;
+  }
   return body;
 }
 

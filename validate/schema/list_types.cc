@@ -14,7 +14,9 @@ using manifest::Value;
 Value KeyOf(const Value& item, const std::vector<std::string>& keys) {
   Value key = Value::Map(item.position());
   for (const std::string& name : keys) {
-    if (const Value* field = item.Find(name)) key.Set(name, *field);
+    if (const Value* field = item.Find(name)) {
+      key.Set(name, *field);
+    }
   }
   return key;
 }
@@ -43,7 +45,9 @@ void Walk(const Value& data, const Schema& schema, const std::string& path,
     } else if (schema.list_type == "map" && !schema.list_map_keys.empty()) {
       std::vector<Value> keys;
       for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!items[i].is_map()) continue;
+        if (!items[i].is_map()) {
+          continue;
+        }
         Value key = KeyOf(items[i], schema.list_map_keys);
         bool seen = std::any_of(keys.begin(), keys.end(), [&](const Value& earlier) {
           return manifest::SameJson(earlier, key);
@@ -62,9 +66,13 @@ void Walk(const Value& data, const Schema& schema, const std::string& path,
     }
     return;
   }
-  if (!data.is_map()) return;
+  if (!data.is_map()) {
+    return;
+  }
   std::vector<const manifest::MapEntry*> entries;
-  for (const manifest::MapEntry& entry : data.entries()) entries.push_back(&entry);
+  for (const manifest::MapEntry& entry : data.entries()) {
+    entries.push_back(&entry);
+  }
   std::sort(
       entries.begin(), entries.end(),
       [](const manifest::MapEntry* a, const manifest::MapEntry* b) { return a->key < b->key; });

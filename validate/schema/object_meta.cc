@@ -42,15 +42,21 @@ bool IsSubdomain(std::string_view text) {
 // IsDNS1123Subdomain's messages.
 std::vector<std::string> SubdomainProblems(std::string_view text) {
   std::vector<std::string> problems;
-  if (text.size() > 253) problems.push_back("must be no more than 253 characters");
-  if (!IsSubdomain(text)) problems.push_back(kSubdomainMessage);
+  if (text.size() > 253) {
+    problems.push_back("must be no more than 253 characters");
+  }
+  if (!IsSubdomain(text)) {
+    problems.push_back(kSubdomainMessage);
+  }
   return problems;
 }
 
 // IsDNS1123Label's messages.
 std::vector<std::string> LabelProblems(std::string_view text) {
   std::vector<std::string> problems;
-  if (text.size() > 63) problems.push_back("must be no more than 63 characters");
+  if (text.size() > 63) {
+    problems.push_back("must be no more than 63 characters");
+  }
   if (!MatchesWhole(text, R"([a-z0-9]([-a-z0-9]*[a-z0-9])?)")) {
     problems.push_back(kLabelMessage);
   }
@@ -60,8 +66,12 @@ std::vector<std::string> LabelProblems(std::string_view text) {
 // IsDNS1035Label's messages.
 std::vector<std::string> Dns1035Problems(std::string_view text) {
   std::vector<std::string> problems;
-  if (text.size() > 63) problems.push_back("must be no more than 63 characters");
-  if (!MatchesWhole(text, R"([a-z]([-a-z0-9]*[a-z0-9])?)")) problems.push_back(kDns1035Message);
+  if (text.size() > 63) {
+    problems.push_back("must be no more than 63 characters");
+  }
+  if (!MatchesWhole(text, R"([a-z]([-a-z0-9]*[a-z0-9])?)")) {
+    problems.push_back(kDns1035Message);
+  }
   return problems;
 }
 
@@ -112,8 +122,12 @@ std::vector<std::string> QualifiedNameProblems(std::string_view key) {
 
 std::vector<const manifest::MapEntry*> SortedEntries(const Value* map) {
   std::vector<const manifest::MapEntry*> entries;
-  if (map == nullptr || !map->is_map()) return entries;
-  for (const manifest::MapEntry& entry : map->entries()) entries.push_back(&entry);
+  if (map == nullptr || !map->is_map()) {
+    return entries;
+  }
+  for (const manifest::MapEntry& entry : map->entries()) {
+    entries.push_back(&entry);
+  }
   std::sort(
       entries.begin(), entries.end(),
       [](const manifest::MapEntry* a, const manifest::MapEntry* b) { return a->key < b->key; });
@@ -172,7 +186,9 @@ std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool n
     for (const std::string& problem : QualifiedNameProblems(label->key)) {
       errors.push_back(Invalid("metadata.labels", label->key, problem, label->key_position));
     }
-    if (!label->value.is_string()) continue;  // a decoding error, before any of these
+    if (!label->value.is_string()) {
+      continue;  // a decoding error, before any of these
+    }
     const std::string& value = label->value.text();
     if (value.size() > 63) {
       errors.push_back(Invalid("metadata.labels", value, "must be no more than 63 characters",

@@ -32,10 +32,14 @@ constexpr std::array<std::string_view, 15> kObjectMetaFields = {"name",
 
 // The known field of `schema` closest to `key`, for the hint of an unknown field.
 std::string Suggestion(const Schema* schema, std::string_view key) {
-  if (schema == nullptr) return {};
+  if (schema == nullptr) {
+    return {};
+  }
   std::vector<std::string_view> names;
   names.reserve(schema->properties.size());
-  for (const auto& [name, property] : schema->properties) names.push_back(name);
+  for (const auto& [name, property] : schema->properties) {
+    names.push_back(name);
+  }
   return ClosestName(key, names);
 }
 
@@ -53,7 +57,9 @@ void Prune(const Value& data, const Schema* schema, bool resource_root, const st
     }
     return;
   }
-  if (!data.is_map()) return;
+  if (!data.is_map()) {
+    return;
+  }
   bool embedded = resource_root || (schema != nullptr && schema->embedded_resource);
   for (const manifest::MapEntry& entry : data.entries()) {
     if (embedded && (entry.key == "apiVersion" || entry.key == "kind" || entry.key == "metadata")) {
@@ -76,18 +82,24 @@ void Prune(const Value& data, const Schema* schema, bool resource_root, const st
 
 // The schema of `key` in an object of `schema`: its property, else additionalProperties.
 const Schema* MemberSchema(const Schema& schema, std::string_view key) {
-  if (const Schema* property = schema.Property(key)) return property;
+  if (const Schema* property = schema.Property(key)) {
+    return property;
+  }
   return schema.additional_properties.get();
 }
 
 void PruneNulls(Value& data, const Schema& schema) {
   if (data.is_sequence()) {
     if (schema.items) {
-      for (Value& item : data.mutable_items()) PruneNulls(item, *schema.items);
+      for (Value& item : data.mutable_items()) {
+        PruneNulls(item, *schema.items);
+      }
     }
     return;
   }
-  if (!data.is_map()) return;
+  if (!data.is_map()) {
+    return;
+  }
   std::vector<manifest::MapEntry>& entries = data.mutable_entries();
   entries.erase(std::remove_if(entries.begin(), entries.end(),
                                [&](const manifest::MapEntry& entry) {
@@ -97,13 +109,17 @@ void PruneNulls(Value& data, const Schema& schema) {
                                }),
                 entries.end());
   for (manifest::MapEntry& entry : entries) {
-    if (const Schema* member = MemberSchema(schema, entry.key)) PruneNulls(entry.value, *member);
+    if (const Schema* member = MemberSchema(schema, entry.key)) {
+      PruneNulls(entry.value, *member);
+    }
   }
 }
 
 void Default(Value& data, const Schema& schema) {
   if (data.is_sequence()) {
-    if (!schema.items) return;
+    if (!schema.items) {
+      return;
+    }
     for (Value& item : data.mutable_items()) {
       if (item.is_null() && !schema.items->nullable && schema.items->default_value) {
         item = Value::FromJson(*schema.items->default_value, data.position());
@@ -112,9 +128,13 @@ void Default(Value& data, const Schema& schema) {
     }
     return;
   }
-  if (!data.is_map()) return;
+  if (!data.is_map()) {
+    return;
+  }
   for (const auto& [name, property] : schema.properties) {
-    if (!property.default_value) continue;
+    if (!property.default_value) {
+      continue;
+    }
     const Value* present = data.Find(name);
     if (present == nullptr || (present->is_null() && !property.nullable)) {
       data.Set(name, Value::FromJson(*property.default_value, data.position()), data.position());
@@ -122,7 +142,9 @@ void Default(Value& data, const Schema& schema) {
   }
   for (manifest::MapEntry& entry : data.mutable_entries()) {
     const Schema* member = MemberSchema(schema, entry.key);
-    if (member == nullptr) continue;
+    if (member == nullptr) {
+      continue;
+    }
     if (entry.value.is_null() && !member->nullable && member->default_value &&
         schema.Property(entry.key) == nullptr) {
       entry.value = Value::FromJson(*member->default_value, data.position());
@@ -162,7 +184,9 @@ std::string StrictDecodingMessage(std::string_view kind, std::string_view versio
                         ": strict decoding error: ";
   bool first = true;
   for (const UnknownField& field : unknown) {
-    if (!first) message += ", ";
+    if (!first) {
+      message += ", ";
+    }
     first = false;
     message += "unknown field \"" + field.path + "\"";
   }

@@ -56,13 +56,17 @@ bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 // `__underscores__`, `.` `__dot__`, `-` `__dash__` and `/` `__slash__`; a reserved word as
 // `__word__`. Empty when the name has other characters (CEL cannot read it).
 std::string EscapedName(std::string_view name) {
-  if (name.empty()) return {};
+  if (name.empty()) {
+    return {};
+  }
   if (std::find(kReservedWords.begin(), kReservedWords.end(), name) != kReservedWords.end()) {
     return "__" + std::string(name) + "__";
   }
   bool plain = IsIdentStart(name[0]) && name.find("__") == std::string_view::npos &&
                std::all_of(name.begin(), name.end(), IsIdentChar);
-  if (plain) return std::string(name);
+  if (plain) {
+    return std::string(name);
+  }
   auto allowed = [](char c) { return IsIdentChar(c) || c == '.' || c == '-' || c == '/'; };
   if (!(IsIdentStart(name[0]) || name[0] == '.' || name[0] == '-' || name[0] == '/') ||
       !std::all_of(name.begin(), name.end(), allowed)) {
@@ -108,7 +112,9 @@ cel::Value Untyped(const Value& value) {
   if (value.is_sequence()) {
     cel::ValueList items;
     items.reserve(value.items().size());
-    for (const Value& item : value.items()) items.push_back(Untyped(item));
+    for (const Value& item : value.items()) {
+      items.push_back(Untyped(item));
+    }
     return cel::Value::List(std::move(items));
   }
   if (value.is_map()) {
@@ -128,7 +134,9 @@ cel::Value FormattedString(const Schema& schema, const Value& value) {
   const std::string& text = value.text();
   if (schema.format == "duration") {
     std::optional<std::int64_t> nanos = cel::ParseGoDuration(text);
-    if (nanos) return cel::Value::Duration(*nanos);
+    if (nanos) {
+      return cel::Value::Duration(*nanos);
+    }
     return cel::Value::Error("Invalid duration " + text);
   }
   if (schema.format == "date-time" || schema.format == "date") {
@@ -141,7 +149,9 @@ cel::Value FormattedString(const Schema& schema, const Value& value) {
   }
   if (schema.format == "byte") {
     manifest::Base64Result decoded = manifest::DecodeBase64(text);
-    if (!decoded.error_offset) return cel::Value::Bytes(std::move(decoded.bytes));
+    if (!decoded.error_offset) {
+      return cel::Value::Bytes(std::move(decoded.bytes));
+    }
     return cel::Value::Error("Invalid byte formatted value " + text);
   }
   return Scalar(value);
@@ -153,11 +163,17 @@ cel::Value FormattedString(const Schema& schema, const Value& value) {
 // byte as durations, timestamps and bytes. The root of a resource (and an embedded resource)
 // shows apiVersion, kind and of its metadata only name and generateName.
 cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
-  if (value.is_null()) return cel::Value();
-  if (schema.int_or_string) return Scalar(value);
+  if (value.is_null()) {
+    return cel::Value();
+  }
+  if (schema.int_or_string) {
+    return Scalar(value);
+  }
   switch (schema.type) {
     case Schema::Type::kObject: {
-      if (!value.is_map()) return Untyped(value);
+      if (!value.is_map()) {
+        return Untyped(value);
+      }
       bool resource = resource_root || schema.embedded_resource;
       cel::ValueMap entries;
       if (!schema.properties.empty() || resource) {
@@ -181,9 +197,13 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
           }
           const Schema* property = schema.Property(entry.key);
           // A null field of an object reads as absent: has() is false, as on the server.
-          if (property == nullptr || entry.value.is_null()) continue;
+          if (property == nullptr || entry.value.is_null()) {
+            continue;
+          }
           std::string name = EscapedName(entry.key);
-          if (name.empty()) continue;
+          if (name.empty()) {
+            continue;
+          }
           entries.emplace_back(cel::Value::String(std::move(name)),
                                ToCel(*property, entry.value, false));
         }
@@ -200,11 +220,17 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
       return cel::Value::Map(std::move(entries));
     }
     case Schema::Type::kArray: {
-      if (!value.is_sequence() || !schema.items) return Untyped(value);
+      if (!value.is_sequence() || !schema.items) {
+        return Untyped(value);
+      }
       cel::ValueList items;
       items.reserve(value.items().size());
-      for (const Value& item : value.items()) items.push_back(ToCel(*schema.items, item, false));
-      if (schema.list_type == "set") return cel::Value::SetList(std::move(items));
+      for (const Value& item : value.items()) {
+        items.push_back(ToCel(*schema.items, item, false));
+      }
+      if (schema.list_type == "set") {
+        return cel::Value::SetList(std::move(items));
+      }
       if (schema.list_type == "map") {
         return cel::Value::MapList(std::move(items), schema.list_map_keys);
       }
@@ -216,10 +242,14 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
       }
       return Scalar(value);
     case Schema::Type::kNumber:
-      if (value.is_int()) return cel::Value::Double(static_cast<double>(value.int_value()));
+      if (value.is_int()) {
+        return cel::Value::Double(static_cast<double>(value.int_value()));
+      }
       return Scalar(value);
     case Schema::Type::kString:
-      if (value.is_string() && !schema.format.empty()) return FormattedString(schema, value);
+      if (value.is_string() && !schema.format.empty()) {
+        return FormattedString(schema, value);
+      }
       return Scalar(value);
     default:
       return Untyped(value);
@@ -228,9 +258,13 @@ cel::Value ToCel(const Schema& schema, const Value& value, bool resource_root) {
 
 // The field `name` of a converted object, or null.
 const cel::Value* FieldOf(const cel::Value* object, std::string_view name) {
-  if (object == nullptr || object->kind() != cel::Value::Kind::kMap) return nullptr;
+  if (object == nullptr || object->kind() != cel::Value::Kind::kMap) {
+    return nullptr;
+  }
   for (const auto& [key, field] : object->map()) {
-    if (key.kind() == cel::Value::Kind::kString && key.text() == name) return &field;
+    if (key.kind() == cel::Value::Kind::kString && key.text() == name) {
+      return &field;
+    }
   }
   return nullptr;
 }
@@ -238,7 +272,9 @@ const cel::Value* FieldOf(const cel::Value* object, std::string_view name) {
 std::string TrimSpace(std::string_view text) {
   const std::string_view space = " \t\n\v\f\r";
   std::size_t begin = text.find_first_not_of(space);
-  if (begin == std::string_view::npos) return {};
+  if (begin == std::string_view::npos) {
+    return {};
+  }
   return std::string(text.substr(begin, text.find_last_not_of(space) - begin + 1));
 }
 
@@ -255,15 +291,21 @@ const Value* CorrelatedItem(const Schema& types, const Value& item, const Value*
     return nullptr;
   }
   for (const Value& candidate : old_items->items()) {
-    if (!candidate.is_map()) continue;
+    if (!candidate.is_map()) {
+      continue;
+    }
     bool same = std::all_of(types.list_map_keys.begin(), types.list_map_keys.end(),
                             [&](const std::string& key) {
                               const Value* mine = item.Find(key);
                               const Value* theirs = candidate.Find(key);
-                              if (mine == nullptr || theirs == nullptr) return mine == theirs;
+                              if (mine == nullptr || theirs == nullptr) {
+                                return mine == theirs;
+                              }
                               return manifest::SameJson(*mine, *theirs);
                             });
-    if (same) return &candidate;
+    if (same) {
+      return &candidate;
+    }
   }
   return nullptr;
 }
@@ -280,8 +322,12 @@ class RuleWalker {
   // update): the same field, map key, or map-list item with the same keys; null when none.
   void Visit(const Schema& rules, const Schema& types, const Value& value, const cel::Value* self,
              const PathLink* path, bool resource_root, const Value* old = nullptr) {
-    if (stopped_ || value.is_null() || !rules.rules_below) return;
-    if (transitions_only_ && (old == nullptr || !rules.transition_rules_below)) return;
+    if (stopped_ || value.is_null() || !rules.rules_below) {
+      return;
+    }
+    if (transitions_only_ && (old == nullptr || !rules.transition_rules_below)) {
+      return;
+    }
     // Converting a node costs; on update only the nodes with transition rules need it.
     bool runs_rules = transitions_only_
                           ? std::any_of(rules.rules.begin(), rules.rules.end(),
@@ -294,7 +340,9 @@ class RuleWalker {
       converted = ToCel(types, value, resource_root);
       self = &converted;
     }
-    if (runs_rules) RunRules(rules, types, value, *self, path, old, resource_root);
+    if (runs_rules) {
+      RunRules(rules, types, value, *self, path, old, resource_root);
+    }
     for (const Schema& branch : rules.all_of) {
       Visit(branch, types, value, self, path, resource_root, old);
     }
@@ -370,7 +418,9 @@ class RuleWalker {
       optional_old_self.Bind("oldSelf", cel::Value::Optional(old_self));
     }
     for (const ValidationRule& rule : rules.rules) {
-      if (transitions_only_ && !rule.program->reads_old_self()) continue;
+      if (transitions_only_ && !rule.program->reads_old_self()) {
+        continue;
+      }
       const cel::Ast* program = rule.program->ast();
       const cel::Ast* message_program =
           rule.message_program ? rule.message_program->ast() : nullptr;
@@ -388,7 +438,9 @@ class RuleWalker {
                                           : transitions_only_    ? with_old_self
                                                                  : vars;
       cel::Value result = cel::Evaluate(*program->root, activation);
-      if (observer_) observer_(rule, self, result);
+      if (observer_) {
+        observer_(rule, self, result);
+      }
       if (result.is_error()) {
         const std::string& message = result.text();
         if (message.starts_with("no such overload")) {
@@ -413,10 +465,14 @@ class RuleWalker {
         }
         continue;
       }
-      if (result.kind() == cel::Value::Kind::kBool && result.bool_value()) continue;
+      if (result.kind() == cel::Value::Kind::kBool && result.bool_value()) {
+        continue;
+      }
       // Message expressions never see oldSelf on create, even for optionalOldSelf rules.
       Fail(rule, types, value, transitions_only_ ? with_old_self : vars, path);
-      if (stopped_) return;
+      if (stopped_) {
+        return;
+      }
     }
   }
 
@@ -458,8 +514,12 @@ class RuleWalker {
       detail = rule.message.empty() ? "failed rule: " + RuleName(rule) : TrimSpace(rule.message);
     }
     FieldError::Type type = FieldError::Type::kInvalid;
-    if (rule.reason == "FieldValueForbidden") type = FieldError::Type::kForbidden;
-    if (rule.reason == "FieldValueRequired") type = FieldError::Type::kRequired;
+    if (rule.reason == "FieldValueForbidden") {
+      type = FieldError::Type::kForbidden;
+    }
+    if (rule.reason == "FieldValueRequired") {
+      type = FieldError::Type::kRequired;
+    }
     if (rule.reason == "FieldValueDuplicate") {
       type = FieldError::Type::kDuplicate;
       detail.clear();
@@ -493,12 +553,16 @@ class RuleWalker {
       std::string name;
       if (field_path[i] == '.') {
         std::size_t end = field_path.find_first_of(".[", i + 1);
-        if (end == std::string_view::npos) end = field_path.size();
+        if (end == std::string_view::npos) {
+          end = field_path.size();
+        }
         name = std::string(field_path.substr(i + 1, end - i - 1));
         i = end;
       } else if (field_path.compare(i, 2, "['") == 0) {
         std::size_t end = field_path.find("']", i + 2);
-        if (end == std::string_view::npos) break;
+        if (end == std::string_view::npos) {
+          break;
+        }
         name = std::string(field_path.substr(i + 2, end - i - 2));
         i = end + 2;
       } else {
@@ -513,7 +577,9 @@ class RuleWalker {
         schema = schema != nullptr ? schema->additional_properties.get() : nullptr;
       }
       node = node != nullptr ? node->Find(name) : nullptr;
-      if (node != nullptr) at = node;
+      if (node != nullptr) {
+        at = node;
+      }
     }
     return out;
   }

@@ -22,7 +22,9 @@ struct Path {
 
   std::string ToString() const {
     std::string before = parent != nullptr ? parent->ToString() : std::string();
-    if (is_index) return before + "[" + std::to_string(index) + "]";
+    if (is_index) {
+      return before + "[" + std::to_string(index) + "]";
+    }
     return before.empty() ? std::string(name) : before + "." + std::string(name);
   }
 };
@@ -31,11 +33,15 @@ struct Path {
 class Compiler {
  public:
   tl::expected<Schema, std::string> Compile(const Json& node, const Path& path) {
-    if (!node.is_object()) return Fail(path, "a schema must be an object");
+    if (!node.is_object()) {
+      return Fail(path, "a schema must be an object");
+    }
     Schema schema;
     for (const auto& [key, value] : node.items()) {
       Path at{&path, key};
-      if (auto done = Keyword(schema, key, value, at); !done) return tl::unexpected(done.error());
+      if (auto done = Keyword(schema, key, value, at); !done) {
+        return tl::unexpected(done.error());
+      }
     }
     schema.rules_below = !schema.rules.empty() || Below(schema, &Schema::rules_below);
     // Textual, so that no rule is parsed for it: a rule that reads oldSelf names it.
@@ -56,29 +62,41 @@ class Compiler {
   }
 
   static Status Flag(bool& out, const Json& value, const Path& at) {
-    if (!value.is_boolean()) return Fail(at, "must be a boolean");
+    if (!value.is_boolean()) {
+      return Fail(at, "must be a boolean");
+    }
     out = value.get<bool>();
     return {};
   }
   static Status Count(std::optional<std::int64_t>& out, const Json& value, const Path& at) {
-    if (!value.is_number_integer()) return Fail(at, "must be an integer");
+    if (!value.is_number_integer()) {
+      return Fail(at, "must be an integer");
+    }
     out = value.get<std::int64_t>();
     return {};
   }
   static Status Number(std::optional<double>& out, const Json& value, const Path& at) {
-    if (!value.is_number()) return Fail(at, "must be a number");
+    if (!value.is_number()) {
+      return Fail(at, "must be a number");
+    }
     out = value.get<double>();
     return {};
   }
   static Status Text(std::string& out, const Json& value, const Path& at) {
-    if (!value.is_string()) return Fail(at, "must be a string");
+    if (!value.is_string()) {
+      return Fail(at, "must be a string");
+    }
     out = value.get<std::string>();
     return {};
   }
   static Status Texts(std::vector<std::string>& out, const Json& value, const Path& at) {
-    if (!value.is_array()) return Fail(at, "must be a list of strings");
+    if (!value.is_array()) {
+      return Fail(at, "must be a list of strings");
+    }
     for (const Json& item : value) {
-      if (!item.is_string()) return Fail(at, "must be a list of strings");
+      if (!item.is_string()) {
+        return Fail(at, "must be a list of strings");
+      }
       out.push_back(item.get<std::string>());
     }
     return {};
@@ -86,15 +104,21 @@ class Compiler {
 
   Status Child(std::unique_ptr<Schema>& out, const Json& value, const Path& at) {
     auto child = Compile(value, at);
-    if (!child) return tl::unexpected(child.error());
+    if (!child) {
+      return tl::unexpected(child.error());
+    }
     out = std::make_unique<Schema>(std::move(*child));
     return {};
   }
   Status Children(std::vector<Schema>& out, const Json& value, const Path& at) {
-    if (!value.is_array()) return Fail(at, "must be a list of schemas");
+    if (!value.is_array()) {
+      return Fail(at, "must be a list of schemas");
+    }
     for (std::size_t i = 0; i < value.size(); ++i) {
       auto child = Compile(value[i], Path{&at, {}, i, true});
-      if (!child) return tl::unexpected(child.error());
+      if (!child) {
+        return tl::unexpected(child.error());
+      }
       out.push_back(std::move(*child));
     }
     return {};
@@ -105,7 +129,9 @@ class Compiler {
         {"object", Schema::Type::kObject}, {"array", Schema::Type::kArray},
         {"string", Schema::Type::kString}, {"integer", Schema::Type::kInteger},
         {"number", Schema::Type::kNumber}, {"boolean", Schema::Type::kBoolean}};
-    if (!value.is_string()) return Fail(at, "must be a string");
+    if (!value.is_string()) {
+      return Fail(at, "must be a string");
+    }
     for (const auto& [name, type] : kTypes) {
       if (value.get_ref<const std::string&>() == name) {
         schema.type = type;
@@ -118,7 +144,9 @@ class Compiler {
   // Whether some child of `schema` has `flag` set.
   static bool Below(const Schema& schema, bool Schema::*flag) {
     for (const auto& [name, property] : schema.properties) {
-      if (property.*flag) return true;
+      if (property.*flag) {
+        return true;
+      }
     }
     auto any = [flag](const std::vector<Schema>& schemas) {
       return std::any_of(schemas.begin(), schemas.end(),
@@ -134,16 +162,22 @@ class Compiler {
   // AgentgatewayBackend CRD repeats `duration(self) >= duration('1s')` 156 times).
   std::shared_ptr<const RuleProgram> Program(const std::string& source) {
     std::shared_ptr<const RuleProgram>& program = programs_[source];
-    if (!program) program = std::make_shared<const RuleProgram>(source);
+    if (!program) {
+      program = std::make_shared<const RuleProgram>(source);
+    }
     return program;
   }
 
   Status Rules(Schema& schema, const Json& value, const Path& at) {
-    if (!value.is_array()) return Fail(at, "must be a list of rules");
+    if (!value.is_array()) {
+      return Fail(at, "must be a list of rules");
+    }
     for (std::size_t i = 0; i < value.size(); ++i) {
       const Json& entry = value[i];
       Path entry_at{&at, {}, i, true};
-      if (!entry.is_object()) return Fail(entry_at, "a rule must be an object");
+      if (!entry.is_object()) {
+        return Fail(entry_at, "a rule must be an object");
+      }
       ValidationRule rule;
       for (const auto& [key, field] : entry.items()) {
         Path field_at{&entry_at, key};
@@ -161,9 +195,13 @@ class Compiler {
         } else if (key == "optionalOldSelf") {
           done = Flag(rule.optional_old_self, field, field_at);
         }
-        if (!done) return done;
+        if (!done) {
+          return done;
+        }
       }
-      if (rule.rule.empty()) return Fail(entry_at, "a rule needs `rule`");
+      if (rule.rule.empty()) {
+        return Fail(entry_at, "a rule needs `rule`");
+      }
       rule.program = Program(rule.rule);
       if (!rule.message_expression.empty()) {
         rule.message_program = Program(rule.message_expression);
@@ -174,19 +212,33 @@ class Compiler {
   }
 
   Status Keyword(Schema& schema, const std::string& key, const Json& value, const Path& at) {
-    if (key == "type") return TypeOf(schema, value, at);
-    if (key == "nullable") return Flag(schema.nullable, value, at);
-    if (key == "x-kubernetes-int-or-string") return Flag(schema.int_or_string, value, at);
+    if (key == "type") {
+      return TypeOf(schema, value, at);
+    }
+    if (key == "nullable") {
+      return Flag(schema.nullable, value, at);
+    }
+    if (key == "x-kubernetes-int-or-string") {
+      return Flag(schema.int_or_string, value, at);
+    }
     if (key == "x-kubernetes-preserve-unknown-fields") {
       return Flag(schema.preserve_unknown_fields, value, at);
     }
-    if (key == "x-kubernetes-embedded-resource") return Flag(schema.embedded_resource, value, at);
-    if (key == "format") return Text(schema.format, value, at);
+    if (key == "x-kubernetes-embedded-resource") {
+      return Flag(schema.embedded_resource, value, at);
+    }
+    if (key == "format") {
+      return Text(schema.format, value, at);
+    }
     if (key == "properties") {
-      if (!value.is_object()) return Fail(at, "must map names to schemas");
+      if (!value.is_object()) {
+        return Fail(at, "must map names to schemas");
+      }
       for (const auto& [name, property] : value.items()) {
         auto child = Compile(property, Path{&at, name});
-        if (!child) return tl::unexpected(child.error());
+        if (!child) {
+          return tl::unexpected(child.error());
+        }
         schema.properties.emplace(name, std::move(*child));
       }
       return {};
@@ -199,18 +251,40 @@ class Compiler {
       schema.additional_properties_allowed = true;
       return Child(schema.additional_properties, value, at);
     }
-    if (key == "required") return Texts(schema.required, value, at);
-    if (key == "minProperties") return Count(schema.min_properties, value, at);
-    if (key == "maxProperties") return Count(schema.max_properties, value, at);
-    if (key == "items") return Child(schema.items, value, at);
-    if (key == "minItems") return Count(schema.min_items, value, at);
-    if (key == "maxItems") return Count(schema.max_items, value, at);
-    if (key == "x-kubernetes-list-type") return Text(schema.list_type, value, at);
-    if (key == "x-kubernetes-list-map-keys") return Texts(schema.list_map_keys, value, at);
-    if (key == "minLength") return Count(schema.min_length, value, at);
-    if (key == "maxLength") return Count(schema.max_length, value, at);
+    if (key == "required") {
+      return Texts(schema.required, value, at);
+    }
+    if (key == "minProperties") {
+      return Count(schema.min_properties, value, at);
+    }
+    if (key == "maxProperties") {
+      return Count(schema.max_properties, value, at);
+    }
+    if (key == "items") {
+      return Child(schema.items, value, at);
+    }
+    if (key == "minItems") {
+      return Count(schema.min_items, value, at);
+    }
+    if (key == "maxItems") {
+      return Count(schema.max_items, value, at);
+    }
+    if (key == "x-kubernetes-list-type") {
+      return Text(schema.list_type, value, at);
+    }
+    if (key == "x-kubernetes-list-map-keys") {
+      return Texts(schema.list_map_keys, value, at);
+    }
+    if (key == "minLength") {
+      return Count(schema.min_length, value, at);
+    }
+    if (key == "maxLength") {
+      return Count(schema.max_length, value, at);
+    }
     if (key == "pattern") {
-      if (auto done = Text(schema.pattern, value, at); !done) return done;
+      if (auto done = Text(schema.pattern, value, at); !done) {
+        return done;
+      }
       // A CRD repeats its patterns (names, durations) under many parents: compile each once.
       std::shared_ptr<const RE2>& regex = patterns_[schema.pattern];
       if (!regex) {
@@ -218,17 +292,31 @@ class Compiler {
         options.set_log_errors(false);
         regex = std::make_shared<const RE2>(schema.pattern, options);
       }
-      if (!regex->ok()) return Fail(at, "pattern does not compile: " + regex->error());
+      if (!regex->ok()) {
+        return Fail(at, "pattern does not compile: " + regex->error());
+      }
       schema.pattern_regex = regex;
       return {};
     }
-    if (key == "minimum") return Number(schema.minimum, value, at);
-    if (key == "maximum") return Number(schema.maximum, value, at);
-    if (key == "multipleOf") return Number(schema.multiple_of, value, at);
-    if (key == "exclusiveMinimum") return Flag(schema.exclusive_minimum, value, at);
-    if (key == "exclusiveMaximum") return Flag(schema.exclusive_maximum, value, at);
+    if (key == "minimum") {
+      return Number(schema.minimum, value, at);
+    }
+    if (key == "maximum") {
+      return Number(schema.maximum, value, at);
+    }
+    if (key == "multipleOf") {
+      return Number(schema.multiple_of, value, at);
+    }
+    if (key == "exclusiveMinimum") {
+      return Flag(schema.exclusive_minimum, value, at);
+    }
+    if (key == "exclusiveMaximum") {
+      return Flag(schema.exclusive_maximum, value, at);
+    }
     if (key == "enum") {
-      if (!value.is_array()) return Fail(at, "must be a list");
+      if (!value.is_array()) {
+        return Fail(at, "must be a list");
+      }
       schema.enum_values.assign(value.begin(), value.end());
       return {};
     }
@@ -236,11 +324,21 @@ class Compiler {
       schema.default_value = value;
       return {};
     }
-    if (key == "allOf") return Children(schema.all_of, value, at);
-    if (key == "anyOf") return Children(schema.any_of, value, at);
-    if (key == "oneOf") return Children(schema.one_of, value, at);
-    if (key == "not") return Child(schema.not_schema, value, at);
-    if (key == "x-kubernetes-validations") return Rules(schema, value, at);
+    if (key == "allOf") {
+      return Children(schema.all_of, value, at);
+    }
+    if (key == "anyOf") {
+      return Children(schema.any_of, value, at);
+    }
+    if (key == "oneOf") {
+      return Children(schema.one_of, value, at);
+    }
+    if (key == "not") {
+      return Child(schema.not_schema, value, at);
+    }
+    if (key == "x-kubernetes-validations") {
+      return Rules(schema, value, at);
+    }
     // description, example, externalDocs, title, x-kubernetes-map-type and the like do not
     // take part in validation.
     return {};
@@ -251,14 +349,22 @@ class Compiler {
 };
 
 bool ReadsOldSelf(const cel::Expr& expr) {
-  if (expr.kind == cel::Expr::Kind::kIdent && expr.name == "oldSelf") return true;
+  if (expr.kind == cel::Expr::Kind::kIdent && expr.name == "oldSelf") {
+    return true;
+  }
   auto reads = [](const cel::ExprPtr& child) { return child && ReadsOldSelf(*child); };
-  if (reads(expr.target)) return true;
+  if (reads(expr.target)) {
+    return true;
+  }
   for (const cel::ExprPtr& arg : expr.args) {
-    if (reads(arg)) return true;
+    if (reads(arg)) {
+      return true;
+    }
   }
   for (const cel::Entry& entry : expr.entries) {
-    if (reads(entry.key) || reads(entry.value)) return true;
+    if (reads(entry.key) || reads(entry.value)) {
+      return true;
+    }
   }
   if (const cel::Comprehension* c = expr.comprehension.get()) {
     return reads(c->iter_range) || reads(c->accu_init) || reads(c->loop_condition) ||

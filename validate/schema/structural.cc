@@ -25,7 +25,9 @@ struct Result {
   int match_count = 0;
 
   void Merge(Result other) {
-    for (FieldError& error : other.errors) errors.push_back(std::move(error));
+    for (FieldError& error : other.errors) {
+      errors.push_back(std::move(error));
+    }
     match_count += other.match_count;
   }
   bool valid() const { return errors.empty(); }
@@ -50,7 +52,9 @@ std::string ChildName(const std::string& path, std::string_view key) {
 std::int64_t CodePoints(std::string_view text) {
   std::int64_t count = 0;
   for (unsigned char byte : text) {
-    if ((byte & 0xC0) != 0x80) ++count;
+    if ((byte & 0xC0) != 0x80) {
+      ++count;
+    }
   }
   return count;
 }
@@ -71,7 +75,9 @@ bool EnumMatches(const Json& expected, const Value& data) {
     case Value::Type::kBool:
       return expected.is_boolean() && expected.get<bool>() == data.bool_value();
     case Value::Type::kInt:
-      if (expected.is_number_integer()) return expected.get<std::int64_t>() == data.int_value();
+      if (expected.is_number_integer()) {
+        return expected.get<std::int64_t>() == data.int_value();
+      }
       return expected.is_number_float() &&
              static_cast<std::int64_t>(expected.get<double>()) == data.int_value();
     case Value::Type::kFloat:
@@ -97,7 +103,9 @@ class StructuralValidator {
     Result result;
     if (data.is_null()) {
       // On null only the type and enum checks run, and only the type check counts.
-      if (HasTypeCheck(schema)) result = CheckType(schema, data, path);
+      if (HasTypeCheck(schema)) {
+        result = CheckType(schema, data, path);
+      }
       result.Merge(CheckEnum(schema, data, path));
       return result;
     }
@@ -105,16 +113,26 @@ class StructuralValidator {
       result.match_count += 1;
       result.Merge(std::move(step));
     };
-    if (HasTypeCheck(schema)) run(CheckType(schema, data, path));
+    if (HasTypeCheck(schema)) {
+      run(CheckType(schema, data, path));
+    }
     run(CheckComposition(schema, data, path));
     if (data.is_string()) {
       run(CheckString(schema, data, path));
-      if (!CheckedFormat(schema).empty()) run(CheckFormat(schema, data, path));
+      if (!CheckedFormat(schema).empty()) {
+        run(CheckFormat(schema, data, path));
+      }
     }
-    if (data.is_number()) run(CheckNumber(schema, data, path));
-    if (data.is_sequence()) run(CheckArray(schema, data, path));
+    if (data.is_number()) {
+      run(CheckNumber(schema, data, path));
+    }
+    if (data.is_sequence()) {
+      run(CheckArray(schema, data, path));
+    }
     run(CheckEnum(schema, data, path));
-    if (data.is_map()) run(CheckObject(schema, data, path));
+    if (data.is_map()) {
+      run(CheckObject(schema, data, path));
+    }
     result.match_count += 1;
     return result;
   }
@@ -130,8 +148,12 @@ class StructuralValidator {
   }
 
   static std::vector<std::string> TypeNames(const Schema& schema) {
-    if (schema.int_or_string) return {"integer", "string"};
-    if (schema.type == Schema::Type::kUnset) return {};
+    if (schema.int_or_string) {
+      return {"integer", "string"};
+    }
+    if (schema.type == Schema::Type::kUnset) {
+      return {};
+    }
     return {std::string(schema.TypeName())};
   }
 
@@ -147,31 +169,43 @@ class StructuralValidator {
   static Result CheckType(const Schema& schema, const Value& data, const std::string& path) {
     std::vector<std::string> types = TypeNames(schema);
     std::string expected;
-    for (const std::string& type : types) expected += (expected.empty() ? "" : ",") + type;
+    for (const std::string& type : types) {
+      expected += (expected.empty() ? "" : ",") + type;
+    }
     auto has = [&](std::string_view name) {
       return std::find(types.begin(), types.end(), name) != types.end();
     };
     std::string format = CheckedFormat(schema);
     if (data.is_null()) {
-      if (types.empty() || schema.nullable) return {{}, 1};
+      if (types.empty() || schema.nullable) {
+        return {{}, 1};
+      }
       return TypeError(data, path, expected, "null");
     }
     std::string actual(data.JsonTypeName());
     if (!data.is_string() && !data.is_sequence() && !format.empty()) {
-      if (has(actual)) return {{}, 1};
+      if (has(actual)) {
+        return {{}, 1};
+      }
       std::string data_format = data.is_int() ? "int64" : data.is_number() ? "float64" : "";
-      if (data_format == format) return {{}, 1};
+      if (data_format == format) {
+        return {{}, 1};
+      }
       return TypeError(data, path, format, data_format);
     }
     if (!format.empty() && !has("number") && !has("integer") &&
         (data.is_string() || data.is_sequence())) {
       return {{}, 1};
     }
-    if (types.empty() || has(actual)) return {{}, 1};
+    if (types.empty() || has(actual)) {
+      return {{}, 1};
+    }
     if (data.type() == Value::Type::kFloat && has("integer") && IsJsonInteger(data.float_value())) {
       return {{}, 1};
     }
-    if (data.is_int() && has("number")) return {{}, 1};
+    if (data.is_int() && has("number")) {
+      return {{}, 1};
+    }
     return TypeError(data, path, expected, actual);
   }
 
@@ -194,11 +228,15 @@ class StructuralValidator {
           matched = true;
           break;
         }
-        if (!best || tried.match_count > best->match_count) best = std::move(tried);
+        if (!best || tried.match_count > best->match_count) {
+          best = std::move(tried);
+        }
       }
       if (!matched) {
         result.errors.push_back(Composite(data, path, "must validate at least one schema (anyOf)"));
-        if (best) result.Merge(std::move(*best));
+        if (best) {
+          result.Merge(std::move(*best));
+        }
       }
     }
     if (!schema.one_of.empty()) {
@@ -208,7 +246,9 @@ class StructuralValidator {
       for (const Schema& branch : schema.one_of) {
         Result tried = Validate(branch, data, path);
         if (tried.valid()) {
-          if (++valid == 1) first_valid = std::move(tried);
+          if (++valid == 1) {
+            first_valid = std::move(tried);
+          }
         } else if (!best || tried.match_count > best->match_count) {
           best = std::move(tried);
         }
@@ -216,7 +256,9 @@ class StructuralValidator {
       if (valid == 0) {
         result.errors.push_back(Composite(
             data, path, "must validate one and only one schema (oneOf). Found none valid"));
-        if (best) result.Merge(std::move(*best));
+        if (best) {
+          result.Merge(std::move(*best));
+        }
       } else if (valid > 1) {
         result.errors.push_back(Composite(data, path,
                                           "must validate one and only one schema (oneOf). Found " +
@@ -229,7 +271,9 @@ class StructuralValidator {
       int valid = 0;
       for (const Schema& branch : schema.all_of) {
         Result tried = Validate(branch, data, path);
-        if (tried.valid()) ++valid;
+        if (tried.valid()) {
+          ++valid;
+        }
         result.Merge(std::move(tried));
       }
       if (valid < static_cast<int>(schema.all_of.size())) {
@@ -270,7 +314,9 @@ class StructuralValidator {
   }
 
   static Result CheckFormat(const Schema& schema, const Value& data, const std::string& path) {
-    if (FormatAccepts(schema.format, data.text())) return {};
+    if (FormatAccepts(schema.format, data.text())) {
+      return {};
+    }
     return {
         {MakeError(FieldError::Type::kTypeInvalid, path, GoQuote(data.text()),
                    path + " in body must be of type " + schema.format + ": " + GoQuote(data.text()),
@@ -356,9 +402,13 @@ class StructuralValidator {
   }
 
   static Result CheckEnum(const Schema& schema, const Value& data, const std::string& path) {
-    if (schema.enum_values.empty()) return {};
+    if (schema.enum_values.empty()) {
+      return {};
+    }
     for (const Json& value : schema.enum_values) {
-      if (EnumMatches(value, data)) return {};
+      if (EnumMatches(value, data)) {
+        return {};
+      }
     }
     FieldError error;
     error.type = FieldError::Type::kNotSupported;
@@ -367,7 +417,9 @@ class StructuralValidator {
     error.detail = "supported values: ";
     bool first = true;
     for (const Json& value : schema.enum_values) {
-      if (!first) error.detail += ", ";
+      if (!first) {
+        error.detail += ", ";
+      }
       first = false;
       error.detail += SupportedValue(value);
     }
@@ -379,17 +431,25 @@ class StructuralValidator {
   // "did you mean "PathPrefix"?" for a string close to one of the enum's strings, or one that
   // a single enum string contains ("Prefix").
   static std::string EnumHint(const Schema& schema, const Value& data) {
-    if (!data.is_string() || data.text().size() < 3) return {};
+    if (!data.is_string() || data.text().size() < 3) {
+      return {};
+    }
     std::vector<std::string_view> strings;
     for (const Json& value : schema.enum_values) {
-      if (value.is_string()) strings.push_back(value.get_ref<const std::string&>());
+      if (value.is_string()) {
+        strings.push_back(value.get_ref<const std::string&>());
+      }
     }
     std::string closest = ClosestName(data.text(), strings);
     if (closest.empty()) {
       std::string word = Lowered(data.text());
       for (std::string_view candidate : strings) {
-        if (Lowered(candidate).find(word) == std::string::npos) continue;
-        if (!closest.empty()) return {};  // more than one: no single guess
+        if (Lowered(candidate).find(word) == std::string::npos) {
+          continue;
+        }
+        if (!closest.empty()) {
+          return {};  // more than one: no single guess
+        }
         closest = candidate;
       }
     }
@@ -398,7 +458,9 @@ class StructuralValidator {
 
   static std::string Lowered(std::string_view text) {
     std::string lowered(text);
-    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lowered) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
     return lowered;
   }
 
@@ -419,13 +481,17 @@ class StructuralValidator {
     }
     // Keys and properties in name order (the server's order is that of a Go map: random).
     std::vector<const manifest::MapEntry*> entries;
-    for (const manifest::MapEntry& entry : data.entries()) entries.push_back(&entry);
+    for (const manifest::MapEntry& entry : data.entries()) {
+      entries.push_back(&entry);
+    }
     std::sort(
         entries.begin(), entries.end(),
         [](const manifest::MapEntry* a, const manifest::MapEntry* b) { return a->key < b->key; });
     if (schema.additional_properties) {
       for (const manifest::MapEntry* entry : entries) {
-        if (schema.Property(entry->key) != nullptr) continue;
+        if (schema.Property(entry->key) != nullptr) {
+          continue;
+        }
         result.Merge(
             Validate(*schema.additional_properties, entry->value, ChildName(path, entry->key)));
       }
@@ -436,7 +502,9 @@ class StructuralValidator {
       }
     }
     for (const std::string& name : schema.required) {
-      if (data.Find(name) != nullptr) continue;
+      if (data.Find(name) != nullptr) {
+        continue;
+      }
       result.errors.push_back(
           MakeError(FieldError::Type::kRequired, ChildName(path, name), "", "", data));
     }
@@ -451,7 +519,9 @@ std::vector<FieldError> ValidateStructure(const Schema& root, const manifest::Va
   std::vector<FieldError> errors;
   std::set<std::string> seen;
   for (FieldError& error : result.errors) {
-    if (seen.insert(error.Render()).second) errors.push_back(std::move(error));
+    if (seen.insert(error.Render()).second) {
+      errors.push_back(std::move(error));
+    }
   }
   return errors;
 }

@@ -17,9 +17,13 @@ bool EqualIgnoringCase(std::string_view a, std::string_view b) {
 std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t limit) {
   std::size_t longer = std::max(a.size(), b.size());
   std::size_t shorter = std::min(a.size(), b.size());
-  if (longer - shorter > limit) return limit + 1;
+  if (longer - shorter > limit) {
+    return limit + 1;
+  }
   std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    previous[j] = j;
+  }
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     std::size_t row_best = current[0];
@@ -32,7 +36,9 @@ std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t lim
       }
       row_best = std::min(row_best, current[j]);
     }
-    if (row_best > limit) return limit + 1;
+    if (row_best > limit) {
+      return limit + 1;
+    }
     before.swap(previous);
     previous.swap(current);
   }
@@ -43,13 +49,17 @@ std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t lim
 
 std::string ClosestName(std::string_view word, const std::vector<std::string_view>& candidates) {
   for (std::string_view candidate : candidates) {
-    if (candidate != word && EqualIgnoringCase(candidate, word)) return std::string(candidate);
+    if (candidate != word && EqualIgnoringCase(candidate, word)) {
+      return std::string(candidate);
+    }
   }
   constexpr std::size_t kMaxEdits = 2;
   std::string_view best;
   std::size_t best_distance = kMaxEdits + 1;
   for (std::string_view candidate : candidates) {
-    if (candidate == word) continue;
+    if (candidate == word) {
+      continue;
+    }
     std::size_t distance = EditDistance(word, candidate, kMaxEdits);
     if (distance < best_distance && distance < word.size()) {
       best = candidate;

@@ -79,14 +79,20 @@ Json Tagged(std::string_view tag, Json value) {
 }
 
 Json EncodeDouble(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (std::isnan(value)) {
+    return "NaN";
+  }
+  if (std::isinf(value)) {
+    return value > 0 ? "Infinity" : "-Infinity";
+  }
   return value;
 }
 
 Json Encode(const cel::Value& value, int depth) {
   using Kind = cel::Value::Kind;
-  if (depth > kMaxDepth) return Tagged("unsupported", "depth");
+  if (depth > kMaxDepth) {
+    return Tagged("unsupported", "depth");
+  }
   switch (value.kind()) {
     case Kind::kNull:
       return Tagged("null", nullptr);
@@ -102,7 +108,9 @@ Json Encode(const cel::Value& value, int depth) {
       return Tagged("string", value.text());
     case Kind::kList: {
       Json items = Json::array();
-      for (const cel::Value& item : value.list()) items.push_back(Encode(item, depth + 1));
+      for (const cel::Value& item : value.list()) {
+        items.push_back(Encode(item, depth + 1));
+      }
       return Tagged("list", std::move(items));
     }
     case Kind::kMap: {
@@ -118,8 +126,12 @@ Json Encode(const cel::Value& value, int depth) {
 }
 
 Json EncodeResult(const cel::Value& result) {
-  if (result.is_error()) return Tagged("error", result.text());
-  if (result.kind() == cel::Value::Kind::kBool) return Tagged("bool", result.bool_value());
+  if (result.is_error()) {
+    return Tagged("error", result.text());
+  }
+  if (result.kind() == cel::Value::Kind::kBool) {
+    return Tagged("bool", result.bool_value());
+  }
   return Tagged("value", Encode(result, 0));
 }
 
@@ -138,7 +150,9 @@ class CaseWriter {
     }
     Json encoded_self = Encode(self, 0);
     std::string self_text = encoded_self.dump();
-    if (!seen_.insert(rule.rule + '\0' + self_text).second) return;
+    if (!seen_.insert(rule.rule + '\0' + self_text).second) {
+      return;
+    }
     Json line = Json::object();
     line["kind"] = kind;
     line["rule"] = rule.rule;
@@ -172,8 +186,12 @@ struct Node {
 };
 
 const Schema* ChildSchema(const Schema* parent, std::string_view key) {
-  if (parent == nullptr) return nullptr;
-  if (const Schema* property = parent->Property(key)) return property;
+  if (parent == nullptr) {
+    return nullptr;
+  }
+  if (const Schema* property = parent->Property(key)) {
+    return property;
+  }
   return parent->additional_properties.get();
 }
 
@@ -189,7 +207,9 @@ std::vector<Node> CollectNodes(const Value& root, const Schema& root_schema) {
   const std::vector<manifest::MapEntry>& top = root.entries();
   for (std::size_t i = top.size(); i-- > 0;) {
     const std::string& key = top[i].key;
-    if (key == "apiVersion" || key == "kind" || key == "metadata") continue;
+    if (key == "apiVersion" || key == "kind" || key == "metadata") {
+      continue;
+    }
     stack.push_back({&top[i].value, Node{{i}, true, ChildSchema(&root_schema, key), {}}});
   }
   while (!stack.empty() && nodes.size() < kMaxNodes) {
@@ -296,9 +316,13 @@ enum class Op {
 
 std::vector<std::string> StringEnum(const Schema* schema) {
   std::vector<std::string> values;
-  if (schema == nullptr) return values;
+  if (schema == nullptr) {
+    return values;
+  }
   for (const schema::Json& value : schema->enum_values) {
-    if (value.is_string()) values.push_back(value.get<std::string>());
+    if (value.is_string()) {
+      values.push_back(value.get<std::string>());
+    }
   }
   return values;
 }
@@ -306,9 +330,13 @@ std::vector<std::string> StringEnum(const Schema* schema) {
 // The properties of an object schema that `value` does not have.
 std::vector<const std::string*> AbsentProperties(const Schema* schema, const Value& value) {
   std::vector<const std::string*> absent;
-  if (schema == nullptr) return absent;
+  if (schema == nullptr) {
+    return absent;
+  }
   for (const auto& [name, property] : schema->properties) {
-    if (value.Find(name) == nullptr) absent.push_back(&name);
+    if (value.Find(name) == nullptr) {
+      absent.push_back(&name);
+    }
   }
   return absent;
 }
@@ -318,8 +346,12 @@ std::vector<const std::string*> AbsentProperties(const Schema* schema, const Val
 // a plain scalar. Objects and lists below `depth` levels are left empty, since schemas nest. The
 // type always matches: the API server runs no rule on an object of the wrong shape.
 Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int depth) {
-  if (schema == nullptr) return Value::Map(at);
-  if (schema->int_or_string) return Value::String("1", at);
+  if (schema == nullptr) {
+    return Value::Map(at);
+  }
+  if (schema->int_or_string) {
+    return Value::String("1", at);
+  }
   if (!schema->enum_values.empty()) {
     const schema::Json& value = schema->enum_values[rng.Below(schema->enum_values.size())];
     return Value::FromJson(Json::parse(value.dump(), nullptr, false), at);
@@ -327,7 +359,9 @@ Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int dept
   switch (schema->type) {
     case Schema::Type::kObject: {
       Value object = Value::Map(at);
-      if (depth <= 0) return object;
+      if (depth <= 0) {
+        return object;
+      }
       for (const std::string& name : schema->required) {
         object.Set(name, Synthesize(schema->Property(name), rng, at, depth - 1), at);
       }
@@ -340,7 +374,9 @@ Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int dept
     }
     case Schema::Type::kArray: {
       Value list = Value::Sequence(at);
-      if (depth > 0) list.Push(Synthesize(schema->items.get(), rng, at, depth - 1));
+      if (depth > 0) {
+        list.Push(Synthesize(schema->items.get(), rng, at, depth - 1));
+      }
       return list;
     }
     case Schema::Type::kString:
@@ -361,13 +397,17 @@ Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int dept
 
 std::vector<Op> OpsFor(const Node& node, const Value& value) {
   std::vector<Op> ops;
-  if (node.in_map) ops.push_back(Op::kDrop);
+  if (node.in_map) {
+    ops.push_back(Op::kDrop);
+  }
   switch (node.type) {
     case Value::Type::kString:
       ops.push_back(Op::kString);
       ops.push_back(Op::kDuration);
       ops.push_back(Op::kLongString);
-      if (StringEnum(node.schema).size() > 1) ops.push_back(Op::kEnumSwap);
+      if (StringEnum(node.schema).size() > 1) {
+        ops.push_back(Op::kEnumSwap);
+      }
       break;
     case Value::Type::kInt:
       ops.push_back(Op::kInt);
@@ -400,13 +440,19 @@ std::vector<Op> OpsFor(const Node& node, const Value& value) {
 // Applies one random mutation to `root`; false when the document has nothing to mutate.
 bool Mutate(Value& root, const Schema& root_schema, Rng& rng) {
   std::vector<Node> nodes = CollectNodes(root, root_schema);
-  if (nodes.empty()) return false;
+  if (nodes.empty()) {
+    return false;
+  }
   const Node& node = nodes[rng.Below(nodes.size())];
   Value* parent = Navigate(root, node.path, node.path.size() - 1);
   Value* target = Navigate(root, node.path, node.path.size());
-  if (parent == nullptr || target == nullptr) return false;
+  if (parent == nullptr || target == nullptr) {
+    return false;
+  }
   std::vector<Op> ops = OpsFor(node, *target);
-  if (ops.empty()) return false;
+  if (ops.empty()) {
+    return false;
+  }
   Op op = ops[rng.Below(ops.size())];
   manifest::Position at = target->position();
   switch (op) {
@@ -427,7 +473,9 @@ bool Mutate(Value& root, const Schema& root_schema, Rng& rng) {
     case Op::kEnumSwap: {
       std::vector<std::string> values = StringEnum(node.schema);
       std::erase(values, target->text());
-      if (values.empty()) return false;
+      if (values.empty()) {
+        return false;
+      }
       *target = Value::String(values[rng.Below(values.size())], at);
       return true;
     }
@@ -446,13 +494,17 @@ bool Mutate(Value& root, const Schema& root_schema, Rng& rng) {
       return true;
     case Op::kDropItem: {
       std::vector<Value>& items = target->mutable_items();
-      if (items.empty()) return false;
+      if (items.empty()) {
+        return false;
+      }
       items.erase(items.begin() + static_cast<std::ptrdiff_t>(rng.Below(items.size())));
       return true;
     }
     case Op::kDuplicateItem: {
       std::vector<Value>& items = target->mutable_items();
-      if (items.empty()) return false;
+      if (items.empty()) {
+        return false;
+      }
       Value copy = items[rng.Below(items.size())];
       items.push_back(std::move(copy));
       return true;
@@ -463,7 +515,9 @@ bool Mutate(Value& root, const Schema& root_schema, Rng& rng) {
       return true;
     case Op::kAdd: {
       std::vector<const std::string*> absent = AbsentProperties(node.schema, *target);
-      if (absent.empty()) return false;
+      if (absent.empty()) {
+        return false;
+      }
       std::string name = *absent[rng.Below(absent.size())];
       Value value = Synthesize(node.schema->Property(name), rng, at, kSynthesisDepth);
       target->Set(std::move(name), std::move(value), at);
@@ -517,8 +571,12 @@ void RunResource(const manifest::Resource& resource, const schema::CrdCatalog& c
     // Now and then two edits, for rules that relate two fields.
     std::size_t edits = rng.Below(3) == 0 ? 2 : 1;
     bool changed = false;
-    for (std::size_t e = 0; e < edits; ++e) changed = Mutate(mutated, root_schema, rng) || changed;
-    if (changed) run(std::move(mutated));
+    for (std::size_t e = 0; e < edits; ++e) {
+      changed = Mutate(mutated, root_schema, rng) || changed;
+    }
+    if (changed) {
+      run(std::move(mutated));
+    }
   }
 }
 
@@ -535,9 +593,13 @@ void CollectRules(const schema::BuiltinCrdSet& set, std::set<std::string>& rules
                   std::set<std::string>& transition_rules) {
   for (const schema::BuiltinCrd& builtin : set.crds) {
     auto crd = schema::LoadBuiltinCrd(set, builtin);
-    if (!crd) continue;
+    if (!crd) {
+      continue;
+    }
     for (const schema::CrdVersion& version : (*crd)->versions) {
-      if (!version.schema) continue;
+      if (!version.schema) {
+        continue;
+      }
       std::vector<const Schema*> stack = {version.schema.get()};
       // Each node is visited once: the schema is a tree.
       while (!stack.empty()) {
@@ -550,12 +612,22 @@ void CollectRules(const schema::BuiltinCrdSet& set, std::set<std::string>& rules
             rules.insert(rule.rule);
           }
         }
-        for (const auto& [name, property] : node->properties) stack.push_back(&property);
-        if (node->additional_properties) stack.push_back(node->additional_properties.get());
-        if (node->items) stack.push_back(node->items.get());
-        if (node->not_schema) stack.push_back(node->not_schema.get());
+        for (const auto& [name, property] : node->properties) {
+          stack.push_back(&property);
+        }
+        if (node->additional_properties) {
+          stack.push_back(node->additional_properties.get());
+        }
+        if (node->items) {
+          stack.push_back(node->items.get());
+        }
+        if (node->not_schema) {
+          stack.push_back(node->not_schema.get());
+        }
         for (const auto* branches : {&node->all_of, &node->any_of, &node->one_of}) {
-          for (const Schema& branch : *branches) stack.push_back(&branch);
+          for (const Schema& branch : *branches) {
+            stack.push_back(&branch);
+          }
         }
       }
     }
@@ -605,7 +677,9 @@ int Run(int argc, char** argv) {
   // agentgateway's valid CRD cases.
   std::size_t crd_case_documents = 0;
   for (const CrdCase& c : ReadCrdCases()) {
-    if (c.invalid) continue;
+    if (c.invalid) {
+      continue;
+    }
     manifest::Manifest loaded;
     manifest::DiagnosticSink sink;
     manifest::LoadText(loaded, c.file, c.document, manifest::LoadOptions{}, sink);
@@ -621,7 +695,9 @@ int Run(int argc, char** argv) {
   std::error_code error;
   for (auto it = std::filesystem::recursive_directory_iterator(conformance, error);
        !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-    if (it->path().extension() == ".yaml") files.push_back(it->path().string());
+    if (it->path().extension() == ".yaml") {
+      files.push_back(it->path().string());
+    }
   }
   std::sort(files.begin(), files.end());
   manifest::DiskFileSystem disk;
@@ -632,7 +708,9 @@ int Run(int argc, char** argv) {
     manifest::DiagnosticSink sink;
     manifest::Manifest loaded = manifest::Load(load, disk, sink);
     for (const manifest::Resource& resource : loaded.resources) {
-      if (resource.id.group == "gateway.networking.k8s.io") ++conformance_documents;
+      if (resource.id.group == "gateway.networking.k8s.io") {
+        ++conformance_documents;
+      }
     }
     RunManifest(loaded, *catalog, options, rng, writer, counts);
   }
