@@ -39,21 +39,21 @@ struct DiffOptions {
 // One side through the whole control-plane chain: what the API server stores (resource diff)
 // and what the controller makes of it (behaviour diff).
 struct ComparedSide {
-  std::unique_ptr<resolve::Pipeline> pipeline;
-  diff::Side stored;
-  diff::Behavior behavior;
+  std::unique_ptr<validate::resolve::Pipeline> pipeline;
+  validate::diff::Side stored;
+  validate::diff::Behavior behavior;
   std::string messages;  // what to tell the user on stderr
   bool usable = false;   // false: unreadable inputs or YAML that does not parse
 };
 
 // Loads, admits and resolves one side. Thread-safe (the two sides load in parallel), so it
 // writes nothing itself: its messages are printed by the caller, in order.
-void LoadSide(const manifest::LoadOptions& load, const std::string& label, const InputFlags& flags,
-              const schema::CrdCatalog& catalog, const manifest::FileSystem& files,
-              ComparedSide& side) {
-  side.pipeline = resolve::RunPipeline(load, files, ResolveOptionsFrom(flags), catalog,
-                                       /*keep_stored_objects=*/true);
-  resolve::Pipeline& pipeline = *side.pipeline;
+void LoadSide(const validate::manifest::LoadOptions& load, const std::string& label,
+              const InputFlags& flags, const validate::schema::CrdCatalog& catalog,
+              const validate::manifest::FileSystem& files, ComparedSide& side) {
+  side.pipeline = validate::resolve::RunPipeline(load, files, ResolveOptionsFrom(flags), catalog,
+                                                 /*keep_stored_objects=*/true);
+  validate::resolve::Pipeline& pipeline = *side.pipeline;
   for (const Error& error : pipeline.manifest.unreadable) {
     side.messages += "error: " + error.message + "\n";
   }
@@ -61,7 +61,8 @@ void LoadSide(const manifest::LoadOptions& load, const std::string& label, const
     return;
   }
   if (pipeline.load_errors > 0) {
-    side.messages += manifest::RenderText(pipeline.sink.diagnostics(), manifest::Severity::kError);
+    side.messages += validate::manifest::RenderText(pipeline.sink.diagnostics(),
+                                                    validate::manifest::Severity::kError);
     return;
   }
   if (int errors = pipeline.input_errors; errors > 0) {
@@ -69,8 +70,9 @@ void LoadSide(const manifest::LoadOptions& load, const std::string& label, const
                      std::to_string(errors) + (errors == 1 ? " error" : " errors") +
                      "); `kubectl agentgateway validate` says why\n";
   }
-  side.stored = diff::StoreSide(pipeline.manifest, std::move(pipeline.stored_objects), catalog);
-  side.behavior = diff::DescribeBehavior(pipeline.model, pipeline.resolution);
+  side.stored =
+      validate::diff::StoreSide(pipeline.manifest, std::move(pipeline.stored_objects), catalog);
+  side.behavior = validate::diff::DescribeBehavior(pipeline.model, pipeline.resolution);
   side.usable = true;
 }
 
@@ -88,9 +90,9 @@ bool UseColor(const std::string& setting) {
 
 // Whether git can read every `git:REF:PATH` of `paths`; prints why not.
 bool VerifyGitInputs(const std::vector<std::string>& paths,
-                     const manifest::GitAwareFileSystem& files) {
+                     const validate::manifest::GitAwareFileSystem& files) {
   for (const std::string& path : paths) {
-    if (!manifest::GitAwareFileSystem::IsGitPath(path)) {
+    if (!validate::manifest::GitAwareFileSystem::IsGitPath(path)) {
       continue;
     }
     if (Expected<void> verified = files.Verify(path); !verified) {
@@ -103,11 +105,12 @@ bool VerifyGitInputs(const std::vector<std::string>& paths,
 
 // Loads both sides from files, one thread each: they are independent and YAML parsing
 // dominates their cost.
-bool LoadBothSides(const manifest::LoadOptions& old_load, const manifest::LoadOptions& new_load,
-                   const InputFlags& flags, const schema::CrdCatalog& catalog,
-                   ComparedSide& old_side, ComparedSide& new_side) {
-  manifest::DiskFileSystem disk;
-  manifest::GitAwareFileSystem files(disk);
+bool LoadBothSides(const validate::manifest::LoadOptions& old_load,
+                   const validate::manifest::LoadOptions& new_load, const InputFlags& flags,
+                   const validate::schema::CrdCatalog& catalog, ComparedSide& old_side,
+                   ComparedSide& new_side) {
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::GitAwareFileSystem files(disk);
   if (!VerifyGitInputs(old_load.paths, files) || !VerifyGitInputs(new_load.paths, files)) {
     return false;
   }
@@ -135,10 +138,10 @@ bool LoadBothSides(const manifest::LoadOptions& old_load, const manifest::LoadOp
 
 // The new side from files, the old side from the objects the cluster holds for them (and with
 // --prune, the live objects of the same kinds that match -l).
-bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& options,
-                        const schema::CrdCatalog& catalog, ComparedSide& live_side,
+bool LoadAgainstCluster(validate::manifest::LoadOptions new_load, const DiffOptions& options,
+                        const validate::schema::CrdCatalog& catalog, ComparedSide& live_side,
                         ComparedSide& new_side) {
-  Expected<cluster::ClusterClient> client =
+  Expected<validate::cluster::ClusterClient> client =
       ConnectCluster(options.cluster, options.inputs.namespace_);
   if (!client) {
     std::cerr << "error: " << client.error().message << "\n";
@@ -148,8 +151,8 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   if (!new_load.namespace_explicit) {
     new_load.namespace_ = client->connection.namespace_;
   }
-  manifest::DiskFileSystem disk;
-  manifest::GitAwareFileSystem files(disk);
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::GitAwareFileSystem files(disk);
   if (!VerifyGitInputs(new_load.paths, files)) {
     return false;
   }
@@ -158,7 +161,7 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   if (!new_side.usable) {
     return false;
   }
-  Expected<cluster::LiveObjects> live = cluster::FetchLiveObjects(
+  Expected<validate::cluster::LiveObjects> live = validate::cluster::FetchLiveObjects(
       *client->api, new_side.pipeline->manifest.resources, options.prune ? options.selector : "");
   if (!live) {
     std::cerr << "error: " << live.error().message << "\n";
@@ -167,12 +170,12 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   for (const std::string& note : live->notes) {
     std::cerr << "warning: " << note << "\n";
   }
-  manifest::InMemoryFileSystem live_files;
-  manifest::LoadOptions live_load = new_load;
+  validate::manifest::InMemoryFileSystem live_files;
+  validate::manifest::LoadOptions live_load = new_load;
   live_load.paths.clear();
   live_load.any_extension = true;
   live_load.namespace_explicit = false;
-  for (cluster::LiveObject& object : live->objects) {
+  for (validate::cluster::LiveObject& object : live->objects) {
     live_load.paths.push_back(object.label);
     live_files.AddFile(object.label, std::move(object.json));
   }
@@ -181,13 +184,13 @@ bool LoadAgainstCluster(manifest::LoadOptions new_load, const DiffOptions& optio
   if (!live_side.usable) {
     return false;
   }
-  diff::KeepUnappliedLiveFields(live_side.stored, new_side.stored);
+  validate::diff::KeepUnappliedLiveFields(live_side.stored, new_side.stored);
   return true;
 }
 
 int RunDiff(const DiffOptions& options) {
-  manifest::LoadOptions new_load = LoadOptionsFrom(options.inputs);
-  manifest::LoadOptions old_load = new_load;
+  validate::manifest::LoadOptions new_load = LoadOptionsFrom(options.inputs);
+  validate::manifest::LoadOptions old_load = new_load;
   bool against_cluster = false;
   if (options.positional.size() == 2 && options.inputs.filenames.empty() &&
       options.against.empty()) {
@@ -209,7 +212,7 @@ int RunDiff(const DiffOptions& options) {
                  "kubectl apply --prune does\n";
     return kExitUsage;
   }
-  Expected<schema::CrdCatalog> catalog = CatalogFrom(options.inputs);
+  Expected<validate::schema::CrdCatalog> catalog = CatalogFrom(options.inputs);
   if (!catalog) {
     std::cerr << "error: " << catalog.error().message << "\n";
     return kExitOperational;
@@ -223,15 +226,17 @@ int RunDiff(const DiffOptions& options) {
   if (!loaded) {
     return kExitOperational;
   }
-  diff::ResourceDiff resources = diff::DiffResources(old_side.stored, new_side.stored);
-  diff::BehaviorDiff behavior = diff::DiffBehavior(old_side.behavior, new_side.behavior);
-  diff::DiffReport report{resources, behavior};
+  validate::diff::ResourceDiff resources =
+      validate::diff::DiffResources(old_side.stored, new_side.stored);
+  validate::diff::BehaviorDiff behavior =
+      validate::diff::DiffBehavior(old_side.behavior, new_side.behavior);
+  validate::diff::DiffReport report{resources, behavior};
   if (options.output == "json") {
-    std::cout << DumpJson(diff::RenderJson(report)) << "\n";
+    std::cout << DumpJson(validate::diff::RenderJson(report)) << "\n";
   } else if (options.output == "markdown") {
-    std::cout << diff::RenderMarkdown(report);
+    std::cout << validate::diff::RenderMarkdown(report);
   } else {
-    std::cout << diff::RenderText(report, UseColor(options.color));
+    std::cout << validate::diff::RenderText(report, UseColor(options.color));
   }
   return report.HasDifferences() ? kExitFindings : kExitClean;
 }

@@ -39,11 +39,11 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
   auto built_in = [](std::string project) {
     return CLI::Validator(
         [project](std::string& version) -> std::string {
-          if (schema::FindBuiltinCrdSet(project, version) != nullptr) {
+          if (validate::schema::FindBuiltinCrdSet(project, version) != nullptr) {
             return "";
           }
           std::string known;
-          for (std::string_view name : schema::BuiltinVersions(project)) {
+          for (std::string_view name : validate::schema::BuiltinVersions(project)) {
             known += (known.empty() ? "" : ", ") + std::string(name);
           }
           return "no built-in " + project + " CRDs " + version +
@@ -63,8 +63,8 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
       ->check(built_in("agentgateway"));
 }
 
-manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags) {
-  manifest::LoadOptions load;
+validate::manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags) {
+  validate::manifest::LoadOptions load;
   load.paths = flags.filenames;
   load.recursive = flags.recursive;
   if (!flags.namespace_.empty()) {
@@ -74,8 +74,8 @@ manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags) {
   return load;
 }
 
-resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
-  resolve::ResolveOptions options;
+validate::resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
+  validate::resolve::ResolveOptions options;
   for (const std::string& name : flags.gateway_classes) {
     options.implied_gateway_classes.push_back(name);
   }
@@ -92,24 +92,24 @@ void AddClusterFlags(CLI::App& command, ClusterFlags& flags) {
   command.add_option("--user", flags.user, "The kubeconfig user to use");
 }
 
-Expected<cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
-                                                const std::string& namespace_) {
-  cluster::ConnectOptions options;
+Expected<validate::cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
+                                                          const std::string& namespace_) {
+  validate::cluster::ConnectOptions options;
   options.kubeconfig.explicit_path = flags.kubeconfig;
   options.overrides.context = flags.context;
   options.overrides.cluster = flags.cluster;
   options.overrides.user = flags.user;
   options.overrides.namespace_ = namespace_;
   options.transport.user_agent = std::string("kubectl-agentgateway/") + kVersion;
-  return cluster::ConnectFromEnvironment(std::move(options));
+  return validate::cluster::ConnectFromEnvironment(std::move(options));
 }
 
 namespace {
 
 // Adds the cluster's CRDs of the groups the built-in catalog knows (the kinds this tool
 // models); other groups stay unchecked, as without the flag.
-Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& catalog) {
-  Expected<cluster::ClusterClient> client = ConnectCluster(flags, "");
+Expected<void> AddClusterCrds(const ClusterFlags& flags, validate::schema::CrdCatalog& catalog) {
+  Expected<validate::cluster::ClusterClient> client = ConnectCluster(flags, "");
   if (!client) {
     return tl::unexpected(client.error());
   }
@@ -118,7 +118,7 @@ Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& cat
                             "agentgateway.dev", "inference.networking.k8s.io"}) {
     groups.emplace_back(group);
   }
-  Expected<std::vector<std::string>> crds = cluster::FetchCrds(*client->api, groups);
+  Expected<std::vector<std::string>> crds = validate::cluster::FetchCrds(*client->api, groups);
   if (!crds) {
     return tl::unexpected(crds.error());
   }
@@ -126,10 +126,11 @@ Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& cat
     return MakeError("the cluster of context \"" + client->connection.context +
                      "\" has no Gateway API or agentgateway CRDs installed");
   }
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
   for (std::string& crd : *crds) {
-    manifest::LoadText(manifest, "cluster:" + client->connection.context, std::move(crd), {}, sink);
+    validate::manifest::LoadText(manifest, "cluster:" + client->connection.context, std::move(crd),
+                                 {}, sink);
   }
   std::vector<std::string> problems = catalog.AddFromManifest(manifest);
   if (!problems.empty()) {
@@ -144,14 +145,15 @@ Expected<void> AddClusterCrds(const ClusterFlags& flags, schema::CrdCatalog& cat
 
 }  // namespace
 
-Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags, const ClusterFlags* cluster) {
+Expected<validate::schema::CrdCatalog> CatalogFrom(const InputFlags& flags,
+                                                   const ClusterFlags* cluster) {
   bool from_cluster = flags.from_cluster && cluster != nullptr;
   if (flags.crds.empty() && flags.gateway_api_version.empty() &&
       flags.agentgateway_version.empty() && !from_cluster) {
-    return schema::CrdCatalog::Default();
+    return validate::schema::CrdCatalog::Default();
   }
-  auto catalog =
-      schema::CrdCatalog::WithBuiltinSets(flags.gateway_api_version, flags.agentgateway_version);
+  auto catalog = validate::schema::CrdCatalog::WithBuiltinSets(flags.gateway_api_version,
+                                                               flags.agentgateway_version);
   if (!catalog) {
     return MakeError(catalog.error());
   }
@@ -160,7 +162,7 @@ Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags, const ClusterF
       return tl::unexpected(added.error());
     }
   }
-  manifest::DiskFileSystem disk;
+  validate::manifest::DiskFileSystem disk;
   std::vector<std::string> problems = catalog->AddFromFiles(flags.crds, disk);
   if (!problems.empty()) {
     std::string message;
@@ -174,12 +176,13 @@ Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags, const ClusterF
 
 Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags,
                                                 const ClusterFlags* cluster) {
-  Expected<schema::CrdCatalog> catalog = CatalogFrom(flags, cluster);
+  Expected<validate::schema::CrdCatalog> catalog = CatalogFrom(flags, cluster);
   if (!catalog) {
     return tl::unexpected(catalog.error());
   }
-  manifest::DiskFileSystem disk;
-  return resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags), *catalog);
+  validate::manifest::DiskFileSystem disk;
+  return validate::resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags),
+                                        *catalog);
 }
 
 bool ReportUnreadable(const Pipeline& pipeline) {

@@ -41,12 +41,12 @@ void AddClusterFlags(CLI::App& command, ClusterFlags& flags);
 
 // Connects to the cluster of the kubeconfig context (nothing is sent until the first call).
 // `namespace_` is -n when given. Errors name the kubeconfig, context and server.
-Expected<cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
-                                                const std::string& namespace_);
+Expected<validate::cluster::ClusterClient> ConnectCluster(const ClusterFlags& flags,
+                                                          const std::string& namespace_);
 
 void AddInputFlags(CLI::App& command, InputFlags& flags);
 
-using Pipeline = resolve::Pipeline;
+using Pipeline = validate::resolve::Pipeline;
 
 // Runs load -> admit -> decode -> resolve with the options the flags describe. Fails when a
 // --crds path cannot be read or holds a CRD that does not compile.
@@ -56,12 +56,12 @@ Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags,
 // The CRDs the flags select: the built-in sets at the chosen versions, then --crds, then with
 // --from-cluster the cluster's CRDs of the Gateway API and agentgateway groups (through
 // `cluster`, which is then required).
-Expected<schema::CrdCatalog> CatalogFrom(const InputFlags& flags,
-                                         const ClusterFlags* cluster = nullptr);
+Expected<validate::schema::CrdCatalog> CatalogFrom(const InputFlags& flags,
+                                                   const ClusterFlags* cluster = nullptr);
 
 // The options the flags describe, for commands that run the pipeline more than once (run).
-manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags);
-resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags);
+validate::manifest::LoadOptions LoadOptionsFrom(const InputFlags& flags);
+validate::resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags);
 
 // Prints "error: <message>" for each input that could not be read; true when there were any.
 bool ReportUnreadable(const Pipeline& pipeline);

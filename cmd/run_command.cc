@@ -53,7 +53,8 @@ void PrintAiExamples(const emulator::gateway::Snapshot& snapshot,
 }
 
 void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
-  manifest::WriteText(pipeline.sink.diagnostics(), out, manifest::Severity::kError);
+  validate::manifest::WriteText(pipeline.sink.diagnostics(), out,
+                                validate::manifest::Severity::kError);
 }
 
 // The inputs read again for --watch, their findings reported; null when they are rejected.

@@ -23,23 +23,25 @@ struct StatusOptions {
 struct Entry {
   std::string api_version;
   std::string kind;
-  const model::ObjectBase* object;
+  const validate::model::ObjectBase* object;
   Json status;
   // For the table.
   std::string accepted = "-", programmed = "-", resolved = "-", attached = "-", message;
 };
 
-std::string Summarize(const std::vector<resolve::Condition>& conditions, std::string_view type) {
-  const resolve::Condition* condition = resolve::FindCondition(conditions, type);
+std::string Summarize(const std::vector<validate::resolve::Condition>& conditions,
+                      std::string_view type) {
+  const validate::resolve::Condition* condition =
+      validate::resolve::FindCondition(conditions, type);
   return condition == nullptr ? "-" : condition->status;
 }
 
 // The first condition that is not healthy, as "Reason: message".
-void NoteProblem(Entry& entry, const std::vector<resolve::Condition>& conditions) {
+void NoteProblem(Entry& entry, const std::vector<validate::resolve::Condition>& conditions) {
   if (!entry.message.empty()) {
     return;
   }
-  for (const resolve::Condition& condition : conditions) {
+  for (const validate::resolve::Condition& condition : conditions) {
     bool healthy = condition.type == "Conflicted" ? !condition.is_true() : condition.is_true();
     if (!healthy) {
       std::string message = condition.message;
@@ -64,16 +66,16 @@ std::string Aggregate(const std::vector<std::string>& values) {
   return std::to_string(true_count) + "/" + std::to_string(values.size());
 }
 
-std::vector<Entry> Collect(const resolve::StatusSet& status) {
+std::vector<Entry> Collect(const validate::resolve::StatusSet& status) {
   std::vector<Entry> entries;
   for (const auto& s : status.gateway_classes) {
-    Entry e{s.object->api_version, "GatewayClass", s.object, resolve::ToJson(s)};
+    Entry e{s.object->api_version, "GatewayClass", s.object, validate::resolve::ToJson(s)};
     e.accepted = Summarize(s.conditions, "Accepted");
     NoteProblem(e, s.conditions);
     entries.push_back(std::move(e));
   }
   for (const auto& s : status.gateways) {
-    Entry e{s.object->api_version, "Gateway", s.object, resolve::ToJson(s)};
+    Entry e{s.object->api_version, "Gateway", s.object, validate::resolve::ToJson(s)};
     e.accepted = Summarize(s.conditions, "Accepted");
     e.programmed = Summarize(s.conditions, "Programmed");
     int routes = 0;
@@ -89,7 +91,7 @@ std::vector<Entry> Collect(const resolve::StatusSet& status) {
     entries.push_back(std::move(e));
   }
   for (const auto& s : status.routes) {
-    Entry e{s.object->api_version, s.kind, s.object, resolve::ToJson(s)};
+    Entry e{s.object->api_version, s.kind, s.object, validate::resolve::ToJson(s)};
     std::vector<std::string> accepted, resolved;
     for (const auto& parent : s.parents) {
       accepted.push_back(Summarize(parent.conditions, "Accepted"));
@@ -103,13 +105,13 @@ std::vector<Entry> Collect(const resolve::StatusSet& status) {
     entries.push_back(std::move(e));
   }
   for (const auto& s : status.backends) {
-    Entry e{s.object->api_version, "AgentgatewayBackend", s.object, resolve::ToJson(s)};
+    Entry e{s.object->api_version, "AgentgatewayBackend", s.object, validate::resolve::ToJson(s)};
     e.accepted = Summarize(s.conditions, "Accepted");
     NoteProblem(e, s.conditions);
     entries.push_back(std::move(e));
   }
   for (const auto& s : status.policies) {
-    Entry e{s.object->api_version, "AgentgatewayPolicy", s.object, resolve::ToJson(s)};
+    Entry e{s.object->api_version, "AgentgatewayPolicy", s.object, validate::resolve::ToJson(s)};
     std::vector<std::string> accepted, attached;
     for (const auto& ancestor : s.ancestors) {
       accepted.push_back(Summarize(ancestor.conditions, "Accepted"));
@@ -183,7 +185,8 @@ int RunStatus(const StatusOptions& options) {
     for (const Entry& entry : entries) {
       list["items"].push_back(ItemJson(entry));
     }
-    std::cout << (options.output == "json" ? DumpJson(list) + "\n" : manifest::ToYaml(list));
+    std::cout << (options.output == "json" ? DumpJson(list) + "\n"
+                                           : validate::manifest::ToYaml(list));
   }
   // Loading errors hide objects (or parts of them) from the status: say so.
   if (pipeline->input_errors > 0) {

@@ -148,7 +148,8 @@ int RunTranslate(const TranslateOptions& options) {
     return kExitOperational;
   }
   if (pipeline->input_errors > 0) {
-    manifest::WriteText(pipeline->sink.diagnostics(), std::cerr, manifest::Severity::kError);
+    validate::manifest::WriteText(pipeline->sink.diagnostics(), std::cerr,
+                                  validate::manifest::Severity::kError);
     std::cerr << "error: the manifests have " << pipeline->input_errors
               << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
     return kExitFindings;

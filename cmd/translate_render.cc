@@ -13,7 +13,7 @@ namespace route = emulator::route;
 using Json = nlohmann::ordered_json;
 
 std::string PrettyBody(const std::string& body) {
-  Json parsed = llm::ReadJson(body);
+  Json parsed = emulator::llm::ReadJson(body);
   if (parsed.is_discarded() || body.empty()) {
     return body;
   }
@@ -21,7 +21,7 @@ std::string PrettyBody(const std::string& body) {
 }
 
 Json BodyJson(const std::string& body) {
-  Json parsed = llm::ReadJson(body);
+  Json parsed = emulator::llm::ReadJson(body);
   if (parsed.is_discarded() || body.empty()) {
     return body;
   }

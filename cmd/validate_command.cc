@@ -18,7 +18,7 @@ namespace agw::cmd {
 namespace {
 
 struct ReportFile {
-  report::Format format;
+  validate::report::Format format;
   std::string path;
 };
 
@@ -36,7 +36,8 @@ std::optional<ReportFile> ParseReportFile(const std::string& spec) {
   if (equals == std::string::npos || equals + 1 == spec.size()) {
     return std::nullopt;
   }
-  std::optional<report::Format> format = report::ParseFormat(spec.substr(0, equals));
+  std::optional<validate::report::Format> format =
+      validate::report::ParseFormat(spec.substr(0, equals));
   if (!format) {
     return std::nullopt;
   }
@@ -56,17 +57,18 @@ Expected<void> WriteFile(const std::string& path, const std::string& contents) {
   return {};
 }
 
-report::ReportInput MakeReportInput(const manifest::Manifest& manifest,
-                                    std::vector<manifest::Diagnostic> findings) {
-  report::ReportInput input;
+validate::report::ReportInput MakeReportInput(
+    const validate::manifest::Manifest& manifest,
+    std::vector<validate::manifest::Diagnostic> findings) {
+  validate::report::ReportInput input;
   input.tool_version = kVersion;
   input.findings = std::move(findings);
   for (const auto& file : manifest.files) {
     input.files.push_back(file->path());
   }
-  for (const manifest::Resource& resource : manifest.resources) {
-    const manifest::Position& position = resource.position;
-    input.resources.push_back(report::CheckedResource{
+  for (const validate::manifest::Resource& resource : manifest.resources) {
+    const validate::manifest::Position& position = resource.position;
+    input.resources.push_back(validate::report::CheckedResource{
         resource.id.ToString(), position.file != nullptr ? position.file->path() : "",
         position.line});
   }
@@ -83,29 +85,30 @@ int RunValidate(const ValidateOptions& options) {
     return kExitOperational;
   }
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
-  const manifest::Manifest& manifest = pipeline->manifest;
-  report::ReportInput input =
+  const validate::manifest::Manifest& manifest = pipeline->manifest;
+  validate::report::ReportInput input =
       MakeReportInput(manifest, std::move(pipeline->sink.mutable_diagnostics()));
 
   // Flags were checked by CLI11, so these parse. Text goes out finding by finding: the whole
   // report of 10,000 findings as one string was 6 MB more at the peak.
-  report::Format format = *report::ParseFormat(options.output);
-  if (format == report::Format::kText) {
-    report::WriteText(input, std::cout);
+  validate::report::Format format = *validate::report::ParseFormat(options.output);
+  if (format == validate::report::Format::kText) {
+    validate::report::WriteText(input, std::cout);
   } else {
-    std::cout << report::Render(format, input);
+    std::cout << validate::report::Render(format, input);
   }
   bool write_failed = false;
   for (const std::string& spec : options.reports) {
     ReportFile file = *ParseReportFile(spec);
-    Expected<void> written = WriteFile(file.path, report::Render(file.format, input));
+    Expected<void> written = WriteFile(file.path, validate::report::Render(file.format, input));
     if (!written) {
       std::cerr << "error: " << written.error().message << "\n";
       write_failed = true;
     }
   }
   bool unreadable = ReportUnreadable(*pipeline);
-  bool fail = report::ShouldFail(input.findings, *report::ParseFailOn(options.fail_on));
+  bool fail =
+      validate::report::ShouldFail(input.findings, *validate::report::ParseFailOn(options.fail_on));
   // The process ends here: the OS takes the memory back at once, where freeing the manifest and
   // model object by object took a tenth of the run on 10,000 HTTPRoutes.
   (void)pipeline.release();
@@ -138,7 +141,7 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
       ->add_option("-o,--output", options->output,
                    "Output format on stdout: text, json, sarif (SARIF 2.1.0), github (GitHub "
                    "Actions annotations) or junit (JUnit XML)")
-      ->check(CLI::IsMember(report::FormatNames()));
+      ->check(CLI::IsMember(validate::report::FormatNames()));
   command
       ->add_option("--report", options->reports,
                    "FORMAT=FILE: also write the report in FORMAT to FILE (repeatable), e.g. "

@@ -15,30 +15,30 @@ namespace {
 constexpr std::string_view kCoreKinds[] = {"Secret", "ConfigMap", "Service", "Namespace"};
 
 // Whether `set` is the one commands use without --gateway-api-version/--agentgateway-version.
-bool IsDefault(const schema::BuiltinCrdSet& set) {
-  return schema::FindBuiltinCrdSet(set.project) == &set;
+bool IsDefault(const validate::schema::BuiltinCrdSet& set) {
+  return validate::schema::FindBuiltinCrdSet(set.project) == &set;
 }
 
 nlohmann::ordered_json VersionJson() {
   nlohmann::ordered_json json;
   json["version"] = kVersion;
   auto sets = nlohmann::ordered_json::array();
-  for (const schema::BuiltinCrdSet& set : schema::BuiltinCrdSets()) {
+  for (const validate::schema::BuiltinCrdSet& set : validate::schema::BuiltinCrdSets()) {
     nlohmann::ordered_json item;
     item["name"] = set.name;
     item["project"] = set.project;
     item["version"] = set.version;
     item["default"] = IsDefault(set);
     nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
-    for (const schema::BuiltinCrd& crd : set.crds) {
-      auto loaded = schema::LoadBuiltinCrd(set, crd);
+    for (const validate::schema::BuiltinCrd& crd : set.crds) {
+      auto loaded = validate::schema::LoadBuiltinCrd(set, crd);
       auto& entry = kinds[std::string(crd.kind)];
       entry["group"] = crd.group;
       entry["served"] = nlohmann::ordered_json::array();
       if (!loaded) {
         continue;
       }
-      for (const schema::CrdVersion& version : (*loaded)->versions) {
+      for (const validate::schema::CrdVersion& version : (*loaded)->versions) {
         if (version.served) {
           entry["served"].push_back(version.name);
         }
@@ -57,15 +57,15 @@ nlohmann::ordered_json VersionJson() {
 
 void PrintVersion() {
   std::cout << "kubectl-agentgateway " << kVersion << "\n";
-  if (schema::BuiltinCrdSets().empty()) {
+  if (validate::schema::BuiltinCrdSets().empty()) {
     std::cout << "CRD sets built in: none, so custom resources are not schema-checked (pass "
                  "--crds DIR, or build with -DAGW_CRDS_DIR)\n";
   } else {
     std::cout << "CRD sets built in (* = used unless --gateway-api-version or "
                  "--agentgateway-version picks another):\n";
-    for (const schema::BuiltinCrdSet& set : schema::BuiltinCrdSets()) {
+    for (const validate::schema::BuiltinCrdSet& set : validate::schema::BuiltinCrdSets()) {
       std::cout << (IsDefault(set) ? "* " : "  ") << set.project << " " << set.version << ":";
-      for (const schema::BuiltinCrd& crd : set.crds) {
+      for (const validate::schema::BuiltinCrd& crd : set.crds) {
         std::cout << " " << crd.kind;
       }
       std::cout << "\n";

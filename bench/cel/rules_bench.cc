@@ -30,8 +30,8 @@ double Milliseconds(Clock::duration elapsed) {
 }
 
 struct Document {
-  const agw::schema::Schema* schema = nullptr;
-  agw::manifest::Value object;
+  const agw::validate::schema::Schema* schema = nullptr;
+  agw::validate::manifest::Value object;
 };
 
 }  // namespace
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   int runs = 20;
   std::string gateway_api_version;
   std::string agentgateway_version = "main";
-  agw::manifest::LoadOptions load;
+  agw::validate::manifest::LoadOptions load;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--runs" && i + 1 < argc) {
@@ -60,33 +60,33 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto catalog =
-      agw::schema::CrdCatalog::WithBuiltinSets(gateway_api_version, agentgateway_version);
+      agw::validate::schema::CrdCatalog::WithBuiltinSets(gateway_api_version, agentgateway_version);
   if (!catalog) {
     std::fprintf(stderr, "%s\n", catalog.error().c_str());
     return 2;
   }
-  agw::manifest::DiskFileSystem files;
-  agw::manifest::DiagnosticSink sink;
-  agw::manifest::Manifest manifest = agw::manifest::Load(load, files, sink);
+  agw::validate::manifest::DiskFileSystem files;
+  agw::validate::manifest::DiagnosticSink sink;
+  agw::validate::manifest::Manifest manifest = agw::validate::manifest::Load(load, files, sink);
 
   // Compiling a CRD happens on its first Find: time it apart from the evaluation.
   std::vector<Document> documents;
   double compile_ms = 0;
-  for (const agw::manifest::Resource& resource : manifest.resources) {
+  for (const agw::validate::manifest::Resource& resource : manifest.resources) {
     Clock::time_point start = Clock::now();
-    std::shared_ptr<const agw::schema::Crd> crd =
+    std::shared_ptr<const agw::validate::schema::Crd> crd =
         catalog->Find(resource.id.group, resource.id.kind);
     compile_ms += Milliseconds(Clock::now() - start);
     if (!crd) {
       continue;
     }
-    const agw::schema::CrdVersion* version =
-        crd->Version(agw::manifest::VersionOf(resource.api_version));
+    const agw::validate::schema::CrdVersion* version =
+        crd->Version(agw::validate::manifest::VersionOf(resource.api_version));
     if (version == nullptr || !version->schema || !version->has_rules) {
       continue;
     }
     Document document{version->schema.get(), resource.object};
-    agw::schema::ApplyDefaults(*document.schema, document.object);
+    agw::validate::schema::ApplyDefaults(*document.schema, document.object);
     documents.push_back(std::move(document));
   }
   if (documents.empty()) {
@@ -95,10 +95,12 @@ int main(int argc, char** argv) {
   }
 
   std::size_t evaluations = 0, failures = 0;
-  agw::schema::RuleObserver count = [&](const agw::schema::ValidationRule&, const agw::cel::Value&,
-                                        const agw::cel::Value&) { ++evaluations; };
+  agw::validate::schema::RuleObserver count =
+      [&](const agw::validate::schema::ValidationRule&, const agw::validate::cel::Value&,
+          const agw::validate::cel::Value&) { ++evaluations; };
   for (const Document& document : documents) {
-    failures += agw::schema::ValidateRules(*document.schema, document.object, count).size();
+    failures +=
+        agw::validate::schema::ValidateRules(*document.schema, document.object, count).size();
   }
 
   std::vector<double> times;
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
     Clock::time_point start = Clock::now();
     std::size_t errors = 0;
     for (const Document& document : documents) {
-      errors += agw::schema::ValidateRules(*document.schema, document.object).size();
+      errors += agw::validate::schema::ValidateRules(*document.schema, document.object).size();
     }
     times.push_back(Milliseconds(Clock::now() - start));
     if (errors != failures) {

@@ -48,8 +48,8 @@ Credential ReadEnv(const std::string& variable, const std::string& what) {
   return {NormalizeCredential(value), ""};
 }
 
-Credential ResolveCredential(const model::BackendAuth& auth, const std::string& ns,
-                             const model::Model& model, const AiOptions& options) {
+Credential ResolveCredential(const validate::model::BackendAuth& auth, const std::string& ns,
+                             const validate::model::Model& model, const AiOptions& options) {
   if (auth.key) {
     if (auto variable = EnvironmentReference(*auth.key)) {
       return ReadEnv(*variable, "auth.key");
@@ -64,7 +64,7 @@ Credential ResolveCredential(const model::BackendAuth& auth, const std::string& 
     return ReadEnv(supplied->second, "--secret " + secret_name);
   }
   std::string key = auth.secret_ref->key.value_or("Authorization");
-  for (const model::Secret& secret : model.secrets) {
+  for (const validate::model::Secret& secret : model.secrets) {
     if (secret.metadata.namespace_ != ns || secret.metadata.name != auth.secret_ref->name) {
       continue;
     }
@@ -103,10 +103,10 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   return std::chrono::milliseconds(static_cast<int64_t>(total));
 }
 
-void ApplyHealth(const model::Health& health, AiProvider& provider) {
+void ApplyHealth(const validate::model::Health& health, AiProvider& provider) {
   balance::EvictionPolicy policy;
   if (health.eviction) {
-    const model::BackendEviction& eviction = *health.eviction;
+    const validate::model::BackendEviction& eviction = *health.eviction;
     policy.duration =
         ParseDuration(eviction.duration.value_or("3s")).value_or(std::chrono::seconds(3));
     if (eviction.consecutive_failures) {
@@ -133,34 +133,34 @@ void ApplyHealth(const model::Health& health, AiProvider& provider) {
 // `layers` are the policies that apply, weakest first (AgentgatewayPolicy `backend`, the
 // backend's own `policies`, the group provider's `policies`); each field comes from the
 // strongest layer that sets it.
-AiProvider MakeProvider(std::string name, const model::LLMProvider& provider,
-                        const std::vector<const model::BackendPolicies*>& layers,
-                        const std::string& ns, const model::Model& model,
+AiProvider MakeProvider(std::string name, const validate::model::LLMProvider& provider,
+                        const std::vector<const validate::model::BackendPolicies*>& layers,
+                        const std::string& ns, const validate::model::Model& model,
                         const AiOptions& options) {
   AiProvider result;
   result.name = std::move(name);
   result.setup.provider = &provider;
   result.setup.stamper = options.stamper;
   auto pick = [&](auto member) {
-    using Field =
-        typename std::remove_reference_t<decltype(model::BackendPolicies{}.*member)>::value_type;
+    using Field = typename std::remove_reference_t<decltype(validate::model::BackendPolicies{}.*
+                                                            member)>::value_type;
     const Field* found = nullptr;
-    for (const model::BackendPolicies* layer : layers) {
+    for (const validate::model::BackendPolicies* layer : layers) {
       if (layer->*member) {
         found = &*(layer->*member);
       }
     }
     return found;
   };
-  result.setup.ai = pick(&model::BackendPolicies::ai);
-  if (const model::BackendTLS* tls = pick(&model::BackendPolicies::tls)) {
+  result.setup.ai = pick(&validate::model::BackendPolicies::ai);
+  if (const validate::model::BackendTLS* tls = pick(&validate::model::BackendPolicies::tls)) {
     result.setup.tls_policy = true;
     result.setup.tls_sni = tls->sni.value_or("");
   }
-  if (const model::Health* health = pick(&model::BackendPolicies::health)) {
+  if (const validate::model::Health* health = pick(&validate::model::BackendPolicies::health)) {
     ApplyHealth(*health, result);
   }
-  if (const model::BackendAuth* auth = pick(&model::BackendPolicies::auth)) {
+  if (const validate::model::BackendAuth* auth = pick(&validate::model::BackendPolicies::auth)) {
     Credential credential = ResolveCredential(*auth, ns, model, options);
     result.credential_source = auth->key          ? "auth.key"
                                : auth->secret_ref ? "Secret " + ns + "/" + auth->secret_ref->name
@@ -226,20 +226,20 @@ Expected<void> AiOptions::AddSecret(const std::string& spec) {
   return {};
 }
 
-AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const model::Model& model,
-                            const AiOptions& options) {
+AiBackendPlan PlanAiBackend(const validate::model::AgentgatewayBackend& backend,
+                            const validate::model::Model& model, const AiOptions& options) {
   AiBackendPlan plan;
   const std::string& ns = backend.metadata.namespace_;
   plan.backend = ns + "/" + backend.metadata.name;
   if (!backend.ai) {
     return plan;
   }
-  std::vector<const model::BackendPolicies*> layers;
-  for (const model::AgentgatewayPolicy& policy : model.policies) {
+  std::vector<const validate::model::BackendPolicies*> layers;
+  for (const validate::model::AgentgatewayPolicy& policy : model.policies) {
     if (policy.metadata.namespace_ != ns || !policy.backend) {
       continue;
     }
-    for (const model::PolicyTargetReference& target : policy.target_refs) {
+    for (const validate::model::PolicyTargetReference& target : policy.target_refs) {
       if (target.kind == "AgentgatewayBackend" && target.name == backend.metadata.name) {
         layers.push_back(&*policy.backend);
         break;
@@ -253,10 +253,10 @@ AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const mod
     plan.tiers.push_back(
         {MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns, model, options)});
   }
-  for (const model::PriorityGroup& group : backend.ai->groups) {
+  for (const validate::model::PriorityGroup& group : backend.ai->groups) {
     std::vector<AiProvider> tier;
-    for (const model::NamedLLMProvider& named : group.providers) {
-      std::vector<const model::BackendPolicies*> provider_layers = layers;
+    for (const validate::model::NamedLLMProvider& named : group.providers) {
+      std::vector<const validate::model::BackendPolicies*> provider_layers = layers;
       if (named.policies) {
         provider_layers.push_back(&*named.policies);
       }
@@ -282,7 +282,7 @@ std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
 ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
                                  const AiProvider& provider, const AiOptions& options) {
   ProviderConnection connection;
-  const model::UpstreamTarget& target = call.target;
+  const validate::model::UpstreamTarget& target = call.target;
   connection.endpoint =
       Endpoint{target.host, target.port, target.scheme == "https", provider.setup.tls_sni};
   std::string backend_name = backend.backend.substr(backend.backend.find('/') + 1);

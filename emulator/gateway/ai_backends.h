@@ -61,8 +61,8 @@ struct AiBackendPlan {
   std::vector<std::vector<AiProvider>> tiers;
 };
 
-AiBackendPlan PlanAiBackend(const model::AgentgatewayBackend& backend, const model::Model& model,
-                            const AiOptions& options);
+AiBackendPlan PlanAiBackend(const validate::model::AgentgatewayBackend& backend,
+                            const validate::model::Model& model, const AiOptions& options);
 
 // Where a planned call goes from here: the provider itself, or its --provider-url stand-in
 // (`path_prefix` is the URL's path, put in front of the provider path).

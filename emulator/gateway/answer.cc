@@ -4,8 +4,8 @@
 
 namespace agw::emulator::gateway {
 
-bool ServesLlm(const resolve::ResolvedBackend& backend) {
-  return backend.kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
+bool ServesLlm(const validate::resolve::ResolvedBackend& backend) {
+  return backend.kind == validate::resolve::ResolvedBackend::Kind::kAgentgatewayBackend &&
          backend.backend != nullptr && backend.backend->ai.has_value();
 }
 

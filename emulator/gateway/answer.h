@@ -19,7 +19,7 @@ namespace agw::emulator::gateway {
 // Whether requests to `backend` take the LLM path (provider planning, translation, provider
 // groups): an AgentgatewayBackend in the inputs with `spec.ai`. Every other backend is proxied
 // as it is. The one answer to that question for run, translate and the plain proxy.
-bool ServesLlm(const resolve::ResolvedBackend& backend);
+bool ServesLlm(const validate::resolve::ResolvedBackend& backend);
 
 // Whether `content_type` labels an event stream: SSE (`text/event-stream`) or Bedrock's binary
 // `application/vnd.amazon.eventstream`.

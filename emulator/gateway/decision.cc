@@ -18,7 +18,7 @@ std::string WhyAnswered(const route::Decision& match, const route::Request& requ
 }
 
 // The mirrors drawn for this request, each sampled by its fraction.
-std::vector<Endpoint> DrawMirrors(const route::Plan& plan, const model::Model& model,
+std::vector<Endpoint> DrawMirrors(const route::Plan& plan, const validate::model::Model& model,
                                   const ServiceMap& services, std::mt19937_64& random) {
   std::vector<Endpoint> drawn;
   for (const route::MirrorTarget& mirror : plan.mirrors) {
@@ -50,7 +50,7 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
     decision.answer_reason = WhyAnswered(decision.match, request);
     return decision;
   }
-  const resolve::ResolvedBackend& backend = *plan.upstream->backend;
+  const validate::resolve::ResolvedBackend& backend = *plan.upstream->backend;
   decision.backend = backend.namespace_ + "/" + backend.name;
   if (ServesLlm(backend)) {
     decision.action = RequestDecision::Action::kLlm;
@@ -60,7 +60,7 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
   if (services == nullptr) {
     return decision;
   }
-  const model::Model& model = snapshot.pipeline->model;
+  const validate::model::Model& model = snapshot.pipeline->model;
   Destination destination = ResolveDestination(backend, model, *services, random());
   if (!destination.endpoint) {
     decision.action = RequestDecision::Action::kAnswer;

@@ -224,16 +224,17 @@ void RunDryForward(const route::Plan& plan, const std::string& body, DryRun& run
   run.notes.push_back("not an AI backend: the body is forwarded unchanged");
 }
 
-std::string BackendName(const resolve::ResolvedBackend& backend) {
-  std::string kind = backend.kind == resolve::ResolvedBackend::Kind::kService ? "Service"
-                     : backend.kind == resolve::ResolvedBackend::Kind::kAgentgatewayBackend
-                         ? "AgentgatewayBackend"
-                         : "backend";
+std::string BackendName(const validate::resolve::ResolvedBackend& backend) {
+  std::string kind =
+      backend.kind == validate::resolve::ResolvedBackend::Kind::kService ? "Service"
+      : backend.kind == validate::resolve::ResolvedBackend::Kind::kAgentgatewayBackend
+          ? "AgentgatewayBackend"
+          : "backend";
   std::string port = backend.port ? ":" + std::to_string(*backend.port) : "";
   return kind + " " + backend.namespace_ + "/" + backend.name + port;
 }
 
-bool NamesGateway(const std::string& wanted, const model::Gateway& gateway) {
+bool NamesGateway(const std::string& wanted, const validate::model::Gateway& gateway) {
   if (wanted.empty()) {
     return true;
   }

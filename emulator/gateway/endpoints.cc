@@ -42,13 +42,13 @@ Destination Unmapped(const std::string& ns, const std::string& name, int port) {
 }
 
 Destination ServiceDestination(const std::string& ns, const std::string& name,
-                               std::optional<int> port, const model::Model& model,
+                               std::optional<int> port, const validate::model::Model& model,
                                const ServiceMap& services, std::uint64_t pick) {
   int service_port = port.value_or(0);
   if (auto endpoint = services.Find(ns, name, service_port, pick)) {
     return Destination{endpoint, 0, {}};
   }
-  for (const model::Service& service : model.services) {
+  for (const validate::model::Service& service : model.services) {
     if (service.metadata.namespace_ == ns && service.metadata.name == name &&
         service.type == "ExternalName" && service.external_name) {
       // An ExternalName Service is a DNS alias: connect to that name on the same port.
@@ -95,17 +95,19 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  manifest::SourceFile file(path, text.str());
-  manifest::DiagnosticSink sink;
-  std::vector<manifest::Document> documents = manifest::ParseDocuments(file, sink);
+  validate::manifest::SourceFile file(path, text.str());
+  validate::manifest::DiagnosticSink sink;
+  std::vector<validate::manifest::Document> documents =
+      validate::manifest::ParseDocuments(file, sink);
   if (sink.HasErrors() || documents.size() != 1 || !documents[0].root.is_map()) {
     return MakeError("service mappings \"" + path + "\" must be one YAML or JSON object");
   }
-  const manifest::Value& root = documents[0].root;
-  if (const manifest::Value* list = root.Find("services"); list != nullptr && list->is_sequence()) {
-    for (const manifest::Value& item : list->items()) {
-      const manifest::Value* service = item.Find("service");
-      const manifest::Value* address = item.Find("address");
+  const validate::manifest::Value& root = documents[0].root;
+  if (const validate::manifest::Value* list = root.Find("services");
+      list != nullptr && list->is_sequence()) {
+    for (const validate::manifest::Value& item : list->items()) {
+      const validate::manifest::Value* service = item.Find("service");
+      const validate::manifest::Value* address = item.Find("address");
       if (service == nullptr || address == nullptr) {
         return MakeError(path + ":" + std::to_string(item.position().line) +
                          ": each entry needs `service` and `address`");
@@ -116,7 +118,7 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
     }
     return {};
   }
-  for (const manifest::MapEntry& entry : root.entries()) {
+  for (const validate::manifest::MapEntry& entry : root.entries()) {
     if (auto added = Add(entry.key + "=" + entry.value.text()); !added) {
       return added;
     }
@@ -133,15 +135,16 @@ std::optional<Endpoint> ServiceMap::Find(const std::string& ns, const std::strin
   return it->second[pick % it->second.size()];
 }
 
-Destination ResolveDestination(const resolve::ResolvedBackend& backend, const model::Model& model,
-                               const ServiceMap& services, std::uint64_t pick) {
-  using Kind = resolve::ResolvedBackend::Kind;
+Destination ResolveDestination(const validate::resolve::ResolvedBackend& backend,
+                               const validate::model::Model& model, const ServiceMap& services,
+                               std::uint64_t pick) {
+  using Kind = validate::resolve::ResolvedBackend::Kind;
   if (backend.kind == Kind::kService) {
     return ServiceDestination(backend.namespace_, backend.name, backend.port, model, services,
                               pick);
   }
   if (backend.kind == Kind::kAgentgatewayBackend) {
-    const model::AgentgatewayBackend* target = backend.backend;
+    const validate::model::AgentgatewayBackend* target = backend.backend;
     if (target == nullptr) {
       return Destination{std::nullopt, 500,
                          "AgentgatewayBackend " + backend.namespace_ + "/" + backend.name +
@@ -163,7 +166,7 @@ Destination ResolveDestination(const resolve::ResolvedBackend& backend, const mo
   return Destination{std::nullopt, 500, "backend cannot be served: " + backend.problem + "\n"};
 }
 
-Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
+Destination ResolveMirror(const route::MirrorTarget& mirror, const validate::model::Model& model,
                           const ServiceMap& services, std::uint64_t pick) {
   return ServiceDestination(mirror.namespace_, mirror.name, mirror.port, model, services, pick);
 }

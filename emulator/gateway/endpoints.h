@@ -55,9 +55,10 @@ struct Destination {
 };
 
 // `pick` chooses among a Service's endpoints (ServiceMap::Find).
-Destination ResolveDestination(const resolve::ResolvedBackend& backend, const model::Model& model,
-                               const ServiceMap& services, std::uint64_t pick = 0);
-Destination ResolveMirror(const route::MirrorTarget& mirror, const model::Model& model,
+Destination ResolveDestination(const validate::resolve::ResolvedBackend& backend,
+                               const validate::model::Model& model, const ServiceMap& services,
+                               std::uint64_t pick = 0);
+Destination ResolveMirror(const route::MirrorTarget& mirror, const validate::model::Model& model,
                           const ServiceMap& services, std::uint64_t pick = 0);
 
 }  // namespace agw::emulator::gateway

@@ -18,7 +18,7 @@ std::shared_ptr<balance::ProviderSet> ProviderHealth::For(const AiBackendPlan& p
 }
 
 std::shared_ptr<const Snapshot::AiBackend> Snapshot::AiBackendFor(
-    const model::AgentgatewayBackend& backend, const AiOptions& options,
+    const validate::model::AgentgatewayBackend& backend, const AiOptions& options,
     ProviderHealth& health) const {
   std::lock_guard<std::mutex> lock(ai_backends_mutex_);
   std::shared_ptr<const AiBackend>& cached = ai_backends_[&backend];
@@ -30,7 +30,8 @@ std::shared_ptr<const Snapshot::AiBackend> Snapshot::AiBackendFor(
   return cached;
 }
 
-std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline) {
+std::shared_ptr<const Snapshot> MakeSnapshot(
+    std::unique_ptr<validate::resolve::Pipeline> pipeline) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->table = route::RouteTable::Compile(pipeline->resolution.config, &snapshot->problems);
   for (const route::Bind& bind : snapshot->table->Binds()) {

@@ -30,7 +30,7 @@ class ProviderHealth {
 // from it. Immutable once built (but for the AI backend plans made on first use); requests hold
 // it while they use it, so a reload never pulls it from under a request.
 struct Snapshot {
-  std::unique_ptr<resolve::Pipeline> pipeline;
+  std::unique_ptr<validate::resolve::Pipeline> pipeline;
   std::unique_ptr<route::RouteTable> table;
   std::vector<std::string> problems;  // matches the route table had to leave out
   // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
@@ -44,17 +44,17 @@ struct Snapshot {
   };
   // Made on first use and kept: a snapshot's manifests do not change, and planning per request
   // read every Secret and policy again.
-  std::shared_ptr<const AiBackend> AiBackendFor(const model::AgentgatewayBackend& backend,
+  std::shared_ptr<const AiBackend> AiBackendFor(const validate::model::AgentgatewayBackend& backend,
                                                 const AiOptions& options,
                                                 ProviderHealth& health) const;
 
  private:
   mutable std::mutex ai_backends_mutex_;
-  mutable std::map<const model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>>
+  mutable std::map<const validate::model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>>
       ai_backends_;
 };
 
 // Builds a Snapshot from a finished pipeline.
-std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<resolve::Pipeline> pipeline);
+std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<validate::resolve::Pipeline> pipeline);
 
 }  // namespace agw::emulator::gateway

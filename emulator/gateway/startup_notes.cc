@@ -8,10 +8,11 @@ namespace agw::emulator::gateway {
 std::vector<AiRouteExample> AiRouteExamples(const Snapshot& snapshot) {
   std::vector<AiRouteExample> examples;
   std::set<std::tuple<std::string, int, std::string, std::string>> seen;
-  for (const resolve::ResolvedListener& listener : snapshot.pipeline->resolution.config.listeners) {
+  for (const validate::resolve::ResolvedListener& listener :
+       snapshot.pipeline->resolution.config.listeners) {
     std::string gateway =
         listener.gateway->metadata.namespace_ + "/" + listener.gateway->metadata.name;
-    for (const resolve::ResolvedRoute& route : listener.routes) {
+    for (const validate::resolve::ResolvedRoute& route : listener.routes) {
       if (route.http == nullptr) {
         continue;
       }
@@ -20,13 +21,13 @@ std::vector<AiRouteExample> AiRouteExamples(const Snapshot& snapshot) {
           route.http->hostnames[0].find('*') == std::string::npos) {
         host = route.http->hostnames[0];
       }
-      for (const resolve::ResolvedRule& rule : route.rules) {
+      for (const validate::resolve::ResolvedRule& rule : route.rules) {
         if (rule.http == nullptr || rule.backends.empty() || rule.backends[0].backend == nullptr ||
             !rule.backends[0].backend->ai) {
           continue;
         }
         std::string path = "/";
-        for (const model::HTTPRouteMatch& match : rule.http->matches) {
+        for (const validate::model::HTTPRouteMatch& match : rule.http->matches) {
           if (match.path && match.path->type != "RegularExpression") {
             path = match.path->value;
           }
@@ -43,8 +44,8 @@ std::vector<AiRouteExample> AiRouteExamples(const Snapshot& snapshot) {
 std::vector<std::string> MissingCredentialWarnings(const Snapshot& snapshot,
                                                    const AiOptions& options) {
   std::vector<std::string> warnings;
-  const model::Model& model = snapshot.pipeline->model;
-  for (const model::AgentgatewayBackend& backend : model.backends) {
+  const validate::model::Model& model = snapshot.pipeline->model;
+  for (const validate::model::AgentgatewayBackend& backend : model.backends) {
     for (const auto& tier : PlanAiBackend(backend, model, options).tiers) {
       for (const AiProvider& provider : tier) {
         if (!provider.problem.empty()) {

@@ -1445,24 +1445,24 @@ Json ConfigJson(const Snapshot& snapshot) {
   Json json;
   json["listeners"] = route::TableJson(*snapshot.table);
   Json status = Json::array();
-  const resolve::StatusSet& set = snapshot.pipeline->resolution.status;
-  auto add = [&](const std::string& kind, const model::ObjectBase& object, Json value) {
+  const validate::resolve::StatusSet& set = snapshot.pipeline->resolution.status;
+  auto add = [&](const std::string& kind, const validate::model::ObjectBase& object, Json value) {
     status.push_back({{"kind", kind},
                       {"namespace", object.metadata.namespace_},
                       {"name", object.metadata.name},
                       {"status", std::move(value)}});
   };
   for (const auto& s : set.gateways) {
-    add("Gateway", *s.object, resolve::ToJson(s));
+    add("Gateway", *s.object, validate::resolve::ToJson(s));
   }
   for (const auto& s : set.routes) {
-    add(s.kind, *s.object, resolve::ToJson(s));
+    add(s.kind, *s.object, validate::resolve::ToJson(s));
   }
   for (const auto& s : set.backends) {
-    add("AgentgatewayBackend", *s.object, resolve::ToJson(s));
+    add("AgentgatewayBackend", *s.object, validate::resolve::ToJson(s));
   }
   for (const auto& s : set.policies) {
-    add("AgentgatewayPolicy", *s.object, resolve::ToJson(s));
+    add("AgentgatewayPolicy", *s.object, validate::resolve::ToJson(s));
   }
   json["status"] = std::move(status);
   Json files = Json::array();

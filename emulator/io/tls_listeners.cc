@@ -9,9 +9,9 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-const model::Secret* FindSecret(const model::Model& model, const std::string& ns,
-                                const std::string& name) {
-  for (const model::Secret& secret : model.secrets) {
+const validate::model::Secret* FindSecret(const validate::model::Model& model,
+                                          const std::string& ns, const std::string& name) {
+  for (const validate::model::Secret& secret : model.secrets) {
     if (secret.metadata.namespace_ == ns && secret.metadata.name == name) {
       return &secret;
     }
@@ -71,20 +71,20 @@ Expected<void> UseSelfSigned(ssl::context& context, const std::string& hostname)
 ServerTls::~ServerTls() = default;
 
 Expected<std::unique_ptr<ServerTls>> ServerTls::Make(const std::vector<Listener>& listeners,
-                                                     const model::Model& model,
+                                                     const validate::model::Model& model,
                                                      std::vector<std::string>& notes) {
   auto tls = std::unique_ptr<ServerTls>(new ServerTls());
   for (const Listener& entry : listeners) {
-    const model::Listener& listener = *entry.listener;
+    const validate::model::Listener& listener = *entry.listener;
     if (listener.protocol != "HTTPS" || !listener.tls || listener.tls->certificate_refs.empty()) {
       continue;
     }
-    const model::SecretObjectReference& ref = listener.tls->certificate_refs.front();
+    const validate::model::SecretObjectReference& ref = listener.tls->certificate_refs.front();
     std::string ns = ref.namespace_.value_or(entry.gateway->metadata.namespace_);
     std::string where = "Gateway " + entry.gateway->metadata.namespace_ + "/" +
                         entry.gateway->metadata.name + " listener " + listener.name +
                         ": certificate Secret " + ns + "/" + ref.name;
-    const model::Secret* secret = FindSecret(model, ns, ref.name);
+    const validate::model::Secret* secret = FindSecret(model, ns, ref.name);
     auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |

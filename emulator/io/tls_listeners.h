@@ -17,15 +17,15 @@ namespace agw::emulator::io {
 class ServerTls {
  public:
   struct Listener {
-    const model::Gateway* gateway = nullptr;
-    const model::Listener* listener = nullptr;
+    const validate::model::Gateway* gateway = nullptr;
+    const validate::model::Listener* listener = nullptr;
   };
 
   // Null when none of `listeners` is HTTPS (the port serves plain HTTP). A listener whose
   // certificate Secret is not in the manifests gets a self-signed certificate for its hostname,
   // and `notes` says so; a Secret that is there but unusable is an error.
   static Expected<std::unique_ptr<ServerTls>> Make(const std::vector<Listener>& listeners,
-                                                   const model::Model& model,
+                                                   const validate::model::Model& model,
                                                    std::vector<std::string>& notes);
   ~ServerTls();
 

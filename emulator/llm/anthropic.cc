@@ -12,7 +12,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/sse_stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using chat::Find;
@@ -998,4 +998,4 @@ std::string AnthropicPassthroughError(int status, std::string_view upstream_body
   return WriteJson(error);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -12,7 +12,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Completions client -> Anthropic Messages upstream body.
 Translated<RequestTranslation> AnthropicRequest(const Json& client_body,
@@ -67,4 +67,4 @@ std::string AnthropicError(int status, std::string_view upstream_body);
 // Anthropic error, otherwise wrapped in one (type from the status, the body as message).
 std::string AnthropicPassthroughError(int status, std::string_view upstream_body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -9,7 +9,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
@@ -1770,4 +1770,4 @@ std::string BedrockError(InputFormat client_format, int status, std::string_view
                         {"error", {{"type", "invalid_request_error"}, {"message", message}}}});
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -15,7 +15,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // What a Bedrock chat translation reads beyond the body and the provider.
 struct BedrockRequestContext {
@@ -114,4 +114,4 @@ std::unique_ptr<StreamTranslator> MakeBedrockDetectStreamObserver();
 // status is kept by the caller.
 std::string BedrockError(InputFormat client_format, int status, std::string_view upstream_body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

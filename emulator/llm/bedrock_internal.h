@@ -10,7 +10,7 @@
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm::bedrock_internal {
+namespace agw::emulator::llm::bedrock_internal {
 
 // Field access that tolerates absent members and members of the wrong type, since client and
 // upstream bodies are only loosely typed.
@@ -41,4 +41,4 @@ Json CompletionsUsage(const Json& usage);
 // (the streaming events spell it out, the buffered body omits it).
 Json ResponsesUsage(const Json& usage, bool null_cache_write);
 
-}  // namespace agw::llm::bedrock_internal
+}  // namespace agw::emulator::llm::bedrock_internal

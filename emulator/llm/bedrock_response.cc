@@ -8,7 +8,7 @@
 #include "emulator/llm/detect.h"
 #include "emulator/llm/json_codec.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
@@ -440,4 +440,4 @@ ResponseInfo BedrockDetectResponseInfo(std::string_view upstream_body) {
   return info;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

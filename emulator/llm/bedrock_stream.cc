@@ -10,7 +10,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sse.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
@@ -695,4 +695,4 @@ std::unique_ptr<StreamTranslator> MakeBedrockDetectStreamObserver() {
   return std::make_unique<DetectObserver>();
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -2,7 +2,7 @@
 
 #include <exception>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Called with every exception the library's entry points catch (STYLE.md 3.3), just before it
 // becomes the request's 400 or the response's 502. A caught exception is a shape of input that
@@ -10,4 +10,4 @@ namespace agw::llm {
 // reached it and its cause gets a proper check; other builds carry on.
 void NoteCaughtException(const std::exception& error);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -8,7 +8,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sigv4.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using chat::Find;
@@ -64,17 +64,19 @@ InputFormat InputFor(RouteType route) {
   }
 }
 
-bool IsAzure(const model::LLMProvider& provider) {
+bool IsAzure(const validate::model::LLMProvider& provider) {
   return provider.kind == "azure" || provider.kind == "azureopenai";
 }
 
-bool CustomSupports(const model::LLMProvider& provider, std::string_view type) {
-  return std::any_of(provider.custom_formats.begin(), provider.custom_formats.end(),
-                     [&](const model::ProviderFormat& format) { return format.type == type; });
+bool CustomSupports(const validate::model::LLMProvider& provider, std::string_view type) {
+  return std::any_of(
+      provider.custom_formats.begin(), provider.custom_formats.end(),
+      [&](const validate::model::ProviderFormat& format) { return format.type == type; });
 }
 
 // The chat formats a provider accepts for `model`, in agentgateway's terms (2.4).
-std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::string_view model) {
+std::vector<WireFormat> ChatFormats(const validate::model::LLMProvider& provider,
+                                    std::string_view model) {
   const std::string& kind = provider.kind;
   if (kind == "openai") {
     return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
@@ -89,16 +91,17 @@ std::vector<WireFormat> ChatFormats(const model::LLMProvider& provider, std::str
     return {WireFormat::kBedrockConverse};
   }
   if (kind == "vertexai") {
-    if (model::IsVertexAnthropicModel(model)) {
+    if (validate::model::IsVertexAnthropicModel(model)) {
       return {WireFormat::kAnthropicMessages};
     }
-    if (model::IsVertexGeminiModel(model)) {
+    if (validate::model::IsVertexGeminiModel(model)) {
       return {WireFormat::kGeminiNative, WireFormat::kOpenAICompletions};
     }
     return {WireFormat::kOpenAICompletions};
   }
   if (IsAzure(provider)) {
-    if (model::NativeChatRoute(provider, model) == model::UpstreamRoute::kMessages) {
+    if (validate::model::NativeChatRoute(provider, model) ==
+        validate::model::UpstreamRoute::kMessages) {
       return {WireFormat::kAnthropicMessages};
     }
     return {WireFormat::kOpenAIResponses, WireFormat::kOpenAICompletions};
@@ -145,10 +148,11 @@ std::optional<WireFormat> ChooseChatFormat(InputFormat input,
 }
 
 // The non-chat format a provider takes for `input`, or nullopt when it has none (2.5).
-std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMProvider& provider,
+std::optional<WireFormat> ChooseOtherFormat(InputFormat input,
+                                            const validate::model::LLMProvider& provider,
                                             std::string_view model) {
   const std::string& kind = provider.kind;
-  bool vertex_claude = kind == "vertexai" && model::IsVertexAnthropicModel(model);
+  bool vertex_claude = kind == "vertexai" && validate::model::IsVertexAnthropicModel(model);
   switch (input) {
     case InputFormat::kEmbeddings:
       if (kind == "vertexai") {
@@ -182,13 +186,13 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
       if (kind == "bedrock" && model.find("anthropic.claude") != std::string_view::npos) {
         return WireFormat::kBedrockCountTokens;
       }
-      if (IsAzure(provider) &&
-          model::NativeChatRoute(provider, model) == model::UpstreamRoute::kMessages) {
+      if (IsAzure(provider) && validate::model::NativeChatRoute(provider, model) ==
+                                   validate::model::UpstreamRoute::kMessages) {
         return WireFormat::kAnthropicCountTokens;
       }
       return std::nullopt;  // answered locally
     case InputFormat::kGeminiCountTokens:
-      if (kind == "gemini" || (kind == "vertexai" && model::IsVertexGeminiModel(model))) {
+      if (kind == "gemini" || (kind == "vertexai" && validate::model::IsVertexGeminiModel(model))) {
         return WireFormat::kGeminiCountTokens;
       }
       return std::nullopt;
@@ -197,35 +201,35 @@ std::optional<WireFormat> ChooseOtherFormat(InputFormat input, const model::LLMP
   }
 }
 
-model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
+validate::model::UpstreamRoute UpstreamRouteFor(WireFormat wire) {
   switch (wire) {
     case WireFormat::kOpenAICompletions:
-      return model::UpstreamRoute::kCompletions;
+      return validate::model::UpstreamRoute::kCompletions;
     case WireFormat::kOpenAIResponses:
-      return model::UpstreamRoute::kResponses;
+      return validate::model::UpstreamRoute::kResponses;
     case WireFormat::kAnthropicMessages:
-      return model::UpstreamRoute::kMessages;
+      return validate::model::UpstreamRoute::kMessages;
     case WireFormat::kBedrockConverse:
     case WireFormat::kGeminiNative:
-      return model::UpstreamRoute::kGenerateContent;
+      return validate::model::UpstreamRoute::kGenerateContent;
     case WireFormat::kOpenAIEmbeddings:
     case WireFormat::kVertexEmbeddings:
     case WireFormat::kBedrockEmbeddings:
-      return model::UpstreamRoute::kEmbeddings;
+      return validate::model::UpstreamRoute::kEmbeddings;
     case WireFormat::kCohereRerank:
     case WireFormat::kVertexRerank:
     case WireFormat::kBedrockRerank:
-      return model::UpstreamRoute::kRerank;
+      return validate::model::UpstreamRoute::kRerank;
     case WireFormat::kAnthropicCountTokens:
     case WireFormat::kVertexCountTokens:
     case WireFormat::kBedrockCountTokens:
-      return model::UpstreamRoute::kAnthropicTokenCount;
+      return validate::model::UpstreamRoute::kAnthropicTokenCount;
     case WireFormat::kGeminiCountTokens:
-      return model::UpstreamRoute::kGeminiCountTokens;
+      return validate::model::UpstreamRoute::kGeminiCountTokens;
     case WireFormat::kRaw:
-      return model::UpstreamRoute::kPassthrough;
+      return validate::model::UpstreamRoute::kPassthrough;
   }
-  return model::UpstreamRoute::kCompletions;
+  return validate::model::UpstreamRoute::kCompletions;
 }
 
 // The model named in a provider-shaped URL, if any: `.../models/{m}:generateContent` (also
@@ -273,7 +277,7 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
 
 // Policy `overrides` and `defaults` carry JSON text or YAML values; strings that parse as JSON
 // are JSON ("gpt-4o" quoted is a string, 0.2 a number).
-Json FieldValue(const manifest::Value& value) {
+Json FieldValue(const validate::manifest::Value& value) {
   if (value.is_string()) {
     Json parsed = ReadJson(value.text());
     if (!parsed.is_discarded()) {
@@ -314,7 +318,7 @@ std::string AliasFor(const std::map<std::string, std::string>& aliases, const st
   return model;
 }
 
-bool IsOpenAIFamily(const model::LLMProvider& provider) {
+bool IsOpenAIFamily(const validate::model::LLMProvider& provider) {
   return provider.kind == "openai" || IsAzure(provider);
 }
 
@@ -335,7 +339,7 @@ void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
 
 // Provider auth and required headers (llm-dataplane.md 3).
 void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::HeaderList& headers) {
-  const model::LLMProvider& provider = *setup.provider;
+  const validate::model::LLMProvider& provider = *setup.provider;
   if (setup.api_key) {
     SetHeader(headers, "authorization", "Bearer " + *setup.api_key);
   }
@@ -380,7 +384,7 @@ void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::He
 // Model resolution and body mutations (llm-dataplane.md 4). Returns the final model or an error.
 tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, RouteType route,
                                                     std::string_view path, Json& body) {
-  const model::LLMProvider& provider = *setup.provider;
+  const validate::model::LLMProvider& provider = *setup.provider;
   bool native_gemini =
       route == RouteType::kGenerateContent || route == RouteType::kGeminiCountTokens;
   std::optional<std::string> path_model = provider.model ? std::nullopt : ModelFromPath(path);
@@ -391,10 +395,10 @@ tl::expected<std::string, std::string> ResolveModel(const ProviderSetup& setup, 
     body["model"] = *path_model;
   }
   if (setup.ai != nullptr) {
-    for (const model::FieldDefault& field : setup.ai->overrides) {
+    for (const validate::model::FieldDefault& field : setup.ai->overrides) {
       body[field.field] = FieldValue(field.value);
     }
-    for (const model::FieldDefault& field : setup.ai->defaults) {
+    for (const validate::model::FieldDefault& field : setup.ai->defaults) {
       if (!body.contains(field.field)) {
         body[field.field] = FieldValue(field.value);
       }
@@ -539,7 +543,7 @@ RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>
   return RouteType::kCompletions;
 }
 
-std::string ProviderId(const model::LLMProvider& provider) {
+std::string ProviderId(const validate::model::LLMProvider& provider) {
   const std::string& kind = provider.kind;
   if (kind == "gemini") {
     return "gcp.gemini";
@@ -559,7 +563,7 @@ std::string ProviderId(const model::LLMProvider& provider) {
 namespace {
 
 LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
-  const model::LLMProvider& provider = *setup.provider;
+  const validate::model::LLMProvider& provider = *setup.provider;
   LlmCall call;
   call.provider_id = ProviderId(provider);
   call.options.model = provider.model.value_or("");
@@ -577,7 +581,7 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
                  R"({"error":"Route 'Models' not implemented"})");
   }
 
-  model::TargetRequest target_request;
+  validate::model::TargetRequest target_request;
   target_request.path = request.path;
   target_request.query = request.query;
   target_request.tls_policy = setup.tls_policy;
@@ -586,7 +590,7 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
       call.route == RouteType::kDetect) {
     call.wire = WireFormat::kRaw;
     call.body = std::move(request.body);
-    target_request.route = model::UpstreamRoute::kPassthrough;
+    target_request.route = validate::model::UpstreamRoute::kPassthrough;
     if (call.route == RouteType::kDetect) {
       Json body = ReadJson(call.body);
       if (body.is_object()) {
@@ -607,9 +611,10 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     bool messages_as_text =
         request.body.size() >= kMessagesAsTextFromBytes &&
         (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages) &&
-        !(setup.ai != nullptr &&
-          std::any_of(setup.ai->overrides.begin(), setup.ai->overrides.end(),
-                      [](const model::FieldDefault& field) { return field.field == "messages"; }));
+        !(setup.ai != nullptr && std::any_of(setup.ai->overrides.begin(), setup.ai->overrides.end(),
+                                             [](const validate::model::FieldDefault& field) {
+                                               return field.field == "messages";
+                                             }));
     JsonKeepingArrayText read = messages_as_text
                                     ? ReadJsonKeepingArrayText(request.body, "messages")
                                     : JsonKeepingArrayText{ReadJson(request.body), std::nullopt};
@@ -708,7 +713,7 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   call.info.provider = call.provider_id;
   target_request.model = model;
   target_request.streaming = call.streaming;
-  call.target = model::ProviderTarget(provider, target_request);
+  call.target = validate::model::ProviderTarget(provider, target_request);
   // Provider host, or with a host override the target's hostname (auto-hostname: no port).
   call.authority = call.target.host;
   CopyClientHeaders(request.headers, call.headers);
@@ -796,4 +801,4 @@ ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
   }
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

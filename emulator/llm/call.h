@@ -11,7 +11,7 @@
 #include "validate/model/agentgateway.h"
 #include "validate/model/provider_defaults.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 namespace route = agw::emulator::route;
 
@@ -40,12 +40,12 @@ RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>
                            std::string_view path);
 
 // "openai", "anthropic", "gcp.gemini", "gcp.vertex_ai", "aws.bedrock", "azure", "custom".
-std::string ProviderId(const model::LLMProvider& provider);
+std::string ProviderId(const validate::model::LLMProvider& provider);
 
 // One provider of an AI backend with everything the data plane applies to it.
 struct ProviderSetup {
-  const model::LLMProvider* provider = nullptr;
-  const model::BackendAI* ai = nullptr;  // the merged AI policy, if any
+  const validate::model::LLMProvider* provider = nullptr;
+  const validate::model::BackendAI* ai = nullptr;  // the merged AI policy, if any
   // The backend auth credential (Secret `Authorization` value or inline key, "Bearer " already
   // stripped). A credential value: never log it.
   std::optional<std::string> api_key;
@@ -79,7 +79,7 @@ struct LlmCall {
   InputFormat input = InputFormat::kCompletions;
   WireFormat wire = WireFormat::kOpenAICompletions;
   bool streaming = false;
-  model::UpstreamTarget target;
+  validate::model::UpstreamTarget target;
   std::string authority;
   route::HeaderList headers;  // to send; content-length is added by the sender
   std::string body;
@@ -110,4 +110,4 @@ struct ClientResponse {
 ClientResponse AnswerBuffered(const LlmCall& call, int upstream_status,
                               std::string_view upstream_content_type, std::string_view body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

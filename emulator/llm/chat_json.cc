@@ -2,7 +2,7 @@
 
 #include "emulator/llm/json_codec.h"
 
-namespace agw::llm::chat {
+namespace agw::emulator::llm::chat {
 
 const Json& EmptyArray() {
   static const Json empty = Json::array();
@@ -177,4 +177,4 @@ std::optional<Json> ParseJson(std::string_view text) {
   return parsed;
 }
 
-}  // namespace agw::llm::chat
+}  // namespace agw::emulator::llm::chat

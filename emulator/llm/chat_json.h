@@ -14,7 +14,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm::chat {
+namespace agw::emulator::llm::chat {
 
 namespace detail {
 inline void AddMembers(Json::object_t&) {}
@@ -99,4 +99,4 @@ std::optional<int64_t> ThinkingBudget(std::string_view effort);
 // Parses a JSON body; nullopt when it is not JSON.
 std::optional<Json> ParseJson(std::string_view text);
 
-}  // namespace agw::llm::chat
+}  // namespace agw::emulator::llm::chat

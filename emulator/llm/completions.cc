@@ -13,7 +13,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/sse_stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using chat::Find;
@@ -839,4 +839,4 @@ std::string CompletionsError(int status, std::string_view upstream_body) {
   return WriteJson(body);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -10,7 +10,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Messages client -> OpenAI Chat Completions upstream body.
 Translated<RequestTranslation> CompletionsRequest(const Json& client_body,
@@ -33,4 +33,4 @@ std::unique_ptr<StreamTranslator> MakeCompletionsPassthroughStream();
 // gets. A body that is not JSON becomes the message text.
 std::string CompletionsError(int status, std::string_view upstream_body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

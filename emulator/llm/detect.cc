@@ -7,7 +7,7 @@
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/sse_stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using Path = std::initializer_list<std::string_view>;
@@ -139,4 +139,4 @@ std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator() {
   return std::make_unique<DetectStream>();
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -10,7 +10,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Sets every usage fact `body` carries; facts it lacks keep their earlier values, so a stream
 // can be read event by event. Counts are non-negative integers; anything else is not a count.
@@ -24,4 +24,4 @@ Translated<ResponseTranslation> DetectResponse(std::string_view upstream_body);
 // Bytes forwarded unchanged; the data of every SSE event that is a JSON object is read for usage.
 std::unique_ptr<StreamTranslator> MakeDetectStreamTranslator();
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

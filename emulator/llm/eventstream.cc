@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 constexpr size_t kPreludeBytes = 12;  // total length, headers length, prelude CRC
@@ -189,4 +189,4 @@ std::string EncodeEventStreamMessage(
   return out;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // One decoded message. Header values of non-string types are kept in their wire bytes.
 struct EventStreamMessage {
@@ -59,4 +59,4 @@ uint32_t Crc32(std::string_view data, uint32_t crc = 0);
 std::string EncodeEventStreamMessage(
     const std::vector<std::pair<std::string, std::string>>& headers, std::string_view payload);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

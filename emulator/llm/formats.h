@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // The shape of the body a client sent, and so the shape of the response owed to it
 // (agentgateway's InputFormat).
@@ -30,4 +30,4 @@ enum class ChatFormat {
 // Spelled as agentgateway spells them in logs and golden summaries.
 std::string_view InputFormatName(InputFormat format);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

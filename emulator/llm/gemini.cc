@@ -17,7 +17,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/sse_stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 namespace {
 
@@ -1469,4 +1469,4 @@ std::unique_ptr<StreamTranslator> MakeGeminiNativeStreamTranslator() {
   return std::make_unique<GeminiNativeStreamTranslator>();
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

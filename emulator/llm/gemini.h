@@ -11,7 +11,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // OpenAI Chat Completions body -> generateContent body. The model goes in the upstream path,
 // never in the body; `options.model` (else the client's model) only picks the thinking
@@ -51,4 +51,4 @@ Translated<ResponseTranslation> GeminiNativeResponse(std::string_view upstream_b
 // Native streams go to the client byte for byte; usage is read from the chunks as they pass.
 std::unique_ptr<StreamTranslator> MakeGeminiNativeStreamTranslator();
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -17,7 +17,7 @@
 // its compiled parts are included in exactly one file of the program, this one.
 #include <boost/json/src.hpp>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Builds nlohmann values from Boost.JSON's parse events, placing each value where
@@ -915,4 +915,4 @@ std::string Utf8Lossy(std::string_view text) {
   return out;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -15,7 +15,7 @@
 // buffer and spent two thirds of the proxy's CPU on 16 KB bodies. Here Boost.JSON's parser
 // (which scans strings many bytes at a time) builds the same nlohmann values, and the writer
 // copies unescaped runs whole.
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Nesting deeper than this is refused, as serde_json's recursion limit refuses it in
 // agentgateway; it also keeps the recursive translators and the writer off the end of the stack.
@@ -83,4 +83,4 @@ using JsonPath = std::initializer_list<std::string_view>;
 std::optional<std::vector<std::optional<std::string>>> ReadJsonStrings(
     std::string_view text, std::initializer_list<JsonPath> paths);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

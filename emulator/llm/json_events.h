@@ -10,7 +10,7 @@
 
 // What the Boost.JSON parse-event handlers of emulator/llm share (ReadJson's document builder
 // and the readers that take a few fields from a stream event without one).
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // The parts of a boost::json::basic_parser handler that are the same for all of them: no size
 // limits beyond the parser's own, member names gathered into `key_`, comments ignored (the
@@ -61,4 +61,4 @@ boost::json::error_code ParseWhole(boost::json::basic_parser<Handler>& parser,
   return ec;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

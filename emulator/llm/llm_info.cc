@@ -1,6 +1,6 @@
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 std::string_view InputFormatName(InputFormat format) {
   switch (format) {
@@ -74,4 +74,4 @@ Json ResponseInfoJson(const ResponseInfo& info) {
   return json;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

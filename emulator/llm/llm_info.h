@@ -8,7 +8,7 @@
 
 #include "emulator/llm/formats.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 using Json = nlohmann::ordered_json;
 
@@ -50,4 +50,4 @@ struct ResponseInfo {
 Json RequestSummaryJson(const RequestInfo& info);
 Json ResponseInfoJson(const ResponseInfo& info);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

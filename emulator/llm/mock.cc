@@ -5,7 +5,7 @@
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/sse.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 struct Prompt {
@@ -382,4 +382,4 @@ MockResponse MockProviderResponse(const LlmCall& call) {
   }
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -4,7 +4,7 @@
 
 #include "emulator/llm/call.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // What a provider would send back, produced in-process for `--mock-providers`.
 struct MockResponse {
@@ -22,4 +22,4 @@ MockResponse MockProviderResponse(const LlmCall& call);
 // The estimate used above, exposed for tests and docs.
 int64_t EstimateTokens(std::string_view text);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

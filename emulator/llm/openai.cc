@@ -4,7 +4,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 namespace {
 
@@ -91,4 +91,4 @@ std::string EmbeddingsError(int status, std::string_view upstream_body) {
   return std::string(upstream_body);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -8,7 +8,7 @@
 
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Chat Completions client, OpenAI upstream: the body passes unchanged except for the model.
 Translated<RequestTranslation> CompletionsPassthroughRequest(const Json& client_body,
@@ -28,4 +28,4 @@ Translated<ResponseTranslation> EmbeddingsResponse(std::string_view upstream_bod
 // Embeddings errors reach the client unchanged.
 std::string EmbeddingsError(int status, std::string_view upstream_body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -4,7 +4,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/json_events.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using chat::Find;
@@ -259,4 +259,4 @@ std::optional<ChunkFacts> ReadChunkFacts(std::string_view data) {
   return std::move(parser.handler().facts());
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

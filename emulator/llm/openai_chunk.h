@@ -8,7 +8,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // What the gateway records from one OpenAI chunk it passes through. Pointers, when set, are
 // into the chunk's parsed document.
@@ -36,4 +36,4 @@ ChunkFacts FactsOfDocument(const Json& chunk);
 // FactsOfDocument(ReadJson(data)).
 std::optional<ChunkFacts> ReadChunkFacts(std::string_view data);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -6,7 +6,7 @@
 
 #include "emulator/llm/chat_json.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using chat::Member;
@@ -318,4 +318,4 @@ void EnrichGeminiPrompt(Json& request, const PromptEnrichment& enrichment) {
   AddGeminiPrompts(request, enrichment.append, /*at_front=*/false);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

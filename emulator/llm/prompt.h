@@ -9,7 +9,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // One message a policy adds to every prompt; roles are used verbatim (CRD examples spell
 // `SYSTEM`, which upstream passes through unchanged).
@@ -53,4 +53,4 @@ void EnrichResponsesPrompt(Json& request, const PromptEnrichment& enrichment);
 // (`assistant` as `model`). A body that is not an object is left alone.
 void EnrichGeminiPrompt(Json& request, const PromptEnrichment& enrichment);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -5,7 +5,7 @@
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/prompt.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 RequestInfo BaseInfo(InputFormat format, const Json& body, std::string provider) {
@@ -64,4 +64,4 @@ RequestInfo ResponsesRequestInfo(const Json& body, std::string provider, bool wi
   return info;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

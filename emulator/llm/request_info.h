@@ -9,7 +9,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // `with_prompt` false leaves RequestInfo::prompt null (ProviderOptions::record_prompt).
 
@@ -20,4 +20,4 @@ RequestInfo MessagesRequestInfo(const Json& body, std::string provider, bool wit
 // OpenAI Responses: `max_output_tokens` is reported as `max_tokens`.
 RequestInfo ResponsesRequestInfo(const Json& body, std::string provider, bool with_prompt);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

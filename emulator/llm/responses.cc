@@ -14,7 +14,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/sse_stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 namespace {
 
@@ -1702,4 +1702,4 @@ std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator() {
   return std::make_unique<ResponsesPassthroughStream>();
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -12,7 +12,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Messages client, Responses upstream. Assistant text in the history becomes message items whose
 // `msg_` ids are drawn from options.stamper.
@@ -46,4 +46,4 @@ Translated<RequestTranslation> ResponsesPassthroughRequest(const Json& client_bo
 Translated<ResponseTranslation> ResponsesPassthroughResponse(std::string_view upstream_body);
 std::unique_ptr<StreamTranslator> MakeResponsesPassthroughStreamTranslator();
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

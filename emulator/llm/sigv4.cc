@@ -8,7 +8,7 @@
 #include <cctype>
 #include <ctime>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 using Bytes = std::string;  // raw digest bytes
@@ -231,4 +231,4 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

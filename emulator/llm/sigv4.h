@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 struct AwsCredentials {
   std::string access_key_id;
@@ -49,4 +49,4 @@ std::string PercentDecode(std::string_view text);
 // Lowercase hex SHA-256, as used for payload hashes.
 std::string Sha256Hex(std::string_view data);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Where the line starting at `from` ends (its CR or LF), npos if not in `bytes` yet. Two memchr
@@ -112,4 +112,4 @@ std::string EncodeSseEvent(std::string_view event, std::string_view data) {
 
 std::string EncodeSseData(std::string_view data) { return EncodeSseEvent({}, data); }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // One server-sent event. `data` joins multiple data lines with '\n', as the SSE spec says.
 struct SseEvent {
@@ -43,4 +43,4 @@ std::string EncodeSseEvent(std::string_view event, std::string_view data);
 // `data: DATA\n\n`.
 std::string EncodeSseData(std::string_view data);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

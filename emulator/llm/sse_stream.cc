@@ -2,7 +2,7 @@
 
 #include "emulator/llm/json_codec.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 void SseJsonStream::Feed(std::string_view upstream_bytes, std::string& out) {
   if (forwards_upstream_) {
@@ -29,4 +29,4 @@ void SseJsonStream::Deliver(const SseEvent& event, std::string& out) {
   OnEvent(event, data.is_object() ? &data : nullptr, out);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -11,7 +11,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/stream.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // A translator of an upstream SSE stream. Each event is handed over as soon as its blank line
 // arrives, however the upstream bytes were cut, to the first hook that takes it:
@@ -50,4 +50,4 @@ class SseJsonStream : public StreamTranslator {
   const bool forwards_upstream_;
 };
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

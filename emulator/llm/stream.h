@@ -5,7 +5,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Translates a streamed upstream response into the client's stream format as bytes arrive:
 // every call returns only what can be sent now, so nothing waits for the whole stream.
@@ -22,4 +22,4 @@ class StreamTranslator {
   virtual const ResponseInfo& info() const = 0;
 };
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

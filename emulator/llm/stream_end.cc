@@ -2,7 +2,7 @@
 
 #include "emulator/llm/json_codec.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // The `type` member of an event's JSON data, when it is a string.
@@ -84,4 +84,4 @@ void StreamEndWatcher::OnEvent(const SseEvent& event) {
   }
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -6,7 +6,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/translate.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Watches a provider's streamed answer for the event that says it is complete: Anthropic's
 // `message_stop`, OpenAI's `data: [DONE]`, a Responses stream's `response.completed`,
@@ -36,4 +36,4 @@ class StreamEndWatcher {
   EventStreamDecoder event_stream_;
 };
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -15,7 +15,7 @@
 #include "emulator/llm/sse.h"
 #include "emulator/llm/vertex.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Bytes through untouched: formats whose usage the gateway does not read.
@@ -551,4 +551,4 @@ std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, in
   }
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

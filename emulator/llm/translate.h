@@ -7,7 +7,7 @@
 #include "emulator/llm/stream.h"
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // The body format sent upstream: a chat format, or one of the non-chat endpoint formats.
 enum class WireFormat {
@@ -61,4 +61,4 @@ std::optional<std::string> TranslateError(InputFormat input, WireFormat wire, in
 // Whether the pair keeps the upstream body byte for byte.
 bool IsPassthrough(InputFormat input, WireFormat wire);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -6,7 +6,7 @@
 #include <memory>
 #include <random>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -70,4 +70,4 @@ Stamper FixedStamper(std::int64_t unix_millis, std::uint64_t seed) {
                  }};
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -8,7 +8,7 @@
 
 #include "emulator/llm/llm_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // The time and the fresh ids a translation stamps on what it makes (`created`, generated `id`s).
 // It travels with ProviderOptions, so `run` uses the wall clock and a random source while tests
@@ -74,4 +74,4 @@ using Translated = tl::expected<T, std::string>;
 // A translated request with its body written as text (WriteJson), or its error.
 Translated<RequestText> RequestTextOf(Translated<RequestTranslation> translated);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

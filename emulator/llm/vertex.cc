@@ -8,7 +8,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/request_info.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 namespace {
 
@@ -241,4 +241,4 @@ std::string VertexRerankError(int status, std::string_view upstream_body) {
   return GeminiError(status, upstream_body);
 }
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -8,7 +8,7 @@
 
 #include "emulator/llm/translation.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 
 // Anthropic Messages body for Vertex's rawPredict: the model moves to the path, Vertex's
 // `anthropic_version` is added, and what Vertex rejects is removed (deprecated
@@ -42,4 +42,4 @@ Translated<ResponseTranslation> VertexRerankResponse(std::string_view upstream_b
 // A Google error from the ranking API as the OpenAI error a rerank client reads.
 std::string VertexRerankError(int status, std::string_view upstream_body);
 
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -40,21 +40,21 @@ std::string RouteName(const RouteEntry& entry) {
 
 }  // namespace
 
-std::string DescribeMatch(const model::HTTPRouteMatch& match) {
+std::string DescribeMatch(const validate::model::HTTPRouteMatch& match) {
   std::string text = match.path ? match.path->type + " " + match.path->value : "PathPrefix /";
   if (match.method) {
     text += " method=" + *match.method;
   }
-  for (const model::ValueMatch& header : match.headers) {
+  for (const validate::model::ValueMatch& header : match.headers) {
     text += " header:" + header.name + (header.type == "Exact" ? "=" : "~") + header.value;
   }
-  for (const model::ValueMatch& param : match.query_params) {
+  for (const validate::model::ValueMatch& param : match.query_params) {
     text += " query:" + param.name + (param.type == "Exact" ? "=" : "~") + param.value;
   }
   return text;
 }
 
-std::string DescribeBackends(const resolve::ResolvedRule& rule) {
+std::string DescribeBackends(const validate::resolve::ResolvedRule& rule) {
   if (rule.backends.empty()) {
     return "(no backends: 500)";
   }
@@ -63,23 +63,23 @@ std::string DescribeBackends(const resolve::ResolvedRule& rule) {
     total += std::max(0, backend.weight);
   }
   std::string text;
-  for (const resolve::ResolvedBackend& backend : rule.backends) {
+  for (const validate::resolve::ResolvedBackend& backend : rule.backends) {
     std::string what;
     switch (backend.kind) {
-      case resolve::ResolvedBackend::Kind::kService:
+      case validate::resolve::ResolvedBackend::Kind::kService:
         what = "Service " + backend.namespace_ + "/" + backend.name +
                (backend.port ? ":" + std::to_string(*backend.port) : "");
         break;
-      case resolve::ResolvedBackend::Kind::kAgentgatewayBackend:
+      case validate::resolve::ResolvedBackend::Kind::kAgentgatewayBackend:
         what = "AgentgatewayBackend " + backend.namespace_ + "/" + backend.name;
         break;
-      case resolve::ResolvedBackend::Kind::kRouteGroup:
+      case validate::resolve::ResolvedBackend::Kind::kRouteGroup:
         what = "HTTPRoute delegation " + backend.namespace_ + "/" + backend.name;
         break;
-      case resolve::ResolvedBackend::Kind::kInferencePool:
+      case validate::resolve::ResolvedBackend::Kind::kInferencePool:
         what = "InferencePool " + backend.namespace_ + "/" + backend.name;
         break;
-      case resolve::ResolvedBackend::Kind::kInvalid:
+      case validate::resolve::ResolvedBackend::Kind::kInvalid:
         what = "invalid (500): " + backend.problem;
         break;
     }
@@ -96,7 +96,7 @@ std::string DescribeTable(const RouteTable& table) {
   std::string out;
   for (const Bind& bind : table.Binds()) {
     for (const ListenerRoutes& listener : table.Listeners(bind)) {
-      const resolve::ResolvedListener& resolved = *listener.listener;
+      const validate::resolve::ResolvedListener& resolved = *listener.listener;
       out += "Gateway " + resolved.gateway->id.namespace_ + "/" + resolved.gateway->id.name +
              ", listener " + resolved.listener->name + " (" + resolved.listener->protocol +
              ", port " + std::to_string(bind.port) + ", " +
@@ -123,7 +123,7 @@ Json TableJson(const RouteTable& table) {
   Json json = Json::array();
   for (const Bind& bind : table.Binds()) {
     for (const ListenerRoutes& listener : table.Listeners(bind)) {
-      const resolve::ResolvedListener& resolved = *listener.listener;
+      const validate::resolve::ResolvedListener& resolved = *listener.listener;
       Json item;
       item["gateway"] = resolved.gateway->id.namespace_ + "/" + resolved.gateway->id.name;
       item["listener"] = resolved.listener->name;

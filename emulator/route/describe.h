@@ -8,9 +8,9 @@
 namespace agw::emulator::route {
 
 // "PathPrefix /v1 method=POST header:x-env=prod query:debug~^1$" (~ marks a regex).
-std::string DescribeMatch(const model::HTTPRouteMatch& match);
+std::string DescribeMatch(const validate::model::HTTPRouteMatch& match);
 // "Service ns/svc:8080 70%, invalid (500): backend(...) not found 30%".
-std::string DescribeBackends(const resolve::ResolvedRule& rule);
+std::string DescribeBackends(const validate::resolve::ResolvedRule& rule);
 
 // The effective route table: per bind and listener, the entries in the order the data plane
 // tries them. Text for people, JSON for tools (`routes -o json`, the admin /routes page).

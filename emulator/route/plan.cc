@@ -34,7 +34,7 @@ std::string MatchedPrefix(const RouteEntry& entry) {
   return entry.compiled.path_kind == CompiledMatch::PathKind::kPrefix ? entry.compiled.path : "";
 }
 
-std::string RewritePath(const model::HTTPPathModifier& modifier, const RouteEntry& entry,
+std::string RewritePath(const validate::model::HTTPPathModifier& modifier, const RouteEntry& entry,
                         const std::string& path) {
   if (modifier.type == "ReplaceFullPath") {
     std::string full = modifier.replace_full_path.value_or("/");
@@ -73,7 +73,7 @@ std::string Join(const std::vector<std::string>& values) {
   return out;
 }
 
-void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& plan) {
+void ApplyCors(const validate::model::HTTPCORSFilter& cors, const Request& request, Plan& plan) {
   std::optional<std::string> origin = GetHeader(request.headers, "origin");
   if (!origin) {
     return;
@@ -135,8 +135,8 @@ void ApplyCors(const model::HTTPCORSFilter& cors, const Request& request, Plan& 
   }
 }
 
-DirectResponse Redirect(const model::HTTPRequestRedirectFilter& redirect, const RouteEntry& entry,
-                        const Request& request, int listener_port) {
+DirectResponse Redirect(const validate::model::HTTPRequestRedirectFilter& redirect,
+                        const RouteEntry& entry, const Request& request, int listener_port) {
   std::string scheme = redirect.scheme.value_or(request.scheme);
   std::string host = redirect.hostname.value_or(request.Hostname());
   int port;
@@ -158,13 +158,13 @@ DirectResponse Redirect(const model::HTTPRequestRedirectFilter& redirect, const 
   return response;
 }
 
-void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::string& route_namespace,
-                Plan& plan) {
-  for (const model::RouteFilter& filter : filters) {
+void AddMirrors(const std::vector<validate::model::RouteFilter>& filters,
+                const std::string& route_namespace, Plan& plan) {
+  for (const validate::model::RouteFilter& filter : filters) {
     if (filter.type != "RequestMirror" || !filter.request_mirror) {
       continue;
     }
-    const model::HTTPRequestMirrorFilter& mirror = *filter.request_mirror;
+    const validate::model::HTTPRequestMirrorFilter& mirror = *filter.request_mirror;
     MirrorTarget target;
     target.namespace_ = mirror.backend_ref.namespace_.value_or(route_namespace);
     target.name = mirror.backend_ref.name;
@@ -183,17 +183,17 @@ void AddMirrors(const std::vector<model::RouteFilter>& filters, const std::strin
 
 }  // namespace
 
-void HeaderEdits::Append(const model::HTTPHeaderFilter& filter) {
+void HeaderEdits::Append(const validate::model::HTTPHeaderFilter& filter) {
   set.insert(set.end(), filter.set.begin(), filter.set.end());
   add.insert(add.end(), filter.add.begin(), filter.add.end());
   remove.insert(remove.end(), filter.remove.begin(), filter.remove.end());
 }
 
 void HeaderEdits::Apply(HeaderList& headers) const {
-  for (const model::HTTPHeader& header : set) {
+  for (const validate::model::HTTPHeader& header : set) {
     SetHeader(headers, Lower(header.name), header.value);
   }
-  for (const model::HTTPHeader& header : add) {
+  for (const validate::model::HTTPHeader& header : add) {
     AddHeader(headers, Lower(header.name), header.value);
   }
   for (const std::string& name : remove) {
@@ -249,8 +249,8 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
     return plan;
   }
   const RouteEntry& entry = *decision.entry;
-  const model::HTTPRoute& route = *entry.route->http;
-  const model::HTTPRouteRule& rule = *entry.rule->http;
+  const validate::model::HTTPRoute& route = *entry.route->http;
+  const validate::model::HTTPRouteRule& rule = *entry.rule->http;
   plan.route = route.metadata.namespace_ + "/" + route.metadata.name;
   plan.rule_index = static_cast<int>(entry.rule->index);
 
@@ -261,7 +261,7 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
   std::string path = request.path;
 
   HeaderEdits request_edits;
-  for (const model::RouteFilter& filter : rule.filters) {
+  for (const validate::model::RouteFilter& filter : rule.filters) {
     if (filter.type == "RequestHeaderModifier" && filter.request_header_modifier) {
       request_edits.Append(*filter.request_header_modifier);
     } else if (filter.type == "ResponseHeaderModifier" && filter.response_header_modifier) {
@@ -297,7 +297,7 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
 
   // Weighted choice; weight 0 never chosen (controller.md 9.3).
   std::int64_t total = 0;
-  for (const resolve::ResolvedBackend& backend : entry.rule->backends) {
+  for (const validate::resolve::ResolvedBackend& backend : entry.rule->backends) {
     total += std::max(0, backend.weight);
   }
   if (total == 0) {
@@ -305,20 +305,20 @@ Plan MakePlan(const Decision& decision, const Request& request, int listener_por
     return plan;
   }
   std::int64_t pick = std::uniform_int_distribution<std::int64_t>(0, total - 1)(random);
-  const resolve::ResolvedBackend* chosen = nullptr;
-  for (const resolve::ResolvedBackend& backend : entry.rule->backends) {
+  const validate::resolve::ResolvedBackend* chosen = nullptr;
+  for (const validate::resolve::ResolvedBackend& backend : entry.rule->backends) {
     pick -= std::max(0, backend.weight);
     if (pick < 0) {
       chosen = &backend;
       break;
     }
   }
-  if (chosen->kind == resolve::ResolvedBackend::Kind::kInvalid) {
+  if (chosen->kind == validate::resolve::ResolvedBackend::Kind::kInvalid) {
     plan.direct = TextResponse(500, "invalid backend: " + chosen->problem + "\n");
     return plan;
   }
   if (chosen->ref != nullptr) {
-    for (const model::RouteFilter& filter : chosen->ref->filters) {
+    for (const validate::model::RouteFilter& filter : chosen->ref->filters) {
       if (filter.type == "RequestHeaderModifier" && filter.request_header_modifier) {
         HeaderEdits edits;
         edits.Append(*filter.request_header_modifier);

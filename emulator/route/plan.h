@@ -22,7 +22,7 @@ struct DirectResponse {
 // Where and how to forward: the backend chosen by weight and the request after the route's
 // request filters.
 struct UpstreamRequest {
-  const resolve::ResolvedBackend* backend = nullptr;
+  const validate::resolve::ResolvedBackend* backend = nullptr;
   std::string method;
   std::string path_and_query;
   std::string authority;  // Host header to send
@@ -38,12 +38,12 @@ struct MirrorTarget {
 };
 
 struct HeaderEdits {
-  std::vector<model::HTTPHeader> set;
-  std::vector<model::HTTPHeader> add;
+  std::vector<validate::model::HTTPHeader> set;
+  std::vector<validate::model::HTTPHeader> add;
   std::vector<std::string> remove;
 
   // Adds a filter's set/add/remove lists after the ones already here.
-  void Append(const model::HTTPHeaderFilter& filter);
+  void Append(const validate::model::HTTPHeaderFilter& filter);
   void Apply(HeaderList& headers) const;
   bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };

@@ -108,10 +108,10 @@ bool CompiledMatch::Matches(const Request& request) const {
   return true;
 }
 
-std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& config,
+std::unique_ptr<RouteTable> RouteTable::Compile(const validate::resolve::ResolvedConfig& config,
                                                 std::vector<std::string>* problems) {
   auto table = std::make_unique<RouteTable>();
-  for (const resolve::ResolvedListener& listener : config.listeners) {
+  for (const validate::resolve::ResolvedListener& listener : config.listeners) {
     const std::string& protocol = listener.listener->protocol;
     if (protocol != "HTTP" && protocol != "HTTPS") {
       continue;  // TCP/TLS listeners carry no HTTP routes
@@ -119,13 +119,13 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
     ListenerRoutes routes;
     routes.listener = &listener;
     routes.hostname = listener.listener->hostname.value_or("");
-    for (const resolve::ResolvedRoute& route : listener.routes) {
+    for (const validate::resolve::ResolvedRoute& route : listener.routes) {
       if (route.http == nullptr) {
         continue;  // GRPCRoute serving is not emulated yet
       }
-      for (const resolve::ResolvedRule& rule : route.rules) {
+      for (const validate::resolve::ResolvedRule& rule : route.rules) {
         for (std::size_t m = 0; m < rule.http->matches.size(); ++m) {
-          const model::HTTPRouteMatch& match = rule.http->matches[m];
+          const validate::model::HTTPRouteMatch& match = rule.http->matches[m];
           RouteEntry entry;
           entry.route = &route;
           entry.rule = &rule;
@@ -133,7 +133,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
           entry.match_index = m;
           CompiledMatch& compiled = entry.compiled;
           std::string error;
-          const model::HTTPPathMatch path = match.path.value_or(model::HTTPPathMatch{});
+          const validate::model::HTTPPathMatch path =
+              match.path.value_or(validate::model::HTTPPathMatch{});
           if (path.type == "Exact") {
             compiled.path_kind = CompiledMatch::PathKind::kExact;
             compiled.path =
@@ -149,14 +150,14 @@ std::unique_ptr<RouteTable> RouteTable::Compile(const resolve::ResolvedConfig& c
             compiled.path = TrimTrailingSlashes(value);
           }
           compiled.method = match.method;
-          for (const model::ValueMatch& header : match.headers) {
+          for (const validate::model::ValueMatch& header : match.headers) {
             CompiledMatch::ValueMatch value{header.name, header.value, nullptr};
             if (header.type == "RegularExpression") {
               value.regex = CompileRegex(header.value, error);
             }
             compiled.headers.push_back(std::move(value));
           }
-          for (const model::ValueMatch& param : match.query_params) {
+          for (const validate::model::ValueMatch& param : match.query_params) {
             CompiledMatch::ValueMatch value{param.name, param.value, nullptr};
             if (param.type == "RegularExpression") {
               value.regex = CompileRegex(param.value, error);

@@ -35,16 +35,16 @@ struct CompiledMatch {
 
 // One (route, rule, match) entry of a listener, in the order the data plane tries them.
 struct RouteEntry {
-  const resolve::ResolvedRoute* route = nullptr;
-  const resolve::ResolvedRule* rule = nullptr;
-  const model::HTTPRouteMatch* match = nullptr;  // the match as written
+  const validate::resolve::ResolvedRoute* route = nullptr;
+  const validate::resolve::ResolvedRule* rule = nullptr;
+  const validate::model::HTTPRouteMatch* match = nullptr;  // the match as written
   std::size_t match_index = 0;
   std::string hostname;  // the route hostname it is indexed under ("" for none)
   CompiledMatch compiled;
 };
 
 struct ListenerRoutes {
-  const resolve::ResolvedListener* listener = nullptr;
+  const validate::resolve::ResolvedListener* listener = nullptr;
   std::string hostname;  // "" for a listener without one
   // Entries per hostname bucket, each sorted by precedence: "exact host", "*.suffix" for
   // wildcards (stored as the suffix after "*."), and "" for routes without hostnames.
@@ -63,7 +63,7 @@ struct Decision {
 // A port of one Gateway: on a cluster every Gateway has its own address, so two Gateways that
 // both listen on port 80 are two different binds.
 struct Bind {
-  const model::Gateway* gateway = nullptr;
+  const validate::model::Gateway* gateway = nullptr;
   int port = 0;
 
   bool operator<(const Bind& other) const {
@@ -80,7 +80,7 @@ class RouteTable {
  public:
   // Builds the table. A match whose regular expression RE2 cannot compile is left out and
   // described in `problems` (the data plane rejects such a route).
-  static std::unique_ptr<RouteTable> Compile(const resolve::ResolvedConfig& config,
+  static std::unique_ptr<RouteTable> Compile(const validate::resolve::ResolvedConfig& config,
                                              std::vector<std::string>* problems = nullptr);
 
   // The binds of the configuration, ordered by Gateway (namespace/name), then port.

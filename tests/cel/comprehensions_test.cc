@@ -11,7 +11,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 using test::ErrorOf;
@@ -324,4 +324,4 @@ TEST_CASE("The one-variable macros are unchanged by the option") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -13,7 +13,7 @@
 #include "validate/cel/parser.h"
 #include "validate/manifest/base64.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 using Json = nlohmann::json;
@@ -47,7 +47,7 @@ std::optional<Value> FromCase(const Json& json) {
     return Value::String(value.get<std::string>());
   }
   if (kind == "bytes") {
-    return Value::Bytes(manifest::DecodeBase64(value.get<std::string>()).bytes);
+    return Value::Bytes(validate::manifest::DecodeBase64(value.get<std::string>()).bytes);
   }
   if (kind == "type") {
     return Value::Type(value.get<std::string>());
@@ -175,4 +175,4 @@ TEST_CASE("CEL conformance cases through the parser and the evaluator") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -9,7 +9,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel::test {
+namespace agw::validate::cel::test {
 
 inline ParseOptions KubernetesParseOptions() {
   ParseOptions options;
@@ -48,4 +48,4 @@ inline std::string ErrorOf(const std::string& text, const Activation& vars = Act
   return result.text();
 }
 
-}  // namespace agw::cel::test
+}  // namespace agw::validate::cel::test

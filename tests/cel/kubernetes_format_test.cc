@@ -9,7 +9,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 Value Eval(const std::string& text, const Activation& activation = Activation()) {
@@ -314,4 +314,4 @@ TEST_CASE("Format library: date-times as strfmt reads them") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -10,7 +10,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 Value Eval(const std::string& text, const Activation& activation = Activation()) {
@@ -503,4 +503,4 @@ TEST_CASE("quantity add and sub with quantities and ints") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

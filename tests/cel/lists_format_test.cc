@@ -10,7 +10,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 using test::ErrorOf;
@@ -281,4 +281,4 @@ TEST_CASE("reverse reverses code points") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

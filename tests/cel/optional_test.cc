@@ -9,7 +9,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 using test::IsTrue;
@@ -78,4 +78,4 @@ TEST_CASE("optional.of optional.none optional.ofNonZeroValue and or") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -13,7 +13,7 @@
 #include "tests/support/paths.h"
 #include "validate/cel/lexer.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 // The debug rendering of what `source` parses to, or "ERROR <line>:<column>: <message>".
@@ -476,4 +476,4 @@ TEST_CASE("Every CEL conformance expression that is not a parse error parses") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -10,7 +10,7 @@
 #include "validate/cel/eval.h"
 #include "validate/cel/parser.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 Value Eval(const std::string& expression) {
@@ -320,4 +320,4 @@ TEST_CASE("Time values have their protobuf type names") {
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

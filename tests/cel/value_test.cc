@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 bool Eq(const Value& a, const Value& b) {
@@ -75,4 +75,4 @@ TEST_CASE("Ordering covers numbers across types, strings, bytes and bools only")
 }
 
 }  // namespace
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

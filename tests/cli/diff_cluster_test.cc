@@ -25,12 +25,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-using cluster::EncodeBase64;
-using cluster::testing::CaData;
-using cluster::testing::ClosedPort;
-using cluster::testing::KubeconfigText;
-using cluster::testing::Label;
-using cluster::testing::StartServer;
+using validate::cluster::EncodeBase64;
+using validate::cluster::testing::CaData;
+using validate::cluster::testing::ClosedPort;
+using validate::cluster::testing::KubeconfigText;
+using validate::cluster::testing::Label;
+using validate::cluster::testing::StartServer;
 
 // A command against a cluster makes a handful of requests; a hung one fails the test quickly.
 constexpr int kTimeoutSeconds = 60;
@@ -702,9 +702,9 @@ std::vector<Json> ServedCrds(const std::string& set) {
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
-    manifest::Manifest manifest;
-    manifest::DiagnosticSink sink;
-    manifest::LoadText(manifest, file.string(), ReadAll(file), {}, sink);
+    validate::manifest::Manifest manifest;
+    validate::manifest::DiagnosticSink sink;
+    validate::manifest::LoadText(manifest, file.string(), ReadAll(file), {}, sink);
     REQUIRE(manifest.resources.size() == 1);
     Json crd = manifest.resources[0].object.ToJson();
     crd["metadata"]["uid"] =

@@ -349,7 +349,7 @@ std::string BedrockConverseStream() {
   };
   std::string stream;
   for (const auto& [type, payload] : events) {
-    stream += llm::EncodeEventStreamMessage(
+    stream += emulator::llm::EncodeEventStreamMessage(
         {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},
         payload);
   }

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 namespace {
 
 // Answers from a table by exact target; anything else is 404 "404 page not found".
@@ -234,4 +234,4 @@ TEST_CASE("Percent-encoding keeps alphanumerics and the given bytes and encodes 
 }
 
 }  // namespace
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -7,7 +7,7 @@
 
 #include "tests/cluster/cluster_test_support.h"
 
-namespace agw::cluster::testing {
+namespace agw::validate::cluster::testing {
 namespace {
 
 using test::FakeApiServer;
@@ -59,8 +59,8 @@ TEST_CASE("Certificate files named relative to the kubeconfig are read from its 
   ConnectOptions options;
   options.kubeconfig.explicit_path = "kube/config";  // relative to the working directory
   options.kubeconfig.working_directory = dir.path();
-  manifest::DiskFileSystem disk;
-  manifest::SubprocessRunner runner;
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::SubprocessRunner runner;
   Expected<ClusterClient> client = Connect(options, BaseEnvironment(dir), disk, runner);
   REQUIRE(client.has_value());
   CHECK(client->connection.ca_origin == "certificate-authority " + dir.path() + "/kube/pki/ca.crt");
@@ -178,8 +178,8 @@ TEST_CASE("KUBECONFIG files are merged before the context is chosen") {
   Environment env = BaseEnvironment(dir);
   env["KUBECONFIG"] = dir.path() + "/missing:" + first + ":" + second;
   ConnectOptions options;
-  manifest::DiskFileSystem disk;
-  manifest::SubprocessRunner runner;
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::SubprocessRunner runner;
   Expected<ClusterClient> client = Connect(options, env, disk, runner);
   REQUIRE(client.has_value());
   Expected<std::vector<std::string>> groups = client->api->GroupVersions("agentgateway.dev");
@@ -321,8 +321,8 @@ TEST_CASE("List sends the label selector and reads every page") {
   ConnectOptions options;
   options.kubeconfig.explicit_path = kubeconfig;
   options.api.page_size = 2;
-  manifest::DiskFileSystem disk;
-  manifest::SubprocessRunner runner;
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::SubprocessRunner runner;
   Expected<ClusterClient> client = Connect(options, BaseEnvironment(dir), disk, runner);
   REQUIRE(client.has_value());
   Expected<std::vector<std::string>> items =
@@ -345,4 +345,4 @@ TEST_CASE("List sends the label selector and reads every page") {
 }
 
 }  // namespace
-}  // namespace agw::cluster::testing
+}  // namespace agw::validate::cluster::testing

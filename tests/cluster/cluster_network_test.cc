@@ -4,7 +4,7 @@
 
 #include "tests/cluster/cluster_test_support.h"
 
-namespace agw::cluster::testing {
+namespace agw::validate::cluster::testing {
 namespace {
 
 const GroupVersionKind kHttpRoute = kHttpRouteV1;
@@ -89,4 +89,4 @@ TEST_CASE("An answer over the size limit is refused") {
 }
 
 }  // namespace
-}  // namespace agw::cluster::testing
+}  // namespace agw::validate::cluster::testing

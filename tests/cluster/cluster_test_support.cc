@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace agw::cluster::testing {
+namespace agw::validate::cluster::testing {
 
 namespace {
 
@@ -66,8 +66,8 @@ Expected<ClusterClient> ConnectTo(const std::string& kubeconfig_path, const Envi
   ConnectOptions options;
   options.kubeconfig.explicit_path = kubeconfig_path;
   options.transport = transport;
-  manifest::DiskFileSystem disk;
-  manifest::SubprocessRunner runner;
+  validate::manifest::DiskFileSystem disk;
+  validate::manifest::SubprocessRunner runner;
   return Connect(options, env, disk, runner);
 }
 
@@ -164,4 +164,4 @@ void ConnectProxy::Serve(int client) {
   ::close(upstream);
 }
 
-}  // namespace agw::cluster::testing
+}  // namespace agw::validate::cluster::testing

@@ -16,7 +16,7 @@
 #include "tests/support/run.h"
 #include "validate/cluster/connect.h"
 
-namespace agw::cluster::testing {
+namespace agw::validate::cluster::testing {
 
 inline const GroupVersionKind kHttpRouteV1{"gateway.networking.k8s.io", "v1", "HTTPRoute"};
 
@@ -85,4 +85,4 @@ class ConnectProxy {
   std::vector<std::string> lines_;
 };
 
-}  // namespace agw::cluster::testing
+}  // namespace agw::validate::cluster::testing

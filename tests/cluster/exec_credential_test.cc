@@ -4,25 +4,26 @@
 
 #include "validate/cluster/credentials.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 namespace {
 
 // Records the spec and answers with a fixed result.
-class FakeRunner : public manifest::ProcessRunner {
+class FakeRunner : public validate::manifest::ProcessRunner {
  public:
-  explicit FakeRunner(manifest::ProcessResult result) : result_(std::move(result)) {}
-  Expected<manifest::ProcessResult> Run(const manifest::ProcessSpec& spec) override {
+  explicit FakeRunner(validate::manifest::ProcessResult result) : result_(std::move(result)) {}
+  Expected<validate::manifest::ProcessResult> Run(
+      const validate::manifest::ProcessSpec& spec) override {
     specs.push_back(spec);
     return result_;
   }
-  std::vector<manifest::ProcessSpec> specs;
+  std::vector<validate::manifest::ProcessSpec> specs;
 
  private:
-  manifest::ProcessResult result_;
+  validate::manifest::ProcessResult result_;
 };
 
-manifest::ProcessResult Exited(int code, std::string out, std::string err = "") {
-  manifest::ProcessResult result;
+validate::manifest::ProcessResult Exited(int code, std::string out, std::string err = "") {
+  validate::manifest::ProcessResult result;
   result.exit_code = code;
   result.stdout_text = std::move(out);
   result.stderr_tail = std::move(err);
@@ -131,7 +132,7 @@ TEST_CASE("The plugin runs with its args and the environment plus its env and th
   REQUIRE(credential.has_value());
   CHECK(credential->token == "tok-123");
   REQUIRE(runner.specs.size() == 1);
-  const manifest::ProcessSpec& spec = runner.specs[0];
+  const validate::manifest::ProcessSpec& spec = runner.specs[0];
   CHECK(spec.program == "aws");
   CHECK(spec.args == std::vector<std::string>{"eks", "get-token"});
   CHECK(spec.search_path == "/usr/local/bin:/usr/bin");
@@ -147,15 +148,16 @@ TEST_CASE("The plugin runs with its args and the environment plus its env and th
 
 TEST_CASE("A plugin that cannot run or fails is reported by name") {
   const std::string plugin = "exec credential plugin \"aws\" (user \"eks-admin\")";
-  auto run = [](manifest::ProcessResult result, ClusterConnection connection = ExecConnection()) {
+  auto run = [](validate::manifest::ProcessResult result,
+                ClusterConnection connection = ExecConnection()) {
     FakeRunner runner(std::move(result));
     Expected<ExecCredential> credential =
         RunExecCredentialPlugin(connection, runner, {}, ExecLimits{});
     REQUIRE_FALSE(credential.has_value());
     return credential.error().message;
   };
-  manifest::ProcessResult missing;
-  missing.outcome = manifest::ProcessResult::Outcome::kNotFound;
+  validate::manifest::ProcessResult missing;
+  missing.outcome = validate::manifest::ProcessResult::Outcome::kNotFound;
   ClusterConnection hinted = ExecConnection();
   hinted.exec->install_hint = "\x1b[1mbrew install awscli\x1b[0m\nor see the docs";
   CHECK(run(missing, hinted) == plugin +
@@ -165,8 +167,8 @@ TEST_CASE("A plugin that cannot run or fails is reported by name") {
   pathed.exec->command = "/opt/bin/aws";
   CHECK(run(missing, pathed) ==
         "exec credential plugin \"/opt/bin/aws\" (user \"eks-admin\") was not found");
-  manifest::ProcessResult denied;
-  denied.outcome = manifest::ProcessResult::Outcome::kNotExecutable;
+  validate::manifest::ProcessResult denied;
+  denied.outcome = validate::manifest::ProcessResult::Outcome::kNotExecutable;
   denied.error = "Permission denied";
   CHECK(run(denied) == plugin + " cannot be run: Permission denied");
   std::string stderr_text;
@@ -178,14 +180,14 @@ TEST_CASE("A plugin that cannot run or fails is reported by name") {
             " failed with exit code 2: line 3\nline 4\nline 5\nline 6\nline 7\nline 8\n"
             "line 9\nline 10\nline 11\nline 12");
   CHECK(run(Exited(1, "")) == plugin + " failed with exit code 1");
-  manifest::ProcessResult slow;
-  slow.outcome = manifest::ProcessResult::Outcome::kTimedOut;
+  validate::manifest::ProcessResult slow;
+  slow.outcome = validate::manifest::ProcessResult::Outcome::kTimedOut;
   CHECK(run(slow) == plugin + " did not finish within 30 s");
-  manifest::ProcessResult chatty;
-  chatty.outcome = manifest::ProcessResult::Outcome::kStdoutTooLarge;
+  validate::manifest::ProcessResult chatty;
+  chatty.outcome = validate::manifest::ProcessResult::Outcome::kStdoutTooLarge;
   CHECK(run(chatty) == plugin + " printed more than 1048576 bytes");
-  manifest::ProcessResult killed;
-  killed.outcome = manifest::ProcessResult::Outcome::kSignaled;
+  validate::manifest::ProcessResult killed;
+  killed.outcome = validate::manifest::ProcessResult::Outcome::kSignaled;
   killed.signal = 9;
   CHECK(run(killed) == plugin + " was killed by signal 9");
   ClusterConnection always = ExecConnection();
@@ -197,7 +199,7 @@ TEST_CASE("A plugin that cannot run or fails is reported by name") {
 }
 
 TEST_CASE("A token file replaces the inline token and the plugin runs only without other auth") {
-  manifest::InMemoryFileSystem fs;
+  validate::manifest::InMemoryFileSystem fs;
   fs.AddFile("/t/token", "  from-file\n");
   fs.AddFile("/t/empty", "\n");
   FakeRunner runner(Exited(0, kToken));
@@ -242,4 +244,4 @@ TEST_CASE("A token file replaces the inline token and the plugin runs only witho
 // --- The real process runner ----------------------------------------------------------------
 
 }  // namespace
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -6,10 +6,10 @@
 #include "validate/cluster/exec_credential.h"
 #include "validate/cluster/proxy.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 namespace {
 
-using manifest::InMemoryFileSystem;
+using validate::manifest::InMemoryFileSystem;
 
 const std::string kCa = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
 const std::string kCert = "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n";
@@ -417,4 +417,4 @@ TEST_CASE("URLs split into their parts and lose their credentials in messages") 
 }
 
 }  // namespace
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

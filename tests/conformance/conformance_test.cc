@@ -774,22 +774,23 @@ class Harness {
   }
 
   tl::expected<std::shared_ptr<const emulator::io::Snapshot>, std::string> Build() const {
-    manifest::InMemoryFileSystem file_system;
-    manifest::LoadOptions load;
+    validate::manifest::InMemoryFileSystem file_system;
+    validate::manifest::LoadOptions load;
     for (const auto& [path, text] : files_) {
       file_system.AddFile(path, text);
       load.paths.push_back(path);
     }
-    resolve::ResolveOptions options;
+    validate::resolve::ResolveOptions options;
     options.implied_gateway_classes = {"{GATEWAY_CLASS_NAME}"};
     // The manifests are the whole cluster: a Service that is not in them does not exist.
     options.strict_refs = true;
-    std::unique_ptr<resolve::Pipeline> pipeline = resolve::RunPipeline(load, file_system, options);
+    std::unique_ptr<validate::resolve::Pipeline> pipeline =
+        validate::resolve::RunPipeline(load, file_system, options);
     if (pipeline->input_errors > 0 || !pipeline->manifest.unreadable.empty()) {
       std::string errors;
       for (const auto& diagnostic : pipeline->sink.diagnostics()) {
-        if (diagnostic.severity == manifest::Severity::kError) {
-          errors += manifest::RenderText(diagnostic);
+        if (diagnostic.severity == validate::manifest::Severity::kError) {
+          errors += validate::manifest::RenderText(diagnostic);
         }
       }
       for (const auto& error : pipeline->manifest.unreadable) {

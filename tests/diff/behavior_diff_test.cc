@@ -8,10 +8,10 @@
 #include "validate/manifest/file_system.h"
 #include "validate/resolve/pipeline.h"
 
-namespace agw::diff {
+namespace agw::validate::diff {
 namespace {
 
-using resolve::test::kGateway;  // one HTTP listener, port 80
+using validate::resolve::test::kGateway;  // one HTTP listener, port 80
 
 std::string Backend(const std::string& name, const std::string& provider,
                     const std::string& model) {
@@ -52,12 +52,12 @@ std::string Route(const std::string& name, const std::string& prefix,
 
 // What one manifest text does; the pipeline is dropped, the Behavior owns its text.
 Behavior BehaviorOf(const std::string& manifest) {
-  manifest::InMemoryFileSystem files;
+  validate::manifest::InMemoryFileSystem files;
   files.AddFile("in.yaml", manifest);
-  manifest::LoadOptions load;
+  validate::manifest::LoadOptions load;
   load.paths = {"in.yaml"};
-  std::unique_ptr<resolve::Pipeline> pipeline =
-      resolve::RunPipeline(load, files, resolve::ResolveOptions{});
+  std::unique_ptr<validate::resolve::Pipeline> pipeline =
+      validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{});
   return DescribeBehavior(pipeline->model, pipeline->resolution);
 }
 
@@ -190,4 +190,4 @@ TEST_CASE("Conditions that appear True are not news but ones that appear False a
 }
 
 }  // namespace
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

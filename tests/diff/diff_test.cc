@@ -1,4 +1,4 @@
-// diff::DiffResources on small in-memory manifest pairs stored with the built-in CRDs.
+// validate::diff::DiffResources on small in-memory manifest pairs stored with the built-in CRDs.
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -8,15 +8,16 @@
 #include "validate/manifest/loader.h"
 #include "validate/schema/catalog.h"
 
-namespace agw::diff {
+namespace agw::validate::diff {
 namespace {
 
 Side Store(const std::string& text) {
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadText(manifest, "test.yaml", text, manifest::LoadOptions{}, sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadText(manifest, "test.yaml", text, validate::manifest::LoadOptions{},
+                               sink);
   REQUIRE_FALSE(sink.HasErrors());
-  return StoreSide(manifest, schema::CrdCatalog::Default(), sink);
+  return StoreSide(manifest, validate::schema::CrdCatalog::Default(), sink);
 }
 
 ResourceDiff Diff(const std::string& old_text, const std::string& new_text) {
@@ -344,4 +345,4 @@ spec:
 }
 
 }  // namespace
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

@@ -17,14 +17,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   agw::fuzz::FuzzInput input(data, size);
   uint8_t options_byte = input.Byte();
-  agw::cel::ParseOptions options;
+  agw::validate::cel::ParseOptions options;
   options.enable_quoted_identifiers = (options_byte & 1) != 0;
   if ((options_byte & 2) != 0) options.max_recursion_depth = 12;
   std::string_view source = input.Rest();
 
-  auto parsed = agw::cel::Parse(source, options);
+  auto parsed = agw::validate::cel::Parse(source, options);
   if (!parsed) {
-    const agw::cel::ParseError& error = parsed.error();
+    const agw::validate::cel::ParseError& error = parsed.error();
     if (error.offset > source.size() || error.line < 1 || error.column < 1 ||
         error.message.empty()) {
       std::fprintf(stderr, "error outside the source: %s\n", error.ToString().c_str());
@@ -36,16 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "a successful parse without a tree\n");
     std::abort();
   }
-  std::string rendered = agw::cel::ToDebugString(*parsed->root);
+  std::string rendered = agw::validate::cel::ToDebugString(*parsed->root);
   (void)rendered;
-  using agw::cel::Value;
-  agw::cel::Activation vars;
+  using agw::validate::cel::Value;
+  agw::validate::cel::Activation vars;
   vars.Bind("self",
             Value::Map({{Value::String("a"), Value::List({Value::Int(1), Value::String("x")})},
                         {Value::String("b"), Value::Double(2.5)}}));
-  agw::cel::EvalOptions eval_options;
+  agw::validate::cel::EvalOptions eval_options;
   eval_options.step_limit = 100000;  // keeps each input well under the fuzzer's timeout
-  Value result = agw::cel::Evaluate(*parsed->root, vars, eval_options);
+  Value result = agw::validate::cel::Evaluate(*parsed->root, vars, eval_options);
   (void)result.TypeName();
   return 0;
 }

@@ -20,8 +20,8 @@
 namespace agw::fuzz {
 namespace {
 
-using llm::EventStreamDecoder;
-using llm::EventStreamMessage;
+using emulator::llm::EventStreamDecoder;
+using emulator::llm::EventStreamMessage;
 
 struct Decoded {
   std::vector<EventStreamMessage> messages;
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       message.headers.emplace_back(name, value.substr(0, 65535));
     }
     message.payload = std::string(input.Until('\0'));
-    wire += agw::llm::EncodeEventStreamMessage(message.headers, message.payload);
+    wire += agw::emulator::llm::EncodeEventStreamMessage(message.headers, message.payload);
     expected.messages.push_back(std::move(message));
   }
   if (!Same(expected, Decode(Cut(wire, cut)))) {

@@ -14,26 +14,26 @@
 namespace agw::fuzz {
 
 inline constexpr std::array kInputFormats = {
-    llm::InputFormat::kCompletions,
-    llm::InputFormat::kMessages,
-    llm::InputFormat::kResponses,
-    llm::InputFormat::kEmbeddings,
-    llm::InputFormat::kCountTokens,
-    llm::InputFormat::kDetect,
-    llm::InputFormat::kRerank,
-    llm::InputFormat::kGemini,
-    llm::InputFormat::kGeminiCountTokens,
+    emulator::llm::InputFormat::kCompletions,
+    emulator::llm::InputFormat::kMessages,
+    emulator::llm::InputFormat::kResponses,
+    emulator::llm::InputFormat::kEmbeddings,
+    emulator::llm::InputFormat::kCountTokens,
+    emulator::llm::InputFormat::kDetect,
+    emulator::llm::InputFormat::kRerank,
+    emulator::llm::InputFormat::kGemini,
+    emulator::llm::InputFormat::kGeminiCountTokens,
 };
 
 inline constexpr std::array kWireFormats = {
-    llm::WireFormat::kOpenAICompletions, llm::WireFormat::kOpenAIResponses,
-    llm::WireFormat::kAnthropicMessages, llm::WireFormat::kBedrockConverse,
-    llm::WireFormat::kGeminiNative,      llm::WireFormat::kOpenAIEmbeddings,
-    llm::WireFormat::kVertexEmbeddings,  llm::WireFormat::kBedrockEmbeddings,
-    llm::WireFormat::kCohereRerank,      llm::WireFormat::kVertexRerank,
-    llm::WireFormat::kBedrockRerank,     llm::WireFormat::kAnthropicCountTokens,
-    llm::WireFormat::kVertexCountTokens, llm::WireFormat::kBedrockCountTokens,
-    llm::WireFormat::kGeminiCountTokens, llm::WireFormat::kRaw,
+    emulator::llm::WireFormat::kOpenAICompletions, emulator::llm::WireFormat::kOpenAIResponses,
+    emulator::llm::WireFormat::kAnthropicMessages, emulator::llm::WireFormat::kBedrockConverse,
+    emulator::llm::WireFormat::kGeminiNative,      emulator::llm::WireFormat::kOpenAIEmbeddings,
+    emulator::llm::WireFormat::kVertexEmbeddings,  emulator::llm::WireFormat::kBedrockEmbeddings,
+    emulator::llm::WireFormat::kCohereRerank,      emulator::llm::WireFormat::kVertexRerank,
+    emulator::llm::WireFormat::kBedrockRerank,     emulator::llm::WireFormat::kAnthropicCountTokens,
+    emulator::llm::WireFormat::kVertexCountTokens, emulator::llm::WireFormat::kBedrockCountTokens,
+    emulator::llm::WireFormat::kGeminiCountTokens, emulator::llm::WireFormat::kRaw,
 };
 
 // The provider kinds of the AgentgatewayBackend CRD (custom has no formats of its own here).
@@ -54,9 +54,9 @@ inline constexpr std::array<const char*, 8> kModels = {
 };
 
 // One byte: the low 3 bits the provider kind, the next 3 the model.
-inline llm::ProviderOptions ChooseOptions(FuzzInput& input) {
+inline emulator::llm::ProviderOptions ChooseOptions(FuzzInput& input) {
   uint8_t byte = input.Byte();
-  llm::ProviderOptions options;
+  emulator::llm::ProviderOptions options;
   options.provider = kProviderKinds[(byte & 7) % kProviderKinds.size()];
   options.model = kModels[(byte >> 3) & 7];
   options.region = options.provider == "bedrock" ? "us-east-1" : "us-central1";
@@ -67,7 +67,7 @@ inline llm::ProviderOptions ChooseOptions(FuzzInput& input) {
 
 // The client request a response answers (Bedrock renames tool names it cannot take and maps
 // them back in the answer), for each client format, or none.
-inline llm::Json ChooseClientBody(FuzzInput& input) {
+inline emulator::llm::Json ChooseClientBody(FuzzInput& input) {
   static const std::array<std::string, 4> kBodies = {
       "null",
       R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function",)"
@@ -77,13 +77,13 @@ inline llm::Json ChooseClientBody(FuzzInput& input) {
       R"({"model":"m","input":"hi","tools":[{"type":"function","name":"a:b",)"
       R"("parameters":{"type":"object"}}]})",
   };
-  return llm::ReadJson(kBodies[input.Choose(kBodies.size())]);
+  return emulator::llm::ReadJson(kBodies[input.Choose(kBodies.size())]);
 }
 
 // A request summary or usage record written as `run`'s access log writes it (malformed UTF-8 from
 // a client or provider becomes U+FFFD there rather than an exception).
-inline std::string LogLine(const llm::Json& record) {
-  return record.dump(-1, ' ', false, llm::Json::error_handler_t::replace);
+inline std::string LogLine(const emulator::llm::Json& record) {
+  return record.dump(-1, ' ', false, emulator::llm::Json::error_handler_t::replace);
 }
 
 }  // namespace agw::fuzz

@@ -20,11 +20,11 @@ namespace {
 
 using namespace agw;
 
-model::LLMProvider ChooseProvider(uint8_t kind_byte, bool with_model) {
+validate::model::LLMProvider ChooseProvider(uint8_t kind_byte, bool with_model) {
   static constexpr std::array<const char*, 9> kKinds = {"openai",      "anthropic", "gemini",
                                                         "vertexai",    "bedrock",   "azure",
                                                         "azureopenai", "custom",    "custom"};
-  model::LLMProvider provider;
+  validate::model::LLMProvider provider;
   size_t kind = kind_byte % kKinds.size();
   provider.kind = kKinds[kind];
   if (with_model) {
@@ -45,9 +45,9 @@ model::LLMProvider ChooseProvider(uint8_t kind_byte, bool with_model) {
   return provider;
 }
 
-const model::BackendAI& Policy() {
-  static const model::BackendAI policy = [] {
-    model::BackendAI ai;
+const validate::model::BackendAI& Policy() {
+  static const validate::model::BackendAI policy = [] {
+    validate::model::BackendAI ai;
     ai.routes = {{"/v1/chat/completions", "Completions"},
                  {"/v1/messages", "Messages"},
                  {"/v1/messages/count_tokens", "AnthropicTokenCount"},
@@ -63,9 +63,9 @@ const model::BackendAI& Policy() {
                  {"/realtime", "Realtime"},
                  {"*", "Completions"}};
     ai.model_aliases = {{"fast*", "gpt-4o-mini"}, {"smart", "claude-sonnet-4-5"}};
-    manifest::Position nowhere;
-    ai.overrides = {{"temperature", manifest::Value::String("0.25", nowhere)}};
-    ai.defaults = {{"max_tokens", manifest::Value::Int(64, "64", nowhere)}};
+    validate::manifest::Position nowhere;
+    ai.overrides = {{"temperature", validate::manifest::Value::String("0.25", nowhere)}};
+    ai.defaults = {{"max_tokens", validate::manifest::Value::Int(64, "64", nowhere)}};
     return ai;
   }();
   return policy;
@@ -77,17 +77,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::FuzzInput input(data, size);
   uint8_t kind = input.Byte();
   uint8_t flags = input.Byte();
-  model::LLMProvider provider = ChooseProvider(kind, (flags & 1) != 0);
+  validate::model::LLMProvider provider = ChooseProvider(kind, (flags & 1) != 0);
   if ((flags & 4) != 0) {
     provider.host = "mock.default.svc";
     provider.port = 8080;
   }
-  llm::ProviderSetup setup;
+  emulator::llm::ProviderSetup setup;
   setup.provider = &provider;
   setup.ai = (flags & 2) != 0 ? &Policy() : nullptr;
   if ((flags & 8) != 0) setup.api_key = "sk-fuzz";
 
-  llm::ClientRequest request;
+  emulator::llm::ClientRequest request;
   std::string_view target = input.Until('\n');
   size_t question = target.find('?');
   request.path = std::string(target.substr(0, question));
@@ -95,26 +95,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.headers = {{"content-type", "application/json"}, {"authorization", "Bearer client"}};
   request.body = std::string(input.Rest());
 
-  llm::LlmCall call = llm::PlanCall(setup, std::move(request));
+  emulator::llm::LlmCall call = emulator::llm::PlanCall(setup, std::move(request));
   if (call.local) return 0;
-  std::string summary = fuzz::LogLine(llm::RequestSummaryJson(call.info));
+  std::string summary = fuzz::LogLine(emulator::llm::RequestSummaryJson(call.info));
 
-  llm::MockResponse mock = llm::MockProviderResponse(call);
+  emulator::llm::MockResponse mock = emulator::llm::MockProviderResponse(call);
   bool event_stream =
       mock.content_type.find("text/event-stream") != std::string::npos ||
       mock.content_type.find("application/vnd.amazon.eventstream") != std::string::npos;
   if (call.streaming && mock.status >= 200 && mock.status < 300 && event_stream) {
-    std::unique_ptr<llm::StreamTranslator> translator =
-        llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
+    std::unique_ptr<emulator::llm::StreamTranslator> translator =
+        emulator::llm::MakeStreamTranslator(call.input, call.wire, call.options, call.client_body);
     if (translator != nullptr) {
       std::string out;
       translator->Feed(mock.body, out);
       translator->Finish(out);
-      std::string usage = fuzz::LogLine(llm::ResponseInfoJson(translator->info()));
+      std::string usage = fuzz::LogLine(emulator::llm::ResponseInfoJson(translator->info()));
       return 0;
     }
   }
-  llm::ClientResponse answer = llm::AnswerBuffered(call, mock.status, mock.content_type, mock.body);
-  std::string usage = fuzz::LogLine(llm::ResponseInfoJson(answer.info));
+  emulator::llm::ClientResponse answer =
+      emulator::llm::AnswerBuffered(call, mock.status, mock.content_type, mock.body);
+  std::string usage = fuzz::LogLine(emulator::llm::ResponseInfoJson(answer.info));
   return 0;
 }

@@ -14,17 +14,17 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace agw;
   fuzz::FuzzInput input(data, size);
-  llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
-  llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
-  llm::ProviderOptions options = fuzz::ChooseOptions(input);
-  llm::Json body = llm::ReadJson(input.Rest());
+  emulator::llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
+  emulator::llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
+  emulator::llm::ProviderOptions options = fuzz::ChooseOptions(input);
+  emulator::llm::Json body = emulator::llm::ReadJson(input.Rest());
   if (body.is_discarded()) return 0;  // PlanCall answers 400 before any translation
 
-  llm::Translated<llm::RequestTranslation> translated =
-      llm::TranslateRequest(format, wire, body, options);
+  emulator::llm::Translated<emulator::llm::RequestTranslation> translated =
+      emulator::llm::TranslateRequest(format, wire, body, options);
   if (translated) {
-    std::string upstream = llm::WriteJson(translated->body);
-    std::string summary = fuzz::LogLine(llm::RequestSummaryJson(translated->info));
+    std::string upstream = emulator::llm::WriteJson(translated->body);
+    std::string summary = fuzz::LogLine(emulator::llm::RequestSummaryJson(translated->info));
   }
   return 0;
 }

@@ -16,25 +16,25 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace agw;
   fuzz::FuzzInput input(data, size);
-  llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
-  llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
-  llm::ProviderOptions options = fuzz::ChooseOptions(input);
-  llm::Json client_body = fuzz::ChooseClientBody(input);
+  emulator::llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
+  emulator::llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
+  emulator::llm::ProviderOptions options = fuzz::ChooseOptions(input);
+  emulator::llm::Json client_body = fuzz::ChooseClientBody(input);
   uint8_t status_byte = input.Byte();
   std::string_view body = input.Rest();
 
   if (status_byte >= 128) {
     static constexpr std::array kErrorStatuses = {400, 401, 403, 404, 413, 429, 500, 503, 529};
     int status = kErrorStatuses[status_byte % kErrorStatuses.size()];
-    std::optional<std::string> error = llm::TranslateError(format, wire, status, body);
+    std::optional<std::string> error = emulator::llm::TranslateError(format, wire, status, body);
     return 0;
   }
-  llm::Translated<llm::ResponseTranslation> translated =
-      llm::TranslateResponse(format, wire, body, options, client_body);
+  emulator::llm::Translated<emulator::llm::ResponseTranslation> translated =
+      emulator::llm::TranslateResponse(format, wire, body, options, client_body);
   // A passthrough pair answers with the upstream bytes as they are (AnswerBuffered).
-  if (translated && !llm::IsPassthrough(format, wire)) {
-    std::string client = llm::WriteJson(translated->body);
-    std::string usage = fuzz::LogLine(llm::ResponseInfoJson(translated->info));
+  if (translated && !emulator::llm::IsPassthrough(format, wire)) {
+    std::string client = emulator::llm::WriteJson(translated->body);
+    std::string usage = fuzz::LogLine(emulator::llm::ResponseInfoJson(translated->info));
   }
   return 0;
 }

@@ -33,7 +33,7 @@ std::string Frame(std::string_view events) {
       headers = {{":message-type", "event"}, {":event-type", type}};
     }
     headers.emplace_back(":content-type", "application/json");
-    framed += agw::llm::EncodeEventStreamMessage(headers, payload.substr(0, 1 << 20));
+    framed += agw::emulator::llm::EncodeEventStreamMessage(headers, payload.substr(0, 1 << 20));
   }
   return framed;
 }
@@ -43,19 +43,19 @@ std::string Frame(std::string_view events) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace agw;
   fuzz::FuzzInput input(data, size);
-  llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
-  llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
-  llm::ProviderOptions options = fuzz::ChooseOptions(input);
-  llm::Json client_body = fuzz::ChooseClientBody(input);
+  emulator::llm::InputFormat format = fuzz::kInputFormats[input.Choose(fuzz::kInputFormats.size())];
+  emulator::llm::WireFormat wire = fuzz::kWireFormats[input.Choose(fuzz::kWireFormats.size())];
+  emulator::llm::ProviderOptions options = fuzz::ChooseOptions(input);
+  emulator::llm::Json client_body = fuzz::ChooseClientBody(input);
   uint8_t mode = input.Byte();
   std::string stream = (mode & 0x80) != 0 ? Frame(input.Rest()) : std::string(input.Rest());
 
-  std::unique_ptr<llm::StreamTranslator> translator =
-      llm::MakeStreamTranslator(format, wire, options, client_body);
+  std::unique_ptr<emulator::llm::StreamTranslator> translator =
+      emulator::llm::MakeStreamTranslator(format, wire, options, client_body);
   if (translator == nullptr) return 0;  // the pair does not stream
   std::string out;
   for (std::string_view piece : fuzz::Cut(stream, mode & 0x7f)) translator->Feed(piece, out);
   translator->Finish(out);
-  std::string usage = fuzz::LogLine(llm::ResponseInfoJson(translator->info()));
+  std::string usage = fuzz::LogLine(emulator::llm::ResponseInfoJson(translator->info()));
   return 0;
 }

@@ -15,16 +15,16 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace agw;
-  manifest::InMemoryFileSystem files;
+  validate::manifest::InMemoryFileSystem files;
   files.AddFile("/fuzz/manifest.yaml", std::string(reinterpret_cast<const char*>(data), size));
-  manifest::LoadOptions load;
+  validate::manifest::LoadOptions load;
   load.paths = {"/fuzz/manifest.yaml"};
-  std::unique_ptr<resolve::Pipeline> pipeline =
-      resolve::RunPipeline(load, files, resolve::ResolveOptions());
+  std::unique_ptr<validate::resolve::Pipeline> pipeline =
+      validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions());
 
-  for (const manifest::Diagnostic& diagnostic : pipeline->sink.diagnostics()) {
-    std::string text = manifest::RenderText(diagnostic);
-    std::string json = manifest::ToJson(diagnostic)
+  for (const validate::manifest::Diagnostic& diagnostic : pipeline->sink.diagnostics()) {
+    std::string text = validate::manifest::RenderText(diagnostic);
+    std::string json = validate::manifest::ToJson(diagnostic)
                            .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
   std::vector<std::string> problems;

@@ -168,11 +168,12 @@ struct Harness {
   std::uint16_t port = 0;
 
   Harness() {
-    manifest::InMemoryFileSystem files;
+    validate::manifest::InMemoryFileSystem files;
     files.AddFile("m.yaml", kManifests);
-    manifest::LoadOptions load;
+    validate::manifest::LoadOptions load;
     load.paths = {"m.yaml"};
-    auto pipeline = resolve::RunPipeline(load, files, resolve::ResolveOptions{});
+    auto pipeline =
+        validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{});
     if (pipeline->input_errors != 0) std::abort();
     ServerOptions options;
     options.port_map = {{80, 0}};

@@ -15,8 +15,8 @@
 namespace agw::fuzz {
 namespace {
 
-using llm::SseEvent;
-using llm::SseParser;
+using emulator::llm::SseEvent;
+using emulator::llm::SseParser;
 
 std::vector<SseEvent> Decode(const std::vector<std::string_view>& pieces) {
   std::vector<SseEvent> events;
@@ -54,15 +54,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t cut = input.Byte();
   std::string_view stream = input.Rest();
 
-  std::vector<agw::llm::SseEvent> whole = Decode({stream});
+  std::vector<agw::emulator::llm::SseEvent> whole = Decode({stream});
   if (!SameEvents(whole, Decode(Cut(stream, cut)))) {
     std::fprintf(stderr, "the events depend on where the stream was cut\n");
     std::abort();
   }
-  for (const agw::llm::SseEvent& event : whole) {
+  for (const agw::emulator::llm::SseEvent& event : whole) {
     if (HasLineBreak(event.event) || HasLineBreak(event.data)) continue;  // not encodable as is
-    std::vector<agw::llm::SseEvent> again =
-        Decode({agw::llm::EncodeSseEvent(event.event, event.data)});
+    std::vector<agw::emulator::llm::SseEvent> again =
+        Decode({agw::emulator::llm::EncodeSseEvent(event.event, event.data)});
     if (again.size() != 1 || again[0].event != event.event || again[0].data != event.data) {
       std::fprintf(stderr, "an encoded event does not read back as written\n");
       std::abort();

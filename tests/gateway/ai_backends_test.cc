@@ -13,12 +13,12 @@
 namespace agw::emulator::gateway {
 namespace {
 
-std::unique_ptr<resolve::Pipeline> Load(const std::string& yaml) {
-  manifest::InMemoryFileSystem files;
+std::unique_ptr<validate::resolve::Pipeline> Load(const std::string& yaml) {
+  validate::manifest::InMemoryFileSystem files;
   files.AddFile("m.yaml", yaml);
-  manifest::LoadOptions load;
+  validate::manifest::LoadOptions load;
   load.paths = {"m.yaml"};
-  auto pipeline = resolve::RunPipeline(load, files, resolve::ResolveOptions{});
+  auto pipeline = validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{});
   REQUIRE(pipeline->input_errors == 0);
   return pipeline;
 }
@@ -88,13 +88,13 @@ TEST_CASE(
 
 TEST_CASE("The --provider-url flag replaces the provider's address, most specific key first") {
   auto pipeline = Load(Secret("sk"));
-  const model::AgentgatewayBackend& backend = pipeline->model.backends.at(0);
+  const validate::model::AgentgatewayBackend& backend = pipeline->model.backends.at(0);
   AiOptions options;
   REQUIRE(options.AddProviderUrl("openai=http://127.0.0.1:9000").has_value());
   REQUIRE(options.AddProviderUrl("ai/openai=https://127.0.0.1:9443/prefix/").has_value());
   CHECK_FALSE(options.AddProviderUrl("openai=ftp://x").has_value());
   AiBackendPlan plan = PlanAiBackend(backend, pipeline->model, options);
-  llm::LlmCall call = llm::PlanCall(
+  emulator::llm::LlmCall call = emulator::llm::PlanCall(
       Only(plan).setup, {"POST", "/v1/chat/completions", "", {}, R"({"model":"x","messages":[]})"});
   ProviderConnection connection = ConnectionFor(call, plan, Only(plan), options);
   CHECK(connection.overridden);

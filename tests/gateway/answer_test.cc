@@ -7,26 +7,26 @@
 namespace agw::emulator::gateway {
 namespace {
 
-llm::LlmCall StreamingCall(bool streaming) {
-  llm::LlmCall call;
+emulator::llm::LlmCall StreamingCall(bool streaming) {
+  emulator::llm::LlmCall call;
   call.streaming = streaming;
   return call;
 }
 
 TEST_CASE("Only an AgentgatewayBackend with spec.ai takes the LLM path") {
-  model::AgentgatewayBackend ai_backend;
+  validate::model::AgentgatewayBackend ai_backend;
   ai_backend.ai.emplace();
-  model::AgentgatewayBackend static_backend;
+  validate::model::AgentgatewayBackend static_backend;
   static_backend.static_.emplace();
-  resolve::ResolvedBackend backend;
-  backend.kind = resolve::ResolvedBackend::Kind::kAgentgatewayBackend;
+  validate::resolve::ResolvedBackend backend;
+  backend.kind = validate::resolve::ResolvedBackend::Kind::kAgentgatewayBackend;
   backend.backend = &ai_backend;
   CHECK(ServesLlm(backend));
   backend.backend = &static_backend;
   CHECK_FALSE(ServesLlm(backend));
   backend.backend = nullptr;  // not in the inputs: answered 500 by the plain path
   CHECK_FALSE(ServesLlm(backend));
-  backend.kind = resolve::ResolvedBackend::Kind::kService;
+  backend.kind = validate::resolve::ResolvedBackend::Kind::kService;
   backend.backend = &ai_backend;
   CHECK_FALSE(ServesLlm(backend));
 }
@@ -40,7 +40,7 @@ TEST_CASE("SSE and Bedrock event streams are event streams and JSON is not") {
 }
 
 TEST_CASE("A recorded answer is labelled SSE Bedrock event stream or JSON from its bytes") {
-  using llm::WireFormat;
+  using emulator::llm::WireFormat;
   CHECK(RecordedContentType(WireFormat::kOpenAICompletions, "data: {}\n\n") == "text/event-stream");
   CHECK(RecordedContentType(WireFormat::kAnthropicMessages, "\n event: message_start\n") ==
         "text/event-stream");
@@ -106,15 +106,15 @@ TEST_CASE("The client gets the provider's headers without framing plus the route
 }
 
 TEST_CASE("Reported input tokens add cache reads and writes where the usage leaves them out") {
-  llm::ResponseInfo info;
-  CHECK_FALSE(ReportedInputTokens(info, llm::WireFormat::kAnthropicMessages));
+  emulator::llm::ResponseInfo info;
+  CHECK_FALSE(ReportedInputTokens(info, emulator::llm::WireFormat::kAnthropicMessages));
   info.input_tokens = 10;
   info.cached_input_tokens = 100;
   info.cache_creation_input_tokens = 5;
-  CHECK(ReportedInputTokens(info, llm::WireFormat::kAnthropicMessages) == 115);
-  CHECK(ReportedInputTokens(info, llm::WireFormat::kBedrockConverse) == 115);
+  CHECK(ReportedInputTokens(info, emulator::llm::WireFormat::kAnthropicMessages) == 115);
+  CHECK(ReportedInputTokens(info, emulator::llm::WireFormat::kBedrockConverse) == 115);
   // OpenAI's prompt_tokens already include the cached ones.
-  CHECK(ReportedInputTokens(info, llm::WireFormat::kOpenAICompletions) == 10);
+  CHECK(ReportedInputTokens(info, emulator::llm::WireFormat::kOpenAICompletions) == 10);
 }
 
 }  // namespace

@@ -295,7 +295,7 @@ const std::string kConverseResponse =
     R"("stopReason":"end_turn","usage":{"inputTokens":20,"outputTokens":8,"totalTokens":28}})";
 
 std::string ConverseEvent(const std::string& type, const std::string& payload) {
-  return llm::EncodeEventStreamMessage(
+  return emulator::llm::EncodeEventStreamMessage(
       {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},
       payload);
 }
@@ -771,19 +771,19 @@ std::vector<Case> Cases() {
 // ---------------------------------------------------------------------------------------------
 // The two sides
 
-std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
+std::string Render(const std::vector<validate::manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) {
-    text += manifest::RenderText(d) + "\n";
+  for (const validate::manifest::Diagnostic& d : diagnostics) {
+    text += validate::manifest::RenderText(d) + "\n";
   }
   return text;
 }
 
 // The agentgateway CRDs of its main branch: the newest release (v1.4.1) does not have the
 // GenerateContent and GeminiCountTokens route types yet, which the data plane serves.
-const schema::CrdCatalog& MainCrds() {
-  static const schema::CrdCatalog catalog = [] {
-    auto built = schema::CrdCatalog::WithBuiltinSets("", "main");
+const validate::schema::CrdCatalog& MainCrds() {
+  static const validate::schema::CrdCatalog catalog = [] {
+    auto built = validate::schema::CrdCatalog::WithBuiltinSets("", "main");
     INFO((built ? "" : built.error()));
     REQUIRE(built.has_value());
     return *built;
@@ -792,11 +792,12 @@ const schema::CrdCatalog& MainCrds() {
 }
 
 std::shared_ptr<const Snapshot> SnapshotOf(const std::string& yaml) {
-  manifest::InMemoryFileSystem files;
+  validate::manifest::InMemoryFileSystem files;
   files.AddFile("m.yaml", yaml);
-  manifest::LoadOptions load;
+  validate::manifest::LoadOptions load;
   load.paths = {"m.yaml"};
-  auto pipeline = resolve::RunPipeline(load, files, resolve::ResolveOptions{}, MainCrds());
+  auto pipeline =
+      validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{}, MainCrds());
   INFO(Render(pipeline->sink.diagnostics()));
   REQUIRE(pipeline->input_errors == 0);
   auto snapshot = MakeSnapshot(std::move(pipeline));
@@ -806,7 +807,7 @@ std::shared_ptr<const Snapshot> SnapshotOf(const std::string& yaml) {
 
 gateway::AiOptions AiOptionsFor(const Case& c, std::uint16_t provider_port) {
   gateway::AiOptions ai;
-  ai.stamper = llm::FixedStamper(kUnixMillis, kSeed);
+  ai.stamper = emulator::llm::FixedStamper(kUnixMillis, kSeed);
   if (!c.provider_url.empty()) {
     std::string spec = c.provider_url + "=http://127.0.0.1:" + std::to_string(provider_port);
     INFO(spec);

@@ -412,20 +412,20 @@ spec:
   return yaml + std::string(spec);
 }
 
-std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
+std::string Render(const std::vector<validate::manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) {
-    text += manifest::RenderText(d) + "\n";
+  for (const validate::manifest::Diagnostic& d : diagnostics) {
+    text += validate::manifest::RenderText(d) + "\n";
   }
   return text;
 }
 
 std::shared_ptr<const Snapshot> SnapshotOf(const std::string& yaml) {
-  manifest::InMemoryFileSystem files;
+  validate::manifest::InMemoryFileSystem files;
   files.AddFile("m.yaml", yaml);
-  manifest::LoadOptions load;
+  validate::manifest::LoadOptions load;
   load.paths = {"m.yaml"};
-  auto pipeline = resolve::RunPipeline(load, files, resolve::ResolveOptions{});
+  auto pipeline = validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{});
   INFO(Render(pipeline->sink.diagnostics()));
   REQUIRE(pipeline->input_errors == 0);
   auto snapshot = MakeSnapshot(std::move(pipeline));

@@ -11,7 +11,7 @@
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 std::string ReadFixture(const std::string& relative) {
@@ -412,4 +412,4 @@ TEST_CASE("Detect reads usage from any known shape and nothing from other bodies
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -11,7 +11,7 @@
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 namespace {
 
 using Result = tl::expected<std::string, std::string>;
@@ -136,4 +136,4 @@ void RegisterAnthropicVariants(Registry& registry) {
                StreamRunner(MakeDetectStreamTranslator));
 }
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

@@ -11,7 +11,7 @@
 #include "emulator/llm/sigv4.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 EventStreamMessage Event(std::string type, std::string payload) {
@@ -459,4 +459,4 @@ TEST_CASE("upstream bodies of the wrong shape fail the translation instead of th
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -4,7 +4,7 @@
 #include "emulator/llm/bedrock.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 namespace {
 
 using Result = tl::expected<std::string, std::string>;
@@ -219,4 +219,4 @@ void RegisterBedrockVariants(Registry& registry) {
   RegisterResponses(registry);
 }
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

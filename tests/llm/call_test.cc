@@ -14,11 +14,12 @@
 #include "emulator/llm/translate.h"
 #include "tests/support/paths.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
-model::LLMProvider Provider(std::string kind, std::optional<std::string> model = std::nullopt) {
-  model::LLMProvider provider;
+validate::model::LLMProvider Provider(std::string kind,
+                                      std::optional<std::string> model = std::nullopt) {
+  validate::model::LLMProvider provider;
   provider.kind = std::move(kind);
   provider.model = std::move(model);
   return provider;
@@ -39,7 +40,7 @@ std::optional<std::string> Header(const LlmCall& call, std::string_view name) {
 constexpr char kHi[] = R"({"model":"anything","messages":[{"role":"user","content":"hi"}]})";
 
 TEST_CASE("The tutorial flow: /openai to OpenAI with a Secret key (12.1)") {
-  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  validate::model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
   ProviderSetup setup{&provider, nullptr, "sk-abc"};
   LlmCall call = PlanCall(setup, Chat("/openai", kHi));
   REQUIRE_FALSE(call.local);
@@ -54,7 +55,7 @@ TEST_CASE("The tutorial flow: /openai to OpenAI with a Secret key (12.1)") {
 
 TEST_CASE(
     "Streaming OpenAI requests get include_usage; gpt- max_tokens becomes max_completion_tokens") {
-  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  validate::model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
   LlmCall call = PlanCall(
       {&provider},
       Chat(
@@ -69,7 +70,7 @@ TEST_CASE(
 }
 
 TEST_CASE("Anthropic: translated body, x-api-key and anthropic-version (12.2)") {
-  model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
+  validate::model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
   ClientRequest request = Chat("/anthropic", kHi);
   request.headers.emplace_back("origin", "https://example.com");
   LlmCall call = PlanCall({&provider, nullptr, "sk-ant-key"}, std::move(request));
@@ -86,7 +87,7 @@ TEST_CASE("Anthropic: translated body, x-api-key and anthropic-version (12.2)") 
 }
 
 TEST_CASE("A host override keeps the client path and is plain HTTP without a TLS policy (12.3)") {
-  model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
+  validate::model::LLMProvider provider = Provider("anthropic", "claude-sonnet-4-5");
   provider.host = "mock.default.svc";
   provider.port = 9234;
   LlmCall call = PlanCall({&provider}, Chat("/openai", kHi));
@@ -112,8 +113,8 @@ TEST_CASE(
   CHECK(ResolveRouteType(routes, "/other") == RouteType::kPassthrough);
   CHECK(ResolveRouteType({}, "/v1/messages") == RouteType::kCompletions);
 
-  model::LLMProvider provider = Provider("openai");
-  model::BackendAI ai;
+  validate::model::LLMProvider provider = Provider("openai");
+  validate::model::BackendAI ai;
   ai.routes = routes;
   LlmCall models = PlanCall({&provider, &ai}, Chat("/v1/models", ""));
   REQUIRE(models.local);
@@ -126,10 +127,10 @@ TEST_CASE(
 }
 
 TEST_CASE("Model: provider model wins, policy overrides beat it, aliases run last; none is 400") {
-  model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
-  model::BackendAI ai;
+  validate::model::LLMProvider provider = Provider("openai", "gpt-4o-mini");
+  validate::model::BackendAI ai;
   ai.model_aliases = {{"fast", "gpt-4o-mini"}, {"claude-*", "gpt-4o"}};
-  model::LLMProvider unpinned = Provider("openai");
+  validate::model::LLMProvider unpinned = Provider("openai");
   CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"fast","messages":[]})"))
             .info.request_model == "gpt-4o-mini");
   CHECK(PlanCall({&unpinned, &ai}, Chat("/", R"({"model":"claude-3","messages":[]})"))
@@ -156,7 +157,7 @@ TEST_CASE(
                        : R"({"role":"user","content":"m)" + std::to_string(i) + R"("})";
   }
   body += R"(],"model":"claude-3-5-haiku-latest","temperature":0.5,"stop":"END"})";
-  model::LLMProvider anthropic = Provider("anthropic");
+  validate::model::LLMProvider anthropic = Provider("anthropic");
   LlmCall call = PlanCall({&anthropic, nullptr, "key"}, Chat("/anthropic", body));
   REQUIRE_FALSE(call.local);
   Json expected = AnthropicRequest(Json::parse(body), call.options)->body;
@@ -164,20 +165,22 @@ TEST_CASE(
   CHECK(call.client_body.is_null());
   CHECK(call.info.prompt.is_null());  // the data plane records no prompt
 
-  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
+  validate::model::LLMProvider bedrock =
+      Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
   LlmCall converse = PlanCall({&bedrock}, Chat("/bedrock", kHi));
   CHECK(converse.client_body["messages"] == Json::parse(kHi)["messages"]);
 }
 
 TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to converse-stream") {
-  model::LLMProvider gemini = Provider("gemini", "gemini-2.5-flash");
+  validate::model::LLMProvider gemini = Provider("gemini", "gemini-2.5-flash");
   LlmCall call = PlanCall({&gemini, nullptr, "AIzaKey"}, Chat("/gemini", kHi));
   CHECK(call.target.Url() ==
         "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent");
   CHECK(Header(call, "x-goog-api-key") == "AIzaKey");
   CHECK_FALSE(Header(call, "authorization"));
 
-  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
+  validate::model::LLMProvider bedrock =
+      Provider("bedrock", "anthropic.claude-3-haiku-20240307-v1:0");
   bedrock.region = "us-west-2";
   LlmCall streamed =
       PlanCall({&bedrock},
@@ -190,8 +193,8 @@ TEST_CASE("Gemini chat goes native with the key in x-goog-api-key; Bedrock to co
 }
 
 TEST_CASE("Without a provider model, the model named in a provider-shaped path is used") {
-  model::LLMProvider gemini = Provider("gemini");
-  model::BackendAI ai;
+  validate::model::LLMProvider gemini = Provider("gemini");
+  validate::model::BackendAI ai;
   ai.routes = {{":generateContent", "GenerateContent"}};
   LlmCall native =
       PlanCall({&gemini, &ai}, Chat("/v1beta/models/gemini-2.5-flash:generateContent",
@@ -200,7 +203,7 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
   CHECK(native.info.request_model == "gemini-2.5-flash");
   CHECK(native.target.path == "/v1beta/models/gemini-2.5-flash:generateContent");
 
-  model::LLMProvider bedrock = Provider("bedrock");
+  validate::model::LLMProvider bedrock = Provider("bedrock");
   LlmCall converse = PlanCall({&bedrock}, Chat("/model/anthropic.claude-v2%3A1/converse",
                                                R"({"messages":[{"role":"user","content":"hi"}]})"));
   REQUIRE_FALSE(converse.local);
@@ -211,7 +214,7 @@ TEST_CASE("Without a provider model, the model named in a provider-shaped path i
 }
 
 TEST_CASE("A model in the path that does not percent-decode to UTF-8 is no model") {
-  model::LLMProvider bedrock = Provider("bedrock");
+  validate::model::LLMProvider bedrock = Provider("bedrock");
   LlmCall call = PlanCall({&bedrock}, Chat("/model/claude%97/converse", R"({"messages":[]})"));
   REQUIRE(call.local);
   CHECK(call.local->status == 400);
@@ -222,8 +225,8 @@ TEST_CASE("A model in the path that does not percent-decode to UTF-8 is no model
 }
 
 TEST_CASE("Unsupported conversions are refused before any upstream call") {
-  model::LLMProvider anthropic = Provider("anthropic", "claude");
-  model::BackendAI ai;
+  validate::model::LLMProvider anthropic = Provider("anthropic", "claude");
+  validate::model::BackendAI ai;
   ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/v1/responses", "Responses"}};
   LlmCall embeddings =
       PlanCall({&anthropic, &ai}, Chat("/v1/embeddings", R"({"model":"x","input":"a"})"));
@@ -239,7 +242,7 @@ TEST_CASE("Unsupported conversions are refused before any upstream call") {
 }
 
 TEST_CASE("A body nested past serde_json's limit is refused with 400, one level less is served") {
-  model::LLMProvider provider = Provider("anthropic", "claude");
+  validate::model::LLMProvider provider = Provider("anthropic", "claude");
   auto nested_body = [](size_t depth) {
     // The body, the messages array and the message are three levels; the content is the rest.
     std::string content = std::string(depth - 3, '[') + std::string(depth - 3, ']');
@@ -265,10 +268,10 @@ TEST_CASE(
       {"[true]", "sequence"},
       {R"("a\"b\\c\n")", R"(string "a\"b\\c\n")"},
   };
-  model::BackendAI ai;
+  validate::model::BackendAI ai;
   ai.routes = {{"/v1/messages", "Messages"}, {"/v1/responses", "Responses"}, {"*", "Completions"}};
   for (const char* kind : {"openai", "anthropic", "gemini", "vertexai", "bedrock", "azure"}) {
-    model::LLMProvider provider = Provider(kind, "m");
+    validate::model::LLMProvider provider = Provider(kind, "m");
     for (const char* path : {"/v1/chat/completions", "/v1/messages", "/v1/responses"}) {
       for (const auto& [stream, unexpected] : kStreams) {
         CAPTURE(kind, path, stream);
@@ -287,7 +290,7 @@ TEST_CASE(
 }
 
 TEST_CASE("A null stream does not stream; booleans still decide, and non-chat routes ignore it") {
-  model::LLMProvider provider = Provider("openai", "gpt-4o");
+  validate::model::LLMProvider provider = Provider("openai", "gpt-4o");
   LlmCall null_stream =
       PlanCall({&provider}, Chat("/", R"({"model":"m","stream":null,"messages":[]})"));
   REQUIRE_FALSE(null_stream.local);
@@ -297,7 +300,7 @@ TEST_CASE("A null stream does not stream; booleans still decide, and non-chat ro
       PlanCall({&provider}, Chat("/", R"({"model":"m","stream":true,"messages":[]})"));
   CHECK(streaming.streaming);
 
-  model::BackendAI ai;
+  validate::model::BackendAI ai;
   ai.routes = {{"/v1/embeddings", "Embeddings"}, {"/detect", "Detect"}};
   LlmCall embeddings = PlanCall(
       {&provider, &ai}, Chat("/v1/embeddings", R"({"model":"m","input":"a","stream":"yes"})"));
@@ -310,7 +313,7 @@ TEST_CASE("A null stream does not stream; booleans still decide, and non-chat ro
 }
 
 TEST_CASE("The local token count needs messages as objects and counts only their text") {
-  model::BackendAI ai;
+  validate::model::BackendAI ai;
   ai.routes = {{"/v1/messages/count_tokens", "AnthropicTokenCount"}};
   // agentgateway reads the typed count_tokens request: anything else does not parse (400).
   const std::pair<std::string, int> kBodies[] = {
@@ -323,7 +326,7 @@ TEST_CASE("The local token count needs messages as objects and counts only their
        3 + 6 + 5},
   };
   for (const char* kind : {"openai", "gemini", "vertexai"}) {
-    model::LLMProvider provider = Provider(kind, "gemini-2.5-flash");
+    validate::model::LLMProvider provider = Provider(kind, "gemini-2.5-flash");
     for (const auto& [body, tokens] : kBodies) {
       CAPTURE(kind, body);
       LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/messages/count_tokens", body));
@@ -341,7 +344,7 @@ TEST_CASE("The local token count needs messages as objects and counts only their
 }
 
 TEST_CASE("Upstream errors keep their status; the body is reshaped for the client") {
-  model::LLMProvider anthropic = Provider("anthropic", "claude");
+  validate::model::LLMProvider anthropic = Provider("anthropic", "claude");
   LlmCall call = PlanCall({&anthropic}, Chat("/", kHi));
   ClientResponse answer = AnswerBuffered(
       call, 429, "application/json",
@@ -355,10 +358,11 @@ TEST_CASE(
     "An upstream error body that is not UTF-8 is quoted with U+FFFD, as from_utf8_lossy does") {
   const std::string not_utf8 = "bad \x97 gateway \xE2\x82";  // a stray byte, a cut sequence
   const std::string replaced = "bad \uFFFD gateway \uFFFD";
-  model::LLMProvider bedrock = Provider("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0");
-  model::LLMProvider anthropic = Provider("anthropic", "claude");
-  model::LLMProvider openai = Provider("openai", "gpt-4o");
-  model::BackendAI ai;
+  validate::model::LLMProvider bedrock =
+      Provider("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0");
+  validate::model::LLMProvider anthropic = Provider("anthropic", "claude");
+  validate::model::LLMProvider openai = Provider("openai", "gpt-4o");
+  validate::model::BackendAI ai;
   ai.routes = {{"/v1/messages", "Messages"}};
   for (const auto& [provider, path] :
        {std::pair{&bedrock, "/v1/chat/completions"}, std::pair{&bedrock, "/v1/messages"},
@@ -399,9 +403,9 @@ TEST_CASE("Detect and Gemini countTokens pass the body through whatever wire for
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 std::string FileText(const std::filesystem::path& path) {
@@ -491,12 +495,12 @@ TEST_CASE("PlanCall sends a long conversation to OpenAI and Anthropic exactly as
   std::string text = LongConversation("gpt-4o-mini");
   REQUIRE(text.size() > 64 * 1024);
 
-  model::LLMProvider openai = Provider("openai", "gpt-4o-mini");
+  validate::model::LLMProvider openai = Provider("openai", "gpt-4o-mini");
   LlmCall to_openai = PlanCall({&openai, nullptr, "sk"}, Chat("/v1/chat/completions", text));
   REQUIRE_FALSE(to_openai.local);
   CHECK(to_openai.body == WriteJson(ReadJson(text)));
 
-  model::LLMProvider anthropic = Provider("anthropic", "claude-pinned");
+  validate::model::LLMProvider anthropic = Provider("anthropic", "claude-pinned");
   LlmCall to_anthropic = PlanCall({&anthropic, nullptr, "sk"}, Chat("/v1/chat/completions", text));
   REQUIRE_FALSE(to_anthropic.local);
   Json client = ReadJson(text);
@@ -512,7 +516,7 @@ TEST_CASE("The mock providers read a long conversation's prompt as the whole bod
   std::string text = LongConversation("m");
   for (const char* kind : {"openai", "anthropic"}) {
     INFO(kind);
-    model::LLMProvider provider = Provider(kind, "pinned");
+    validate::model::LLMProvider provider = Provider(kind, "pinned");
     LlmCall call = PlanCall({&provider, nullptr, "sk"}, Chat("/v1/chat/completions", text));
     REQUIRE(call.body.size() >= kMessagesAsTextFromBytes);
     Json upstream = ReadJson(call.body);
@@ -537,8 +541,8 @@ TEST_CASE("The mock providers read a long conversation's prompt as the whole bod
 }
 
 TEST_CASE("A Passthrough route hands the provider's answer back unparsed and errors too") {
-  model::LLMProvider provider = Provider("openai");
-  model::BackendAI ai;
+  validate::model::LLMProvider provider = Provider("openai");
+  validate::model::BackendAI ai;
   ai.routes = {{"*", "Passthrough"}};
   LlmCall call = PlanCall({&provider, &ai}, Chat("/v1/files", R"({"purpose":"batch"})"));
   REQUIRE_FALSE(call.local);
@@ -558,4 +562,4 @@ TEST_CASE("A Passthrough route hands the provider's answer back unparsed and err
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

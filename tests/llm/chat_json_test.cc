@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::llm::chat {
+namespace agw::emulator::llm::chat {
 namespace {
 
 TEST_CASE("Object builds the value the braced form builds, members in order") {
@@ -50,4 +50,4 @@ TEST_CASE("AsCount reads integers, truncates floats that fit in int64 and refuse
 }
 
 }  // namespace
-}  // namespace agw::llm::chat
+}  // namespace agw::emulator::llm::chat

@@ -16,7 +16,7 @@
 #include "emulator/llm/prompt.h"
 #include "emulator/llm/stream.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 
 using Json = nlohmann::ordered_json;
 
@@ -82,4 +82,4 @@ PromptEnrichment GoldenPromptEnrichment();
 // its value and the harness matches it by shape.
 std::string BlankGeneratedIds(const std::string& sse);
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

@@ -16,7 +16,7 @@
 #include "emulator/llm/sse.h"
 #include "tests/support/paths.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 
 namespace fs = std::filesystem;
 
@@ -383,4 +383,4 @@ TEST_CASE("LLM translation goldens from agentgateway's fixtures") {
   }
 }
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

@@ -9,7 +9,7 @@
 #include "emulator/llm/vertex.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Key order is not significant on the wire.
@@ -280,4 +280,4 @@ TEST_CASE("Vertex embeddings take strings only") {
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -8,7 +8,7 @@
 #include "emulator/llm/vertex.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 
 namespace {
 
@@ -111,4 +111,4 @@ void RegisterGeminiVariants(Registry& registry) {
   registry.Add("response", "vertex", VertexResponse, "vertex");
 }
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

@@ -13,7 +13,7 @@
 
 #include "tests/support/paths.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 Json ParseWithNlohmann(std::string_view text) { return Json::parse(text, nullptr, false); }
@@ -476,9 +476,9 @@ TEST_CASE("Utf8Lossy replaces each maximal ill-formed subpart with one U+FFFD") 
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 TEST_CASE("ReadJsonKeepingArrayText keeps a top-level messages array as text, and only that") {
@@ -561,4 +561,4 @@ TEST_CASE("ReadJsonKeepingArrayText agrees with ReadJson on random, large and da
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

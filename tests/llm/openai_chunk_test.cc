@@ -11,7 +11,7 @@
 #include "emulator/llm/json_codec.h"
 #include "tests/support/paths.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // True when `data` was read without a document; fails the test when the two readings differ.
@@ -149,4 +149,4 @@ TEST_CASE("Chunks that need a document, or are not objects, are left to the docu
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -11,7 +11,7 @@
 #include "emulator/llm/prompt.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Generated ids differ between translator instances.
@@ -175,4 +175,4 @@ TEST_CASE("Detect passes bodies that are not JSON through as text") {
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -9,7 +9,7 @@
 #include "emulator/llm/responses.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm::test {
+namespace agw::emulator::llm::test {
 
 namespace {
 
@@ -130,4 +130,4 @@ void RegisterResponsesVariants(Registry& registry) {
   RegisterResponses(registry);
 }
 
-}  // namespace agw::llm::test
+}  // namespace agw::emulator::llm::test

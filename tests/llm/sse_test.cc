@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 std::vector<SseEvent> FeedInPieces(std::string_view text, size_t piece) {
@@ -44,4 +44,4 @@ TEST_CASE("SSE encoding") {
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -17,7 +17,7 @@
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/translate.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 constexpr std::int64_t kMillis = 1767225600123;  // 2026-01-01T00:00:00.123Z
@@ -399,4 +399,4 @@ TEST_CASE("Converse responses are named and created by the pinned stamper") {
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

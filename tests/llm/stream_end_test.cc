@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Feeds `stream` to a watcher in pieces of `piece` bytes.
@@ -71,4 +71,4 @@ TEST_CASE("A provider stream counts as ended only once its format's last event c
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -13,7 +13,7 @@
 #include "emulator/llm/sse_stream.h"
 #include "tests/llm/fixtures.h"
 
-namespace agw::llm {
+namespace agw::emulator::llm {
 namespace {
 
 // Records which hook took each event. Events named `quick` are taken from their text; the hooks
@@ -200,4 +200,4 @@ TEST_CASE("Native Gemini streams do not depend on how the upstream bytes are cut
 }
 
 }  // namespace
-}  // namespace agw::llm
+}  // namespace agw::emulator::llm

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 TEST_CASE("A finding renders GCC-style with the source line, caret and hint") {
@@ -151,4 +151,4 @@ TEST_CASE("What counts as a Secret document is decided from the text, conservati
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

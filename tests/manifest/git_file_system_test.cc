@@ -6,7 +6,7 @@
 #include "tests/support/run.h"
 #include "validate/manifest/loader.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 // A repository with one commit holding manifests/route.yaml, then a working-tree edit.
@@ -81,4 +81,4 @@ TEST_CASE("A git input with an unknown ref or no ref says why") {
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 std::string Rendered(const DiagnosticSink& sink) {
@@ -243,4 +243,4 @@ TEST_CASE("A document that is not an object is an error") {
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

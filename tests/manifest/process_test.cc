@@ -13,7 +13,7 @@
 
 #include "tests/support/run.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 ProcessSpec Shell(const std::string& script) {
@@ -98,4 +98,4 @@ TEST_CASE("The process runner hands the child only stdin stdout and stderr") {
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -17,7 +17,7 @@
 #include "tests/support/run.h"
 #include "validate/manifest/yaml_reader.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 const std::filesystem::path kCorpus =
@@ -159,4 +159,4 @@ TEST_CASE("The YAML corpus verdicts are the installed kubectl's") {
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

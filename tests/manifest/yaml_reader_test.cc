@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 struct Parsed {
@@ -360,4 +360,4 @@ TEST_CASE("A file that starts with '{' is JSON by Go's rules and messages") {
 }
 
 }  // namespace
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

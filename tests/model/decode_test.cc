@@ -1,4 +1,4 @@
-// Behaviour of model::Decode on in-memory manifests: schema defaults, typed fields, the
+// Behaviour of validate::model::Decode on in-memory manifests: schema defaults, typed fields, the
 // API server's error messages and the positions kept for later findings.
 
 #include <catch2/catch.hpp>
@@ -19,21 +19,21 @@
 
 namespace {
 
-using agw::manifest::Diagnostic;
-using agw::manifest::DiagnosticSink;
-using agw::manifest::Position;
+using agw::validate::manifest::Diagnostic;
+using agw::validate::manifest::DiagnosticSink;
+using agw::validate::manifest::Position;
 
 // A decoded manifest together with the Manifest its positions and `other` pointers borrow from.
 struct Decoded {
-  std::unique_ptr<agw::manifest::Manifest> manifest;
-  DiagnosticSink sink;  // findings of model::Decode only
-  agw::model::Model model;
+  std::unique_ptr<agw::validate::manifest::Manifest> manifest;
+  DiagnosticSink sink;  // findings of validate::model::Decode only
+  agw::validate::model::Model model;
 };
 
 std::string Render(const DiagnosticSink& sink) {
   std::string text;
   for (const Diagnostic& diagnostic : sink.diagnostics()) {
-    text += agw::manifest::RenderText(diagnostic) + "\n";
+    text += agw::validate::manifest::RenderText(diagnostic) + "\n";
   }
   return text;
 }
@@ -42,13 +42,13 @@ std::string Render(const DiagnosticSink& sink) {
 // about the model, not the loader.
 Decoded DecodeYaml(std::string text, std::string path = "test.yaml") {
   Decoded decoded;
-  decoded.manifest = std::make_unique<agw::manifest::Manifest>();
+  decoded.manifest = std::make_unique<agw::validate::manifest::Manifest>();
   DiagnosticSink load_sink;
-  agw::manifest::LoadText(*decoded.manifest, std::move(path), std::move(text),
-                          agw::manifest::LoadOptions{}, load_sink);
+  agw::validate::manifest::LoadText(*decoded.manifest, std::move(path), std::move(text),
+                                    agw::validate::manifest::LoadOptions{}, load_sink);
   INFO(Render(load_sink));
   REQUIRE(load_sink.diagnostics().empty());
-  decoded.model = agw::model::Decode(*decoded.manifest, decoded.sink);
+  decoded.model = agw::validate::model::Decode(*decoded.manifest, decoded.sink);
   return decoded;
 }
 
@@ -347,9 +347,10 @@ spec:
 }
 
 TEST_CASE("Admission stores an HTTPRoute as the API server would") {
-  agw::manifest::Manifest manifest;
+  agw::validate::manifest::Manifest manifest;
   DiagnosticSink sink;
-  agw::manifest::LoadText(manifest, "route.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
+  agw::validate::manifest::LoadText(manifest, "route.yaml",
+                                    R"(apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
   name: web
@@ -361,15 +362,15 @@ spec:
     - name: svc
       port: 80
 )",
-                          agw::manifest::LoadOptions{}, sink);
+                                    agw::validate::manifest::LoadOptions{}, sink);
   REQUIRE(sink.diagnostics().empty());
   REQUIRE(manifest.resources.size() == 1);
-  std::vector<agw::schema::AdmittedResource> admitted =
-      agw::schema::Admit(manifest, agw::schema::CrdCatalog::Default(), sink);
+  std::vector<agw::validate::schema::AdmittedResource> admitted =
+      agw::validate::schema::Admit(manifest, agw::validate::schema::CrdCatalog::Default(), sink);
   REQUIRE(sink.diagnostics().empty());
   REQUIRE(admitted.size() == 1);
-  CHECK(admitted[0].outcome == agw::schema::AdmissionOutcome::kAdmitted);
-  const agw::manifest::Value& object = admitted[0].object;
+  CHECK(admitted[0].outcome == agw::validate::schema::AdmissionOutcome::kAdmitted);
+  const agw::validate::manifest::Value& object = admitted[0].object;
 
   nlohmann::json expected = nlohmann::json::parse(R"({
     "apiVersion": "gateway.networking.k8s.io/v1",
@@ -386,8 +387,8 @@ spec:
   CHECK(nlohmann::json::parse(object.ToJson().dump()) == expected);
 
   // Inserted values take the position of the object that received them.
-  const agw::manifest::Value* rule = &object.Find("spec")->Find("rules")->items()[0];
-  const agw::manifest::Value* matches = rule->Find("matches");
+  const agw::validate::manifest::Value* rule = &object.Find("spec")->Find("rules")->items()[0];
+  const agw::validate::manifest::Value* matches = rule->Find("matches");
   REQUIRE(matches != nullptr);
   CHECK(matches->position().line == rule->position().line);
   CHECK(matches->position().column == rule->position().column);
@@ -866,7 +867,7 @@ data:
                          "secret.yaml");
   REQUIRE(d.sink.diagnostics().size() == 1);
   const Diagnostic& error = d.sink.diagnostics()[0];
-  CHECK(error.severity == agw::manifest::Severity::kError);
+  CHECK(error.severity == agw::validate::manifest::Severity::kError);
   CHECK(error.code == "decoding");
   CHECK(error.field_path == "data[token]");
   CHECK(error.resource == "Secret default/creds");
@@ -1011,7 +1012,7 @@ spec:
         "<nil>: Invalid value: \"null\": some validation rules were not checked because the "
         "object was invalid; correct the existing errors to complete validation");
   const Diagnostic& error = d.sink.diagnostics()[0];
-  CHECK(error.severity == agw::manifest::Severity::kError);
+  CHECK(error.severity == agw::validate::manifest::Severity::kError);
   CHECK(error.code == "FieldValueTypeInvalid");
   CHECK(error.message ==
         "spec.listeners[0].port: Invalid value: \"string\": spec.listeners[0].port in body must "
@@ -1090,7 +1091,7 @@ spec: {}
   CHECK(d.model.other[0] == &d.manifest->resources[0]);
   // The API server's kinds this tool has no schema for are said once to be unchecked.
   REQUIRE(d.sink.diagnostics().size() == 1);
-  CHECK(d.sink.diagnostics()[0].severity == agw::manifest::Severity::kInfo);
+  CHECK(d.sink.diagnostics()[0].severity == agw::validate::manifest::Severity::kInfo);
   CHECK(d.sink.diagnostics()[0].code == "not-checked");
   // v1beta1 is still served for HTTPRoute.
   REQUIRE(d.model.http_routes.size() == 1);

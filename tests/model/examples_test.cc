@@ -9,21 +9,21 @@
 #include "validate/manifest/loader.h"
 #include "validate/model/model.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 namespace {
 
 struct Loaded {
-  manifest::Manifest manifest;
+  validate::manifest::Manifest manifest;
   Model model;
-  manifest::DiagnosticSink sink;
+  validate::manifest::DiagnosticSink sink;
 };
 
 std::unique_ptr<Loaded> LoadExample(const std::string& name) {
   auto loaded = std::make_unique<Loaded>();
-  manifest::LoadOptions options;
+  validate::manifest::LoadOptions options;
   options.paths = {std::string(test::kSourceDir) + "/testdata/examples/" + name};
-  manifest::DiskFileSystem disk;
-  loaded->manifest = manifest::Load(options, disk, loaded->sink);
+  validate::manifest::DiskFileSystem disk;
+  loaded->manifest = validate::manifest::Load(options, disk, loaded->sink);
   loaded->model = Decode(loaded->manifest, loaded->sink);
   return loaded;
 }
@@ -128,4 +128,4 @@ TEST_CASE("The second-provider tutorial keeps the Bearer prefix in its placehold
 }
 
 }  // namespace
-}  // namespace agw::model
+}  // namespace agw::validate::model

@@ -10,14 +10,14 @@
 
 #include "tests/support/paths.h"
 
-namespace agw::report {
+namespace agw::validate::report {
 namespace {
 
-using manifest::Diagnostic;
-using manifest::Note;
-using manifest::Position;
-using manifest::Severity;
-using manifest::SourceFile;
+using validate::manifest::Diagnostic;
+using validate::manifest::Note;
+using validate::manifest::Position;
+using validate::manifest::Severity;
+using validate::manifest::SourceFile;
 
 // One run over three files: a YAML syntax error (no resource), a duplicate Gateway with a note
 // and a hint, and an HTTPRoute with a warning and a type error. The SourceFiles outlive the
@@ -398,4 +398,4 @@ TEST_CASE("Rule descriptions name known codes and fall back to a code's words") 
 }
 
 }  // namespace
-}  // namespace agw::report
+}  // namespace agw::validate::report

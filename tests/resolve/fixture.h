@@ -16,12 +16,12 @@
 #include "validate/model/model.h"
 #include "validate/resolve/resolve.h"
 
-namespace agw::resolve::test {
+namespace agw::validate::resolve::test {
 
-inline std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
+inline std::string Render(const std::vector<validate::manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& diagnostic : diagnostics) {
-    text += manifest::RenderText(diagnostic) + "\n";
+  for (const validate::manifest::Diagnostic& diagnostic : diagnostics) {
+    text += validate::manifest::RenderText(diagnostic) + "\n";
   }
   return text;
 }
@@ -58,7 +58,7 @@ inline std::string After(const std::string& text, std::string_view needle) {
   return std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
 }
 
-inline std::string LineColumn(const manifest::Diagnostic& diagnostic) {
+inline std::string LineColumn(const validate::manifest::Diagnostic& diagnostic) {
   return std::to_string(diagnostic.position.line) + ":" +
          std::to_string(diagnostic.position.column);
 }
@@ -74,12 +74,13 @@ class Resolved {
   explicit Resolved(std::string yaml, ResolveOptions options = {},
                     InputErrors input_errors = InputErrors::kForbidden)
       : yaml_(yaml), options_(std::move(options)) {
-    manifest::DiagnosticSink load_sink;
-    manifest::LoadText(manifest_, "test.yaml", std::move(yaml), manifest::LoadOptions{}, load_sink);
+    validate::manifest::DiagnosticSink load_sink;
+    validate::manifest::LoadText(manifest_, "test.yaml", std::move(yaml),
+                                 validate::manifest::LoadOptions{}, load_sink);
     INFO(Render(load_sink.diagnostics()));
     REQUIRE(load_sink.diagnostics().empty());
-    manifest::DiagnosticSink decode_sink;
-    model_ = model::Decode(manifest_, decode_sink);
+    validate::manifest::DiagnosticSink decode_sink;
+    model_ = validate::model::Decode(manifest_, decode_sink);
     decode_findings_ = decode_sink.diagnostics();
     INFO(Render(decode_sink.diagnostics()));
     REQUIRE((input_errors == InputErrors::kAllowed || decode_sink.diagnostics().empty()));
@@ -90,16 +91,18 @@ class Resolved {
 
   const Resolution& operator*() const { return resolution_; }
   const Resolution* operator->() const { return &resolution_; }
-  const model::Model& model() const { return model_; }
+  const validate::model::Model& model() const { return model_; }
   // What the API server's checks and decoding reported (empty unless InputErrors::kAllowed).
-  const std::vector<manifest::Diagnostic>& decode_findings() const { return decode_findings_; }
+  const std::vector<validate::manifest::Diagnostic>& decode_findings() const {
+    return decode_findings_;
+  }
 
   // Where the value after `needle` starts in this manifest set.
   std::string After(std::string_view needle) const { return test::After(yaml_, needle); }
 
-  std::vector<manifest::Diagnostic> Findings(std::string_view code) const {
-    std::vector<manifest::Diagnostic> found;
-    for (const manifest::Diagnostic& d : resolution_.findings) {
+  std::vector<validate::manifest::Diagnostic> Findings(std::string_view code) const {
+    std::vector<validate::manifest::Diagnostic> found;
+    for (const validate::manifest::Diagnostic& d : resolution_.findings) {
       if (d.code == code) {
         found.push_back(d);
       }
@@ -108,8 +111,8 @@ class Resolved {
   }
 
   // The only finding with `code`.
-  manifest::Diagnostic Finding(std::string_view code) const {
-    std::vector<manifest::Diagnostic> found = Findings(code);
+  validate::manifest::Diagnostic Finding(std::string_view code) const {
+    std::vector<validate::manifest::Diagnostic> found = Findings(code);
     INFO("code " << code << "; all findings:\n" << Render(resolution_.findings));
     REQUIRE(found.size() == 1);
     REQUIRE(found[0].position.file != nullptr);
@@ -120,7 +123,7 @@ class Resolved {
   // The codes of all findings, in the order they were found.
   std::vector<std::string> Codes() const {
     std::vector<std::string> codes;
-    for (const manifest::Diagnostic& d : resolution_.findings) {
+    for (const validate::manifest::Diagnostic& d : resolution_.findings) {
       codes.push_back(d.code);
     }
     return codes;
@@ -185,10 +188,10 @@ class Resolved {
  private:
   std::string yaml_;
   ResolveOptions options_;
-  manifest::Manifest manifest_;
-  model::Model model_;
+  validate::manifest::Manifest manifest_;
+  validate::model::Model model_;
   Resolution resolution_;
-  std::vector<manifest::Diagnostic> decode_findings_;
+  std::vector<validate::manifest::Diagnostic> decode_findings_;
 };
 
 inline const Condition& ConditionOf(const std::vector<Condition>& conditions,
@@ -212,4 +215,4 @@ inline std::vector<std::string> Describe(const std::vector<Condition>& condition
   return out;
 }
 
-}  // namespace agw::resolve::test
+}  // namespace agw::validate::resolve::test

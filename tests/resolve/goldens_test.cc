@@ -15,7 +15,7 @@
 #include "validate/model/model.h"
 #include "validate/resolve/resolve.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 namespace {
 
 namespace fs = std::filesystem;
@@ -64,7 +64,7 @@ const std::set<std::string> kModelledKinds = {"GatewayClass",        "Gateway",
 
 std::map<std::string, Json> ComputedStatus(const Resolution& resolution) {
   std::map<std::string, Json> computed;
-  auto key = [](const std::string& kind, const model::ObjectBase& object) {
+  auto key = [](const std::string& kind, const validate::model::ObjectBase& object) {
     return kind + " " + object.metadata.namespace_ + "/" + object.metadata.name;
   };
   for (const auto& s : resolution.status.gateways) {
@@ -92,19 +92,19 @@ CaseResult RunCase(const fs::path& path, const std::string& defaults, const Reso
   std::string input = text.substr(0, output);
   std::string expected_text = text.substr(output + 1);
 
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadOptions load;
-  manifest::LoadText(manifest, "_defaults.yaml", defaults, load, sink);
-  manifest::LoadText(manifest, path.string(), input, load, sink);
-  model::Model model = model::Decode(manifest, sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadOptions load;
+  validate::manifest::LoadText(manifest, "_defaults.yaml", defaults, load, sink);
+  validate::manifest::LoadText(manifest, path.string(), input, load, sink);
+  validate::model::Model model = validate::model::Decode(manifest, sink);
   Resolution resolution = Resolve(model, options);
   std::map<std::string, Json> computed = ComputedStatus(resolution);
 
-  manifest::SourceFile expected_file("expected", expected_text);
-  manifest::DiagnosticSink expected_sink;
-  std::vector<manifest::Document> documents =
-      manifest::ParseDocuments(expected_file, expected_sink);
+  validate::manifest::SourceFile expected_file("expected", expected_text);
+  validate::manifest::DiagnosticSink expected_sink;
+  std::vector<validate::manifest::Document> documents =
+      validate::manifest::ParseDocuments(expected_file, expected_sink);
   REQUIRE(documents.size() == 1);
   Json expected = documents[0].root.ToJson();
   std::set<std::string> seen;
@@ -225,4 +225,4 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
 }
 
 }  // namespace
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -1,6 +1,7 @@
-// The lints resolve::Resolve adds beyond what the controller reports (validate/resolve/lint.cc):
-// rules and routes that can never be selected, listeners and backends nothing uses, credentials
-// committed in Secrets, and AI backends that replace or forward the path a route matched.
+// The lints validate::resolve::Resolve adds beyond what the controller reports
+// (validate/resolve/lint.cc): rules and routes that can never be selected, listeners and backends
+// nothing uses, credentials committed in Secrets, and AI backends that replace or forward the path
+// a route matched.
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -10,11 +11,9 @@
 #include "tests/resolve/manifests.h"
 #include "validate/resolve/resolve.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 namespace {
 
-using manifest::Diagnostic;
-using manifest::Severity;
 using test::BackendRule;
 using test::GatewayYaml;
 using test::HttpListener;
@@ -28,6 +27,8 @@ using test::LineColumn;
 using test::ParentRefs;
 using test::Resolved;
 using test::RouteYaml;
+using validate::manifest::Diagnostic;
+using validate::manifest::Severity;
 
 // An HTTPRoute `name` on gw with the given `spec` lines after parentRefs.
 std::string Route(std::string_view name, std::string_view rest) {
@@ -591,4 +592,4 @@ TEST_CASE("ai-path-forwarded: a host override with a pathPrefix is replaced, not
 }
 
 }  // namespace
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

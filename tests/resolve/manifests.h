@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::resolve::test {
+namespace agw::validate::resolve::test {
 
 // A Gateway named `gw` in the default namespace. `listeners` is the list written under
 // `spec.listeners` (items at two-space indent, as HttpListener makes them).
@@ -102,4 +102,4 @@ inline std::string ServiceReferenceGrant(std::string_view from_namespace,
          std::string(to_extra);
 }
 
-}  // namespace agw::resolve::test
+}  // namespace agw::validate::resolve::test

@@ -1,6 +1,6 @@
-// Behaviour of resolve::Resolve on small in-memory manifest sets: which Gateways the controller
-// owns, how routes attach, what backendRefs, filters, backends and policies resolve to, the
-// status written for each, and the findings (with the field and place they point at).
+// Behaviour of validate::resolve::Resolve on small in-memory manifest sets: which Gateways the
+// controller owns, how routes attach, what backendRefs, filters, backends and policies resolve to,
+// the status written for each, and the findings (with the field and place they point at).
 
 #include "validate/resolve/resolve.h"
 
@@ -13,11 +13,9 @@
 #include "tests/resolve/manifests.h"
 #include "validate/resolve/status.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 namespace {
 
-using manifest::Diagnostic;
-using manifest::Severity;
 using test::BackendRule;
 using test::ConditionOf;
 using test::Describe;
@@ -38,6 +36,8 @@ using test::Resolved;
 using test::RouteYaml;
 using test::ServiceReferenceGrant;
 using test::ServiceYaml;
+using validate::manifest::Diagnostic;
+using validate::manifest::Severity;
 
 using Strings = std::vector<std::string>;
 
@@ -1035,4 +1035,4 @@ TEST_CASE("A route status keeps sectionName and port in the parentRef as written
 }
 
 }  // namespace
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

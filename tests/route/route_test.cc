@@ -39,10 +39,10 @@ spec:
         from: All
 )";
 
-std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
+std::string Render(const std::vector<validate::manifest::Diagnostic>& diagnostics) {
   std::string text;
-  for (const manifest::Diagnostic& d : diagnostics) {
-    text += manifest::RenderText(d) + "\n";
+  for (const validate::manifest::Diagnostic& d : diagnostics) {
+    text += validate::manifest::RenderText(d) + "\n";
   }
   return text;
 }
@@ -51,11 +51,11 @@ std::string Render(const std::vector<manifest::Diagnostic>& diagnostics) {
 class Config {
  public:
   explicit Config(const std::string& yaml) {
-    manifest::InMemoryFileSystem files;
+    validate::manifest::InMemoryFileSystem files;
     files.AddFile("m.yaml", yaml);
-    manifest::LoadOptions load;
+    validate::manifest::LoadOptions load;
     load.paths = {"m.yaml"};
-    pipeline_ = resolve::RunPipeline(load, files, resolve::ResolveOptions{});
+    pipeline_ = validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{});
     INFO(Render(pipeline_->sink.diagnostics()));
     REQUIRE(pipeline_->input_errors == 0);
     table_ = RouteTable::Compile(pipeline_->resolution.config, &problems_);
@@ -111,7 +111,7 @@ class Config {
   }
 
  private:
-  std::unique_ptr<resolve::Pipeline> pipeline_;
+  std::unique_ptr<validate::resolve::Pipeline> pipeline_;
   std::unique_ptr<RouteTable> table_;
   std::vector<std::string> problems_;
 };
@@ -977,13 +977,13 @@ TEST_CASE("A wildcard CORS origin without credentials answers with *") {
 // Describe
 
 TEST_CASE("A match is described on one line, ~ marking regular expressions") {
-  model::HTTPRouteMatch match;
-  match.path = model::HTTPPathMatch{"PathPrefix", "/v1"};
+  validate::model::HTTPRouteMatch match;
+  match.path = validate::model::HTTPPathMatch{"PathPrefix", "/v1"};
   match.method = "POST";
-  match.headers = {model::ValueMatch{"Exact", "x-env", "prod"}};
-  match.query_params = {model::ValueMatch{"RegularExpression", "debug", "^1$"}};
+  match.headers = {validate::model::ValueMatch{"Exact", "x-env", "prod"}};
+  match.query_params = {validate::model::ValueMatch{"RegularExpression", "debug", "^1$"}};
   CHECK(DescribeMatch(match) == "PathPrefix /v1 method=POST header:x-env=prod query:debug~^1$");
-  CHECK(DescribeMatch(model::HTTPRouteMatch{}) == "PathPrefix /");
+  CHECK(DescribeMatch(validate::model::HTTPRouteMatch{}) == "PathPrefix /");
 }
 
 TEST_CASE("The table lists entries in the order the data plane tries them") {

@@ -1,5 +1,5 @@
-// schema::Admitter on in-memory manifests: what happens without CRDs, with CRDs from files, and
-// the "did you mean" guesses.
+// validate::schema::Admitter on in-memory manifests: what happens without CRDs, with CRDs from
+// files, and the "did you mean" guesses.
 
 #include "validate/schema/admission.h"
 
@@ -11,18 +11,19 @@
 #include "validate/manifest/loader.h"
 #include "validate/schema/suggest.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 struct Admitted {
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
   std::vector<AdmittedResource> resources;
 };
 
 void AdmitText(Admitted& out, const std::string& text, const CrdCatalog& catalog) {
-  manifest::DiagnosticSink load_sink;
-  manifest::LoadText(out.manifest, "test.yaml", text, manifest::LoadOptions{}, load_sink);
+  validate::manifest::DiagnosticSink load_sink;
+  validate::manifest::LoadText(out.manifest, "test.yaml", text, validate::manifest::LoadOptions{},
+                               load_sink);
   REQUIRE(load_sink.diagnostics().empty());
   out.resources = Admit(out.manifest, catalog, out.sink);
 }
@@ -49,8 +50,8 @@ TEST_CASE("Without CRDs a custom resource is not checked, and that is said once 
   // As written: no defaults without a schema.
   CHECK(admitted.resources[1].object.Find("spec") == nullptr);
   REQUIRE(admitted.sink.diagnostics().size() == 1);
-  const manifest::Diagnostic& info = admitted.sink.diagnostics()[0];
-  CHECK(info.severity == manifest::Severity::kInfo);
+  const validate::manifest::Diagnostic& info = admitted.sink.diagnostics()[0];
+  CHECK(info.severity == validate::manifest::Severity::kInfo);
   CHECK(info.code == "not-checked");
   CHECK(info.message ==
         "the schema checks and defaults of gateway.networking.k8s.io were skipped: this build "
@@ -66,7 +67,7 @@ TEST_CASE("With the default CRDs the same routes are checked, each as the server
   // spec is required by the HTTPRoute schema: the second route lacks it.
   CHECK(admitted.resources[1].outcome == AdmissionOutcome::kRejected);
   std::vector<std::string> messages;
-  for (const manifest::Diagnostic& d : admitted.sink.diagnostics()) {
+  for (const validate::manifest::Diagnostic& d : admitted.sink.diagnostics()) {
     messages.push_back(d.message);
   }
   CHECK(messages == std::vector<std::string>{
@@ -104,4 +105,4 @@ TEST_CASE("ClosestName prefers a case-only difference, then up to two edits") {
 }
 
 }  // namespace
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

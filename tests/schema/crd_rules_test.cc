@@ -12,7 +12,7 @@
 #include "validate/schema/builtin.h"
 #include "validate/schema/crd.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 void CollectRules(const Schema& schema, std::vector<const ValidationRule*>& rules) {
@@ -38,17 +38,17 @@ void CollectRules(const Schema& schema, std::vector<const ValidationRule*>& rule
   }
 }
 
-void CollectCalls(const cel::Expr& expr, std::set<std::string>& functions) {
-  if (expr.kind == cel::Expr::Kind::kCall) {
+void CollectCalls(const validate::cel::Expr& expr, std::set<std::string>& functions) {
+  if (expr.kind == validate::cel::Expr::Kind::kCall) {
     functions.insert(expr.name);
   }
   if (expr.target) {
     CollectCalls(*expr.target, functions);
   }
-  for (const cel::ExprPtr& arg : expr.args) {
+  for (const validate::cel::ExprPtr& arg : expr.args) {
     CollectCalls(*arg, functions);
   }
-  for (const cel::Entry& entry : expr.entries) {
+  for (const validate::cel::Entry& entry : expr.entries) {
     if (entry.key) {
       CollectCalls(*entry.key, functions);
     }
@@ -56,8 +56,8 @@ void CollectCalls(const cel::Expr& expr, std::set<std::string>& functions) {
       CollectCalls(*entry.value, functions);
     }
   }
-  if (const cel::Comprehension* c = expr.comprehension.get()) {
-    for (const cel::ExprPtr* part :
+  if (const validate::cel::Comprehension* c = expr.comprehension.get()) {
+    for (const validate::cel::ExprPtr* part :
          {&c->iter_range, &c->accu_init, &c->loop_condition, &c->loop_step, &c->result}) {
       if (*part) {
         CollectCalls(**part, functions);
@@ -82,7 +82,7 @@ TEST_CASE("The CEL parser reads every rule of every built-in CRD") {
         CollectRules(*version.schema, rules);
         for (const ValidationRule* rule : rules) {
           ++rules_seen;
-          auto ast = cel::Parse(rule->rule);
+          auto ast = validate::cel::Parse(rule->rule);
           if (!ast) {
             failures.emplace(rule->rule, ast.error().ToString());
             continue;
@@ -145,4 +145,4 @@ TEST_CASE("The CEL parser reads every rule of every built-in CRD") {
 }
 
 }  // namespace
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -15,7 +15,7 @@
 #include "validate/schema/schema.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 // Four lines, so that `spec:` is line 5 of every document below.
@@ -42,9 +42,9 @@ std::vector<std::string> RuleErrors(std::string_view schema_json, const std::str
   auto schema = CompileSchema(json);
   INFO((schema ? "" : schema.error()));
   REQUIRE(schema);
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadText(manifest, "m.yaml", yaml, {}, sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadText(manifest, "m.yaml", yaml, {}, sink);
   REQUIRE_FALSE(sink.HasErrors());
   REQUIRE(manifest.resources.size() == 1);
   std::vector<std::string> out;
@@ -392,11 +392,11 @@ std::vector<std::string> TransitionErrors(std::string_view schema_json, const st
   auto schema = CompileSchema(Json::parse(schema_json));
   REQUIRE(schema);
   // Two manifests: one object with one name is a duplicate within a manifest.
-  manifest::Manifest old_manifest;
-  manifest::Manifest new_manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadText(old_manifest, "old.yaml", old_yaml, {}, sink);
-  manifest::LoadText(new_manifest, "new.yaml", new_yaml, {}, sink);
+  validate::manifest::Manifest old_manifest;
+  validate::manifest::Manifest new_manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadText(old_manifest, "old.yaml", old_yaml, {}, sink);
+  validate::manifest::LoadText(new_manifest, "new.yaml", new_yaml, {}, sink);
   REQUIRE_FALSE(sink.HasErrors());
   REQUIRE(old_manifest.resources.size() == 1);
   REQUIRE(new_manifest.resources.size() == 1);
@@ -577,7 +577,7 @@ TEST_CASE("Set lists add only what they lack") {
   CHECK(RuleErrors(schema, std::string(kHead) + "spec:\n  a: [p, q]\n") == Errors{});
 }
 
-// schema::Admitter: what blocks the rules and what does not.
+// validate::schema::Admitter: what blocks the rules and what does not.
 constexpr char kCrd[] = R"~(apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
@@ -610,22 +610,22 @@ spec:
 // The diagnostics of admitting `document` (one Widget named w), each as "line:col message".
 std::vector<std::string> AdmitMessages(const std::string& document) {
   CrdCatalog catalog;
-  manifest::DiagnosticSink crd_sink;
-  manifest::Manifest crds;
-  manifest::LoadText(crds, "crd.yaml", kCrd, {}, crd_sink);
+  validate::manifest::DiagnosticSink crd_sink;
+  validate::manifest::Manifest crds;
+  validate::manifest::LoadText(crds, "crd.yaml", kCrd, {}, crd_sink);
   REQUIRE_FALSE(crd_sink.HasErrors());
   REQUIRE(catalog.AddFromManifest(crds).empty());
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink load_sink;
-  manifest::LoadText(manifest, "w.yaml", document, {}, load_sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink load_sink;
+  validate::manifest::LoadText(manifest, "w.yaml", document, {}, load_sink);
   REQUIRE_FALSE(load_sink.HasErrors());
   REQUIRE(manifest.resources.size() == 1);
-  manifest::DiagnosticSink sink;
+  validate::manifest::DiagnosticSink sink;
   Admitter admitter(catalog, sink);
   AdmittedResource admitted = admitter.Admit(manifest.resources[0]);
   CHECK(admitted.outcome == AdmissionOutcome::kRejected);
   std::vector<std::string> messages;
-  for (const manifest::Diagnostic& d : sink.diagnostics()) {
+  for (const validate::manifest::Diagnostic& d : sink.diagnostics()) {
     CHECK(d.heading == "The Widget \"w\" is invalid:");
     messages.push_back(std::to_string(d.position.line) + ":" + std::to_string(d.position.column) +
                        " " + d.message);
@@ -650,4 +650,4 @@ TEST_CASE("Admission: a minimum error does not block the rules") {
 }
 
 }  // namespace
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

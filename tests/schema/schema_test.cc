@@ -15,7 +15,7 @@
 #include "validate/schema/catalog.h"
 #include "validate/schema/crd.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 std::filesystem::path CrdsDir() { return std::filesystem::path(test::kSharedDir) / "crds"; }
@@ -120,15 +120,15 @@ std::string Fingerprint(const Crd& crd) {
 
 // The CRDs of one set folder, read as kubectl reads them: kind -> the object as JSON.
 std::map<std::string, Json> ReadCrdFolder(const std::filesystem::path& folder) {
-  manifest::DiskFileSystem files;
-  manifest::DiagnosticSink sink;
-  manifest::LoadOptions options;
+  validate::manifest::DiskFileSystem files;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadOptions options;
   options.paths = {folder.string()};
   options.recursive = false;
-  manifest::Manifest manifest = manifest::Load(options, files, sink);
+  validate::manifest::Manifest manifest = validate::manifest::Load(options, files, sink);
   REQUIRE_FALSE(sink.HasErrors());
   std::map<std::string, Json> crds;
-  for (const manifest::Resource& resource : manifest.resources) {
+  for (const validate::manifest::Resource& resource : manifest.resources) {
     if (resource.id.kind != "CustomResourceDefinition") {
       continue;
     }
@@ -338,12 +338,12 @@ TEST_CASE("A catalog holds one built-in set per project, newest release by defau
 TEST_CASE("CRDs from files replace the built-in ones of the same group and kind") {
   auto catalog = CrdCatalog::WithBuiltinSets("", "");
   REQUIRE(catalog);
-  manifest::DiskFileSystem files;
-  manifest::DiagnosticSink sink;
-  manifest::LoadOptions options;
+  validate::manifest::DiskFileSystem files;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadOptions options;
   std::string folder = (CrdsDir() / "agentgateway-main").string();
   options.paths = {folder};
-  manifest::Manifest crds = manifest::Load(options, files, sink);
+  validate::manifest::Manifest crds = validate::manifest::Load(options, files, sink);
   CHECK(catalog->AddFromManifest(crds).empty());
   std::shared_ptr<const Crd> backend = catalog->Find("agentgateway.dev", "AgentgatewayBackend");
   REQUIRE(backend != nullptr);
@@ -351,8 +351,8 @@ TEST_CASE("CRDs from files replace the built-in ones of the same group and kind"
   CHECK(catalog->Find("gateway.networking.k8s.io", "HTTPRoute")->source == "gateway-api-v1.6.1");
   CHECK(catalog->Sources().size() == 6);  // two sets, four files
 
-  manifest::Manifest broken;
-  manifest::LoadText(broken, "broken.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+  validate::manifest::Manifest broken;
+  validate::manifest::LoadText(broken, "broken.yaml", R"(apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
 spec:
@@ -365,7 +365,7 @@ spec:
     storage: true
     schema: {openAPIV3Schema: {type: object, properties: {spec: {type: objekt}}}}
 )",
-                     {}, sink);
+                               {}, sink);
   CHECK(catalog->AddFromManifest(broken) ==
         std::vector<std::string>{"broken.yaml: Widget v1: openAPIV3Schema.properties.spec.type: "
                                  "unknown type \"objekt\""});
@@ -373,4 +373,4 @@ spec:
 }
 
 }  // namespace
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

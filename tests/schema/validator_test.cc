@@ -18,7 +18,7 @@
 #include "validate/schema/catalog.h"
 #include "validate/schema/format.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 std::shared_ptr<const Crd> BuiltinCrdOf(std::string_view set_name, std::string_view kind) {
@@ -54,25 +54,25 @@ Checked Check(std::string_view set_name, const std::string& yaml) {
 }
 
 Checked Check(const FindCrd& find, const std::string& yaml) {
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadText(manifest, "m.yaml", yaml, {}, sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadText(manifest, "m.yaml", yaml, {}, sink);
   REQUIRE_FALSE(sink.HasErrors());
   REQUIRE(manifest.resources.size() == 1);
-  const manifest::Resource& resource = manifest.resources[0];
+  const validate::manifest::Resource& resource = manifest.resources[0];
   std::shared_ptr<const Crd> crd = find(resource.id.kind);
   REQUIRE(crd != nullptr);
-  const CrdVersion* version = crd->Version(manifest::VersionOf(resource.api_version));
+  const CrdVersion* version = crd->Version(validate::manifest::VersionOf(resource.api_version));
   REQUIRE(version != nullptr);
   Checked checked;
   checked.kind = resource.id.kind;
   checked.name = resource.id.name;
-  if (const manifest::Value* metadata = resource.object.Find("metadata")) {
-    if (const manifest::Value* namespace_ = metadata->Find("namespace")) {
+  if (const validate::manifest::Value* metadata = resource.object.Find("metadata")) {
+    if (const validate::manifest::Value* namespace_ = metadata->Find("namespace")) {
       checked.namespace_ = namespace_->text();
     }
   }
-  manifest::Value object = resource.object;
+  validate::manifest::Value object = resource.object;
   std::vector<UnknownField> unknown = FindUnknownFields(*version->schema, object);
   for (const UnknownField& field : unknown) {
     checked.unknown.push_back(field.path);
@@ -234,11 +234,11 @@ TEST_CASE("Each structural check in the server's words") {
 }
 
 std::vector<std::string> MetaErrors(const std::string& metadata, bool namespaced = true) {
-  manifest::Manifest manifest;
-  manifest::DiagnosticSink sink;
-  manifest::LoadText(manifest, "m.yaml",
-                     "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n" + metadata, {},
-                     sink);
+  validate::manifest::Manifest manifest;
+  validate::manifest::DiagnosticSink sink;
+  validate::manifest::LoadText(
+      manifest, "m.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n" + metadata,
+      {}, sink);
   REQUIRE(manifest.resources.size() == 1);
   std::vector<std::string> errors;
   for (const FieldError& error : ValidateObjectMeta(manifest.resources[0].object, namespaced)) {
@@ -259,11 +259,11 @@ TEST_CASE("ObjectMeta: names, namespaces, labels and annotations in the server's
         Strings{"metadata.name: Invalid value: \"" + std::string(254, 'a') +
                 "\": must be no more than 253 characters"});
   // kubectl apply needs a name; a generated one (kubectl create) is the server's to make.
-  manifest::Value generated = manifest::Value::FromJson(
+  validate::manifest::Value generated = validate::manifest::Value::FromJson(
       Json::parse(R"({"kind":"HTTPRoute","metadata":{"generateName":"web-"}})"), {});
   CHECK(ValidateObjectMeta(generated, true).empty());
-  manifest::Value nameless =
-      manifest::Value::FromJson(Json::parse(R"({"kind":"HTTPRoute","metadata":{}})"), {});
+  validate::manifest::Value nameless =
+      validate::manifest::Value::FromJson(Json::parse(R"({"kind":"HTTPRoute","metadata":{}})"), {});
   REQUIRE(ValidateObjectMeta(nameless, true).size() == 1);
   CHECK(ValidateObjectMeta(nameless, true)[0].Render() ==
         "metadata.name: Required value: name or generateName is required");
@@ -341,11 +341,11 @@ TEST_CASE("Go's renderings of bad values") {
   CHECK(GoFloat(-2.5e-7) == "-2.5e-07");
   CHECK(GoFloat(65535) == "65535");
   CHECK(GoQuote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\x01\"");
-  manifest::Value map = manifest::Value::Map({});
-  map.Set("port", manifest::Value::Int(80, "80", {}));
-  map.Set("name", manifest::Value::String("a", {}));
+  validate::manifest::Value map = validate::manifest::Value::Map({});
+  map.Set("port", validate::manifest::Value::Int(80, "80", {}));
+  map.Set("name", validate::manifest::Value::String("a", {}));
   CHECK(GoValue(map) == "map[string]interface {}{\"name\":\"a\", \"port\":80}");
-  CHECK(GoValue(manifest::Value::Null({})) == "\"null\"");
+  CHECK(GoValue(validate::manifest::Value::Null({})) == "\"null\"");
 }
 
 // agentgateway's CRD cases (../shared/upstream-testdata/agentgateway-crd-cases) against the
@@ -359,11 +359,11 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
   REQUIRE(catalog);
   std::string from = GENERATE(as<std::string>{}, "built in", "from files");
   if (from == "from files") {
-    manifest::DiskFileSystem files;
-    manifest::DiagnosticSink sink;
-    manifest::LoadOptions options;
+    validate::manifest::DiskFileSystem files;
+    validate::manifest::DiagnosticSink sink;
+    validate::manifest::LoadOptions options;
     options.paths = {(std::filesystem::path(test::kSharedDir) / "crds/agentgateway-main").string()};
-    REQUIRE(catalog->AddFromManifest(manifest::Load(options, files, sink)).empty());
+    REQUIRE(catalog->AddFromManifest(validate::manifest::Load(options, files, sink)).empty());
     REQUIRE(catalog->Find("agentgateway.dev", "AgentgatewayBackend")->source !=
             "agentgateway-main");
   }
@@ -420,4 +420,4 @@ TEST_CASE("agentgateway's CRD cases: the schema half") {
 }
 
 }  // namespace
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 void AppendQuoted(std::string& out, const std::string& text, bool bytes) {
@@ -206,4 +206,4 @@ std::string ToDebugString(const Expr& expr) {
   return out;
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

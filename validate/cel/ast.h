@@ -19,7 +19,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 // Function names of the operators, as cel-go's common/operators spells them. The evaluator
 // dispatches on these.
@@ -179,4 +179,4 @@ struct Ast {
 // uints suffixed u.
 std::string ToDebugString(const Expr& expr);
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -14,7 +14,7 @@
 
 #include "validate/cel/library.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 using K = Value::Kind;
@@ -1180,4 +1180,4 @@ Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions
   return Evaluator(options.step_limit).Eval(expr, root);
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

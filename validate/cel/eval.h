@@ -20,7 +20,7 @@
 #include "validate/cel/ast.h"
 #include "validate/cel/value.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 // Variables by name; a comprehension adds its own on top of its parent's. Borrows `parent`.
 class Activation {
@@ -54,4 +54,4 @@ struct EvalOptions {
 // Evaluates `expr` with the variables of `activation`.
 Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions& options = {});
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::cel::library::go {
+namespace agw::validate::cel::library::go {
 
 // Go's backslash escape of `c` for \a \b \f \n \r \t \v, '\\' and '"', appended to `out`;
 // false, with nothing appended, for any other character.
@@ -18,4 +18,4 @@ std::string Quote(std::string_view s);
 // The error net/netip.ParseAddr gives for `s`; sets *is_ipv4 when `s` was read as IPv4.
 std::string NetipParseAddrError(std::string_view s, bool* is_ipv4);
 
-}  // namespace agw::cel::library::go
+}  // namespace agw::validate::cel::library::go

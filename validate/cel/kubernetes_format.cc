@@ -18,7 +18,7 @@
 
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 using Problems = std::vector<std::string>;
@@ -461,4 +461,4 @@ std::optional<Value> CallFormatLibrary(std::string_view function, std::span<cons
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

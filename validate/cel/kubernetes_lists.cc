@@ -16,7 +16,7 @@
 
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 using K = Value::Kind;
@@ -294,4 +294,4 @@ std::optional<Value> CallLists(std::string_view function, std::span<const Value>
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

@@ -11,7 +11,7 @@
 #include "validate/cel/go_text.h"
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace go {
 
 // Go's unicode.IsPrint for a non-ASCII code point, approximated by the ranges Go reports as
@@ -726,4 +726,4 @@ std::optional<Value> CallNet(std::string_view function, std::span<const Value> a
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

@@ -19,7 +19,7 @@
 
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
@@ -681,4 +681,4 @@ std::optional<Value> CallQuantity(std::string_view function, std::span<const Val
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

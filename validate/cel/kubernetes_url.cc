@@ -13,7 +13,7 @@
 #include "validate/cel/go_text.h"
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 enum class Mode { kPath, kHost, kZone, kUserPassword, kQueryComponent, kFragment };
@@ -653,4 +653,4 @@ std::optional<Value> CallUrl(std::string_view function, std::span<const Value> a
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -546,4 +546,4 @@ std::string_view TokenKindName(TokenKind kind) {
   return "?";
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

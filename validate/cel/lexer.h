@@ -9,7 +9,7 @@
 #include <tl/expected.hpp>
 #include <vector>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 enum class TokenKind {
   kEof,
@@ -73,4 +73,4 @@ tl::expected<std::vector<Token>, LexError> Lex(std::string_view source);
 // How a token kind is named in error messages: "'('", "identifier", "end of input", ...
 std::string_view TokenKindName(TokenKind kind);
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -15,7 +15,7 @@
 
 #include "validate/cel/value.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 
 // duration() and timestamp() (conversions from strings and ints, and back), their arithmetic
 // and accessors (getHours, getFullYear, ... with an optional time zone). time.cc
@@ -55,4 +55,4 @@ std::optional<Value> CallOptional(std::string_view function, std::span<const Val
 // The strings extension's format, quote and reverse. strings_format.cc
 std::optional<Value> CallStringFormat(std::string_view function, std::span<const Value> args);
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

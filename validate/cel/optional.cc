@@ -4,7 +4,7 @@
 
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 using K = Value::Kind;
@@ -99,4 +99,4 @@ std::optional<Value> CallOptional(std::string_view function, std::span<const Val
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

@@ -18,7 +18,7 @@
 
 #include "validate/cel/lexer.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 // Not legal as identifiers (cel-go parser.go reservedIds; `in`, `true`, `false` and `null` are
@@ -1085,4 +1085,4 @@ tl::expected<Ast, ParseError> Parse(std::string_view source, const ParseOptions&
   return ast;
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

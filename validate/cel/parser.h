@@ -19,7 +19,7 @@
 
 #include "validate/cel/ast.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 struct ParseOptions {
   // cel-go's parser.MaxRecursionDepth default. A grammar rule nested deeper than this, or an
@@ -56,4 +56,4 @@ struct ParseError {
 // Parses `source`. The error is the first problem found.
 tl::expected<Ast, ParseError> Parse(std::string_view source, const ParseOptions& options = {});
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

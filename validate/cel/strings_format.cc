@@ -21,7 +21,7 @@
 #include "validate/cel/go_text.h"
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 using K = Value::Kind;
@@ -497,4 +497,4 @@ std::optional<Value> CallStringFormat(std::string_view function, std::span<const
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library

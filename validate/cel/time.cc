@@ -26,7 +26,7 @@
 #include "validate/cel/ast.h"
 #include "validate/cel/library.h"
 
-namespace agw::cel::library {
+namespace agw::validate::cel::library {
 namespace {
 
 using K = Value::Kind;
@@ -1170,9 +1170,9 @@ std::optional<Value> CallTime(std::string_view function, std::span<const Value> 
   return std::nullopt;
 }
 
-}  // namespace agw::cel::library
+}  // namespace agw::validate::cel::library
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 std::optional<std::int64_t> ParseGoDuration(std::string_view text) {
   return library::ParseDuration(text);
@@ -1186,4 +1186,4 @@ std::optional<Timestamp> ParseTimestamp(std::string_view text) {
   return time;
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -9,7 +9,7 @@
 
 #include "validate/cel/value.h"
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 // Go's time.ParseDuration, which duration(string) uses: nanoseconds, or nullopt for bad syntax,
 // an unknown unit or overflow.
@@ -19,4 +19,4 @@ std::optional<std::int64_t> ParseGoDuration(std::string_view text);
 // years 0001 to 9999; nullopt otherwise.
 std::optional<Timestamp> ParseTimestamp(std::string_view text);
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

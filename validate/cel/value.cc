@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 namespace {
 
 bool IsNumber(const Value& v) {
@@ -400,4 +400,4 @@ const Value* FindInMap(const ValueMap& map, const Value& key) {
   return nullptr;
 }
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-namespace agw::cel {
+namespace agw::validate::cel {
 
 class Value;
 
@@ -150,4 +150,4 @@ const Value* FindInMap(const ValueMap& map, const Value& key);
 const Value* FindByListKeys(std::span<const Value> items, const Value& item,
                             const std::vector<std::string>& keys);
 
-}  // namespace agw::cel
+}  // namespace agw::validate::cel

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -413,4 +413,4 @@ Expected<std::vector<std::string>> ApiClient::GroupVersions(std::string_view gro
   return versions;
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

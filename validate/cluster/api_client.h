@@ -9,7 +9,7 @@
 
 #include "validate/manifest/error.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // One HTTP answer of the API server.
 struct HttpResponse {
@@ -125,4 +125,4 @@ std::string QueryEscape(std::string_view text);
 std::string StatusError(const std::string& server_label, const std::string& target,
                         const HttpResponse& response);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

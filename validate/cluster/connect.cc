@@ -4,7 +4,7 @@
 
 #include <climits>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 Expected<ClusterConnection> LoadConnection(const ConnectOptions& options,
                                            const Environment& environment,
@@ -55,4 +55,4 @@ Expected<ClusterClient> ConnectFromEnvironment(ConnectOptions options) {
   return Connect(options, CurrentEnvironment(), disk, runner);
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -13,7 +13,7 @@
 #include "validate/manifest/file_system.h"
 #include "validate/manifest/process.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // The one entry point for commands that read the cluster (`diff` against live objects,
 // `validate --from-cluster`): kubeconfig -> connection -> credentials -> transport -> API client.
@@ -50,4 +50,4 @@ Expected<ClusterClient> Connect(const ConnectOptions& options, const Environment
 // directory as the working directory unless options.kubeconfig names one.
 Expected<ClusterClient> ConnectFromEnvironment(ConnectOptions options);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -4,7 +4,7 @@
 
 #include "validate/cluster/proxy.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -323,4 +323,4 @@ std::string DescribeServer(const ClusterConnection& connection) {
   return "the API server of context " + Quote(connection.context) + " (" + connection.server + ")";
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

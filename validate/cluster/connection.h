@@ -9,7 +9,7 @@
 #include "validate/manifest/error.h"
 #include "validate/manifest/file_system.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // The kubectl flags that pick what to use from the kubeconfig. Empty means "not given".
 struct ConnectionOverrides {
@@ -89,4 +89,4 @@ Expected<ClusterConnection> SelectConnection(const Kubeconfig& kubeconfig,
 // or `the API server https://10.0.0.1:6443` when no context was used.
 std::string DescribeServer(const ClusterConnection& connection);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -1,6 +1,6 @@
 #include "validate/cluster/credentials.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -73,4 +73,4 @@ Expected<Credentials> ResolveCredentials(const ClusterConnection& connection,
   return credentials;
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -9,7 +9,7 @@
 #include "validate/manifest/file_system.h"
 #include "validate/manifest/process.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // What one connection presents to the API server. Holds secrets: never print it.
 struct Credentials {
@@ -35,4 +35,4 @@ Expected<Credentials> ResolveCredentials(const ClusterConnection& connection,
                                          const Environment& environment,
                                          const ExecLimits& limits = {});
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -11,7 +11,7 @@
 
 #include "validate/cluster/proxy.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -285,4 +285,4 @@ Expected<std::unique_ptr<Transport>> MakeCurlTransport(const ClusterConnection& 
   return std::unique_ptr<Transport>(std::move(transport));
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -11,7 +11,7 @@
 #include "validate/cluster/environment.h"
 #include "validate/manifest/error.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 struct TransportOptions {
   // kubectl has no overall timeout by default (--request-timeout 0) but dials for at most 30 s;
@@ -45,4 +45,4 @@ Expected<std::unique_ptr<Transport>> MakeCurlTransport(const ClusterConnection& 
                                                        const Environment& environment,
                                                        const TransportOptions& options = {});
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

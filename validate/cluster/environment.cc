@@ -2,7 +2,7 @@
 
 extern char** environ;
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 std::optional<std::string> Lookup(const Environment& environment, std::string_view name) {
   auto it = environment.find(name);
@@ -26,4 +26,4 @@ Environment CurrentEnvironment() {
   return environment;
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

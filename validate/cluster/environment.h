@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // Environment variables by name. The pure parts of this library (kubeconfig loading, proxy
 // selection, the exec plugin's environment) take one instead of calling getenv, so tests set
@@ -18,4 +18,4 @@ std::optional<std::string> Lookup(const Environment& environment, std::string_vi
 // A copy of this process's environment (environ). Not thread-safe against setenv.
 Environment CurrentEnvironment();
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -259,4 +259,4 @@ Expected<ExecCredential> RunExecCredentialPlugin(const ClusterConnection& connec
   return ParseExecCredential(result.stdout_text, exec, connection.user);
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

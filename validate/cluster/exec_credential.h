@@ -11,7 +11,7 @@
 #include "validate/manifest/error.h"
 #include "validate/manifest/process.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // client-go credential plugins (client.authentication.k8s.io v1 and v1beta1), as kubectl runs
 // them non-interactively (plugin/pkg/client/auth/exec/exec.go).
@@ -73,4 +73,4 @@ Expected<ExecCredential> RunExecCredentialPlugin(const ClusterConnection& connec
 // Go's base64.StdEncoding.EncodeToString.
 std::string EncodeBase64(std::string_view bytes);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -9,7 +9,7 @@
 #include "validate/manifest/value.h"
 #include "validate/manifest/yaml_reader.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -418,4 +418,4 @@ Expected<Kubeconfig> LoadKubeconfig(const KubeconfigLoadOptions& options,
   return MergeKubeconfigs(std::move(files), options.working_directory);
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

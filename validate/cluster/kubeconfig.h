@@ -10,7 +10,7 @@
 #include "validate/manifest/error.h"
 #include "validate/manifest/file_system.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // The kubeconfig file format (clientcmd/api/v1, `kind: Config`), read the way kubectl reads it.
 // Field names below are the kubeconfig's own; values hold what the file says, except that
@@ -124,4 +124,4 @@ Expected<Kubeconfig> LoadKubeconfig(const KubeconfigLoadOptions& options,
 std::vector<std::string> KubeconfigSearchPath(const KubeconfigLoadOptions& options,
                                               const Environment& environment);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -6,7 +6,7 @@
 #include <set>
 #include <tuple>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 namespace {
 
 using Json = nlohmann::json;
@@ -120,4 +120,4 @@ Expected<std::vector<std::string>> FetchCrds(ApiClient& api,
   return crds;
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -8,7 +8,7 @@
 #include "validate/manifest/error.h"
 #include "validate/manifest/loader.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // One object as the cluster holds it.
 struct LiveObject {
@@ -40,4 +40,4 @@ Expected<LiveObjects> FetchLiveObjects(ApiClient& api,
 Expected<std::vector<std::string>> FetchCrds(ApiClient& api,
                                              const std::vector<std::string>& groups);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 namespace {
 
@@ -258,4 +258,4 @@ std::string ProxyFor(std::string_view server_url, std::string_view cluster_proxy
   return ForCurl(*proxy);
 }
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

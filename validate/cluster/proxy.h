@@ -6,7 +6,7 @@
 #include "validate/cluster/environment.h"
 #include "validate/manifest/error.h"
 
-namespace agw::cluster {
+namespace agw::validate::cluster {
 
 // The parts of an absolute URL this library needs. `host` has no brackets ("::1"), `port` is ""
 // when the URL names none.
@@ -41,4 +41,4 @@ Expected<void> CheckProxyUrl(std::string_view proxy_url);
 std::string ProxyFor(std::string_view server_url, std::string_view cluster_proxy_url,
                      const Environment& environment);
 
-}  // namespace agw::cluster
+}  // namespace agw::validate::cluster

@@ -6,7 +6,7 @@
 
 #include "validate/model/provider_defaults.h"
 
-namespace agw::diff {
+namespace agw::validate::diff {
 namespace {
 
 using resolve::ResolvedBackend;
@@ -714,4 +714,4 @@ BehaviorDiff DiffBehavior(const Behavior& old_side, const Behavior& new_side) {
   return diff;
 }
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

@@ -12,7 +12,7 @@
 // status conditions flip, which policies attach or detach when one manifest set replaces
 // another. Each side is first reduced to comparable text (a Behavior), so the comparison itself
 // is pure string work and the resolved configurations need not outlive it.
-namespace agw::diff {
+namespace agw::validate::diff {
 
 // One fact about where a request goes ("model" → "claude-haiku-4-5"). Sensitive attributes
 // (a fingerprint of the credential a backend sends) are compared but never shown.
@@ -85,4 +85,4 @@ struct BehaviorDiff {
 // Pure: values in, a value out.
 BehaviorDiff DiffBehavior(const Behavior& old_side, const Behavior& new_side);
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

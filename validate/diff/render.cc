@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-namespace agw::diff {
+namespace agw::validate::diff {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -423,4 +423,4 @@ std::string RenderMarkdown(const DiffReport& report) {
   return out;
 }
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

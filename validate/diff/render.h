@@ -9,7 +9,7 @@
 // How `kubectl agentgateway diff` shows its two diffs: text for a terminal, JSON for tools,
 // Markdown for a pull-request comment. Secret values never reach any of them: the diffs hold
 // none, and sensitive fields render as "changed".
-namespace agw::diff {
+namespace agw::validate::diff {
 
 struct DiffReport {
   const ResourceDiff& resources;
@@ -33,4 +33,4 @@ std::string RenderMarkdown(const DiffReport& report);
 // "3 added, 1 removed, 2 changed, 10 unchanged".
 std::string Summary(const ResourceDiff& diff);
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

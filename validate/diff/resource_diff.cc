@@ -11,7 +11,7 @@
 #include "validate/schema/admission.h"
 #include "validate/schema/validator.h"
 
-namespace agw::diff {
+namespace agw::validate::diff {
 namespace {
 
 using manifest::MapEntry;
@@ -544,4 +544,4 @@ ResourceDiff DiffResources(const Side& old_side, const Side& new_side) {
   return diff;
 }
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

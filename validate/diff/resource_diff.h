@@ -15,7 +15,7 @@
 // the API server if one manifest set replaced another. Both sides are compared as the server
 // stores them (defaults applied, server-owned fields dropped, a Secret's stringData folded into
 // data), so what a reviewer sees is what `kubectl apply` would really change.
-namespace agw::diff {
+namespace agw::validate::diff {
 
 // One object as the API server would store it.
 struct StoredObject {
@@ -101,4 +101,4 @@ struct ResourceDiff {
 // out.
 ResourceDiff DiffResources(const Side& old_side, const Side& new_side);
 
-}  // namespace agw::diff
+}  // namespace agw::validate::diff

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 int Base64Digit(char c) {
@@ -97,4 +97,4 @@ Base64Result DecodeBase64(std::string_view text) {
   }
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

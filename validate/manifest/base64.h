@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // Go's base64.StdEncoding.DecodeString, as encoding/json applies it to []byte fields (a Secret's
 // `data`) and go-yaml to !!binary: padding required, '\r' and '\n' skipped. On failure
@@ -17,4 +17,4 @@ struct Base64Result {
 };
 Base64Result DecodeBase64(std::string_view text);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 std::string_view SeverityName(Severity severity) {
   switch (severity) {
@@ -154,4 +154,4 @@ nlohmann::ordered_json ToJson(const Diagnostic& diagnostic) {
   return out;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

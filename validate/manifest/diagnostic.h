@@ -8,7 +8,7 @@
 
 #include "validate/manifest/source.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 enum class Severity { kError, kWarning, kInfo };
 
@@ -75,4 +75,4 @@ void WriteText(const std::vector<Diagnostic>& diagnostics, std::ostream& out,
 // The finding as JSON: severity, code, message, file, line, column, field, resource, hint, notes.
 nlohmann::ordered_json ToJson(const Diagnostic& diagnostic);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 namespace fs = std::filesystem;
 
@@ -101,4 +101,4 @@ Expected<std::vector<std::string>> InMemoryFileSystem::ListDirectory(
   return std::vector<std::string>(entries.begin(), entries.end());
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -6,7 +6,7 @@
 
 #include "validate/manifest/error.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // What the loader needs from a file system, so tests can load from memory
 // (the way ninja's DiskInterface / VirtualFileSystem split works).
@@ -48,4 +48,4 @@ class InMemoryFileSystem : public FileSystem {
   std::string stdin_;
 };
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -6,7 +6,7 @@
 
 extern char** environ;
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 struct GitPath {
@@ -167,4 +167,4 @@ Expected<std::vector<std::string>> GitAwareFileSystem::ListDirectory(
   return entries;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

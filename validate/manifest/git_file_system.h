@@ -6,7 +6,7 @@
 
 #include "validate/manifest/file_system.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // Inputs named `git:REF:PATH` read from a commit through the git CLI (so CI can compare a
 // branch with its base without a second checkout); every other path from `disk`. PATH is
@@ -42,4 +42,4 @@ class GitAwareFileSystem : public FileSystem {
   std::string working_directory_;
 };
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

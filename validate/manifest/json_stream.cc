@@ -4,7 +4,7 @@
 
 #include "validate/manifest/text_encoding.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 // encoding/json's maxNestingDepth.
@@ -440,4 +440,4 @@ bool KubectlReadsAsJson(std::string_view text) {
   return false;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

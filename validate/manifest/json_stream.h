@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // Where one top-level JSON value lies in a stream: text[begin, end).
 struct JsonValueSpan {
@@ -50,4 +50,4 @@ JsonStreamScan ScanJsonStream(std::string_view text, JsonHandler* handler = null
 // is '{'.
 bool KubectlReadsAsJson(std::string_view text);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -6,7 +6,7 @@
 
 #include "validate/manifest/yaml_reader.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 bool ResourceId::operator<(const ResourceId& other) const {
   return std::tie(group, kind, namespace_, name) <
@@ -313,4 +313,4 @@ Manifest Load(const LoadOptions& options, const FileSystem& file_system, Diagnos
   return manifest;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -10,7 +10,7 @@
 #include "validate/manifest/source.h"
 #include "validate/manifest/value.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // What makes two documents the same object on a cluster. The version is not part of it:
 // gateway.networking.k8s.io/v1 and /v1beta1 HTTPRoute "x" are one object.
@@ -77,4 +77,4 @@ Manifest Load(const LoadOptions& options, const FileSystem& file_system, Diagnos
 void LoadText(Manifest& manifest, std::string path, std::string text, const LoadOptions& options,
               DiagnosticSink& sink);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

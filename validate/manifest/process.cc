@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 namespace {
 
@@ -266,4 +266,4 @@ Expected<ProcessResult> SubprocessRunner::Run(const ProcessSpec& spec) {
   return result;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

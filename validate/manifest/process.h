@@ -7,7 +7,7 @@
 
 #include "validate/manifest/error.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 // Runs helper programs: kubeconfig exec credential plugins (validate/cluster) and git for
 // `git:REF:PATH` inputs (git_file_system.h). Never through a shell.
@@ -66,4 +66,4 @@ class SubprocessRunner : public ProcessRunner {
   Expected<ProcessResult> Run(const ProcessSpec& spec) override;
 };
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

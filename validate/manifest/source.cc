@@ -8,7 +8,7 @@
 
 #include "validate/manifest/text_encoding.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 SourceFile::SourceFile(std::string path, std::string_view bytes) : path_(std::move(path)) {
   DecodedText decoded = DecodeAsKubectlReads(bytes);
@@ -315,4 +315,4 @@ std::string Position::ToString() const {
   return file->path() + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

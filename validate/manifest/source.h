@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 struct Position;
 
@@ -72,4 +72,4 @@ struct Position {
   std::string ToString() const;
 };
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -1,6 +1,6 @@
 #include "validate/manifest/text_encoding.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
@@ -166,4 +166,4 @@ std::size_t LineBreakLength(std::string_view text, std::size_t i) {
   return 0;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

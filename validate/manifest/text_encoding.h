@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 struct DecodedText {
   std::string text;  // UTF-8 without a byte order mark
@@ -28,4 +28,4 @@ void AppendUtf8(std::string& out, char32_t code_point);
 // go-yaml also treats as line breaks), or 0 when there is none.
 std::size_t LineBreakLength(std::string_view text, std::size_t i);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

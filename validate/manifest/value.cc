@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 Value Value::Null(Position position) {
   Value v;
@@ -209,4 +209,4 @@ bool SameJson(const Value& a, const Value& b) {
   }
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

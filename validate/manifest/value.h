@@ -10,7 +10,7 @@
 
 #include "validate/manifest/source.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 struct MapEntry;
 
@@ -162,4 +162,4 @@ inline void Value::Push(Value value) { mutable_items().push_back(std::move(value
 // order; an integer and a float of the same value are equal (YAML 1.0 reaches the server as 1).
 bool SameJson(const Value& a, const Value& b);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -22,7 +22,7 @@
 #include "validate/manifest/json_stream.h"
 #include "validate/manifest/text_encoding.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 // Aliases copy their anchored value; this caps what a "billion laughs" document can expand to.
@@ -1190,4 +1190,4 @@ std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sin
   return ParseYamlStream(file, sink);
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

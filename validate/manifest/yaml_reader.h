@@ -6,7 +6,7 @@
 #include "validate/manifest/source.h"
 #include "validate/manifest/value.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 
 struct Document {
   Value root;
@@ -25,4 +25,4 @@ std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sin
 // null, a boolean or a number ("True", "yes", "1.0" and "~" do not).
 bool PlainScalarReadsAsString(const std::string& text);
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -4,7 +4,7 @@
 
 #include "validate/manifest/yaml_reader.h"
 
-namespace agw::manifest {
+namespace agw::validate::manifest {
 namespace {
 
 void Emit(YAML::Emitter& out, const nlohmann::ordered_json& json) {
@@ -74,4 +74,4 @@ std::string ToYaml(const nlohmann::ordered_json& json) {
   return text;
 }
 
-}  // namespace agw::manifest
+}  // namespace agw::validate::manifest

@@ -15,7 +15,7 @@
 // AI policies, health, targets, timeouts, header modifiers) are typed; the rest (MCP, ext
 // auth/proc, rate limits, JWT, ...) is kept as written in `manifest::Value` until a feature
 // needs it, with schema defaults already applied.
-namespace agw::model {
+namespace agw::validate::model {
 
 inline constexpr char kAgentgatewayGroup[] = "agentgateway.dev";
 
@@ -274,4 +274,4 @@ struct AgentgatewayPolicy : ObjectBase {
   std::vector<WrittenPolicyAncestor> status_ancestors;
 };
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

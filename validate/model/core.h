@@ -9,7 +9,7 @@
 #include "validate/model/object.h"
 
 // Core Kubernetes objects the controller reads (v1 Secret, Service, Namespace).
-namespace agw::model {
+namespace agw::validate::model {
 
 struct Secret : ObjectBase {
   std::string type = "Opaque";
@@ -35,4 +35,4 @@ struct Service : ObjectBase {
 
 struct Namespace : ObjectBase {};
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

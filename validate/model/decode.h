@@ -7,7 +7,7 @@
 #include "validate/model/gateway_api.h"
 #include "validate/model/reader.h"
 
-namespace agw::model::internal {
+namespace agw::validate::model::internal {
 
 void DecodeMeta(const Reader& root, ObjectBase& object);
 
@@ -27,4 +27,4 @@ void DecodeService(const Reader& root, Service& out);
 void DecodeBackend(const Reader& root, AgentgatewayBackend& out);
 void DecodePolicy(const Reader& root, AgentgatewayPolicy& out);
 
-}  // namespace agw::model::internal
+}  // namespace agw::validate::model::internal

@@ -1,6 +1,6 @@
 #include "validate/model/decode.h"
 
-namespace agw::model::internal {
+namespace agw::validate::model::internal {
 namespace {
 
 LocalSecretRef DecodeSecretRef(const Reader& r) {
@@ -315,4 +315,4 @@ void DecodePolicy(const Reader& root, AgentgatewayPolicy& out) {
   }
 }
 
-}  // namespace agw::model::internal
+}  // namespace agw::validate::model::internal

@@ -3,7 +3,7 @@
 #include "validate/manifest/base64.h"
 #include "validate/model/decode.h"
 
-namespace agw::model::internal {
+namespace agw::validate::model::internal {
 
 void DecodeSecret(const Reader& root, Secret& out) {
   // Kubernetes defaults empty values as well as absent ones (SetDefaults_Secret/_Service).
@@ -58,4 +58,4 @@ void DecodeService(const Reader& root, Service& out) {
   }
 }
 
-}  // namespace agw::model::internal
+}  // namespace agw::validate::model::internal

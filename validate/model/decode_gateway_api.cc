@@ -1,6 +1,6 @@
 #include "validate/model/decode.h"
 
-namespace agw::model::internal {
+namespace agw::validate::model::internal {
 namespace {
 
 ParentReference DecodeParentRef(const Reader& r) {
@@ -370,4 +370,4 @@ void DecodeReferenceGrant(const Reader& root, ReferenceGrant& out) {
   }
 }
 
-}  // namespace agw::model::internal
+}  // namespace agw::validate::model::internal

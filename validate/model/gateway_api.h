@@ -11,7 +11,7 @@
 // Gateway API objects (gateway.networking.k8s.io, v1.4 standard channel), decoded with the
 // schema defaults applied. Field names follow the API; `path` members hold the API field path
 // of list items ("spec.rules[2]") so findings can point at them.
-namespace agw::model {
+namespace agw::validate::model {
 
 inline constexpr char kGatewayApiGroup[] = "gateway.networking.k8s.io";
 
@@ -329,4 +329,4 @@ struct ReferenceGrant : ObjectBase {
   std::vector<ReferenceGrantTo> to;
 };
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

@@ -9,7 +9,7 @@
 
 #include "validate/model/decode.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 namespace internal {
 
 void DecodeMeta(const Reader& root, ObjectBase& object) {
@@ -259,4 +259,4 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
   return model;
 }
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

@@ -9,7 +9,7 @@
 #include "validate/model/gateway_api.h"
 #include "validate/schema/admission.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 
 // The typed objects of a manifest set, in load order. Everything downstream (resolve, the
 // emulator) reads these, never raw YAML. Positions borrow from the Manifest it came from.
@@ -46,4 +46,4 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
 // The same with the default catalog (schema::CrdCatalog::Default()).
 Model Decode(const manifest::Manifest& manifest, manifest::DiagnosticSink& sink);
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

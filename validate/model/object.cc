@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace agw::model {
+namespace agw::validate::model {
 
 const manifest::Value* FieldIndex::Walk(std::string_view path, bool& complete) const {
   complete = false;
@@ -69,4 +69,4 @@ bool FieldIndex::Contains(std::string_view path) const {
   return complete;
 }
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

@@ -8,7 +8,7 @@
 #include "validate/manifest/loader.h"
 #include "validate/manifest/source.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 
 using manifest::Position;
 
@@ -52,4 +52,4 @@ struct ObjectBase {
   Position PositionOf(std::string_view path) const { return fields.Find(path); }
 };
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace agw::model {
+namespace agw::validate::model {
 namespace {
 
 std::string TrimTrailingSlash(std::string path) {
@@ -397,4 +397,4 @@ UpstreamTarget ChatTarget(const LLMProvider& provider, std::string_view request_
   return ProviderTarget(provider, request);
 }
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

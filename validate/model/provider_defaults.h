@@ -5,7 +5,7 @@
 
 #include "validate/model/agentgateway.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 
 // The endpoint class a request is sent to (agentgateway's upstream route type): chosen by the
 // translation, so an OpenAI-format request to Anthropic goes out as kMessages.
@@ -63,4 +63,4 @@ std::string VertexAnthropicModel(std::string_view model);
 bool IsVertexAnthropicModel(std::string_view model);
 bool IsVertexGeminiModel(std::string_view model);
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

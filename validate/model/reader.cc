@@ -2,7 +2,7 @@
 
 #include <limits>
 
-namespace agw::model {
+namespace agw::validate::model {
 
 Reader::Reader(const Value* value, std::string path, Context& context)
     : value_(value != nullptr && value->is_null() ? nullptr : value),
@@ -203,4 +203,4 @@ bool Reader::Has(std::string_view key) const {
   return child != nullptr && !child->is_null();
 }
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

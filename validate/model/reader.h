@@ -11,7 +11,7 @@
 #include "validate/manifest/value.h"
 #include "validate/model/object.h"
 
-namespace agw::model {
+namespace agw::validate::model {
 
 using manifest::Value;
 
@@ -71,4 +71,4 @@ class Reader {
   Context* context_;
 };
 
-}  // namespace agw::model
+}  // namespace agw::validate::model

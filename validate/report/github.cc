@@ -3,7 +3,7 @@
 
 #include "validate/report/report.h"
 
-namespace agw::report {
+namespace agw::validate::report {
 namespace {
 
 std::string_view Command(manifest::Severity severity) {
@@ -62,4 +62,4 @@ std::string RenderGithub(const ReportInput& input) {
   return out;
 }
 
-}  // namespace agw::report
+}  // namespace agw::validate::report

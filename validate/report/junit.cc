@@ -7,7 +7,7 @@
 #include "validate/manifest/text_encoding.h"
 #include "validate/report/report.h"
 
-namespace agw::report {
+namespace agw::validate::report {
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
@@ -223,4 +223,4 @@ std::string RenderJunit(const ReportInput& input) {
   return out;
 }
 
-}  // namespace agw::report
+}  // namespace agw::validate::report

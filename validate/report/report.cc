@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-namespace agw::report {
+namespace agw::validate::report {
 namespace {
 
 constexpr std::array<std::pair<Format, std::string_view>, 5> kFormats = {{
@@ -201,4 +201,4 @@ std::string RuleDescription(std::string_view code) {
   return words;
 }
 
-}  // namespace agw::report
+}  // namespace agw::validate::report

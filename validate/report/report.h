@@ -8,7 +8,7 @@
 
 #include "validate/manifest/diagnostic.h"
 
-namespace agw::report {
+namespace agw::validate::report {
 
 // One object that was checked: a test case in JUnit, context elsewhere.
 struct CheckedResource {
@@ -102,4 +102,4 @@ std::string EscapeXmlAttribute(std::string_view text);
 // "some code").
 std::string RuleDescription(std::string_view code);
 
-}  // namespace agw::report
+}  // namespace agw::validate::report

@@ -7,7 +7,7 @@
 
 #include "validate/report/report.h"
 
-namespace agw::report {
+namespace agw::validate::report {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -152,4 +152,4 @@ std::string RenderSarif(const ReportInput& input) {
   return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace agw::report
+}  // namespace agw::validate::report

@@ -4,7 +4,7 @@
 
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 namespace {
 
 using manifest::Value;
@@ -649,4 +649,4 @@ void Resolver::ResolveBackend(const model::AgentgatewayBackend& backend) {
   out_.status.backends.push_back(std::move(status));
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -8,7 +8,7 @@
 #include "validate/cel/parser.h"
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 
 using manifest::Value;
 
@@ -154,4 +154,4 @@ void CheckExtAuthCel(const Value& ext_auth, const std::string& path,
   }
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -7,7 +7,7 @@
 #include "validate/manifest/diagnostic.h"
 #include "validate/model/object.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 
 // A finding about `object` at `field_path`. It points at `position` when given, else at the
 // field, else (a field the API server defaulted has no text) at the object's metadata.name.
@@ -29,4 +29,4 @@ inline manifest::Diagnostic MakeFinding(const model::ObjectBase& object,
   return d;
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -6,7 +6,7 @@
 
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 namespace {
 
 constexpr char kNoErrors[] = "No errors found";
@@ -780,4 +780,4 @@ void Resolver::ResolveGateway(const model::Gateway& gateway) {
   }
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

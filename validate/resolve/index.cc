@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 namespace {
 
 template <typename T>
@@ -160,4 +160,4 @@ bool HostnameMatches(std::string_view a, std::string_view b) {
   return a == b;
 }
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -8,7 +8,7 @@
 
 #include "validate/model/model.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 // Looks objects of a Model up by identity. Borrows the Model; build once per resolution.
 class ObjectIndex {
@@ -60,4 +60,4 @@ class ObjectIndex {
 // "*" matches everything, two wildcards match when one suffix contains the other).
 bool HostnameMatches(std::string_view a, std::string_view b);
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -10,7 +10,7 @@
 #include "validate/model/provider_defaults.h"
 #include "validate/resolve/finding.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 namespace {
 
 void Add(Resolution& resolution, const model::ObjectBase& object, manifest::Severity severity,
@@ -386,4 +386,4 @@ void Lint(const model::Model& model, const ObjectIndex& index, Resolution& resol
   LintAiPaths(index, resolution);
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

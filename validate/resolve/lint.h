@@ -5,11 +5,11 @@
 #include "validate/resolve/index.h"
 #include "validate/resolve/resolve.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 
 // Adds lint findings about `model` to `resolution.findings`: rules and routes that can never be
 // selected, listeners and backends nothing uses, credentials committed in Secrets, and AI
 // backends that rewrite (or fail to rewrite) the path a route matched.
 void Lint(const model::Model& model, const ObjectIndex& index, Resolution& resolution);
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

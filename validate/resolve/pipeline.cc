@@ -3,7 +3,7 @@
 #include <set>
 #include <string>
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 std::unique_ptr<Pipeline> RunPipeline(const manifest::LoadOptions& load,
                                       const manifest::FileSystem& file_system,
@@ -30,4 +30,4 @@ std::unique_ptr<Pipeline> RunPipeline(const manifest::LoadOptions& load,
   return pipeline;
 }
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -9,7 +9,7 @@
 #include "validate/resolve/resolve.h"
 #include "validate/schema/catalog.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 // The whole control-plane chain for one set of inputs: load -> admit (the API server's checks)
 // -> decode -> resolve. Owns
@@ -39,4 +39,4 @@ std::unique_ptr<Pipeline> RunPipeline(
     const schema::CrdCatalog& catalog = schema::CrdCatalog::Default(),
     bool keep_stored_objects = false);
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -6,7 +6,7 @@
 
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 namespace {
 
 constexpr std::size_t kMaxAncestors = 16;
@@ -953,4 +953,4 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
   out_.status.policies.push_back(std::move(status));
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -6,7 +6,7 @@
 #include "validate/resolve/lint.h"
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 namespace internal {
 
 void Resolver::Run() {
@@ -109,4 +109,4 @@ Resolution Resolve(const model::Model& model, const ResolveOptions& options) {
   return resolution;
 }
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

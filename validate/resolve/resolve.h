@@ -8,7 +8,7 @@
 #include "validate/model/model.h"
 #include "validate/resolve/status.h"
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 inline constexpr char kControllerName[] = "agentgateway.dev/agentgateway";
 
@@ -85,4 +85,4 @@ struct Resolution {
 // Borrows `model` (the Resolution points into it).
 Resolution Resolve(const model::Model& model, const ResolveOptions& options);
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -12,7 +12,7 @@
 #include "validate/resolve/resolve.h"
 #include "validate/schema/field_error.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 
 // A problem the controller reports, and the field it is about.
 struct Problem {
@@ -251,4 +251,4 @@ void CheckExtAuthCel(const manifest::Value& ext_auth, const std::string& path,
 // would produce on failure.
 std::optional<std::string> CheckGoDuration(const std::string& text);
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -5,7 +5,7 @@
 
 #include "validate/resolve/resolver.h"
 
-namespace agw::resolve::internal {
+namespace agw::validate::resolve::internal {
 namespace {
 
 std::string TwoDigits(std::size_t n) {
@@ -570,4 +570,4 @@ void Resolver::CountAttachedRoutes() {
   }
 }
 
-}  // namespace agw::resolve::internal
+}  // namespace agw::validate::resolve::internal

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 void SetCondition(std::vector<Condition>& conditions, Condition condition) {
   for (Condition& existing : conditions) {
@@ -124,4 +124,4 @@ Json ToJson(const PolicyStatus& status) {
   return out;
 }
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

@@ -10,7 +10,7 @@
 // The status the agentgateway controller would write, object by object, in the shape the
 // cluster shows (`kubectl get -o yaml`). lastTransitionTime and observedGeneration are left
 // out: they depend on when and how often an object was applied, not on what it says.
-namespace agw::resolve {
+namespace agw::validate::resolve {
 
 struct Condition {
   std::string type;
@@ -100,4 +100,4 @@ nlohmann::ordered_json ToJson(const RouteStatus& status);
 nlohmann::ordered_json ToJson(const BackendStatus& status);
 nlohmann::ordered_json ToJson(const PolicyStatus& status);
 
-}  // namespace agw::resolve
+}  // namespace agw::validate::resolve

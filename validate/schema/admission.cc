@@ -14,7 +14,7 @@
 #include "validate/schema/suggest.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Diagnostic;
@@ -309,4 +309,4 @@ std::vector<AdmittedResource> Admit(const manifest::Manifest& manifest, const Cr
   return admitted;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

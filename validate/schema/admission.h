@@ -14,7 +14,7 @@
 // What `kubectl apply` and the API server make of each resource before any controller sees it:
 // the REST mapping of its kind and version, strict decoding (unknown fields), defaulting, and the
 // checks of ObjectMeta, the CRD's structural schema, its list types and its CEL rules.
-namespace agw::schema {
+namespace agw::validate::schema {
 
 enum class AdmissionOutcome {
   kAdmitted,    // the server would store it (as `object`)
@@ -61,4 +61,4 @@ class Admitter {
 std::vector<AdmittedResource> Admit(const manifest::Manifest& manifest, const CrdCatalog& catalog,
                                     manifest::DiagnosticSink& sink);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

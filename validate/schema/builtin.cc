@@ -7,7 +7,7 @@
 #include <mutex>
 #include <optional>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 // "v1.6.1" as {1, 6, 1}; nullopt for anything that is not a release ("main").
@@ -93,4 +93,4 @@ tl::expected<std::shared_ptr<const Crd>, std::string> LoadBuiltinCrd(const Built
   return shared;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

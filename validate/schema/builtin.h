@@ -8,7 +8,7 @@
 
 #include "validate/schema/crd.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // One CRD built into the program: its compact JSON (CompactCrd), read only when a manifest
 // needs it, so that loading a 1 MB CRD is never paid for kinds the inputs do not hold.
@@ -43,4 +43,4 @@ std::vector<std::string_view> BuiltinVersions(std::string_view project);
 tl::expected<std::shared_ptr<const Crd>, std::string> LoadBuiltinCrd(const BuiltinCrdSet& set,
                                                                      const BuiltinCrd& crd);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

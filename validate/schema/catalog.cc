@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 tl::expected<CrdCatalog, std::string> CrdCatalog::WithBuiltinSets(
     std::string_view gateway_api_version, std::string_view agentgateway_version) {
@@ -123,4 +123,4 @@ std::vector<std::string> CrdCatalog::KindsOf(std::string_view group) const {
 
 std::vector<std::string> CrdCatalog::Sources() const { return sources_; }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -12,7 +12,7 @@
 #include "validate/schema/builtin.h"
 #include "validate/schema/crd.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // The CRDs that validation knows: the built-in set of each project (Gateway API, agentgateway)
 // at the chosen version, and CRDs read from files (`--crds`), which replace a built-in CRD of
@@ -60,4 +60,4 @@ class CrdCatalog {
   std::vector<std::string> sources_;
 };
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -13,7 +13,7 @@
 #include "validate/schema/format.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -458,4 +458,4 @@ CoreKindCheck CheckCoreKind(std::string_view kind, const manifest::Value& object
   return {};
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

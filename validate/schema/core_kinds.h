@@ -10,7 +10,7 @@
 // The API server's checks of the Kubernetes built-in kinds this tool reads: core/v1 Secret,
 // ConfigMap, Service and Namespace (pkg/apis/core/validation). Only the fields the tool uses are
 // checked; unknown fields of these kinds are not (that would need their whole OpenAPI schema).
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // Whether `group`/`kind` is one of the built-in kinds checked here.
 bool IsCheckedCoreKind(std::string_view group, std::string_view kind);
@@ -31,4 +31,4 @@ struct CoreKindCheck {
 // port's protocol TCP, are taken into account).
 CoreKindCheck CheckCoreKind(std::string_view kind, const manifest::Value& object);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

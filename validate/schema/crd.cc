@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 const Json* Member(const Json& object, std::string_view key) {
@@ -189,4 +189,4 @@ Json CompactCrd(const Json& crd) {
   return out;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

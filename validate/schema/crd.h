@@ -8,7 +8,7 @@
 
 #include "validate/schema/schema.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // One version of a CustomResourceDefinition (spec.versions[]).
 struct CrdVersion {
@@ -48,4 +48,4 @@ tl::expected<Crd, std::string> CrdFromJson(const Json& object, std::string sourc
 // form the build embeds (crd_compiler.cc); CrdFromJson reads it as it reads the original.
 Json CompactCrd(const Json& crd);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

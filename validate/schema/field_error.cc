@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 std::string GoQuote(std::string_view text) {
   std::string out = "\"";
@@ -195,4 +195,4 @@ bool FieldError::BlocksCel() const {
          type == Type::kTooMany || type == Type::kTypeInvalid;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

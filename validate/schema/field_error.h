@@ -7,7 +7,7 @@
 #include "validate/manifest/source.h"
 #include "validate/manifest/value.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // One error as the Kubernetes API server reports it (apimachinery's field.Error), rendered the
 // way a 1.32/1.33 server renders it: Go %q strings, %v numbers, Go %#v maps and lists.
@@ -49,4 +49,4 @@ std::string GoFloat(double value);
 // null as "null", maps and lists Go %#v (`map[string]interface {}{"name":"http"}`).
 std::string GoValue(const manifest::Value& value);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 std::string WithoutDashes(std::string_view format) {
@@ -213,4 +213,4 @@ bool FormatAccepts(std::string_view format, std::string_view text) {
   return true;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -5,7 +5,7 @@
 // The `format` values the API server checks on custom resources (Kubernetes 1.32 to 1.35): the
 // string formats of kube-openapi's strfmt registry. Numeric formats (int32, int64, float,
 // double) and any other name are dropped from CRD schemas and never checked.
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // Whether the server checks `format` (spelled with or without dashes: date-time, datetime).
 bool IsCheckedFormat(std::string_view format);
@@ -21,4 +21,4 @@ bool FormatAccepts(std::string_view format, std::string_view text);
 // and kept, keyed by its address).
 bool MatchesWhole(std::string_view text, const char* pattern);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

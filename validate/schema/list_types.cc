@@ -5,7 +5,7 @@
 
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -94,4 +94,4 @@ std::vector<FieldError> ValidateListTypes(const Schema& root, const manifest::Va
   return errors;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

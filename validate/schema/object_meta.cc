@@ -8,7 +8,7 @@
 #include "validate/schema/format.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -222,4 +222,4 @@ std::vector<FieldError> ValidateObjectMeta(const manifest::Value& object, bool n
   return errors;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -8,7 +8,7 @@
 #include "validate/schema/suggest.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -198,4 +198,4 @@ void ApplyDefaults(const Schema& root, manifest::Value& object) {
   Default(object, root);
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

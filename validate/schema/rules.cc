@@ -14,7 +14,7 @@
 #include "validate/manifest/base64.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -602,4 +602,4 @@ std::vector<FieldError> ValidateTransitions(const Schema& root, const manifest::
   return errors;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

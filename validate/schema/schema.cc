@@ -9,7 +9,7 @@
 
 #include "validate/cel/parser.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 // Where the compiler is, as a chain of segments written out only for an error message (building
@@ -436,4 +436,4 @@ tl::expected<Schema, std::string> CompileSchema(const Json& node) {
   return Compiler().Compile(node, Path{nullptr, "openAPIV3Schema"});
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -17,7 +17,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // CRDs are read as nlohmann::json (keys sorted, as Go serialises maps): parsing them with
 // ordered_json, whose objects find keys by linear search, took 20 ms for the 200 KB compact
@@ -130,4 +130,4 @@ struct Schema {
 // compile (the API server would not have accepted such a CRD either).
 tl::expected<Schema, std::string> CompileSchema(const Json& node);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

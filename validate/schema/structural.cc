@@ -13,7 +13,7 @@
 #include "validate/schema/suggest.h"
 #include "validate/schema/validator.h"
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 using manifest::Value;
@@ -526,4 +526,4 @@ std::vector<FieldError> ValidateStructure(const Schema& root, const manifest::Va
   return errors;
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

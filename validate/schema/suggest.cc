@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 namespace {
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
@@ -69,4 +69,4 @@ std::string ClosestName(std::string_view word, const std::vector<std::string_vie
   return std::string(best);
 }
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

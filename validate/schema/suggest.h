@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // The candidate a user most likely meant by `word`, for "did you mean" hints: one that differs
 // only in letter case, else the closest within two edits (insertions, deletions, substitutions
@@ -12,4 +12,4 @@ namespace agw::schema {
 // to the earlier candidate. "" when none is close.
 std::string ClosestName(std::string_view word, const std::vector<std::string_view>& candidates);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

@@ -14,7 +14,7 @@
 // fields strict decoding rejects, prune nulls and apply defaults, then check the structural
 // schema (kube-openapi) and the list-type invariants. Each step is a pure function of the schema
 // and the object; the caller runs them in this order.
-namespace agw::schema {
+namespace agw::validate::schema {
 
 // A field that `kubectl apply` (fieldValidation=Strict) rejects as unknown.
 struct UnknownField {
@@ -84,4 +84,4 @@ std::vector<FieldError> ValidateRules(const Schema& root, const manifest::Value&
 std::vector<FieldError> ValidateTransitions(const Schema& root, const manifest::Value& object,
                                             const manifest::Value& old_object);
 
-}  // namespace agw::schema
+}  // namespace agw::validate::schema

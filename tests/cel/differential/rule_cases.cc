@@ -42,8 +42,8 @@
 namespace agw::test {
 namespace {
 
-using manifest::Value;
-using schema::Schema;
+using validate::manifest::Value;
+using validate::schema::Schema;
 using Json = nlohmann::ordered_json;
 
 // SplitMix64: the same sequence on every platform and standard library (std's distributions
@@ -88,8 +88,8 @@ Json EncodeDouble(double value) {
   return value;
 }
 
-Json Encode(const cel::Value& value, int depth) {
-  using Kind = cel::Value::Kind;
+Json Encode(const validate::cel::Value& value, int depth) {
+  using Kind = validate::cel::Value::Kind;
   if (depth > kMaxDepth) {
     return Tagged("unsupported", "depth");
   }
@@ -108,7 +108,7 @@ Json Encode(const cel::Value& value, int depth) {
       return Tagged("string", value.text());
     case Kind::kList: {
       Json items = Json::array();
-      for (const cel::Value& item : value.list()) {
+      for (const validate::cel::Value& item : value.list()) {
         items.push_back(Encode(item, depth + 1));
       }
       return Tagged("list", std::move(items));
@@ -125,11 +125,11 @@ Json Encode(const cel::Value& value, int depth) {
   }
 }
 
-Json EncodeResult(const cel::Value& result) {
+Json EncodeResult(const validate::cel::Value& result) {
   if (result.is_error()) {
     return Tagged("error", result.text());
   }
-  if (result.kind() == cel::Value::Kind::kBool) {
+  if (result.kind() == validate::cel::Value::Kind::kBool) {
     return Tagged("bool", result.bool_value());
   }
   return Tagged("value", Encode(result, 0));
@@ -140,8 +140,8 @@ class CaseWriter {
  public:
   explicit CaseWriter(std::size_t max_cases) : max_cases_(max_cases) {}
 
-  void Observe(std::string_view kind, const schema::ValidationRule& rule, const cel::Value& self,
-               const cel::Value& result) {
+  void Observe(std::string_view kind, const validate::schema::ValidationRule& rule,
+               const validate::cel::Value& self, const validate::cel::Value& result) {
     ++evaluations_;
     rules_seen_.insert(rule.rule);
     if (cases_ >= max_cases_) {
@@ -204,7 +204,7 @@ std::vector<Node> CollectNodes(const Value& root, const Schema& root_schema) {
   };
   std::vector<Node> nodes;
   std::vector<Pending> stack;
-  const std::vector<manifest::MapEntry>& top = root.entries();
+  const std::vector<validate::manifest::MapEntry>& top = root.entries();
   for (std::size_t i = top.size(); i-- > 0;) {
     const std::string& key = top[i].key;
     if (key == "apiVersion" || key == "kind" || key == "metadata") {
@@ -219,7 +219,7 @@ std::vector<Node> CollectNodes(const Value& root, const Schema& root_schema) {
     pending.node.type = value.type();
     // Children pushed last-first so that they come out in document order.
     if (value.is_map()) {
-      const std::vector<manifest::MapEntry>& entries = value.entries();
+      const std::vector<validate::manifest::MapEntry>& entries = value.entries();
       for (std::size_t i = entries.size(); i-- > 0;) {
         Node child{pending.node.path, true, ChildSchema(pending.node.schema, entries[i].key), {}};
         child.path.push_back(i);
@@ -319,7 +319,7 @@ std::vector<std::string> StringEnum(const Schema* schema) {
   if (schema == nullptr) {
     return values;
   }
-  for (const schema::Json& value : schema->enum_values) {
+  for (const validate::schema::Json& value : schema->enum_values) {
     if (value.is_string()) {
       values.push_back(value.get<std::string>());
     }
@@ -345,7 +345,7 @@ std::vector<const std::string*> AbsentProperties(const Schema* schema, const Val
 // required properties (and now and then one optional one), a list of one item, an enum value or
 // a plain scalar. Objects and lists below `depth` levels are left empty, since schemas nest. The
 // type always matches: the API server runs no rule on an object of the wrong shape.
-Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int depth) {
+Value Synthesize(const Schema* schema, Rng& rng, validate::manifest::Position at, int depth) {
   if (schema == nullptr) {
     return Value::Map(at);
   }
@@ -353,7 +353,8 @@ Value Synthesize(const Schema* schema, Rng& rng, manifest::Position at, int dept
     return Value::String("1", at);
   }
   if (!schema->enum_values.empty()) {
-    const schema::Json& value = schema->enum_values[rng.Below(schema->enum_values.size())];
+    const validate::schema::Json& value =
+        schema->enum_values[rng.Below(schema->enum_values.size())];
     return Value::FromJson(Json::parse(value.dump(), nullptr, false), at);
   }
   switch (schema->type) {
@@ -454,10 +455,10 @@ bool Mutate(Value& root, const Schema& root_schema, Rng& rng) {
     return false;
   }
   Op op = ops[rng.Below(ops.size())];
-  manifest::Position at = target->position();
+  validate::manifest::Position at = target->position();
   switch (op) {
     case Op::kDrop: {
-      std::vector<manifest::MapEntry>& entries = parent->mutable_entries();
+      std::vector<validate::manifest::MapEntry>& entries = parent->mutable_entries();
       entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(node.path.back()));
       return true;
     }
@@ -541,11 +542,13 @@ struct Counts {
 };
 
 // Runs the rules over `resource` and its mutations, as the API server would on create.
-void RunResource(const manifest::Resource& resource, const schema::CrdCatalog& catalog,
-                 const Options& options, Rng& rng, CaseWriter& writer, Counts& counts) {
-  std::shared_ptr<const schema::Crd> crd = catalog.Find(resource.id.group, resource.id.kind);
-  const schema::CrdVersion* version =
-      crd != nullptr ? crd->Version(manifest::VersionOf(resource.api_version)) : nullptr;
+void RunResource(const validate::manifest::Resource& resource,
+                 const validate::schema::CrdCatalog& catalog, const Options& options, Rng& rng,
+                 CaseWriter& writer, Counts& counts) {
+  std::shared_ptr<const validate::schema::Crd> crd =
+      catalog.Find(resource.id.group, resource.id.kind);
+  const validate::schema::CrdVersion* version =
+      crd != nullptr ? crd->Version(validate::manifest::VersionOf(resource.api_version)) : nullptr;
   if (version == nullptr || !version->schema) {
     ++counts.skipped;
     return;
@@ -554,14 +557,16 @@ void RunResource(const manifest::Resource& resource, const schema::CrdCatalog& c
   const Schema& root_schema = *version->schema;
   auto run = [&](Value object) {
     if (version->status_subresource) {
-      std::erase_if(object.mutable_entries(),
-                    [](const manifest::MapEntry& entry) { return entry.key == "status"; });
+      std::erase_if(object.mutable_entries(), [](const validate::manifest::MapEntry& entry) {
+        return entry.key == "status";
+      });
     }
-    schema::ApplyDefaults(root_schema, object);
+    validate::schema::ApplyDefaults(root_schema, object);
     ++counts.variants;
-    schema::ValidateRules(
+    validate::schema::ValidateRules(
         root_schema, object,
-        [&](const schema::ValidationRule& rule, const cel::Value& self, const cel::Value& result) {
+        [&](const validate::schema::ValidationRule& rule, const validate::cel::Value& self,
+            const validate::cel::Value& result) {
           writer.Observe(resource.id.kind, rule, self, result);
         });
   };
@@ -580,23 +585,24 @@ void RunResource(const manifest::Resource& resource, const schema::CrdCatalog& c
   }
 }
 
-void RunManifest(const manifest::Manifest& loaded, const schema::CrdCatalog& catalog,
-                 const Options& options, Rng& rng, CaseWriter& writer, Counts& counts) {
-  for (const manifest::Resource& resource : loaded.resources) {
+void RunManifest(const validate::manifest::Manifest& loaded,
+                 const validate::schema::CrdCatalog& catalog, const Options& options, Rng& rng,
+                 CaseWriter& writer, Counts& counts) {
+  for (const validate::manifest::Resource& resource : loaded.resources) {
     RunResource(resource, catalog, options, rng, writer, counts);
   }
 }
 
 // The rule texts a create evaluates (transition rules without optionalOldSelf never run), of
 // every CRD of the set.
-void CollectRules(const schema::BuiltinCrdSet& set, std::set<std::string>& rules,
+void CollectRules(const validate::schema::BuiltinCrdSet& set, std::set<std::string>& rules,
                   std::set<std::string>& transition_rules) {
-  for (const schema::BuiltinCrd& builtin : set.crds) {
-    auto crd = schema::LoadBuiltinCrd(set, builtin);
+  for (const validate::schema::BuiltinCrd& builtin : set.crds) {
+    auto crd = validate::schema::LoadBuiltinCrd(set, builtin);
     if (!crd) {
       continue;
     }
-    for (const schema::CrdVersion& version : (*crd)->versions) {
+    for (const validate::schema::CrdVersion& version : (*crd)->versions) {
       if (!version.schema) {
         continue;
       }
@@ -605,7 +611,7 @@ void CollectRules(const schema::BuiltinCrdSet& set, std::set<std::string>& rules
       while (!stack.empty()) {
         const Schema* node = stack.back();
         stack.pop_back();
-        for (const schema::ValidationRule& rule : node->rules) {
+        for (const validate::schema::ValidationRule& rule : node->rules) {
           if (rule.program->reads_old_self() && !rule.optional_old_self) {
             transition_rules.insert(rule.rule);
           } else {
@@ -665,7 +671,7 @@ int Run(int argc, char** argv) {
       return 2;
     }
   }
-  auto catalog = schema::CrdCatalog::WithBuiltinSets("", "main");
+  auto catalog = validate::schema::CrdCatalog::WithBuiltinSets("", "main");
   if (!catalog) {
     std::cerr << catalog.error() << "\n";
     return 1;
@@ -680,9 +686,10 @@ int Run(int argc, char** argv) {
     if (c.invalid) {
       continue;
     }
-    manifest::Manifest loaded;
-    manifest::DiagnosticSink sink;
-    manifest::LoadText(loaded, c.file, c.document, manifest::LoadOptions{}, sink);
+    validate::manifest::Manifest loaded;
+    validate::manifest::DiagnosticSink sink;
+    validate::manifest::LoadText(loaded, c.file, c.document, validate::manifest::LoadOptions{},
+                                 sink);
     crd_case_documents += loaded.resources.size();
     RunManifest(loaded, *catalog, options, rng, writer, counts);
   }
@@ -700,14 +707,14 @@ int Run(int argc, char** argv) {
     }
   }
   std::sort(files.begin(), files.end());
-  manifest::DiskFileSystem disk;
+  validate::manifest::DiskFileSystem disk;
   std::size_t conformance_documents = 0;
   for (const std::string& file : files) {
-    manifest::LoadOptions load;
+    validate::manifest::LoadOptions load;
     load.paths = {file};
-    manifest::DiagnosticSink sink;
-    manifest::Manifest loaded = manifest::Load(load, disk, sink);
-    for (const manifest::Resource& resource : loaded.resources) {
+    validate::manifest::DiagnosticSink sink;
+    validate::manifest::Manifest loaded = validate::manifest::Load(load, disk, sink);
+    for (const validate::manifest::Resource& resource : loaded.resources) {
       if (resource.id.group == "gateway.networking.k8s.io") {
         ++conformance_documents;
       }
@@ -717,7 +724,8 @@ int Run(int argc, char** argv) {
 
   std::set<std::string> rules, transition_rules;
   for (const auto& [project, version] : {std::pair{"gateway-api", ""}, {"agentgateway", "main"}}) {
-    if (const schema::BuiltinCrdSet* set = schema::FindBuiltinCrdSet(project, version)) {
+    if (const validate::schema::BuiltinCrdSet* set =
+            validate::schema::FindBuiltinCrdSet(project, version)) {
       CollectRules(*set, rules, transition_rules);
     }
   }
