@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <regex>
 
+#include "emulator/http/target.h"
+
 namespace agw::emulator::gateway {
 namespace {
 
@@ -322,7 +324,7 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   llm::SigV4Request signing;
   signing.method = method;
   signing.host = outgoing.authority;
-  route::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
+  http::SplitTarget(outgoing.path_and_query, signing.path, signing.query);
   signing.headers = {{"content-type", "application/json"}};
   signing.body = call.body;
   std::chrono::system_clock::time_point now{
@@ -330,7 +332,7 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
   llm::SigV4Signature signature =
       llm::SignV4(signing, *credentials, call.options.region, "bedrock", now);
   for (const auto& [name, value] : signature.headers) {
-    route::SetHeader(outgoing.headers, name, value);
+    http::SetHeader(outgoing.headers, name, value);
   }
   outgoing.signed_with_sigv4 = true;
   return outgoing;

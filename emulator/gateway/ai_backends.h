@@ -82,7 +82,7 @@ struct OutgoingRequest {
   ProviderConnection connection;
   std::string authority;
   std::string path_and_query;
-  route::HeaderList headers;
+  http::HeaderList headers;
   bool signed_with_sigv4 = false;
   bool needs_signature = false;  // Bedrock without a key: SigV4 applies (signed or not)
 };

@@ -52,26 +52,26 @@ bool IsHopByHop(std::string_view name) {
                                                    "proxy-authenticate",
                                                    "proxy-authorization"};
   for (std::string_view hop : kHopByHop) {
-    if (route::HeaderNameEquals(name, hop)) {
+    if (http::HeaderNameEquals(name, hop)) {
       return true;
     }
   }
   return false;
 }
 
-route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan) {
-  route::HeaderList headers;
+http::HeaderList LlmResponseHeaders(const http::HeaderList& upstream, const route::Plan& plan) {
+  http::HeaderList headers;
   for (const auto& [name, value] : upstream) {
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length") ||
-        route::HeaderNameEquals(name, "content-type") ||
-        route::HeaderNameEquals(name, "content-encoding")) {
+    if (IsHopByHop(name) || http::HeaderNameEquals(name, "content-length") ||
+        http::HeaderNameEquals(name, "content-type") ||
+        http::HeaderNameEquals(name, "content-encoding")) {
       continue;
     }
     headers.emplace_back(name, value);
   }
   plan.response_headers.Apply(headers);
   for (const auto& header : plan.cors_response_headers) {
-    route::SetHeader(headers, header.first, header.second);
+    http::SetHeader(headers, header.first, header.second);
   }
   return headers;
 }

@@ -47,7 +47,7 @@ bool IsHopByHop(std::string_view name);
 // The client's headers for an LLM answer: the provider's, without hop-by-hop headers and the
 // framing and encoding the translation replaces (content-length, content-type,
 // content-encoding), then the route's response header edits and CORS headers.
-route::HeaderList LlmResponseHeaders(const route::HeaderList& upstream, const route::Plan& plan);
+http::HeaderList LlmResponseHeaders(const http::HeaderList& upstream, const route::Plan& plan);
 
 // How long a provider that answered `status` asks to be left alone: a 429's Retry-After in
 // delta-seconds (an HTTP-date or anything else is ignored, as agentgateway ignores it).

@@ -5,6 +5,7 @@
 #include "emulator/gateway/answer.h"
 #include "emulator/gateway/decision.h"
 #include "emulator/gateway/llm_exchange.h"
+#include "emulator/http/target.h"
 #include "emulator/llm/llm_info.h"
 #include "emulator/route/describe.h"
 
@@ -18,7 +19,7 @@ constexpr std::size_t kShortestScrubbedKey = 8;
 bool IsCredentialHeader(std::string_view name) {
   for (std::string_view credential : {"authorization", "x-api-key", "x-goog-api-key", "api-key",
                                       "x-amz-security-token", "proxy-authorization"}) {
-    if (route::HeaderNameEquals(name, credential)) {
+    if (http::HeaderNameEquals(name, credential)) {
       return true;
     }
   }
@@ -293,20 +294,20 @@ Expected<route::Bind> ChooseBind(const route::RouteTable& table, const std::stri
 
 route::Request ArrivingRequest(const route::RouteTable& table, const route::Bind& bind,
                                std::string method, std::string_view target, const std::string& host,
-                               const route::HeaderList& headers, std::size_t body_size) {
+                               const http::HeaderList& headers, std::size_t body_size) {
   route::Request request;
   request.method = std::move(method);
   request.scheme = ListensWithTls(table, bind) ? "https" : "http";
   request.authority =
-      route::GetHeader(headers, "host").value_or(host.empty() ? DefaultHost(table, bind) : host);
-  route::SplitTarget(target, request.path, request.query);
+      http::GetHeader(headers, "host").value_or(host.empty() ? DefaultHost(table, bind) : host);
+  http::SplitTarget(target, request.path, request.query);
   request.headers.emplace_back("host", request.authority);
   for (const auto& header : headers) {
-    if (!route::HeaderNameEquals(header.first, "host")) {
+    if (!http::HeaderNameEquals(header.first, "host")) {
       request.headers.push_back(header);
     }
   }
-  if (!route::GetHeader(request.headers, "content-type")) {
+  if (!http::GetHeader(request.headers, "content-type")) {
     request.headers.emplace_back("content-type", "application/json");
   }
   request.headers.emplace_back("content-length", std::to_string(body_size));
@@ -319,15 +320,15 @@ Redactor::Redactor(std::string key, const std::string& source)
 Redactor::Redactor(const AiProvider& provider)
     : Redactor(provider.setup.api_key.value_or(""), provider.credential_source) {}
 
-void Redactor::RedactHeaders(route::HeaderList& headers, bool sigv4) const {
+void Redactor::RedactHeaders(http::HeaderList& headers, bool sigv4) const {
   for (auto& [name, value] : headers) {
     if (!IsCredentialHeader(name) && !ContainsKey(value)) {
       continue;
     }
     if (ContainsKey(value) && !source_.empty()) {
       value = source_;
-    } else if (sigv4 && (route::HeaderNameEquals(name, "authorization") ||
-                         route::HeaderNameEquals(name, "x-amz-security-token"))) {
+    } else if (sigv4 && (http::HeaderNameEquals(name, "authorization") ||
+                         http::HeaderNameEquals(name, "x-amz-security-token"))) {
       value = "<redacted: SigV4 from the AWS_* environment credentials>";
     } else {
       value = "<redacted>";

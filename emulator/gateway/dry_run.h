@@ -19,7 +19,7 @@ namespace agw::emulator::gateway {
 // An HTTP response as the client would see it.
 struct HttpAnswer {
   int status = 0;
-  route::HeaderList headers;
+  http::HeaderList headers;
   std::string body;
 };
 
@@ -27,7 +27,7 @@ struct HttpAnswer {
 struct UpstreamCall {
   std::string method;
   std::string url;
-  route::HeaderList headers;  // in the order they are sent, credentials redacted
+  http::HeaderList headers;  // in the order they are sent, credentials redacted
   std::string body;
 };
 
@@ -68,7 +68,7 @@ Expected<route::Bind> ChooseBind(const route::RouteTable& table, const std::stri
 // an HTTPS listener is an https request.
 route::Request ArrivingRequest(const route::RouteTable& table, const route::Bind& bind,
                                std::string method, std::string_view target, const std::string& host,
-                               const route::HeaderList& headers, std::size_t body_size);
+                               const http::HeaderList& headers, std::size_t body_size);
 
 // Runs `input` through `snapshot` as it arrives on `bind`. Fails only when `input.provider`
 // names no provider of the backend.
@@ -83,7 +83,7 @@ class Redactor {
   Redactor(std::string key, const std::string& source);
   explicit Redactor(const AiProvider& provider);
 
-  void RedactHeaders(route::HeaderList& headers, bool sigv4) const;
+  void RedactHeaders(http::HeaderList& headers, bool sigv4) const;
   // Replaces the backend's key wherever it appears in `text`. Keys too short to be real are
   // left alone: replacing a 3-letter test key would mangle every body that contains it.
   std::string Scrub(std::string text) const;

@@ -1,6 +1,7 @@
 #include "emulator/gateway/llm_exchange.h"
 
 #include "emulator/gateway/answer.h"
+#include "emulator/http/target.h"
 #include "emulator/llm/translate.h"
 
 namespace agw::emulator::gateway {
@@ -9,7 +10,7 @@ LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
                       const route::Plan& plan, std::string body, const AiOptions& options) {
   llm::ClientRequest request;
   request.method = plan.upstream->method;
-  route::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
+  http::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
   request.headers = plan.upstream->headers;
   request.body = std::move(body);
   LlmDecision decision;
@@ -29,9 +30,9 @@ LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
   return decision;
 }
 
-route::HeaderList WireHeaders(std::string_view method, std::string_view authority,
-                              const route::HeaderList& headers, std::size_t body_size) {
-  route::HeaderList wire;
+http::HeaderList WireHeaders(std::string_view method, std::string_view authority,
+                             const http::HeaderList& headers, std::size_t body_size) {
+  http::HeaderList wire;
   wire.reserve(headers.size() + 2);
   VisitWireHeaders(method, authority, headers, body_size,
                    [&](std::string_view name, std::string_view value) {
@@ -41,20 +42,20 @@ route::HeaderList WireHeaders(std::string_view method, std::string_view authorit
 }
 
 LlmAnswer::LlmAnswer(const llm::LlmCall& call, const route::Plan& plan, int upstream_status,
-                     route::HeaderList upstream_headers)
+                     http::HeaderList upstream_headers)
     : call_(call), status_(upstream_status) {
-  content_type_ = route::GetHeader(upstream_headers, "content-type").value_or("");
+  content_type_ = http::GetHeader(upstream_headers, "content-type").value_or("");
   client_headers_ = LlmResponseHeaders(upstream_headers, plan);
   if (TranslatesStream(call, upstream_status, content_type_)) {
     llm::ProviderOptions options = call.options;
-    options.request_id = route::GetHeader(upstream_headers, "x-amzn-requestid").value_or("");
+    options.request_id = http::GetHeader(upstream_headers, "x-amzn-requestid").value_or("");
     translator_ = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
   }
 }
 
-route::HeaderList LlmAnswer::StreamHead() const {
-  route::HeaderList headers = client_headers_;
-  route::SetHeader(headers, "content-type", "text/event-stream");
+http::HeaderList LlmAnswer::StreamHead() const {
+  http::HeaderList headers = client_headers_;
+  http::SetHeader(headers, "content-type", "text/event-stream");
   return headers;
 }
 
@@ -85,7 +86,7 @@ LlmAnswer::Whole LlmAnswer::Buffered(std::string_view upstream_body) {
   info_ = answer.info;
   Whole whole{answer.status, client_headers_, std::move(answer.body)};
   if (!answer.content_type.empty()) {
-    route::SetHeader(whole.headers, "content-type", answer.content_type);
+    http::SetHeader(whole.headers, "content-type", answer.content_type);
   }
   return whole;
 }

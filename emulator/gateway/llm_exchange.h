@@ -46,11 +46,11 @@ LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
 // copy; WireHeaders collects them.
 template <typename Visit>
 void VisitWireHeaders(std::string_view method, std::string_view authority,
-                      const route::HeaderList& headers, std::size_t body_size, Visit&& visit) {
+                      const http::HeaderList& headers, std::size_t body_size, Visit&& visit) {
   visit(std::string_view("host"), authority);
   for (const auto& [name, value] : headers) {
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "host") ||
-        route::HeaderNameEquals(name, "content-length")) {
+    if (IsHopByHop(name) || http::HeaderNameEquals(name, "host") ||
+        http::HeaderNameEquals(name, "content-length")) {
       continue;
     }
     visit(std::string_view(name), std::string_view(value));
@@ -60,8 +60,8 @@ void VisitWireHeaders(std::string_view method, std::string_view authority,
     visit(std::string_view("content-length"), std::string_view(length));
   }
 }
-route::HeaderList WireHeaders(std::string_view method, std::string_view authority,
-                              const route::HeaderList& headers, std::size_t body_size);
+http::HeaderList WireHeaders(std::string_view method, std::string_view authority,
+                             const http::HeaderList& headers, std::size_t body_size);
 
 // The client's answer to one provider answer. A streamed 2xx event stream (TranslatesStream) is
 // translated as its bytes arrive: StreamHead, then Feed for each piece and Finish at the end.
@@ -71,13 +71,13 @@ class LlmAnswer {
   // `upstream_headers` are the provider's (content-type among them); `request_id` is the
   // provider's request id when it sends one (Bedrock's x-amzn-requestid).
   LlmAnswer(const llm::LlmCall& call, const route::Plan& plan, int upstream_status,
-            route::HeaderList upstream_headers);
+            http::HeaderList upstream_headers);
 
   bool streams() const { return translator_ != nullptr; }
   int upstream_status() const { return status_; }
 
   // Streamed: the head's fields, without framing (the sender adds transfer-encoding or closes).
-  route::HeaderList StreamHead() const;
+  http::HeaderList StreamHead() const;
   // A stream whose end only the connection's close marks: watch its bytes for the event that
   // says it is complete (llm::StreamEndWatcher), so a cut one is not passed off as whole.
   void WatchForEnd();
@@ -92,7 +92,7 @@ class LlmAnswer {
   // body for the provider's whole body.
   struct Whole {
     int status = 0;
-    route::HeaderList headers;
+    http::HeaderList headers;
     std::string body;
   };
   Whole Buffered(std::string_view upstream_body);
@@ -103,7 +103,7 @@ class LlmAnswer {
  private:
   const llm::LlmCall& call_;
   int status_;
-  route::HeaderList client_headers_;
+  http::HeaderList client_headers_;
   std::string content_type_;
   std::unique_ptr<llm::StreamTranslator> translator_;
   std::optional<llm::StreamEndWatcher> end_watcher_;

@@ -31,6 +31,7 @@
 #include "emulator/gateway/decision.h"
 #include "emulator/gateway/llm_exchange.h"
 #include "emulator/gateway/metrics.h"
+#include "emulator/http/target.h"
 #include "emulator/io/bounded_parser.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/route/describe.h"
@@ -94,7 +95,7 @@ std::string StatusLine(int status) {
 }
 
 // One serialized response header block; cheaper than http::async_write of a message.
-std::string HeaderBlock(int status, const route::HeaderList& headers) {
+std::string HeaderBlock(int status, const emulator::http::HeaderList& headers) {
   std::string out = StatusLine(status);
   for (const auto& [name, value] : headers) {
     out += name;
@@ -616,17 +617,17 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
   auto& parser = *final_parser;
   auto& response = parser.get();
   result.status = static_cast<int>(response.result_int());
-  route::HeaderList headers;
+  emulator::http::HeaderList headers;
   for (const auto& field : response.base()) {
     std::string_view name(field.name_string().data(), field.name_string().size());
-    if (IsHopByHop(name) || route::HeaderNameEquals(name, "content-length")) {
+    if (IsHopByHop(name) || emulator::http::HeaderNameEquals(name, "content-length")) {
       continue;
     }
     headers.emplace_back(std::string(name), std::string(field.value()));
   }
   plan.response_headers.Apply(headers);
   for (const auto& header : plan.cors_response_headers) {
-    route::SetHeader(headers, header.first, header.second);
+    emulator::http::SetHeader(headers, header.first, header.second);
   }
   bool no_body = head_request || result.status == 204 || result.status == 304 ||
                  (result.status >= 100 && result.status < 200);
@@ -835,12 +836,12 @@ struct LlmResult {
 bool ClientGotBytes(const LlmResult& result) { return result.status != 0; }
 
 // The head of a response that carries `body_size` bytes of `content_type`.
-std::string SizedHead(int status, route::HeaderList headers, const std::string& content_type,
-                      std::size_t body_size) {
+std::string SizedHead(int status, emulator::http::HeaderList headers,
+                      const std::string& content_type, std::size_t body_size) {
   if (!content_type.empty()) {
-    route::SetHeader(headers, "content-type", content_type);
+    emulator::http::SetHeader(headers, "content-type", content_type);
   }
-  route::RemoveHeader(headers, "content-length");
+  emulator::http::RemoveHeader(headers, "content-length");
   headers.emplace_back("content-length", std::to_string(body_size));
   return HeaderBlock(status, headers);
 }
@@ -895,7 +896,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   result.upstream_status = status;
   std::optional<std::chrono::milliseconds> retry_after =
       gateway::RetryAfter(status, response[http::field::retry_after]);
-  route::HeaderList upstream_headers;
+  emulator::http::HeaderList upstream_headers;
   for (const auto& field : response.base()) {
     upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -911,7 +912,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   // first events then leave in one write (a stream whose events are late gets its head at once).
   std::string held_head;
   if (streams) {
-    route::HeaderList headers = answer.StreamHead();
+    emulator::http::HeaderList headers = answer.StreamHead();
     if (chunked_ok) {
       headers.emplace_back("transfer-encoding", "chunked");
     } else {
@@ -1052,8 +1053,8 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   route::Request request;
   request.method = std::string(message.method_string());
   request.authority = std::string(message[http::field::host]);
-  route::SplitTarget(std::string_view(message.target().data(), message.target().size()),
-                     request.path, request.query);
+  emulator::http::SplitTarget(std::string_view(message.target().data(), message.target().size()),
+                              request.path, request.query);
   for (const auto& field : message.base()) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -1086,7 +1087,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
 
   if (decision.action == Action::kAnswer) {
     const route::DirectResponse& direct = decision.answer;
-    route::HeaderList headers = direct.headers;
+    emulator::http::HeaderList headers = direct.headers;
     headers.emplace_back("content-length", std::to_string(direct.body.size()));
     if (!keep_alive) {
       headers.emplace_back("connection", "close");
@@ -1162,7 +1163,7 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t
       for (auto field = first; field != last; ++field) {
         codings.append(field->value().data(), field->value().size()).push_back(',');
       }
-      framing_status = route::TransferEncodingStatus(codings);
+      framing_status = emulator::http::TransferEncodingStatus(codings);
     }
     if (!ec && framing_status == 0 && !parser.is_done()) {
       beast::get_lowest_layer(stream).expires_after(options_.read_timeout);

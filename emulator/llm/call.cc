@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "emulator/http/target.h"
 #include "emulator/llm/boundary.h"
 #include "emulator/llm/chat_json.h"
 #include "emulator/llm/json_codec.h"
@@ -12,10 +13,10 @@ namespace agw::emulator::llm {
 namespace {
 
 using chat::Find;
-using route::GetHeader;
-using route::HeaderNameEquals;
-using route::RemoveHeader;
-using route::SetHeader;
+using http::GetHeader;
+using http::HeaderNameEquals;
+using http::RemoveHeader;
+using http::SetHeader;
 
 constexpr std::pair<std::string_view, RouteType> kRouteTypes[] = {
     {"Completions", RouteType::kCompletions},
@@ -268,7 +269,7 @@ std::optional<std::string> ModelFromPath(std::string_view path) {
   if (encoded.empty()) {
     return std::nullopt;
   }
-  std::string model = PercentDecode(encoded);
+  std::string model = http::PercentDecode(encoded);
   if (model.find("..") != std::string::npos || !IsUtf8(model)) {
     return std::nullopt;
   }
@@ -322,7 +323,7 @@ bool IsOpenAIFamily(const validate::model::LLMProvider& provider) {
   return provider.kind == "openai" || IsAzure(provider);
 }
 
-void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
+void CopyClientHeaders(const http::HeaderList& from, http::HeaderList& to) {
   static constexpr std::string_view kDropped[] = {
       "host", "content-length", "connection", "keep-alive",       "transfer-encoding",
       "te",   "trailer",        "upgrade",    "proxy-connection", "content-encoding"};
@@ -338,7 +339,7 @@ void CopyClientHeaders(const route::HeaderList& from, route::HeaderList& to) {
 }
 
 // Provider auth and required headers (llm-dataplane.md 3).
-void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, route::HeaderList& headers) {
+void ApplyAuthHeaders(const ProviderSetup& setup, const LlmCall& call, http::HeaderList& headers) {
   const validate::model::LLMProvider& provider = *setup.provider;
   if (setup.api_key) {
     SetHeader(headers, "authorization", "Bearer " + *setup.api_key);

@@ -6,14 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/http/headers.h"
 #include "emulator/llm/translate.h"
-#include "emulator/route/request.h"
 #include "validate/model/agentgateway.h"
 #include "validate/model/provider_defaults.h"
 
 namespace agw::emulator::llm {
-
-namespace route = agw::emulator::route;
 
 // The endpoint class of a client request (agentgateway's RouteType), from the AI policy's
 // `routes` map.
@@ -60,7 +58,7 @@ struct ClientRequest {
   std::string method = "POST";
   std::string path = "/";  // after route filters
   std::string query;
-  route::HeaderList headers;
+  http::HeaderList headers;
   std::string body;
 };
 
@@ -81,7 +79,7 @@ struct LlmCall {
   bool streaming = false;
   validate::model::UpstreamTarget target;
   std::string authority;
-  route::HeaderList headers;  // to send; content-length is added by the sender
+  http::HeaderList headers;  // to send; content-length is added by the sender
   std::string body;
   RequestInfo info;
   ProviderOptions options;

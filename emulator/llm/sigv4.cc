@@ -8,6 +8,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "emulator/http/target.h"
+
 namespace agw::emulator::llm {
 namespace {
 
@@ -74,8 +76,8 @@ std::string CanonicalQuery(std::string_view query) {
     std::string_view key = param.substr(0, eq);
     std::string_view value =
         eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
-    params.emplace_back(UriEncode(PercentDecode(key), false),
-                        UriEncode(PercentDecode(value), false));
+    params.emplace_back(UriEncode(http::PercentDecode(key), false),
+                        UriEncode(http::PercentDecode(value), false));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -198,37 +200,6 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
       "authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
                            ", SignedHeaders=" + signed_names + ", Signature=" + result.signature);
   return result;
-}
-
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
 }
 
 }  // namespace agw::emulator::llm

@@ -42,10 +42,6 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
                       std::string_view region, std::string_view service,
                       std::chrono::system_clock::time_point now);
 
-// "%2F" -> "/": URL path and query components as written (AWS canonicalizes decoded text; model
-// names in provider paths are decoded too). A '%' not followed by two hex digits stays.
-std::string PercentDecode(std::string_view text);
-
 // Lowercase hex SHA-256, as used for payload hashes.
 std::string Sha256Hex(std::string_view data);
 

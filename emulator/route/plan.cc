@@ -74,14 +74,14 @@ std::string Join(const std::vector<std::string>& values) {
 }
 
 void ApplyCors(const validate::model::HTTPCORSFilter& cors, const Request& request, Plan& plan) {
-  std::optional<std::string> origin = GetHeader(request.headers, "origin");
+  std::optional<std::string> origin = http::GetHeader(request.headers, "origin");
   if (!origin) {
     return;
   }
   bool allowed = OriginAllowed(cors.allow_origins, *origin);
   bool credentials = cors.allow_credentials.value_or(false);
   bool preflight = request.method == "OPTIONS" &&
-                   GetHeader(request.headers, "access-control-request-method").has_value();
+                   http::GetHeader(request.headers, "access-control-request-method").has_value();
   if (preflight) {
     // The gateway answers a preflight itself and never forwards it.
     DirectResponse response;
@@ -97,14 +97,14 @@ void ApplyCors(const validate::model::HTTPCORSFilter& cors, const Request& reque
       if (!cors.allow_methods.empty()) {
         std::string methods = Join(cors.allow_methods);
         if (methods == "*" && credentials) {
-          methods = GetHeader(request.headers, "access-control-request-method").value_or("*");
+          methods = http::GetHeader(request.headers, "access-control-request-method").value_or("*");
         }
         response.headers.emplace_back("access-control-allow-methods", methods);
       }
       if (!cors.allow_headers.empty()) {
         std::string headers = Join(cors.allow_headers);
         if (headers == "*" && credentials) {
-          headers = GetHeader(request.headers, "access-control-request-headers").value_or("");
+          headers = http::GetHeader(request.headers, "access-control-request-headers").value_or("");
         }
         if (!headers.empty()) {
           response.headers.emplace_back("access-control-allow-headers", headers);
@@ -189,15 +189,15 @@ void HeaderEdits::Append(const validate::model::HTTPHeaderFilter& filter) {
   remove.insert(remove.end(), filter.remove.begin(), filter.remove.end());
 }
 
-void HeaderEdits::Apply(HeaderList& headers) const {
+void HeaderEdits::Apply(http::HeaderList& headers) const {
   for (const validate::model::HTTPHeader& header : set) {
-    SetHeader(headers, Lower(header.name), header.value);
+    http::SetHeader(headers, Lower(header.name), header.value);
   }
   for (const validate::model::HTTPHeader& header : add) {
-    AddHeader(headers, Lower(header.name), header.value);
+    http::AddHeader(headers, Lower(header.name), header.value);
   }
   for (const std::string& name : remove) {
-    RemoveHeader(headers, name);
+    http::RemoveHeader(headers, name);
   }
 }
 

@@ -15,7 +15,7 @@ namespace agw::emulator::route {
 // A response the gateway produces itself (redirect, CORS preflight, 404/500).
 struct DirectResponse {
   int status = 200;
-  HeaderList headers;
+  http::HeaderList headers;
   std::string body;
 };
 
@@ -26,7 +26,7 @@ struct UpstreamRequest {
   std::string method;
   std::string path_and_query;
   std::string authority;  // Host header to send
-  HeaderList headers;
+  http::HeaderList headers;
 };
 
 // A mirror destination: a Service (namespace/name:port), sent a copy of the upstream request.
@@ -44,7 +44,7 @@ struct HeaderEdits {
 
   // Adds a filter's set/add/remove lists after the ones already here.
   void Append(const validate::model::HTTPHeaderFilter& filter);
-  void Apply(HeaderList& headers) const;
+  void Apply(http::HeaderList& headers) const;
   bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };
 
@@ -53,8 +53,8 @@ struct Plan {
   std::optional<DirectResponse> direct;
   std::optional<UpstreamRequest> upstream;
   std::vector<MirrorTarget> mirrors;
-  HeaderEdits response_headers;      // applied to the upstream response
-  HeaderList cors_response_headers;  // added to the response of an allowed CORS request
+  HeaderEdits response_headers;            // applied to the upstream response
+  http::HeaderList cors_response_headers;  // added to the response of an allowed CORS request
   std::optional<std::chrono::milliseconds> request_timeout;  // 0 means none
   std::optional<std::chrono::milliseconds> backend_timeout;
   std::string route;  // "ns/name" or "" when no route matched

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "emulator/http/target.h"
+
 namespace agw::emulator::route {
 namespace {
 
@@ -90,13 +92,13 @@ bool CompiledMatch::Matches(const Request& request) const {
     return false;
   }
   for (const ValueMatch& header : headers) {
-    std::optional<std::string> value = GetHeader(request.headers, header.name);
+    std::optional<std::string> value = http::GetHeader(request.headers, header.name);
     if (!value || !ValueMatches(header, *value)) {
       return false;
     }
   }
   if (!query.empty()) {
-    auto params = ParseQuery(request.query);
+    auto params = http::ParseQuery(request.query);
     for (const ValueMatch& param : query) {
       auto it = std::find_if(params.begin(), params.end(),
                              [&](const auto& p) { return p.first == param.name; });

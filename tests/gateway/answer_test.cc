@@ -84,25 +84,25 @@ TEST_CASE("Retry-After counts only for a 429 and only in whole seconds") {
 }
 
 TEST_CASE("The client gets the provider's headers without framing plus the route's edits") {
-  route::HeaderList upstream = {{"Content-Type", "application/json"},
-                                {"content-length", "42"},
-                                {"Content-Encoding", "gzip"},
-                                {"Transfer-Encoding", "chunked"},
-                                {"Connection", "keep-alive"},
-                                {"x-request-id", "abc"},
-                                {"anthropic-ratelimit-requests-remaining", "9"}};
+  emulator::http::HeaderList upstream = {{"Content-Type", "application/json"},
+                                         {"content-length", "42"},
+                                         {"Content-Encoding", "gzip"},
+                                         {"Transfer-Encoding", "chunked"},
+                                         {"Connection", "keep-alive"},
+                                         {"x-request-id", "abc"},
+                                         {"anthropic-ratelimit-requests-remaining", "9"}};
   route::Plan plan;
   plan.response_headers.set.push_back({"x-gateway", "agw"});
   plan.response_headers.remove.push_back("x-request-id");
   plan.cors_response_headers = {{"access-control-allow-origin", "https://app.example.com"}};
   CHECK(LlmResponseHeaders(upstream, plan) ==
-        route::HeaderList{{"anthropic-ratelimit-requests-remaining", "9"},
-                          {"x-gateway", "agw"},
-                          {"access-control-allow-origin", "https://app.example.com"}});
+        emulator::http::HeaderList{{"anthropic-ratelimit-requests-remaining", "9"},
+                                   {"x-gateway", "agw"},
+                                   {"access-control-allow-origin", "https://app.example.com"}});
   // `translate` has no provider headers: only the route's.
   CHECK(LlmResponseHeaders({}, plan) ==
-        route::HeaderList{{"x-gateway", "agw"},
-                          {"access-control-allow-origin", "https://app.example.com"}});
+        emulator::http::HeaderList{{"x-gateway", "agw"},
+                                   {"access-control-allow-origin", "https://app.example.com"}});
 }
 
 TEST_CASE("Reported input tokens add cache reads and writes where the usage leaves them out") {

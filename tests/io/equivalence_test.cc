@@ -36,7 +36,7 @@ namespace agw::emulator::io {
 namespace {
 
 using namespace std::chrono_literals;
-using Headers = route::HeaderList;
+using Headers = emulator::http::HeaderList;
 using test::ProviderAnswer;
 
 // The pinned clock and random seed both sides stamp `created` times, ids and SigV4 dates with.
@@ -847,7 +847,7 @@ class AwsEnvironment {
 
 bool IsCredential(const std::string& name) {
   for (const char* credential : {"authorization", "x-api-key", "x-goog-api-key", "api-key"}) {
-    if (route::HeaderNameEquals(name, credential)) {
+    if (emulator::http::HeaderNameEquals(name, credential)) {
       return true;
     }
   }
@@ -905,7 +905,7 @@ void RunCase(const Case& c) {
   for (const auto& field : arriving.headers) {
     // The client writes Content-Length itself for a body, after the other fields (where
     // ArrivingRequest puts it too).
-    if (!c.body.empty() && route::HeaderNameEquals(field.first, "content-length")) {
+    if (!c.body.empty() && emulator::http::HeaderNameEquals(field.first, "content-length")) {
       continue;
     }
     client.headers.push_back(field);
@@ -945,7 +945,7 @@ void RunCase(const Case& c) {
     CHECK(seen->PathAndQuery() == arriving.PathAndQuery());
     REQUIRE(seen->headers.size() == arriving.headers.size());
     for (std::size_t i = 0; i < arriving.headers.size(); ++i) {
-      CHECK(route::HeaderNameEquals(seen->headers[i].first, arriving.headers[i].first));
+      CHECK(emulator::http::HeaderNameEquals(seen->headers[i].first, arriving.headers[i].first));
       CHECK(seen->headers[i].second == arriving.headers[i].second);
     }
   }
@@ -996,12 +996,12 @@ void RunCase(const Case& c) {
       REQUIRE(llm.upstream.has_value());
       CHECK(llm.upstream->signed_with_sigv4);
       std::optional<std::string> signature =
-          route::GetHeader(llm.upstream->headers, "authorization");
+          emulator::http::GetHeader(llm.upstream->headers, "authorization");
       REQUIRE(signature.has_value());
       CHECK(signature->rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLEEQUIVALENCE/20250101/", 0) ==
             0);
-      CHECK(route::GetHeader(sent.headers, "authorization") == signature);
-      CHECK(route::GetHeader(shown.headers, "authorization") ==
+      CHECK(emulator::http::GetHeader(sent.headers, "authorization") == signature);
+      CHECK(emulator::http::GetHeader(shown.headers, "authorization") ==
             "<redacted: SigV4 from the AWS_* environment credentials>");
     }
   }

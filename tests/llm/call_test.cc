@@ -34,7 +34,7 @@ ClientRequest Chat(std::string path, std::string body) {
 }
 
 std::optional<std::string> Header(const LlmCall& call, std::string_view name) {
-  return route::GetHeader(call.headers, name);
+  return emulator::http::GetHeader(call.headers, name);
 }
 
 constexpr char kHi[] = R"({"model":"anything","messages":[{"role":"user","content":"hi"}]})";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/http/target.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
 #include "emulator/route/request.h"
@@ -117,10 +118,10 @@ class Config {
 };
 
 Request Get(const std::string& target, const std::string& host = "example.com",
-            HeaderList headers = {}) {
+            http::HeaderList headers = {}) {
   Request request;
   request.authority = host;
-  SplitTarget(target, request.path, request.query);
+  http::SplitTarget(target, request.path, request.query);
   request.headers = std::move(headers);
   return request;
 }
@@ -151,32 +152,32 @@ std::string Rule(const std::string& match, const std::string& backend = "svc") {
 
 std::string Header(const Plan& plan, const std::string& name) {
   REQUIRE(plan.upstream.has_value());
-  return GetHeader(plan.upstream->headers, name).value_or("<absent>");
+  return http::GetHeader(plan.upstream->headers, name).value_or("<absent>");
 }
 
 std::string Location(const Plan& plan) {
   REQUIRE(plan.direct.has_value());
-  return GetHeader(plan.direct->headers, "location").value_or("<none>");
+  return http::GetHeader(plan.direct->headers, "location").value_or("<none>");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Request helpers
 
 TEST_CASE("Header lookups ignore the name's case and join repeated values with commas") {
-  HeaderList headers = {{"X-Env", "prod"}, {"accept", "a"}, {"x-env", "eu"}};
-  CHECK(HeaderNameEquals("Content-Type", "content-TYPE"));
-  CHECK_FALSE(HeaderNameEquals("x-env", "x-envs"));
-  CHECK(GetHeader(headers, "X-ENV") == "prod,eu");
-  CHECK(GetHeader(headers, "missing") == std::nullopt);
+  http::HeaderList headers = {{"X-Env", "prod"}, {"accept", "a"}, {"x-env", "eu"}};
+  CHECK(http::HeaderNameEquals("Content-Type", "content-TYPE"));
+  CHECK_FALSE(http::HeaderNameEquals("x-env", "x-envs"));
+  CHECK(http::GetHeader(headers, "X-ENV") == "prod,eu");
+  CHECK(http::GetHeader(headers, "missing") == std::nullopt);
 
-  SetHeader(headers, "X-env", "staging");  // replaces every value, keeps the first's place
-  CHECK(headers == HeaderList{{"X-Env", "staging"}, {"accept", "a"}});
-  AddHeader(headers, "x-env", "us");
-  CHECK(GetHeader(headers, "x-env") == "staging,us");
-  AddHeader(headers, "x-new", "1");
-  CHECK(GetHeader(headers, "X-New") == "1");
-  RemoveHeader(headers, "X-ENV");
-  CHECK(headers == HeaderList{{"accept", "a"}, {"x-new", "1"}});
+  http::SetHeader(headers, "X-env", "staging");  // replaces every value, keeps the first's place
+  CHECK(headers == http::HeaderList{{"X-Env", "staging"}, {"accept", "a"}});
+  http::AddHeader(headers, "x-env", "us");
+  CHECK(http::GetHeader(headers, "x-env") == "staging,us");
+  http::AddHeader(headers, "x-new", "1");
+  CHECK(http::GetHeader(headers, "X-New") == "1");
+  http::RemoveHeader(headers, "X-ENV");
+  CHECK(headers == http::HeaderList{{"accept", "a"}, {"x-new", "1"}});
 }
 
 TEST_CASE("The routing host is the authority without its port, lowercased") {
@@ -191,13 +192,13 @@ TEST_CASE("The routing host is the authority without its port, lowercased") {
 
 TEST_CASE("A request target splits at the first question mark") {
   std::string path, query;
-  SplitTarget("/a/b?x=1&y=?", path, query);
+  http::SplitTarget("/a/b?x=1&y=?", path, query);
   CHECK(path == "/a/b");
   CHECK(query == "x=1&y=?");
-  SplitTarget("/plain", path, query);
+  http::SplitTarget("/plain", path, query);
   CHECK(path == "/plain");
   CHECK(query.empty());
-  SplitTarget("?only=query", path, query);
+  http::SplitTarget("?only=query", path, query);
   CHECK(path == "/");
   CHECK(query == "only=query");
   Request request = Get("/p?q=1");
@@ -207,13 +208,13 @@ TEST_CASE("A request target splits at the first question mark") {
 
 TEST_CASE("Query parameters are percent-decoded and the last value of a repeated name wins") {
   using Params = std::vector<std::pair<std::string, std::string>>;
-  CHECK(ParseQuery("a=1&b=2&a=3") == Params{{"a", "3"}, {"b", "2"}});
-  CHECK(ParseQuery("name=hello%20world&plus=a+b&pct=100%25") ==
+  CHECK(http::ParseQuery("a=1&b=2&a=3") == Params{{"a", "3"}, {"b", "2"}});
+  CHECK(http::ParseQuery("name=hello%20world&plus=a+b&pct=100%25") ==
         Params{{"name", "hello world"}, {"plus", "a b"}, {"pct", "100%"}});
-  CHECK(ParseQuery("k%3Dey=v%26al") == Params{{"k=ey", "v&al"}});
-  CHECK(ParseQuery("flag&&empty=") == Params{{"flag", ""}, {"empty", ""}});
-  CHECK(ParseQuery("bad=%zz&short=%4") == Params{{"bad", "%zz"}, {"short", "%4"}});
-  CHECK(ParseQuery("").empty());
+  CHECK(http::ParseQuery("k%3Dey=v%26al") == Params{{"k=ey", "v&al"}});
+  CHECK(http::ParseQuery("flag&&empty=") == Params{{"flag", ""}, {"empty", ""}});
+  CHECK(http::ParseQuery("bad=%zz&short=%4") == Params{{"bad", "%zz"}, {"short", "%4"}});
+  CHECK(http::ParseQuery("").empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +362,7 @@ TEST_CASE("With equal paths a method match beats header matches, headers beat qu
                 Route("headers", Rule("{path: {value: /p}, headers: [{name: x-a, value: '1'}, "
                                       "{name: x-b, value: '2'}]}")) +
                 Route("method", Rule("{path: {value: /p}, method: GET}")));
-  HeaderList both = {{"x-a", "1"}, {"x-b", "2"}};
+  http::HeaderList both = {{"x-a", "1"}, {"x-b", "2"}};
   CHECK(config.Winner(Get("/p?a=1&b=2", "example.com", both)) == "default/method rule 0 match 0");
   CHECK(config.Winner(With("PUT", Get("/p?a=1&b=2", "example.com", both))) ==
         "default/headers rule 0 match 0");
@@ -716,7 +717,7 @@ TEST_CASE("RequestHeaderModifier sets, adds and removes whatever the name's case
   CHECK(Header(plan, "keep") == "me");
   int set_entries = 0;
   for (const auto& [name, value] : plan.upstream->headers) {
-    if (HeaderNameEquals(name, "x-header-set")) {
+    if (http::HeaderNameEquals(name, "x-header-set")) {
       ++set_entries;
     }
   }
@@ -735,16 +736,16 @@ TEST_CASE("ResponseHeaderModifier edits are planned for the upstream response") 
       port: 8080
 )"));
   Plan plan = config.PlanFor(Get("/"));
-  HeaderList response = {{"X-Header-Set", "from-backend"},
-                         {"X-Header-Add-2", "add-val-2"},
-                         {"x-header-remove", "x"},
-                         {"content-type", "text/plain"}};
+  http::HeaderList response = {{"X-Header-Set", "from-backend"},
+                               {"X-Header-Add-2", "add-val-2"},
+                               {"x-header-remove", "x"},
+                               {"content-type", "text/plain"}};
   plan.response_headers.Apply(response);
-  CHECK(GetHeader(response, "x-header-set") == "set-overwrites-values");
-  CHECK(GetHeader(response, "x-header-add-2") == "add-val-2,header-add-2");
-  CHECK(GetHeader(response, "X-MIXEDCASE-add-1") == "m");
-  CHECK(GetHeader(response, "x-header-remove") == std::nullopt);
-  CHECK(GetHeader(response, "content-type") == "text/plain");
+  CHECK(http::GetHeader(response, "x-header-set") == "set-overwrites-values");
+  CHECK(http::GetHeader(response, "x-header-add-2") == "add-val-2,header-add-2");
+  CHECK(http::GetHeader(response, "X-MIXEDCASE-add-1") == "m");
+  CHECK(http::GetHeader(response, "x-header-remove") == std::nullopt);
+  CHECK(http::GetHeader(response, "content-type") == "text/plain");
 }
 
 TEST_CASE("A backendRef's own header filter applies only when that backend is chosen") {
@@ -915,12 +916,12 @@ TEST_CASE("A CORS preflight from an allowed origin is answered by the gateway") 
     CHECK(!plan.upstream.has_value());
     CHECK(plan.direct->status == 200);
     CHECK(plan.direct->headers ==
-          HeaderList{{"access-control-allow-origin", origin},
-                     {"access-control-allow-credentials", "true"},
-                     {"access-control-allow-methods", "GET,POST"},
-                     {"access-control-allow-headers", "x-header-1,x-header-2"},
-                     {"access-control-expose-headers", "x-exposed"},
-                     {"access-control-max-age", "3600"}});
+          http::HeaderList{{"access-control-allow-origin", origin},
+                           {"access-control-allow-credentials", "true"},
+                           {"access-control-allow-methods", "GET,POST"},
+                           {"access-control-allow-headers", "x-header-1,x-header-2"},
+                           {"access-control-expose-headers", "x-exposed"},
+                           {"access-control-max-age", "3600"}});
   }
 }
 
@@ -932,7 +933,7 @@ TEST_CASE("A CORS preflight from another origin is answered without CORS headers
     Plan plan = config.PlanFor(Preflight(origin));
     REQUIRE(plan.direct.has_value());
     CHECK(plan.direct->status == 200);
-    CHECK(GetHeader(plan.direct->headers, "access-control-allow-origin") == std::nullopt);
+    CHECK(http::GetHeader(plan.direct->headers, "access-control-allow-origin") == std::nullopt);
   }
 }
 
@@ -941,9 +942,9 @@ TEST_CASE("A simple CORS request is forwarded, with CORS headers only for an all
   Plan allowed = config.PlanFor(Get("/", "example.com", {{"Origin", "https://www.foo.com"}}));
   REQUIRE(allowed.upstream.has_value());
   CHECK(allowed.cors_response_headers ==
-        HeaderList{{"access-control-allow-origin", "https://www.foo.com"},
-                   {"access-control-allow-credentials", "true"},
-                   {"access-control-expose-headers", "x-exposed"}});
+        http::HeaderList{{"access-control-allow-origin", "https://www.foo.com"},
+                         {"access-control-allow-credentials", "true"},
+                         {"access-control-expose-headers", "x-exposed"}});
   Plan other = config.PlanFor(Get("/", "example.com", {{"Origin", "https://evil.com"}}));
   REQUIRE(other.upstream.has_value());
   CHECK(other.cors_response_headers.empty());
@@ -967,10 +968,10 @@ TEST_CASE("A wildcard CORS origin without credentials answers with *") {
 )"));
   Plan plan = config.PlanFor(Preflight("https://anywhere.example"));
   REQUIRE(plan.direct.has_value());
-  CHECK(GetHeader(plan.direct->headers, "access-control-allow-origin") == "*");
-  CHECK(GetHeader(plan.direct->headers, "access-control-allow-methods") == "*");
-  CHECK(GetHeader(plan.direct->headers, "access-control-allow-credentials") == std::nullopt);
-  CHECK(GetHeader(plan.direct->headers, "access-control-max-age") == "5");
+  CHECK(http::GetHeader(plan.direct->headers, "access-control-allow-origin") == "*");
+  CHECK(http::GetHeader(plan.direct->headers, "access-control-allow-methods") == "*");
+  CHECK(http::GetHeader(plan.direct->headers, "access-control-allow-credentials") == std::nullopt);
+  CHECK(http::GetHeader(plan.direct->headers, "access-control-max-age") == "5");
 }
 
 // ---------------------------------------------------------------------------------------------
