@@ -66,8 +66,8 @@ std::string Trim(std::string_view text) {
 }
 
 // "Name: value" or "Name:value", as curl's -H takes them.
-Expected<route::HeaderList> ParseHeaders(const std::vector<std::string>& specs) {
-  route::HeaderList headers;
+Expected<emulator::http::HeaderList> ParseHeaders(const std::vector<std::string>& specs) {
+  emulator::http::HeaderList headers;
   for (const std::string& spec : specs) {
     size_t colon = spec.find(':');
     if (colon == std::string::npos || Trim(spec.substr(0, colon)).empty()) {
@@ -79,7 +79,7 @@ Expected<route::HeaderList> ParseHeaders(const std::vector<std::string>& specs) 
 }
 
 struct Inputs {
-  route::HeaderList headers;
+  emulator::http::HeaderList headers;
   gateway::AiOptions ai;
   std::string body;
   std::optional<std::string> response;

@@ -28,7 +28,7 @@ Json BodyJson(const std::string& body) {
   return parsed;
 }
 
-Json HeadersJson(const route::HeaderList& headers) {
+Json HeadersJson(const emulator::http::HeaderList& headers) {
   Json json = Json::array();
   for (const auto& [name, value] : headers) {
     json.push_back(Json::array({name, value}));
@@ -91,7 +91,7 @@ void PrintIndented(std::ostream& out, const std::string& text) {
 }
 
 void PrintMessage(std::ostream& out, const std::string& first_line,
-                  const route::HeaderList& headers, const std::string& body) {
+                  const emulator::http::HeaderList& headers, const std::string& body) {
   out << "  " << first_line << "\n";
   for (const auto& [name, value] : headers) {
     out << "  " << name << ": " << value << "\n";

@@ -9,6 +9,7 @@
 #include "emulator/llm/eventstream.h"
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sse.h"
+#include "validate/manifest/base64.h"
 
 namespace agw::emulator::llm {
 
@@ -601,46 +602,6 @@ class ResponsesStream : public ConverseStreamTranslator {
 
 // ---- Detect: bytes through, usage read on the side ------------------------------------------
 
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') {
-      return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-      return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-      return c - '0' + 52;
-    }
-    if (c == '+') {
-      return 62;
-    }
-    if (c == '/') {
-      return 63;
-    }
-    return -1;
-  };
-  while (!text.empty() && text.back() == '=') {
-    text.remove_suffix(1);
-  }
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    int v = value(c);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xFF));
-    }
-  }
-  return out;
-}
-
 class DetectObserver : public StreamTranslator {
  public:
   void Feed(std::string_view upstream_bytes, std::string& out) override {
@@ -658,8 +619,10 @@ class DetectObserver : public StreamTranslator {
     }
     // InvokeModel streams wrap each model event, base64-encoded, in a `bytes` member.
     if (event.size() <= 2 && event.contains("bytes") && event["bytes"].is_string()) {
-      if (std::optional<std::string> inner = DecodeBase64(event["bytes"].get<std::string>())) {
-        Json unwrapped = ReadJson(*inner);
+      validate::manifest::Base64Result inner =
+          validate::manifest::DecodeBase64(event["bytes"].get<std::string>());
+      if (!inner.error_offset) {
+        Json unwrapped = ReadJson(inner.bytes);
         if (!unwrapped.is_discarded()) {
           event = std::move(unwrapped);
         }

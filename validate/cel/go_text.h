@@ -12,6 +12,9 @@ namespace agw::validate::cel::library::go {
 // false, with nothing appended, for any other character.
 bool AppendBackslashEscape(std::string& out, char32_t c);
 
+// The value of hex digit `c` (0 to 15), or -1 when `c` is not one.
+int HexDigitValue(char c);
+
 // strconv.Quote: double quotes, Go's escapes, invalid UTF-8 as \x escapes.
 std::string Quote(std::string_view s);
 

@@ -123,6 +123,19 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
 }  // namespace go
 
 namespace {
@@ -201,19 +214,6 @@ std::optional<std::string> ParseIpv4Fields(std::string_view in, std::size_t begi
   return std::nullopt;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 tl::expected<Addr, std::string> ParseIpv6(std::string_view in) {
   Addr addr;
   std::string_view s = in;
@@ -237,7 +237,7 @@ tl::expected<Addr, std::string> ParseIpv6(std::string_view in) {
     std::size_t off = 0;
     std::uint32_t acc = 0;
     for (; off < s.size(); ++off) {
-      int d = HexDigit(s[off]);
+      int d = go::HexDigitValue(s[off]);
       if (d < 0) {
         break;
       }

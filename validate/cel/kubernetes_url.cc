@@ -28,19 +28,6 @@ bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-int Unhex(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return 0;
-}
-
 // RFC 3986's sub-delims, which net/url leaves as they are in hosts and valid paths.
 bool IsSubDelim(unsigned char c) {
   return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
@@ -107,11 +94,12 @@ Result Unescape(std::string_view s, Mode mode) {
       }
       std::string_view three = s.substr(i, 3);
       // Hosts may %-encode only non-ASCII bytes, and %25 (a zone's percent sign).
-      if (mode == Mode::kHost && Unhex(s[i + 1]) < 8 && three != "%25") {
+      if (mode == Mode::kHost && go::HexDigitValue(s[i + 1]) < 8 && three != "%25") {
         return tl::unexpected(EscapeError(three));
       }
       if (mode == Mode::kZone) {
-        auto v = static_cast<unsigned char>(Unhex(s[i + 1]) << 4 | Unhex(s[i + 2]));
+        auto v = static_cast<unsigned char>(go::HexDigitValue(s[i + 1]) << 4 |
+                                            go::HexDigitValue(s[i + 2]));
         if (three != "%25" && v != ' ' && ShouldEscape(v, Mode::kHost)) {
           return tl::unexpected(EscapeError(three));
         }
@@ -134,7 +122,7 @@ Result Unescape(std::string_view s, Mode mode) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      out += static_cast<char>(Unhex(s[i + 1]) << 4 | Unhex(s[i + 2]));
+      out += static_cast<char>(go::HexDigitValue(s[i + 1]) << 4 | go::HexDigitValue(s[i + 2]));
       i += 2;
     } else if (s[i] == '+' && mode == Mode::kQueryComponent) {
       out += ' ';
