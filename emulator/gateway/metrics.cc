@@ -197,26 +197,23 @@ std::string Metrics::Prometheus() const {
                      histogram.buckets, histogram.count, histogram.sum);
     }
   }
-  out << "# HELP agentgateway_gen_ai_server_request_duration Duration of LLM requests in seconds.\n"
-      << "# TYPE agentgateway_gen_ai_server_request_duration histogram\n";
-  for (const auto& [labels, histogram] : gen_ai_durations_) {
-    WriteHistogram(out, "agentgateway_gen_ai_server_request_duration", labels, kGenAiSecondBounds,
-                   histogram.buckets, histogram.count, histogram.sum);
-  }
-  out << "# HELP agentgateway_gen_ai_server_time_to_first_token Time to the first streamed bytes "
-         "of an LLM answer in seconds.\n"
-      << "# TYPE agentgateway_gen_ai_server_time_to_first_token histogram\n";
-  for (const auto& [labels, histogram] : time_to_first_token_) {
-    WriteHistogram(out, "agentgateway_gen_ai_server_time_to_first_token", labels, kFirstTokenBounds,
-                   histogram.buckets, histogram.count, histogram.sum);
-  }
-  out << "# HELP agentgateway_gen_ai_server_time_per_output_token Time per output token after the "
-         "first, in seconds.\n"
-      << "# TYPE agentgateway_gen_ai_server_time_per_output_token histogram\n";
-  for (const auto& [labels, histogram] : time_per_output_token_) {
-    WriteHistogram(out, "agentgateway_gen_ai_server_time_per_output_token", labels, kPerTokenBounds,
-                   histogram.buckets, histogram.count, histogram.sum);
-  }
+  auto write_family = [&out](std::string_view name, std::string_view help,
+                             const std::map<std::string, Histogram>& histograms,
+                             const auto& bounds) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";
+    for (const auto& [labels, histogram] : histograms) {
+      WriteHistogram(out, std::string(name), labels, bounds, histogram.buckets, histogram.count,
+                     histogram.sum);
+    }
+  };
+  write_family("agentgateway_gen_ai_server_request_duration",
+               "Duration of LLM requests in seconds.", gen_ai_durations_, kGenAiSecondBounds);
+  write_family("agentgateway_gen_ai_server_time_to_first_token",
+               "Time to the first streamed bytes of an LLM answer in seconds.",
+               time_to_first_token_, kFirstTokenBounds);
+  write_family("agentgateway_gen_ai_server_time_per_output_token",
+               "Time per output token after the first, in seconds.", time_per_output_token_,
+               kPerTokenBounds);
   return out.str();
 }
 
