@@ -13,20 +13,8 @@ namespace agw::emulator::llm {
 
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
-using bedrock_internal::IntAt;
-using bedrock_internal::StringAt;
 
 namespace bedrock_internal {
-
-std::string StringAt(const Json& object, std::string_view key) {
-  const Json* value = Find(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
-
-std::optional<int64_t> IntAt(const Json& object, std::string_view key) {
-  const Json* value = Find(object, key);
-  return value != nullptr ? chat::AsCount(*value) : std::nullopt;
-}
 
 std::string HexOf(uint64_t value) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -93,19 +81,19 @@ Json OutputMessages(const Json& tool_calls, std::string_view finish_reason) {
 }
 
 void ReadConverseUsage(const Json& usage, ResponseInfo& info) {
-  info.input_tokens = IntAt(usage, "inputTokens").value_or(0);
-  info.output_tokens = IntAt(usage, "outputTokens").value_or(0);
-  info.total_tokens = IntAt(usage, "totalTokens").value_or(0);
-  info.cached_input_tokens = IntAt(usage, "cacheReadInputTokens");
-  info.cache_creation_input_tokens = IntAt(usage, "cacheWriteInputTokens");
+  info.input_tokens = chat::CountAt(usage, "inputTokens").value_or(0);
+  info.output_tokens = chat::CountAt(usage, "outputTokens").value_or(0);
+  info.total_tokens = chat::CountAt(usage, "totalTokens").value_or(0);
+  info.cached_input_tokens = chat::CountAt(usage, "cacheReadInputTokens");
+  info.cache_creation_input_tokens = chat::CountAt(usage, "cacheWriteInputTokens");
 }
 
 Json CompletionsUsage(const Json& usage) {
-  Json out = {{"prompt_tokens", IntAt(usage, "inputTokens").value_or(0)},
-              {"completion_tokens", IntAt(usage, "outputTokens").value_or(0)},
-              {"total_tokens", IntAt(usage, "totalTokens").value_or(0)}};
-  std::optional<int64_t> cache_read = IntAt(usage, "cacheReadInputTokens");
-  std::optional<int64_t> cache_write = IntAt(usage, "cacheWriteInputTokens");
+  Json out = {{"prompt_tokens", chat::CountAt(usage, "inputTokens").value_or(0)},
+              {"completion_tokens", chat::CountAt(usage, "outputTokens").value_or(0)},
+              {"total_tokens", chat::CountAt(usage, "totalTokens").value_or(0)}};
+  std::optional<int64_t> cache_read = chat::CountAt(usage, "cacheReadInputTokens");
+  std::optional<int64_t> cache_write = chat::CountAt(usage, "cacheWriteInputTokens");
   if (cache_read || cache_write) {
     Json details = Json::object();
     if (cache_read) {
@@ -126,17 +114,17 @@ Json CompletionsUsage(const Json& usage) {
 }
 
 Json ResponsesUsage(const Json& usage, bool null_cache_write) {
-  Json details = {{"cached_tokens", IntAt(usage, "cacheReadInputTokens").value_or(0)}};
-  if (std::optional<int64_t> write = IntAt(usage, "cacheWriteInputTokens")) {
+  Json details = {{"cached_tokens", chat::CountAt(usage, "cacheReadInputTokens").value_or(0)}};
+  if (std::optional<int64_t> write = chat::CountAt(usage, "cacheWriteInputTokens")) {
     details["cache_write_tokens"] = *write;
   } else if (null_cache_write) {
     details["cache_write_tokens"] = nullptr;
   }
-  return {{"input_tokens", IntAt(usage, "inputTokens").value_or(0)},
+  return {{"input_tokens", chat::CountAt(usage, "inputTokens").value_or(0)},
           {"input_tokens_details", std::move(details)},
-          {"output_tokens", IntAt(usage, "outputTokens").value_or(0)},
+          {"output_tokens", chat::CountAt(usage, "outputTokens").value_or(0)},
           {"output_tokens_details", {{"reasoning_tokens", 0}}},
-          {"total_tokens", IntAt(usage, "totalTokens").value_or(0)}};
+          {"total_tokens", chat::CountAt(usage, "totalTokens").value_or(0)}};
 }
 
 }  // namespace bedrock_internal
@@ -314,7 +302,7 @@ Json JsonSchemaOutputConfig(const Json& schema, const Json* name, const Json* de
 
 // OpenAI `response_format` / Responses `text.format` -> Converse outputConfig.
 std::optional<Json> OutputConfigForFormat(const Json& format) {
-  std::string type = StringAt(format, "type");
+  std::string type = chat::StringValueOr(format, "type", "");
   if (type == "json_object") {
     return JsonSchemaOutputConfig({{"type", "object"}, {"additionalProperties", true}}, nullptr,
                                   nullptr);
@@ -370,7 +358,7 @@ void MergeAdditionalField(Json& request, const std::string& key, Json value) {
 RequestInfo BaseInfo(InputFormat format, const Json& body) {
   RequestInfo info;
   info.input_format = format;
-  info.request_model = StringAt(body, "model");
+  info.request_model = chat::StringValueOr(body, "model", "");
   info.provider = "bedrock";
   const Json* stream = Find(body, "stream");
   info.streaming = stream != nullptr && stream->is_boolean() && stream->get<bool>();
@@ -378,7 +366,7 @@ RequestInfo BaseInfo(InputFormat format, const Json& body) {
 }
 
 void PutInt(Json& params, const char* out_key, const Json& body, const char* key) {
-  if (std::optional<int64_t> value = IntAt(body, key)) {
+  if (std::optional<int64_t> value = chat::CountAt(body, key)) {
     params[out_key] = *value;
   }
 }
@@ -420,9 +408,9 @@ Translated<Json> CompletionsUserContent(const Json* content, CacheBudget& cache)
     return blocks;
   }
   for (const Json& part : *content) {
-    std::string type = StringAt(part, "type");
+    std::string type = chat::StringValueOr(part, "type", "");
     if (type == "text") {
-      std::string text = StringAt(part, "text");
+      std::string text = chat::StringValueOr(part, "text", "");
       if (IsBlank(text)) {
         continue;
       }
@@ -430,7 +418,8 @@ Translated<Json> CompletionsUserContent(const Json* content, CacheBudget& cache)
       cache.MaybeAppend(blocks, Marked(part));
     } else if (type == "image_url") {
       const Json* image = Find(part, "image_url");
-      Translated<Json> block = ImageBlockFromUrl(image != nullptr ? StringAt(*image, "url") : "");
+      Translated<Json> block =
+          ImageBlockFromUrl(image != nullptr ? chat::StringValueOr(*image, "url", "") : "");
       if (!block) {
         return tl::unexpected(std::move(block.error()));
       }
@@ -451,11 +440,12 @@ Json ToolInput(std::string_view arguments) {
 Json CompletionsAssistantContent(const Json& message, BedrockToolNames& names, CacheBudget& cache) {
   Json blocks = Json::array();
   // A signed reasoning block is replayed first; Bedrock rejects unsigned ones.
-  if (std::string signature = StringAt(message, "reasoning_signature"); !signature.empty()) {
-    blocks.push_back(
-        {{"reasoningContent",
-          {{"reasoningText",
-            {{"text", StringAt(message, "reasoning_content")}, {"signature", signature}}}}}});
+  if (std::string signature = chat::StringValueOr(message, "reasoning_signature", "");
+      !signature.empty()) {
+    blocks.push_back({{"reasoningContent",
+                       {{"reasoningText",
+                         {{"text", chat::StringValueOr(message, "reasoning_content", "")},
+                          {"signature", signature}}}}}});
   }
   if (const Json* content = Find(message, "content")) {
     if (content->is_string()) {
@@ -464,8 +454,8 @@ Json CompletionsAssistantContent(const Json& message, BedrockToolNames& names, C
       }
     } else if (content->is_array()) {
       for (const Json& part : *content) {
-        std::string type = StringAt(part, "type");
-        std::string text = StringAt(part, type == "refusal" ? "refusal" : "text");
+        std::string type = chat::StringValueOr(part, "type", "");
+        std::string text = chat::StringValueOr(part, type == "refusal" ? "refusal" : "text", "");
         if ((type != "text" && type != "refusal") || IsBlank(text)) {
           continue;
         }
@@ -476,7 +466,7 @@ Json CompletionsAssistantContent(const Json& message, BedrockToolNames& names, C
       }
     }
   }
-  if (std::string refusal = StringAt(message, "refusal"); !IsBlank(refusal)) {
+  if (std::string refusal = chat::StringValueOr(message, "refusal", ""); !IsBlank(refusal)) {
     blocks.push_back({{"text", refusal}});
   }
   if (const Json* calls = Find(message, "tool_calls"); calls != nullptr && calls->is_array()) {
@@ -484,10 +474,11 @@ Json CompletionsAssistantContent(const Json& message, BedrockToolNames& names, C
       const Json* function = Find(call, "function");
       const Json* custom = Find(call, "custom");
       const Json& spec = function != nullptr ? *function : custom != nullptr ? *custom : call;
-      std::string arguments = StringAt(spec, function != nullptr ? "arguments" : "input");
+      std::string arguments =
+          chat::StringValueOr(spec, function != nullptr ? "arguments" : "input", "");
       blocks.push_back({{"toolUse",
-                         {{"toolUseId", StringAt(call, "id")},
-                          {"name", names.Register(StringAt(spec, "name"))},
+                         {{"toolUseId", chat::StringValueOr(call, "id", "")},
+                          {"name", names.Register(chat::StringValueOr(spec, "name", ""))},
                           {"input", ToolInput(arguments)}}}});
     }
   }
@@ -503,7 +494,7 @@ Json CompletionsToolContent(const Json& message, CacheBudget& cache) {
   } else if (content != nullptr && content->is_array()) {
     for (const Json& part : *content) {
       marked = marked || Marked(part);
-      results.push_back({{"text", StringAt(part, "text")}});
+      results.push_back({{"text", chat::StringValueOr(part, "text", "")}});
     }
   }
   Json blocks = Json::array();
@@ -512,7 +503,7 @@ Json CompletionsToolContent(const Json& message, CacheBudget& cache) {
   }
   // OpenAI tool messages carry no success/error status, so none is claimed.
   blocks.push_back({{"toolResult",
-                     {{"toolUseId", StringAt(message, "tool_call_id")},
+                     {{"toolUseId", chat::StringValueOr(message, "tool_call_id", "")},
                       {"content", std::move(results)},
                       {"status", nullptr}}}});
   cache.MaybeAppend(blocks, marked);
@@ -522,33 +513,34 @@ Json CompletionsToolContent(const Json& message, CacheBudget& cache) {
 void RegisterCompletionsToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
     for (const Json& tool : *tools) {
-      if (StringAt(tool, "type") != "function") {
+      if (chat::StringValueOr(tool, "type", "") != "function") {
         continue;
       }
       if (const Json* function = Find(tool, "function")) {
-        names.Register(StringAt(*function, "name"));
+        names.Register(chat::StringValueOr(*function, "name", ""));
       }
     }
   }
   if (const Json* choice = Find(body, "tool_choice"); choice != nullptr && choice->is_object()) {
     if (const Json* function = Find(*choice, "function")) {
-      names.Register(StringAt(*function, "name"));
+      names.Register(chat::StringValueOr(*function, "name", ""));
     }
   }
   if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
     for (const Json& message : *messages) {
       const Json* calls = Find(message, "tool_calls");
-      if (StringAt(message, "role") != "assistant" || calls == nullptr || !calls->is_array()) {
+      if (chat::StringValueOr(message, "role", "") != "assistant" || calls == nullptr ||
+          !calls->is_array()) {
         continue;
       }
       for (const Json& call : *calls) {
         const Json* function = Find(call, "function");
         const Json* custom = Find(call, "custom");
         if (function != nullptr) {
-          names.Register(StringAt(*function, "name"));
+          names.Register(chat::StringValueOr(*function, "name", ""));
         }
         if (custom != nullptr) {
-          names.Register(StringAt(*custom, "name"));
+          names.Register(chat::StringValueOr(*custom, "name", ""));
         }
       }
     }
@@ -567,7 +559,7 @@ Translated<const Json*> MessageList(const Json& body) {
 Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
   std::vector<std::pair<std::string, bool>> parts;  // text, marked for caching
   for (const Json& message : messages) {
-    std::string role = StringAt(message, "role");
+    std::string role = chat::StringValueOr(message, "role", "");
     if (role != "system" && role != "developer") {
       continue;
     }
@@ -578,7 +570,7 @@ Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
       }
     } else if (content != nullptr && content->is_array()) {
       for (const Json& part : *content) {
-        std::string text = StringAt(part, "text");
+        std::string text = chat::StringValueOr(part, "text", "");
         if (!IsBlank(text)) {
           parts.emplace_back(text, Marked(part));
         }
@@ -612,9 +604,9 @@ Json CompletionsSystem(const Json& messages, CacheBudget& cache) {
 }
 
 Json CompletionsInferenceConfig(const Json& body) {
-  std::optional<int64_t> max_tokens = IntAt(body, "max_completion_tokens");
+  std::optional<int64_t> max_tokens = chat::CountAt(body, "max_completion_tokens");
   if (!max_tokens) {
-    max_tokens = IntAt(body, "max_tokens");
+    max_tokens = chat::CountAt(body, "max_tokens");
   }
   Json config = {{"maxTokens", max_tokens.value_or(kDefaultMaxTokens)}};
   if (const Json* temperature = Find(body, "temperature")) {
@@ -647,7 +639,7 @@ std::optional<Json> CompletionsToolChoice(const Json& body, BedrockToolNames& na
   if (function == nullptr) {
     return std::nullopt;
   }
-  return Json{{"tool", {{"name", names.Register(StringAt(*function, "name"))}}}};
+  return Json{{"tool", {{"name", names.Register(chat::StringValueOr(*function, "name", ""))}}}};
 }
 
 Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestContext& context) {
@@ -663,7 +655,7 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
 
   Json messages = Json::array();
   for (const Json& message : **list) {
-    std::string role = StringAt(message, "role");
+    std::string role = chat::StringValueOr(message, "role", "");
     Json content;
     std::string bedrock_role = "user";
     if (role == "user") {
@@ -678,7 +670,7 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     } else if (role == "tool") {
       content = CompletionsToolContent(message, cache);
     } else if (role == "function") {
-      std::string text = StringAt(message, "content");
+      std::string text = chat::StringValueOr(message, "content", "");
       content = IsBlank(text) ? Json::array() : Json::array({{{"text", text}}});
     } else {
       continue;  // system and developer went into `system`
@@ -701,11 +693,11 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     Json specs = Json::array();
     for (const Json& tool : *tools) {
       const Json* function = Find(tool, "function");
-      if (StringAt(tool, "type") != "function" || function == nullptr) {
+      if (chat::StringValueOr(tool, "type", "") != "function" || function == nullptr) {
         continue;
       }
       const Json* parameters = Find(*function, "parameters");
-      specs.push_back(ToolSpec(names.Register(StringAt(*function, "name")),
+      specs.push_back(ToolSpec(names.Register(chat::StringValueOr(*function, "name", "")),
                                Find(*function, "description"),
                                parameters != nullptr ? *parameters : Json(nullptr)));
     }
@@ -717,12 +709,13 @@ Translated<Json> CompletionsToConverse(const Json& body, const BedrockRequestCon
     request["toolConfig"] = std::move(tool_config);
   }
   AddGuardrail(request, context);
-  std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(body, "reasoning_effort"));
+  std::optional<int64_t> budget =
+      chat::ThinkingBudget(chat::StringValueOr(body, "reasoning_effort", ""));
   if (budget) {
     request["additionalModelRequestFields"] = ThinkingFields(*budget);
   }
   // Anthropic manual thinking is incompatible with custom sampling parameters.
-  if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !budget) {
+  if (std::optional<int64_t> top_k = chat::CountAt(body, "top_k"); top_k && !budget) {
     MergeAdditionalField(request, "top_k", *top_k);
   }
   AddRequestMetadata(request, context);
@@ -737,12 +730,12 @@ bool HasCacheControl(const Json& block) { return Find(block, "cache_control") !=
 void RegisterMessagesToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
     for (const Json& tool : *tools) {
-      names.Register(StringAt(tool, "name"));
+      names.Register(chat::StringValueOr(tool, "name", ""));
     }
   }
   if (const Json* choice = Find(body, "tool_choice");
-      choice != nullptr && StringAt(*choice, "type") == "tool") {
-    names.Register(StringAt(*choice, "name"));
+      choice != nullptr && chat::StringValueOr(*choice, "type", "") == "tool") {
+    names.Register(chat::StringValueOr(*choice, "name", ""));
   }
   if (const Json* messages = Find(body, "messages"); messages != nullptr && messages->is_array()) {
     for (const Json& message : *messages) {
@@ -751,8 +744,8 @@ void RegisterMessagesToolNames(const Json& body, BedrockToolNames& names) {
         continue;
       }
       for (const Json& block : *content) {
-        if (StringAt(block, "type") == "tool_use") {
-          names.Register(StringAt(block, "name"));
+        if (chat::StringValueOr(block, "type", "") == "tool_use") {
+          names.Register(chat::StringValueOr(block, "name", ""));
         }
       }
     }
@@ -762,27 +755,28 @@ void RegisterMessagesToolNames(const Json& body, BedrockToolNames& names) {
 // A custom tool has no `type` or type "custom"; server tools (web search, ...) run upstream of
 // the model on Anthropic's API and have no Converse equivalent.
 bool IsCustomTool(const Json& tool) {
-  std::string type = StringAt(tool, "type");
+  std::string type = chat::StringValueOr(tool, "type", "");
   return type.empty() || type == "custom";
 }
 
 // An image content block's base64 `source` as a Converse image.
 Translated<Json> MessagesImageBlock(const Json& source) {
-  if (StringAt(source, "media_type").empty() || Find(source, "data") == nullptr) {
+  if (chat::StringValueOr(source, "media_type", "").empty() || Find(source, "data") == nullptr) {
     return Unsupported(
         "bedrock image source must be base64 (media_type + data); URL image sources are "
         "unsupported");
   }
-  return ImageBlock(StringAt(source, "media_type"), StringAt(source, "data"));
+  return ImageBlock(chat::StringValueOr(source, "media_type", ""),
+                    chat::StringValueOr(source, "data", ""));
 }
 
 // The same inside a tool result, where an image Converse cannot take is left out instead.
 std::optional<Json> ToolResultImageBlock(const Json& source) {
-  std::string media_type = StringAt(source, "media_type");
+  std::string media_type = chat::StringValueOr(source, "media_type", "");
   if (Find(source, "data") == nullptr || !IsImageMediaType(media_type)) {
     return std::nullopt;
   }
-  return ImageBlockOf(media_type, StringAt(source, "data"));
+  return ImageBlockOf(media_type, chat::StringValueOr(source, "data", ""));
 }
 
 Json ToolResultBlock(const Json& block, bool& marked) {
@@ -792,10 +786,10 @@ Json ToolResultBlock(const Json& block, bool& marked) {
     results.push_back({{"text", *content}});
   } else if (content != nullptr && content->is_array()) {
     for (const Json& part : *content) {
-      std::string type = StringAt(part, "type");
+      std::string type = chat::StringValueOr(part, "type", "");
       if (type == "text") {
         marked = marked || HasCacheControl(part);
-        results.push_back({{"text", StringAt(part, "text")}});
+        results.push_back({{"text", chat::StringValueOr(part, "text", "")}});
       } else if (type == "image") {
         const Json* source = Find(part, "source");
         std::optional<Json> image =
@@ -814,7 +808,7 @@ Json ToolResultBlock(const Json& block, bool& marked) {
     status = is_error->get<bool>() ? "error" : "success";
   }
   return {{"toolResult",
-           {{"toolUseId", StringAt(block, "tool_use_id")},
+           {{"toolUseId", chat::StringValueOr(block, "tool_use_id", "")},
             {"content", std::move(results)},
             {"status", std::move(status)}}}};
 }
@@ -823,10 +817,10 @@ Json ToolResultBlock(const Json& block, bool& marked) {
 // error for an image it cannot take.
 Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolNames& names,
                                               bool& marked) {
-  std::string type = StringAt(block, "type");
+  std::string type = chat::StringValueOr(block, "type", "");
   marked = HasCacheControl(block);
   if (type == "text") {
-    return Json{{"text", StringAt(block, "text")}};
+    return Json{{"text", chat::StringValueOr(block, "text", "")}};
   }
   if (type == "image") {
     const Json* source = Find(block, "source");
@@ -839,8 +833,8 @@ Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolName
   if (type == "tool_use") {
     const Json* input = Find(block, "input");
     return Json{{"toolUse",
-                 {{"toolUseId", StringAt(block, "id")},
-                  {"name", names.Register(StringAt(block, "name"))},
+                 {{"toolUseId", chat::StringValueOr(block, "id", "")},
+                  {"name", names.Register(chat::StringValueOr(block, "name", ""))},
                   {"input", input != nullptr ? *input : Json::object()}}}};
   }
   if (type == "tool_result") {
@@ -848,10 +842,10 @@ Translated<std::optional<Json>> MessagesBlock(const Json& block, BedrockToolName
   }
   if (type == "thinking") {
     marked = false;
-    return Json{
-        {"reasoningContent",
-         {{"reasoningText",
-           {{"text", StringAt(block, "thinking")}, {"signature", StringAt(block, "signature")}}}}}};
+    return Json{{"reasoningContent",
+                 {{"reasoningText",
+                   {{"text", chat::StringValueOr(block, "thinking", "")},
+                    {"signature", chat::StringValueOr(block, "signature", "")}}}}}};
   }
   return std::nullopt;  // redacted thinking, documents, server tool results, ...
 }
@@ -882,7 +876,7 @@ Translated<Json> MessagesContentBlocks(const Json* content, BedrockToolNames& na
 }
 
 void AppendSystemText(Json& system, const Json& block, CacheBudget& cache) {
-  system.push_back({{"text", StringAt(block, "text")}});
+  system.push_back({{"text", chat::StringValueOr(block, "text", "")}});
   cache.MaybeAppend(system, HasCacheControl(block));
 }
 
@@ -902,7 +896,7 @@ Json MessagesSystem(const Json& body, CacheBudget& cache) {
 std::optional<Json> MessagesToolChoice(const Json& body, bool thinking_enabled,
                                        BedrockToolNames& names) {
   const Json* choice = Find(body, "tool_choice");
-  std::string type = choice != nullptr ? StringAt(*choice, "type") : "";
+  std::string type = choice != nullptr ? chat::StringValueOr(*choice, "type", "") : "";
   // Bedrock accepts only `any` alongside explicit extended thinking.
   if (thinking_enabled && type != "any") {
     return Json("any");
@@ -914,7 +908,7 @@ std::optional<Json> MessagesToolChoice(const Json& body, bool thinking_enabled,
     return Json("any");
   }
   if (type == "tool") {
-    return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
+    return Json{{"tool", {{"name", names.Register(chat::StringValueOr(*choice, "name", ""))}}}};
   }
   return std::nullopt;
 }
@@ -943,7 +937,8 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   RegisterMessagesToolNames(body, names);
   CacheBudget cache;
   const Json* thinking = Find(body, "thinking");
-  bool thinking_enabled = thinking != nullptr && StringAt(*thinking, "type") == "enabled";
+  bool thinking_enabled =
+      thinking != nullptr && chat::StringValueOr(*thinking, "type", "") == "enabled";
 
   // Tools are prepared before the messages so definitions keep their names on a collision.
   Json tools = Json::array();
@@ -954,7 +949,8 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
         continue;
       }
       const Json* schema = Find(tool, "input_schema");
-      tools.push_back(ToolSpec(names.Register(StringAt(tool, "name")), Find(tool, "description"),
+      tools.push_back(ToolSpec(names.Register(chat::StringValueOr(tool, "name", "")),
+                               Find(tool, "description"),
                                schema != nullptr ? *schema : Json(nullptr)));
       tool_marked.push_back(HasCacheControl(tool));
     }
@@ -971,11 +967,11 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   }
   Json messages = Json::array();
   for (const Json& message : **list) {
-    std::string role = StringAt(message, "role");
+    std::string role = chat::StringValueOr(message, "role", "");
     if (role == "system") {
       if (const Json* content = Find(message, "content"); content && content->is_array()) {
         for (const Json& block : *content) {
-          if (StringAt(block, "type") == "text") {
+          if (chat::StringValueOr(block, "type", "") == "text") {
             AppendSystemText(system, block, cache);
           }
         }
@@ -996,7 +992,7 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   if (!system.empty()) {
     request["system"] = std::move(system);
   }
-  Json inference = {{"maxTokens", IntAt(body, "max_tokens").value_or(kDefaultMaxTokens)}};
+  Json inference = {{"maxTokens", chat::CountAt(body, "max_tokens").value_or(kDefaultMaxTokens)}};
   // Extended thinking requires temperature, top_p and top_k to be unset.
   if (!thinking_enabled) {
     if (const Json* temperature = Find(body, "temperature")) {
@@ -1014,7 +1010,7 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
   const Json* output_config = Find(body, "output_config");
   if (output_config != nullptr) {
     if (const Json* format = Find(*output_config, "format");
-        format != nullptr && StringAt(*format, "type") == "json_schema") {
+        format != nullptr && chat::StringValueOr(*format, "type", "") == "json_schema") {
       const Json* schema = Find(*format, "schema");
       request["outputConfig"] =
           JsonSchemaOutputConfig(schema != nullptr ? *schema : Json(nullptr), nullptr, nullptr);
@@ -1036,14 +1032,14 @@ Translated<Json> MessagesToConverse(const Json& body, const BedrockRequestContex
 
   // Anthropic-only parameters ride in Converse's model-specific envelope.
   if (thinking != nullptr) {
-    std::string type = StringAt(*thinking, "type");
+    std::string type = chat::StringValueOr(*thinking, "type", "");
     Json fields = {{"type", type}};
     if (type == "enabled") {
-      fields["budget_tokens"] = IntAt(*thinking, "budget_tokens").value_or(0);
+      fields["budget_tokens"] = chat::CountAt(*thinking, "budget_tokens").value_or(0);
     }
     MergeAdditionalField(request, "thinking", std::move(fields));
   }
-  if (std::optional<int64_t> top_k = IntAt(body, "top_k"); top_k && !thinking_enabled) {
+  if (std::optional<int64_t> top_k = chat::CountAt(body, "top_k"); top_k && !thinking_enabled) {
     MergeAdditionalField(request, "top_k", *top_k);
   }
   if (output_config != nullptr) {
@@ -1142,9 +1138,9 @@ class ResponsesContentConverter {
   Translated<Json> Blocks(const Json& parts, bool user) {
     Json blocks = Json::array();
     for (const Json& part : parts) {
-      std::string type = StringAt(part, "type");
+      std::string type = chat::StringValueOr(part, "type", "");
       if (type == "input_text" || type == "output_text") {
-        blocks.push_back({{"text", StringAt(part, "text")}});
+        blocks.push_back({{"text", chat::StringValueOr(part, "text", "")}});
       } else if (type == "input_image" || type == "input_file") {
         bool image = type == "input_image";
         if (!user) {
@@ -1152,7 +1148,7 @@ class ResponsesContentConverter {
                                    : "bedrock document inputs are only supported on user messages");
         }
         Translated<Json> block =
-            image ? ImageBlockFromUrl(StringAt(part, "image_url")) : Document(part);
+            image ? ImageBlockFromUrl(chat::StringValueOr(part, "image_url", "")) : Document(part);
         if (!block) {
           return tl::unexpected(std::move(block.error()));
         }
@@ -1168,14 +1164,14 @@ class ResponsesContentConverter {
   Translated<Json> SystemBlocks(const Json& parts) {
     Json blocks = Json::array();
     for (const Json& part : parts) {
-      std::string type = StringAt(part, "type");
+      std::string type = chat::StringValueOr(part, "type", "");
       if (type == "input_image") {
         return Unsupported("bedrock image inputs are only supported on user messages");
       }
       if (type == "input_file") {
         return Unsupported("bedrock document inputs are only supported on user messages");
       }
-      blocks.push_back({{"text", StringAt(part, "text")}});
+      blocks.push_back({{"text", chat::StringValueOr(part, "text", "")}});
       cache_.MaybeAppend(blocks, Marked(part));
     }
     return blocks;
@@ -1185,8 +1181,8 @@ class ResponsesContentConverter {
   Translated<Json> Document(const Json& part) {
     std::optional<std::string> media_type;
     std::string bytes;
-    std::string file_data = StringAt(part, "file_data");
-    std::string file_url = StringAt(part, "file_url");
+    std::string file_data = chat::StringValueOr(part, "file_data", "");
+    std::string file_url = chat::StringValueOr(part, "file_url", "");
     if (!file_data.empty() || file_url.rfind("data:", 0) == 0) {
       const std::string& source = !file_data.empty() ? file_data : file_url;
       if (source.rfind("data:", 0) == 0) {
@@ -1207,7 +1203,7 @@ class ResponsesContentConverter {
           "bedrock file inputs must supply file_data or a base64 data URL in file_url; file_id "
           "is unsupported");
     }
-    std::string filename = StringAt(part, "filename");
+    std::string filename = chat::StringValueOr(part, "filename", "");
     std::optional<std::string> format;
     if (media_type) {
       format = DocumentFormatForMediaType(*media_type);
@@ -1246,20 +1242,20 @@ class ResponsesContentConverter {
 void RegisterResponsesToolNames(const Json& body, BedrockToolNames& names) {
   if (const Json* tools = Find(body, "tools"); tools != nullptr && tools->is_array()) {
     for (const Json& tool : *tools) {
-      if (StringAt(tool, "type") == "function") {
-        names.Register(StringAt(tool, "name"));
+      if (chat::StringValueOr(tool, "type", "") == "function") {
+        names.Register(chat::StringValueOr(tool, "name", ""));
       }
     }
   }
   if (const Json* choice = Find(body, "tool_choice");
-      choice != nullptr && StringAt(*choice, "type") == "function") {
-    names.Register(StringAt(*choice, "name"));
+      choice != nullptr && chat::StringValueOr(*choice, "type", "") == "function") {
+    names.Register(chat::StringValueOr(*choice, "name", ""));
   }
   if (const Json* input = Find(body, "input"); input != nullptr && input->is_array()) {
     for (const Json& item : *input) {
-      std::string type = StringAt(item, "type");
+      std::string type = chat::StringValueOr(item, "type", "");
       if (type == "function_call" || type == "custom_tool_call") {
-        names.Register(StringAt(item, "name"));
+        names.Register(chat::StringValueOr(item, "name", ""));
       }
     }
   }
@@ -1279,13 +1275,13 @@ std::string ToolOutputText(const Json* output) {
   }
   bool first = true;
   for (const Json& part : *output) {
-    if (StringAt(part, "type") != "input_text") {
+    if (chat::StringValueOr(part, "type", "") != "input_text") {
       continue;
     }
     if (!first) {
       text.push_back('\n');
     }
-    text += StringAt(part, "text");
+    text += chat::StringValueOr(part, "text", "");
     first = false;
   }
   return text;
@@ -1312,10 +1308,10 @@ std::optional<Json> ResponsesToolChoice(const Json& body, BedrockToolNames& name
     }
     return std::nullopt;
   }
-  if (StringAt(*choice, "type") != "function") {
+  if (chat::StringValueOr(*choice, "type", "") != "function") {
     return std::nullopt;
   }
-  return Json{{"tool", {{"name", names.Register(StringAt(*choice, "name"))}}}};
+  return Json{{"tool", {{"name", names.Register(chat::StringValueOr(*choice, "name", ""))}}}};
 }
 
 Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestContext& context) {
@@ -1324,11 +1320,12 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   Json tools = Json::array();
   if (const Json* list = Find(body, "tools"); list != nullptr && list->is_array()) {
     for (const Json& tool : *list) {
-      if (StringAt(tool, "type") != "function") {
+      if (chat::StringValueOr(tool, "type", "") != "function") {
         continue;
       }
       const Json* parameters = Find(tool, "parameters");
-      tools.push_back(ToolSpec(names.Register(StringAt(tool, "name")), Find(tool, "description"),
+      tools.push_back(ToolSpec(names.Register(chat::StringValueOr(tool, "name", "")),
+                               Find(tool, "description"),
                                parameters != nullptr ? *parameters : Json(nullptr)));
     }
   }
@@ -1346,26 +1343,27 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
     items = *input;
   }
   for (const Json& item : items) {
-    std::string type = StringAt(item, "type");
-    std::string role = StringAt(item, "role");
+    std::string type = chat::StringValueOr(item, "type", "");
+    std::string role = chat::StringValueOr(item, "role", "");
     if (type == "function_call" || type == "custom_tool_call") {
       Json tool_input;
       if (type == "custom_tool_call") {
-        tool_input = {{"input", StringAt(item, "input")}};
+        tool_input = {{"input", chat::StringValueOr(item, "input", "")}};
       } else {
-        tool_input = ReadJson(StringAt(item, "arguments"));
+        tool_input = ReadJson(chat::StringValueOr(item, "arguments", ""));
         if (tool_input.is_discarded()) {
           continue;  // unusable arguments: the call is dropped
         }
       }
       PushOrMerge(messages, "assistant",
                   Json::array({{{"toolUse",
-                                 {{"toolUseId", StringAt(item, "call_id")},
-                                  {"name", names.Register(StringAt(item, "name"))},
+                                 {{"toolUseId", chat::StringValueOr(item, "call_id", "")},
+                                  {"name", names.Register(chat::StringValueOr(item, "name", ""))},
                                   {"input", std::move(tool_input)}}}}}));
     } else if (type == "function_call_output" || type == "custom_tool_call_output") {
       PushOrMerge(messages, "user",
-                  ToolResult(StringAt(item, "call_id"), ToolOutputText(Find(item, "output"))));
+                  ToolResult(chat::StringValueOr(item, "call_id", ""),
+                             ToolOutputText(Find(item, "output"))));
     } else if (!role.empty() && (type.empty() || type == "message")) {
       const Json* content = Find(item, "content");
       if (role == "system" || role == "developer") {
@@ -1411,7 +1409,8 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   if (!system.empty()) {
     request["system"] = std::move(system);
   }
-  Json inference = {{"maxTokens", IntAt(body, "max_output_tokens").value_or(kDefaultMaxTokens)}};
+  Json inference = {
+      {"maxTokens", chat::CountAt(body, "max_output_tokens").value_or(kDefaultMaxTokens)}};
   if (const Json* temperature = Find(body, "temperature")) {
     inference["temperature"] = *temperature;
   }
@@ -1435,7 +1434,8 @@ Translated<Json> ResponsesToConverse(const Json& body, const BedrockRequestConte
   }
   AddGuardrail(request, context);
   if (const Json* reasoning = Find(body, "reasoning")) {
-    if (std::optional<int64_t> budget = chat::ThinkingBudget(StringAt(*reasoning, "effort"))) {
+    if (std::optional<int64_t> budget =
+            chat::ThinkingBudget(chat::StringValueOr(*reasoning, "effort", ""))) {
       request["additionalModelRequestFields"] = ThinkingFields(*budget);
     }
   }
@@ -1498,19 +1498,19 @@ Json InvokeModelBody(const Json& body, std::string_view anthropic_version) {
 }
 
 std::string EffectiveModel(const Json& body, const ProviderOptions& provider) {
-  return provider.model.empty() ? StringAt(body, "model") : provider.model;
+  return provider.model.empty() ? chat::StringValueOr(body, "model", "") : provider.model;
 }
 
 Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) {
   const Json& input = body.at("input");
-  std::optional<int64_t> dimensions = IntAt(body, "dimensions");
+  std::optional<int64_t> dimensions = chat::CountAt(body, "dimensions");
   if (model.find("nova") != std::string::npos) {
     if (!input.is_string()) {
       return tl::unexpected(
           std::string("failed to parse request: Nova requires a single string input"));
     }
-    std::string purpose = StringAt(body, "embedding_purpose");
-    std::string truncation = StringAt(body, "truncation_mode");
+    std::string purpose = chat::StringValueOr(body, "embedding_purpose", "");
+    std::string truncation = chat::StringValueOr(body, "truncation_mode", "");
     Json params = {{"embeddingPurpose", purpose.empty() ? "GENERIC_INDEX" : purpose}};
     if (dimensions) {
       params["embeddingDimension"] = *dimensions;
@@ -1521,7 +1521,7 @@ Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) 
   }
   if (model.find("cohere") != std::string::npos) {
     Json texts = input.is_array() ? input : Json::array({input});
-    std::string input_type = StringAt(body, "input_type");
+    std::string input_type = chat::StringValueOr(body, "input_type", "");
     Json request = {{"texts", std::move(texts)},
                     {"input_type", input_type.empty() ? "search_query" : input_type}};
     if (const Json* truncate = Find(body, "truncate"); truncate && truncate->is_string()) {
@@ -1544,7 +1544,7 @@ Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) 
   if (const Json* normalize = Find(body, "normalize"); normalize && normalize->is_boolean()) {
     request["normalize"] = *normalize;
   }
-  std::string encoding = StringAt(body, "encoding_format");
+  std::string encoding = chat::StringValueOr(body, "encoding_format", "");
   if (encoding == "base64") {
     request["embeddingTypes"] = Json::array({"binary"});
   }
@@ -1555,7 +1555,8 @@ Translated<Json> EmbeddingsToInvoke(const Json& body, const std::string& model) 
 }
 
 std::string DocumentText(const Json& document) {
-  return document.is_string() ? document.get<std::string>() : StringAt(document, "text");
+  return document.is_string() ? document.get<std::string>()
+                              : chat::StringValueOr(document, "text", "");
 }
 
 Translated<Json> RerankToBedrock(const Json& body, const ProviderOptions& provider) {
@@ -1587,14 +1588,15 @@ Translated<Json> RerankToBedrock(const Json& body, const ProviderOptions& provid
   }
   return Json{
       {"queries",
-       Json::array({{{"type", "TEXT"}, {"textQuery", {{"text", StringAt(body, "query")}}}}})},
+       Json::array({{{"type", "TEXT"},
+                     {"textQuery", {{"text", chat::StringValueOr(body, "query", "")}}}}})},
       {"sources", std::move(sources)},
       {"rerankingConfiguration",
        {{"type", "BEDROCK_RERANKING_MODEL"},
         {"bedrockRerankingConfiguration",
          {{"modelConfiguration", std::move(model_configuration)},
           {"numberOfResults",
-           IntAt(body, "top_n").value_or(static_cast<int64_t>(documents.size()))}}}}}};
+           chat::CountAt(body, "top_n").value_or(static_cast<int64_t>(documents.size()))}}}}}};
 }
 
 }  // namespace
@@ -1714,7 +1716,8 @@ Translated<RequestTranslation> EmbeddingsToBedrockRequest(const Json& client_bod
   return Guarded([&]() -> Translated<RequestTranslation> {
     RequestInfo info = PromptlessInfo(InputFormat::kEmbeddings, client_body);
     PutInt(info.params, "dimensions", client_body, "dimensions");
-    if (std::string encoding = StringAt(client_body, "encoding_format"); !encoding.empty()) {
+    if (std::string encoding = chat::StringValueOr(client_body, "encoding_format", "");
+        !encoding.empty()) {
       info.params["encoding_format"] = encoding;
     }
     Translated<Json> invoke =

@@ -15,8 +15,6 @@ namespace agw::emulator::llm::bedrock_internal {
 // Field access that tolerates absent members and members of the wrong type, since client and
 // upstream bodies are only loosely typed.
 using chat::Find;
-std::string StringAt(const Json& object, std::string_view key);
-std::optional<int64_t> IntAt(const Json& object, std::string_view key);
 
 // A number in lowercase hex without padding (Messages ids carry the time this way).
 std::string HexOf(uint64_t value);

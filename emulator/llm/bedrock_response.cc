@@ -14,14 +14,12 @@ using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
-using bedrock_internal::IntAt;
 using bedrock_internal::MessagesStopReason;
 using bedrock_internal::OutputMessages;
 using bedrock_internal::ReadConverseUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
 using bedrock_internal::ResponsesUsage;
-using bedrock_internal::StringAt;
 
 namespace {
 
@@ -63,15 +61,16 @@ tl::expected<ConverseResult, std::string> ReadConverse(const Json& response) {
 // Structured reasoning carries {reasoningText: {text, signature}}, the simple form {text}.
 std::pair<std::string, std::string> ReasoningTextAndSignature(const Json& reasoning) {
   if (const Json* structured = Find(reasoning, "reasoningText")) {
-    return {StringAt(*structured, "text"), StringAt(*structured, "signature")};
+    return {chat::StringValueOr(*structured, "text", ""),
+            chat::StringValueOr(*structured, "signature", "")};
   }
-  return {StringAt(reasoning, "text"), ""};
+  return {chat::StringValueOr(reasoning, "text", ""), ""};
 }
 
 Json ToolCallRecord(const Json& tool_use, const BedrockToolNames& names) {
   const Json* input = Find(tool_use, "input");
-  return {{"id", StringAt(tool_use, "toolUseId")},
-          {"name", names.Restore(StringAt(tool_use, "name"))},
+  return {{"id", chat::StringValueOr(tool_use, "toolUseId", "")},
+          {"name", names.Restore(chat::StringValueOr(tool_use, "name", ""))},
           {"arguments", input != nullptr ? WriteJson(*input) : "{}"}};
 }
 
@@ -170,31 +169,32 @@ Translated<ResponseTranslation> BedrockToMessagesResponse(std::string_view upstr
       } else if (const Json* tool_use = Find(block, "toolUse")) {
         const Json* input = Find(*tool_use, "input");
         content.push_back({{"type", "tool_use"},
-                           {"id", StringAt(*tool_use, "toolUseId")},
-                           {"name", tool_names.Restore(StringAt(*tool_use, "name"))},
+                           {"id", chat::StringValueOr(*tool_use, "toolUseId", "")},
+                           {"name", tool_names.Restore(chat::StringValueOr(*tool_use, "name", ""))},
                            {"input", input != nullptr ? *input : Json::object()}});
       } else if (const Json* image = Find(block, "image")) {
         const Json* source = Find(*image, "source");
-        content.push_back({{"type", "image"},
-                           {"source",
-                            {{"type", "base64"},
-                             {"media_type", "image/" + StringAt(*image, "format")},
-                             {"data", source != nullptr ? StringAt(*source, "bytes") : ""}}}});
+        content.push_back(
+            {{"type", "image"},
+             {"source",
+              {{"type", "base64"},
+               {"media_type", "image/" + chat::StringValueOr(*image, "format", "")},
+               {"data", source != nullptr ? chat::StringValueOr(*source, "bytes", "") : ""}}}});
       }
     }
     const Json usage_in = converse.usage != nullptr ? *converse.usage : Json::object();
-    int64_t input_tokens = IntAt(usage_in, "inputTokens").value_or(0);
-    int64_t output_tokens = IntAt(usage_in, "outputTokens").value_or(0);
+    int64_t input_tokens = chat::CountAt(usage_in, "inputTokens").value_or(0);
+    int64_t output_tokens = chat::CountAt(usage_in, "outputTokens").value_or(0);
     Json usage = {{"input_tokens", input_tokens}, {"output_tokens", output_tokens}};
     ResponseInfo info;
     info.input_tokens = input_tokens;
     info.output_tokens = output_tokens;
     info.total_tokens = input_tokens + output_tokens;
-    if (std::optional<int64_t> write = IntAt(usage_in, "cacheWriteInputTokens")) {
+    if (std::optional<int64_t> write = chat::CountAt(usage_in, "cacheWriteInputTokens")) {
       usage["cache_creation_input_tokens"] = *write;
       info.cache_creation_input_tokens = write;
     }
-    if (std::optional<int64_t> read = IntAt(usage_in, "cacheReadInputTokens")) {
+    if (std::optional<int64_t> read = chat::CountAt(usage_in, "cacheReadInputTokens")) {
       usage["cache_read_input_tokens"] = *read;
       info.cached_input_tokens = read;
     }
@@ -269,12 +269,12 @@ Translated<ResponseTranslation> BedrockToResponsesResponse(std::string_view upst
     ResponseInfo info;
     if (converse.usage != nullptr) {
       body["usage"] = ResponsesUsage(*converse.usage, /*null_cache_write=*/false);
-      info.input_tokens = IntAt(*converse.usage, "inputTokens").value_or(0);
-      info.output_tokens = IntAt(*converse.usage, "outputTokens").value_or(0);
-      info.total_tokens = IntAt(*converse.usage, "totalTokens").value_or(0);
+      info.input_tokens = chat::CountAt(*converse.usage, "inputTokens").value_or(0);
+      info.output_tokens = chat::CountAt(*converse.usage, "outputTokens").value_or(0);
+      info.total_tokens = chat::CountAt(*converse.usage, "totalTokens").value_or(0);
       info.reasoning_tokens = 0;
-      info.cached_input_tokens = IntAt(*converse.usage, "cacheReadInputTokens").value_or(0);
-      info.cache_creation_input_tokens = IntAt(*converse.usage, "cacheWriteInputTokens");
+      info.cached_input_tokens = chat::CountAt(*converse.usage, "cacheReadInputTokens").value_or(0);
+      info.cache_creation_input_tokens = chat::CountAt(*converse.usage, "cacheWriteInputTokens");
     }
     if (status == "incomplete") {
       body["incomplete_details"] = {{"reason", "max_tokens"}};
@@ -366,7 +366,7 @@ Translated<ResponseTranslation> BedrockEmbeddingsResponse(
     }
     bool titan = model_name.find("nova") == std::string::npos &&
                  model_name.find("cohere") == std::string::npos;
-    int64_t tokens = titan ? IntAt(parsed, "inputTextTokenCount").value_or(0)
+    int64_t tokens = titan ? chat::CountAt(parsed, "inputTextTokenCount").value_or(0)
                            : input_token_count_header.value_or(0);
     Json data = Json::array();
     for (size_t i = 0; i < vectors->size(); ++i) {
@@ -394,7 +394,7 @@ Translated<ResponseTranslation> BedrockRerankResponse(std::string_view upstream_
     // Bedrock returns only positions and scores; it never echoes the documents.
     Json out = Json::array();
     for (const Json& result : *results) {
-      out.push_back({{"index", IntAt(result, "index").value_or(0)},
+      out.push_back({{"index", chat::CountAt(result, "index").value_or(0)},
                      {"relevance_score", result.value("relevanceScore", 0.0)}});
     }
     return ResponseTranslation{{{"results", std::move(out)}}, ResponseInfo{}};

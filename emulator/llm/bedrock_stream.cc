@@ -17,14 +17,12 @@ using bedrock_internal::CompletionsFinishReason;
 using bedrock_internal::CompletionsUsage;
 using bedrock_internal::Find;
 using bedrock_internal::HexOf;
-using bedrock_internal::IntAt;
 using bedrock_internal::MessagesStopReason;
 using bedrock_internal::OutputMessages;
 using bedrock_internal::ReadConverseUsage;
 using bedrock_internal::ResponsesItemStatus;
 using bedrock_internal::ResponsesStatus;
 using bedrock_internal::ResponsesUsage;
-using bedrock_internal::StringAt;
 
 namespace {
 
@@ -107,7 +105,9 @@ class ConverseStreamTranslator : public StreamTranslator {
   EventStreamDecoder decoder_;
 };
 
-int64_t BlockIndex(const Json& event) { return IntAt(event, "contentBlockIndex").value_or(0); }
+int64_t BlockIndex(const Json& event) {
+  return chat::CountAt(event, "contentBlockIndex").value_or(0);
+}
 
 const Json* StartedToolUse(const Json& event) {
   const Json* start = Find(event, "start");
@@ -128,7 +128,7 @@ class CompletionsStream : public ConverseStreamTranslator {
  private:
   void OnEvent(std::string_view type, const Json& event, std::string& out) override {
     if (type == "messageStart") {
-      std::string role = StringAt(event, "role");
+      std::string role = chat::StringValueOr(event, "role", "");
       Emit(Choice({{"content", nullptr}, {"role", role.empty() ? "assistant" : role}}), out);
     } else if (type == "contentBlockStart") {
       OnBlockStart(event, out);
@@ -137,7 +137,7 @@ class CompletionsStream : public ConverseStreamTranslator {
     } else if (type == "contentBlockStop") {
       tool_index_.erase(BlockIndex(event));
     } else if (type == "messageStop") {
-      finish_reason_ = CompletionsFinishReason(StringAt(event, "stopReason"));
+      finish_reason_ = CompletionsFinishReason(chat::StringValueOr(event, "stopReason", ""));
       Json choice = Choice({{"content", nullptr}});
       choice["finish_reason"] = finish_reason_;
       Emit(std::move(choice), out);
@@ -165,8 +165,8 @@ class CompletionsStream : public ConverseStreamTranslator {
     // Bedrock numbers every content block; OpenAI numbers only the tool calls.
     int64_t index = next_tool_index_++;
     tool_index_[BlockIndex(event)] = index;
-    std::string id = StringAt(*tool_use, "toolUseId");
-    std::string name = names_.Restore(StringAt(*tool_use, "name"));
+    std::string id = chat::StringValueOr(*tool_use, "toolUseId", "");
+    std::string name = names_.Restore(chat::StringValueOr(*tool_use, "name", ""));
     tool_log_.Start(BlockIndex(event), id, name);
     Json call = {
         {"index", index}, {"id", id}, {"type", "function"}, {"function", {{"name", name}}}};
@@ -192,7 +192,7 @@ class CompletionsStream : public ConverseStreamTranslator {
         fields["reasoning_signature"] = *signature;
       }
     } else if (const Json* tool_use = Find(*delta, "toolUse")) {
-      std::string input = StringAt(*tool_use, "input");
+      std::string input = chat::StringValueOr(*tool_use, "input", "");
       tool_log_.Append(BlockIndex(event), input);
       auto found = tool_index_.find(BlockIndex(event));
       if (found != tool_index_.end()) {
@@ -262,7 +262,7 @@ class MessagesStream : public ConverseStreamTranslator {
       Emit("content_block_stop", {{"type", "content_block_stop"}, {"index", BlockIndex(event)}},
            out);
     } else if (type == "messageStop") {
-      stop_reason_ = MessagesStopReason(StringAt(event, "stopReason"));
+      stop_reason_ = MessagesStopReason(chat::StringValueOr(event, "stopReason", ""));
     } else if (type == "metadata") {
       OnMetadata(event, out);
     } else {
@@ -283,8 +283,8 @@ class MessagesStream : public ConverseStreamTranslator {
     Json block;
     const Json* start = Find(event, "start");
     if (const Json* tool_use = StartedToolUse(event)) {
-      std::string id = StringAt(*tool_use, "toolUseId");
-      std::string name = names_.Restore(StringAt(*tool_use, "name"));
+      std::string id = chat::StringValueOr(*tool_use, "toolUseId", "");
+      std::string name = names_.Restore(chat::StringValueOr(*tool_use, "name", ""));
       tool_log_.Start(index, id, name);
       block = {{"type", "tool_use"}, {"id", id}, {"name", name}, {"input", Json::object()}};
     } else if (start != nullptr && Find(*start, "reasoningContent") != nullptr) {
@@ -322,10 +322,11 @@ class MessagesStream : public ConverseStreamTranslator {
       } else if (Find(*reasoning, "redactedContent") != nullptr) {
         anthropic_delta = {{"type", "thinking_delta"}, {"thinking", "[REDACTED]"}};
       } else {
-        anthropic_delta = {{"type", "thinking_delta"}, {"thinking", StringAt(*reasoning, "text")}};
+        anthropic_delta = {{"type", "thinking_delta"},
+                           {"thinking", chat::StringValueOr(*reasoning, "text", "")}};
       }
     } else if (tool_use != nullptr) {
-      std::string input = StringAt(*tool_use, "input");
+      std::string input = chat::StringValueOr(*tool_use, "input", "");
       tool_log_.Append(index, input);
       anthropic_delta = {{"type", "input_json_delta"}, {"partial_json", input}};
     } else {
@@ -345,12 +346,12 @@ class MessagesStream : public ConverseStreamTranslator {
       info_.output_messages = std::move(messages);
     }
     if (!stop_reason_.empty() && usage != nullptr) {
-      Json delta_usage = {{"input_tokens", IntAt(*usage, "inputTokens").value_or(0)},
-                          {"output_tokens", IntAt(*usage, "outputTokens").value_or(0)}};
-      if (std::optional<int64_t> write = IntAt(*usage, "cacheWriteInputTokens")) {
+      Json delta_usage = {{"input_tokens", chat::CountAt(*usage, "inputTokens").value_or(0)},
+                          {"output_tokens", chat::CountAt(*usage, "outputTokens").value_or(0)}};
+      if (std::optional<int64_t> write = chat::CountAt(*usage, "cacheWriteInputTokens")) {
         delta_usage["cache_creation_input_tokens"] = *write;
       }
-      if (std::optional<int64_t> read = IntAt(*usage, "cacheReadInputTokens")) {
+      if (std::optional<int64_t> read = chat::CountAt(*usage, "cacheReadInputTokens")) {
         delta_usage["cache_read_input_tokens"] = *read;
       }
       Emit("message_delta",
@@ -408,7 +409,7 @@ class ResponsesStream : public ConverseStreamTranslator {
     } else if (type == "contentBlockStop") {
       OnBlockStop(event, out);
     } else if (type == "messageStop") {
-      stop_reason_ = StringAt(event, "stopReason");
+      stop_reason_ = chat::StringValueOr(event, "stopReason", "");
     } else if (type == "metadata") {
       OnMetadata(event, out);
     } else {
@@ -439,9 +440,9 @@ class ResponsesStream : public ConverseStreamTranslator {
       return;
     }
     // The message item is output 0; tool calls follow in the order they start.
-    ToolCall call{stamper_.Id("call_"), names_.Restore(StringAt(*tool_use, "name")), "",
-                  next_output_index_++};
-    tool_log_.Start(block, StringAt(*tool_use, "toolUseId"), call.name);
+    ToolCall call{stamper_.Id("call_"), names_.Restore(chat::StringValueOr(*tool_use, "name", "")),
+                  "", next_output_index_++};
+    tool_log_.Start(block, chat::StringValueOr(*tool_use, "toolUseId", ""), call.name);
     Emit({{"type", "response.output_item.added"},
           {"output_index", call.output_index},
           {"item", FunctionCallItem(call, "in_progress")}},
@@ -467,7 +468,7 @@ class ResponsesStream : public ConverseStreamTranslator {
         text = "[REDACTED]";
       }
     } else if (const Json* tool_use = Find(*delta, "toolUse")) {
-      std::string input = StringAt(*tool_use, "input");
+      std::string input = chat::StringValueOr(*tool_use, "input", "");
       tool_log_.Append(BlockIndex(event), input);
       auto found = tool_calls_.find(BlockIndex(event));
       if (found == tool_calls_.end()) {

@@ -54,6 +54,11 @@ std::optional<int64_t> AsCount(const Json& value) {
   return static_cast<int64_t>(number);
 }
 
+std::optional<int64_t> CountAt(const Json& object, std::string_view key) {
+  const Json* value = Find(object, key);
+  return value != nullptr ? AsCount(*value) : std::nullopt;
+}
+
 std::optional<std::string> StringAt(const Json& json,
                                     std::initializer_list<std::string_view> path) {
   const Json* value = Find(json, path);

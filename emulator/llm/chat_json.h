@@ -54,6 +54,8 @@ std::optional<int64_t> IntAt(const Json& json, std::initializer_list<std::string
 // A JSON number as a whole count: an integer as it is, a float truncated when it fits in int64
 // (converting one that does not is undefined behaviour), nullopt for anything else.
 std::optional<int64_t> AsCount(const Json& value);
+// The count at `object[key]`: an integer, or a float cut to one (AsCount); nullopt otherwise.
+std::optional<int64_t> CountAt(const Json& object, std::string_view key);
 std::optional<std::string> StringAt(const Json& json, std::initializer_list<std::string_view> path);
 
 // The member `key` of `object`, or a null value when it is absent (or `object` is not an
