@@ -25,6 +25,7 @@
 #include "emulator/io/server.h"
 #include "emulator/llm/eventstream.h"
 #include "emulator/llm/translation.h"
+#include "tests/support/ai_manifests.h"
 #include "tests/support/fake_provider.h"
 #include "tests/support/http_client.h"
 #include "tests/support/paths.h"
@@ -362,32 +363,6 @@ std::string Spec(const std::string& provider, const std::string& key) {
   return spec + kRoutes;
 }
 
-// A Gateway on port 80, one HTTPRoute to AgentgatewayBackend default/llm with `spec`, and
-// `extra` resources.
-std::string OneBackend(const std::string& spec, const std::string& extra = "") {
-  return R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: llm, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: llm}]
----
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: llm, namespace: default}
-spec:
-)" + spec +
-         extra;
-}
-
 const std::string kOpenAiKey = "sk-proj-EQUIVALENCE-openai-0123456789";
 const std::string kOpenAi = Spec("      openai: {}\n", kOpenAiKey);
 const std::string kAnthropic = Spec("      anthropic:\n        model: claude-sonnet-4-5-20250929\n",
@@ -555,15 +530,15 @@ std::vector<Case> Cases() {
   const std::string anthropic_response = ReadTestdata("anthropic-response.json");
   const std::string anthropic_stream = ReadTestdata("anthropic-stream.sse");
   const std::string anthropic_error = ReadTestdata("anthropic-error.json");
-  const std::string openai = OneBackend(kOpenAi);
-  const std::string anthropic = OneBackend(kAnthropic);
-  const std::string gemini = OneBackend(kGemini);
-  const std::string vertex = OneBackend(kVertex);
-  const std::string bedrock = OneBackend(kBedrock);
-  const std::string azure = OneBackend(kAzureOpenAi, kAzureSecret);
-  const std::string foundry = OneBackend(kAzureFoundry);
-  const std::string local = OneBackend(kLocalModel);
-  const std::string custom = OneBackend(kCustom);
+  const std::string openai = test::OneAiBackend("llm", kOpenAi);
+  const std::string anthropic = test::OneAiBackend("llm", kAnthropic);
+  const std::string gemini = test::OneAiBackend("llm", kGemini);
+  const std::string vertex = test::OneAiBackend("llm", kVertex);
+  const std::string bedrock = test::OneAiBackend("llm", kBedrock);
+  const std::string azure = test::OneAiBackend("llm", kAzureOpenAi, kAzureSecret);
+  const std::string foundry = test::OneAiBackend("llm", kAzureFoundry);
+  const std::string local = test::OneAiBackend("llm", kLocalModel);
+  const std::string custom = test::OneAiBackend("llm", kCustom);
   const std::string claude = "claude-sonnet-4-5-20250929";
   std::vector<Case> cases;
   auto add = [&cases](Case c) { cases.push_back(std::move(c)); };
@@ -685,18 +660,18 @@ std::vector<Case> Cases() {
            EventStream(kConverseStream)));
   add(Post("bedrock AnthropicTokenCount", bedrock, "/v1/messages/count_tokens",
            CountTokensRequest(claude), Json(kBedrockCount)));
-  add(Post("bedrock Embeddings", OneBackend(kBedrockTitan), "/v1/embeddings",
+  add(Post("bedrock Embeddings", test::OneAiBackend("llm", kBedrockTitan), "/v1/embeddings",
            EmbeddingsRequest("amazon.titan-embed-text-v2:0"), Json(kTitanEmbeddings)));
-  add(Post("bedrock Rerank", OneBackend(kBedrockRerankSpec), "/v1/rerank",
+  add(Post("bedrock Rerank", test::OneAiBackend("llm", kBedrockRerankSpec), "/v1/rerank",
            RerankRequest("cohere.rerank-v3-5:0"), Json(kBedrockRerank)));
   Case signed_call =
-      Post("bedrock Completions signed with SigV4", OneBackend(kBedrockSigV4),
+      Post("bedrock Completions signed with SigV4", test::OneAiBackend("llm", kBedrockSigV4),
            "/v1/chat/completions", ChatRequest("gpt-4o-mini", false), Json(kConverseResponse));
   signed_call.sigv4 = true;
   add(signed_call);
   Case signed_stream =
-      Post("bedrock Messages streamed signed with SigV4", OneBackend(kBedrockSigV4), "/v1/messages",
-           MessagesRequest(claude, true), EventStream(kConverseStream));
+      Post("bedrock Messages streamed signed with SigV4", test::OneAiBackend("llm", kBedrockSigV4),
+           "/v1/messages", MessagesRequest(claude, true), EventStream(kConverseStream));
   signed_stream.sigv4 = true;
   add(signed_stream);
 
@@ -717,10 +692,10 @@ std::vector<Case> Cases() {
            ChatRequest("gpt-4o-mini", false), Json(anthropic_response)));
 
   // xAI through its --provider-url stand-in (the backend name as the key).
-  for (Case c : {Post("xai Completions", OneBackend(kXai), "/v1/chat/completions",
+  for (Case c : {Post("xai Completions", test::OneAiBackend("llm", kXai), "/v1/chat/completions",
                       ChatRequest("grok-4", false), Json(kOpenAiCompletion)),
-                 Post("xai Completions streamed", OneBackend(kXai), "/v1/chat/completions",
-                      ChatRequest("grok-4", true), Sse(kOpenAiStream))}) {
+                 Post("xai Completions streamed", test::OneAiBackend("llm", kXai),
+                      "/v1/chat/completions", ChatRequest("grok-4", true), Sse(kOpenAiStream))}) {
     c.provider_url = "llm";
     add(c);
   }
@@ -755,7 +730,7 @@ std::vector<Case> Cases() {
 
   // A priority group, the first tier's provider chosen by name.
   Case group =
-      Post("priority group Completions to the first tier", OneBackend(kGroup),
+      Post("priority group Completions to the first tier", test::OneAiBackend("llm", kGroup),
            "/v1/chat/completions", ChatRequest("gpt-4o-mini", false), Json(kOpenAiCompletion));
   group.provider_url = "llm/first";
   group.provider = "first";

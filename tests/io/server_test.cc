@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/ai_manifests.h"
 #include "tests/support/echo_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/run.h"
@@ -382,35 +383,6 @@ spec:
       anthropic:
         model: claude-x
 )";
-
-// A Gateway on port 80 whose one HTTPRoute sends everything to AgentgatewayBackend `name`,
-// with `spec` (YAML, indented as under `spec:`) as that backend's spec.
-std::string OneAiBackend(std::string_view name, std::string_view spec) {
-  std::string yaml = R"(apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: llm, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: NAME}]
----
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: NAME, namespace: default}
-spec:
-)";
-  for (size_t at; (at = yaml.find("NAME")) != std::string::npos;) {
-    yaml.replace(at, 4, name);
-  }
-  return yaml + std::string(spec);
-}
 
 std::string Render(const std::vector<validate::manifest::Diagnostic>& diagnostics) {
   std::string text;
@@ -955,7 +927,7 @@ TEST_CASE(
     SSL_shutdown(tls.get());
   });
   std::string manifests =
-      OneAiBackend("llm", "  ai:\n    provider:\n      openai: {model: gpt-4o-mini}\n");
+      test::OneAiBackend("llm", "  ai:\n    provider:\n      openai: {model: gpt-4o-mini}\n");
   ClientRequest chat;
   chat.method = "POST";
   chat.target = "/v1/chat/completions";
@@ -1997,7 +1969,7 @@ TEST_CASE("An AI backend's groups fail over once the first group's provider is e
   std::atomic<int> primary_seen{0}, backup_seen{0};
   auto primary = FakeProvider(503, "primary", primary_seen);
   auto backup = FakeProvider(200, "backup", backup_seen);
-  std::string manifests = OneAiBackend("llm", R"(  ai:
+  std::string manifests = test::OneAiBackend("llm", R"(  ai:
     groups:
     - providers:
       - name: primary
@@ -2066,7 +2038,7 @@ TEST_CASE("A Bedrock backend without a key is signed with SigV4 from the AWS_* e
     connection.Send("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
                     std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body);
   });
-  std::string manifests = OneAiBackend("bedrock", R"(  ai:
+  std::string manifests = test::OneAiBackend("bedrock", R"(  ai:
     provider:
       bedrock: {model: "anthropic.claude-3-haiku-20240307-v1:0", region: us-west-2}
 )");
