@@ -540,6 +540,24 @@ TEST_CASE("The mock providers read a long conversation's prompt as the whole bod
   }
 }
 
+TEST_CASE("Native Gemini calls drop the client's alt parameter and keep the rest of its query") {
+  validate::model::LLMProvider provider = Provider("gemini", "gemini-2.5-flash");
+  validate::model::BackendAI ai;
+  ai.routes = {{":streamGenerateContent", "GenerateContent"},
+               {":generateContent", "GenerateContent"},
+               {":countTokens", "GeminiCountTokens"}};
+  std::string contents = R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}]})";
+  ClientRequest stream = Chat("/v1beta/models/x:streamGenerateContent", contents);
+  stream.query = "alt=sse&key=abc";
+  CHECK(PlanCall({&provider, &ai}, stream).target.Url() ==
+        "https://generativelanguage.googleapis.com/v1beta/models/"
+        "gemini-2.5-flash:streamGenerateContent?alt=sse&key=abc");
+  ClientRequest count = Chat("/v1beta/models/x:countTokens", contents);
+  count.query = "alt=sse";
+  CHECK(PlanCall({&provider, &ai}, count).target.Url() ==
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens");
+}
+
 TEST_CASE("A Passthrough route hands the provider's answer back unparsed and errors too") {
   validate::model::LLMProvider provider = Provider("openai");
   validate::model::BackendAI ai;

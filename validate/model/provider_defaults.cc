@@ -232,6 +232,22 @@ bool HasV1Base(const LLMProvider& provider) {
   return provider.kind == "openai" || provider.kind == "anthropic" || provider.kind == "custom";
 }
 
+// `query` without the parameters named `name` (compared as written, before any decoding).
+std::string WithoutParameter(std::string_view query, std::string_view name) {
+  std::string kept;
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (item.substr(0, item.find('=')) == name) {
+      continue;
+    }
+    kept += kept.empty() ? "" : "&";
+    kept += item;
+  }
+  return kept;
+}
+
 std::string WithQuery(std::string path, std::string_view query) {
   if (query.empty()) {
     return path;
@@ -383,7 +399,13 @@ UpstreamTarget ProviderTarget(const LLMProvider& provider, const TargetRequest& 
     std::string prefix = TrimTrailingSlash(*provider.path_prefix);
     path = HasV1Base(provider) ? prefix + path.substr(3) : prefix + path;
   }
-  target.path = WithQuery(path, request.query);
+  // Google's native methods read `alt`, which the gateway sets itself for a stream: the client's
+  // own `alt` is dropped so that it never arrives twice (and countTokens never answers in SSE).
+  bool native_google = request.route == UpstreamRoute::kGeminiCountTokens ||
+                       path.find(":generateContent") != std::string::npos ||
+                       path.find(":streamGenerateContent") != std::string::npos;
+  target.path = WithQuery(
+      path, native_google ? WithoutParameter(request.query, "alt") : std::string(request.query));
   return target;
 }
 
