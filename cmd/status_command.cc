@@ -90,7 +90,15 @@ std::vector<Entry> Collect(const validate::resolve::StatusSet& status) {
     e.attached = std::to_string(routes) + (routes == 1 ? " route" : " routes");
     entries.push_back(std::move(e));
   }
-  for (const auto& s : status.routes) {
+  // AgentgatewayModels carry route status (parents), so they read like routes.
+  std::vector<const validate::resolve::RouteStatus*> routes;
+  for (const auto* list : {&status.routes, &status.models}) {
+    for (const auto& s : *list) {
+      routes.push_back(&s);
+    }
+  }
+  for (const validate::resolve::RouteStatus* route : routes) {
+    const validate::resolve::RouteStatus& s = *route;
     Entry e{s.object->api_version, s.kind, s.object, validate::resolve::ToJson(s)};
     std::vector<std::string> accepted, resolved;
     for (const auto& parent : s.parents) {

@@ -58,9 +58,9 @@ struct DirectoryCounts {
 };
 
 // Kinds this tool computes status for.
-const std::set<std::string> kModelledKinds = {"GatewayClass",        "Gateway",
-                                              "HTTPRoute",           "GRPCRoute",
-                                              "AgentgatewayBackend", "AgentgatewayPolicy"};
+const std::set<std::string> kModelledKinds = {
+    "GatewayClass",       "Gateway",          "HTTPRoute", "GRPCRoute", "AgentgatewayBackend",
+    "AgentgatewayPolicy", "AgentgatewayModel"};
 
 std::map<std::string, Json> ComputedStatus(const Resolution& resolution) {
   std::map<std::string, Json> computed;
@@ -71,6 +71,9 @@ std::map<std::string, Json> ComputedStatus(const Resolution& resolution) {
     computed[key("Gateway", *s.object)] = ToJson(s);
   }
   for (const auto& s : resolution.status.routes) {
+    computed[key(s.kind, *s.object)] = ToJson(s);
+  }
+  for (const auto& s : resolution.status.models) {
     computed[key(s.kind, *s.object)] = ToJson(s);
   }
   for (const auto& s : resolution.status.backends) {
@@ -185,6 +188,9 @@ struct GoldenSet {
   std::string directory;
   std::set<std::string> dumped_kinds;
   int minimum_objects_passed;  // ratchet: raise it as behaviour is completed
+  // AGW_BACKEND_REF_GRANT_MODE of the controller's test for this directory.
+  std::string backend_ref_grant_mode = "route";
+  bool enable_models = false;  // AGW_ENABLE_AGENTGATEWAY_MODELS: on for models/ only
 };
 
 TEST_CASE("Status matches the agentgateway controller goldens") {
@@ -200,13 +206,27 @@ TEST_CASE("Status matches the agentgateway controller goldens") {
       {plugins, "trafficpolicy", {"AgentgatewayPolicy"}, 65},
       {plugins, "backendpolicy", {"AgentgatewayPolicy"}, 55},
       {plugins, "frontendpolicy", {"AgentgatewayPolicy"}, 18},
+      {translator,
+       "references-policy-refgrants",
+       {"AgentgatewayPolicy", "AgentgatewayBackend"},
+       11,
+       "route-and-policy"},
+      {translator,
+       "models",
+       {"Gateway", "AgentgatewayModel", "HTTPRoute"},
+       26,
+       "route",
+       /*enable_models=*/true},
   };
   std::vector<std::string> report;
   int total_objects = 0, total_passed = 0;
   std::string summary;
   for (const GoldenSet& set : sets) {
+    ResolveOptions set_options = options;
+    set_options.backend_ref_grant_mode = set.backend_ref_grant_mode;
+    set_options.enable_models = set.enable_models;
     DirectoryCounts counts =
-        RunDirectory(set.root, set.directory, set.dumped_kinds, options, report);
+        RunDirectory(set.root, set.directory, set.dumped_kinds, set_options, report);
     summary += "  " + set.directory + ": " + std::to_string(counts.objects_passed) + "/" +
                std::to_string(counts.objects) + " objects, " + std::to_string(counts.cases_passed) +
                "/" + std::to_string(counts.cases) + " cases\n";

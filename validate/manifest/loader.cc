@@ -275,7 +275,16 @@ void LoadText(Manifest& manifest, std::string path, std::string text, const Load
   std::string().swap(text);
   const SourceFile& file = *manifest.files.back();
   DocumentLoader loader(manifest, options, sink);
-  std::vector<Document> documents = ParseDocuments(file, sink);
+  std::size_t broken_before = manifest.broken_documents.size();
+  std::vector<Document> documents = ParseDocuments(file, sink, &manifest.broken_documents);
+  for (std::size_t i = broken_before; i < manifest.broken_documents.size(); ++i) {
+    BrokenDocument& broken = manifest.broken_documents[i];
+    if (IsClusterScoped(GroupOf(broken.api_version), broken.kind)) {
+      broken.namespace_.clear();
+    } else if (broken.namespace_.empty()) {
+      broken.namespace_ = options.namespace_;
+    }
+  }
   manifest.resources.reserve(manifest.resources.size() + documents.size());
   for (Document& document : documents) {
     loader.AddDocument(std::move(document.root));

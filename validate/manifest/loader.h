@@ -8,6 +8,7 @@
 #include "validate/manifest/error.h"
 #include "validate/manifest/file_system.h"
 #include "validate/manifest/source.h"
+#include "validate/manifest/symptoms.h"
 #include "validate/manifest/value.h"
 
 namespace agw::validate::manifest {
@@ -61,6 +62,9 @@ struct Manifest {
   std::vector<std::unique_ptr<SourceFile>> files;  // in load order
   std::vector<Resource> resources;                 // in load order, duplicates removed
   std::vector<Error> unreadable;                   // paths that could not be read at all
+  // Documents left out for a syntax error or lost indentation, with the namespace kubectl
+  // would give them: later stages leave out findings that only follow from their absence.
+  std::vector<BrokenDocument> broken_documents;
 
   std::vector<const SourceFile*> FileOrder() const;
 };

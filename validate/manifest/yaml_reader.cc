@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -20,6 +21,7 @@
 
 #include "validate/manifest/base64.h"
 #include "validate/manifest/json_stream.h"
+#include "validate/manifest/symptoms.h"
 #include "validate/manifest/text_encoding.h"
 
 namespace agw::validate::manifest {
@@ -435,6 +437,9 @@ class TreeBuilder : public YAML::EventHandler {
   const YAML::Mark& document_start() const { return document_start_; }
   // Whether a whole document has been read (yaml-cpp may fail later, looking ahead).
   bool document_complete() const { return document_complete_; }
+  // Whether the current document had an error that go-yaml would have stopped at (the reading
+  // goes on, to report the others).
+  bool failed() const { return failed_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     document_start_ = mark;
@@ -445,6 +450,7 @@ class TreeBuilder : public YAML::EventHandler {
     root_.reset();
     nodes_ = 0;
     too_large_ = false;
+    failed_ = false;
   }
   void OnDocumentEnd() override {
     CheckPendingPlain(static_cast<int>(text_.size()) + 1);
@@ -696,6 +702,7 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void Fail(Position position, std::string message, std::string code = "yaml-syntax") {
+    failed_ = true;
     sink_.Error(std::move(code), position, std::move(message));
   }
 
@@ -821,6 +828,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::optional<Value> root_;
   std::size_t nodes_ = 0;
   bool too_large_ = false;
+  bool failed_ = false;
   YAML::Mark document_start_;
   bool document_complete_ = false;
   std::optional<PendingPlain> pending_plain_;
@@ -887,7 +895,10 @@ std::optional<Position> KeyMissingItsColon(const SourceFile& file, Position erro
 }
 
 // `text` is a chunk with its line breaks written as LF; `first_line` its first line in `file`.
-void ParseFirstDocument(const SourceFile& file, const std::string& text, int first_line,
+// Returns false when the document had an error go-yaml stops at: kubectl applies nothing of it,
+// so it is left out of `documents` (checking what was read of it would report what the error
+// caused, not what the user wrote).
+bool ParseFirstDocument(const SourceFile& file, const std::string& text, int first_line,
                         DiagnosticSink& sink, std::vector<Document>& documents) {
   std::istringstream input(text);
   TreeBuilder builder(file, text, first_line, sink);
@@ -908,9 +919,10 @@ void ParseFirstDocument(const SourceFile& file, const std::string& text, int fir
   try {
     YAML::Parser parser(input);
     if (!parser.HandleNextDocument(builder)) {
-      return;
+      return true;
     }
     root = builder.TakeRoot();
+    bool failed = builder.failed();
     try {
       if (parser.HandleNextDocument(builder)) {
         if (!StartsExplicitDocument(text, builder.document_start())) {
@@ -930,9 +942,13 @@ void ParseFirstDocument(const SourceFile& file, const std::string& text, int fir
       }
       warn_ignored(e.mark);
     }
+    if (failed) {
+      return false;
+    }
     if (root && !root->is_null()) {
       documents.push_back(Document{std::move(*root), Position{&file, first_line, 1}});
     }
+    return true;
   } catch (const YAML::DeepRecursion& e) {
     sink.Error("yaml-syntax", position_of(e.mark),
                "document nests deeper than this reader allows (a few hundred levels; kubectl "
@@ -940,20 +956,23 @@ void ParseFirstDocument(const SourceFile& file, const std::string& text, int fir
   } catch (const YAML::Exception& e) {
     if (builder.document_complete() && !root) {
       // yaml-cpp read ahead past the end of the first document; kubectl never reads that far.
-      if (std::optional<Value> complete = builder.TakeRoot(); complete && !complete->is_null()) {
+      bool failed = builder.failed();
+      std::optional<Value> complete = builder.TakeRoot();
+      if (!failed && complete && !complete->is_null()) {
         documents.push_back(Document{std::move(*complete), Position{&file, first_line, 1}});
       }
       warn_ignored(e.mark);
-      return;
+      return !failed;
     }
     Position position = e.mark.is_null() ? Position{&file, first_line, 1} : position_of(e.mark);
     if (std::optional<Position> key = KeyMissingItsColon(file, position, e.msg)) {
       sink.Error("yaml-syntax", *key, "could not find expected ':'");
-      return;
+      return false;
     }
     std::string message = DescribeParserError(e.msg, file.Line(position.line), position.column);
     sink.Error("yaml-syntax", position, std::move(message));
   }
+  return false;
 }
 
 void ReportReplacements(const SourceFile& file, DiagnosticSink& sink) {
@@ -1053,11 +1072,13 @@ class JsonTreeBuilder : public JsonHandler {
   std::vector<Document> documents_;
 };
 
-std::vector<Document> ParseJsonStream(const SourceFile& file, DiagnosticSink& sink) {
+// `text` is file.text(), or the same with shell lines blanked.
+std::vector<Document> ParseJsonStream(const SourceFile& file, std::string_view text,
+                                      DiagnosticSink& sink) {
   JsonTreeBuilder builder(file, sink);
-  JsonStreamScan scan = ScanJsonStream(file.text(), &builder);
+  JsonStreamScan scan = ScanJsonStream(text, &builder);
   if (scan.error) {
-    Position position = file.PositionAt(std::min(scan.error->offset, file.text().size()));
+    Position position = file.PositionAt(std::min(scan.error->offset, text.size()));
     std::string message = scan.error->message;
     // "invalid character 'x' in string literal" quotes one character of a value.
     if (file.InSecretDocument(position.line) && message.rfind("invalid character '", 0) == 0) {
@@ -1071,12 +1092,14 @@ std::vector<Document> ParseJsonStream(const SourceFile& file, DiagnosticSink& si
   return builder.TakeDocuments();
 }
 
-// One of kubectl's chunks: its documents and findings appended to `documents` and `sink`.
+// One of kubectl's chunks: its documents and findings appended to `documents` and `sink`, and
+// the chunk to `broken` when it could not be read.
 void ParseChunk(const SourceFile& file, const Chunk& chunk, DiagnosticSink& sink,
-                std::vector<Document>& documents) {
+                std::vector<Document>& documents, std::vector<BrokenDocument>& broken) {
   std::string_view text = chunk.text;
   int first_line = file.PositionAt(chunk.begin).line;
   if (std::optional<std::size_t> control = FindControlCharacter(text)) {
+    broken.push_back(ReadBrokenDocument(file, text, first_line));
     // Chunk offsets are the file's but for the CRs kubectl dropped before LFs.
     std::string_view before = text.substr(0, *control);
     std::string normalised = NormaliseLineBreaks(before);
@@ -1097,9 +1120,23 @@ void ParseChunk(const SourceFile& file, const Chunk& chunk, DiagnosticSink& sink
     std::string_view before = std::string_view(normalised).substr(0, directive->first);
     int line = first_line + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
     sink.Error("yaml-syntax", Position{&file, line, 1}, directive->second);
+    broken.push_back(ReadBrokenDocument(file, normalised, first_line));
     return;
   }
-  ParseFirstDocument(file, normalised, first_line, sink, documents);
+  // Read as YAML, a document that lost its indentation is a different object (or a syntax error
+  // somewhere below); the finding names the cause instead.
+  std::optional<Diagnostic> lost = FindNonBreakingIndentation(file, normalised, first_line);
+  if (!lost) {
+    lost = FindLostIndentation(file, normalised, first_line);
+  }
+  if (lost) {
+    sink.Add(std::move(*lost));
+    broken.push_back(ReadBrokenDocument(file, normalised, first_line));
+    return;
+  }
+  if (!ParseFirstDocument(file, normalised, first_line, sink, documents)) {
+    broken.push_back(ReadBrokenDocument(file, normalised, first_line));
+  }
 }
 
 // Chunks are read independently, so a long stream is read on two cores: the chunks after
@@ -1108,28 +1145,31 @@ void ParseChunk(const SourceFile& file, const Chunk& chunk, DiagnosticSink& sink
 // reads about 6 MB/s here; 10,000 HTTPRoutes (4 MB) took 0.75 s on one core.
 constexpr std::size_t kParallelFromBytes = 256 * 1024;
 
-std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& sink) {
+// `text` is file.text(), or the same with shell lines blanked.
+std::vector<Document> ParseYamlStream(const SourceFile& file, std::string_view text,
+                                      DiagnosticSink& sink, std::vector<BrokenDocument>& broken) {
   std::vector<Document> documents;
-  SplitResult split = SplitLikeKubectl(file.text());
+  SplitResult split = SplitLikeKubectl(text);
   const std::vector<Chunk>& chunks = split.chunks;
   documents.reserve(chunks.size());
   std::size_t split_at = chunks.size();
-  if (file.text().size() >= kParallelFromBytes && chunks.size() >= 2 &&
+  if (text.size() >= kParallelFromBytes && chunks.size() >= 2 &&
       std::thread::hardware_concurrency() >= 2) {
     std::size_t bytes = 0;
-    for (split_at = 0; split_at < chunks.size() && bytes < file.text().size() / 2; ++split_at) {
+    for (split_at = 0; split_at < chunks.size() && bytes < text.size() / 2; ++split_at) {
       bytes += chunks[split_at].text.size();
     }
   }
   DiagnosticSink second_sink;
   std::vector<Document> second_documents;
+  std::vector<BrokenDocument> second_broken;
   std::exception_ptr second_failure;
   std::thread second;
   if (split_at < chunks.size()) {
     second = std::thread([&] {
       try {
         for (std::size_t i = split_at; i < chunks.size(); ++i) {
-          ParseChunk(file, chunks[i], second_sink, second_documents);
+          ParseChunk(file, chunks[i], second_sink, second_documents, second_broken);
         }
       } catch (...) {
         second_failure = std::current_exception();  // rethrown on the caller's thread
@@ -1138,7 +1178,7 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
   }
   try {
     for (std::size_t i = 0; i < split_at; ++i) {
-      ParseChunk(file, chunks[i], sink, documents);
+      ParseChunk(file, chunks[i], sink, documents, broken);
     }
   } catch (...) {
     if (second.joinable()) {
@@ -1157,6 +1197,9 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
     for (Document& d : second_documents) {
       documents.push_back(std::move(d));
     }
+    for (BrokenDocument& d : second_broken) {
+      broken.push_back(std::move(d));
+    }
   }
   if (split.bad_separator) {
     std::string rest = split.bad_separator->second;
@@ -1172,6 +1215,15 @@ std::vector<Document> ParseYamlStream(const SourceFile& file, DiagnosticSink& si
         "yaml-syntax", position,
         "invalid Yaml document separator: " +
             (file.InSecretDocument(position.line) ? std::string("****") : std::string(shown)));
+    // kubectl reads nothing after it: each document there is left out.
+    std::size_t line_end = text.find('\n', split.bad_separator->first);
+    std::size_t start = line_end == std::string_view::npos ? text.size() : line_end + 1;
+    for (const Chunk& unread : SplitLikeKubectl(text.substr(start)).chunks) {
+      if (!IsBlank(unread.text)) {
+        broken.push_back(
+            ReadBrokenDocument(file, unread.text, file.PositionAt(start + unread.begin).line));
+      }
+    }
   }
   return documents;
 }
@@ -1182,12 +1234,37 @@ bool PlainScalarReadsAsString(const std::string& text) {
   return ResolvePlainScalar(text, Position{}).is_string();
 }
 
-std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sink) {
+std::vector<Document> ParseDocuments(const SourceFile& file, DiagnosticSink& sink,
+                                     std::vector<BrokenDocument>* broken) {
   ReportReplacements(file, sink);
-  if (KubectlReadsAsJson(file.text())) {
-    return ParseJsonStream(file, sink);
+  std::vector<BrokenDocument> unread;
+  std::vector<ShellLine> shell_lines = FindShellLines(file);
+  if (shell_lines.empty()) {
+    if (KubectlReadsAsJson(file.text())) {
+      return ParseJsonStream(file, file.text(), sink);
+    }
+    std::vector<Document> documents = ParseYamlStream(file, file.text(), sink, unread);
+    if (broken != nullptr) {
+      std::move(unread.begin(), unread.end(), std::back_inserter(*broken));
+    }
+    return documents;
   }
-  return ParseYamlStream(file, sink);
+  // The manifest between pasted shell lines is read as if they were not there, so that the
+  // user sees one finding per shell line and the manifest's own findings, not what the shell
+  // text set off.
+  for (Diagnostic& d : DescribeShellLines(file, shell_lines)) {
+    sink.Add(std::move(d));
+  }
+  std::string blanked = WithoutShellLines(file, shell_lines, /*as_separators=*/false);
+  if (KubectlReadsAsJson(blanked)) {
+    return ParseJsonStream(file, blanked, sink);
+  }
+  std::string separated = WithoutShellLines(file, shell_lines, /*as_separators=*/true);
+  std::vector<Document> documents = ParseYamlStream(file, separated, sink, unread);
+  if (broken != nullptr) {
+    std::move(unread.begin(), unread.end(), std::back_inserter(*broken));
+  }
+  return documents;
 }
 
 }  // namespace agw::validate::manifest

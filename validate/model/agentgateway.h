@@ -274,4 +274,57 @@ struct AgentgatewayPolicy : ObjectBase {
   std::vector<WrittenPolicyAncestor> status_ancestors;
 };
 
+// AgentgatewayModel (experimental): an LLM model served on listeners (Gateway or ListenerSet
+// parents) or behind an HTTPRoute rule whose backendRef is AgentgatewayModel "*".
+
+// A target of a virtual model: another AgentgatewayModel of the same namespace.
+struct ModelTarget {
+  std::string model_ref;                 // modelRef.name
+  std::optional<std::string> model;      // the model name to ask the target for
+  std::int32_t weight = 1;               // weighted
+  std::optional<std::int32_t> priority;  // failover
+  std::optional<std::string> when;       // conditional: CEL
+  std::string path;                      // "spec.virtualModel.weighted.targets[0]"
+};
+
+struct VirtualModel {
+  std::string routing;  // weighted | failover | conditional; empty when none is set
+  std::vector<ModelTarget> targets;
+};
+
+// The custom provider's settings (`spec.custom`).
+struct ModelCustomProvider {
+  std::optional<BackendObjectReference> backend_ref;  // a Service or InferencePool, same namespace
+  std::vector<ProviderFormat> formats;
+};
+
+struct ModelPolicies {
+  // auth, tls, tunnel, health and ai.promptGuard: what the controller gives the provider as
+  // a backend's inline policies (translateModelPolicies).
+  BackendPolicies backend;
+  std::vector<FieldTransformation> transformations;
+  std::vector<FieldTransformation> final_transformations;
+  std::optional<manifest::Value> authorization;
+  std::optional<HeaderModifiers> headers;
+};
+
+struct AgentgatewayModel : ObjectBase {
+  std::vector<ParentReference> parent_refs;
+  std::optional<std::string> match_model;  // match.model; unset: the object's name
+  std::string visibility = "Public";       // Public | Internal
+  // OpenAI | Azure | Anthropic | Gemini | VertexAI | Bedrock | Custom, or a preset (Cohere,
+  // Ollama, ...); unset for a virtual model.
+  std::optional<std::string> provider;
+  std::optional<std::string> base_url;
+  std::optional<manifest::Value> azure;
+  std::optional<manifest::Value> vertexai;
+  std::optional<manifest::Value> bedrock;
+  std::optional<ModelCustomProvider> custom;
+  std::optional<VirtualModel> virtual_model;
+  std::optional<ModelPolicies> policies;
+
+  // The model name requests are matched against.
+  const std::string& MatchedModel() const { return match_model ? *match_model : metadata.name; }
+};
+
 }  // namespace agw::validate::model

@@ -11,6 +11,8 @@ namespace agw::validate::model::internal {
 
 void DecodeMeta(const Reader& root, ObjectBase& object);
 
+std::vector<ParentReference> DecodeParentRefs(const Reader& spec);
+
 BackendObjectReference DecodeBackendObjectReference(const Reader& reader);
 HTTPHeaderFilter DecodeHeaderFilter(const Reader& reader);
 HTTPCORSFilter DecodeCors(const Reader& reader);
@@ -26,5 +28,6 @@ void DecodeSecret(const Reader& root, Secret& out);
 void DecodeService(const Reader& root, Service& out);
 void DecodeBackend(const Reader& root, AgentgatewayBackend& out);
 void DecodePolicy(const Reader& root, AgentgatewayPolicy& out);
+void DecodeModel(const Reader& root, AgentgatewayModel& out);
 
 }  // namespace agw::validate::model::internal

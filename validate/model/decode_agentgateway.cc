@@ -100,6 +100,17 @@ BackendAI DecodeBackendAI(const Reader& r) {
   return ai;
 }
 
+Health DecodeHealth(const Reader& r) {
+  Health health;
+  health.unhealthy_condition = r.String("unhealthyCondition");
+  if (Reader eviction = r.Object("eviction"); eviction.present()) {
+    health.eviction =
+        BackendEviction{eviction.String("duration"), eviction.Int32("restoreHealth"),
+                        eviction.Int32("consecutiveFailures"), eviction.Int32("healthThreshold")};
+  }
+  return health;
+}
+
 BackendPolicies DecodeBackendPolicies(const Reader& r) {
   BackendPolicies policies;
   if (Reader tcp = r.Object("tcp"); tcp.present()) {
@@ -121,14 +132,7 @@ BackendPolicies DecodeBackendPolicies(const Reader& r) {
   policies.mcp = r.Raw("mcp");
   policies.transformation = r.Raw("transformation");
   if (Reader health = r.Object("health"); health.present()) {
-    Health config;
-    config.unhealthy_condition = health.String("unhealthyCondition");
-    if (Reader eviction = health.Object("eviction"); eviction.present()) {
-      config.eviction =
-          BackendEviction{eviction.String("duration"), eviction.Int32("restoreHealth"),
-                          eviction.Int32("consecutiveFailures"), eviction.Int32("healthThreshold")};
-    }
-    policies.health = std::move(config);
+    policies.health = DecodeHealth(health);
   }
   policies.ext_auth = r.Raw("extAuth");
   return policies;
@@ -312,6 +316,75 @@ void DecodePolicy(const Reader& root, AgentgatewayPolicy& out) {
                            condition.StringOr("reason", ""), condition.StringOr("message", "")});
     }
     out.status_ancestors.push_back(std::move(ancestor));
+  }
+}
+
+void DecodeModel(const Reader& root, AgentgatewayModel& out) {
+  Reader spec = root.Object("spec");
+  out.parent_refs = DecodeParentRefs(spec);
+  out.match_model = spec.Object("match").String("model");
+  out.visibility = spec.StringOr("visibility", "Public");
+  out.provider = spec.String("provider");
+  out.base_url = spec.String("baseURL");
+  out.azure = spec.Raw("azure");
+  out.vertexai = spec.Raw("vertexai");
+  out.bedrock = spec.Raw("bedrock");
+  if (Reader custom = spec.Object("custom"); custom.present()) {
+    ModelCustomProvider provider;
+    if (Reader ref = custom.Object("backendRef"); ref.present()) {
+      provider.backend_ref = DecodeBackendObjectReference(ref);
+    }
+    for (const Reader& format : custom.Objects("formats")) {
+      provider.formats.push_back(
+          ProviderFormat{format.RequiredString("type"), format.String("path")});
+    }
+    out.custom = std::move(provider);
+  }
+  if (Reader virtual_model = spec.Object("virtualModel"); virtual_model.present()) {
+    VirtualModel config;
+    for (const char* routing : {"weighted", "failover", "conditional"}) {
+      Reader strategy = virtual_model.Object(routing);
+      if (!strategy.present()) {
+        continue;
+      }
+      config.routing = routing;  // the schema allows exactly one
+      for (const Reader& item : strategy.Objects("targets")) {
+        ModelTarget target;
+        target.model_ref = item.Object("modelRef").StringOr("name", "");
+        target.model = item.String("model");
+        target.weight = item.Int32("weight").value_or(1);
+        target.priority = item.Int32("priority");
+        target.when = item.String("when");
+        target.path = item.path();
+        config.targets.push_back(std::move(target));
+      }
+      break;
+    }
+    out.virtual_model = std::move(config);
+  }
+  if (Reader policies = spec.Object("policies"); policies.present()) {
+    ModelPolicies config;
+    if (Reader auth = policies.Object("auth"); auth.present()) {
+      config.backend.auth = DecodeAuth(auth);
+    }
+    if (Reader tls = policies.Object("tls"); tls.present()) {
+      config.backend.tls = DecodeTls(tls);
+    }
+    config.backend.tunnel = policies.Raw("tunnel");
+    if (Reader health = policies.Object("health"); health.present()) {
+      config.backend.health = DecodeHealth(health);
+    }
+    if (std::optional<Value> prompt_guard = policies.Raw("promptGuard")) {
+      config.backend.ai = BackendAI{};
+      config.backend.ai->prompt_guard = std::move(prompt_guard);
+    }
+    config.transformations = DecodeTransformations(policies, "transformations");
+    config.final_transformations = DecodeTransformations(policies, "finalTransformations");
+    config.authorization = policies.Raw("authorization");
+    if (Reader headers = policies.Object("headers"); headers.present()) {
+      config.headers = DecodeHeaderModifiers(headers);
+    }
+    out.policies = std::move(config);
   }
 }
 

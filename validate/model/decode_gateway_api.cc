@@ -15,14 +15,6 @@ ParentReference DecodeParentRef(const Reader& r) {
   return ref;
 }
 
-std::vector<ParentReference> DecodeParentRefs(const Reader& spec) {
-  std::vector<ParentReference> refs;
-  for (const Reader& item : spec.Objects("parentRefs")) {
-    refs.push_back(DecodeParentRef(item));
-  }
-  return refs;
-}
-
 HTTPPathModifier DecodePathModifier(const Reader& r) {
   HTTPPathModifier modifier;
   modifier.type = r.RequiredString("type");
@@ -292,6 +284,14 @@ void DecodeListenerSet(const Reader& root, ListenerSet& out) {
   for (const Reader& item : spec.Objects("listeners")) {
     out.listeners.push_back(DecodeListener(item, /*port_required=*/false));
   }
+}
+
+std::vector<ParentReference> DecodeParentRefs(const Reader& spec) {
+  std::vector<ParentReference> refs;
+  for (const Reader& item : spec.Objects("parentRefs")) {
+    refs.push_back(DecodeParentRef(item));
+  }
+  return refs;
 }
 
 void DecodeHTTPRoute(const Reader& root, HTTPRoute& out) {

@@ -79,6 +79,7 @@ const std::map<std::pair<std::string, std::string>, KindHandler>& Handlers() {
     (*h)[{"", "Namespace"}] = Handler<Namespace>({"v1"}, &Model::namespaces, nullptr);
     (*h)[{agw, "AgentgatewayBackend"}] = Handler({"v1alpha1"}, &Model::backends, &DecodeBackend);
     (*h)[{agw, "AgentgatewayPolicy"}] = Handler({"v1alpha1"}, &Model::policies, &DecodePolicy);
+    (*h)[{agw, "AgentgatewayModel"}] = Handler({"v1alpha1"}, &Model::models, &DecodeModel);
     return h;
   }();
   return *handlers;
@@ -110,6 +111,7 @@ void Reserve(const manifest::Manifest& manifest, std::size_t begin, std::size_t 
   model.gateways.reserve(count(kGatewayApiGroup, "Gateway"));
   model.backends.reserve(count(kAgentgatewayGroup, "AgentgatewayBackend"));
   model.policies.reserve(count(kAgentgatewayGroup, "AgentgatewayPolicy"));
+  model.models.reserve(count(kAgentgatewayGroup, "AgentgatewayModel"));
   model.secrets.reserve(count("", "Secret"));
   model.services.reserve(count("", "Service"));
 }
@@ -254,6 +256,7 @@ Model Decode(const manifest::Manifest& manifest, const schema::CrdCatalog& catal
   Append(model.namespaces, second.namespaces);
   Append(model.backends, second.backends);
   Append(model.policies, second.policies);
+  Append(model.models, second.models);
   Append(model.other, second.other);
   Append(model.rejected, second.rejected);
   return model;

@@ -25,6 +25,7 @@ struct Model {
   std::vector<Namespace> namespaces;
   std::vector<AgentgatewayBackend> backends;
   std::vector<AgentgatewayPolicy> policies;
+  std::vector<AgentgatewayModel> models;
   // Resources of kinds the model does not know (Deployments, ConfigMaps, ...): carried along
   // untouched so later stages can say what was ignored.
   std::vector<const manifest::Resource*> other;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "validate/resolve/resolver.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve::internal {
 namespace {
@@ -169,11 +170,15 @@ Resolver::CredentialLookup Resolver::ResolveCredentialRef(const model::ObjectBas
   }
   const std::string& ns = owner.metadata.namespace_;
   const model::Secret* secret = index_.FindSecret(ns, ref.name);
-  if (secret == nullptr && TreatAsMissing(owner, "Secret " + ns + "/" + ref.name, path + ".name")) {
-    return {nullptr, Problem{"TranslationError", "secret " + ns + "/" + ref.name + " not found",
-                             path + ".name"}};
+  if (secret != nullptr) {
+    return {secret, std::nullopt};
   }
-  return {secret, std::nullopt};
+  std::string suggestion = SuggestName("", "Secret", ns, ref.name, /*local_only=*/true);
+  if (TreatAsMissing(owner, "Secret " + ns + "/" + ref.name, path + ".name", suggestion)) {
+    return {nullptr, Problem{"TranslationError", "secret " + ns + "/" + ref.name + " not found",
+                             path + ".name", manifest::Position(), suggestion}};
+  }
+  return {nullptr, std::nullopt};
 }
 
 std::optional<Problem> Resolver::ResolveSecretKey(const model::ObjectBase& owner,
@@ -203,20 +208,42 @@ std::optional<Problem> Resolver::ResolveSecretKey(const model::ObjectBase& owner
 
 std::optional<std::string> Resolver::CheckPolicyBackendRef(const model::ObjectBase& owner,
                                                            const Value& ref,
-                                                           const std::string& field) {
+                                                           const std::string& field,
+                                                           std::string* hint) {
   // The PolicyBackend resolver shared by extAuth, extProc, tunnel, webhooks, ... (controller.md
   // 5.2): only Services (with a port) and AgentgatewayBackends.
   std::string group = ValueText(&ref, "group");
   std::string kind = ValueText(&ref, "kind", "Service");
   std::string name = ValueText(&ref, "name");
   std::string ns = ValueText(&ref, "namespace", owner.metadata.namespace_);
+  // With AGW_BACKEND_REF_GRANT_MODE=route-and-policy a cross-namespace ref needs a
+  // ReferenceGrant from the owner's kind, checked before the target is looked up
+  // (checkBackendRefGrant, controller.md 3.7).
+  const std::string& owner_ns = owner.metadata.namespace_;
+  if (options_.backend_ref_grant_mode == "route-and-policy" && ns != owner_ns &&
+      !index_.ReferenceGranted(owner.id.group, owner.id.kind, owner_ns, group, kind, ns, name)) {
+    const std::string& owner_kind = owner.id.kind;
+    bool vowel = !owner_kind.empty() &&
+                 std::string_view("aeiouAEIOU").find(owner_kind[0]) != std::string_view::npos;
+    // A grant would not help when the namespace or name is mistyped.
+    if (hint != nullptr && !index_.Contains(group, kind, ns, name)) {
+      *hint = SuggestName(group, kind, ns, name);
+    }
+    return "backendRef " + ns + "/" + name + " not accessible to " + (vowel ? "an " : "a ") +
+           owner_kind + " in namespace \"" + owner_ns + "\" (missing a ReferenceGrant?)";
+  }
   if (group.empty() && kind == "Service") {
     if (name.find('.') != std::string::npos) {
       return "service name invalid; the name of the Service, not the hostname";
     }
-    if (index_.FindService(ns, name) == nullptr &&
-        TreatAsMissing(owner, "Service " + ns + "/" + name, field + ".name")) {
-      return "unable to find the Service " + ns + "/" + name;
+    if (index_.FindService(ns, name) == nullptr) {
+      std::string suggestion = SuggestName(group, kind, ns, name);
+      if (TreatAsMissing(owner, "Service " + ns + "/" + name, field + ".name", suggestion)) {
+        if (hint != nullptr) {
+          *hint = suggestion;
+        }
+        return "unable to find the Service " + ns + "/" + name;
+      }
     }
     if (ref.Find("port") == nullptr) {
       return "port is required for Service targets";
@@ -224,9 +251,15 @@ std::optional<std::string> Resolver::CheckPolicyBackendRef(const model::ObjectBa
     return std::nullopt;
   }
   if (group == model::kAgentgatewayGroup && kind == "AgentgatewayBackend") {
-    if (index_.FindBackend(ns, name) == nullptr &&
-        TreatAsMissing(owner, "AgentgatewayBackend " + ns + "/" + name, field + ".name")) {
-      return "unable to find the Backend " + ns + "/" + name;
+    if (index_.FindBackend(ns, name) == nullptr) {
+      std::string suggestion = SuggestName(group, kind, ns, name);
+      if (TreatAsMissing(owner, "AgentgatewayBackend " + ns + "/" + name, field + ".name",
+                         suggestion)) {
+        if (hint != nullptr) {
+          *hint = suggestion;
+        }
+        return "unable to find the Backend " + ns + "/" + name;
+      }
     }
     return std::nullopt;
   }
@@ -268,7 +301,7 @@ bool Resolver::PersistedJwksAvailable(const std::vector<std::string>& key_parts)
 std::optional<std::string> Resolver::CheckRemoteJwks(const model::ObjectBase& owner,
                                                      const Value& jwks,
                                                      const std::string& policy_name,
-                                                     const std::string& field) {
+                                                     const std::string& field, std::string* hint) {
   // A remote JWKS is inlined from the keyset the controller fetched earlier (controller.md 5.2).
   std::string url = ValueText(&jwks, "url");
   std::vector<std::string> transport;  // after the URL in the request key; empty: plain HTTP
@@ -290,8 +323,12 @@ std::optional<std::string> Resolver::CheckRemoteJwks(const model::ObjectBase& ow
     if (group == model::kAgentgatewayGroup && kind == "AgentgatewayBackend") {
       const model::AgentgatewayBackend* backend = index_.FindBackend(ns, name);
       if (backend == nullptr) {
+        std::string suggestion = SuggestName(group, kind, ns, name);
         if (TreatAsMissing(owner, "AgentgatewayBackend " + ns + "/" + name,
-                           field + ".backendRef.name")) {
+                           field + ".backendRef.name", suggestion)) {
+          if (hint != nullptr) {
+            *hint = suggestion;
+          }
           return "backend " + ns + "/" + name + " not found, policy " + owner.metadata.namespace_ +
                  "/" + policy_name;
         }
@@ -413,7 +450,7 @@ void Resolver::CheckBackendAuth(const model::ObjectBase& owner, const model::Bac
       if (lookup.problem) {
         problems.push_back({"TranslationError",
                             "failed to resolve jwtSign signing secret " + ns + "/" + ref->name,
-                            field + ".name"});
+                            field + ".name", manifest::Position(), lookup.problem->hint});
       } else if (lookup.secret != nullptr) {
         add(ResolveSecretKey(owner, *ref, "signingKey", false, field));
       }
@@ -439,7 +476,8 @@ void Resolver::CheckBackendAuth(const model::ObjectBase& owner, const model::Bac
       CredentialLookup lookup = ResolveCredentialRef(owner, *ref, field);
       std::string key = ref->key.value_or("Authorization");
       if (lookup.problem) {
-        problems.push_back({"TranslationError", prefix + lookup.problem->message, field});
+        problems.push_back({"TranslationError", prefix + lookup.problem->message, field,
+                            manifest::Position(), lookup.problem->hint});
       } else if (lookup.secret != nullptr && lookup.secret->data.count(key) == 0) {
         problems.push_back(
             {"TranslationError",
@@ -462,9 +500,11 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
     if (ref == nullptr || !ref->is_map()) {
       return;
     }
+    std::string hint;
     if (std::optional<std::string> error =
-            CheckPolicyBackendRef(owner, *ref, field + ".backendRef")) {
-      problems.push_back({"TranslationError", prefix + *error, field + ".backendRef"});
+            CheckPolicyBackendRef(owner, *ref, field + ".backendRef", &hint)) {
+      problems.push_back(
+          {"TranslationError", prefix + *error, field + ".backendRef", manifest::Position(), hint});
     }
   };
   if (policies.tunnel) {
@@ -474,9 +514,13 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
     for (std::size_t i = 0; i < policies.tls->mtls_certificate_refs.size(); ++i) {
       const std::string& name = policies.tls->mtls_certificate_refs[i];
       std::string field = path + ".tls.mtlsCertificateRef[" + std::to_string(i) + "].name";
-      if (index_.FindSecret(ns, name) == nullptr &&
-          TreatAsMissing(owner, "Secret " + ns + "/" + name, field)) {
-        problems.push_back({"TranslationError", "secret " + ns + "/" + name + " not found", field});
+      if (index_.FindSecret(ns, name) != nullptr) {
+        continue;
+      }
+      std::string suggestion = SuggestName("", "Secret", ns, name, /*local_only=*/true);
+      if (TreatAsMissing(owner, "Secret " + ns + "/" + name, field, suggestion)) {
+        problems.push_back({"TranslationError", "secret " + ns + "/" + name + " not found", field,
+                            manifest::Position(), suggestion});
       }
     }
     for (std::size_t i = 0; i < policies.tls->ca_certificate_refs.size(); ++i) {
@@ -493,8 +537,10 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
       }
       std::string id = ref.kind + " " + ns + "/" + ref.name;
       if (!data) {
-        if (TreatAsMissing(owner, id, field + ".name")) {
-          problems.push_back({"TranslationError", id + " not found", field + ".name"});
+        std::string suggestion = SuggestName("", ref.kind, ns, ref.name, /*local_only=*/true);
+        if (TreatAsMissing(owner, id, field + ".name", suggestion)) {
+          problems.push_back({"TranslationError", id + " not found", field + ".name",
+                              manifest::Position(), suggestion});
         }
       } else if (auto it = data->find("ca.crt"); it == data->end() || Trim(it->second).empty()) {
         problems.push_back({"TranslationError",
@@ -521,9 +567,11 @@ void Resolver::CheckBackendPolicies(const model::ObjectBase& owner,
                  "backend MCP authorization matchExpression", problems);
     const Value* authentication = policies.mcp->Find("authentication");
     if (const Value* jwks = authentication == nullptr ? nullptr : authentication->Find("jwks")) {
-      if (std::optional<std::string> error =
-              CheckRemoteJwks(owner, *jwks, policy_name, path + ".mcp.authentication.jwks")) {
-        problems.push_back({"TranslationError", *error, path + ".mcp.authentication.jwks"});
+      std::string hint;
+      if (std::optional<std::string> error = CheckRemoteJwks(
+              owner, *jwks, policy_name, path + ".mcp.authentication.jwks", &hint)) {
+        problems.push_back({"TranslationError", *error, path + ".mcp.authentication.jwks",
+                            manifest::Position(), hint});
       }
     }
     const Value* guardrails = policies.mcp->Find("guardrails");
@@ -618,7 +666,7 @@ void Resolver::ResolveBackend(const model::AgentgatewayBackend& backend) {
             Report(backend, manifest::Severity::kWarning, "provider-policy-error",
                    "provider \"" + provider.name + "\": " + problem.message +
                        " (the controller only logs this; the provider is sent without it)",
-                   problem.field_path, {}, problem.position);
+                   problem.field_path, problem.hint, problem.position);
           }
         }
       }
@@ -640,7 +688,8 @@ void Resolver::ResolveBackend(const model::AgentgatewayBackend& backend) {
       joined += (joined.empty() ? "" : "\n") + problem.message;
       Report(backend, manifest::Severity::kError, "TranslationError", problem.message,
              problem.field_path,
-             "the controller does not program this backend: routes to it get HTTP 500",
+             JoinHints(problem.hint,
+                       "the controller does not program this backend: routes to it get HTTP 500"),
              problem.position);
     }
     status.conditions.push_back(

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "validate/resolve/resolver.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve::internal {
 namespace {
@@ -145,12 +146,26 @@ bool Resolver::IsOurs(const model::Gateway& gateway) {
   if (std::find(implied.begin(), implied.end(), class_name) != implied.end()) {
     return true;
   }
+  // A near miss of one of ours ("agentgatway") is more likely a typo than a foreign class; a
+  // class that wraps one of ours ("enterprise-agentgateway") is another distribution's.
+  std::vector<NamedObject> ours;
+  for (const model::GatewayClass& gateway_class : model_.gateway_classes) {
+    if (gateway_class.controller_name == options_.controller_name) {
+      ours.push_back({"", gateway_class.metadata.name});
+    }
+  }
+  for (const std::string& name : implied) {
+    ours.push_back({"", name});
+  }
+  std::string suggestion = DidYouMean("", class_name, ours, /*segments=*/false);
+  std::string advice =
+      "pass --gateway-class " + class_name + " if this class belongs to agentgateway";
   Report(gateway, manifest::Severity::kInfo, "foreign-gateway-class",
          "GatewayClass \"" + class_name +
              "\" is not in the manifest set and is not an agentgateway class: the agentgateway "
              "controller ignores this Gateway",
          "spec.gatewayClassName",
-         "pass --gateway-class " + class_name + " if this class belongs to agentgateway");
+         JoinHints(suggestion, (suggestion.empty() ? "" : "otherwise ") + advice));
   return false;
 }
 
@@ -207,9 +222,12 @@ std::optional<TlsProblem> Resolver::CheckCertificateSecret(const model::ObjectBa
   std::string secret_namespace = ref.namespace_.value_or(owner.metadata.namespace_);
   const model::Secret* secret = index_.FindSecret(secret_namespace, ref.name);
   if (secret == nullptr) {
-    if (TreatAsMissing(owner, "Secret " + secret_namespace + "/" + ref.name, field + ".name")) {
+    std::string suggestion = SuggestName("", "Secret", secret_namespace, ref.name);
+    if (TreatAsMissing(owner, "Secret " + secret_namespace + "/" + ref.name, field + ".name",
+                       suggestion)) {
       return TlsProblem{"InvalidCertificateRef",
-                        "invalid certificate reference " + printed + ", secret not found", field};
+                        "invalid certificate reference " + printed + ", secret not found", field,
+                        true, suggestion};
     }
     return std::nullopt;
   }
@@ -261,12 +279,14 @@ std::optional<TlsProblem> Resolver::ResolveFrontendCaRefs(
         data = secret->data;
       }
       if (!data) {
-        if (TreatAsMissing(owner, ref.kind + " " + ns + "/" + ref.name, field + ".name")) {
+        std::string suggestion = SuggestName("", ref.kind, ns, ref.name);
+        if (TreatAsMissing(owner, ref.kind + " " + ns + "/" + ref.name, field + ".name",
+                           suggestion)) {
           return TlsProblem{"InvalidCACertificateRef",
                             "invalid CA certificate reference, " +
                                 std::string(config_map ? "configmap " : "secret ") + ns + "/" +
                                 ref.name + " not found",
-                            field};
+                            field, true, suggestion};
         }
       } else if (auto it = data->find("ca.crt"); it == data->end() || it->second.empty()) {
         return TlsProblem{
@@ -439,26 +459,38 @@ ListenerStatus Resolver::ResolveListener(const model::ObjectBase& owner,
   }
 
   std::vector<model::RouteGroupKind> supported = KindsForProtocol(listener);
-  if (listener.allowed_routes.kinds.empty()) {
+  const std::vector<model::RouteGroupKind>& allowed = listener.allowed_routes.kinds;
+  auto listed = [&](const std::string& group, const std::string& kind) {
+    return std::any_of(allowed.begin(), allowed.end(),
+                       [&](const auto& k) { return k.group == group && k.kind == kind; });
+  };
+  // AgentgatewayModel is opt-in twice: the controller's AGW_ENABLE_AGENTGATEWAY_MODELS, and the
+  // listener listing it in allowedRoutes.kinds (GenerateSupportedKinds).
+  const bool http = listener.protocol == "HTTP" || listener.protocol == "HTTPS";
+  const bool lists_models = http && listed(model::kAgentgatewayGroup, "AgentgatewayModel");
+  if (lists_models && options_.enable_models) {
+    supported.push_back({model::kAgentgatewayGroup, "AgentgatewayModel"});
+  }
+  if (allowed.empty()) {
     status.supported_kinds = supported;
   } else {
-    bool invalid = false;
-    for (const model::RouteGroupKind& kind : listener.allowed_routes.kinds) {
-      bool ok = std::any_of(supported.begin(), supported.end(), [&](const auto& s) {
-        return s.group == kind.group && s.kind == kind.kind;
-      });
-      if (ok) {
+    // The supported kinds that are listed, in the controller's order; a kind listed twice
+    // counts against the listener as an unsupported one does.
+    for (const model::RouteGroupKind& kind : supported) {
+      if (listed(kind.group, kind.kind)) {
         status.supported_kinds.push_back(kind);
-      } else {
-        invalid = true;
       }
     }
-    if (invalid) {
+    if (status.supported_kinds.size() != allowed.size()) {
       ListenerError(status, "ResolvedRefs", "InvalidRouteKinds", "Invalid route kinds");
       Report(owner, manifest::Severity::kError, "InvalidRouteKinds",
              "Invalid route kinds: a kind in allowedRoutes.kinds is not supported for protocol " +
                  listener.protocol,
-             listener.path + ".allowedRoutes.kinds");
+             listener.path + ".allowedRoutes.kinds",
+             lists_models && !options_.enable_models
+                 ? "AgentgatewayModel is supported only when the controller runs with "
+                   "AGW_ENABLE_AGENTGATEWAY_MODELS=true"
+                 : "");
     }
   }
 
@@ -482,12 +514,12 @@ ListenerStatus Resolver::ResolveListener(const model::ObjectBase& owner,
       }
     }
     Report(owner, manifest::Severity::kError, tls_problem->reason, tls_problem->message,
-           tls_problem->field_path);
+           tls_problem->field_path, tls_problem->hint);
   } else if (std::optional<TlsProblem> problem = ResolveBackendClientCertificate(owner, gateway)) {
     // The backend client certificate is only checked when the frontend TLS was fine.
     ListenerError(status, "ResolvedRefs", problem->reason, problem->message);
     Report(owner, manifest::Severity::kError, problem->reason, problem->message,
-           problem->field_path);
+           problem->field_path, problem->hint);
   }
   return status;
 }

@@ -30,6 +30,7 @@ ObjectIndex::ObjectIndex(const model::Model& model) : model_(model) {
   IndexAll(model.namespaces, positions_);
   IndexAll(model.backends, positions_);
   IndexAll(model.policies, positions_);
+  IndexAll(model.models, positions_);
   for (const manifest::Resource* resource : model.other) {
     positions_.emplace(std::tuple(resource->id.group, resource->id.kind, resource->id.namespace_,
                                   resource->id.name),
@@ -80,6 +81,10 @@ const model::AgentgatewayBackend* ObjectIndex::FindBackend(std::string_view ns,
                                                            std::string_view name) const {
   return Find(model_.backends, "AgentgatewayBackend", ns, name);
 }
+const model::AgentgatewayModel* ObjectIndex::FindModel(std::string_view ns,
+                                                       std::string_view name) const {
+  return Find(model_.models, "AgentgatewayModel", ns, name);
+}
 const model::Namespace* ObjectIndex::FindNamespace(std::string_view name) const {
   return Find(model_.namespaces, "Namespace", "", name);
 }
@@ -104,6 +109,17 @@ std::optional<std::map<std::string, std::string>> ObjectIndex::ConfigMapData(
     }
   }
   return data;
+}
+
+std::vector<NamedObject> ObjectIndex::Names(std::string_view group, std::string_view kind) const {
+  std::vector<NamedObject> names;
+  for (auto it = positions_.lower_bound(
+           std::tuple(std::string(group), std::string(kind), std::string(), std::string()));
+       it != positions_.end() && std::get<0>(it->first) == group && std::get<1>(it->first) == kind;
+       ++it) {
+    names.push_back({std::get<2>(it->first), std::get<3>(it->first)});
+  }
+  return names;
 }
 
 bool ObjectIndex::Contains(std::string_view group, std::string_view kind, std::string_view ns,

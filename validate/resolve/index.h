@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "validate/model/model.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve {
 
@@ -23,6 +24,7 @@ class ObjectIndex {
   const model::Service* FindService(std::string_view ns, std::string_view name) const;
   const model::Secret* FindSecret(std::string_view ns, std::string_view name) const;
   const model::AgentgatewayBackend* FindBackend(std::string_view ns, std::string_view name) const;
+  const model::AgentgatewayModel* FindModel(std::string_view ns, std::string_view name) const;
   const model::Namespace* FindNamespace(std::string_view name) const;
   // An object of a kind the model does not decode (ConfigMap, InferencePool, ...), as loaded.
   const manifest::Resource* FindOther(std::string_view group, std::string_view kind,
@@ -33,6 +35,10 @@ class ObjectIndex {
   // Any object of the manifest set, modelled or not (ConfigMaps, InferencePools, ...).
   bool Contains(std::string_view group, std::string_view kind, std::string_view ns,
                 std::string_view name) const;
+
+  // The namespace and name of each object of `group`/`kind` in the manifest set, modelled or not,
+  // sorted by namespace then name.
+  std::vector<NamedObject> Names(std::string_view group, std::string_view kind) const;
 
   // Whether a ReferenceGrant in `to_namespace` lets objects of `from_group`/`from_kind` in
   // `from_namespace` refer to `to_group`/`to_kind` `to_name`. Only the kinds the agentgateway

@@ -240,6 +240,11 @@ void LintUnusedBackends(const model::Model& model, Resolution& resolution) {
       CollectBackendRefs(*backend.mcp, backend.metadata.namespace_, used);
     }
   }
+  for (const model::AgentgatewayModel& served : model.models) {
+    if (served.policies) {  // a model's tunnel and prompt guards name backends too
+      CollectPolicyRefs(served.policies->backend, served.metadata.namespace_, used);
+    }
+  }
   for (const model::AgentgatewayBackend& backend : model.backends) {
     if (used.count({backend.metadata.namespace_, backend.metadata.name}) == 0) {
       Add(resolution, backend, manifest::Severity::kWarning, "unused-backend",

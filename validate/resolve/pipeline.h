@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "validate/manifest/diagnostic.h"
 #include "validate/manifest/file_system.h"
@@ -22,6 +24,9 @@ struct Pipeline {
   Resolution resolution;  // its findings are moved into `sink`
   int load_errors = 0;    // reading and parsing errors (syntax, identity, duplicates)
   int input_errors = 0;   // loading, API server and decoding errors (before resolution)
+  // What those errors are about: "Kind namespace/name", or "file <path>" for an error no
+  // object is known for (a document that does not parse). `run --watch` compares these.
+  std::set<std::string> refused_inputs;
   // Each resource as the API server stores it, index for index with manifest.resources; only
   // when RunPipeline was asked to keep them (diff compares them).
   std::vector<manifest::Value> stored_objects;
@@ -33,10 +38,14 @@ struct Pipeline {
 
 // Runs the chain with the CRDs of `catalog`. The controller's findings about objects the API
 // server would refuse are left out: on a cluster those objects never reach the controller.
+// Those objects stay in the model and resolution (a reference to one is not reported as not
+// found: their own errors say what is wrong), unless `leave_out_refused`: then the model and
+// the resolution are those of the cluster, without them (what `run` serves), and the findings
+// are still the ones above.
 std::unique_ptr<Pipeline> RunPipeline(
     const manifest::LoadOptions& load, const manifest::FileSystem& file_system,
     const ResolveOptions& options,
     const schema::CrdCatalog& catalog = schema::CrdCatalog::Default(),
-    bool keep_stored_objects = false);
+    bool keep_stored_objects = false, bool leave_out_refused = false);
 
 }  // namespace agw::validate::resolve

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "validate/resolve/resolver.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve::internal {
 namespace {
@@ -248,9 +249,13 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
         if (ext_auth->Find("url") == nullptr) {
           add("failed to build extAuth: backendRef is required", base + ".extAuth");
         }
-      } else if (std::optional<std::string> error =
-                     CheckPolicyBackendRef(policy, *ref, base + ".extAuth.backendRef")) {
-        add("failed to build extAuth: " + *error, base + ".extAuth.backendRef");
+      } else {
+        std::string hint;
+        if (std::optional<std::string> error =
+                CheckPolicyBackendRef(policy, *ref, base + ".extAuth.backendRef", &hint)) {
+          add("failed to build extAuth: " + *error, base + ".extAuth.backendRef");
+          problems.back().hint = std::move(hint);
+        }
       }
       CheckExtAuthCel(*ext_auth, entry.path, problems);
       CheckCondition(entry, problems);
@@ -370,9 +375,11 @@ int Resolver::CheckTrafficPolicy(const model::AgentgatewayPolicy& policy,
       std::string field =
           base + ".jwtAuthentication.providers[" + std::to_string(i) + "].jwks.remote";
       if (remote != nullptr) {
+        std::string hint;
         if (std::optional<std::string> error =
-                CheckRemoteJwks(policy, *remote, policy.metadata.name, field)) {
+                CheckRemoteJwks(policy, *remote, policy.metadata.name, field, &hint)) {
           add(*error, field);
+          problems.back().hint = std::move(hint);
         }
       }
     }
@@ -435,10 +442,11 @@ int Resolver::CheckFrontendPolicy(const model::AgentgatewayPolicy& policy,
     std::string path = base + ".tracing";
     const Value* ref = tracing->Find("backendRef");
     if (ref != nullptr && ref->is_map()) {
+      std::string hint;
       if (std::optional<std::string> error =
-              CheckPolicyBackendRef(policy, *ref, path + ".backendRef")) {
+              CheckPolicyBackendRef(policy, *ref, path + ".backendRef", &hint)) {
         problems.push_back({"TranslationError", "failed to translate tracing backend: " + *error,
-                            path + ".backendRef"});
+                            path + ".backendRef", manifest::Position(), hint});
       }
     }
     CheckNamedCel(attributes_add(tracing), "expression", path + ".attributes.add",
@@ -515,20 +523,54 @@ std::vector<PolicyTarget> Resolver::PolicyTargets(const model::AgentgatewayPolic
 }
 
 std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPolicy& policy,
-                                                   const PolicyTarget& target) {
+                                                   const PolicyTarget& target, std::string* hint) {
   // ReferenceIndex.PolicyTarget: the existence and section checks (controller.md 5.1).
   const std::string& ns = policy.metadata.namespace_;
   std::string id = ns + "/" + target.name;
+  auto set_hint = [&](std::string text) {
+    if (hint != nullptr) {
+      *hint = std::move(text);
+    }
+  };
   auto missing = [&](const std::string& kind) -> std::string {
     std::string what = kind + " " + id;
-    if (TreatAsMissing(policy, what, target.path + ".name")) {
+    // Targets are local references: only objects of the policy's namespace can be meant.
+    std::string suggestion = SuggestName(target.group, kind, ns, target.name, /*local_only=*/true);
+    if (TreatAsMissing(policy, what, target.path + ".name", suggestion)) {
+      set_hint(suggestion);
       return "Policy is not attached: " + what + " not found";
     }
     return {};  // assumed to exist on the cluster: nothing to attach to here
   };
-  auto section_missing = [&](const std::string& kind) {
+  // `names`: the sections `kind` `id` has, named in the hint after `label`.
+  auto section_missing = [&](const std::string& kind, const std::string& label,
+                             const std::vector<std::string>& names) {
+    if (!names.empty()) {
+      std::vector<NamedObject> candidates;
+      for (const std::string& name : names) {
+        candidates.push_back({"", name});
+      }
+      set_hint(JoinHints(DidYouMean("", *target.section_name, candidates),
+                         ListNames(label + " of " + kind + " " + id, names)));
+    }
     return "Policy is not attached: sectionName \"" + *target.section_name + "\" not found in " +
            kind + " " + id;
+  };
+  auto port_hint = [&](const std::string& label, const std::set<std::int32_t>& ports) {
+    std::vector<std::string> texts;
+    for (std::int32_t port : ports) {
+      texts.push_back(std::to_string(port));
+    }
+    if (!texts.empty()) {
+      set_hint(ListNames(label + " " + id, texts));
+    }
+  };
+  auto listener_names = [](const std::vector<model::Listener>& listeners) {
+    std::vector<std::string> names;
+    for (const model::Listener& listener : listeners) {
+      names.push_back(listener.name);
+    }
+    return names;
   };
   if (target.kind == "Gateway") {
     const model::Gateway* gateway = index_.FindGateway(ns, target.name);
@@ -538,10 +580,15 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     if (target.section_name &&
         std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
                      [&](const auto& l) { return l.name == *target.section_name; })) {
-      return section_missing("Gateway");
+      return section_missing("Gateway", "listeners", listener_names(gateway->listeners));
     }
     if (target.port && std::none_of(gateway->listeners.begin(), gateway->listeners.end(),
                                     [&](const auto& l) { return l.port == *target.port; })) {
+      std::set<std::int32_t> ports;
+      for (const model::Listener& listener : gateway->listeners) {
+        ports.insert(listener.port);
+      }
+      port_hint("listener ports of Gateway", ports);
       return "Policy is not attached: port " + std::to_string(*target.port) +
              " not found in Gateway " + id;
     }
@@ -568,7 +615,16 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     }
     if (target.section_name &&
         std::find(rule_names.begin(), rule_names.end(), target.section_name) == rule_names.end()) {
-      return section_missing(target.kind);
+      std::vector<std::string> named;
+      for (const std::optional<std::string>& name : rule_names) {
+        if (name) {
+          named.push_back(*name);
+        }
+      }
+      if (named.empty()) {
+        set_hint("no rule of " + target.kind + " " + id + " has a name");
+      }
+      return section_missing(target.kind, "rule names", named);
     }
     return std::nullopt;
   }
@@ -599,7 +655,7 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
         }
       }
       if (std::find(sections.begin(), sections.end(), *target.section_name) == sections.end()) {
-        return section_missing("AgentgatewayBackend");
+        return section_missing("AgentgatewayBackend", "sections", sections);
       }
     }
     return std::nullopt;
@@ -617,6 +673,11 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
       int port = std::stoi(*target.section_name);
       if (std::none_of(service->ports.begin(), service->ports.end(),
                        [&](const auto& p) { return p.port == port; })) {
+        std::set<std::int32_t> ports;
+        for (const auto& service_port : service->ports) {
+          ports.insert(service_port.port);
+        }
+        port_hint("ports of Service", ports);
         return "Policy is not attached: port " + std::to_string(port) + " not found in Service " +
                id;
       }
@@ -631,7 +692,7 @@ std::optional<std::string> Resolver::TargetProblem(const model::AgentgatewayPoli
     if (target.section_name &&
         std::none_of(listener_set->listeners.begin(), listener_set->listeners.end(),
                      [&](const auto& l) { return l.name == *target.section_name; })) {
-      return section_missing("ListenerSet");
+      return section_missing("ListenerSet", "listeners", listener_names(listener_set->listeners));
     }
     return std::nullopt;
   }
@@ -827,13 +888,16 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     references_propagated_ = true;
   }
   const std::string& ns = policy.metadata.namespace_;
-  std::vector<std::string> not_attached;  // "Policy is not attached: ..." lines
+  std::vector<std::string> not_attached;                  // "Policy is not attached: ..." lines
+  std::map<std::string, std::string> not_attached_hints;  // by line
   std::set<const model::Gateway*> gateways;
   std::vector<PolicyTarget> targets = PolicyTargets(policy, &not_attached);
   for (const PolicyTarget& target : targets) {
-    if (std::optional<std::string> problem = TargetProblem(policy, target)) {
+    std::string hint;
+    if (std::optional<std::string> problem = TargetProblem(policy, target, &hint)) {
       if (!problem->empty()) {
         not_attached.push_back(*problem);
+        not_attached_hints.emplace(*problem, std::move(hint));
       }
       continue;
     }
@@ -879,8 +943,9 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     for (const Problem& problem : problems) {
       Report(policy, manifest::Severity::kError, partial ? "PartiallyValid" : "Invalid",
              problem.message, problem.field_path,
-             partial ? "the policy is still applied, without the part that failed"
-                     : "the policy is not applied at all",
+             JoinHints(problem.hint,
+                       partial ? "the policy is still applied, without the part that failed"
+                               : "the policy is not applied at all"),
              problem.position);
     }
     if (partial) {
@@ -909,7 +974,9 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     std::string joined;
     for (const std::string& line : not_attached) {
       joined += (joined.empty() ? "" : "\n") + line;
-      Report(policy, manifest::Severity::kWarning, "Pending", line, "spec");
+      auto hint = not_attached_hints.find(line);
+      Report(policy, manifest::Severity::kWarning, "Pending", line, "spec",
+             hint == not_attached_hints.end() ? "" : hint->second);
     }
     summary.conditions = {base[0], {"Attached", "False", "Pending", joined}};
     status.ancestors.push_back(std::move(summary));

@@ -5,6 +5,7 @@
 #include "validate/resolve/finding.h"
 #include "validate/resolve/lint.h"
 #include "validate/resolve/resolver.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve {
 namespace internal {
@@ -13,6 +14,12 @@ void Resolver::Run() {
   ResolveGatewayClasses();
   for (const model::Gateway& gateway : model_.gateways) {
     ResolveGateway(gateway);
+  }
+  // Models before routes: a root model-serving HTTPRoute conflicts with models attached to its
+  // listeners directly, and models count in the listeners' attachedRoutes.
+  CollectModelListeners();
+  for (const model::AgentgatewayModel& model : model_.models) {
+    ResolveModel(model);
   }
   for (const model::HTTPRoute& route : model_.http_routes) {
     ResolveRoute(route, "HTTPRoute");
@@ -41,15 +48,33 @@ void Resolver::Report(const model::ObjectBase& object, manifest::Severity severi
   out_.findings.push_back(std::move(d));
 }
 
+namespace {
+
+constexpr char kMissingAdvice[] =
+    "add it to the inputs, or pass --strict-refs to treat it as missing";
+
+}  // namespace
+
 bool Resolver::TreatAsMissing(const model::ObjectBase& referrer, const std::string& what,
-                              const std::string& field_path) {
+                              const std::string& field_path, const std::string& suggestion) {
   if (options_.strict_refs) {
     return true;
   }
   Report(referrer, manifest::Severity::kWarning, "not-in-manifest-set",
          what + " is not in the manifest set; assuming it exists on the cluster", field_path,
-         "add it to the inputs, or pass --strict-refs to treat it as missing");
+         JoinHints(suggestion,
+                   (suggestion.empty() ? "" : "otherwise ") + std::string(kMissingAdvice)));
   return false;
+}
+
+std::string Resolver::SuggestName(const std::string& group, const std::string& kind,
+                                  const std::string& ns, const std::string& name,
+                                  bool local_only) const {
+  std::vector<NamedObject> candidates = index_.Names(group, kind);
+  if (local_only) {
+    std::erase_if(candidates, [&](const NamedObject& c) { return c.namespace_ != ns; });
+  }
+  return DidYouMean(ns, name, candidates);
 }
 
 std::optional<std::string> CheckGoDuration(const std::string& text) {

@@ -20,6 +20,10 @@ struct ResolveOptions {
   std::vector<std::string> implied_gateway_classes = {"agentgateway"};
   // AGW_BACKEND_REF_GRANT_MODE: route | route-and-policy | none.
   std::string backend_ref_grant_mode = "route";
+  // AGW_ENABLE_AGENTGATEWAY_MODELS (off by default in the controller): whether AgentgatewayModel
+  // objects are translated and listeners may list them in allowedRoutes.kinds. When off they
+  // get no status and a warning says so.
+  bool enable_models = false;
   // When false, a referenced Service, Secret, Gateway or AgentgatewayBackend that is not in
   // the manifest set is assumed to exist on the cluster and reported as a warning. When true it
   // is treated as missing, exactly as the controller would treat it.

@@ -22,6 +22,8 @@ struct Problem {
   // Where the field was written, when known directly (a part of the spec the model keeps as
   // written); otherwise findings look `field_path` up in the object's field index.
   manifest::Position position = {};
+  // Advice for the finding only, never in the status ("did you mean ...?", suggest.h).
+  std::string hint = {};
 };
 
 // A listener TLS error (controller.md 2.3). `fatal` when the listener is left without usable
@@ -31,6 +33,7 @@ struct TlsProblem {
   std::string message;
   std::string field_path;
   bool fatal = true;
+  std::string hint = {};  // as Problem::hint
 };
 
 // One target of an AgentgatewayPolicy, from targetRefs or a matched targetSelector.
@@ -62,6 +65,29 @@ struct Attachment {
   const model::Gateway* gateway;
   std::size_t listener_index;
 };
+
+// A listener a parentRef (of a Gateway or ListenerSet) reaches, and whether the object may
+// attach to it: `denial` is why not.
+struct ListenerCandidate {
+  const model::Gateway* gateway = nullptr;  // for a ListenerSet's listener, its parent Gateway
+  // Into gateway->listeners; unset for a ListenerSet's listener.
+  std::optional<std::size_t> listener_index;
+  std::string listener_key;  // "<ns>/<gateway or ListenerSet>.<listener>"
+  std::optional<Problem> denial;
+};
+
+// What the controller makes of an HTTPRoute rule that selects AgentgatewayModel backends
+// (modelServingRuleRouterKey, controller.md 3.12).
+struct ModelServingRule {
+  bool opted_in = false;  // a backendRef is an AgentgatewayModel
+  std::optional<Problem> error;
+};
+ModelServingRule CheckModelServingRule(const std::string& route_namespace,
+                                       const model::HTTPRouteRule& rule);
+// Whether the rule matches the root path "/" (no matches, or a PathPrefix "/" match).
+bool ModelServingRuleMatchesRoot(const model::HTTPRouteRule& rule);
+// "root model-serving HTTPRoute conflicts with directly attached models on listeners: <keys>".
+std::string RootModelConflictMessage(const std::vector<std::string>& listeners);
 
 class Resolver {
  public:
@@ -120,6 +146,30 @@ class Resolver {
   bool DelegatesTo(const std::string& parent_namespace, const std::string& parent_name,
                    const model::HTTPRoute& child) const;
 
+  // models.cc
+  // The listeners `parent` reaches (Gateway and ListenerSet parents only) and whether `object`
+  // of `kind` may attach to each; reports nothing.
+  std::vector<ListenerCandidate> ParentCandidates(const model::ObjectBase& object,
+                                                  const std::string& kind,
+                                                  const std::vector<std::string>& hostnames,
+                                                  const model::ParentReference& parent);
+  // The listener keys `object` is accepted on through its Gateway and ListenerSet parents.
+  std::set<std::string> AcceptedListenerKeys(const model::ObjectBase& object,
+                                             const std::string& kind,
+                                             const std::vector<std::string>& hostnames,
+                                             const std::vector<model::ParentReference>& parents);
+  // The listeners on which a root model-serving HTTPRoute meets models attached directly
+  // (rootModelRouteDirectListenerConflicts), sorted; empty when models are disabled.
+  std::vector<std::string> RootModelConflicts(const model::HTTPRoute& route);
+  // Fills direct_model_listeners_ (before routes are resolved: they need it).
+  void CollectModelListeners();
+  void ResolveModel(const model::AgentgatewayModel& model);
+  // The first error convertAgentgatewayModel meets, if any.
+  std::optional<Problem> ConvertModel(const model::AgentgatewayModel& model);
+  // translateModelLLMProvider for a model with a provider: its baseURL, policies and provider
+  // settings. Field paths are within `model`.
+  std::optional<Problem> CheckModelProvider(const model::AgentgatewayModel& model);
+
   // backends.cc
   void ResolveBackend(const model::AgentgatewayBackend& backend);
   void CheckBackendPolicies(const model::ObjectBase& owner, const model::BackendPolicies& policies,
@@ -140,15 +190,17 @@ class Resolver {
                                           const std::string& default_key, bool auth_value,
                                           const std::string& path);
   // The error of a policy's backendRef (extAuth, tunnel, webhook, ...), if any.
+  // `hint`, when given, gets the "did you mean ...?" for a ref that resolves to nothing.
   std::optional<std::string> CheckPolicyBackendRef(const model::ObjectBase& owner,
                                                    const manifest::Value& ref,
-                                                   const std::string& field);
+                                                   const std::string& field,
+                                                   std::string* hint = nullptr);
   // The error of a remote JWKS (`url`, or `backendRef` + `jwksPath`), if any; `policy_name` is
   // the policy named in the message ("inline_policy" for a backend's own policies).
   std::optional<std::string> CheckRemoteJwks(const model::ObjectBase& owner,
                                              const manifest::Value& jwks,
                                              const std::string& policy_name,
-                                             const std::string& field);
+                                             const std::string& field, std::string* hint = nullptr);
   // Whether the controller persisted the keyset of the request key hashed from `key_parts`.
   bool PersistedJwksAvailable(const std::vector<std::string>& key_parts) const;
 
@@ -159,8 +211,9 @@ class Resolver {
                                           std::vector<std::string>* unmatched) const;
   // nullopt when the target exists with its section; otherwise the "Policy is not attached"
   // line, empty when the object is assumed to exist on the cluster.
+  // `hint`, when given, gets the advice for the line ("did you mean ...?", the sections there are).
   std::optional<std::string> TargetProblem(const model::AgentgatewayPolicy& policy,
-                                           const PolicyTarget& target);
+                                           const PolicyTarget& target, std::string* hint = nullptr);
   // The Gateways an existing target (in namespace `ns`) is sent to.
   std::set<const model::Gateway*> TargetGateways(const std::string& ns,
                                                  const PolicyTarget& target) const;
@@ -181,8 +234,14 @@ class Resolver {
               manifest::Position position = {});
   // Whether an object that is referenced but absent counts as missing (strict) or as living
   // outside the manifest set (a warning, and the reference is taken to be fine).
+  // `suggestion` ("did you mean ...?", SuggestName) leads the warning's hint.
   bool TreatAsMissing(const model::ObjectBase& referrer, const std::string& what,
-                      const std::string& field_path);
+                      const std::string& field_path, const std::string& suggestion = {});
+  // The "did you mean ...?" for a reference to `group`/`kind` `ns`/`name` that resolves to
+  // nothing, from the objects of that kind in the inputs; empty when none is close.
+  // `local_only`: the reference cannot leave `ns` (a LocalObjectReference), so only `ns` counts.
+  std::string SuggestName(const std::string& group, const std::string& kind, const std::string& ns,
+                          const std::string& name, bool local_only = false) const;
   bool GrantRequiredForRoutes() const { return options_.backend_ref_grant_mode != "none"; }
 
   const model::Model& model_;
@@ -205,6 +264,8 @@ class Resolver {
   std::map<const model::ListenerSet*, AttachedListenerSet> listener_sets_;
   // Route -> Gateways it is accepted on.
   std::map<const model::ObjectBase*, std::set<const model::Gateway*>> route_gateways_;
+  // Listener keys AgentgatewayModels are accepted on through Gateway and ListenerSet parents.
+  std::set<std::string> direct_model_listeners_;
 };
 
 // Reading the parts of the API the model keeps as written (manifest::Value).

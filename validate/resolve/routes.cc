@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "validate/resolve/resolver.h"
+#include "validate/resolve/suggest.h"
 
 namespace agw::validate::resolve::internal {
 namespace {
@@ -30,6 +32,39 @@ struct ParentKey {
 // wraps into a BackendError (Go's %v of a pointer to a struct).
 std::string GoConditionString(const std::string& reason, const std::string& message) {
   return "&{Accepted False " + reason + " " + message + "}";
+}
+
+// The hint of a parentRef whose sectionName or port matches none of the `listeners` of `owner`
+// ("Gateway ns/name"): the names there are, led by the closest, or the ports; empty for other
+// denials.
+std::string ListenerHint(const Problem& denial, const model::ParentReference& parent,
+                         const std::string& owner,
+                         const std::vector<const model::Listener*>& listeners) {
+  if (denial.reason != "NoMatchingParent" || listeners.empty()) {
+    return {};
+  }
+  if (denial.field_path == parent.path + ".sectionName" && parent.section_name) {
+    std::vector<std::string> names;
+    std::vector<NamedObject> candidates;
+    for (const model::Listener* listener : listeners) {
+      names.push_back(listener->name);
+      candidates.push_back({"", listener->name});
+    }
+    return JoinHints(DidYouMean("", *parent.section_name, candidates),
+                     ListNames("listeners of " + owner, names));
+  }
+  if (denial.field_path == parent.path + ".port") {
+    std::set<std::int32_t> ports;
+    for (const model::Listener* listener : listeners) {
+      ports.insert(listener->port);
+    }
+    std::vector<std::string> texts;
+    for (std::int32_t port : ports) {
+      texts.push_back(std::to_string(port));
+    }
+    return ListNames("listener ports of " + owner, texts);
+  }
+  return {};
 }
 
 const std::vector<model::RouteFilter>& FiltersOf(const model::HTTPRouteRule& rule) {
@@ -61,10 +96,13 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
   std::vector<std::string> namespaces = AllowedNamespaces(local_namespace, listener);
   std::vector<std::string> route_hosts =
       hostnames.empty() ? std::vector<std::string>{"*"} : hostnames;
-  bool any_host = false;
-  bool allowed = false;
+  // An AgentgatewayModel has no hostnames, and the controller skips the whole hostname check
+  // for it (ReferenceAllowed) and with it allowedRoutes.namespaces, which that check applies.
+  const bool is_model = kind == "AgentgatewayModel";
+  bool any_host = is_model;
+  bool allowed = is_model;
   for (const std::string& route_host : route_hosts) {
-    if (!HostnameMatches(route_host, host)) {
+    if (is_model || !HostnameMatches(route_host, host)) {
       continue;
     }
     any_host = true;
@@ -87,14 +125,15 @@ std::optional<Problem> Resolver::CheckAttachment(const model::ObjectBase& route,
                    hostnames.empty() ? parent.path : "spec.hostnames"};
   }
   // Supported kinds: the listener status computed them already.
-  bool kind_allowed =
-      std::any_of(listener_status.supported_kinds.begin(), listener_status.supported_kinds.end(),
-                  [&](const model::RouteGroupKind& k) {
-                    return k.group == model::kGatewayApiGroup && k.kind == kind;
-                  });
+  const std::string group = is_model ? model::kAgentgatewayGroup : model::kGatewayApiGroup;
+  const std::vector<model::RouteGroupKind>& kinds = listener_status.supported_kinds;
+  bool kind_allowed = std::any_of(kinds.begin(), kinds.end(), [&](const model::RouteGroupKind& k) {
+    return k.group == group && k.kind == kind;
+  });
   if (!kind_allowed) {
-    return Problem{"NotAllowedByListeners",
-                   "kind gateway.networking.k8s.io/v1, Kind=" + kind + " is not allowed",
+    // Go's GroupVersionKind String().
+    std::string gvk = is_model ? group + "/v1alpha1" : group + "/v1";
+    return Problem{"NotAllowedByListeners", "kind " + gvk + ", Kind=" + kind + " is not allowed",
                    parent.path};
   }
   return std::nullopt;
@@ -124,6 +163,10 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route, cons
                        " in namespace \"" + route.metadata.namespace_ +
                        "\" (missing a ReferenceGrant?)";
     soft = Problem{"RefNotPermitted", resolved.problem, field_path + ".namespace"};
+    // A grant would not help when the namespace or name is mistyped.
+    if (!index_.Contains(ref.group, ref.kind, ns, ref.name)) {
+      soft->hint = SuggestName(ref.group, ref.kind, ns, ref.name);
+    }
     return resolved;
   }
 
@@ -146,11 +189,14 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route, cons
       return resolved;
     }
     resolved.service = index_.FindService(ns, ref.name);
+    std::string suggestion =
+        resolved.service == nullptr ? SuggestName(ref.group, ref.kind, ns, ref.name) : "";
     if (resolved.service == nullptr &&
-        TreatAsMissing(route, "Service " + ns + "/" + ref.name, field_path + ".name")) {
+        TreatAsMissing(route, "Service " + ns + "/" + ref.name, field_path + ".name", suggestion)) {
       resolved.problem =
           "backend(" + ref.name + "." + ns + ".svc." + options_.cluster_domain + ") not found";
       soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      soft->hint = suggestion;
       return resolved;
     }
     resolved.kind = ResolvedBackend::Kind::kService;
@@ -158,20 +204,27 @@ ResolvedBackend Resolver::ResolveBackendRef(const model::ObjectBase& route, cons
   }
   if (ref.group == model::kAgentgatewayGroup && ref.kind == "AgentgatewayBackend") {
     resolved.backend = index_.FindBackend(ns, ref.name);
+    std::string suggestion =
+        resolved.backend == nullptr ? SuggestName(ref.group, ref.kind, ns, ref.name) : "";
     if (resolved.backend == nullptr &&
-        TreatAsMissing(route, "AgentgatewayBackend " + ns + "/" + ref.name, field_path + ".name")) {
+        TreatAsMissing(route, "AgentgatewayBackend " + ns + "/" + ref.name, field_path + ".name",
+                       suggestion)) {
       resolved.problem = "Backend not found: " + ns + "/" + ref.name;
       soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      soft->hint = suggestion;
       return resolved;
     }
     resolved.kind = ResolvedBackend::Kind::kAgentgatewayBackend;
     return resolved;
   }
   if (ref.group == "inference.networking.k8s.io" && ref.kind == "InferencePool") {
-    if (!index_.Contains(ref.group, ref.kind, ns, ref.name) &&
-        TreatAsMissing(route, "InferencePool " + ns + "/" + ref.name, field_path + ".name")) {
+    bool found = index_.Contains(ref.group, ref.kind, ns, ref.name);
+    std::string suggestion = found ? "" : SuggestName(ref.group, ref.kind, ns, ref.name);
+    if (!found && TreatAsMissing(route, "InferencePool " + ns + "/" + ref.name,
+                                 field_path + ".name", suggestion)) {
       resolved.problem = "backendRef " + ns + "/" + ref.name + " not found";
       soft = Problem{"BackendNotFound", resolved.problem, field_path + ".name"};
+      soft->hint = suggestion;
       return resolved;
     }
     resolved.kind = ResolvedBackend::Kind::kInferencePool;
@@ -241,11 +294,31 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
   std::optional<Problem> hard;  // the first hard problem stops conversion
   ResolvedRoute resolved;
   resolved.kind = kind;
+  // The model-serving error of the rule being converted: it replaces whatever converting that
+  // rule said, soft or hard (controller.md 3.12).
+  std::optional<Problem> serving_error;
+  static const std::vector<model::HTTPBackendRef> kNoBackendRefs;
   for (std::size_t r = 0; r < route.rules.size() && !hard; ++r) {
     const auto& rule = route.rules[r];
     ResolvedRule resolved_rule;
     resolved_rule.index = r;
+    // An AgentgatewayModel backendRef selects models: the rule has no backends of its own.
+    const std::vector<model::HTTPBackendRef>* backend_refs = &rule.backend_refs;
+    serving_error.reset();
     if constexpr (std::is_same_v<Route, model::HTTPRoute>) {
+      ModelServingRule serving = CheckModelServingRule(route.metadata.namespace_, rule);
+      serving_error = serving.error;
+      if (serving.opted_in) {
+        backend_refs = &kNoBackendRefs;
+      }
+      if (serving.opted_in && !serving.error && ModelServingRuleMatchesRoot(rule)) {
+        std::vector<std::string> conflicts = RootModelConflicts(route);
+        if (!conflicts.empty()) {
+          hard = Problem{"ModelRoutingConflict", RootModelConflictMessage(conflicts),
+                         rule.path + ".matches"};
+          break;
+        }
+      }
       resolved_rule.http = &rule;
       for (const model::HTTPRouteMatch& match : rule.matches) {
         if (match.path && match.path->type != "Exact" && match.path->type != "PathPrefix" &&
@@ -267,7 +340,7 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
       hard = problem;
       break;
     }
-    for (const model::HTTPBackendRef& ref : rule.backend_refs) {
+    for (const model::HTTPBackendRef& ref : *backend_refs) {
       if (std::optional<Problem> problem = CheckRuleFilters(route, kind, ref.filters, true)) {
         hard = problem;
         break;
@@ -305,7 +378,16 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         }
       }
     }
+    if (hard) {
+      break;
+    }
+    if (serving_error) {
+      soft = serving_error;
+    }
     resolved.rules.push_back(std::move(resolved_rule));
+  }
+  if (hard && serving_error) {
+    hard = serving_error;
   }
   std::optional<Problem> conversion = hard ? hard : soft;
   if (hard) {
@@ -335,8 +417,12 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
         } else {
           std::string message = "Parent HTTPRoute does not delegate to this route";
           entry.conditions.push_back({"Accepted", "False", "NoMatchingParent", message});
+          std::string hint = index_.FindHTTPRoute(key.namespace_, key.name) == nullptr
+                                 ? SuggestName(key.group, key.kind, key.namespace_, key.name)
+                                 : "";
           Report(route, manifest::Severity::kError, "NoMatchingParent",
-                 "HTTPRoute " + key.namespace_ + "/" + key.name + ": " + message, parent.path);
+                 "HTTPRoute " + key.namespace_ + "/" + key.name + ": " + message, parent.path,
+                 hint);
         }
         entry.conditions.push_back(
             conversion ? Condition{"ResolvedRefs", "False", conversion->reason, conversion->message}
@@ -374,10 +460,11 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
       const model::ListenerSet* listener_set = index_.FindListenerSet(key.namespace_, key.name);
       if (listener_set == nullptr) {
         std::string what = "ListenerSet " + key.namespace_ + "/" + key.name;
-        if (TreatAsMissing(route, what, parent.path + ".name")) {
+        std::string suggestion = SuggestName(key.group, key.kind, key.namespace_, key.name);
+        if (TreatAsMissing(route, what, parent.path + ".name", suggestion)) {
           Report(route, manifest::Severity::kWarning, "parent-not-found",
                  what + " not found: this parentRef attaches the route to nothing",
-                 parent.path + ".name");
+                 parent.path + ".name", suggestion);
         }
         continue;
       }
@@ -399,6 +486,14 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
             CheckAttachment(route, kind, route.hostnames, parent, listener_set->metadata.namespace_,
                             candidate.listener, candidate.status);
         if (denial) {
+          std::vector<const model::Listener*> listeners;
+          for (const ListenerSetListener& other : attached.listeners) {
+            if (other.conflict != "bind-mode") {
+              listeners.push_back(&other.listener);
+            }
+          }
+          denial->hint = ListenerHint(*denial, parent,
+                                      "ListenerSet " + key.namespace_ + "/" + key.name, listeners);
           outcome.last_denial = denial;
           continue;
         }
@@ -413,11 +508,12 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
     const model::Gateway* gateway = index_.FindGateway(key.namespace_, key.name);
     if (gateway == nullptr) {
       std::string what = "Gateway " + key.namespace_ + "/" + key.name;
-      if (TreatAsMissing(route, what, parent.path + ".name")) {
+      std::string suggestion = SuggestName(key.group, key.kind, key.namespace_, key.name);
+      if (TreatAsMissing(route, what, parent.path + ".name", suggestion)) {
         // The controller writes no parent status for it: the route silently attaches nowhere.
         Report(route, manifest::Severity::kWarning, "parent-not-found",
                what + " not found: this parentRef attaches the route to nothing",
-               parent.path + ".name");
+               parent.path + ".name", suggestion);
       }
       continue;
     }
@@ -434,6 +530,12 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
           CheckAttachment(route, kind, route.hostnames, parent, gateway->metadata.namespace_,
                           listener, gateway_status.listeners[l]);
       if (denial) {
+        std::vector<const model::Listener*> listeners;
+        for (const model::Listener& other : gateway->listeners) {
+          listeners.push_back(&other);
+        }
+        denial->hint =
+            ListenerHint(*denial, parent, "Gateway " + key.namespace_ + "/" + key.name, listeners);
         outcome.last_denial = denial;
         continue;
       }
@@ -501,7 +603,8 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
              "not accepted by " + key.kind + " " + key.namespace_ + "/" + key.name + ": " +
                  denial.message,
              denial.field_path.rfind(parent->path, 0) == 0 ? denial.field_path
-                                                           : std::string(parent->path));
+                                                           : std::string(parent->path),
+             denial.hint);
     }
     if (conversion) {
       entry.conditions.push_back({"ResolvedRefs", "False",
@@ -515,8 +618,9 @@ void Resolver::ResolveRoute(const Route& route, const std::string& kind) {
   if (conversion && !with_candidates.empty()) {
     Report(route, manifest::Severity::kError, conversion->reason, conversion->message,
            conversion->field_path,
-           hard ? "the controller drops every rule of this route until this is fixed"
-                : "requests that pick this backend get HTTP 500");
+           JoinHints(conversion->hint,
+                     hard ? "the controller drops every rule of this route until this is fixed"
+                          : "requests that pick this backend get HTTP 500"));
   }
   std::stable_sort(status.parents.begin(), status.parents.end(), [](const auto& a, const auto& b) {
     auto key = [](const RouteParentStatus& s) {

@@ -62,7 +62,7 @@ struct RouteParentStatus {
 };
 
 struct RouteStatus {
-  std::string kind;  // HTTPRoute | GRPCRoute
+  std::string kind;  // HTTPRoute | GRPCRoute | AgentgatewayModel
   const model::ObjectBase* object = nullptr;
   std::vector<RouteParentStatus> parents;
 };
@@ -89,6 +89,7 @@ struct StatusSet {
   std::vector<GatewayClassStatus> gateway_classes;
   std::vector<GatewayStatus> gateways;
   std::vector<RouteStatus> routes;
+  std::vector<RouteStatus> models;  // AgentgatewayModel: parents, as a route's
   std::vector<BackendStatus> backends;
   std::vector<PolicyStatus> policies;
 };

@@ -13,8 +13,9 @@ bool EqualIgnoringCase(std::string_view a, std::string_view b) {
                                             [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
-// Optimal string alignment distance, case-insensitive; stops early above `limit`.
-std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t limit) {
+}  // namespace
+
+std::size_t NameDistance(std::string_view a, std::string_view b, std::size_t limit) {
   std::size_t longer = std::max(a.size(), b.size());
   std::size_t shorter = std::min(a.size(), b.size());
   if (longer - shorter > limit) {
@@ -45,8 +46,6 @@ std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t lim
   return previous[b.size()];
 }
 
-}  // namespace
-
 std::string ClosestName(std::string_view word, const std::vector<std::string_view>& candidates) {
   for (std::string_view candidate : candidates) {
     if (candidate != word && EqualIgnoringCase(candidate, word)) {
@@ -60,7 +59,7 @@ std::string ClosestName(std::string_view word, const std::vector<std::string_vie
     if (candidate == word) {
       continue;
     }
-    std::size_t distance = EditDistance(word, candidate, kMaxEdits);
+    std::size_t distance = NameDistance(word, candidate, kMaxEdits);
     if (distance < best_distance && distance < word.size()) {
       best = candidate;
       best_distance = distance;
