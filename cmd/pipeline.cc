@@ -1,5 +1,6 @@
 #include "cmd/pipeline.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "cmd/version.h"
@@ -27,6 +28,10 @@ void AddInputFlags(CLI::App& command, InputFlags& flags) {
                    "Treat referenced Secrets, Services, Gateways and backends that are not in "
                    "the inputs as missing (by default they are assumed to exist on the cluster "
                    "and reported as warnings)");
+  command.add_flag("--enable-models", flags.enable_models,
+                   "Translate AgentgatewayModel objects, as a controller started with "
+                   "AGW_ENABLE_AGENTGATEWAY_MODELS=true does (off by default, as in the "
+                   "controller: models then get no status and a warning)");
   command
       .add_option("--backend-ref-grant-mode", flags.backend_ref_grant_mode,
                   "The controller's AGW_BACKEND_REF_GRANT_MODE: which backend references need "
@@ -80,6 +85,7 @@ validate::resolve::ResolveOptions ResolveOptionsFrom(const InputFlags& flags) {
     options.implied_gateway_classes.push_back(name);
   }
   options.strict_refs = flags.strict_refs;
+  options.enable_models = flags.enable_models;
   options.backend_ref_grant_mode = flags.backend_ref_grant_mode;
   return options;
 }
@@ -182,7 +188,104 @@ Expected<std::unique_ptr<Pipeline>> RunPipeline(const InputFlags& flags,
   }
   validate::manifest::DiskFileSystem disk;
   return validate::resolve::RunPipeline(LoadOptionsFrom(flags), disk, ResolveOptionsFrom(flags),
-                                        *catalog);
+                                        *catalog, /*keep_stored_objects=*/false,
+                                        flags.leave_out_refused);
+}
+
+validate::report::ReportInput ReportInputFrom(
+    const validate::manifest::Manifest& manifest,
+    std::vector<validate::manifest::Diagnostic> findings) {
+  validate::report::ReportInput input;
+  input.tool_version = kVersion;
+  input.findings = std::move(findings);
+  for (const auto& file : manifest.files) {
+    input.files.push_back(file->path());
+  }
+  for (const validate::manifest::Resource& resource : manifest.resources) {
+    const validate::manifest::Position& position = resource.position;
+    input.resources.push_back(validate::report::CheckedResource{
+        resource.id.ToString(), position.file != nullptr ? position.file->path() : "",
+        position.line});
+  }
+  for (const Error& error : manifest.unreadable) {
+    input.unreadable.push_back(error.message);
+  }
+  return input;
+}
+
+void ReportFindings(const Pipeline& pipeline, validate::manifest::Severity shown,
+                    std::ostream& out) {
+  const std::vector<validate::manifest::Diagnostic>& findings = pipeline.sink.diagnostics();
+  bool any = std::any_of(findings.begin(), findings.end(),
+                         [&](const auto& finding) { return finding.severity <= shown; });
+  if (any) {
+    validate::manifest::WriteText(findings, out, shown);
+    out << validate::report::SummaryLine(ReportInputFrom(pipeline.manifest, findings)) << "\n";
+  }
+}
+
+void NoteRefused(const Pipeline& pipeline, std::ostream& out) {
+  if (pipeline.refused_inputs.empty()) {
+    return;
+  }
+  std::string refused;
+  for (const std::string& refusal : pipeline.refused_inputs) {
+    refused += (refused.empty() ? "" : ", ") + refusal;
+  }
+  out << "note: kubectl apply would refuse " << refused
+      << " (the errors above): left out; the rest is served as a cluster would serve it\n";
+}
+
+std::vector<IgnoredGateway> IgnoredGateways(const Pipeline& pipeline) {
+  std::vector<IgnoredGateway> ignored;
+  const validate::resolve::StatusSet& status = pipeline.resolution.status;
+  for (const validate::model::Gateway& gateway : pipeline.model.gateways) {
+    bool ours = std::any_of(status.gateways.begin(), status.gateways.end(),
+                            [&](const auto& entry) { return entry.object == &gateway; });
+    if (ours) {
+      continue;
+    }
+    IgnoredGateway entry{
+        &gateway,
+        "gatewayClassName \"" + gateway.gateway_class_name + "\" is not an agentgateway class", ""};
+    std::string id = gateway.id.ToString();
+    for (const validate::manifest::Diagnostic& finding : pipeline.sink.diagnostics()) {
+      if (finding.code == "foreign-gateway-class" && finding.resource == id) {
+        entry.reason = finding.message;
+        entry.hint = finding.hint;
+        break;
+      }
+    }
+    ignored.push_back(std::move(entry));
+  }
+  return ignored;
+}
+
+std::vector<std::string> WhyNothingIsServed(const Pipeline& pipeline) {
+  std::vector<std::string> causes;
+  for (const std::string& refused : pipeline.refused_inputs) {
+    if (refused.rfind("Gateway ", 0) == 0) {
+      causes.push_back(refused + " would be refused by the API server (the errors above)");
+    } else if (refused.rfind("file ", 0) == 0) {
+      causes.push_back(refused.substr(5) + " does not parse (the errors above)");
+    }
+  }
+  if (pipeline.model.gateways.empty() && causes.empty()) {
+    causes.push_back(
+        "the inputs have no Gateway: `run` serves the listeners of Gateways (give the file "
+        "with the Gateway to -f as well)");
+  }
+  for (const IgnoredGateway& ignored : IgnoredGateways(pipeline)) {
+    causes.push_back("Gateway " + ignored.gateway->metadata.namespace_ + "/" +
+                     ignored.gateway->metadata.name + " is ignored: " + ignored.reason +
+                     (ignored.hint.empty() ? "" : "; " + ignored.hint));
+  }
+  for (const validate::resolve::GatewayStatus& gateway : pipeline.resolution.status.gateways) {
+    causes.push_back("Gateway " + gateway.object->metadata.namespace_ + "/" +
+                     gateway.object->metadata.name +
+                     " has no programmed listener (the findings above say why)");
+  }
+  return causes;
 }
 
 bool ReportUnreadable(const Pipeline& pipeline) {

@@ -1,6 +1,10 @@
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
 
 #include "cmd/commands.h"
 #include "cmd/pipeline.h"
@@ -26,6 +30,8 @@ struct RunOptions {
   bool mock_providers = false;
   std::vector<std::string> provider_urls;  // "openai=http://127.0.0.1:9000"
   std::vector<std::string> secrets;        // "ns/name=ENV_VAR"
+  std::string fail_on = "none";            // none | error | warning
+  bool quiet = false;                      // findings: errors only
 };
 
 // A ready-to-paste request for every AI route, so a user can try the emulator at once.
@@ -52,26 +58,115 @@ void PrintAiExamples(const emulator::gateway::Snapshot& snapshot,
   }
 }
 
-void PrintFindings(const Pipeline& pipeline, std::ostream& out) {
-  validate::manifest::WriteText(pipeline.sink.diagnostics(), out,
-                                validate::manifest::Severity::kError);
+std::optional<int> ParsePort(std::string_view text) {
+  int port = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (error != std::errc() || end != text.data() + text.size() || port < 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+// "80=8080" maps the Gateway port 80 of every Gateway; "ns/gw:80=8081" that of one Gateway.
+bool AddPortMapping(const std::string& spec, emulator::io::ServerOptions& server) {
+  std::size_t equals = spec.find('=');
+  if (equals == std::string::npos) {
+    return false;
+  }
+  std::string_view key = std::string_view(spec).substr(0, equals);
+  std::optional<int> local = ParsePort(std::string_view(spec).substr(equals + 1));
+  std::size_t slash = key.find('/');
+  std::size_t colon = key.rfind(':');
+  if (slash == std::string_view::npos) {
+    std::optional<int> gateway_port = ParsePort(key);
+    if (!gateway_port || !local || *gateway_port == 0) {
+      return false;
+    }
+    server.port_map[*gateway_port] = *local;
+    return true;
+  }
+  if (colon == std::string_view::npos || colon < slash || slash == 0 || colon == slash + 1) {
+    return false;
+  }
+  std::optional<int> gateway_port = ParsePort(key.substr(colon + 1));
+  if (!gateway_port || !local || *gateway_port == 0) {
+    return false;
+  }
+  server.bind_port_map[std::string(key.substr(0, colon + 1)) + std::to_string(*gateway_port)] =
+      *local;
+  return true;
+}
+
+// A Service that --service maps is where the user said it is: that it is not in the manifests
+// is no news to `run`.
+void ForgetMappedServices(Pipeline& pipeline, const emulator::gateway::ServiceMap& services) {
+  std::erase_if(pipeline.sink.mutable_diagnostics(), [&](const auto& finding) {
+    const std::string prefix = "Service ";
+    if (finding.code != "not-in-manifest-set" || finding.message.rfind(prefix, 0) != 0) {
+      return false;
+    }
+    std::size_t slash = finding.message.find('/', prefix.size());
+    std::size_t space = finding.message.find(' ', prefix.size());
+    if (slash == std::string::npos || space == std::string::npos || slash > space) {
+      return false;
+    }
+    return services.Maps(finding.message.substr(prefix.size(), slash - prefix.size()),
+                         finding.message.substr(slash + 1, space - slash - 1));
+  });
+}
+
+// Findings as `run` shows them: errors and warnings, errors only with --quiet. True when
+// --fail-on says this configuration must not be served.
+bool ReportRunFindings(const Pipeline& pipeline, const RunOptions& options, std::ostream& out) {
+  ReportFindings(
+      pipeline,
+      options.quiet ? validate::manifest::Severity::kError : validate::manifest::Severity::kWarning,
+      out);
+  std::optional<validate::report::FailOn> fail_on = validate::report::ParseFailOn(options.fail_on);
+  return fail_on && validate::report::ShouldFail(pipeline.sink.diagnostics(), *fail_on);
 }
 
 // The inputs read again for --watch, their findings reported; null when they are rejected.
-std::shared_ptr<const emulator::gateway::Snapshot> Reload(const InputFlags& inputs) {
-  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(inputs);
+// `refused` holds what the configuration being served left out (see Pipeline::refused_inputs).
+// An edit that makes `kubectl apply` refuse something more is rejected whole: the cluster would
+// keep the old version of that object, and the last good configuration has it.
+std::shared_ptr<const emulator::gateway::Snapshot> Reload(
+    const RunOptions& options, const emulator::gateway::ServiceMap& services,
+    std::set<std::string>& refused) {
+  Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
   if (!ran) {
     std::cerr << "error: " << ran.error().message << "\n"
               << "reload rejected: still serving the last good configuration\n";
     return nullptr;
   }
   std::unique_ptr<Pipeline> next = std::move(*ran);
-  if (!next->manifest.unreadable.empty() || next->input_errors > 0) {
-    ReportUnreadable(*next);
-    PrintFindings(*next, std::cerr);
-    std::cerr << "reload rejected: still serving the last good configuration\n";
+  ForgetMappedServices(*next, services);
+  bool unreadable = ReportUnreadable(*next);
+  bool fail = ReportRunFindings(*next, options, std::cerr);
+  std::string newly_refused;
+  for (const std::string& refusal : next->refused_inputs) {
+    if (refused.count(refusal) == 0) {
+      newly_refused += (newly_refused.empty() ? "" : ", ") + refusal;
+    }
+  }
+  if (unreadable) {
+    std::cerr << "reload rejected: an input cannot be read; still serving the last good "
+                 "configuration\n";
     return nullptr;
   }
+  if (!newly_refused.empty()) {
+    std::cerr << "reload rejected: kubectl apply would refuse " << newly_refused
+              << " (the errors above) and leave the cluster as it was; still serving the last "
+                 "good configuration\n";
+    return nullptr;
+  }
+  if (fail) {
+    std::cerr << "reload rejected: --fail-on " << options.fail_on
+              << "; still serving the last good configuration\n";
+    return nullptr;
+  }
+  NoteRefused(*next, std::cerr);
+  refused = next->refused_inputs;
   return emulator::gateway::MakeSnapshot(std::move(next));
 }
 
@@ -85,11 +180,10 @@ int RunRun(const RunOptions& options) {
   server.access_log = &std::cout;
   server.error_log = &std::cerr;
   for (const std::string& spec : options.ports) {
-    std::size_t equals = spec.find('=');
-    try {
-      server.port_map[std::stoi(spec.substr(0, equals))] = std::stoi(spec.substr(equals + 1));
-    } catch (...) {
-      std::cerr << "error: invalid --port \"" << spec << "\": expected GATEWAY_PORT=LOCAL_PORT\n";
+    if (!AddPortMapping(spec, server)) {
+      std::cerr << "error: invalid --port \"" << spec
+                << "\": expected GATEWAY_PORT=LOCAL_PORT or NAMESPACE/GATEWAY:PORT=LOCAL_PORT, "
+                   "ports 0 to 65535\n";
       return kExitUsage;
     }
   }
@@ -120,11 +214,14 @@ int RunRun(const RunOptions& options) {
     }
   }
 
+  std::set<std::string> refused;  // what the configuration served leaves out
   emulator::io::ServeLoop loop;
   if (options.watch) {
     // Made before the inputs are read, so that an edit made while they load is still noticed.
     loop.watcher.emplace(options.inputs.filenames);
-    loop.reload = [&options] { return Reload(options.inputs); };
+    loop.reload = [&options, services = server.services, &refused] {
+      return Reload(options, services, refused);
+    };
   }
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
   if (!ran) {
@@ -135,22 +232,31 @@ int RunRun(const RunOptions& options) {
   if (ReportUnreadable(*pipeline)) {
     return kExitOperational;
   }
-  if (pipeline->input_errors > 0) {
-    // Fail fast: a cluster would reject these manifests, so there is nothing faithful to serve.
-    PrintFindings(*pipeline, std::cerr);
-    std::cerr << "error: the manifests have " << pipeline->input_errors
-              << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
+  ForgetMappedServices(*pipeline, server.services);
+  if (ReportRunFindings(*pipeline, options, std::cerr)) {
+    std::cerr << "error: not serving: --fail-on " << options.fail_on
+              << " and the manifests have findings of that severity (above)\n";
     return kExitFindings;
   }
+  NoteRefused(*pipeline, std::cerr);
+  refused = pipeline->refused_inputs;
   std::size_t resources = pipeline->manifest.resources.size();
   std::size_t files = pipeline->manifest.files.size();
   auto snapshot = emulator::gateway::MakeSnapshot(std::move(pipeline));
+  // Before any port is bound: a mistyped key must not let requests and keys reach the cloud.
+  auto provider_urls = emulator::gateway::CheckProviderUrls(server.ai, snapshot->pipeline->model);
+  if (!provider_urls) {
+    std::cerr << "error: " << provider_urls.error().message << "\n";
+    return kExitUsage;
+  }
   for (const std::string& problem : snapshot->problems) {
     std::cerr << "warning: " << problem << "\n";
   }
   if (snapshot->table->Binds().empty()) {
-    std::cerr << "error: no Gateway listener is programmed from these manifests; "
-                 "`kubectl agentgateway status` shows why\n";
+    std::cerr << "error: nothing to serve: no Gateway listener of the inputs is programmed\n";
+    for (const std::string& cause : WhyNothingIsServed(*snapshot->pipeline)) {
+      std::cerr << "  " << cause << "\n";
+    }
     return kExitFindings;
   }
 
@@ -166,20 +272,20 @@ int RunRun(const RunOptions& options) {
   std::cout << "kubectl-agentgateway run: serving " << resources << " resources from " << files
             << " file(s)\n";
   for (const emulator::io::BoundListener& listener : running->listeners()) {
-    std::string names;
-    for (const std::string& name : listener.listener_names) {
-      names += (names.empty() ? "" : ", ") + name;
-    }
-    std::cout << "  Gateway " << listener.gateway << " port " << listener.gateway_port
-              << " (listener " << names << ") -> " << (listener.tls ? "https" : "http") << "://"
-              << listener.address << ":" << listener.local_port << "\n";
-    for (const std::string& note : listener.notes) {
-      std::cout << "    note: " << note << "\n";
-    }
+    emulator::io::WriteListener(listener, std::cout);
+  }
+  for (const IgnoredGateway& ignored : IgnoredGateways(*snapshot->pipeline)) {
+    std::cout << "  not served: Gateway " << ignored.gateway->metadata.namespace_ << "/"
+              << ignored.gateway->metadata.name << ": " << ignored.reason
+              << (ignored.hint.empty() ? "" : "; " + ignored.hint) << "\n";
   }
   if (running->admin_port() >= 0) {
     std::cout << "  admin: http://" << options.admin_address << ":" << running->admin_port()
               << " (/healthz /config_dump /routes /metrics)\n";
+  }
+  for (const std::string& note :
+       emulator::gateway::ProviderUrlNotes(*provider_urls, options.mock_providers)) {
+    std::cout << "  " << note << "\n";
   }
   if (!options.mock_providers) {
     for (const std::string& warning :
@@ -215,10 +321,13 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "HTTPRoute delegation, and the AI "
       "prompt guards, CEL transformations and token rate limits.");
   AddInputFlags(*command, options->inputs);
+  options->inputs.leave_out_refused = true;
   command->add_option("--address", options->address, "Address to listen on (default 127.0.0.1)");
   command->add_option("--port", options->ports,
                       "GATEWAY_PORT=LOCAL_PORT: serve a Gateway listener port on another local "
-                      "port (0 picks a free one); repeatable, e.g. --port 80=8080");
+                      "port (0 picks a free one); NAMESPACE/GATEWAY:PORT=LOCAL_PORT maps one "
+                      "Gateway's port (two Gateways on one port number need two local ports); "
+                      "repeatable, e.g. --port 80=8080");
   command->add_option("--service", options->services,
                       "NAMESPACE/NAME:PORT=HOST:PORT: where a Service port is reached from this "
                       "machine; repeatable (mapping a Service port again adds an endpoint, and "
@@ -226,23 +335,40 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   command->add_option("--services-file", options->services_file,
                       "A YAML file of Service mappings (`ns/name:port: host:port`)");
   command->add_option("--admin-port", options->admin_port,
-                      "Admin listener port (/healthz /config_dump /routes /metrics); -1 disables");
+                      "Admin listener port (/healthz /config_dump /routes /metrics); default "
+                      "15000, 0 picks a free one, -1 disables");
   command->add_option("--admin-address", options->admin_address, "Admin listener address");
   command->add_option("--log-format", options->log_format, "Access log format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  command->add_flag("--watch", options->watch,
-                    "Re-read the manifests when they change and swap the configuration without "
-                    "dropping connections (an invalid edit keeps the last good one)");
+  command->add_flag(
+      "--watch", options->watch,
+      "Re-read the manifests when they change and swap the configuration without "
+      "dropping connections, opening and closing Gateway ports as needed (a file that "
+      "does not parse keeps the last good configuration)");
   command->add_option("--threads", options->threads, "Worker threads (default: one per core)");
+  command
+      ->add_option("--fail-on", options->fail_on,
+                   "Refuse to serve a configuration with findings of this severity: error or "
+                   "warning (at start: exit code 1; on reload: keep the last one). Default none: "
+                   "serve what a cluster would serve and print what is wrong")
+      ->check(CLI::IsMember({"none", "error", "warning"}));
+  command->add_flag("-q,--quiet", options->quiet,
+                    "Print only the error findings of the manifests, not the warnings");
   command->add_flag("--mock-providers", options->mock_providers,
                     "Answer every AI backend in-process, in the provider's own format (the "
                     "translation still runs): the last user message is echoed back, usage is "
                     "estimated at one token per 4 bytes. No network, no API keys");
   command->add_option("--provider-url", options->provider_urls,
-                      "PROVIDER_OR_BACKEND=URL: send a provider's requests to URL instead of its "
-                      "cloud host (paths, auth and translation unchanged); the key is a provider "
-                      "(openai, anthropic, gemini, vertexai, bedrock, azure), a backend NS/NAME "
-                      "or NAME; repeatable");
+                      "KEY=URL: send the requests KEY captures to URL instead of their host "
+                      "(paths, auth and translation unchanged). KEY is a provider (openai, "
+                      "anthropic, gemini, vertexai, bedrock, azure, azureopenai): its backends "
+                      "that use the provider's own host, not one that sets "
+                      "spec.ai.provider.host (xAI, a local server); an AI backend NS/NAME, or "
+                      "NAME when one namespace alone has it: all of its providers, every "
+                      "priority-group member too; or a group member NS/NAME/MEMBER (or "
+                      "NAME/MEMBER). The most specific key wins, and a provider name is the "
+                      "provider even where a backend has that name; an unknown KEY is a usage "
+                      "error; each flag prints what it captures at startup; repeatable");
   command->add_option("--secret", options->secrets,
                       "NAMESPACE/NAME=ENV_VAR: the auth Secret NAMESPACE/NAME's Authorization "
                       "value comes from environment variable ENV_VAR (for Secrets kept out of "

@@ -14,6 +14,7 @@
 #include "cmd/translate_render.h"
 #include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/dry_run.h"
+#include "emulator/gateway/startup_notes.h"
 #include "emulator/route/table.h"
 #include "validate/manifest/diagnostic.h"
 
@@ -147,14 +148,20 @@ int RunTranslate(const TranslateOptions& options) {
   if (ReportUnreadable(*pipeline)) {
     return kExitOperational;
   }
-  if (pipeline->input_errors > 0) {
-    validate::manifest::WriteText(pipeline->sink.diagnostics(), std::cerr,
-                                  validate::manifest::Severity::kError);
-    std::cerr << "error: the manifests have " << pipeline->input_errors
-              << " error(s); fix them (see `kubectl agentgateway validate`) and run again\n";
-    return kExitFindings;
-  }
+  // The request goes where `run` would send it: past what the API server would refuse.
+  ReportFindings(*pipeline, validate::manifest::Severity::kError, std::cerr);
+  NoteRefused(*pipeline, std::cerr);
   std::shared_ptr<const gateway::Snapshot> snapshot = gateway::MakeSnapshot(std::move(pipeline));
+  auto captures = gateway::CheckProviderUrls(inputs.ai, snapshot->pipeline->model);
+  if (!captures) {
+    std::cerr << "error: " << captures.error().message << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& note : gateway::ProviderUrlNotes(*captures, false)) {
+    if (note.rfind("warning: ", 0) == 0) {
+      std::cerr << note << "\n";
+    }
+  }
   const route::RouteTable& table = *snapshot->table;
   Expected<route::Bind> bind = gateway::ChooseBind(table, options.gateway, options.port);
   if (!bind) {
@@ -196,6 +203,7 @@ void AddTranslateCommand(CLI::App& app, int& exit_code) {
       "stream). Exit code 1 when the gateway would refuse the request itself (no route 404, "
       "400, 501)");
   AddInputFlags(*command, options->inputs);
+  options->inputs.leave_out_refused = true;
   command
       ->add_option("--request", options->request_file,
                    "The client's request body (a file; - reads stdin)")
@@ -220,8 +228,13 @@ void AddTranslateCommand(CLI::App& app, int& exit_code) {
                       "The provider of a priority-group AI backend to show (default: the first "
                       "of the first group)");
   command->add_option("--provider-url", options->provider_urls,
-                      "PROVIDER_OR_BACKEND=URL: as for `run`, the provider is reached at URL "
-                      "(paths, auth and translation unchanged); repeatable");
+                      "KEY=URL: as for `run`, the requests KEY captures are shown going to URL "
+                      "(paths, auth and translation unchanged). KEY is a provider (openai, "
+                      "anthropic, gemini, vertexai, bedrock, azure, azureopenai: its backends "
+                      "that use the provider's own host, not one that sets spec.ai.provider.host), "
+                      "an AI backend NS/NAME or NAME (all of its providers, every group member "
+                      "too) or a group member NS/NAME/MEMBER (or NAME/MEMBER); the most specific "
+                      "key wins. An unknown KEY is a usage error; repeatable");
   command->add_option("--secret", options->secrets,
                       "NAMESPACE/NAME=ENV_VAR: as for `run`, the auth Secret's value comes from "
                       "environment variable ENV_VAR (it is never printed); repeatable");

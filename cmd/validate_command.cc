@@ -57,27 +57,6 @@ Expected<void> WriteFile(const std::string& path, const std::string& contents) {
   return {};
 }
 
-validate::report::ReportInput MakeReportInput(
-    const validate::manifest::Manifest& manifest,
-    std::vector<validate::manifest::Diagnostic> findings) {
-  validate::report::ReportInput input;
-  input.tool_version = kVersion;
-  input.findings = std::move(findings);
-  for (const auto& file : manifest.files) {
-    input.files.push_back(file->path());
-  }
-  for (const validate::manifest::Resource& resource : manifest.resources) {
-    const validate::manifest::Position& position = resource.position;
-    input.resources.push_back(validate::report::CheckedResource{
-        resource.id.ToString(), position.file != nullptr ? position.file->path() : "",
-        position.line});
-  }
-  for (const Error& error : manifest.unreadable) {
-    input.unreadable.push_back(error.message);
-  }
-  return input;
-}
-
 int RunValidate(const ValidateOptions& options) {
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs, &options.cluster);
   if (!ran) {
@@ -87,7 +66,7 @@ int RunValidate(const ValidateOptions& options) {
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   const validate::manifest::Manifest& manifest = pipeline->manifest;
   validate::report::ReportInput input =
-      MakeReportInput(manifest, std::move(pipeline->sink.mutable_diagnostics()));
+      ReportInputFrom(manifest, std::move(pipeline->sink.mutable_diagnostics()));
 
   // Flags were checked by CLI11, so these parse. Text goes out finding by finding: the whole
   // report of 10,000 findings as one string was 6 MB more at the peak.

@@ -35,6 +35,9 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
         object["gen_ai.usage.output_tokens"] = *record.gen_ai_output_tokens;
       }
     }
+    if (!record.reason.empty()) {
+      object["reason"] = record.reason;
+    }
     line = object.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   } else {
     // Appended, not streamed: an ostringstream per line showed in perf (locale facets, printf).
@@ -74,6 +77,13 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
       if (record.gen_ai_output_tokens) {
         line += " gen_ai.usage.output_tokens=" + std::to_string(*record.gen_ai_output_tokens);
       }
+    }
+    if (!record.reason.empty()) {
+      line += " reason=\"";
+      for (char c : record.reason) {
+        line += c == '"' ? '\'' : c;
+      }
+      line += '"';
     }
     line += '\n';
   }

@@ -20,6 +20,9 @@ struct AccessRecord {
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   double seconds = 0;
+  // Why the gateway answered by itself (404 no route, 500 invalid backend, 503, ...); empty
+  // when the answer came from upstream.
+  std::string reason;
   // LLM exchanges only.
   std::string gen_ai_provider;
   std::string gen_ai_request_model;
@@ -30,7 +33,8 @@ struct AccessRecord {
 
 // The line for `record` logged at `timestamp` (RFC 3339, UTC), ending in '\n'. Text:
 // `<time> <gateway> "<method> <target>" <status> route=… backend=… upstream_status=…
-// duration_ms=… bytes=…` then the gen_ai fields of an LLM exchange; `-` for what is empty. JSON:
+// duration_ms=… bytes=…` then the gen_ai fields of an LLM exchange, then `reason="…"` when the
+// gateway answered by itself; `-` for what is empty. JSON:
 // the same facts under the names agentgateway's logs use (`gen_ai.usage.input_tokens`, ...), with
 // invalid UTF-8 replaced.
 std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp, bool json);

@@ -1,9 +1,15 @@
 #include "emulator/gateway/ai_backends.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <regex>
+#include <set>
+#include <string_view>
 
 #include "emulator/http/target.h"
+#include "validate/model/provider_defaults.h"
+#include "validate/schema/suggest.h"
 
 namespace agw::emulator::gateway {
 namespace {
@@ -174,6 +180,366 @@ AiProvider MakeProvider(std::string name, const validate::model::LLMProvider& pr
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------
+// --provider-url keys
+
+namespace model = validate::model;
+
+std::string NameOf(const model::AgentgatewayBackend& backend) {
+  return backend.metadata.namespace_ + "/" + backend.metadata.name;
+}
+
+bool SameBackend(const model::AgentgatewayBackend& a, const model::AgentgatewayBackend& b) {
+  return a.metadata.namespace_ == b.metadata.namespace_ && a.metadata.name == b.metadata.name;
+}
+
+bool IsProviderKey(std::string_view key) {
+  const std::vector<std::string>& providers = ProviderUrlProviders();
+  return std::find(providers.begin(), providers.end(), key) != providers.end();
+}
+
+const model::NamedLLMProvider* FindMember(const model::AgentgatewayBackend& backend,
+                                          std::string_view member) {
+  if (!backend.ai) {
+    return nullptr;
+  }
+  for (const model::PriorityGroup& group : backend.ai->groups) {
+    for (const model::NamedLLMProvider& named : group.providers) {
+      if (named.name == member) {
+        return &named;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// A provider that sets a host other than its cloud's default (xAI through the openai provider,
+// a local vLLM) does not talk to the provider's own host, so a provider key leaves it alone.
+bool SetsOwnHost(const model::LLMProvider& provider) {
+  return provider.host && *provider.host != model::DefaultProviderHost(provider);
+}
+
+// One provider of an AI backend, as --provider-url keys see it.
+struct ProviderRef {
+  const model::AgentgatewayBackend* backend = nullptr;
+  const std::string* member = nullptr;  // the group member's name; null for spec.ai.provider
+  const model::LLMProvider* provider = nullptr;
+
+  // "NS/NAME", or "NS/NAME/MEMBER" for a group member.
+  std::string Name() const { return NameOf(*backend) + (member ? "/" + *member : ""); }
+};
+
+std::vector<ProviderRef> ProvidersOf(const model::AgentgatewayBackend& backend) {
+  std::vector<ProviderRef> refs;
+  if (!backend.ai) {
+    return refs;
+  }
+  if (backend.ai->provider) {
+    refs.push_back({&backend, nullptr, &*backend.ai->provider});
+  }
+  for (const model::PriorityGroup& group : backend.ai->groups) {
+    for (const model::NamedLLMProvider& named : group.providers) {
+      refs.push_back({&backend, &named.name, &named.provider});
+    }
+  }
+  return refs;
+}
+
+enum class KeyKind { kProvider, kBackend, kMember, kNotAi, kAmbiguous, kUnknown };
+
+// What a --provider-url key names in a configuration.
+struct KeyMeaning {
+  KeyKind kind = KeyKind::kUnknown;
+  const model::AgentgatewayBackend* backend = nullptr;  // kBackend, kMember, kNotAi
+  std::string member;                                   // kMember
+  bool short_form = false;              // NAME or NAME/MEMBER: the namespace left out
+  std::vector<std::string> candidates;  // kAmbiguous: the namespaced keys it could be
+};
+
+std::vector<std::string> SplitKey(const std::string& key) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = key.find('/', start);
+    parts.push_back(key.substr(start, slash == std::string::npos ? slash : slash - start));
+    if (slash == std::string::npos) {
+      return parts;
+    }
+    start = slash + 1;
+  }
+}
+
+KeyMeaning Interpret(const std::string& key, const model::Model& model) {
+  KeyMeaning meaning;
+  if (IsProviderKey(key)) {
+    meaning.kind = KeyKind::kProvider;
+    return meaning;
+  }
+  std::vector<std::string> parts = SplitKey(key);
+  if (parts.size() > 3 ||
+      std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
+    return meaning;
+  }
+  if (parts.size() == 3) {
+    for (const model::AgentgatewayBackend& backend : model.backends) {
+      if (backend.metadata.namespace_ == parts[0] && backend.metadata.name == parts[1] &&
+          FindMember(backend, parts[2]) != nullptr) {
+        meaning.kind = KeyKind::kMember;
+        meaning.backend = &backend;
+        meaning.member = parts[2];
+      }
+    }
+    return meaning;
+  }
+  // NAME, or NS/NAME; else NAME/MEMBER.
+  const model::AgentgatewayBackend* not_ai = nullptr;
+  std::vector<const model::AgentgatewayBackend*> named;
+  for (const model::AgentgatewayBackend& backend : model.backends) {
+    bool match = parts.size() == 1
+                     ? backend.metadata.name == parts[0]
+                     : backend.metadata.namespace_ == parts[0] && backend.metadata.name == parts[1];
+    if (!match) {
+      continue;
+    }
+    if (!backend.ai) {
+      not_ai = &backend;
+    } else if (std::none_of(named.begin(), named.end(), [&](const auto* seen) {
+                 return SameBackend(*seen, backend);  // a duplicate object is one backend
+               })) {
+      named.push_back(&backend);
+    }
+  }
+  if (named.size() == 1) {
+    meaning.kind = KeyKind::kBackend;
+    meaning.backend = named[0];
+    meaning.short_form = parts.size() == 1;
+    return meaning;
+  }
+  if (named.size() > 1) {
+    meaning.kind = KeyKind::kAmbiguous;
+    for (const model::AgentgatewayBackend* backend : named) {
+      meaning.candidates.push_back(NameOf(*backend));
+    }
+    return meaning;
+  }
+  if (parts.size() == 2) {
+    std::vector<const model::AgentgatewayBackend*> owners;
+    for (const model::AgentgatewayBackend& backend : model.backends) {
+      if (backend.metadata.name == parts[0] && FindMember(backend, parts[1]) != nullptr &&
+          std::none_of(owners.begin(), owners.end(),
+                       [&](const auto* seen) { return SameBackend(*seen, backend); })) {
+        owners.push_back(&backend);
+      }
+    }
+    if (owners.size() == 1) {
+      meaning.kind = KeyKind::kMember;
+      meaning.backend = owners[0];
+      meaning.member = parts[1];
+      meaning.short_form = true;
+      return meaning;
+    }
+    if (owners.size() > 1) {
+      meaning.kind = KeyKind::kAmbiguous;
+      for (const model::AgentgatewayBackend* backend : owners) {
+        meaning.candidates.push_back(NameOf(*backend) + "/" + parts[1]);
+      }
+      return meaning;
+    }
+  }
+  if (not_ai != nullptr) {
+    meaning.kind = KeyKind::kNotAi;
+    meaning.backend = not_ai;
+  }
+  return meaning;
+}
+
+using ProviderUrlEntry = std::pair<const std::string, AiOptions::ProviderUrl>;
+
+// Every key with what it names, in key order.
+std::vector<std::pair<const ProviderUrlEntry*, KeyMeaning>> InterpretAll(
+    const AiOptions& options, const model::Model& model) {
+  std::vector<std::pair<const ProviderUrlEntry*, KeyMeaning>> meanings;
+  for (const ProviderUrlEntry& entry : options.provider_urls) {
+    meanings.emplace_back(&entry, Interpret(entry.first, model));
+  }
+  return meanings;
+}
+
+// Whether `meaning` (the key `key`) names `ref`, whatever host it sets.
+bool Names(const std::string& key, const KeyMeaning& meaning, const ProviderRef& ref) {
+  switch (meaning.kind) {
+    case KeyKind::kProvider:
+      return ref.provider->kind == key;
+    case KeyKind::kBackend:
+      return SameBackend(*meaning.backend, *ref.backend);
+    case KeyKind::kMember:
+      return SameBackend(*meaning.backend, *ref.backend) && ref.member != nullptr &&
+             *ref.member == meaning.member;
+    default:
+      return false;
+  }
+}
+
+// How specifically a key that names `ref` names it: 0 (NS/NAME/MEMBER) to 4 (a provider), or
+// -1 when it does not capture it (a provider key and a provider that sets its own host).
+int Rank(const std::string& key, const KeyMeaning& meaning, const ProviderRef& ref) {
+  if (!Names(key, meaning, ref)) {
+    return -1;
+  }
+  switch (meaning.kind) {
+    case KeyKind::kMember:
+      return meaning.short_form ? 1 : 0;
+    case KeyKind::kBackend:
+      return meaning.short_form ? 3 : 2;
+    default:
+      return SetsOwnHost(*ref.provider) ? -1 : 4;
+  }
+}
+
+// The entry of the key that captures `ref`: the most specific one that names it.
+const ProviderUrlEntry* CapturingEntry(
+    const std::vector<std::pair<const ProviderUrlEntry*, KeyMeaning>>& meanings,
+    const ProviderRef& ref) {
+  const ProviderUrlEntry* best = nullptr;
+  int best_rank = 5;
+  for (const auto& [entry, meaning] : meanings) {
+    int rank = Rank(entry->first, meaning, ref);
+    if (rank >= 0 && rank < best_rank) {
+      best = entry;
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
+// The valid keys of a configuration, as messages list them.
+struct ValidKeys {
+  std::vector<std::string> backends;  // "NS/NAME", "NS/NAME (or NAME)"
+  std::vector<std::string> members;   // "NS/NAME/MEMBER", "NS/NAME/MEMBER (or NAME/MEMBER)"
+  std::vector<std::string> all;       // every spelling, providers first: did-you-mean candidates
+};
+
+ValidKeys ListValidKeys(const model::Model& model) {
+  ValidKeys keys;
+  keys.all = ProviderUrlProviders();
+  std::map<std::string, int> ai_names;
+  std::map<std::pair<std::string, std::string>, int> member_owners;
+  std::set<std::pair<std::string, std::string>> ai_backends;
+  for (const model::AgentgatewayBackend& backend : model.backends) {
+    if (!backend.ai) {
+      continue;
+    }
+    ++ai_names[backend.metadata.name];
+    ai_backends.emplace(backend.metadata.namespace_, backend.metadata.name);
+    for (const ProviderRef& ref : ProvidersOf(backend)) {
+      if (ref.member != nullptr) {
+        ++member_owners[{backend.metadata.name, *ref.member}];
+      }
+    }
+  }
+  for (const model::AgentgatewayBackend& backend : model.backends) {
+    if (!backend.ai) {
+      continue;
+    }
+    const std::string& name = backend.metadata.name;
+    std::string full = NameOf(backend);
+    keys.all.push_back(full);
+    if (ai_names[name] == 1 && !IsProviderKey(name)) {
+      keys.backends.push_back(full + " (or " + name + ")");
+      keys.all.push_back(name);
+    } else {
+      keys.backends.push_back(full);
+    }
+    for (const ProviderRef& ref : ProvidersOf(backend)) {
+      if (ref.member == nullptr) {
+        continue;
+      }
+      std::string member_full = full + "/" + *ref.member;
+      std::string member_short = name + "/" + *ref.member;
+      keys.all.push_back(member_full);
+      if (member_owners[{name, *ref.member}] == 1 && !ai_backends.count({name, *ref.member})) {
+        keys.members.push_back(member_full + " (or " + member_short + ")");
+        keys.all.push_back(member_short);
+      } else {
+        keys.members.push_back(member_full);
+      }
+    }
+  }
+  return keys;
+}
+
+// At most `limit` items, then how many were left out: a large configuration keeps its messages
+// readable.
+std::string JoinSome(const std::vector<std::string>& items, size_t limit = 20) {
+  std::string text;
+  for (size_t i = 0; i < items.size() && i < limit; ++i) {
+    text += (i == 0 ? "" : ", ") + items[i];
+  }
+  if (items.size() > limit) {
+    text += ", and " + std::to_string(items.size() - limit) + " more";
+  }
+  return text;
+}
+
+std::string DidYouMean(const std::string& key, const std::vector<std::string>& candidates) {
+  constexpr size_t kLongest = 512;  // longer keys are not compared (the distance is quadratic)
+  if (key.size() > kLongest) {
+    return "";
+  }
+  const std::string* best = nullptr;
+  size_t best_distance = std::max<size_t>(1, key.size() / 3) + 1;
+  for (const std::string& candidate : candidates) {
+    if (candidate.size() > kLongest) {
+      continue;
+    }
+    size_t distance = validate::schema::NameDistance(key, candidate);
+    if (distance < best_distance) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best == nullptr ? "" : " (did you mean \"" + *best + "\"?)";
+}
+
+// Why a key that names providers captures none of them.
+std::string WhyNone(const std::string& key, const KeyMeaning& meaning,
+                    const std::vector<std::pair<const ProviderUrlEntry*, KeyMeaning>>& meanings,
+                    const model::Model& model) {
+  std::vector<std::string> own_host;  // providers that set their own host
+  std::vector<std::string> hosts;     // the hosts they set, once each
+  std::vector<std::string> elsewhere;
+  for (const model::AgentgatewayBackend& backend : model.backends) {
+    for (const ProviderRef& ref : ProvidersOf(backend)) {
+      if (!Names(key, meaning, ref)) {
+        continue;
+      }
+      if (meaning.kind == KeyKind::kProvider && SetsOwnHost(*ref.provider)) {
+        own_host.push_back(ref.Name());
+        if (std::find(hosts.begin(), hosts.end(), *ref.provider->host) == hosts.end()) {
+          hosts.push_back(*ref.provider->host);
+        }
+      } else if (const ProviderUrlEntry* entry = CapturingEntry(meanings, ref)) {
+        elsewhere.push_back(ref.Name() + " is captured by --provider-url " + entry->second.spec);
+      }
+    }
+  }
+  if (own_host.empty() && elsewhere.empty()) {
+    return "no AI backend of the inputs uses the " + key + " provider";
+  }
+  std::string why;
+  if (own_host.size() == 1) {
+    why = own_host[0] + " sets its own host (" + hosts[0] + "); capture it with --provider-url " +
+          own_host[0] + "=URL";
+  } else if (!own_host.empty()) {
+    why = JoinSome(own_host, 5) + " set their own host (" + JoinSome(hosts, 5) +
+          "); capture one with --provider-url NS/NAME=URL";
+  }
+  if (!elsewhere.empty()) {
+    why += (why.empty() ? "" : "; ") + JoinSome(elsewhere, 5);
+  }
+  return why;
+}
+
 }  // namespace
 
 bool AiProvider::Unhealthy(int status) const {
@@ -211,6 +577,7 @@ Expected<void> AiOptions::AddProviderUrl(const std::string& spec) {
   parsed.endpoint =
       Endpoint{host, match[4].matched ? std::stoi(match[4].str()) : (tls ? 443 : 80), tls, ""};
   parsed.path_prefix = match[5].str();
+  parsed.spec = spec;
   while (!parsed.path_prefix.empty() && parsed.path_prefix.back() == '/') {
     parsed.path_prefix.pop_back();
   }
@@ -251,9 +618,16 @@ AiBackendPlan PlanAiBackend(const validate::model::AgentgatewayBackend& backend,
   if (backend.policies) {
     layers.push_back(&*backend.policies);
   }
+  auto meanings = InterpretAll(options, model);
+  auto capture = [&](AiProvider& provider, ProviderRef ref) {
+    if (const ProviderUrlEntry* entry = CapturingEntry(meanings, ref)) {
+      provider.provider_url = entry->second;
+    }
+  };
   if (backend.ai->provider) {
     plan.tiers.push_back(
         {MakeProvider(backend.metadata.name, *backend.ai->provider, layers, ns, model, options)});
+    capture(plan.tiers.back().back(), {&backend, nullptr, &*backend.ai->provider});
   }
   for (const validate::model::PriorityGroup& group : backend.ai->groups) {
     std::vector<AiProvider> tier;
@@ -263,12 +637,87 @@ AiBackendPlan PlanAiBackend(const validate::model::AgentgatewayBackend& backend,
         provider_layers.push_back(&*named.policies);
       }
       tier.push_back(MakeProvider(named.name, named.provider, provider_layers, ns, model, options));
+      capture(tier.back(), {&backend, &named.name, &named.provider});
     }
     if (!tier.empty()) {
       plan.tiers.push_back(std::move(tier));
     }
   }
   return plan;
+}
+
+const std::vector<std::string>& ProviderUrlProviders() {
+  static const std::vector<std::string> kProviders = {
+      "openai", "anthropic", "gemini", "vertexai", "bedrock", "azure", "azureopenai"};
+  return kProviders;
+}
+
+Expected<std::vector<ProviderUrlCapture>> CheckProviderUrls(const AiOptions& options,
+                                                            const validate::model::Model& model) {
+  auto meanings = InterpretAll(options, model);
+  std::string problems;
+  ValidKeys valid;
+  bool listed = false;
+  for (const auto& [entry, meaning] : meanings) {
+    const std::string& key = entry->first;
+    std::string problem;
+    if (meaning.kind == KeyKind::kUnknown) {
+      if (!listed) {
+        valid = ListValidKeys(model);
+        listed = true;
+      }
+      problem = "\"" + key + "\" is neither a provider nor an AI backend of the inputs" +
+                DidYouMean(key, valid.all);
+    } else if (meaning.kind == KeyKind::kNotAi) {
+      problem = NameOf(*meaning.backend) +
+                " is an AgentgatewayBackend without spec.ai: --provider-url captures AI "
+                "backends only";
+    } else if (meaning.kind == KeyKind::kAmbiguous) {
+      problem =
+          "\"" + key + "\" could be " + JoinSome(meaning.candidates) + ": write the namespace too";
+    } else {
+      continue;
+    }
+    problems += (problems.empty() ? "" : "\n") + std::string("--provider-url ") +
+                entry->second.spec + ": " + problem;
+  }
+  if (!problems.empty()) {
+    if (!listed) {
+      valid = ListValidKeys(model);
+    }
+    problems += "\nvalid keys:\n  providers: " + JoinSome(ProviderUrlProviders()) +
+                "\n  AI backends: " +
+                (valid.backends.empty() ? "none in the inputs" : JoinSome(valid.backends));
+    if (!valid.members.empty()) {
+      problems += "\n  group members: " + JoinSome(valid.members);
+    }
+    return MakeError(problems);
+  }
+
+  std::vector<ProviderUrlCapture> captures;
+  for (const auto& [entry, meaning] : meanings) {
+    ProviderUrlCapture capture;
+    capture.spec = entry->second.spec;
+    for (const model::AgentgatewayBackend& backend : model.backends) {
+      std::vector<ProviderRef> refs = ProvidersOf(backend);
+      std::vector<std::string> members;
+      for (const ProviderRef& ref : refs) {
+        if (CapturingEntry(meanings, ref) == entry) {
+          members.push_back(ref.Name());
+        }
+      }
+      if (!members.empty() && members.size() == refs.size()) {
+        capture.captured.push_back(NameOf(backend));
+      } else {
+        capture.captured.insert(capture.captured.end(), members.begin(), members.end());
+      }
+    }
+    if (capture.captured.empty()) {
+      capture.why_none = WhyNone(entry->first, meaning, meanings, model);
+    }
+    captures.push_back(std::move(capture));
+  }
+  return captures;
 }
 
 std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
@@ -281,24 +730,17 @@ std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment() {
   return llm::AwsCredentials{id, secret, token == nullptr ? "" : token};
 }
 
-ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
-                                 const AiProvider& provider, const AiOptions& options) {
+ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiProvider& provider) {
   ProviderConnection connection;
+  if (provider.provider_url) {
+    connection.endpoint = provider.provider_url->endpoint;
+    connection.path_prefix = provider.provider_url->path_prefix;
+    connection.overridden = true;
+    return connection;
+  }
   const validate::model::UpstreamTarget& target = call.target;
   connection.endpoint =
       Endpoint{target.host, target.port, target.scheme == "https", provider.setup.tls_sni};
-  std::string backend_name = backend.backend.substr(backend.backend.find('/') + 1);
-  for (const std::string& key : {backend.backend, backend_name + "/" + provider.name, backend_name,
-                                 provider.setup.provider->kind}) {
-    auto url = options.provider_urls.find(key);
-    if (url == options.provider_urls.end()) {
-      continue;
-    }
-    connection.endpoint = url->second.endpoint;
-    connection.path_prefix = url->second.path_prefix;
-    connection.overridden = true;
-    break;
-  }
   return connection;
 }
 
@@ -306,11 +748,17 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
                                     const AiProvider& provider, const AiOptions& options,
                                     const std::string& method) {
   OutgoingRequest outgoing;
-  outgoing.connection = ConnectionFor(call, backend, provider, options);
+  outgoing.connection = ConnectionFor(call, provider);
   const ProviderConnection& connection = outgoing.connection;
-  outgoing.authority = connection.overridden ? connection.endpoint.host + ":" +
-                                                   std::to_string(connection.endpoint.port)
-                                             : call.authority;
+  if (connection.overridden) {
+    // The URL's host and port, as a client of URL sends them: an IPv6 literal keeps its brackets.
+    const std::string& host = connection.endpoint.host;
+    bool ipv6 = host.find(':') != std::string::npos;
+    outgoing.authority =
+        (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(connection.endpoint.port);
+  } else {
+    outgoing.authority = call.authority;
+  }
   outgoing.path_and_query = connection.path_prefix + call.target.path;
   outgoing.headers = call.headers;
   outgoing.needs_signature = provider.setup.provider->kind == "bedrock" && !provider.setup.api_key;

@@ -19,12 +19,21 @@ namespace agw::emulator::gateway {
 struct AiOptions {
   // Answer every AI backend in-process in the provider's own format (no network, no keys).
   bool mock_providers = false;
-  // "--provider-url KEY=URL": KEY is a provider kind (openai, anthropic, gemini, vertexai,
-  // bedrock, azure), a backend "namespace/name" or a backend name. The provider is reached at
-  // URL instead of its cloud host; paths, auth and translation stay the same.
+  // "--provider-url KEY=URL": requests that would go to a provider's cloud host go to URL
+  // instead (paths, auth and translation stay the same). What a KEY captures, most specific
+  // first (PlanAiBackend applies them, CheckProviderUrls reports them):
+  //  - "NS/NAME/MEMBER" or "NAME/MEMBER": one member of a priority-group backend
+  //    (spec.ai.groups);
+  //  - "NS/NAME" or "NAME" (when one namespace alone has it): every provider of that AI backend,
+  //    every group member included, whatever host it sets;
+  //  - a provider (openai, anthropic, ...): the providers of that kind that talk to the
+  //    provider's own cloud host. One that sets its own host (spec.ai.provider.host: xAI through
+  //    the openai provider, a local vLLM) is captured only by a backend or member key.
+  // A KEY that is a provider name means the provider, even where a backend has that name.
   struct ProviderUrl {
     Endpoint endpoint;
     std::string path_prefix;  // the URL's path without a trailing '/', put before provider paths
+    std::string spec;         // "KEY=URL" as given, for messages
   };
   std::map<std::string, ProviderUrl> provider_urls;  // parsed once, used on every request
   // "--secret NS/NAME=ENV_VAR": the Secret's `Authorization` comes from the environment.
@@ -33,6 +42,8 @@ struct AiOptions {
   // pinned by tests that compare two runs.
   llm::Stamper stamper = llm::SystemStamper();
 
+  // Parses "KEY=URL" (http or https, an IPv6 host in brackets); the key is checked against the
+  // manifests later, by CheckProviderUrls.
   Expected<void> AddProviderUrl(const std::string& spec);
   Expected<void> AddSecret(const std::string& spec);
 };
@@ -51,6 +62,8 @@ struct AiProvider {
   // data plane's default (no response, or 5xx).
   std::string unhealthy_operator;
   int unhealthy_code = 0;
+  // The --provider-url that captures this provider (AiOptions::provider_urls), if any.
+  std::optional<AiOptions::ProviderUrl> provider_url;
 
   bool Unhealthy(int status) const;
 };
@@ -61,8 +74,32 @@ struct AiBackendPlan {
   std::vector<std::vector<AiProvider>> tiers;
 };
 
+// `model` is the whole configuration `backend` belongs to: secrets and policies come from it,
+// and the --provider-url keys are read against all of its backends.
 AiBackendPlan PlanAiBackend(const validate::model::AgentgatewayBackend& backend,
                             const validate::model::Model& model, const AiOptions& options);
+
+// The providers a --provider-url key may name, in the order help and messages list them: the
+// provider kinds that have a cloud host of their own (not `custom`).
+const std::vector<std::string>& ProviderUrlProviders();
+
+// What one --provider-url captures in a configuration.
+struct ProviderUrlCapture {
+  std::string spec;  // "KEY=URL" as given
+  // The AI backends whose requests go to URL, in manifest order: "NS/NAME" when every provider
+  // of the backend is captured, else "NS/NAME/MEMBER" for each captured group member.
+  std::vector<std::string> captured;
+  // When `captured` is empty: why ("agentgateway-system/xai sets its own host (api.x.ai); ...").
+  std::string why_none;
+};
+
+// Reads every --provider-url key against the AI backends of `model`. An error, naming each bad
+// key (with the closest valid key when one is close) and listing the valid keys, when a key is
+// neither a provider nor an AI backend or group member of `model`, or when a NAME or NAME/MEMBER
+// fits more than one namespace. Otherwise what each key captures, in key order; a key that
+// captures nothing is not an error (its `why_none` says why).
+Expected<std::vector<ProviderUrlCapture>> CheckProviderUrls(const AiOptions& options,
+                                                            const validate::model::Model& model);
 
 // Where a planned call goes from here: the provider itself, or its --provider-url stand-in
 // (`path_prefix` is the URL's path, put in front of the provider path).
@@ -76,8 +113,9 @@ struct ProviderConnection {
 std::optional<llm::AwsCredentials> AwsCredentialsFromEnvironment();
 
 // The request `run` sends for a planned call (and `translate` shows): where it goes, its Host
-// and target, and the call's headers — signed with SigV4 for a Bedrock provider without a key
-// when AWS credentials are in the environment.
+// (for a --provider-url, the URL's host and port, an IPv6 host in brackets) and target, and the
+// call's headers — signed with SigV4 for a Bedrock provider without a key when AWS credentials
+// are in the environment.
 struct OutgoingRequest {
   ProviderConnection connection;
   std::string authority;
@@ -90,7 +128,7 @@ OutgoingRequest MakeOutgoingRequest(const llm::LlmCall& call, const AiBackendPla
                                     const AiProvider& provider, const AiOptions& options,
                                     const std::string& method);
 
-ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiBackendPlan& backend,
-                                 const AiProvider& provider, const AiOptions& options);
+// Where `call` connects: `provider`'s --provider-url when it has one, else the call's target.
+ProviderConnection ConnectionFor(const llm::LlmCall& call, const AiProvider& provider);
 
 }  // namespace agw::emulator::gateway

@@ -1,18 +1,124 @@
 #include "emulator/gateway/decision.h"
 
 #include "emulator/gateway/answer.h"
+#include "emulator/route/describe.h"
 
 namespace agw::emulator::gateway {
 namespace {
 
-std::string WhyAnswered(const route::Decision& match, const route::Request& request) {
+std::string RouteName(const route::RouteEntry& entry) {
+  const validate::model::ObjectBase& route = *entry.route->http;
+  return "HTTPRoute " + route.metadata.namespace_ + "/" + route.metadata.name;
+}
+
+// Whether the request's host falls under the hostname bucket an entry is indexed under.
+bool HostFits(const route::RouteEntry& entry, const std::string& host) {
+  if (entry.hostname.empty() || entry.hostname == host) {
+    return true;
+  }
+  if (entry.hostname.rfind("*.", 0) == 0) {
+    std::string suffix = entry.hostname.substr(1);
+    return host.size() > suffix.size() &&
+           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+  return false;
+}
+
+// A route that names this Gateway but is not attached to it, and the condition that says why.
+std::string UnattachedRoute(const Snapshot& snapshot, const route::Bind& bind) {
+  const validate::model::Gateway& gateway = *bind.gateway;
+  for (const validate::resolve::RouteStatus& status : snapshot.pipeline->resolution.status.routes) {
+    for (const validate::resolve::RouteParentStatus& parent : status.parents) {
+      const validate::resolve::StatusReference& ref = parent.parent_ref;
+      if (ref.name != gateway.metadata.name ||
+          ref.namespace_.value_or(status.object->metadata.namespace_) !=
+              gateway.metadata.namespace_ ||
+          ref.kind.value_or("Gateway") != "Gateway") {
+        continue;
+      }
+      const validate::resolve::Condition* accepted =
+          validate::resolve::FindCondition(parent.conditions, "Accepted");
+      if (accepted != nullptr && !accepted->is_true()) {
+        return status.kind + " " + status.object->metadata.namespace_ + "/" +
+               status.object->metadata.name + " is not attached: " + accepted->message;
+      }
+    }
+  }
+  return {};
+}
+
+// Why no route of `bind` took `request`, naming the route that came closest: one whose path
+// matches but not its host, method, headers or query; else a route meant for this Gateway that
+// is not attached to it; else the paths the listener's routes take.
+std::string WhyNoRoute(const Snapshot& snapshot, const route::Bind& bind,
+                       const route::Decision& match, const route::Request& request) {
+  std::string host = request.Hostname();
+  std::vector<const route::RouteEntry*> entries;
+  for (const auto& [name, bucket] : match.listener->exact) {
+    for (const route::RouteEntry& entry : bucket) {
+      entries.push_back(&entry);
+    }
+  }
+  for (const auto& [suffix, bucket] : match.listener->wildcard) {
+    for (const route::RouteEntry& entry : bucket) {
+      entries.push_back(&entry);
+    }
+  }
+  for (const route::RouteEntry& entry : match.listener->any_host) {
+    entries.push_back(&entry);
+  }
+  for (const route::RouteEntry* entry : entries) {
+    if (!entry->compiled.PathMatches(request)) {
+      continue;
+    }
+    std::string where = RouteName(*entry) + " rule " + std::to_string(entry->rule->index) + " (" +
+                        route::DescribeMatch(*entry->match) + ")";
+    if (!HostFits(*entry, host)) {
+      return "no route matches; closest: " + where + " is for host " + entry->hostname + ", not " +
+             host;
+    }
+    if (std::string unmet = entry->compiled.Unmet(request); !unmet.empty()) {
+      return "no route matches; closest: " + where + " wants " + unmet;
+    }
+  }
+  if (std::string unattached = UnattachedRoute(snapshot, bind); !unattached.empty()) {
+    return "no route matches; " + unattached;
+  }
+  const std::string& listener = match.listener->listener->listener->name;
+  if (entries.empty()) {
+    return "no route is attached to listener " + listener;
+  }
+  std::string paths;
+  std::size_t listed = 0;
+  for (const route::RouteEntry* entry : entries) {
+    if (listed == 3) {
+      paths += ", ...";
+      break;
+    }
+    paths += (listed++ == 0 ? "" : ", ") + route::DescribeMatch(*entry->match);
+  }
+  return "no route of listener " + listener + " matches path " +
+         (request.path.empty() ? "/" : request.path) + " (its routes take " + paths + ")";
+}
+
+std::string WhyAnswered(const Snapshot& snapshot, const route::Bind* bind,
+                        const route::Decision& match, const route::Plan& plan,
+                        const route::Request& request) {
   switch (match.outcome) {
     case route::Decision::Outcome::kNoListener:
-      return "no listener of the Gateway accepts host " + request.Hostname();
+      return bind == nullptr ? "the Gateway port is no longer in the configuration"
+                             : "no listener of the Gateway accepts host " + request.Hostname();
     case route::Decision::Outcome::kNoRoute:
-      return "no route matches";
+      return bind == nullptr ? "no route matches" : WhyNoRoute(snapshot, *bind, match, request);
     case route::Decision::Outcome::kRoute:
       break;
+  }
+  int status = plan.direct ? plan.direct->status : 0;
+  if (status >= 300 && status < 400) {
+    return "the route's RequestRedirect filter";
+  }
+  if (status == 500) {
+    return "the rule has no valid backend (see `kubectl agentgateway validate`)";
   }
   return "the route's filters or backends answer";
 }
@@ -47,7 +153,7 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
   const route::Plan& plan = decision.plan;
   if (plan.direct) {
     decision.answer = *plan.direct;
-    decision.answer_reason = WhyAnswered(decision.match, request);
+    decision.answer_reason = WhyAnswered(snapshot, bind, decision.match, plan, request);
     return decision;
   }
   const validate::resolve::ResolvedBackend& backend = *plan.upstream->backend;

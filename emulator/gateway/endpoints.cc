@@ -126,6 +126,12 @@ Expected<void> ServiceMap::AddFile(const std::string& path) {
   return {};
 }
 
+bool ServiceMap::Maps(const std::string& ns, const std::string& name) const {
+  std::string prefix = ns + "/" + name + ":";
+  auto it = entries_.lower_bound(prefix);
+  return it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
 std::optional<Endpoint> ServiceMap::Find(const std::string& ns, const std::string& name, int port,
                                          std::uint64_t pick) const {
   auto it = entries_.find(ns + "/" + name + ":" + std::to_string(port));

@@ -38,6 +38,8 @@ class ServiceMap {
   // a Service's endpoints).
   std::optional<Endpoint> Find(const std::string& ns, const std::string& name, int port,
                                std::uint64_t pick = 0) const;
+  // Whether any port of Service ns/name is mapped.
+  bool Maps(const std::string& ns, const std::string& name) const;
   bool empty() const { return entries_.empty(); }
 
  private:

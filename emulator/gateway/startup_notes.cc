@@ -59,4 +59,29 @@ std::vector<std::string> MissingCredentialWarnings(const Snapshot& snapshot,
   return warnings;
 }
 
+std::vector<std::string> ProviderUrlNotes(const std::vector<ProviderUrlCapture>& captures,
+                                          bool mock_providers) {
+  std::vector<std::string> notes;
+  for (const ProviderUrlCapture& capture : captures) {
+    std::string flag = "provider-url " + capture.spec;
+    if (mock_providers) {
+      notes.push_back("warning: " + flag +
+                      " is not used: --mock-providers answers every AI backend in-process");
+    } else if (capture.captured.empty()) {
+      notes.push_back("warning: " + flag + " captures no backend: " + capture.why_none);
+    } else {
+      constexpr size_t kShown = 20;  // a provider key may capture hundreds of backends
+      std::string backends;
+      for (size_t i = 0; i < capture.captured.size() && i < kShown; ++i) {
+        backends += (i == 0 ? "" : ", ") + capture.captured[i];
+      }
+      if (capture.captured.size() > kShown) {
+        backends += ", and " + std::to_string(capture.captured.size() - kShown) + " more";
+      }
+      notes.push_back(flag + ": " + backends);
+    }
+  }
+  return notes;
+}
+
 }  // namespace agw::emulator::gateway

@@ -6,8 +6,9 @@
 #include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/snapshot.h"
 
-// What `run` tells the user when it starts, decided from the snapshot: requests to try, and AI
-// backends that will call their provider without a credential.
+// What `run` tells the user when it starts, decided from the snapshot: requests to try, AI
+// backends that will call their provider without a credential, and where --provider-url sends
+// requests.
 namespace agw::emulator::gateway {
 
 // A request that reaches an AI backend: one per distinct (listener port, path, host) of the rules
@@ -26,5 +27,12 @@ std::vector<AiRouteExample> AiRouteExamples(const Snapshot& snapshot);
 // credential is missing.
 std::vector<std::string> MissingCredentialWarnings(const Snapshot& snapshot,
                                                    const AiOptions& options);
+
+// One line per --provider-url (CheckProviderUrls): "provider-url KEY=URL: NS/NAME, ..." with
+// the backends it captures, or "warning: provider-url KEY=URL captures no backend: <why>". With
+// --mock-providers nothing is called, so each flag gets "warning: provider-url KEY=URL is not
+// used: --mock-providers answers every AI backend in-process".
+std::vector<std::string> ProviderUrlNotes(const std::vector<ProviderUrlCapture>& captures,
+                                          bool mock_providers);
 
 }  // namespace agw::emulator::gateway

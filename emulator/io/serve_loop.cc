@@ -19,9 +19,17 @@ InputWatcher::InputWatcher(std::vector<std::string> paths)
 bool InputWatcher::Changed() {
   std::string now = Fingerprint();
   if (now == fingerprint_) {
+    settling_.clear();
+    return false;
+  }
+  // A file being written (truncated, then filled) would otherwise be read half written: an
+  // edit counts once the inputs look the same on two polls in a row.
+  if (now != settling_) {
+    settling_ = std::move(now);
     return false;
   }
   fingerprint_ = std::move(now);
+  settling_.clear();
   return true;
 }
 
@@ -64,6 +72,19 @@ sigset_t StopSignals() {
 
 }  // namespace
 
+void WriteListener(const BoundListener& listener, std::ostream& out) {
+  std::string names;
+  for (const std::string& name : listener.listener_names) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  out << "  Gateway " << listener.gateway << " port " << listener.gateway_port << " (listener "
+      << names << ") -> " << (listener.tls ? "https" : "http") << "://" << listener.address << ":"
+      << listener.local_port << "\n";
+  for (const std::string& note : listener.notes) {
+    out << "    note: " << note << "\n";
+  }
+}
+
 void BlockStopSignals() {
   sigset_t signals = StopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -90,8 +111,17 @@ void ServeUntilStopped(Server& server, ServeLoop loop, std::ostream& out, std::o
       }
       if (loop.watcher->Changed()) {
         if (std::shared_ptr<const Snapshot> next = loop.reload()) {
-          for (const std::string& unserved : server.Reload(std::move(next))) {
-            err << "warning: " << unserved << " is new; restart `run` to serve it\n";
+          ReloadReport report = server.Reload(std::move(next));
+          for (const BoundListener& closed : report.closed) {
+            out << "  stopped serving Gateway " << closed.gateway << " port " << closed.gateway_port
+                << " (" << closed.address << ":" << closed.local_port
+                << "): no listener of it is programmed any more\n";
+          }
+          for (const BoundListener& opened : report.opened) {
+            WriteListener(opened, out);
+          }
+          for (const std::string& failure : report.failed) {
+            err << "error: " << failure << "\n";
           }
           out << "reloaded\n" << std::flush;
         }

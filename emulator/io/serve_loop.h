@@ -19,7 +19,8 @@ class InputWatcher {
  public:
   // "-" (standard input) is never watched.
   explicit InputWatcher(std::vector<std::string> paths);
-  // Whether the inputs changed since construction or the last call that said so.
+  // Whether the inputs changed since construction or the last call that said so, and then
+  // stayed as they are until this call (so that a file is not read half written).
   bool Changed();
 
  private:
@@ -27,6 +28,7 @@ class InputWatcher {
 
   std::vector<std::string> paths_;
   std::string fingerprint_;
+  std::string settling_;  // a fingerprint seen once, not yet reported
 };
 
 struct ServeLoop {
@@ -38,6 +40,10 @@ struct ServeLoop {
   std::function<std::shared_ptr<const Snapshot>()> reload;
 };
 
+// "  Gateway ns/name port 80 (listener http) -> http://127.0.0.1:8080" and its notes, one line
+// each, as `run` lists what it serves.
+void WriteListener(const BoundListener& listener, std::ostream& out);
+
 // Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts afterwards:
 // called before Server::Start, the server's threads leave the stop signals to
 // ServeUntilStopped, and a signal that arrives while the server starts waits for it.
@@ -45,8 +51,8 @@ void BlockStopSignals();
 
 // Serves until SIGINT or SIGTERM arrives (waited for with an Asio signal_set on the calling
 // thread, which unblocks them), reloading the inputs as `loop` says, then shuts `server` down.
-// Writes "reloaded", the Gateway ports a reload could not open, and "shutting down" to `out`
-// and `err`.
+// Writes the Gateway ports a reload opened and closed and "reloaded" to `out`, the ports it
+// could not open to `err`, and "shutting down" to `out`.
 void ServeUntilStopped(Server& server, ServeLoop loop, std::ostream& out, std::ostream& err);
 
 }  // namespace agw::emulator::io

@@ -171,7 +171,7 @@ class Server::Impl {
   ~Impl() { workers_.clear(); }
 
   Expected<void> Open(std::shared_ptr<const Snapshot> snapshot);
-  std::vector<std::string> Reload(std::shared_ptr<const Snapshot> snapshot);
+  ReloadReport Reload(std::shared_ptr<const Snapshot> snapshot);
   void Shutdown(std::chrono::milliseconds grace);
   void Wait();
 
@@ -180,20 +180,32 @@ class Server::Impl {
     return snapshot_;
   }
 
-  const std::vector<BoundListener>& listeners() const { return listeners_; }
+  std::vector<BoundListener> listeners() const;
   int admin_port() const { return admin_port_; }
 
  private:
+  // A Gateway port this server serves, or served until a reload closed it. Never moved or
+  // destroyed while the server runs: connections keep a reference to theirs.
+  struct Served {
+    BoundListener bound;
+    std::unique_ptr<ServerTls> tls;  // null for plain HTTP
+    bool open = true;                // guarded by served_mutex_
+  };
   struct Worker {
     std::unique_ptr<net::io_context> context;
-    std::vector<std::unique_ptr<Acceptor>> acceptors;
+    // Each accepting for one Served; touched only on this worker's thread once it runs.
+    std::vector<std::pair<const Served*, std::unique_ptr<Acceptor>>> acceptors;
     std::set<Stream*> idle;  // connections waiting for their next request (this thread only)
     std::mt19937_64 random{std::random_device{}()};
   };
 
-  Awaitable<void> Accept(Worker& worker, Acceptor& acceptor, std::size_t listener_index);
+  // Binds `bind`'s local port on every worker (the acceptors come back in worker order);
+  // nothing stays bound on failure.
+  Expected<std::unique_ptr<Served>> OpenPort(const Snapshot& snapshot, const route::Bind& bind,
+                                             std::vector<std::unique_ptr<Acceptor>>& acceptors);
+  Awaitable<void> Accept(Worker& worker, Acceptor& acceptor, const Served& served);
   template <typename Client>
-  Awaitable<void> Session(Worker& worker, Client stream, std::size_t listener_index);
+  Awaitable<void> Session(Worker& worker, Client stream, const Served& served);
   // Routes and answers one request read whole: a direct answer, an LLM call or a relay.
   template <typename Client>
   Awaitable<void> ServeRequest(Worker& worker, Client& stream, Upstream& upstream,
@@ -204,7 +216,7 @@ class Server::Impl {
   // Spawns `task` on `executor`; an exception that escapes it is logged, not rethrown (a
   // detached coroutine's exception would end the process).
   void Spawn(Executor executor, Awaitable<void> task, std::string what);
-  Awaitable<void> HandshakeThenServe(Worker& worker, Stream stream, std::size_t listener_index);
+  Awaitable<void> HandshakeThenServe(Worker& worker, Stream stream, const Served& served);
   Awaitable<void> AdminAccept(Acceptor& acceptor);
   Awaitable<void> AdminSession(Stream stream);
   Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
@@ -226,7 +238,8 @@ class Server::Impl {
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<Worker> workers_;
   std::vector<std::thread> threads_;
-  std::vector<BoundListener> listeners_;
+  mutable std::mutex served_mutex_;
+  std::vector<std::unique_ptr<Served>> served_;  // in the order opened
   std::unique_ptr<Acceptor> admin_acceptor_;
   int admin_port_ = -1;
   gateway::Metrics metrics_;
@@ -240,7 +253,6 @@ class Server::Impl {
   std::condition_variable done_;
   bool finished_ = false;
   ClientTls client_tls_;
-  std::vector<std::unique_ptr<ServerTls>> listener_tls_;  // per listener; null for plain HTTP
   gateway::ProviderHealth provider_health_;
 
   friend class Server;
@@ -248,23 +260,36 @@ class Server::Impl {
 
 namespace {
 
-// Binds an acceptor with SO_REUSEPORT so each worker thread accepts on the same port.
-Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::string& address,
-                                           int port) {
+// Binds an acceptor. `shared`: with SO_REUSEPORT, so that each worker thread accepts on the
+// same port. SO_REUSEPORT would let any other process of this user bind the port as well, and
+// the kernel would split the connections between the two; so the first acceptor of a port is
+// bound once without it first, which fails when anyone else listens there.
+tl::expected<std::unique_ptr<Acceptor>, boost::system::error_code> Listen(
+    net::io_context& context, const tcp::endpoint& endpoint, bool shared, bool first) {
   boost::system::error_code ec;
-  auto ip = net::ip::make_address(address, ec);
-  if (ec) {
-    return MakeError("invalid listen address \"" + address + "\": " + ec.message());
+  if (shared && first && endpoint.port() != 0) {
+    Acceptor alone(context.get_executor());
+    alone.open(endpoint.protocol(), ec);
+    if (!ec) {
+      alone.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      alone.bind(endpoint, ec);
+    }
+    if (ec) {
+      return tl::unexpected(ec);
+    }
   }
-  tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
   auto acceptor = std::make_unique<Acceptor>(context.get_executor());
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) {
     acceptor->set_option(net::socket_base::reuse_address(true), ec);
   }
-  if (!ec) {
+  if (!ec && shared) {
     int one = 1;
-    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      ec.assign(errno, boost::system::system_category());
+    }
   }
   if (!ec) {
     acceptor->bind(endpoint, ec);
@@ -273,16 +298,98 @@ Expected<std::unique_ptr<Acceptor>> Listen(net::io_context& context, const std::
     acceptor->listen(net::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return MakeError(
-        "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message() +
-        (port < 1024 ? " (ports below 1024 need root: map the port, e.g. --port " +
-                           std::to_string(port) + "=" + std::to_string(port + 8000) + ")"
-                     : ""));
+    return tl::unexpected(ec);
   }
   return acceptor;
 }
 
+// Why `what` cannot listen on `address`:`port`, and what to do about it.
+std::string ListenFailure(const std::string& what, const std::string& address, int port,
+                          const boost::system::error_code& ec, const std::string& remedy) {
+  std::string where = address + ":" + std::to_string(port);
+  if (ec == net::error::address_in_use) {
+    return "cannot serve " + what + " on " + where +
+           ": another process listens there (a `kubectl agentgateway run` still running?); "
+           "stop it, or " +
+           remedy;
+  }
+  std::string message = "cannot serve " + what + " on " + where + ": " + ec.message();
+  if (ec == net::error::access_denied && port < 1024) {
+    message += " (ports below 1024 need root); " + remedy;
+  }
+  return message;
+}
+
 }  // namespace
+
+Expected<std::unique_ptr<Server::Impl::Served>> Server::Impl::OpenPort(
+    const Snapshot& snapshot, const route::Bind& bind,
+    std::vector<std::unique_ptr<Acceptor>>& acceptors) {
+  auto served = std::make_unique<Served>();
+  BoundListener& bound = served->bound;
+  bound.bind = bind;
+  bound.key = bind.ToString();
+  bound.gateway = bind.gateway->id.namespace_ + "/" + bind.gateway->id.name;
+  bound.gateway_port = bind.port;
+  bound.address = options_.address;
+  std::vector<ServerTls::Listener> tls_listeners;
+  for (const route::ListenerRoutes& listener : snapshot.table->Listeners(bind)) {
+    bound.listener_names.push_back(listener.listener->listener->name);
+    tls_listeners.push_back({bind.gateway, listener.listener->listener});
+  }
+  auto tls = ServerTls::Make(tls_listeners, snapshot.pipeline->model, bound.notes);
+  if (!tls) {
+    return tl::unexpected(tls.error());
+  }
+  served->tls = std::move(*tls);
+  bound.tls = served->tls != nullptr;
+
+  int port = bind.port;
+  if (auto by_gateway = options_.bind_port_map.find(bound.key);
+      by_gateway != options_.bind_port_map.end()) {
+    port = by_gateway->second;
+  } else if (auto by_port = options_.port_map.find(bind.port); by_port != options_.port_map.end()) {
+    port = by_port->second;
+  }
+  std::string what = "Gateway " + bound.gateway + " port " + std::to_string(bind.port);
+  std::string remedy = "serve it on another local port with --port " + std::to_string(bind.port) +
+                       "=PORT (0 picks a free one)";
+  if (port != 0) {
+    std::lock_guard<std::mutex> lock(served_mutex_);
+    for (const auto& other : served_) {
+      if (other->open && other->bound.local_port == port) {
+        return MakeError("cannot serve " + what + " on " + options_.address + ":" +
+                         std::to_string(port) + ": Gateway " + other->bound.gateway + " port " +
+                         std::to_string(other->bound.gateway_port) +
+                         " is served there (on a cluster each Gateway has its own address); "
+                         "give one of them its own local port with --port " +
+                         bound.key + "=PORT");
+      }
+    }
+  }
+  boost::system::error_code ec;
+  auto ip = net::ip::make_address(options_.address, ec);
+  if (ec) {
+    return MakeError("invalid listen address \"" + options_.address + "\": " + ec.message());
+  }
+  acceptors.clear();
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    auto acceptor =
+        Listen(*workers_[w].context, tcp::endpoint(ip, static_cast<unsigned short>(port)),
+               /*shared=*/true, /*first=*/w == 0);
+    if (!acceptor) {
+      acceptors.clear();
+      return MakeError(ListenFailure(what, options_.address, port, acceptor.error(), remedy));
+    }
+    if (w == 0) {
+      // Port 0 asked for a free port: the other workers join the one the first one got.
+      port = (*acceptor)->local_endpoint().port();
+    }
+    acceptors.push_back(std::move(*acceptor));
+  }
+  bound.local_port = port;
+  return served;
+}
 
 Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
@@ -293,52 +400,38 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
     worker.context = std::make_unique<net::io_context>(1);
   }
   for (const route::Bind& bind : snapshot_->table->Binds()) {
-    BoundListener bound;
-    bound.bind = bind;
-    bound.key = bind.ToString();
-    bound.gateway = bind.gateway->id.namespace_ + "/" + bind.gateway->id.name;
-    bound.gateway_port = bind.port;
-    bound.address = options_.address;
-    for (const route::ListenerRoutes& listener : snapshot_->table->Listeners(bind)) {
-      bound.listener_names.push_back(listener.listener->listener->name);
+    std::vector<std::unique_ptr<Acceptor>> acceptors;
+    auto served = OpenPort(*snapshot_, bind, acceptors);
+    if (!served) {
+      return tl::unexpected(served.error());
     }
-    std::vector<ServerTls::Listener> tls_listeners;
-    for (const route::ListenerRoutes& listener : snapshot_->table->Listeners(bind)) {
-      tls_listeners.push_back({bind.gateway, listener.listener->listener});
-    }
-    auto tls = ServerTls::Make(tls_listeners, snapshot_->pipeline->model, bound.notes);
-    if (!tls) {
-      return tl::unexpected(tls.error());
-    }
-    bound.tls = *tls != nullptr;
-    listener_tls_.push_back(std::move(*tls));
-    auto mapped = options_.port_map.find(bind.port);
-    int port = mapped == options_.port_map.end() ? bind.port : mapped->second;
     for (std::size_t w = 0; w < workers_.size(); ++w) {
-      auto acceptor = Listen(*workers_[w].context, options_.address, port);
-      if (!acceptor) {
-        return tl::unexpected(acceptor.error());
-      }
-      if (w == 0) {
-        // Port 0 asked for a free port: the other workers join the one the first one got.
-        port = (*acceptor)->local_endpoint().port();
-      }
-      workers_[w].acceptors.push_back(std::move(*acceptor));
+      workers_[w].acceptors.emplace_back(served->get(), std::move(acceptors[w]));
     }
-    bound.local_port = port;
-    listeners_.push_back(std::move(bound));
+    std::lock_guard<std::mutex> lock(served_mutex_);
+    served_.push_back(std::move(*served));
   }
   if (options_.admin_port >= 0) {
-    auto acceptor = Listen(*workers_[0].context, options_.admin_address, options_.admin_port);
+    boost::system::error_code ec;
+    auto ip = net::ip::make_address(options_.admin_address, ec);
+    if (ec) {
+      return MakeError("invalid admin address \"" + options_.admin_address + "\": " + ec.message());
+    }
+    auto acceptor =
+        Listen(*workers_[0].context,
+               tcp::endpoint(ip, static_cast<unsigned short>(options_.admin_port)), false, true);
     if (!acceptor) {
-      return tl::unexpected(acceptor.error());
+      return MakeError(ListenFailure("the admin listener", options_.admin_address,
+                                     options_.admin_port, acceptor.error(),
+                                     "choose another port with --admin-port PORT (0 picks a free "
+                                     "one, -1 disables the admin listener)"));
     }
     admin_acceptor_ = std::move(*acceptor);
     admin_port_ = admin_acceptor_->local_endpoint().port();
   }
   for (Worker& worker : workers_) {
-    for (std::size_t i = 0; i < worker.acceptors.size(); ++i) {
-      Spawn(worker.context->get_executor(), Accept(worker, *worker.acceptors[i], i), "accept");
+    for (auto& [served, acceptor] : worker.acceptors) {
+      Spawn(worker.context->get_executor(), Accept(worker, *acceptor, *served), "accept");
     }
   }
   if (options_.access_log != nullptr) {
@@ -367,19 +460,99 @@ Expected<void> Server::Impl::Open(std::shared_ptr<const Snapshot> snapshot) {
   return {};
 }
 
-std::vector<std::string> Server::Impl::Reload(std::shared_ptr<const Snapshot> snapshot) {
-  std::vector<std::string> unserved;
+std::vector<BoundListener> Server::Impl::listeners() const {
+  std::vector<BoundListener> open;
+  std::lock_guard<std::mutex> lock(served_mutex_);
+  for (const auto& served : served_) {
+    if (served->open) {
+      open.push_back(served->bound);
+    }
+  }
+  return open;
+}
+
+ReloadReport Server::Impl::Reload(std::shared_ptr<const Snapshot> snapshot) {
+  ReloadReport report;
+  std::set<std::string> wanted;
+  for (const route::Bind& bind : snapshot->table->Binds()) {
+    wanted.insert(bind.ToString());
+  }
+  // Closed first, so that a port a reload moves from one Gateway to another can be reopened.
+  std::vector<const Served*> closing;
+  {
+    std::lock_guard<std::mutex> lock(served_mutex_);
+    for (const auto& served : served_) {
+      if (served->open && wanted.count(served->bound.key) == 0) {
+        served->open = false;
+        closing.push_back(served.get());
+        report.closed.push_back(served->bound);
+      }
+    }
+  }
+  for (Worker& worker : workers_) {
+    net::post(*worker.context, [&worker, closing] {
+      for (auto& [served, acceptor] : worker.acceptors) {
+        if (std::find(closing.begin(), closing.end(), served) != closing.end()) {
+          boost::system::error_code ignored;
+          acceptor->close(ignored);
+        }
+      }
+    });
+  }
+  // A closed acceptor's port is free again once its worker has run the close above.
+  if (!closing.empty()) {
+    std::atomic<std::size_t> closed{0};
+    for (Worker& worker : workers_) {
+      net::post(*worker.context, [&closed] { ++closed; });
+    }
+    Clock::time_point deadline = Clock::now() + std::chrono::seconds(2);
+    while (closed < workers_.size() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
   for (const route::Bind& bind : snapshot->table->Binds()) {
     std::string key = bind.ToString();
-    bool served = std::any_of(listeners_.begin(), listeners_.end(),
-                              [&](const BoundListener& bound) { return bound.key == key; });
+    bool open = false;
+    {
+      std::lock_guard<std::mutex> lock(served_mutex_);
+      open = std::any_of(served_.begin(), served_.end(), [&](const auto& served) {
+        return served->open && served->bound.key == key;
+      });
+    }
+    if (open) {
+      continue;
+    }
+    std::vector<std::unique_ptr<Acceptor>> acceptors;
+    auto served = OpenPort(*snapshot, bind, acceptors);
     if (!served) {
-      unserved.push_back(key);
+      report.failed.push_back(served.error().message);
+      continue;
+    }
+    const Served* opened = served->get();
+    report.opened.push_back(opened->bound);
+    {
+      std::lock_guard<std::mutex> lock(served_mutex_);
+      served_.push_back(std::move(*served));
+    }
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+      Worker& worker = workers_[w];
+      auto acceptor = std::make_shared<std::unique_ptr<Acceptor>>(std::move(acceptors[w]));
+      net::post(*worker.context, [this, &worker, opened, acceptor] {
+        Acceptor& accepting = **acceptor;
+        worker.acceptors.emplace_back(opened, std::move(*acceptor));
+        if (stopping_) {
+          boost::system::error_code ignored;
+          accepting.close(ignored);
+          return;
+        }
+        Spawn(worker.context->get_executor(), Accept(worker, accepting, *opened), "accept");
+      });
     }
   }
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
   snapshot_ = std::move(snapshot);
-  return unserved;
+  return report;
 }
 
 void Server::Impl::Spawn(Executor executor, Awaitable<void> task, std::string what) {
@@ -414,7 +587,7 @@ constexpr std::chrono::milliseconds kAcceptPause{100};
 
 }  // namespace
 
-Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::size_t index) {
+Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, const Served& served) {
   net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor> pause(
       acceptor.get_executor());
   for (;;) {
@@ -440,11 +613,11 @@ Awaitable<void> Server::Impl::Accept(Worker& worker, Acceptor& acceptor, std::si
       LogError("accepting new connections again");
     }
     socket.set_option(tcp::no_delay(true), ec);
-    if (listener_tls_[index]) {
-      Spawn(acceptor.get_executor(), HandshakeThenServe(worker, Stream(std::move(socket)), index),
+    if (served.tls) {
+      Spawn(acceptor.get_executor(), HandshakeThenServe(worker, Stream(std::move(socket)), served),
             "a TLS connection");
     } else {
-      Spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), index),
+      Spawn(acceptor.get_executor(), Session(worker, Stream(std::move(socket)), served),
             "a connection");
     }
   }
@@ -1032,8 +1205,9 @@ Awaitable<void> CloseClient(TlsStream& stream) {
 
 }  // namespace
 
-Awaitable<void> Server::Impl::HandshakeThenServe(Worker& worker, Stream stream, std::size_t index) {
-  TlsStream tls(std::move(stream), listener_tls_[index]->context());
+Awaitable<void> Server::Impl::HandshakeThenServe(Worker& worker, Stream stream,
+                                                 const Served& served) {
+  TlsStream tls(std::move(stream), served.tls->context());
   beast::get_lowest_layer(tls).expires_after(options_.read_timeout);
   boost::system::error_code ec;
   co_await tls.async_handshake(ssl::stream_base::server, net::redirect_error(kUse, ec));
@@ -1041,7 +1215,7 @@ Awaitable<void> Server::Impl::HandshakeThenServe(Worker& worker, Stream stream, 
     beast::get_lowest_layer(tls).close();
     co_return;
   }
-  co_await Session(worker, std::move(tls), index);
+  co_await Session(worker, std::move(tls), served);
 }
 
 template <typename Client>
@@ -1098,6 +1272,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     co_await WriteAll(stream, response, ec);
     record.status = direct.status;
     record.response_bytes = direct.body.size();
+    record.reason = decision.answer_reason;
   } else if (decision.action == Action::kLlm) {
     co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()),
                       message.version() >= 11, keep_alive, start, *snapshot, record, ec);
@@ -1126,6 +1301,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
           body;
       co_await WriteAll(stream, response, ec);
       record.status = exchange.error_status;
+      record.reason = exchange.error;
     } else {
       record.status = exchange.status;
       if (!exchange.client_ok) {
@@ -1136,8 +1312,8 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
 }
 
 template <typename Client>
-Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, std::size_t index) {
-  const BoundListener& bound = listeners_[index];
+Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, const Served& served) {
+  const BoundListener& bound = served.bound;
   beast::flat_buffer buffer = BoundedReadBuffer(options_.max_header_bytes, kRelayChunk);
   buffer.reserve(kRelayChunk);  // fewer, larger recv calls than the 512-byte default
   Upstream upstream;
@@ -1536,7 +1712,7 @@ void Server::Impl::Shutdown(std::chrono::milliseconds grace) {
   for (Worker& worker : workers_) {
     net::post(*worker.context, [&worker, &closed, this] {
       boost::system::error_code ignored;
-      for (auto& acceptor : worker.acceptors) {
+      for (auto& [served, acceptor] : worker.acceptors) {
         acceptor->close(ignored);
       }
       if (&worker == &workers_[0] && admin_acceptor_) {
@@ -1597,9 +1773,9 @@ Expected<std::unique_ptr<Server>> Server::Start(std::shared_ptr<const Snapshot> 
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
-const std::vector<BoundListener>& Server::listeners() const { return impl_->listeners(); }
+std::vector<BoundListener> Server::listeners() const { return impl_->listeners(); }
 int Server::admin_port() const { return impl_->admin_port(); }
-std::vector<std::string> Server::Reload(std::shared_ptr<const Snapshot> snapshot) {
+ReloadReport Server::Reload(std::shared_ptr<const Snapshot> snapshot) {
   return impl_->Reload(std::move(snapshot));
 }
 void Server::Shutdown(std::chrono::milliseconds grace) { impl_->Shutdown(grace); }

@@ -27,6 +27,9 @@ struct ServerOptions {
   // Gateway listener port -> local port ("--port 80=8080"); 0 picks a free port. Ports not in
   // the map are served on the same number.
   std::map<int, int> port_map;
+  // One Gateway's port -> local port ("--port ns/name:80=8081"), for Gateways that share a
+  // port number (each has its own address on a cluster). Wins over port_map.
+  std::map<std::string, int> bind_port_map;
   gateway::ServiceMap services;
   gateway::AiOptions ai;
   std::size_t max_request_body = 10 * 1024 * 1024;
@@ -60,21 +63,35 @@ struct BoundListener {
   std::vector<std::string> listener_names;
 };
 
+// What a reload did to the listening ports.
+struct ReloadReport {
+  std::vector<BoundListener> opened;  // Gateway ports new in the snapshot, served from now on
+  std::vector<BoundListener> closed;  // Gateway ports gone from it: no longer accepted
+  std::vector<std::string> failed;    // Gateway ports that could not be opened, and why
+};
+
 // The data plane: one acceptor per Gateway listener port (on every thread, SO_REUSEPORT), one
 // coroutine per connection, upstream connections kept alive per connection, bodies relayed as
-// they arrive. Thread-safe: Reload may be called from any thread.
+// they arrive. Thread-safe: Reload may be called from any thread, one call at a time.
+//
+// A port another process listens on is an error (SO_REUSEPORT alone would let two `run`s share
+// it, each answering part of the requests with its own configuration), and so is a local port
+// two Gateways would share.
 class Server {
  public:
   static Expected<std::unique_ptr<Server>> Start(std::shared_ptr<const Snapshot> snapshot,
                                                  ServerOptions options);
   ~Server();
 
-  const std::vector<BoundListener>& listeners() const;
+  // The Gateway ports served now, in the order they were opened.
+  std::vector<BoundListener> listeners() const;
   int admin_port() const;
 
-  // Serves `snapshot` from the next request on. Listener ports are fixed at Start: a Gateway
-  // port that is new in `snapshot` is reported by the return value and not served.
-  std::vector<std::string> Reload(std::shared_ptr<const Snapshot> snapshot);
+  // Serves `snapshot` from the next request on, opening the Gateway ports that are new in it
+  // and closing those it no longer has (connections already open on a closed port stay until
+  // they go idle; their requests find no listener: 404). A port that cannot be opened is
+  // reported and the rest of the snapshot is served.
+  ReloadReport Reload(std::shared_ptr<const Snapshot> snapshot);
 
   // Stops accepting, lets in-flight requests finish (up to `grace`), then stops.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));

@@ -115,12 +115,11 @@ struct Usage {
   int64_t output = 0;
 };
 
-constexpr int64_t kCreated = 1700000000;  // fixed, so mocked answers are reproducible
-
 MockResponse Json200(const Json& body) { return {200, "application/json", WriteJson(body)}; }
 
+// `created` is the call's stamper's clock (the wall clock in `run`; pinned by tests).
 MockResponse OpenAICompletions(const std::string& model, const std::string& answer, Usage usage,
-                               bool streaming) {
+                               bool streaming, int64_t created) {
   Json usage_json = {{"prompt_tokens", usage.input},
                      {"completion_tokens", usage.output},
                      {"total_tokens", usage.input + usage.output}};
@@ -128,7 +127,7 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
     return Json200(
         {{"id", "chatcmpl-mock"},
          {"object", "chat.completion"},
-         {"created", kCreated},
+         {"created", created},
          {"model", model},
          {"choices", Json::array({{{"index", 0},
                                    {"message", {{"role", "assistant"}, {"content", answer}}},
@@ -139,7 +138,7 @@ MockResponse OpenAICompletions(const std::string& model, const std::string& answ
   auto chunk = [&](Json choices, Json chunk_usage) {
     sse += EncodeSseData(WriteJson(Json{{"id", "chatcmpl-mock"},
                                         {"object", "chat.completion.chunk"},
-                                        {"created", kCreated},
+                                        {"created", created},
                                         {"model", model},
                                         {"choices", std::move(choices)},
                                         {"usage", std::move(chunk_usage)}}));
@@ -238,7 +237,7 @@ MockResponse GeminiNative(const std::string& model, const std::string& answer, U
 }
 
 MockResponse OpenAIResponses(const std::string& model, const std::string& answer, Usage usage,
-                             bool streaming) {
+                             bool streaming, int64_t created) {
   Json usage_json = {{"input_tokens", usage.input},
                      {"output_tokens", usage.output},
                      {"total_tokens", usage.input + usage.output}};
@@ -249,9 +248,9 @@ MockResponse OpenAIResponses(const std::string& model, const std::string& answer
       {"role", "assistant"},
       {"content",
        Json::array({{{"type", "output_text"}, {"text", answer}, {"annotations", Json::array()}}})}};
-  Json response = {{"id", "resp_mock"},      {"object", "response"},
-                   {"created_at", kCreated}, {"status", "completed"},
-                   {"model", model},         {"output", Json::array({message})},
+  Json response = {{"id", "resp_mock"},     {"object", "response"},
+                   {"created_at", created}, {"status", "completed"},
+                   {"model", model},        {"output", Json::array({message})},
                    {"usage", usage_json}};
   if (!streaming) {
     return Json200(response);
@@ -357,13 +356,15 @@ MockResponse MockProviderResponse(const LlmCall& call) {
   Usage usage{EstimateTokens(prompt.all_text), EstimateTokens(answer)};
   switch (call.wire) {
     case WireFormat::kOpenAICompletions:
-      return OpenAICompletions(model, answer, usage, call.streaming);
+      return OpenAICompletions(model, answer, usage, call.streaming,
+                               call.options.stamper.UnixSeconds());
     case WireFormat::kAnthropicMessages:
       return AnthropicMessages(model, answer, usage, call.streaming);
     case WireFormat::kGeminiNative:
       return GeminiNative(model, answer, usage, call.streaming);
     case WireFormat::kOpenAIResponses:
-      return OpenAIResponses(model, answer, usage, call.streaming);
+      return OpenAIResponses(model, answer, usage, call.streaming,
+                             call.options.stamper.UnixSeconds());
     case WireFormat::kBedrockConverse:
       return BedrockConverse(answer, usage, call.streaming);
     case WireFormat::kOpenAIEmbeddings:

@@ -14,9 +14,10 @@ struct MockResponse {
 };
 
 // Answers `call` in its upstream wire format, so the response translation still runs. The
-// answer is deterministic: the text of the last user message, echoed back. Token usage is an
-// estimate: one token per 4 bytes of text (rounded up, at least 1) for the prompt's text and
-// for the answer.
+// answer is the text of the last user message, echoed back; OpenAI's `created` times come from
+// the call's stamper (call.options.stamper), so a pinned stamper makes the answer reproducible.
+// Token usage is an estimate: one token per 4 bytes of text (rounded up, at least 1) for the
+// prompt's text and for the answer.
 MockResponse MockProviderResponse(const LlmCall& call);
 
 // The estimate used above, exposed for tests and docs.

@@ -63,38 +63,33 @@ const RouteEntry* FirstMatch(const std::vector<RouteEntry>& entries, const Reque
 
 }  // namespace
 
-bool CompiledMatch::Matches(const Request& request) const {
+bool CompiledMatch::PathMatches(const Request& request) const {
   const std::string& request_path = request.path.empty() ? std::string("/") : request.path;
   switch (path_kind) {
     case PathKind::kExact:
-      if (request_path != path) {
-        return false;
-      }
-      break;
+      return request_path == path;
     case PathKind::kPrefix: {
       // Both sides compared without trailing '/': "/foo" matches "/foo", "/foo/" and "/foo/bar",
       // but not "/foobar".
       std::string trimmed = TrimTrailingSlashes(request_path);
-      if (!(trimmed == path ||
-            (trimmed.size() > path.size() && trimmed.compare(0, path.size(), path) == 0 &&
-             trimmed[path.size()] == '/'))) {
-        return false;
-      }
-      break;
+      return trimmed == path ||
+             (trimmed.size() > path.size() && trimmed.compare(0, path.size(), path) == 0 &&
+              trimmed[path.size()] == '/');
     }
     case PathKind::kRegex:
-      if (!path_regex || !re2::RE2::FullMatch(request_path, *path_regex)) {
-        return false;
-      }
-      break;
+      return path_regex && re2::RE2::FullMatch(request_path, *path_regex);
   }
+  return false;
+}
+
+std::string CompiledMatch::Unmet(const Request& request) const {
   if (method && request.method != *method) {
-    return false;
+    return "method " + *method;
   }
   for (const ValueMatch& header : headers) {
     std::optional<std::string> value = http::GetHeader(request.headers, header.name);
     if (!value || !ValueMatches(header, *value)) {
-      return false;
+      return "header " + header.name + (header.regex ? " ~ " : ": ") + header.value;
     }
   }
   if (!query.empty()) {
@@ -103,11 +98,15 @@ bool CompiledMatch::Matches(const Request& request) const {
       auto it = std::find_if(params.begin(), params.end(),
                              [&](const auto& p) { return p.first == param.name; });
       if (it == params.end() || !ValueMatches(param, it->second)) {
-        return false;
+        return "query parameter " + param.name + (param.regex ? " ~ " : "=") + param.value;
       }
     }
   }
-  return true;
+  return {};
+}
+
+bool CompiledMatch::Matches(const Request& request) const {
+  return PathMatches(request) && Unmet(request).empty();
 }
 
 std::unique_ptr<RouteTable> RouteTable::Compile(const validate::resolve::ResolvedConfig& config,

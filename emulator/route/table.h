@@ -31,6 +31,11 @@ struct CompiledMatch {
   std::vector<ValueMatch> query;
 
   bool Matches(const Request& request) const;
+  // The path part of Matches.
+  bool PathMatches(const Request& request) const;
+  // The first condition besides the path that `request` does not meet ("method POST",
+  // "header x-env: prod", "query parameter debug=1"); empty when it meets them all.
+  std::string Unmet(const Request& request) const;
 };
 
 // One (route, rule, match) entry of a listener, in the order the data plane tries them.

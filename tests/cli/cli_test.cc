@@ -20,6 +20,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
+#include "tests/support/running_plugin.h"
 
 namespace agw::test {
 namespace {
@@ -500,109 +501,6 @@ TEST_CASE("SARIF output validates against the SARIF 2.1.0 JSON schema") {
 }
 
 // `run` as a long-lived child process: its stdout is read while it serves, then it gets a signal.
-class RunningPlugin {
- public:
-  RunningPlugin(const std::vector<std::string>& args, const std::string& cwd) {
-    int out[2], err[2];
-    REQUIRE(pipe(out) == 0);
-    REQUIRE(pipe(err) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-      for (int fd : {out[0], out[1], err[0], err[1]}) {
-        close(fd);
-      }
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      if (chdir(cwd.c_str()) != 0) {
-        _exit(126);
-      }
-      std::vector<char*> argv = {const_cast<char*>(kPluginBinary)};
-      for (const std::string& arg : args) {
-        argv.push_back(const_cast<char*>(arg.c_str()));
-      }
-      argv.push_back(nullptr);
-      execv(kPluginBinary, argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    out_ = out[0];
-    err_ = err[0];
-  }
-  ~RunningPlugin() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close(out_);
-    close(err_);
-  }
-
-  // Reads stdout and stderr until stdout contains `text`, the child closes them, or `timeout`.
-  bool ReadUntil(const std::string& text, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (out.find(text) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || (!out_open_ && !err_open_)) {
-        return false;
-      }
-      std::vector<pollfd> fds;
-      if (out_open_) {
-        fds.push_back({out_, POLLIN, 0});
-      }
-      if (err_open_) {
-        fds.push_back({err_, POLLIN, 0});
-      }
-      if (poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) {
-        continue;
-      }
-      for (const pollfd& p : fds) {
-        if (p.revents == 0) {
-          continue;
-        }
-        char buffer[4096];
-        ssize_t n = read(p.fd, buffer, sizeof(buffer));
-        if (n <= 0) {
-          (p.fd == out_ ? out_open_ : err_open_) = false;
-        } else {
-          (p.fd == out_ ? out : err).append(buffer, static_cast<std::size_t>(n));
-        }
-      }
-    }
-    return true;
-  }
-
-  // Sends `signal` and waits up to `timeout` for the exit; the exit code, or -1.
-  int Stop(int signal, std::chrono::milliseconds timeout) {
-    kill(pid_, signal);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        ReadUntil("\x01never", std::chrono::milliseconds(500));  // drain what is left
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
-  std::string out;
-  std::string err;
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int err_ = -1;
-  bool out_open_ = true;
-  bool err_open_ = true;
-};
 
 constexpr char kRunManifests[] = R"(apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -700,8 +598,9 @@ void CheckWatchKeepsLastGoodConfiguration(const std::string& refused, const std:
     run.ReadUntil("\n\x01", std::chrono::milliseconds(200));  // collect output for a while
   }
   CHECK(run.err.find(expected) != std::string::npos);
-  CHECK(run.err.find("reload rejected: still serving the last good configuration") !=
-        std::string::npos);
+  CHECK(run.err.find("reload rejected: kubectl apply would refuse HTTPRoute default/echo (the "
+                     "errors above) and leave the cluster as it was; still serving the last good "
+                     "configuration\n") != std::string::npos);
   ClientRequest request;
   request.target = "/still/served";
   auto response = Fetch(local_port, request);
@@ -725,7 +624,7 @@ TEST_CASE("run --watch keeps serving the last good configuration when an edit br
                                        "Must have port for Service reference [FieldValueInvalid]");
 }
 
-TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
+TEST_CASE("run on manifests with a YAML error and nothing else to serve exits 1 saying why") {
   TempDir dir;
   dir.Write("bad.yaml",
             "apiVersion: gateway.networking.k8s.io/v1\n"
@@ -745,12 +644,15 @@ TEST_CASE("run on manifests with a YAML error fails fast with exit code 1") {
         "there) [yaml-syntax]\n"
         " 5 |  namespace: default\n"
         "   | ^\n"
-        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
-        "and run again\n");
+        "0 resources in 1 file: 1 error, 0 warnings\n"
+        "note: kubectl apply would refuse file bad.yaml (the errors above): left out; the rest is "
+        "served as a cluster would serve it\n"
+        "error: nothing to serve: no Gateway listener of the inputs is programmed\n"
+        "  bad.yaml does not parse (the errors above)\n");
 }
 
 // Issue 12: a listener port of 70000 used to be served on 4464 (70000 mod 65536). The API
-// server refuses it, so `run` refuses to start and binds nothing.
+// server refuses the Gateway, so `run` has nothing to serve and binds nothing.
 TEST_CASE("run on a manifest the API server refuses exits 1 with the findings") {
   TempDir dir;
   std::string manifests = kRunManifests;
@@ -768,19 +670,28 @@ TEST_CASE("run on a manifest the API server refuses exits 1 with the findings") 
         "in body should be less than or equal to 65535 [FieldValueInvalid]\n"
         " 10 |     port: 70000\n"
         "    |           ^\n"
-        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
-        "and run again\n");
+        "m.yaml:19:26: warning: Service default/echo is not in the manifest set; assuming it "
+        "exists on the cluster [not-in-manifest-set]\n"
+        " 19 |   - backendRefs: [{name: echo, port: 8080}]\n"
+        "    |                          ^\n"
+        "  hint: add it to the inputs, or pass --strict-refs to treat it as missing\n"
+        "2 resources in 1 file: 1 error, 1 warning\n"
+        "note: kubectl apply would refuse Gateway default/gw (the errors above): left out; the "
+        "rest is served as a cluster would serve it\n"
+        "error: nothing to serve: no Gateway listener of the inputs is programmed\n"
+        "  Gateway default/gw would be refused by the API server (the errors above)\n");
 }
 
 // Issue 13: a rule of the HTTPRoute CRD (x-kubernetes-validations), not its schema, refuses a
-// Service backendRef without a port; `run` refuses it as the API server would.
-TEST_CASE("run on a manifest a CEL rule of the CRD refuses exits 1 with the rule's message") {
+// Service backendRef without a port; `run --fail-on error` refuses it as the API server would.
+TEST_CASE("run --fail-on error on a manifest a CEL rule refuses exits 1 with the rule's message") {
   TempDir dir;
   std::string manifests = kRunManifests;
   manifests.replace(manifests.find("{name: echo, port: 8080}"), 24, "{name: echo}");
   dir.Write("m.yaml", manifests);
-  CommandResult result = RunCommand({kPluginBinary, "run", "-f", "m.yaml", "--admin-port", "-1"},
-                                    "", dir.path(), {}, 10);
+  CommandResult result =
+      RunCommand({kPluginBinary, "run", "-f", "m.yaml", "--admin-port", "-1", "--fail-on", "error"},
+                 "", dir.path(), {}, 10);
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());  // never got as far as listening
   CHECK(result.err ==
@@ -789,8 +700,9 @@ TEST_CASE("run on a manifest a CEL rule of the CRD refuses exits 1 with the rule
         "port for Service reference [FieldValueInvalid]\n"
         " 19 |   - backendRefs: [{name: echo}]\n"
         "    |                   ^\n"
-        "error: the manifests have 1 error(s); fix them (see `kubectl agentgateway validate`) "
-        "and run again\n");
+        "2 resources in 1 file: 1 error, 0 warnings\n"
+        "error: not serving: --fail-on error and the manifests have findings of that severity "
+        "(above)\n");
 }
 
 TEST_CASE("routes prints the effective route table of an example") {

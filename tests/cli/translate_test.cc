@@ -323,9 +323,10 @@ TEST_CASE("translate reports the 404 the gateway gives when no route matches") {
       MultiLlm({"--request", "testdata/translate/chat-request.json", "--path", "/mistral"}));
   CHECK(result.exit_code == 1);
   CHECK(result.out.find("Route:     none matches\n") != std::string::npos);
-  CHECK(
-      result.out.find("Gateway response (no route matches; nothing is sent upstream):\n  404\n") !=
-      std::string::npos);
+  CHECK(result.out.find("Gateway response (no route of listener llm-providers matches path "
+                        "/mistral (its routes take PathPrefix /anthropic, PathPrefix /openai, "
+                        "PathPrefix /xai); nothing is sent upstream):\n  404\n") !=
+        std::string::npos);
   CHECK(result.out.find("Upstream request") == std::string::npos);
   CheckGolden("no-route.txt", result.out);
 }

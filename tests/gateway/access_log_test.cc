@@ -47,6 +47,24 @@ TEST_CASE("A request the gateway answered itself shows dashes for what it did no
         "upstream_status=- duration_ms=0.00 bytes=0\n");
 }
 
+TEST_CASE("The gateway's own answer says why at the end of the line in text and JSON") {
+  AccessRecord record;
+  record.gateway = "default/gw";
+  record.method = "GET";
+  record.target = "/v1";
+  record.status = 404;
+  record.reason = "no route matches; HTTPRoute default/chat is not attached: sectionName \"htp\"";
+  CHECK(AccessLogLine(record, "2026-12-07T10:00:00Z", false) ==
+        "2026-12-07T10:00:00Z default/gw \"GET /v1\" 404 route=- backend=- upstream_status=- "
+        "duration_ms=0.00 bytes=0 reason=\"no route matches; HTTPRoute default/chat is not "
+        "attached: sectionName 'htp'\"\n");
+  CHECK(AccessLogLine(record, "2026-12-07T10:00:00Z", true) ==
+        "{\"time\":\"2026-12-07T10:00:00Z\",\"gateway\":\"default/gw\",\"method\":\"GET\","
+        "\"path\":\"/v1\",\"route\":\"\",\"backend\":\"\",\"status\":404,\"upstream_status\":0,"
+        "\"duration_ms\":0.0,\"request_bytes\":0,\"response_bytes\":0,\"reason\":\"no route "
+        "matches; HTTPRoute default/chat is not attached: sectionName \\\"htp\\\"\"}\n");
+}
+
 TEST_CASE("A JSON access line uses the gen_ai attribute names and survives bad UTF-8") {
   AccessRecord record = LlmRecord();
   record.target = "/openai/\xff";

@@ -96,7 +96,7 @@ TEST_CASE("The --provider-url flag replaces the provider's address, most specifi
   AiBackendPlan plan = PlanAiBackend(backend, pipeline->model, options);
   emulator::llm::LlmCall call = emulator::llm::PlanCall(
       Only(plan).setup, {"POST", "/v1/chat/completions", "", {}, R"({"model":"x","messages":[]})"});
-  ProviderConnection connection = ConnectionFor(call, plan, Only(plan), options);
+  ProviderConnection connection = ConnectionFor(call, Only(plan));
   CHECK(connection.overridden);
   CHECK(connection.endpoint.host == "127.0.0.1");
   CHECK(connection.endpoint.port == 9443);
@@ -105,11 +105,13 @@ TEST_CASE("The --provider-url flag replaces the provider's address, most specifi
 
   AiOptions by_kind;
   REQUIRE(by_kind.AddProviderUrl("openai=http://127.0.0.1:9000").has_value());
-  ProviderConnection kind = ConnectionFor(call, plan, Only(plan), by_kind);
+  AiBackendPlan kind_plan = PlanAiBackend(backend, pipeline->model, by_kind);
+  ProviderConnection kind = ConnectionFor(call, Only(kind_plan));
   CHECK(kind.endpoint.ToString().find("127.0.0.1:9000") != std::string::npos);
   CHECK_FALSE(kind.endpoint.tls);
 
-  ProviderConnection cloud = ConnectionFor(call, plan, Only(plan), {});
+  AiBackendPlan cloud_plan = PlanAiBackend(backend, pipeline->model, {});
+  ProviderConnection cloud = ConnectionFor(call, Only(cloud_plan));
   CHECK_FALSE(cloud.overridden);
   CHECK(cloud.endpoint.host == "api.openai.com");
   CHECK(cloud.endpoint.port == 443);

@@ -1536,7 +1536,7 @@ TEST_CASE("A reload changes routing for new requests while an in-flight request 
   bool started = echo_a->WaitForRequestsTo("/echo/in-flight?delay=1s", 1, 5s);
   std::vector<std::string> unserved;
   if (started) {
-    unserved = emulator.server->Reload(SnapshotOf(RouteTo("echo-b")));
+    unserved = emulator.server->Reload(SnapshotOf(RouteTo("echo-b"))).failed;
   }
   ClientResponse after = Get(emulator.port, "/echo/after");
   client.join();
@@ -1553,16 +1553,82 @@ TEST_CASE("A reload changes routing for new requests while an in-flight request 
   CHECK(PodOf((*in_flight)[1]) == echo_b->context().pod);
 }
 
-TEST_CASE("A reload that adds a Gateway port reports it as not served") {
-  auto echo = StartEcho();
-  Emulator emulator = Start(Options({Map("echo", echo->port())}));
+std::string WithExtraListener(int port) {
   std::string manifests = kManifests;
   std::string listener = "  - name: http\n    port: 80\n    protocol: HTTP\n";
   manifests.insert(manifests.find(listener) + listener.size(),
-                   "  - name: extra\n    port: 8081\n    protocol: HTTP\n");
-  std::vector<std::string> unserved = emulator.server->Reload(SnapshotOf(manifests));
-  CHECK(unserved == std::vector<std::string>{"default/gw:8081"});
+                   "  - name: extra\n    port: " + std::to_string(port) + "\n    protocol: HTTP\n");
+  return manifests;
+}
+
+TEST_CASE("A reload that adds a Gateway port opens it and one that removes it closes it") {
+  auto echo = StartEcho();
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.port_map[8081] = 0;
+  Emulator emulator = Start(std::move(options));
+
+  ReloadReport added = emulator.server->Reload(SnapshotOf(WithExtraListener(8081)));
+  CHECK(added.failed.empty());
+  CHECK(added.closed.empty());
+  REQUIRE(added.opened.size() == 1);
+  CHECK(added.opened[0].key == "default/gw:8081");
+  CHECK(added.opened[0].listener_names == std::vector<std::string>{"extra"});
+  auto extra = static_cast<std::uint16_t>(added.opened[0].local_port);
+  REQUIRE(extra != 0);
+  CHECK(Get(extra, "/echo/on-the-new-port").status == 200);
   CheckStillServing(emulator.port);
+  CHECK(emulator.server->listeners().size() == 2);
+
+  ReloadReport removed = emulator.server->Reload(SnapshotOf(kManifests));
+  CHECK(removed.opened.empty());
+  REQUIRE(removed.closed.size() == 1);
+  CHECK(removed.closed[0].key == "default/gw:8081");
+  CHECK(emulator.server->listeners().size() == 1);
+  CHECK_FALSE(test::Fetch(extra, ClientRequest{}, 2s).has_value());
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("A reload that adds a port another process listens on reports it and serves the rest") {
+  auto echo = StartEcho();
+  Emulator emulator = Start(Options({Map("echo", echo->port())}));
+  // The echo server's own port stands for a port someone else listens on.
+  ReloadReport report = emulator.server->Reload(SnapshotOf(WithExtraListener(echo->port())));
+  CHECK(report.opened.empty());
+  REQUIRE(report.failed.size() == 1);
+  CHECK(report.failed[0] == "cannot serve Gateway default/gw port " + std::to_string(echo->port()) +
+                                " on 127.0.0.1:" + std::to_string(echo->port()) +
+                                ": another process listens there (a `kubectl agentgateway run` "
+                                "still running?); stop it, or serve it on another local port with "
+                                "--port " +
+                                std::to_string(echo->port()) + "=PORT (0 picks a free one)");
+  CheckStillServing(emulator.port);
+}
+
+TEST_CASE("A port another server listens on with SO_REUSEPORT is refused at start") {
+  auto echo = StartEcho();
+  Emulator first = Start(Options({Map("echo", echo->port())}));
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.port_map = {{80, first.port}};
+  auto second = Server::Start(SnapshotOf(kManifests), std::move(options));
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().message ==
+        "cannot serve Gateway default/gw port 80 on 127.0.0.1:" + std::to_string(first.port) +
+            ": another process listens there (a `kubectl agentgateway run` still running?); stop "
+            "it, or serve it on another local port with --port 80=PORT (0 picks a free one)");
+  CheckStillServing(first.port);
+}
+
+TEST_CASE("An admin port that is taken is refused at start with the flag that moves it") {
+  auto echo = StartEcho();
+  ServerOptions options = Options({Map("echo", echo->port())});
+  options.admin_port = echo->port();
+  auto started = Server::Start(SnapshotOf(kManifests), std::move(options));
+  REQUIRE_FALSE(started.has_value());
+  CHECK(started.error().message ==
+        "cannot serve the admin listener on 127.0.0.1:" + std::to_string(echo->port()) +
+            ": another process listens there (a `kubectl agentgateway run` still running?); stop "
+            "it, or choose another port with --admin-port PORT (0 picks a free one, -1 disables "
+            "the admin listener)");
 }
 
 TEST_CASE("Shutdown with an idle kept-alive connection completes promptly") {
@@ -1831,7 +1897,9 @@ TEST_CASE("The access log has one line per request with route, backend and statu
                                      "route=default/echo backend=default/echo "
                                      "upstream_status=200 duration_ms=[0-9.]+ bytes=[0-9]+\n")));
   CHECK(std::regex_search(text, std::regex("Z default/gw \"GET /nothing\" 404 route=- backend=- "
-                                           "upstream_status=- duration_ms=[0-9.]+ bytes=16\n")));
+                                           "upstream_status=- duration_ms=[0-9.]+ bytes=16 "
+                                           "reason=\"no route of listener http matches path "
+                                           "/nothing \\(its routes take [^\"]+\\)\"\n")));
 }
 
 // Two HTTPS listeners on one port, each with its own certificate Secret: the certificate the
@@ -1904,7 +1972,7 @@ spec:
   auto started = Server::Start(SnapshotOf(manifests), std::move(options));
   INFO((started ? "" : started.error().message));
   REQUIRE(started.has_value());
-  const BoundListener& listener = (*started)->listeners().at(0);
+  const BoundListener listener = (*started)->listeners().at(0);
   CHECK(listener.tls);
   std::string port = std::to_string(listener.local_port);
   for (const std::string host : {"a.example.com", "b.example.com"}) {
