@@ -283,7 +283,7 @@ std::vector<std::string> WhyNothingIsServed(const Pipeline& pipeline) {
   for (const validate::resolve::GatewayStatus& gateway : pipeline.resolution.status.gateways) {
     causes.push_back("Gateway " + gateway.object->metadata.namespace_ + "/" +
                      gateway.object->metadata.name +
-                     " has no programmed listener (the findings above say why)");
+                     " has no programmed listener (`validate` says why)");
   }
   return causes;
 }

@@ -29,6 +29,18 @@ int RunRoutes(const RoutesOptions& options) {
     std::cout << DumpJson(emulator::route::TableJson(*table)) << "\n";
   } else {
     std::cout << emulator::route::DescribeTable(*table);
+    // What is not in the table, and why: the causes when nothing is, the ignored Gateways.
+    if (table->Binds().empty()) {
+      for (const std::string& cause : WhyNothingIsServed(*pipeline)) {
+        std::cout << "  " << cause << "\n";
+      }
+    } else {
+      for (const IgnoredGateway& ignored : IgnoredGateways(*pipeline)) {
+        std::cout << "not served: Gateway " << ignored.gateway->metadata.namespace_ << "/"
+                  << ignored.gateway->metadata.name << ": " << ignored.reason
+                  << (ignored.hint.empty() ? "" : "; " + ignored.hint) << "\n";
+      }
+    }
   }
   for (const std::string& problem : problems) {
     std::cerr << "warning: " << problem << "\n";
@@ -49,6 +61,7 @@ void AddRoutesCommand(CLI::App& app, int& exit_code) {
       "plane tries the matches (exact hosts, then wildcards, then any host; then path kind, "
       "path length, method, headers, query parameters, route name)");
   AddInputFlags(*command, options->inputs);
+  options->inputs.leave_out_refused = true;  // the table `run` serves
   command->add_option("-o,--output", options->output, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   command->callback([options, &exit_code] { exit_code = RunRoutes(*options); });

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -133,6 +135,55 @@ std::vector<Entry> Collect(const validate::resolve::StatusSet& status) {
   return entries;
 }
 
+// The Gateways and routes of the inputs the controller writes no status for, so that the table
+// lists every one of them with the reason (the cluster would show them without status).
+void AddIgnored(const Pipeline& pipeline, std::vector<Entry>& entries) {
+  // Each kind after its own, as Collect orders them.
+  auto insert_after = [&](std::vector<std::string> kinds, Entry entry) {
+    auto at = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) {
+      return std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end();
+    });
+    entries.insert(at, std::move(entry));
+  };
+  auto has_status = [&](const validate::model::ObjectBase* object) {
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const Entry& entry) { return entry.object == object; });
+  };
+  std::vector<IgnoredGateway> ignored = IgnoredGateways(pipeline);
+  std::vector<Entry> routes;
+  for (const validate::model::HTTPRoute& route : pipeline.model.http_routes) {
+    if (has_status(&route)) {
+      continue;
+    }
+    Entry e{route.api_version, "HTTPRoute", &route, Json()};
+    e.attached = "0 parents";
+    e.message = "Ignored: no parentRef names a Gateway of agentgateway";
+    for (const validate::model::ParentReference& parent : route.parent_refs) {
+      std::string ns = parent.namespace_.value_or(route.metadata.namespace_);
+      for (const IgnoredGateway& gateway : ignored) {
+        if (parent.kind == "Gateway" && gateway.gateway->metadata.name == parent.name &&
+            gateway.gateway->metadata.namespace_ == ns) {
+          e.message = "Ignored: its Gateway " + ns + "/" + parent.name + " is ignored";
+        }
+      }
+    }
+    routes.push_back(std::move(e));
+  }
+  for (Entry& route : routes) {
+    insert_after({"GatewayClass", "Gateway", "HTTPRoute"}, std::move(route));
+  }
+  for (const IgnoredGateway& gateway : ignored) {
+    Entry e{gateway.gateway->api_version, "Gateway", gateway.gateway, Json()};
+    const std::string& class_name = gateway.gateway->gateway_class_name;
+    // Short enough for the table; `validate` gives the whole finding.
+    e.message = gateway.hint.empty()
+                    ? "Ignored: " + gateway.reason
+                    : "Ignored: class " + class_name + " is not agentgateway's (--gateway-class " +
+                          class_name + ")";
+    insert_after({"GatewayClass", "Gateway"}, std::move(e));
+  }
+}
+
 Json ItemJson(const Entry& entry) {
   Json item;
   item["apiVersion"] = entry.api_version;
@@ -149,7 +200,7 @@ void PrintTable(const std::vector<Entry>& entries) {
   std::vector<std::vector<std::string>> rows = {
       {"KIND", "NAMESPACE", "NAME", "ACCEPTED", "PROGRAMMED", "RESOLVED", "ATTACHED", "MESSAGE"}};
   for (const Entry& e : entries) {
-    std::string message = e.message.size() > 100 ? e.message.substr(0, 97) + "..." : e.message;
+    std::string message = e.message.size() > 120 ? e.message.substr(0, 117) + "..." : e.message;
     rows.push_back(
         {e.kind, e.object->metadata.namespace_.empty() ? "-" : e.object->metadata.namespace_,
          e.object->metadata.name, e.accepted, e.programmed, e.resolved, e.attached, message});
@@ -184,6 +235,7 @@ int RunStatus(const StatusOptions& options) {
   std::unique_ptr<Pipeline> pipeline = std::move(*ran);
   std::vector<Entry> entries = Collect(pipeline->resolution.status);
   if (options.output == "table") {
+    AddIgnored(*pipeline, entries);
     PrintTable(entries);
   } else {
     Json list;

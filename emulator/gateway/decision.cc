@@ -118,7 +118,12 @@ std::string WhyAnswered(const Snapshot& snapshot, const route::Bind* bind,
     return "the route's RequestRedirect filter";
   }
   if (status == 500) {
-    return "the rule has no valid backend (see `kubectl agentgateway validate`)";
+    // "invalid backend: Backend not found: ns/name": what the controller found wrong.
+    std::string body = plan.direct->body;
+    while (!body.empty() && body.back() == '\n') {
+      body.pop_back();
+    }
+    return "the rule's backend is not usable: " + body;
   }
   return "the route's filters or backends answer";
 }

@@ -114,7 +114,7 @@ std::string DescribeTable(const RouteTable& table) {
     }
   }
   if (table.Binds().empty()) {
-    out += "no listeners are programmed (run `validate` to see why)\n";
+    out += "no listener is programmed\n";
   }
   return out;
 }

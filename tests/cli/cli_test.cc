@@ -743,7 +743,7 @@ TEST_CASE("Invalid UTF-8 in a route path is a warning and routes -o json still p
             "  rules:\n"
             "  - matches:\n"
             "    - path:\n"
-            "        type: PathPrefix\n"
+            "        type: RegularExpression\n"  // Exact and PathPrefix refuse such bytes
             "        value: /v1\xff\xfe\n");
   CommandResult validated = Plugin({"validate", "-f", "route.yaml"}, "", dir.path());
   CHECK(validated.out.find("route.yaml:23:19: warning: invalid UTF-8: kubectl reads this and 1 "

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 
@@ -249,6 +251,112 @@ TEST_CASE("run --watch reports what an edit breaks and opens and closes Gateway 
   CHECK_FALSE(Fetch(extra, request, 2s).has_value());
   CHECK(StatusOf(port, "/") == 200);
   CHECK(run.Stop(SIGTERM, 5s) == 0);
+}
+
+// Issue 16 item 3: `model:` indented under `provider:` instead of under `openai:`. The API
+// server refuses the backend (strict decoding), so on the cluster the route's backend is not
+// found: validate says so, and run answers 500 for that route and serves the others.
+TEST_CASE("A mis-indented provider model is refused by validate and answered 500 by run") {
+  TempDir dir;
+  std::filesystem::copy(std::string(kSourceDir) + "/testdata/examples/multi-llm-providers",
+                        dir.path() + "/example", std::filesystem::copy_options::recursive);
+  std::string backends_path = dir.path() + "/example/backends.yaml";
+  std::string backends;
+  {
+    std::ifstream in(backends_path);
+    backends.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::ofstream(backends_path, std::ios::trunc)
+      << Replaced(backends, "      openai:\n        model: grok-4-1-fast-reasoning\n",
+                  "      openai: {}\n      model: grok-4-1-fast-reasoning\n");
+
+  CommandResult validated = RunCommand(
+      {kPluginBinary, "validate", "-f", "example", "--gateway-class", "enterprise-agentgateway"},
+      "", dir.path(), {}, 20);
+  CHECK(validated.exit_code == 1);
+  CHECK(validated.out.find("example/backends.yaml:13:7: error: AgentgatewayBackend in version "
+                           "\"v1alpha1\" cannot be handled as a AgentgatewayBackend: strict "
+                           "decoding error: unknown field \"spec.ai.provider.model\" "
+                           "[strict-decoding]\n") != std::string::npos);
+
+  RunningPlugin run(
+      {"run", "-f", "example", "--gateway-class", "enterprise-agentgateway", "--mock-providers",
+       "--port", "8080=0", "--admin-port", "-1", "--threads", "1"},
+      dir.path());
+  bool ready = run.ReadUntil("Press Ctrl-C to stop.\n", 10s);
+  INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+  REQUIRE(ready);
+  CHECK(run.err.find("note: kubectl apply would refuse AgentgatewayBackend "
+                     "agentgateway-system/xai (the errors above): left out; the rest is served "
+                     "as a cluster would serve it\n") != std::string::npos);
+  std::smatch port;
+  REQUIRE(std::regex_search(run.out, port, std::regex("-> http://127\\.0\\.0\\.1:([0-9]+)\n")));
+  auto local = static_cast<std::uint16_t>(std::stoi(port[1].str()));
+  auto chat = [&](const std::string& path) {
+    ClientRequest request;
+    request.method = "POST";
+    request.target = path;
+    request.headers = {{"content-type", "application/json"}};
+    request.body = R"({"model":"any","messages":[{"role":"user","content":"Hello!"}]})";
+    auto response = Fetch(local, request, 5s);
+    REQUIRE(response.has_value());
+    return *response;
+  };
+  ClientResponse xai = chat("/xai");
+  CHECK(xai.status == 500);
+  CHECK(xai.body == "invalid backend: Backend not found: agentgateway-system/xai\n");
+  CHECK(chat("/openai").status == 200);
+  CHECK(
+      run.ReadUntil("reason=\"the rule's backend is not usable: invalid backend: Backend not "
+                    "found: agentgateway-system/xai\"",
+                    5s));
+  CHECK(run.Stop(SIGTERM, 5s) == 0);
+}
+
+// Issue 16 item 4: tutorial 000 without --gateway-class enterprise-agentgateway. run, routes
+// and status each say which Gateway is ignored, why, and the flag that takes it.
+TEST_CASE(
+    "A Gateway of a class that is not agentgateway's is named with the flag by every command") {
+  const std::string example = std::string(kSourceDir) + "/testdata/examples/multi-llm-providers";
+  const std::string ignored =
+      "Gateway agentgateway-system/agentgateway-proxy is ignored: GatewayClass "
+      "\"enterprise-agentgateway\" is not in the manifest set and is not an agentgateway class: "
+      "the agentgateway controller ignores this Gateway; pass --gateway-class "
+      "enterprise-agentgateway if this class belongs to agentgateway\n";
+
+  CommandResult run = RunCommand({kPluginBinary, "run", "-f", example, "--admin-port", "-1"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.empty());
+  CHECK(run.err ==
+        "error: nothing to serve: no Gateway listener of the inputs is programmed\n  " + ignored);
+
+  CommandResult routes = RunCommand({kPluginBinary, "routes", "-f", example});
+  CHECK(routes.exit_code == 0);
+  CHECK(routes.out == "no listener is programmed\n  " + ignored);
+
+  CommandResult status = RunCommand({kPluginBinary, "status", "-f", example});
+  CHECK(status.exit_code == 0);
+  CHECK(status.out ==
+        "KIND                  NAMESPACE             NAME                 ACCEPTED   PROGRAMMED   "
+        "RESOLVED   ATTACHED    MESSAGE\n"
+        "Gateway               agentgateway-system   agentgateway-proxy   -          -            "
+        "-          -           Ignored: class enterprise-agentgateway is not agentgateway's "
+        "(--gateway-class enterprise-agentgateway)\n"
+        "HTTPRoute             agentgateway-system   xai                  -          -            "
+        "-          0 parents   Ignored: its Gateway agentgateway-system/agentgateway-proxy is "
+        "ignored\n"
+        "HTTPRoute             agentgateway-system   anthropic            -          -            "
+        "-          0 parents   Ignored: its Gateway agentgateway-system/agentgateway-proxy is "
+        "ignored\n"
+        "HTTPRoute             agentgateway-system   openai               -          -            "
+        "-          0 parents   Ignored: its Gateway agentgateway-system/agentgateway-proxy is "
+        "ignored\n"
+        "AgentgatewayBackend   agentgateway-system   xai                  True       -            "
+        "-          -\n"
+        "AgentgatewayBackend   agentgateway-system   anthropic            True       -            "
+        "-          -\n"
+        "AgentgatewayBackend   agentgateway-system   openai               True       -            "
+        "-          -\n");
 }
 
 }  // namespace

@@ -125,6 +125,30 @@ spec:
         "/anthropic, PathPrefix /openai)");
 }
 
+TEST_CASE("A 500 for a rule whose backend is missing says what the controller found") {
+  validate::manifest::InMemoryFileSystem files;
+  files.AddFile("m.yaml", std::string(kGateway) + R"(---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: chat
+  namespace: default
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: open-ai}]
+)");
+  validate::manifest::LoadOptions load;
+  load.paths = {"m.yaml"};
+  validate::resolve::ResolveOptions options;
+  options.strict_refs = true;
+  auto snapshot = MakeSnapshot(validate::resolve::RunPipeline(load, files, options));
+  RequestDecision decision = DecideFor(*snapshot, "POST", "/v1/chat/completions");
+  CHECK(decision.answer.status == 500);
+  CHECK(decision.answer_reason ==
+        "the rule's backend is not usable: invalid backend: Backend not found: default/open-ai");
+}
+
 TEST_CASE("A 404 on a listener without routes says so") {
   auto snapshot = SnapshotOf("");
   RequestDecision decision = DecideFor(*snapshot, "GET", "/");

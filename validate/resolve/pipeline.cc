@@ -70,7 +70,9 @@ std::unique_ptr<Pipeline> RunPipeline(const manifest::LoadOptions& load,
     // The findings above name the cause once; what is served has no trace of the refused
     // objects, so a reference to one is not found, as on the cluster.
     RemoveObjects(pipeline->model, rejected);
-    pipeline->resolution = Resolve(pipeline->model, options);
+    ResolveOptions served = options;
+    served.absent.insert(rejected.begin(), rejected.end());
+    pipeline->resolution = Resolve(pipeline->model, served);
     pipeline->resolution.findings.clear();
   }
   manifest::SortDiagnostics(pipeline->sink.mutable_diagnostics(), pipeline->manifest.FileOrder());

@@ -57,7 +57,7 @@ constexpr char kMissingAdvice[] =
 
 bool Resolver::TreatAsMissing(const model::ObjectBase& referrer, const std::string& what,
                               const std::string& field_path, const std::string& suggestion) {
-  if (options_.strict_refs) {
+  if (options_.strict_refs || options_.absent.count(what) > 0) {
     return true;
   }
   Report(referrer, manifest::Severity::kWarning, "not-in-manifest-set",

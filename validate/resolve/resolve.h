@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct ResolveOptions {
   // the manifest set is assumed to exist on the cluster and reported as a warning. When true it
   // is treated as missing, exactly as the controller would treat it.
   bool strict_refs = false;
+  // Objects known not to be on the cluster ("Kind namespace/name"), such as those the API server
+  // would refuse: a reference to one is missing even without strict_refs.
+  std::set<std::string> absent;
   std::string cluster_domain = "cluster.local";
 };
 
