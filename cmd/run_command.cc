@@ -132,7 +132,7 @@ bool ReportRunFindings(const Pipeline& pipeline, const RunOptions& options, std:
 // keep the old version of that object, and the last good configuration has it.
 std::shared_ptr<const emulator::gateway::Snapshot> Reload(
     const RunOptions& options, const emulator::gateway::ServiceMap& services,
-    std::set<std::string>& refused) {
+    const emulator::gateway::AiOptions& ai, std::set<std::string>& refused) {
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
   if (!ran) {
     std::cerr << "error: " << ran.error().message << "\n"
@@ -166,8 +166,23 @@ std::shared_ptr<const emulator::gateway::Snapshot> Reload(
     return nullptr;
   }
   NoteRefused(*next, std::cerr);
-  refused = next->refused_inputs;
-  return emulator::gateway::MakeSnapshot(std::move(next));
+  std::set<std::string> next_refused = next->refused_inputs;
+  auto snapshot = emulator::gateway::MakeSnapshot(std::move(next));
+  // The --provider-url keys must still name something: a backend renamed by the edit would
+  // otherwise send its requests, and its key, to the cloud.
+  auto provider_urls = emulator::gateway::CheckProviderUrls(ai, snapshot->pipeline->model);
+  if (!provider_urls) {
+    std::cerr << "error: " << provider_urls.error().message << "\n"
+              << "reload rejected: still serving the last good configuration\n";
+    return nullptr;
+  }
+  for (const std::string& note : emulator::gateway::ProviderUrlNotes(*provider_urls, false)) {
+    if (note.rfind("warning: ", 0) == 0) {
+      std::cerr << note << "\n";
+    }
+  }
+  refused = std::move(next_refused);
+  return snapshot;
 }
 
 int RunRun(const RunOptions& options) {
@@ -219,8 +234,8 @@ int RunRun(const RunOptions& options) {
   if (options.watch) {
     // Made before the inputs are read, so that an edit made while they load is still noticed.
     loop.watcher.emplace(options.inputs.filenames);
-    loop.reload = [&options, services = server.services, &refused] {
-      return Reload(options, services, refused);
+    loop.reload = [&options, services = server.services, ai = server.ai, &refused] {
+      return Reload(options, services, ai, refused);
     };
   }
   Expected<std::unique_ptr<Pipeline>> ran = RunPipeline(options.inputs);
