@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "tests/cli/broken_cases.h"
 #include "tests/support/paths.h"
 #include "tests/support/run.h"
 
@@ -15,111 +16,6 @@ namespace agw::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Mutation {
-  std::string file;  // relative to the example folder
-  std::string from;
-  std::string to;
-};
-
-struct BrokenCase {
-  std::string example;
-  std::string name;  // wrong-section | missing-secret | cross-namespace
-  std::vector<Mutation> mutations;
-  std::vector<std::string> extra_flags;
-  std::string expected_code;  // the finding this case is about
-};
-
-std::string Read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void Apply(const fs::path& folder, const Mutation& mutation) {
-  fs::path path = folder / mutation.file;
-  std::string text = Read(path);
-  std::size_t at = text.find(mutation.from);
-  INFO("mutation of " << mutation.file << ": " << mutation.from);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, mutation.from.size(), mutation.to);
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-std::vector<BrokenCase> Cases() {
-  const std::string strict = "--strict-refs";
-  return {
-      {"multi-llm-providers",
-       "wrong-section",
-       {{"routes.yaml", "sectionName: llm-providers", "sectionName: llm-provider"}},
-       {},
-       "NoMatchingParent"},
-      {"multi-llm-providers",
-       "missing-secret",
-       {{"secrets.yaml", "name: xai-secret", "name: xai-secret-old"}},
-       {strict},
-       "TranslationError"},
-      {"multi-llm-providers",
-       "cross-namespace",
-       {{"routes.yaml", "- name: openai\n          namespace: agentgateway-system",
-         "- name: openai\n          namespace: llm-backends"}},
-       {},
-       "RefNotPermitted"},
-      {"multiple-providers",
-       "wrong-section",
-       {{"routes.yaml", "    - name: ai-gateway\n      namespace: multiple-providers\n",
-         "    - name: ai-gateway\n      namespace: multiple-providers\n      sectionName: "
-         "https\n"}},
-       {},
-       "NoMatchingParent"},
-      {"multiple-providers",
-       "missing-secret",
-       {{"secrets.yaml", "name: anthropic-secret", "name: anthropic-key"}},
-       {strict},
-       "TranslationError"},
-      {"multiple-providers",
-       "cross-namespace",
-       {{"routes.yaml", "name: anthropic-backend",
-         "name: anthropic-backend\n          namespace: shared"}},
-       {},
-       "RefNotPermitted"},
-      {"local-llm",
-       "wrong-section",
-       {{"local-llm.yaml", "    - name: agentgateway-proxy\n      namespace: local-llm\n",
-         "    - name: agentgateway-proxy\n      namespace: local-llm\n      sectionName: https\n"}},
-       {},
-       "NoMatchingParent"},
-      {"local-llm",
-       "missing-secret",
-       {{"local-llm.yaml", "        model: gemma-4-12b-it-Q5_K_M.gguf\n---",
-         "        model: gemma-4-12b-it-Q5_K_M.gguf\n  policies:\n    auth:\n      secretRef:\n"
-         "        name: llama-key\n---"}},
-       {strict},
-       "TranslationError"},
-      {"local-llm",
-       "cross-namespace",
-       {{"local-llm.yaml", "        - name: local-llm\n          namespace: local-llm",
-         "        - name: local-llm\n          namespace: models"}},
-       {},
-       "RefNotPermitted"},
-      {"gemini-anthropic",
-       "wrong-section",
-       {{"routes.yaml", "    - name: agentgateway\n      namespace: default\n",
-         "    - name: agentgateway\n      namespace: default\n      sectionName: https\n"}},
-       {},
-       "NoMatchingParent"},
-      {"gemini-anthropic",
-       "missing-secret",
-       {{"secrets.yaml", "name: gemini-secret", "name: gemini-key"}},
-       {strict},
-       "TranslationError"},
-      {"gemini-anthropic",
-       "cross-namespace",
-       {{"routes.yaml", "        - name: anthropic\n          namespace: default",
-         "        - name: anthropic\n          namespace: ai"}},
-       {},
-       "RefNotPermitted"},
-  };
-}
 
 TEST_CASE("A broken copy of each tutorial yields the controller's finding") {
   for (const BrokenCase& broken : Cases()) {

@@ -1,6 +1,7 @@
 #include "validate/resolve/resolve.h"
 
 #include <cctype>
+#include <map>
 
 #include "validate/resolve/finding.h"
 #include "validate/resolve/lint.h"
@@ -33,6 +34,37 @@ void Resolver::Run() {
   }
   for (const model::AgentgatewayPolicy& policy : model_.policies) {
     ResolvePolicy(policy);
+  }
+  LeaveOutUnprogrammedBackends();
+}
+
+void Resolver::LeaveOutUnprogrammedBackends() {
+  std::map<const model::AgentgatewayBackend*, std::string> unprogrammed;
+  for (const BackendStatus& status : out_.status.backends) {
+    const Condition* accepted = FindCondition(status.conditions, "Accepted");
+    if (accepted != nullptr && !accepted->is_true()) {
+      std::string why = accepted->message.substr(0, accepted->message.find('\n'));
+      unprogrammed[status.object] = status.object->metadata.namespace_ + "/" +
+                                    status.object->metadata.name + " is not programmed (" +
+                                    accepted->reason + ": " + why + ")";
+    }
+  }
+  if (unprogrammed.empty()) {
+    return;
+  }
+  for (ResolvedListener& listener : out_.config.listeners) {
+    for (ResolvedRoute& route : listener.routes) {
+      for (ResolvedRule& rule : route.rules) {
+        for (ResolvedBackend& backend : rule.backends) {
+          auto found = unprogrammed.find(backend.backend);
+          if (backend.kind == ResolvedBackend::Kind::kAgentgatewayBackend &&
+              found != unprogrammed.end()) {
+            backend.kind = ResolvedBackend::Kind::kInvalid;
+            backend.problem = "AgentgatewayBackend " + found->second;
+          }
+        }
+      }
+    }
   }
 }
 

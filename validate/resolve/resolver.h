@@ -141,6 +141,9 @@ class Resolver {
                                           const std::vector<model::RouteFilter>& filters,
                                           bool backend_level);
   void CountAttachedRoutes();
+  // A backend the controller could not translate (Accepted False) is not programmed: the data
+  // plane has no such backend, so a route's share of it answers 500. Statuses stay as written.
+  void LeaveOutUnprogrammedBackends();
   // Whether HTTPRoute parent_namespace/parent_name has a rule delegating to `child`
   // (backendRef kind HTTPRoute named "*", the child's name, or "label=value").
   bool DelegatesTo(const std::string& parent_namespace, const std::string& parent_name,
