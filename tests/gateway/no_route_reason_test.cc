@@ -24,6 +24,12 @@ spec:
     port: 80
 )";
 
+// An HTTPRoute in namespace default: `spec` is its spec, indented by two spaces.
+std::string Route(const std::string& name, const std::string& spec) {
+  return "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: " +
+         name + "\n  namespace: default\nspec:\n" + spec;
+}
+
 std::shared_ptr<const Snapshot> SnapshotOf(const std::string& routes) {
   validate::manifest::InMemoryFileSystem files;
   files.AddFile("m.yaml", std::string(kGateway) + routes);
@@ -46,18 +52,11 @@ RequestDecision DecideFor(const Snapshot& snapshot, const std::string& method,
 }
 
 TEST_CASE("A 404 names the route whose path matched and the method it wants") {
-  auto snapshot = SnapshotOf(R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: chat
-  namespace: default
-spec:
-  parentRefs: [{name: gw}]
+  auto snapshot = SnapshotOf(Route("chat", R"(  parentRefs: [{name: gw}]
   rules:
   - matches: [{path: {type: PathPrefix, value: /v1}, method: POST}]
     backendRefs: [{name: llm, port: 8080}]
-)");
+)"));
   RequestDecision decision = DecideFor(*snapshot, "GET", "/v1/chat/completions");
   CHECK(decision.answer.status == 404);
   CHECK(decision.answer_reason ==
@@ -66,18 +65,11 @@ spec:
 }
 
 TEST_CASE("A 404 names the route whose path matched and the host it is for") {
-  auto snapshot = SnapshotOf(R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: chat
-  namespace: default
-spec:
-  parentRefs: [{name: gw}]
+  auto snapshot = SnapshotOf(Route("chat", R"(  parentRefs: [{name: gw}]
   hostnames: [api.example.com]
   rules:
   - backendRefs: [{name: llm, port: 8080}]
-)");
+)"));
   RequestDecision decision = DecideFor(*snapshot, "GET", "/", "localhost:8080");
   CHECK(decision.answer.status == 404);
   CHECK(decision.answer_reason ==
@@ -86,17 +78,10 @@ spec:
 }
 
 TEST_CASE("A 404 names a route meant for the Gateway that is not attached and why") {
-  auto snapshot = SnapshotOf(R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: chat
-  namespace: default
-spec:
-  parentRefs: [{name: gw, sectionName: htp}]
+  auto snapshot = SnapshotOf(Route("chat", R"(  parentRefs: [{name: gw, sectionName: htp}]
   rules:
   - backendRefs: [{name: llm, port: 8080}]
-)");
+)"));
   RequestDecision decision = DecideFor(*snapshot, "GET", "/anything");
   CHECK(decision.answer.status == 404);
   CHECK(decision.answer_reason ==
@@ -104,20 +89,13 @@ spec:
 }
 
 TEST_CASE("A 404 for a path no route takes lists the paths the listener's routes take") {
-  auto snapshot = SnapshotOf(R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: providers
-  namespace: default
-spec:
-  parentRefs: [{name: gw}]
+  auto snapshot = SnapshotOf(Route("providers", R"(  parentRefs: [{name: gw}]
   rules:
   - matches: [{path: {type: PathPrefix, value: /openai}}]
     backendRefs: [{name: a, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /anthropic}}]
     backendRefs: [{name: b, port: 8080}]
-)");
+)"));
   RequestDecision decision = DecideFor(*snapshot, "POST", "/v1/chat/completions");
   CHECK(decision.answer.status == 404);
   CHECK(decision.answer_reason ==
@@ -127,17 +105,10 @@ spec:
 
 TEST_CASE("A 500 for a rule whose backend is missing says what the controller found") {
   validate::manifest::InMemoryFileSystem files;
-  files.AddFile("m.yaml", std::string(kGateway) + R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: chat
-  namespace: default
-spec:
-  parentRefs: [{name: gw}]
+  files.AddFile("m.yaml", std::string(kGateway) + Route("chat", R"(  parentRefs: [{name: gw}]
   rules:
   - backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: open-ai}]
-)");
+)"));
   validate::manifest::LoadOptions load;
   load.paths = {"m.yaml"};
   validate::resolve::ResolveOptions options;
