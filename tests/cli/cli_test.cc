@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/cli/echo_service.h"
 #include "tests/support/echo_server.h"
 #include "tests/support/golden.h"
 #include "tests/support/http_client.h"
@@ -522,16 +523,6 @@ spec:
   rules:
   - backendRefs: [{name: echo, port: 8080}]
 )";
-
-// An echo backend standing in for the Service default/echo of kRunManifests.
-std::unique_ptr<EchoServer> StartEchoService() {
-  EchoServerOptions options;
-  options.service = "echo";
-  options.namespace_name = "default";
-  auto echo = EchoServer::Start(options);
-  REQUIRE(echo.has_value());
-  return std::move(*echo);
-}
 
 TEST_CASE("run serves a request through the chosen port and exits 0 on SIGTERM") {
   std::unique_ptr<EchoServer> echo = StartEchoService();

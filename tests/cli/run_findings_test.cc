@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/cli/echo_service.h"
 #include "tests/support/echo_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/paths.h"
@@ -55,15 +56,6 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
   std::size_t at = text.find(from);
   REQUIRE(at != std::string::npos);
   return text.replace(at, from.size(), to);
-}
-
-std::unique_ptr<EchoServer> StartEchoService() {
-  EchoServerOptions options;
-  options.service = "echo";
-  options.namespace_name = "default";
-  auto echo = EchoServer::Start(options);
-  REQUIRE(echo.has_value());
-  return std::move(*echo);
 }
 
 // The local port `run` printed for Gateway default/gw port `gateway_port`.
