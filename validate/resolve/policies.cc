@@ -892,6 +892,7 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
   std::map<std::string, std::string> not_attached_hints;  // by line
   std::set<const model::Gateway*> gateways;
   std::vector<PolicyTarget> targets = PolicyTargets(policy, &not_attached);
+  std::vector<AttachedPolicy> attached;
   for (const PolicyTarget& target : targets) {
     std::string hint;
     if (std::optional<std::string> problem = TargetProblem(policy, target, &hint)) {
@@ -908,6 +909,8 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
       continue;
     }
     gateways.insert(found.begin(), found.end());
+    attached.push_back({&policy, target.kind, ns, target.name, target.section_name, target.port,
+                        target.path.find("targetSelectors") != std::string::npos});
   }
 
   // Translation problems of the policy's own settings: frontend, traffic, then backend
@@ -951,10 +954,13 @@ void Resolver::ResolvePolicy(const model::AgentgatewayPolicy& policy) {
     if (partial) {
       base = {{"Accepted", "True", "PartiallyValid", joined}};
     } else {
+      attached.clear();  // nothing is sent to the data plane
       base = {{"Accepted", "False", "Invalid", joined},
               {"Attached", "False", "Pending", "Policy is not attached due to invalid status"}};
     }
   }
+
+  out_.config.policies.insert(out_.config.policies.end(), attached.begin(), attached.end());
 
   PolicyStatus status;
   status.object = &policy;

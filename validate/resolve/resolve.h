@@ -76,8 +76,24 @@ struct ResolvedListener {
   std::vector<ResolvedRoute> routes;
 };
 
+// One target an AgentgatewayPolicy reaches, as the controller sends it to the data plane: the
+// target exists, is attached to one of the controller's Gateways, and the policy is not Invalid
+// (controller.md 5.1-5.3). A PartiallyValid policy is listed: the controller sends what it could
+// translate.
+struct AttachedPolicy {
+  const model::AgentgatewayPolicy* policy = nullptr;
+  std::string kind;  // Gateway | ListenerSet | HTTPRoute | GRPCRoute | AgentgatewayBackend | ...
+  std::string namespace_;
+  std::string name;
+  std::optional<std::string> section_name;  // listener, rule name, provider or Service port
+  std::optional<std::int32_t> port;         // Gateway targets: the listener port
+  bool selected = false;                    // from targetSelectors (else targetRefs)
+};
+
 struct ResolvedConfig {
   std::vector<ResolvedListener> listeners;
+  // In the order of the inputs' policies, then of each policy's targets.
+  std::vector<AttachedPolicy> policies;
 };
 
 struct Resolution {
