@@ -311,6 +311,9 @@ int RunRun(const RunOptions& options) {
     std::cout << "  AI providers are mocked in-process (--mock-providers): answers echo the last "
                  "user message\n";
   }
+  for (const std::string& note : emulator::gateway::PolicyNotes(*snapshot)) {
+    std::cout << "  " << note << "\n";
+  }
   PrintAiExamples(*snapshot, running->listeners(), std::cout);
   std::cout << (options.watch ? "Watching the inputs for changes. " : "")
             << "Press Ctrl-C to stop.\n"

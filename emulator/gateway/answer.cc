@@ -70,7 +70,7 @@ http::HeaderList LlmResponseHeaders(const http::HeaderList& upstream, const rout
     headers.emplace_back(name, value);
   }
   plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers) {
+  for (const auto& header : plan.queued_response_headers) {
     http::SetHeader(headers, header.first, header.second);
   }
   return headers;

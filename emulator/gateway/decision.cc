@@ -156,6 +156,12 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
   }
   decision.plan = route::MakePlan(decision.match, request, gateway_port, random);
   const route::Plan& plan = decision.plan;
+  if (decision.match.outcome == route::Decision::Outcome::kRoute) {
+    const validate::model::AgentgatewayBackend* ai_backend =
+        plan.upstream && ServesLlm(*plan.upstream->backend) ? plan.upstream->backend->backend
+                                                            : nullptr;
+    decision.policies = snapshot.PoliciesFor(decision.match, ai_backend);
+  }
   if (plan.direct) {
     decision.answer = *plan.direct;
     decision.answer_reason = WhyAnswered(snapshot, bind, decision.match, plan, request);
@@ -183,6 +189,79 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
   decision.endpoint = std::move(destination.endpoint);
   decision.mirrors = DrawMirrors(plan, model, *services, random);
   return decision;
+}
+
+route::DirectResponse RateLimitedAnswer(const policy::BucketStatus& status) {
+  route::DirectResponse answer{429, {{"content-type", "text/plain"}}, policy::kRateLimitedBody};
+  http::HeaderList fields = policy::RateLimitHeaders(status);
+  answer.headers.insert(answer.headers.end(), fields.begin(), fields.end());
+  return answer;
+}
+
+namespace {
+
+bool QueuesRateLimitFields(const route::Plan& plan) {
+  return std::any_of(plan.queued_response_headers.begin(), plan.queued_response_headers.end(),
+                     [](const auto& field) {
+                       return http::HeaderNameEquals(field.first, "x-ratelimit-limit") ||
+                              http::HeaderNameEquals(field.first, "x-ratelimit-remaining") ||
+                              http::HeaderNameEquals(field.first, "x-ratelimit-reset");
+                     });
+}
+
+void Queue(route::Plan& plan, const policy::BucketStatus& status) {
+  for (auto& field : policy::RateLimitHeaders(status)) {
+    plan.queued_response_headers.push_back(std::move(field));
+  }
+}
+
+}  // namespace
+
+void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
+                         policy::RateClock::time_point now) {
+  if (decision.policies == nullptr || decision.policies->local_rules.empty()) {
+    return;
+  }
+  decision.rate_limit =
+      limits.For(decision.policies->local_key, decision.policies->local_rules, now);
+  std::optional<policy::BucketStatus> status = decision.rate_limit->CheckRequest(now);
+  if (!status) {
+    return;
+  }
+  if (!status->allowed) {
+    decision.action = RequestDecision::Action::kAnswer;
+    decision.answer = RateLimitedAnswer(*status);
+    decision.answer_reason = "rate limit exceeded (" + decision.policies->local_key + ")";
+    decision.endpoint.reset();
+    decision.mirrors.clear();
+    return;
+  }
+  if (decision.action == RequestDecision::Action::kAnswer) {
+    for (auto& field : policy::RateLimitHeaders(*status)) {
+      decision.answer.headers.push_back(std::move(field));
+    }
+  } else {
+    Queue(decision.plan, *status);
+  }
+}
+
+std::optional<route::DirectResponse> CheckTokenLimit(const RequestDecision& decision,
+                                                     route::Plan& plan,
+                                                     policy::RateClock::time_point now) {
+  if (decision.rate_limit == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<policy::BucketStatus> status = decision.rate_limit->CheckTokens(now);
+  if (!status) {
+    return std::nullopt;
+  }
+  if (!status->allowed) {
+    return RateLimitedAnswer(*status);
+  }
+  if (!QueuesRateLimitFields(plan)) {
+    Queue(plan, *status);
+  }
+  return std::nullopt;
 }
 
 }  // namespace agw::emulator::gateway

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "emulator/gateway/endpoints.h"
 #include "emulator/gateway/snapshot.h"
+#include "emulator/policy/rate_limit.h"
 #include "emulator/route/plan.h"
 #include "emulator/route/request.h"
 #include "emulator/route/table.h"
@@ -32,6 +35,11 @@ struct RequestDecision {
   std::optional<Endpoint> endpoint;
   std::vector<Endpoint> mirrors;
   std::string backend;  // "namespace/name" of the chosen backend; empty when there is none
+  // The policies of the matched route rule and backend; null when no route matched.
+  std::shared_ptr<const RoutePolicies> policies;
+  // The route's local rate limit (ApplyRouteRateLimit), whose token entries are checked before
+  // and charged after an LLM call; null when the route has none.
+  std::shared_ptr<policy::LocalRateLimit> rate_limit;
 };
 
 // Decides `request`, arrived on `bind` of `snapshot` (null: the listener's Gateway or port is
@@ -43,5 +51,22 @@ struct RequestDecision {
 RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
                        const route::Request& request, int gateway_port, const ServiceMap* services,
                        std::mt19937_64& random);
+
+// The route-phase local rate limit (agentgateway runs it after routing, before the backend is
+// called): a refused request becomes the 429 answer `rate limit exceeded`; an allowed one gets
+// the x-ratelimit-* fields queued for its response. Buckets come from `limits`, so they are
+// shared by every request of the policy.
+void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
+                         policy::RateClock::time_point now);
+
+// The token entries of the route's local rate limit, checked before an LLM call: the 429 answer
+// when no token is left, else nullopt (and the x-ratelimit-* fields queued in `plan` when the
+// request entries queued none).
+std::optional<route::DirectResponse> CheckTokenLimit(const RequestDecision& decision,
+                                                     route::Plan& plan,
+                                                     policy::RateClock::time_point now);
+
+// The 429 agentgateway answers for a local rate limit.
+route::DirectResponse RateLimitedAnswer(const policy::BucketStatus& status);
 
 }  // namespace agw::emulator::gateway

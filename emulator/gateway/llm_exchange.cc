@@ -2,19 +2,44 @@
 
 #include "emulator/gateway/answer.h"
 #include "emulator/http/target.h"
+#include "emulator/llm/json_codec.h"
 #include "emulator/llm/translate.h"
 
 namespace agw::emulator::gateway {
 
+const RoutePolicies::Provider* ProviderPolicies(const RoutePolicies* policies,
+                                                const AiBackendPlan& backend, std::size_t tier,
+                                                std::size_t index) {
+  if (policies == nullptr) {
+    return nullptr;
+  }
+  std::size_t flat = index;
+  for (std::size_t i = 0; i < tier && i < backend.tiers.size(); ++i) {
+    flat += backend.tiers[i].size();
+  }
+  return flat < policies->providers.size() ? &policies->providers[flat] : nullptr;
+}
+
 LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
-                      const route::Plan& plan, std::string body, const AiOptions& options) {
+                      const route::Plan& plan, std::string body, const AiOptions& options,
+                      const RoutePolicies::Provider* policies) {
   llm::ClientRequest request;
   request.method = plan.upstream->method;
   http::SplitTarget(plan.upstream->path_and_query, request.path, request.query);
   request.headers = plan.upstream->headers;
   request.body = std::move(body);
   LlmDecision decision;
-  decision.call = llm::PlanCall(provider.setup, std::move(request));
+  if (policies == nullptr) {
+    decision.call = llm::PlanCall(provider.setup, std::move(request));
+  } else {
+    llm::ProviderSetup setup = provider.setup;
+    setup.ai = policies->ai ? &*policies->ai : nullptr;
+    if (!policies->enrichment.prepend.empty() || !policies->enrichment.append.empty()) {
+      setup.enrichment = &policies->enrichment;
+    }
+    setup.request_check = policies->request_check.get();
+    decision.call = llm::PlanCall(setup, std::move(request));
+  }
   const llm::LlmCall& call = decision.call;
   if (call.local) {
     decision.answer = route::DirectResponse{call.local->status, {}, call.local->body};
@@ -30,6 +55,41 @@ LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
   return decision;
 }
 
+namespace {
+
+bool AccountsTokens(llm::RouteType route) {
+  using llm::RouteType;
+  return route == RouteType::kCompletions || route == RouteType::kMessages ||
+         route == RouteType::kResponses || route == RouteType::kEmbeddings ||
+         route == RouteType::kRerank || route == RouteType::kGenerateContent ||
+         route == RouteType::kDetect;
+}
+
+}  // namespace
+
+std::optional<route::DirectResponse> CheckTokenLimitOf(RequestDecision& decision,
+                                                       const llm::LlmCall& call,
+                                                       policy::RateClock::time_point now) {
+  if (call.local || !AccountsTokens(call.route)) {
+    return std::nullopt;
+  }
+  return CheckTokenLimit(decision, decision.plan, now);
+}
+
+void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
+                  const llm::ResponseInfo& info, policy::RateClock::time_point now) {
+  if (decision.rate_limit == nullptr || !decision.rate_limit->HasTokenRules() || call.local ||
+      upstream_status < 200 || upstream_status >= 300 || !AccountsTokens(call.route) ||
+      call.route == llm::RouteType::kEmbeddings || call.route == llm::RouteType::kRerank) {
+    return;
+  }
+  std::int64_t tokens =
+      ReportedInputTokens(info, call.wire).value_or(0) + info.output_tokens.value_or(0);
+  if (tokens > 0) {
+    decision.rate_limit->ChargeTokens(tokens, now);
+  }
+}
+
 http::HeaderList WireHeaders(std::string_view method, std::string_view authority,
                              const http::HeaderList& headers, std::size_t body_size) {
   http::HeaderList wire;
@@ -42,14 +102,17 @@ http::HeaderList WireHeaders(std::string_view method, std::string_view authority
 }
 
 LlmAnswer::LlmAnswer(const llm::LlmCall& call, const route::Plan& plan, int upstream_status,
-                     http::HeaderList upstream_headers)
-    : call_(call), status_(upstream_status) {
+                     http::HeaderList upstream_headers, const policy::CompiledPromptGuard* guard)
+    : call_(call), status_(upstream_status), guard_(guard) {
   content_type_ = http::GetHeader(upstream_headers, "content-type").value_or("");
   client_headers_ = LlmResponseHeaders(upstream_headers, plan);
   if (TranslatesStream(call, upstream_status, content_type_)) {
     llm::ProviderOptions options = call.options;
     options.request_id = http::GetHeader(upstream_headers, "x-amzn-requestid").value_or("");
     translator_ = llm::MakeStreamTranslator(call.input, call.wire, options, call.client_body);
+    if (guard_ != nullptr && call.streaming && policy::GuardsStream(*guard_, call.input)) {
+      stream_guard_.emplace(*guard_);
+    }
   }
 }
 
@@ -69,10 +132,32 @@ void LlmAnswer::Feed(std::string_view upstream_bytes, std::string& out) {
   if (end_watcher_) {
     end_watcher_->Feed(upstream_bytes);
   }
-  translator_->Feed(upstream_bytes, out);
+  if (!stream_guard_) {
+    translator_->Feed(upstream_bytes, out);
+    return;
+  }
+  if (stream_guard_->blocked()) {
+    return;
+  }
+  translated_.clear();
+  translator_->Feed(upstream_bytes, translated_);
+  stream_guard_->Feed(translated_, out);
 }
 
-void LlmAnswer::Finish(std::string& out) { translator_->Finish(out); }
+void LlmAnswer::Finish(std::string& out) {
+  if (!stream_guard_) {
+    translator_->Finish(out);
+    return;
+  }
+  if (stream_guard_->blocked()) {
+    return;
+  }
+  translated_.clear();
+  translator_->Finish(translated_);
+  if (stream_guard_->Feed(translated_, out) == policy::StreamStep::kContinue) {
+    stream_guard_->Finish(out);
+  }
+}
 
 std::optional<std::string_view> LlmAnswer::MissingEnd() const {
   if (!end_watcher_ || end_watcher_->ended()) {
@@ -84,6 +169,28 @@ std::optional<std::string_view> LlmAnswer::MissingEnd() const {
 LlmAnswer::Whole LlmAnswer::Buffered(std::string_view upstream_body) {
   llm::ClientResponse answer = llm::AnswerBuffered(call_, status_, content_type_, upstream_body);
   info_ = answer.info;
+  if (guard_ != nullptr && !guard_->response.empty() && answer.status >= 200 &&
+      answer.status < 300 && policy::SupportsPromptGuard(call_.input)) {
+    llm::Json body = llm::ReadJson(answer.body);
+    if (body.is_object()) {
+      policy::ResponseGuardResult checked = policy::ApplyResponseGuards(*guard_, call_.input, body);
+      using Action = policy::GuardVerdict::Action;
+      if (checked.action == Action::kReject) {
+        // The rejection replaces the provider's whole answer, and its usage is not recorded.
+        info_ = {};
+        return Whole{checked.rejection.status, {}, checked.rejection.body};
+      }
+      if (checked.action == Action::kError) {
+        info_ = {};
+        return Whole{503,
+                     {{"content-type", "text/plain"}},
+                     "failed to process LLM response: prompt guard failed"};
+      }
+      if (checked.action == Action::kMask) {
+        answer.body = llm::WriteJson(body);
+      }
+    }
+  }
   Whole whole{answer.status, client_headers_, std::move(answer.body)};
   if (!answer.content_type.empty()) {
     http::SetHeader(whole.headers, "content-type", answer.content_type);

@@ -9,7 +9,9 @@
 #include "emulator/gateway/access_log.h"
 #include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/answer.h"
+#include "emulator/gateway/decision.h"
 #include "emulator/gateway/metrics.h"
+#include "emulator/gateway/route_policies.h"
 #include "emulator/llm/call.h"
 #include "emulator/llm/mock.h"
 #include "emulator/llm/stream.h"
@@ -35,9 +37,17 @@ struct LlmDecision {
   std::optional<OutgoingRequest> upstream;
 };
 
-// Plans the call of `plan`'s request (its body `body`) to `provider` of `backend`.
+// Plans the call of `plan`'s request (its body `body`) to `provider` of `backend`, with the
+// merged policies of the route for that provider (null: the backend's own policies only).
 LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
-                      const route::Plan& plan, std::string body, const AiOptions& options);
+                      const route::Plan& plan, std::string body, const AiOptions& options,
+                      const RoutePolicies::Provider* policies = nullptr);
+
+// The merged policies of `decision`'s route for provider `tier`/`index` of its AI backend; null
+// when there are none.
+const RoutePolicies::Provider* ProviderPolicies(const RoutePolicies* policies,
+                                                const AiBackendPlan& backend, std::size_t tier,
+                                                std::size_t index);
 
 // The header fields of a request as it goes on the wire, in order: host first, then the
 // request's own fields without hop-by-hop ones, host and content-length, then content-length
@@ -70,8 +80,10 @@ class LlmAnswer {
  public:
   // `upstream_headers` are the provider's (content-type among them); `request_id` is the
   // provider's request id when it sends one (Bedrock's x-amzn-requestid).
+  // `guard` (borrowed, may be null) holds the route's response prompt guards: a buffered 2xx
+  // answer is checked whole, a streamed one in windows when the guard enables streaming.
   LlmAnswer(const llm::LlmCall& call, const route::Plan& plan, int upstream_status,
-            http::HeaderList upstream_headers);
+            http::HeaderList upstream_headers, const policy::CompiledPromptGuard* guard = nullptr);
 
   bool streams() const { return translator_ != nullptr; }
   int upstream_status() const { return status_; }
@@ -85,6 +97,9 @@ class LlmAnswer {
   void Feed(std::string_view upstream_bytes, std::string& out);
   // The end of the provider's stream: the closing events the client still gets.
   void Finish(std::string& out);
+  // A streaming guard refused the stream: its last frame is out, nothing more may be sent and
+  // the provider's stream is abandoned.
+  bool blocked() const { return stream_guard_ && stream_guard_->blocked(); }
   // When WatchForEnd was called and the stream's final event has not come: the event awaited.
   std::optional<std::string_view> MissingEnd() const;
 
@@ -107,8 +122,23 @@ class LlmAnswer {
   std::string content_type_;
   std::unique_ptr<llm::StreamTranslator> translator_;
   std::optional<llm::StreamEndWatcher> end_watcher_;
+  const policy::CompiledPromptGuard* guard_;
+  std::optional<policy::StreamingGuard> stream_guard_;
+  std::string translated_;  // a streamed piece between the translator and the streaming guard
   llm::ResponseInfo info_;  // buffered answers
 };
+
+// The token entries of the route's local rate limit before the call (llm-dataplane.md 2.3 step
+// 10): the 429 answer when none is left. Route types without token accounting (count tokens,
+// passthrough, realtime) and calls the gateway answers itself skip it.
+std::optional<route::DirectResponse> CheckTokenLimitOf(RequestDecision& decision,
+                                                       const llm::LlmCall& call,
+                                                       policy::RateClock::time_point now);
+
+// Charges the route's token entries what a successful chat answer used (input, cache reads and
+// writes included, plus output), when the answer is complete or the stream was dropped.
+void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
+                  const llm::ResponseInfo& info, policy::RateClock::time_point now);
 
 // What one LLM exchange adds to its access log record: provider, models and tokens (cache reads
 // and writes counted as input, as agentgateway counts them).

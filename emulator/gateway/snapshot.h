@@ -4,10 +4,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "emulator/balance/provider_set.h"
 #include "emulator/gateway/ai_backends.h"
+#include "emulator/gateway/route_policies.h"
+#include "emulator/policy/attachment.h"
 #include "emulator/route/table.h"
 #include "validate/resolve/pipeline.h"
 
@@ -33,6 +36,8 @@ struct Snapshot {
   std::unique_ptr<validate::resolve::Pipeline> pipeline;
   std::unique_ptr<route::RouteTable> table;
   std::vector<std::string> problems;  // matches the route table had to leave out
+  // The AgentgatewayPolicies attached to each target of the configuration.
+  std::unique_ptr<policy::PolicyIndex> policy_index;
   // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
   // finds its bind in this one by name (the model objects are rebuilt on every reload).
   std::map<std::string, route::Bind> binds;
@@ -48,7 +53,16 @@ struct Snapshot {
                                                 const AiOptions& options,
                                                 ProviderHealth& health) const;
 
+  // The policies of the requests `match` routes to `backend` (null when the chosen backend is
+  // not an AgentgatewayBackend), merged on first use and kept.
+  std::shared_ptr<const RoutePolicies> PoliciesFor(
+      const route::Decision& match, const validate::model::AgentgatewayBackend* backend) const;
+
  private:
+  mutable std::mutex route_policies_mutex_;
+  mutable std::map<std::tuple<const void*, const void*, const void*>,
+                   std::shared_ptr<const RoutePolicies>>
+      route_policies_;
   mutable std::mutex ai_backends_mutex_;
   mutable std::map<const validate::model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>>
       ai_backends_;

@@ -1,5 +1,6 @@
 #include "emulator/gateway/startup_notes.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -80,6 +81,105 @@ std::vector<std::string> ProviderUrlNotes(const std::vector<ProviderUrlCapture>&
       }
       notes.push_back(flag + ": " + backends);
     }
+  }
+  return notes;
+}
+
+namespace {
+
+// The fields of `policy` that `run` does not enforce.
+std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPolicy& policy) {
+  std::vector<std::string> fields;
+  auto note = [&](bool set, const char* name) {
+    if (set) {
+      fields.push_back(name);
+    }
+  };
+  if (policy.frontend) {
+    for (const auto& entry : policy.frontend->entries()) {
+      fields.push_back("frontend." + entry.key);
+    }
+  }
+  if (policy.traffic) {
+    const validate::model::Traffic& traffic = *policy.traffic;
+    if (traffic.rate_limit) {
+      note(traffic.rate_limit->Find("global") != nullptr, "traffic.rateLimit.global");
+      note(traffic.rate_limit->Find("conditional") != nullptr, "traffic.rateLimit.conditional");
+    }
+    note(traffic.header_modifiers.has_value(), "traffic.headerModifiers");
+    note(traffic.host_rewrite_mode.has_value(), "traffic.hostRewrite");
+    note(traffic.request_timeout.has_value(), "traffic.timeouts");
+    note(traffic.cors.has_value(), "traffic.cors");
+    note(traffic.retry.has_value(), "traffic.retry");
+    note(traffic.transformation.has_value(), "traffic.transformation");
+    note(traffic.ext_proc.has_value(), "traffic.extProc");
+    note(traffic.ext_auth.has_value(), "traffic.extAuth");
+    note(traffic.csrf.has_value(), "traffic.csrf");
+    note(traffic.authorization.has_value(), "traffic.authorization");
+    note(traffic.jwt_authentication.has_value(), "traffic.jwtAuthentication");
+    note(traffic.basic_authentication.has_value(), "traffic.basicAuthentication");
+    note(traffic.api_key_authentication.has_value(), "traffic.apiKeyAuthentication");
+    note(traffic.direct_response.has_value(), "traffic.directResponse");
+    note(traffic.buffer.has_value(), "traffic.buffer");
+    note(traffic.delay.has_value(), "traffic.delay");
+  }
+  if (policy.backend) {
+    const validate::model::BackendPolicies& backend = *policy.backend;
+    if (backend.ai) {
+      note(!backend.ai->transformations.empty(), "backend.ai.transformations");
+      note(!backend.ai->final_transformations.empty(), "backend.ai.finalTransformations");
+      note(backend.ai->prompt_caching.has_value(), "backend.ai.promptCaching");
+      if (backend.ai->prompt_guard) {
+        policy::CompiledPromptGuard guard = policy::CompilePromptGuard(*backend.ai->prompt_guard);
+        for (const auto* list : {&guard.request, &guard.response}) {
+          for (const policy::Guard& one : *list) {
+            if (one.kind != policy::GuardKind::kRegex) {
+              fields.push_back("backend.ai.promptGuard " +
+                               std::string(policy::GuardKindName(one.kind)));
+            }
+          }
+        }
+      }
+    }
+    note(backend.mcp.has_value(), "backend.mcp");
+    note(backend.transformation.has_value(), "backend.transformation");
+    note(backend.ext_auth.has_value(), "backend.extAuth");
+    note(backend.tunnel.has_value(), "backend.tunnel");
+  }
+  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+  return fields;
+}
+
+}  // namespace
+
+std::vector<std::string> PolicyNotes(const Snapshot& snapshot) {
+  std::vector<std::string> notes;
+  std::set<const validate::model::AgentgatewayPolicy*> seen;
+  for (const validate::resolve::AttachedPolicy& attached :
+       snapshot.pipeline->resolution.config.policies) {
+    if (!seen.insert(attached.policy).second) {
+      continue;
+    }
+    std::vector<std::string> fields = UnenforcedFields(*attached.policy);
+    if (fields.empty()) {
+      continue;
+    }
+    std::string line = "policy " + attached.policy->metadata.namespace_ + "/" +
+                       attached.policy->metadata.name + ": not enforced by run: ";
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      line += (i == 0 ? "" : ", ") + fields[i];
+    }
+    notes.push_back(std::move(line));
+  }
+  for (const policy::PolicyIndex::Conflict& conflict :
+       snapshot.policy_index->SameTargetConflicts()) {
+    std::string names;
+    for (std::size_t i = 0; i < conflict.policies.size(); ++i) {
+      names += (i == 0 ? "" : ", ") + conflict.policies[i];
+    }
+    notes.push_back("policies " + names + " all set " + conflict.field + " on " + conflict.target +
+                    ": agentgateway applies one of them, chosen arbitrarily; run applies " +
+                    conflict.policies.front());
   }
   return notes;
 }

@@ -35,4 +35,10 @@ std::vector<std::string> MissingCredentialWarnings(const Snapshot& snapshot,
 std::vector<std::string> ProviderUrlNotes(const std::vector<ProviderUrlCapture>& captures,
                                           bool mock_providers);
 
+// "policy NS/NAME: not enforced by run: traffic.cors, frontend.tracing, ...": one line per
+// attached AgentgatewayPolicy that sets fields `run` does not act on yet, so none is ignored
+// silently; then one line per target where two policies set the same field (agentgateway picks
+// one of them arbitrarily; `run` takes the one whose name sorts first).
+std::vector<std::string> PolicyNotes(const Snapshot& snapshot);
+
 }  // namespace agw::emulator::gateway

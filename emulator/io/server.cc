@@ -222,7 +222,7 @@ class Server::Impl {
   Awaitable<void> Mirror(Endpoint endpoint, std::string request_bytes);
   template <typename Client>
   Awaitable<void> ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
-                           const route::Plan& plan, std::string body, bool chunked_ok,
+                           gateway::RequestDecision& decision, std::string body, bool chunked_ok,
                            bool& keep_alive, Clock::time_point start, const Snapshot& snapshot,
                            AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
@@ -254,6 +254,8 @@ class Server::Impl {
   bool finished_ = false;
   ClientTls client_tls_;
   gateway::ProviderHealth provider_health_;
+  // Local rate-limit buckets, kept across reloads for the policies that did not change.
+  policy::RateLimitRegistry rate_limits_;
 
   friend class Server;
 };
@@ -799,7 +801,7 @@ Awaitable<Exchange> Relay(S& upstream, beast::flat_buffer& upstream_buffer,
     headers.emplace_back(std::string(name), std::string(field.value()));
   }
   plan.response_headers.Apply(headers);
-  for (const auto& header : plan.cors_response_headers) {
+  for (const auto& header : plan.queued_response_headers) {
     emulator::http::SetHeader(headers, header.first, header.second);
   }
   bool no_body = head_request || result.status == 204 || result.status == 304 ||
@@ -1053,7 +1055,8 @@ template <typename S, typename Client>
 Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::vector<char>& chunk,
                                  Client& client, const RequestBytes& request,
                                  const llm::LlmCall& call, const route::Plan& plan, bool chunked_ok,
-                                 const UpstreamLimits& limits, std::size_t max_body) {
+                                 const UpstreamLimits& limits, std::size_t max_body,
+                                 const policy::CompiledPromptGuard* guard) {
   LlmResult result;
   boost::system::error_code ec;
   std::optional<BoundedResponseParser<http::buffer_body>> parser;
@@ -1073,7 +1076,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
   for (const auto& field : response.base()) {
     upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  gateway::LlmAnswer answer(call, plan, status, std::move(upstream_headers));
+  gateway::LlmAnswer answer(call, plan, status, std::move(upstream_headers), guard);
   bool streams = answer.streams();
   // A stream ended by the connection's close is complete only if its last event came.
   if (streams && !parser->content_length() && !parser->chunked()) {
@@ -1118,6 +1121,16 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     std::string_view data(chunk.data(), n);
     if (streams) {
       answer.Feed(data, out);
+      if (answer.blocked()) {
+        // A streaming guard ended the answer: its frame goes out last and the provider's
+        // connection, read only part way, is not reused.
+        result.bytes += out.size();
+        result.info = answer.info();
+        co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec, held_head);
+        result.client_ok = !ec;
+        result.upstream_reusable = false;
+        co_return result;
+      }
       // The end of the body goes out below with the stream's last events: one write.
       if (!parser->is_done() && (!out.empty() || !held_head.empty())) {
         if (!out.empty() && !result.first_bytes) {
@@ -1242,6 +1255,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   gateway::RequestDecision decision =
       gateway::Decide(*snapshot, bind == snapshot->binds.end() ? nullptr : &bind->second, request,
                       bound.gateway_port, &options_.services, worker.random);
+  gateway::ApplyRouteRateLimit(decision, rate_limits_, Clock::now());
   const route::Plan& plan = decision.plan;
 
   record.method = request.method;
@@ -1274,7 +1288,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     record.response_bytes = direct.body.size();
     record.reason = decision.answer_reason;
   } else if (decision.action == Action::kLlm) {
-    co_await ServeLlm(worker, stream, upstream, plan, std::move(message.body()),
+    co_await ServeLlm(worker, stream, upstream, decision, std::move(message.body()),
                       message.version() >= 11, keep_alive, start, *snapshot, record, ec);
   } else {
     const Endpoint& endpoint = *decision.endpoint;
@@ -1444,10 +1458,11 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, const Serve
 
 template <typename Client>
 Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream& upstream,
-                                       const route::Plan& plan, std::string body, bool chunked_ok,
-                                       bool& keep_alive, Clock::time_point start,
+                                       gateway::RequestDecision& decision, std::string body,
+                                       bool chunked_ok, bool& keep_alive, Clock::time_point start,
                                        const Snapshot& snapshot, AccessRecord& record,
                                        boost::system::error_code& ec) {
+  route::Plan& plan = decision.plan;
   std::shared_ptr<const Snapshot::AiBackend> state =
       snapshot.AiBackendFor(*plan.upstream->backend->backend, options_.ai, provider_health_);
   const AiBackendPlan& ai = state->plan;
@@ -1466,26 +1481,38 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   if (ai.tiers.size() > 1 || ai.tiers.front().size() > 1) {
     record.backend += "/" + provider.name;
   }
-  gateway::LlmDecision decision =
-      gateway::DecideLlm(ai, provider, plan, std::move(body), options_.ai);
-  const llm::LlmCall& call = decision.call;
+  const gateway::RoutePolicies::Provider* provider_policies =
+      gateway::ProviderPolicies(decision.policies.get(), ai, pick->tier, pick->index);
+  gateway::LlmDecision llm_decision =
+      gateway::DecideLlm(ai, provider, plan, std::move(body), options_.ai, provider_policies);
+  const llm::LlmCall& call = llm_decision.call;
   gateway::RecordGenAi(call, {}, record);
-  if (decision.answer) {
+  if (!llm_decision.answer) {
+    llm_decision.answer = gateway::CheckTokenLimitOf(decision, call, Clock::now());
+    if (llm_decision.answer) {
+      record.reason = "rate limit exceeded (" + decision.policies->local_key + ")";
+    }
+  }
+  if (llm_decision.answer) {
     providers.Finish(*pick, true, 0, Clock::now(), std::nullopt);
-    const route::DirectResponse& answer = *decision.answer;
+    const route::DirectResponse& answer = *llm_decision.answer;
     record.status = answer.status;
     record.response_bytes = answer.body.size();
+    if (!call.local_reason.empty()) {
+      record.reason = call.local_reason;
+    }
     std::string head = SizedHead(answer.status, answer.headers, "", answer.body.size());
     co_await WriteAll(stream, head, answer.body, ec);
     co_return;
   }
   LlmResult result;
-  if (decision.mock) {
-    gateway::LlmAnswer answer(call, plan, decision.mock->status,
-                              {{"content-type", decision.mock->content_type}});
-    result = co_await AnswerWhole(stream, answer, decision.mock->body);
+  if (llm_decision.mock) {
+    gateway::LlmAnswer answer(call, plan, llm_decision.mock->status,
+                              {{"content-type", llm_decision.mock->content_type}},
+                              provider_policies == nullptr ? nullptr : &provider_policies->guard);
+    result = co_await AnswerWhole(stream, answer, llm_decision.mock->body);
   } else {
-    OutgoingRequest& prepared = *decision.upstream;
+    OutgoingRequest& prepared = *llm_decision.upstream;
     route::UpstreamRequest outgoing;
     outgoing.method = plan.upstream->method;
     outgoing.path_and_query = std::move(prepared.path_and_query);
@@ -1498,7 +1525,8 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
         stream.get_executor(), prepared.connection.endpoint, limits, client_tls_, upstream,
         [&](auto& provider_connection) -> Awaitable<LlmResult> {
           return ExchangeLlm(provider_connection, upstream.buffer, upstream.chunk, stream, bytes,
-                             call, plan, chunked_ok, limits, max_body);
+                             call, plan, chunked_ok, limits, max_body,
+                             provider_policies == nullptr ? nullptr : &provider_policies->guard);
         });
   }
   Clock::time_point finished = Clock::now();
@@ -1523,6 +1551,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   }
   record.upstream_status = result.upstream_status;
   gateway::RecordGenAi(call, result.info, record);
+  gateway::ChargeTokens(decision, call, result.upstream_status, result.info, Clock::now());
   std::optional<double> first_token_seconds;
   if (result.first_bytes) {
     first_token_seconds = std::chrono::duration<double>(*result.first_bytes - start).count();

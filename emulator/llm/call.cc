@@ -563,6 +563,41 @@ std::string ProviderId(const validate::model::LLMProvider& provider) {
 
 namespace {
 
+bool SupportsPromptGuard(InputFormat input) {
+  return input == InputFormat::kCompletions || input == InputFormat::kMessages ||
+         input == InputFormat::kResponses || input == InputFormat::kGemini;
+}
+
+// Prompt enrichment, then the request's prompt guards, on the client's request
+// (llm-dataplane.md 2.3 step 6). Returns the guard's answer when one refuses the request.
+std::optional<LocalResponse> ApplyPromptPolicies(const ProviderSetup& setup, InputFormat input,
+                                                 Json& body, std::string& reason) {
+  if (setup.enrichment != nullptr) {
+    const PromptEnrichment& enrichment = *setup.enrichment;
+    switch (input) {
+      case InputFormat::kCompletions:
+        EnrichCompletionsPrompt(body, enrichment);
+        break;
+      case InputFormat::kMessages:
+        EnrichMessagesPrompt(body, enrichment);
+        break;
+      case InputFormat::kResponses:
+        EnrichResponsesPrompt(body, enrichment);
+        break;
+      case InputFormat::kGemini:
+      case InputFormat::kGeminiCountTokens:
+        EnrichGeminiPrompt(body, enrichment);
+        break;
+      default:
+        break;  // embeddings, rerank, detect: nothing to enrich
+    }
+  }
+  if (setup.request_check == nullptr || !SupportsPromptGuard(input)) {
+    return std::nullopt;
+  }
+  return setup.request_check->Check(input, body, reason);
+}
+
 LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
   const validate::model::LLMProvider& provider = *setup.provider;
   LlmCall call;
@@ -610,7 +645,8 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     // A large chat request keeps its messages as the client wrote them, read one at a time as
     // they are written upstream; not when an override replaces them.
     bool messages_as_text =
-        request.body.size() >= kMessagesAsTextFromBytes &&
+        request.body.size() >= kMessagesAsTextFromBytes && setup.enrichment == nullptr &&
+        setup.request_check == nullptr &&
         (call.input == InputFormat::kCompletions || call.input == InputFormat::kMessages) &&
         !(setup.ai != nullptr && std::any_of(setup.ai->overrides.begin(), setup.ai->overrides.end(),
                                              [](const validate::model::FieldDefault& field) {
@@ -694,6 +730,11 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     }
     call.wire = *wire;
     call.options.model = model;
+    if (std::optional<LocalResponse> answer =
+            ApplyPromptPolicies(setup, call.input, body, call.local_reason)) {
+      call.local = std::move(answer);
+      return call;
+    }
     Translated<RequestText> translated =
         TranslateRequestText(call.input, call.wire, body, read.array_text, call.options);
     std::string().swap(request.body);

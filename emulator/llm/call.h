@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "emulator/http/headers.h"
+#include "emulator/llm/prompt.h"
 #include "emulator/llm/translate.h"
 #include "validate/model/agentgateway.h"
 #include "validate/model/provider_defaults.h"
@@ -40,6 +41,26 @@ RouteType ResolveRouteType(const std::vector<std::pair<std::string, std::string>
 // "openai", "anthropic", "gcp.gemini", "gcp.vertex_ai", "aws.bedrock", "azure", "custom".
 std::string ProviderId(const validate::model::LLMProvider& provider);
 
+// A response the gateway gives itself, without calling the provider.
+struct LocalResponse {
+  int status = 200;
+  std::string content_type;  // empty: the answer has no content-type field
+  std::string body;
+};
+
+// Policies that read, and may change, the client's chat request after prompt enrichment and
+// before it is translated for the provider (prompt guards, llm-dataplane.md 2.3 step 6).
+// Implemented outside this library; must be thread-safe (shared by every request).
+class ClientRequestCheck {
+ public:
+  virtual ~ClientRequestCheck() = default;
+  // `body` is the client's request in its own format (Completions, Messages, Responses or
+  // native Gemini); a check may edit it (mask). Returns the answer to give instead of calling
+  // the provider, with `reason` set to what the access log says.
+  virtual std::optional<LocalResponse> Check(InputFormat input, Json& body,
+                                             std::string& reason) const = 0;
+};
+
 // One provider of an AI backend with everything the data plane applies to it.
 struct ProviderSetup {
   const validate::model::LLMProvider* provider = nullptr;
@@ -52,6 +73,9 @@ struct ProviderSetup {
   std::string tls_sni;
   // The time and ids the call's translations stamp (`run`: the wall clock and random ids).
   Stamper stamper = SystemStamper();
+  // Prompt enrichment and the request checks of the merged AI policy; null for none. Borrowed.
+  const PromptEnrichment* enrichment = nullptr;
+  const ClientRequestCheck* request_check = nullptr;
 };
 
 struct ClientRequest {
@@ -62,16 +86,10 @@ struct ClientRequest {
   std::string body;
 };
 
-// A response the gateway gives itself, without calling the provider.
-struct LocalResponse {
-  int status = 200;
-  std::string content_type;
-  std::string body;
-};
-
 // Everything the data plane sends for one LLM request, and what it needs to answer the client.
 struct LlmCall {
   std::optional<LocalResponse> local;  // set: answer this, call nothing
+  std::string local_reason;            // what a policy that answered says in the access log
   std::string provider_id;
   RouteType route = RouteType::kCompletions;
   InputFormat input = InputFormat::kCompletions;

@@ -124,14 +124,14 @@ void ApplyCors(const validate::model::HTTPCORSFilter& cors, const Request& reque
   }
   bool wildcard_origin = std::find(cors.allow_origins.begin(), cors.allow_origins.end(), "*") !=
                          cors.allow_origins.end();
-  plan.cors_response_headers.emplace_back("access-control-allow-origin",
-                                          wildcard_origin && !credentials ? "*" : *origin);
+  plan.queued_response_headers.emplace_back("access-control-allow-origin",
+                                            wildcard_origin && !credentials ? "*" : *origin);
   if (credentials) {
-    plan.cors_response_headers.emplace_back("access-control-allow-credentials", "true");
+    plan.queued_response_headers.emplace_back("access-control-allow-credentials", "true");
   }
   if (!cors.expose_headers.empty()) {
-    plan.cors_response_headers.emplace_back("access-control-expose-headers",
-                                            Join(cors.expose_headers));
+    plan.queued_response_headers.emplace_back("access-control-expose-headers",
+                                              Join(cors.expose_headers));
   }
 }
 

@@ -53,8 +53,10 @@ struct Plan {
   std::optional<DirectResponse> direct;
   std::optional<UpstreamRequest> upstream;
   std::vector<MirrorTarget> mirrors;
-  HeaderEdits response_headers;            // applied to the upstream response
-  http::HeaderList cors_response_headers;  // added to the response of an allowed CORS request
+  HeaderEdits response_headers;  // applied to the upstream response
+  // Set on the response, replacing the upstream's fields of the same name: the CORS fields of an
+  // allowed CORS request, and the x-ratelimit-* fields of the route's rate limit.
+  http::HeaderList queued_response_headers;
   std::optional<std::chrono::milliseconds> request_timeout;  // 0 means none
   std::optional<std::chrono::milliseconds> backend_timeout;
   std::string route;  // "ns/name" or "" when no route matched

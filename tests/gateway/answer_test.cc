@@ -94,7 +94,7 @@ TEST_CASE("The client gets the provider's headers without framing plus the route
   route::Plan plan;
   plan.response_headers.set.push_back({"x-gateway", "agw"});
   plan.response_headers.remove.push_back("x-request-id");
-  plan.cors_response_headers = {{"access-control-allow-origin", "https://app.example.com"}};
+  plan.queued_response_headers = {{"access-control-allow-origin", "https://app.example.com"}};
   CHECK(LlmResponseHeaders(upstream, plan) ==
         emulator::http::HeaderList{{"anthropic-ratelimit-requests-remaining", "9"},
                                    {"x-gateway", "agw"},

@@ -941,20 +941,20 @@ TEST_CASE("A simple CORS request is forwarded, with CORS headers only for an all
   Config config(std::string(kGateway) + Route("cors", kCors));
   Plan allowed = config.PlanFor(Get("/", "example.com", {{"Origin", "https://www.foo.com"}}));
   REQUIRE(allowed.upstream.has_value());
-  CHECK(allowed.cors_response_headers ==
+  CHECK(allowed.queued_response_headers ==
         http::HeaderList{{"access-control-allow-origin", "https://www.foo.com"},
                          {"access-control-allow-credentials", "true"},
                          {"access-control-expose-headers", "x-exposed"}});
   Plan other = config.PlanFor(Get("/", "example.com", {{"Origin", "https://evil.com"}}));
   REQUIRE(other.upstream.has_value());
-  CHECK(other.cors_response_headers.empty());
+  CHECK(other.queued_response_headers.empty());
   // OPTIONS without Access-Control-Request-Method is not a preflight: it is forwarded.
   Plan options =
       config.PlanFor(With("OPTIONS", Get("/", "example.com", {{"Origin", "https://www.foo.com"}})));
   CHECK(options.upstream.has_value());
   Plan no_origin = config.PlanFor(Get("/"));
   REQUIRE(no_origin.upstream.has_value());
-  CHECK(no_origin.cors_response_headers.empty());
+  CHECK(no_origin.queued_response_headers.empty());
 }
 
 TEST_CASE("A wildcard CORS origin without credentials answers with *") {
