@@ -137,8 +137,8 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
     if (section.policies != nullptr) {
       provider_layers.push_back(AiOf(*section.policies));
     }
-    std::vector<const model::BackendAI*> targeted = AiOf(index.Provider(
-        backend->metadata.namespace_, backend->metadata.name, section.section));
+    std::vector<const model::BackendAI*> targeted =
+        AiOf(index.Provider(backend->metadata.namespace_, backend->metadata.name, section.section));
     provider_layers.insert(provider_layers.end(), targeted.begin(), targeted.end());
     if (backend_ai) {
       provider_layers.push_back(&*backend_ai);

@@ -60,9 +60,9 @@ PolicyIndex::PolicyIndex(const std::vector<AttachedPolicy>& policies) {
     by_target_[{attached.kind, attached.namespace_, attached.name}].push_back(&attached);
   }
   for (auto& [key, list] : by_target_) {
-    std::stable_sort(list.begin(), list.end(), [](const AttachedPolicy* a, const AttachedPolicy* b) {
-      return NameOf(*a) < NameOf(*b);
-    });
+    std::stable_sort(
+        list.begin(), list.end(),
+        [](const AttachedPolicy* a, const AttachedPolicy* b) { return NameOf(*a) < NameOf(*b); });
   }
 }
 

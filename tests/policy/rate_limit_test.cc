@@ -90,15 +90,15 @@ TEST_CASE("A token entry only needs one token before the call and is charged the
 
 TEST_CASE("The registry keeps a bucket across reloads until its rules change") {
   RateLimitRegistry registry;
-  auto first = registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(1, 0)},
-                            kStart);
+  auto first =
+      registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(1, 0)}, kStart);
   CHECK(first->CheckRequest(kStart)->allowed);
-  auto same = registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(1, 0)},
-                           kStart);
+  auto same =
+      registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(1, 0)}, kStart);
   CHECK(same == first);
   CHECK_FALSE(same->CheckRequest(kStart)->allowed);
-  auto changed = registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(2, 0)},
-                              kStart);
+  auto changed =
+      registry.For("traffic/default/p:rl-local:HTTPRoute/default/r", {Requests(2, 0)}, kStart);
   CHECK(changed != first);
   CHECK(changed->CheckRequest(kStart)->allowed);
 }
@@ -123,16 +123,15 @@ TEST_CASE("The local list is read as the controller translates it") {
   REQUIRE(rules.size() == 2);
   CHECK(rules[0] == Requests(10, 5));
   CHECK(rules[1] == Tokens(1000));
-  CHECK(problems == std::vector<std::string>{
-                        "local[2]: exactly one of requests and tokens must be set",
-                        "local[3]: unit must be Seconds, Minutes or Hours"});
+  CHECK(problems ==
+        std::vector<std::string>{"local[2]: exactly one of requests and tokens must be set",
+                                 "local[3]: unit must be Seconds, Minutes or Hours"});
 }
 
 TEST_CASE("The x-ratelimit fields carry decimal values") {
-  CHECK(RateLimitHeaders({false, 15, 0, 0}) ==
-        http::HeaderList{{"x-ratelimit-limit", "15"},
-                         {"x-ratelimit-remaining", "0"},
-                         {"x-ratelimit-reset", "0"}});
+  CHECK(RateLimitHeaders({false, 15, 0, 0}) == http::HeaderList{{"x-ratelimit-limit", "15"},
+                                                                {"x-ratelimit-remaining", "0"},
+                                                                {"x-ratelimit-reset", "0"}});
 }
 
 }  // namespace
