@@ -200,8 +200,10 @@ void AddTranslateCommand(CLI::App& app, int& exit_code) {
       "provider, and the upstream request the data plane would send (URL, headers with "
       "credentials redacted, body); with --response, also what the client would receive for "
       "that provider answer (JSON: buffered; a file starting with data: or event: is an SSE "
-      "stream). Exit code 1 when the gateway would refuse the request itself (no route 404, "
-      "400, 501)");
+      "stream). The route's policies apply as in `run`: prompt enrichment, prompt guards (a "
+      "masked prompt, a rejection) and local rate limits (full buckets: x-ratelimit-* fields). "
+      "Exit code 1 when the gateway would refuse the request itself (no route 404, a prompt "
+      "guard's rejection, 400, 501)");
   AddInputFlags(*command, options->inputs);
   options->inputs.leave_out_refused = true;
   command

@@ -64,8 +64,8 @@ UpstreamCall MakeUpstreamCall(const llm::LlmCall& call, const OutgoingRequest& o
 // Translates a recorded provider answer as `run` does: a streamed 2xx event stream through the
 // stream translator, fed in small pieces as a network delivers them; anything else whole.
 HttpAnswer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan, int status,
-                              const std::string& bytes, llm::ResponseInfo& info,
-                              std::vector<std::string>& notes) {
+                              const std::string& bytes, const policy::CompiledPromptGuard* guard,
+                              llm::ResponseInfo& info, std::vector<std::string>& notes) {
   std::string content_type = RecordedContentType(call.wire, bytes);
   bool event_stream = content_type != "application/json";
   if (event_stream && !call.streaming) {
@@ -77,7 +77,7 @@ HttpAnswer AnswerFromProvider(const llm::LlmCall& call, const route::Plan& plan,
         "the request streams but the response file is JSON: translated as a "
         "buffered answer");
   }
-  LlmAnswer answer(call, plan, status, {{"content-type", content_type}});
+  LlmAnswer answer(call, plan, status, {{"content-type", content_type}}, guard);
   HttpAnswer client;
   if (answer.streams()) {
     constexpr std::size_t kPiece = 16;
@@ -165,8 +165,9 @@ const AiProvider* PickProvider(const AiBackendPlan& ai, const std::string& wante
 }
 
 // Follows an AI backend from the planned route to the provider and back.
-Expected<void> RunDryLlm(const Snapshot& snapshot, const route::Plan& plan,
+Expected<void> RunDryLlm(const Snapshot& snapshot, RequestDecision& request,
                          const DryRunInput& input, const AiOptions& options, DryRun& run) {
+  const route::Plan& plan = request.plan;
   ProviderHealth health;
   std::shared_ptr<const Snapshot::AiBackend> state =
       snapshot.AiBackendFor(*plan.upstream->backend->backend, options, health);
@@ -181,15 +182,27 @@ Expected<void> RunDryLlm(const Snapshot& snapshot, const route::Plan& plan,
     return MakeError("--provider " + input.provider + ": AI backend " + ai.backend +
                      " has no provider of that name");
   }
-  LlmDecision decision = DecideLlm(ai, *provider, plan, input.body, options);
+  const RoutePolicies::Provider* policies = nullptr;
+  for (std::size_t tier = 0; tier < ai.tiers.size(); ++tier) {
+    for (std::size_t index = 0; index < ai.tiers[tier].size(); ++index) {
+      if (&ai.tiers[tier][index] == provider) {
+        policies = ProviderPolicies(request.policies.get(), ai, tier, index);
+      }
+    }
+  }
+  LlmDecision decision = DecideLlm(ai, *provider, plan, input.body, options, policies);
   const llm::LlmCall& call = decision.call;
+  if (!decision.answer) {
+    decision.answer = CheckTokenLimitOf(request, call, policy::RateClock::now());
+  }
   run.provider = ProviderJson(*provider, ai, call);
   if (!provider->problem.empty()) {
     run.notes.push_back("no credential: " + provider->problem);
   }
   if (decision.answer) {
     run.gateway_answer = WithLength(*decision.answer);
-    run.gateway_answer_reason = "the gateway answers this request itself";
+    run.gateway_answer_reason =
+        call.local_reason.empty() ? "the gateway answers this request itself" : call.local_reason;
     return {};
   }
   if (decision.upstream) {
@@ -205,7 +218,8 @@ Expected<void> RunDryLlm(const Snapshot& snapshot, const route::Plan& plan,
   if (response) {
     llm::ResponseInfo info;
     run.client_response =
-        AnswerFromProvider(call, plan, response_status, *response, info, run.notes);
+        AnswerFromProvider(call, plan, response_status, *response,
+                           policies == nullptr ? nullptr : &policies->guard, info, run.notes);
     run.client_response->body = Redactor(*provider).Scrub(run.client_response->body);
     run.usage = llm::ResponseInfoJson(info);
   }
@@ -358,6 +372,9 @@ Expected<DryRun> RunDry(const Snapshot& snapshot, const route::Bind& bind, const
   std::mt19937_64 random(0);
   RequestDecision decision =
       Decide(snapshot, &bind, input.request, bind.port, /*services=*/nullptr, random);
+  // A dry run is the first request the route's rate limit sees: its buckets are full.
+  policy::RateLimitRegistry limits;
+  ApplyRouteRateLimit(decision, limits, policy::RateClock::now());
   const route::Plan& plan = decision.plan;
   if (decision.match.outcome == route::Decision::Outcome::kRoute) {
     run.route = plan.route;
@@ -377,7 +394,7 @@ Expected<DryRun> RunDry(const Snapshot& snapshot, const route::Bind& bind, const
       break;
     case RequestDecision::Action::kLlm:
       run.backend = BackendName(*plan.upstream->backend);
-      if (auto done = RunDryLlm(snapshot, plan, input, options, run); !done) {
+      if (auto done = RunDryLlm(snapshot, decision, input, options, run); !done) {
         return tl::unexpected(done.error());
       }
       break;

@@ -528,4 +528,33 @@ TEST_CASE("translate rejects a malformed header and reports an unreadable reques
 }
 
 }  // namespace
+// Issue 17: translate runs the route's policies as run does (tests/e2e/manifests/policies).
+TEST_CASE("translate masks a credit card and shows a rejecting prompt guard's answer") {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "agw-translate-guards";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "card.json")
+      << R"({"model":"x","messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]})";
+  std::ofstream(dir / "reject.json")
+      << R"({"model":"x","messages":[{"role":"user","content":"the launch codes"}]})";
+  std::vector<std::string> base = {
+      "-f", "tests/e2e/manifests/policies", "--path", "/guarded", "-o", "json", "--request"};
+  std::vector<std::string> card = base;
+  card.push_back((dir / "card.json").string());
+  CommandResult masked = Translate(card);
+  CHECK(masked.exit_code == 0);
+  Json json = ParseOutput(masked);
+  CHECK(json["upstream_request"]["body"]["messages"] ==
+        Json::parse(R"([{"role":"user","content":"card <CREDIT_CARD>"}])"));
+  std::vector<std::string> reject = base;
+  reject.push_back((dir / "reject.json").string());
+  CommandResult rejected = Translate(reject);
+  CHECK(rejected.exit_code == 1);
+  Json answer = ParseOutput(rejected)["gateway_response"];
+  CHECK(answer["status"] == 403);
+  CHECK(answer["body"] == "Requests about launch codes are not allowed");
+  CHECK(answer["reason"] == "request rejected by regex guardrail");
+  CHECK(answer["headers"] == Json::parse(R"([["content-length","43"]])"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace agw::test
