@@ -245,10 +245,22 @@ void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& l
   }
 }
 
-std::optional<route::DirectResponse> CheckTokenLimit(const RequestDecision& decision,
-                                                     route::Plan& plan,
+namespace {
+
+bool AccountsTokens(llm::RouteType route) {
+  using llm::RouteType;
+  return route == RouteType::kCompletions || route == RouteType::kMessages ||
+         route == RouteType::kResponses || route == RouteType::kEmbeddings ||
+         route == RouteType::kRerank || route == RouteType::kGenerateContent ||
+         route == RouteType::kDetect;
+}
+
+}  // namespace
+
+std::optional<route::DirectResponse> CheckTokenLimit(RequestDecision& decision,
+                                                     const llm::LlmCall& call,
                                                      policy::RateClock::time_point now) {
-  if (decision.rate_limit == nullptr) {
+  if (decision.rate_limit == nullptr || call.local || !AccountsTokens(call.route)) {
     return std::nullopt;
   }
   std::optional<policy::BucketStatus> status = decision.rate_limit->CheckTokens(now);
@@ -258,10 +270,24 @@ std::optional<route::DirectResponse> CheckTokenLimit(const RequestDecision& deci
   if (!status->allowed) {
     return RateLimitedAnswer(*status);
   }
-  if (!QueuesRateLimitFields(plan)) {
-    Queue(plan, *status);
+  if (!QueuesRateLimitFields(decision.plan)) {
+    Queue(decision.plan, *status);
   }
   return std::nullopt;
+}
+
+void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
+                  const llm::ResponseInfo& info, policy::RateClock::time_point now) {
+  if (decision.rate_limit == nullptr || !decision.rate_limit->HasTokenRules() || call.local ||
+      upstream_status < 200 || upstream_status >= 300 || !AccountsTokens(call.route) ||
+      call.route == llm::RouteType::kEmbeddings || call.route == llm::RouteType::kRerank) {
+    return;
+  }
+  std::int64_t tokens =
+      ReportedInputTokens(info, call.wire).value_or(0) + info.output_tokens.value_or(0);
+  if (tokens > 0) {
+    decision.rate_limit->ChargeTokens(tokens, now);
+  }
 }
 
 }  // namespace agw::emulator::gateway

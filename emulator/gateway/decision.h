@@ -59,12 +59,19 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
 void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
                          policy::RateClock::time_point now);
 
-// The token entries of the route's local rate limit, checked before an LLM call: the 429 answer
-// when no token is left, else nullopt (and the x-ratelimit-* fields queued in `plan` when the
-// request entries queued none).
-std::optional<route::DirectResponse> CheckTokenLimit(const RequestDecision& decision,
-                                                     route::Plan& plan,
+// The token entries of the route's local rate limit before an LLM call (llm-dataplane.md 2.3
+// step 10): the 429 answer when no token is left, else nullopt, with the x-ratelimit-* fields
+// queued in the decision's plan when the request entries queued none. Route types without
+// token accounting (count tokens, passthrough, realtime) and calls the gateway answers itself
+// skip it.
+std::optional<route::DirectResponse> CheckTokenLimit(RequestDecision& decision,
+                                                     const llm::LlmCall& call,
                                                      policy::RateClock::time_point now);
+
+// Charges the route's token entries what a successful chat answer used (input, cache reads and
+// writes included, plus output), when the answer is complete or the stream was dropped.
+void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
+                  const llm::ResponseInfo& info, policy::RateClock::time_point now);
 
 // The 429 agentgateway answers for a local rate limit.
 route::DirectResponse RateLimitedAnswer(const policy::BucketStatus& status);

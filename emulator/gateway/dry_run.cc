@@ -193,7 +193,7 @@ Expected<void> RunDryLlm(const Snapshot& snapshot, RequestDecision& request,
   LlmDecision decision = DecideLlm(ai, *provider, plan, input.body, options, policies);
   const llm::LlmCall& call = decision.call;
   if (!decision.answer) {
-    decision.answer = CheckTokenLimitOf(request, call, policy::RateClock::now());
+    decision.answer = CheckTokenLimit(request, call, policy::RateClock::now());
   }
   run.provider = ProviderJson(*provider, ai, call);
   if (!provider->problem.empty()) {

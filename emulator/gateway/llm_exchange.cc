@@ -55,41 +55,6 @@ LlmDecision DecideLlm(const AiBackendPlan& backend, const AiProvider& provider,
   return decision;
 }
 
-namespace {
-
-bool AccountsTokens(llm::RouteType route) {
-  using llm::RouteType;
-  return route == RouteType::kCompletions || route == RouteType::kMessages ||
-         route == RouteType::kResponses || route == RouteType::kEmbeddings ||
-         route == RouteType::kRerank || route == RouteType::kGenerateContent ||
-         route == RouteType::kDetect;
-}
-
-}  // namespace
-
-std::optional<route::DirectResponse> CheckTokenLimitOf(RequestDecision& decision,
-                                                       const llm::LlmCall& call,
-                                                       policy::RateClock::time_point now) {
-  if (call.local || !AccountsTokens(call.route)) {
-    return std::nullopt;
-  }
-  return CheckTokenLimit(decision, decision.plan, now);
-}
-
-void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
-                  const llm::ResponseInfo& info, policy::RateClock::time_point now) {
-  if (decision.rate_limit == nullptr || !decision.rate_limit->HasTokenRules() || call.local ||
-      upstream_status < 200 || upstream_status >= 300 || !AccountsTokens(call.route) ||
-      call.route == llm::RouteType::kEmbeddings || call.route == llm::RouteType::kRerank) {
-    return;
-  }
-  std::int64_t tokens =
-      ReportedInputTokens(info, call.wire).value_or(0) + info.output_tokens.value_or(0);
-  if (tokens > 0) {
-    decision.rate_limit->ChargeTokens(tokens, now);
-  }
-}
-
 http::HeaderList WireHeaders(std::string_view method, std::string_view authority,
                              const http::HeaderList& headers, std::size_t body_size) {
   http::HeaderList wire;

@@ -128,18 +128,6 @@ class LlmAnswer {
   llm::ResponseInfo info_;  // buffered answers
 };
 
-// The token entries of the route's local rate limit before the call (llm-dataplane.md 2.3 step
-// 10): the 429 answer when none is left. Route types without token accounting (count tokens,
-// passthrough, realtime) and calls the gateway answers itself skip it.
-std::optional<route::DirectResponse> CheckTokenLimitOf(RequestDecision& decision,
-                                                       const llm::LlmCall& call,
-                                                       policy::RateClock::time_point now);
-
-// Charges the route's token entries what a successful chat answer used (input, cache reads and
-// writes included, plus output), when the answer is complete or the stream was dropped.
-void ChargeTokens(const RequestDecision& decision, const llm::LlmCall& call, int upstream_status,
-                  const llm::ResponseInfo& info, policy::RateClock::time_point now);
-
 // What one LLM exchange adds to its access log record: provider, models and tokens (cache reads
 // and writes counted as input, as agentgateway counts them).
 void RecordGenAi(const llm::LlmCall& call, const llm::ResponseInfo& info, AccessRecord& record);

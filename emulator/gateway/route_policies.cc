@@ -84,12 +84,6 @@ class GuardCheck : public llm::ClientRequestCheck {
 
 }  // namespace
 
-bool RoutePolicies::HasTokenLimit() const {
-  return std::any_of(local_rules.begin(), local_rules.end(), [](const policy::LocalRule& rule) {
-    return rule.unit == policy::LocalRule::Unit::kTokens;
-  });
-}
-
 llm::PromptEnrichment ReadPromptEnrichment(const validate::manifest::Value& prompt) {
   llm::PromptEnrichment enrichment;
   auto read = [&](std::string_view key, std::vector<llm::PromptMessage>& into) {

@@ -33,8 +33,6 @@ struct RoutePolicies {
     std::shared_ptr<const llm::ClientRequestCheck> request_check;
   };
   std::vector<Provider> providers;
-
-  bool HasTokenLimit() const;
 };
 
 // Merges the policies of `place` (its route, rule, listener and backend) for the AI backend

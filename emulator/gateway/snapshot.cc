@@ -1,5 +1,7 @@
 #include "emulator/gateway/snapshot.h"
 
+#include "emulator/gateway/answer.h"
+
 namespace agw::emulator::gateway {
 
 std::shared_ptr<balance::ProviderSet> ProviderHealth::For(const AiBackendPlan& plan) {
@@ -30,44 +32,89 @@ std::shared_ptr<const Snapshot::AiBackend> Snapshot::AiBackendFor(
   return cached;
 }
 
+namespace {
+
+// Where the requests of `entry` on `listener` to `backend` are, in the terms policies target.
+policy::RequestPlace PlaceOf(const route::ListenerRoutes* listener, const route::RouteEntry* entry,
+                             const validate::model::AgentgatewayBackend* backend) {
+  policy::RequestPlace place;
+  if (listener != nullptr && listener->listener != nullptr) {
+    place.gateway = listener->listener->gateway;
+    place.listener = listener->listener->listener->name;
+    place.port = listener->listener->listener->port;
+  }
+  if (entry != nullptr) {
+    const validate::resolve::ResolvedRoute& route = *entry->route;
+    const validate::model::ObjectBase* object =
+        route.http != nullptr ? static_cast<const validate::model::ObjectBase*>(route.http)
+                              : route.grpc;
+    if (object != nullptr) {
+      place.route_kind = route.kind;
+      place.route_namespace = object->metadata.namespace_;
+      place.route_name = object->metadata.name;
+    }
+    const validate::resolve::ResolvedRule& rule = *entry->rule;
+    place.rule_name = rule.http != nullptr   ? rule.http->name
+                      : rule.grpc != nullptr ? rule.grpc->name
+                                             : std::nullopt;
+  }
+  if (backend != nullptr) {
+    place.backend_kind = "AgentgatewayBackend";
+    place.backend_namespace = backend->metadata.namespace_;
+    place.backend_name = backend->metadata.name;
+  }
+  return place;
+}
+
+// Merges the policies of every (listener, rule, backend) of the table once, so that requests
+// only look them up: no lock and no merge on the request path.
+void MergeRoutePolicies(Snapshot& snapshot) {
+  auto add = [&](const route::ListenerRoutes& listener, const route::RouteEntry& entry,
+                 const validate::model::AgentgatewayBackend* backend) {
+    auto key = std::make_tuple(&listener, entry.rule, backend);
+    if (snapshot.route_policies.find(key) == snapshot.route_policies.end()) {
+      snapshot.route_policies.emplace(
+          key, std::make_shared<const RoutePolicies>(MakeRoutePolicies(
+                   *snapshot.policy_index, PlaceOf(&listener, &entry, backend), backend)));
+    }
+  };
+  auto add_entry = [&](const route::ListenerRoutes& listener, const route::RouteEntry& entry) {
+    add(listener, entry, nullptr);
+    for (const validate::resolve::ResolvedBackend& backend : entry.rule->backends) {
+      if (ServesLlm(backend)) {
+        add(listener, entry, backend.backend);
+      }
+    }
+  };
+  for (const route::Bind& bind : snapshot.table->Binds()) {
+    for (const route::ListenerRoutes& listener : snapshot.table->Listeners(bind)) {
+      for (const auto* bucket : {&listener.exact, &listener.wildcard}) {
+        for (const auto& [host, entries] : *bucket) {
+          for (const route::RouteEntry& entry : entries) {
+            add_entry(listener, entry);
+          }
+        }
+      }
+      for (const route::RouteEntry& entry : listener.any_host) {
+        add_entry(listener, entry);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const RoutePolicies> Snapshot::PoliciesFor(
     const route::Decision& match, const validate::model::AgentgatewayBackend* backend) const {
-  std::tuple<const void*, const void*, const void*> key{
-      match.listener, match.entry == nullptr ? nullptr : match.entry->rule, backend};
-  std::lock_guard<std::mutex> lock(route_policies_mutex_);
-  std::shared_ptr<const RoutePolicies>& cached = route_policies_[key];
-  if (!cached) {
-    policy::RequestPlace place;
-    if (match.listener != nullptr && match.listener->listener != nullptr) {
-      const validate::resolve::ResolvedListener& listener = *match.listener->listener;
-      place.gateway = listener.gateway;
-      place.listener = listener.listener->name;
-      place.port = listener.listener->port;
-    }
-    if (match.entry != nullptr) {
-      const validate::resolve::ResolvedRoute& route = *match.entry->route;
-      const validate::model::ObjectBase* object =
-          route.http != nullptr ? static_cast<const validate::model::ObjectBase*>(route.http)
-                                : route.grpc;
-      if (object != nullptr) {
-        place.route_kind = route.kind;
-        place.route_namespace = object->metadata.namespace_;
-        place.route_name = object->metadata.name;
-      }
-      const validate::resolve::ResolvedRule& rule = *match.entry->rule;
-      place.rule_name = rule.http != nullptr   ? rule.http->name
-                        : rule.grpc != nullptr ? rule.grpc->name
-                                               : std::nullopt;
-    }
-    if (backend != nullptr) {
-      place.backend_kind = "AgentgatewayBackend";
-      place.backend_namespace = backend->metadata.namespace_;
-      place.backend_name = backend->metadata.name;
-    }
-    cached =
-        std::make_shared<const RoutePolicies>(MakeRoutePolicies(*policy_index, place, backend));
+  const validate::resolve::ResolvedRule* rule =
+      match.entry == nullptr ? nullptr : match.entry->rule;
+  auto found = route_policies.find(std::make_tuple(match.listener, rule, backend));
+  if (found != route_policies.end()) {
+    return found->second;
   }
-  return cached;
+  // A backend MergeRoutePolicies did not see (one a delegated child route chose): merged now.
+  return std::make_shared<const RoutePolicies>(
+      MakeRoutePolicies(*policy_index, PlaceOf(match.listener, match.entry, backend), backend));
 }
 
 std::shared_ptr<const Snapshot> MakeSnapshot(
@@ -80,6 +127,7 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
   snapshot->policy_index =
       std::make_unique<policy::PolicyIndex>(pipeline->resolution.config.policies);
   snapshot->pipeline = std::move(pipeline);
+  MergeRoutePolicies(*snapshot);
   return snapshot;
 }
 

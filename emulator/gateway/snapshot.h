@@ -53,16 +53,19 @@ struct Snapshot {
                                                 const AiOptions& options,
                                                 ProviderHealth& health) const;
 
+  // The merged policies of each (listener, rule, AI backend or null) of `table`, made by
+  // MakeSnapshot.
+  std::map<std::tuple<const route::ListenerRoutes*, const validate::resolve::ResolvedRule*,
+                      const validate::model::AgentgatewayBackend*>,
+           std::shared_ptr<const RoutePolicies>>
+      route_policies;
+
   // The policies of the requests `match` routes to `backend` (null when the chosen backend is
-  // not an AgentgatewayBackend), merged on first use and kept.
+  // not an AI backend). Thread-safe: a lookup in `route_policies`.
   std::shared_ptr<const RoutePolicies> PoliciesFor(
       const route::Decision& match, const validate::model::AgentgatewayBackend* backend) const;
 
  private:
-  mutable std::mutex route_policies_mutex_;
-  mutable std::map<std::tuple<const void*, const void*, const void*>,
-                   std::shared_ptr<const RoutePolicies>>
-      route_policies_;
   mutable std::mutex ai_backends_mutex_;
   mutable std::map<const validate::model::AgentgatewayBackend*, std::shared_ptr<const AiBackend>>
       ai_backends_;

@@ -87,6 +87,8 @@ std::vector<std::string> ProviderUrlNotes(const std::vector<ProviderUrlCapture>&
 
 namespace {
 
+const std::vector<validate::manifest::Value> kNoItems;
+
 // The fields of `policy` that `run` does not enforce.
 std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPolicy& policy) {
   std::vector<std::string> fields;
@@ -130,12 +132,15 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
       note(!backend.ai->final_transformations.empty(), "backend.ai.finalTransformations");
       note(backend.ai->prompt_caching.has_value(), "backend.ai.promptCaching");
       if (backend.ai->prompt_guard) {
-        policy::CompiledPromptGuard guard = policy::CompilePromptGuard(*backend.ai->prompt_guard);
-        for (const auto* list : {&guard.request, &guard.response}) {
-          for (const policy::Guard& one : *list) {
-            if (one.kind != policy::GuardKind::kRegex) {
-              fields.push_back("backend.ai.promptGuard " +
-                               std::string(policy::GuardKindName(one.kind)));
+        // Each guard names its kind by its one key besides `response` and `scope`; only regex
+        // guards are enforced.
+        for (const char* phase : {"request", "response"}) {
+          const validate::manifest::Value* guards = backend.ai->prompt_guard->Find(phase);
+          for (const auto& guard : guards != nullptr ? guards->items() : kNoItems) {
+            for (const auto& entry : guard.entries()) {
+              if (entry.key != "regex" && entry.key != "response" && entry.key != "scope") {
+                fields.push_back("backend.ai.promptGuard." + std::string(phase) + " " + entry.key);
+              }
             }
           }
         }

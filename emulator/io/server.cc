@@ -1488,7 +1488,7 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   const llm::LlmCall& call = llm_decision.call;
   gateway::RecordGenAi(call, {}, record);
   if (!llm_decision.answer) {
-    llm_decision.answer = gateway::CheckTokenLimitOf(decision, call, Clock::now());
+    llm_decision.answer = gateway::CheckTokenLimit(decision, call, Clock::now());
     if (llm_decision.answer) {
       record.reason = "rate limit exceeded (" + decision.policies->local_key + ")";
     }
