@@ -47,20 +47,6 @@ struct KnownGap {
 };
 
 const std::vector<KnownGap> kKnownGaps = {
-    // A policy on a delegated child HTTPRoute (reached through a parent route's backendRef of
-    // kind HTTPRoute, without parentRefs of its own) reaches the parent's Gateway in the
-    // controller; TargetGateways finds no Gateway for it, because only routes with an accepted
-    // parentRef are recorded in route_gateways_. The policy's features are lost on the child.
-    {"delegation/route-delegation-all-references.yaml",
-     R"(team1/agw {"route":{"kind":"HTTPRoute","name":"child-team1-foo","namespace":"team1"}})",
-     ""},
-    {"delegation/route-delegation-backend-references.yaml",
-     R"(team1/agw {"route":{"kind":"HTTPRoute","name":"child-team1-foo","namespace":"team1"}})",
-     ""},
-    {"delegation/route-delegation-policy-references.yaml",
-     R"(team1/agw {"route":{"kind":"HTTPRoute","name":"child-team1-foo","namespace":"team1"}})",
-     ""},
-
     // A Gateway targetRef whose Gateway is not in the set: the controller still sends the
     // policy, keyed to that Gateway, while its status says "Gateway ... not found". No listener
     // of ours can match it, so leaving it out changes no request.

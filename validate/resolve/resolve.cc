@@ -29,6 +29,7 @@ void Resolver::Run() {
     ResolveRoute(route, "GRPCRoute");
   }
   CountAttachedRoutes();
+  AttachDelegatedRoutes();
   for (const model::AgentgatewayBackend& backend : model_.backends) {
     ResolveBackend(backend);
   }

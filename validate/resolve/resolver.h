@@ -148,6 +148,12 @@ class Resolver {
   // (backendRef kind HTTPRoute named "*", the child's name, or "label=value").
   bool DelegatesTo(const std::string& parent_namespace, const std::string& parent_name,
                    const model::HTTPRoute& child) const;
+  // Sends each delegated child HTTPRoute to the Gateways of the parents that delegate to it and
+  // that it allows (controller.md 3.10), so policies targeting a child reach it.
+  void AttachDelegatedRoutes();
+  // Whether `child` accepts `parent` as its delegating parent: it has no parentRefs (and, across
+  // namespaces, a ReferenceGrant lets the parent in), or it lists this parent among them.
+  bool ChildAllowsParent(const model::HTTPRoute& child, const model::HTTPRoute& parent) const;
 
   // models.cc
   // The listeners `parent` reaches (Gateway and ListenerSet parents only) and whether `object`

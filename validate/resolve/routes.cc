@@ -664,6 +664,66 @@ bool Resolver::DelegatesTo(const std::string& parent_namespace, const std::strin
   return false;
 }
 
+bool Resolver::ChildAllowsParent(const model::HTTPRoute& child,
+                                 const model::HTTPRoute& parent) const {
+  const std::string& parent_namespace = parent.metadata.namespace_;
+  if (child.parent_refs.empty()) {
+    return parent_namespace == child.metadata.namespace_ || !GrantRequiredForRoutes() ||
+           index_.ReferenceGranted(model::kGatewayApiGroup, "HTTPRoute", parent_namespace,
+                                   model::kGatewayApiGroup, "HTTPRoute", child.metadata.namespace_,
+                                   child.metadata.name);
+  }
+  return std::any_of(child.parent_refs.begin(), child.parent_refs.end(),
+                     [&](const model::ParentReference& ref) {
+                       return ref.group == model::kGatewayApiGroup && ref.kind == "HTTPRoute" &&
+                              ref.name == parent.metadata.name &&
+                              ref.namespace_.value_or(child.metadata.namespace_) ==
+                                  parent_namespace;
+                     });
+}
+
+void Resolver::AttachDelegatedRoutes() {
+  // A child is sent to every Gateway its parent is sent to. Chains are followed only through
+  // parents that have no parentRefs of their own (controller.md 3.10), so a pass per level,
+  // bounded by the number of routes, reaches the fixed point.
+  auto is_child = [](const model::HTTPRoute& route) {
+    return route.parent_refs.empty() ||
+           std::any_of(route.parent_refs.begin(), route.parent_refs.end(),
+                       [](const model::ParentReference& ref) {
+                         return ref.group == model::kGatewayApiGroup && ref.kind == "HTTPRoute";
+                       });
+  };
+  for (std::size_t pass = 0; pass < model_.http_routes.size(); ++pass) {
+    bool changed = false;
+    for (const model::HTTPRoute& parent : model_.http_routes) {
+      auto gateways = route_gateways_.find(&parent);
+      if (gateways == route_gateways_.end() || gateways->second.empty()) {
+        continue;
+      }
+      bool directly_attached = std::any_of(
+          parent.parent_refs.begin(), parent.parent_refs.end(),
+          [](const model::ParentReference& ref) { return ref.kind != "HTTPRoute"; });
+      if (!directly_attached && !parent.parent_refs.empty()) {
+        continue;
+      }
+      for (const model::HTTPRoute& child : model_.http_routes) {
+        if (&child == &parent || !is_child(child) ||
+            !DelegatesTo(parent.metadata.namespace_, parent.metadata.name, child) ||
+            !ChildAllowsParent(child, parent)) {
+          continue;
+        }
+        std::set<const model::Gateway*>& child_gateways = route_gateways_[&child];
+        for (const model::Gateway* gateway : std::set(gateways->second)) {
+          changed = child_gateways.insert(gateway).second || changed;
+        }
+      }
+    }
+    if (!changed) {
+      break;
+    }
+  }
+}
+
 void Resolver::CountAttachedRoutes() {
   for (const auto& [gateway, position] : owned_gateways_) {
     GatewayStatus& status = out_.status.gateways[position];
