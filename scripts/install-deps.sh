@@ -17,6 +17,7 @@ packages=(
   openssl curl            # tests: certificates for HTTPS listeners, and a TLS client
   clang-14 libfuzzer-14-dev  # scripts/fuzz.sh: libFuzzer targets built with ASan and UBSan
   clang-format-14         # scripts/check-format.sh: the formatting check CI runs
+  prometheus              # tests: promtool check metrics on run's /metrics
 )
 # nodejs + npm: tests only, to check SARIF output against the SARIF 2.1.0 JSON schema with Ajv
 # (tests/sarif/). A machine that already has a Node.js with its own npm keeps it: NodeSource's

@@ -139,6 +139,11 @@ LlmAnswer::Whole LlmAnswer::Buffered(std::string_view upstream_body) {
     llm::Json body = llm::ReadJson(answer.body);
     if (body.is_object()) {
       policy::ResponseGuardResult checked = policy::ApplyResponseGuards(*guard_, call_.input, body);
+      for (const policy::GuardVerdict& check : checked.checks) {
+        if (std::optional<std::string_view> action = policy::GuardMetricAction(check.action)) {
+          guard_actions_.emplace_back(*action);
+        }
+      }
       using Action = policy::GuardVerdict::Action;
       if (checked.action == Action::kReject) {
         // The rejection replaces the provider's whole answer, and its usage is not recorded.

@@ -114,6 +114,9 @@ class LlmAnswer {
 
   // The usage and models read from the answer so far (complete after Finish or Buffered).
   const llm::ResponseInfo& info() const { return translator_ ? translator_->info() : info_; }
+  // One action per response guard Buffered evaluated ("Allow", "Mask", "Reject"): the guardrail
+  // metric's samples. Streamed windows record none, as agentgateway records none.
+  const std::vector<std::string>& guard_actions() const { return guard_actions_; }
 
  private:
   const llm::LlmCall& call_;
@@ -126,6 +129,7 @@ class LlmAnswer {
   std::optional<policy::StreamingGuard> stream_guard_;
   std::string translated_;  // a streamed piece between the translator and the streaming guard
   llm::ResponseInfo info_;  // buffered answers
+  std::vector<std::string> guard_actions_;
 };
 
 // What one LLM exchange adds to its access log record: provider, models and tokens (cache reads

@@ -68,6 +68,11 @@ void WriteHistogram(std::ostringstream& out, const std::string& name, const std:
 
 }  // namespace
 
+void Metrics::RecordGuardrailCheck(std::string_view phase, std::string_view action) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++guardrail_checks_[{std::string(phase), std::string(action)}];
+}
+
 void Metrics::RecordGenAi(const GenAi& exchange) {
   std::string labels =
       "gateway=\"" + Escape(exchange.gateway) + "\",route=\"" + Escape(exchange.route) +
@@ -214,6 +219,13 @@ std::string Metrics::Prometheus() const {
   write_family("agentgateway_gen_ai_server_time_per_output_token",
                "Time per output token after the first, in seconds.", time_per_output_token_,
                kPerTokenBounds);
+  out << "# HELP agentgateway_guardrail_checks_total Prompt guards evaluated, by phase and "
+         "verdict.\n"
+      << "# TYPE agentgateway_guardrail_checks_total counter\n";
+  for (const auto& [labels, count] : guardrail_checks_) {
+    out << "agentgateway_guardrail_checks_total{phase=\"" << labels.first << "\",action=\""
+        << labels.second << "\"} " << count << "\n";
+  }
   return out.str();
 }
 

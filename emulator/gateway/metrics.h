@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -38,6 +39,9 @@ class Metrics {
     std::optional<double> first_token_seconds;
   };
   void RecordGenAi(const GenAi& exchange);
+  // One guard evaluated: agentgateway_guardrail_checks_total{phase, action}, phase "Request" or
+  // "Response", action "Allow", "Mask", "Reject" or "FailOpen".
+  void RecordGuardrailCheck(std::string_view phase, std::string_view action);
   std::string Prometheus() const;
 
  private:
@@ -60,6 +64,7 @@ class Metrics {
   std::map<std::string, Histogram> gen_ai_durations_;
   std::map<std::string, Histogram> time_to_first_token_;
   std::map<std::string, Histogram> time_per_output_token_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> guardrail_checks_;
 };
 
 }  // namespace agw::emulator::gateway

@@ -62,8 +62,14 @@ class GuardCheck : public llm::ClientRequestCheck {
   explicit GuardCheck(policy::CompiledPromptGuard guard) : guard_(std::move(guard)) {}
 
   std::optional<llm::LocalResponse> Check(llm::InputFormat input, llm::Json& body,
-                                          std::string& reason) const override {
+                                          std::string& reason,
+                                          std::vector<std::string>& guard_actions) const override {
     policy::RequestGuardResult result = policy::ApplyRequestGuards(guard_, input, body);
+    for (const policy::GuardVerdict& check : result.checks) {
+      if (std::optional<std::string_view> action = policy::GuardMetricAction(check.action)) {
+        guard_actions.emplace_back(*action);
+      }
+    }
     using Action = policy::GuardVerdict::Action;
     if (result.action == Action::kReject) {
       reason = "request rejected by " + result.guard_kind + " guardrail";

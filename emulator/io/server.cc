@@ -1006,6 +1006,7 @@ struct LlmResult {
   std::optional<std::chrono::milliseconds> retry_after;  // a 429's Retry-After (seconds)
   std::optional<Clock::time_point> first_bytes;  // streamed: when translated bytes first left
   std::string cut_short;  // why a stream the client got was incomplete, for the error log
+  std::vector<std::string> response_guard_actions;  // the buffered answer's guard verdicts
 };
 
 bool ClientGotBytes(const LlmResult& result) { return result.status != 0; }
@@ -1043,6 +1044,7 @@ Awaitable<LlmResult> AnswerWhole(Client& client, gateway::LlmAnswer& answer,
     head = SizedHead(result.status, std::move(whole.headers), "", out.size());
   }
   result.info = answer.info();
+  result.response_guard_actions = answer.guard_actions();
   result.bytes = out.size();
   co_await WriteAll(client, head, out, ec);
   result.client_ok = !ec;
@@ -1126,6 +1128,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         // connection, read only part way, is not reused.
         result.bytes += out.size();
         result.info = answer.info();
+        result.response_guard_actions = answer.guard_actions();
         co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec, held_head);
         result.client_ok = !ec;
         result.upstream_reusable = false;
@@ -1179,6 +1182,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
       co_await WriteBodyPart(client, out, chunked_ok, /*last=*/false, ec, held_head);
     }
     result.info = answer.info();
+    result.response_guard_actions = answer.guard_actions();
     result.client_ok = false;
     result.cut_short = "the provider's stream ended before its " + std::string(*missing);
     co_return result;
@@ -1190,6 +1194,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     }
     result.bytes += out.size();
     result.info = answer.info();
+    result.response_guard_actions = answer.guard_actions();
     co_await WriteBodyPart(client, out, chunked_ok, /*last=*/true, ec, held_head);
     if (ec) {
       result.client_ok = false;
@@ -1486,6 +1491,9 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
   gateway::LlmDecision llm_decision =
       gateway::DecideLlm(ai, provider, plan, std::move(body), options_.ai, provider_policies);
   const llm::LlmCall& call = llm_decision.call;
+  for (const std::string& action : call.request_guard_actions) {
+    metrics_.RecordGuardrailCheck("Request", action);
+  }
   gateway::RecordGenAi(call, {}, record);
   if (!llm_decision.answer) {
     llm_decision.answer = gateway::CheckTokenLimit(decision, call, Clock::now());
@@ -1550,6 +1558,9 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
              "; the client's stream was closed incomplete");
   }
   record.upstream_status = result.upstream_status;
+  for (const std::string& action : result.response_guard_actions) {
+    metrics_.RecordGuardrailCheck("Response", action);
+  }
   gateway::RecordGenAi(call, result.info, record);
   gateway::ChargeTokens(decision, call, result.upstream_status, result.info, Clock::now());
   std::optional<double> first_token_seconds;

@@ -56,9 +56,10 @@ class ClientRequestCheck {
   virtual ~ClientRequestCheck() = default;
   // `body` is the client's request in its own format (Completions, Messages, Responses or
   // native Gemini); a check may edit it (mask). Returns the answer to give instead of calling
-  // the provider, with `reason` set to what the access log says.
-  virtual std::optional<LocalResponse> Check(InputFormat input, Json& body,
-                                             std::string& reason) const = 0;
+  // the provider, with `reason` set to what the access log says. Each guard it evaluated adds
+  // its verdict to `guard_actions` ("Allow", "Mask", "Reject"): the guardrail metric's samples.
+  virtual std::optional<LocalResponse> Check(InputFormat input, Json& body, std::string& reason,
+                                             std::vector<std::string>& guard_actions) const = 0;
 };
 
 // One provider of an AI backend with everything the data plane applies to it.
@@ -90,6 +91,7 @@ struct ClientRequest {
 struct LlmCall {
   std::optional<LocalResponse> local;  // set: answer this, call nothing
   std::string local_reason;            // what a policy that answered says in the access log
+  std::vector<std::string> request_guard_actions;  // one per request guard evaluated
   std::string provider_id;
   RouteType route = RouteType::kCompletions;
   InputFormat input = InputFormat::kCompletions;

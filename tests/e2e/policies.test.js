@@ -5,6 +5,7 @@
 
 const { describe, it, before, after, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
 
 const { startEmulator, manifest } = require('./support/emulator');
 const { startFakeProvider, kUsage } = require('./support/fake_provider');
@@ -155,5 +156,23 @@ describe('policies enforced by run on manifests/policies', () => {
       if (chunk.choices[0] && chunk.choices[0].delta.content) text += chunk.choices[0].delta.content;
     }
     assert.equal(text, 'echo: hello there');
+  });
+
+  // Runs last: the counts are those of the tests above, in order.
+  it('counts guard verdicts under agentgateway\'s metric and passes promtool check metrics', kTimeout, async () => {
+    const response = await fetch(`${emulator.adminUrl}/metrics`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    // /guarded runs two request guards per request: masked (Mask, Allow), two rejected
+    // (Allow, Reject) and one masked Messages request. Streamed windows record nothing.
+    const samples = text.split('\n').filter((line) => line.startsWith('agentgateway_guardrail_checks_total{'));
+    assert.deepEqual(samples, [
+      'agentgateway_guardrail_checks_total{phase="Request",action="Allow"} 4',
+      'agentgateway_guardrail_checks_total{phase="Request",action="Mask"} 2',
+      'agentgateway_guardrail_checks_total{phase="Request",action="Reject"} 2',
+    ]);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.error, undefined, `promtool: ${check.error}`);
+    assert.equal(check.status, 0, `promtool check metrics: ${check.stdout}${check.stderr}`);
   });
 });
