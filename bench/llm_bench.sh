@@ -4,6 +4,9 @@
 # provider, in one run:
 #   - passthrough: OpenAI chat request -> OpenAI backend (`run` rewrites model and auth only);
 #   - translation: OpenAI chat request -> Anthropic backend (request to Messages, answer back);
+#   - guarded: the translation route with an AgentgatewayPolicy (a regex prompt guard on the
+#     request and a local token rate limit), measured through `run` only and compared with the
+#     translation cell of the same run;
 # each with 1 KB and 16 KB bodies, as one JSON answer and as an SSE stream, at 1, 16 and 64
 # connections (wrk, requests/s and p50/p99). Also: time to the first streamed event on one idle
 # connection (bench/llm/ttfe.js), and resident memory of `run` (VmRSS idle, VmHWM after the load)
@@ -105,6 +108,10 @@ pids+=($!)
 provider_of() {  # API
   if [ "$1" = passthrough ]; then echo openai; else echo anthropic; fi
 }
+# The targets that serve an API: the policies exist only in `run`.
+targets_of() {  # API
+  if [ "$1" = guarded ]; then echo run; else echo "$targets"; fi
+}
 provider_path() {  # PROVIDER
   if [ "$1" = openai ]; then echo /v1/chat/completions; else echo /v1/messages; fi
 }
@@ -144,7 +151,7 @@ target_url() {  # TARGET API SIZE KIND
   provider="$(provider_of "$2")"
   case "$1" in
     direct) echo "$(provider_base "$provider" "$3" "$4")$(provider_path "$provider")" ;;
-    run) echo "http://127.0.0.1:$run_port/$provider-$3-$4" ;;
+    run) echo "http://127.0.0.1:$run_port/$([ "$2" = guarded ] && echo guarded-)$provider-$3-$4" ;;
     portkey) echo "http://127.0.0.1:$portkey_port/v1/chat/completions" ;;
   esac
 }
@@ -195,10 +202,10 @@ check_run_alive() {
 # The gateways must hand back the provider's text, translated where the API says so, or the
 # comparison means nothing.
 problems=()
-for api in passthrough translation; do
+for api in passthrough translation guarded; do
   for size in $sizes; do
     for kind in $kinds; do
-      for target in $targets; do
+      for target in $(targets_of "$api"); do
         [ "$target" = direct ] && continue
         upstream="$(upstream_body "$(provider_of "$api")" "$size" "$kind")"
         if ! post_once "$target" "$api" "$size" "$kind" 2>"$work/curl.err" |
@@ -257,7 +264,8 @@ run_idle_rss="$(rss_kib "$run_pid" VmRSS)"
 
 # A short warm-up of every path (connection set-up, page faults, upstream keep-alive).
 for target in $targets; do
-  for api in passthrough translation; do
+  for api in passthrough translation guarded; do
+    [[ " $(targets_of "$api") " == *" $target "* ]] || continue
     BENCH_BODY_FILE="$(request_body 1k json)" \
     BENCH_HEADERS="$(target_headers "$target" "$api" 1k json)" \
       wrk -t 1 -c 16 -d 2s -s "$llm/chat.lua" "$(target_url "$target" "$api" 1k json)" >/dev/null
@@ -275,12 +283,12 @@ echo "Measuring $binary: wrk -t $wrk_threads -d $duration --latency; nginx 1 wor
 declare -A rps  # "TARGET API SIZE KIND CONNECTIONS" -> requests/s
 rows=()
 error_notes=()
-for api in passthrough translation; do
+for api in passthrough translation guarded; do
   for size in $sizes; do
     for kind in $kinds; do
       for connections in $connection_counts; do
-        declare -A cell=()
-        for target in $targets; do
+        declare -A cell=([direct]="- | -" [portkey]="- | -")
+        for target in $(targets_of "$api"); do
           read -r r p50 p99 errors < <(measure "$target" "$api" "$size" "$kind" "$connections")
           rps["$target $api $size $kind $connections"]="$r"
           cell[$target]="$(awk -v r="$r" -v a="$p50" -v b="$p99" \
@@ -296,9 +304,15 @@ for api in passthrough translation; do
           ratio_cell="$(awk -v t="${rps["run translation $size $kind $connections"]}" \
             -v p="${rps["run passthrough $size $kind $connections"]}" \
             'BEGIN { printf "%.0f%%", 100 * t / p }')"
+        elif [ "$api" = guarded ]; then
+          ratio_cell="$(awk -v g="${rps["run guarded $size $kind $connections"]}" \
+            -v t="${rps["run translation $size $kind $connections"]}" \
+            'BEGIN { printf "%.0f%% of translation", 100 * g / t }')"
         fi
         portkey_cells=""
-        if [ "$portkey" = 1 ]; then
+        if [ "$portkey" = 1 ] && [ "$api" = guarded ]; then
+          portkey_cells=" - | - | - |"
+        elif [ "$portkey" = 1 ]; then
           portkey_cells=" ${cell[portkey]} | $(awk -v r="${rps["run $api $size $kind $connections"]}" \
             -v k="${rps["portkey $api $size $kind $connections"]}" \
             'BEGIN { if (k > 0) printf "%.1fx", r / k; else printf "n/a" }') |"
@@ -363,6 +377,11 @@ min_translation="$(for size in $sizes; do for kind in $kinds; do for c in $conne
   done; done; done | awk '{ r = 100 * $1 / $2; if (NR == 1 || r < m) m = r } END { printf "%.0f", m }')"
 add_verdict "Translation keeps >= 85% of passthrough throughput in every cell:" \
            "$(met "$min_translation >= 85") (lowest: $min_translation%)."
+min_guarded="$(for size in $sizes; do for kind in $kinds; do for c in $connection_counts; do
+    echo "${rps["run guarded $size $kind $c"]} ${rps["run translation $size $kind $c"]}"
+  done; done; done | awk '{ r = 100 * $1 / $2; if (NR == 1 || r < m) m = r } END { printf "%.0f", m }')"
+add_verdict "A regex prompt guard and a token limit keep >= 85% of the translated route's" \
+           "throughput in every cell: $(met "$min_guarded >= 85") (lowest: $min_guarded%)."
 if [ "$portkey" = 1 ]; then
   min_portkey="$(for api in passthrough translation; do for size in $sizes; do
       for kind in $kinds; do for c in $connection_counts; do
@@ -391,7 +410,9 @@ mkdir -p "$(dirname "$result_file")"
   echo
   echo "Requests/s and latency p50 / p99 (ms). *direct*: wrk straight to the fake provider (the"
   echo "ceiling); *run*: through \`kubectl-agentgateway run\`; *of passthrough*: run's translation"
-  echo "throughput over its passthrough throughput in the same cell."
+  echo "throughput over its passthrough throughput in the same cell; for *guarded* (the"
+  echo "translation route with a regex prompt guard and a local token rate limit, run only), its"
+  echo "throughput over the translation cell's."
   if [ "$portkey" = 1 ]; then
     echo "*Portkey*: \`@portkey-ai/gateway\` 1.15.2 in front of the same provider."
   fi

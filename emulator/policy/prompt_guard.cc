@@ -86,14 +86,20 @@ std::string Replace(std::string_view text, const std::vector<Range>& ranges,
 struct Recognizer {
   std::string_view placeholder;
   std::vector<std::unique_ptr<re2::RE2>> patterns;
+  // All patterns as one alternation: most prompts hold nothing to mask, and one scan says so
+  // where a scan per pattern would read the text five times.
+  std::unique_ptr<re2::RE2> any;
 };
 
 Recognizer MakeRecognizer(std::string_view placeholder,
                           std::initializer_list<const char*> patterns) {
-  Recognizer recognizer{placeholder, {}};
+  Recognizer recognizer{placeholder, {}, {}};
+  std::string alternation;
   for (const char* pattern : patterns) {
     recognizer.patterns.push_back(std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet));
+    alternation += (alternation.empty() ? "(?:" : "|(?:") + std::string(pattern) + ")";
   }
+  recognizer.any = std::make_unique<re2::RE2>(alternation, re2::RE2::Quiet);
   return recognizer;
 }
 
@@ -148,8 +154,12 @@ std::vector<Range> BuiltinRanges(Builtin builtin, std::string_view text) {
   if (builtin == Builtin::kPhoneNumber) {
     return PhoneNumbers(text);
   }
+  const Recognizer& recognizer = RecognizerOf(builtin);
+  if (recognizer.any->ok() && !MatchesAnywhere(*recognizer.any, text)) {
+    return {};
+  }
   std::vector<Range> all;
-  for (const auto& pattern : RecognizerOf(builtin).patterns) {
+  for (const auto& pattern : recognizer.patterns) {
     std::vector<Range> found = NonEmptyMatches(*pattern, text);
     all.insert(all.end(), found.begin(), found.end());
   }
