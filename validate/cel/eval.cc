@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <span>
 #include <type_traits>
 
+#include "validate/cel/agentgateway_values.h"
 #include "validate/cel/library.h"
 
 namespace agw::validate::cel {
@@ -443,9 +445,36 @@ struct Scope {
   }
 };
 
+// agentgateway's error for a call with the wrong number of arguments (cel-fork ExecutionError).
+Value ArgumentCount(std::size_t expected, std::size_t actual) {
+  return Value::Error("Invalid argument count: expected " + std::to_string(expected) + ", got " +
+                      std::to_string(actual));
+}
+
+// Whether an error is one default() replaces: agentgateway's NoSuchKey and UndeclaredReference,
+// which read "no such key: ..." and "undeclared reference to ..." here.
+bool IsMissing(const Value& error) {
+  return error.text().starts_with("no such key") ||
+         error.text().starts_with("undeclared reference");
+}
+
+// A view materialized, for the operations that read views as plain values.
+void MaterializeView(Value& value, bool deep) {
+  if (value.kind() != K::kOpaque) {
+    if (deep && (value.kind() == K::kList || value.kind() == K::kMap)) {
+      value = Materialized(value);
+    }
+    return;
+  }
+  if (const DynamicView* view = AsDynamicView(value)) {
+    value = deep ? Materialized(value) : view->Materialize();
+  }
+}
+
 class Evaluator {
  public:
-  explicit Evaluator(std::uint64_t step_limit) : steps_left_(step_limit) {}
+  explicit Evaluator(const EvalOptions& options)
+      : steps_left_(options.step_limit), options_(options) {}
 
   Value Eval(const Expr& expr, const Scope& vars) {
     if (steps_left_ == 0) {
@@ -505,6 +534,7 @@ class Evaluator {
 
  private:
   std::uint64_t steps_left_;
+  const EvalOptions& options_;
 
   static Value FromConstant(const Constant& c) {
     switch (c.kind) {
@@ -599,6 +629,10 @@ class Evaluator {
     if (operand.is_error()) {
       return operand;
     }
+    if (options_.agentgateway_functions && operand.kind() != K::kMap &&
+        operand.kind() != K::kOptional) {
+      return SelectAgentgateway(expr, operand);
+    }
     if (operand.kind() == K::kOptional && !expr.test_only) {
       // Selecting on an optional (`a.?b.c`) selects inside it: none stays none, an absent field
       // gives none.
@@ -635,10 +669,30 @@ class Evaluator {
     return *field;
   }
 
+  // Selection in agentgateway's dialect on anything but a map: a view answers for itself; on
+  // anything else (null included, which an absent top-level variable is) a field is "no such
+  // key" and has() false, as cel-fork's Value::member and its has() do.
+  static Value SelectAgentgateway(const Expr& expr, const Value& operand) {
+    std::optional<Value> field;
+    if (const DynamicView* view = AsDynamicView(operand)) {
+      field = view->Field(expr.name);
+    }
+    if (expr.test_only) {
+      return Value::Bool(field.has_value());
+    }
+    if (!field) {
+      return Value::Error("no such key: " + expr.name);
+    }
+    return std::move(*field);
+  }
+
   Value Comprehend(const Comprehension& c, const Scope& vars) {
     Value range = Eval(*c.iter_range, vars);
     if (range.is_error()) {
       return range;
+    }
+    if (options_.agentgateway_functions) {
+      MaterializeView(range, false);
     }
     if (range.kind() != K::kList && range.kind() != K::kMap) {
       return NoOverload("comprehension over " + std::string(range.TypeName()));
@@ -772,6 +826,11 @@ class Evaluator {
       }
       return Eval(*expr.args[condition.bool_value() ? 1 : 2], vars);
     }
+    if (options_.agentgateway_functions && id == Fn::kOther) {
+      if (std::optional<Value> lazy = CallLazy(expr, vars)) {
+        return std::move(*lazy);
+      }
+    }
     // Calls have one to three arguments: keep them off the heap.
     boost::container::small_vector<Value, 3> args;
     if (expr.target) {
@@ -781,9 +840,12 @@ class Evaluator {
         for (const ExprPtr& arg : expr.args) {
           args.push_back(Eval(*arg, vars));
         }
-        for (const Value& arg : args) {
+        for (Value& arg : args) {
           if (arg.is_error()) {
             return arg;
+          }
+          if (options_.agentgateway_functions) {
+            MaterializeView(arg, false);
           }
         }
         std::string qualified = space + "." + f;
@@ -803,6 +865,11 @@ class Evaluator {
     for (const Value& arg : args) {
       if (arg.is_error()) {
         return arg;
+      }
+    }
+    if (options_.agentgateway_functions) {
+      if (std::optional<Value> answered = CallOnView(expr, id, args)) {
+        return std::move(*answered);
       }
     }
     if (expr.regex && args.size() == 2 && args[0].kind() == K::kString) {
@@ -832,7 +899,152 @@ class Evaluator {
            error.text().starts_with("no matching overload");
   }
 
-  static std::optional<Value> CallLibraries(std::string_view f, std::span<const Value> args) {
+  // A method of a view (`request.headers.join()`), or an index of one (`request.headers["a"]`,
+  // which cel-fork reads as a field); otherwise the views among the arguments are materialized in
+  // place (through lists and maps for ==, != and `in`, which compare contents) and nullopt is
+  // returned for the call to proceed on plain values.
+  static std::optional<Value> CallOnView(const Expr& expr, Fn id,
+                                         boost::container::small_vector<Value, 3>& args) {
+    const DynamicView* receiver = args.empty() ? nullptr : AsDynamicView(args[0]);
+    if (receiver != nullptr && expr.target) {
+      std::span<const Value> rest(args.data() + 1, args.size() - 1);
+      if (std::optional<Value> result = receiver->CallMethod(expr.name, rest)) {
+        return result;
+      }
+    }
+    if (receiver != nullptr && id == Fn::kIndex && args.size() == 2 &&
+        args[1].kind() == K::kString) {
+      if (std::optional<Value> field = receiver->Field(args[1].text())) {
+        return field;
+      }
+      return Value::Error("no such key: " + args[1].text());
+    }
+    bool deep = id == Fn::kEquals || id == Fn::kNotEquals || id == Fn::kIn;
+    for (Value& arg : args) {
+      MaterializeView(arg, deep);
+    }
+    return std::nullopt;
+  }
+
+  // agentgateway's functions that take expressions rather than values (crates/celx/src/
+  // general.rs): default(e, d), coalesce(e...), x.with(name, e), m.mapValues(v, e),
+  // m.filterKeys(k, p) and variables(). Nullopt for any other call.
+  std::optional<Value> CallLazy(const Expr& expr, const Scope& vars) {
+    const std::string& f = expr.name;
+    const std::vector<ExprPtr>& exprs = expr.args;
+    if (!expr.target) {
+      if (f == "default") {
+        if (exprs.size() != 2) {
+          return ArgumentCount(2, exprs.size());
+        }
+        // d when e is null, a missing key or an undeclared name; any other error stays.
+        Value value = Eval(*exprs[0], vars);
+        if (value.kind() == K::kNull || (value.is_error() && IsMissing(value))) {
+          return Eval(*exprs[1], vars);
+        }
+        return value;
+      }
+      if (f == "coalesce") {
+        // The first value that is neither null nor an error; null if some were null, else the
+        // last error.
+        if (exprs.empty()) {
+          return ArgumentCount(1, 0);
+        }
+        std::optional<Value> last_error;
+        bool saw_null = false;
+        for (const ExprPtr& e : exprs) {
+          Value value = Eval(*e, vars);
+          if (value.kind() == K::kNull) {
+            saw_null = true;
+          } else if (value.is_error()) {
+            last_error = std::move(value);
+          } else {
+            return value;
+          }
+        }
+        return saw_null ? Value() : std::move(*last_error);
+      }
+      if (f == "variables" && exprs.empty()) {
+        return Variables(vars);
+      }
+      return std::nullopt;
+    }
+    if (f != "with" && f != "mapValues" && f != "filterKeys") {
+      return std::nullopt;
+    }
+    if (exprs.size() != 2) {
+      return ArgumentCount(2, exprs.size());
+    }
+    if (exprs[0]->kind != Expr::Kind::kIdent) {
+      return Value::Error("Unexpected type: got 'expression', want 'identifier'");
+    }
+    const std::string& name = exprs[0]->name;
+    Value receiver = Eval(*expr.target, vars);
+    if (receiver.is_error()) {
+      return receiver;
+    }
+    if (f == "with") {
+      // The receiver bound to `name` for the expression, unmaterialized.
+      Scope bound{&vars, name, &receiver};
+      return Eval(*exprs[1], bound);
+    }
+    MaterializeView(receiver, false);
+    if (receiver.kind() != K::kMap) {
+      return Value::Error("Unexpected type: got '" + library::AgentgatewayTypeName(receiver) +
+                          "', want 'map'");
+    }
+    ValueMap out;
+    for (const auto& [key, value] : receiver.map()) {
+      Scope bound{&vars, name, f == "mapValues" ? &value : &key};
+      Value result = Eval(*exprs[1], bound);
+      if (result.is_error()) {
+        return result;
+      }
+      if (f == "mapValues") {
+        out.emplace_back(key, std::move(result));
+        continue;
+      }
+      if (result.kind() != K::kBool) {
+        return Value::Error("no such overload");
+      }
+      if (result.bool_value()) {
+        out.emplace_back(key, value);
+      }
+    }
+    return Value::Map(std::move(out));
+  }
+
+  // variables(): every variable of the caller's Activation that is not null, by name.
+  static Value Variables(const Scope& vars) {
+    const Scope* root = &vars;
+    while (root->variables == nullptr && root->parent != nullptr) {
+      root = root->parent;
+    }
+    ValueMap entries;
+    if (root->variables == nullptr) {
+      return Value::Map(std::move(entries));
+    }
+    std::vector<std::string_view> seen;
+    root->variables->ForEachBinding([&](std::string_view name, const Value& value) {
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        return;
+      }
+      seen.push_back(name);
+      if (value.kind() != K::kNull) {
+        entries.emplace_back(Value::String(std::string(name)), value);
+      }
+    });
+    // Innermost first was the order of the walk; the caller bound them the other way round.
+    std::reverse(entries.begin(), entries.end());
+    return Value::Map(std::move(entries));
+  }
+
+  std::optional<Value> CallLibraries(std::string_view f, std::span<const Value> args) const {
+    if (options_.agentgateway_functions) {
+      if (std::optional<Value> result = library::CallAgentgateway(f, args, options_.random_bits)) {
+        return result;
+      }
+    }
     using Library = std::optional<Value> (*)(std::string_view, std::span<const Value>);
     static constexpr Library kLibraries[] = {library::CallTime,     library::CallUrl,
                                              library::CallNet,      library::CallQuantity,
@@ -1177,7 +1389,7 @@ const Value* Activation::Find(std::string_view name) const {
 Value Evaluate(const Expr& expr, const Activation& activation, const EvalOptions& options) {
   Scope root;
   root.variables = &activation;
-  return Evaluator(options.step_limit).Eval(expr, root);
+  return Evaluator(options).Eval(expr, root);
 }
 
 }  // namespace agw::validate::cel

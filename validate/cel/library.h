@@ -8,6 +8,7 @@
 // Internal to agw_cel: callers use Evaluate.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,5 +55,20 @@ std::optional<Value> CallOptional(std::string_view function, std::span<const Val
 
 // The strings extension's format, quote and reverse. strings_format.cc
 std::optional<Value> CallStringFormat(std::string_view function, std::span<const Value> args);
+
+// agentgateway's functions (crates/celx/src/general.rs and flatten.rs), consulted before the
+// others and only with EvalOptions::agentgateway_functions: json, jsonField, toJson and to_json,
+// unvalidatedJwtPayload, merge, random, uuid, regexReplace, fail, base64.encode and
+// base64.decode (also base64Encode and base64Decode), url.encode, url.decode, form.encode,
+// form.decode, sha1.encode, sha256.encode, md5.encode, flatten, flattenRecursive and
+// flatten_recursive. `random_bits` (may be empty) feeds random() and uuid(). The lazily
+// evaluated default, coalesce, with, mapValues, filterKeys and variables are eval.cc's.
+// agentgateway_functions.cc
+std::optional<Value> CallAgentgateway(std::string_view function, std::span<const Value> args,
+                                      const std::function<std::uint64_t()>& random_bits);
+// A value's type as agentgateway's errors name it ("Unexpected type: got 'float', want 'map'"):
+// CEL's names, but "float" for double and "object" for optional and opaque values.
+// agentgateway_functions.cc
+std::string AgentgatewayTypeName(const Value& value);
 
 }  // namespace agw::validate::cel::library
