@@ -218,12 +218,31 @@ void Queue(route::Plan& plan, const policy::BucketStatus& status) {
 }  // namespace
 
 void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
-                         policy::RateClock::time_point now) {
-  if (decision.policies == nullptr || decision.policies->local_rules.empty()) {
+                         policy::RateClock::time_point now,
+                         const std::function<policy::AttributeContext()>& request_context) {
+  if (decision.policies == nullptr) {
     return;
   }
-  decision.rate_limit =
-      limits.For(decision.policies->local_key, decision.policies->local_rules, now);
+  const std::vector<policy::LocalRule>* rules = &decision.policies->local_rules;
+  const std::string* key = &decision.policies->local_key;
+  if (!decision.policies->local_conditional.empty()) {
+    // Conditional and plain forms exclude each other (CRD); the first entry that matches wins
+    // and no match means no limit (spec-ratelimit-merge.md "Conditional forms").
+    rules = nullptr;
+    policy::AttributeContext context = request_context();
+    for (const RoutePolicies::ConditionalLocal& choice : decision.policies->local_conditional) {
+      if (!choice.condition ||
+          choice.condition->EvaluateBool(context, policy::CelPhase::kRequest)) {
+        rules = &choice.rules;
+        key = &choice.key;
+        break;
+      }
+    }
+  }
+  if (rules == nullptr || rules->empty()) {
+    return;
+  }
+  decision.rate_limit = limits.For(*key, *rules, now);
   std::optional<policy::BucketStatus> status = decision.rate_limit->CheckRequest(now);
   if (!status) {
     return;

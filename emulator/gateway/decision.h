@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -56,8 +57,11 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
 // called): a refused request becomes the 429 answer `rate limit exceeded`; an allowed one gets
 // the x-ratelimit-* fields queued for its response. Buckets come from `limits`, so they are
 // shared by every request of the policy.
+// A conditional local limit evaluates its conditions on `request_context` (the request phase's
+// CEL attributes, built by the caller only when asked: `request_context` is called at most once).
 void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
-                         policy::RateClock::time_point now);
+                         policy::RateClock::time_point now,
+                         const std::function<policy::AttributeContext()>& request_context);
 
 // The token entries of the route's local rate limit before an LLM call (llm-dataplane.md 2.3
 // step 10): the 429 answer when no token is left, else nullopt, with the x-ratelimit-* fields

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "emulator/gateway/answer.h"
+#include "emulator/gateway/cel_attributes.h"
 #include "emulator/gateway/decision.h"
 #include "emulator/gateway/llm_exchange.h"
 #include "emulator/http/target.h"
@@ -374,7 +375,16 @@ Expected<DryRun> RunDry(const Snapshot& snapshot, const route::Bind& bind, const
       Decide(snapshot, &bind, input.request, bind.port, /*services=*/nullptr, random);
   // A dry run is the first request the route's rate limit sees: its buckets are full.
   policy::RateLimitRegistry limits;
-  ApplyRouteRateLimit(decision, limits, policy::RateClock::now());
+  ApplyRouteRateLimit(decision, limits, policy::RateClock::now(), [&] {
+    ConnectionFacts connection;
+    connection.gateway =
+        bind.gateway->metadata.namespace_ + "/" + bind.gateway->metadata.name;
+    connection.source_address = "127.0.0.1";
+    connection.local_address = "127.0.0.1";
+    connection.local_port = bind.port;
+    return RequestAttributes(input.request, connection, &decision,
+                             std::chrono::system_clock::now());
+  });
   const route::Plan& plan = decision.plan;
   if (decision.match.outcome == route::Decision::Outcome::kRoute) {
     run.route = plan.route;

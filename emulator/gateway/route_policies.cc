@@ -117,9 +117,28 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
   auto rate_limit = policy::PickTrafficField<validate::manifest::Value>(
       traffic, [](const model::Traffic& t) { return t.rate_limit ? &*t.rate_limit : nullptr; });
   if (rate_limit.value != nullptr) {
+    result.local_key = policy::PolicyKey(*rate_limit.from, "rl-local");
     if (const validate::manifest::Value* local = rate_limit.value->Find("local")) {
       result.local_rules = policy::ReadLocalRules(*local, nullptr);
-      result.local_key = policy::PolicyKey(*rate_limit.from, "rl-local");
+    }
+    const validate::manifest::Value* conditional = rate_limit.value->Find("conditional");
+    for (std::size_t i = 0; conditional != nullptr && conditional->is_sequence() &&
+                            i < conditional->items().size();
+         ++i) {
+      const validate::manifest::Value& entry = conditional->items()[i];
+      const validate::manifest::Value* policy = entry.Find("policy");
+      const validate::manifest::Value* local = policy == nullptr ? nullptr : policy->Find("local");
+      if (local == nullptr) {
+        continue;
+      }
+      RoutePolicies::ConditionalLocal choice;
+      if (const validate::manifest::Value* condition = entry.Find("condition");
+          condition != nullptr && condition->is_scalar()) {
+        choice.condition.emplace(condition->text());
+      }
+      choice.rules = policy::ReadLocalRules(*local, nullptr);
+      choice.key = result.local_key + "[" + std::to_string(i) + "]";
+      result.local_conditional.push_back(std::move(choice));
     }
   }
   if (backend == nullptr || !backend->ai) {

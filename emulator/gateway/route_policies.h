@@ -13,6 +13,7 @@
 #include "emulator/llm/call.h"
 #include "emulator/llm/prompt.h"
 #include "emulator/policy/attachment.h"
+#include "emulator/policy/cel_context.h"
 #include "emulator/policy/prompt_guard.h"
 #include "emulator/policy/rate_limit.h"
 #include "validate/model/agentgateway.h"
@@ -23,6 +24,16 @@ struct RoutePolicies {
   // traffic.rateLimit.local of the most specific route-phase policy that sets it.
   std::vector<policy::LocalRule> local_rules;
   std::string local_key;  // policy::PolicyKey: the buckets' identity
+  // traffic.rateLimit.conditional's `local` parts, in order (entries with only a global part are
+  // left out: agentgateway splits the list by kind). At request time the first entry whose
+  // condition holds (or that has none) gives the rules; when none does, the request has no
+  // local limit. Each entry has its own buckets.
+  struct ConditionalLocal {
+    std::optional<policy::RuntimeExpression> condition;
+    std::vector<policy::LocalRule> rules;
+    std::string key;
+  };
+  std::vector<ConditionalLocal> local_conditional;
   // Per provider of the AI backend, in the order of AiBackendPlan::tiers flattened; empty for
   // other backends.
   struct Provider {

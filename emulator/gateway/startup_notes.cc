@@ -106,7 +106,17 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
     const validate::model::Traffic& traffic = *policy.traffic;
     if (traffic.rate_limit) {
       note(traffic.rate_limit->Find("global") != nullptr, "traffic.rateLimit.global");
-      note(traffic.rate_limit->Find("conditional") != nullptr, "traffic.rateLimit.conditional");
+      // Conditional local limits are enforced; their global parts are not.
+      bool conditional_global = false;
+      if (const auto* conditional = traffic.rate_limit->Find("conditional");
+          conditional != nullptr && conditional->is_sequence()) {
+        for (const auto& entry : conditional->items()) {
+          const auto* policy_block = entry.Find("policy");
+          conditional_global = conditional_global ||
+                               (policy_block != nullptr && policy_block->Find("global") != nullptr);
+        }
+      }
+      note(conditional_global, "traffic.rateLimit.conditional[].policy.global");
     }
     note(traffic.header_modifiers.has_value(), "traffic.headerModifiers");
     note(traffic.host_rewrite_mode.has_value(), "traffic.hostRewrite");

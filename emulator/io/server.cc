@@ -28,6 +28,7 @@
 
 #include "emulator/gateway/access_log.h"
 #include "emulator/gateway/answer.h"
+#include "emulator/gateway/cel_attributes.h"
 #include "emulator/gateway/decision.h"
 #include "emulator/gateway/llm_exchange.h"
 #include "emulator/gateway/metrics.h"
@@ -1011,6 +1012,28 @@ struct LlmResult {
 
 bool ClientGotBytes(const LlmResult& result) { return result.status != 0; }
 
+// The connection facts runtime CEL reads (source.*, destination.*, proxy.gateway).
+template <typename Client>
+gateway::ConnectionFacts ConnectionOf(Client& stream, const BoundListener& bound,
+                                      unsigned version) {
+  gateway::ConnectionFacts facts;
+  facts.gateway = bound.gateway;
+  boost::system::error_code ec;
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (!ec) {
+    facts.source_address = remote.address().to_string();
+    facts.source_port = remote.port();
+  }
+  tcp::endpoint local = socket.local_endpoint(ec);
+  if (!ec) {
+    facts.local_address = local.address().to_string();
+    facts.local_port = local.port();
+  }
+  facts.http_version = version >= 11 ? "HTTP/1.1" : "HTTP/1.0";
+  return facts;
+}
+
 // The head of a response that carries `body_size` bytes of `content_type`.
 std::string SizedHead(int status, emulator::http::HeaderList headers,
                       const std::string& content_type, std::size_t body_size) {
@@ -1260,7 +1283,10 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   gateway::RequestDecision decision =
       gateway::Decide(*snapshot, bind == snapshot->binds.end() ? nullptr : &bind->second, request,
                       bound.gateway_port, &options_.services, worker.random);
-  gateway::ApplyRouteRateLimit(decision, rate_limits_, Clock::now());
+  gateway::ApplyRouteRateLimit(decision, rate_limits_, Clock::now(), [&] {
+    return gateway::RequestAttributes(request, ConnectionOf(stream, bound, message.version()),
+                                      &decision, std::chrono::system_clock::now());
+  });
   const route::Plan& plan = decision.plan;
 
   record.method = request.method;
