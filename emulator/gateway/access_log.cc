@@ -38,6 +38,12 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
     if (!record.reason.empty()) {
       object["reason"] = record.reason;
     }
+    for (const std::string& removed : record.removed_fields) {
+      object.erase(removed);
+    }
+    for (const auto& [name, value] : record.added_fields) {
+      object[name] = value;
+    }
     line = object.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   } else {
     // Appended, not streamed: an ostringstream per line showed in perf (locale facets, printf).
@@ -84,6 +90,13 @@ std::string AccessLogLine(const AccessRecord& record, std::string_view timestamp
         line += c == '"' ? '\'' : c;
       }
       line += '"';
+    }
+    for (const auto& [name, value] : record.added_fields) {
+      line += ' ';
+      line += name;
+      line += '=';
+      line += value.is_string() ? value.get<std::string>()
+                                : value.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
     line += '\n';
   }

@@ -4,6 +4,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 // What `run` writes to its access log for each request, and how: one line of text (the
 // default) or one JSON object per line (--log-format json). Pure: the time comes in as text.
@@ -29,6 +33,11 @@ struct AccessRecord {
   std::string gen_ai_response_model;
   std::optional<std::int64_t> gen_ai_input_tokens;
   std::optional<std::int64_t> gen_ai_output_tokens;
+  // frontend.accessLog: fields its `attributes.add` computed (appended last, in order) and the
+  // built-in fields its `attributes.remove` names (left out).
+  std::vector<std::pair<std::string, nlohmann::ordered_json>> added_fields;
+  std::vector<std::string> removed_fields;
+  bool filtered_out = false;  // frontend.accessLog's filter dropped the line
 };
 
 // The line for `record` logged at `timestamp` (RFC 3339, UTC), ending in '\n'. Text:

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 
-#include "emulator/gateway/answer.h"
 #include "emulator/gateway/decision.h"
 
 namespace agw::emulator::gateway {
@@ -93,7 +92,6 @@ policy::AttributeContext RequestAttributes(const route::Request& request,
 }
 
 void AddLoggingAttributes(policy::AttributeContext& context, const AccessRecord& record,
-                          const llm::LlmCall* call, const llm::ResponseInfo* info,
                           std::chrono::system_clock::time_point end) {
   if (context.request) {
     context.request->end_time = end;
@@ -101,36 +99,19 @@ void AddLoggingAttributes(policy::AttributeContext& context, const AccessRecord&
   if (record.status != 0) {
     context.response.emplace().code = record.status;
   }
-  if (call == nullptr || call->provider_id.empty()) {
+  if (record.gen_ai_provider.empty()) {
     return;
   }
   policy::CelLlm& llm = context.llm.emplace();
-  llm.streaming = call->streaming;
-  llm.request_model = call->info.request_model;
-  llm.provider = call->provider_id;
-  if (info == nullptr) {
-    return;
+  llm.request_model = record.gen_ai_request_model;
+  llm.provider = record.gen_ai_provider;
+  if (!record.gen_ai_response_model.empty()) {
+    llm.response_model = record.gen_ai_response_model;
   }
-  llm.response_model = info->provider_model;
-  llm.input_tokens = Count(ReportedInputTokens(*info, call->wire));
-  llm.provider_input_tokens = Count(info->input_tokens);
-  llm.input_text_tokens = Count(info->input_text_tokens);
-  llm.input_image_tokens = Count(info->input_image_tokens);
-  llm.input_audio_tokens = Count(info->input_audio_tokens);
-  llm.cached_input_tokens = Count(info->cached_input_tokens);
-  llm.cache_creation_input_tokens = Count(info->cache_creation_input_tokens);
-  llm.output_tokens = Count(info->output_tokens);
-  llm.output_text_tokens = Count(info->output_text_tokens);
-  llm.output_image_tokens = Count(info->output_image_tokens);
-  llm.output_audio_tokens = Count(info->output_audio_tokens);
-  llm.reasoning_tokens = Count(info->reasoning_tokens);
-  llm.provider_total_tokens = Count(info->total_tokens);
+  llm.input_tokens = Count(record.gen_ai_input_tokens);
+  llm.output_tokens = Count(record.gen_ai_output_tokens);
   if (llm.input_tokens && llm.output_tokens) {
     llm.total_tokens = *llm.input_tokens + *llm.output_tokens;
-  }
-  llm.service_tier = info->service_tier;
-  if (info->completion) {
-    llm.completion = *info->completion;
   }
 }
 

@@ -9,8 +9,6 @@
 #include <string>
 
 #include "emulator/gateway/access_log.h"
-#include "emulator/llm/call.h"
-#include "emulator/llm/llm_info.h"
 #include "emulator/policy/cel_context.h"
 #include "emulator/route/request.h"
 
@@ -36,10 +34,9 @@ policy::AttributeContext RequestAttributes(const route::Request& request,
                                            const RequestDecision* decision,
                                            std::chrono::system_clock::time_point start);
 
-// Adds what the logging phase sees: the response code and headers, the end time and, for an LLM
-// exchange, `llm` (models, provider, streaming, tokens).
+// Adds what the logging phase sees: the response code, the end time and, for an LLM exchange,
+// `llm` (provider, models and token counts as the access log records them).
 void AddLoggingAttributes(policy::AttributeContext& context, const AccessRecord& record,
-                          const llm::LlmCall* call, const llm::ResponseInfo* info,
                           std::chrono::system_clock::time_point end);
 
 }  // namespace agw::emulator::gateway

@@ -128,6 +128,8 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
       std::make_unique<policy::PolicyIndex>(pipeline->resolution.config.policies);
   snapshot->pipeline = std::move(pipeline);
   MergeRoutePolicies(*snapshot);
+  snapshot->frontend = FrontendIndex(snapshot->pipeline->resolution.config.policies, AGW_VERSION,
+                                     &snapshot->frontend_problems);
   return snapshot;
 }
 

@@ -9,6 +9,7 @@
 
 #include "emulator/balance/provider_set.h"
 #include "emulator/gateway/ai_backends.h"
+#include "emulator/gateway/frontend.h"
 #include "emulator/gateway/route_policies.h"
 #include "emulator/policy/attachment.h"
 #include "emulator/route/table.h"
@@ -38,6 +39,10 @@ struct Snapshot {
   std::vector<std::string> problems;  // matches the route table had to leave out
   // The AgentgatewayPolicies attached to each target of the configuration.
   std::unique_ptr<policy::PolicyIndex> policy_index;
+  // The frontend policies (tracing, access log) of each Gateway and listener.
+  FrontendIndex frontend;
+  // What the frontend policies could not use (a tracing url the controller refuses, ...).
+  std::vector<std::string> frontend_problems;
   // The binds of `table` by "namespace/name:port": a listener opened for an earlier snapshot
   // finds its bind in this one by name (the model objects are rebuilt on every reload).
   std::map<std::string, route::Bind> binds;

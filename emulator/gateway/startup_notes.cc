@@ -99,6 +99,15 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
   };
   if (policy.frontend) {
     for (const auto& entry : policy.frontend->entries()) {
+      // tracing and accessLog are enforced (gateway/frontend.h), except the access log's
+      // OpenTelemetry export.
+      if (entry.key == "tracing") {
+        continue;
+      }
+      if (entry.key == "accessLog") {
+        note(entry.value.Find("otlp") != nullptr, "frontend.accessLog.otlp");
+        continue;
+      }
       fields.push_back("frontend." + entry.key);
     }
   }
@@ -196,6 +205,7 @@ std::vector<std::string> PolicyNotes(const Snapshot& snapshot) {
                     ": agentgateway applies one of them, chosen arbitrarily; run applies " +
                     conflict.policies.front());
   }
+  notes.insert(notes.end(), snapshot.frontend_problems.begin(), snapshot.frontend_problems.end());
   return notes;
 }
 

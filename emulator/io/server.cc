@@ -34,6 +34,7 @@
 #include "emulator/gateway/metrics.h"
 #include "emulator/http/target.h"
 #include "emulator/io/bounded_parser.h"
+#include "emulator/io/otlp_exporter.h"
 #include "emulator/io/tls_listeners.h"
 #include "emulator/route/describe.h"
 #include "emulator/route/plan.h"
@@ -227,6 +228,16 @@ class Server::Impl {
                            bool& keep_alive, Clock::time_point start, const Snapshot& snapshot,
                            AccessRecord& record, boost::system::error_code& ec);
   void Log(const AccessRecord& record);
+  // The exporter of a tracing policy, started on first use and kept across reloads; null when it
+  // cannot start (said once on the error log).
+  OtlpExporter* ExporterFor(const gateway::FrontendTracing& tracing);
+  // The end of a request for its frontend policies: the access log's filter and fields, and
+  // the spans of a traced request.
+  void FinishFrontend(const gateway::FrontendPolicies& frontend,
+                      const std::optional<gateway::RequestTrace>& trace,
+                      const route::Request& request, const gateway::ConnectionFacts& connection,
+                      const gateway::RequestDecision& decision,
+                      std::chrono::system_clock::time_point start, AccessRecord& record);
   // One line on the error log (ServerOptions::error_log), e.g. why a request got a 500.
   void LogError(std::string_view line);
   // Access log lines are written in batches: a write per request was a syscall per request.
@@ -257,6 +268,9 @@ class Server::Impl {
   gateway::ProviderHealth provider_health_;
   // Local rate-limit buckets, kept across reloads for the policies that did not change.
   policy::RateLimitRegistry rate_limits_;
+  std::mutex exporters_mutex_;
+  // By policy key and collector; null for one that could not start.
+  std::map<std::string, std::unique_ptr<OtlpExporter>> exporters_;
 
   friend class Server;
 };
@@ -1277,6 +1291,24 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
     options_.on_request_for_test(request);
   }
   std::shared_ptr<const Snapshot> snapshot = Current();
+  auto system_start = std::chrono::system_clock::now();
+  gateway::FrontendPolicies frontend =
+      snapshot->frontend.For(bound.gateway, bound.listener_names);
+  gateway::ConnectionFacts connection;
+  std::optional<gateway::RequestTrace> trace;
+  if (frontend.tracing || frontend.access_log) {
+    connection = ConnectionOf(stream, bound, message.version());
+  }
+  if (frontend.tracing) {
+    // Before routing, as agentgateway samples: the upstream request carries the new traceparent.
+    trace = gateway::StartTrace(
+        frontend.tracing, request.headers,
+        gateway::RequestAttributes(request, connection, nullptr, system_start), worker.random,
+        system_start);
+    if (trace->decision.sampled) {
+      message.set("traceparent", *emulator::http::GetHeader(request.headers, "traceparent"));
+    }
+  }
   // Look the bind up by name: after a reload the Gateway objects are new ones, and a Gateway
   // or port that is gone has no listener (404, like a request to a port nobody serves).
   auto bind = snapshot->binds.find(bound.key);
@@ -1354,6 +1386,125 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
       }
     }
   }
+  if (frontend.tracing || frontend.access_log) {
+    FinishFrontend(frontend, trace, request, connection, decision, system_start, record);
+  }
+}
+
+void Server::Impl::FinishFrontend(const gateway::FrontendPolicies& frontend,
+                                  const std::optional<gateway::RequestTrace>& trace,
+                                  const route::Request& request,
+                                  const gateway::ConnectionFacts& connection,
+                                  const gateway::RequestDecision& decision,
+                                  std::chrono::system_clock::time_point start,
+                                  AccessRecord& record) {
+  auto end = std::chrono::system_clock::now();
+  policy::AttributeContext context = gateway::RequestAttributes(request, connection, &decision, start);
+  gateway::AddLoggingAttributes(context, record, end);
+  if (frontend.access_log) {
+    auto fields = gateway::AccessLogFields(*frontend.access_log, context);
+    record.filtered_out = !fields.has_value();
+    if (fields) {
+      record.added_fields = std::move(*fields);
+      record.removed_fields = frontend.access_log->remove_fields;
+    }
+  }
+  if (!trace || !trace->decision.exported()) {
+    return;
+  }
+  gateway::FinishedRequest finished;
+  finished.record = &record;
+  finished.host = request.authority;
+  finished.http_version = connection.http_version;
+  finished.source = connection.source_address + ":" + std::to_string(connection.source_port);
+  if (decision.match.entry != nullptr) {
+    const route::RouteEntry& entry = *decision.match.entry;
+    finished.listener = decision.match.listener->listener->listener->name;
+    policy::PathMatchFacts match;  // a rule without matches matches PathPrefix "/"
+    if (entry.match != nullptr && entry.match->path) {
+      const std::string& type = entry.match->path->type;
+      match.kind = type == "Exact"               ? policy::PathMatchFacts::Kind::kExact
+                   : type == "RegularExpression" ? policy::PathMatchFacts::Kind::kRegex
+                                                 : policy::PathMatchFacts::Kind::kPrefix;
+      match.value = entry.match->path->value;
+    } else {
+      match.value = "/";
+    }
+    finished.path_match = match;
+    if (context.proxy && context.proxy->route) {
+      finished.route_namespace = context.proxy->route->namespace_name;
+      finished.route_name = context.proxy->route->name;
+      finished.route_rule = context.proxy->route->rule;
+    }
+  }
+  if (decision.endpoint) {
+    finished.endpoint = decision.endpoint->host + ":" + std::to_string(decision.endpoint->port);
+  }
+  finished.end = end;
+  std::vector<policy::otlp::Span> spans = gateway::FinishTrace(*trace, finished, context);
+  if (spans.empty()) {
+    return;
+  }
+  if (OtlpExporter* exporter = ExporterFor(*trace->tracing)) {
+    for (policy::otlp::Span& span : spans) {
+      exporter->Submit(std::move(span));
+    }
+  }
+}
+
+OtlpExporter* Server::Impl::ExporterFor(const gateway::FrontendTracing& tracing) {
+  const policy::TracingConfig& config = tracing.config;
+  OtlpExporterOptions options;
+  options.protocol = config.protocol;
+  options.path = config.path;
+  options.resource = tracing.resource;
+  std::string where;
+  if (config.url) {
+    options.host = config.url->host;
+    options.port = static_cast<std::uint16_t>(config.url->port);
+    options.tls = config.url->tls;
+    where = options.host + ":" + std::to_string(options.port);
+  } else if (config.backend_ref) {
+    const policy::TracingBackendRef& ref = *config.backend_ref;
+    int port = ref.port.value_or(0);
+    where = ref.namespace_name + "/" + ref.name + ":" + std::to_string(port);
+    std::optional<Endpoint> endpoint = options_.services.Find(ref.namespace_name, ref.name, port);
+    if (endpoint) {
+      options.host = endpoint->host;
+      options.port = static_cast<std::uint16_t>(endpoint->port);
+      options.authority = ref.name + "." + ref.namespace_name + ".svc.cluster.local:" +
+                          std::to_string(port);
+    }
+  }
+  std::string key = tracing.key + " " + where;
+  std::lock_guard<std::mutex> lock(exporters_mutex_);
+  auto found = exporters_.find(key);
+  if (found != exporters_.end()) {
+    return found->second.get();
+  }
+  std::unique_ptr<OtlpExporter>& slot = exporters_[key];
+  if (options.host.empty()) {
+    LogError("tracing policy " + tracing.key + ": the collector Service " + where +
+             " is not mapped; pass --service " + where + "=HOST:PORT; its spans are dropped");
+    return nullptr;
+  }
+  // The SDK's batch delay, 5 s unless OTEL_BSP_SCHEDULE_DELAY (milliseconds) says otherwise.
+  if (const char* delay = std::getenv("OTEL_BSP_SCHEDULE_DELAY")) {
+    int ms = 0;
+    auto [end, error] = std::from_chars(delay, delay + std::strlen(delay), ms);
+    if (error == std::errc() && *end == '\0' && ms > 0 && ms <= 600000) {
+      options.scheduled_delay = std::chrono::milliseconds(ms);
+    }
+  }
+  options.export_timeout = std::chrono::seconds(10);
+  auto started = OtlpExporter::Start(std::move(options),
+                                     [this](const std::string& line) { LogError(line); });
+  if (!started) {
+    LogError("tracing policy " + tracing.key + ": " + started.error().message);
+    return nullptr;
+  }
+  slot = std::move(*started);
+  return slot.get();
 }
 
 template <typename Client>
@@ -1472,7 +1623,9 @@ Awaitable<void> Server::Impl::Session(Worker& worker, Client stream, const Serve
                     record.route.empty() ? "-" : record.route,
                     record.backend.empty() ? "-" : record.backend, record.status, record.seconds,
                     record.request_bytes, record.response_bytes);
-    Log(record);
+    if (!record.filtered_out) {
+      Log(record);
+    }
     --active_;
     // glibc keeps what a request freed in its arenas (the worker threads have their own): a
     // 6 MB chat body parsed into JSON left `run` hundreds of MB large for good. Large bodies are

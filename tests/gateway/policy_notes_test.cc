@@ -77,7 +77,6 @@ TEST_CASE("run names the policy fields it does not enforce and same-target confl
         std::vector<std::string>{
             "policy default/partly: not enforced by run: traffic.timeouts, "
             "backend.ai.promptGuard.request openAIModeration",
-            "policy default/telemetry: not enforced by run: frontend.accessLog, frontend.tracing",
             "policies default/enforced, default/partly all set backend.ai on HTTPRoute "
             "default/chat: agentgateway applies one of them, chosen arbitrarily; run applies "
             "default/enforced",
