@@ -1184,6 +1184,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         out.clear();
         held_head.clear();
         if (write_ec) {
+          // A client that went away is still charged the usage seen so far (agentgateway's
+          // AmendOnDrop), so the token limit counts what the provider produced.
+          result.info = answer.info();
           result.client_ok = false;
           co_return result;
         }
@@ -1201,6 +1204,7 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
         break;
       }
       if (streams) {
+        result.info = answer.info();
         result.client_ok = false;  // a cut stream must not look complete
         co_return result;
       }
