@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 
+#include "validate/resolve/cel_types.h"
 #include "validate/resolve/finding.h"
 #include "validate/resolve/lint.h"
 #include "validate/resolve/resolver.h"
@@ -164,6 +165,7 @@ Resolution Resolve(const model::Model& model, const ResolveOptions& options) {
   internal::Resolver resolver(model, options, resolution);
   resolver.Run();
   internal::Lint(model, ObjectIndex(model), resolution);
+  internal::CheckCelTypes(model, resolution);
   return resolution;
 }
 
