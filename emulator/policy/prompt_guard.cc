@@ -9,6 +9,7 @@
 
 #include "emulator/llm/json_codec.h"
 #include "emulator/llm/sse.h"
+#include "emulator/policy/remote_guard.h"
 
 namespace agw::emulator::policy {
 namespace {
@@ -308,7 +309,8 @@ std::string StringField(const Value* value, std::string_view key) {
 
 class GuardCompiler {
  public:
-  explicit GuardCompiler(std::vector<std::string>& problems) : problems_(problems) {}
+  GuardCompiler(std::vector<std::string>& problems, std::string_view policy_namespace)
+      : problems_(problems), policy_namespace_(policy_namespace) {}
 
   std::optional<Guard> Compile(const Value& entry, const std::string& path, bool request_side) {
     std::optional<Guard> guard = CompileKind(entry, path, request_side);
@@ -362,7 +364,7 @@ class GuardCompiler {
       case GuardKind::kRegex:
         return CompileRegex(block, path);
       case GuardKind::kWebhook:
-        return CompileWebhook(block);
+        return CompileWebhook(block, path);
       case GuardKind::kOpenAIModeration: {
         ModerationGuard moderation;
         if (std::string model = StringField(&block, "model"); !model.empty()) {
@@ -404,7 +406,7 @@ class GuardCompiler {
     return regex;
   }
 
-  static WebhookGuard CompileWebhook(const Value& block) {
+  WebhookGuard CompileWebhook(const Value& block, const std::string& path) {
     WebhookGuard webhook;
     const Value* ref = block.Find("backendRef");
     webhook.backend_ref.group = StringField(ref, "group");
@@ -413,14 +415,29 @@ class GuardCompiler {
     }
     webhook.backend_ref.name = StringField(ref, "name");
     webhook.backend_ref.namespace_name = StringField(ref, "namespace");
+    if (webhook.backend_ref.namespace_name.empty()) {
+      webhook.backend_ref.namespace_name = std::string(policy_namespace_);
+    }
     if (const Value* port = Field(ref, "port"); port != nullptr && port->is_int()) {
       webhook.backend_ref.port = static_cast<int>(port->int_value());
     }
     if (const Value* matches = block.Find("forwardHeaderMatches")) {
-      for (const Value& match : matches->items()) {
-        webhook.forward_header_matches.push_back(
-            {StringField(&match, "name"), StringField(&match, "type") == "RegularExpression",
-             StringField(&match, "value")});
+      for (size_t i = 0; i < matches->items().size(); ++i) {
+        const Value& match = matches->items()[i];
+        ForwardHeaderMatch compiled{StringField(&match, "name"),
+                                    StringField(&match, "type") == "RegularExpression",
+                                    StringField(&match, "value"), nullptr};
+        if (compiled.regular_expression) {
+          auto pattern = std::make_shared<const re2::RE2>(compiled.value, re2::RE2::Quiet);
+          if (pattern->ok()) {
+            compiled.pattern = std::move(pattern);
+          } else {
+            problems_.push_back(path + ".forwardHeaderMatches[" + std::to_string(i) +
+                                "]: invalid regex \"" + compiled.value + "\": " + pattern->error() +
+                                "; the header is never forwarded");
+          }
+        }
+        webhook.forward_header_matches.push_back(std::move(compiled));
       }
     }
     if (const Value* headers = block.Find("headers")) {
@@ -494,6 +511,7 @@ class GuardCompiler {
   }
 
   std::vector<std::string>& problems_;
+  std::string_view policy_namespace_;
 };
 
 // --- Applying ----------------------------------------------------------------------------
@@ -518,6 +536,15 @@ GuardVerdict::Action RunRegex(const RegexGuard& regex, const Walk& walk) {
   return result;
 }
 
+// Whether a guard of this kind is evaluated with `remote` (webhook and openAIModeration need a
+// caller; bedrockGuardrails and googleModelArmor are never evaluated).
+bool RemoteEvaluated(const Guard& guard, const RemoteGuardContext& remote) {
+  return remote.caller != nullptr &&
+         ((guard.kind == GuardKind::kWebhook && std::holds_alternative<WebhookGuard>(guard.spec)) ||
+          (guard.kind == GuardKind::kOpenAIModeration &&
+           std::holds_alternative<ModerationGuard>(guard.spec)));
+}
+
 GuardVerdict ApplyGuard(const Guard& guard, size_t index, const Walk& walk) {
   GuardVerdict verdict;
   verdict.guard_kind = std::string(GuardKindName(guard.kind));
@@ -540,19 +567,32 @@ GuardVerdict ApplyGuard(const Guard& guard, size_t index, const Walk& walk) {
 }
 
 GuardResult ApplyGuards(const std::vector<Guard>& guards, std::string_view phase,
+                        const RemoteGuardContext& remote,
                         const std::function<GuardVerdict(const Guard&, size_t)>& apply) {
   GuardResult result;
   for (size_t i = 0; i < guards.size(); ++i) {
     GuardVerdict verdict = apply(guards[i], i);
+    std::string place = std::string(phase) + "[" + std::to_string(i) + "] ";
+    if (verdict.action != GuardVerdict::Action::kNeedsRemoteCall &&
+        remote.header_expressions == nullptr) {
+      if (const auto* webhook = std::get_if<WebhookGuard>(&guards[i].spec);
+          webhook != nullptr && !webhook->headers.empty()) {
+        result.unenforced.push_back(place + "webhook headers");
+      }
+    }
     switch (verdict.action) {
       case GuardVerdict::Action::kNeedsRemoteCall:
-        result.unenforced.push_back(std::string(phase) + "[" + std::to_string(i) + "] " +
-                                    verdict.guard_kind);
+        result.unenforced.push_back(place + verdict.guard_kind);
         break;
       case GuardVerdict::Action::kError:
+        // No metric sample: agentgateway records none for a guard that failed.
         result.action = verdict.action;
         result.guard_kind = verdict.guard_kind;
+        result.error = verdict.error;
         return result;
+      case GuardVerdict::Action::kFailOpen:
+        result.checks.push_back(std::move(verdict));
+        break;
       case GuardVerdict::Action::kReject:
         result.action = verdict.action;
         result.rejection = verdict.rejection;
@@ -698,10 +738,11 @@ std::string_view GuardKindName(GuardKind kind) {
   return "";
 }
 
-CompiledPromptGuard CompilePromptGuard(const Value& prompt_guard) {
+CompiledPromptGuard CompilePromptGuard(const Value& prompt_guard,
+                                       std::string_view policy_namespace) {
   CompiledPromptGuard compiled;
   compiled.streaming = StringField(&prompt_guard, "streaming") == "Enabled";
-  GuardCompiler compiler(compiled.problems);
+  GuardCompiler compiler(compiled.problems, policy_namespace);
   for (bool request_side : {true, false}) {
     std::string side = request_side ? "request" : "response";
     const Value* list = prompt_guard.Find(side);
@@ -732,6 +773,8 @@ std::optional<std::string_view> GuardMetricAction(GuardVerdict::Action action) {
       return "Mask";
     case GuardVerdict::Action::kReject:
       return "Reject";
+    case GuardVerdict::Action::kFailOpen:
+      return "FailOpen";
     default:
       return std::nullopt;
   }
@@ -769,36 +812,45 @@ bool PlausiblePhoneNumber(std::string_view candidate) {
 }
 
 GuardVerdict ApplyRequestGuard(const Guard& guard, size_t index, llm::InputFormat format,
-                               Json& request) {
+                               Json& request, const RemoteGuardContext& remote) {
+  if (RemoteEvaluated(guard, remote)) {
+    return guard.kind == GuardKind::kWebhook
+               ? EvaluateWebhookRequest(guard, index, format, request, remote)
+               : EvaluateModeration(guard, index, format, request, remote);
+  }
   return ApplyGuard(guard, index, [&](const TextVisitor& visit) {
     VisitRequestTexts(format, request, guard.scope, visit);
   });
 }
 
 RequestGuardResult ApplyRequestGuards(const CompiledPromptGuard& guard, llm::InputFormat format,
-                                      Json& request) {
+                                      Json& request, const RemoteGuardContext& remote) {
   if (!SupportsPromptGuard(format)) {
     return {};
   }
-  return ApplyGuards(guard.request, "request", [&](const Guard& one, size_t index) {
-    return ApplyRequestGuard(one, index, format, request);
+  return ApplyGuards(guard.request, "request", remote, [&](const Guard& one, size_t index) {
+    return ApplyRequestGuard(one, index, format, request, remote);
   });
 }
 
 GuardVerdict ApplyResponseGuard(const Guard& guard, size_t index, llm::InputFormat format,
-                                Json& client_response) {
+                                Json& client_response, const RemoteGuardContext& remote) {
+  // openAIModeration is request-only (the compiler drops it from response lists).
+  if (RemoteEvaluated(guard, remote) && guard.kind == GuardKind::kWebhook) {
+    return EvaluateWebhookResponse(guard, index, format, client_response, remote);
+  }
   return ApplyGuard(guard, index, [&](const TextVisitor& visit) {
     VisitResponseTexts(format, client_response, guard.scope, visit);
   });
 }
 
 ResponseGuardResult ApplyResponseGuards(const CompiledPromptGuard& guard, llm::InputFormat format,
-                                        Json& client_response) {
+                                        Json& client_response, const RemoteGuardContext& remote) {
   if (!SupportsPromptGuard(format)) {
     return {};
   }
-  return ApplyGuards(guard.response, "response", [&](const Guard& one, size_t index) {
-    return ApplyResponseGuard(one, index, format, client_response);
+  return ApplyGuards(guard.response, "response", remote, [&](const Guard& one, size_t index) {
+    return ApplyResponseGuard(one, index, format, client_response, remote);
   });
 }
 

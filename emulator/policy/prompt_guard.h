@@ -2,14 +2,15 @@
 
 // agentgateway's prompt guards (`promptGuard` of an AI backend policy) as a pure module:
 // compiled once from the CRD block, then applied to a client-format request, a buffered
-// client-format response, or a translated client SSE stream (spec-guards.md 1-3, 6).
+// client-format response, or a translated client SSE stream (spec-guards.md 1-6).
 //
-// Only the regex kind is enforced here. The remote kinds (webhook, openAIModeration,
-// bedrockGuardrails, googleModelArmor) are compiled with what a caller needs to call them, but
-// ApplyRequestGuard/ApplyResponseGuard answer kNeedsRemoteCall for them, and the list-level
-// Apply*Guards and StreamingGuard skip them and name them in `unenforced`. A later change can
-// carry the remote call out between single-guard calls (the guards are independent steps run
-// in order, each on the text the previous one left).
+// The regex kind is evaluated here. The webhook and openAIModeration kinds are evaluated by
+// remote_guard.h when the caller hands Apply*Guards a GuardCaller (RemoteGuardContext): the
+// call itself is carried out by emulator/io. Without one (translate's dry run, unit tests), and
+// always for bedrockGuardrails and googleModelArmor, ApplyRequestGuard/ApplyResponseGuard
+// answer kNeedsRemoteCall and the list-level Apply*Guards skip the guard and name it in
+// `unenforced`. The guards are independent steps run in order, each on the body the previous
+// one left. StreamingGuard evaluates regex guards only.
 
 #include <cstddef>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "emulator/http/headers.h"
 #include "emulator/llm/formats.h"
 #include "emulator/llm/llm_info.h"
 #include "emulator/policy/guard_text.h"
@@ -80,6 +82,9 @@ struct ForwardHeaderMatch {
   std::string name;
   bool regular_expression = false;  // type RegularExpression; else Exact
   std::string value;
+  // RegularExpression only: `value` compiled; null when it does not compile (the match then
+  // never forwards its header, as agentgateway's Invalid matcher).
+  std::shared_ptr<const re2::RE2> pattern;
 };
 
 enum class FailureMode { kFailClosed, kFailOpen };
@@ -87,7 +92,8 @@ enum class FailureMode { kFailClosed, kFailOpen };
 struct WebhookGuard {
   GuardBackendRef backend_ref;
   std::vector<ForwardHeaderMatch> forward_header_matches;
-  std::vector<std::pair<std::string, std::string>> headers;  // name -> CEL expression
+  // name -> CEL expression. Evaluated only through RemoteGuardContext::header_expressions.
+  std::vector<std::pair<std::string, std::string>> headers;
   FailureMode failure_mode = FailureMode::kFailClosed;
 };
 
@@ -129,8 +135,11 @@ struct CompiledPromptGuard {
 // Compiles the `promptGuard` block of an AgentgatewayPolicy `backend.ai` or AgentgatewayBackend
 // `policies.ai` as written (API-server defaults applied here: action Mask, statusCode 403, the
 // default message, scope SystemPrompt+Messages, failureMode FailClosed). Never fails: what
-// cannot be used is left out and described in `problems`.
-CompiledPromptGuard CompilePromptGuard(const validate::manifest::Value& prompt_guard);
+// cannot be used is left out and described in `problems`. `policy_namespace` (the namespace of
+// the object the block comes from) fills a webhook backendRef that names no namespace; left
+// empty, such a ref keeps an empty namespace_name.
+CompiledPromptGuard CompilePromptGuard(const validate::manifest::Value& prompt_guard,
+                                       std::string_view policy_namespace = {});
 
 // Whether requests of this format are guarded (agentgateway's supports_prompt_guard):
 // Completions, Messages, Responses and Gemini only.
@@ -142,47 +151,74 @@ struct GuardVerdict {
     kAllow,            // nothing matched
     kMask,             // text was masked in place
     kReject,           // answer `rejection` instead
-    kNeedsRemoteCall,  // a remote kind: not evaluated here
-    kError,  // could not be evaluated: agentgateway answers 503 text/plain `failed to process
-             // LLM request: prompt guard failed` (`... LLM response: ...` for responses)
+    kNeedsRemoteCall,  // a remote kind: not evaluated here (no GuardCaller, or no support)
+    kError,     // could not be evaluated: agentgateway answers 503 text/plain `failed to process
+                // LLM request: prompt guard failed` (`... LLM response: ...` for responses)
+    kFailOpen,  // a FailOpen webhook could not be called or read: the traffic goes on as is
   };
   Action action = Action::kAllow;
   Rejection rejection;          // kReject only
   std::string guard_kind;       // GuardKindName of the guard
   std::size_t guard_index = 0;  // its place in the request or response list
+  // kError and kFailOpen: what failed, for logs, e.g. `webhook response message count
+  // mismatch`. Never holds a credential.
+  std::string error;
 };
 
 // The `action` label of agentgateway_guardrail_checks_total{phase,action} for a guard's
-// verdict ("Allow", "Mask", "Reject"), nullopt when no sample is recorded.
+// verdict ("Allow", "Mask", "Reject", "FailOpen"), nullopt when no sample is recorded.
 std::optional<std::string_view> GuardMetricAction(GuardVerdict::Action action);
 
 struct GuardResult {
   // kAllow, kMask (the body was edited in place), kReject (send `rejection`; `guard_kind` says
-  // which kind rejected) or kError.
+  // which kind rejected) or kError (`error` says what failed). A FailOpen webhook that failed
+  // leaves the action as it was (its verdict is in `checks`).
   GuardVerdict::Action action = GuardVerdict::Action::kAllow;
   Rejection rejection;
   std::string guard_kind;
-  std::vector<GuardVerdict> checks;     // one per evaluated guard, in order: the metric samples
-  std::vector<std::string> unenforced;  // remote guards skipped, e.g. "request[1] webhook"
+  std::string error;                 // kError only
+  std::vector<GuardVerdict> checks;  // one per evaluated guard, in order: the metric samples
+  // What was not enforced, e.g. "request[1] webhook" (a remote guard skipped) or
+  // "request[0] webhook headers" (a webhook called without its CEL `headers`).
+  std::vector<std::string> unenforced;
 };
 using RequestGuardResult = GuardResult;
 using ResponseGuardResult = GuardResult;
 
+class GuardCaller;               // remote_guard.h
+class WebhookHeaderExpressions;  // remote_guard.h
+
+// What the webhook and openAIModeration guards of one Apply* call need. The default (no caller)
+// leaves them unevaluated (kNeedsRemoteCall / `unenforced`), as translate's dry run does.
+// Borrowed: everything must outlive the call.
+struct RemoteGuardContext {
+  // Carries out the HTTP calls; it blocks the calling thread for each (at most its timeout).
+  const GuardCaller* caller = nullptr;
+  // The headers a webhook's forwardHeaderMatches pick from; null for none. Request phase: the
+  // client request headers as they stand at guard time (after backend auth). Response phase:
+  // ResponseForwardCandidates (the upstream response headers and the request's traceparent).
+  const http::HeaderList* headers = nullptr;
+  // A webhook's CEL `headers` map. Null (always, until runtime CEL is wired): the webhook is
+  // called without them and `unenforced` names it ("request[0] webhook headers").
+  const WebhookHeaderExpressions* header_expressions = nullptr;
+};
+
 // One request guard on `request` (a client-format body, edited in place when masked).
 GuardVerdict ApplyRequestGuard(const Guard& guard, std::size_t index, llm::InputFormat format,
-                               llm::Json& request);
-// The request guards in order; the first rejection stops. Nothing happens for formats that
-// SupportsPromptGuard rejects. Run after prompt enrichment, on the client format.
+                               llm::Json& request, const RemoteGuardContext& remote = {});
+// The request guards in order; the first rejection or error stops. Nothing happens for formats
+// that SupportsPromptGuard rejects. Run after prompt enrichment, on the client format.
 RequestGuardResult ApplyRequestGuards(const CompiledPromptGuard& guard, llm::InputFormat format,
-                                      llm::Json& request);
+                                      llm::Json& request, const RemoteGuardContext& remote = {});
 
 // One response guard on a buffered client-format response (edited in place when masked).
 GuardVerdict ApplyResponseGuard(const Guard& guard, std::size_t index, llm::InputFormat format,
-                                llm::Json& client_response);
+                                llm::Json& client_response, const RemoteGuardContext& remote = {});
 // The response guards in order on a buffered, translated (client-format) response. A rejection
 // replaces the whole upstream answer (status, headers and body) and no usage is recorded.
 ResponseGuardResult ApplyResponseGuards(const CompiledPromptGuard& guard, llm::InputFormat format,
-                                        llm::Json& client_response);
+                                        llm::Json& client_response,
+                                        const RemoteGuardContext& remote = {});
 
 // The regex guard on one string, `text` masked in place (cumulatively, rule by rule):
 // kAllow, kMask or kReject.
@@ -216,8 +252,9 @@ enum class StreamStep {
 // (not thoughts). Windows run at `eval_threshold` pending text bytes, at `buffer_limit` held
 // bytes (a full buffer with no pending text is flushed unevaluated) and at Finish. Masking never
 // happens in streams: Mask guards pass. No metric samples. Remote kinds are skipped
-// (unenforced()). An event longer than buffer_limit without its blank line is held as opaque
-// bytes with no text. Copies what it needs from `guard`; not thread-safe.
+// (unenforced()): agentgateway calls a webhook per window, which is not done here. An event
+// longer than buffer_limit without its blank line is held as opaque bytes with no text. Copies
+// what it needs from `guard`; not thread-safe.
 class StreamingGuard {
  public:
   explicit StreamingGuard(const CompiledPromptGuard& guard, StreamingLimits limits = {});

@@ -1,0 +1,194 @@
+// libcurl for the remote prompt guards' calls (the only file of emulator/io that includes it).
+#include "emulator/io/guard_caller.h"
+
+#include <curl/curl.h>
+
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace agw::emulator::io {
+namespace {
+
+// curl_global_init must run before any other curl call; this libcurl is built thread-safe
+// (CURL_VERSION_THREADSAFE), so the cluster client's own once-only init may run alongside.
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// "webhook guards/checker:8080" or "openAIModeration": how errors name the guard.
+std::string GuardName(const policy::Guard& guard) {
+  if (const auto* webhook = std::get_if<policy::WebhookGuard>(&guard.spec)) {
+    const policy::GuardBackendRef& ref = webhook->backend_ref;
+    std::string name = "webhook " + ref.namespace_name + "/" + ref.name;
+    if (ref.port) {
+      name += ":" + std::to_string(*ref.port);
+    }
+    return name;
+  }
+  return std::string(policy::GuardKindName(guard.kind));
+}
+
+// "2 MiB", or "1000 bytes" for a limit that is not a whole number of MiB.
+std::string Size(std::size_t bytes) {
+  return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                : std::to_string(bytes) + " bytes";
+}
+
+bool HasHeader(const http::HeaderList& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (http::HeaderNameEquals(key, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A header line curl can send as given: no CR, LF or NUL that would split or cut it.
+bool SafeForCurl(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+struct Reply {
+  std::string body;
+  std::size_t limit = 0;
+  bool too_large = false;
+};
+
+size_t WriteReply(char* data, size_t size, size_t count, void* reply_pointer) {
+  auto* reply = static_cast<Reply*>(reply_pointer);
+  std::size_t bytes = size * count;
+  if (reply->body.size() + bytes > reply->limit) {
+    reply->too_large = true;
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  reply->body.append(data, bytes);
+  return bytes;
+}
+
+struct EasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct ListDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+// Appends a header line; false when curl could not allocate it.
+bool Append(std::unique_ptr<curl_slist, ListDeleter>& list, const std::string& line) {
+  curl_slist* extended = curl_slist_append(list.get(), line.c_str());
+  if (extended == nullptr) {
+    return false;
+  }
+  list.release();
+  list.reset(extended);
+  return true;
+}
+
+}  // namespace
+
+CurlGuardCaller::CurlGuardCaller(GuardTargetResolver target, GuardKeyResolver bearer_key,
+                                 GuardCallerOptions options)
+    : target_(std::move(target)), bearer_key_(std::move(bearer_key)), options_(options) {
+  InitCurlOnce();
+}
+
+Expected<policy::GuardHttpReply> CurlGuardCaller::Call(const policy::Guard& guard,
+                                                       const policy::GuardHttpCall& call) const {
+  const std::string name = GuardName(guard);
+  std::optional<std::string> base;
+  try {
+    base = target_ ? target_(guard) : std::nullopt;
+  } catch (const std::exception&) {
+    base.reset();
+  }
+  if (!base) {
+    return MakeError(name + ": no address for the guard's target");
+  }
+  if (base->rfind("http://", 0) != 0 && base->rfind("https://", 0) != 0) {
+    return MakeError(name + ": the target " + *base + " is not an http:// or https:// URL");
+  }
+  while (!base->empty() && base->back() == '/') {
+    base->pop_back();
+  }
+  const std::string url = *base + call.path;
+
+  std::unique_ptr<curl_slist, ListDeleter> headers;
+  bool listed = true;
+  for (const auto& [key, value] : call.headers) {
+    if (key.empty() || !SafeForCurl(key) || !SafeForCurl(value)) {
+      continue;
+    }
+    // "Name;" is curl's spelling of a header with an empty value.
+    listed = listed && Append(headers, value.empty() ? key + ";" : key + ": " + value);
+  }
+  // Without these, curl adds `Accept: */*`, `Expect: 100-continue` for large bodies and a form
+  // content-type for a call without one; agentgateway sends none of them.
+  for (std::string_view suppressed : {"Accept", "Expect", "Content-Type"}) {
+    if (!HasHeader(call.headers, suppressed)) {
+      listed = listed && Append(headers, std::string(suppressed) + ":");
+    }
+  }
+  if (guard.kind == policy::GuardKind::kOpenAIModeration && bearer_key_) {
+    std::optional<std::string> key;
+    try {
+      key = bearer_key_(guard);
+    } catch (const std::exception&) {
+      key.reset();
+    }
+    if (key && SafeForCurl(*key)) {
+      listed = listed && Append(headers, "Authorization: Bearer " + *key);
+    }
+  }
+  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  if (!listed || easy == nullptr) {
+    return MakeError(name + ": cannot set up libcurl");
+  }
+
+  Reply reply;
+  reply.limit = options_.max_reply_bytes;
+  char error[CURL_ERROR_SIZE] = {0};
+  CURL* handle = easy.get();
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(handle, CURLOPT_PROXY, "");  // "" also stops curl reading *_proxy variables
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDS, call.body.data());
+  if (call.method != "POST") {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  }
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteReply);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &reply);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
+
+  CURLcode code = curl_easy_perform(handle);
+  if (code != CURLE_OK) {
+    if (reply.too_large) {
+      return MakeError(name + ": the reply is longer than " + Size(reply.limit));
+    }
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      return MakeError(name + ": no reply within " + std::to_string(options_.timeout.count()) +
+                       " ms");
+    }
+    if (code == CURLE_COULDNT_CONNECT) {
+      return MakeError(name + ": cannot connect to " + *base);
+    }
+    return MakeError(
+        name + ": " +
+        (error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(code))));
+  }
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  return policy::GuardHttpReply{static_cast<int>(status), std::move(reply.body)};
+}
+
+}  // namespace agw::emulator::io
