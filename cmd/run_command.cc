@@ -22,6 +22,7 @@ struct RunOptions {
   std::vector<std::string> ports;     // "80=8080"
   std::vector<std::string> services;  // "ns/name:port=host:port"
   std::string services_file;
+  std::vector<std::string> rate_limit_configs;  // envoy-ratelimit config files
   int admin_port = 15000;
   std::string admin_address = "127.0.0.1";
   std::string log_format = "text";
@@ -215,6 +216,13 @@ int RunRun(const RunOptions& options) {
     }
   }
 
+  for (const std::string& path : options.rate_limit_configs) {
+    if (auto added = server.rate_limit_config.AddFile(path); !added) {
+      std::cerr << "error: --rate-limit-config: " << added.error().message << "\n";
+      return kExitOperational;
+    }
+  }
+
   server.ai.mock_providers = options.mock_providers;
   for (const std::string& spec : options.provider_urls) {
     if (auto added = server.ai.AddProviderUrl(spec); !added) {
@@ -352,6 +360,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                       "requests are spread over its endpoints)");
   command->add_option("--services-file", options->services_file,
                       "A YAML file of Service mappings (`ns/name:port: host:port`)");
+  command->add_option("--rate-limit-config", options->rate_limit_configs,
+                      "An envoyproxy/ratelimit config file (domain, descriptors, rate_limit): "
+                      "the limits of the in-process rate-limit service that stands in for the "
+                      "one a traffic.rateLimit.global policy names; repeatable, one domain each");
   command->add_option("--admin-port", options->admin_port,
                       "Admin listener port (/healthz /config_dump /routes /metrics); default "
                       "15000, 0 picks a free one, -1 disables");

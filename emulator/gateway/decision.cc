@@ -217,22 +217,22 @@ void Queue(route::Plan& plan, const policy::BucketStatus& status) {
 
 }  // namespace
 
-void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
-                         policy::RateClock::time_point now,
-                         const std::function<policy::AttributeContext()>& request_context) {
-  if (decision.policies == nullptr) {
-    return;
-  }
+namespace {
+
+// The route's local limit (plain or the first matching conditional entry); false when it
+// refused the request.
+bool ApplyLocalLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
+                     policy::RateClock::time_point now,
+                     const std::function<const policy::AttributeContext&()>& context) {
   const std::vector<policy::LocalRule>* rules = &decision.policies->local_rules;
   const std::string* key = &decision.policies->local_key;
   if (!decision.policies->local_conditional.empty()) {
     // Conditional and plain forms exclude each other (CRD); the first entry that matches wins
     // and no match means no limit (spec-ratelimit-merge.md "Conditional forms").
     rules = nullptr;
-    policy::AttributeContext context = request_context();
     for (const RoutePolicies::ConditionalLocal& choice : decision.policies->local_conditional) {
       if (!choice.condition ||
-          choice.condition->EvaluateBool(context, policy::CelPhase::kRequest)) {
+          choice.condition->EvaluateBool(context(), policy::CelPhase::kRequest)) {
         rules = &choice.rules;
         key = &choice.key;
         break;
@@ -240,12 +240,12 @@ void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& l
     }
   }
   if (rules == nullptr || rules->empty()) {
-    return;
+    return true;
   }
   decision.rate_limit = limits.For(*key, *rules, now);
   std::optional<policy::BucketStatus> status = decision.rate_limit->CheckRequest(now);
   if (!status) {
-    return;
+    return true;
   }
   if (!status->allowed) {
     decision.action = RequestDecision::Action::kAnswer;
@@ -253,7 +253,7 @@ void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& l
     decision.answer_reason = "rate limit exceeded (" + decision.policies->local_key + ")";
     decision.endpoint.reset();
     decision.mirrors.clear();
-    return;
+    return false;
   }
   if (decision.action == RequestDecision::Action::kAnswer) {
     for (auto& field : policy::RateLimitHeaders(*status)) {
@@ -262,6 +262,80 @@ void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& l
   } else {
     Queue(decision.plan, *status);
   }
+  return true;
+}
+
+// The route's global limit, right after the local one (spec-ratelimit-merge.md B.2).
+void ApplyGlobalLimit(RequestDecision& decision, policy::RateLimitService& service,
+                      const std::function<const policy::AttributeContext&()>& context,
+                      std::vector<std::string>* warnings) {
+  const policy::GlobalRateLimitConfig* config = decision.policies->global.get();
+  if (!decision.policies->global_conditional.empty()) {
+    config = nullptr;
+    for (const RoutePolicies::ConditionalGlobal& choice : decision.policies->global_conditional) {
+      if (!choice.condition ||
+          choice.condition->EvaluateBool(context(), policy::CelPhase::kRequest)) {
+        config = choice.config.get();
+        break;
+      }
+    }
+  }
+  if (config == nullptr || !config->Has(policy::GlobalDescriptor::Type::kRequests)) {
+    return;
+  }
+  policy::GlobalRateLimitAnswer answer = policy::CheckGlobalRateLimit(
+      *config, service, context(), policy::CelPhase::kRequest, std::chrono::system_clock::now());
+  if (!answer.warning.empty() && warnings != nullptr) {
+    warnings->push_back(answer.warning);
+  }
+  if (!answer.checked) {
+    return;
+  }
+  if (answer.allowed) {
+    // Its x-ratelimit-* fields replace the local limit's.
+    for (auto& [name, value] : answer.headers) {
+      http::SetHeader(decision.plan.queued_response_headers, name, value);
+    }
+    return;
+  }
+  route::DirectResponse refusal{answer.status, std::move(answer.headers), std::move(answer.body)};
+  // agentgateway inserts the headers queued by the passing local check over the refusal's.
+  for (auto& [name, value] : decision.plan.queued_response_headers) {
+    http::SetHeader(refusal.headers, name, value);
+  }
+  decision.plan.queued_response_headers.clear();
+  decision.action = RequestDecision::Action::kAnswer;
+  decision.answer = std::move(refusal);
+  decision.answer_reason =
+      answer.error.empty() ? "rate limit exceeded (" + config->domain + ", global)" : answer.error;
+  decision.endpoint.reset();
+  decision.mirrors.clear();
+}
+
+}  // namespace
+
+void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
+                         policy::RateLimitService* global_service,
+                         policy::RateClock::time_point now,
+                         const std::function<policy::AttributeContext()>& request_context,
+                         std::vector<std::string>* warnings) {
+  if (decision.policies == nullptr) {
+    return;
+  }
+  // Built once, and only when a condition or a descriptor needs it.
+  std::optional<policy::AttributeContext> built;
+  std::function<const policy::AttributeContext&()> context =
+      [&]() -> const policy::AttributeContext& {
+    if (!built) {
+      built = request_context();
+    }
+    return *built;
+  };
+  bool routed = decision.action != RequestDecision::Action::kAnswer;
+  if (!ApplyLocalLimit(decision, limits, now, context) || !routed || global_service == nullptr) {
+    return;
+  }
+  ApplyGlobalLimit(decision, *global_service, context, warnings);
 }
 
 namespace {

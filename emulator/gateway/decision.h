@@ -59,9 +59,14 @@ RequestDecision Decide(const Snapshot& snapshot, const route::Bind* bind,
 // shared by every request of the policy.
 // A conditional local limit evaluates its conditions on `request_context` (the request phase's
 // CEL attributes, built by the caller only when asked: `request_context` is called at most once).
+// Then the route's global limit (traffic.rateLimit.global) against `global_service`, run's
+// in-process stand-in for a rate-limit service (null: not checked); its warnings (a failed
+// check) go to `warnings`.
 void ApplyRouteRateLimit(RequestDecision& decision, policy::RateLimitRegistry& limits,
+                         policy::RateLimitService* global_service,
                          policy::RateClock::time_point now,
-                         const std::function<policy::AttributeContext()>& request_context);
+                         const std::function<policy::AttributeContext()>& request_context,
+                         std::vector<std::string>* warnings = nullptr);
 
 // The token entries of the route's local rate limit before an LLM call (llm-dataplane.md 2.3
 // step 10): the 429 answer when no token is left, else nullopt, with the x-ratelimit-* fields

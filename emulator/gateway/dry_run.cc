@@ -375,7 +375,9 @@ Expected<DryRun> RunDry(const Snapshot& snapshot, const route::Bind& bind, const
       Decide(snapshot, &bind, input.request, bind.port, /*services=*/nullptr, random);
   // A dry run is the first request the route's rate limit sees: its buckets are full.
   policy::RateLimitRegistry limits;
-  ApplyRouteRateLimit(decision, limits, policy::RateClock::now(), [&] {
+  // Its global limits meet an empty rate-limit service: only limitOverride limits them.
+  policy::RateLimitService global_limits;
+  ApplyRouteRateLimit(decision, limits, &global_limits, policy::RateClock::now(), [&] {
     ConnectionFacts connection;
     connection.gateway =
         bind.gateway->metadata.namespace_ + "/" + bind.gateway->metadata.name;

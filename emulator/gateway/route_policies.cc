@@ -121,19 +121,34 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
     if (const validate::manifest::Value* local = rate_limit.value->Find("local")) {
       result.local_rules = policy::ReadLocalRules(*local, nullptr);
     }
+    if (const validate::manifest::Value* global = rate_limit.value->Find("global")) {
+      result.global =
+          std::make_shared<const policy::GlobalRateLimitConfig>(policy::ReadGlobalRateLimit(*global));
+    }
     const validate::manifest::Value* conditional = rate_limit.value->Find("conditional");
     for (std::size_t i = 0; conditional != nullptr && conditional->is_sequence() &&
                             i < conditional->items().size();
          ++i) {
       const validate::manifest::Value& entry = conditional->items()[i];
       const validate::manifest::Value* policy = entry.Find("policy");
+      const validate::manifest::Value* condition = entry.Find("condition");
+      bool conditioned = condition != nullptr && condition->is_scalar();
+      if (const validate::manifest::Value* global =
+              policy == nullptr ? nullptr : policy->Find("global")) {
+        RoutePolicies::ConditionalGlobal choice;
+        if (conditioned) {
+          choice.condition.emplace(condition->text());
+        }
+        choice.config =
+            std::make_shared<const policy::GlobalRateLimitConfig>(policy::ReadGlobalRateLimit(*global));
+        result.global_conditional.push_back(std::move(choice));
+      }
       const validate::manifest::Value* local = policy == nullptr ? nullptr : policy->Find("local");
       if (local == nullptr) {
         continue;
       }
       RoutePolicies::ConditionalLocal choice;
-      if (const validate::manifest::Value* condition = entry.Find("condition");
-          condition != nullptr && condition->is_scalar()) {
+      if (conditioned) {
         choice.condition.emplace(condition->text());
       }
       choice.rules = policy::ReadLocalRules(*local, nullptr);

@@ -14,6 +14,7 @@
 #include "emulator/llm/prompt.h"
 #include "emulator/policy/attachment.h"
 #include "emulator/policy/cel_context.h"
+#include "emulator/policy/global_rate_limit.h"
 #include "emulator/policy/prompt_guard.h"
 #include "emulator/policy/rate_limit.h"
 #include "validate/model/agentgateway.h"
@@ -34,6 +35,14 @@ struct RoutePolicies {
     std::string key;
   };
   std::vector<ConditionalLocal> local_conditional;
+  // traffic.rateLimit.global, checked against run's in-process rate-limit service; and the
+  // `global` parts of rateLimit.conditional (first matching condition wins, as for local ones).
+  std::shared_ptr<const policy::GlobalRateLimitConfig> global;
+  struct ConditionalGlobal {
+    std::optional<policy::RuntimeExpression> condition;
+    std::shared_ptr<const policy::GlobalRateLimitConfig> config;
+  };
+  std::vector<ConditionalGlobal> global_conditional;
   // Per provider of the AI backend, in the order of AiBackendPlan::tiers flattened; empty for
   // other backends.
   struct Provider {

@@ -113,20 +113,6 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
   }
   if (policy.traffic) {
     const validate::model::Traffic& traffic = *policy.traffic;
-    if (traffic.rate_limit) {
-      note(traffic.rate_limit->Find("global") != nullptr, "traffic.rateLimit.global");
-      // Conditional local limits are enforced; their global parts are not.
-      bool conditional_global = false;
-      if (const auto* conditional = traffic.rate_limit->Find("conditional");
-          conditional != nullptr && conditional->is_sequence()) {
-        for (const auto& entry : conditional->items()) {
-          const auto* policy_block = entry.Find("policy");
-          conditional_global = conditional_global ||
-                               (policy_block != nullptr && policy_block->Find("global") != nullptr);
-        }
-      }
-      note(conditional_global, "traffic.rateLimit.conditional[].policy.global");
-    }
     note(traffic.header_modifiers.has_value(), "traffic.headerModifiers");
     note(traffic.host_rewrite_mode.has_value(), "traffic.hostRewrite");
     note(traffic.request_timeout.has_value(), "traffic.timeouts");
@@ -176,6 +162,34 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
 
 }  // namespace
 
+namespace {
+
+// The domains of a policy's global rate limits (plain and conditional), in order.
+std::vector<std::string> GlobalDomains(const validate::model::AgentgatewayPolicy& policy) {
+  std::vector<std::string> domains;
+  if (!policy.traffic || !policy.traffic->rate_limit) {
+    return domains;
+  }
+  auto add = [&](const validate::manifest::Value* global) {
+    if (global != nullptr) {
+      const auto* domain = global->Find("domain");
+      domains.push_back(domain == nullptr ? "" : domain->text());
+    }
+  };
+  const validate::manifest::Value& rate_limit = *policy.traffic->rate_limit;
+  add(rate_limit.Find("global"));
+  if (const auto* conditional = rate_limit.Find("conditional");
+      conditional != nullptr && conditional->is_sequence()) {
+    for (const auto& entry : conditional->items()) {
+      const auto* block = entry.Find("policy");
+      add(block == nullptr ? nullptr : block->Find("global"));
+    }
+  }
+  return domains;
+}
+
+}  // namespace
+
 std::vector<std::string> PolicyNotes(const Snapshot& snapshot) {
   std::vector<std::string> notes;
   std::set<const validate::model::AgentgatewayPolicy*> seen;
@@ -183,6 +197,14 @@ std::vector<std::string> PolicyNotes(const Snapshot& snapshot) {
        snapshot.pipeline->resolution.config.policies) {
     if (!seen.insert(attached.policy).second) {
       continue;
+    }
+    for (const std::string& domain : GlobalDomains(*attached.policy)) {
+      notes.push_back("policy " + attached.policy->metadata.namespace_ + "/" +
+                      attached.policy->metadata.name + ": traffic.rateLimit.global (domain " +
+                      domain +
+                      ") is checked against run's in-process rate-limit service: limits from "
+                      "--rate-limit-config files and limitOverride; descriptors with neither are "
+                      "unlimited");
     }
     std::vector<std::string> fields = UnenforcedFields(*attached.policy);
     if (fields.empty()) {

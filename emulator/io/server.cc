@@ -167,7 +167,8 @@ class Server::Impl {
   explicit Impl(ServerOptions options)
       : options_(std::move(options)),
         metrics_(options_.threads > 0 ? options_.threads
-                                      : std::max(1u, std::thread::hardware_concurrency())) {}
+                                      : std::max(1u, std::thread::hardware_concurrency())),
+        rate_limit_service_(options_.rate_limit_config) {}
   // The io_contexts go first: destroying them destroys suspended sessions, which still use
   // the members below (the TLS context, listeners, options).
   ~Impl() { workers_.clear(); }
@@ -268,6 +269,8 @@ class Server::Impl {
   gateway::ProviderHealth provider_health_;
   // Local rate-limit buckets, kept across reloads for the policies that did not change.
   policy::RateLimitRegistry rate_limits_;
+  // Counters of traffic.rateLimit.global, kept across reloads.
+  policy::RateLimitService rate_limit_service_;
   std::mutex exporters_mutex_;
   // By policy key and collector; null for one that could not start.
   std::map<std::string, std::unique_ptr<OtlpExporter>> exporters_;
@@ -1319,10 +1322,17 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   gateway::RequestDecision decision =
       gateway::Decide(*snapshot, bind == snapshot->binds.end() ? nullptr : &bind->second, request,
                       bound.gateway_port, &options_.services, worker.random);
-  gateway::ApplyRouteRateLimit(decision, rate_limits_, Clock::now(), [&] {
-    return gateway::RequestAttributes(request, ConnectionOf(stream, bound, message.version()),
-                                      &decision, std::chrono::system_clock::now());
-  });
+  std::vector<std::string> rate_limit_warnings;
+  gateway::ApplyRouteRateLimit(
+      decision, rate_limits_, &rate_limit_service_, Clock::now(),
+      [&] {
+        return gateway::RequestAttributes(request, ConnectionOf(stream, bound, message.version()),
+                                          &decision, std::chrono::system_clock::now());
+      },
+      &rate_limit_warnings);
+  for (const std::string& warning : rate_limit_warnings) {
+    LogError(warning);
+  }
   const route::Plan& plan = decision.plan;
 
   record.method = request.method;

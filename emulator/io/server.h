@@ -12,6 +12,7 @@
 #include "emulator/gateway/ai_backends.h"
 #include "emulator/gateway/endpoints.h"
 #include "emulator/gateway/snapshot.h"
+#include "emulator/policy/global_rate_limit.h"
 #include "emulator/route/table.h"
 #include "validate/manifest/error.h"
 #include "validate/resolve/pipeline.h"
@@ -32,6 +33,9 @@ struct ServerOptions {
   std::map<std::string, int> bind_port_map;
   gateway::ServiceMap services;
   gateway::AiOptions ai;
+  // The limits of run's in-process rate-limit service, the stand-in for the service a
+  // traffic.rateLimit.global policy names (--rate-limit-config files).
+  policy::RateLimitServiceConfig rate_limit_config;
   std::size_t max_request_body = 10 * 1024 * 1024;
   std::size_t max_header_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};

@@ -52,7 +52,8 @@ spec:
 
 class ConditionalLimits {
  public:
-  ConditionalLimits() {
+  explicit ConditionalLimits(policy::RateLimitServiceConfig global = {})
+      : service_(std::move(global)) {
     validate::manifest::InMemoryFileSystem files;
     files.AddFile("m.yaml", kManifests);
     validate::manifest::LoadOptions load;
@@ -60,6 +61,9 @@ class ConditionalLimits {
     snapshot_ = MakeSnapshot(
         validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{}));
   }
+
+  // The answer of the last request a limit refused.
+  const route::DirectResponse& refusal() const { return refusal_; }
 
   // The status of one request: 429 when the limit refused it, else 0.
   int Send(const std::string& path, const std::string& tier, const std::string& source) {
@@ -72,18 +76,24 @@ class ConditionalLimits {
     const route::Bind& bind = snapshot_->binds.begin()->second;
     std::mt19937_64 random(1);
     RequestDecision decision = Decide(*snapshot_, &bind, request, 80, nullptr, random);
-    ApplyRouteRateLimit(decision, limits_, now_, [&] {
+    ApplyRouteRateLimit(decision, limits_, &service_, now_, [&] {
       ConnectionFacts connection;
       connection.gateway = "default/gw";
       connection.source_address = source;
       return RequestAttributes(request, connection, &decision, std::chrono::system_clock::now());
     });
-    return decision.action == RequestDecision::Action::kAnswer ? decision.answer.status : 0;
+    if (decision.action != RequestDecision::Action::kAnswer) {
+      return 0;
+    }
+    refusal_ = decision.answer;
+    return decision.answer.status;
   }
 
  private:
   std::shared_ptr<const Snapshot> snapshot_;
   policy::RateLimitRegistry limits_;
+  policy::RateLimitService service_;
+  route::DirectResponse refusal_;
   policy::RateClock::time_point now_ = policy::RateClock::now();
 };
 
@@ -110,6 +120,30 @@ TEST_CASE("a request no conditional local limit matches has no local limit") {
   CHECK(limits.Send("/internal", "", "10.0.0.9") == 0);
   CHECK(limits.Send("/internal", "", "10.0.0.9") == 0);
   CHECK(limits.Send("/internal", "", "10.0.0.9") == 429);
+}
+
+TEST_CASE("a conditional global limit is checked against the in-process rate-limit service") {
+  policy::RateLimitServiceConfig config;
+  REQUIRE(config
+              .AddText("ratelimit.yaml", R"yaml(domain: api
+descriptors:
+- key: path
+  value: /internal
+  rate_limit: {unit: minute, requests_per_unit: 1}
+)yaml")
+              .has_value());
+  ConditionalLimits limits(std::move(config));
+  CHECK(limits.Send("/internal", "", "10.0.0.1") == 0);
+  CHECK(limits.Send("/internal", "", "10.0.0.1") == 429);
+  // agentgateway's answer to an over-limit reply: 429, no body, no content-type.
+  CHECK(limits.refusal().body.empty());
+  CHECK_FALSE(http::GetHeader(limits.refusal().headers, "content-type").has_value());
+  CHECK(http::GetHeader(limits.refusal().headers, "x-ratelimit-limit") == "1");
+  CHECK(http::GetHeader(limits.refusal().headers, "x-ratelimit-remaining") == "0");
+  // Requests the global entry's condition does not select are not checked.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(limits.Send("/other", "", "10.0.0.1") == 0);
+  }
 }
 
 }  // namespace
