@@ -9,6 +9,7 @@
 #include "cmd/commands.h"
 #include "cmd/pipeline.h"
 #include "emulator/gateway/startup_notes.h"
+#include "emulator/io/guard_caller.h"
 #include "emulator/io/serve_loop.h"
 #include "emulator/io/server.h"
 #include "validate/manifest/diagnostic.h"
@@ -168,7 +169,8 @@ std::shared_ptr<const emulator::gateway::Snapshot> Reload(
   }
   NoteRefused(*next, std::cerr);
   std::set<std::string> next_refused = next->refused_inputs;
-  auto snapshot = emulator::gateway::MakeSnapshot(std::move(next));
+  auto snapshot = emulator::gateway::MakeSnapshot(std::move(next),
+                                                 emulator::io::MakeRunGuardCaller(services, ai));
   // The --provider-url keys must still name something: a backend renamed by the edit would
   // otherwise send its requests, and its key, to the cloud.
   auto provider_urls = emulator::gateway::CheckProviderUrls(ai, snapshot->pipeline->model);
@@ -265,7 +267,8 @@ int RunRun(const RunOptions& options) {
   refused = pipeline->refused_inputs;
   std::size_t resources = pipeline->manifest.resources.size();
   std::size_t files = pipeline->manifest.files.size();
-  auto snapshot = emulator::gateway::MakeSnapshot(std::move(pipeline));
+  auto snapshot = emulator::gateway::MakeSnapshot(
+      std::move(pipeline), emulator::io::MakeRunGuardCaller(server.services, server.ai));
   // Before any port is bound: a mistyped key must not let requests and keys reach the cloud.
   auto provider_urls = emulator::gateway::CheckProviderUrls(server.ai, snapshot->pipeline->model);
   if (!provider_urls) {

@@ -661,6 +661,9 @@ Expected<std::vector<ProviderUrlCapture>> CheckProviderUrls(const AiOptions& opt
   for (const auto& [entry, meaning] : meanings) {
     const std::string& key = entry->first;
     std::string problem;
+    if (key == "_openai-moderation") {
+      continue;  // the openAIModeration guards' endpoint (io::MakeRunGuardCaller)
+    }
     if (meaning.kind == KeyKind::kUnknown) {
       if (!listed) {
         valid = ListValidKeys(model);
@@ -698,6 +701,11 @@ Expected<std::vector<ProviderUrlCapture>> CheckProviderUrls(const AiOptions& opt
   for (const auto& [entry, meaning] : meanings) {
     ProviderUrlCapture capture;
     capture.spec = entry->second.spec;
+    if (entry->first == "_openai-moderation") {
+      capture.why_none = "it is where openAIModeration prompt guards send their checks";
+      captures.push_back(std::move(capture));
+      continue;
+    }
     for (const model::AgentgatewayBackend& backend : model.backends) {
       std::vector<ProviderRef> refs = ProvidersOf(backend);
       std::vector<std::string> members;

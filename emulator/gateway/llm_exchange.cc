@@ -70,6 +70,9 @@ LlmAnswer::LlmAnswer(const llm::LlmCall& call, const route::Plan& plan, int upst
                      http::HeaderList upstream_headers, const policy::CompiledPromptGuard* guard)
     : call_(call), status_(upstream_status), guard_(guard) {
   content_type_ = http::GetHeader(upstream_headers, "content-type").value_or("");
+  if (guard_ != nullptr && !guard_->response.empty()) {
+    upstream_headers_ = upstream_headers;
+  }
   client_headers_ = LlmResponseHeaders(upstream_headers, plan);
   if (TranslatesStream(call, upstream_status, content_type_)) {
     llm::ProviderOptions options = call.options;
@@ -131,6 +134,12 @@ std::optional<std::string_view> LlmAnswer::MissingEnd() const {
   return end_watcher_->awaited();
 }
 
+void LlmAnswer::CallRemoteGuards(const policy::GuardCaller* caller,
+                                 const http::HeaderList& request_headers) {
+  guard_caller_ = caller;
+  request_headers_ = request_headers;
+}
+
 LlmAnswer::Whole LlmAnswer::Buffered(std::string_view upstream_body) {
   llm::ClientResponse answer = llm::AnswerBuffered(call_, status_, content_type_, upstream_body);
   info_ = answer.info;
@@ -138,7 +147,10 @@ LlmAnswer::Whole LlmAnswer::Buffered(std::string_view upstream_body) {
       answer.status < 300 && policy::SupportsPromptGuard(call_.input)) {
     llm::Json body = llm::ReadJson(answer.body);
     if (body.is_object()) {
-      policy::ResponseGuardResult checked = policy::ApplyResponseGuards(*guard_, call_.input, body);
+      http::HeaderList candidates =
+          policy::ResponseForwardCandidates(upstream_headers_, request_headers_);
+      policy::ResponseGuardResult checked = policy::ApplyResponseGuards(
+          *guard_, call_.input, body, {guard_caller_, &candidates, nullptr});
       for (const policy::GuardVerdict& check : checked.checks) {
         if (std::optional<std::string_view> action = policy::GuardMetricAction(check.action)) {
           guard_actions_.emplace_back(*action);

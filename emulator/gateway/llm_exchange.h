@@ -111,6 +111,9 @@ class LlmAnswer {
     std::string body;
   };
   Whole Buffered(std::string_view upstream_body);
+  // Lets Buffered call the webhook and moderation response guards through `caller` (borrowed,
+  // may be null), forwarding from the upstream answer's headers and the client's traceparent.
+  void CallRemoteGuards(const policy::GuardCaller* caller, const http::HeaderList& request_headers);
 
   // The usage and models read from the answer so far (complete after Finish or Buffered).
   const llm::ResponseInfo& info() const { return translator_ ? translator_->info() : info_; }
@@ -130,6 +133,9 @@ class LlmAnswer {
   std::string translated_;  // a streamed piece between the translator and the streaming guard
   llm::ResponseInfo info_;  // buffered answers
   std::vector<std::string> guard_actions_;
+  const policy::GuardCaller* guard_caller_ = nullptr;
+  http::HeaderList upstream_headers_;  // kept only when there are response guards
+  http::HeaderList request_headers_;
 };
 
 // What one LLM exchange adds to its access log record: provider, models and tokens (cache reads

@@ -59,12 +59,14 @@ std::vector<ProviderSection> ProviderSections(const model::AgentgatewayBackend& 
 // The request prompt guards of one merged AI policy, run by the LLM planner.
 class GuardCheck : public llm::ClientRequestCheck {
  public:
-  explicit GuardCheck(policy::CompiledPromptGuard guard) : guard_(std::move(guard)) {}
+  GuardCheck(policy::CompiledPromptGuard guard, std::shared_ptr<const policy::GuardCaller> caller)
+      : guard_(std::move(guard)), caller_(std::move(caller)) {}
 
   std::optional<llm::LocalResponse> Check(llm::InputFormat input, llm::Json& body,
-                                          std::string& reason,
+                                          const http::HeaderList& headers, std::string& reason,
                                           std::vector<std::string>& guard_actions) const override {
-    policy::RequestGuardResult result = policy::ApplyRequestGuards(guard_, input, body);
+    policy::RequestGuardResult result =
+        policy::ApplyRequestGuards(guard_, input, body, {caller_.get(), &headers, nullptr});
     for (const policy::GuardVerdict& check : result.checks) {
       if (std::optional<std::string_view> action = policy::GuardMetricAction(check.action)) {
         guard_actions.emplace_back(*action);
@@ -86,6 +88,7 @@ class GuardCheck : public llm::ClientRequestCheck {
 
  private:
   policy::CompiledPromptGuard guard_;
+  std::shared_ptr<const policy::GuardCaller> caller_;  // null: remote guards are not called
 };
 
 }  // namespace
@@ -111,7 +114,8 @@ llm::PromptEnrichment ReadPromptEnrichment(const validate::manifest::Value& prom
 }
 
 RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::RequestPlace& place,
-                                const model::AgentgatewayBackend* backend) {
+                                const model::AgentgatewayBackend* backend,
+                                const std::shared_ptr<const policy::GuardCaller>& guard_caller) {
   RoutePolicies result;
   std::vector<const AttachedPolicy*> traffic = index.RouteTraffic(place);
   auto rate_limit = policy::PickTrafficField<validate::manifest::Value>(
@@ -184,14 +188,17 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
         provider.enrichment = ReadPromptEnrichment(*provider.ai->prompt);
       }
       if (provider.ai->prompt_guard) {
-        provider.guard = policy::CompilePromptGuard(*provider.ai->prompt_guard);
+        // A webhook's backendRef without a namespace: the policy's, which is the backend's
+        // in the usual layout (the merged block no longer says whose it was).
+        provider.guard = policy::CompilePromptGuard(*provider.ai->prompt_guard,
+                                                    backend->metadata.namespace_);
       }
     }
     result.providers.push_back(std::move(provider));
   }
   for (RoutePolicies::Provider& provider : result.providers) {
     if (!provider.guard.request.empty()) {
-      provider.request_check = std::make_shared<GuardCheck>(provider.guard);
+      provider.request_check = std::make_shared<GuardCheck>(provider.guard, guard_caller);
     }
   }
   return result;

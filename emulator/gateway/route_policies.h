@@ -16,6 +16,7 @@
 #include "emulator/policy/cel_context.h"
 #include "emulator/policy/global_rate_limit.h"
 #include "emulator/policy/prompt_guard.h"
+#include "emulator/policy/remote_guard.h"
 #include "emulator/policy/rate_limit.h"
 #include "validate/model/agentgateway.h"
 
@@ -57,8 +58,12 @@ struct RoutePolicies {
 
 // Merges the policies of `place` (its route, rule, listener and backend) for the AI backend
 // `backend` (null for other backends).
-RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::RequestPlace& place,
-                                const validate::model::AgentgatewayBackend* backend);
+// `guard_caller` carries out webhook and moderation guard calls (null: they are skipped and
+// reported as not enforced, as in translate's dry run).
+RoutePolicies MakeRoutePolicies(
+    const policy::PolicyIndex& index, const policy::RequestPlace& place,
+    const validate::model::AgentgatewayBackend* backend,
+    const std::shared_ptr<const policy::GuardCaller>& guard_caller = nullptr);
 
 // The prompt enrichment of an AI policy's `prompt` block (prepend / append, role and content).
 llm::PromptEnrichment ReadPromptEnrichment(const validate::manifest::Value& prompt);

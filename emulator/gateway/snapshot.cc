@@ -75,7 +75,8 @@ void MergeRoutePolicies(Snapshot& snapshot) {
     if (snapshot.route_policies.find(key) == snapshot.route_policies.end()) {
       snapshot.route_policies.emplace(
           key, std::make_shared<const RoutePolicies>(MakeRoutePolicies(
-                   *snapshot.policy_index, PlaceOf(&listener, &entry, backend), backend)));
+                   *snapshot.policy_index, PlaceOf(&listener, &entry, backend), backend,
+                   snapshot.guard_caller)));
     }
   };
   auto add_entry = [&](const route::ListenerRoutes& listener, const route::RouteEntry& entry) {
@@ -114,12 +115,15 @@ std::shared_ptr<const RoutePolicies> Snapshot::PoliciesFor(
   }
   // A backend MergeRoutePolicies did not see (one a delegated child route chose): merged now.
   return std::make_shared<const RoutePolicies>(
-      MakeRoutePolicies(*policy_index, PlaceOf(match.listener, match.entry, backend), backend));
+      MakeRoutePolicies(*policy_index, PlaceOf(match.listener, match.entry, backend), backend,
+                        guard_caller));
 }
 
 std::shared_ptr<const Snapshot> MakeSnapshot(
-    std::unique_ptr<validate::resolve::Pipeline> pipeline) {
+    std::unique_ptr<validate::resolve::Pipeline> pipeline,
+    std::shared_ptr<const policy::GuardCaller> guard_caller) {
   auto snapshot = std::make_shared<Snapshot>();
+  snapshot->guard_caller = std::move(guard_caller);
   snapshot->table = route::RouteTable::Compile(pipeline->resolution.config, &snapshot->problems);
   for (const route::Bind& bind : snapshot->table->Binds()) {
     snapshot->binds.emplace(bind.ToString(), bind);

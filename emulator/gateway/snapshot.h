@@ -39,6 +39,8 @@ struct Snapshot {
   std::vector<std::string> problems;  // matches the route table had to leave out
   // The AgentgatewayPolicies attached to each target of the configuration.
   std::unique_ptr<policy::PolicyIndex> policy_index;
+  // Carries out remote prompt guards (webhook, openAIModeration); null in a dry run.
+  std::shared_ptr<const policy::GuardCaller> guard_caller;
   // The frontend policies (tracing, access log) of each Gateway and listener.
   FrontendIndex frontend;
   // What the frontend policies could not use (a tracing url the controller refuses, ...).
@@ -77,6 +79,10 @@ struct Snapshot {
 };
 
 // Builds a Snapshot from a finished pipeline.
-std::shared_ptr<const Snapshot> MakeSnapshot(std::unique_ptr<validate::resolve::Pipeline> pipeline);
+// `guard_caller` carries out the webhook and moderation guards of the policies (null: not
+// called, as in translate).
+std::shared_ptr<const Snapshot> MakeSnapshot(
+    std::unique_ptr<validate::resolve::Pipeline> pipeline,
+    std::shared_ptr<const policy::GuardCaller> guard_caller = nullptr);
 
 }  // namespace agw::emulator::gateway

@@ -137,14 +137,25 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
       note(!backend.ai->final_transformations.empty(), "backend.ai.finalTransformations");
       note(backend.ai->prompt_caching.has_value(), "backend.ai.promptCaching");
       if (backend.ai->prompt_guard) {
-        // Each guard names its kind by its one key besides `response` and `scope`; only regex
-        // guards are enforced.
+        // Each guard names its kind by its one key besides `response` and `scope`. Regex,
+        // webhook and openAIModeration guards are enforced, except a webhook's CEL `headers`
+        // and webhooks on streamed answers (agentgateway calls them per window).
+        bool streaming = false;
+        if (const auto* mode = backend.ai->prompt_guard->Find("streaming")) {
+          streaming = mode->text() == "Enabled";
+        }
         for (const char* phase : {"request", "response"}) {
           const validate::manifest::Value* guards = backend.ai->prompt_guard->Find(phase);
+          std::string prefix = "backend.ai.promptGuard." + std::string(phase) + " ";
           for (const auto& guard : guards != nullptr ? guards->items() : kNoItems) {
             for (const auto& entry : guard.entries()) {
-              if (entry.key != "regex" && entry.key != "response" && entry.key != "scope") {
-                fields.push_back("backend.ai.promptGuard." + std::string(phase) + " " + entry.key);
+              if (entry.key == "webhook") {
+                note(entry.value.Find("headers") != nullptr, (prefix + "webhook.headers").c_str());
+                note(streaming && std::string(phase) == "response",
+                     (prefix + "webhook on streamed answers").c_str());
+              } else if (entry.key != "regex" && entry.key != "openAIModeration" &&
+                         entry.key != "response" && entry.key != "scope") {
+                fields.push_back(prefix + entry.key);
               }
             }
           }

@@ -191,4 +191,83 @@ Expected<policy::GuardHttpReply> CurlGuardCaller::Call(const policy::Guard& guar
   return policy::GuardHttpReply{static_cast<int>(status), std::move(reply.body)};
 }
 
+namespace {
+
+// "$NAME" or "${NAME}": the credential is that environment variable's value.
+std::optional<std::string> FromEnvironment(const std::string& text) {
+  std::string name;
+  if (text.size() > 3 && text.compare(0, 2, "${") == 0 && text.back() == '}') {
+    name = text.substr(2, text.size() - 3);
+  } else if (text.size() > 1 && text[0] == '$') {
+    name = text.substr(1);
+  } else {
+    return text;
+  }
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+std::string WithoutBearer(std::string value) {
+  if (value.rfind("Bearer ", 0) == 0) {
+    value.erase(0, 7);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::ServiceMap& services,
+                                                              const gateway::AiOptions& ai) {
+  std::string moderation_url = "https://api.openai.com";
+  if (auto url = ai.provider_urls.find(kModerationProviderKey); url != ai.provider_urls.end()) {
+    moderation_url = url->second.endpoint.ToString() + url->second.path_prefix;
+  }
+  GuardTargetResolver target = [services, moderation_url](
+                                   const policy::Guard& guard) -> std::optional<std::string> {
+    if (guard.kind == policy::GuardKind::kOpenAIModeration) {
+      return moderation_url;
+    }
+    const auto* webhook = std::get_if<policy::WebhookGuard>(&guard.spec);
+    if (webhook == nullptr || !webhook->backend_ref.port) {
+      return std::nullopt;
+    }
+    const policy::GuardBackendRef& ref = webhook->backend_ref;
+    std::optional<gateway::Endpoint> endpoint =
+        services.Find(ref.namespace_name, ref.name, *ref.port);
+    if (!endpoint) {
+      return std::nullopt;
+    }
+    return endpoint->ToString();
+  };
+  GuardKeyResolver key = [secret_env = ai.secret_env](
+                             const policy::Guard& guard) -> std::optional<std::string> {
+    const validate::manifest::Value* policies = guard.raw.Find("policies");
+    const validate::manifest::Value* auth = policies == nullptr ? nullptr : policies->Find("auth");
+    if (auth == nullptr) {
+      return std::nullopt;
+    }
+    if (const auto* inline_key = auth->Find("key"); inline_key != nullptr) {
+      std::optional<std::string> value = FromEnvironment(inline_key->text());
+      return value ? std::optional(WithoutBearer(*value)) : std::nullopt;
+    }
+    const validate::manifest::Value* secret = auth->Find("secretRef");
+    const validate::manifest::Value* name = secret == nullptr ? nullptr : secret->Find("name");
+    if (name == nullptr) {
+      return std::nullopt;
+    }
+    for (const auto& [secret_name, variable] : secret_env) {
+      std::size_t slash = secret_name.find('/');
+      if (slash != std::string::npos && secret_name.substr(slash + 1) == name->text()) {
+        const char* value = std::getenv(variable.c_str());
+        return value == nullptr ? std::nullopt : std::optional(WithoutBearer(value));
+      }
+    }
+    return std::nullopt;
+  };
+  return std::make_shared<CurlGuardCaller>(std::move(target), std::move(key));
+}
+
 }  // namespace agw::emulator::io

@@ -11,9 +11,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "emulator/gateway/ai_backends.h"
+#include "emulator/gateway/endpoints.h"
 #include "emulator/policy/remote_guard.h"
 
 namespace agw::emulator::io {
@@ -53,5 +56,16 @@ class CurlGuardCaller : public policy::GuardCaller {
   GuardKeyResolver bearer_key_;
   GuardCallerOptions options_;
 };
+
+// The moderation endpoint's --provider-url key (agentgateway's backend name for it).
+inline constexpr char kModerationProviderKey[] = "_openai-moderation";
+
+// The guard caller of `run`: a webhook's backendRef Service is reached where `services` maps it
+// (a namespace-less ref is the policy's namespace), openAIModeration at the URL
+// `--provider-url _openai-moderation=URL` gives, else https://api.openai.com; the moderation
+// key is the guard's `policies.auth`: an inline key (or $ENV reference), or a secretRef supplied
+// with --secret (a Secret in the manifests is not read here yet).
+std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::ServiceMap& services,
+                                                              const gateway::AiOptions& ai);
 
 }  // namespace agw::emulator::io

@@ -1098,7 +1098,8 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
                                  Client& client, const RequestBytes& request,
                                  const llm::LlmCall& call, const route::Plan& plan, bool chunked_ok,
                                  const UpstreamLimits& limits, std::size_t max_body,
-                                 const policy::CompiledPromptGuard* guard) {
+                                 const policy::CompiledPromptGuard* guard,
+                                 const policy::GuardCaller* guard_caller) {
   LlmResult result;
   boost::system::error_code ec;
   std::optional<BoundedResponseParser<http::buffer_body>> parser;
@@ -1119,6 +1120,9 @@ Awaitable<LlmResult> ExchangeLlm(S& upstream, beast::flat_buffer& buffer, std::v
     upstream_headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   gateway::LlmAnswer answer(call, plan, status, std::move(upstream_headers), guard);
+  if (plan.upstream) {
+    answer.CallRemoteGuards(guard_caller, plan.upstream->headers);
+  }
   bool streams = answer.streams();
   // A stream ended by the connection's close is complete only if its last event came.
   if (streams && !parser->content_length() && !parser->chunked()) {
@@ -1711,6 +1715,9 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
     gateway::LlmAnswer answer(call, plan, llm_decision.mock->status,
                               {{"content-type", llm_decision.mock->content_type}},
                               provider_policies == nullptr ? nullptr : &provider_policies->guard);
+    if (plan.upstream) {
+      answer.CallRemoteGuards(snapshot.guard_caller.get(), plan.upstream->headers);
+    }
     result = co_await AnswerWhole(stream, answer, llm_decision.mock->body);
   } else {
     OutgoingRequest& prepared = *llm_decision.upstream;
@@ -1727,7 +1734,8 @@ Awaitable<void> Server::Impl::ServeLlm(Worker& worker, Client& stream, Upstream&
         [&](auto& provider_connection) -> Awaitable<LlmResult> {
           return ExchangeLlm(provider_connection, upstream.buffer, upstream.chunk, stream, bytes,
                              call, plan, chunked_ok, limits, max_body,
-                             provider_policies == nullptr ? nullptr : &provider_policies->guard);
+                             provider_policies == nullptr ? nullptr : &provider_policies->guard,
+                             snapshot.guard_caller.get());
         });
   }
   Clock::time_point finished = Clock::now();

@@ -571,7 +571,8 @@ bool SupportsPromptGuard(InputFormat input) {
 // Prompt enrichment, then the request's prompt guards, on the client's request
 // (llm-dataplane.md 2.3 step 6). Returns the guard's answer when one refuses the request.
 std::optional<LocalResponse> ApplyPromptPolicies(const ProviderSetup& setup, InputFormat input,
-                                                 Json& body, std::string& reason,
+                                                 Json& body, const http::HeaderList& headers,
+                                                 std::string& reason,
                                                  std::vector<std::string>& guard_actions) {
   if (setup.enrichment != nullptr) {
     const PromptEnrichment& enrichment = *setup.enrichment;
@@ -596,7 +597,7 @@ std::optional<LocalResponse> ApplyPromptPolicies(const ProviderSetup& setup, Inp
   if (setup.request_check == nullptr || !SupportsPromptGuard(input)) {
     return std::nullopt;
   }
-  return setup.request_check->Check(input, body, reason, guard_actions);
+  return setup.request_check->Check(input, body, headers, reason, guard_actions);
 }
 
 LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
@@ -732,7 +733,7 @@ LlmCall Plan(const ProviderSetup& setup, ClientRequest request) {
     call.wire = *wire;
     call.options.model = model;
     if (std::optional<LocalResponse> answer =
-            ApplyPromptPolicies(setup, call.input, body, call.local_reason,
+            ApplyPromptPolicies(setup, call.input, body, request.headers, call.local_reason,
                                 call.request_guard_actions)) {
       call.local = std::move(answer);
       return call;

@@ -58,7 +58,9 @@ class ClientRequestCheck {
   // native Gemini); a check may edit it (mask). Returns the answer to give instead of calling
   // the provider, with `reason` set to what the access log says. Each guard it evaluated adds
   // its verdict to `guard_actions` ("Allow", "Mask", "Reject"): the guardrail metric's samples.
-  virtual std::optional<LocalResponse> Check(InputFormat input, Json& body, std::string& reason,
+  // `headers` are the client request's (a webhook guard forwards some of them).
+  virtual std::optional<LocalResponse> Check(InputFormat input, Json& body,
+                                             const http::HeaderList& headers, std::string& reason,
                                              std::vector<std::string>& guard_actions) const = 0;
 };
 

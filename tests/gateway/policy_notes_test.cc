@@ -55,6 +55,9 @@ spec:
         request:
         - regex: {matches: [secret]}
         - openAIModeration: {}
+        - webhook:
+            backendRef: {name: checker, port: 8000}
+            headers: {x-user: "request.headers['x-user']"}
 ---
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -76,7 +79,7 @@ TEST_CASE("run names the policy fields it does not enforce and same-target confl
   CHECK(PolicyNotes(*snapshot) ==
         std::vector<std::string>{
             "policy default/partly: not enforced by run: traffic.timeouts, "
-            "backend.ai.promptGuard.request openAIModeration",
+            "backend.ai.promptGuard.request webhook.headers",
             "policies default/enforced, default/partly all set backend.ai on HTTPRoute "
             "default/chat: agentgateway applies one of them, chosen arbitrarily; run applies "
             "default/enforced",
