@@ -57,6 +57,53 @@ std::vector<ProviderSection> ProviderSections(const model::AgentgatewayBackend& 
 }
 
 // The request prompt guards of one merged AI policy, run by the LLM planner.
+// A webhook's CEL `headers` (spec-guards.md 4), evaluated on the client request as the guard
+// sees it: its headers, and `llmRequest` in the request phase. Compiled per call: a guard call
+// is a network round trip, which dwarfs it.
+class CelWebhookHeaders : public policy::WebhookHeaderExpressions {
+ public:
+  explicit CelWebhookHeaders(const http::HeaderList& request_headers)
+      : request_headers_(request_headers) {}
+
+  void Apply(const policy::WebhookGuard& webhook, const llm::Json* llm_request,
+             policy::GuardHttpCall& call) const override {
+    policy::AttributeContext context;
+    policy::CelRequest& request = context.request.emplace();
+    request.method = "POST";
+    request.headers = request_headers_;
+    if (llm_request != nullptr) {
+      context.llm_request = policy::CelJson::parse(llm_request->dump(), nullptr, false);
+    }
+    for (const auto& [name, text] : webhook.headers) {
+      validate::cel::Value value =
+          policy::RuntimeExpression(text).Evaluate(context, policy::CelPhase::kLlmRequest);
+      std::optional<std::string> rendered;
+      if (value.kind() == validate::cel::Value::Kind::kString) {
+        rendered = value.text();
+      } else if (!value.is_error() && value.kind() != validate::cel::Value::Kind::kNull) {
+        rendered = policy::ToJson(value).dump();
+      }
+      if (name == ":path" || name == ":method") {
+        if (rendered && !rendered->empty()) {
+          (name == ":path" ? call.path : call.method) = *rendered;
+        }
+        continue;
+      }
+      if (!name.empty() && name[0] == ':') {
+        continue;  // :scheme, :status and :authority are not headers of the call
+      }
+      if (rendered && !rendered->empty()) {
+        http::SetHeader(call.headers, name, *rendered);
+      } else {
+        http::RemoveHeader(call.headers, name);
+      }
+    }
+  }
+
+ private:
+  const http::HeaderList& request_headers_;
+};
+
 class GuardCheck : public llm::ClientRequestCheck {
  public:
   GuardCheck(policy::CompiledPromptGuard guard, std::shared_ptr<const policy::GuardCaller> caller)
@@ -65,8 +112,9 @@ class GuardCheck : public llm::ClientRequestCheck {
   std::optional<llm::LocalResponse> Check(llm::InputFormat input, llm::Json& body,
                                           const http::HeaderList& headers, std::string& reason,
                                           std::vector<std::string>& guard_actions) const override {
-    policy::RequestGuardResult result =
-        policy::ApplyRequestGuards(guard_, input, body, {caller_.get(), &headers, nullptr});
+    CelWebhookHeaders header_expressions(headers);
+    policy::RequestGuardResult result = policy::ApplyRequestGuards(
+        guard_, input, body, {caller_.get(), &headers, &header_expressions});
     for (const policy::GuardVerdict& check : result.checks) {
       if (std::optional<std::string_view> action = policy::GuardMetricAction(check.action)) {
         guard_actions.emplace_back(*action);

@@ -138,8 +138,8 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
       note(backend.ai->prompt_caching.has_value(), "backend.ai.promptCaching");
       if (backend.ai->prompt_guard) {
         // Each guard names its kind by its one key besides `response` and `scope`. Regex,
-        // webhook and openAIModeration guards are enforced, except a webhook's CEL `headers`
-        // and webhooks on streamed answers (agentgateway calls them per window).
+        // webhook and openAIModeration guards are enforced, except a response webhook's CEL
+        // `headers` and webhooks on streamed answers (agentgateway calls them per window).
         bool streaming = false;
         if (const auto* mode = backend.ai->prompt_guard->Find("streaming")) {
           streaming = mode->text() == "Enabled";
@@ -150,7 +150,9 @@ std::vector<std::string> UnenforcedFields(const validate::model::AgentgatewayPol
           for (const auto& guard : guards != nullptr ? guards->items() : kNoItems) {
             for (const auto& entry : guard.entries()) {
               if (entry.key == "webhook") {
-                note(entry.value.Find("headers") != nullptr, (prefix + "webhook.headers").c_str());
+                // CEL headers are evaluated on the request side only.
+                note(entry.value.Find("headers") != nullptr && std::string(phase) == "response",
+                     (prefix + "webhook.headers").c_str());
                 note(streaming && std::string(phase) == "response",
                      (prefix + "webhook on streamed answers").c_str());
               } else if (entry.key != "regex" && entry.key != "openAIModeration" &&

@@ -92,6 +92,9 @@ describe('webhook prompt guards enforced by run on manifests/webhook', () => {
     assert.equal(request.headers['x-user'], 'alice');
     assert.equal(request.headers['x-other'], undefined);
     assert.equal(request.headers['authorization'], undefined);
+    // The guard's CEL headers, on the client request and its body.
+    assert.equal(request.headers['x-model'], 'gpt-4o-mini');
+    assert.equal(request.headers['x-caller'], 'user-alice');
     assert.equal(response.path, '/response');
     assert.deepEqual(response.body, { body: { choices: [{ message: { role: 'assistant', content: 'echo: my name is <NAME>' } }] } });
   });

@@ -78,8 +78,7 @@ TEST_CASE("run names the policy fields it does not enforce and same-target confl
       validate::resolve::RunPipeline(load, files, validate::resolve::ResolveOptions{}));
   CHECK(PolicyNotes(*snapshot) ==
         std::vector<std::string>{
-            "policy default/partly: not enforced by run: traffic.timeouts, "
-            "backend.ai.promptGuard.request webhook.headers",
+            "policy default/partly: not enforced by run: traffic.timeouts",
             "policies default/enforced, default/partly all set backend.ai on HTTPRoute "
             "default/chat: agentgateway applies one of them, chosen arbitrarily; run applies "
             "default/enforced",
