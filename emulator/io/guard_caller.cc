@@ -1,8 +1,9 @@
-// libcurl for the remote prompt guards' calls (the only file of emulator/io that includes it).
+// libcurl for the remote prompt guards' calls (otlp_exporter.cc is the other libcurl user).
 #include "emulator/io/guard_caller.h"
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,8 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include <nlohmann/json.hpp>
 
 namespace agw::emulator::io {
 namespace {
@@ -219,6 +222,44 @@ std::string WithoutBearer(std::string value) {
 
 }  // namespace
 
+namespace {
+
+// --mock-providers without a moderation URL: moderation checks are answered here, as the mock
+// providers answer chat, and flag nothing (a result per input, every category false).
+class MockModerationCaller : public policy::GuardCaller {
+ public:
+  explicit MockModerationCaller(std::shared_ptr<const policy::GuardCaller> others)
+      : others_(std::move(others)) {}
+
+  Expected<policy::GuardHttpReply> Call(const policy::Guard& guard,
+                                        const policy::GuardHttpCall& call) const override {
+    if (guard.kind != policy::GuardKind::kOpenAIModeration) {
+      return others_->Call(guard, call);
+    }
+    nlohmann::json request = nlohmann::json::parse(call.body, nullptr, false);
+    std::size_t inputs = 1;
+    if (request.is_object() && request.contains("input") && request["input"].is_array()) {
+      inputs = std::max<std::size_t>(1, request["input"].size());
+    }
+    nlohmann::json reply = {{"id", "modr-mock"},
+                            {"model", request.is_object() && request.contains("model")
+                                          ? request["model"]
+                                          : nlohmann::json("omni-moderation-latest")},
+                            {"results", nlohmann::json::array()}};
+    for (std::size_t i = 0; i < inputs && i < 1024; ++i) {
+      reply["results"].push_back({{"flagged", false},
+                                  {"categories", nlohmann::json::object()},
+                                  {"category_scores", nlohmann::json::object()}});
+    }
+    return policy::GuardHttpReply{200, reply.dump()};
+  }
+
+ private:
+  std::shared_ptr<const policy::GuardCaller> others_;
+};
+
+}  // namespace
+
 std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::ServiceMap& services,
                                                               const gateway::AiOptions& ai) {
   std::string moderation_url = "https://api.openai.com";
@@ -267,7 +308,11 @@ std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::Ser
     }
     return std::nullopt;
   };
-  return std::make_shared<CurlGuardCaller>(std::move(target), std::move(key));
+  auto caller = std::make_shared<CurlGuardCaller>(std::move(target), std::move(key));
+  if (ai.mock_providers && ai.provider_urls.count(kModerationProviderKey) == 0) {
+    return std::make_shared<MockModerationCaller>(std::move(caller));
+  }
+  return caller;
 }
 
 }  // namespace agw::emulator::io

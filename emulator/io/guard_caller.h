@@ -64,7 +64,8 @@ inline constexpr char kModerationProviderKey[] = "_openai-moderation";
 // (a namespace-less ref is the policy's namespace), openAIModeration at the URL
 // `--provider-url _openai-moderation=URL` gives, else https://api.openai.com; the moderation
 // key is the guard's `policies.auth`: an inline key (or $ENV reference), or a secretRef supplied
-// with --secret (a Secret in the manifests is not read here yet).
+// with --secret (a Secret in the manifests is not read here yet). With --mock-providers and no
+// moderation URL, moderation checks are answered in process and flag nothing.
 std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::ServiceMap& services,
                                                               const gateway::AiOptions& ai);
 
