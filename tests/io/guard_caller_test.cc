@@ -313,3 +313,26 @@ TEST_CASE("A server that never answers fails the call after the timeout") {
 
 }  // namespace
 }  // namespace agw::emulator::io
+
+namespace agw::emulator::io {
+namespace {
+
+TEST_CASE("With mock providers run answers moderation checks itself and flags nothing") {
+  gateway::AiOptions ai;
+  ai.mock_providers = true;
+  std::shared_ptr<const policy::GuardCaller> caller =
+      MakeRunGuardCaller(gateway::ServiceMap{}, ai);
+  policy::GuardHttpCall call;
+  call.path = "/v1/moderations";
+  call.body = R"({"input":["one","two"],"model":"omni-moderation-latest"})";
+  Expected<policy::GuardHttpReply> reply = caller->Call(Moderation(), call);
+  REQUIRE(reply.has_value());
+  CHECK(reply->status == 200);
+  CHECK(policy::ModerationFlagged(reply->body) == false);
+  CHECK(nlohmann::json::parse(reply->body)["results"].size() == 2);
+  // A webhook still goes out: an unmapped Service has no target.
+  CHECK_FALSE(caller->Call(Webhook(), call).has_value());
+}
+
+}  // namespace
+}  // namespace agw::emulator::io
