@@ -191,6 +191,25 @@ Expected<void> RunDryLlm(const Snapshot& snapshot, RequestDecision& request,
       }
     }
   }
+  if (policies != nullptr) {
+    // A dry run calls nothing: its remote guards are named instead.
+    for (const auto* guards : {&policies->guard.request, &policies->guard.response}) {
+      const char* phase = guards == &policies->guard.request ? "request" : "response";
+      for (std::size_t i = 0; i < guards->size(); ++i) {
+        policy::GuardKind kind = (*guards)[i].kind;
+        if (kind != policy::GuardKind::kRegex) {
+          run.notes.push_back("the " + std::string(phase) + " prompt guard " + phase + "[" +
+                              std::to_string(i) + "] (" +
+                              std::string(policy::GuardKindName(kind)) +
+                              ") calls out: a dry run does not call it" +
+                              (kind == policy::GuardKind::kWebhook ||
+                                       kind == policy::GuardKind::kOpenAIModeration
+                                   ? " (run does)"
+                                   : " (nor does run: not enforced yet)"));
+        }
+      }
+    }
+  }
   LlmDecision decision = DecideLlm(ai, *provider, plan, input.body, options, policies);
   const llm::LlmCall& call = decision.call;
   if (!decision.answer) {

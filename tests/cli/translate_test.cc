@@ -1,6 +1,7 @@
 // Runs `kubectl-agentgateway translate` (a dry run of one LLM request) on the bundled tutorial
 // manifests and checks what it says the data plane would send and answer.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -554,6 +555,29 @@ TEST_CASE("translate masks a credit card and shows a rejecting prompt guard's an
   CHECK(answer["body"] == "Requests about launch codes are not allowed");
   CHECK(answer["reason"] == "request rejected by regex guardrail");
   CHECK(answer["headers"] == Json::parse(R"([["content-length","43"]])"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("translate names the remote prompt guards a dry run does not call") {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "agw-translate-webhook";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "request.json")
+      << R"({"model":"x","messages":[{"role":"user","content":"my name is Alice"}]})";
+  CommandResult result =
+      Translate({"-f", "tests/e2e/manifests/webhook", "--path", "/v1/chat/completions", "-o",
+                 "json", "--request", (dir / "request.json").string()});
+  CHECK(result.exit_code == 0);
+  Json json = ParseOutput(result);
+  // The prompt goes upstream unmasked: the webhook that would mask it is not called.
+  CHECK(json["upstream_request"]["body"]["messages"] ==
+        Json::parse(R"([{"role":"user","content":"my name is Alice"}])"));
+  Json notes = json["notes"];
+  CHECK(std::count(notes.begin(), notes.end(),
+                   "the request prompt guard request[0] (webhook) calls out: a dry run does not "
+                   "call it (run does)") == 1);
+  CHECK(std::count(notes.begin(), notes.end(),
+                   "the response prompt guard response[0] (webhook) calls out: a dry run does "
+                   "not call it (run does)") == 1);
   std::filesystem::remove_all(dir);
 }
 
