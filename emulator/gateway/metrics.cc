@@ -68,9 +68,30 @@ void WriteHistogram(std::ostringstream& out, const std::string& name, const std:
 
 }  // namespace
 
+namespace {
+
+constexpr std::array<std::string_view, 2> kGuardPhases = {"Request", "Response"};
+constexpr std::array<std::string_view, 4> kGuardActions = {"Allow", "Mask", "Reject", "FailOpen"};
+
+template <std::size_t N>
+std::optional<std::size_t> IndexOf(const std::array<std::string_view, N>& names,
+                                   std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void Metrics::RecordGuardrailCheck(std::string_view phase, std::string_view action) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++guardrail_checks_[{std::string(phase), std::string(action)}];
+  std::optional<std::size_t> p = IndexOf(kGuardPhases, phase);
+  std::optional<std::size_t> a = IndexOf(kGuardActions, action);
+  if (p && a) {
+    guardrail_checks_[*p][*a].fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Metrics::RecordGenAi(const GenAi& exchange) {
@@ -222,9 +243,14 @@ std::string Metrics::Prometheus() const {
   out << "# HELP agentgateway_guardrail_checks_total Prompt guards evaluated, by phase and "
          "verdict.\n"
       << "# TYPE agentgateway_guardrail_checks_total counter\n";
-  for (const auto& [labels, count] : guardrail_checks_) {
-    out << "agentgateway_guardrail_checks_total{phase=\"" << labels.first << "\",action=\""
-        << labels.second << "\"} " << count << "\n";
+  for (std::size_t p = 0; p < kGuardPhases.size(); ++p) {
+    for (std::size_t a = 0; a < kGuardActions.size(); ++a) {
+      std::uint64_t count = guardrail_checks_[p][a].load(std::memory_order_relaxed);
+      if (count != 0) {
+        out << "agentgateway_guardrail_checks_total{phase=\"" << kGuardPhases[p]
+            << "\",action=\"" << kGuardActions[a] << "\"} " << count << "\n";
+      }
+    }
   }
   return out.str();
 }

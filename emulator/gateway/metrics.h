@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -64,7 +66,9 @@ class Metrics {
   std::map<std::string, Histogram> gen_ai_durations_;
   std::map<std::string, Histogram> time_to_first_token_;
   std::map<std::string, Histogram> time_per_output_token_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> guardrail_checks_;
+  // agentgateway_guardrail_checks_total by phase (Request, Response) and action (Allow, Mask,
+  // Reject, FailOpen): a fixed set, counted without a lock on every guarded request.
+  std::array<std::array<std::atomic<std::uint64_t>, 4>, 2> guardrail_checks_{};
 };
 
 }  // namespace agw::emulator::gateway
