@@ -281,12 +281,14 @@ echo "Measuring $binary: wrk -t $wrk_threads -d $duration --latency; nginx 1 wor
      "run $proxy_threads threads, Portkey 1 Node thread; all on the same $cores cores" >&2
 
 declare -A rps  # "TARGET API SIZE KIND CONNECTIONS" -> requests/s
-rows=()
+declare -A rows_of  # API -> its table rows
 error_notes=()
-for api in passthrough translation guarded; do
-  for size in $sizes; do
-    for kind in $kinds; do
-      for connections in $connection_counts; do
+# The APIs of one cell are measured one after the other, so their ratios compare figures taken
+# minutes apart at most (this machine drifts more than that between runs).
+for size in $sizes; do
+  for kind in $kinds; do
+    for connections in $connection_counts; do
+      for api in passthrough translation guarded; do
         declare -A cell=([direct]="- | -" [portkey]="- | -")
         for target in $(targets_of "$api"); do
           read -r r p50 p99 errors < <(measure "$target" "$api" "$size" "$kind" "$connections")
@@ -319,12 +321,18 @@ for api in passthrough translation guarded; do
         fi
         row="| $api | $size | $kind | $connections | ${cell[direct]} | ${cell[run]} |"
         row+=" ${ratio_cell:--} |$portkey_cells"
-        rows+=("$row")
+        rows_of[$api]+="$row"$'\n'
         echo "$row" >&2
         unset cell
       done
     done
   done
+done
+rows=()
+for api in passthrough translation guarded; do
+  while IFS= read -r row; do
+    [ -n "$row" ] && rows+=("$row")
+  done <<<"${rows_of[$api]}"
 done
 run_peak_rss="$(rss_kib "$run_pid" VmHWM)"
 portkey_peak_rss=""
@@ -462,7 +470,7 @@ mkdir -p "$(dirname "$result_file")"
   else
     echo "  share these $cores cores: the numbers are floors."
   fi
-  echo "- Each cell: wrk -t $wrk_threads (at most one thread per connection) -d $duration --latency,"
+  echo "- Each cell (its APIs back to back): wrk -t $wrk_threads (at most one thread per connection) -d $duration --latency,"
   echo "  keep-alive, POST of an OpenAI chat request of the body size (\`\"stream\": true\` for SSE);"
   echo "  the provider answers with a fixed body at once (JSON: the size class; SSE: 1.5 KB or"
   echo "  16 KB, 8-38 events); median of $runs run(s) by requests/s. Access log to /dev/null."
