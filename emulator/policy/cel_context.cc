@@ -616,21 +616,6 @@ std::string RustDebugQuoted(std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 // JSON out.
 
-std::string KeyText(const Value& key) {
-  switch (key.kind()) {
-    case K::kString:
-      return key.text();
-    case K::kInt:
-      return std::to_string(key.int_value());
-    case K::kUint:
-      return std::to_string(key.uint_value());
-    case K::kBool:
-      return key.bool_value() ? "true" : "false";
-    default:
-      return std::string(key.TypeName());
-  }
-}
-
 template <typename Json>
 Json ToJsonAt(const Value& value, int depth) {
   if (depth > kMaxJsonDepth) {
@@ -673,7 +658,7 @@ Json ToJsonAt(const Value& value, int depth) {
     case K::kMap: {
       Json object = Json::object();
       for (const auto& [key, item] : value.map()) {
-        object[KeyText(key)] = ToJsonAt<Json>(item, depth + 1);
+        object[validate::cel::MapKeyText(key)] = ToJsonAt<Json>(item, depth + 1);
       }
       return object;
     }
@@ -717,7 +702,7 @@ void Resolve(Fields& out, const std::string& key, const Value& value, bool alway
     }
     if (items->kind() == K::kMap) {
       for (const auto& [name, item] : items->map()) {
-        Resolve(out, key + "." + KeyText(name), item, recursive, depth + 1);
+        Resolve(out, key + "." + validate::cel::MapKeyText(name), item, recursive, depth + 1);
       }
       return;
     }

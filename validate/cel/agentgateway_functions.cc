@@ -1716,6 +1716,8 @@ std::string JsonText(const Value& value) {
   return out;
 }
 
+std::string MapKeyText(const Value& key) { return KeyText(key); }
+
 std::string DurationJsonText(std::int64_t nanos) { return library::DurationText(nanos); }
 
 std::string TimestampJsonText(const Timestamp& time) { return library::TimestampText(time); }

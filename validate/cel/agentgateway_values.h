@@ -111,5 +111,8 @@ std::string JsonText(const Value& value);
 std::string DurationJsonText(std::int64_t nanos);
 std::string TimestampJsonText(const Timestamp& time);
 std::string Base64Text(std::string_view bytes);
+// A map key as JSON object keys and flattened field names write it: a string as itself, an int
+// or uint in decimal, a bool as true/false.
+std::string MapKeyText(const Value& key);
 
 }  // namespace agw::validate::cel
