@@ -170,7 +170,7 @@ std::shared_ptr<const emulator::gateway::Snapshot> Reload(
   NoteRefused(*next, std::cerr);
   std::set<std::string> next_refused = next->refused_inputs;
   auto snapshot = emulator::gateway::MakeSnapshot(std::move(next),
-                                                 emulator::io::MakeRunGuardCaller(services, ai));
+                                                  emulator::io::MakeRunGuardCaller(services, ai));
   // The --provider-url keys must still name something: a backend renamed by the edit would
   // otherwise send its requests, and its key, to the cloud.
   auto provider_urls = emulator::gateway::CheckProviderUrls(ai, snapshot->pipeline->model);

@@ -1,13 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 // What `run` writes to its access log for each request, and how: one line of text (the
 // default) or one JSON object per line (--log-format json). Pure: the time comes in as text.

@@ -198,14 +198,13 @@ Expected<void> RunDryLlm(const Snapshot& snapshot, RequestDecision& request,
       for (std::size_t i = 0; i < guards->size(); ++i) {
         policy::GuardKind kind = (*guards)[i].kind;
         if (kind != policy::GuardKind::kRegex) {
-          run.notes.push_back("the " + std::string(phase) + " prompt guard " + phase + "[" +
-                              std::to_string(i) + "] (" +
-                              std::string(policy::GuardKindName(kind)) +
-                              ") calls out: a dry run does not call it" +
-                              (kind == policy::GuardKind::kWebhook ||
-                                       kind == policy::GuardKind::kOpenAIModeration
-                                   ? " (run does)"
-                                   : " (nor does run: not enforced yet)"));
+          run.notes.push_back(
+              "the " + std::string(phase) + " prompt guard " + phase + "[" + std::to_string(i) +
+              "] (" + std::string(policy::GuardKindName(kind)) +
+              ") calls out: a dry run does not call it" +
+              (kind == policy::GuardKind::kWebhook || kind == policy::GuardKind::kOpenAIModeration
+                   ? " (run does)"
+                   : " (nor does run: not enforced yet)"));
         }
       }
     }
@@ -398,8 +397,7 @@ Expected<DryRun> RunDry(const Snapshot& snapshot, const route::Bind& bind, const
   policy::RateLimitService global_limits;
   ApplyRouteRateLimit(decision, limits, &global_limits, policy::RateClock::now(), [&] {
     ConnectionFacts connection;
-    connection.gateway =
-        bind.gateway->metadata.namespace_ + "/" + bind.gateway->metadata.name;
+    connection.gateway = bind.gateway->metadata.namespace_ + "/" + bind.gateway->metadata.name;
     connection.source_address = "127.0.0.1";
     connection.local_address = "127.0.0.1";
     connection.local_port = bind.port;

@@ -52,8 +52,8 @@ std::shared_ptr<const FrontendTracing> ReadTracing(
   policy::AttributeContext empty;
   std::vector<policy::ResourceAttribute> resources;
   for (const policy::NamedExpression& entry : config->resources) {
-    validate::cel::Value value = policy::RuntimeExpression(entry.expression)
-                                     .Evaluate(empty, policy::CelPhase::kEnvironment);
+    validate::cel::Value value =
+        policy::RuntimeExpression(entry.expression).Evaluate(empty, policy::CelPhase::kEnvironment);
     if (!value.is_error() && value.kind() != validate::cel::Value::Kind::kNull) {
       resources.emplace_back(entry.name, policy::ToOrderedJson(value));
     }
@@ -83,7 +83,8 @@ std::shared_ptr<const FrontendAccessLog> ReadAccessLog(const validate::manifest:
         }
       }
     }
-    if (const auto* remove = attributes->Find("remove"); remove != nullptr && remove->is_sequence()) {
+    if (const auto* remove = attributes->Find("remove");
+        remove != nullptr && remove->is_sequence()) {
       for (const auto& entry : remove->items()) {
         access_log->remove_fields.push_back(entry.text());
       }
@@ -102,9 +103,8 @@ FrontendIndex::FrontendIndex(const std::vector<validate::resolve::AttachedPolicy
     }
     const validate::manifest::Value& frontend = *attached.policy->frontend;
     std::string gateway = attached.namespace_ + "/" + attached.name;
-    FrontendPolicies& slot = attached.section_name
-                                 ? by_listener_[{gateway, *attached.section_name}]
-                                 : by_gateway_[gateway];
+    FrontendPolicies& slot = attached.section_name ? by_listener_[{gateway, *attached.section_name}]
+                                                   : by_gateway_[gateway];
     // The first policy (in input order) that sets a field on a target keeps it.
     if (const auto* tracing = frontend.Find("tracing"); tracing != nullptr && !slot.tracing) {
       slot.tracing = ReadTracing(attached, *tracing, version, problems);
@@ -227,8 +227,8 @@ std::vector<otlp::Span> FinishTrace(const RequestTrace& trace, const FinishedReq
   facts.end = request.end;
   std::vector<policy::AddedAttribute> added;
   for (const auto& [name, expression] : tracing.add_attributes) {
-    for (auto& field : policy::FlattenedFields(
-             name, expression.Evaluate(context, policy::CelPhase::kLogging))) {
+    for (auto& field :
+         policy::FlattenedFields(name, expression.Evaluate(context, policy::CelPhase::kLogging))) {
       added.push_back(std::move(field));
     }
   }
@@ -252,8 +252,7 @@ std::vector<otlp::Span> FinishTrace(const RequestTrace& trace, const FinishedReq
 
 std::optional<std::vector<std::pair<std::string, nlohmann::ordered_json>>> AccessLogFields(
     const FrontendAccessLog& access_log, const policy::AttributeContext& context) {
-  if (access_log.filter &&
-      !access_log.filter->EvaluateBool(context, policy::CelPhase::kLogging)) {
+  if (access_log.filter && !access_log.filter->EvaluateBool(context, policy::CelPhase::kLogging)) {
     return std::nullopt;
   }
   std::vector<std::pair<std::string, nlohmann::ordered_json>> fields;

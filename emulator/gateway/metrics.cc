@@ -247,8 +247,8 @@ std::string Metrics::Prometheus() const {
     for (std::size_t a = 0; a < kGuardActions.size(); ++a) {
       std::uint64_t count = guardrail_checks_[p][a].load(std::memory_order_relaxed);
       if (count != 0) {
-        out << "agentgateway_guardrail_checks_total{phase=\"" << kGuardPhases[p]
-            << "\",action=\"" << kGuardActions[a] << "\"} " << count << "\n";
+        out << "agentgateway_guardrail_checks_total{phase=\"" << kGuardPhases[p] << "\",action=\""
+            << kGuardActions[a] << "\"} " << count << "\n";
       }
     }
   }

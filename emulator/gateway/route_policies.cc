@@ -174,12 +174,12 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
       result.local_rules = policy::ReadLocalRules(*local, nullptr);
     }
     if (const validate::manifest::Value* global = rate_limit.value->Find("global")) {
-      result.global =
-          std::make_shared<const policy::GlobalRateLimitConfig>(policy::ReadGlobalRateLimit(*global));
+      result.global = std::make_shared<const policy::GlobalRateLimitConfig>(
+          policy::ReadGlobalRateLimit(*global));
     }
     const validate::manifest::Value* conditional = rate_limit.value->Find("conditional");
-    for (std::size_t i = 0; conditional != nullptr && conditional->is_sequence() &&
-                            i < conditional->items().size();
+    for (std::size_t i = 0;
+         conditional != nullptr && conditional->is_sequence() && i < conditional->items().size();
          ++i) {
       const validate::manifest::Value& entry = conditional->items()[i];
       const validate::manifest::Value* policy = entry.Find("policy");
@@ -191,8 +191,8 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
         if (conditioned) {
           choice.condition.emplace(condition->text());
         }
-        choice.config =
-            std::make_shared<const policy::GlobalRateLimitConfig>(policy::ReadGlobalRateLimit(*global));
+        choice.config = std::make_shared<const policy::GlobalRateLimitConfig>(
+            policy::ReadGlobalRateLimit(*global));
         result.global_conditional.push_back(std::move(choice));
       }
       const validate::manifest::Value* local = policy == nullptr ? nullptr : policy->Find("local");
@@ -238,8 +238,8 @@ RoutePolicies MakeRoutePolicies(const policy::PolicyIndex& index, const policy::
       if (provider.ai->prompt_guard) {
         // A webhook's backendRef without a namespace: the policy's, which is the backend's
         // in the usual layout (the merged block no longer says whose it was).
-        provider.guard = policy::CompilePromptGuard(*provider.ai->prompt_guard,
-                                                    backend->metadata.namespace_);
+        provider.guard =
+            policy::CompilePromptGuard(*provider.ai->prompt_guard, backend->metadata.namespace_);
       }
     }
     result.providers.push_back(std::move(provider));

@@ -16,8 +16,8 @@
 #include "emulator/policy/cel_context.h"
 #include "emulator/policy/global_rate_limit.h"
 #include "emulator/policy/prompt_guard.h"
-#include "emulator/policy/remote_guard.h"
 #include "emulator/policy/rate_limit.h"
+#include "emulator/policy/remote_guard.h"
 #include "validate/model/agentgateway.h"
 
 namespace agw::emulator::gateway {

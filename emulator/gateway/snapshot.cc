@@ -74,9 +74,9 @@ void MergeRoutePolicies(Snapshot& snapshot) {
     auto key = std::make_tuple(&listener, entry.rule, backend);
     if (snapshot.route_policies.find(key) == snapshot.route_policies.end()) {
       snapshot.route_policies.emplace(
-          key, std::make_shared<const RoutePolicies>(MakeRoutePolicies(
-                   *snapshot.policy_index, PlaceOf(&listener, &entry, backend), backend,
-                   snapshot.guard_caller)));
+          key, std::make_shared<const RoutePolicies>(
+                   MakeRoutePolicies(*snapshot.policy_index, PlaceOf(&listener, &entry, backend),
+                                     backend, snapshot.guard_caller)));
     }
   };
   auto add_entry = [&](const route::ListenerRoutes& listener, const route::RouteEntry& entry) {
@@ -114,9 +114,8 @@ std::shared_ptr<const RoutePolicies> Snapshot::PoliciesFor(
     return found->second;
   }
   // A backend MergeRoutePolicies did not see (one a delegated child route chose): merged now.
-  return std::make_shared<const RoutePolicies>(
-      MakeRoutePolicies(*policy_index, PlaceOf(match.listener, match.entry, backend), backend,
-                        guard_caller));
+  return std::make_shared<const RoutePolicies>(MakeRoutePolicies(
+      *policy_index, PlaceOf(match.listener, match.entry, backend), backend, guard_caller));
 }
 
 std::shared_ptr<const Snapshot> MakeSnapshot(

@@ -7,12 +7,11 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 namespace agw::emulator::io {
 namespace {
@@ -266,8 +265,8 @@ std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::Ser
   if (auto url = ai.provider_urls.find(kModerationProviderKey); url != ai.provider_urls.end()) {
     moderation_url = url->second.endpoint.ToString() + url->second.path_prefix;
   }
-  GuardTargetResolver target = [services, moderation_url](
-                                   const policy::Guard& guard) -> std::optional<std::string> {
+  GuardTargetResolver target =
+      [services, moderation_url](const policy::Guard& guard) -> std::optional<std::string> {
     if (guard.kind == policy::GuardKind::kOpenAIModeration) {
       return moderation_url;
     }
@@ -283,8 +282,8 @@ std::shared_ptr<const policy::GuardCaller> MakeRunGuardCaller(const gateway::Ser
     }
     return endpoint->ToString();
   };
-  GuardKeyResolver key = [secret_env = ai.secret_env](
-                             const policy::Guard& guard) -> std::optional<std::string> {
+  GuardKeyResolver key =
+      [secret_env = ai.secret_env](const policy::Guard& guard) -> std::optional<std::string> {
     const validate::manifest::Value* policies = guard.raw.Find("policies");
     const validate::manifest::Value* auth = policies == nullptr ? nullptr : policies->Find("auth");
     if (auth == nullptr) {

@@ -1303,8 +1303,7 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   }
   std::shared_ptr<const Snapshot> snapshot = Current();
   auto system_start = std::chrono::system_clock::now();
-  gateway::FrontendPolicies frontend =
-      snapshot->frontend.For(bound.gateway, bound.listener_names);
+  gateway::FrontendPolicies frontend = snapshot->frontend.For(bound.gateway, bound.listener_names);
   gateway::ConnectionFacts connection;
   std::optional<gateway::RequestTrace> trace;
   if (frontend.tracing || frontend.access_log) {
@@ -1312,10 +1311,10 @@ Awaitable<void> Server::Impl::ServeRequest(Worker& worker, Client& stream, Upstr
   }
   if (frontend.tracing) {
     // Before routing, as agentgateway samples: the upstream request carries the new traceparent.
-    trace = gateway::StartTrace(
-        frontend.tracing, request.headers,
-        gateway::RequestAttributes(request, connection, nullptr, system_start), worker.random,
-        system_start);
+    trace =
+        gateway::StartTrace(frontend.tracing, request.headers,
+                            gateway::RequestAttributes(request, connection, nullptr, system_start),
+                            worker.random, system_start);
     if (trace->decision.sampled) {
       message.set("traceparent", *emulator::http::GetHeader(request.headers, "traceparent"));
     }
@@ -1417,7 +1416,8 @@ void Server::Impl::FinishFrontend(const gateway::FrontendPolicies& frontend,
                                   std::chrono::system_clock::time_point start,
                                   AccessRecord& record) {
   auto end = std::chrono::system_clock::now();
-  policy::AttributeContext context = gateway::RequestAttributes(request, connection, &decision, start);
+  policy::AttributeContext context =
+      gateway::RequestAttributes(request, connection, &decision, start);
   gateway::AddLoggingAttributes(context, record, end);
   if (frontend.access_log) {
     auto fields = gateway::AccessLogFields(*frontend.access_log, context);
@@ -1490,8 +1490,8 @@ OtlpExporter* Server::Impl::ExporterFor(const gateway::FrontendTracing& tracing)
     if (endpoint) {
       options.host = endpoint->host;
       options.port = static_cast<std::uint16_t>(endpoint->port);
-      options.authority = ref.name + "." + ref.namespace_name + ".svc.cluster.local:" +
-                          std::to_string(port);
+      options.authority =
+          ref.name + "." + ref.namespace_name + ".svc.cluster.local:" + std::to_string(port);
     }
   }
   std::string key = tracing.key + " " + where;
@@ -1515,8 +1515,8 @@ OtlpExporter* Server::Impl::ExporterFor(const gateway::FrontendTracing& tracing)
     }
   }
   options.export_timeout = std::chrono::seconds(10);
-  auto started = OtlpExporter::Start(std::move(options),
-                                     [this](const std::string& line) { LogError(line); });
+  auto started =
+      OtlpExporter::Start(std::move(options), [this](const std::string& line) { LogError(line); });
   if (!started) {
     LogError("tracing policy " + tracing.key + ": " + started.error().message);
     return nullptr;

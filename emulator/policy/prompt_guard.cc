@@ -3,8 +3,8 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
+#include <cstring>
 #include <exception>
 #include <functional>
 

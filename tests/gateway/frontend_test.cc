@@ -1,11 +1,12 @@
 // Issue 17: frontend policies. Which Gateway policy a request gets, how a request is sampled
 // and its traceparent rewritten, the spans of a finished request, and the access-log filter.
 
+#include "emulator/gateway/frontend.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 
 #include "emulator/gateway/cel_attributes.h"
-#include "emulator/gateway/frontend.h"
 #include "emulator/gateway/snapshot.h"
 #include "validate/manifest/file_system.h"
 #include "validate/resolve/pipeline.h"
@@ -85,8 +86,8 @@ TEST_CASE("randomSampling decides and a sampled request carries the new tracepar
   auto tracing = snapshot->frontend.For("default/gw", {"http"}).tracing;
   std::mt19937_64 random(7);
   route::Request quiet;
-  RequestTrace untraced =
-      StartTrace(tracing, quiet.headers, ContextOf(quiet), random, std::chrono::system_clock::now());
+  RequestTrace untraced = StartTrace(tracing, quiet.headers, ContextOf(quiet), random,
+                                     std::chrono::system_clock::now());
   CHECK_FALSE(untraced.decision.sampled);
   CHECK(quiet.headers.empty());
 

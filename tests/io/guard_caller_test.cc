@@ -320,8 +320,7 @@ namespace {
 TEST_CASE("With mock providers run answers moderation checks itself and flags nothing") {
   gateway::AiOptions ai;
   ai.mock_providers = true;
-  std::shared_ptr<const policy::GuardCaller> caller =
-      MakeRunGuardCaller(gateway::ServiceMap{}, ai);
+  std::shared_ptr<const policy::GuardCaller> caller = MakeRunGuardCaller(gateway::ServiceMap{}, ai);
   policy::GuardHttpCall call;
   call.path = "/v1/moderations";
   call.body = R"({"input":["one","two"],"model":"omni-moderation-latest"})";

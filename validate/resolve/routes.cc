@@ -673,13 +673,12 @@ bool Resolver::ChildAllowsParent(const model::HTTPRoute& child,
                                    model::kGatewayApiGroup, "HTTPRoute", child.metadata.namespace_,
                                    child.metadata.name);
   }
-  return std::any_of(child.parent_refs.begin(), child.parent_refs.end(),
-                     [&](const model::ParentReference& ref) {
-                       return ref.group == model::kGatewayApiGroup && ref.kind == "HTTPRoute" &&
-                              ref.name == parent.metadata.name &&
-                              ref.namespace_.value_or(child.metadata.namespace_) ==
-                                  parent_namespace;
-                     });
+  return std::any_of(
+      child.parent_refs.begin(), child.parent_refs.end(), [&](const model::ParentReference& ref) {
+        return ref.group == model::kGatewayApiGroup && ref.kind == "HTTPRoute" &&
+               ref.name == parent.metadata.name &&
+               ref.namespace_.value_or(child.metadata.namespace_) == parent_namespace;
+      });
 }
 
 void Resolver::AttachDelegatedRoutes() {
@@ -700,9 +699,9 @@ void Resolver::AttachDelegatedRoutes() {
       if (gateways == route_gateways_.end() || gateways->second.empty()) {
         continue;
       }
-      bool directly_attached = std::any_of(
-          parent.parent_refs.begin(), parent.parent_refs.end(),
-          [](const model::ParentReference& ref) { return ref.kind != "HTTPRoute"; });
+      bool directly_attached =
+          std::any_of(parent.parent_refs.begin(), parent.parent_refs.end(),
+                      [](const model::ParentReference& ref) { return ref.kind != "HTTPRoute"; });
       if (!directly_attached && !parent.parent_refs.empty()) {
         continue;
       }
