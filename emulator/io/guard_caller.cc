@@ -95,12 +95,13 @@ bool Append(std::unique_ptr<curl_slist, ListDeleter>& list, const std::string& l
 
 CurlGuardCaller::CurlGuardCaller(GuardTargetResolver target, GuardKeyResolver bearer_key,
                                  GuardCallerOptions options)
-    : target_(std::move(target)), bearer_key_(std::move(bearer_key)), options_(options) {
-  InitCurlOnce();
-}
+    : target_(std::move(target)), bearer_key_(std::move(bearer_key)), options_(options) {}
 
 Expected<policy::GuardHttpReply> CurlGuardCaller::Call(const policy::Guard& guard,
                                                        const policy::GuardHttpCall& call) const {
+  // On the first call, not at construction: every `run` makes a caller, and libcurl's global
+  // init (TLS libraries and all) costs megabytes of memory a run without remote guards never needs.
+  InitCurlOnce();
   const std::string name = GuardName(guard);
   std::optional<std::string> base;
   try {
