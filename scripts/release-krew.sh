@@ -107,6 +107,11 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
 cp "$binary" "$stage/$plugin_bin"
+# Debug information is most of a RelWithDebInfo or Debug build (hundreds of MB) and no use to a
+# user: the archive carries the program without it.
+if command -v strip >/dev/null 2>&1; then
+  strip --strip-debug "$stage/$plugin_bin"
+fi
 chmod 0755 "$stage/$plugin_bin"
 files=("$plugin_bin")
 if [ -f LICENSE ]; then
