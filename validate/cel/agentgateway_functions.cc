@@ -1560,14 +1560,16 @@ Value Merge(const Value& a, const Value& b) {
     }
   }
   ValueMap entries = a.map();
-  for (const auto& [key, value] : b.map()) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& added : b.map()) {
+    const Value& key = added.first;
     auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& entry) {
       return entry.first.kind() == key.kind() && KeyText(entry.first) == KeyText(key);
     });
     if (same != entries.end()) {
-      same->second = value;
+      same->second = added.second;
     } else {
-      entries.emplace_back(key, value);
+      entries.emplace_back(key, added.second);
     }
   }
   return Value::Map(std::move(entries));
