@@ -7,10 +7,25 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
 #include <utility>
 
 namespace agw::validate::cel {
 namespace {
+
+// The scalar types by their CEL names: the type identifiers an expression may use (`int` is
+// type(int)) and the names ParseType reads.
+constexpr std::pair<std::string_view, Type::Kind> kScalarTypes[] = {
+    {"bool", Type::Kind::kBool},
+    {"int", Type::Kind::kInt},
+    {"uint", Type::Kind::kUint},
+    {"double", Type::Kind::kDouble},
+    {"string", Type::Kind::kString},
+    {"bytes", Type::Kind::kBytes},
+    {"null_type", Type::Kind::kNull},
+    {"google.protobuf.Duration", Type::Kind::kDuration},
+    {"google.protobuf.Timestamp", Type::Kind::kTimestamp},
+};
 
 // Deeper types than this (in declarations, substitutions or assignability) are taken as dyn:
 // only a pathological expression nests types this far.
@@ -136,23 +151,18 @@ class SignatureParser {
       return std::nullopt;
     }
     std::string name = ParseName();
-    static constexpr std::pair<std::string_view, Kind> kSimple[] = {
+    // The scalars, and the short names cel-go's notation also uses.
+    static constexpr std::pair<std::string_view, Kind> kAliases[] = {
         {"dyn", Kind::kDyn},
-        {"null_type", Kind::kNull},
-        {"bool", Kind::kBool},
-        {"int", Kind::kInt},
-        {"uint", Kind::kUint},
-        {"double", Kind::kDouble},
-        {"string", Kind::kString},
-        {"bytes", Kind::kBytes},
         {"duration", Kind::kDuration},
-        {"google.protobuf.Duration", Kind::kDuration},
         {"timestamp", Kind::kTimestamp},
-        {"google.protobuf.Timestamp", Kind::kTimestamp},
     };
-    for (const auto& [simple, kind] : kSimple) {
-      if (name == simple) {
-        return Type::Of(kind);
+    using Names = std::span<const std::pair<std::string_view, Kind>>;
+    for (Names table : {Names(kScalarTypes), Names(kAliases)}) {
+      for (const auto& [simple, kind] : table) {
+        if (name == simple) {
+          return Type::Of(kind);
+        }
       }
     }
     if (name.size() == 1 && std::isupper(static_cast<unsigned char>(name[0]))) {
@@ -414,19 +424,7 @@ constexpr Declaration kExtensions[] = {
 
 // The type identifiers: `int` denotes type(int), and so on.
 void AddTypeIdentifiers(Env& env) {
-  using Kind = Type::Kind;
-  static constexpr std::pair<std::string_view, Kind> kScalars[] = {
-      {"bool", Kind::kBool},
-      {"int", Kind::kInt},
-      {"uint", Kind::kUint},
-      {"double", Kind::kDouble},
-      {"string", Kind::kString},
-      {"bytes", Kind::kBytes},
-      {"null_type", Kind::kNull},
-      {"google.protobuf.Duration", Kind::kDuration},
-      {"google.protobuf.Timestamp", Kind::kTimestamp},
-  };
-  for (const auto& [name, kind] : kScalars) {
+  for (const auto& [name, kind] : kScalarTypes) {
     env.AddVariable(std::string(name), Type::TypeOf(Type::Of(kind)));
   }
   env.AddVariable("list", Type::TypeOf(Type::List(Type::Dyn())));
